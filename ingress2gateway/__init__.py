@@ -1,0 +1,48 @@
+"""ingress2gateway: migrate Kubernetes Ingress and vendor routing configuration to Gateway API.
+
+Library use::
+
+    import ingress2gateway
+
+    objects = ingress2gateway.load_manifests(["manifests/"])
+    result = ingress2gateway.convert(objects, providers=["nginx"])
+    print(ingress2gateway.dump(result.resources, "yaml"))
+    for note in result.report.notifications:
+        ...
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ingress2gateway._version import __version__
+
+if TYPE_CHECKING:
+    from ingress2gateway.manifests import load_manifests
+    from ingress2gateway.pipeline import Result, convert
+    from ingress2gateway.plugin import ConvertOptions
+    from ingress2gateway.report import Report
+    from ingress2gateway.serialize import dump
+
+__all__ = ["ConvertOptions", "Report", "Result", "__version__", "convert", "dump", "load_manifests"]
+
+# Imported on first use, so that `import ingress2gateway` (and the CLI's start-up) stays cheap.
+_LAZY = {
+    "load_manifests": "ingress2gateway.manifests",
+    "convert": "ingress2gateway.pipeline",
+    "Result": "ingress2gateway.pipeline",
+    "ConvertOptions": "ingress2gateway.plugin",
+    "Report": "ingress2gateway.report",
+    "dump": "ingress2gateway.serialize",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'ingress2gateway' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,341 @@
+"""Command line: ``ingress2gateway print|providers|version``.
+
+Exit codes: 0 done; 1 input or conversion errors (unreadable input, or notifications at the
+``--fail-on`` level); 2 usage errors. No traceback reaches a user: known errors print one line
+``error: …``; anything unexpected prints one line too (set ``I2G_DEBUG=1`` for the traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO, TypeVar
+
+import click
+
+from ingress2gateway._version import __version__
+from ingress2gateway.errors import I2GError, UsageError
+from ingress2gateway.report import Report
+
+FAIL_ON = ("error", "warning", "never")
+F = TypeVar("F", bound=Callable[..., Any])
+KNOWN_TARGET_HELP = "v1.2 … v1.6 (default: newest vendored)"
+
+
+class _Group(click.Group):
+    """Turns every error into one line on stderr and the documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            raise click.UsageError(str(exc), ctx) from None
+        except I2GError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("error: interrupted", err=True)
+            ctx.exit(130)
+        except Exception as exc:
+            if os.environ.get("I2G_DEBUG"):
+                raise
+            click.echo(
+                f"error: internal error: {type(exc).__name__}: {exc} (please report this bug; "
+                "set I2G_DEBUG=1 for details)",
+                err=True,
+            )
+            ctx.exit(1)
+
+
+def _split_csv(values: Sequence[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def use_colour(stream: TextIO, choice: str) -> bool:
+    if choice == "never":
+        return False
+    if choice == "always":
+        return True
+    if os.environ.get("NO_COLOR", "") != "":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="ingress2gateway")
+def main() -> None:
+    """Migrate Ingress and vendor routing configuration to Gateway API.
+
+    Resources go to stdout, the report of what could not be carried over to stderr.
+    Exit codes: 0 done, 1 input/conversion errors or findings at --fail-on, 2 usage errors.
+    """
+
+
+def _provider_option(required: bool) -> Callable[[F], F]:
+    return click.option(
+        "--providers",
+        "providers",
+        multiple=True,
+        required=required,
+        metavar="NAME[,NAME]",
+        help="Providers to read with (nginx, …; `ingress2gateway providers` lists them).",
+    )
+
+
+@main.command("print")
+@_provider_option(required=True)
+@click.option(
+    "-f",
+    "--input-file",
+    "inputs",
+    multiple=True,
+    metavar="PATH",
+    help="File, directory (recursive *.yaml|*.yml|*.json) or - for stdin. Repeatable. "
+    "Without it, the current kubeconfig context is read.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output_format",
+    type=click.Choice(["yaml", "json", "kyaml"]),
+    default="yaml",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write one file per object (<namespace>/<kind>-<name>.yaml) instead of stdout.",
+)
+@click.option(
+    "--emitter",
+    default="standard",
+    show_default=True,
+    help="standard, or an implementation emitter.",
+)
+@click.option(
+    "--report-file",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the JSON report (notifications and the ledger of every input field).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default="never",
+    show_default=True,
+    help="Exit 1 when a notification of this level (or worse) was produced.",
+)
+@click.option(
+    "--gateway-api-version",
+    default=None,
+    metavar="VERSION",
+    help=f"Target Gateway API release: {KNOWN_TARGET_HELP}.",
+)
+@click.option(
+    "--channel",
+    type=click.Choice(["standard", "experimental"]),
+    default="standard",
+    show_default=True,
+    help="Gateway API release channel the cluster runs.",
+)
+@click.option(
+    "--allow-experimental-gw-api",
+    is_flag=True,
+    help="Same as --channel experimental (the Go tool's flag).",
+)
+@click.option(
+    "--emit-invalid",
+    is_flag=True,
+    help="Also print objects that fail validation (they are reported either way).",
+)
+@click.option(
+    "--ingress-class",
+    "ingress_classes",
+    multiple=True,
+    metavar="NAME",
+    help="Ingress class names to convert (overrides what the providers own). Repeatable.",
+)
+@click.option(
+    "--default-ingress-class",
+    default=None,
+    metavar="NAME",
+    help="Class of Ingresses that name none (as if IngressClass NAME were the cluster default).",
+)
+@click.option(
+    "--gateway-name",
+    default=None,
+    help="Name of the generated Gateway (default: the ingress class).",
+)
+@click.option("--gateway-namespace", default=None, help="Namespace of the shared Gateway.")
+@click.option(
+    "--gateway-class-name",
+    default=None,
+    help="gatewayClassName of generated Gateways (default: the ingress class).",
+)
+@click.option(
+    "--gateway-per-namespace",
+    is_flag=True,
+    help="One Gateway per namespace and class (the Go tool's layout).",
+)
+@click.option(
+    "--nginx-annotation-prefix",
+    default=None,
+    metavar="PREFIX",
+    help="ingress-nginx --annotations-prefix, if the controller ran with a custom one.",
+)
+@click.option(
+    "-n",
+    "--namespace",
+    default=None,
+    help="Only this namespace (cluster: default is the context's).",
+)
+@click.option("-A", "--all-namespaces", is_flag=True, help="All namespaces (cluster reads).")
+@click.option(
+    "--kubeconfig", default=None, type=click.Path(dir_okay=False), help="Path to a kubeconfig file."
+)
+@click.option("--context", "kube_context", default=None, help="kubeconfig context to use.")
+@click.option(
+    "--color",
+    "color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+)
+@click.option("--no-color", is_flag=True, help="Same as --color never.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors in the stderr report.")
+def print_command(**kw: Any) -> None:
+    """Convert and print Gateway API resources."""
+    from ingress2gateway.manifests import read_inputs
+    from ingress2gateway.pipeline import convert
+    from ingress2gateway.plugin import ConvertOptions
+    from ingress2gateway.render import render_text
+    from ingress2gateway.report import Level
+    from ingress2gateway.serialize import dump, write_output_dir
+
+    stderr = sys.stderr
+    providers = _split_csv(kw["providers"])
+    if not providers:
+        raise UsageError("--providers needs at least one name")
+    channel = "experimental" if kw["allow_experimental_gw_api"] else kw["channel"]
+    provider_options: dict[str, dict[str, str]] = {}
+    if kw["nginx_annotation_prefix"]:
+        provider_options["nginx"] = {"annotation-prefix": kw["nginx_annotation_prefix"]}
+    report = Report()
+    input_errors = 0
+    # As in kubectl, -A wins over -n.
+    namespace_filter = None if kw["all_namespaces"] else kw["namespace"]
+    if kw["inputs"]:
+        loaded = read_inputs(kw["inputs"], report=report)
+        objects = loaded.objects
+        input_errors = loaded.errors
+    else:
+        objects, namespace_filter = _read_cluster(kw, providers, report, stderr)
+    options = ConvertOptions(
+        ingress_classes=tuple(kw["ingress_classes"]),
+        default_ingress_class=kw["default_ingress_class"],
+        namespace=namespace_filter,
+        gateway_name=kw["gateway_name"],
+        gateway_namespace=kw["gateway_namespace"],
+        gateway_class_name=kw["gateway_class_name"],
+        gateway_per_namespace=kw["gateway_per_namespace"],
+        provider_options=provider_options,
+    )
+    result = convert(
+        objects,
+        providers,
+        kw["emitter"],
+        options=options,
+        gateway_api_version=kw["gateway_api_version"],
+        channel=channel,
+        emit_invalid=kw["emit_invalid"],
+        report=report,
+    )
+    if kw["output_dir"]:
+        written = write_output_dir(result.resources, kw["output_dir"], kw["output_format"])
+        click.echo(f"wrote {len(written)} file(s) under {kw['output_dir']}", err=True)
+    elif result.resources or kw["output_format"] == "json":
+        click.echo(dump(result.resources, kw["output_format"]), nl=False)
+    if kw["report_file"]:
+        _write_report(kw["report_file"], result.report_json())
+    colour = use_colour(stderr, "never" if kw["no_color"] else kw["color"])
+    min_level = Level.ERROR if kw["quiet"] else Level.INFO
+    stderr.write(render_text(report, colour=colour, min_level=min_level))
+    if not result.resources:
+        stderr.write("No Gateway API resources were generated.\n")
+    if input_errors or result.fails(kw["fail_on"]):
+        sys.exit(1)
+
+
+def _read_cluster(
+    kw: dict[str, Any], providers: list[str], report: Report, stderr: TextIO
+) -> tuple[list[Any], str | None]:
+    from ingress2gateway.cluster import ClusterSelection, read_cluster
+    from ingress2gateway.registry import canonical_provider, load_provider
+
+    resources = []
+    for name in providers:
+        for resource in load_provider(canonical_provider(name)).resources:
+            if resource not in resources:
+                resources.append(resource)
+    selection = ClusterSelection(
+        kubeconfig=kw["kubeconfig"],
+        context=kw["kube_context"],
+        namespace=kw["namespace"],
+        all_namespaces=kw["all_namespaces"],
+    )
+    progress = stderr if stderr.isatty() and not kw["quiet"] else None
+    read = read_cluster(selection, resources, report, progress=progress)
+    # The cluster read already applied the namespace; no second filter.
+    return read.objects, None
+
+
+def _write_report(path: str, body: dict[str, Any]) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(body, handle, indent=2, sort_keys=False, ensure_ascii=False)
+            handle.write("\n")
+    except OSError as exc:
+        raise I2GError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
+
+
+@main.command("providers")
+@click.argument("names", nargs=-1)
+def providers_command(names: tuple[str, ...]) -> None:
+    """List providers (or describe the named ones)."""
+    from ingress2gateway.registry import load_provider, provider_names, provider_specs
+
+    specs = provider_specs()
+    for name in names or tuple(provider_names()):
+        provider = load_provider(name)
+        origin = specs.get(provider.name, [None])[0]
+        where = f" [{origin.distribution}]" if origin and origin.distribution else ""
+        aliases = f" (aliases: {', '.join(provider.aliases)})" if provider.aliases else ""
+        click.echo(f"{provider.name}{aliases}{where}: {provider.description}")
+        kinds = ", ".join(sorted({r.kind for r in provider.resources}))
+        click.echo(f"  reads: {kinds}")
+
+
+@main.command("version")
+def version_command() -> None:
+    """Print the version and the installed providers and emitters."""
+    from ingress2gateway.registry import emitter_specs, provider_specs
+
+    click.echo(f"ingress2gateway {__version__}")
+    click.echo(f"python {sys.version.split()[0]}")
+    for label, specs in (("providers", provider_specs()), ("emitters", emitter_specs())):
+        parts = []
+        for name in sorted(specs):
+            owners = ", ".join(s.distribution or "built-in" for s in specs[name])
+            parts.append(f"{name} ({owners})")
+        click.echo(f"{label}: {'; '.join(parts)}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

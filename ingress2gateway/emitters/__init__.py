@@ -1,0 +1,1 @@
+"""Emitters: IR → output objects for one implementation family."""

@@ -1,0 +1,416 @@
+"""IR → plain Gateway API objects. Shared by every emitter (each adds its own extras).
+
+Objects are plain dicts in the wire format. Fields the target Gateway API version or channel
+lacks are never written: the emitter asks :class:`~ingress2gateway.target.Target` first and
+reports what it had to leave out (with the version or channel that would have it).
+"""
+
+from __future__ import annotations
+
+from ingress2gateway._version import __version__
+from ingress2gateway.ir import (
+    IR,
+    BackendRef,
+    CorsFilter,
+    Filter,
+    Gateway,
+    HeaderModifier,
+    HTTPRoute,
+    Listener,
+    Match,
+    ParentRef,
+    Provenance,
+    ReferenceGrant,
+    RequestMirror,
+    RequestRedirect,
+    Route,
+    Rule,
+    TCPRoute,
+    TLSRoute,
+    UDPRoute,
+    URLRewrite,
+)
+from ingress2gateway.naming import fit
+from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
+from ingress2gateway.plugin import EmitContext, Emitted
+from ingress2gateway.report import Level, Status
+
+GROUP = "gateway.networking.k8s.io"
+GENERATOR_ANNOTATION = "gateway.networking.k8s.io/generator"
+NAMESPACE_LABEL = "kubernetes.io/metadata.name"
+DEFAULT_NAMESPACE = "default"
+
+KIND_ORDER = (
+    "GatewayClass",
+    "Gateway",
+    "HTTPRoute",
+    "GRPCRoute",
+    "TLSRoute",
+    "TCPRoute",
+    "UDPRoute",
+    "BackendTLSPolicy",
+    "ReferenceGrant",
+)
+
+
+def metadata(name: str, namespace: str | None) -> JSONDict:
+    meta: JSONDict = {
+        "name": name,
+        "annotations": {GENERATOR_ANNOTATION: f"ingress2gateway-{__version__}"},
+    }
+    if namespace:
+        meta["namespace"] = namespace
+    return meta
+
+
+class GatewayAPIBuilder:
+    """Builds the standard objects; records ledger targets for the provenance it writes."""
+
+    def __init__(self, ctx: EmitContext) -> None:
+        self.ctx = ctx
+        self.target = ctx.target
+        self.report = ctx.report
+        self.sources: dict[ObjectRef, set[SourceRef]] = {}
+
+    # --- support questions -------------------------------------------------------------------
+
+    def api_version(self, kind: str) -> str | None:
+        return self.target.api_version_for(kind)
+
+    def has_field(self, kind: str, path: str) -> bool:
+        return self.target.has_field(kind, path)
+
+    def drop(
+        self,
+        provenance: list[Provenance],
+        what: str,
+        kind: str,
+        path: str | None = None,
+        enum_value: str | None = None,
+        security: bool = False,
+    ) -> None:
+        """Report a feature the target cannot carry."""
+        hint = self.target.where_available(kind, path, enum_value)
+        target = f"Gateway API {self.target.version} ({self.target.channel} channel)"
+        message = f"{what} is not available in {target}" + (f"; it needs {hint}" if hint else "")
+        for item in provenance or [None]:  # type: ignore[list-item]
+            self.report.notify(
+                _level(security),
+                "target-lacks-feature",
+                message,
+                source=item.source if item else None,
+                field=item.field if item else None,
+                security=security,
+            )
+            if item:
+                self.report.record(item.source, item.field, Status.UNSUPPORTED, note=message)
+
+    def credit(self, provenance: list[Provenance], ref: ObjectRef) -> None:
+        """Record that ``provenance`` went into ``ref`` (ledger targets, notification grouping)."""
+        sources = self.sources.setdefault(ref, set())
+        for item in provenance:
+            self.report.add_targets(item.source, item.field, [ref])
+            sources.add(item.source)
+
+    # --- objects ------------------------------------------------------------------------------
+
+    def build(self, ir: IR) -> list[Emitted]:
+        out: list[Emitted] = []
+        for gateway in ir.gateways:
+            out.append(self.gateway(gateway))
+        for route in ir.routes:
+            emitted = self.route(route)
+            if emitted is not None:
+                out.append(emitted)
+        for grant in sorted(ir.reference_grants, key=_grant_key):
+            emitted = self.reference_grant(grant, ir.grant_provenance.get(grant, []))
+            if emitted is not None:
+                out.append(emitted)
+        for item in out:
+            item.sources = sorted(self.sources.get(item.ref, ()), key=SourceRef.sort_key)
+        return out
+
+    def gateway(self, gateway: Gateway) -> Emitted:
+        ref = gateway.ref
+        self.credit(gateway.provenance, ref)
+        body: JSONDict = {
+            "apiVersion": self.api_version("Gateway") or f"{GROUP}/v1",
+            "kind": "Gateway",
+            "metadata": metadata(gateway.name, gateway.namespace),
+            "spec": {
+                "gatewayClassName": gateway.gateway_class,
+                "listeners": [self.listener(gateway, listener) for listener in gateway.listeners],
+            },
+        }
+        return Emitted(ref, body)
+
+    def listener(self, gateway: Gateway, listener: Listener) -> JSONDict:
+        self.credit(listener.provenance, gateway.ref)
+        body: JSONDict = {
+            "name": listener.name,
+            "port": listener.port,
+            "protocol": listener.protocol,
+        }
+        if listener.hostname:
+            body["hostname"] = listener.hostname
+        if listener.tls_mode is not None:
+            tls: JSONDict = {"mode": listener.tls_mode}
+            if listener.certificate_refs:
+                refs = []
+                for secret in listener.certificate_refs:
+                    cert: JSONDict = {"group": "", "kind": "Secret", "name": secret.name}
+                    if secret.namespace:
+                        cert["namespace"] = secret.namespace
+                    refs.append(cert)
+                tls["certificateRefs"] = refs
+            body["tls"] = tls
+        if listener.allowed_namespaces:
+            names = {gateway.namespace or DEFAULT_NAMESPACE}
+            names.update(ns or DEFAULT_NAMESPACE for ns in listener.allowed_namespaces)
+            body["allowedRoutes"] = {
+                "namespaces": {
+                    "from": "Selector",
+                    "selector": {
+                        "matchExpressions": [
+                            {"key": NAMESPACE_LABEL, "operator": "In", "values": sorted(names)}
+                        ]
+                    },
+                }
+            }
+        return body
+
+    def parent_ref(self, parent: ParentRef) -> JSONDict:
+        body: JSONDict = {"name": parent.name}
+        if parent.group != GROUP:
+            body["group"] = parent.group
+        if parent.kind != "Gateway":
+            body["kind"] = parent.kind
+        if parent.namespace:
+            body["namespace"] = parent.namespace
+        if parent.section_name:
+            body["sectionName"] = parent.section_name
+        if parent.port is not None:
+            body["port"] = parent.port
+        return body
+
+    def route(self, route: Route) -> Emitted | None:
+        api_version = self.api_version(route.KIND)
+        if api_version is None:
+            self.drop(
+                route.provenance + _rule_provenance(route), f"{route.KIND} {route.name}", route.KIND
+            )
+            return None
+        ref = route.ref
+        self.credit(route.provenance, ref)
+        spec: JSONDict = {"parentRefs": [self.parent_ref(p) for p in route.parent_refs]}
+        if route.hostnames:
+            spec["hostnames"] = list(route.hostnames)
+        if isinstance(route, HTTPRoute):
+            spec["rules"] = [self.http_rule(route, rule) for rule in route.rules]
+        elif isinstance(route, (TLSRoute, TCPRoute, UDPRoute)):
+            spec["rules"] = [
+                {"backendRefs": [self.backend_ref(b, ref) for b in route.backend_refs]}
+            ]
+        body: JSONDict = {
+            "apiVersion": api_version,
+            "kind": route.KIND,
+            "metadata": metadata(route.name, route.namespace),
+            "spec": spec,
+        }
+        return Emitted(ref, body)
+
+    def http_rule(self, route: HTTPRoute, rule: Rule) -> JSONDict:
+        ref = route.ref
+        self.credit(rule.provenance, ref)
+        body: JSONDict = {}
+        if rule.name and self.has_field("HTTPRoute", "spec.rules[].name"):
+            body["name"] = rule.name
+        if rule.matches:
+            body["matches"] = [self.match(m) for m in rule.matches]
+        filters = [f for f in (self.filter(route, x) for x in rule.filters) if f is not None]
+        if filters:
+            body["filters"] = filters
+        if rule.backend_refs:
+            body["backendRefs"] = [self.backend_ref(b, ref) for b in rule.backend_refs]
+        timeouts: JSONDict = {}
+        for key, value in (
+            ("request", rule.request_timeout),
+            ("backendRequest", rule.backend_request_timeout),
+        ):
+            if value is None:
+                continue
+            if self.has_field("HTTPRoute", f"spec.rules[].timeouts.{key}"):
+                timeouts[key] = value
+            else:
+                self.drop(
+                    rule.provenance, f"timeouts.{key}", "HTTPRoute", f"spec.rules[].timeouts.{key}"
+                )
+        if timeouts:
+            body["timeouts"] = timeouts
+        return body
+
+    def match(self, match: Match) -> JSONDict:
+        body: JSONDict = {}
+        if match.path is not None:
+            body["path"] = {"type": match.path.type, "value": match.path.value}
+        if match.headers:
+            body["headers"] = [
+                {"name": h.name, "type": h.type, "value": h.value} for h in match.headers
+            ]
+        if match.query_params:
+            body["queryParams"] = [
+                {"name": q.name, "type": q.type, "value": q.value} for q in match.query_params
+            ]
+        if match.method:
+            body["method"] = match.method
+        return body
+
+    def backend_ref(self, backend: BackendRef, route_ref: ObjectRef) -> JSONDict:
+        self.credit(backend.provenance, route_ref)
+        body: JSONDict = {"name": backend.name}
+        if backend.group:
+            body["group"] = backend.group
+        if backend.kind != "Service" or backend.group:
+            body["kind"] = backend.kind
+        if backend.namespace:
+            body["namespace"] = backend.namespace
+        if backend.port is not None:
+            body["port"] = backend.port
+        if backend.weight is not None:
+            body["weight"] = backend.weight
+        return body
+
+    def filter(self, route: HTTPRoute, item: Filter) -> JSONDict | None:
+        kind = "HTTPRoute"
+        if isinstance(item, HeaderModifier):
+            key = "responseHeaderModifier" if item.response else "requestHeaderModifier"
+            modifier: JSONDict = {}
+            if item.set:
+                modifier["set"] = [{"name": k, "value": v} for k, v in sorted(item.set.items())]
+            if item.add:
+                modifier["add"] = [{"name": k, "value": v} for k, v in sorted(item.add.items())]
+            if item.remove:
+                modifier["remove"] = sorted(item.remove)
+            return {"type": item.type_name, key: modifier}
+        if isinstance(item, RequestRedirect):
+            redirect: JSONDict = {}
+            if item.scheme:
+                redirect["scheme"] = item.scheme
+            if item.hostname:
+                redirect["hostname"] = item.hostname
+            if item.port is not None:
+                redirect["port"] = item.port
+            if item.path is not None:
+                redirect["path"] = _path_modifier(item.path.type, item.path.value)
+            if item.status_code not in (301, 302) and not self.target.has_enum_value(
+                kind, "spec.rules[].filters[].requestRedirect.statusCode", str(item.status_code)
+            ):
+                self.drop(
+                    item.provenance,
+                    f"redirect status code {item.status_code}",
+                    kind,
+                    "spec.rules[].filters[].requestRedirect.statusCode",
+                    str(item.status_code),
+                )
+                item.status_code = 301 if item.status_code == 308 else 302
+            redirect["statusCode"] = item.status_code
+            return {"type": "RequestRedirect", "requestRedirect": redirect}
+        if isinstance(item, URLRewrite):
+            rewrite: JSONDict = {}
+            if item.hostname:
+                rewrite["hostname"] = item.hostname
+            if item.path is not None:
+                rewrite["path"] = _path_modifier(item.path.type, item.path.value)
+            return {"type": "URLRewrite", "urlRewrite": rewrite}
+        if isinstance(item, RequestMirror):
+            mirror: JSONDict = {"backendRef": self.backend_ref(item.backend, route.ref)}
+            if item.percent is not None:
+                mirror["percent"] = item.percent
+            return {"type": "RequestMirror", "requestMirror": mirror}
+        if isinstance(item, CorsFilter):
+            if not self.target.has_enum_value(kind, "spec.rules[].filters[].type", "CORS"):
+                # Left for an implementation emitter: the pipeline reports it if none takes it.
+                return None
+            item.cors.consumed = True
+            return {"type": "CORS", "cors": cors_body(item)}
+        raise TypeError(f"unknown filter {type(item).__name__}")
+
+    def reference_grant(
+        self, grant: ReferenceGrant, provenance: list[Provenance]
+    ) -> Emitted | None:
+        api_version = self.api_version("ReferenceGrant")
+        name = f"from-{grant.from_namespace}-{grant.from_kind.lower()}-to-{grant.to_kind.lower()}"
+        if grant.to_name:
+            name = f"{name}-{grant.to_name}"
+        name = fit(name, repr(grant))
+        ref = ObjectRef("ReferenceGrant", grant.namespace, name)
+        if api_version is None:
+            self.drop(provenance, "ReferenceGrant", "ReferenceGrant")
+            return None
+        self.credit(provenance, ref)
+        to: JSONDict = {"group": grant.to_group, "kind": grant.to_kind}
+        if grant.to_name:
+            to["name"] = grant.to_name
+        body: JSONDict = {
+            "apiVersion": api_version,
+            "kind": "ReferenceGrant",
+            "metadata": metadata(name, grant.namespace),
+            "spec": {
+                "from": [
+                    {
+                        "group": grant.from_group,
+                        "kind": grant.from_kind,
+                        "namespace": grant.from_namespace,
+                    }
+                ],
+                "to": [to],
+            },
+        }
+        return Emitted(ref, body)
+
+
+def cors_body(item: CorsFilter) -> JSONDict:
+    cors = item.cors
+    body: JSONDict = {}
+    if cors.allow_origins:
+        body["allowOrigins"] = list(cors.allow_origins)
+    if cors.allow_methods:
+        body["allowMethods"] = list(cors.allow_methods)
+    if cors.allow_headers:
+        body["allowHeaders"] = list(cors.allow_headers)
+    if cors.expose_headers:
+        body["exposeHeaders"] = list(cors.expose_headers)
+    if cors.allow_credentials is not None:
+        body["allowCredentials"] = cors.allow_credentials
+    if cors.max_age is not None:
+        body["maxAge"] = cors.max_age
+    return body
+
+
+def _path_modifier(kind: str, value: str) -> JSONDict:
+    key = "replaceFullPath" if kind == "ReplaceFullPath" else "replacePrefixMatch"
+    return {"type": kind, key: value}
+
+
+def _rule_provenance(route: Route) -> list[Provenance]:
+    return [p for rule in getattr(route, "rules", []) for p in rule.provenance]
+
+
+def _grant_key(grant: ReferenceGrant) -> tuple[str, ...]:
+    return (
+        grant.namespace,
+        grant.from_namespace,
+        grant.from_kind,
+        grant.to_kind,
+        grant.to_name or "",
+    )
+
+
+def _level(security: bool) -> Level:
+    return Level.ERROR if security else Level.WARNING
+
+
+def sort_key(item: Emitted) -> tuple[int, str, str, str]:
+    kind = item.ref.kind
+    rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+    return (rank, kind, item.ref.namespace or "", item.ref.name)

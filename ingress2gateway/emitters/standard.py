@@ -1,0 +1,22 @@
+"""The ``standard`` emitter: plain Gateway API, nothing implementation-specific.
+
+Every IR extension (auth, rate limits, IP allow-lists, ...) is left unconsumed, so the pipeline
+reports each one as unsupported, naming the input field it came from.
+"""
+
+from __future__ import annotations
+
+from ingress2gateway.emitters.gatewayapi import GatewayAPIBuilder
+from ingress2gateway.ir import IR
+from ingress2gateway.plugin import EmitContext, Emitted
+
+
+class StandardEmitter:
+    name = "standard"
+    description = "plain Gateway API resources; features it lacks are reported"
+
+    def emit(self, ir: IR, ctx: EmitContext) -> list[Emitted]:
+        return GatewayAPIBuilder(ctx).build(ir)
+
+
+EMITTER = StandardEmitter()

@@ -1,0 +1,433 @@
+"""The intermediate representation: Gateway API's object model, plus typed extensions.
+
+Providers build it, shared lowering code lays it out, emitters turn it into objects. Every
+element carries :class:`Provenance` (which input object and field it came from) so that the
+ledger can say which output objects each input field went into.
+
+Features that standard Gateway API lacks travel as :class:`Extension` subclasses attached to a
+rule, a route or a gateway. Emitters that can express one mark it consumed; anything left is
+reported by the pipeline, so an extension can never be dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+from ingress2gateway.objects import ObjectRef, SourceRef
+
+PathType = Literal["Exact", "PathPrefix", "RegularExpression"]
+MatchType = Literal["Exact", "RegularExpression"]
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """An input field an IR element came from."""
+
+    source: SourceRef
+    field: str
+
+
+# --- extensions: what standard Gateway API cannot say ---------------------------------------
+
+
+@dataclass(eq=False)
+class Extension:
+    """A feature without a standard Gateway API field. Subclasses are provider-neutral."""
+
+    KIND: ClassVar[str] = "extension"
+    SECURITY: ClassVar[bool] = False
+    """Dropping it opens access (auth, allow-lists): reported as a security error."""
+
+    provenance: list[Provenance] = field(default_factory=list, kw_only=True)
+    consumed: bool = field(default=False, kw_only=True)
+
+    def describe(self) -> str:
+        return self.KIND
+
+
+@dataclass(eq=False)
+class BasicAuth(Extension):
+    KIND: ClassVar[str] = "basic-auth"
+    SECURITY: ClassVar[bool] = True
+    secret_name: str
+    secret_namespace: str | None = None
+    realm: str | None = None
+
+
+@dataclass(eq=False)
+class ExternalAuth(Extension):
+    KIND: ClassVar[str] = "external-auth"
+    SECURITY: ClassVar[bool] = True
+    url: str
+    method: str | None = None
+    response_headers: list[str] = field(default_factory=list)
+    signin_url: str | None = None
+
+
+@dataclass(eq=False)
+class JWTAuth(Extension):
+    KIND: ClassVar[str] = "jwt-auth"
+    SECURITY: ClassVar[bool] = True
+    issuer: str | None = None
+    jwks_uri: str | None = None
+
+
+@dataclass(eq=False)
+class ClientCertAuth(Extension):
+    KIND: ClassVar[str] = "client-cert-auth"
+    SECURITY: ClassVar[bool] = True
+    ca_secret: str
+    ca_namespace: str | None = None
+    verify: str = "on"
+
+
+@dataclass(eq=False)
+class IPAccess(Extension):
+    KIND: ClassVar[str] = "ip-access"
+    SECURITY: ClassVar[bool] = True
+    allow: list[str] = field(default_factory=list)
+    deny: list[str] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class RateLimit(Extension):
+    KIND: ClassVar[str] = "rate-limit"
+    requests: int
+    unit: Literal["Second", "Minute", "Hour"]
+    burst: int | None = None
+    per_client_ip: bool = True
+
+
+@dataclass(eq=False)
+class BodySize(Extension):
+    KIND: ClassVar[str] = "body-size"
+    max_bytes: int | None
+    """None means unlimited."""
+
+
+@dataclass(eq=False)
+class Buffering(Extension):
+    KIND: ClassVar[str] = "buffering"
+    request: bool | None = None
+    response: bool | None = None
+
+
+@dataclass(eq=False)
+class SessionAffinity(Extension):
+    KIND: ClassVar[str] = "session-affinity"
+    cookie_name: str | None = None
+    ttl_seconds: int | None = None
+    path: str | None = None
+
+
+@dataclass(eq=False)
+class LoadBalancer(Extension):
+    KIND: ClassVar[str] = "load-balancer"
+    algorithm: Literal["RoundRobin", "LeastRequest", "Random", "ConsistentHash"]
+    hash_on: str | None = None
+    """For ConsistentHash: ``source-ip``, ``header:<name>``, ``cookie:<name>`` or ``uri``."""
+
+
+@dataclass(eq=False)
+class RegexRewrite(Extension):
+    KIND: ClassVar[str] = "regex-rewrite"
+    pattern: str
+    substitution: str
+
+
+@dataclass(eq=False)
+class Retry(Extension):
+    KIND: ClassVar[str] = "retry"
+    attempts: int
+    codes: list[int] = field(default_factory=list)
+    per_try_timeout: str | None = None
+
+
+@dataclass(eq=False)
+class Timeouts(Extension):
+    """Timeouts standard Gateway API cannot state (connect, idle, per-direction)."""
+
+    KIND: ClassVar[str] = "timeouts"
+    connect: str | None = None
+    read: str | None = None
+    send: str | None = None
+
+
+@dataclass(eq=False)
+class Cors(Extension):
+    """CORS, for targets whose HTTPRoute lacks the standard CORS filter (before v1.5)."""
+
+    KIND: ClassVar[str] = "cors"
+    allow_origins: list[str] = field(default_factory=list)
+    allow_methods: list[str] = field(default_factory=list)
+    allow_headers: list[str] = field(default_factory=list)
+    expose_headers: list[str] = field(default_factory=list)
+    allow_credentials: bool | None = None
+    max_age: int | None = None
+
+
+@dataclass(eq=False)
+class CustomErrors(Extension):
+    KIND: ClassVar[str] = "custom-errors"
+    codes: list[int] = field(default_factory=list)
+    backend: str | None = None
+
+
+@dataclass(eq=False)
+class Unrepresentable(Extension):
+    """Something a provider understood but nothing can carry (snippets, WAF, ...)."""
+
+    KIND: ClassVar[str] = "unrepresentable"
+    what: str = ""
+
+    def describe(self) -> str:
+        return self.what or self.KIND
+
+
+# --- Gateway --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SecretRef:
+    name: str
+    namespace: str | None = None
+
+
+@dataclass(eq=False)
+class Listener:
+    name: str
+    port: int
+    protocol: Literal["HTTP", "HTTPS", "TLS", "TCP", "UDP"]
+    hostname: str | None = None
+    tls_mode: Literal["Terminate", "Passthrough"] | None = None
+    certificate_refs: list[SecretRef] = field(default_factory=list)
+    allowed_namespaces: set[str | None] = field(default_factory=set)
+    """Namespaces whose routes attach here (the Gateway's own namespace needs no entry)."""
+    provenance: list[Provenance] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Gateway:
+    name: str
+    namespace: str | None
+    gateway_class: str
+    listeners: list[Listener] = field(default_factory=list)
+    extensions: list[Extension] = field(default_factory=list)
+    provenance: list[Provenance] = field(default_factory=list)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("Gateway", self.namespace, self.name)
+
+    def listener(self, name: str) -> Listener | None:
+        return next((item for item in self.listeners if item.name == name), None)
+
+
+# --- routes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PathMatch:
+    type: PathType
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderMatch:
+    name: str
+    value: str
+    type: MatchType = "Exact"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    path: PathMatch | None = None
+    headers: tuple[HeaderMatch, ...] = ()
+    query_params: tuple[HeaderMatch, ...] = ()
+    method: str | None = None
+
+
+@dataclass(eq=False)
+class BackendRef:
+    name: str
+    namespace: str | None = None
+    port: int | None = None
+    group: str = ""
+    kind: str = "Service"
+    weight: int | None = None
+    provenance: list[Provenance] = field(default_factory=list)
+
+    def identity(self) -> tuple[str, str, str, str | None, int | None]:
+        return (self.group, self.kind, self.name, self.namespace, self.port)
+
+
+@dataclass(eq=False)
+class Filter:
+    """A standard HTTPRoute filter."""
+
+    TYPE: ClassVar[str] = ""
+    provenance: list[Provenance] = field(default_factory=list, kw_only=True)
+
+
+@dataclass(eq=False)
+class PathModifier:
+    type: Literal["ReplaceFullPath", "ReplacePrefixMatch"]
+    value: str
+
+
+@dataclass(eq=False)
+class RequestRedirect(Filter):
+    TYPE: ClassVar[str] = "RequestRedirect"
+    scheme: str | None = None
+    hostname: str | None = None
+    port: int | None = None
+    path: PathModifier | None = None
+    status_code: int = 302
+
+
+@dataclass(eq=False)
+class URLRewrite(Filter):
+    TYPE: ClassVar[str] = "URLRewrite"
+    hostname: str | None = None
+    path: PathModifier | None = None
+
+
+@dataclass(eq=False)
+class HeaderModifier(Filter):
+    response: bool = False
+    set: dict[str, str] = field(default_factory=dict)
+    add: dict[str, str] = field(default_factory=dict)
+    remove: list[str] = field(default_factory=list)
+
+    @property
+    def type_name(self) -> str:
+        return "ResponseHeaderModifier" if self.response else "RequestHeaderModifier"
+
+
+@dataclass(eq=False)
+class RequestMirror(Filter):
+    TYPE: ClassVar[str] = "RequestMirror"
+    backend: BackendRef
+    percent: int | None = None
+
+
+@dataclass(eq=False)
+class CorsFilter(Filter):
+    """The standard CORS filter (Gateway API v1.5+ standard, v1.3+ experimental)."""
+
+    TYPE: ClassVar[str] = "CORS"
+    cors: Cors
+
+
+@dataclass(eq=False)
+class Rule:
+    matches: list[Match] = field(default_factory=list)
+    backend_refs: list[BackendRef] = field(default_factory=list)
+    filters: list[Filter] = field(default_factory=list)
+    request_timeout: str | None = None
+    backend_request_timeout: str | None = None
+    name: str | None = None
+    extensions: list[Extension] = field(default_factory=list)
+    provenance: list[Provenance] = field(default_factory=list)
+    sources: list[SourceRef] = field(default_factory=list)
+    """Input objects this rule belongs to: their annotations apply to it and to no other."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParentRef:
+    name: str
+    namespace: str | None = None
+    section_name: str | None = None
+    port: int | None = None
+    kind: str = "Gateway"
+    group: str = "gateway.networking.k8s.io"
+
+
+@dataclass(eq=False)
+class Route:
+    """Shared shape of the route kinds."""
+
+    KIND: ClassVar[str] = ""
+    name: str
+    namespace: str | None
+    hostnames: list[str] = field(default_factory=list)
+    parent_refs: list[ParentRef] = field(default_factory=list)
+    extensions: list[Extension] = field(default_factory=list)
+    provenance: list[Provenance] = field(default_factory=list)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef(self.KIND, self.namespace, self.name)
+
+
+@dataclass(eq=False)
+class HTTPRoute(Route):
+    KIND: ClassVar[str] = "HTTPRoute"
+    rules: list[Rule] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class GRPCRoute(Route):
+    KIND: ClassVar[str] = "GRPCRoute"
+    rules: list[Rule] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class TLSRoute(Route):
+    KIND: ClassVar[str] = "TLSRoute"
+    backend_refs: list[BackendRef] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class TCPRoute(Route):
+    KIND: ClassVar[str] = "TCPRoute"
+    backend_refs: list[BackendRef] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class UDPRoute(Route):
+    KIND: ClassVar[str] = "UDPRoute"
+    backend_refs: list[BackendRef] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceGrant:
+    """Allows ``from_kind`` objects in ``from_namespace`` to reference ``to_kind`` here."""
+
+    namespace: str
+    from_group: str
+    from_kind: str
+    from_namespace: str
+    to_group: str
+    to_kind: str
+    to_name: str | None = None
+
+
+@dataclass
+class IR:
+    gateways: list[Gateway] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+    reference_grants: set[ReferenceGrant] = field(default_factory=set)
+    grant_provenance: dict[ReferenceGrant, list[Provenance]] = field(default_factory=dict)
+
+    def add_grant(self, grant: ReferenceGrant, provenance: Provenance | None = None) -> None:
+        self.reference_grants.add(grant)
+        if provenance is not None:
+            self.grant_provenance.setdefault(grant, []).append(provenance)
+
+    def http_routes(self) -> Iterator[HTTPRoute]:
+        return (r for r in self.routes if isinstance(r, HTTPRoute))
+
+    def extensions(self) -> Iterator[tuple[object, Extension]]:
+        """Every extension with the IR element it is attached to."""
+        for gateway in self.gateways:
+            for ext in gateway.extensions:
+                yield gateway, ext
+        for route in self.routes:
+            for ext in route.extensions:
+                yield route, ext
+            for rule in getattr(route, "rules", []):
+                for ext in rule.extensions:
+                    yield rule, ext

@@ -1,0 +1,85 @@
+"""KYAML output (``kubectl -o kyaml``, Kubernetes 1.34+): a strict, unambiguous YAML subset.
+
+Every document starts with ``---``; mappings are always ``{}`` and lists ``[]`` with one entry
+per line, each followed by a comma; string values are always double-quoted; keys are bare unless
+they could read as something other than a string; a list of mappings is "cuddled" (``[{`` …
+``}, {`` … ``}]``). The result is plain YAML, so any YAML reader loads it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ingress2gateway.serialize import reads_as_string
+
+_BARE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:[-./][A-Za-z0-9_]+)*$")
+_AMBIGUOUS_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
+
+INDENT = "  "
+
+
+def _key(key: object) -> str:
+    text = str(key)
+    if (
+        _BARE_KEY.match(text)
+        and text.lower() not in _AMBIGUOUS_WORDS
+        and reads_as_string(text)
+    ):
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _scalar(value: object) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _render(value: Any, depth: int, out: list[str]) -> None:
+    pad = INDENT * (depth + 1)
+    if isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        out.append("{\n")
+        for key in sorted(value, key=str):
+            out.append(f"{pad}{_key(key)}: ")
+            _render(value[key], depth + 1, out)
+            out.append(",\n")
+        out.append(INDENT * depth + "}")
+    elif isinstance(value, list):
+        if not value:
+            out.append("[]")
+            return
+        if all(isinstance(item, dict) and item for item in value):
+            # Cuddled: [{ ... }, { ... }] with the mappings' bodies one level in.
+            out.append("[")
+            for position, item in enumerate(value):
+                if position:
+                    out.append(", ")
+                _render(item, depth, out)
+            out.append("]")
+            return
+        out.append("[\n")
+        for item in value:
+            out.append(pad)
+            _render(item, depth + 1, out)
+            out.append(",\n")
+        out.append(INDENT * depth + "]")
+    else:
+        out.append(_scalar(value))
+
+
+def to_kyaml(obj: Any) -> str:
+    out: list[str] = ["---\n"]
+    _render(obj, 0, out)
+    out.append("\n")
+    return "".join(out)

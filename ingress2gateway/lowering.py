@@ -1,0 +1,646 @@
+"""Shared Ingress → IR lowering: gateway layout, listeners, routes, precedence and conflicts.
+
+Every Ingress-based provider goes through here, so the plain-Ingress semantics are written
+once. The rules follow what ingress-nginx does, which the other Ingress controllers largely
+share:
+
+* one Gateway per ingress class, shared by every namespace (one hostname keeps one address),
+  or one per namespace and class with ``--gateway-per-namespace`` (the Go tool's layout);
+* an HTTP listener per hostname, an HTTPS listener per hostname that some ``spec.tls`` entry
+  covers with a certificate, and a hostname-less HTTP listener for rules without host and for
+  a ``defaultBackend`` of an Ingress without rules (the controller's catch-all server);
+* one HTTPRoute per (namespace, host), split every 16 rules (the CRD's limit);
+* Ingresses are taken oldest first; the same host + path + path type defined twice keeps the
+  oldest and drops the other with a warning naming both (no silent traffic split);
+* an Ingress's ``defaultBackend`` answers ``/`` on the hosts it is the first to define, unless
+  some Ingress routes ``/`` itself — as the controller's root location does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ingress2gateway import naming
+from ingress2gateway.ingress import (
+    Backend,
+    IngressModel,
+    IngressPath,
+    ResourceBackend,
+    precedence_key,
+    service_ports,
+)
+from ingress2gateway.ir import (
+    BackendRef,
+    Gateway,
+    HTTPRoute,
+    Listener,
+    Match,
+    ParentRef,
+    PathMatch,
+    PathType,
+    Provenance,
+    ReferenceGrant,
+    Rule,
+    SecretRef,
+)
+from ingress2gateway.objects import SourceRef
+from ingress2gateway.plugin import ProviderContext
+from ingress2gateway.report import Status
+
+MAX_RULES_PER_ROUTE = 16
+MAX_LISTENERS = 64
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+DEFAULT_SHARED_NAMESPACE = "default"
+
+# What the HTTPRoute CRD accepts as an Exact/PathPrefix value (its CEL rules).
+_GATEWAY_PATH = re.compile(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$")
+_HOSTNAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def path_problem(value: str) -> str | None:
+    """Why ``value`` cannot be an Exact/PathPrefix match, or None if it can."""
+    for bad in ("//", "/./", "/../", "%2f", "%2F", "#"):
+        if bad in value:
+            return f"contains {bad!r}"
+    if value.endswith(("/..", "/.")):
+        return "ends with a dot segment"
+    if not _GATEWAY_PATH.match(value):
+        return "has characters Gateway API paths do not allow (is it a regular expression?)"
+    if len(value) > 1024:
+        return "is longer than 1024 characters"
+    return None
+
+
+def hostname_problem(host: str) -> str | None:
+    if len(host) > 253 or not _HOSTNAME.match(host):
+        return "is not a valid DNS name (lower case, optional leading '*.' wildcard)"
+    return None
+
+
+def tls_covers(tls_host: str, host: str) -> bool:
+    if tls_host == host:
+        return True
+    if tls_host.startswith("*.") and not host.startswith("*."):
+        head, _, rest = host.partition(".")
+        return bool(head) and rest == tls_host[2:]
+    return False
+
+
+PathMatcher = Callable[[IngressModel, IngressPath], PathMatch]
+
+
+@dataclass
+class IngressPolicy:
+    """How a provider wants the shared lowering to read its Ingresses."""
+
+    provider: str
+    implementation_specific: PathType = "PathPrefix"
+    """What ``pathType: ImplementationSpecific`` means for this controller."""
+    path_matcher: PathMatcher | None = None
+    """Override the path match of each path (for example a controller's regex mode)."""
+
+    def match_for(self, model: IngressModel, path: IngressPath) -> PathMatch:
+        if self.path_matcher is not None:
+            return self.path_matcher(model, path)
+        if path.path_type == "Exact":
+            return PathMatch("Exact", path.path)
+        if path.path_type == "Prefix":
+            return PathMatch("PathPrefix", path.path)
+        return PathMatch(self.implementation_specific, path.path)
+
+
+@dataclass
+class Lowered:
+    """What lowering produced, for providers to decorate (annotations) afterwards."""
+
+    gateways: list[Gateway] = field(default_factory=list)
+    routes: list[HTTPRoute] = field(default_factory=list)
+    rules_by_source: dict[SourceRef, list[tuple[HTTPRoute, Rule]]] = field(default_factory=dict)
+    gateway_of: dict[SourceRef, Gateway] = field(default_factory=dict)
+
+    def rules_of(self, source: SourceRef) -> list[tuple[HTTPRoute, Rule]]:
+        return self.rules_by_source.get(source, [])
+
+
+@dataclass
+class _PathEntry:
+    model: IngressModel
+    path: IngressPath | None
+    match: PathMatch
+    backend: BackendRef
+    field: str
+
+
+@dataclass
+class _HostState:
+    host: str | None
+    owner: IngressModel
+    """The oldest Ingress that defines the host (its defaultBackend answers ``/``)."""
+    certificate: tuple[SecretRef, IngressModel, str] | None = None
+    entries: dict[tuple[str, str], _PathEntry] = field(default_factory=dict)
+    namespaces: set[str | None] = field(default_factory=set)
+
+
+class _GatewayBuild:
+    def __init__(self, ctx: ProviderContext, policy: IngressPolicy, gateway: Gateway) -> None:
+        self.ctx = ctx
+        self.policy = policy
+        self.gateway = gateway
+        self.hosts: dict[str | None, _HostState] = {}
+        self.catch_all: _PathEntry | None = None
+        self.models: list[IngressModel] = []
+
+
+def lower_ingresses(
+    ctx: ProviderContext, models: Sequence[IngressModel], policy: IngressPolicy
+) -> Lowered:
+    """Add Gateways, HTTPRoutes and ReferenceGrants for ``models`` to ``ctx.ir``."""
+    lowered = Lowered()
+    ports = service_ports(ctx.objects)
+    ordered = sorted(models, key=precedence_key)
+    builds = _layout(ctx, ordered, policy)
+    for build in builds:
+        for model in build.models:
+            _collect(build, model, ports, lowered)
+        _emit(build, lowered)
+    ctx.ir.gateways.extend(lowered.gateways)
+    ctx.ir.routes.extend(lowered.routes)
+    return lowered
+
+
+# --- gateway layout --------------------------------------------------------------------------
+
+
+def _layout(
+    ctx: ProviderContext, ordered: Sequence[IngressModel], policy: IngressPolicy
+) -> list[_GatewayBuild]:
+    options = ctx.options
+    groups: dict[tuple[str, str | None], list[IngressModel]] = defaultdict(list)
+    for model in ordered:
+        class_name = model.class_name or ""
+        key = (class_name, model.namespace if options.gateway_per_namespace else None)
+        groups[key].append(model)
+    classes = {class_name for class_name, _ in groups}
+    builds: list[_GatewayBuild] = []
+    for (class_name, per_ns), members in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
+    ):
+        name = options.gateway_name or class_name or "ingress"
+        if options.gateway_name and len(classes) > 1:
+            name = f"{options.gateway_name}-{class_name}"
+        namespaces = sorted({m.namespace or "" for m in members})
+        if options.gateway_per_namespace:
+            namespace = per_ns
+        elif options.gateway_namespace:
+            namespace = options.gateway_namespace
+        elif len(namespaces) == 1:
+            namespace = members[0].namespace
+        else:
+            namespace = DEFAULT_SHARED_NAMESPACE
+            ctx.report.info(
+                "gateway-namespace-chosen",
+                f"Ingresses of class {class_name!r} live in {len(namespaces)} namespaces; their shared "
+                f"Gateway {name!r} goes into namespace {namespace!r} (choose with --gateway-namespace, "
+                "or use --gateway-per-namespace)",
+                provider=policy.provider,
+            )
+        gateway_name = ctx.allocator("Gateway", namespace).allocate(
+            name, f"gateway/{class_name}/{per_ns}"
+        )
+        gateway = Gateway(
+            name=gateway_name,
+            namespace=namespace,
+            gateway_class=options.gateway_class_name or class_name or "ingress",
+        )
+        build = _GatewayBuild(ctx, policy, gateway)
+        build.models = list(members)
+        builds.append(build)
+    return builds
+
+
+# --- collecting paths, hosts and certificates ------------------------------------------------
+
+
+def _backend_ref(
+    build: _GatewayBuild,
+    model: IngressModel,
+    backend: Backend,
+    field_path: str,
+    ports: dict[tuple[str | None, str], dict[str, int]],
+) -> BackendRef | None:
+    """The backendRef for an Ingress backend; None (reported at ``field_path``) if unresolvable."""
+    provenance = [Provenance(model.source, field_path)]
+    if isinstance(backend, ResourceBackend):
+        return BackendRef(
+            name=backend.name, group=backend.group, kind=backend.kind, provenance=provenance
+        )
+    port = backend.port_number
+    if port is None and backend.port_name is not None:
+        port = ports.get((model.namespace, backend.name), {}).get(backend.port_name)
+        if port is None:
+            known = (model.namespace, backend.name) in ports
+            hint = (
+                f"Service {backend.name} has no port named {backend.port_name!r}"
+                if known
+                else f"Service {backend.name} is not in the input; add it (or use a port number)"
+            )
+            message = f"cannot resolve the backend port name {backend.port_name!r}: {hint}"
+            report = build.ctx.report
+            provider = build.policy.provider
+            report.error(
+                "backend-port-unresolved",
+                message,
+                source=model.source,
+                field=field_path,
+                provider=provider,
+            )
+            report.record(
+                model.source, field_path, Status.UNSUPPORTED, note=message, provider=provider
+            )
+            return None
+    return BackendRef(name=backend.name, port=port, provenance=provenance)
+
+
+def _host_state(build: _GatewayBuild, model: IngressModel, host: str | None) -> _HostState:
+    state = build.hosts.get(host)
+    if state is None:
+        state = _HostState(host, model)
+        build.hosts[host] = state
+    return state
+
+
+def _collect(
+    build: _GatewayBuild,
+    model: IngressModel,
+    ports: dict[tuple[str | None, str], dict[str, int]],
+    lowered: Lowered,
+) -> None:
+    report = build.ctx.report
+    provider = build.policy.provider
+    lowered.gateway_of[model.source] = build.gateway
+    if model.class_field:
+        report.record(
+            model.source,
+            model.class_field,
+            Status.CONVERTED,
+            targets=[build.gateway.ref],
+            provider=provider,
+        )
+    valid_hosts: set[str | None] = set()
+    for index, host in model.rule_hosts:
+        host_field = f"spec.rules[{index}].host"
+        if host is not None and (problem := hostname_problem(host)):
+            message = f"host {host!r} {problem}; its paths are not converted"
+            report.error(
+                "ingress-invalid-part",
+                message,
+                source=model.source,
+                field=host_field,
+                provider=provider,
+            )
+            report.record(
+                model.source, host_field, Status.UNSUPPORTED, note=message, provider=provider
+            )
+            continue
+        valid_hosts.add(host)
+        state = _host_state(build, model, host)
+        state.namespaces.add(model.namespace)
+        if host is not None:
+            report.record(
+                model.source,
+                host_field,
+                Status.CONVERTED,
+                targets=[build.gateway.ref],
+                provider=provider,
+            )
+        if index in model.hostless_rules:
+            report.record(
+                model.source,
+                f"spec.rules[{index}]",
+                Status.CONVERTED,
+                targets=[build.gateway.ref],
+                note="a host without paths still gets its own listener, so it answers 404 as before",
+                provider=provider,
+            )
+    if any(p.path_type == "ImplementationSpecific" for p in model.paths):
+        report.info(
+            "path-type-implementation-specific",
+            f"pathType ImplementationSpecific is read as {build.policy.implementation_specific}, "
+            f"as the {provider} controller does",
+            source=model.source,
+            provider=provider,
+        )
+    for path in model.paths:
+        if path.host not in valid_hosts:
+            report.record(
+                model.source,
+                path.field,
+                Status.UNSUPPORTED,
+                note="its rule's host is invalid",
+                provider=provider,
+            )
+            continue
+        match = build.policy.match_for(model, path)
+        if match.type != "RegularExpression" and (problem := path_problem(match.value)):
+            message = f"path {match.value!r} {problem}; Gateway API cannot match it as {match.type}"
+            report.error(
+                "path-not-representable",
+                message,
+                source=model.source,
+                field=path.field,
+                provider=provider,
+            )
+            report.record(
+                model.source, path.field, Status.UNSUPPORTED, note=message, provider=provider
+            )
+            continue
+        backend = _backend_ref(build, model, path.backend, path.field, ports)
+        if backend is None:
+            continue
+        state = build.hosts[path.host]
+        key = (match.type, match.value)
+        existing = state.entries.get(key)
+        if existing is not None:
+            _report_conflict(build, existing, model, path.field, match, path.host)
+            continue
+        state.entries[key] = _PathEntry(model, path, match, backend, path.field)
+    _collect_default_backend(build, model, ports, valid_hosts)
+    _collect_tls(build, model)
+
+
+def _report_conflict(
+    build: _GatewayBuild,
+    winner: _PathEntry,
+    loser: IngressModel,
+    field_path: str,
+    match: PathMatch,
+    host: str | None,
+) -> None:
+    where = f"host {host}" if host else "the catch-all host"
+    same = winner.model is loser
+    who = "earlier in the same Ingress" if same else f"by the older {winner.model.source.display()}"
+    message = (
+        f"{match.type} {match.value} on {where} is already routed {who} ({winner.field}); "
+        f"this path is dropped, as ingress-nginx ignores it"
+    )
+    build.ctx.report.warning(
+        "path-conflict",
+        message,
+        source=loser.source,
+        field=field_path,
+        provider=build.policy.provider,
+    )
+    build.ctx.report.record(
+        loser.source, field_path, Status.IGNORED, note=message, provider=build.policy.provider
+    )
+
+
+def _collect_default_backend(
+    build: _GatewayBuild,
+    model: IngressModel,
+    ports: dict[tuple[str | None, str], dict[str, int]],
+    valid_hosts: set[str | None],
+) -> None:
+    if model.default_backend is None or model.default_backend_field is None:
+        return
+    field_path = model.default_backend_field
+    report = build.ctx.report
+    provider = build.policy.provider
+    backend = _backend_ref(build, model, model.default_backend, field_path, ports)
+    if backend is None:
+        return
+    root = PathMatch("PathPrefix", "/")
+    if not model.rule_hosts:
+        # An Ingress with a backend and no rules configures the catch-all server.
+        if build.catch_all is not None:
+            message = (
+                f"the catch-all default backend is already set by the older "
+                f"{build.catch_all.model.source.display()}; this one is ignored, as ingress-nginx does"
+            )
+            report.warning(
+                "default-backend-conflict",
+                message,
+                source=model.source,
+                field=field_path,
+                provider=provider,
+            )
+            report.record(model.source, field_path, Status.IGNORED, note=message, provider=provider)
+            return
+        build.catch_all = _PathEntry(model, None, root, backend, field_path)
+        _host_state(build, model, None).namespaces.add(model.namespace)
+        return
+    used = False
+    for host in sorted(valid_hosts, key=lambda h: h or ""):
+        state = build.hosts[host]
+        if state.owner is not model or ("PathPrefix", "/") in state.entries:
+            continue
+        state.entries[("PathPrefix", "/")] = _PathEntry(model, None, root, backend, field_path)
+        used = True
+    if not used:
+        message = (
+            "every host of this Ingress already has a / route or was first defined by an older "
+            "Ingress, so its defaultBackend is never used (as in ingress-nginx)"
+        )
+        report.info(
+            "default-backend-unused",
+            message,
+            source=model.source,
+            field=field_path,
+            provider=provider,
+        )
+        report.record(model.source, field_path, Status.IGNORED, note=message, provider=provider)
+
+
+def _collect_tls(build: _GatewayBuild, model: IngressModel) -> None:
+    report = build.ctx.report
+    provider = build.policy.provider
+    rule_hosts = [h for _, h in model.rule_hosts if h is not None]
+    for tls in model.tls:
+        covered_hosts = tls.hosts or rule_hosts
+        if tls.secret_name is None:
+            message = (
+                "no secretName: the controller served its default certificate; "
+                "Gateway API needs a certificate per HTTPS listener, so no HTTPS listener is made"
+            )
+            report.warning(
+                "tls-without-secret",
+                message,
+                source=model.source,
+                field=tls.field,
+                provider=provider,
+            )
+            report.record(
+                model.source, tls.field, Status.UNSUPPORTED, note=message, provider=provider
+            )
+            continue
+        secret = SecretRef(tls.secret_name, model.namespace)
+        matched = False
+        for state in build.hosts.values():
+            if state.host is None or not any(tls_covers(h, state.host) for h in covered_hosts):
+                continue
+            matched = True
+            if state.certificate is None:
+                state.certificate = (secret, model, tls.field)
+            elif state.certificate[0] != secret:
+                message = (
+                    f"host {state.host} already has certificate {state.certificate[0].name} from the "
+                    f"older {state.certificate[1].source.display()}; {secret.name} is not used for it"
+                )
+                report.warning(
+                    "tls-certificate-conflict",
+                    message,
+                    source=model.source,
+                    field=tls.field,
+                    provider=provider,
+                )
+                report.record(
+                    model.source, tls.field, Status.PARTIAL, note=message, provider=provider
+                )
+        if not matched:
+            message = f"no converted rule routes its hosts ({', '.join(covered_hosts) or 'none'})"
+            report.info(
+                "tls-unused", message, source=model.source, field=tls.field, provider=provider
+            )
+            report.record(model.source, tls.field, Status.IGNORED, note=message, provider=provider)
+
+
+# --- building listeners and routes ----------------------------------------------------------
+
+
+def _rule_order(entry: _PathEntry) -> tuple[int, int, str]:
+    # Exact first, then longer prefixes, then regular expressions (longest first, which is
+    # the order ingress-nginx gives its regex locations). Gateway API computes precedence
+    # itself for Exact/PathPrefix; the order only makes the output stable and readable.
+    rank = {"Exact": 0, "PathPrefix": 1, "RegularExpression": 2}[entry.match.type]
+    return (rank, -len(entry.match.value), entry.match.value)
+
+
+def _emit(build: _GatewayBuild, lowered: Lowered) -> None:
+    gateway = build.gateway
+    ctx = build.ctx
+    report = ctx.report
+    provider = build.policy.provider
+    listener_names = naming.NameAllocator()
+    if build.catch_all is not None:
+        build.hosts.setdefault(None, _HostState(None, build.catch_all.model))
+        build.hosts[None].entries.setdefault(("PathPrefix", "/"), build.catch_all)
+    # Hostname-specific listeners first (sorted), the catch-all last.
+    states = sorted(build.hosts.values(), key=lambda s: (s.host is None, s.host or ""))
+    for state in states:
+        slug = naming.host_slug(state.host)
+        http = Listener(
+            name=listener_names.allocate(f"{slug}-http", f"http/{state.host}"),
+            port=80,
+            protocol="HTTP",
+            hostname=state.host,
+        )
+        gateway.listeners.append(http)
+        https: Listener | None = None
+        if state.certificate is not None:
+            secret, owner, tls_field = state.certificate
+            ref = SecretRef(
+                secret.name, secret.namespace if secret.namespace != gateway.namespace else None
+            )
+            https = Listener(
+                name=listener_names.allocate(f"{slug}-https", f"https/{state.host}"),
+                port=443,
+                protocol="HTTPS",
+                hostname=state.host,
+                tls_mode="Terminate",
+                certificate_refs=[ref],
+                provenance=[Provenance(owner.source, tls_field)],
+            )
+            gateway.listeners.append(https)
+            targets = [gateway.ref]
+            if (
+                ref.namespace is not None
+                and secret.namespace is not None
+                and gateway.namespace is not None
+            ):
+                grant = ReferenceGrant(
+                    namespace=secret.namespace,
+                    from_group=GATEWAY_GROUP,
+                    from_kind="Gateway",
+                    from_namespace=gateway.namespace,
+                    to_group="",
+                    to_kind="Secret",
+                    to_name=secret.name,
+                )
+                ctx.ir.add_grant(grant, Provenance(owner.source, tls_field))
+            report.record(
+                owner.source, tls_field, Status.CONVERTED, targets=targets, provider=provider
+            )
+        _emit_routes(build, state, http, https, lowered)
+    if len(gateway.listeners) > MAX_LISTENERS:
+        report.error(
+            "gateway-listener-limit",
+            f"Gateway {gateway.name} needs {len(gateway.listeners)} listeners, more than the "
+            f"{MAX_LISTENERS} Gateway API allows; use --gateway-per-namespace to spread them",
+            provider=provider,
+        )
+    lowered.gateways.append(gateway)
+
+
+def _emit_routes(
+    build: _GatewayBuild,
+    state: _HostState,
+    http: Listener,
+    https: Listener | None,
+    lowered: Lowered,
+) -> None:
+    gateway = build.gateway
+    ctx = build.ctx
+    by_namespace: dict[str | None, list[_PathEntry]] = defaultdict(list)
+    for entry in state.entries.values():
+        by_namespace[entry.model.namespace].append(entry)
+    for namespace in state.namespaces:
+        by_namespace.setdefault(namespace, [])
+    for namespace in sorted(by_namespace, key=lambda n: n or ""):
+        entries = sorted(by_namespace[namespace], key=_rule_order)
+        if not entries:
+            continue
+        listeners = [http] if https is None else [http, https]
+        for listener in listeners:
+            if namespace != gateway.namespace:
+                listener.allowed_namespaces.add(namespace)
+        parent_ns = gateway.namespace if gateway.namespace != namespace else None
+        parents = [ParentRef(gateway.name, parent_ns, listener.name) for listener in listeners]
+        owner = min((e.model for e in entries), key=precedence_key)
+        chunks = [
+            entries[i : i + MAX_RULES_PER_ROUTE]
+            for i in range(0, len(entries), MAX_RULES_PER_ROUTE)
+        ]
+        for number, chunk in enumerate(chunks, start=1):
+            wanted = f"{owner.name}-{naming.host_slug(state.host)}"
+            if number > 1:
+                wanted = f"{wanted}-{number}"
+            identity = f"httproute/{gateway.namespace}/{gateway.name}/{state.host}/{number}"
+            route = HTTPRoute(
+                name=ctx.allocator("HTTPRoute", namespace).allocate(wanted, identity),
+                namespace=namespace,
+                hostnames=[state.host] if state.host else [],
+                parent_refs=list(parents),
+            )
+            for entry in chunk:
+                rule = Rule(
+                    matches=[Match(path=entry.match)],
+                    backend_refs=[entry.backend],
+                    provenance=[Provenance(entry.model.source, entry.field)],
+                    sources=[entry.model.source],
+                )
+                route.rules.append(rule)
+                lowered.rules_by_source.setdefault(entry.model.source, []).append((route, rule))
+                ctx.report.record(
+                    entry.model.source,
+                    entry.field,
+                    Status.CONVERTED,
+                    targets=[route.ref],
+                    provider=build.policy.provider,
+                )
+                if entry.path is not None:
+                    host_field = f"spec.rules[{entry.path.rule_index}].host"
+                    ctx.report.add_targets(entry.model.source, host_field, [route.ref, gateway.ref])
+            lowered.routes.append(route)

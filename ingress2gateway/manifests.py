@@ -1,0 +1,285 @@
+"""Reading manifests: files, directories, stdin; YAML streams, JSON, and ``kind: List``.
+
+Input is untrusted. Each document is parsed on its own so that one bad document is reported
+(file and line) while the others still convert; YAML anchors may not expand beyond a small
+bound (billion laughs), nesting is bounded by libyaml (1,000 levels) and by Python's recursion
+limit for JSON, and binary or non-UTF-8 files are refused with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import yaml
+
+from ingress2gateway.errors import InputError
+from ingress2gateway.objects import KubeObject, Origin
+from ingress2gateway.report import Report
+
+# Kubernetes manifests never need aliases to expand much; a document whose aliases add more
+# than this many nodes is refused (a 432-byte "billion laughs" expands to 387 M nodes).
+MAX_ALIAS_EXPANSION = 10_000
+MAX_FILE_BYTES = 1 << 30
+INPUT_SUFFIXES = (".yaml", ".yml", ".json")
+STDIN = "-"
+
+_SEPARATOR = re.compile(r"^---(?:[ \t].*)?$")
+_DOC_END = re.compile(r"^\.\.\.(?:[ \t].*)?$")
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe loader that keeps timestamps as strings, as JSON (and the API server) does."""
+
+
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
+@dataclass
+class LoadResult:
+    objects: list[KubeObject] = field(default_factory=list)
+    errors: int = 0
+    """Documents or files that could not be read (each also an error notification)."""
+
+
+def load_manifests(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    report: Report | None = None,
+    stdin: BinaryIO | None = None,
+) -> list[KubeObject]:
+    """Read every object from ``paths`` (files, directories, or ``-`` for stdin).
+
+    Unreadable documents become error notifications in ``report`` (when given) and are
+    skipped; a path that does not exist raises :class:`InputError`.
+    """
+    return read_inputs(paths, report=report or Report(), stdin=stdin).objects
+
+
+def read_inputs(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    report: Report,
+    stdin: BinaryIO | None = None,
+) -> LoadResult:
+    result = LoadResult()
+    for name, data in _iter_sources(paths, stdin):
+        _read_source(name, data, report, result)
+    return result
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Files named directly, then files found under directories (recursive, sorted)."""
+    found: list[str] = []
+    for raw in paths:
+        text = os.fspath(raw)
+        if text == STDIN:
+            found.append(STDIN)
+            continue
+        path = Path(text)
+        if path.is_dir():
+            found.extend(
+                str(p)
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and p.suffix.lower() in INPUT_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif path.exists():
+            found.append(text)
+        else:
+            raise InputError(f"{text}: no such file or directory; check the --input-file path")
+    return found
+
+
+def _iter_sources(
+    paths: Iterable[str | os.PathLike[str]], stdin: BinaryIO | None
+) -> Iterator[tuple[str, bytes]]:
+    for name in expand_paths(paths):
+        if name == STDIN:
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            yield STDIN, stream.read(MAX_FILE_BYTES + 1)
+            continue
+        try:
+            size = os.path.getsize(name)
+            if size > MAX_FILE_BYTES:
+                raise InputError(f"{name}: file is larger than {MAX_FILE_BYTES >> 20} MiB")
+            with open(name, "rb") as handle:
+                yield name, handle.read()
+        except OSError as exc:
+            raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+
+
+def _read_source(name: str, data: bytes, report: Report, result: LoadResult) -> None:
+    def fail(line: int | None, message: str) -> None:
+        result.errors += 1
+        report.error("input-invalid", message, source=None, field=f"{name}:{line or 1}")
+
+    if len(data) > MAX_FILE_BYTES:
+        fail(1, f"{name}: input is larger than {MAX_FILE_BYTES >> 20} MiB")
+        return
+    if b"\x00" in data[:8192]:
+        fail(1, f"{name}: binary file, not YAML or JSON")
+        return
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        fail(
+            line, f"{name}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8"
+        )
+        return
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):
+        _read_json(name, text, report, result, fail)
+    else:
+        _read_yaml(name, text, report, result, fail)
+
+
+def _read_json(name: str, text: str, report: Report, result: LoadResult, fail: Any) -> None:
+    decoder = json.JSONDecoder()
+    pos = 0
+    index = 0
+    length = len(text)
+    while True:
+        while pos < length and text[pos].isspace():
+            pos += 1
+        if pos >= length:
+            return
+        line = text.count("\n", 0, pos) + 1
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            fail(exc.lineno, f"{name}:{exc.lineno}: invalid JSON: {exc.msg}")
+            return
+        except RecursionError:
+            fail(line, f"{name}:{line}: JSON nested too deeply")
+            return
+        _accept(value, Origin(name, line, index), report, result)
+        index += 1
+        pos = end
+
+
+def _split_documents(text: str) -> Iterator[tuple[int, str]]:
+    """Split a YAML stream on ``---`` lines as kubectl does; yield (first line, text)."""
+    lines = text.splitlines(keepends=True)
+    start = 0
+    for number, line in enumerate(lines):
+        bare = line.rstrip("\r\n")
+        if _SEPARATOR.match(bare) or _DOC_END.match(bare):
+            if number > start:
+                yield start + 1, "".join(lines[start:number])
+            start = number + 1
+    if start < len(lines):
+        yield start + 1, "".join(lines[start:])
+
+
+def _first_content_line(first: int, doc: str) -> int:
+    for offset, line in enumerate(doc.splitlines()):
+        bare = line.strip()
+        if bare and not bare.startswith("#") and not bare.startswith("%"):
+            return first + offset
+    return first
+
+
+def _read_yaml(name: str, text: str, report: Report, result: LoadResult, fail: Any) -> None:
+    for index, (first_line, doc) in enumerate(_split_documents(text)):
+        line = _first_content_line(first_line, doc)
+        try:
+            value = yaml.load(doc, Loader=_Loader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            where = first_line + mark.line if mark is not None else line
+            problem = exc.problem or exc.context or "invalid YAML"
+            fail(where, f"{name}:{where}: invalid YAML: {problem}")
+            continue
+        except (yaml.YAMLError, RecursionError) as exc:
+            fail(line, f"{name}:{line}: invalid YAML: {_one_line(exc)}")
+            continue
+        if value is None:
+            continue
+        alias_problem = _alias_problem(value)
+        if alias_problem:
+            fail(line, f"{name}:{line}: {alias_problem}")
+            continue
+        _accept(value, Origin(name, line, index), report, result)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _alias_problem(value: object) -> str | None:
+    """Refuse documents whose YAML aliases would expand past :data:`MAX_ALIAS_EXPANSION`.
+
+    Aliases load as shared references, so loading is cheap; walking them (as every later stage
+    does) is what explodes. Compare the expanded size (memoised per container, so this walk is
+    linear in the distinct nodes) with the number of nodes actually present.
+    """
+    expanded: dict[int, int] = {}
+    present = 0
+    stack: list[tuple[dict[Any, Any] | list[Any], bool]] = []
+    if isinstance(value, (dict, list)):
+        stack.append((value, False))
+    while stack:
+        node, finished = stack.pop()
+        children = list(node.values()) if isinstance(node, dict) else node
+        if finished:
+            total = 1 + sum(
+                expanded.get(id(c), 0) if isinstance(c, (dict, list)) else 1 for c in children
+            )
+            expanded[id(node)] = total
+            if total - present > MAX_ALIAS_EXPANSION:
+                return (
+                    "YAML aliases expand too far (possible alias bomb); remove anchors and aliases"
+                )
+            continue
+        if id(node) in expanded:
+            continue
+        expanded[id(node)] = 0  # being visited: a cycle reads 0 and cannot grow
+        present += 1
+        stack.append((node, True))
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, False))
+            else:
+                present += 1
+    return None
+
+
+def _accept(value: object, origin: Origin, report: Report, result: LoadResult) -> None:
+    if not isinstance(value, dict):
+        report.info(
+            "input-not-kubernetes",
+            f"{origin.file}:{origin.line}: skipped a document that is not a mapping",
+            field=f"{origin.file}:{origin.line}",
+        )
+        return
+    kind = value.get("kind")
+    api_version = value.get("apiVersion")
+    if not isinstance(kind, str) or not isinstance(api_version, str) or not kind:
+        report.info(
+            "input-not-kubernetes",
+            f"{origin.file}:{origin.line}: skipped a document without apiVersion and kind",
+            field=f"{origin.file}:{origin.line}",
+        )
+        return
+    items = value.get("items")
+    if kind.endswith("List") and isinstance(items, list):
+        for item in items:
+            _accept(item, origin, report, result)
+        return
+    result.objects.append(KubeObject(value, origin))

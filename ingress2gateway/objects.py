@@ -1,0 +1,164 @@
+"""Kubernetes objects as read from input, each remembering where it came from.
+
+Every stage after reading works on :class:`KubeObject`: the raw JSON-like mapping (never a
+client model, whose field names differ from the manifest) plus its :class:`Origin`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+JSONDict = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an object was read: a file (``-`` is stdin) or ``cluster:<context>``."""
+
+    file: str
+    line: int | None = None
+    """1-based line on which the object's YAML document (or JSON value) starts."""
+    document: int = 0
+    """0-based index of the document in its file."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Identifies an input object in notifications and the ledger."""
+
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str | None
+    file: str | None = None
+    line: int | None = None
+
+    def to_json(self) -> JSONDict:
+        return {
+            "apiVersion": self.api_version,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "file": self.file,
+            "line": self.line,
+        }
+
+    def display(self) -> str:
+        who = f"{self.namespace}/{self.name}" if self.namespace else (self.name or "<unnamed>")
+        return f"{self.kind} {who}"
+
+    def sort_key(self) -> tuple[str, str, str, str, str, int]:
+        return (
+            self.file or "",
+            self.kind,
+            self.namespace or "",
+            self.name or "",
+            self.api_version,
+            self.line or 0,
+        )
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ObjectRef:
+    """Identifies an output object (a ledger target)."""
+
+    kind: str
+    namespace: str | None
+    name: str
+
+    def to_json(self) -> JSONDict:
+        return {"kind": self.kind, "namespace": self.namespace, "name": self.name}
+
+    def display(self) -> str:
+        return (
+            f"{self.kind} {self.namespace}/{self.name}"
+            if self.namespace
+            else f"{self.kind} {self.name}"
+        )
+
+
+@dataclass(slots=True)
+class KubeObject:
+    """One Kubernetes object from the input."""
+
+    data: JSONDict
+    origin: Origin
+
+    @property
+    def api_version(self) -> str:
+        value = self.data.get("apiVersion")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def kind(self) -> str:
+        value = self.data.get("kind")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def group(self) -> str:
+        api_version = self.api_version
+        return api_version.rpartition("/")[0] if "/" in api_version else ""
+
+    @property
+    def metadata(self) -> JSONDict:
+        value = self.data.get("metadata")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def name(self) -> str | None:
+        value = self.metadata.get("name")
+        return value if isinstance(value, str) else None
+
+    @property
+    def namespace(self) -> str | None:
+        value = self.metadata.get("namespace")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        value = self.metadata.get("annotations")
+        if not isinstance(value, dict):
+            return {}
+        return {str(k): v if isinstance(v, str) else _scalar_text(v) for k, v in value.items()}
+
+    @property
+    def spec(self) -> JSONDict:
+        value = self.data.get("spec")
+        return value if isinstance(value, dict) else {}
+
+    def source(self) -> SourceRef:
+        return SourceRef(
+            api_version=self.api_version,
+            kind=self.kind,
+            namespace=self.namespace,
+            name=self.name,
+            file=self.origin.file,
+            line=self.origin.line,
+        )
+
+
+def _scalar_text(value: object) -> str:
+    """Annotation values are strings in the API; YAML may have typed them (``true``, ``10``)."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return ""
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceKind:
+    """A kind a provider reads, as the API server serves it (used to list it from a cluster)."""
+
+    group: str
+    version: str
+    plural: str
+    kind: str
+    namespaced: bool = True
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version

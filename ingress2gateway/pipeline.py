@@ -1,0 +1,204 @@
+"""The conversion pipeline: select → providers → IR → emitter → gate → validate.
+
+:func:`convert` is the library entry point; the CLI is a thin layer over it. The report
+(notifications and ledger) is threaded through every stage, and nothing a provider understood
+can disappear without a trace: unconsumed IR extensions and skipped objects are reported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ingress2gateway._version import __version__
+from ingress2gateway.emitters.gatewayapi import sort_key
+from ingress2gateway.ingress import ingress_classes, is_ingress, resolve_class
+from ingress2gateway.ir import IR, Extension
+from ingress2gateway.objects import JSONDict, KubeObject
+from ingress2gateway.plugin import ConvertOptions, EmitContext, Emitted, Provider, ProviderContext
+from ingress2gateway.registry import canonical_provider, load_emitter, load_provider
+from ingress2gateway.report import Level, Report, Status, fails
+from ingress2gateway.target import Target
+
+CLUSTER_SCOPED_KINDS = frozenset(
+    {"IngressClass", "GatewayClass", "Namespace", "CustomResourceDefinition"}
+)
+
+
+@dataclass
+class Result:
+    """What :func:`convert` returns: the output objects and the report about them."""
+
+    resources: list[JSONDict]
+    report: Report
+    target: Target
+    providers: list[str] = field(default_factory=list)
+    emitter: str = "standard"
+    emitted: list[Emitted] = field(default_factory=list)
+
+    def report_json(self) -> dict[str, Any]:
+        """The JSON report, as ``--report-file`` writes it."""
+        return self.report.to_json(
+            tool={
+                "name": "ingress2gateway",
+                "version": __version__,
+                "providers": list(self.providers),
+                "emitter": self.emitter,
+            },
+            target=self.target.to_json(),
+        )
+
+    def fails(self, fail_on: str) -> bool:
+        return fails(self.report, fail_on)
+
+
+def convert(
+    objects: Iterable[KubeObject],
+    providers: Sequence[str] = ("nginx",),
+    emitter: str = "standard",
+    *,
+    options: ConvertOptions | None = None,
+    gateway_api_version: str | None = None,
+    channel: str = "standard",
+    emit_invalid: bool = False,
+    validate: bool = True,
+    report: Report | None = None,
+) -> Result:
+    """Convert ``objects`` (from :func:`ingress2gateway.load_manifests`) to Gateway API.
+
+    Raises :class:`~ingress2gateway.errors.UsageError` for unknown providers, emitters or
+    targets; everything about the input itself goes into ``result.report``.
+    """
+    target = Target.parse(gateway_api_version, channel)
+    options = options or ConvertOptions()
+    report = report if report is not None else Report()
+    names = _unique([canonical_provider(p) for p in providers])
+    loaded: list[Provider] = [load_provider(name) for name in names]
+    emitter_impl = load_emitter(emitter)
+
+    selected = _select_namespace(list(objects), options.namespace)
+    ir = IR()
+    ctx = ProviderContext(objects=selected, ir=ir, report=report, options=options)
+    for provider in loaded:
+        provider.convert(ctx)
+    _report_unclaimed(ctx, loaded)
+
+    emitted = emitter_impl.emit(ir, EmitContext(report=report, target=target))
+    _report_unconsumed_extensions(ir, report, emitter_impl.name)
+    if validate:
+        emitted = _validate(emitted, target, report, emit_invalid)
+    emitted.sort(key=sort_key)
+    return Result(
+        resources=[item.body for item in emitted],
+        report=report,
+        target=target,
+        providers=names,
+        emitter=emitter_impl.name,
+        emitted=emitted,
+    )
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _select_namespace(objects: list[KubeObject], namespace: str | None) -> list[KubeObject]:
+    if namespace is None:
+        return objects
+    return [o for o in objects if o.namespace == namespace or o.kind in CLUSTER_SCOPED_KINDS]
+
+
+def _report_unclaimed(ctx: ProviderContext, providers: Sequence[Provider]) -> None:
+    consumed_kinds = {(r.group, r.kind) for p in providers for r in p.resources}
+    classes = ingress_classes(ctx.objects)
+    names = ", ".join(p.name for p in providers)
+    for obj in ctx.objects:
+        if id(obj) in ctx.claimed:
+            continue
+        source = obj.source()
+        if is_ingress(obj):
+            class_name, _ = resolve_class(obj, classes, ctx.options.default_ingress_class)
+            if class_name is None:
+                message = (
+                    "skipped: no spec.ingressClassName, no kubernetes.io/ingress.class annotation and "
+                    "no default IngressClass in the input; pass --default-ingress-class NAME to convert it"
+                )
+                ctx.report.warning("ingress-class-missing", message, source=source)
+            else:
+                message = f"skipped: ingress class {class_name!r} is not owned by the selected providers ({names})"
+                ctx.report.info("ingress-class-not-selected", message, source=source)
+            ctx.report.record(source, "spec", Status.IGNORED, note=message)
+        elif (obj.group, obj.kind) not in consumed_kinds:
+            ctx.report.info(
+                "object-not-consumed",
+                f"skipped: no selected provider ({names}) reads {obj.kind} ({obj.api_version})",
+                source=source,
+            )
+
+
+def _report_unconsumed_extensions(ir: IR, report: Report, emitter: str) -> None:
+    for _, extension in ir.extensions():
+        if extension.consumed:
+            continue
+        _report_extension(extension, report, emitter)
+
+
+def _report_extension(extension: Extension, report: Report, emitter: str) -> None:
+    security = extension.SECURITY
+    what = extension.describe()
+    consequence = " — the migrated route would be open to everyone" if security else ""
+    message = f"{what} cannot be expressed by the {emitter} emitter{consequence}"
+    level = Level.ERROR if security else Level.WARNING
+    for item in extension.provenance or []:
+        report.notify(
+            level,
+            "extension-unsupported",
+            message,
+            source=item.source,
+            field=item.field,
+            security=security,
+        )
+        report.record(item.source, item.field, Status.UNSUPPORTED, note=message)
+    if not extension.provenance:
+        report.notify(level, "extension-unsupported", message, security=security)
+
+
+def _validate(
+    emitted: list[Emitted], target: Target, report: Report, emit_invalid: bool
+) -> list[Emitted]:
+    """Validate every object as the API server would; report (and by default drop) the invalid."""
+    from ingress2gateway.validation import validate
+
+    kept: list[Emitted] = []
+    for item in emitted:
+        violations = validate(item.body, target)
+        source = item.sources[0] if item.sources else None
+        for violation in violations:
+            report.error(
+                "output-invalid",
+                f"{item.ref.display()} would be rejected by the API server: {violation.path}: "
+                f"{violation.message} ({violation.rule})"
+                + (
+                    ""
+                    if emit_invalid
+                    else "; it is not printed (use --emit-invalid to print it anyway)"
+                ),
+                source=source,
+            )
+        if not violations or emit_invalid:
+            kept.append(item)
+        else:
+            _withdraw(report, item)
+    return kept
+
+
+def _withdraw(report: Report, item: Emitted) -> None:
+    """An object that is not printed no longer carries the fields that went into it."""
+    note = f"its output {item.ref.display()} was invalid and not printed"
+    for entry in report.ledger.values():
+        if item.ref in entry.targets:
+            entry.targets.discard(item.ref)
+            entry.status = Status.UNSUPPORTED if not entry.targets else Status.PARTIAL
+            if note not in entry.notes:
+                entry.notes.append(note)

@@ -1,0 +1,103 @@
+"""The contracts between core, providers and emitters.
+
+A *provider* reads input objects it owns and adds to the IR; an *emitter* turns the IR into
+output objects for a target. Both are plain objects satisfying a :class:`typing.Protocol`,
+registered by name (see :mod:`ingress2gateway.registry`), so a third-party package can add one
+through an entry point without touching core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from ingress2gateway.ir import IR
+from ingress2gateway.naming import NameAllocator
+from ingress2gateway.objects import JSONDict, KubeObject, ObjectRef, ResourceKind, SourceRef
+from ingress2gateway.report import Report
+
+if TYPE_CHECKING:
+    from ingress2gateway.target import Target
+
+
+@dataclass(frozen=True)
+class ConvertOptions:
+    """Everything a conversion can be asked to do differently (the CLI's flags)."""
+
+    ingress_classes: tuple[str, ...] = ()
+    """Override the ingress class names the providers own (``--ingress-class``)."""
+    default_ingress_class: str | None = None
+    """Class assumed for Ingresses without one (``--default-ingress-class``)."""
+    namespace: str | None = None
+    """Only convert objects of this namespace (``-n``); None converts every namespace."""
+    gateway_name: str | None = None
+    gateway_namespace: str | None = None
+    gateway_class_name: str | None = None
+    gateway_per_namespace: bool = False
+    provider_options: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Provider-specific settings, ``{"nginx": {"annotation-prefix": "..."}}``."""
+
+    def for_provider(self, name: str) -> Mapping[str, str]:
+        return self.provider_options.get(name, {})
+
+
+@dataclass
+class ProviderContext:
+    """What a provider gets to work with. Shared by every provider of one conversion."""
+
+    objects: Sequence[KubeObject]
+    ir: IR
+    report: Report
+    options: ConvertOptions
+    names: dict[tuple[str, str | None], NameAllocator] = field(default_factory=dict)
+    claimed: set[int] = field(default_factory=set)
+    """``id()`` of the input objects some provider consumed."""
+
+    def allocator(self, kind: str, namespace: str | None) -> NameAllocator:
+        """Names are unique per kind and namespace across all providers."""
+        key = (kind, namespace)
+        if key not in self.names:
+            self.names[key] = NameAllocator()
+        return self.names[key]
+
+    def claim(self, obj: KubeObject) -> None:
+        self.claimed.add(id(obj))
+
+
+@runtime_checkable
+class Provider(Protocol):
+    name: str
+    aliases: tuple[str, ...]
+    description: str
+    resources: tuple[ResourceKind, ...]
+    """Kinds read from a cluster (and consumed from files)."""
+
+    def convert(self, ctx: ProviderContext) -> None:
+        """Claim the objects this provider owns, add them to ``ctx.ir``, report the rest."""
+
+
+@dataclass
+class EmitContext:
+    report: Report
+    target: Target
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Emitted:
+    """One output object and the IR it came from (for ledger targets)."""
+
+    ref: ObjectRef
+    body: JSONDict
+    sources: list[SourceRef] = field(default_factory=list)
+    """Input objects it was made from (notifications about it are filed under them)."""
+
+
+@runtime_checkable
+class Emitter(Protocol):
+    name: str
+    description: str
+
+    def emit(self, ir: IR, ctx: EmitContext) -> list[Emitted]:
+        """Turn the IR into objects; mark extensions it expresses as consumed."""

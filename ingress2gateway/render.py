@@ -1,0 +1,59 @@
+"""The human report on stderr: grouped by source object, counts at the end.
+
+Colour only when asked for (the CLI decides: a TTY, and neither ``NO_COLOR`` nor
+``--no-color``). stdout never carries any of this.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from ingress2gateway.objects import SourceRef
+from ingress2gateway.report import Level, Notification, Report
+
+_COLOURS = {Level.ERROR: "\033[31m", Level.WARNING: "\033[33m", Level.INFO: "\033[36m"}
+_BOLD = "\033[1m"
+_RESET = "\033[0m"
+
+
+def _paint(text: str, code: str, colour: bool) -> str:
+    return f"{code}{text}{_RESET}" if colour else text
+
+
+def _heading(source: SourceRef | None) -> str:
+    if source is None:
+        return "general"
+    where = (
+        f" ({source.file}:{source.line})"
+        if source.file and source.line
+        else (f" ({source.file})" if source.file else "")
+    )
+    return f"{source.display()}{where}"
+
+
+def render_text(report: Report, *, colour: bool = False, min_level: Level = Level.INFO) -> str:
+    groups: dict[SourceRef | None, list[Notification]] = defaultdict(list)
+    for note in report.sorted_notifications():
+        if note.level.rank >= min_level.rank:
+            groups[note.source].append(note)
+    lines: list[str] = []
+    ordered: Sequence[SourceRef | None] = sorted(
+        groups, key=lambda s: (s is not None, s.sort_key() if s else ("",) * 6)
+    )
+    for source in ordered:
+        lines.append(_paint(_heading(source), _BOLD, colour))
+        for note in groups[source]:
+            level = _paint(f"{note.level.value:<7}", _COLOURS[note.level], colour)
+            flag = " [security]" if note.security else ""
+            where = f"{note.field}: " if note.field and source is not None else ""
+            lines.append(f"  {level} {note.code}{flag}: {where}{note.message}")
+    summary = report.summary()
+    ledger = summary["ledger"]
+    lines.append(
+        f"Summary: {summary['errors']} error(s), {summary['warnings']} warning(s), {summary['infos']} info; "
+        f"ledger: {ledger['converted']} converted, {ledger['partial']} partial, "
+        f"{ledger['unsupported']} unsupported, {ledger['ignored']} ignored "
+        f"({sum(ledger.values())} fields of {summary['sourceObjects']} objects)"
+    )
+    return "\n".join(lines) + "\n"

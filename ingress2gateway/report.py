@@ -1,0 +1,236 @@
+"""Notifications and the ledger: what users read to decide whether to trust the output.
+
+A :class:`Notification` says something happened (an error, a warning, a fact worth knowing).
+The ledger has one :class:`LedgerEntry` per consumed input field and says what became of it:
+``converted``, ``partial``, ``unsupported`` or ``ignored``, and which output objects it went into.
+Nothing from the input may be missing from the ledger.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from ingress2gateway.objects import ObjectRef, SourceRef
+
+REPORT_VERSION = 1
+
+
+class Level(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _LEVEL_RANK[self.value]
+
+
+_LEVEL_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+class Status(str, enum.Enum):
+    CONVERTED = "converted"
+    PARTIAL = "partial"
+    UNSUPPORTED = "unsupported"
+    IGNORED = "ignored"
+
+
+_STATUS_RANK = {Status.IGNORED: 0, Status.CONVERTED: 1, Status.PARTIAL: 2, Status.UNSUPPORTED: 3}
+
+
+def merge_status(old: Status, new: Status) -> Status:
+    """Combine two verdicts on the same field (for example one per rule it applies to).
+
+    Converted in one place and unsupported in another is *partial*; otherwise the worse wins.
+    """
+    if {old, new} == {Status.CONVERTED, Status.UNSUPPORTED}:
+        return Status.PARTIAL
+    return old if _STATUS_RANK[old] >= _STATUS_RANK[new] else new
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    level: Level
+    code: str
+    message: str
+    source: SourceRef | None = None
+    field: str | None = None
+    provider: str | None = None
+    security: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "level": self.level.value,
+            "code": self.code,
+            "message": self.message,
+            "source": self.source.to_json() if self.source else None,
+            "field": self.field,
+            "provider": self.provider,
+            "security": self.security,
+        }
+
+    def sort_key(self) -> tuple[Any, ...]:
+        src = self.source.sort_key() if self.source else ("", "", "", "", "", 0)
+        return (src, self.field or "", -self.level.rank, self.code, self.message)
+
+
+@dataclass(slots=True)
+class LedgerEntry:
+    source: SourceRef
+    field: str
+    status: Status
+    provider: str | None = None
+    targets: set[ObjectRef] = dataclasses.field(default_factory=set)
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source.to_json(),
+            "field": self.field,
+            "status": self.status.value,
+            "provider": self.provider,
+            "targets": [t.to_json() for t in sorted(self.targets, key=_ref_key)],
+            "note": "; ".join(self.notes) if self.notes else None,
+        }
+
+
+def _ref_key(ref: ObjectRef) -> tuple[str, str, str]:
+    return (ref.kind, ref.namespace or "", ref.name)
+
+
+@dataclass
+class Report:
+    """Collects notifications and ledger entries through every stage of a conversion."""
+
+    notifications: list[Notification] = dataclasses.field(default_factory=list)
+    ledger: dict[tuple[SourceRef, str], LedgerEntry] = dataclasses.field(default_factory=dict)
+    _seen: set[Notification] = dataclasses.field(default_factory=set, repr=False)
+
+    def notify(
+        self,
+        level: Level,
+        code: str,
+        message: str,
+        *,
+        source: SourceRef | None = None,
+        field: str | None = None,
+        provider: str | None = None,
+        security: bool = False,
+    ) -> Notification:
+        note = Notification(level, code, message, source, field, provider, security)
+        # The same fact reported twice (say once per rule) is one notification.
+        if note not in self._seen:
+            self._seen.add(note)
+            self.notifications.append(note)
+        return note
+
+    def error(self, code: str, message: str, **kw: Any) -> Notification:
+        return self.notify(Level.ERROR, code, message, **kw)
+
+    def warning(self, code: str, message: str, **kw: Any) -> Notification:
+        return self.notify(Level.WARNING, code, message, **kw)
+
+    def info(self, code: str, message: str, **kw: Any) -> Notification:
+        return self.notify(Level.INFO, code, message, **kw)
+
+    def record(
+        self,
+        source: SourceRef,
+        field: str,
+        status: Status,
+        *,
+        targets: Iterable[ObjectRef] = (),
+        note: str | None = None,
+        provider: str | None = None,
+    ) -> LedgerEntry:
+        """Say what became of one input field; repeated calls merge (see :func:`merge_status`)."""
+        key = (source, field)
+        entry = self.ledger.get(key)
+        if entry is None:
+            entry = LedgerEntry(source, field, status, provider)
+            self.ledger[key] = entry
+        else:
+            entry.status = merge_status(entry.status, status)
+            entry.provider = entry.provider or provider
+        entry.targets.update(targets)
+        if note and note not in entry.notes:
+            entry.notes.append(note)
+        return entry
+
+    def has_entry(self, source: SourceRef, field: str) -> bool:
+        return (source, field) in self.ledger
+
+    def add_targets(self, source: SourceRef, field: str, targets: Iterable[ObjectRef]) -> None:
+        entry = self.ledger.get((source, field))
+        if entry is not None:
+            entry.targets.update(targets)
+
+    def extend(self, other: Report) -> None:
+        for note in other.notifications:
+            if note not in self._seen:
+                self._seen.add(note)
+                self.notifications.append(note)
+        for entry in other.ledger.values():
+            merged = self.record(
+                entry.source,
+                entry.field,
+                entry.status,
+                targets=entry.targets,
+                provider=entry.provider,
+            )
+            for text in entry.notes:
+                if text not in merged.notes:
+                    merged.notes.append(text)
+
+    # --- reading -------------------------------------------------------------------------
+
+    def sorted_notifications(self) -> list[Notification]:
+        return sorted(self.notifications, key=Notification.sort_key)
+
+    def sorted_ledger(self) -> list[LedgerEntry]:
+        return sorted(self.ledger.values(), key=lambda e: (e.source.sort_key(), e.field))
+
+    def count(self, level: Level) -> int:
+        return sum(1 for n in self.notifications if n.level is level)
+
+    def worst_level(self) -> Level | None:
+        levels = {n.level for n in self.notifications}
+        for level in (Level.ERROR, Level.WARNING, Level.INFO):
+            if level in levels:
+                return level
+        return None
+
+    def summary(self) -> dict[str, Any]:
+        statuses = {s.value: 0 for s in Status}
+        for entry in self.ledger.values():
+            statuses[entry.status.value] += 1
+        return {
+            "errors": self.count(Level.ERROR),
+            "warnings": self.count(Level.WARNING),
+            "infos": self.count(Level.INFO),
+            "securityFindings": sum(1 for n in self.notifications if n.security),
+            "ledger": statuses,
+            "sourceObjects": len({e.source for e in self.ledger.values()}),
+        }
+
+    def to_json(self, *, tool: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "reportVersion": REPORT_VERSION,
+            "tool": tool,
+            "target": target,
+            "summary": self.summary(),
+            "notifications": [n.to_json() for n in self.sorted_notifications()],
+            "ledger": [e.to_json() for e in self.sorted_ledger()],
+        }
+
+
+def fails(report: Report, fail_on: str) -> bool:
+    """Whether notifications reach the ``--fail-on`` threshold (``error``, ``warning``, ``never``)."""
+    if fail_on == "never":
+        return False
+    threshold = Level(fail_on).rank
+    return any(n.level.rank >= threshold for n in report.notifications)

@@ -1,0 +1,1 @@
+"""Built-in providers of ingress2gateway, one subpackage each."""

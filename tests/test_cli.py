@@ -1,0 +1,174 @@
+"""The CLI end to end, in-process, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from ingress2gateway.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "nginx" / "shop.yaml"
+
+
+def run(
+    *args: str, input: str | None = None, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    runner = CliRunner()
+    result = runner.invoke(main, list(args), input=input, env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_print_example_yaml_and_report() -> None:
+    code, out, err = run("print", "--providers", "nginx", "--input-file", str(EXAMPLE))
+    assert code == 0
+    objects = list(yaml.safe_load_all(out))
+    assert [(o["kind"], o["metadata"]["name"]) for o in objects] == [
+        ("Gateway", "nginx"),
+        ("HTTPRoute", "payments-shop-example-com"),
+        ("HTTPRoute", "storefront-shop-example-com"),
+        ("ReferenceGrant", "from-default-gateway-to-secret-shop-example-com-tls"),
+    ]
+    assert "configuration-snippet" in err and "Summary:" in err
+    assert "\033[" not in err  # not a TTY: no colour
+
+
+def test_stdout_carries_only_resources() -> None:
+    _, out, _ = run("print", "--providers", "nginx", "-f", str(EXAMPLE))
+    assert all(
+        doc["apiVersion"].startswith("gateway.networking.k8s.io/")
+        for doc in yaml.safe_load_all(out)
+    )
+
+
+def test_json_is_one_v1_list() -> None:
+    code, out, _ = run("print", "--providers", "ingress-nginx", "-f", str(EXAMPLE), "-o", "json")
+    body = json.loads(out)
+    assert (
+        code == 0
+        and body["kind"] == "List"
+        and body["apiVersion"] == "v1"
+        and len(body["items"]) == 4
+    )
+
+
+def test_kyaml_loads_back_to_the_same_objects() -> None:
+    _, plain, _ = run("print", "--providers", "nginx", "-f", str(EXAMPLE))
+    _, kyaml, _ = run("print", "--providers", "nginx", "-f", str(EXAMPLE), "-o", "kyaml")
+    assert kyaml.startswith("---\n{")
+    assert [d for d in yaml.safe_load_all(kyaml) if d] == list(yaml.safe_load_all(plain))
+
+
+def test_stdin_input() -> None:
+    code, out, _ = run("print", "--providers", "nginx", "-f", "-", input=EXAMPLE.read_text())
+    assert code == 0 and "kind: Gateway" in out
+
+
+def test_report_file_has_every_part(tmp_path: Path) -> None:
+    report_path = tmp_path / "report.json"
+    code, _, _ = run(
+        "print", "--providers", "nginx", "-f", str(EXAMPLE), "--report-file", str(report_path)
+    )
+    report = json.loads(report_path.read_text())
+    assert code == 0
+    assert set(report) == {"reportVersion", "tool", "target", "summary", "notifications", "ledger"}
+    assert report["reportVersion"] == 1 and report["tool"]["providers"] == ["nginx"]
+    snippet = [n for n in report["notifications"] if "configuration-snippet" in (n["field"] or "")]
+    assert snippet and snippet[0]["security"] is True and snippet[0]["source"]["line"] == 45
+    fields = {(e["source"]["name"], e["field"]): e for e in report["ledger"]}
+    root_path = fields[("storefront", "spec.rules[0].http.paths[0]")]
+    assert root_path["status"] == "converted"
+    assert root_path["targets"] == [
+        {"kind": "HTTPRoute", "namespace": "shop", "name": "storefront-shop-example-com"}
+    ]
+
+
+def test_fail_on(tmp_path: Path) -> None:
+    assert run("print", "--providers", "nginx", "-f", str(EXAMPLE), "--fail-on", "warning")[0] == 1
+    assert run("print", "--providers", "nginx", "-f", str(EXAMPLE), "--fail-on", "error")[0] == 0
+    assert run("print", "--providers", "nginx", "-f", str(EXAMPLE))[0] == 0
+
+
+def test_output_dir_writes_one_file_per_object(tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    code, stdout, _err = run(
+        "print", "--providers", "nginx", "-f", str(EXAMPLE), "--output-dir", str(out_dir)
+    )
+    assert code == 0 and stdout == ""
+    files = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
+    assert files == [
+        "default/gateway-nginx.yaml",
+        "payments/httproute-payments-shop-example-com.yaml",
+        "shop/httproute-storefront-shop-example-com.yaml",
+        "shop/referencegrant-from-default-gateway-to-secret-shop-example-com-tls.yaml",
+    ]
+    assert yaml.safe_load((out_dir / "default/gateway-nginx.yaml").read_text())["kind"] == "Gateway"
+
+
+def test_unknown_provider_is_a_usage_error() -> None:
+    code, out, err = run("print", "--providers", "haproxy", "-f", str(EXAMPLE))
+    assert code == 2 and out == ""
+    assert "unknown provider 'haproxy'; known providers: nginx" in err
+
+
+def test_unknown_emitter_is_a_usage_error() -> None:
+    code, _, err = run("print", "--providers", "nginx", "--emitter", "nope", "-f", str(EXAMPLE))
+    assert code == 2 and "unknown emitter 'nope'; known emitters: standard" in err
+
+
+def test_bad_input_is_one_line_exit_1_and_the_rest_converts(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: v1\nkind: [\n")
+    code, out, err = run("print", "--providers", "nginx", "-f", str(bad), "-f", str(EXAMPLE))
+    assert code == 1
+    assert "kind: Gateway" in out
+    assert f"{bad}:3: invalid YAML" in err
+    assert "Traceback" not in err
+
+
+def test_missing_file_is_one_line() -> None:
+    code, _out, err = run("print", "--providers", "nginx", "-f", "does-not-exist.yaml")
+    assert (
+        code == 1
+        and err
+        == "error: does-not-exist.yaml: no such file or directory; check the --input-file path\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "env, flags, coloured",
+    [
+        ({}, ["--color", "always"], True),
+        ({"NO_COLOR": "1"}, [], False),
+        ({}, ["--color", "always", "--no-color"], False),
+    ],
+)
+def test_colour(env: dict[str, str], flags: list[str], coloured: bool) -> None:
+    _, _, err = run("print", "--providers", "nginx", "-f", str(EXAMPLE), *flags, env=env)
+    assert ("\033[" in err) is coloured
+
+
+def test_version_and_providers() -> None:
+    code, out, _ = run("version")
+    assert code == 0 and out.startswith("ingress2gateway ") and "nginx" in out and "standard" in out
+    code, out, _ = run("providers")
+    assert code == 0 and out.startswith("nginx (aliases: ingress-nginx)")
+
+
+def test_internal_errors_do_not_print_tracebacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ingress2gateway.pipeline as pipeline
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(pipeline, "convert", boom)
+    code, _, err = run("print", "--providers", "nginx", "-f", str(EXAMPLE))
+    assert (
+        code == 1
+        and err.startswith("error: internal error: RuntimeError: kaboom")
+        and "Traceback" not in err
+    )

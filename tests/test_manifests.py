@@ -1,0 +1,141 @@
+"""Reading input: formats, provenance, and hostile input handled as one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from ingress2gateway.errors import InputError
+from ingress2gateway.manifests import MAX_ALIAS_EXPANSION, load_manifests, read_inputs
+from ingress2gateway.report import Level, Report
+
+SERVICE = "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n"
+
+
+def read(tmp_path: Path, name: str, content: str | bytes) -> tuple[list[str], Report, int]:
+    path = tmp_path / name
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    report = Report()
+    result = read_inputs([path], report=report)
+    return [o.name or "" for o in result.objects], report, result.errors
+
+
+def errors(report: Report) -> list[str]:
+    return [n.message for n in report.notifications if n.level is Level.ERROR]
+
+
+def test_multi_document_yaml_remembers_file_and_line(tmp_path: Path) -> None:
+    text = "# header\n" + SERVICE.format(name="a") + "---\n\n" + SERVICE.format(name="b")
+    path = tmp_path / "two.yaml"
+    path.write_text(text)
+    objects = load_manifests([path])
+    assert [(o.name, o.origin.line, o.origin.document) for o in objects] == [
+        ("a", 2, 0),
+        ("b", 8, 1),
+    ]
+    assert objects[0].origin.file == str(path)
+
+
+def test_json_object_stream_and_list_are_expanded(tmp_path: Path) -> None:
+    listing = {
+        "apiVersion": "v1",
+        "kind": "ServiceList",
+        "items": [
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}},
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "y"}},
+        ],
+    }
+    names, _report, failed = read(
+        tmp_path, "l.json", json.dumps(listing) + "\n" + json.dumps(listing["items"][0])
+    )
+    assert names == ["x", "y", "x"] and failed == 0
+
+
+def test_directories_are_read_recursively_in_sorted_order(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "z.yml").write_text(SERVICE.format(name="z"))
+    (tmp_path / "a.yaml").write_text(SERVICE.format(name="a"))
+    (tmp_path / "notes.txt").write_text(SERVICE.format(name="ignored"))
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "h.yaml").write_text(SERVICE.format(name="hidden"))
+    assert [o.name for o in load_manifests([tmp_path])] == ["a", "z"]
+
+
+def test_stdin(tmp_path: Path) -> None:
+    objects = load_manifests(["-"], stdin=io.BytesIO(SERVICE.format(name="s").encode()))
+    assert [(o.name, o.origin.file) for o in objects] == [("s", "-")]
+
+
+def test_missing_path_is_an_input_error() -> None:
+    with pytest.raises(InputError, match=r"nope\.yaml: no such file"):
+        load_manifests(["nope.yaml"])
+
+
+def test_malformed_document_names_its_line_and_others_still_load(tmp_path: Path) -> None:
+    text = SERVICE.format(name="ok1") + "---\nkind: [unclosed\n---\n" + SERVICE.format(name="ok2")
+    names, report, failed = read(tmp_path, "m.yaml", text)
+    assert names == ["ok1", "ok2"] and failed == 1
+    assert errors(report) == [
+        f"{tmp_path / 'm.yaml'}:7: invalid YAML: did not find expected ',' or ']'"
+    ]
+
+
+def test_binary_and_non_utf8_files_are_refused(tmp_path: Path) -> None:
+    _, report, failed = read(tmp_path, "bin.yaml", b"\x7fELF\x00\x01\x02")
+    assert failed == 1 and "binary file" in errors(report)[0]
+    _, report, failed = read(tmp_path, "latin.yaml", "name: caf\xe9\n".encode("latin-1"))
+    assert failed == 1 and errors(report) == [
+        f"{tmp_path / 'latin.yaml'}:1: not UTF-8 text (byte 0xe9); save it as UTF-8"
+    ]
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for prev, cur in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
+    _, report, failed = read(tmp_path, "bomb.yaml", "\n".join(lines) + "\n")
+    assert failed == 1 and "alias" in errors(report)[0]
+
+
+def test_a_few_aliases_are_fine(tmp_path: Path) -> None:
+    text = SERVICE.format(name="a") + "spec:\n  selector: &sel {app: a}\n  extra: *sel\n"
+    names, _, failed = read(tmp_path, "ok.yaml", text)
+    assert names == ["a"] and failed == 0
+    assert MAX_ALIAS_EXPANSION >= 1000
+
+
+@pytest.mark.parametrize(
+    "text", ["[" * 5000 + "]" * 5000, "a:\n" + "".join(" " * i + "- \n" for i in range(1, 1200))]
+)
+def test_deep_nesting_is_an_error_not_a_crash(tmp_path: Path, text: str) -> None:
+    _, report, failed = read(tmp_path, "deep.yaml", text)
+    assert failed == 1 and len(errors(report)) == 1
+
+
+def test_empty_and_comment_only_files_are_fine(tmp_path: Path) -> None:
+    for content in ("", "# nothing\n", "---\n---\n"):
+        names, report, failed = read(tmp_path, "empty.yaml", content)
+        assert names == [] and failed == 0 and report.notifications == []
+
+
+def test_non_kubernetes_documents_are_skipped_with_info(tmp_path: Path) -> None:
+    names, report, failed = read(tmp_path, "x.yaml", "hello: world\n---\n- 1\n")
+    assert names == [] and failed == 0
+    assert [n.code for n in report.notifications] == [
+        "input-not-kubernetes",
+        "input-not-kubernetes",
+    ]
+
+
+def test_timestamps_stay_strings_and_yaml11_booleans_follow_kubectl(tmp_path: Path) -> None:
+    text = (
+        SERVICE.format(name="t") + "  creationTimestamp: 2024-01-01T00:00:00Z\n  labels: {a: on}\n"
+    )
+    objects = (
+        load_manifests([tmp_path / "t.yaml"]) if (tmp_path / "t.yaml").write_text(text) else []
+    )
+    assert objects[0].metadata["creationTimestamp"] == "2024-01-01T00:00:00Z"
+    assert objects[0].metadata["labels"] == {"a": True}
