@@ -191,6 +191,13 @@ def _provider_option(required: bool) -> Callable[[F], F]:
     help="ingress-nginx --annotations-prefix, if the controller ran with a custom one.",
 )
 @click.option(
+    "--provider-option",
+    "provider_option",
+    multiple=True,
+    metavar="PROVIDER.KEY=VALUE",
+    help="A provider-specific setting (see `ingress2gateway providers NAME`). Repeatable.",
+)
+@click.option(
     "-n",
     "--namespace",
     default=None,
@@ -224,9 +231,11 @@ def print_command(**kw: Any) -> None:
     if not providers:
         raise UsageError("--providers needs at least one name")
     channel = "experimental" if kw["allow_experimental_gw_api"] else kw["channel"]
-    provider_options: dict[str, dict[str, str]] = {}
+    provider_options = parse_provider_options(kw["provider_option"])
     if kw["nginx_annotation_prefix"]:
-        provider_options["nginx"] = {"annotation-prefix": kw["nginx_annotation_prefix"]}
+        provider_options.setdefault("nginx", {})["annotation-prefix"] = kw[
+            "nginx_annotation_prefix"
+        ]
     report = Report()
     input_errors = 0
     # As in kubectl, -A wins over -n.
@@ -271,6 +280,20 @@ def print_command(**kw: Any) -> None:
         stderr.write("No Gateway API resources were generated.\n")
     if input_errors or result.fails(kw["fail_on"]):
         sys.exit(1)
+
+
+def parse_provider_options(values: Sequence[str]) -> dict[str, dict[str, str]]:
+    """``nginx.annotation-prefix=custom.io`` → ``{"nginx": {"annotation-prefix": "custom.io"}}``."""
+    from ingress2gateway.registry import canonical_provider
+
+    options: dict[str, dict[str, str]] = {}
+    for value in values:
+        key, sep, setting = value.partition("=")
+        provider, dot, name = key.partition(".")
+        if not sep or not dot or not provider or not name:
+            raise UsageError(f"--provider-option {value!r}: expected PROVIDER.KEY=VALUE")
+        options.setdefault(canonical_provider(provider), {})[name] = setting
+    return options
 
 
 def _read_cluster(
@@ -320,6 +343,21 @@ def providers_command(names: tuple[str, ...]) -> None:
         click.echo(f"{provider.name}{aliases}{where}: {provider.description}")
         kinds = ", ".join(sorted({r.kind for r in provider.resources}))
         click.echo(f"  reads: {kinds}")
+        rows = provider.catalog_rows() if hasattr(provider, "catalog_rows") else []
+        if names and rows:
+            click.echo(format_catalog(rows))
+
+
+def format_catalog(rows: Sequence[Any]) -> str:
+    """A plain-text table of a provider's catalog."""
+    headers = ("key", "status", "scope", "risk", "what happens")
+    table = [headers] + [(r.key, r.status, r.scope, r.risk, r.note) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    lines = []
+    for row in table:
+        cells = [row[i].ljust(widths[i]) for i in range(4)]
+        lines.append("  " + "  ".join(cells) + "  " + row[4])
+    return "\n".join(lines)
 
 
 @main.command("version")

@@ -247,6 +247,15 @@ class Match:
     headers: tuple[HeaderMatch, ...] = ()
     query_params: tuple[HeaderMatch, ...] = ()
     method: str | None = None
+    grpc: GRPCMethodMatch | None = None
+    """Only in GRPCRoute rules (which use ``grpc`` and ``headers``, never ``path``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GRPCMethodMatch:
+    service: str | None = None
+    method: str | None = None
+    type: MatchType = "Exact"
 
 
 @dataclass(eq=False)
@@ -405,10 +414,31 @@ class ReferenceGrant:
     to_name: str | None = None
 
 
+@dataclass(eq=False)
+class BackendTLSPolicy:
+    """TLS from the gateway to a Service (BackendTLSPolicy): how to verify the backend."""
+
+    name: str
+    namespace: str | None
+    service: str
+    hostname: str
+    """SNI and the name the certificate must carry."""
+    ca_config_maps: list[str] = field(default_factory=list)
+    """ConfigMaps holding ``ca.crt``; empty means the system trust store."""
+    section_name: str | None = None
+    """A Service port name, to limit the policy to that port."""
+    provenance: list[Provenance] = field(default_factory=list)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("BackendTLSPolicy", self.namespace, self.name)
+
+
 @dataclass
 class IR:
     gateways: list[Gateway] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
+    backend_tls_policies: list[BackendTLSPolicy] = field(default_factory=list)
     reference_grants: set[ReferenceGrant] = field(default_factory=set)
     grant_provenance: dict[ReferenceGrant, list[Provenance]] = field(default_factory=dict)
 

@@ -65,6 +65,22 @@ class ProviderContext:
         self.claimed.add(id(obj))
 
 
+@dataclass(frozen=True)
+class CatalogRow:
+    """One thing a provider recognises (an annotation, a CRD field), for users to read.
+
+    Providers that have a catalog expose ``catalog_rows()``; ``ingress2gateway providers NAME``
+    prints it and ``docs/providers/<name>.md`` is generated from it.
+    """
+
+    key: str
+    status: str
+    """converted | partial | needs-extension | unsupported | ignored"""
+    note: str
+    scope: str = ""
+    risk: str = ""
+
+
 @runtime_checkable
 class Provider(Protocol):
     name: str

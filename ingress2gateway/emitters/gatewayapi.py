@@ -11,9 +11,11 @@ from ingress2gateway._version import __version__
 from ingress2gateway.ir import (
     IR,
     BackendRef,
+    BackendTLSPolicy,
     CorsFilter,
     Filter,
     Gateway,
+    GRPCRoute,
     HeaderModifier,
     HTTPRoute,
     Listener,
@@ -122,6 +124,10 @@ class GatewayAPIBuilder:
             emitted = self.route(route)
             if emitted is not None:
                 out.append(emitted)
+        for policy in ir.backend_tls_policies:
+            emitted = self.backend_tls_policy(policy)
+            if emitted is not None:
+                out.append(emitted)
         for grant in sorted(ir.reference_grants, key=_grant_key):
             emitted = self.reference_grant(grant, ir.grant_provenance.get(grant, []))
             if emitted is not None:
@@ -207,6 +213,8 @@ class GatewayAPIBuilder:
             spec["hostnames"] = list(route.hostnames)
         if isinstance(route, HTTPRoute):
             spec["rules"] = [self.http_rule(route, rule) for rule in route.rules]
+        elif isinstance(route, GRPCRoute):
+            spec["rules"] = [self.grpc_rule(route, rule) for rule in route.rules]
         elif isinstance(route, (TLSRoute, TCPRoute, UDPRoute)):
             spec["rules"] = [
                 {"backendRefs": [self.backend_ref(b, ref) for b in route.backend_refs]}
@@ -248,6 +256,70 @@ class GatewayAPIBuilder:
         if timeouts:
             body["timeouts"] = timeouts
         return body
+
+    def grpc_rule(self, route: GRPCRoute, rule: Rule) -> JSONDict:
+        ref = route.ref
+        self.credit(rule.provenance, ref)
+        body: JSONDict = {}
+        if rule.name and self.has_field("GRPCRoute", "spec.rules[].name"):
+            body["name"] = rule.name
+        matches = []
+        for match in rule.matches:
+            item: JSONDict = {}
+            if match.grpc is not None:
+                method: JSONDict = {"type": match.grpc.type}
+                if match.grpc.service:
+                    method["service"] = match.grpc.service
+                if match.grpc.method:
+                    method["method"] = match.grpc.method
+                item["method"] = method
+            if match.headers:
+                item["headers"] = [
+                    {"name": h.name, "type": h.type, "value": h.value} for h in match.headers
+                ]
+            matches.append(item)
+        if any(matches):
+            body["matches"] = matches
+        filters = []
+        for candidate in rule.filters:
+            if isinstance(candidate, (HeaderModifier, RequestMirror)):
+                built = self.filter(route, candidate)  # type: ignore[arg-type]
+                if built is not None:
+                    filters.append(built)
+            else:
+                self.drop(candidate.provenance, f"{candidate.TYPE} on a GRPCRoute", "GRPCRoute")
+        if filters:
+            body["filters"] = filters
+        if rule.backend_refs:
+            body["backendRefs"] = [self.backend_ref(b, ref) for b in rule.backend_refs]
+        return body
+
+    def backend_tls_policy(self, policy: BackendTLSPolicy) -> Emitted | None:
+        api_version = self.api_version("BackendTLSPolicy")
+        if api_version is None:
+            self.drop(
+                policy.provenance, "BackendTLSPolicy (TLS to the backend)", "BackendTLSPolicy"
+            )
+            return None
+        ref = policy.ref
+        self.credit(policy.provenance, ref)
+        target: JSONDict = {"group": "", "kind": "Service", "name": policy.service}
+        if policy.section_name:
+            target["sectionName"] = policy.section_name
+        validation: JSONDict = {"hostname": policy.hostname}
+        if policy.ca_config_maps:
+            validation["caCertificateRefs"] = [
+                {"group": "", "kind": "ConfigMap", "name": name} for name in policy.ca_config_maps
+            ]
+        else:
+            validation["wellKnownCACertificates"] = "System"
+        body: JSONDict = {
+            "apiVersion": api_version,
+            "kind": "BackendTLSPolicy",
+            "metadata": metadata(policy.name, policy.namespace),
+            "spec": {"targetRefs": [target], "validation": validation},
+        }
+        return Emitted(ref, body)
 
     def match(self, match: Match) -> JSONDict:
         body: JSONDict = {}
