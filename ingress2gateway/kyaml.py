@@ -18,17 +18,20 @@ _BARE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:[-./][A-Za-z0-9_]+)*$")
 _AMBIGUOUS_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
 
 INDENT = "  "
+# Characters YAML does not allow unescaped (or reads as line breaks), which json.dumps(ensure_ascii=False) leaves as is.
+_NOT_YAML_PRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+
+def _quote(text: str) -> str:
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _NOT_YAML_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
 def _key(key: object) -> str:
     text = str(key)
-    if (
-        _BARE_KEY.match(text)
-        and text.lower() not in _AMBIGUOUS_WORDS
-        and reads_as_string(text)
-    ):
+    if _BARE_KEY.match(text) and text.lower() not in _AMBIGUOUS_WORDS and reads_as_string(text):
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return _quote(text)
 
 
 def _scalar(value: object) -> str:
@@ -40,7 +43,7 @@ def _scalar(value: object) -> str:
         return "false"
     if isinstance(value, (int, float)):
         return json.dumps(value)
-    return json.dumps(str(value), ensure_ascii=False)
+    return _quote(str(value))
 
 
 def _render(value: Any, depth: int, out: list[str]) -> None:
