@@ -1,0 +1,121 @@
+"""Validate objects against the vendored CRDs the way kube-apiserver does for a create.
+
+Order (as in the apiserver, see ``docs/validation.md``):
+
+1. **served** — the CRD exists in the target and serves the object's ``apiVersion``;
+2. **unknown-field** — strict field validation (kubectl's default) refuses undeclared fields
+   before anything else runs, so when there are any, only they are reported;
+3. defaulting from ``default:`` (on a copy — the caller's object is never mutated);
+4. **metadata** — name is a DNS-1123 subdomain, namespace a DNS-1123 label, labels/annotations;
+5. **schema** — OpenAPI v3 with RE2 ``pattern`` semantics;
+6. **list-type** — ``x-kubernetes-list-type`` set/map uniqueness;
+7. **cel** — ``x-kubernetes-validations``, skipped (with the apiserver's generic message) when a
+   blocking error (type, enum, required, too long, too many) was found.
+
+Objects of kinds without a vendored CRD (core ``v1`` Secret, Service …) are not validated.
+Envoy Gateway kinds (``gateway.envoyproxy.io``) are validated against the vendored Envoy Gateway
+CRDs whatever the Gateway API target.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from . import _catalog
+from ._cel import check_cel
+from ._defaulting import apply_defaults
+from ._listtype import check_list_types
+from ._meta import unknown_meta_fields, validate_meta
+from ._openapi import unknown_fields, validate_schema
+from ._schema import compile_schema
+from ._violation import Findings, Violation
+
+if TYPE_CHECKING:
+    from ..target import Target
+
+__all__ = ["CEL_NOT_CHECKED", "Violation", "validate", "with_defaults"]
+
+CEL_NOT_CHECKED = (
+    "some validation rules were not checked because the object was invalid; "
+    "correct the existing errors to complete validation"
+)
+
+
+@cache
+def _gateway_api_groups() -> frozenset[str]:
+    groups: set[str] = set()
+    for ref in _catalog.index():
+        if ref.project == _catalog.GATEWAY_API:
+            groups |= _catalog.load(ref).groups
+    return frozenset(groups)
+
+
+def _catalog_for(group: str, target: Target) -> _catalog.Catalog | None:
+    if group in _gateway_api_groups():
+        return _catalog.gateway_api(target.version, target.channel)
+    envoy = _catalog.envoy_gateway()
+    return envoy if group in envoy.groups else None
+
+
+def validate(obj: Mapping[str, Any], target: Target) -> list[Violation]:
+    """Every reason the apiserver of *target* would refuse to create *obj* ([] = accepted)."""
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return []
+    group, _, version = api_version.rpartition("/")
+    catalog = _catalog_for(group, target)
+    if catalog is None:
+        return []
+    crd = catalog.crd(group, kind)
+    crd_version = crd.versions.get(version) if crd is not None else None
+    if crd is None or crd_version is None or not crd_version.served:
+        where = (
+            target
+            if catalog.ref.project == _catalog.GATEWAY_API
+            else f"Envoy Gateway {catalog.ref.tag}"
+        )
+        return [Violation("", f"{kind} {api_version} is not served by {where}", "served")]
+
+    body = copy.deepcopy(dict(obj))
+    if crd_version.status_subresource:
+        body.pop("status", None)  # reset on create by the apiserver
+    root = compile_schema(crd_version.schema)
+    findings = Findings()
+
+    unknown_meta_fields(body.get("metadata"), findings)
+    unknown_fields({k: v for k, v in body.items() if k != "metadata"}, root, "", findings)
+    if findings.violations:
+        return findings.violations
+
+    apply_defaults(body, root)
+    validate_meta(body.get("metadata"), crd.namespaced, findings)
+    validate_schema(body, root, "", findings)
+    check_list_types(body, root, "", findings)
+    if findings.blocking:
+        if root.rules_below:  # the apiserver says so only for CRDs that have rules
+            findings.add("", CEL_NOT_CHECKED, "cel")
+    else:
+        check_cel(body, root, "", findings, memo={})
+    return findings.violations
+
+
+def with_defaults(obj: Mapping[str, Any], target: Target) -> dict[str, Any]:
+    """A copy of *obj* with the defaults the apiserver would apply (for comparing manifests).
+
+    Objects of kinds the target does not serve come back as an unchanged copy.
+    """
+    body = copy.deepcopy(dict(obj))
+    api_version, kind = body.get("apiVersion"), body.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return body
+    group, _, version = api_version.rpartition("/")
+    catalog = _catalog_for(group, target)
+    crd = catalog.crd(group, kind) if catalog is not None else None
+    crd_version = crd.versions.get(version) if crd is not None else None
+    if crd_version is None:
+        return body
+    apply_defaults(body, compile_schema(crd_version.schema))
+    return body

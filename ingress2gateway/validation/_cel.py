@@ -1,0 +1,274 @@
+"""``x-kubernetes-validations`` (CEL) rules, evaluated with cel-python as the apiserver would.
+
+* Each distinct rule text is parsed and transpiled to Python once per process (:func:`program`);
+  cel-python's tree-walking interpreter is 5–10× slower and is kept only as a fallback for a rule
+  the transpiler cannot handle.
+* ``self`` is the node's value *after defaulting*, converted schema-aware: declared properties whose
+  names are CEL reserved words or contain ``_ . - /`` are escaped the Kubernetes way
+  (``namespace`` → ``__namespace__``); keys of maps (labels, annotations) are never escaped.
+* Rules using ``oldSelf`` (transition rules) only run on update, so never here.
+* A result that is not ``true`` — ``false`` or an evaluation error — is a violation, as in the
+  apiserver; its message is the rule's ``message`` or ``failed rule: <rule>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import sys
+from collections.abc import Callable
+from functools import cache, lru_cache
+from typing import Any
+
+import celpy
+import celpy.evaluation
+import re2
+from celpy import celtypes
+from celpy.evaluation import CELEvalError
+
+from ._celfuncs import FORMAT_LIBRARY, FUNCTIONS
+from ._schema import Node, Rule
+from ._violation import Findings, child_path, item_path
+
+RULE = "cel"
+
+_RESERVED = frozenset(
+    {
+        "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for",
+        "function", "if", "import", "let", "loop", "package", "namespace", "return", "var",
+        "void", "while",
+    }
+)  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def escape_property(name: str) -> str | None:
+    """The CEL name of schema property *name*, or None when CEL cannot reach it."""
+    if name in _RESERVED:
+        return f"__{name}__"
+    if not name or not (name[0].isascii() and (name[0].isalpha() or name[0] in "_.-/")):
+        return None
+    if not all(c.isascii() and (c.isalnum() or c in "_.-/") for c in name):
+        return None
+    return (
+        name.replace("__", "__underscores__")
+        .replace(".", "__dot__")
+        .replace("-", "__dash__")
+        .replace("/", "__slash__")
+    )
+
+
+class Program:
+    """One compiled rule."""
+
+    __slots__ = ("_code", "_tree", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._tree = _as_transpiler_tree(_environment().compile(text))
+        self._code = _transpile(self._tree)
+
+    @property
+    def transpiled(self) -> bool:
+        return self._code is not None
+
+    def evaluate(self, value: Any) -> Any:
+        if self._code is None:
+            return self.interpret(value)
+        try:
+            return self._code(_activation(value))
+        except Exception:  # a transpiler gap: the interpreter still works
+            return self.interpret(value)
+
+    def interpret(self, value: Any) -> Any:
+        """cel-python's tree-walking interpreter: slow, used as fallback and reference."""
+        try:
+            return celpy.evaluation.Evaluator(
+                ast=self._tree, activation=_activation(value)
+            ).evaluate()
+        except CELEvalError as error:
+            return error
+
+
+def _activation(value: Any) -> Any:
+    return celpy.evaluation.Activation(
+        vars={"self": value, "format": FORMAT_LIBRARY}, functions=FUNCTIONS
+    )
+
+
+# cel-python 0.5 transpiles has() to a Python bool, which its own `!`, `&&` and `||` reject
+# (they accept only BoolType): wrap it. A has() line this does not recognise means a different
+# cel-python, and the rule is interpreted instead.
+_HAS_LINE = re2.compile(
+    r"^(ex_\d+ = lambda activation: )"
+    r"(not isinstance\(celpy\.evaluation\.result\(activation, ex_\d+_h\), CELEvalError\))$"
+)
+
+
+def _transpile(tree: Any) -> Callable[[Any], Any] | None:
+    """The rule as a Python function of the activation, or None to use the interpreter."""
+    try:
+        transpiler = celpy.evaluation.Transpiler(
+            ast=tree, activation=celpy.evaluation.Activation(functions=FUNCTIONS)
+        )
+        transpiler.transpile()
+    except Exception:  # any transpiler gap: the interpreter still works
+        return None
+    # cel-python runs the statements with the activation in its module globals; wrapping them
+    # in a function of the activation instead avoids copying those globals per evaluation and
+    # keeps concurrent validations apart.
+    lines = ["def rule(base_activation):"]
+    for line in transpiler.source_text.splitlines():
+        match = _HAS_LINE.search(line)
+        if match:
+            line = f"{match.group(1)}celpy.celtypes.BoolType({match.group(2)})"
+        elif "not isinstance(" in line:
+            return None
+        lines.append(f"    {line}")
+    lines.append("    return CEL")
+    scope = dict(_globals())
+    exec(compile("\n".join(lines), "<cel>", "exec"), scope)
+    rule: Callable[[Any], Any] = scope["rule"]
+    return rule
+
+
+@cache
+def _environment() -> celpy.Environment:
+    # celpy.Environment() raises the process recursion limit to 2500 (for deeply nested
+    # expressions); the vendored rules are shallow, so keep the host's limit untouched.
+    limit = sys.getrecursionlimit()
+    environment = celpy.Environment()
+    sys.setrecursionlimit(limit)
+    return environment
+
+
+@cache
+def _globals() -> dict[str, Any]:
+    scope = dict(vars(celpy.evaluation))
+    # Transpiled code names functions by module path, e.g. ``ingress2gateway.validation...``.
+    for module in {f.__module__.partition(".")[0] for f in FUNCTIONS.values()}:
+        scope[module] = importlib.import_module(module)
+    return scope
+
+
+def _as_transpiler_tree(tree: Any) -> Any:
+    # cel-python builds one parser per process, with the tree class of the first Environment;
+    # rebuilding the tree makes the transpiler independent of who parsed first.
+    if isinstance(tree, celpy.Expression):  # lark.Tree
+        return celpy.evaluation.TranspilerTree(
+            tree.data, [_as_transpiler_tree(child) for child in tree.children], tree._meta
+        )
+    return tree
+
+
+@cache
+def program(text: str) -> Program:
+    return Program(text)
+
+
+def to_cel(value: Any, node: Node | None, memo: dict[int, Any]) -> Any:
+    """Convert a JSON value to CEL, escaping declared property names (memoized per container)."""
+    if isinstance(value, (dict, list)):
+        hit = memo.get(id(value))
+        if hit is not None:
+            return hit
+        converted = _convert_container(value, node, memo)
+        memo[id(value)] = converted
+        return converted
+    if isinstance(value, bool):
+        return celtypes.BoolType(value)
+    if isinstance(value, int):
+        return celtypes.IntType(value)
+    if isinstance(value, float):
+        if node is not None and node.type == "integer" and value.is_integer():
+            return celtypes.IntType(int(value))
+        return celtypes.DoubleType(value)
+    if isinstance(value, str):
+        return celtypes.StringType(value)
+    return value  # None is CEL null
+
+
+def _convert_container(
+    value: dict[str, Any] | list[Any], node: Node | None, memo: dict[int, Any]
+) -> Any:
+    if isinstance(value, list):
+        items = node.items if node is not None else None
+        return celtypes.ListType([to_cel(item, items, memo) for item in value])
+    if node is not None and node.properties:
+        fields = {}
+        for name, item in value.items():
+            prop = node.properties.get(name)
+            cel_name = escape_property(name)
+            if prop is not None and cel_name is not None:
+                fields[celtypes.StringType(cel_name)] = to_cel(item, prop, memo)
+        return celtypes.MapType(fields)
+    additional = node.additional if node is not None else None
+    return celtypes.MapType(
+        {celtypes.StringType(key): to_cel(item, additional, memo) for key, item in value.items()}
+    )
+
+
+def _passed(result: Any) -> bool:
+    return isinstance(result, (bool, celtypes.BoolType)) and bool(result)
+
+
+def _describe_failure(rule: Rule, result: Any) -> str:
+    message = rule.message or f"failed rule: {rule.rule}"
+    if isinstance(result, CELEvalError):
+        detail = result.args[0] if result.args else "evaluation error"
+        return f"{message} (rule could not be evaluated: {detail})"
+    return message
+
+
+# Rule results by (schema node, value digest). A rule is a pure function of `self` on create,
+# and generated objects repeat the same sub-values (paths, backendRefs, filters) over and over,
+# so this skips most evaluations. Bounded: cleared when full.
+_RESULTS: dict[tuple[int, bytes], tuple[tuple[Rule, str], ...]] = {}
+_RESULTS_MAX = 20_000
+
+
+def _digest(value: Any) -> bytes:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def _failures(value: Any, node: Node, memo: dict[int, Any]) -> tuple[tuple[Rule, str], ...]:
+    key = (id(node), _digest(value))
+    cached = _RESULTS.get(key)
+    if cached is not None:
+        return cached
+    cel_value = to_cel(value, node, memo)
+    failures = []
+    for rule in node.rules:
+        if rule.is_transition:
+            continue
+        result = program(rule.rule).evaluate(cel_value)
+        if not _passed(result):
+            failures.append((rule, _describe_failure(rule, result)))
+    if len(_RESULTS) >= _RESULTS_MAX:
+        _RESULTS.clear()
+    _RESULTS[key] = found = tuple(failures)
+    return found
+
+
+def check_cel(value: Any, node: Node, path: str, out: Findings, memo: dict[int, Any]) -> None:
+    """Evaluate every rule at every instance of its schema node inside *value*."""
+    if value is None or not node.rules_below:
+        return
+    if node.rules:
+        for rule, message in _failures(value, node, memo):
+            where = path
+            if rule.field_path:
+                where = child_path(path, rule.field_path.lstrip("."))
+            out.add(where, message, RULE)
+    if isinstance(value, dict):
+        for name, item in value.items():
+            prop = node.properties.get(name)
+            if prop is not None:
+                check_cel(item, prop, child_path(path, name), out, memo)
+            elif node.additional is not None:
+                check_cel(item, node.additional, item_path(path, name), out, memo)
+    elif isinstance(value, list) and node.items is not None:
+        for index, item in enumerate(value):
+            check_cel(item, node.items, item_path(path, index), out, memo)

@@ -1,0 +1,171 @@
+"""ObjectMeta checks the apiserver makes for every custom resource (not part of the CRD schema).
+
+``metadata.name`` must be a DNS-1123 subdomain, ``metadata.namespace`` a DNS-1123 label (ignored
+for cluster-scoped kinds, where the apiserver clears it), label keys/values and annotation keys
+must be well-formed, and annotations may total at most 256 KiB.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import re2
+
+from ._openapi import show
+from ._violation import Findings, child_path, item_path
+
+RULE = "metadata"
+
+DNS1123_SUBDOMAIN = re2.compile(
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+)
+DNS1123_LABEL = re2.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_QUALIFIED_NAME = re2.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_LABEL_VALUE = re2.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_ANNOTATIONS_MAX_BYTES = 256 * 1024
+
+OBJECT_META_FIELDS = frozenset(
+    {
+        "name",
+        "generateName",
+        "namespace",
+        "selfLink",
+        "uid",
+        "resourceVersion",
+        "generation",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "labels",
+        "annotations",
+        "ownerReferences",
+        "finalizers",
+        "managedFields",
+    }
+)
+
+
+def unknown_meta_fields(meta: Any, out: Findings) -> None:
+    if isinstance(meta, dict):
+        for name in meta:
+            if name not in OBJECT_META_FIELDS:
+                path = child_path("metadata", name)
+                out.add(path, f'unknown field "{path}"', "unknown-field")
+
+
+def is_dns1123_subdomain(value: str) -> bool:
+    return len(value) <= 253 and DNS1123_SUBDOMAIN.search(value) is not None
+
+
+def is_dns1123_label(value: str) -> bool:
+    return len(value) <= 63 and DNS1123_LABEL.search(value) is not None
+
+
+def qualified_name_problem(key: str) -> str | None:
+    prefix, slash, name = key.rpartition("/")
+    if slash and not prefix:
+        return "prefix part must be non-empty"
+    if prefix and not is_dns1123_subdomain(prefix):
+        return "prefix part must be a DNS-1123 subdomain"
+    if not name or len(name) > 63 or _QUALIFIED_NAME.search(name) is None:
+        return (
+            "name part must consist of at most 63 alphanumeric characters, '-', '_' or '.', "
+            "and must start and end with an alphanumeric character"
+        )
+    return None
+
+
+def validate_meta(meta: Any, namespaced: bool, out: Findings) -> None:
+    if not isinstance(meta, dict):
+        if meta is not None:
+            out.add("metadata", "Invalid value: must be of type object", RULE, blocking=True)
+        out.add(
+            "metadata.name", "Required value: name or generateName is required", RULE, blocking=True
+        )
+        return
+    name = meta.get("name")
+    if name is None or name == "":
+        if not meta.get("generateName"):
+            out.add(
+                "metadata.name",
+                "Required value: name or generateName is required",
+                RULE,
+                blocking=True,
+            )
+    elif not isinstance(name, str) or not is_dns1123_subdomain(name):
+        out.add(
+            "metadata.name",
+            f"Invalid value: {show(name)}: a lowercase RFC 1123 subdomain must consist of lower "
+            "case alphanumeric characters, '-' or '.', and must start and end with an "
+            "alphanumeric character (at most 253 characters)",
+            RULE,
+        )
+    namespace = meta.get("namespace")
+    if (
+        namespaced
+        and namespace not in (None, "")
+        and (not isinstance(namespace, str) or not is_dns1123_label(namespace))
+    ):
+        out.add(
+            "metadata.namespace",
+            f"Invalid value: {show(namespace)}: a lowercase RFC 1123 label must consist of "
+            "lower case alphanumeric characters or '-', and must start and end with an "
+            "alphanumeric character (at most 63 characters)",
+            RULE,
+        )
+    _validate_labels(meta.get("labels"), out)
+    _validate_annotations(meta.get("annotations"), out)
+
+
+def _string_map(value: Any, path: str, out: Findings) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        out.add(path, f"Invalid value: {show(value)}: must be of type object", RULE, blocking=True)
+        return {}
+    good: dict[str, str] = {}
+    for key, item in value.items():
+        if isinstance(item, str):
+            good[key] = item
+        else:
+            out.add(
+                item_path(path, key),
+                f"Invalid value: {show(item)}: must be of type string",
+                RULE,
+                blocking=True,
+            )
+    return good
+
+
+def _validate_labels(value: Any, out: Findings) -> None:
+    path = "metadata.labels"
+    for key, item in _string_map(value, path, out).items():
+        problem = qualified_name_problem(key)
+        if problem:
+            out.add(path, f"Invalid value: {show(key)}: {problem}", RULE)
+        if len(item) > 63 or _LABEL_VALUE.search(item) is None:
+            out.add(
+                path,
+                f"Invalid value: {show(item)}: a valid label value must be an empty string or "
+                "at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with "
+                "an alphanumeric character",
+                RULE,
+            )
+
+
+def _validate_annotations(value: Any, out: Findings) -> None:
+    path = "metadata.annotations"
+    annotations = _string_map(value, path, out)
+    total = 0
+    for key, item in annotations.items():
+        problem = qualified_name_problem(key.lower())
+        if problem:
+            out.add(path, f"Invalid value: {show(key)}: {problem}", RULE)
+        total += len(key.encode()) + len(item.encode())
+    if total > _ANNOTATIONS_MAX_BYTES:
+        out.add(
+            path,
+            f"Too long: must have at most {_ANNOTATIONS_MAX_BYTES} bytes",
+            RULE,
+            blocking=True,
+        )

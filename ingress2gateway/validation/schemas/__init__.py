@@ -1,0 +1,1 @@
+"""Generated CRD schemas (see PROVENANCE.json); regenerate with scripts/vendor_schemas.py."""
