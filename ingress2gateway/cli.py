@@ -11,13 +11,17 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
 from ingress2gateway._version import __version__
 from ingress2gateway.errors import I2GError, UsageError
 from ingress2gateway.report import Report
+
+if TYPE_CHECKING:
+    from ingress2gateway.objects import JSONDict, KubeObject, ResourceKind
+    from ingress2gateway.plugin import ConvertOptions
 
 FAIL_ON = ("error", "warning", "never")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,20 +80,28 @@ def main() -> None:
     """
 
 
-def _provider_option(required: bool) -> Callable[[F], F]:
+def _options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    def apply(func: F) -> F:
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return apply
+
+
+def _providers_option(required: bool) -> Callable[[F], F]:
     return click.option(
         "--providers",
         "providers",
         multiple=True,
         required=required,
         metavar="NAME[,NAME]",
-        help="Providers to read with (nginx, …; `ingress2gateway providers` lists them).",
+        help="Providers to read with (`ingress2gateway providers` lists them)"
+        + ("." if required else "; default: every installed provider that recognises the input."),
     )
 
 
-@main.command("print")
-@_provider_option(required=True)
-@click.option(
+_input_option = click.option(
     "-f",
     "--input-file",
     "inputs",
@@ -98,6 +110,155 @@ def _provider_option(required: bool) -> Callable[[F], F]:
     help="File, directory (recursive *.yaml|*.yml|*.json) or - for stdin. Repeatable. "
     "Without it, the current kubeconfig context is read.",
 )
+
+_target_options = _options(
+    click.option(
+        "--gateway-api-version",
+        default=None,
+        metavar="VERSION",
+        help=f"Target Gateway API release: {KNOWN_TARGET_HELP}.",
+    ),
+    click.option(
+        "--channel",
+        type=click.Choice(["standard", "experimental"]),
+        default="standard",
+        show_default=True,
+        help="Gateway API release channel the cluster runs.",
+    ),
+    click.option(
+        "--allow-experimental-gw-api",
+        is_flag=True,
+        help="Same as --channel experimental (the Go tool's flag).",
+    ),
+)
+
+_conversion_options = _options(
+    click.option(
+        "--ingress-class",
+        "ingress_classes",
+        multiple=True,
+        metavar="NAME",
+        help="Ingress class names to convert (overrides what the providers own). Repeatable.",
+    ),
+    click.option(
+        "--default-ingress-class",
+        default=None,
+        metavar="NAME",
+        help="Class of Ingresses that name none (as if IngressClass NAME were the cluster default).",
+    ),
+    click.option(
+        "--gateway-name",
+        default=None,
+        help="Name of the generated Gateway (default: the ingress class).",
+    ),
+    click.option("--gateway-namespace", default=None, help="Namespace of the shared Gateway."),
+    click.option(
+        "--gateway-class-name",
+        default=None,
+        help="gatewayClassName of generated Gateways (default: the ingress class).",
+    ),
+    click.option(
+        "--gateway-per-namespace",
+        is_flag=True,
+        help="One Gateway per namespace and class (the Go tool's layout).",
+    ),
+    click.option(
+        "--nginx-annotation-prefix",
+        default=None,
+        metavar="PREFIX",
+        help="ingress-nginx --annotations-prefix, if the controller ran with a custom one.",
+    ),
+    click.option(
+        "--provider-option",
+        "provider_option",
+        multiple=True,
+        metavar="PROVIDER.KEY=VALUE",
+        help="A provider-specific setting (see `ingress2gateway providers NAME`). Repeatable.",
+    ),
+)
+
+_cluster_options = _options(
+    click.option(
+        "-n",
+        "--namespace",
+        default=None,
+        help="Only this namespace (cluster: default is the context's).",
+    ),
+    click.option("-A", "--all-namespaces", is_flag=True, help="All namespaces (cluster reads)."),
+    click.option(
+        "--kubeconfig",
+        default=None,
+        type=click.Path(dir_okay=False),
+        help="Path to a kubeconfig file.",
+    ),
+    click.option("--context", "kube_context", default=None, help="kubeconfig context to use."),
+)
+
+_colour_options = _options(
+    click.option(
+        "--color",
+        "color",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        help="Colour in the stderr report (auto: only on a terminal, never with NO_COLOR).",
+    ),
+    click.option("--no-color", is_flag=True, help="Same as --color never."),
+)
+
+
+def channel_of(kw: dict[str, Any]) -> str:
+    return (
+        "experimental"
+        if kw.get("allow_experimental_gw_api")
+        else str(kw.get("channel", "standard"))
+    )
+
+
+def convert_options(kw: dict[str, Any], namespace: str | None) -> ConvertOptions:
+    from ingress2gateway.plugin import ConvertOptions
+
+    provider_options = parse_provider_options(kw.get("provider_option", ()))
+    if kw.get("nginx_annotation_prefix"):
+        provider_options.setdefault("nginx", {})["annotation-prefix"] = kw[
+            "nginx_annotation_prefix"
+        ]
+    return ConvertOptions(
+        ingress_classes=tuple(kw.get("ingress_classes", ())),
+        default_ingress_class=kw.get("default_ingress_class"),
+        namespace=namespace,
+        gateway_name=kw.get("gateway_name"),
+        gateway_namespace=kw.get("gateway_namespace"),
+        gateway_class_name=kw.get("gateway_class_name"),
+        gateway_per_namespace=bool(kw.get("gateway_per_namespace")),
+        provider_options=provider_options,
+    )
+
+
+def _load(
+    kw: dict[str, Any], providers: list[str], report: Report
+) -> tuple[list[KubeObject], str | None, int]:
+    """Objects from --input-file, or from the cluster; the namespace filter; input errors."""
+    from ingress2gateway.manifests import read_inputs
+
+    if kw["inputs"]:
+        loaded = read_inputs(kw["inputs"], report=report)
+        # As in kubectl, -A wins over -n.
+        namespace = None if kw["all_namespaces"] else kw["namespace"]
+        return loaded.objects, namespace, loaded.errors
+    objects, namespace = _read_cluster(kw, providers, report, sys.stderr)
+    return objects, namespace, 0
+
+
+def _write_input_errors(report: Report) -> None:
+    for note in report.sorted_notifications():
+        if note.code == "input-invalid" and note.source is not None:
+            click.echo(f"error: {note.source.display()}: {note.message}", err=True)
+
+
+@main.command("print")
+@_providers_option(required=True)
+@_input_option
 @click.option(
     "-o",
     "--output",
@@ -132,137 +293,35 @@ def _provider_option(required: bool) -> Callable[[F], F]:
     show_default=True,
     help="Exit 1 when a notification of this level (or worse) was produced.",
 )
-@click.option(
-    "--gateway-api-version",
-    default=None,
-    metavar="VERSION",
-    help=f"Target Gateway API release: {KNOWN_TARGET_HELP}.",
-)
-@click.option(
-    "--channel",
-    type=click.Choice(["standard", "experimental"]),
-    default="standard",
-    show_default=True,
-    help="Gateway API release channel the cluster runs.",
-)
-@click.option(
-    "--allow-experimental-gw-api",
-    is_flag=True,
-    help="Same as --channel experimental (the Go tool's flag).",
-)
+@_target_options
 @click.option(
     "--emit-invalid",
     is_flag=True,
     help="Also print objects that fail validation (they are reported either way).",
 )
-@click.option(
-    "--ingress-class",
-    "ingress_classes",
-    multiple=True,
-    metavar="NAME",
-    help="Ingress class names to convert (overrides what the providers own). Repeatable.",
-)
-@click.option(
-    "--default-ingress-class",
-    default=None,
-    metavar="NAME",
-    help="Class of Ingresses that name none (as if IngressClass NAME were the cluster default).",
-)
-@click.option(
-    "--gateway-name",
-    default=None,
-    help="Name of the generated Gateway (default: the ingress class).",
-)
-@click.option("--gateway-namespace", default=None, help="Namespace of the shared Gateway.")
-@click.option(
-    "--gateway-class-name",
-    default=None,
-    help="gatewayClassName of generated Gateways (default: the ingress class).",
-)
-@click.option(
-    "--gateway-per-namespace",
-    is_flag=True,
-    help="One Gateway per namespace and class (the Go tool's layout).",
-)
-@click.option(
-    "--nginx-annotation-prefix",
-    default=None,
-    metavar="PREFIX",
-    help="ingress-nginx --annotations-prefix, if the controller ran with a custom one.",
-)
-@click.option(
-    "--provider-option",
-    "provider_option",
-    multiple=True,
-    metavar="PROVIDER.KEY=VALUE",
-    help="A provider-specific setting (see `ingress2gateway providers NAME`). Repeatable.",
-)
-@click.option(
-    "-n",
-    "--namespace",
-    default=None,
-    help="Only this namespace (cluster: default is the context's).",
-)
-@click.option("-A", "--all-namespaces", is_flag=True, help="All namespaces (cluster reads).")
-@click.option(
-    "--kubeconfig", default=None, type=click.Path(dir_okay=False), help="Path to a kubeconfig file."
-)
-@click.option("--context", "kube_context", default=None, help="kubeconfig context to use.")
-@click.option(
-    "--color",
-    "color",
-    type=click.Choice(["auto", "always", "never"]),
-    default="auto",
-    show_default=True,
-)
-@click.option("--no-color", is_flag=True, help="Same as --color never.")
+@_conversion_options
+@_cluster_options
+@_colour_options
 @click.option("-q", "--quiet", is_flag=True, help="Only errors in the stderr report.")
 def print_command(**kw: Any) -> None:
     """Convert and print Gateway API resources."""
-    from ingress2gateway.manifests import read_inputs
     from ingress2gateway.pipeline import convert
-    from ingress2gateway.plugin import ConvertOptions
     from ingress2gateway.render import render_text
     from ingress2gateway.report import Level
     from ingress2gateway.serialize import dump, write_output_dir
 
-    stderr = sys.stderr
     providers = _split_csv(kw["providers"])
     if not providers:
         raise UsageError("--providers needs at least one name")
-    channel = "experimental" if kw["allow_experimental_gw_api"] else kw["channel"]
-    provider_options = parse_provider_options(kw["provider_option"])
-    if kw["nginx_annotation_prefix"]:
-        provider_options.setdefault("nginx", {})["annotation-prefix"] = kw[
-            "nginx_annotation_prefix"
-        ]
     report = Report()
-    input_errors = 0
-    # As in kubectl, -A wins over -n.
-    namespace_filter = None if kw["all_namespaces"] else kw["namespace"]
-    if kw["inputs"]:
-        loaded = read_inputs(kw["inputs"], report=report)
-        objects = loaded.objects
-        input_errors = loaded.errors
-    else:
-        objects, namespace_filter = _read_cluster(kw, providers, report, stderr)
-    options = ConvertOptions(
-        ingress_classes=tuple(kw["ingress_classes"]),
-        default_ingress_class=kw["default_ingress_class"],
-        namespace=namespace_filter,
-        gateway_name=kw["gateway_name"],
-        gateway_namespace=kw["gateway_namespace"],
-        gateway_class_name=kw["gateway_class_name"],
-        gateway_per_namespace=kw["gateway_per_namespace"],
-        provider_options=provider_options,
-    )
+    objects, namespace, input_errors = _load(kw, providers, report)
     result = convert(
         objects,
         providers,
         kw["emitter"],
-        options=options,
+        options=convert_options(kw, namespace),
         gateway_api_version=kw["gateway_api_version"],
-        channel=channel,
+        channel=channel_of(kw),
         emit_invalid=kw["emit_invalid"],
         report=report,
     )
@@ -273,13 +332,208 @@ def print_command(**kw: Any) -> None:
         click.echo(dump(result.resources, kw["output_format"]), nl=False)
     if kw["report_file"]:
         _write_report(kw["report_file"], result.report_json())
-    colour = use_colour(stderr, "never" if kw["no_color"] else kw["color"])
+    _write_input_errors(report)
+    colour = use_colour(sys.stderr, "never" if kw["no_color"] else kw["color"])
     min_level = Level.ERROR if kw["quiet"] else Level.INFO
-    stderr.write(render_text(report, colour=colour, min_level=min_level))
+    sys.stderr.write(
+        render_text(report, colour=colour, min_level=min_level, exclude_codes={"input-invalid"})
+    )
     if not result.resources:
-        stderr.write("No Gateway API resources were generated.\n")
+        sys.stderr.write("No Gateway API resources were generated.\n")
     if input_errors or result.fails(kw["fail_on"]):
         sys.exit(1)
+
+
+_findings_options = _options(
+    click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json", "sarif", "github"]),
+        default="text",
+        show_default=True,
+        help="text (file:line:col: level code message), json, sarif (SARIF 2.1.0) or github (Actions annotations).",
+    ),
+    click.option(
+        "--fail-on",
+        type=click.Choice(FAIL_ON),
+        default="warning",
+        show_default=True,
+        help="Exit 1 when a finding of this level (or worse) is reported.",
+    ),
+)
+
+
+@main.command("check")
+@_providers_option(required=False)
+@_findings_options
+@click.option("--show-info", is_flag=True, help="Also report info-level findings.")
+@_target_options
+@_conversion_options
+@click.argument("files", nargs=-1, type=click.Path())
+def check_command(files: tuple[str, ...], **kw: Any) -> None:
+    """Report what in FILES cannot be carried over to Gateway API (for CI and pre-commit).
+
+    Files without Ingress or vendor routing objects pass silently.
+    """
+    from ingress2gateway.check import run_check
+    from ingress2gateway.findings import render
+    from ingress2gateway.report import Level
+
+    if not files:
+        raise UsageError("check needs at least one file")
+    result = run_check(
+        files,
+        _split_csv(kw["providers"]),
+        options=convert_options(kw, None),
+        gateway_api_version=kw["gateway_api_version"],
+        channel=channel_of(kw),
+        min_level=Level.INFO if kw["show_info"] else Level.WARNING,
+    )
+    click.echo(render(result.findings, kw["output_format"]), nl=False)
+    if result.fails(kw["fail_on"]):
+        sys.exit(1)
+
+
+@main.command("validate")
+@_findings_options
+@_target_options
+@click.argument("files", nargs=-1, type=click.Path())
+def validate_command(files: tuple[str, ...], **kw: Any) -> None:
+    """Validate Gateway API (and Envoy Gateway) manifests in FILES as the API server would.
+
+    Other objects are ignored, so this can run on every YAML file of a repository.
+    """
+    from ingress2gateway.check import run_validate
+    from ingress2gateway.findings import render
+
+    if not files:
+        raise UsageError("validate needs at least one file")
+    result = run_validate(
+        files, gateway_api_version=kw["gateway_api_version"], channel=channel_of(kw)
+    )
+    click.echo(render(result.findings, kw["output_format"]), nl=False)
+    if result.fails(kw["fail_on"]):
+        sys.exit(1)
+
+
+@main.command("diff")
+@_providers_option(required=True)
+@_input_option
+@click.option(
+    "--against",
+    required=True,
+    metavar="PATH|cluster",
+    help="Committed Gateway API manifests (file or directory), or `cluster` for the live objects.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Update the committed files to the generated resources (a file is rewritten; a directory "
+    "gets one file per object).",
+)
+@_target_options
+@_conversion_options
+@_cluster_options
+def diff_command(**kw: Any) -> None:
+    """Show how generated resources differ from committed or live ones (exit 1 if they do)."""
+    from ingress2gateway.diff import diff_objects, render_json, render_text
+    from ingress2gateway.pipeline import convert
+
+    providers = _split_csv(kw["providers"])
+    report = Report()
+    objects, namespace, input_errors = _load(kw, providers, report)
+    _write_input_errors(report)
+    if input_errors:
+        sys.exit(1)
+    result = convert(
+        objects,
+        providers,
+        options=convert_options(kw, namespace),
+        gateway_api_version=kw["gateway_api_version"],
+        channel=channel_of(kw),
+        report=report,
+    )
+    existing = _existing_objects(kw, result.target)
+    diffs = diff_objects(result.resources, existing, result.target)
+    if kw["write"]:
+        _write_against(kw["against"], result.resources)
+    click.echo(
+        render_json(diffs) if kw["output_format"] == "json" else render_text(diffs), nl=False
+    )
+    if diffs and not kw["write"]:
+        sys.exit(1)
+
+
+def _existing_objects(kw: dict[str, Any], target: Any) -> list[JSONDict]:
+    from ingress2gateway.check import VALIDATED_GROUPS
+
+    if kw["against"] == "cluster":
+        from ingress2gateway.cluster import ClusterSelection, read_cluster
+
+        kinds = gateway_api_resources(target)
+        selection = ClusterSelection(
+            kw["kubeconfig"], kw["kube_context"], kw["namespace"], kw["all_namespaces"]
+        )
+        read = read_cluster(selection, kinds, Report())
+        return [o.data for o in read.objects]
+    from pathlib import Path
+
+    from ingress2gateway.manifests import read_inputs
+
+    path = Path(kw["against"])
+    if not path.exists():
+        return []  # nothing committed yet: everything would be created
+    report = Report()
+    loaded = read_inputs([path], report=report)
+    if loaded.errors:
+        _write_input_errors(report)
+        raise I2GError(f"{path}: cannot read the committed manifests")
+    return [o.data for o in loaded.objects if o.group in VALIDATED_GROUPS]
+
+
+def gateway_api_resources(target: Any) -> list[ResourceKind]:
+    """The Gateway API kinds of ``target`` as cluster resources (for ``diff --against cluster``)."""
+    from ingress2gateway.objects import ResourceKind
+
+    plurals = {
+        "Gateway": "gateways",
+        "HTTPRoute": "httproutes",
+        "GRPCRoute": "grpcroutes",
+        "TLSRoute": "tlsroutes",
+        "TCPRoute": "tcproutes",
+        "UDPRoute": "udproutes",
+        "ReferenceGrant": "referencegrants",
+        "BackendTLSPolicy": "backendtlspolicies",
+    }
+    kinds = []
+    for kind, plural in plurals.items():
+        api_version = target.api_version_for(kind)
+        if api_version:
+            group, _, version = api_version.rpartition("/")
+            kinds.append(ResourceKind(group, version, plural, kind))
+    return kinds
+
+
+def _write_against(against: str, resources: Sequence[JSONDict]) -> None:
+    from pathlib import Path
+
+    from ingress2gateway.serialize import dump, write_output_dir
+
+    if against == "cluster":
+        raise UsageError("--write needs --against PATH (it never changes a cluster)")
+    path = Path(against)
+    if path.is_dir() or against.endswith(("/", "\\")):
+        write_output_dir(resources, path, "yaml")
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dump(resources, "yaml"), encoding="utf-8")
 
 
 def parse_provider_options(values: Sequence[str]) -> dict[str, dict[str, str]]:

@@ -7,6 +7,8 @@ table (``scripts/gen_docs.py``) and a test checks that every code the source use
 from __future__ import annotations
 
 CODES: dict[str, str] = {
+    # plug-ins
+    "provider-unavailable": "An installed provider failed to load (check without --providers).",
     # reading input
     "input-invalid": "A file or document could not be read (malformed YAML/JSON, binary, not UTF-8, "
     "alias bomb, too deep). The other documents still convert; the run exits 1.",
@@ -39,6 +41,8 @@ CODES: dict[str, str] = {
     "tls-unused": "A spec.tls entry names hosts no converted rule routes.",
     "gateway-namespace-chosen": "Ingresses of one class span namespaces; the shared Gateway's namespace "
     "was chosen (override with --gateway-namespace).",
+    "gateway-not-needed": "No rule of an ingress class could be routed, so no Gateway is generated "
+    "for it.",
     "gateway-listener-limit": "A Gateway would need more than 64 listeners.",
     # annotations and features
     "annotation-unknown": "A vendor annotation the provider does not know; not converted.",
@@ -50,4 +54,6 @@ CODES: dict[str, str] = {
     # output
     "output-invalid": "An output object would be rejected by the API server; it is not printed "
     "unless --emit-invalid.",
+    "manifest-invalid": "(validate) A Gateway API or Envoy Gateway manifest would be rejected by the "
+    "API server of the target version and channel.",
 }

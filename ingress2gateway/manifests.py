@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 import yaml
 
 from ingress2gateway.errors import InputError
-from ingress2gateway.objects import KubeObject, Origin
+from ingress2gateway.objects import KubeObject, Origin, SourceRef
 from ingress2gateway.report import Report
 
 # Kubernetes manifests never need aliases to expand much; a document whose aliases add more
@@ -123,13 +123,13 @@ def _iter_sources(
 def _read_source(name: str, data: bytes, report: Report, result: LoadResult) -> None:
     def fail(line: int | None, message: str) -> None:
         result.errors += 1
-        report.error("input-invalid", message, source=None, field=f"{name}:{line or 1}")
+        report.error("input-invalid", message, source=file_location(name, line or 1))
 
     if len(data) > MAX_FILE_BYTES:
-        fail(1, f"{name}: input is larger than {MAX_FILE_BYTES >> 20} MiB")
+        fail(1, f"input is larger than {MAX_FILE_BYTES >> 20} MiB")
         return
     if b"\x00" in data[:8192]:
-        fail(1, f"{name}: binary file, not YAML or JSON")
+        fail(1, "binary file, not YAML or JSON")
         return
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -137,9 +137,7 @@ def _read_source(name: str, data: bytes, report: Report, result: LoadResult) -> 
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        fail(
-            line, f"{name}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8"
-        )
+        fail(line, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8")
         return
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
@@ -162,17 +160,17 @@ def _read_json(name: str, text: str, report: Report, result: LoadResult, fail: A
         try:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            fail(exc.lineno, f"{name}:{exc.lineno}: invalid JSON: {exc.msg}")
+            fail(exc.lineno, f"invalid JSON: {exc.msg}")
             return
         except RecursionError:
-            fail(line, f"{name}:{line}: JSON nested too deeply")
+            fail(line, "JSON nested too deeply")
             return
         _accept(value, Origin(name, line, index), report, result)
         index += 1
         pos = end
 
 
-def _split_documents(text: str) -> Iterator[tuple[int, str]]:
+def split_documents(text: str) -> Iterator[tuple[int, str]]:
     """Split a YAML stream on ``---`` lines as kubectl does; yield (first line, text)."""
     lines = text.splitlines(keepends=True)
     start = 0
@@ -195,7 +193,7 @@ def _first_content_line(first: int, doc: str) -> int:
 
 
 def _read_yaml(name: str, text: str, report: Report, result: LoadResult, fail: Any) -> None:
-    for index, (first_line, doc) in enumerate(_split_documents(text)):
+    for index, (first_line, doc) in enumerate(split_documents(text)):
         line = _first_content_line(first_line, doc)
         try:
             value = yaml.load(doc, Loader=_Loader)
@@ -203,18 +201,23 @@ def _read_yaml(name: str, text: str, report: Report, result: LoadResult, fail: A
             mark = exc.problem_mark or exc.context_mark
             where = first_line + mark.line if mark is not None else line
             problem = exc.problem or exc.context or "invalid YAML"
-            fail(where, f"{name}:{where}: invalid YAML: {problem}")
+            fail(where, f"invalid YAML: {problem}")
             continue
         except (yaml.YAMLError, RecursionError) as exc:
-            fail(line, f"{name}:{line}: invalid YAML: {_one_line(exc)}")
+            fail(line, f"invalid YAML: {_one_line(exc)}")
             continue
         if value is None:
             continue
         alias_problem = _alias_problem(value)
         if alias_problem:
-            fail(line, f"{name}:{line}: {alias_problem}")
+            fail(line, alias_problem)
             continue
         _accept(value, Origin(name, line, index), report, result)
+
+
+def file_location(file: str, line: int | None) -> SourceRef:
+    """A place in a file that is not (or not yet) an object, for notifications."""
+    return SourceRef(api_version="", kind="", namespace=None, name=None, file=file, line=line)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -264,8 +267,8 @@ def _accept(value: object, origin: Origin, report: Report, result: LoadResult) -
     if not isinstance(value, dict):
         report.info(
             "input-not-kubernetes",
-            f"{origin.file}:{origin.line}: skipped a document that is not a mapping",
-            field=f"{origin.file}:{origin.line}",
+            "skipped a document that is not a mapping",
+            source=file_location(origin.file, origin.line),
         )
         return
     kind = value.get("kind")
@@ -273,13 +276,13 @@ def _accept(value: object, origin: Origin, report: Report, result: LoadResult) -
     if not isinstance(kind, str) or not isinstance(api_version, str) or not kind:
         report.info(
             "input-not-kubernetes",
-            f"{origin.file}:{origin.line}: skipped a document without apiVersion and kind",
-            field=f"{origin.file}:{origin.line}",
+            "skipped a document without apiVersion and kind",
+            source=file_location(origin.file, origin.line),
         )
         return
     items = value.get("items")
     if kind.endswith("List") and isinstance(items, list):
-        for item in items:
-            _accept(item, origin, report, result)
+        for index, item in enumerate(items):
+            _accept(item, Origin(origin.file, origin.line, origin.document, index), report, result)
         return
     result.objects.append(KubeObject(value, origin))

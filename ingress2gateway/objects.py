@@ -21,6 +21,8 @@ class Origin:
     """1-based line on which the object's YAML document (or JSON value) starts."""
     document: int = 0
     """0-based index of the document in its file."""
+    item: int | None = None
+    """Index in the ``items`` of a ``kind: List`` document, for objects that came from one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,8 @@ class SourceRef:
         }
 
     def display(self) -> str:
+        if not self.kind:  # a place in a file, not an object
+            return f"{self.file}:{self.line}" if self.line else str(self.file)
         who = f"{self.namespace}/{self.name}" if self.namespace else (self.name or "<unnamed>")
         return f"{self.kind} {who}"
 

@@ -7,7 +7,7 @@ Colour only when asked for (the CLI decides: a TTY, and neither ``NO_COLOR`` nor
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.report import Level, Notification, Report
@@ -24,6 +24,8 @@ def _paint(text: str, code: str, colour: bool) -> str:
 def _heading(source: SourceRef | None) -> str:
     if source is None:
         return "general"
+    if not source.kind:
+        return source.display()
     where = (
         f" ({source.file}:{source.line})"
         if source.file and source.line
@@ -32,10 +34,16 @@ def _heading(source: SourceRef | None) -> str:
     return f"{source.display()}{where}"
 
 
-def render_text(report: Report, *, colour: bool = False, min_level: Level = Level.INFO) -> str:
+def render_text(
+    report: Report,
+    *,
+    colour: bool = False,
+    min_level: Level = Level.INFO,
+    exclude_codes: Collection[str] = (),
+) -> str:
     groups: dict[SourceRef | None, list[Notification]] = defaultdict(list)
     for note in report.sorted_notifications():
-        if note.level.rank >= min_level.rank:
+        if note.level.rank >= min_level.rank and note.code not in exclude_codes:
             groups[note.source].append(note)
     lines: list[str] = []
     ordered: Sequence[SourceRef | None] = sorted(

@@ -8,9 +8,9 @@ Nothing from the input may be missing from the ledger.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Iterable
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,6 +168,11 @@ class Report:
         entry = self.ledger.get((source, field))
         if entry is not None:
             entry.targets.update(targets)
+
+    def discard_target(self, ref: ObjectRef) -> None:
+        """An output object that will not exist after all: no entry may point at it."""
+        for entry in self.ledger.values():
+            entry.targets.discard(ref)
 
     def extend(self, other: Report) -> None:
         for note in other.notifications:

@@ -1,0 +1,165 @@
+"""Findings: notifications placed at ``file:line:col``, rendered for people and for CI.
+
+Formats: ``text`` (``file:line:col: level code message``, what editors and pre-commit show),
+``json``, ``sarif`` (SARIF 2.1.0 for code scanning) and ``github`` (workflow commands that
+GitHub Actions turns into annotations).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ingress2gateway._version import __version__
+from ingress2gateway.codes import CODES
+from ingress2gateway.objects import KubeObject, Origin, SourceRef
+from ingress2gateway.positions import locate
+from ingress2gateway.report import Level, Notification
+
+FORMATS = ("text", "json", "sarif", "github")
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+_SARIF_LEVEL = {Level.ERROR: "error", Level.WARNING: "warning", Level.INFO: "note"}
+_GITHUB_LEVEL = {Level.ERROR: "error", Level.WARNING: "warning", Level.INFO: "notice"}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    file: str
+    line: int
+    column: int
+    level: Level
+    code: str
+    message: str
+    security: bool = False
+    object: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "level": self.level.value,
+            "code": self.code,
+            "message": self.message,
+            "security": self.security,
+            "object": self.object,
+        }
+
+
+def place(
+    notes: Iterable[Notification], objects: Sequence[KubeObject], general: str | None = None
+) -> list[Finding]:
+    """Findings for the notifications that belong to a file (by their source, or for input
+    errors by the file they name). Notifications about no file at all (a provider that failed
+    to load) are placed at line 1 of ``general``, so they are never lost."""
+    origins: dict[SourceRef, Origin] = {obj.source(): obj.origin for obj in objects}
+    found: set[Finding] = set()
+    for note in notes:
+        source = note.source
+        if source is None or not source.file:
+            if general is not None:
+                found.add(
+                    Finding(general, 1, 1, note.level, note.code, note.message, note.security)
+                )
+            continue
+        origin = origins.get(source)
+        document = origin.document if origin else 0
+        item = origin.item if origin else None
+        line, column = locate(source.file, document, note.field, source.line, item)
+        who = source.display() if source.kind else None
+        found.add(
+            Finding(
+                source.file, line, column, note.level, note.code, note.message, note.security, who
+            )
+        )
+    return sorted(found, key=lambda f: (f.file, f.line, f.column, -f.level.rank, f.code, f.message))
+
+
+def render(findings: Sequence[Finding], format: str) -> str:
+    if format == "text":
+        return "".join(
+            f"{f.file}:{f.line}:{f.column}: {f.level.value} {f.code}: {_prefix(f)}{f.message}\n"
+            for f in findings
+        )
+    if format == "json":
+        return json.dumps({"findings": [f.to_json() for f in findings]}, indent=2) + "\n"
+    if format == "github":
+        return "".join(
+            f"::{_GITHUB_LEVEL[f.level]} file={_gh(f.file)},line={f.line},col={f.column},"
+            f"title={_gh(f.code)}::{_gh_message(_prefix(f) + f.message)}\n"
+            for f in findings
+        )
+    if format == "sarif":
+        return json.dumps(sarif(findings), indent=2) + "\n"
+    raise ValueError(f"unknown format {format!r}")
+
+
+def _prefix(finding: Finding) -> str:
+    return f"{finding.object}: " if finding.object else ""
+
+
+def _gh(text: str) -> str:
+    # Workflow command property values escape %, CR, LF, ':' and ','.
+    return (
+        text.replace("%", "%25")
+        .replace("\r", "%0D")
+        .replace("\n", "%0A")
+        .replace(":", "%3A")
+        .replace(",", "%2C")
+    )
+
+
+def _gh_message(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def sarif(findings: Sequence[Finding]) -> dict[str, Any]:
+    codes = sorted({f.code for f in findings})
+    rules = [
+        {
+            "id": code,
+            "name": "".join(part.capitalize() for part in code.split("-")),
+            "shortDescription": {"text": CODES.get(code, code)},
+        }
+        for code in codes
+    ]
+    results = []
+    for f in findings:
+        result: dict[str, Any] = {
+            "ruleId": f.code,
+            "ruleIndex": codes.index(f.code),
+            "level": _SARIF_LEVEL[f.level],
+            "message": {"text": _prefix(f) + f.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f.file.replace("\\", "/")},
+                        "region": {"startLine": f.line, "startColumn": f.column},
+                    }
+                }
+            ],
+        }
+        if f.security:
+            result["properties"] = {"tags": ["security"]}
+        results.append(result)
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "ingress2gateway",
+                        "version": __version__,
+                        "informationUri": "https://gateway-api.sigs.k8s.io/",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }

