@@ -281,6 +281,13 @@ def _write_input_errors(report: Report) -> None:
     help="standard, or an implementation emitter.",
 )
 @click.option(
+    "--emitter-option",
+    "emitter_option",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="An emitter-specific setting (see the emitter's documentation). Repeatable.",
+)
+@click.option(
     "--report-file",
     type=click.Path(dir_okay=False, writable=True),
     default=None,
@@ -324,6 +331,7 @@ def print_command(**kw: Any) -> None:
         channel=channel_of(kw),
         emit_invalid=kw["emit_invalid"],
         report=report,
+        emitter_options=_key_values(kw["emitter_option"], "--emitter-option"),
     )
     if kw["output_dir"]:
         written = write_output_dir(result.resources, kw["output_dir"], kw["output_format"])
@@ -534,6 +542,16 @@ def _write_against(against: str, resources: Sequence[JSONDict]) -> None:
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dump(resources, "yaml"), encoding="utf-8")
+
+
+def _key_values(values: Sequence[str], flag: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for value in values:
+        key, sep, setting = value.partition("=")
+        if not sep or not key:
+            raise UsageError(f"{flag} {value!r}: expected KEY=VALUE")
+        pairs[key] = setting
+    return pairs
 
 
 def parse_provider_options(values: Sequence[str]) -> dict[str, dict[str, str]]:

@@ -7,7 +7,7 @@ can disappear without a trace: unconsumed IR extensions and skipped objects are 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +64,7 @@ def convert(
     emit_invalid: bool = False,
     validate: bool = True,
     report: Report | None = None,
+    emitter_options: Mapping[str, str] | None = None,
 ) -> Result:
     """Convert ``objects`` (from :func:`ingress2gateway.load_manifests`) to Gateway API.
 
@@ -84,7 +85,9 @@ def convert(
         provider.convert(ctx)
     _report_unclaimed(ctx, loaded)
 
-    emitted = emitter_impl.emit(ir, EmitContext(report=report, target=target))
+    emitted = emitter_impl.emit(
+        ir, EmitContext(report=report, target=target, options=dict(emitter_options or {}))
+    )
     _report_unconsumed_extensions(ir, report, emitter_impl.name)
     if validate:
         emitted = _validate(emitted, target, report, emit_invalid)
