@@ -9,6 +9,10 @@ from ingress2gateway.objects import KubeObject
 from ingress2gateway.pipeline import Result
 
 
+def _list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
+
+
 def expected_fields(obj: KubeObject) -> list[str]:
     """Fields of an Ingress that must appear in the ledger."""
     fields = [f"metadata.annotations[{key}]" for key in obj.annotations]
@@ -16,15 +20,14 @@ def expected_fields(obj: KubeObject) -> list[str]:
     for key in ("defaultBackend", "backend"):
         if spec.get(key) is not None:
             fields.append(f"spec.{key}")
-    fields.extend(f"spec.tls[{i}]" for i in range(len(spec.get("tls") or [])))
-    for i, rule in enumerate(spec.get("rules") or []):
+    fields.extend(f"spec.tls[{i}]" for i in range(len(_list(spec.get("tls")))))
+    for i, rule in enumerate(_list(spec.get("rules"))):
         if not isinstance(rule, dict):
             fields.append(f"spec.rules[{i}]")
             continue
         http = rule.get("http")
         paths = http.get("paths") if isinstance(http, dict) else None
-        if isinstance(paths, list):
-            fields.extend(f"spec.rules[{i}].http.paths[{j}]" for j in range(len(paths)))
+        fields.extend(f"spec.rules[{i}].http.paths[{j}]" for j in range(len(_list(paths))))
     return fields
 
 
