@@ -56,4 +56,66 @@ CODES: dict[str, str] = {
     "unless --emit-invalid.",
     "manifest-invalid": "(validate) A Gateway API or Envoy Gateway manifest would be rejected by the "
     "API server of the target version and channel.",
+    # kong provider
+    "kong-value-invalid": "(kong) A konghq.com annotation or Kong CRD field has a value Kong would "
+    "reject; that field is not converted.",
+    "kong-reference-missing": "(kong) A KongPlugin, KongClusterPlugin, KongIngress or "
+    "KongUpstreamPolicy named by an annotation is not in the input.",
+    "kong-feature-unsupported": "(kong) A Kong feature (plugin, CRD field, annotation) that neither "
+    "Gateway API nor any extension carries; not converted.",
+    "kong-behaviour-differs": "(kong) Converted, but the result behaves differently from Kong in a "
+    "way the message explains (426 redirects, certificate verification, header semantics).",
+    "kong-conversion-note": "(kong) How a Kong setting was read (character prefixes, consumers, "
+    "gRPC routes); no action needed unless the message says so.",
+    "kong-kind-deprecated": "(kong) KongIngress, TCPIngress and UDPIngress are deprecated since KIC "
+    "3.5 and removed in Kong Operator 2.0; converted anyway.",
+    "kong-annotation-misplaced": "(kong) An Ingress-only konghq.com annotation on a Service, where "
+    "Kong does not read it.",
+    # istio provider
+    "istio-field-unsupported": "(istio) A field with no Gateway API equivalent, or an unknown field; "
+    "not converted.",
+    "istio-field-partial": "(istio) A field converted only in part; the message says what is lost.",
+    "istio-field-ignored": "(istio) A field without effect on ingress routing (selector, exportTo, "
+    "names); nothing to convert.",
+    "istio-server-skipped": "(istio) A Gateway server could not become a listener (no credentialName, "
+    "ISTIO_MUTUAL, unknown protocol, bad port).",
+    "istio-allowed-routes": "(istio) A server host admits every namespace in Istio; the listener "
+    "admits the namespaces of the converted VirtualServices.",
+    "istio-gateway-not-found": "(istio) A VirtualService names a gateway that is not in the input, or "
+    "none of whose listeners it can bind.",
+    "istio-mesh-only": "(istio) A VirtualService (or its mesh gateway) routes sidecar traffic; "
+    "not converted.",
+    "istio-destination-unresolved": "(istio) A destination is not a Kubernetes Service or has no "
+    "resolvable port; no backendRef was written for it.",
+    "istio-subset": "(istio) A DestinationRule subset needs one Service per subset; the route "
+    "targets the whole Service.",
+    "istio-prefix-semantics": "(istio) Istio's character prefix became a segment PathPrefix "
+    "(/foo no longer matches /foobar).",
+    "istio-route-order": "(istio) Matches were dropped or narrowed so Gateway API precedence routes "
+    "like Istio's first-match order.",
+    "istio-route-order-unequal": "(istio) Two routes may match the same requests in a different order "
+    "than in Istio (regular expressions, conflicting conditions).",
+    "istio-route-split": "(istio) A VirtualService's rules were split across several HTTPRoutes.",
+    "istio-version-unknown": "(istio) An unknown networking.istio.io version, read as v1.",
+    "istio-duplicate-object": "(istio) The same Istio object appears twice; the first is used.",
+    # nginx provider (ingress-nginx and NGINX Inc)
+    "nginx-annotation-invalid": "(nginx) An annotation value does not parse (bool, int, size, URL, "
+    "CIDR...); that annotation is not converted, the rest of the Ingress is.",
+    "nginx-regex-mode": "(nginx) Another Ingress's use-regex/rewrite-target puts the host in regex "
+    "mode, so this Ingress's paths become case-insensitive regex prefixes, as in ingress-nginx.",
+    "nginx-ssl-redirect": "(nginx) A TLS host redirects plain HTTP to HTTPS through a route on the "
+    "HTTP listener, as the controller did.",
+    "nginx-canary-no-primary": "(nginx) A canary Ingress path has no primary to join (or cannot "
+    "join it); it receives no traffic, as in ingress-nginx.",
+    "nginx-backend-tls-missing": "(nginx) The controller spoke TLS to a backend without verifying "
+    "it; Gateway API cannot, so the converted route sends plain text to it.",
+    "nginx-snippet": "(nginx) A snippet (raw nginx configuration) was not translated; security "
+    "relevant, review it by hand.",
+    "nginx-injection-suspect": "(nginx) A High/Critical-risk annotation value contains newlines, "
+    "';', '{', '}' or '$': possible configuration injection.",
+    # envoy-gateway emitter
+    "eg-basic-auth-sha-only": "(envoy-gateway) Envoy Gateway basic auth reads the Secret key "
+    "'.htpasswd' and accepts only SHA hashes; recreate the Secret with `htpasswd -s`.",
+    "eg-policy-conflict": "(envoy-gateway) A feature could not be attached everywhere it applies "
+    "(another value already set there, or rules that need rule names the target lacks).",
 }

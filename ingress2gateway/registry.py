@@ -23,6 +23,7 @@ EMITTER_GROUP = "ingress2gateway.emitters"
 
 BUILTIN_PROVIDERS: dict[str, str] = {
     "nginx": "ingress2gateway_providers.nginx:PROVIDER",
+    "istio": "ingress2gateway_providers.istio:PROVIDER",
 }
 BUILTIN_EMITTERS: dict[str, str] = {
     "standard": "ingress2gateway.emitters.standard:EMITTER",

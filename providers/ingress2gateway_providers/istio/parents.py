@@ -1,0 +1,136 @@
+"""VirtualService ``gateways`` → parentRefs: one per listener the route may bind, as Istio binds.
+
+A VirtualService binds a gateway server when one of its hosts matches one of the server's hosts
+and the server's ``ns/`` part admits the VirtualService's namespace. Each such listener becomes a
+parentRef with ``sectionName``; cross-namespace binding is allowed by the listener's
+``allowedRoutes`` (never by a ReferenceGrant, which does not govern attachment). ``mesh`` is
+sidecar routing, not the ingress: ignored with information.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ingress2gateway.ir import ParentRef
+from ingress2gateway.report import Level
+
+from .common import Fields, GatewayInfo, ListenerInfo, State
+
+MESH = "mesh"
+
+
+def gateway_keys(
+    state: State, fields: Fields, gateways: Sequence[object], namespace: str
+) -> list[tuple[str, str]]:
+    """``ns/name``, ``name`` and legacy ``name.ns.svc.cluster.local`` → (namespace, name)."""
+    keys: list[tuple[str, str]] = []
+    for index, raw in enumerate(gateways):
+        if not isinstance(raw, str) or not raw:
+            fields.unsupported(f"spec.gateways[{index}]", f"gateway {raw!r} is not a name")
+            continue
+        if raw == MESH:
+            fields.notify(
+                Level.INFO,
+                "istio-mesh-only",
+                "spec.gateways",
+                "the 'mesh' gateway (sidecar routing) is not converted; only ingress gateways are",
+            )
+            continue
+        if "/" in raw:
+            ns, _, name = raw.partition("/")
+        elif "." in raw:
+            name, _, rest = raw.partition(".")
+            ns = rest.partition(".")[0]
+        else:
+            ns, name = namespace, raw
+        if (ns, name) not in keys:
+            keys.append((ns, name))
+    return keys
+
+
+def host_overlap(a: str | None, b: str | None) -> bool:
+    """Whether two hostnames (``None`` or ``*`` = any, ``*.x`` wildcards) share a host."""
+    if a in (None, "*") or b in (None, "*"):
+        return True
+    assert a is not None and b is not None
+    if a == b:
+        return True
+    if a.startswith("*.") and (b.endswith(a[1:])):
+        return True
+    return b.startswith("*.") and a.endswith(b[1:])
+
+
+def _admits(listener: ListenerInfo, info: GatewayInfo, namespace: str) -> bool:
+    return (
+        listener.any_namespace
+        or namespace in listener.namespaces
+        or (not listener.namespaces and not listener.any_namespace and namespace == info.namespace)
+    )
+
+
+def parent_refs(
+    state: State,
+    fields: Fields,
+    keys: list[tuple[str, str]],
+    namespace: str,
+    hosts: Sequence[str | None],
+    protocols: Sequence[tuple[str, str | None]],
+    what: str,
+    field: str,
+    port: int | None = None,
+) -> list[ParentRef]:
+    """parentRefs of listeners with a protocol/TLS mode in ``protocols`` that serve ``hosts``."""
+    refs: list[ParentRef] = []
+    for gw_ns, gw_name in keys:
+        info = state.gateways.get((gw_ns, gw_name))
+        ref_ns = gw_ns if gw_ns != namespace else None
+        if info is None:
+            fields.notify(
+                Level.WARNING,
+                "istio-gateway-not-found",
+                "spec.gateways",
+                f"gateway {gw_ns}/{gw_name} is not in the input: the parentRef names a Gateway "
+                f"{gw_name} without a listener",
+            )
+            refs.append(ParentRef(gw_name, namespace=ref_ns))
+            continue
+        found = False
+        refused: list[str] = []
+        for listener in info.listeners:
+            if (listener.protocol, listener.tls_mode) not in protocols or listener.redirect:
+                continue
+            if port is not None and listener.port != port:
+                continue
+            if not any(host_overlap(listener.hostname, host) for host in hosts):
+                continue
+            if not _admits(listener, info, namespace):
+                refused.append(listener.hostname or "*")
+                continue
+            if namespace != info.namespace:
+                listener.namespaces.add(namespace)
+            refs.append(ParentRef(info.name, namespace=ref_ns, section_name=listener.name))
+            found = True
+        if refused:
+            fields.notify(
+                Level.WARNING,
+                "istio-gateway-not-found",
+                field,
+                f"gateway {gw_ns}/{gw_name} does not admit VirtualServices of namespace "
+                f"{namespace} for {', '.join(sorted(set(refused)))} (its host's namespace "
+                "prefix): not bound there, as in Istio",
+            )
+        elif not found:
+            fields.notify(
+                Level.WARNING,
+                "istio-gateway-not-found",
+                field,
+                f"{what} does not bind gateway {gw_ns}/{gw_name}: none of its servers serves "
+                "these hosts with a matching protocol"
+                + (f" on port {port}" if port is not None else ""),
+            )
+    return refs
+
+
+HTTP_LISTENERS = (("HTTP", None), ("HTTPS", "Terminate"))
+TLS_LISTENERS = (("TLS", "Passthrough"),)
+TCP_LISTENERS = (("TCP", None), ("TLS", "Terminate"))
