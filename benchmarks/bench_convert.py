@@ -1,117 +1,281 @@
 #!/usr/bin/env python3
-"""Convert generated Ingresses and print objects/second and peak memory.
+"""End-to-end conversion speed and memory against the PyYAML floor.
 
-    python benchmarks/bench_convert.py            # 1k and 10k Ingresses
-    python benchmarks/bench_convert.py 1000 5000  # chosen sizes
+    python benchmarks/bench_convert.py                       # 1k and 10k objects, YAML and JSON
+    python benchmarks/bench_convert.py --sizes 1000,10000,100000
+    python benchmarks/bench_convert.py --providers nginx,istio,kong --no-validate
 
-Each size runs in a fresh process so peak RSS is per size. Not a test: figures vary with the
-machine; record them in README/benchmarks/README.md when something hot changes.
+For each size and format it generates a realistic input (Ingresses with ingress-nginx
+annotations; Istio Gateways and VirtualServices; Kong Ingresses with konghq.com annotations),
+then, each in a fresh process:
+
+* the *floor*: load the same documents with PyYAML's C loader and dump them with its C dumper
+  (for JSON input: json.loads + json.dumps) — what reading and writing alone cost;
+* ``print``: read, convert, validate every output object, write YAML — the whole job.
+
+It prints seconds, objects per second, the ratio to the floor and peak RSS. This is a script,
+not a test: figures depend on the machine. Record them in benchmarks/README.md.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "benchmarks" / ".data"
 sys.path[:0] = [str(ROOT), str(ROOT / "providers")]
 
+JSONish = dict[str, Any]
 
-def generate(count: int) -> list[dict[str, object]]:
-    """Deterministic, realistic Ingresses: 20 namespaces, 1–3 hosts, 1–4 paths, TLS on half."""
-    objects: list[dict[str, object]] = []
-    for i in range(count):
-        ns = f"team-{i % 20}"
-        hosts = [f"app{i}-{h}.example.com" for h in range(1 + i % 3)]
-        rules = []
-        for h, host in enumerate(hosts):
-            paths = [
-                {
-                    "path": f"/svc{p}" if p else "/",
-                    "pathType": ("Prefix", "Exact", "ImplementationSpecific")[(i + p) % 3],
-                    "backend": {
-                        "service": {"name": f"svc-{i}-{h}-{p}", "port": {"number": 8080 + p}}
-                    },
-                }
-                for p in range(1 + (i + h) % 4)
-            ]
-            rules.append({"host": host, "http": {"paths": paths}})
-        spec: dict[str, object] = {"ingressClassName": "nginx", "rules": rules}
-        if i % 2 == 0:
-            spec["tls"] = [{"hosts": hosts[:1], "secretName": f"tls-{i}"}]
-        objects.append(
+
+def nginx_ingress(i: int) -> JSONish:
+    ns = f"team-{i % 37}"
+    hosts = [f"app{i}-{h}.example.com" for h in range(1 + i % 3)]
+    rules = []
+    for h, host in enumerate(hosts):
+        paths = [
             {
-                "apiVersion": "networking.k8s.io/v1",
-                "kind": "Ingress",
-                "metadata": {
-                    "name": f"ing-{i}",
-                    "namespace": ns,
-                    "creationTimestamp": f"2024-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z",
-                    "annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "8m"},
-                },
-                "spec": spec,
+                "path": f"/svc{p}" if p else "/",
+                "pathType": ("Prefix", "Exact", "ImplementationSpecific")[(i + p) % 3],
+                "backend": {"service": {"name": f"svc-{i}-{h}-{p}", "port": {"number": 8080 + p}}},
             }
+            for p in range(1 + (i + h) % 4)
+        ]
+        rules.append({"host": host, "http": {"paths": paths}})
+    annotations = {
+        "nginx.ingress.kubernetes.io/proxy-body-size": "8m",
+        "nginx.ingress.kubernetes.io/proxy-read-timeout": "120",
+        "nginx.ingress.kubernetes.io/enable-cors": "true",
+        "nginx.ingress.kubernetes.io/cors-allow-origin": "https://example.com",
+        "nginx.ingress.kubernetes.io/ssl-redirect": "true" if i % 2 == 0 else "false",
+        "nginx.ingress.kubernetes.io/whitelist-source-range": "10.0.0.0/8",
+        "nginx.ingress.kubernetes.io/limit-rps": "20",
+    }
+    if i % 3 == 0:
+        annotations["nginx.ingress.kubernetes.io/configuration-snippet"] = (
+            'more_set_headers "X-Req: $request_id";\n'
         )
-    return objects
-
-
-def run_one(count: int, fmt: str) -> dict[str, float]:
-    import ingress2gateway
-    from ingress2gateway.serialize import to_yaml
-
-    objects = generate(count)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"input.{fmt}"
-        if fmt == "json":
-            path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}))
-        else:
-            path.write_text("---\n".join(to_yaml(o) for o in objects))
-        start = time.perf_counter()
-        loaded = ingress2gateway.load_manifests([path])
-        read = time.perf_counter()
-        result = ingress2gateway.convert(loaded, providers=["nginx"])
-        converted = time.perf_counter()
-        text = ingress2gateway.dump(result.resources, "yaml")
-        done = time.perf_counter()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if i % 5 == 0:
+        annotations["nginx.ingress.kubernetes.io/rewrite-target"] = "/"
+    spec: JSONish = {"ingressClassName": "nginx", "rules": rules}
+    if i % 2 == 0:
+        spec["tls"] = [{"hosts": hosts[:1], "secretName": f"tls-{i}"}]
     return {
-        "objects": count,
-        "read_s": read - start,
-        "convert_s": converted - read,
-        "dump_s": done - converted,
-        "total_s": done - start,
-        "objects_per_s": count / (done - start),
-        "output_objects": len(result.resources),
-        "output_bytes": len(text),
-        "peak_rss_mb": peak_mb,
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": f"ing-{i}",
+            "namespace": ns,
+            "creationTimestamp": f"2024-01-01T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z",
+            "annotations": annotations,
+        },
+        "spec": spec,
     }
 
 
+def istio_objects(i: int) -> list[JSONish]:
+    ns = f"mesh-{i % 23}"
+    host = f"svc{i}.example.com"
+    vs = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": f"vs-{i}", "namespace": ns},
+        "spec": {
+            "hosts": [host],
+            "gateways": ["istio-system/public"],
+            "http": [
+                {
+                    "match": [
+                        {"uri": {"prefix": "/v2"}},
+                        {"headers": {"x-canary": {"exact": "1"}}},
+                    ],
+                    "route": [
+                        {
+                            "destination": {
+                                "host": f"app{i}",
+                                "port": {"number": 8080},
+                                "subset": "v2",
+                            }
+                        }
+                    ],
+                    "timeout": "10s",
+                },
+                {
+                    "route": [
+                        {
+                            "destination": {"host": f"app{i}", "port": {"number": 8080}},
+                            "weight": 90,
+                        },
+                        {
+                            "destination": {"host": f"app{i}-next", "port": {"number": 8080}},
+                            "weight": 10,
+                        },
+                    ],
+                    "retries": {"attempts": 3, "perTryTimeout": "2s"},
+                },
+            ],
+        },
+    }
+    return [vs]
+
+
+def istio_gateway() -> JSONish:
+    return {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": "public", "namespace": "istio-system"},
+        "spec": {
+            "selector": {"istio": "ingressgateway"},
+            "servers": [
+                {
+                    "port": {"number": 80, "name": "http", "protocol": "HTTP"},
+                    "hosts": ["*/*.example.com"],
+                },
+                {
+                    "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
+                    "hosts": ["*/*.example.com"],
+                    "tls": {"mode": "SIMPLE", "credentialName": "wildcard-cert"},
+                },
+            ],
+        },
+    }
+
+
+def kong_ingress(i: int) -> JSONish:
+    ingress = nginx_ingress(i)
+    ingress["spec"]["ingressClassName"] = "kong"
+    ingress["metadata"]["annotations"] = {
+        "konghq.com/strip-path": "true",
+        "konghq.com/methods": "GET,POST",
+        "konghq.com/protocols": "https",
+        "konghq.com/plugins": "rate-limit-5rps",
+    }
+    return ingress
+
+
+def generate(count: int, providers: list[str]) -> list[JSONish]:
+    objects: list[JSONish] = []
+    if "istio" in providers:
+        objects.append(istio_gateway())
+    i = 0
+    while len(objects) < count:
+        kind = providers[i % len(providers)]
+        if kind == "nginx":
+            objects.append(nginx_ingress(i))
+        elif kind == "istio":
+            objects.extend(istio_objects(i))
+        elif kind == "kong":
+            objects.append(kong_ingress(i))
+        i += 1
+    return objects[:count]
+
+
+def input_file(count: int, fmt: str, providers: list[str]) -> Path:
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = DATA / f"{'-'.join(providers)}-{count}.{fmt}"
+    if not path.exists():
+        objects = generate(count, providers)
+        if fmt == "json":
+            path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}))
+        else:
+            import yaml
+
+            path.write_text(yaml.dump_all(objects, Dumper=yaml.CSafeDumper, sort_keys=True))
+    return path
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_floor(path: Path) -> JSONish:
+    import yaml
+
+    text = path.read_text()
+    start = time.perf_counter()
+    if path.suffix == ".json":
+        docs = json.loads(text)["items"]
+        out = json.dumps(docs)
+    else:
+        docs = list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+        out = yaml.dump_all(docs, Dumper=yaml.CSafeDumper)
+    return {"seconds": time.perf_counter() - start, "bytes": len(out), "peak_mb": _peak_mb()}
+
+
+def run_print(path: Path, providers: list[str], validate: bool) -> JSONish:
+    import ingress2gateway
+
+    start = time.perf_counter()
+    objects = ingress2gateway.load_manifests([path])
+    read = time.perf_counter()
+    result = ingress2gateway.convert(objects, providers=providers, validate=validate)
+    converted = time.perf_counter()
+    text = ingress2gateway.dump(result.resources, "yaml")
+    done = time.perf_counter()
+    return {
+        "seconds": done - start,
+        "read": read - start,
+        "convert": converted - read,
+        "dump": done - converted,
+        "outputs": len(result.resources),
+        "bytes": len(text),
+        "peak_mb": _peak_mb(),
+    }
+
+
+def child(args: list[str]) -> JSONish:
+    out = subprocess.run(
+        [sys.executable, __file__, *args], check=True, capture_output=True, text=True
+    ).stdout
+    parsed: JSONish = json.loads(out)
+    return parsed
+
+
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--one":
-        print(json.dumps(run_one(int(sys.argv[2]), sys.argv[3])))
-        return
-    sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
-    print(
-        f"{'input':>6} {'objects':>8} {'read s':>8} {'convert s':>10} {'dump s':>8} {'total s':>8} {'obj/s':>8} {'peak MB':>8}"
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    for size in sizes:
-        for fmt in ("yaml", "json"):
-            out = subprocess.run(
-                [sys.executable, __file__, "--one", str(size), fmt],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-            r = json.loads(out)
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--formats", default="yaml,json")
+    parser.add_argument("--providers", default="nginx")
+    parser.add_argument("--no-validate", action="store_true")
+    parser.add_argument(
+        "--child", nargs=3, metavar=("MODE", "PATH", "PROVIDERS"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args()
+    if args.child:
+        mode, path, providers = args.child
+        result = (
+            run_floor(Path(path))
+            if mode == "floor"
+            else run_print(Path(path), providers.split(","), mode == "print")
+        )
+        print(json.dumps(result))
+        return
+    providers = args.providers.split(",")
+    mode = "print-novalidate" if args.no_validate else "print"
+    print(f"providers: {args.providers}; validation {'off' if args.no_validate else 'on'}")
+    print(
+        f"{'fmt':>4} {'objects':>8} {'floor s':>8} {'print s':>8} {'read':>6} {'convert':>8} {'dump':>6} "
+        f"{'ratio':>6} {'obj/s':>7} {'outputs':>8} {'peak MB':>8}"
+    )
+    for size in (int(s) for s in args.sizes.split(",")):
+        for fmt in args.formats.split(","):
+            path = input_file(size, fmt, providers)
+            floor = child(["--child", "floor", str(path), args.providers])
+            run = child(["--child", mode, str(path), args.providers])
             print(
-                f"{fmt:>6} {size:>8} {r['read_s']:>8.2f} {r['convert_s']:>10.2f} {r['dump_s']:>8.2f} "
-                f"{r['total_s']:>8.2f} {r['objects_per_s']:>8.0f} {r['peak_rss_mb']:>8.0f}"
+                f"{fmt:>4} {size:>8} {floor['seconds']:>8.2f} {run['seconds']:>8.2f} {run['read']:>6.2f} "
+                f"{run['convert']:>8.2f} {run['dump']:>6.2f} {run['seconds'] / floor['seconds']:>6.1f} "
+                f"{size / run['seconds']:>7.0f} {run['outputs']:>8} {run['peak_mb']:>8.0f}",
+                flush=True,
             )
 
 

@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 
 import yaml
 
+from ingress2gateway._gc import gc_paused
 from ingress2gateway.errors import InputError
 from ingress2gateway.objects import KubeObject, Origin, SourceRef
 from ingress2gateway.report import Report
@@ -73,8 +74,9 @@ def read_inputs(
     stdin: BinaryIO | None = None,
 ) -> LoadResult:
     result = LoadResult()
-    for name, data in _iter_sources(paths, stdin):
-        _read_source(name, data, report, result)
+    with gc_paused():
+        for name, data in _iter_sources(paths, stdin):
+            _read_source(name, data, report, result)
     return result
 
 

@@ -6,7 +6,7 @@ client model, whose field names differ from the manifest) plus its :class:`Origi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 JSONDict = dict[str, Any]
@@ -35,6 +35,15 @@ class SourceRef:
     name: str | None
     file: str | None = None
     line: int | None = None
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        # Ledger and notification keys hash these millions of times on large inputs.
+        key = (self.api_version, self.kind, self.namespace, self.name, self.file, self.line)
+        object.__setattr__(self, "_hash", hash(key))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def to_json(self) -> JSONDict:
         return {
@@ -88,6 +97,7 @@ class KubeObject:
 
     data: JSONDict
     origin: Origin
+    _source: SourceRef | None = field(default=None, repr=False, compare=False)
 
     @property
     def api_version(self) -> str:
@@ -132,14 +142,17 @@ class KubeObject:
         return value if isinstance(value, dict) else {}
 
     def source(self) -> SourceRef:
-        return SourceRef(
-            api_version=self.api_version,
-            kind=self.kind,
-            namespace=self.namespace,
-            name=self.name,
-            file=self.origin.file,
-            line=self.origin.line,
-        )
+        """The object's reference (computed once: the object is not changed after reading)."""
+        if self._source is None:
+            self._source = SourceRef(
+                api_version=self.api_version,
+                kind=self.kind,
+                namespace=self.namespace,
+                name=self.name,
+                file=self.origin.file,
+                line=self.origin.line,
+            )
+        return self._source
 
 
 def _scalar_text(value: object) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingress2gateway._gc import gc_paused
 from ingress2gateway._version import __version__
 from ingress2gateway.emitters.gatewayapi import sort_key
 from ingress2gateway.ingress import ingress_classes, is_ingress, resolve_class
@@ -71,6 +72,34 @@ def convert(
     Raises :class:`~ingress2gateway.errors.UsageError` for unknown providers, emitters or
     targets; everything about the input itself goes into ``result.report``.
     """
+    with gc_paused():
+        return _convert(
+            objects,
+            providers,
+            emitter,
+            options=options,
+            gateway_api_version=gateway_api_version,
+            channel=channel,
+            emit_invalid=emit_invalid,
+            validate=validate,
+            report=report,
+            emitter_options=emitter_options,
+        )
+
+
+def _convert(
+    objects: Iterable[KubeObject],
+    providers: Sequence[str],
+    emitter: str,
+    *,
+    options: ConvertOptions | None,
+    gateway_api_version: str | None,
+    channel: str,
+    emit_invalid: bool,
+    validate: bool,
+    report: Report | None,
+    emitter_options: Mapping[str, str] | None,
+) -> Result:
     target = Target.parse(gateway_api_version, channel)
     options = options or ConvertOptions()
     report = report if report is not None else Report()

@@ -9,82 +9,22 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ingress2gateway import yamlout
+from ingress2gateway._gc import gc_paused
 from ingress2gateway.errors import I2GError
 from ingress2gateway.objects import JSONDict
 
 FORMATS = ("yaml", "json", "kyaml")
 
-_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-# go-yaml (YAML 1.1) reads these as booleans where PyYAML would not, so kubectl quotes them.
-_GO_YAML_BOOLS = {
-    "y",
-    "Y",
-    "n",
-    "N",
-    "yes",
-    "Yes",
-    "YES",
-    "no",
-    "No",
-    "NO",
-    "on",
-    "On",
-    "ON",
-    "off",
-    "Off",
-    "OFF",
-}
-_FLOATISH = re.compile(
-    r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|^0o[0-7]+$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$"
-)
-_RESOLVER = yaml.resolver.Resolver()
-
-
-def reads_as_string(text: str) -> bool:
-    """Whether a plain (unquoted) YAML 1.1 scalar ``text`` reads back as a string."""
-    tag: str = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
-    return tag == "tag:yaml.org,2002:str"
-
-
-def _needs_quotes(text: str) -> bool:
-    if text == "" or text in _GO_YAML_BOOLS or _FLOATISH.match(text):
-        return True
-    return not reads_as_string(text)
-
-
-class _KubectlDumper(_Dumper):  # type: ignore[misc,valid-type]
-    pass
-
-
-def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    if "\n" in text:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|")
-    if _needs_quotes(text):
-        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style='"')
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text)
-
-
-_KubectlDumper.add_representer(str, _represent_str)
-
 
 def to_yaml(obj: Any) -> str:
-    text: str = yaml.dump(
-        obj,
-        Dumper=_KubectlDumper,
-        sort_keys=True,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=1 << 30,
-    )
-    return text
+    """One object as kubectl-style YAML (see :mod:`ingress2gateway.yamlout`)."""
+    return yamlout.to_yaml(obj)
 
 
 def to_json_list(resources: Sequence[JSONDict]) -> str:
@@ -100,7 +40,8 @@ def to_json_list(resources: Sequence[JSONDict]) -> str:
 def dump(resources: Sequence[JSONDict], format: str = "yaml") -> str:
     """Serialise ``resources`` as ``yaml`` (a ``---`` stream), ``json`` (a v1 List) or ``kyaml``."""
     if format == "yaml":
-        return "---\n".join(to_yaml(obj) for obj in resources)
+        with gc_paused():
+            return "---\n".join(to_yaml(obj) for obj in resources)
     if format == "json":
         return to_json_list(resources)
     if format == "kyaml":

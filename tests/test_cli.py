@@ -112,7 +112,7 @@ def test_output_dir_writes_one_file_per_object(tmp_path: Path) -> None:
 def test_unknown_provider_is_a_usage_error() -> None:
     code, out, err = run("print", "--providers", "haproxy", "-f", str(EXAMPLE))
     assert code == 2 and out == ""
-    assert "unknown provider 'haproxy'; known providers: nginx" in err
+    assert "unknown provider 'haproxy'; known providers: " in err and "nginx" in err
 
 
 def test_unknown_emitter_is_a_usage_error() -> None:
@@ -156,7 +156,7 @@ def test_version_and_providers() -> None:
     code, out, _ = run("version")
     assert code == 0 and out.startswith("ingress2gateway ") and "nginx" in out and "standard" in out
     code, out, _ = run("providers")
-    assert code == 0 and out.startswith("nginx (aliases: ingress-nginx)")
+    assert code == 0 and "nginx (aliases: ingress-nginx)" in out
 
 
 def test_internal_errors_do_not_print_tracebacks(monkeypatch: pytest.MonkeyPatch) -> None:
