@@ -172,3 +172,33 @@ def test_internal_errors_do_not_print_tracebacks(monkeypatch: pytest.MonkeyPatch
         and err.startswith("error: internal error: RuntimeError: kaboom")
         and "Traceback" not in err
     )
+
+
+def test_output_is_identical_whatever_the_hash_seed(tmp_path: Path) -> None:
+    """Sets and dicts iterate in hash order for strings; nothing may leak into the output."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = set()
+    for seed in ("1", "2", "12345"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "providers")])
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ingress2gateway",
+                "print",
+                "--providers",
+                "nginx",
+                "-f",
+                str(ROOT / "examples"),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        outputs.add(done.stdout + done.stderr)
+    assert len(outputs) == 1
