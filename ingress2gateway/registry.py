@@ -23,13 +23,18 @@ EMITTER_GROUP = "ingress2gateway.emitters"
 
 BUILTIN_PROVIDERS: dict[str, str] = {
     "nginx": "ingress2gateway_providers.nginx:PROVIDER",
+    "kong": "ingress2gateway_providers.kong:PROVIDER",
     "istio": "ingress2gateway_providers.istio:PROVIDER",
 }
 BUILTIN_EMITTERS: dict[str, str] = {
     "standard": "ingress2gateway.emitters.standard:EMITTER",
 }
 # Other names users know a provider by (the Go tool's provider names among them).
-PROVIDER_ALIASES: dict[str, str] = {"ingress-nginx": "nginx", "nginx-inc": "nginx"}
+PROVIDER_ALIASES: dict[str, str] = {
+    "ingress-nginx": "nginx",
+    "nginx-inc": "nginx",
+    "kong-ingress-controller": "kong",
+}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,274 @@
+"""Kong Ingress Controller (class ``kong``, controller ``ingress-controllers.konghq.com/kong``).
+
+Reads Ingresses of the ``kong`` class with their ``konghq.com/*`` annotations, the Services they
+route to (Service annotations describe Kong's upstream), the KongPlugin/KongClusterPlugin
+objects named by ``konghq.com/plugins``, KongIngress (deprecated), KongUpstreamPolicy, and the
+deprecated TCPIngress/UDPIngress stream kinds. Unlike the Go tool, which converts only
+``methods``, ``headers.*`` and ``plugins`` (as ExtensionRefs that only Kong understands) and
+drops everything else silently, every ``konghq.com/*`` key below has a ledger entry, and keys the
+catalog does not know are reported.
+
+**Paths.** ``Exact`` and ``Prefix`` mean what they mean in Gateway API. ``ImplementationSpecific``
+is a regular expression when it starts with ``/~`` (or the ``konghq.com/regex-prefix`` value) and
+a prefix otherwise — Kong's character prefix becomes a segment prefix (reported).
+
+**Scope.** An Ingress annotation applies only to the rules that Ingress contributed, never to
+other Ingresses' rules on the same host; a Service annotation applies to the rules whose backend
+is that Service. When an Ingress needs its own route shape (HTTPS only, gRPC, alias hosts) its
+rules get routes of their own.
+
+**Plugins** become what they mean (CORS filter, header modifiers, IP allow/deny, rate-limit,
+auth and body-size extensions); plugins with no Gateway API concept are reported, and
+``ExtensionRef`` filters to KongPlugin are never emitted. The standard emitter reports every
+extension it cannot express — authentication and IP allow-lists as security errors.
+
+**Deprecated kinds** (KongIngress, TCPIngress, UDPIngress; removed in Kong Operator 2.0) are
+converted and get an info notification saying so. TCPRoute and UDPRoute are experimental before
+Gateway API v1.6: choose ``--channel experimental`` on older targets.
+
+KongConsumer and KongConsumerGroup objects are read and reported: consumers and their credentials
+have no Gateway API equivalent.
+
+**Provider options.** ``--provider-option kong.rewrite-uris=true`` says the controller ran with
+Kong's ``RewriteURIs`` feature gate, so ``konghq.com/rewrite`` is converted (Kong ignores it
+otherwise, and so does the converter, saying so).
+
+The sections below are the docstrings of the family modules.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator, Mapping
+
+from ingress2gateway.ingress import IngressModel, ingress_classes
+from ingress2gateway.ingress_provider import INGRESS_RESOURCES, AnnotationSpec, IngressProvider
+from ingress2gateway.lowering import IngressPolicy, Lowered
+from ingress2gateway.objects import KubeObject, ResourceKind, SourceRef
+from ingress2gateway.plugin import CatalogRow, ProviderContext
+from ingress2gateway.report import Status
+
+from . import kongingress, paths, plugins, routing, services, streams, upstream_policy
+from .catalog import PREFIX, annotation_spec, catalog_rows, lookup
+from .common import KONG_GROUP, KongRun, account_object_annotations, annotation_field
+from .paths import match_for
+from .translate import Translator
+
+_FAMILIES = (
+    ("Paths", paths),
+    ("Ingress route annotations", routing),
+    ("Service annotations", services),
+    ("Plugins", plugins),
+    ("KongIngress", kongingress),
+    ("KongUpstreamPolicy", upstream_policy),
+    ("TCPIngress and UDPIngress", streams),
+)
+# The user documentation (docs/providers/kong.md) is this docstring followed by each family's.
+__doc__ = "\n\n".join(
+    [inspect.cleandoc(__doc__ or "")]
+    + [f"## {title}\n\n{inspect.cleandoc(module.__doc__ or '')}" for title, module in _FAMILIES]
+)
+
+KONG_RESOURCES = (
+    ResourceKind(KONG_GROUP, "v1", "kongplugins", "KongPlugin"),
+    ResourceKind(KONG_GROUP, "v1", "kongclusterplugins", "KongClusterPlugin", namespaced=False),
+    ResourceKind(KONG_GROUP, "v1", "kongingresses", "KongIngress"),
+    ResourceKind(KONG_GROUP, "v1", "kongconsumers", "KongConsumer"),
+    ResourceKind(KONG_GROUP, "v1beta1", "kongconsumergroups", "KongConsumerGroup"),
+    ResourceKind(KONG_GROUP, "v1beta1", "kongupstreampolicies", "KongUpstreamPolicy"),
+    ResourceKind(KONG_GROUP, "v1beta1", "tcpingresses", "TCPIngress"),
+    ResourceKind(KONG_GROUP, "v1beta1", "udpingresses", "UDPIngress"),
+)
+CONSUMER_KINDS = ("KongConsumer", "KongConsumerGroup")
+
+
+class _CatalogView(Mapping[str, AnnotationSpec]):
+    """The catalog as the base class reads it: full keys, ``headers.<name>`` included."""
+
+    def __getitem__(self, key: str) -> AnnotationSpec:
+        spec = lookup(key)
+        if spec is None:
+            raise KeyError(key)
+        return annotation_spec(key, spec)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(row.key for row in catalog_rows())
+
+    def __len__(self) -> int:
+        return len(catalog_rows())
+
+
+class KongProvider(IngressProvider):
+    name = "kong"
+    aliases = ("kong-ingress-controller",)
+    description = (
+        "Kong Ingress Controller: konghq.com annotations, KongPlugin, KongIngress, TCP/UDPIngress"
+    )
+    resources = INGRESS_RESOURCES + KONG_RESOURCES
+    ingress_class_names = ("kong",)
+    controllers = ("ingress-controllers.konghq.com/kong",)
+    annotation_prefixes = (PREFIX,)
+    implementation_specific = "PathPrefix"
+
+    def __init__(self) -> None:
+        self._runs: dict[int, KongRun] = {}
+
+    def catalog_rows(self) -> list[CatalogRow]:
+        return catalog_rows()
+
+    def catalog(self, ctx: ProviderContext) -> Mapping[str, AnnotationSpec]:
+        return _CatalogView()
+
+    def policy(self, ctx: ProviderContext, models: list[IngressModel]) -> IngressPolicy:
+        return IngressPolicy(
+            self.name, implementation_specific="PathPrefix", path_matcher=match_for
+        )
+
+    def convert(self, ctx: ProviderContext) -> None:
+        run = KongRun.index(ctx, self.name)
+        self._runs[id(ctx)] = run
+        try:
+            super().convert(ctx)
+            owned = self.owned_classes(ctx, ingress_classes(ctx.objects))
+            class_name = sorted(owned)[0] if owned else "kong"
+            if "kong" in owned:
+                class_name = "kong"
+            streams.convert(run, owned, class_name)
+            _finish(run)
+        finally:
+            del self._runs[id(ctx)]
+
+    def apply(self, ctx: ProviderContext, models: list[IngressModel], lowered: Lowered) -> None:
+        Translator(self._runs[id(ctx)], lowered).apply(models)
+
+
+def _finish(run: KongRun) -> None:
+    """Ledger entries for the Kong objects and Service annotations nothing recorded yet."""
+    skip = {
+        (prov.source, prov.field) for _, ext in run.ctx.ir.extensions() for prov in ext.provenance
+    }
+    for key in sorted(run.services, key=lambda k: (k[0] or "", k[1])):
+        _account_service(run, run.services[key], skip)
+    consumer_plugins = _consumer_plugins(run)
+    for obj in [*run.plugins.values(), *run.cluster_plugins.values()]:
+        run.ctx.claim(obj)
+        plugins.account_object(run, obj, skip, consumer_scoped=id(obj) in consumer_plugins)
+    for obj in run.kong_ingresses.values():
+        run.ctx.claim(obj)
+        run.deprecated(obj, "use Ingress and Service annotations and KongUpstreamPolicy")
+        kongingress.account(run, obj, skip)
+    for obj in run.upstream_policies.values():
+        run.ctx.claim(obj)
+        _account_fields(run, obj, skip, "spec", "no Service's konghq.com/upstream-policy names it")
+    for obj in run.ctx.objects:
+        if obj.group == KONG_GROUP and obj.kind in CONSUMER_KINDS:
+            run.ctx.claim(obj)
+            run.fyi(
+                obj.source(),
+                None,
+                f"{obj.kind}: consumers, consumer groups and their credentials have no Gateway "
+                "API equivalent; consumer-scoped plugins are not converted",
+            )
+            _account_fields(
+                run,
+                obj,
+                skip,
+                None,
+                "consumers have no Gateway API equivalent",
+                status=Status.UNSUPPORTED,
+            )
+
+
+def _consumer_plugins(run: KongRun) -> set[int]:
+    """``id()`` of the plugins KongConsumers and KongConsumerGroups name."""
+    found: set[int] = set()
+    for obj in run.ctx.objects:
+        if obj.group != KONG_GROUP or obj.kind not in CONSUMER_KINDS:
+            continue
+        for ref in obj.annotations.get("konghq.com/plugins", "").split(","):
+            plugin = plugins.resolve(run, obj.namespace, ref.strip()) if ref.strip() else None
+            if plugin is not None:
+                found.add(id(plugin))
+    return found
+
+
+def _account_fields(
+    run: KongRun,
+    obj: KubeObject,
+    skip: set[tuple[SourceRef, str]],
+    nested: str | None,
+    unused_note: str,
+    status: Status | None = None,
+) -> None:
+    source = obj.source()
+    used = id(obj) in run.used
+    fields: list[str] = []
+    for key in sorted(obj.data):
+        if key in ("apiVersion", "kind", "metadata", "status"):
+            continue
+        value = obj.data[key]
+        if key == nested and isinstance(value, dict):
+            fields.extend(f"{key}.{sub}" for sub in sorted(value))
+        else:
+            fields.append(key)
+    account_object_annotations(run, obj, skip)
+    for field_path in fields:
+        if run.report.has_entry(source, field_path) or (source, field_path) in skip:
+            continue
+        if status is not None:
+            run.record(source, field_path, status, unused_note)
+        elif not used:
+            run.record(source, field_path, Status.IGNORED, unused_note)
+        else:
+            run.record(source, field_path, Status.CONVERTED)
+
+
+def _account_service(run: KongRun, obj: KubeObject, skip: set[tuple[SourceRef, str]]) -> None:
+    keys = [k for k in sorted(obj.annotations) if k.startswith(PREFIX)]
+    if not keys:
+        return
+    source = obj.source()
+    referenced = (obj.namespace, obj.name or "") in run.service_users
+    for key in keys:
+        field_path = annotation_field(key)
+        if run.report.has_entry(source, field_path) or (source, field_path) in skip:
+            continue
+        if not referenced:
+            run.record(
+                source, field_path, Status.IGNORED, "no converted Kong route uses this Service"
+            )
+            continue
+        spec = lookup(key)
+        if key == "konghq.com/protocol" and obj.annotations[key].strip().lower() not in (
+            "http",
+            "https",
+            "grpc",
+            "grpcs",
+        ):
+            run.record(
+                source,
+                field_path,
+                Status.IGNORED,
+                "a stream protocol: TCPIngress/UDPIngress listeners decide it; HTTP routes to the "
+                "Service stay HTTP",
+            )
+            continue
+        note = _SERVICE_NO_EFFECT.get(key, spec.note if spec else "had no effect")
+        run.record(
+            source,
+            field_path,
+            Status.IGNORED if key in _SERVICE_NO_EFFECT else Status.CONVERTED,
+            note,
+        )
+
+
+_SERVICE_NO_EFFECT = {
+    "konghq.com/host-header": "Kong sends it only where the route sets preserve-host false",
+    "konghq.com/tls-verify": "the upstream protocol is not https/grpcs",
+    "konghq.com/ca-certificates-configmaps": "the upstream protocol is not https/grpcs",
+    "konghq.com/ca-certificates-secrets": "the upstream protocol is not https/grpcs",
+    "konghq.com/plugins": "no plugin it names could be resolved",
+}
+
+
+PROVIDER = KongProvider()

@@ -1,0 +1,61 @@
+"""Kong path semantics (``konghq.com/regex-prefix``, ``pathType``).
+
+Kong Ingress Controller turns Ingress paths into Kong route paths (``PathsFromIngressPaths``):
+
+* ``Exact /foo`` → the regex ``~/foo$``: an Exact match.
+* ``Prefix /foo`` → ``/foo/`` plus ``~/foo$``: a segment prefix, like Gateway API ``PathPrefix``.
+* ``ImplementationSpecific``: passed through. A path that starts with the regex prefix
+  (``/~`` unless ``konghq.com/regex-prefix`` says otherwise) is a regular expression; anything
+  else is a *character* prefix (``/foo`` also matches ``/foobar``), converted to ``PathPrefix``
+  (a segment prefix; the difference is reported once per Ingress).
+
+Kong anchors a regex path at the start of the path only; the Gateway API implementations that
+support ``RegularExpression`` (Envoy-based ones among them) match the whole path, so ``.*`` is
+appended to a pattern that does not end in ``$`` — the same requests still match.
+"""
+
+from __future__ import annotations
+
+from ingress2gateway.ingress import IngressModel, IngressPath
+from ingress2gateway.ir import PathMatch
+
+REGEX_PREFIX_KEY = "konghq.com/regex-prefix"
+DEFAULT_REGEX_PREFIX = "/~"
+
+
+def regex_prefix(model: IngressModel) -> str:
+    value = model.obj.annotations.get(REGEX_PREFIX_KEY, "").strip()
+    return value or DEFAULT_REGEX_PREFIX
+
+
+def kong_regex(pattern: str) -> str:
+    """A Kong (start-anchored) regex as a whole-path regex."""
+    body = pattern[1:] if pattern.startswith("^") else pattern
+    if "|" in body:
+        # Kong anchors the whole alternation at the start: keep it one group.
+        return f"(?:{body}).*"
+    if body.endswith("$") and not body.endswith("\\$"):
+        return body[:-1]
+    return body if body.endswith(".*") else f"{body}.*"
+
+
+def match_for(model: IngressModel, path: IngressPath) -> PathMatch:
+    """The :class:`~ingress2gateway.lowering.IngressPolicy` path hook for Kong."""
+    if path.path_type == "Exact":
+        return PathMatch("Exact", path.path)
+    if path.path_type == "Prefix":
+        return PathMatch("PathPrefix", path.path)
+    prefix = regex_prefix(model)
+    if path.path.startswith(prefix) and len(path.path) > len(prefix):
+        return PathMatch("RegularExpression", kong_regex(path.path[len(prefix) :]))
+    return PathMatch("PathPrefix", path.path)
+
+
+def is_character_prefix(model: IngressModel, path: IngressPath) -> bool:
+    """An ImplementationSpecific plain path: Kong matched it character-wise."""
+    return (
+        path.path_type == "ImplementationSpecific"
+        and not path.path.startswith(regex_prefix(model))
+        and path.path != "/"
+        and not path.path.endswith("/")
+    )
