@@ -353,6 +353,12 @@ class GatewayAPIBuilder:
         return body
 
     def filter(self, route: HTTPRoute, item: Filter) -> JSONDict | None:
+        body = self._filter(route, item)
+        if body is not None:
+            self.credit(item.provenance, route.ref)
+        return body
+
+    def _filter(self, route: HTTPRoute, item: Filter) -> JSONDict | None:
         kind = "HTTPRoute"
         if isinstance(item, HeaderModifier):
             key = "responseHeaderModifier" if item.response else "requestHeaderModifier"
