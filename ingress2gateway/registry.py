@@ -28,6 +28,7 @@ BUILTIN_PROVIDERS: dict[str, str] = {
 }
 BUILTIN_EMITTERS: dict[str, str] = {
     "standard": "ingress2gateway.emitters.standard:EMITTER",
+    "envoy-gateway": "ingress2gateway.emitters.envoy_gateway:EMITTER",
 }
 # Other names users know a provider by (the Go tool's provider names among them).
 PROVIDER_ALIASES: dict[str, str] = {

@@ -1,0 +1,163 @@
+"""Book-keeping for one envoy-gateway emission: names, extra objects, ledger verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ingress2gateway.emitters.gatewayapi import GROUP, GatewayAPIBuilder, metadata
+from ingress2gateway.ir import Extension, Provenance, ReferenceGrant
+from ingress2gateway.naming import NameAllocator
+from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
+from ingress2gateway.plugin import EmitContext, Emitted
+from ingress2gateway.report import Status, merge_status
+
+from ._base import EG_API_VERSION, BackendRegistry, Contribution, MapEnv, Mapper
+
+CONFLICT_CODE = "eg-policy-conflict"
+
+
+@dataclass
+class Verdict:
+    """What became of one extension across every place it applies."""
+
+    extension: Extension
+    status: Status = Status.CONVERTED
+    targets: set[ObjectRef] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """Places where it could not be applied (a conflicting value, no rule names …)."""
+
+
+class State:
+    def __init__(self, ctx: EmitContext, builder: GatewayAPIBuilder) -> None:
+        self.ctx = ctx
+        self.report = ctx.report
+        self.builder = builder
+        self.objects: list[Emitted] = []
+        self.names: dict[tuple[str, str | None], NameAllocator] = {}
+        self.grants: dict[ReferenceGrant, list[Provenance]] = {}
+        self.backends = BackendRegistry()
+        self.verdicts: dict[int, Verdict] = {}
+        self._contributions: dict[tuple[int, str | None], Contribution | None] = {}
+
+    # --- mapping --------------------------------------------------------------------------
+
+    def contribution(
+        self, ext: Extension, mapper: Mapper, namespace: str | None
+    ) -> Contribution | None:
+        """The mapper's answer for ``ext`` in ``namespace`` (computed once)."""
+        key = (id(ext), namespace)
+        if key not in self._contributions:
+            env = MapEnv(namespace=namespace, options=self.ctx.options, backends=self.backends)
+            self._contributions[key] = mapper(ext, env)
+        return self._contributions[key]
+
+    def accept(self, ext: Extension, contribution: Contribution, refs: list[ObjectRef]) -> None:
+        verdict = self.verdicts.setdefault(id(ext), Verdict(ext))
+        verdict.status = merge_status(verdict.status, contribution.status)
+        verdict.targets.update(refs)
+        if contribution.note and contribution.note not in verdict.notes:
+            verdict.notes.append(contribution.note)
+        for warning in contribution.warnings:
+            if warning not in verdict.warnings:
+                verdict.warnings.append(warning)
+        for obj in contribution.objects:
+            if all(existing.ref != obj.ref for existing in self.objects):
+                self.objects.append(obj)
+            verdict.targets.add(obj.ref)
+        for grant in contribution.grants:
+            self.grants.setdefault(grant, []).extend(ext.provenance)
+
+    def reject(self, ext: Extension, problem: str) -> None:
+        verdict = self.verdicts.setdefault(id(ext), Verdict(ext))
+        if problem not in verdict.problems:
+            verdict.problems.append(problem)
+
+    # --- objects --------------------------------------------------------------------------
+
+    def name(self, kind: str, namespace: str | None, wanted: str, identity: str) -> str:
+        allocator = self.names.setdefault((kind, namespace), NameAllocator())
+        return allocator.allocate(wanted, identity)
+
+    def add_object(
+        self, kind: str, namespace: str | None, name: str, spec: JSONDict, exts: list[Extension]
+    ) -> Emitted:
+        body: JSONDict = {
+            "apiVersion": EG_API_VERSION,
+            "kind": kind,
+            "metadata": metadata(name, namespace),
+            "spec": spec,
+        }
+        emitted = Emitted(ObjectRef(kind, namespace, name), body)
+        emitted.sources = _sources(exts)
+        self.objects.append(emitted)
+        return emitted
+
+    # --- the end --------------------------------------------------------------------------
+
+    def finish(self) -> list[Emitted]:
+        """Mark what was expressed consumed, write the ledger, add grants; return the objects."""
+        for verdict in self.verdicts.values():
+            self._settle(verdict)
+        for grant in sorted(self.grants, key=_grant_key):
+            emitted = self.builder.reference_grant(grant, self.grants[grant])
+            if emitted is not None:
+                emitted.sources = sorted(
+                    {p.source for p in self.grants[grant]}, key=SourceRef.sort_key
+                )
+                self.objects.append(emitted)
+        for obj in self.objects:
+            if not obj.sources:
+                obj.sources = sorted(
+                    {
+                        p.source
+                        for v in self.verdicts.values()
+                        if obj.ref in v.targets
+                        for p in v.extension.provenance
+                    },
+                    key=SourceRef.sort_key,
+                )
+        return self.objects
+
+    def _settle(self, verdict: Verdict) -> None:
+        ext = verdict.extension
+        # Explanations go once per extension, under its first input field.
+        first = ext.provenance[0] if ext.provenance else None
+        where = {"source": first.source, "field": first.field} if first else {}
+        for problem in verdict.problems:
+            self.report.warning(CONFLICT_CODE, f"{ext.describe()}: {problem}", **where)
+        if not verdict.targets:
+            return  # left unconsumed: the pipeline reports it as unsupported
+        ext.consumed = True
+        status = verdict.status
+        notes = list(verdict.notes)
+        if verdict.problems:
+            status = Status.PARTIAL  # applied in some places, not in others
+            notes.extend(verdict.problems)
+        note = "; ".join(notes) or None
+        for code, message in verdict.warnings:
+            self.report.warning(code, message, **where)
+        for item in ext.provenance:
+            self.report.record(item.source, item.field, status, targets=verdict.targets, note=note)
+
+
+def target_ref(kind: str, name: str, section: str | None = None) -> JSONDict:
+    ref: JSONDict = {"group": GROUP, "kind": kind, "name": name}
+    if section:
+        ref["sectionName"] = section
+    return ref
+
+
+def _sources(exts: list[Extension]) -> list[SourceRef]:
+    return sorted({p.source for ext in exts for p in ext.provenance}, key=SourceRef.sort_key)
+
+
+def _grant_key(grant: ReferenceGrant) -> tuple[str, ...]:
+    return (
+        grant.namespace,
+        grant.from_namespace,
+        grant.from_kind,
+        grant.to_kind,
+        grant.to_name or "",
+    )

@@ -1,0 +1,291 @@
+"""The envoy-gateway emitter: the standard objects, then Envoy Gateway objects for the IR
+extensions, each policy attached to the narrowest object that is right.
+
+For each route and policy kind, the fragments of every rule (route-level extensions plus the
+rule's own) are compared: all equal → one policy targeting the route; different → one policy
+per rule that has any, targeting the rule by ``sectionName`` (the rule gets a name, ``rule-<i>``,
+if it has none). Targets whose HTTPRoute has no rule names get a route-wide policy when the
+rules that have one agree, and nothing (the extensions are reported) when they differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from ingress2gateway.emitters.gatewayapi import GatewayAPIBuilder
+from ingress2gateway.ir import (
+    IR,
+    CorsFilter,
+    Extension,
+    Gateway,
+    HTTPRoute,
+    Route,
+    Rule,
+    SessionAffinity,
+)
+from ingress2gateway.objects import JSONDict, ObjectRef
+from ingress2gateway.plugin import EmitContext, Emitted
+from ingress2gateway.report import Status, merge_status
+
+from . import security, traffic
+from ._base import (
+    POLICY_TARGET_KINDS,
+    ROUTE_POLICIES,
+    Contribution,
+    Mapper,
+    MergeConflict,
+    canonical,
+    merged,
+)
+from ._state import State, target_ref
+from .client import client_cert_policies
+from .filters import regex_rewrite
+
+MAPPERS: dict[type, Mapper] = {**security.MAPPERS, **traffic.MAPPERS}
+
+Item = tuple[Extension, Contribution]
+
+
+class EnvoyGatewayEmitter:
+    name = "envoy-gateway"
+    description = (
+        "Gateway API plus Envoy Gateway v1.9 policies (SecurityPolicy, BackendTrafficPolicy, "
+        "ClientTrafficPolicy, HTTPRouteFilter) for what standard Gateway API lacks"
+    )
+
+    def emit(self, ir: IR, ctx: EmitContext) -> list[Emitted]:
+        builder = GatewayAPIBuilder(ctx)
+        out = builder.build(ir)
+        bodies = {item.ref: item.body for item in out}
+        state = State(ctx, builder)
+        gateway_kinds: dict[ObjectRef, set[str]] = {}
+        for gateway in ir.gateways:
+            if gateway.ref in bodies:
+                gateway_kinds[gateway.ref] = gateway_policies(state, gateway)
+        for route in ir.routes:
+            body = bodies.get(route.ref)
+            if body is not None:
+                RoutePlan(state, route, body, gateway_kinds).emit()
+        client_cert_policies(ir, state)
+        return out + state.finish()
+
+
+def mapped(state: State, exts: Iterable[Extension], namespace: str | None) -> list[Item]:
+    items: list[Item] = []
+    # Session affinity first: its cookie hash is the load balancer, whatever algorithm is named.
+    for ext in sorted(exts, key=lambda e: not isinstance(e, SessionAffinity)):
+        mapper = MAPPERS.get(type(ext))
+        if ext.consumed or mapper is None:
+            continue
+        contribution = state.contribution(ext, mapper, namespace)
+        if contribution is not None:
+            items.append((ext, contribution))
+    return items
+
+
+def fragment(items: list[Item]) -> tuple[JSONDict, list[Item], list[Item]]:
+    """Merge contributions; those that conflict with an earlier one are returned apart."""
+    spec: JSONDict = {}
+    accepted: list[Item] = []
+    conflicting: list[Item] = []
+    for ext, contribution in items:
+        try:
+            spec = merged(spec, contribution.spec)
+        except MergeConflict:
+            conflicting.append((ext, contribution))
+            continue
+        accepted.append((ext, contribution))
+    return spec, accepted, conflicting
+
+
+def policy(
+    state: State,
+    kind: str,
+    namespace: str | None,
+    wanted: str,
+    identity: str,
+    target: JSONDict,
+    spec: JSONDict,
+    items: list[Item],
+) -> ObjectRef:
+    name = state.name(kind, namespace, wanted, identity)
+    full: JSONDict = {"targetRefs": [target], **spec}
+    emitted = state.add_object(kind, namespace, name, full, [ext for ext, _ in items])
+    for ext, contribution in items:
+        state.accept(ext, contribution, [emitted.ref])
+    return emitted.ref
+
+
+def gateway_policies(state: State, gateway: Gateway) -> set[str]:
+    """Policies for Gateway-wide extensions; returns the policy kinds emitted."""
+    items = mapped(state, gateway.extensions, gateway.namespace)
+    kinds: set[str] = set()
+    for kind in ROUTE_POLICIES:
+        spec, accepted, conflicting = fragment([i for i in items if i[1].policy == kind])
+        _reject_conflicts(state, conflicting, f"Gateway {gateway.name}")
+        if not accepted:
+            continue
+        if not spec:
+            for ext, contribution in accepted:
+                state.accept(ext, contribution, [gateway.ref])
+            continue
+        identity = f"Gateway/{gateway.namespace}/{gateway.name}"
+        target = target_ref("Gateway", gateway.name)
+        policy(state, kind, gateway.namespace, gateway.name, identity, target, spec, accepted)
+        kinds.add(kind)
+    return kinds
+
+
+def _reject_conflicts(state: State, items: list[Item], where: str) -> None:
+    for ext, contribution in items:
+        fields = ", ".join(sorted(contribution.spec)) or "a field"
+        state.reject(ext, f"another setting of {fields} already applies to {where}")
+
+
+class RoutePlan:
+    """Policies and filters for one route."""
+
+    def __init__(
+        self, state: State, route: Route, body: JSONDict, gateway_kinds: dict[ObjectRef, set[str]]
+    ) -> None:
+        self.state = state
+        self.route = route
+        self.rules = list(getattr(route, "rules", []))
+        spec = body.get("spec", {})
+        self.rule_bodies: list[JSONDict] = spec.get("rules", []) if self.rules else []
+        self.labels = _labels([rule.name for rule in self.rules])
+        self.names = state.builder.has_field(route.KIND, "spec.rules[].name")
+        self.inherited: set[str] = set()
+        for parent in route.parent_refs:
+            ref = ObjectRef("Gateway", parent.namespace or route.namespace, parent.name)
+            self.inherited |= gateway_kinds.get(ref, set())
+
+    def emit(self) -> None:
+        route, state = self.route, self.state
+        if isinstance(route, HTTPRoute):
+            for index, rule in enumerate(self.rules):
+                regex_rewrite(state, route, rule, self.labels[index], self.rule_bodies[index])
+        route_items = mapped(state, route.extensions, route.namespace)
+        rule_items = [mapped(state, _rule_extensions(rule), route.namespace) for rule in self.rules]
+        for kind in ROUTE_POLICIES:
+            own = [i for i in route_items if i[1].policy == kind]
+            per_rule = [[i for i in items if i[1].policy == kind] for items in rule_items]
+            if not own and not any(per_rule):
+                continue
+            if route.KIND not in POLICY_TARGET_KINDS[kind]:
+                for ext, _ in own + [i for items in per_rule for i in items]:
+                    state.reject(ext, f"a {kind} cannot target a {route.KIND}")
+                continue
+            self.policies(kind, own, per_rule)
+
+    def where(self, index: int | None = None) -> str:
+        base = f"{self.route.KIND} {self.route.name}"
+        return base if index is None else f"rule {self.labels[index]} of {base}"
+
+    def policies(self, kind: str, own: list[Item], per_rule: list[list[Item]]) -> None:
+        if not self.rules:
+            spec, accepted, conflicting = fragment(own)
+            _reject_conflicts(self.state, conflicting, self.where())
+            self.emit_policy(kind, None, spec, accepted)
+            return
+        parts = []
+        for index, items in enumerate(per_rule):
+            spec, accepted, conflicting = fragment(own + items)
+            _reject_conflicts(self.state, conflicting, self.where(index))
+            parts.append((spec, accepted))
+        with_spec = [i for i, (spec, _) in enumerate(parts) if spec]
+        distinct = {canonical(parts[i][0]) for i in with_spec}
+        if not with_spec:
+            for _, accepted in parts:
+                self.accept_here(accepted)
+            return
+        whole_route = len(with_spec) == len(parts) and len(distinct) == 1
+        if whole_route:
+            self.emit_policy(kind, None, parts[0][0], _unique(a for _, acc in parts for a in acc))
+            return
+        if self.names:
+            for index, (spec, accepted) in enumerate(parts):
+                if spec:
+                    self.rule_bodies[index]["name"] = self.labels[index]
+                    self.emit_policy(kind, index, spec, accepted)
+                else:
+                    self.accept_here(accepted)
+            return
+        target = f"Gateway API {self.state.ctx.target.version} ({self.state.ctx.target.channel})"
+        items = _unique(a for _, acc in parts for a in acc)
+        if len(distinct) == 1:
+            bare = [self.labels[i] for i, (spec, _) in enumerate(parts) if not spec]
+            note = (
+                f"the {kind} targets the whole {self.where()}: {target} has no rule names, so "
+                f"rules {', '.join(bare)} get it too"
+            )
+            items = [(ext, _with_note(c, note)) for ext, c in items]
+            self.emit_policy(kind, None, parts[with_spec[0]][0], items)
+            return
+        for ext, _ in items:
+            self.state.reject(
+                ext,
+                f"the rules of {self.where()} need different {kind}s and {target} has no rule "
+                "names to attach them to (Gateway API v1.4 standard has them)",
+            )
+
+    def accept_here(self, items: list[Item]) -> None:
+        for ext, contribution in items:
+            self.state.accept(ext, contribution, [self.route.ref])
+
+    def emit_policy(self, kind: str, index: int | None, spec: JSONDict, items: list[Item]) -> None:
+        route = self.route
+        if not spec:
+            self.accept_here(items)
+            return
+        if kind in self.inherited:
+            # A route policy replaces the Gateway's of the same kind unless told to merge.
+            spec = {**spec, "mergeType": "StrategicMerge"}
+        section = None if index is None else self.labels[index]
+        wanted = route.name if section is None else f"{route.name}-{section}"
+        identity = f"{route.KIND}/{route.namespace}/{route.name}/{section or ''}"
+        target = target_ref(route.KIND, route.name, section)
+        policy(self.state, kind, route.namespace, wanted, identity, target, spec, items)
+
+
+def _rule_extensions(rule: Rule) -> list[Extension]:
+    """The rule's extensions, plus the CORS settings of a standard filter the target lacked."""
+    exts = list(rule.extensions)
+    for item in rule.filters:
+        if isinstance(item, CorsFilter) and all(item.cors is not e for e in exts):
+            exts.append(item.cors)
+    return exts
+
+
+def _labels(names: list[str | None]) -> list[str]:
+    """A name per rule: its own, else ``rule-<index>`` (never one another rule has)."""
+    taken = {n for n in names if n}
+    labels = []
+    for index, name in enumerate(names):
+        if name:
+            labels.append(name)
+            continue
+        label, counter = f"rule-{index}", 1
+        while label in taken:
+            label, counter = f"rule-{index}-{counter}", counter + 1
+        taken.add(label)
+        labels.append(label)
+    return labels
+
+
+def _unique(items: Iterable[Item]) -> list[Item]:
+    seen: set[int] = set()
+    out = []
+    for ext, contribution in items:
+        if id(ext) not in seen:
+            seen.add(id(ext))
+            out.append((ext, contribution))
+    return out
+
+
+def _with_note(contribution: Contribution, note: str) -> Contribution:
+    combined = f"{contribution.note}; {note}" if contribution.note else note
+    return replace(
+        contribution, status=merge_status(contribution.status, Status.PARTIAL), note=combined
+    )

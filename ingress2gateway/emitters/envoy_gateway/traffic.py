@@ -1,0 +1,238 @@
+"""Envoy ↔ backend behaviour → ``BackendTrafficPolicy``.
+
+* **Rate limits** → ``rateLimit`` of type ``Local`` (a token bucket in every Envoy replica, as
+  ingress-nginx counts per controller replica): one rule per address family with
+  ``sourceCIDR {type: Distinct}`` when the limit is per client IP. ``Global`` (shared counters)
+  only with ``--emitter-option rate-limit-service=true``, since it needs Envoy Gateway's rate
+  limit service (Redis) to be deployed. A burst allowance has no equivalent.
+* **Body size** → ``requestBuffer.limit``: larger requests get 413, as with nginx, but Envoy
+  holds the whole body in memory to enforce it. No limit (``0``) is Envoy's default.
+* **Buffering off** is Envoy's default (it streams); buffering *on* is left in the report.
+* **Session affinity** (cookie) → ``loadBalancer`` ``ConsistentHash`` on the cookie (Envoy
+  generates it; a session cookie when no TTL is given). Hashing is not stickiness: when
+  endpoints change, some clients move.
+* **Load balancing** → ``loadBalancer.type``; consistent hashing on the source IP, a header, a
+  cookie or a query parameter.
+* **Retries** → ``retry`` (``numRetries``; connect failures and resets, plus the listed status
+  codes as ``retriable-status-codes``; ``perRetry.timeout``).
+* **Timeouts** → ``timeout.tcp.connectTimeout``; read/send (time between two reads or writes)
+  → ``timeout.http.streamIdleTimeout`` (the longer of the two; Envoy's idle timer covers both
+  directions).
+* **Custom error pages** → ``responseOverride`` for the status codes. Envoy Gateway cannot send
+  the request to an error-page Service: the body becomes an inline placeholder, to be replaced
+  by the page's content (inline, or a ConfigMap through ``body.valueRef``).
+"""
+
+from __future__ import annotations
+
+from ingress2gateway.ir import (
+    BodySize,
+    Buffering,
+    CustomErrors,
+    LoadBalancer,
+    RateLimit,
+    Retry,
+    SessionAffinity,
+    Timeouts,
+)
+from ingress2gateway.objects import JSONDict
+from ingress2gateway.report import Status
+
+from ._base import (
+    BACKEND_TRAFFIC_POLICY,
+    Contribution,
+    MapEnv,
+    Mapper,
+    duration_ms,
+    eg_duration,
+    format_ms,
+    quantity,
+)
+
+RATE_LIMIT_SERVICE_OPTION = "rate-limit-service"
+_TRUE = frozenset({"true", "yes", "1", "on"})
+
+
+def global_rate_limit(env: MapEnv) -> bool:
+    return str(env.options.get(RATE_LIMIT_SERVICE_OPTION, "")).strip().lower() in _TRUE
+
+
+def rate_limit(ext: RateLimit, env: MapEnv) -> Contribution | None:
+    if ext.requests < 0:
+        return None
+    limit: JSONDict = {"requests": ext.requests, "unit": ext.unit}
+    rules: list[JSONDict]
+    if ext.per_client_ip:
+        # Distinct buckets per address; one rule per family, since a selector holds one CIDR.
+        rules = [
+            {
+                "clientSelectors": [{"sourceCIDR": {"type": "Distinct", "value": cidr}}],
+                "limit": dict(limit),
+            }
+            for cidr in ("0.0.0.0/0", "::/0")
+        ]
+    else:
+        rules = [{"limit": limit}]
+    kind = "Global" if global_rate_limit(env) else "Local"
+    notes = []
+    if kind == "Local":
+        notes.append(
+            "counted per Envoy replica (Local); pass --emitter-option rate-limit-service=true "
+            "if Envoy Gateway runs its global rate limit service"
+        )
+    if ext.burst is not None:
+        notes.append(f"the burst allowance ({ext.burst}) has no equivalent")
+    return Contribution(
+        BACKEND_TRAFFIC_POLICY,
+        {"rateLimit": {"type": kind, kind.lower(): {"rules": rules}}},
+        Status.PARTIAL if notes else Status.CONVERTED,
+        "; ".join(notes) or None,
+    )
+
+
+def body_size(ext: BodySize, env: MapEnv) -> Contribution | None:
+    if ext.max_bytes is None or ext.max_bytes <= 0:
+        return Contribution(
+            BACKEND_TRAFFIC_POLICY, {}, note="no limit, as Envoy Gateway by default"
+        )
+    return Contribution(
+        BACKEND_TRAFFIC_POLICY,
+        {"requestBuffer": {"limit": quantity(ext.max_bytes)}},
+        Status.PARTIAL,
+        "larger requests get 413 as with nginx, but Envoy buffers the whole body in memory "
+        "to enforce the limit",
+    )
+
+
+def buffering(ext: Buffering, env: MapEnv) -> Contribution | None:
+    if ext.request or ext.response:
+        return None  # Envoy streams; buffering on demand has no policy field
+    return Contribution(
+        BACKEND_TRAFFIC_POLICY, {}, note="Envoy streams request and response bodies by default"
+    )
+
+
+def session_affinity(ext: SessionAffinity, env: MapEnv) -> Contribution | None:
+    if not ext.cookie_name:
+        return None
+    cookie: JSONDict = {"name": ext.cookie_name, "ttl": format_ms((ext.ttl_seconds or 0) * 1000)}
+    if ext.path:
+        cookie["attributes"] = {"Path": ext.path}
+    return Contribution(
+        BACKEND_TRAFFIC_POLICY,
+        {
+            "loadBalancer": {
+                "type": "ConsistentHash",
+                "consistentHash": {"type": "Cookie", "cookie": cookie},
+            }
+        },
+        Status.PARTIAL,
+        "consistent hashing on the cookie, not stickiness: when endpoints change some clients "
+        "move to another one",
+    )
+
+
+def _consistent_hash(hash_on: str | None) -> JSONDict | None:
+    if hash_on is None:
+        return None
+    kind, _, name = hash_on.partition(":")
+    if kind == "source-ip":
+        return {"type": "SourceIP"}
+    if kind == "header" and name:
+        return {"type": "Header", "header": {"name": name}}
+    if kind == "cookie" and name:
+        return {"type": "Cookie", "cookie": {"name": name}}
+    if kind in ("query", "arg", "query-arg") and name:
+        return {"type": "QueryParams", "queryParams": [{"name": name}]}
+    return None  # the request URI (and the rest) has no hash policy in Envoy Gateway
+
+
+def load_balancer(ext: LoadBalancer, env: MapEnv) -> Contribution | None:
+    if ext.algorithm != "ConsistentHash":
+        return Contribution(BACKEND_TRAFFIC_POLICY, {"loadBalancer": {"type": ext.algorithm}})
+    hashing = _consistent_hash(ext.hash_on)
+    if hashing is None:
+        return None
+    return Contribution(
+        BACKEND_TRAFFIC_POLICY,
+        {"loadBalancer": {"type": "ConsistentHash", "consistentHash": hashing}},
+    )
+
+
+def retry(ext: Retry, env: MapEnv) -> Contribution | None:
+    if ext.attempts < 0:
+        return None
+    body: JSONDict = {"numRetries": ext.attempts}
+    triggers = ["connect-failure", "reset"]
+    codes = sorted({c for c in ext.codes if 100 <= c <= 599})
+    if codes:
+        triggers.append("retriable-status-codes")
+    retry_on: JSONDict = {"triggers": triggers}
+    if codes:
+        retry_on["httpStatusCodes"] = codes
+    body["retryOn"] = retry_on
+    note = "retried on connect failures, resets" + (
+        f" and status {', '.join(map(str, codes))}" if codes else ""
+    )
+    per_try = eg_duration(ext.per_try_timeout)
+    if per_try is not None:
+        body["perRetry"] = {"timeout": per_try}
+    elif ext.per_try_timeout is not None:
+        note += f"; per-try timeout {ext.per_try_timeout!r} is not a duration"
+    return Contribution(BACKEND_TRAFFIC_POLICY, {"retry": body}, Status.PARTIAL, note)
+
+
+def timeouts(ext: Timeouts, env: MapEnv) -> Contribution | None:
+    spec: JSONDict = {}
+    notes = []
+    status = Status.CONVERTED
+    connect = eg_duration(ext.connect)
+    if connect is not None:
+        spec["tcp"] = {"connectTimeout": connect}
+    idle = [duration_ms(v) for v in (ext.read, ext.send) if v is not None]
+    known = [v for v in idle if v is not None]
+    if known:
+        spec["http"] = {"streamIdleTimeout": format_ms(max(known))}
+        status = Status.PARTIAL
+        notes.append(
+            "read/send timeouts (between two reads or writes) → streamIdleTimeout, which "
+            "Envoy applies to both directions"
+            + (" (the longer of the two)" if len(known) > 1 and known[0] != known[1] else "")
+        )
+    if not spec:
+        return None
+    return Contribution(BACKEND_TRAFFIC_POLICY, {"timeout": spec}, status, "; ".join(notes) or None)
+
+
+def custom_errors(ext: CustomErrors, env: MapEnv) -> Contribution | None:
+    codes = sorted({c for c in ext.codes if 400 <= c <= 599})
+    if not codes:
+        return None
+    override: JSONDict = {
+        "match": {"statusCodes": [{"type": "Value", "value": code} for code in codes]},
+        "response": {
+            "contentType": "text/plain",
+            "body": {"type": "Inline", "inline": "%RESPONSE_CODE% error"},
+        },
+    }
+    where = f"the error-page Service {ext.backend}" if ext.backend else "an error-page backend"
+    return Contribution(
+        BACKEND_TRAFFIC_POLICY,
+        {"responseOverride": [override]},
+        Status.PARTIAL,
+        f"Envoy Gateway cannot send the request to {where}: the response body is an inline "
+        "placeholder; put the page's content in responseOverride (inline, or a ConfigMap via "
+        "body.valueRef)",
+    )
+
+
+MAPPERS: dict[type, Mapper] = {
+    RateLimit: rate_limit,
+    BodySize: body_size,
+    Buffering: buffering,
+    SessionAffinity: session_affinity,
+    LoadBalancer: load_balancer,
+    Retry: retry,
+    Timeouts: timeouts,
+    CustomErrors: custom_errors,
+}
