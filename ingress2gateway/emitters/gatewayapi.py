@@ -403,7 +403,18 @@ class GatewayAPIBuilder:
         if isinstance(item, RequestMirror):
             mirror: JSONDict = {"backendRef": self.backend_ref(item.backend, route.ref)}
             if item.percent is not None:
-                mirror["percent"] = item.percent
+                percent_path = "spec.rules[].filters[].requestMirror.percent"
+                if self.has_field(kind, percent_path):
+                    mirror["percent"] = item.percent
+                else:
+                    # Mirroring everything instead of a share changes the load on the mirror,
+                    # never the responses clients get.
+                    self.drop(
+                        item.provenance,
+                        f"mirroring {item.percent}% of requests (all are mirrored)",
+                        kind,
+                        percent_path,
+                    )
             return {"type": "RequestMirror", "requestMirror": mirror}
         if isinstance(item, CorsFilter):
             if not self.target.has_enum_value(kind, "spec.rules[].filters[].type", "CORS"):
@@ -458,8 +469,9 @@ def cors_body(item: CorsFilter) -> JSONDict:
         body["allowHeaders"] = list(cors.allow_headers)
     if cors.expose_headers:
         body["exposeHeaders"] = list(cors.expose_headers)
-    if cors.allow_credentials is not None:
-        body["allowCredentials"] = cors.allow_credentials
+    if cors.allow_credentials:
+        # Absent means "not allowed" in every version (v1.3 even refuses an explicit false).
+        body["allowCredentials"] = True
     if cors.max_age is not None:
         body["maxAge"] = cors.max_age
     return body

@@ -1,0 +1,79 @@
+"""The standard emitter asks the target before writing version-dependent fields."""
+
+from __future__ import annotations
+
+from ingress2gateway.emitters.standard import EMITTER
+from ingress2gateway.ir import (
+    IR,
+    BackendRef,
+    Cors,
+    CorsFilter,
+    HTTPRoute,
+    Match,
+    ParentRef,
+    PathMatch,
+    Provenance,
+    RequestMirror,
+    Rule,
+)
+from ingress2gateway.objects import SourceRef
+from ingress2gateway.plugin import EmitContext
+from ingress2gateway.report import Report, Status
+from ingress2gateway.target import Target
+from ingress2gateway.validation import validate
+
+SOURCE = SourceRef("networking.istio.io/v1", "VirtualService", "web", "vs", "in.yaml", 1)
+
+
+def _route(*filters: object) -> IR:
+    rule = Rule(
+        matches=[Match(path=PathMatch("PathPrefix", "/"))],
+        backend_refs=[BackendRef("web", port=80)],
+        filters=list(filters),  # type: ignore[arg-type]
+        provenance=[Provenance(SOURCE, "spec.http[0]")],
+    )
+    route = HTTPRoute("web", "web", parent_refs=[ParentRef("gw")], rules=[rule])
+    return IR(routes=[route])
+
+
+def _emit(
+    ir: IR, version: str, channel: str = "standard"
+) -> tuple[list[dict[str, object]], Report]:
+    report = Report()
+    target = Target.parse(version, channel)
+    out = [e.body for e in EMITTER.emit(ir, EmitContext(report=report, target=target))]
+    for body in out:
+        assert validate(body, target) == []
+    return out, report
+
+
+def test_mirror_percentage_needs_v1_3_on_standard() -> None:
+    mirror = RequestMirror(
+        backend=BackendRef("shadow", port=80),
+        percent=10,
+        provenance=[Provenance(SOURCE, "spec.http[0].mirrorPercentage")],
+    )
+    (route,), report = _emit(_route(mirror), "v1.2")
+    assert route["spec"]["rules"][0]["filters"] == [
+        {"type": "RequestMirror", "requestMirror": {"backendRef": {"name": "shadow", "port": 80}}}
+    ]
+    (note,) = [n for n in report.notifications if n.code == "target-lacks-feature"]
+    assert "mirroring 10% of requests" in note.message and "v1.3+" in note.message
+    assert report.ledger[(SOURCE, "spec.http[0].mirrorPercentage")].status is Status.UNSUPPORTED
+    (route,), report = _emit(_route(mirror), "v1.3")
+    assert route["spec"]["rules"][0]["filters"][0]["requestMirror"]["percent"] == 10
+
+
+def test_cors_false_credentials_are_left_out_so_v1_3_accepts_it() -> None:
+    cors = CorsFilter(cors=Cors(allow_origins=["https://a.example.com"], allow_credentials=False))
+    (route,), _ = _emit(_route(cors), "v1.3", "experimental")
+    assert route["spec"]["rules"][0]["filters"] == [
+        {"type": "CORS", "cors": {"allowOrigins": ["https://a.example.com"]}}
+    ]
+
+
+def test_cors_filter_is_not_written_where_the_target_lacks_it() -> None:
+    cors = CorsFilter(cors=Cors(allow_origins=["*"]))
+    (route,), _ = _emit(_route(cors), "v1.4")
+    assert "filters" not in route["spec"]["rules"][0]
+    assert cors.cors.consumed is False  # left for another emitter, or reported by the pipeline
