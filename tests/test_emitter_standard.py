@@ -77,3 +77,28 @@ def test_cors_filter_is_not_written_where_the_target_lacks_it() -> None:
     (route,), _ = _emit(_route(cors), "v1.4")
     assert "filters" not in route["spec"]["rules"][0]
     assert cors.cors.consumed is False  # left for another emitter, or reported by the pipeline
+
+
+def test_retry_uses_the_standard_field_on_the_experimental_channel() -> None:
+    from ingress2gateway.ir import Retry
+
+    ir = _route()
+    rule = ir.http_routes().__next__().rules[0]
+    retry = Retry(
+        attempts=3,
+        codes=[503, 504],
+        per_try_timeout="2s",
+        provenance=[Provenance(SOURCE, "spec.http[0].retries")],
+    )
+    rule.extensions.append(retry)
+    (route,), report = _emit(ir, "v1.6", "experimental")
+    assert route["spec"]["rules"][0]["retry"] == {"attempts": 3, "codes": [503, 504]}
+    entry = report.ledger[(SOURCE, "spec.http[0].retries")]
+    assert (
+        retry.consumed
+        and entry.status is Status.PARTIAL
+        and "per-try timeout 2s" in (entry.notes[0])
+    )
+    retry.consumed = False
+    (route,), _ = _emit(ir, "v1.6", "standard")
+    assert "retry" not in route["spec"]["rules"][0] and not retry.consumed

@@ -25,6 +25,7 @@ from ingress2gateway.ir import (
     ReferenceGrant,
     RequestMirror,
     RequestRedirect,
+    Retry,
     Route,
     Rule,
     TCPRoute,
@@ -255,6 +256,33 @@ class GatewayAPIBuilder:
                 )
         if timeouts:
             body["timeouts"] = timeouts
+        retry = self.retry(route, rule)
+        if retry:
+            body["retry"] = retry
+        return body
+
+    def retry(self, route: HTTPRoute, rule: Rule) -> JSONDict | None:
+        """The standard ``retry`` field (experimental channel) for a rule's Retry extension."""
+        retries = [e for e in rule.extensions if isinstance(e, Retry) and not e.consumed]
+        if not retries or not self.has_field("HTTPRoute", "spec.rules[].retry"):
+            return None  # left for an implementation emitter, or reported by the pipeline
+        first = retries[0]
+        body: JSONDict = {"attempts": first.attempts}
+        codes = sorted({code for code in first.codes if 400 <= code <= 599})
+        if codes:
+            body["codes"] = codes
+        lost = []
+        if first.per_try_timeout:
+            lost.append(f"the per-try timeout {first.per_try_timeout}")
+        if len(codes) != len(set(first.codes)):
+            lost.append("retry conditions other than HTTP status codes")
+        status = Status.PARTIAL if lost else Status.CONVERTED
+        note = (
+            f"{', '.join(lost)} cannot be expressed by the standard retry field" if lost else None
+        )
+        for item in first.provenance:
+            self.report.record(item.source, item.field, status, targets=[route.ref], note=note)
+        first.consumed = True
         return body
 
     def grpc_rule(self, route: GRPCRoute, rule: Rule) -> JSONDict:
