@@ -82,6 +82,11 @@ class IngressModel:
     tls: list[IngressTLS] = field(default_factory=list)
     default_backend: Backend | None = None
     default_backend_field: str | None = None
+    precedence: tuple[str, str] = ("", "")
+    """See :func:`precedence_key`; computed once when the model is made."""
+
+    def __post_init__(self) -> None:
+        self.precedence = _precedence(self)
 
     @property
     def namespace(self) -> str | None:
@@ -110,6 +115,11 @@ def precedence_key(model: IngressModel) -> tuple[str, str]:
     in *descending* order, which is what the controller's comparison (``in > jn``) does.
     An empty timestamp sorts last: it stands for an object not created yet.
     """
+    return model.precedence
+
+
+def _precedence(model: IngressModel) -> tuple[str, str]:
+    """The sort key behind :func:`precedence_key`."""
     return (model.creation_timestamp or "\uffff", _invert(f"{model.namespace or ''}/{model.name}"))
 
 
@@ -229,13 +239,24 @@ class _Parser:
     def parse(self, class_name: str | None, class_field: str | None) -> IngressModel:
         model = IngressModel(self.obj, self.source, class_name, class_field)
         spec = self.obj.spec
-        default_key = (
-            "backend" if "backend" in spec and "defaultBackend" not in spec else "defaultBackend"
-        )
-        if spec.get(default_key) is not None:
-            field_path = f"spec.{default_key}"
-            model.default_backend = self.backend(spec.get(default_key), field_path)
+        # networking.k8s.io/v1 says defaultBackend; the beta APIs said backend.
+        keys = [key for key in ("defaultBackend", "backend") if spec.get(key) is not None]
+        if keys:
+            field_path = f"spec.{keys[0]}"
+            model.default_backend = self.backend(spec.get(keys[0]), field_path)
             model.default_backend_field = field_path
+        for extra in keys[1:]:
+            message = f"both spec.{keys[0]} and spec.{extra} are set; spec.{keys[0]} is used"
+            self.report.warning(
+                "ingress-invalid-part",
+                message,
+                source=self.source,
+                field=f"spec.{extra}",
+                provider=self.provider,
+            )
+            self.report.record(
+                self.source, f"spec.{extra}", Status.IGNORED, note=message, provider=self.provider
+            )
         rules = spec.get("rules")
         if isinstance(rules, list):
             for i, rule in enumerate(rules):

@@ -21,7 +21,7 @@ from ingress2gateway.ingress import (
     resolve_class,
 )
 from ingress2gateway.lowering import IngressPolicy, Lowered, lower_ingresses
-from ingress2gateway.objects import ResourceKind
+from ingress2gateway.objects import ResourceKind, SourceRef
 from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.report import Level, Status
 
@@ -69,6 +69,15 @@ class IngressProvider:
     def policy(self, ctx: ProviderContext, models: list[IngressModel]) -> IngressPolicy:
         return IngressPolicy(self.name, implementation_specific=self.implementation_specific)  # type: ignore[arg-type]
 
+    def lowering_models(
+        self, ctx: ProviderContext, models: list[IngressModel]
+    ) -> list[IngressModel]:
+        """The Ingresses the shared lowering lays out; the others are left to :meth:`apply`.
+
+        For example canary Ingresses, whose backends join another Ingress's rules.
+        """
+        return models
+
     def apply(self, ctx: ProviderContext, models: list[IngressModel], lowered: Lowered) -> None:
         """Apply annotations to the lowered IR (rules of each Ingress: ``lowered.rules_of``)."""
 
@@ -112,21 +121,30 @@ class IngressProvider:
                 )
         if not models:
             return
-        lowered = lower_ingresses(ctx, models, self.policy(ctx, models))
+        lowered = lower_ingresses(ctx, self.lowering_models(ctx, models), self.policy(ctx, models))
         self.apply(ctx, models, lowered)
+        carried = _extension_fields(ctx)
         for model in models:
-            self.account_annotations(ctx, model, lowered)
+            self.account_annotations(ctx, model, lowered, carried)
 
     def account_annotations(
-        self, ctx: ProviderContext, model: IngressModel, lowered: Lowered
+        self,
+        ctx: ProviderContext,
+        model: IngressModel,
+        lowered: Lowered,
+        carried: frozenset[tuple[SourceRef, str]] = frozenset(),
     ) -> None:
-        """Give every annotation of ``model`` a ledger entry (handlers may have made one)."""
+        """Give every annotation of ``model`` a ledger entry (handlers may have made one).
+
+        Fields in ``carried`` travel in an IR extension: the emitter that expresses it (or the
+        pipeline, when none does) gives them their entry, so they are left alone here.
+        """
         catalog = self.catalog(ctx)
         prefixes = self.prefixes(ctx)
         report = ctx.report
         for key in sorted(model.obj.annotations):
             field = f"metadata.annotations[{key}]"
-            if report.has_entry(model.source, field):
+            if report.has_entry(model.source, field) or (model.source, field) in carried:
                 continue
             spec = catalog.get(key)
             if spec is not None:
@@ -164,6 +182,12 @@ class IngressProvider:
                     else "not a routing annotation of any selected provider"
                 )
                 report.record(model.source, field, Status.IGNORED, note=why, provider=self.name)
+
+
+def _extension_fields(ctx: ProviderContext) -> frozenset[tuple[SourceRef, str]]:
+    return frozenset(
+        (item.source, item.field) for _, ext in ctx.ir.extensions() for item in ext.provenance
+    )
 
 
 def _level_for(spec: AnnotationSpec) -> Level:

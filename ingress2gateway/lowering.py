@@ -89,7 +89,8 @@ def tls_covers(tls_host: str, host: str) -> bool:
     return False
 
 
-PathMatcher = Callable[[IngressModel, IngressPath], PathMatch]
+PathMatcher = Callable[[IngressModel, IngressPath], PathMatch | None]
+"""Returns None for a path it cannot express (after reporting why); that path is skipped."""
 
 
 @dataclass
@@ -102,7 +103,7 @@ class IngressPolicy:
     path_matcher: PathMatcher | None = None
     """Override the path match of each path (for example a controller's regex mode)."""
 
-    def match_for(self, model: IngressModel, path: IngressPath) -> PathMatch:
+    def match_for(self, model: IngressModel, path: IngressPath) -> PathMatch | None:
         if self.path_matcher is not None:
             return self.path_matcher(model, path)
         if path.path_type == "Exact":
@@ -165,6 +166,11 @@ def lower_ingresses(
     for build in builds:
         for model in build.models:
             _collect(build, model, ports, lowered)
+        # Certificates are per host, whoever defines the host's paths: an older Ingress's TLS
+        # entry covers a host that only a newer Ingress routes, as in the controller.
+        hosts_by_parent = _hosts_by_parent(build)
+        for model in build.models:
+            _collect_tls(build, model, hosts_by_parent)
         _emit(build, lowered)
     ctx.ir.gateways.extend(lowered.gateways)
     ctx.ir.routes.extend(lowered.routes)
@@ -325,14 +331,9 @@ def _collect(
                 note="a host without paths still gets its own listener, so it answers 404 as before",
                 provider=provider,
             )
-    if any(p.path_type == "ImplementationSpecific" for p in model.paths):
-        report.info(
-            "path-type-implementation-specific",
-            f"pathType ImplementationSpecific is read as {build.policy.implementation_specific}, "
-            f"as the {provider} controller does",
-            source=model.source,
-            provider=provider,
-        )
+    # Said once per Ingress, and only where the provider's own matcher did not decide otherwise
+    # (a Kong "/~" path is a regular expression, not a prefix).
+    read_as_default = False
     for path in model.paths:
         if path.host not in valid_hosts:
             report.record(
@@ -344,6 +345,22 @@ def _collect(
             )
             continue
         match = build.policy.match_for(model, path)
+        if (
+            match is not None
+            and path.path_type == "ImplementationSpecific"
+            and match.type == build.policy.implementation_specific
+        ):
+            read_as_default = True
+        if match is None:
+            if not report.has_entry(model.source, path.field):
+                report.record(
+                    model.source,
+                    path.field,
+                    Status.UNSUPPORTED,
+                    note="the provider cannot express this path",
+                    provider=provider,
+                )
+            continue
         if match.type != "RegularExpression" and (problem := path_problem(match.value)):
             message = f"path {match.value!r} {problem}; Gateway API cannot match it as {match.type}"
             report.error(
@@ -367,8 +384,15 @@ def _collect(
             _report_conflict(build, existing, model, path.field, match, path.host)
             continue
         state.entries[key] = _PathEntry(model, path, match, backend, path.field)
+    if read_as_default:
+        report.info(
+            "path-type-implementation-specific",
+            f"pathType ImplementationSpecific is read as {build.policy.implementation_specific}, "
+            f"as the {provider} controller does",
+            source=model.source,
+            provider=provider,
+        )
     _collect_default_backend(build, model, ports, valid_hosts)
-    _collect_tls(build, model)
 
 
 def _report_conflict(
@@ -454,7 +478,33 @@ def _collect_default_backend(
         report.record(model.source, field_path, Status.IGNORED, note=message, provider=provider)
 
 
-def _collect_tls(build: _GatewayBuild, model: IngressModel) -> None:
+def _hosts_by_parent(build: _GatewayBuild) -> dict[str, list[_HostState]]:
+    """Hosts by the domain one label up (``a.b.com`` under ``b.com``), for wildcard TLS hosts."""
+    index: dict[str, list[_HostState]] = defaultdict(list)
+    for host, state in sorted(build.hosts.items(), key=lambda item: item[0] or ""):
+        if host is not None and not host.startswith("*."):
+            index[host.partition(".")[2]].append(state)
+    return index
+
+
+def _covered_states(
+    build: _GatewayBuild, tls_hosts: Sequence[str], hosts_by_parent: dict[str, list[_HostState]]
+) -> list[_HostState]:
+    """The hosts a TLS entry covers (see :func:`tls_covers`), without scanning every host."""
+    found: dict[str | None, _HostState] = {}
+    for tls_host in tls_hosts:
+        exact = build.hosts.get(tls_host)
+        if exact is not None:
+            found[exact.host] = exact
+        if tls_host.startswith("*."):
+            for state in hosts_by_parent.get(tls_host[2:], ()):
+                found[state.host] = state
+    return [found[host] for host in sorted(found, key=lambda h: h or "")]
+
+
+def _collect_tls(
+    build: _GatewayBuild, model: IngressModel, hosts_by_parent: dict[str, list[_HostState]]
+) -> None:
     report = build.ctx.report
     provider = build.policy.provider
     rule_hosts = [h for _, h in model.rule_hosts if h is not None]
@@ -478,12 +528,21 @@ def _collect_tls(build: _GatewayBuild, model: IngressModel) -> None:
             continue
         secret = SecretRef(tls.secret_name, model.namespace)
         matched = False
-        for state in build.hosts.values():
-            if state.host is None or not any(tls_covers(h, state.host) for h in covered_hosts):
-                continue
+        for state in _covered_states(build, covered_hosts, hosts_by_parent):
             matched = True
             if state.certificate is None:
                 state.certificate = (secret, model, tls.field)
+            elif state.certificate[0] == secret:
+                if state.certificate[2] != tls.field or state.certificate[1] is not model:
+                    owner = state.certificate[1].source.display()
+                    report.record(
+                        model.source,
+                        tls.field,
+                        Status.CONVERTED,
+                        targets=[build.gateway.ref],
+                        note=f"the same certificate as {owner} {state.certificate[2]}",
+                        provider=provider,
+                    )
             elif state.certificate[0] != secret:
                 message = (
                     f"host {state.host} already has certificate {state.certificate[0].name} from the "
@@ -499,6 +558,15 @@ def _collect_tls(build: _GatewayBuild, model: IngressModel) -> None:
                 report.record(
                     model.source, tls.field, Status.PARTIAL, note=message, provider=provider
                 )
+        if matched and not report.has_entry(model.source, tls.field):
+            # The host's certificate (this one, or the same Secret named again) is in use.
+            report.record(
+                model.source,
+                tls.field,
+                Status.CONVERTED,
+                targets=[build.gateway.ref],
+                provider=provider,
+            )
         if not matched:
             message = f"no converted rule routes its hosts ({', '.join(covered_hosts) or 'none'})"
             report.info(
@@ -525,8 +593,25 @@ def _emit(build: _GatewayBuild, lowered: Lowered) -> None:
     provider = build.policy.provider
     listener_names = naming.NameAllocator()
     if build.catch_all is not None:
-        build.hosts.setdefault(None, _HostState(None, build.catch_all.model))
-        build.hosts[None].entries.setdefault(("PathPrefix", "/"), build.catch_all)
+        state = build.hosts.setdefault(None, _HostState(None, build.catch_all.model))
+        taken = state.entries.setdefault(("PathPrefix", "/"), build.catch_all)
+        if taken is not build.catch_all:
+            # A rule for / on the catch-all host replaces the default-backend location.
+            entry = build.catch_all
+            message = (
+                f"the catch-all host already routes / ({taken.model.source.display()} "
+                f"{taken.field}), which replaces this default backend, as in ingress-nginx"
+            )
+            report.info(
+                "default-backend-unused",
+                message,
+                source=entry.model.source,
+                field=entry.field,
+                provider=provider,
+            )
+            report.record(
+                entry.model.source, entry.field, Status.IGNORED, note=message, provider=provider
+            )
     # Hostname-specific listeners first (sorted), the catch-all last.
     states = sorted(build.hosts.values(), key=lambda s: (s.host is None, s.host or ""))
     for state in states:
@@ -581,6 +666,17 @@ def _emit(build: _GatewayBuild, lowered: Lowered) -> None:
             f"{MAX_LISTENERS} Gateway API allows; use --gateway-per-namespace to spread them",
             provider=provider,
         )
+    if not gateway.listeners:
+        # Nothing of this class can be routed (every rule invalid, or no rules at all): a
+        # Gateway without listeners would be rejected, so there is none.
+        report.info(
+            "gateway-not-needed",
+            f"no listener is needed for ingress class {gateway.gateway_class!r}, so no Gateway "
+            f"{gateway.name} is generated",
+            provider=provider,
+        )
+        report.discard_target(gateway.ref)
+        return
     lowered.gateways.append(gateway)
 
 

@@ -2,21 +2,126 @@
 
 Both controllers' default class is ``nginx``; their annotation families do not overlap
 (``nginx.ingress.kubernetes.io/*`` for ingress-nginx, ``nginx.org/*`` and ``nginx.com/*`` for
-NGINX Inc), so one provider reads both. ``pathType: ImplementationSpecific`` is a prefix match,
-as ingress-nginx rewrites it to ``Prefix`` before anything else.
+NGINX Inc), so one provider reads both. Every key of both families has a row in the catalog
+below: what becomes of it, its scope and the controller's risk level. A key under these prefixes
+that the catalog does not know is reported as unsupported.
 
-Annotation support is declared in the catalog; an annotation under one of these prefixes that
-the catalog does not know is reported as unsupported (``*-snippet`` annotations, which inject
-raw nginx configuration, as a security finding).
+What the conversion reproduces of the controllers' behaviour:
+
+* ``pathType: ImplementationSpecific`` is a prefix match, as ingress-nginx rewrites it to
+  ``Prefix``; one ``use-regex``/``rewrite-target`` turns *every* path of the host, across
+  Ingresses, into a case-insensitive regex prefix (``nginx-regex-mode`` warns the Ingresses
+  whose paths changed because of another one). NGINX Inc's ``nginx.org/path-regex`` affects only
+  its own Ingress.
+* A host with TLS redirects HTTP to HTTPS with 308 (NGINX Inc: 301 or ``http-redirect-code``)
+  unless ``ssl-redirect: "false"``; ``force-ssl-redirect`` redirects without TLS too. The
+  redirect lives in its own HTTPRoute bound to the HTTP listener only, the HTTPS route binds to
+  the HTTPS listener only (no loops), and ``/.well-known/acme-challenge`` keeps being served over
+  HTTP as ingress-nginx does.
+* Canary Ingresses (``canary: "true"``) do not route by themselves: their backend joins the
+  primary Ingress's rules as a weighted backendRef, and ``canary-by-header`` /
+  ``canary-by-cookie`` become extra rules placed before it (header beats cookie beats weight).
+* Location- and Ingress-scoped annotations apply only to the paths of the Ingress that carries
+  them, never to another Ingress's paths on the same host; server-scoped ones (``server-alias``,
+  ``ssl-passthrough``, ``auth-tls-*``) are taken from the oldest Ingress of the host that sets
+  them and apply to the whole host. A BackendTLSPolicy is per Service: the oldest Ingress wins.
+* Features standard Gateway API lacks (auth, IP allow-lists, rate limits, body size, session
+  affinity, load balancing, regex rewrites, retries) travel as typed extensions; the standard
+  emitter reports each one (auth and allow-lists as security errors).
+* NGINX Inc ``VirtualServer`` / ``TransportServer`` resources convert partially (see the
+  ``virtualserver`` family below: paths, upstreams, splits, header/argument matches, redirects,
+  TLS passthrough); everything else in them is reported field by field.
+* Snippets (``*-snippet``, ``nginx.org/*-snippets``) are never translated: a security warning
+  quotes their first line, with a labelled hint where a line is a recognisable header directive.
+  Values of High/Critical-risk annotations that contain newlines, ``;``, ``{``, ``}`` or ``$``
+  are flagged as possible configuration injection.
+
+The ingress-nginx prefix follows the controller's ``--annotations-prefix``:
+``--nginx-annotation-prefix`` (or ``--provider-option nginx.annotation-prefix=...``). The
+controller ConfigMap is read when it is in the input (``--provider-option
+nginx.configmap=NS/NAME`` names it), and ``tcp-services`` / ``udp-services`` become TCP/UDP
+listeners and routes.
+
+Deliberate differences from the Go ``ingress2gateway`` (its ingress-nginx PR-399 and nginx-inc
+fixtures were compared by meaning):
+
+* The HTTPS redirect route binds to the HTTP listener by ``sectionName`` (the Go tool used
+  ``port: 80``), the HTTPS route to the HTTPS listener only, ACME challenges stay on HTTP, and
+  ``force-ssl-redirect`` is honoured. For NGINX Inc the Go tool prepended a match-all redirect
+  rule to the route that also served HTTPS and invented a certificate Secret; here the redirect
+  has its own route and only existing certificates are used.
+* Annotations apply to the rules of the Ingress that carries them only (the Go tool applied
+  ``nginx.org/proxy-set-headers``, ``proxy-hide-headers``, ``hsts`` and ``rewrites`` to every rule
+  of the merged route; ``rewrites`` once per matching path).
+* ``rewrite-target`` with captures is not silently dropped: the prefix-stripping idiom converts
+  exactly, other captures travel as a RegexRewrite extension and are reported.
+* ``nginx.org/ssl-services`` does not produce a BackendTLSPolicy with an empty ``validation``
+  (which the CRD rejects); it is reported. ingress-nginx ``backend-protocol: HTTPS`` without
+  verification is reported too, instead of a strict-validation error with nothing emitted.
+* ``backend-protocol: FCGI`` is reported, the Ingress is not dropped. ``ImplementationSpecific``
+  paths of NGINX Inc Ingresses convert (prefix) instead of failing.
+* ``canary-by-cookie`` and ``canary-by-header-pattern`` convert (the Go tool only warned); a
+  canary without a primary is a warning, not a hard error.
+* Auth, rate limits, allow-lists, load balancing, service-upstream, access logs, snippets and
+  the rest are in the ledger with a status, instead of a generic "Unsupported annotation".
 """
 
 from __future__ import annotations
 
-from ingress2gateway.ingress_provider import IngressProvider
-from ingress2gateway.plugin import ProviderContext
+from collections.abc import Mapping
 
-INGRESS_NGINX_PREFIX = "nginx.ingress.kubernetes.io/"
-NGINX_INC_PREFIXES = ("nginx.org/", "nginx.com/")
+from ingress2gateway.ingress import IngressModel, IngressPath, precedence_key
+from ingress2gateway.ingress_provider import AnnotationSpec, IngressProvider
+from ingress2gateway.ir import PathMatch
+from ingress2gateway.lowering import IngressPolicy, Lowered
+from ingress2gateway.plugin import CatalogRow, ProviderContext
+from ingress2gateway.report import Status
+
+from . import catalog
+from .annotations import (
+    access,
+    affinity,
+    auth,
+    backend,
+    body,
+    canary,
+    configmap,
+    cors,
+    errors,
+    headers,
+    hosts,
+    mirror,
+    nginx_inc,
+    observability,
+    ratelimit,
+    redirects,
+    rewrite,
+    snippets,
+    timeouts,
+    virtualserver,
+)
+from .annotations._base import Run
+
+INGRESS_NGINX_PREFIX = catalog.INGRESS_NGINX_PREFIX
+NGINX_INC_PREFIXES = ("nginx.org/", "nginx.com/", "appprotect.f5.com/", "appprotectdos.f5.com/")
+
+# Location-scoped families, applied to each Ingress's own rules in this order.
+_PER_INGRESS = (
+    rewrite,
+    headers,
+    cors,
+    auth,
+    access,
+    ratelimit,
+    timeouts,
+    body,
+    affinity,
+    errors,
+    mirror,
+    observability,
+    nginx_inc,
+    redirects,
+)
 
 
 class NginxProvider(IngressProvider):
@@ -27,10 +132,112 @@ class NginxProvider(IngressProvider):
     controllers = ("k8s.io/ingress-nginx", "nginx.org/ingress-controller")
     implementation_specific = "PathPrefix"
 
-    def prefixes(self, ctx: ProviderContext) -> tuple[str, ...]:
+    def ingress_nginx_prefix(self, ctx: ProviderContext) -> str:
         prefix = ctx.options.for_provider(self.name).get("annotation-prefix")
-        ingress_nginx = f"{prefix.rstrip('/')}/" if prefix else INGRESS_NGINX_PREFIX
-        return (ingress_nginx, *NGINX_INC_PREFIXES)
+        return (
+            f"{prefix.strip().rstrip('/')}/" if prefix and prefix.strip() else INGRESS_NGINX_PREFIX
+        )
+
+    def prefixes(self, ctx: ProviderContext) -> tuple[str, ...]:
+        return (self.ingress_nginx_prefix(ctx), *NGINX_INC_PREFIXES)
+
+    def catalog(self, ctx: ProviderContext) -> Mapping[str, AnnotationSpec]:
+        return catalog.annotation_specs(self.ingress_nginx_prefix(ctx))
+
+    def catalog_rows(self) -> list[CatalogRow]:
+        return catalog.catalog_rows()
+
+    def convert(self, ctx: ProviderContext) -> None:
+        super().convert(ctx)
+        wanted = {ctx.options.gateway_class_name or name for name in self.ingress_class_names}
+        gateways = [g for g in ctx.ir.gateways if g.gateway_class in wanted]
+        virtualserver.convert(ctx, gateways)
+
+    def lowering_models(
+        self, ctx: ProviderContext, models: list[IngressModel]
+    ) -> list[IngressModel]:
+        prefix = self.ingress_nginx_prefix(ctx)
+        return [m for m in models if not canary.is_canary(m, prefix)]
+
+    def policy(self, ctx: ProviderContext, models: list[IngressModel]) -> IngressPolicy:
+        prefix = self.ingress_nginx_prefix(ctx)
+        ordered = sorted(self.lowering_models(ctx, models), key=precedence_key)
+        regex_hosts = rewrite.regex_hosts(ordered, prefix)
+        policy = IngressPolicy(self.name, implementation_specific="PathPrefix")
+
+        def matcher(model: IngressModel, path: IngressPath) -> PathMatch | None:
+            return _match(ctx, prefix, regex_hosts, model, path)
+
+        policy.path_matcher = matcher
+        return policy
+
+    def apply(self, ctx: ProviderContext, models: list[IngressModel], lowered: Lowered) -> None:
+        prefix = self.ingress_nginx_prefix(ctx)
+        ordered = sorted(models, key=precedence_key)
+        primaries = [m for m in ordered if not canary.is_canary(m, prefix)]
+        run = Run(
+            ctx=ctx,
+            prefix=prefix,
+            models=primaries,
+            lowered=lowered,
+            policy=self.policy(ctx, models),
+            regex_hosts=rewrite.regex_hosts(primaries, prefix),
+            canaries=[m for m in ordered if canary.is_canary(m, prefix)],
+        )
+        run.config = configmap.read(run)
+        rewrite.warn_regex_mode(run, primaries)
+        for model in ordered:
+            snippets.apply(run, model)
+        for model in primaries:
+            for family in _PER_INGRESS:
+                family.apply(run, model)
+            canary.ignore_on_primary(run, model)
+        hosts.apply(run)
+        auth.apply_hosts(run)
+        backend.apply(run)
+        canary.apply(run)
+        redirects.apply_hosts(run)
+        backend.apply_grpc(run)
+        hosts.split_overfull(run)
+        configmap.apply_defaults(run)
+        redirects.split_https(run)
+        configmap.apply_streams(run)
+
+
+def _match(
+    ctx: ProviderContext,
+    prefix: str,
+    regex_hosts: Mapping[str | None, IngressModel],
+    model: IngressModel,
+    path: IngressPath,
+) -> PathMatch | None:
+    """The match of one path: NGINX Inc path-regex, ingress-nginx regex mode, or plain."""
+    inc = nginx_inc.path_match(ctx, model, path)
+    if inc is not None:
+        return inc if inc.value else None
+    if path.host in regex_hosts:
+        match = rewrite.regex_match(path.path)
+        problem = rewrite.re2_problem(match.value)
+        if problem is not None:
+            message = (
+                f"path {path.path!r} is matched as a regular expression (regex mode of its host) "
+                f"but {problem}; it is not converted"
+            )
+            ctx.report.error(
+                "path-not-representable",
+                message,
+                source=model.source,
+                field=path.field,
+                provider="nginx",
+            )
+            ctx.report.record(
+                model.source, path.field, Status.UNSUPPORTED, note=message, provider="nginx"
+            )
+            return None
+        return match
+    if path.path_type == "Exact":
+        return PathMatch("Exact", path.path)
+    return PathMatch("PathPrefix", path.path)
 
 
 PROVIDER = NginxProvider()

@@ -1,0 +1,1 @@
+"""Annotation handlers, one module per family; each module's docstring documents its family."""

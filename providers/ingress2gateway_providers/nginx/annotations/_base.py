@@ -1,0 +1,256 @@
+"""What every handler shares: reading one Ingress's annotations as data, and the run's state.
+
+Values are parsed, never spliced: a handler asks for a bool, an int, a size or a URL, and a value
+that does not parse is a warning on that annotation (``nginx-annotation-invalid``) while the rest
+of the Ingress converts. Helpers here also find or create the one filter of a kind on a rule, so
+two annotations that both rewrite (``rewrite-target`` and ``upstream-vhost``) share one URLRewrite.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ingress2gateway.ingress import IngressModel
+from ingress2gateway.ir import HeaderModifier, HTTPRoute, Provenance, Rule, URLRewrite
+from ingress2gateway.lowering import IngressPolicy, Lowered
+from ingress2gateway.objects import ObjectRef
+from ingress2gateway.plugin import ProviderContext
+from ingress2gateway.report import Level, Status
+
+if TYPE_CHECKING:
+    from .configmap import ControllerConfig
+
+PROVIDER = "nginx"
+NGINX_INC_PREFIXES = ("nginx.org/", "nginx.com/", "appprotect.f5.com/", "appprotectdos.f5.com/")
+_TRUE = {"true", "on", "yes", "1"}
+_FALSE = {"false", "off", "no", "0"}
+_SIZE = re.compile(r"^\s*(\d+)\s*([kKmMgG]?)\s*$")
+_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+_NGINX_TIME = re.compile(r"^\s*(\d+)\s*(ms|s|m|h|d)?\s*$")
+_TIME_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+@dataclass
+class Run:
+    """The state of one conversion, shared by the handlers."""
+
+    ctx: ProviderContext
+    prefix: str
+    """The ingress-nginx annotation prefix (``nginx.ingress.kubernetes.io/`` unless changed)."""
+    models: list[IngressModel]
+    """Every Ingress of the provider, oldest first."""
+    lowered: Lowered
+    policy: IngressPolicy
+    regex_hosts: dict[str | None, IngressModel] = field(default_factory=dict)
+    """Hosts in ingress-nginx regex mode, with the oldest Ingress that turned it on."""
+    canaries: list[IngressModel] = field(default_factory=list)
+    ssl_exempt: set[int] = field(default_factory=set)
+    """``id()`` of rules that keep serving HTTP on a TLS host (``ssl-redirect: "false"``)."""
+    forced: dict[int, list[Provenance]] = field(default_factory=dict)
+    """``id()`` of rules redirected to HTTPS even without TLS → the ``force-ssl-redirect`` field."""
+    grpc_rules: set[int] = field(default_factory=set)
+    """``id()`` of rules whose backend speaks gRPC (they move to a GRPCRoute)."""
+    redirect_codes: dict[int, int] = field(default_factory=dict)
+    config: ControllerConfig = field(default_factory=lambda: _empty_config())
+    """``id()`` of a rule → status of its https redirect (NGINX Inc uses 301 by default)."""
+
+    def ann(self, model: IngressModel) -> Ann:
+        return Ann(self, model)
+
+    def models_of_host(self, host: str | None) -> list[IngressModel]:
+        return [m for m in self.models if host in m.hosts()]
+
+
+def _empty_config() -> ControllerConfig:
+    from .configmap import ControllerConfig
+
+    return ControllerConfig()
+
+
+class Ann:
+    """The annotations of one Ingress. ``name`` is an ingress-nginx name or an NGINX Inc key."""
+
+    def __init__(self, run: Run, model: IngressModel) -> None:
+        self.run = run
+        self.model = model
+        self.report = run.ctx.report
+        self.values = model.obj.annotations
+
+    # --- keys ----------------------------------------------------------------------------------
+
+    def key(self, name: str) -> str:
+        return name if "/" in name else self.run.prefix + name
+
+    def field(self, name: str) -> str:
+        return f"metadata.annotations[{self.key(name)}]"
+
+    def prov(self, *names: str) -> list[Provenance]:
+        return [Provenance(self.model.source, self.field(n)) for n in names if self.has(n)]
+
+    def has(self, name: str) -> bool:
+        return self.key(name) in self.values
+
+    def raw(self, name: str) -> str | None:
+        value = self.values.get(self.key(name))
+        return value if isinstance(value, str) else None
+
+    def text(self, name: str) -> str | None:
+        value = self.raw(name)
+        return value.strip() if value is not None and value.strip() else None
+
+    # --- ledger and notifications --------------------------------------------------------------
+
+    def record(
+        self,
+        name: str,
+        status: Status,
+        note: str | None = None,
+        targets: Iterable[ObjectRef] = (),
+    ) -> None:
+        if self.has(name):
+            self.report.record(
+                self.model.source,
+                self.field(name),
+                status,
+                targets=targets,
+                note=note,
+                provider=PROVIDER,
+            )
+
+    def converted(
+        self, name: str, routes: Iterable[HTTPRoute | ObjectRef], note: str | None = None
+    ) -> None:
+        refs = [r if isinstance(r, ObjectRef) else r.ref for r in routes]
+        self.record(name, Status.CONVERTED, note, refs)
+
+    def notify(
+        self, level: str, code: str, name: str, message: str, security: bool = False
+    ) -> None:
+        self.report.notify(
+            _LEVELS[level],
+            code,
+            message,
+            source=self.model.source,
+            field=self.field(name) if name else None,
+            provider=PROVIDER,
+            security=security,
+        )
+
+    def invalid(self, name: str, why: str, security: bool = False) -> None:
+        """A value that does not parse: warn, and the annotation is not converted."""
+        message = f"{self.key(name)}: {why}; the annotation is not converted"
+        # A refused security value (auth, allow-list...) leaves the route open: an error.
+        self.notify(
+            "error" if security else "warning", "nginx-annotation-invalid", name, message, security
+        )
+        self.record(name, Status.UNSUPPORTED, message)
+
+    def unsupported(self, name: str, why: str, security: bool = False) -> None:
+        message = f"{self.key(name)}: {why}"
+        level = "error" if security else "warning"
+        self.notify(level, "annotation-unsupported", name, message, security)
+        self.record(name, Status.UNSUPPORTED, message)
+
+    def ignored(self, names: Sequence[str], why: str) -> None:
+        for name in names:
+            if self.has(name) and not self.report.has_entry(self.model.source, self.field(name)):
+                self.record(name, Status.IGNORED, f"{self.key(name)}: {why}")
+
+    # --- typed values ------------------------------------------------------------------------
+
+    def flag(self, name: str, default: bool | None = None) -> bool | None:
+        value = self.text(name)
+        if value is None:
+            return default
+        if value.lower() in _TRUE:
+            return True
+        if value.lower() in _FALSE:
+            return False
+        self.invalid(name, f"{value!r} is not a boolean")
+        return default
+
+    def integer(self, name: str, low: int | None = None, high: int | None = None) -> int | None:
+        value = self.text(name)
+        if value is None:
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            self.invalid(name, f"{value!r} is not an integer")
+            return None
+        if (low is not None and number < low) or (high is not None and number > high):
+            self.invalid(name, f"{number} is out of range [{low}, {high}]")
+            return None
+        return number
+
+    def size(self, name: str) -> int | None:
+        """An nginx size (``8k``, ``1m``) in bytes; -1 if the value is invalid (reported)."""
+        value = self.text(name)
+        if value is None:
+            return None
+        match = _SIZE.match(value)
+        if match is None:
+            self.invalid(name, f"{value!r} is not an nginx size")
+            return -1
+        return int(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
+
+    def seconds(self, name: str, nginx_time: bool = False) -> float | None:
+        """ingress-nginx: bare seconds; NGINX Inc (``nginx_time``): ``30s``, ``1m``, ``500ms``."""
+        value = self.text(name)
+        if value is None:
+            return None
+        match = _NGINX_TIME.match(value)
+        if match is None or (not nginx_time and match.group(2)):
+            kind = "an nginx time" if nginx_time else "a number of seconds"
+            self.invalid(name, f"{value!r} is not {kind}")
+            return None
+        return int(match.group(1)) * _TIME_UNITS[match.group(2)]
+
+    def csv(self, name: str) -> list[str]:
+        value = self.raw(name) or ""
+        return [item.strip() for item in value.split(",") if item.strip()]
+
+
+_LEVELS = {"error": Level.ERROR, "warning": Level.WARNING, "info": Level.INFO}
+
+
+# --- rules and filters -----------------------------------------------------------------------
+
+
+def rules_of(run: Run, model: IngressModel) -> list[tuple[HTTPRoute, Rule]]:
+    return list(run.lowered.rules_of(model.source))
+
+
+def routes_of(pairs: Iterable[tuple[HTTPRoute, Rule]]) -> list[HTTPRoute]:
+    seen: dict[int, HTTPRoute] = {}
+    for route, _ in pairs:
+        seen.setdefault(id(route), route)
+    return list(seen.values())
+
+
+def url_rewrite(rule: Rule, provenance: list[Provenance]) -> URLRewrite:
+    for item in rule.filters:
+        if isinstance(item, URLRewrite):
+            item.provenance.extend(provenance)
+            return item
+    created = URLRewrite(provenance=list(provenance))
+    rule.filters.append(created)
+    return created
+
+
+def header_modifier(rule: Rule, response: bool, provenance: list[Provenance]) -> HeaderModifier:
+    for item in rule.filters:
+        if isinstance(item, HeaderModifier) and item.response == response:
+            item.provenance.extend(provenance)
+            return item
+    created = HeaderModifier(response=response, provenance=list(provenance))
+    rule.filters.append(created)
+    return created
+
+
+def looks_injected(value: str) -> bool:
+    """Characters that end an nginx directive or open a block, or reference variables."""
+    return any(ch in value for ch in "\n\r;{}$") or "#" in value

@@ -1,0 +1,288 @@
+"""Backends: ``backend-protocol``, ``proxy-ssl-*``, ``ssl-passthrough``, ``service-upstream``.
+
+* ``GRPC`` / ``GRPCS``: the Ingress's paths move from the HTTPRoute to a GRPCRoute (same parents
+  and hostnames). ``/`` matches every method; ``/pkg.Service`` a service; ``/pkg.Service/Method``
+  one method; other paths cannot be expressed as gRPC matches and are reported.
+* ``HTTPS`` / ``GRPCS``: the gateway must speak TLS to the Service. With ``proxy-ssl-verify: "on"``
+  and a ``proxy-ssl-name`` (as the controller requires to verify), a BackendTLSPolicy is emitted
+  per Service (``proxy-ssl-secret`` names the CA: a ConfigMap of the same name with ``ca.crt``
+  must exist). Otherwise the controller spoke TLS without verifying, which Gateway API cannot
+  express: a warning (``nginx-backend-tls-missing``) says the backend would receive plain text.
+* ``AUTO_HTTP`` / ``HTTP``: plain HTTP. ``FCGI``: not supported (error).
+* ``ssl-passthrough: "true"`` (any Ingress of the host turns it on): a TLS listener in
+  Passthrough mode and a TLSRoute to the host's backends; nginx forwarded TLS untouched, so HTTP
+  routing does not apply to HTTPS traffic of that host.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingress2gateway import naming
+from ingress2gateway.ingress import IngressModel
+from ingress2gateway.ir import (
+    BackendTLSPolicy,
+    GRPCMethodMatch,
+    GRPCRoute,
+    HTTPRoute,
+    Listener,
+    Match,
+    ParentRef,
+    Rule,
+    TLSRoute,
+)
+from ingress2gateway.report import Status
+
+from ._base import PROVIDER, Ann, Run, routes_of, rules_of
+
+_PROTOCOLS = ("HTTP", "HTTPS", "AUTO_HTTP", "GRPC", "GRPCS", "FCGI")
+_SSL_KEYS = ("proxy-ssl-verify", "proxy-ssl-name", "proxy-ssl-secret", "proxy-ssl-server-name")
+_GRPC_SERVICE = re.compile(r"^/([A-Za-z_][A-Za-z0-9_.]*)/?$")
+_GRPC_METHOD = re.compile(r"^/([A-Za-z_][A-Za-z0-9_.]*)/([A-Za-z_][A-Za-z0-9_]*)$")
+_DNS = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+GRPC_RULES = "grpc"
+
+
+def apply(run: Run) -> None:
+    for model in run.models:
+        _protocol(run, model)
+    _passthrough(run)
+
+
+def _protocol(run: Run, model: IngressModel) -> None:
+    ann = run.ann(model)
+    protocol = (ann.text("backend-protocol") or "HTTP").upper()
+    pairs = rules_of(run, model)
+    if protocol not in _PROTOCOLS:
+        ann.invalid("backend-protocol", f"{protocol!r} is not one of {', '.join(_PROTOCOLS)}")
+        protocol = "HTTP"
+    if protocol == "FCGI":
+        ann.unsupported(
+            "backend-protocol",
+            "FastCGI backends cannot be reached through Gateway API; the paths are converted as HTTP and will fail",
+        )
+    elif ann.has("backend-protocol"):
+        ann.converted("backend-protocol", routes_of(pairs))
+    if protocol in ("GRPC", "GRPCS"):
+        for _, rule in pairs:
+            run.grpc_rules.add(id(rule))
+    if protocol in ("HTTPS", "GRPCS"):
+        _backend_tls(run, ann, pairs)
+    else:
+        ann.ignored(_SSL_KEYS, "has no effect unless backend-protocol is HTTPS or GRPCS")
+
+
+def _backend_tls(run: Run, ann: Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
+    verify = ann.flag("proxy-ssl-verify", False)
+    name = ann.text("proxy-ssl-name")
+    services = sorted(
+        {
+            (b.name, b.namespace)
+            for _, r in pairs
+            for b in r.backend_refs
+            if b.kind == "Service" and not b.group
+        }
+    )
+    if not verify or name is None or not _DNS.match(name):
+        why = (
+            "proxy-ssl-verify is not on"
+            if not verify
+            else "proxy-ssl-name is missing or not a DNS name"
+        )
+        message = (
+            f"the controller spoke TLS to {', '.join(s for s, _ in services) or 'the backend'} without verifying "
+            f"its certificate ({why}); Gateway API only has verified backend TLS (BackendTLSPolicy), so the "
+            'converted route sends plain text to a TLS port: set proxy-ssl-verify "on" and proxy-ssl-name, or '
+            "create a BackendTLSPolicy by hand"
+        )
+        ann.notify("warning", "nginx-backend-tls-missing", "backend-protocol", message)
+        ann.record("backend-protocol", Status.PARTIAL, message)
+        ann.ignored(_SSL_KEYS, "not enough to verify the backend")
+        return
+    secret = ann.text("proxy-ssl-secret")
+    ca = secret.rpartition("/")[2] if secret else None
+    for service, namespace in services:
+        policy = BackendTLSPolicy(
+            name=run.ctx.allocator("BackendTLSPolicy", ann.model.namespace).allocate(
+                f"{service}-backend-tls", f"btls/{service}"
+            ),
+            namespace=ann.model.namespace,
+            service=service,
+            hostname=name,
+            ca_config_maps=[ca] if ca else [],
+            provenance=ann.prov(
+                "backend-protocol", "proxy-ssl-verify", "proxy-ssl-name", "proxy-ssl-server-name"
+            ),
+        )
+        if any(
+            p.service == service and p.namespace == policy.namespace
+            for p in run.ctx.ir.backend_tls_policies
+        ):
+            continue
+        run.ctx.ir.backend_tls_policies.append(policy)
+        _ = namespace
+    for key in ("proxy-ssl-verify", "proxy-ssl-name", "proxy-ssl-server-name"):
+        ann.converted(key, [])
+    if secret:
+        ann.notify(
+            "info",
+            "annotation-unsupported",
+            "proxy-ssl-secret",
+            f"{ann.key('proxy-ssl-secret')}: the BackendTLSPolicy reads the CA from ConfigMap {ca} "
+            f"(key ca.crt): create it from Secret {secret}; the client certificate in that Secret "
+            "is not presented to the backend (Gateway API has no per-route client certificate)",
+        )
+        ann.record(
+            "proxy-ssl-secret",
+            Status.PARTIAL,
+            f"create ConfigMap {ca} with the CA (key ca.crt) from Secret {secret}; the client certificate is not sent",
+        )
+
+
+def apply_grpc(run: Run) -> None:
+    """Move the rules of GRPC/GRPCS Ingresses into GRPCRoutes."""
+    if not run.grpc_rules:
+        return
+    for route in list(run.lowered.routes):
+        moved = [r for r in route.rules if id(r) in run.grpc_rules]
+        if not moved:
+            continue
+        route.rules = [r for r in route.rules if id(r) not in run.grpc_rules]
+        parents = list(route.parent_refs)
+        # On a TLS host nginx redirected plain HTTP, which gRPC clients do not follow: serve
+        # gRPC on the HTTPS listener only.
+        secure = [p for p in parents if _is_https(run, p)]
+        grpc = GRPCRoute(
+            name=run.ctx.allocator("GRPCRoute", route.namespace).allocate(
+                route.name, f"grpc/{route.name}"
+            ),
+            namespace=route.namespace,
+            hostnames=list(route.hostnames),
+            parent_refs=secure or parents,
+        )
+        for rule in moved:
+            converted = _grpc_rule(run, rule)
+            if converted is not None:
+                grpc.rules.append(converted)
+        if grpc.rules:
+            run.ctx.ir.routes.append(grpc)
+        if not route.rules:
+            run.lowered.routes.remove(route)
+            run.ctx.ir.routes.remove(route)
+            # The ledger named the HTTPRoute while it existed; it is not emitted any more.
+            for entry in run.ctx.report.ledger.values():
+                if route.ref in entry.targets:
+                    entry.targets.discard(route.ref)
+                    entry.targets.add(grpc.ref)
+
+
+def _is_https(run: Run, parent: ParentRef) -> bool:
+    for gateway in run.lowered.gateways:
+        if gateway.name == parent.name:
+            listener = gateway.listener(parent.section_name or "")
+            if listener is not None and listener.protocol == "HTTPS":
+                return True
+    return False
+
+
+def _grpc_rule(run: Run, rule: Rule) -> Rule | None:
+    path = rule.matches[0].path if rule.matches else None
+    match: Match | None
+    if path is None or path.value in ("/", "(?i)/.*"):
+        match = None
+    elif path.type != "RegularExpression" and (found := _GRPC_METHOD.match(path.value)):
+        match = Match(grpc=GRPCMethodMatch(found.group(1), found.group(2)))
+    elif path.type == "PathPrefix" and (found := _GRPC_SERVICE.match(path.value)):
+        match = Match(grpc=GRPCMethodMatch(found.group(1)))
+    else:
+        for item in rule.provenance:
+            message = f"path {path.value} cannot be expressed as a gRPC service/method match; it is not converted"
+            run.ctx.report.error(
+                "path-not-representable",
+                message,
+                source=item.source,
+                field=item.field,
+                provider=PROVIDER,
+            )
+            run.ctx.report.record(
+                item.source, item.field, Status.UNSUPPORTED, note=message, provider=PROVIDER
+            )
+        return None
+    return Rule(
+        matches=[match] if match else [],
+        backend_refs=rule.backend_refs,
+        filters=rule.filters,
+        extensions=rule.extensions,
+        provenance=rule.provenance,
+        sources=rule.sources,
+    )
+
+
+def _passthrough(run: Run) -> None:
+    done: set[str] = set()
+    for model in run.models:
+        ann = run.ann(model)
+        if not ann.flag("ssl-passthrough", False):
+            continue
+        gateway = run.lowered.gateway_of.get(model.source)
+        pairs = rules_of(run, model)
+        for host in [h for h in model.hosts() if h is not None]:
+            if host in done or gateway is None:
+                continue
+            done.add(host)
+            backends = []
+            seen = set()
+            for route, rule in pairs:
+                if host not in route.hostnames:
+                    continue
+                for b in rule.backend_refs:
+                    if b.identity() not in seen:
+                        seen.add(b.identity())
+                        backends.append(b)
+            if not backends:
+                continue
+            names = naming.NameAllocator()
+            for lst in gateway.listeners:
+                names.allocate(lst.name, f"existing/{lst.name}")
+            listener = Listener(
+                name=names.allocate(
+                    f"{naming.host_slug(host)}-tls-passthrough", f"passthrough/{host}"
+                ),
+                port=443,
+                protocol="TLS",
+                hostname=host,
+                tls_mode="Passthrough",
+                provenance=ann.prov("ssl-passthrough"),
+            )
+            if model.namespace != gateway.namespace:
+                listener.allowed_namespaces.add(model.namespace)
+            gateway.listeners.append(listener)
+            tls_route = TLSRoute(
+                name=run.ctx.allocator("TLSRoute", model.namespace).allocate(
+                    f"{model.name}-{naming.host_slug(host)}", f"tls/{host}"
+                ),
+                namespace=model.namespace,
+                hostnames=[host],
+                parent_refs=[
+                    ParentRef(
+                        gateway.name,
+                        gateway.namespace if gateway.namespace != model.namespace else None,
+                        listener.name,
+                    )
+                ],
+                backend_refs=list(backends),
+                provenance=ann.prov("ssl-passthrough"),
+            )
+            run.ctx.ir.routes.append(tls_route)
+            ann.converted(
+                "ssl-passthrough",
+                [tls_route.ref, gateway.ref],
+                "TLS is passed through by SNI; the HTTP routes keep serving port 80",
+            )
+            # nginx hands every TLS connection of the host to the backend: no HTTPS listener serves it.
+            for other in list(gateway.listeners):
+                if other.hostname == host and other.protocol == "HTTPS":
+                    gateway.listeners.remove(other)
+                    for r in run.lowered.routes:
+                        r.parent_refs = [p for p in r.parent_refs if p.section_name != other.name]

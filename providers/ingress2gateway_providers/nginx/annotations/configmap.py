@@ -1,0 +1,327 @@
+"""The controller ConfigMap and the ``tcp-services`` / ``udp-services`` ConfigMaps.
+
+ingress-nginx reads cluster-wide defaults from its ConfigMap. When that ConfigMap is in the input
+— named with ``--provider-option nginx.configmap=NAMESPACE/NAME``, or found by its usual names
+(``ingress-nginx-controller``, ``nginx-configuration``, ``nginx-ingress-controller``) — the keys
+that change what a route does are applied to every Ingress that does not override them:
+
+* ``ssl-redirect``, ``force-ssl-redirect``, ``http-redirect-code``: the HTTPS redirect defaults;
+* ``hsts`` (with ``hsts-max-age``, ``hsts-include-subdomains``, ``hsts-preload``): the
+  ``Strict-Transport-Security`` header on HTTPS routes (the controller's default is on, which is
+  applied only when the ConfigMap is in the input: without it the controller is not known);
+* ``proxy-body-size``: the BodySize default; ``whitelist-source-range`` / ``denylist-source-range``:
+  IP access for every route; ``global-auth-url``: external auth for every Ingress without
+  ``enable-global-auth: "false"``;
+* ``allow-snippet-annotations``: when not ``"true"`` the controller dropped every snippet, so
+  snippets are reported as ignored rather than lost.
+
+Every other key gets a ledger entry saying it is a controller-wide setting with no per-route
+meaning. ``tcp-services`` / ``udp-services`` (``"<port>": "ns/svc:port[:PROXY]"``) become TCP/UDP
+listeners on the class's Gateway and TCPRoutes/UDPRoutes (experimental channel).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+
+from ingress2gateway.ir import (
+    BackendRef,
+    BodySize,
+    Extension,
+    ExternalAuth,
+    IPAccess,
+    Listener,
+    ParentRef,
+    Provenance,
+    TCPRoute,
+    UDPRoute,
+)
+from ingress2gateway.objects import KubeObject
+from ingress2gateway.report import Status
+
+from ._base import PROVIDER, Run, header_modifier
+
+CONTROLLER_NAMES = ("ingress-nginx-controller", "nginx-configuration", "nginx-ingress-controller")
+_SIZE = re.compile(r"^\s*(\d+)\s*([kKmMgG]?)\s*$")
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+_APPLIED = (
+    "ssl-redirect",
+    "force-ssl-redirect",
+    "http-redirect-code",
+    "hsts",
+    "hsts-max-age",
+    "hsts-include-subdomains",
+    "hsts-preload",
+    "proxy-body-size",
+    "whitelist-source-range",
+    "denylist-source-range",
+    "global-auth-url",
+    "allow-snippet-annotations",
+)
+_STREAM = re.compile(r"^([a-z0-9-]+)/([a-z0-9-]+):(\d+)(:PROXY)?(:PROXY)?$")
+
+
+@dataclass
+class ControllerConfig:
+    """Cluster-wide defaults read from the controller ConfigMap (None: not in the input)."""
+
+    obj: KubeObject | None = None
+    ssl_redirect: bool = True
+    force_ssl_redirect: bool = False
+    redirect_code: int = 308
+    hsts: str | None = None
+    allow_snippets: bool | None = None
+    body_size: BodySize | None = None
+    access: IPAccess | None = None
+    global_auth: ExternalAuth | None = None
+    provenance: dict[str, list[Provenance]] = field(default_factory=dict)
+
+    def prov(self, *keys: str) -> list[Provenance]:
+        return [p for key in keys for p in self.provenance.get(key, [])]
+
+
+def _data(obj: KubeObject) -> dict[str, str]:
+    data = obj.data.get("data")
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, str)}
+
+
+def _find(run: Run, wanted: str | None, names: tuple[str, ...]) -> KubeObject | None:
+    for obj in run.ctx.objects:
+        if obj.kind != "ConfigMap" or obj.group != "":
+            continue
+        if wanted is not None:
+            if f"{obj.namespace or ''}/{obj.name}" == wanted or obj.name == wanted:
+                return obj
+        elif obj.name in names:
+            return obj
+    return None
+
+
+def read(run: Run) -> ControllerConfig:
+    options = run.ctx.options.for_provider(PROVIDER)
+    obj = _find(run, options.get("configmap"), CONTROLLER_NAMES)
+    config = ControllerConfig(obj=obj)
+    if obj is None:
+        return config
+    run.ctx.claim(obj)
+    source = obj.source()
+    report = run.ctx.report
+    data = _data(obj)
+
+    def note(key: str, status: Status, text: str) -> None:
+        report.record(source, f"data[{key}]", status, note=text, provider=PROVIDER)
+
+    def prov(key: str) -> list[Provenance]:
+        config.provenance[key] = [Provenance(source, f"data[{key}]")]
+        return config.provenance[key]
+
+    for key in sorted(data):
+        value = data[key].strip()
+        lowered = value.lower()
+        if key == "ssl-redirect":
+            config.ssl_redirect = lowered != "false"
+        elif key == "force-ssl-redirect":
+            config.force_ssl_redirect = lowered == "true"
+        elif key == "http-redirect-code" and value.isdigit() and int(value) in (301, 302, 307, 308):
+            config.redirect_code = int(value)
+        elif key == "allow-snippet-annotations":
+            config.allow_snippets = lowered == "true"
+        elif key == "proxy-body-size" and (size := _SIZE.match(value)):
+            bytes_ = int(size.group(1)) * _UNITS[size.group(2).lower()]
+            config.body_size = BodySize(max_bytes=bytes_ or None, provenance=prov(key))
+        elif key in ("whitelist-source-range", "denylist-source-range"):
+            networks = _networks(value)
+            if networks is None:
+                note(key, Status.UNSUPPORTED, "not a list of CIDRs")
+                continue
+            access = config.access or IPAccess()
+            if key.startswith("whitelist"):
+                access.allow = networks
+            else:
+                access.deny = networks
+            access.provenance += prov(key)
+            config.access = access
+        elif key == "global-auth-url" and re.fullmatch(r"https?://[A-Za-z0-9.:/_-]+", value):
+            config.global_auth = ExternalAuth(url=value, provenance=prov(key))
+        elif key in _APPLIED and key.startswith("hsts"):
+            pass
+        else:
+            status = Status.UNSUPPORTED if key in _APPLIED else Status.IGNORED
+            note(key, status, "controller-wide setting without a per-route Gateway API meaning")
+            continue
+        prov(key)
+    if (data.get("hsts") or "true").lower() == "true":
+        value = f"max-age={data.get('hsts-max-age', '31536000').strip() or '31536000'}"
+        if (data.get("hsts-include-subdomains") or "true").lower() == "true":
+            value += "; includeSubDomains"
+        if (data.get("hsts-preload") or "false").lower() == "true":
+            value += "; preload"
+        config.hsts = value
+    for key in (
+        "ssl-redirect",
+        "force-ssl-redirect",
+        "http-redirect-code",
+        "allow-snippet-annotations",
+    ):
+        if key in data and not report.has_entry(source, f"data[{key}]"):
+            note(key, Status.CONVERTED, "applied as the default of every Ingress")
+    return config
+
+
+def _networks(value: str) -> list[str] | None:
+    found = []
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+        except ValueError:
+            return None
+    return found
+
+
+def apply_defaults(run: Run) -> None:
+    """Route-level defaults: body size, IP access, global auth, HSTS on HTTPS routes."""
+    config = run.config
+    if config.obj is None:
+        return
+    source = config.obj.source()
+    report = run.ctx.report
+    for model in run.models:
+        ann = run.ann(model)
+        pairs = run.lowered.rules_of(model.source)
+        extensions: list[Extension] = []
+        if config.body_size is not None and not ann.has("proxy-body-size"):
+            extensions.append(config.body_size)
+        if config.access is not None and not (
+            ann.has("whitelist-source-range") or ann.has("allowlist-source-range")
+        ):
+            extensions.append(config.access)
+        if config.global_auth is not None and ann.flag("enable-global-auth", True):
+            extensions.append(config.global_auth)
+        if ann.has("enable-global-auth"):
+            ann.record(
+                "enable-global-auth",
+                Status.CONVERTED,
+                "applies or skips the ConfigMap global-auth-url",
+            )
+        for _, rule in pairs:
+            rule.extensions.extend(extensions)
+    if config.hsts is not None:
+        prov = config.prov("hsts", "hsts-max-age", "hsts-include-subdomains", "hsts-preload") or [
+            Provenance(source, "data")
+        ]
+        targets = []
+        for route in run.lowered.routes:
+            if any(_is_https(run, p) for p in route.parent_refs):
+                for rule in route.rules:
+                    header_modifier(rule, True, prov).set.setdefault(
+                        "Strict-Transport-Security", config.hsts
+                    )
+                targets.append(route.ref)
+        for item in prov:
+            report.record(
+                item.source, item.field, Status.CONVERTED, targets=targets, provider=PROVIDER
+            )
+
+
+def _is_https(run: Run, parent: ParentRef) -> bool:
+    for gateway in run.lowered.gateways:
+        listener = (
+            gateway.listener(parent.section_name or "") if gateway.name == parent.name else None
+        )
+        if listener is not None and listener.protocol == "HTTPS":
+            return True
+    return False
+
+
+def apply_streams(run: Run) -> None:
+    """``tcp-services`` / ``udp-services`` → listeners and TCPRoutes / UDPRoutes."""
+    options = run.ctx.options.for_provider(PROVIDER)
+    for protocol in ("TCP", "UDP"):
+        name = f"{protocol.lower()}-services"
+        obj = _find(run, options.get(name), (name,))
+        if obj is None:
+            continue
+        run.ctx.claim(obj)
+        source = obj.source()
+        report = run.ctx.report
+        gateway = run.lowered.gateways[0] if run.lowered.gateways else None
+        for port_text, value in sorted(_data(obj).items()):
+            where = f"data[{port_text}]"
+            match = _STREAM.match(value.strip())
+            if (
+                gateway is None
+                or match is None
+                or not port_text.isdigit()
+                or not 0 < int(port_text) < 65536
+            ):
+                why = (
+                    "no Gateway to add the listener to"
+                    if gateway is None
+                    else f"{value!r} is not ns/svc:port"
+                )
+                report.warning(
+                    "nginx-annotation-invalid",
+                    f"{name} {port_text}: {why}",
+                    source=source,
+                    field=where,
+                    provider=PROVIDER,
+                )
+                report.record(source, where, Status.UNSUPPORTED, note=why, provider=PROVIDER)
+                continue
+            namespace, service, port, proxy, _ = match.groups()
+            listener = Listener(
+                name=f"{protocol.lower()}-{port_text}",
+                port=int(port_text),
+                protocol="TCP" if protocol == "TCP" else "UDP",
+                provenance=[Provenance(source, where)],
+            )
+            if gateway.listener(listener.name) is not None:
+                continue
+            if namespace != gateway.namespace:
+                listener.allowed_namespaces.add(namespace)
+            gateway.listeners.append(listener)
+            parents = [
+                ParentRef(
+                    gateway.name,
+                    gateway.namespace if gateway.namespace != namespace else None,
+                    listener.name,
+                )
+            ]
+            backends = [
+                BackendRef(name=service, port=int(port), provenance=[Provenance(source, where)])
+            ]
+            route_name = run.ctx.allocator(f"{protocol}Route", namespace).allocate(
+                f"{service}-{port_text}", f"{name}/{port_text}"
+            )
+            route: TCPRoute | UDPRoute = (TCPRoute if protocol == "TCP" else UDPRoute)(
+                name=route_name,
+                namespace=namespace,
+                parent_refs=parents,
+                backend_refs=backends,
+                provenance=[Provenance(source, where)],
+            )
+            run.ctx.ir.routes.append(route)
+            report.record(
+                source, where, Status.CONVERTED, targets=[route.ref, gateway.ref], provider=PROVIDER
+            )
+            if proxy:
+                report.warning(
+                    "annotation-unsupported",
+                    f"{name} {port_text}: the PROXY protocol flag cannot be expressed; the backend receives no PROXY header",
+                    source=source,
+                    field=where,
+                    provider=PROVIDER,
+                )
+                report.record(
+                    source,
+                    where,
+                    Status.PARTIAL,
+                    note="PROXY protocol not carried",
+                    provider=PROVIDER,
+                )

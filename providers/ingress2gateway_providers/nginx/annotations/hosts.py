@@ -1,0 +1,121 @@
+"""Hosts: ``server-alias``, and keeping routes within Gateway API's limits.
+
+``server-alias`` adds names to a host's nginx ``server``; the first Ingress of the host that sets
+it wins, as in the controller. Each alias gets an HTTP listener (and HTTPS when the host's
+certificate is known to cover it) and is added to the hostnames and parentRefs of the host's
+routes. Aliases that are not DNS names are reported.
+
+Canary and app-root rules are added after lowering; a route that grows beyond the CRD's 16 rules
+is split, keeping rule order.
+"""
+
+from __future__ import annotations
+
+from ingress2gateway import naming
+from ingress2gateway.ir import HTTPRoute, Listener, ParentRef
+from ingress2gateway.lowering import MAX_RULES_PER_ROUTE, hostname_problem
+from ingress2gateway.report import Status
+
+from ._base import Run, looks_injected
+
+
+def apply(run: Run) -> None:
+    claimed: dict[str, str] = {}
+    for model in run.models:
+        ann = run.ann(model)
+        raw = ann.raw("server-alias") or ""
+        if looks_injected(raw):
+            ann.invalid("server-alias", "contains nginx configuration characters", security=True)
+            continue
+        aliases = [a.lower() for item in ann.csv("server-alias") for a in item.split()]
+        if not aliases:
+            continue
+        gateway = run.lowered.gateway_of.get(model.source)
+        hosts = [h for h in model.hosts() if h is not None]
+        if gateway is None or not hosts:
+            ann.record("server-alias", Status.IGNORED, "the Ingress has no named host")
+            continue
+        host = hosts[0]
+        owner = claimed.get(host)
+        if owner is not None:
+            ann.record(
+                "server-alias",
+                Status.IGNORED,
+                f"server-alias of host {host} is already set by the older {owner} (first Ingress wins)",
+            )
+            continue
+        claimed[host] = model.source.display()
+        known = {lst.hostname for lst in gateway.listeners}
+        routes = [r for r in run.lowered.routes if host in r.hostnames]
+        http_parents = [
+            p
+            for r in routes
+            for p in r.parent_refs
+            if (lst := gateway.listener(p.section_name or "")) and lst.protocol == "HTTP"
+        ]
+        touched = False
+        for alias in aliases:
+            problem = hostname_problem(alias)
+            if problem or alias in known:
+                ann.invalid(
+                    "server-alias",
+                    f"alias {alias!r} {problem or 'is already a host of the Gateway'}",
+                )
+                continue
+            names = naming.NameAllocator()
+            for lst in gateway.listeners:
+                names.allocate(lst.name, f"existing/{lst.name}")
+            listener = Listener(
+                name=names.allocate(f"{naming.host_slug(alias)}-http", f"alias/{alias}"),
+                port=80,
+                protocol="HTTP",
+                hostname=alias,
+                provenance=ann.prov("server-alias"),
+            )
+            if http_parents:
+                base = gateway.listener(http_parents[0].section_name or "")
+                if base is not None:
+                    listener.allowed_namespaces = set(base.allowed_namespaces)
+            gateway.listeners.append(listener)
+            for route in routes:
+                route.hostnames.append(alias)
+                parent = route.parent_refs[0]
+                route.parent_refs.append(ParentRef(parent.name, parent.namespace, listener.name))
+            touched = True
+        if touched:
+            ann.converted(
+                "server-alias",
+                [*routes, gateway.ref],
+                "aliases are served over HTTP; add certificates for HTTPS",
+            )
+
+
+def split_overfull(run: Run) -> None:
+    for route in list(run.lowered.routes):
+        if len(route.rules) <= MAX_RULES_PER_ROUTE:
+            continue
+        extra = route.rules[MAX_RULES_PER_ROUTE:]
+        route.rules = route.rules[:MAX_RULES_PER_ROUTE]
+        number = 2
+        while extra:
+            chunk, extra = extra[:MAX_RULES_PER_ROUTE], extra[MAX_RULES_PER_ROUTE:]
+            new = HTTPRoute(
+                name=run.ctx.allocator("HTTPRoute", route.namespace).allocate(
+                    f"{route.name}-{number}", f"overflow/{route.name}/{number}"
+                ),
+                namespace=route.namespace,
+                hostnames=list(route.hostnames),
+                parent_refs=list(route.parent_refs),
+                rules=chunk,
+            )
+            number += 1
+            run.lowered.routes.append(new)
+            run.ctx.ir.routes.append(new)
+            for rule in chunk:
+                for source in rule.sources:
+                    pairs = run.lowered.rules_by_source.get(source, [])
+                    run.lowered.rules_by_source[source] = [
+                        (new if r is rule else rt, r) for rt, r in pairs
+                    ]
+                    for item in rule.provenance:
+                        run.ctx.report.add_targets(item.source, item.field, [new.ref])

@@ -1,0 +1,468 @@
+"""Redirects: ``ssl-redirect``, ``force-ssl-redirect``, ``permanent-redirect``(``-code``),
+``temporal-redirect``(``-code``), ``app-root``, ``from-to-www-redirect``.
+
+* **HTTPS redirect.** ingress-nginx redirects plain-HTTP requests for a host that has TLS (from
+  any Ingress) with 308 — ``ssl-redirect`` defaults to true. The conversion gives such a host two
+  routes: the HTTPS route, attached only to the HTTPS listener, and an ``…-http`` route attached
+  only to the HTTP listener, whose rules redirect to ``https`` (a redirect can never loop, as it is
+  not reachable over HTTPS). Paths of an Ingress with ``ssl-redirect: "false"`` are copied to the
+  HTTP route unchanged, and ``/.well-known/acme-challenge`` keeps reaching its backend over HTTP
+  (the controller's ``no-tls-redirect-locations``). ``force-ssl-redirect: "true"`` redirects the
+  Ingress's paths even when the host has no certificate. NGINX Inc Ingresses use their own code
+  (``nginx.org/http-redirect-code``, default 301).
+* ``permanent-redirect`` / ``temporal-redirect`` (temporal wins, as in the controller): the URL is
+  parsed into scheme, host, port and path (``ReplaceFullPath``); query strings and nginx variables
+  cannot be carried. Codes default to 301 / 302.
+* ``app-root``: a 302 redirect of exactly ``/`` to the path, as a rule before the others.
+* ``from-to-www-redirect``: an extra HTTPRoute for the twin host (``www.<host>`` ↔ ``<host>``),
+  with its own HTTP listener, redirecting to the host with 308.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import defaultdict
+from urllib.parse import urlsplit
+
+from ingress2gateway import naming
+from ingress2gateway.ingress import IngressModel
+from ingress2gateway.ir import (
+    Gateway,
+    HTTPRoute,
+    Listener,
+    Match,
+    ParentRef,
+    PathMatch,
+    PathModifier,
+    Provenance,
+    RequestRedirect,
+    Rule,
+    URLRewrite,
+)
+from ingress2gateway.report import Status
+
+from ._base import Ann, Run, looks_injected, rules_of
+
+ACME = "/.well-known/acme-challenge"
+SSL_REDIRECT_CODE = 308
+_REDIRECT_CODES = (301, 302, 303, 307, 308)
+
+
+def apply(run: Run, model: IngressModel) -> None:
+    ann = run.ann(model)
+    pairs = rules_of(run, model)
+    _mark_ssl(run, ann, pairs)
+    _explicit_redirect(ann, pairs)
+    _app_root(run, ann, pairs)
+
+
+def _mark_ssl(run: Run, ann: Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
+    config = run.config
+    force = ann.flag("force-ssl-redirect", config.force_ssl_redirect)
+    keep_http = ann.flag("ssl-redirect", config.ssl_redirect) is False
+    for _, rule in pairs:
+        if force:
+            run.forced[id(rule)] = ann.prov("force-ssl-redirect")
+        elif keep_http:
+            run.ssl_exempt.add(id(rule))
+
+
+def parse_redirect_url(ann: Ann, name: str) -> RequestRedirect | None:
+    value = ann.text(name)
+    if value is None:
+        return None
+    if looks_injected(value):
+        ann.invalid(
+            name,
+            "contains characters of nginx configuration or variables (possible injection)",
+            True,
+        )
+        return None
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        ann.invalid(name, f"{value!r} is not a URL")
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        ann.invalid(name, f"{value!r} is not an absolute http(s) URL")
+        return None
+    redirect = RequestRedirect(
+        scheme=parts.scheme,
+        hostname=parts.hostname,
+        port=port,
+        path=PathModifier("ReplaceFullPath", parts.path or "/"),
+        provenance=ann.prov(name),
+    )
+    if parts.query or parts.fragment:
+        ann.notify(
+            "warning",
+            "annotation-unsupported",
+            name,
+            f"{ann.key(name)}: the query/fragment of {value!r} cannot be set by a Gateway API redirect; "
+            "it is dropped",
+        )
+        ann.record(name, Status.PARTIAL, "query string and fragment dropped")
+    return redirect
+
+
+def _explicit_redirect(ann: Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
+    chosen: str | None = None
+    for name, default in (("temporal-redirect", 302), ("permanent-redirect", 301)):
+        if not ann.has(name):
+            continue
+        if chosen is not None:
+            ann.record(
+                name, Status.IGNORED, f"{ann.key(chosen)} takes precedence, as in ingress-nginx"
+            )
+            ann.record(f"{name}-code", Status.IGNORED, f"{ann.key(chosen)} takes precedence")
+            continue
+        redirect = parse_redirect_url(ann, name)
+        if redirect is None:
+            ann.ignored([f"{name}-code"], f"{ann.key(name)} is not converted")
+            continue
+        chosen = name
+        code = default
+        if ann.has(f"{name}-code"):
+            wanted = ann.integer(f"{name}-code")
+            if wanted in _REDIRECT_CODES:
+                code = wanted
+                redirect.provenance += ann.prov(f"{name}-code")
+            elif wanted is not None:
+                ann.invalid(
+                    f"{name}-code", f"{wanted} is not a redirect status code; {default} is used"
+                )
+        redirect.status_code = code
+        for route, rule in pairs:
+            rule.filters = [dataclasses.replace(redirect, provenance=list(redirect.provenance))]
+            rule.backend_refs = []
+            ann.converted(name, [route])
+            ann.converted(f"{name}-code", [route])
+    for name in ("temporal-redirect-code", "permanent-redirect-code"):
+        if chosen is None or not name.startswith(chosen):
+            ann.ignored([name], "has no effect without its redirect annotation")
+
+
+def _app_root(run: Run, ann: Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
+    target = ann.text("app-root")
+    if target is None:
+        return
+    if not target.startswith("/") or looks_injected(target) or " " in target:
+        ann.invalid("app-root", f"{target!r} is not a path (absolute URLs are not allowed)")
+        return
+    seen: set[int] = set()
+    for route, _ in pairs:
+        if id(route) in seen:
+            continue
+        seen.add(id(route))
+        if any(m.path == PathMatch("Exact", "/") for r in route.rules for m in r.matches):
+            ann.record("app-root", Status.IGNORED, "an Exact / path already answers /")
+            continue
+        redirect = RequestRedirect(
+            path=PathModifier("ReplaceFullPath", target),
+            status_code=302,
+            provenance=ann.prov("app-root"),
+        )
+        rule = Rule(
+            matches=[Match(path=PathMatch("Exact", "/"))],
+            filters=[redirect],
+            provenance=ann.prov("app-root"),
+            sources=[ann.model.source],
+        )
+        route.rules.insert(0, rule)
+        run.lowered.rules_by_source.setdefault(ann.model.source, []).append((route, rule))
+        ann.converted("app-root", [route])
+
+
+# --- from-to-www ---------------------------------------------------------------------------
+
+
+def apply_hosts(run: Run) -> None:
+    """``from-to-www-redirect`` adds a route (and listener) for the twin host of each host."""
+    done: set[str] = set()
+    for model in run.models:
+        ann = run.ann(model)
+        if not ann.flag("from-to-www-redirect", False):
+            continue
+        gateway = run.lowered.gateway_of.get(model.source)
+        for host in model.hosts():
+            if host is None or host.startswith("*.") or gateway is None:
+                ann.record("from-to-www-redirect", Status.IGNORED, "needs a named host")
+                continue
+            twin = host[4:] if host.startswith("www.") else f"www.{host}"
+            known = {h for m in run.models for h in m.hosts()}
+            if twin in known:
+                ann.record(
+                    "from-to-www-redirect",
+                    Status.IGNORED,
+                    f"{twin} is routed by an Ingress itself, so ingress-nginx adds no redirect",
+                )
+                continue
+            if twin in done:
+                continue
+            done.add(twin)
+            route = _www_route(run, ann, gateway, twin, host)
+            ann.converted("from-to-www-redirect", [route, gateway.ref])
+
+
+def _www_route(run: Run, ann: Ann, gateway: Gateway, twin: str, host: str) -> HTTPRoute:
+    names = {listener.name for listener in gateway.listeners}
+    listener_name = naming.NameAllocator()
+    for name in sorted(names):
+        listener_name.allocate(name, f"existing/{name}")
+    listener = Listener(
+        name=listener_name.allocate(f"{naming.host_slug(twin)}-http", f"www/{twin}"),
+        port=80,
+        protocol="HTTP",
+        hostname=twin,
+        provenance=ann.prov("from-to-www-redirect"),
+    )
+    namespace = ann.model.namespace
+    if namespace != gateway.namespace:
+        listener.allowed_namespaces.add(namespace)
+    gateway.listeners.append(listener)
+    prov = ann.prov("from-to-www-redirect")
+    route = HTTPRoute(
+        name=run.ctx.allocator("HTTPRoute", namespace).allocate(
+            f"{ann.model.name}-{naming.host_slug(twin)}-redirect", f"www/{twin}"
+        ),
+        namespace=namespace,
+        hostnames=[twin],
+        parent_refs=[
+            ParentRef(
+                gateway.name,
+                gateway.namespace if gateway.namespace != namespace else None,
+                listener.name,
+            )
+        ],
+        rules=[
+            Rule(
+                filters=[RequestRedirect(hostname=host, status_code=308, provenance=prov)],
+                provenance=prov,
+                sources=[ann.model.source],
+            )
+        ],
+        provenance=prov,
+    )
+    run.ctx.ir.routes.append(route)
+    return route
+
+
+# --- HTTPS redirect: one route per listener ------------------------------------------------
+
+
+def _listener_of(gateways: list[Gateway], parent: ParentRef) -> Listener | None:
+    for gateway in gateways:
+        if gateway.name == parent.name and parent.section_name:
+            found = gateway.listener(parent.section_name)
+            if found is not None:
+                return found
+    return None
+
+
+def _copy_rule(rule: Rule, matches: list[Match] | None = None) -> Rule:
+    filters = list(rule.filters)
+    if matches is not None:
+        # A prefix replacement is tied to the original prefix; it cannot follow a new match.
+        filters = [
+            f
+            for f in filters
+            if not (isinstance(f, URLRewrite) and f.path and f.path.type == "ReplacePrefixMatch")
+        ]
+    return Rule(
+        matches=list(rule.matches) if matches is None else matches,
+        backend_refs=[
+            dataclasses.replace(b, provenance=list(b.provenance)) for b in rule.backend_refs
+        ],
+        filters=filters,
+        request_timeout=rule.request_timeout,
+        backend_request_timeout=rule.backend_request_timeout,
+        extensions=list(rule.extensions),
+        provenance=list(rule.provenance),
+        sources=list(rule.sources),
+    )
+
+
+def _serves(match: Match, path: str) -> int | None:
+    """How specifically ``match`` matches ``path`` (higher wins), or None."""
+    if match.headers or match.query_params or match.method or match.path is None:
+        return None if match.path is not None or match.headers else 0
+    value = match.path.value
+    if match.path.type == "Exact":
+        return 10_000 if value == path else None
+    if match.path.type == "PathPrefix":
+        trimmed = value.rstrip("/")
+        if path == trimmed or path.startswith(trimmed + "/") or value == "/":
+            return len(trimmed) + 1
+        return None
+    flags = re.IGNORECASE if value.startswith("(?i)") else 0
+    try:
+        return 1 if re.fullmatch(value.removeprefix("(?i)"), path, flags) else None
+    except re.error:
+        return None
+
+
+def _acme_rule(rules: list[Rule]) -> tuple[Rule, Rule] | None:
+    """The rule ingress-nginx would use for an ACME challenge, copied for the HTTP listener."""
+    probe = f"{ACME}/token"
+    best: tuple[int, Rule] | None = None
+    for rule in rules:
+        for match in rule.matches or [Match()]:
+            score = _serves(match, probe)
+            if score is not None and (best is None or score > best[0]):
+                best = (score, rule)
+    if best is None or not best[1].backend_refs:
+        return None
+    return _copy_rule(best[1], [Match(path=PathMatch("PathPrefix", ACME))]), best[1]
+
+
+def split_https(run: Run) -> None:
+    """Give every TLS host an HTTPS-only route and an HTTP route that redirects."""
+    gateways = run.lowered.gateways
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[_Split]] = defaultdict(list)
+    for route in run.lowered.routes:
+        listeners = [(p, _listener_of(gateways, p)) for p in route.parent_refs]
+        https = [(p, lst) for p, lst in listeners if lst is not None and lst.protocol == "HTTPS"]
+        http = [p for p, lst in listeners if lst is not None and lst.protocol == "HTTP"]
+        if not https:
+            _force_without_tls(run, route)
+            continue
+        route.parent_refs = [p for p, _ in https]
+        # The redirect's code is a property of the TLS setup: its ledger entry is the TLS field.
+        tls_provenance = [item for _, lst in https for item in lst.provenance]
+        key = (tuple(route.hostnames), tuple(f"{p.name}/{p.section_name}" for p in http))
+        groups[key].append(_Split(route, http, tls_provenance))
+    order = {m.source: i for i, m in enumerate(run.models)}
+    for (hostnames, _), splits in groups.items():
+        splits.sort(
+            key=lambda s: min(
+                (order.get(src, 0) for r in s.route.rules for src in r.sources), default=0
+            )
+        )
+        _http_routes(run, list(hostnames), splits)
+
+
+@dataclasses.dataclass
+class _Split:
+    route: HTTPRoute
+    http_parents: list[ParentRef]
+    tls_provenance: list[Provenance]
+
+
+def _code(run: Run, rule: Rule) -> int:
+    return run.redirect_codes.get(id(rule), run.config.redirect_code)
+
+
+def _redirect_rule(rule: Rule, code: int, tls_provenance: list[Provenance]) -> Rule:
+    return Rule(
+        matches=list(rule.matches),
+        filters=[
+            RequestRedirect(scheme="https", status_code=code, provenance=list(tls_provenance))
+        ],
+        provenance=list(rule.provenance),
+        sources=list(rule.sources),
+    )
+
+
+def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
+    rules = [rule for split in splits for rule in split.route.rules]
+    exempt = [r for r in rules if id(r) in run.ssl_exempt and id(r) not in run.forced]
+    codes = {_code(run, r) for r in rules}
+    acme = _acme_rule(rules)
+    tls_provenance = splits[0].tls_provenance
+    if not exempt and len(codes) == 1:
+        # Every path redirects: one catch-all rule, in the oldest Ingress's namespace.
+        provenance = [p for r in rules for p in r.provenance]
+        http_rules = [
+            Rule(
+                filters=[
+                    RequestRedirect(
+                        scheme="https", status_code=codes.pop(), provenance=list(tls_provenance)
+                    )
+                ],
+                provenance=provenance,
+                sources=list(dict.fromkeys(s for r in rules for s in r.sources)),
+            )
+        ]
+        home = splits[0]
+        if acme is not None:
+            # Backend references are namespace-local: the ACME rule lives with its backend.
+            http_rules.insert(0, acme[0])
+            home = next(s for s in splits if any(r is acme[1] for r in s.route.rules))
+        _add_http_route(run, home, hostnames, http_rules, 1)
+    else:
+        for split in splits:
+            own = [
+                _copy_rule(r)
+                if r in exempt
+                else _redirect_rule(r, _code(run, r), split.tls_provenance)
+                for r in split.route.rules
+            ]
+            owns_acme = acme is not None and any(acme[1] is r for r in split.route.rules)
+            if acme is not None and owns_acme and not any(acme[1] is r for r in exempt):
+                own.insert(0, acme[0])
+            for number, start in enumerate(range(0, len(own), 16), start=1):
+                _add_http_route(run, split, hostnames, own[start : start + 16], number)
+    host = hostnames[0] if hostnames else None
+    for model in run.models:
+        if host not in model.hosts():
+            continue
+        ann = run.ann(model)
+        for name in _SSL_KEYS:
+            if ann.has(name):
+                ann.converted(name, [split.route for split in splits])
+    sources = [s for r in rules for s in r.sources]
+    if sources:
+        listed = ", ".join(str(c) for c in sorted(codes | {_code(run, r) for r in rules}))
+        kept = (
+            f'; {len(exempt)} path(s) with ssl-redirect "false" keep serving HTTP' if exempt else ""
+        )
+        run.ctx.report.info(
+            "nginx-ssl-redirect",
+            f"host {host or '*'} has TLS: HTTP requests are redirected to HTTPS ({listed}) by a route "
+            f"on the HTTP listener only, as the controller does{kept}",
+            source=min(sources, key=lambda s: s.sort_key()),
+            provider="nginx",
+        )
+
+
+_SSL_KEYS = (
+    "ssl-redirect",
+    "force-ssl-redirect",
+    "nginx.org/ssl-redirect",
+    "ingress.kubernetes.io/ssl-redirect",
+    "nginx.org/http-redirect-code",
+)
+
+
+def _add_http_route(
+    run: Run, split: _Split, hostnames: list[str], rules: list[Rule], number: int
+) -> None:
+    owner = split.route
+    base = f"{owner.name}-http" if number == 1 else f"{owner.name}-http-{number}"
+    route = HTTPRoute(
+        name=run.ctx.allocator("HTTPRoute", owner.namespace).allocate(
+            base, f"http-redirect/{owner.name}/{number}"
+        ),
+        namespace=owner.namespace,
+        hostnames=list(hostnames),
+        parent_refs=list(split.http_parents),
+        rules=rules,
+    )
+    run.ctx.ir.routes.append(route)
+
+
+def _force_without_tls(run: Run, route: HTTPRoute) -> None:
+    for index, rule in enumerate(route.rules):
+        if id(rule) in run.forced:
+            route.rules[index] = _redirect_rule(rule, _code(run, rule), run.forced[id(rule)])
+            for item in run.forced[id(rule)]:
+                run.ctx.report.record(
+                    item.source,
+                    item.field,
+                    Status.CONVERTED,
+                    targets=[route.ref],
+                    note="no TLS on the host: the redirect is on the HTTP listener",
+                    provider="nginx",
+                )

@@ -1,0 +1,157 @@
+"""Snippets and WAF: ``configuration-snippet``, ``server-snippet``, ``auth-snippet``,
+``modsecurity-snippet``, ``stream-snippet``, ``nginx.org/location-snippets``,
+``nginx.org/server-snippets``, ModSecurity and App Protect keys — and the injection check.
+
+Snippets are raw nginx configuration; they are never translated and never copied into the
+output. Each one is a warning with ``security: true`` (``nginx-snippet``) quoting its first line,
+so a reviewer sees what the controller ran. Where a line is a recognisable header directive
+(``more_set_headers``, ``add_header``, ``proxy_set_header``, ``more_clear_headers``), the warning
+adds a hint of the equivalent header filter, labelled as a guess.
+
+The injection check: a value of a High- or Critical-risk annotation (per the controller's own
+risk levels, e.g. ``auth-url``, ``mirror-target``, ``server-alias``, ``upstream-hash-by``) that
+contains a newline, ``;``, ``{``, ``}`` or ``$`` is flagged (``nginx-injection-suspect``,
+``security: true``): the IngressNightmare CVEs came through exactly these values. Read-only
+request variables the handlers understand as data (``$host``, ``$request_uri``, ``$remote_addr``,
+``$http_<name>``, ``$cookie_<name>``…) are not flagged by themselves.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingress2gateway.ingress import IngressModel
+from ingress2gateway.report import Status
+
+from ..catalog import INGRESS_NGINX_CATALOG, NGINX_INC_CATALOG
+from ._base import Ann, Run
+
+SNIPPETS = (
+    "configuration-snippet",
+    "server-snippet",
+    "auth-snippet",
+    "modsecurity-snippet",
+    "stream-snippet",
+    "nginx.org/location-snippets",
+    "nginx.org/server-snippets",
+)
+WAF = (
+    "enable-modsecurity",
+    "enable-owasp-core-rules",
+    "modsecurity-transaction-id",
+    "appprotect.f5.com/app-protect-enable",
+    "appprotect.f5.com/app-protect-policy",
+    "appprotect.f5.com/app-protect-security-log-enable",
+    "appprotect.f5.com/app-protect-security-log",
+    "appprotect.f5.com/app-protect-security-log-destination",
+    "appprotectdos.f5.com/app-protect-dos-resource",
+)
+_HINTS = (
+    (
+        re.compile(r'^\s*more_set_headers\s+["\']?([A-Za-z0-9-]+)\s*:\s*([^"\';]*)'),
+        "ResponseHeaderModifier set",
+    ),
+    (
+        re.compile(r'^\s*add_header\s+([A-Za-z0-9-]+)\s+["\']?([^"\';]*)'),
+        "ResponseHeaderModifier add",
+    ),
+    (
+        re.compile(r'^\s*proxy_set_header\s+([A-Za-z0-9-]+)\s+["\']?([^"\';]*)'),
+        "RequestHeaderModifier set",
+    ),
+    (
+        re.compile(r'^\s*more_clear_headers\s+["\']?([A-Za-z0-9-]+)()'),
+        "ResponseHeaderModifier remove",
+    ),
+)
+_SUSPECT = re.compile(r"[\n\r;{}$]")
+# Read-only request variables the handlers understand (substituted or dropped as data).
+_KNOWN_VARIABLES = re.compile(
+    r"\$(host|http_host|best_http_host|escaped_request_uri|request_uri|scheme|remote_addr|"
+    r"binary_remote_addr|uri|http_[a-z0-9_]+|cookie_[a-z0-9_]+)\b"
+)
+
+
+def _first_line(value: str) -> str:
+    for line in value.splitlines():
+        if line.strip():
+            text = line.strip()
+            return repr(text[:100] + ("…" if len(text) > 100 else ""))
+    return "''"
+
+
+def hints(value: str) -> list[str]:
+    found = []
+    for line in value.splitlines():
+        for pattern, what in _HINTS:
+            match = pattern.match(line)
+            if match and "$" not in match.group(2):
+                detail = (
+                    f"{match.group(1)}: {match.group(2).strip()}"
+                    if match.group(2)
+                    else match.group(1)
+                )
+                found.append(f"{what} {detail}")
+    return found
+
+
+def apply(run: Run, model: IngressModel) -> None:
+    ann = run.ann(model)
+    for name in SNIPPETS:
+        value = ann.raw(name)
+        if value is None:
+            continue
+        guess = hints(value)
+        message = (
+            f"{ann.key(name)} is raw nginx configuration and is not translated (first line: "
+            f"{_first_line(value)}); review what it did and re-create it by hand"
+        )
+        if guess:
+            message += "; guessed equivalent (check it): " + "; ".join(guess)
+        if run.config.allow_snippets is False and not name.startswith("nginx.org/"):
+            # The controller ConfigMap in the input says the controller dropped them.
+            message += (
+                " (the controller ConfigMap has allow-snippet-annotations off: it ignored it too)"
+            )
+            ann.notify("info", "nginx-snippet", name, message, security=True)
+            ann.record(
+                name, Status.IGNORED, "the controller ignored snippets (allow-snippet-annotations)"
+            )
+            continue
+        ann.notify("warning", "nginx-snippet", name, message, security=True)
+        ann.record(name, Status.UNSUPPORTED, "raw nginx configuration is never translated")
+    for name in WAF:
+        if ann.has(name) and (
+            ann.flag(name) if name.startswith("enable") or name.endswith("enable") else True
+        ):
+            ann.unsupported(
+                name,
+                "web application firewall settings have no Gateway API equivalent; the route loses that protection",
+                security=True,
+            )
+        elif ann.has(name):
+            ann.ignored([name], "turned off")
+    _injection(ann, model)
+
+
+def _injection(ann: Ann, model: IngressModel) -> None:
+    prefix = ann.run.prefix
+    for key in sorted(model.obj.annotations):
+        value = model.obj.annotations[key]
+        name = key[len(prefix) :] if key.startswith(prefix) else key
+        entry = (
+            INGRESS_NGINX_CATALOG.get(name)
+            if key.startswith(prefix)
+            else NGINX_INC_CATALOG.get(key)
+        )
+        if entry is None or entry.risk not in ("High", "Critical") or name in SNIPPETS:
+            continue
+        if isinstance(value, str) and _SUSPECT.search(_KNOWN_VARIABLES.sub("", value)):
+            ann.notify(
+                "warning",
+                "nginx-injection-suspect",
+                name,
+                f"{key} ({entry.risk} risk) contains a newline, ';', '{{', '}}' or '$': possible nginx "
+                "configuration injection or an nginx variable with no Gateway API meaning; it is not copied",
+                security=True,
+            )
