@@ -29,7 +29,7 @@ def _quote(text: str) -> str:
 
 def _key(key: object) -> str:
     text = str(key)
-    if _BARE_KEY.match(text) and text.lower() not in _AMBIGUOUS_WORDS and reads_as_string(text):
+    if _BARE_KEY.fullmatch(text) and text.lower() not in _AMBIGUOUS_WORDS and reads_as_string(text):
         return text
     return _quote(text)
 

@@ -45,9 +45,11 @@ _STATUS_RANK = {Status.IGNORED: 0, Status.CONVERTED: 1, Status.PARTIAL: 2, Statu
 def merge_status(old: Status, new: Status) -> Status:
     """Combine two verdicts on the same field (for example one per rule it applies to).
 
-    Converted in one place and unsupported in another is *partial*; otherwise the worse wins.
+    Converted (or partial) in one place and unsupported in another is *partial*; otherwise the
+    worse wins.
     """
-    if {old, new} == {Status.CONVERTED, Status.UNSUPPORTED}:
+    if Status.UNSUPPORTED in (old, new) and {old, new} & {Status.CONVERTED, Status.PARTIAL}:
+        # Once part of a field was carried over, more unsupported parts keep it partial.
         return Status.PARTIAL
     return old if _STATUS_RANK[old] >= _STATUS_RANK[new] else new
 

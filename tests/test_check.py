@@ -67,10 +67,11 @@ def test_check_points_at_the_annotation_line() -> None:
         if "configuration-snippet" in text
     )
     assert code == 1
-    assert out.splitlines() == [
-        f"{EXAMPLE}:{line}:5: warning annotation-unknown: Ingress payments/payments: "
-        "nginx.ingress.kubernetes.io/configuration-snippet is not an annotation nginx knows; it is not converted"
-    ]
+    (finding,) = out.splitlines()
+    assert finding.startswith(
+        f"{EXAMPLE}:{line}:5: warning nginx-snippet: Ingress payments/payments: "
+        "nginx.ingress.kubernetes.io/configuration-snippet is raw nginx configuration and is not translated"
+    )
 
 
 def test_check_fail_on_levels() -> None:
@@ -83,7 +84,7 @@ def test_check_github_format() -> None:
     _, out, _ = run("check", "--format", "github", str(EXAMPLE))
     assert (
         out.startswith("::warning file=")
-        and ",title=annotation-unknown::Ingress payments/payments: " in out
+        and ",title=nginx-snippet::Ingress payments/payments: " in out
     )
 
 
@@ -105,7 +106,7 @@ def test_check_sarif_matches_the_sarif_2_1_0_schema() -> None:
     body = json.loads(out)
     jsonschema.validate(body, schema)
     results = body["runs"][0]["results"]
-    assert {r["ruleId"] for r in results} == {"annotation-unknown", "input-invalid"}
+    assert {r["ruleId"] for r in results} == {"nginx-snippet", "input-invalid"}
     assert all(r["locations"][0]["physicalLocation"]["region"]["startLine"] > 0 for r in results)
 
 
@@ -113,7 +114,7 @@ def test_check_json_format() -> None:
     _, out, _ = run("check", "--format", "json", str(EXAMPLE))
     (finding,) = json.loads(out)["findings"]
     assert (
-        finding["code"] == "annotation-unknown"
+        finding["code"] == "nginx-snippet"
         and finding["security"] is True
         and finding["column"] == 5
     )
@@ -136,7 +137,7 @@ def test_diff_reports_changes_and_write_syncs(tmp_path: Path) -> None:
     code, out, _ = run(
         "diff", "--providers", "nginx", "-f", str(EXAMPLE), "--against", str(committed)
     )
-    assert code == 1 and out.count(" would be created") == 4
+    assert code == 1 and out.count(" would be created") == 5
     assert (
         run(
             "diff",
@@ -194,7 +195,7 @@ def test_diff_against_a_directory(tmp_path: Path) -> None:
         )[0]
         == 0
     )
-    assert len(list(out_dir.rglob("*.yaml"))) == 4
+    assert len(list(out_dir.rglob("*.yaml"))) == 5
     assert (
         run("diff", "--providers", "nginx", "-f", str(EXAMPLE), "--against", str(out_dir))[0] == 0
     )

@@ -31,6 +31,7 @@ def test_print_example_yaml_and_report() -> None:
         ("Gateway", "nginx"),
         ("HTTPRoute", "payments-shop-example-com"),
         ("HTTPRoute", "storefront-shop-example-com"),
+        ("HTTPRoute", "storefront-shop-example-com-http"),
         ("ReferenceGrant", "from-default-gateway-to-secret-shop-example-com-tls"),
     ]
     assert "configuration-snippet" in err and "Summary:" in err
@@ -52,7 +53,7 @@ def test_json_is_one_v1_list() -> None:
         code == 0
         and body["kind"] == "List"
         and body["apiVersion"] == "v1"
-        and len(body["items"]) == 4
+        and len(body["items"]) == 5
     )
 
 
@@ -82,8 +83,10 @@ def test_report_file_has_every_part(tmp_path: Path) -> None:
     fields = {(e["source"]["name"], e["field"]): e for e in report["ledger"]}
     root_path = fields[("storefront", "spec.rules[0].http.paths[0]")]
     assert root_path["status"] == "converted"
+    # Served on HTTPS; on HTTP the controller redirected it (a route of its own).
     assert root_path["targets"] == [
-        {"kind": "HTTPRoute", "namespace": "shop", "name": "storefront-shop-example-com"}
+        {"kind": "HTTPRoute", "namespace": "shop", "name": "storefront-shop-example-com"},
+        {"kind": "HTTPRoute", "namespace": "shop", "name": "storefront-shop-example-com-http"},
     ]
 
 
@@ -103,6 +106,7 @@ def test_output_dir_writes_one_file_per_object(tmp_path: Path) -> None:
     assert files == [
         "default/gateway-nginx.yaml",
         "payments/httproute-payments-shop-example-com.yaml",
+        "shop/httproute-storefront-shop-example-com-http.yaml",
         "shop/httproute-storefront-shop-example-com.yaml",
         "shop/referencegrant-from-default-gateway-to-secret-shop-example-com-tls.yaml",
     ]
@@ -117,7 +121,7 @@ def test_unknown_provider_is_a_usage_error() -> None:
 
 def test_unknown_emitter_is_a_usage_error() -> None:
     code, _, err = run("print", "--providers", "nginx", "--emitter", "nope", "-f", str(EXAMPLE))
-    assert code == 2 and "unknown emitter 'nope'; known emitters: standard" in err
+    assert code == 2 and "unknown emitter 'nope'; known emitters: envoy-gateway, standard" in err
 
 
 def test_bad_input_is_one_line_exit_1_and_the_rest_converts(tmp_path: Path) -> None:

@@ -89,7 +89,7 @@ class GatewayAPIBuilder:
         what: str,
         kind: str,
         path: str | None = None,
-        enum_value: str | None = None,
+        enum_value: str | int | None = None,
         security: bool = False,
     ) -> None:
         """Report a feature the target cannot carry."""
@@ -409,14 +409,14 @@ class GatewayAPIBuilder:
             if item.path is not None:
                 redirect["path"] = _path_modifier(item.path.type, item.path.value)
             if item.status_code not in (301, 302) and not self.target.has_enum_value(
-                kind, "spec.rules[].filters[].requestRedirect.statusCode", str(item.status_code)
+                kind, "spec.rules[].filters[].requestRedirect.statusCode", item.status_code
             ):
                 self.drop(
                     item.provenance,
                     f"redirect status code {item.status_code}",
                     kind,
                     "spec.rules[].filters[].requestRedirect.statusCode",
-                    str(item.status_code),
+                    item.status_code,
                 )
                 item.status_code = 301 if item.status_code == 308 else 302
             redirect["statusCode"] = item.status_code
