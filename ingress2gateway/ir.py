@@ -216,13 +216,20 @@ class Gateway:
     listeners: list[Listener] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
     provenance: list[Provenance] = field(default_factory=list)
+    _index: dict[str, Listener] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def ref(self) -> ObjectRef:
         return ObjectRef("Gateway", self.namespace, self.name)
 
     def listener(self, name: str) -> Listener | None:
-        return next((item for item in self.listeners if item.name == name), None)
+        # Looked up per route and rule by providers; a Gateway can have thousands of listeners
+        # before the 64-listener limit is reported, so keep an index, rebuilt when stale.
+        found = self._index.get(name)
+        if found is None or found.name != name or len(self._index) != len(self.listeners):
+            self._index = {item.name: item for item in reversed(self.listeners)}
+            found = self._index.get(name)
+        return found
 
 
 # --- routes ---------------------------------------------------------------------------------

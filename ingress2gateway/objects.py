@@ -98,6 +98,7 @@ class KubeObject:
     data: JSONDict
     origin: Origin
     _source: SourceRef | None = field(default=None, repr=False, compare=False)
+    _annotations: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def api_version(self) -> str:
@@ -131,10 +132,15 @@ class KubeObject:
 
     @property
     def annotations(self) -> dict[str, str]:
-        value = self.metadata.get("annotations")
-        if not isinstance(value, dict):
-            return {}
-        return {str(k): v if isinstance(v, str) else _scalar_text(v) for k, v in value.items()}
+        """Annotation values as the API has them (strings); computed once, treat as read-only."""
+        if self._annotations is None:
+            value = self.metadata.get("annotations")
+            self._annotations = (
+                {str(k): v if isinstance(v, str) else _scalar_text(v) for k, v in value.items()}
+                if isinstance(value, dict)
+                else {}
+            )
+        return self._annotations
 
     @property
     def spec(self) -> JSONDict:

@@ -12,7 +12,8 @@ generated ``docs/providers/nginx.md`` and the unknown-annotation check.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from ingress2gateway.ingress_provider import AnnotationSpec
@@ -865,8 +866,12 @@ def entries() -> Iterator[Entry]:
     yield from NGINX_INC_CATALOG.values()
 
 
-def annotation_specs(prefix: str) -> dict[str, AnnotationSpec]:
-    """Full key → ledger fallback, with the ingress-nginx names under ``prefix``."""
+@functools.lru_cache(maxsize=8)
+def annotation_specs(prefix: str) -> Mapping[str, AnnotationSpec]:
+    """Full key → ledger fallback, with the ingress-nginx names under ``prefix``.
+
+    Built once per prefix (it is asked for every Ingress); read-only for callers.
+    """
     specs: dict[str, AnnotationSpec] = {}
     for entry in INGRESS_NGINX_CATALOG.values():
         specs[prefix + entry.key] = _spec(prefix + entry.key, entry)

@@ -56,12 +56,21 @@ class Run:
     redirect_codes: dict[int, int] = field(default_factory=dict)
     config: ControllerConfig = field(default_factory=lambda: _empty_config())
     """``id()`` of a rule → status of its https redirect (NGINX Inc uses 301 by default)."""
+    _by_host: dict[str | None, list[IngressModel]] | None = field(default=None, repr=False)
 
     def ann(self, model: IngressModel) -> Ann:
         return Ann(self, model)
 
     def models_of_host(self, host: str | None) -> list[IngressModel]:
-        return [m for m in self.models if host in m.hosts()]
+        """The Ingresses (oldest first) with a rule for ``host``; indexed once, as handlers ask
+        for every host of every Ingress."""
+        if self._by_host is None:
+            index: dict[str | None, list[IngressModel]] = {}
+            for model in self.models:
+                for name in model.hosts():
+                    index.setdefault(name, []).append(model)
+            self._by_host = index
+        return list(self._by_host.get(host, ()))
 
 
 def _empty_config() -> ControllerConfig:

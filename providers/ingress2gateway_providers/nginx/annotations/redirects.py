@@ -191,8 +191,7 @@ def apply_hosts(run: Run) -> None:
                 ann.record("from-to-www-redirect", Status.IGNORED, "needs a named host")
                 continue
             twin = host[4:] if host.startswith("www.") else f"www.{host}"
-            known = {h for m in run.models for h in m.hosts()}
-            if twin in known:
+            if run.models_of_host(twin):
                 ann.record(
                     "from-to-www-redirect",
                     Status.IGNORED,
@@ -405,9 +404,7 @@ def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
             for number, start in enumerate(range(0, len(own), 16), start=1):
                 _add_http_route(run, split, hostnames, own[start : start + 16], number)
     host = hostnames[0] if hostnames else None
-    for model in run.models:
-        if host not in model.hosts():
-            continue
+    for model in run.models_of_host(host):
         ann = run.ann(model)
         for name in _SSL_KEYS:
             if ann.has(name):

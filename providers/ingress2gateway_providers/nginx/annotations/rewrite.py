@@ -80,10 +80,14 @@ def regex_match(path: str) -> PathMatch:
 
 def warn_regex_mode(run: Run, models: Sequence[IngressModel]) -> None:
     """Tell each Ingress whose paths became regexes because of another Ingress."""
+    by_host: dict[str | None, list[IngressModel]] = {}
+    for model in models:
+        for host in dict.fromkeys(p.host for p in model.paths):
+            by_host.setdefault(host, []).append(model)
     for host, trigger in sorted(run.regex_hosts.items(), key=lambda kv: kv[0] or ""):
         where = f"host {host}" if host else "the catch-all host"
-        for model in models:
-            if model is trigger or not any(p.host == host for p in model.paths):
+        for model in by_host.get(host, ()):
+            if model is trigger:
                 continue
             if any(triggers_regex(model, run.prefix, p) for p in model.paths if p.host == host):
                 continue
