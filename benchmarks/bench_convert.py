@@ -11,7 +11,9 @@ then, each in a fresh process:
 
 * the *floor*: load the same documents with PyYAML's C loader and dump them with its C dumper
   (for JSON input: json.loads + json.dumps) — what reading and writing alone cost;
-* ``print``: read, convert, validate every output object, write YAML — the whole job.
+* ``print``: read, convert, validate every output object, write YAML — the whole job
+  (with ``--gateway-per-namespace``: 37 namespaces with a dozen host names each, since one
+  Gateway holds at most 64 listeners).
 
 It prints seconds, objects per second, the ratio to the floor and peak RSS. This is a script,
 not a test: figures depend on the machine. Record them in benchmarks/README.md.
@@ -37,12 +39,14 @@ JSONish = dict[str, Any]
 
 def nginx_ingress(i: int) -> JSONish:
     ns = f"team-{i % 37}"
-    hosts = [f"app{i}-{h}.example.com" for h in range(1 + i % 3)]
+    # Teams share a dozen host names each, as real clusters do: a Gateway holds at most 64
+    # listeners, so a class with thousands of host names cannot be one Gateway anyway.
+    hosts = [f"app{(i // 37 + h) % 12}.{ns}.example.com" for h in range(1 + i % 3)]
     rules = []
     for h, host in enumerate(hosts):
         paths = [
             {
-                "path": f"/svc{p}" if p else "/",
+                "path": f"/svc{i}-{p}",
                 "pathType": ("Prefix", "Exact", "ImplementationSpecific")[(i + p) % 3],
                 "backend": {"service": {"name": f"svc-{i}-{h}-{p}", "port": {"number": 8080 + p}}},
             }
@@ -66,7 +70,7 @@ def nginx_ingress(i: int) -> JSONish:
         annotations["nginx.ingress.kubernetes.io/rewrite-target"] = "/"
     spec: JSONish = {"ingressClassName": "nginx", "rules": rules}
     if i % 2 == 0:
-        spec["tls"] = [{"hosts": hosts[:1], "secretName": f"tls-{i}"}]
+        spec["tls"] = [{"hosts": hosts[:1], "secretName": f"tls-{ns}-{hosts[0].split('.')[0]}"}]
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
@@ -215,7 +219,8 @@ def run_print(path: Path, providers: list[str], validate: bool) -> JSONish:
     start = time.perf_counter()
     objects = ingress2gateway.load_manifests([path])
     read = time.perf_counter()
-    result = ingress2gateway.convert(objects, providers=providers, validate=validate)
+    options = ingress2gateway.ConvertOptions(gateway_per_namespace=True)
+    result = ingress2gateway.convert(objects, providers=providers, validate=validate, options=options)
     converted = time.perf_counter()
     text = ingress2gateway.dump(result.resources, "yaml")
     done = time.perf_counter()

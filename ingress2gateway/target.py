@@ -95,12 +95,7 @@ class Target:
 
     def has_enum_value(self, kind: str, path: str, value: str | int) -> bool:
         """Whether the field at *path* exists and its ``enum`` allows *value*."""
-        node = _node(self.version, self.channel, kind, path)
-        return (
-            node is not None
-            and node.enum is not None
-            and any(same_value(value, allowed) for allowed in node.enum)
-        )
+        return _has_enum_value(self.version, self.channel, kind, path, value)
 
     def where_available(
         self, kind: str, path: str | None = None, enum_value: str | int | None = None
@@ -144,6 +139,18 @@ def _api_version_for(version: str, channel: str, kind: str) -> str | None:
     return _CORE_API_VERSIONS.get(kind)
 
 
+@lru_cache(maxsize=4096)
+def _has_enum_value(version: str, channel: str, kind: str, path: str, value: str | int) -> bool:
+    node = _node(version, channel, kind, path)
+    return (
+        node is not None
+        and node.enum is not None
+        and any(same_value(value, allowed) for allowed in node.enum)
+    )
+
+
+# Emitters ask the same few questions for every object they write: answer each once.
+@lru_cache(maxsize=4096)
 def _node(version: str, channel: str, kind: str, path: str) -> Node | None:
     served = _served_version(version, channel, kind)
     if served is None:

@@ -21,6 +21,7 @@ paths changed because of another one (``nginx-regex-mode``). Patterns RE2 cannot
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 
@@ -39,6 +40,7 @@ _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
 
 
+@functools.lru_cache(maxsize=4096)
 def re2_problem(pattern: str) -> str | None:
     """Why RE2 (what Gateway API implementations use) cannot compile ``pattern``, or None."""
     try:
