@@ -220,7 +220,9 @@ def run_print(path: Path, providers: list[str], validate: bool) -> JSONish:
     objects = ingress2gateway.load_manifests([path])
     read = time.perf_counter()
     options = ingress2gateway.ConvertOptions(gateway_per_namespace=True)
-    result = ingress2gateway.convert(objects, providers=providers, validate=validate, options=options)
+    result = ingress2gateway.convert(
+        objects, providers=providers, validate=validate, options=options
+    )
     converted = time.perf_counter()
     text = ingress2gateway.dump(result.resources, "yaml")
     done = time.perf_counter()

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import _catalog
 from ._cel import check_cel
-from ._defaulting import apply_defaults
+from ._defaulting import apply_defaults, defaulted_copy
+from ._fastcheck import list_types_ok, no_unknown_fields, schema_ok
 from ._listtype import check_list_types
 from ._meta import unknown_meta_fields, validate_meta
 from ._openapi import unknown_fields, validate_schema
@@ -79,21 +80,29 @@ def validate(obj: Mapping[str, Any], target: Target) -> list[Violation]:
         )
         return [Violation("", f"{kind} {api_version} is not served by {where}", "served")]
 
-    body = copy.deepcopy(dict(obj))
+    given = dict(obj)  # shallow: nothing below is modified
     if crd_version.status_subresource:
-        body.pop("status", None)  # reset on create by the apiserver
+        given.pop("status", None)  # reset on create by the apiserver
     root = compile_schema(crd_version.schema)
     findings = Findings()
 
-    unknown_meta_fields(body.get("metadata"), findings)
-    unknown_fields({k: v for k, v in body.items() if k != "metadata"}, root, "", findings)
+    unknown_meta_fields(given.get("metadata"), findings)
+    without_meta = {k: v for k, v in given.items() if k != "metadata"}
+    # Each fast check below is True only when its exact check would report nothing; on False
+    # the exact check runs and reports (see _fastcheck.py).
+    if not no_unknown_fields(root)(without_meta):
+        unknown_fields(without_meta, root, "", findings)
     if findings.violations:
         return findings.violations
 
-    apply_defaults(body, root)
+    # A defaulted copy (the caller's object is never modified); the stages below only read it.
+    body = defaulted_copy(given, root)
     validate_meta(body.get("metadata"), crd.namespaced, findings)
-    validate_schema(body, root, "", findings)
-    check_list_types(body, root, "", findings)
+    if not schema_ok(root)(body):
+        validate_schema(body, root, "", findings)
+    lists_ok = list_types_ok(root)
+    if lists_ok is not None and not lists_ok(body):
+        check_list_types(body, root, "", findings)
     if findings.blocking:
         if root.rules_below:  # the apiserver says so only for CRDs that have rules
             findings.add("", CEL_NOT_CHECKED, "cel")

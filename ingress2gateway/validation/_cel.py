@@ -1,8 +1,13 @@
-"""``x-kubernetes-validations`` (CEL) rules, evaluated with cel-python as the apiserver would.
+"""``x-kubernetes-validations`` (CEL) rules, evaluated as the apiserver would.
 
-* Each distinct rule text is parsed and transpiled to Python once per process (:func:`program`);
-  cel-python's tree-walking interpreter is 5–10× slower and is kept only as a fallback for a rule
-  the transpiler cannot handle.
+* **Fast path**: the rules of each schema node are compiled once into one Python function that
+  reads the defaulted JSON value directly (:func:`node_rules`, ``_celcompile.py``). It either
+  gives exactly cel-python's answer or hands the rule over.
+* **cel-python** decides whatever is handed over (an evaluation error — the message then carries
+  cel-python's error text — or a case the compiled code does not reproduce) and any rule the
+  compiler cannot translate (:func:`fallback_rules`; none of the vendored rules):
+  :meth:`Program.evaluate`, i.e. cel-python's transpiled code with its interpreter as fallback,
+  as before the fast path existed. Its results are cached by (node, rule, value digest).
 * ``self`` is the node's value *after defaulting*, converted schema-aware: declared properties whose
   names are CEL reserved words or contain ``_ . - /`` are escaped the Kubernetes way
   (``namespace`` → ``__namespace__``); keys of maps (labels, annotations) are never escaped.
@@ -27,6 +32,7 @@ import re2
 from celpy import celtypes
 from celpy.evaluation import CELEvalError
 
+from ._celcompile import HAND_OVER, Unsupported, compile_node, compile_rule
 from ._celfuncs import FORMAT_LIBRARY, FUNCTIONS
 from ._schema import Node, Rule
 from ._violation import Findings, child_path, item_path
@@ -221,10 +227,9 @@ def _describe_failure(rule: Rule, result: Any) -> str:
     return message
 
 
-# Rule results by (schema node, value digest). A rule is a pure function of `self` on create,
-# and generated objects repeat the same sub-values (paths, backendRefs, filters) over and over,
-# so this skips most evaluations. Bounded: cleared when full.
-_RESULTS: dict[tuple[int, bytes], tuple[tuple[Rule, str], ...]] = {}
+# cel-python results of rules the compiled fast path handed over (an evaluation error or an
+# unhandled case), by (schema node, rule, value digest). Bounded: cleared when full.
+_RESULTS: dict[tuple[int, str, bytes], Any] = {}
 _RESULTS_MAX = 20_000
 
 
@@ -233,22 +238,90 @@ def _digest(value: Any) -> bytes:
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
-def _failures(value: Any, node: Node, memo: dict[int, Any]) -> tuple[tuple[Rule, str], ...]:
-    key = (id(node), _digest(value))
-    cached = _RESULTS.get(key)
-    if cached is not None:
-        return cached
-    cel_value = to_cel(value, node, memo)
-    failures = []
-    for rule in node.rules:
-        if rule.is_transition:
-            continue
-        result = program(rule.rule).evaluate(cel_value)
-        if not _passed(result):
-            failures.append((rule, _describe_failure(rule, result)))
+@cache
+def _parse(text: str) -> Any:
+    return _environment().compile(text)
+
+
+_COMPILED: dict[Node, tuple[tuple[Rule, Callable[[Any], Any] | None], ...]] = {}
+_NODES: dict[Node, tuple[tuple[Rule, ...], Callable[[Any], Any]]] = {}
+_UNSUPPORTED: dict[str, str] = {}
+"""Rule text → why the compiler left it to cel-python (see :func:`fallback_rules`)."""
+
+
+def compiled_rules(node: Node) -> tuple[tuple[Rule, Callable[[Any], Any] | None], ...]:
+    """The non-transition rules of *node*, each with its compiled function (None: cel-python)."""
+    found = _COMPILED.get(node)
+    if found is None:
+        entries = []
+        for rule in node.rules:
+            if rule.is_transition:
+                continue
+            function: Callable[[Any], Any] | None = None
+            try:
+                function = compile_rule(_parse(rule.rule), node).function
+            except Unsupported as error:
+                _UNSUPPORTED[rule.rule] = str(error)
+            entries.append((rule, function))
+        _COMPILED[node] = found = tuple(entries)
+    return found
+
+
+def node_rules(node: Node) -> tuple[tuple[Rule, ...], Callable[[Any], Any]]:
+    """The non-transition rules of *node* and one function evaluating them all.
+
+    See :func:`._celcompile.compile_node` for what the function returns.
+    """
+    found = _NODES.get(node)
+    if found is None:
+        entries = compiled_rules(node)
+        trees = [_parse(rule.rule) if function else None for rule, function in entries]
+        checker = compile_node(trees, node).function
+        _NODES[node] = found = (tuple(rule for rule, _ in entries), checker)
+    return found
+
+
+def fallback_rules() -> dict[str, str]:
+    """Rules met so far that the compiler could not translate (text → reason)."""
+    return dict(_UNSUPPORTED)
+
+
+def _reference(rule: Rule, value: Any, node: Node, memo: dict[int, Any]) -> Any:
+    """The rule's result from cel-python, exactly as before the compiled fast path existed.
+
+    (:meth:`Program.evaluate`: cel-python's transpiled code, its interpreter as fallback.)
+    """
+    key = (id(node), rule.rule, _digest(value))
+    if key in _RESULTS:
+        return _RESULTS[key]
+    result = program(rule.rule).evaluate(to_cel(value, node, memo))
     if len(_RESULTS) >= _RESULTS_MAX:
         _RESULTS.clear()
-    _RESULTS[key] = found = tuple(failures)
+    _RESULTS[key] = result
+    return result
+
+
+def evaluate_rule(
+    rule: Rule, function: Callable[[Any], Any] | None, value: Any, node: Node, memo: dict[int, Any]
+) -> Any:
+    """The rule's CEL result on the JSON *value*: compiled when possible, else cel-python."""
+    if function is not None:
+        try:
+            return function(value)
+        except Exception:  # an evaluation error or a case the compiled code leaves to cel-python
+            pass
+    return _reference(rule, value, node, memo)
+
+
+_BELOW: dict[Node, dict[str, Node]] = {}
+
+
+def _rule_properties(node: Node) -> dict[str, Node]:
+    """The properties of *node* that have rules at or below them."""
+    found = _BELOW.get(node)
+    if found is None:
+        found = {name: p for name, p in node.properties.items() if p.rules_below}
+        _BELOW[node] = found
     return found
 
 
@@ -257,18 +330,34 @@ def check_cel(value: Any, node: Node, path: str, out: Findings, memo: dict[int, 
     if value is None or not node.rules_below:
         return
     if node.rules:
-        for rule, message in _failures(value, node, memo):
+        rules, checker = node_rules(node)
+        for index, result in checker(value):
+            rule = rules[index]
+            if result is HAND_OVER:
+                result = _reference(rule, value, node, memo)
+            if _passed(result):
+                continue
             where = path
             if rule.field_path:
                 where = child_path(path, rule.field_path.lstrip("."))
-            out.add(where, message, RULE)
+            out.add(where, _describe_failure(rule, result), RULE)
     if isinstance(value, dict):
+        below, additional = _rule_properties(node), node.additional
         for name, item in value.items():
-            prop = node.properties.get(name)
+            prop = below.get(name)
             if prop is not None:
-                check_cel(item, prop, child_path(path, name), out, memo)
-            elif node.additional is not None:
-                check_cel(item, node.additional, item_path(path, name), out, memo)
-    elif isinstance(value, list) and node.items is not None:
-        for index, item in enumerate(value):
-            check_cel(item, node.items, item_path(path, index), out, memo)
+                if item is not None:
+                    check_cel(item, prop, child_path(path, name), out, memo)
+            elif (
+                additional is not None
+                and additional.rules_below
+                and item is not None
+                and name not in node.properties
+            ):
+                check_cel(item, additional, item_path(path, name), out, memo)
+    elif isinstance(value, list):
+        items = node.items
+        if items is not None and items.rules_below:
+            for index, item in enumerate(value):
+                if item is not None:
+                    check_cel(item, items, item_path(path, index), out, memo)

@@ -7,11 +7,13 @@ must be well-formed, and annotations may total at most 256 KiB.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import re2
 
 from ._openapi import show
+from ._schema import re2_tester
 from ._violation import Findings, child_path, item_path
 
 RULE = "metadata"
@@ -23,6 +25,10 @@ DNS1123_LABEL = re2.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _QUALIFIED_NAME = re2.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _LABEL_VALUE = re2.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _ANNOTATIONS_MAX_BYTES = 256 * 1024
+_is_subdomain = re2_tester(DNS1123_SUBDOMAIN)
+_is_label = re2_tester(DNS1123_LABEL)
+_is_qualified_name = re2_tester(_QUALIFIED_NAME)
+_is_label_value = re2_tester(_LABEL_VALUE)
 
 OBJECT_META_FIELDS = frozenset(
     {
@@ -54,20 +60,21 @@ def unknown_meta_fields(meta: Any, out: Findings) -> None:
 
 
 def is_dns1123_subdomain(value: str) -> bool:
-    return len(value) <= 253 and DNS1123_SUBDOMAIN.search(value) is not None
+    return len(value) <= 253 and _is_subdomain(value)
 
 
 def is_dns1123_label(value: str) -> bool:
-    return len(value) <= 63 and DNS1123_LABEL.search(value) is not None
+    return len(value) <= 63 and _is_label(value)
 
 
+@lru_cache(maxsize=4096)
 def qualified_name_problem(key: str) -> str | None:
     prefix, slash, name = key.rpartition("/")
     if slash and not prefix:
         return "prefix part must be non-empty"
     if prefix and not is_dns1123_subdomain(prefix):
         return "prefix part must be a DNS-1123 subdomain"
-    if not name or len(name) > 63 or _QUALIFIED_NAME.search(name) is None:
+    if not name or len(name) > 63 or not _is_qualified_name(name):
         return (
             "name part must consist of at most 63 alphanumeric characters, '-', '_' or '.', "
             "and must start and end with an alphanumeric character"
@@ -143,7 +150,7 @@ def _validate_labels(value: Any, out: Findings) -> None:
         problem = qualified_name_problem(key)
         if problem:
             out.add(path, f"Invalid value: {show(key)}: {problem}", RULE)
-        if len(item) > 63 or _LABEL_VALUE.search(item) is None:
+        if len(item) > 63 or not _is_label_value(item):
             out.add(
                 path,
                 f"Invalid value: {show(item)}: a valid label value must be an empty string or "

@@ -125,7 +125,7 @@ def _check_string(value: str, node: Node, path: str, out: Findings) -> None:
             f"Invalid value: {show(value)}: should be at least {node.min_length} chars long",
             RULE,
         )
-    if node.regex is not None and node.regex.search(value) is None:
+    if node.test is not None and not node.test(value):
         out.add(path, f"Invalid value: {show(value)}: should match '{node.pattern}'", RULE)
     if node.format and not format_ok(node.format, value):
         # The apiserver reports a format failure as a type error ("must be of type ipv4").
