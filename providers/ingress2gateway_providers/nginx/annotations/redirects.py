@@ -296,10 +296,23 @@ def _serves(match: Match, path: str) -> int | None:
             return len(trimmed) + 1
         return None
     flags = re.IGNORECASE if value.startswith("(?i)") else 0
+    pattern = value.removeprefix("(?i)")
+    if "|" not in pattern:
+        # A full match must start with the pattern's leading literal text: most regex paths
+        # (one per Ingress path in regex mode) are ruled out without compiling them.
+        literal = _LEADING_LITERAL.match(pattern)
+        head = literal.group() if literal else ""
+        if head and not (path.lower() if flags else path).startswith(
+            head.lower() if flags else head
+        ):
+            return None
     try:
-        return 1 if re.fullmatch(value.removeprefix("(?i)"), path, flags) else None
+        return 1 if re.fullmatch(pattern, path, flags) else None
     except re.error:
         return None
+
+
+_LEADING_LITERAL = re.compile(r"[^.\[\](){}|?+*^$\\]*")
 
 
 def _acme_rule(rules: list[Rule]) -> tuple[Rule, Rule] | None:

@@ -36,6 +36,8 @@ from ._base import Run, rules_of, url_rewrite
 _CAPTURE = re.compile(r"\$(\d)")
 _STRIP_PATH = re.compile(r"^(?P<prefix>(?:/[A-Za-z0-9._~-]+)*)\(/\|\$\)\((?:\.\*|\.\+)\)$")
 _STRIP_TARGET = re.compile(r"^(?P<target>(?:/[A-Za-z0-9._~-]+)*)/?\$2$")
+# "(?i)/some/path.*": what regex mode makes of an ordinary path.
+_PLAIN_REGEX = re.compile(r"(?:\(\?i\))?[A-Za-z0-9/_~%:@,;=!&'.-]*(?:\.\*)?")
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
 
@@ -43,6 +45,8 @@ _RE2_OPTIONS.log_errors = False
 @functools.lru_cache(maxsize=4096)
 def re2_problem(pattern: str) -> str | None:
     """Why RE2 (what Gateway API implementations use) cannot compile ``pattern``, or None."""
+    if _PLAIN_REGEX.fullmatch(pattern):
+        return None  # a plain path in regex mode: nothing RE2 could refuse
     try:
         re2.compile(pattern, options=_RE2_OPTIONS)
     except re2.error as exc:
