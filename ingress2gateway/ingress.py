@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingress2gateway.objects import KubeObject, SourceRef
-from ingress2gateway.report import Report, Status
+from ingress2gateway.report import Level, Report, Status
 
 INGRESS_GROUPS = ("networking.k8s.io", "extensions")
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -185,15 +185,14 @@ class _Parser:
         self.legacy = obj.api_version != "networking.k8s.io/v1"
 
     def error(self, field_path: str, message: str) -> None:
-        self.report.error(
+        self.report.flag(
+            Level.ERROR,
             "ingress-invalid-part",
             message,
+            Status.UNSUPPORTED,
             source=self.source,
             field=field_path,
             provider=self.provider,
-        )
-        self.report.record(
-            self.source, field_path, Status.UNSUPPORTED, note=message, provider=self.provider
         )
 
     def backend(self, raw: object, field_path: str) -> Backend | None:
@@ -247,15 +246,14 @@ class _Parser:
             model.default_backend_field = field_path
         for extra in keys[1:]:
             message = f"both spec.{keys[0]} and spec.{extra} are set; spec.{keys[0]} is used"
-            self.report.warning(
+            self.report.flag(
+                Level.WARNING,
                 "ingress-invalid-part",
                 message,
+                Status.IGNORED,
                 source=self.source,
                 field=f"spec.{extra}",
                 provider=self.provider,
-            )
-            self.report.record(
-                self.source, f"spec.{extra}", Status.IGNORED, note=message, provider=self.provider
             )
         rules = spec.get("rules")
         if isinstance(rules, list):

@@ -48,7 +48,7 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.report import Status
+from ingress2gateway.report import Level, Status
 
 MAX_RULES_PER_ROUTE = 16
 MAX_LISTENERS = 64
@@ -256,15 +256,14 @@ def _backend_ref(
             message = f"cannot resolve the backend port name {backend.port_name!r}: {hint}"
             report = build.ctx.report
             provider = build.policy.provider
-            report.error(
+            report.flag(
+                Level.ERROR,
                 "backend-port-unresolved",
                 message,
+                Status.UNSUPPORTED,
                 source=model.source,
                 field=field_path,
                 provider=provider,
-            )
-            report.record(
-                model.source, field_path, Status.UNSUPPORTED, note=message, provider=provider
             )
             return None
     return BackendRef(name=backend.name, port=port, provenance=provenance)
@@ -300,15 +299,14 @@ def _collect(
         host_field = f"spec.rules[{index}].host"
         if host is not None and (problem := hostname_problem(host)):
             message = f"host {host!r} {problem}; its paths are not converted"
-            report.error(
+            report.flag(
+                Level.ERROR,
                 "ingress-invalid-part",
                 message,
+                Status.UNSUPPORTED,
                 source=model.source,
                 field=host_field,
                 provider=provider,
-            )
-            report.record(
-                model.source, host_field, Status.UNSUPPORTED, note=message, provider=provider
             )
             continue
         valid_hosts.add(host)
@@ -363,15 +361,14 @@ def _collect(
             continue
         if match.type != "RegularExpression" and (problem := path_problem(match.value)):
             message = f"path {match.value!r} {problem}; Gateway API cannot match it as {match.type}"
-            report.error(
+            report.flag(
+                Level.ERROR,
                 "path-not-representable",
                 message,
+                Status.UNSUPPORTED,
                 source=model.source,
                 field=path.field,
                 provider=provider,
-            )
-            report.record(
-                model.source, path.field, Status.UNSUPPORTED, note=message, provider=provider
             )
             continue
         backend = _backend_ref(build, model, path.backend, path.field, ports)
@@ -410,15 +407,14 @@ def _report_conflict(
         f"{match.type} {match.value} on {where} is already routed {who} ({winner.field}); "
         f"this path is dropped, as ingress-nginx ignores it"
     )
-    build.ctx.report.warning(
+    build.ctx.report.flag(
+        Level.WARNING,
         "path-conflict",
         message,
+        Status.IGNORED,
         source=loser.source,
         field=field_path,
         provider=build.policy.provider,
-    )
-    build.ctx.report.record(
-        loser.source, field_path, Status.IGNORED, note=message, provider=build.policy.provider
     )
 
 
@@ -444,14 +440,15 @@ def _collect_default_backend(
                 f"the catch-all default backend is already set by the older "
                 f"{build.catch_all.model.source.display()}; this one is ignored, as ingress-nginx does"
             )
-            report.warning(
+            report.flag(
+                Level.WARNING,
                 "default-backend-conflict",
                 message,
+                Status.IGNORED,
                 source=model.source,
                 field=field_path,
                 provider=provider,
             )
-            report.record(model.source, field_path, Status.IGNORED, note=message, provider=provider)
             return
         build.catch_all = _PathEntry(model, None, root, backend, field_path)
         _host_state(build, model, None).namespaces.add(model.namespace)
@@ -468,14 +465,15 @@ def _collect_default_backend(
             "every host of this Ingress already has a / route or was first defined by an older "
             "Ingress, so its defaultBackend is never used (as in ingress-nginx)"
         )
-        report.info(
+        report.flag(
+            Level.INFO,
             "default-backend-unused",
             message,
+            Status.IGNORED,
             source=model.source,
             field=field_path,
             provider=provider,
         )
-        report.record(model.source, field_path, Status.IGNORED, note=message, provider=provider)
 
 
 def _hosts_by_parent(build: _GatewayBuild) -> dict[str, list[_HostState]]:
@@ -515,15 +513,14 @@ def _collect_tls(
                 "no secretName: the controller served its default certificate; "
                 "Gateway API needs a certificate per HTTPS listener, so no HTTPS listener is made"
             )
-            report.warning(
+            report.flag(
+                Level.WARNING,
                 "tls-without-secret",
                 message,
+                Status.UNSUPPORTED,
                 source=model.source,
                 field=tls.field,
                 provider=provider,
-            )
-            report.record(
-                model.source, tls.field, Status.UNSUPPORTED, note=message, provider=provider
             )
             continue
         secret = SecretRef(tls.secret_name, model.namespace)
@@ -548,15 +545,14 @@ def _collect_tls(
                     f"host {state.host} already has certificate {state.certificate[0].name} from the "
                     f"older {state.certificate[1].source.display()}; {secret.name} is not used for it"
                 )
-                report.warning(
+                report.flag(
+                    Level.WARNING,
                     "tls-certificate-conflict",
                     message,
+                    Status.PARTIAL,
                     source=model.source,
                     field=tls.field,
                     provider=provider,
-                )
-                report.record(
-                    model.source, tls.field, Status.PARTIAL, note=message, provider=provider
                 )
         if matched and not report.has_entry(model.source, tls.field):
             # The host's certificate (this one, or the same Secret named again) is in use.
@@ -602,15 +598,14 @@ def _emit(build: _GatewayBuild, lowered: Lowered) -> None:
                 f"the catch-all host already routes / ({taken.model.source.display()} "
                 f"{taken.field}), which replaces this default backend, as in ingress-nginx"
             )
-            report.info(
+            report.flag(
+                Level.INFO,
                 "default-backend-unused",
                 message,
+                Status.IGNORED,
                 source=entry.model.source,
                 field=entry.field,
                 provider=provider,
-            )
-            report.record(
-                entry.model.source, entry.field, Status.IGNORED, note=message, provider=provider
             )
     # Hostname-specific listeners first (sorted), the catch-all last.
     states = sorted(build.hosts.values(), key=lambda s: (s.host is None, s.host or ""))

@@ -139,6 +139,24 @@ class Report:
     def info(self, code: str, message: str, **kw: Any) -> Notification:
         return self.notify(Level.INFO, code, message, **kw)
 
+    def flag(
+        self,
+        level: Level,
+        code: str,
+        message: str,
+        status: Status,
+        *,
+        source: SourceRef,
+        field: str,
+        provider: str | None = None,
+        security: bool = False,
+    ) -> Notification:
+        """Tell the user about a field and say in the ledger what became of it, in one step."""
+        self.record(source, field, status, note=message, provider=provider)
+        return self.notify(
+            level, code, message, source=source, field=field, provider=provider, security=security
+        )
+
     def record(
         self,
         source: SourceRef,
