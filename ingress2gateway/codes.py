@@ -43,7 +43,10 @@ CODES: dict[str, str] = {
     "was chosen (override with --gateway-namespace).",
     "gateway-not-needed": "No rule of an ingress class could be routed, so no Gateway is generated "
     "for it.",
-    "gateway-listener-limit": "A Gateway would need more than 64 listeners.",
+    "gateway-listeners-spilled": "A Gateway needs more than 64 listeners: the surplus is in "
+    "ListenerSets attached to it (Gateway API v1.5+), so every host keeps its address.",
+    "gateway-split": "A Gateway needs more than 64 listeners and the target has no ListenerSet: "
+    "the hosts are spread over several Gateways, each with its own address.",
     # annotations and features
     "annotation-unknown": "A vendor annotation the provider does not know; not converted.",
     "annotation-unsupported": "A known annotation that cannot be converted (or only partly).",

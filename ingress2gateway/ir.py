@@ -216,6 +216,8 @@ class Gateway:
     listeners: list[Listener] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
     provenance: list[Provenance] = field(default_factory=list)
+    allowed_listener_sets: str | None = None
+    """``Same`` when ListenerSets of the Gateway's namespace may attach (see :class:`ListenerSet`)."""
     _index: dict[str, Listener] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -441,9 +443,28 @@ class BackendTLSPolicy:
         return ObjectRef("BackendTLSPolicy", self.namespace, self.name)
 
 
+@dataclass(eq=False)
+class ListenerSet:
+    """Listeners attached to a Gateway from outside it (Gateway API v1.5+ standard).
+
+    Used when a Gateway would need more than the 64 listeners one object may hold: the
+    listeners (and the hosts they serve) keep the Gateway's address.
+    """
+
+    name: str
+    namespace: str | None
+    gateway: Gateway
+    listeners: list[Listener] = field(default_factory=list)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("ListenerSet", self.namespace, self.name)
+
+
 @dataclass
 class IR:
     gateways: list[Gateway] = field(default_factory=list)
+    listener_sets: list[ListenerSet] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
     backend_tls_policies: list[BackendTLSPolicy] = field(default_factory=list)
     reference_grants: set[ReferenceGrant] = field(default_factory=set)

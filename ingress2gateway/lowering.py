@@ -51,7 +51,6 @@ from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.report import Level, Status
 
 MAX_RULES_PER_ROUTE = 16
-MAX_LISTENERS = 64
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 DEFAULT_SHARED_NAMESPACE = "default"
 
@@ -654,13 +653,7 @@ def _emit(build: _GatewayBuild, lowered: Lowered) -> None:
                 owner.source, tls_field, Status.CONVERTED, targets=targets, provider=provider
             )
         _emit_routes(build, state, http, https, lowered)
-    if len(gateway.listeners) > MAX_LISTENERS:
-        report.error(
-            "gateway-listener-limit",
-            f"Gateway {gateway.name} needs {len(gateway.listeners)} listeners, more than the "
-            f"{MAX_LISTENERS} Gateway API allows; use --gateway-per-namespace to spread them",
-            provider=provider,
-        )
+    # More than 64 listeners is handled for every provider at once (ingress2gateway/spill.py).
     if not gateway.listeners:
         # Nothing of this class can be routed (every rule invalid, or no rules at all): a
         # Gateway without listeners would be rejected, so there is none.

@@ -20,6 +20,7 @@ from ingress2gateway.objects import JSONDict, KubeObject
 from ingress2gateway.plugin import ConvertOptions, EmitContext, Emitted, Provider, ProviderContext
 from ingress2gateway.registry import canonical_provider, load_emitter, load_provider
 from ingress2gateway.report import Level, Report, Status, fails
+from ingress2gateway.spill import spill_listeners
 from ingress2gateway.target import Target
 
 CLUSTER_SCOPED_KINDS = frozenset(
@@ -113,6 +114,7 @@ def _convert(
     for provider in loaded:
         provider.convert(ctx)
     _report_unclaimed(ctx, loaded)
+    spill_listeners(ir, target, report, ctx.allocator)
 
     emitted = emitter_impl.emit(
         ir, EmitContext(report=report, target=target, options=dict(emitter_options or {}))

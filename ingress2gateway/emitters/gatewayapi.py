@@ -19,6 +19,7 @@ from ingress2gateway.ir import (
     HeaderModifier,
     HTTPRoute,
     Listener,
+    ListenerSet,
     Match,
     ParentRef,
     Provenance,
@@ -46,6 +47,7 @@ DEFAULT_NAMESPACE = "default"
 KIND_ORDER = (
     "GatewayClass",
     "Gateway",
+    "ListenerSet",
     "HTTPRoute",
     "GRPCRoute",
     "TLSRoute",
@@ -121,6 +123,8 @@ class GatewayAPIBuilder:
         out: list[Emitted] = []
         for gateway in ir.gateways:
             out.append(self.gateway(gateway))
+        for listener_set in ir.listener_sets:
+            out.append(self.listener_set(listener_set))
         for route in ir.routes:
             emitted = self.route(route)
             if emitted is not None:
@@ -149,10 +153,35 @@ class GatewayAPIBuilder:
                 "listeners": [self.listener(gateway, listener) for listener in gateway.listeners],
             },
         }
+        if gateway.allowed_listener_sets:
+            body["spec"]["allowedListeners"] = {
+                "namespaces": {"from": gateway.allowed_listener_sets}
+            }
         return Emitted(ref, body)
 
-    def listener(self, gateway: Gateway, listener: Listener) -> JSONDict:
-        self.credit(listener.provenance, gateway.ref)
+    def listener_set(self, listener_set: ListenerSet) -> Emitted:
+        ref = listener_set.ref
+        gateway = listener_set.gateway
+        parent: JSONDict = {"group": GROUP, "kind": "Gateway", "name": gateway.name}
+        if gateway.namespace and gateway.namespace != listener_set.namespace:
+            parent["namespace"] = gateway.namespace
+        body: JSONDict = {
+            "apiVersion": self.api_version("ListenerSet") or f"{GROUP}/v1",
+            "kind": "ListenerSet",
+            "metadata": metadata(listener_set.name, listener_set.namespace),
+            "spec": {
+                "parentRef": parent,
+                "listeners": [
+                    self.listener(gateway, listener, ref) for listener in listener_set.listeners
+                ],
+            },
+        }
+        return Emitted(ref, body)
+
+    def listener(
+        self, gateway: Gateway, listener: Listener, owner: ObjectRef | None = None
+    ) -> JSONDict:
+        self.credit(listener.provenance, owner or gateway.ref)
         body: JSONDict = {
             "name": listener.name,
             "port": listener.port,

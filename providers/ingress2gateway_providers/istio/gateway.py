@@ -71,7 +71,6 @@ _TCP_PROTOCOLS = ("TCP", "MONGO", "MYSQL", "REDIS")
 _PASSTHROUGH = ("PASSTHROUGH", "AUTO_PASSTHROUGH")
 _TERMINATE = ("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL")
 
-MAX_LISTENERS = 64
 
 HostRules = dict[str | None, tuple[bool, set[str]]]
 """Listener hostname → (any namespace may bind, namespaces that may bind)."""
@@ -360,17 +359,7 @@ def build_gateway(state: State, info: GatewayInfo) -> None:
         if item.redirect:
             _redirect_route(state, fields, info, item)
     _report_open_hosts(fields, info)
-    if len(gateway.listeners) > MAX_LISTENERS:
-        for item in info.listeners[MAX_LISTENERS:]:
-            fields.notify(
-                Level.ERROR,
-                "gateway-listener-limit",
-                item.server_path,
-                f"listener {item.name} left out: a Gateway holds at most {MAX_LISTENERS} "
-                "listeners (split the Istio Gateway)",
-            )
-            fields.record(item.server_path, Status.PARTIAL)
-        gateway.listeners = gateway.listeners[:MAX_LISTENERS]
+    # More than 64 listeners move to ListenerSets (or more Gateways) in core: spill.py.
     state.ir.gateways.append(gateway)
     info.emitted = True
 
