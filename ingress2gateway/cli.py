@@ -589,10 +589,23 @@ def _read_cluster(
         namespace=kw["namespace"],
         all_namespaces=kw["all_namespaces"],
     )
-    progress = stderr if stderr.isatty() and not kw["quiet"] else None
+    progress = stderr if stderr.isatty() and not kw.get("quiet") else None
     read = read_cluster(selection, resources, report, progress=progress)
+    objects = list(read.objects)
+    options = convert_options(kw, None)
+    for name in providers:
+        provider = load_provider(canonical_provider(name))
+        extra = provider.cluster_reads(options) if hasattr(provider, "cluster_reads") else []
+        for resource, namespace in extra:
+            fixed = ClusterSelection(
+                kw["kubeconfig"],
+                kw["kube_context"],
+                namespace,
+                namespace is None and kw["all_namespaces"],
+            )
+            objects.extend(read_cluster(fixed, [resource], report, progress=progress).objects)
     # The cluster read already applied the namespace; no second filter.
-    return read.objects, None
+    return objects, None
 
 
 def _write_report(path: str, body: dict[str, Any]) -> None:

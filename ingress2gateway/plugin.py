@@ -92,6 +92,10 @@ class Provider(Protocol):
     def convert(self, ctx: ProviderContext) -> None:
         """Claim the objects this provider owns, add them to ``ctx.ir``, report the rest."""
 
+    # Optional: ``cluster_reads(options) -> Sequence[tuple[ResourceKind, str | None]]`` names
+    # extra kinds to read from a cluster in a fixed namespace (None: the user's selection),
+    # such as a controller's ConfigMap in the controller's own namespace.
+
 
 @dataclass
 class EmitContext:

@@ -101,3 +101,33 @@ def test_cluster_errors_are_one_line_and_exit_1(cluster: FakeKube, kubeconfig_pa
         'error: forbidden to list ingresses.networking.k8s.io in namespace "team-a" '
         '(needs RBAC verb "list")' in result.stderr
     )
+
+
+def test_the_named_controller_configmap_is_read_from_its_own_namespace(
+    fake_kube: FakeKube, kubeconfig_path: Path
+) -> None:
+    """The controller's ConfigMap lives in the controller's namespace, not the Ingresses'."""
+    tls_ingress = ingress(
+        "web", FAKE_CONTEXT_NAMESPACE, host="foo.example.com", service="web", port=80
+    )
+    tls_ingress["spec"]["tls"] = [{"hosts": ["foo.example.com"], "secretName": "foo-tls"}]
+    fake_kube.add(
+        ingress_class("nginx"),
+        tls_ingress,
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "ingress-nginx-controller", "namespace": "ingress-nginx"},
+            "data": {"ssl-redirect": "false"},
+        },
+    )
+    args = ["print", "--providers", "nginx", "--kubeconfig", str(kubeconfig_path)]
+    plain = CliRunner().invoke(main, args)
+    named = CliRunner().invoke(
+        main, [*args, "--provider-option", "nginx.configmap=ingress-nginx/ingress-nginx-controller"]
+    )
+    assert plain.exit_code == 0 and named.exit_code == 0, plain.output + named.output
+    # By default a TLS host redirects HTTP; the ConfigMap's ssl-redirect "false" turns that off.
+    assert "RequestRedirect" in plain.stdout
+    assert "RequestRedirect" not in named.stdout
+    assert any(r.path.endswith("/namespaces/ingress-nginx/configmaps") for r in fake_kube.requests)

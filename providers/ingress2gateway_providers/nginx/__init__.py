@@ -71,10 +71,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ingress2gateway.ingress import IngressModel, IngressPath, precedence_key
-from ingress2gateway.ingress_provider import AnnotationSpec, IngressProvider
+from ingress2gateway.ingress_provider import INGRESS_RESOURCES, AnnotationSpec, IngressProvider
 from ingress2gateway.ir import PathMatch
 from ingress2gateway.lowering import IngressPolicy, Lowered
-from ingress2gateway.plugin import CatalogRow, ProviderContext
+from ingress2gateway.objects import ResourceKind
+from ingress2gateway.plugin import CatalogRow, ConvertOptions, ProviderContext
 from ingress2gateway.report import Status
 
 from . import catalog
@@ -131,6 +132,21 @@ class NginxProvider(IngressProvider):
     ingress_class_names = ("nginx",)
     controllers = ("k8s.io/ingress-nginx", "nginx.org/ingress-controller")
     implementation_specific = "PathPrefix"
+    resources = (
+        *INGRESS_RESOURCES,
+        ResourceKind("k8s.nginx.org", "v1", "virtualservers", "VirtualServer"),
+        ResourceKind("k8s.nginx.org", "v1", "virtualserverroutes", "VirtualServerRoute"),
+        ResourceKind("k8s.nginx.org", "v1", "transportservers", "TransportServer"),
+    )
+
+    def cluster_reads(self, options: ConvertOptions) -> list[tuple[ResourceKind, str | None]]:
+        """The controller's ConfigMaps, when named (``--provider-option nginx.configmap=NS/NAME``):
+        they live in the controller's namespace, not the Ingresses'."""
+        named = options.for_provider(self.name).get("configmap", "")
+        namespace, _, name = named.partition("/")
+        if not name or not namespace:
+            return []
+        return [(ResourceKind("", "v1", "configmaps", "ConfigMap"), namespace)]
 
     def ingress_nginx_prefix(self, ctx: ProviderContext) -> str:
         prefix = ctx.options.for_provider(self.name).get("annotation-prefix")
