@@ -176,6 +176,118 @@ class CustomErrors(Extension):
 
 
 @dataclass(eq=False)
+class APIKeyAuth(Extension):
+    """API keys the gateway checks (Kong ``key-auth``)."""
+
+    KIND: ClassVar[str] = "api-key-auth"
+    SECURITY: ClassVar[bool] = True
+    key_names: list[str] = field(default_factory=list)
+    """Header (and, with ``in_query``, query parameter) names clients send the key in."""
+    in_header: bool = True
+    in_query: bool = False
+    credential_secrets: list[SecretRef] = field(default_factory=list)
+    """Secrets holding the keys (one entry per client: client id → key); empty when the
+    source keeps them elsewhere (Kong consumers)."""
+
+
+@dataclass(eq=False)
+class OIDCAuth(Extension):
+    """An OpenID Connect login at the gateway (Kong ``openid-connect``)."""
+
+    KIND: ClassVar[str] = "oidc-auth"
+    SECURITY: ClassVar[bool] = True
+    issuer: str | None = None
+    client_id: str | None = None
+    client_secret: SecretRef | None = None
+    """A Secret holding the client secret (key ``client-secret``); None when the source has
+    none (a secret written inline is never copied into the output)."""
+    scopes: list[str] = field(default_factory=list)
+    redirect_url: str | None = None
+
+
+@dataclass(eq=False)
+class ClientTimeouts(Extension):
+    """Timeouts on the client side of the gateway (listener-wide settings)."""
+
+    KIND: ClassVar[str] = "client-timeouts"
+    request_headers: str | None = None
+    """The whole request header must arrive within this time (nginx ``client_header_timeout``)."""
+    body_idle: str | None = None
+    """Longest pause between two reads of the request body (nginx ``client_body_timeout``)."""
+    idle: str | None = None
+    """How long an idle keep-alive connection stays open (nginx ``keepalive_timeout``)."""
+
+
+@dataclass(eq=False)
+class ClientIPDetection(Extension):
+    """Where the client address comes from when the gateway is behind a proxy/load balancer."""
+
+    KIND: ClassVar[str] = "client-ip-detection"
+    header: str | None = None
+    """``X-Forwarded-For`` or another header carrying the client address; None: the peer."""
+    trusted_cidrs: list[str] = field(default_factory=list)
+    """Proxies trusted to set the header (their entries are skipped, right to left)."""
+    proxy_protocol: bool = False
+    """Connections start with a PROXY protocol header."""
+
+
+@dataclass(eq=False)
+class ClientTLSSettings(Extension):
+    """TLS between clients and the HTTPS listeners: protocol versions, ciphers, HTTP/2."""
+
+    KIND: ClassVar[str] = "client-tls-settings"
+    min_version: str | None = None
+    """``1.0`` … ``1.3``."""
+    max_version: str | None = None
+    ciphers: list[str] = field(default_factory=list)
+    """Cipher suite names (OpenSSL/BoringSSL spelling)."""
+    http2: bool | None = None
+    """False: clients may only speak HTTP/1.1 (no ``h2`` in ALPN)."""
+
+
+@dataclass(eq=False)
+class BackendConnectionLimits(Extension):
+    """Connection pool limits towards a backend (circuit breaking), per proxy replica."""
+
+    KIND: ClassVar[str] = "backend-connection-limits"
+    max_connections: int | None = None
+    max_pending_requests: int | None = None
+    max_parallel_requests: int | None = None
+    max_requests_per_connection: int | None = None
+    max_parallel_retries: int | None = None
+    connect_timeout: str | None = None
+    idle_timeout: str | None = None
+    """Closes a backend connection without active requests after this time."""
+    not_carried: list[str] = field(default_factory=list)
+    """Settings of the source's pool no extension field carries (named for the report)."""
+    what: str = ""
+
+    def describe(self) -> str:
+        return self.what or self.KIND
+
+
+@dataclass(eq=False)
+class BackendTLSOptions(Extension):
+    """TLS to a Service that BackendTLSPolicy cannot state: no verification, a client
+    certificate. Attached to the rules that route to the Service."""
+
+    KIND: ClassVar[str] = "backend-tls-options"
+    service: str
+    namespace: str | None = None
+    """The Service's namespace; None: the route's."""
+    insecure_skip_verify: bool = False
+    client_certificate: SecretRef | None = None
+    """A ``kubernetes.io/tls`` Secret the gateway presents to the backend."""
+    sni: str | None = None
+    ca_config_maps: list[str] = field(default_factory=list)
+    """When verifying: ConfigMaps with ``ca.crt``; empty means the system trust store."""
+    what: str = ""
+
+    def describe(self) -> str:
+        return self.what or self.KIND
+
+
+@dataclass(eq=False)
 class Unrepresentable(Extension):
     """Something a provider understood but nothing can carry (snippets, WAF, ...)."""
 

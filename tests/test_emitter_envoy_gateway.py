@@ -19,11 +19,17 @@ from ingress2gateway.emitters.envoy_gateway._base import (
 )
 from ingress2gateway.ir import (
     IR,
+    APIKeyAuth,
+    BackendConnectionLimits,
     BackendRef,
+    BackendTLSOptions,
     BasicAuth,
     BodySize,
     Buffering,
     ClientCertAuth,
+    ClientIPDetection,
+    ClientTimeouts,
+    ClientTLSSettings,
     Cors,
     CorsFilter,
     CustomErrors,
@@ -36,6 +42,7 @@ from ingress2gateway.ir import (
     Listener,
     LoadBalancer,
     Match,
+    OIDCAuth,
     ParentRef,
     PathMatch,
     Provenance,
@@ -768,3 +775,241 @@ def test_external_auth_to_an_ip_address_uses_an_ip_endpoint() -> None:
         "endpoints": [{"ip": {"address": "10.0.0.6", "port": 443}}],
         "tls": {"wellKnownCACertificates": "System"},
     }
+
+
+# --- API keys, OIDC -------------------------------------------------------------------------------
+
+
+def test_api_keys_need_credential_secrets() -> None:
+    ext = APIKeyAuth(
+        key_names=["x-api-key"],
+        in_query=True,
+        credential_secrets=[SecretRef("keys"), SecretRef("more-keys", "auth")],
+        provenance=prov("key-auth"),
+    )
+    run = emit(make_ir([ext]))
+    assert spec_without_targets(run.one("SecurityPolicy")) == {
+        "apiKeyAuth": {
+            "credentialRefs": [
+                {"group": "", "kind": "Secret", "name": "keys"},
+                {"group": "", "kind": "Secret", "name": "more-keys", "namespace": "auth"},
+            ],
+            "extractFrom": [{"headers": ["x-api-key"]}, {"params": ["x-api-key"]}],
+        }
+    }
+    assert ext.consumed and run.status("key-auth") is Status.PARTIAL
+    assert run.kind("ReferenceGrant")[0]["metadata"]["namespace"] == "auth"
+    kept_in_consumers = APIKeyAuth(key_names=["apikey"], provenance=prov("key-auth"))
+    assert emit(make_ir([kept_in_consumers])).eg() == []
+    assert not kept_in_consumers.consumed
+
+
+def test_oidc_needs_issuer_client_id_and_secret() -> None:
+    ext = OIDCAuth(
+        issuer="https://id.example.com",
+        client_id="app",
+        client_secret=SecretRef("app-oidc"),
+        scopes=["openid", "email"],
+        redirect_url="https://app.example.com/callback",
+        provenance=prov("oidc"),
+    )
+    run = emit(make_ir([ext]))
+    assert spec_without_targets(run.one("SecurityPolicy")) == {
+        "oidc": {
+            "provider": {"issuer": "https://id.example.com"},
+            "clientID": "app",
+            "clientSecret": {"group": "", "kind": "Secret", "name": "app-oidc"},
+            "scopes": ["openid", "email"],
+            "redirectURL": "https://app.example.com/callback",
+        }
+    }
+    assert ext.consumed
+    inline_secret = OIDCAuth(issuer="https://id.example.com", client_id="app")
+    assert emit(make_ir([inline_secret])).eg() == []
+    assert not inline_secret.consumed
+
+
+# --- client settings, backend connection limits --------------------------------------------------
+
+
+def test_client_timeouts_target_the_gateway() -> None:
+    ext = ClientTimeouts(
+        request_headers="30s", idle="75s", body_idle="20s", provenance=prov("keep-alive")
+    )
+    run = emit(make_ir([], gateway_exts=[ext]))
+    policy = run.one("ClientTrafficPolicy")
+    assert policy["spec"] == {
+        "targetRefs": [{"group": GW, "kind": "Gateway", "name": "gw"}],
+        "timeout": {"http": {"requestHeadersReceivedTimeout": "30s", "idleTimeout": "1m15s"}},
+    }
+    assert run.status("keep-alive") is Status.PARTIAL  # the body timeout is not carried
+
+
+def test_zero_client_timeouts_are_not_carried() -> None:
+    ext = ClientTimeouts(idle="0s", provenance=prov("keep-alive"))
+    assert emit(make_ir([], gateway_exts=[ext])).eg() == []
+    assert not ext.consumed
+
+
+@pytest.mark.parametrize(
+    ("ext", "expected"),
+    [
+        (
+            ClientIPDetection(header="X-Forwarded-For", trusted_cidrs=["10.0.0.0/8"]),
+            {"clientIPDetection": {"xForwardedFor": {"trustedCIDRs": ["10.0.0.0/8"]}}},
+        ),
+        (
+            ClientIPDetection(header="X-Forwarded-For"),
+            {"clientIPDetection": {"xForwardedFor": {"numTrustedHops": 1}}},
+        ),
+        (
+            ClientIPDetection(header="X-Real-IP"),
+            {"clientIPDetection": {"customHeader": {"name": "X-Real-IP"}}},
+        ),
+        (ClientIPDetection(proxy_protocol=True), {"proxyProtocol": {}}),
+    ],
+)
+def test_client_ip_detection(ext: ClientIPDetection, expected: JSONDict) -> None:
+    run = emit(make_ir([], gateway_exts=[ext]))
+    assert spec_without_targets(run.one("ClientTrafficPolicy")) == expected
+    assert ext.consumed
+
+
+def test_listener_policy_repeats_gateway_wide_client_settings() -> None:
+    timeouts = ClientTimeouts(request_headers="10s", provenance=prov("client-header-timeout"))
+    cert = ClientCertAuth("client-ca", provenance=prov("auth-tls-secret"))
+    run = emit(make_ir([cert], gateway_exts=[timeouts]))
+    policies = {p["metadata"]["name"]: p["spec"] for p in run.eg("ClientTrafficPolicy")}
+    assert set(policies) == {"gw", "gw-https"}
+    assert policies["gw-https"]["timeout"] == policies["gw"]["timeout"]
+    assert "clientValidation" in policies["gw-https"]["tls"]
+    assert {r.name for r in run.targets("client-header-timeout")} == {"gw", "gw-https"}
+
+
+def test_backend_connection_limits_become_circuit_breaker_and_timeouts() -> None:
+    ext = BackendConnectionLimits(
+        max_connections=100,
+        max_pending_requests=10,
+        max_parallel_requests=50,
+        max_requests_per_connection=5,
+        max_parallel_retries=3,
+        connect_timeout="2s",
+        idle_timeout="1m",
+        not_carried=["http.h2UpgradePolicy"],
+        provenance=prov("connectionPool"),
+    )
+    run = emit(make_ir([ext]))
+    assert spec_without_targets(run.one("BackendTrafficPolicy")) == {
+        "circuitBreaker": {
+            "maxConnections": 100,
+            "maxPendingRequests": 10,
+            "maxParallelRequests": 50,
+            "maxRequestsPerConnection": 5,
+            "maxParallelRetries": 3,
+        },
+        "timeout": {"tcp": {"connectTimeout": "2s"}, "http": {"connectionIdleTimeout": "1m"}},
+    }
+    assert run.status("connectionPool") is Status.PARTIAL
+    notes = run.report.ledger[(SOURCE, "metadata.annotations[connectionPool]")].notes
+    assert any("h2UpgradePolicy" in note for note in notes)
+
+
+def test_backend_connection_limits_without_settings_are_left_for_the_report() -> None:
+    ext = BackendConnectionLimits(not_carried=["tcp.tcpKeepalive"], provenance=prov("pool"))
+    assert emit(make_ir([ext])).eg() == []
+    assert not ext.consumed
+
+
+# --- backend TLS options ------------------------------------------------------------------------
+
+
+def test_backend_tls_without_verification_replaces_the_service_by_a_backend() -> None:
+    ext = BackendTLSOptions(
+        "svc",
+        insecure_skip_verify=True,
+        client_certificate=SecretRef("client", "certs"),
+        sni="svc.internal",
+        provenance=prov("proxy-ssl-verify"),
+    )
+    run = emit(make_ir([ext]))
+    backend = run.one("Backend")
+    assert backend["metadata"]["name"] == "svc-80-tls"
+    assert backend["spec"] == {
+        "endpoints": [{"fqdn": {"hostname": "svc.web.svc.cluster.local", "port": 80}}],
+        "tls": {
+            "insecureSkipVerify": True,
+            "sni": "svc.internal",
+            "clientCertificateRef": {
+                "group": "",
+                "kind": "Secret",
+                "name": "client",
+                "namespace": "certs",
+            },
+        },
+    }
+    assert run.route()["spec"]["rules"][0]["backendRefs"] == [
+        {"group": "gateway.envoyproxy.io", "kind": "Backend", "name": "svc-80-tls"}
+    ]
+    grant = run.kind("ReferenceGrant")[0]
+    assert grant["metadata"]["namespace"] == "certs"
+    assert grant["spec"]["from"][0]["kind"] == "Backend"
+    assert ext.consumed and run.status("proxy-ssl-verify") is Status.PARTIAL
+
+
+def test_backend_tls_that_verifies_carries_the_ca() -> None:
+    ext = BackendTLSOptions(
+        "svc",
+        client_certificate=SecretRef("client"),
+        ca_config_maps=["ca"],
+        sni="svc.internal",
+        provenance=prov("proxy-ssl-secret"),
+    )
+    tls = emit(make_ir([ext])).one("Backend")["spec"]["tls"]
+    assert tls["caCertificateRefs"] == [{"group": "", "kind": "ConfigMap", "name": "ca"}]
+    assert "insecureSkipVerify" not in tls
+    system = BackendTLSOptions("svc", client_certificate=SecretRef("client"))
+    assert emit(make_ir([system])).one("Backend")["spec"]["tls"]["wellKnownCACertificates"] == (
+        "System"
+    )
+
+
+def test_backend_tls_for_another_service_leaves_the_rule_alone() -> None:
+    ext = BackendTLSOptions("other", insecure_skip_verify=True, provenance=prov("x"))
+    run = emit(make_ir([ext]))
+    assert run.eg("Backend") == []
+    assert run.route()["spec"]["rules"][0]["backendRefs"][0]["name"] == "svc"
+    assert not ext.consumed
+
+
+def test_rules_to_one_service_share_one_backend() -> None:
+    ext = BackendTLSOptions("svc", insecure_skip_verify=True, provenance=prov("x"))
+    run = emit(make_ir([ext], [ext]))
+    assert len(run.eg("Backend")) == 1
+    names = {r["backendRefs"][0]["name"] for r in run.route()["spec"]["rules"]}
+    assert names == {"svc-80-tls"}
+
+
+def test_client_tls_settings() -> None:
+    ext = ClientTLSSettings(
+        min_version="1.2",
+        max_version="1.3",
+        ciphers=["ECDHE-RSA-AES128-GCM-SHA256", "!aNULL"],
+        http2=False,
+        provenance=prov("ssl-ciphers"),
+    )
+    run = emit(make_ir([], gateway_exts=[ext]))
+    assert spec_without_targets(run.one("ClientTrafficPolicy")) == {
+        "tls": {
+            "minVersion": "1.2",
+            "maxVersion": "1.3",
+            "ciphers": ["ECDHE-RSA-AES128-GCM-SHA256"],
+            "alpnProtocols": ["http/1.1"],
+        }
+    }
+    assert run.status("ssl-ciphers") is Status.PARTIAL  # the !aNULL rule is left out
+    tls13 = ClientTLSSettings(min_version="1.3", ciphers=["ECDHE-RSA-AES128-GCM-SHA256"])
+    assert spec_without_targets(
+        emit(make_ir([], gateway_exts=[tls13])).one("ClientTrafficPolicy")
+    ) == {"tls": {"minVersion": "1.3"}}
+    backwards = ClientTLSSettings(min_version="1.3", max_version="1.2")
+    assert emit(make_ir([], gateway_exts=[backwards])).eg() == []

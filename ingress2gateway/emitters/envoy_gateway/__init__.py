@@ -3,8 +3,9 @@
 Everything the ``standard`` emitter writes, and for the features standard Gateway API lacks
 (the IR extensions the providers attach) the Envoy Gateway objects that express them:
 ``SecurityPolicy`` (:mod:`.security`), ``BackendTrafficPolicy`` (:mod:`.traffic`),
-``ClientTrafficPolicy`` (:mod:`.client`) and ``HTTPRouteFilter`` (:mod:`.filters`), plus a
-``Backend`` for an external auth host and the ReferenceGrants cross-namespace references need.
+``ClientTrafficPolicy`` (:mod:`.client`) and ``HTTPRouteFilter`` (:mod:`.filters`), plus
+``Backend`` objects for an external auth host and for backend TLS that BackendTLSPolicy cannot
+state (:mod:`.backends`), and the ReferenceGrants cross-namespace references need.
 Each policy attaches to the narrowest right object (see :mod:`.emitter`). Never emitted:
 ``EnvoyPatchPolicy`` or any raw Envoy configuration.
 

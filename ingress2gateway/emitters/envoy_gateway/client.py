@@ -7,22 +7,198 @@
   certificate without verifying it). ingress-nginx applies it to the whole server (host), which
   is what a per-host listener is; on a listener without a hostname it covers every host.
   Two different CAs on one listener cannot both apply: the first wins, the other is reported.
+* **Client timeouts** (Gateway-wide) → ``timeout.http``: the time for the whole request header
+  → ``requestHeadersReceivedTimeout``, the keep-alive idle time → ``idleTimeout``. The time
+  between two reads of the request body is not carried: Envoy's ``streamIdleTimeout`` would
+  also cut responses slower than it. A zero (nginx: keep-alive off) means "no timeout" to Envoy,
+  so it is not carried either.
+* **Client IP detection** (Gateway-wide) → ``clientIPDetection.xForwardedFor.trustedCIDRs`` (the
+  client is the rightmost address not set by a trusted proxy, as nginx's ``real_ip_recursive``)
+  or ``customHeader`` for another header; the PROXY protocol → ``proxyProtocol``.
+
+* **Client TLS settings** (Gateway-wide) → ``tls.minVersion`` / ``maxVersion``, ``tls.ciphers``
+  (concrete suite names only: OpenSSL cipher-string rules such as ``HIGH:!aNULL`` are not
+  carried), HTTP/2 off → ``tls.alpnProtocols: [http/1.1]``. They apply to TLS listeners.
+
+Gateway-wide settings go into a policy targeting the Gateway. Envoy Gateway applies a
+listener's policy *instead of* the Gateway's, so a listener policy (client certificates) repeats
+the Gateway-wide settings.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from ingress2gateway.ir import IR, ClientCertAuth, Gateway, Listener, ReferenceGrant, Route
-from ingress2gateway.objects import JSONDict
+from ingress2gateway.ir import (
+    IR,
+    ClientCertAuth,
+    ClientIPDetection,
+    ClientTimeouts,
+    ClientTLSSettings,
+    Extension,
+    Gateway,
+    Listener,
+    ReferenceGrant,
+    Route,
+)
+from ingress2gateway.objects import JSONDict, ObjectRef
 from ingress2gateway.report import Status
 
-from ._base import CLIENT_TRAFFIC_POLICY, EG_GROUP, Contribution
+from ._base import (
+    CLIENT_TRAFFIC_POLICY,
+    EG_GROUP,
+    Contribution,
+    MapEnv,
+    Mapper,
+    MergeConflict,
+    duration_ms,
+    format_ms,
+    merged,
+)
 from ._state import State, target_ref
 
 _MODES = {"on": "RequireAndVerify", "optional": "VerifyIfGiven", "optional_no_ca": "Request"}
 
 ListenerKey = tuple[str, str, str]  # gateway namespace, gateway name, listener name
+GatewayKey = tuple[str, str]  # gateway namespace, gateway name
+GatewaySettings = dict[GatewayKey, tuple[JSONDict, list[tuple[Extension, Contribution]]]]
+
+
+def client_timeouts(ext: ClientTimeouts, env: MapEnv) -> Contribution | None:
+    http: JSONDict = {}
+    notes: list[str] = []
+    for value, key in (
+        (ext.request_headers, "requestHeadersReceivedTimeout"),
+        (ext.idle, "idleTimeout"),
+    ):
+        total = duration_ms(value) if value is not None else None
+        if total:
+            http[key] = format_ms(total)
+        elif value is not None:
+            notes.append(f"{key}: {value!r} not carried (Envoy reads zero as no timeout)")
+    if ext.body_idle is not None:
+        notes.append(
+            "the time between two reads of the request body is not carried (Envoy's "
+            "streamIdleTimeout would also cut slow responses)"
+        )
+    if not http:
+        return None
+    status = Status.PARTIAL if notes else Status.CONVERTED
+    return Contribution(
+        CLIENT_TRAFFIC_POLICY, {"timeout": {"http": http}}, status, "; ".join(notes) or None
+    )
+
+
+def client_ip_detection(ext: ClientIPDetection, env: MapEnv) -> Contribution | None:
+    spec: JSONDict = {}
+    notes: list[str] = []
+    status = Status.CONVERTED
+    if ext.proxy_protocol:
+        spec["proxyProtocol"] = {}
+        notes.append("every connection must start with a PROXY protocol header")
+    if ext.header and ext.header.lower() == "x-forwarded-for":
+        xff: JSONDict = (
+            {"trustedCIDRs": list(ext.trusted_cidrs)}
+            if ext.trusted_cidrs
+            else {"numTrustedHops": 1}
+        )
+        spec["clientIPDetection"] = {"xForwardedFor": xff}
+    elif ext.header:
+        spec["clientIPDetection"] = {"customHeader": {"name": ext.header}}
+        if ext.trusted_cidrs:
+            status = Status.PARTIAL
+            notes.append(
+                f"the header {ext.header} is believed from every peer (trusted proxies: only "
+                "with X-Forwarded-For)"
+            )
+    if not spec:
+        return None
+    return Contribution(CLIENT_TRAFFIC_POLICY, spec, status, "; ".join(notes) or None)
+
+
+_TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
+_CIPHER = re.compile(r"^[A-Z0-9][A-Z0-9_-]*$")
+
+
+def client_tls_settings(ext: ClientTLSSettings, env: MapEnv) -> Contribution | None:
+    tls: JSONDict = {}
+    notes: list[str] = []
+    for value, key in ((ext.min_version, "minVersion"), (ext.max_version, "maxVersion")):
+        if value in _TLS_VERSIONS:
+            tls[key] = value
+        elif value is not None:
+            notes.append(f"TLS version {value!r} not carried")
+    if "minVersion" in tls and "maxVersion" in tls and tls["minVersion"] > tls["maxVersion"]:
+        return None
+    ciphers = [c for c in ext.ciphers if _CIPHER.match(c)]
+    rules = [c for c in ext.ciphers if not _CIPHER.match(c)]
+    if rules:
+        notes.append(f"cipher rules Envoy does not read, left out: {':'.join(rules)}")
+    if ciphers and tls.get("minVersion") == "1.3":
+        notes.append("ciphers left out: TLS 1.3 suites are not configurable")
+    elif ciphers:
+        tls["ciphers"] = ciphers
+    if ext.http2 is False:
+        tls["alpnProtocols"] = ["http/1.1"]
+    if not tls:
+        return None
+    return Contribution(
+        CLIENT_TRAFFIC_POLICY,
+        {"tls": tls},
+        Status.PARTIAL if notes else Status.CONVERTED,
+        "; ".join(notes) or None,
+    )
+
+
+GATEWAY_MAPPERS: dict[type, Mapper] = {
+    ClientTimeouts: client_timeouts,
+    ClientIPDetection: client_ip_detection,
+    ClientTLSSettings: client_tls_settings,
+}
+
+
+def gateway_client_policies(ir: IR, state: State, emitted: set[ObjectRef]) -> GatewaySettings:
+    """One policy per Gateway for its Gateway-wide client settings; returns the settings."""
+    settings: GatewaySettings = {}
+    for gateway in sorted(ir.gateways, key=lambda g: (g.namespace or "", g.name)):
+        if gateway.ref not in emitted:
+            continue
+        spec: JSONDict = {}
+        accepted: list[tuple[Extension, Contribution]] = []
+        for ext in gateway.extensions:
+            mapper = GATEWAY_MAPPERS.get(type(ext))
+            if mapper is None or ext.consumed:
+                continue
+            contribution = state.contribution(ext, mapper, gateway.namespace)
+            if contribution is None:
+                continue
+            try:
+                spec = merged(spec, contribution.spec)
+            except MergeConflict as conflict:
+                state.reject(ext, f"another setting of {conflict} applies to {gateway.name}")
+                continue
+            accepted.append((ext, contribution))
+        if not accepted:
+            continue
+        settings[(gateway.namespace or "", gateway.name)] = (spec, accepted)
+        if not spec:
+            for ext, contribution in accepted:
+                state.accept(ext, contribution, [gateway.ref])
+            continue
+        name = state.name(
+            CLIENT_TRAFFIC_POLICY,
+            gateway.namespace,
+            gateway.name,
+            f"{gateway.namespace}/{gateway.name}",
+        )
+        full: JSONDict = {"targetRefs": [target_ref("Gateway", gateway.name)], **spec}
+        body = state.add_object(
+            CLIENT_TRAFFIC_POLICY, gateway.namespace, name, full, [e for e, _ in accepted]
+        )
+        for ext, contribution in accepted:
+            state.accept(ext, contribution, [body.ref])
+    return settings
 
 
 def host_matches(listener_host: str | None, route_hosts: list[str]) -> bool:
@@ -83,7 +259,7 @@ def route_listeners(ir: IR, route: Route) -> Iterator[tuple[Gateway, Listener]]:
                 yield gateway, listener
 
 
-def client_cert_policies(ir: IR, state: State) -> None:
+def client_cert_policies(ir: IR, state: State, settings: GatewaySettings | None = None) -> None:
     wanted: dict[ListenerKey, list[tuple[ClientCertAuth, str | None, Gateway, Listener]]] = {}
     unplaced: dict[int, tuple[ClientCertAuth, Route]] = {}
     for gateway in ir.gateways:
@@ -112,7 +288,7 @@ def client_cert_policies(ir: IR, state: State) -> None:
                 if entry not in wanted.setdefault(key, []):
                     wanted[key].append(entry)
     for key in sorted(wanted):
-        _listener_policy(state, wanted[key])
+        _listener_policy(state, wanted[key], (settings or {}).get(key[:2]))
     placed = {id(entry[0]) for entries in wanted.values() for entry in entries}
     for key_id, (ext, route) in unplaced.items():
         if key_id not in placed:
@@ -120,7 +296,9 @@ def client_cert_policies(ir: IR, state: State) -> None:
 
 
 def _listener_policy(
-    state: State, entries: list[tuple[ClientCertAuth, str | None, Gateway, Listener]]
+    state: State,
+    entries: list[tuple[ClientCertAuth, str | None, Gateway, Listener]],
+    gateway_wide: tuple[JSONDict, list[tuple[Extension, Contribution]]] | None = None,
 ) -> None:
     first, ca_namespace, gateway, listener = entries[0]
     chosen = (first.ca_secret, ca_namespace, first.verify)
@@ -132,6 +310,9 @@ def _listener_policy(
         "targetRefs": [target_ref("Gateway", gateway.name, listener.name)],
         "tls": {"clientValidation": {"caCertificateRefs": [ca], "mode": mode}},
     }
+    if gateway_wide is not None:
+        # The listener's policy replaces the Gateway's for this listener: repeat its settings.
+        spec = {"targetRefs": spec.pop("targetRefs"), **merged(gateway_wide[0], spec)}
     name = state.name(
         CLIENT_TRAFFIC_POLICY,
         gateway.namespace,
@@ -168,6 +349,8 @@ def _listener_policy(
     contribution = Contribution(CLIENT_TRAFFIC_POLICY, {}, status, "; ".join(notes), grants=grants)
     for ext, _, _, _ in matching:
         state.accept(ext, contribution, [emitted.ref])
+    for wide, wide_contribution in gateway_wide[1] if gateway_wide else []:
+        state.accept(wide, wide_contribution, [emitted.ref])
     for ext, other_ns, _, _ in entries:
         if (ext.ca_secret, other_ns, ext.verify) != chosen:
             state.reject(

@@ -5,7 +5,8 @@ For each route and policy kind, the fragments of every rule (route-level extensi
 rule's own) are compared: all equal → one policy targeting the route; different → one policy
 per rule that has any, targeting the rule by ``sectionName`` (the rule gets a name, ``rule-<i>``,
 if it has none). Targets whose HTTPRoute has no rule names get a route-wide policy when the
-rules that have one agree, and nothing (the extensions are reported) when they differ.
+rules that have one agree, and nothing (the extensions are reported) when they differ. Backend
+TLS options replace the rule's Service references by TLS ``Backend`` objects (:mod:`.backends`).
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from ._base import (
     merged,
 )
 from ._state import State, target_ref
-from .client import client_cert_policies
+from .backends import backend_tls
+from .client import client_cert_policies, gateway_client_policies
 from .filters import regex_rewrite
 
 MAPPERS: dict[type, Mapper] = {**security.MAPPERS, **traffic.MAPPERS}
@@ -67,7 +69,8 @@ class EnvoyGatewayEmitter:
             body = bodies.get(route.ref)
             if body is not None:
                 RoutePlan(state, route, body, gateway_kinds).emit()
-        client_cert_policies(ir, state)
+        settings = gateway_client_policies(ir, state, set(bodies))
+        client_cert_policies(ir, state, settings)
         return out + state.finish()
 
 
@@ -166,6 +169,8 @@ class RoutePlan:
         if isinstance(route, HTTPRoute):
             for index, rule in enumerate(self.rules):
                 regex_rewrite(state, route, rule, self.labels[index], self.rule_bodies[index])
+        for index, rule in enumerate(self.rules[: len(self.rule_bodies)]):
+            backend_tls(state, route, rule, self.rule_bodies[index])
         route_items = mapped(state, route.extensions, route.namespace)
         rule_items = [mapped(state, _rule_extensions(rule), route.namespace) for rule in self.rules]
         for kind in ROUTE_POLICIES:

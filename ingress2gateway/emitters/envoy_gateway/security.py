@@ -16,6 +16,14 @@
   ``Deny`` when there is an allow-list. Envoy sees the peer address unless a
   ``ClientTrafficPolicy`` ``clientIPDetection`` is set for a Gateway behind a load balancer.
 * **CORS** (when the target's HTTPRoute lacks the standard CORS filter) → ``cors``.
+* **API keys** → ``apiKeyAuth``: ``credentialRefs`` (Secrets whose entries are client id → key)
+  and ``extractFrom`` (the header names, and the query parameters when the source reads the key
+  there too). Only when the source names the Secrets: keys kept in Kong consumers have no
+  Secret in Envoy Gateway's format, so the extension stays a security error.
+* **OpenID Connect** → ``oidc`` (``provider.issuer``, ``clientID``, ``clientSecret``,
+  ``scopes``, ``redirectURL``) when the source gives the issuer, the client id and a Secret for
+  the client secret (Envoy Gateway requires all three); a client secret written inline (Kong) is
+  never copied into the output, so that stays a security error too.
 """
 
 from __future__ import annotations
@@ -25,7 +33,17 @@ import re
 from urllib.parse import urlsplit
 
 from ingress2gateway.emitters.gatewayapi import metadata
-from ingress2gateway.ir import BasicAuth, Cors, ExternalAuth, IPAccess, JWTAuth, ReferenceGrant
+from ingress2gateway.ir import (
+    APIKeyAuth,
+    BasicAuth,
+    Cors,
+    ExternalAuth,
+    IPAccess,
+    JWTAuth,
+    OIDCAuth,
+    ReferenceGrant,
+    SecretRef,
+)
 from ingress2gateway.naming import NameAllocator, slug
 from ingress2gateway.objects import JSONDict, ObjectRef
 from ingress2gateway.plugin import Emitted
@@ -275,7 +293,60 @@ def cors(ext: Cors, env: MapEnv) -> Contribution | None:
     return Contribution(SECURITY_POLICY, {"cors": body})
 
 
+def _secret_ref(env: MapEnv, secret: SecretRef) -> JSONDict:
+    ref: JSONDict = {"group": "", "kind": "Secret", "name": secret.name}
+    if secret.namespace and secret.namespace != env.namespace:
+        ref["namespace"] = secret.namespace
+    return ref
+
+
+def api_key_auth(ext: APIKeyAuth, env: MapEnv) -> Contribution | None:
+    names = sorted(dict.fromkeys(n for n in ext.key_names if n))
+    if not ext.credential_secrets or not names or not (ext.in_header or ext.in_query):
+        return None  # no Secret with the keys (Kong consumers): nothing to check against
+    extract: list[JSONDict] = []
+    if ext.in_header:
+        extract.append({"headers": names})
+    if ext.in_query:
+        extract.append({"params": names})
+    grants = [g for s in ext.credential_secrets for g in _secret_grant(env, s.name, s.namespace)]
+    body: JSONDict = {
+        "credentialRefs": [_secret_ref(env, s) for s in ext.credential_secrets],
+        "extractFrom": extract,
+    }
+    return Contribution(
+        SECURITY_POLICY,
+        {"apiKeyAuth": body},
+        Status.PARTIAL,
+        "the Secrets must hold one entry per client: the client id as key, the API key as value",
+        grants=grants,
+    )
+
+
+def oidc_auth(ext: OIDCAuth, env: MapEnv) -> Contribution | None:
+    if not ext.issuer or not ext.client_id or ext.client_secret is None:
+        return None  # Envoy Gateway requires all three
+    body: JSONDict = {
+        "provider": {"issuer": ext.issuer},
+        "clientID": ext.client_id,
+        "clientSecret": _secret_ref(env, ext.client_secret),
+    }
+    if ext.scopes:
+        body["scopes"] = list(dict.fromkeys(ext.scopes))
+    if ext.redirect_url:
+        body["redirectURL"] = ext.redirect_url
+    return Contribution(
+        SECURITY_POLICY,
+        {"oidc": body},
+        Status.PARTIAL,
+        f"Secret {ext.client_secret.name} must hold the client secret under key 'client-secret'",
+        grants=_secret_grant(env, ext.client_secret.name, ext.client_secret.namespace),
+    )
+
+
 MAPPERS: dict[type, Mapper] = {
+    APIKeyAuth: api_key_auth,
+    OIDCAuth: oidc_auth,
     BasicAuth: basic_auth,
     ExternalAuth: external_auth,
     JWTAuth: jwt_auth,

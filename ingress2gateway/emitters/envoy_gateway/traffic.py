@@ -21,11 +21,17 @@
 * **Custom error pages** → ``responseOverride`` for the status codes. Envoy Gateway cannot send
   the request to an error-page Service: the body becomes an inline placeholder, to be replaced
   by the page's content (inline, or a ConfigMap through ``body.valueRef``).
+* **Backend connection limits** (Istio ``connectionPool``) → ``circuitBreaker``
+  (``maxConnections``, ``maxPendingRequests``, ``maxParallelRequests``,
+  ``maxRequestsPerConnection``, ``maxParallelRetries``; counted per Envoy replica, as Istio
+  counts per proxy), the connect timeout → ``timeout.tcp.connectTimeout``, the idle timeout →
+  ``timeout.http.connectionIdleTimeout``. Pool settings without a field are named in the note.
 """
 
 from __future__ import annotations
 
 from ingress2gateway.ir import (
+    BackendConnectionLimits,
     BodySize,
     Buffering,
     CustomErrors,
@@ -226,7 +232,54 @@ def custom_errors(ext: CustomErrors, env: MapEnv) -> Contribution | None:
     )
 
 
+_CIRCUIT_BREAKER = (
+    ("max_connections", "maxConnections"),
+    ("max_pending_requests", "maxPendingRequests"),
+    ("max_parallel_requests", "maxParallelRequests"),
+    ("max_requests_per_connection", "maxRequestsPerConnection"),
+    ("max_parallel_retries", "maxParallelRetries"),
+)
+_INT32_MAX = 2**31 - 1
+
+
+def backend_connection_limits(ext: BackendConnectionLimits, env: MapEnv) -> Contribution | None:
+    spec: JSONDict = {}
+    problems: list[str] = []
+    breaker: JSONDict = {}
+    for attr, key in _CIRCUIT_BREAKER:
+        value = getattr(ext, attr)
+        if value is None:
+            continue
+        if 0 <= value <= _INT32_MAX:
+            breaker[key] = value
+        else:
+            problems.append(f"{key} {value} is out of range")
+    if breaker:
+        spec["circuitBreaker"] = breaker
+    timeout: JSONDict = {}
+    for value, section, key in (
+        (ext.connect_timeout, "tcp", "connectTimeout"),
+        (ext.idle_timeout, "http", "connectionIdleTimeout"),
+    ):
+        converted = eg_duration(value)
+        if converted is not None:
+            timeout[section] = {key: converted}
+        elif value is not None:
+            problems.append(f"{value!r} is not a duration")
+    if timeout:
+        spec["timeout"] = timeout
+    if not spec:
+        return None
+    notes = ["limits count per Envoy replica"] if breaker else []
+    notes.extend(problems)
+    if ext.not_carried:
+        notes.append(f"not carried: {', '.join(ext.not_carried)}")
+    status = Status.PARTIAL if ext.not_carried or problems else Status.CONVERTED
+    return Contribution(BACKEND_TRAFFIC_POLICY, spec, status, "; ".join(notes) or None)
+
+
 MAPPERS: dict[type, Mapper] = {
+    BackendConnectionLimits: backend_connection_limits,
     RateLimit: rate_limit,
     BodySize: body_size,
     Buffering: buffering,

@@ -1,29 +1,34 @@
 """Istio ``DestinationRule`` → BackendTLSPolicy and backend extensions.
 
-``trafficPolicy.tls`` with ``SIMPLE`` (or ``MUTUAL``, whose client certificate is reported)
-becomes a BackendTLSPolicy for the Service: ``sni`` (or the host) is the hostname to verify,
-``credentialName`` names a ConfigMap expected to hold the CA as ``ca.crt``, else the system trust
-store is used. ``ISTIO_MUTUAL`` is mesh mTLS (ignored), ``DISABLE`` needs nothing.
-``loadBalancer.simple`` and ``consistentHash`` become load-balancer and session-affinity
-extensions on every converted rule that routes to the Service; ``connectionPool``,
-``outlierDetection`` and the rest have no Gateway API equivalent and are reported. ``subsets``
-are used to describe subset destinations (see the VirtualService page); they need one Service
-per subset.
+``trafficPolicy.tls`` with ``SIMPLE`` or ``MUTUAL`` becomes a BackendTLSPolicy for the Service:
+``sni`` (or the host) is the hostname to verify, ``credentialName`` names a ConfigMap expected to
+hold the CA as ``ca.crt``, else the system trust store is used. What BackendTLSPolicy cannot say
+— ``insecureSkipVerify`` and the ``MUTUAL`` client certificate (the ``credentialName`` Secret) —
+becomes the backend-TLS-options extension on the rules routing to the Service. ``ISTIO_MUTUAL``
+is mesh mTLS (ignored), ``DISABLE`` needs nothing. ``loadBalancer.simple`` and
+``consistentHash`` become load-balancer and session-affinity extensions on every converted rule
+that routes to the Service, and so does ``connectionPool`` (the backend-connection-limits
+extension: connection and request limits, connect and idle timeouts); ``outlierDetection`` and
+the rest have no Gateway API equivalent and are reported. ``subsets`` are used to describe subset
+destinations (see the VirtualService page); they need one Service per subset.
 """
 
 from __future__ import annotations
 
 from ingress2gateway.ir import (
+    BackendConnectionLimits,
+    BackendTLSOptions,
     BackendTLSPolicy,
     Extension,
     LoadBalancer,
+    SecretRef,
     SessionAffinity,
     Unrepresentable,
 )
 from ingress2gateway.objects import JSONDict, KubeObject
 from ingress2gateway.report import Level, Status
 
-from .common import Fields, State, as_dict, as_list, ns_of, seconds
+from .common import Fields, State, as_dict, as_list, gateway_duration, ns_of, seconds
 
 DR_KEYS = ("host", "trafficPolicy", "subsets", "exportTo", "workloadSelector")
 POLICY_KEYS = (
@@ -78,10 +83,12 @@ def convert_destination_rule(state: State, obj: KubeObject) -> None:
     fields.unknown_keys("spec.trafficPolicy", policy, POLICY_KEYS)
     extensions: list[Extension] = []
     if "tls" in policy:
-        _tls(state, fields, obj, as_dict(policy["tls"]), name, svc_ns, str(host))
+        extensions.extend(_tls(state, fields, obj, as_dict(policy["tls"]), name, svc_ns, str(host)))
     if "loadBalancer" in policy:
         extensions.extend(_load_balancer(fields, as_dict(policy["loadBalancer"])))
-    for key in ("connectionPool", "outlierDetection", "tunnel", "proxyProtocol", "retryBudget"):
+    if "connectionPool" in policy:
+        extensions.append(_connection_pool(fields, as_dict(policy["connectionPool"])))
+    for key in ("outlierDetection", "tunnel", "proxyProtocol", "retryBudget"):
         if key in policy:
             extensions.append(
                 Unrepresentable(
@@ -104,18 +111,18 @@ def _tls(
     name: str,
     namespace: str,
     host: str,
-) -> None:
+) -> list[Extension]:
     path = "spec.trafficPolicy.tls"
     mode = str(tls.get("mode") or "DISABLE").upper()
     if mode == "DISABLE":
         fields.converted(path, "plain text to the backend, as Gateway API does by default")
-        return
+        return []
     if mode == "ISTIO_MUTUAL":
         fields.ignored(path, "ISTIO_MUTUAL is mesh mTLS; Gateway API has no equivalent")
-        return
+        return []
     if mode not in ("SIMPLE", "MUTUAL"):
         fields.unsupported(path, f"unknown TLS mode {mode!r}")
-        return
+        return []
     sni = tls.get("sni")
     hostname = str(sni) if isinstance(sni, str) and sni else host
     ca = tls.get("credentialName")
@@ -133,10 +140,13 @@ def _tls(
         )
     )
     problems = []
-    if mode == "MUTUAL" or "clientCertificate" in tls:
-        problems.append("the client certificate (MUTUAL) is not presented")
-    if tls.get("insecureSkipVerify"):
-        problems.append("insecureSkipVerify: Gateway API always verifies")
+    options = _tls_options(fields, tls, mode, name, namespace, hostname)
+    if mode == "MUTUAL" and options.client_certificate is None:
+        problems.append("the client certificate (MUTUAL without credentialName) is not presented")
+    if options.insecure_skip_verify:
+        problems.append("insecureSkipVerify: the BackendTLSPolicy verifies the certificate")
+    if "clientCertificate" in tls:
+        problems.append("clientCertificate is a file path: put it in a kubernetes.io/tls Secret")
     if "caCertificates" in tls:
         problems.append("caCertificates is a file path: put the CA in a ConfigMap")
     if "subjectAltNames" in tls:
@@ -147,6 +157,66 @@ def _tls(
         fields.partial(path, "; ".join(problems))
     else:
         fields.converted(path)
+    return [options] if options.provenance else []
+
+
+def _tls_options(
+    fields: Fields, tls: JSONDict, mode: str, name: str, namespace: str, hostname: str
+) -> BackendTLSOptions:
+    """What BackendTLSPolicy lacks: no verification, the MUTUAL client certificate."""
+    path = "spec.trafficPolicy.tls"
+    options = BackendTLSOptions(service=name, namespace=namespace, sni=hostname)
+    ca = tls.get("credentialName")
+    wanted = []
+    if tls.get("insecureSkipVerify") is True:
+        options.insecure_skip_verify = True
+        sni = tls.get("sni")
+        options.sni = sni if isinstance(sni, str) and sni else None
+        options.provenance.append(fields.prov(f"{path}.insecureSkipVerify"))
+        wanted.append("TLS without verifying the backend (insecureSkipVerify)")
+    elif isinstance(ca, str) and ca:
+        options.ca_config_maps = [ca]
+    if mode == "MUTUAL" and isinstance(ca, str) and ca:
+        # At a gateway, credentialName holds the client certificate and key (and the CA).
+        options.client_certificate = SecretRef(ca, namespace)
+        options.provenance.append(fields.prov(f"{path}.mode"))
+        wanted.append(f"the client certificate of Secret {ca} (MUTUAL)")
+    options.what = f"DestinationRule {' and '.join(wanted)}"
+    return options
+
+
+# connectionPool.<section>.<key> → BackendConnectionLimits attribute (integers).
+_POOL_LIMITS = {
+    ("tcp", "maxConnections"): "max_connections",
+    ("http", "http1MaxPendingRequests"): "max_pending_requests",
+    ("http", "http2MaxRequests"): "max_parallel_requests",
+    ("http", "maxRequestsPerConnection"): "max_requests_per_connection",
+    ("http", "maxRetries"): "max_parallel_retries",
+}
+_POOL_DURATIONS = {
+    ("tcp", "connectTimeout"): "connect_timeout",
+    ("http", "idleTimeout"): "idle_timeout",
+}
+
+
+def _connection_pool(fields: Fields, pool: JSONDict) -> BackendConnectionLimits:
+    """Istio's pool settings are Envoy cluster circuit breakers, counted per proxy."""
+    path = "spec.trafficPolicy.connectionPool"
+    limits = BackendConnectionLimits(
+        what="DestinationRule trafficPolicy.connectionPool", provenance=[fields.prov(path)]
+    )
+    for section in ("tcp", "http"):
+        settings = as_dict(pool.get(section))
+        for key in sorted(settings):
+            value = settings[key]
+            if (section, key) in _POOL_LIMITS and isinstance(value, int):
+                setattr(limits, _POOL_LIMITS[(section, key)], value)
+            elif (section, key) in _POOL_DURATIONS and gateway_duration(value) is not None:
+                setattr(limits, _POOL_DURATIONS[(section, key)], gateway_duration(value))
+            else:
+                limits.not_carried.append(f"{section}.{key}")
+    limits.not_carried.extend(sorted(k for k in pool if k not in ("tcp", "http")))
+    return limits
 
 
 def _load_balancer(fields: Fields, lb: JSONDict) -> list[Extension]:

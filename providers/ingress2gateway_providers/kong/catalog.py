@@ -84,8 +84,9 @@ CATALOG: tuple[KeySpec, ...] = (
             "routes only"),
     KeySpec("konghq.com/path", "converted", "Service", "high",
             "URLRewrite path prefix on the rules that use the Service"),
-    KeySpec("konghq.com/client-cert", "unsupported", "Service", "medium",
-            "upstream client certificate: Gateway spec.tls.backend is Gateway-wide; not carried"),
+    KeySpec("konghq.com/client-cert", "needs-extension", "Service", "medium",
+            "backend TLS options extension (upstream client certificate; Gateway "
+            "spec.tls.backend is Gateway-wide)"),
     KeySpec("konghq.com/host-header", "converted", "Service", "low",
             "URLRewrite hostname where the Ingress sets preserve-host false (Kong's "
             "preserve_host wins otherwise)"),

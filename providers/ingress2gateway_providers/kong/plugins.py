@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ingress2gateway.ir import (
+    APIKeyAuth,
     BasicAuth,
     BodySize,
     Cors,
@@ -44,6 +45,7 @@ from ingress2gateway.ir import (
     HeaderModifier,
     IPAccess,
     JWTAuth,
+    OIDCAuth,
     Provenance,
     RateLimit,
     Unrepresentable,
@@ -70,24 +72,6 @@ _AUTH_PLUGINS = (
     "bot-detection",
 )
 _CODE_PLUGINS = ("pre-function", "post-function", "serverless-functions")
-
-
-@dataclass(eq=False)
-class APIKeyAuth(Extension):
-    """Kong ``key-auth``: API keys of consumers (no provider-neutral IR type yet)."""
-
-    KIND: ClassVar[str] = "api-key-auth"
-    SECURITY: ClassVar[bool] = True
-    key_names: list[str] = field(default_factory=list)
-
-
-@dataclass(eq=False)
-class OIDCAuth(Extension):
-    """Kong ``openid-connect``: an OpenID Connect login (no provider-neutral IR type yet)."""
-
-    KIND: ClassVar[str] = "oidc-auth"
-    SECURITY: ClassVar[bool] = True
-    issuer: str | None = None
 
 
 @dataclass(eq=False)
@@ -194,15 +178,32 @@ def effects(run: KongRun, obj: KubeObject, ref: Provenance) -> Effects:
         _consumers_note(run, obj)
     elif name == "key-auth":
         key_names = str_list(conf.get("key_names")) or ["apikey"]
-        out.extensions.append(APIKeyAuth(key_names=key_names, provenance=list(prov)))
+        out.extensions.append(
+            APIKeyAuth(
+                key_names=key_names,
+                # Kong's defaults: the key is read from headers and from the query string.
+                in_header=conf.get("key_in_header") is not False,
+                in_query=conf.get("key_in_query") is not False,
+                provenance=list(prov),
+            )
+        )
         _consumers_note(run, obj)
     elif name == "jwt":
         out.extensions.append(JWTAuth(provenance=list(prov)))
         _consumers_note(run, obj)
     elif name in ("openid-connect", "oidc"):
         issuer = conf.get("issuer")
+        client_ids = str_list(conf.get("client_id"))
+        redirects = str_list(conf.get("redirect_uri"))
+        # The client secret is written inline in the plugin config: never copied into output.
         out.extensions.append(
-            OIDCAuth(issuer=issuer if isinstance(issuer, str) else None, provenance=list(prov))
+            OIDCAuth(
+                issuer=issuer if isinstance(issuer, str) else None,
+                client_id=client_ids[0] if client_ids else None,
+                scopes=str_list(conf.get("scopes")),
+                redirect_url=redirects[0] if redirects else None,
+                provenance=list(prov),
+            )
         )
     elif name in _AUTH_PLUGINS:
         out.extensions.append(AccessControl(what=f"Kong plugin {name}", provenance=list(prov)))

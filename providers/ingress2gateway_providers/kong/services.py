@@ -17,7 +17,9 @@ backend is that Service — and only to those.
 * ``connect-``, ``read-``, ``write-timeout`` (milliseconds) — a timeouts extension: Kong's
   timeouts are per connection operation, not Gateway API's whole-request timeout.
 * ``retries`` — a retry extension.
-* ``client-cert``, ``tls-verify-depth`` — reported: nothing carries them per Service.
+* ``client-cert`` (a ``kubernetes.io/tls`` Secret presented to an https/grpcs upstream) — the
+  backend-TLS-options extension on the rules (verifying only with ``tls-verify: "true"``, as
+  Kong); an emitter that cannot express it reports it. ``tls-verify-depth`` — reported.
 * Ingress-only keys (``strip-path``, ``methods``, ...) on a Service are reported: Kong does not
   read them there.
 """
@@ -27,7 +29,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingress2gateway.ir import BackendTLSPolicy, Extension, Provenance, Retry, Timeouts
+from ingress2gateway.ir import (
+    BackendTLSOptions,
+    BackendTLSPolicy,
+    Extension,
+    Provenance,
+    Retry,
+    SecretRef,
+    Timeouts,
+    Unrepresentable,
+)
 from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.report import Status
 
@@ -90,6 +101,7 @@ class ServiceSettings:
     ca_config_maps: Setting[list[str]] | None = None
     ca_secrets: Setting[list[str]] | None = None
     plugins: Setting[list[str]] | None = None
+    client_cert: Setting[str] | None = None
     tls_policy: BackendTLSPolicy | None = None
 
     @property
@@ -187,6 +199,8 @@ def read(run: KongRun, obj: KubeObject | None, namespace: str | None, name: str)
                 settings.ca_secrets = Setting(names, provenance)
         elif key == "konghq.com/plugins":
             settings.plugins = Setting(split_list(text), provenance)
+        elif key == "konghq.com/client-cert" and _NAME.match(text.strip()):
+            settings.client_cert = Setting(text.strip(), provenance)
         elif key in ("konghq.com/client-cert", "konghq.com/tls-verify-depth"):
             run.unsupported(source, field_path, f"{key}: {spec.note}")
         elif key == "konghq.com/tags":
@@ -216,7 +230,37 @@ def rule_extensions(settings: ServiceSettings) -> list[Extension]:
         found.append(
             Retry(attempts=settings.retries.value, provenance=[settings.retries.provenance])
         )
+    if settings.client_cert is not None:
+        found.append(_client_cert(settings, settings.client_cert))
     return found
+
+
+def _client_cert(settings: ServiceSettings, cert: Setting[str]) -> Extension:
+    if not settings.is_tls:
+        # Kong presents it only on TLS upstreams: nothing to carry, the ledger says why.
+        return Unrepresentable(
+            what=f"client certificate {cert.value} on a Service whose protocol is not "
+            "https/grpcs (Kong ignores it)",
+            provenance=[cert.provenance],
+        )
+    verify = settings.tls_verify is not None and settings.tls_verify.value
+    hostname = (
+        settings.host_header.value
+        if settings.host_header is not None
+        else f"{settings.name}.{settings.namespace or 'default'}.svc"
+    )
+    return BackendTLSOptions(
+        service=settings.name,
+        namespace=settings.namespace,
+        insecure_skip_verify=not verify,
+        client_certificate=SecretRef(cert.value, settings.namespace),
+        sni=hostname,
+        ca_config_maps=list(settings.ca_config_maps.value)
+        if verify and settings.ca_config_maps
+        else [],
+        what=f"the client certificate of Secret {cert.value} presented to the upstream",
+        provenance=[cert.provenance],
+    )
 
 
 def backend_tls_policy(run: KongRun, settings: ServiceSettings) -> BackendTLSPolicy | None:

@@ -404,7 +404,7 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
     "proxy-ssl-secret": (
         "backend",
         PARTIAL,
-        "CA of the BackendTLSPolicy (a ConfigMap with ca.crt must be created); client cert not carried",
+        "CA of the BackendTLSPolicy (a ConfigMap with ca.crt must be created); client cert: backend TLS options extension",
     ),
     "proxy-ssl-server-name": ("backend", CONVERTED, "SNI: BackendTLSPolicy always sends it"),
     "proxy-ssl-verify": ("backend", CONVERTED, "on → BackendTLSPolicy (which always verifies)"),

@@ -7,7 +7,10 @@
   and a ``proxy-ssl-name`` (as the controller requires to verify), a BackendTLSPolicy is emitted
   per Service (``proxy-ssl-secret`` names the CA: a ConfigMap of the same name with ``ca.crt``
   must exist). Otherwise the controller spoke TLS without verifying, which Gateway API cannot
-  express: a warning (``nginx-backend-tls-missing``) says the backend would receive plain text.
+  express: the rules get the backend-TLS-options extension (no verification, the
+  ``proxy-ssl-secret`` client certificate, the SNI when ``proxy-ssl-server-name`` is on), which an
+  emitter that cannot express it reports (the backend would receive plain text). A
+  ``proxy-ssl-secret`` client certificate with verification on travels the same way.
 * ``AUTO_HTTP`` / ``HTTP``: plain HTTP. ``FCGI``: not supported (error).
 * ``ssl-passthrough: "true"`` (any Ingress of the host turns it on): a TLS listener in
   Passthrough mode and a TLSRoute to the host's backends; nginx forwarded TLS untouched, so HTTP
@@ -21,6 +24,7 @@ import re
 from ingress2gateway import naming
 from ingress2gateway.ingress import IngressModel
 from ingress2gateway.ir import (
+    BackendTLSOptions,
     BackendTLSPolicy,
     GRPCMethodMatch,
     GRPCRoute,
@@ -29,6 +33,7 @@ from ingress2gateway.ir import (
     Match,
     ParentRef,
     Rule,
+    SecretRef,
     TLSRoute,
 )
 from ingress2gateway.report import Status
@@ -84,24 +89,30 @@ def _backend_tls(run: Run, ann: Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> Non
             if b.kind == "Service" and not b.group
         }
     )
+    secret = ann.text("proxy-ssl-secret")
+    ca = secret.rpartition("/")[2] if secret else None
     if not verify or name is None or not _DNS.match(name):
         why = (
             "proxy-ssl-verify is not on"
             if not verify
             else "proxy-ssl-name is missing or not a DNS name"
         )
-        message = (
-            f"the controller spoke TLS to {', '.join(s for s, _ in services) or 'the backend'} without verifying "
-            f"its certificate ({why}); Gateway API only has verified backend TLS (BackendTLSPolicy), so the "
-            'converted route sends plain text to a TLS port: set proxy-ssl-verify "on" and proxy-ssl-name, or '
-            "create a BackendTLSPolicy by hand"
+        what = (
+            f"TLS to {', '.join(s for s, _ in services) or 'the backend'} without verifying its "
+            f"certificate ({why}): Gateway API only has verified backend TLS (BackendTLSPolicy), "
+            'so the converted route would send plain text to a TLS port (set proxy-ssl-verify "on" '
+            "and proxy-ssl-name, or create a BackendTLSPolicy by hand)"
         )
-        ann.notify("warning", "nginx-backend-tls-missing", "backend-protocol", message)
-        ann.record("backend-protocol", Status.PARTIAL, message)
-        ann.ignored(_SSL_KEYS, "not enough to verify the backend")
+        keys = ["backend-protocol", "proxy-ssl-verify"]
+        sni = _sni(ann, name)
+        if sni:
+            keys += ["proxy-ssl-name", "proxy-ssl-server-name"]
+        if secret:
+            keys.append("proxy-ssl-secret")
+        _tls_options(ann, pairs, what, keys, insecure=True, sni=sni, secret=secret, ca=None)
+        rest = [key for key in _SSL_KEYS if key not in keys]
+        ann.ignored(rest, "not enough to verify the backend")
         return
-    secret = ann.text("proxy-ssl-secret")
-    ca = secret.rpartition("/")[2] if secret else None
     for service, namespace in services:
         policy = BackendTLSPolicy(
             name=run.ctx.allocator("BackendTLSPolicy", ann.model.namespace).allocate(
@@ -130,14 +141,64 @@ def _backend_tls(run: Run, ann: Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> Non
             "annotation-unsupported",
             "proxy-ssl-secret",
             f"{ann.key('proxy-ssl-secret')}: the BackendTLSPolicy reads the CA from ConfigMap {ca} "
-            f"(key ca.crt): create it from Secret {secret}; the client certificate in that Secret "
-            "is not presented to the backend (Gateway API has no per-route client certificate)",
+            f"(key ca.crt): create it from Secret {secret}",
         )
         ann.record(
             "proxy-ssl-secret",
             Status.PARTIAL,
-            f"create ConfigMap {ca} with the CA (key ca.crt) from Secret {secret}; the client certificate is not sent",
+            f"create ConfigMap {ca} with the CA (key ca.crt) from Secret {secret}",
         )
+        what = (
+            f"the client certificate of Secret {secret} presented to the backend (Gateway API has "
+            "no per-route client certificate)"
+        )
+        _tls_options(
+            ann, pairs, what, ["proxy-ssl-secret"], insecure=False, sni=name, secret=secret, ca=ca
+        )
+
+
+def _sni(ann: Ann, name: str | None) -> str | None:
+    """nginx sends SNI only with ``proxy-ssl-server-name: on``."""
+    if name is None or not _DNS.match(name) or not ann.flag("proxy-ssl-server-name", False):
+        return None
+    return name
+
+
+def _tls_options(
+    ann: Ann,
+    pairs: list[tuple[HTTPRoute, Rule]],
+    what: str,
+    keys: list[str],
+    *,
+    insecure: bool,
+    sni: str | None,
+    secret: str | None,
+    ca: str | None,
+) -> None:
+    """One backend-TLS-options extension per Service, on the rules that route to it."""
+    cert = None
+    if secret:
+        namespace, _, secret_name = secret.rpartition("/")
+        cert = SecretRef(secret_name, namespace or None)
+    made: dict[tuple[str, str | None], BackendTLSOptions] = {}
+    for _, rule in pairs:
+        for ref in rule.backend_refs:
+            if ref.kind != "Service" or ref.group:
+                continue
+            key = (ref.name, ref.namespace)
+            if key not in made:
+                made[key] = BackendTLSOptions(
+                    service=ref.name,
+                    namespace=ref.namespace,
+                    insecure_skip_verify=insecure,
+                    client_certificate=cert,
+                    sni=sni,
+                    ca_config_maps=[ca] if ca else [],
+                    what=what,
+                    provenance=ann.prov(*keys),
+                )
+            if made[key] not in rule.extensions:
+                rule.extensions.append(made[key])
 
 
 def apply_grpc(run: Run) -> None:

@@ -13,7 +13,13 @@ that change what a route does are applied to every Ingress that does not overrid
   IP access for every route; ``global-auth-url``: external auth for every Ingress without
   ``enable-global-auth: "false"``;
 * ``allow-snippet-annotations``: when not ``"true"`` the controller dropped every snippet, so
-  snippets are reported as ignored rather than lost.
+  snippets are reported as ignored rather than lost;
+* ``client-header-timeout``, ``client-body-timeout``, ``keep-alive`` (seconds): the
+  client-timeouts extension on the class's Gateway; ``use-forwarded-headers`` (with
+  ``forwarded-for-header`` and ``proxy-real-ip-cidr``) and ``use-proxy-protocol``: the
+  client-IP-detection extension on the Gateway; ``ssl-protocols``, ``ssl-ciphers`` and
+  ``use-http2: "false"``: the client-TLS-settings extension on the Gateway (an emitter that
+  cannot express these reports them).
 
 Every other key gets a ledger entry saying it is a controller-wide setting with no per-route
 meaning. ``tcp-services`` / ``udp-services`` (``"<port>": "ns/svc:port[:PROXY]"``) become TCP/UDP
@@ -24,11 +30,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ingress2gateway.ir import (
     BackendRef,
     BodySize,
+    ClientIPDetection,
+    ClientTimeouts,
+    ClientTLSSettings,
     Extension,
     ExternalAuth,
     IPAccess,
@@ -60,6 +70,20 @@ _APPLIED = (
     "global-auth-url",
     "allow-snippet-annotations",
 )
+# Controller-wide client settings (seconds) → ClientTimeouts fields.
+_CLIENT_TIMEOUTS = {
+    "client-header-timeout": "request_headers",
+    "client-body-timeout": "body_idle",
+    "keep-alive": "idle",
+}
+_CLIENT_IP_KEYS = (
+    "use-forwarded-headers",
+    "forwarded-for-header",
+    "proxy-real-ip-cidr",
+    "use-proxy-protocol",
+)
+_TLS_VERSIONS = {"TLSv1": "1.0", "TLSv1.1": "1.1", "TLSv1.2": "1.2", "TLSv1.3": "1.3"}
+_SECONDS = re.compile(r"^(\d+)s?$")
 _STREAM = re.compile(r"^([a-z0-9-]+)/([a-z0-9-]+):(\d+)(:PROXY)?(:PROXY)?$")
 
 
@@ -76,6 +100,9 @@ class ControllerConfig:
     body_size: BodySize | None = None
     access: IPAccess | None = None
     global_auth: ExternalAuth | None = None
+    client_timeouts: ClientTimeouts | None = None
+    client_ip: ClientIPDetection | None = None
+    client_tls: ClientTLSSettings | None = None
     provenance: dict[str, list[Provenance]] = field(default_factory=dict)
 
     def prov(self, *keys: str) -> list[Provenance]:
@@ -147,6 +174,36 @@ def read(run: Run) -> ControllerConfig:
             config.access = access
         elif key == "global-auth-url" and re.fullmatch(r"https?://[A-Za-z0-9.:/_-]+", value):
             config.global_auth = ExternalAuth(url=value, provenance=prov(key))
+        elif key in _CLIENT_TIMEOUTS:
+            seconds = _SECONDS.match(lowered)
+            if seconds is None:
+                note(key, Status.UNSUPPORTED, f"{value!r} is not a number of seconds")
+                continue
+            timeouts = config.client_timeouts or ClientTimeouts()
+            setattr(timeouts, _CLIENT_TIMEOUTS[key], f"{int(seconds.group(1))}s")
+            timeouts.provenance += prov(key)
+            config.client_timeouts = timeouts
+        elif key in _CLIENT_IP_KEYS:
+            pass  # read together after the loop
+        elif key == "ssl-protocols":
+            versions = sorted(_TLS_VERSIONS.get(v, "") for v in value.split())
+            if not versions or "" in versions:
+                note(key, Status.UNSUPPORTED, f"{value!r}: only TLSv1 … TLSv1.3 can be carried")
+                continue
+            tls = config.client_tls or ClientTLSSettings()
+            tls.min_version, tls.max_version = versions[0], versions[-1]
+            tls.provenance += prov(key)
+            config.client_tls = tls
+        elif key == "ssl-ciphers" and value:
+            tls = config.client_tls or ClientTLSSettings()
+            tls.ciphers = [c.strip() for c in value.split(":") if c.strip()]
+            tls.provenance += prov(key)
+            config.client_tls = tls
+        elif key == "use-http2" and lowered == "false":
+            tls = config.client_tls or ClientTLSSettings()
+            tls.http2 = False
+            tls.provenance += prov(key)
+            config.client_tls = tls
         elif key in _APPLIED and key.startswith("hsts"):
             pass
         else:
@@ -154,6 +211,7 @@ def read(run: Run) -> ControllerConfig:
             note(key, status, "controller-wide setting without a per-route Gateway API meaning")
             continue
         prov(key)
+    config.client_ip = _client_ip(data, note, prov)
     if (data.get("hsts") or "true").lower() == "true":
         value = f"max-age={data.get('hsts-max-age', '31536000').strip() or '31536000'}"
         if (data.get("hsts-include-subdomains") or "true").lower() == "true":
@@ -170,6 +228,43 @@ def read(run: Run) -> ControllerConfig:
         if key in data and not report.has_entry(source, f"data[{key}]"):
             note(key, Status.CONVERTED, "applied as the default of every Ingress")
     return config
+
+
+def _client_ip(
+    data: dict[str, str],
+    note: Callable[[str, Status, str], None],
+    prov: Callable[[str], list[Provenance]],
+) -> ClientIPDetection | None:
+    """``use-forwarded-headers`` / ``use-proxy-protocol`` and the keys that refine them."""
+    forwarded = data.get("use-forwarded-headers", "").strip().lower() == "true"
+    proxy_protocol = data.get("use-proxy-protocol", "").strip().lower() == "true"
+    for key in ("use-forwarded-headers", "use-proxy-protocol"):
+        if key in data and data[key].strip().lower() != "true":
+            note(key, Status.CONVERTED, "off: the peer address is the client's, as by default")
+    if not forwarded and not proxy_protocol:
+        for key in ("forwarded-for-header", "proxy-real-ip-cidr"):
+            if key in data:
+                note(key, Status.IGNORED, "no effect without use-forwarded-headers")
+        return None
+    detection = ClientIPDetection(proxy_protocol=proxy_protocol)
+    if proxy_protocol:
+        detection.provenance += prov("use-proxy-protocol")
+    if forwarded:
+        detection.provenance += prov("use-forwarded-headers")
+        detection.header = data.get("forwarded-for-header", "").strip() or "X-Forwarded-For"
+        if "forwarded-for-header" in data:
+            detection.provenance += prov("forwarded-for-header")
+    elif "forwarded-for-header" in data:
+        note("forwarded-for-header", Status.IGNORED, "no effect without use-forwarded-headers")
+    # The controller trusts every address (set_real_ip_from 0.0.0.0/0) unless told otherwise.
+    cidrs = _networks(data.get("proxy-real-ip-cidr", "0.0.0.0/0"))
+    if cidrs is None:
+        note("proxy-real-ip-cidr", Status.UNSUPPORTED, "not a list of CIDRs")
+    else:
+        detection.trusted_cidrs = cidrs
+        if "proxy-real-ip-cidr" in data:
+            detection.provenance += prov("proxy-real-ip-cidr")
+    return detection
 
 
 def _networks(value: str) -> list[str] | None:
@@ -191,6 +286,11 @@ def apply_defaults(run: Run) -> None:
         return
     source = config.obj.source()
     report = run.ctx.report
+    # Controller-wide client settings belong to every Gateway of the controller's classes.
+    for gateway in run.lowered.gateways:
+        for setting in (config.client_timeouts, config.client_ip, config.client_tls):
+            if setting is not None and setting not in gateway.extensions:
+                gateway.extensions.append(setting)
     for model in run.models:
         ann = run.ann(model)
         pairs = run.lowered.rules_of(model.source)
