@@ -36,7 +36,7 @@ from ingress2gateway.ir import (
     SecretRef,
     TLSRoute,
 )
-from ingress2gateway.report import Status
+from ingress2gateway.report import Level, Status
 
 from ._base import PROVIDER, Ann, Run, routes_of, rules_of
 
@@ -259,15 +259,14 @@ def _grpc_rule(run: Run, rule: Rule) -> Rule | None:
     else:
         for item in rule.provenance:
             message = f"path {path.value} cannot be expressed as a gRPC service/method match; it is not converted"
-            run.ctx.report.error(
+            run.ctx.report.flag(
+                Level.ERROR,
                 "path-not-representable",
                 message,
+                Status.UNSUPPORTED,
                 source=item.source,
                 field=item.field,
                 provider=PROVIDER,
-            )
-            run.ctx.report.record(
-                item.source, item.field, Status.UNSUPPORTED, note=message, provider=PROVIDER
             )
         return None
     return Rule(

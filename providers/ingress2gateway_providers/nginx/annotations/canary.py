@@ -26,7 +26,7 @@ import re
 
 from ingress2gateway.ingress import IngressModel, ServiceBackend, service_ports
 from ingress2gateway.ir import BackendRef, HeaderMatch, HTTPRoute, Provenance, Rule
-from ingress2gateway.report import Status
+from ingress2gateway.report import Level, Status
 
 from ._base import PROVIDER, Ann, Run
 from .rewrite import re2_problem
@@ -124,40 +124,41 @@ def _apply_one(
                 f"no non-canary Ingress routes {match.type} {path.path} on host {path.host or '*'}; "
                 "ingress-nginx ignores a canary without a primary, and so does the conversion"
             )
-            report.warning(
+            report.flag(
+                Level.WARNING,
                 "nginx-canary-no-primary",
                 message,
+                Status.IGNORED,
                 source=model.source,
                 field=path.field,
                 provider=PROVIDER,
             )
-            report.record(model.source, path.field, Status.IGNORED, note=message, provider=PROVIDER)
             continue
         route, rule = found
         canary = _canary_backend(ann, path.backend, path.field, ports)
         if canary is None:
             message = "the canary backend's port cannot be resolved"
-            report.error(
+            report.flag(
+                Level.ERROR,
                 "backend-port-unresolved",
                 message,
+                Status.UNSUPPORTED,
                 source=model.source,
                 field=path.field,
                 provider=PROVIDER,
-            )
-            report.record(
-                model.source, path.field, Status.UNSUPPORTED, note=message, provider=PROVIDER
             )
             continue
         if len(rule.backend_refs) != 1:
             message = "the primary rule already has a canary or no backend; ingress-nginx allows one canary per path"
-            report.warning(
+            report.flag(
+                Level.WARNING,
                 "nginx-canary-no-primary",
                 message,
+                Status.IGNORED,
                 source=model.source,
                 field=path.field,
                 provider=PROVIDER,
             )
-            report.record(model.source, path.field, Status.IGNORED, note=message, provider=PROVIDER)
             continue
         matched_any = True
         extra = _extra_rules(run, ann, rule, canary, header, cookie)

@@ -53,7 +53,7 @@ from ingress2gateway.ir import (
     SessionAffinity,
 )
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.report import Status
+from ingress2gateway.report import Level, Status
 
 from ..catalog import NGINX_INC_CATALOG
 from . import body, timeouts
@@ -107,15 +107,14 @@ def path_match(ctx: ProviderContext, model: IngressModel, path: IngressPath) -> 
     problem = re2_problem(value)
     if problem:
         message = f"path {path.path!r} (nginx.org/path-regex) {problem}; it is not converted"
-        ctx.report.error(
+        ctx.report.flag(
+            Level.ERROR,
             "path-not-representable",
             message,
+            Status.UNSUPPORTED,
             source=model.source,
             field=path.field,
             provider=PROVIDER,
-        )
-        ctx.report.record(
-            model.source, path.field, Status.UNSUPPORTED, note=message, provider=PROVIDER
         )
         return _SKIP
     return PathMatch("RegularExpression", value)
