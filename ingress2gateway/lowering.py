@@ -404,7 +404,8 @@ def _report_conflict(
     who = "earlier in the same Ingress" if same else f"by the older {winner.model.source.display()}"
     message = (
         f"{match.type} {match.value} on {where} is already routed {who} ({winner.field}); "
-        f"this path is dropped, as ingress-nginx ignores it"
+        "this path is dropped: the first definition wins (as in ingress-nginx), never a silent "
+        "traffic split"
     )
     build.ctx.report.flag(
         Level.WARNING,
