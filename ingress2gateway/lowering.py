@@ -401,7 +401,19 @@ def _report_conflict(
 ) -> None:
     where = f"host {host}" if host else "the catch-all host"
     same = winner.model is loser
-    who = "earlier in the same Ingress" if same else f"by the older {winner.model.source.display()}"
+    if same:
+        who = "earlier in the same Ingress"
+    elif (
+        winner.model.creation_timestamp
+        and winner.model.creation_timestamp != loser.creation_timestamp
+    ):
+        who = f"by the older {winner.model.source.display()}"
+    else:
+        # Same (or no) creationTimestamp: ingress-nginx orders by namespace/name, descending.
+        who = (
+            f"by {winner.model.source.display()}, which comes first (same creation time: "
+            "namespace/name in descending order)"
+        )
     message = (
         f"{match.type} {match.value} on {where} is already routed {who} ({winner.field}); "
         "this path is dropped: the first definition wins (as in ingress-nginx), never a silent "
