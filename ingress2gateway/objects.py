@@ -79,6 +79,13 @@ class ObjectRef:
     kind: str
     namespace: str | None
     name: str
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.kind, self.namespace, self.name)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def to_json(self) -> JSONDict:
         return {"kind": self.kind, "namespace": self.namespace, "name": self.name}

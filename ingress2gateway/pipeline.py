@@ -120,6 +120,7 @@ def _convert(
         ir, EmitContext(report=report, target=target, options=dict(emitter_options or {}))
     )
     _report_unconsumed_extensions(ir, report, emitter_impl.name)
+    report.settle()
     if validate:
         emitted = _validate(emitted, target, report, emit_invalid)
     emitted.sort(key=sort_key)

@@ -111,6 +111,7 @@ class Report:
     notifications: list[Notification] = dataclasses.field(default_factory=list)
     ledger: dict[tuple[SourceRef, str], LedgerEntry] = dataclasses.field(default_factory=dict)
     _seen: set[Notification] = dataclasses.field(default_factory=set, repr=False)
+    _discarded: set[ObjectRef] = dataclasses.field(default_factory=set, repr=False)
 
     def notify(
         self,
@@ -190,11 +191,24 @@ class Report:
             entry.targets.update(targets)
 
     def discard_target(self, ref: ObjectRef) -> None:
-        """An output object that will not exist after all: no entry may point at it."""
+        """An output object that will not exist after all: no entry may point at it.
+
+        Applied to the whole ledger once, by :meth:`settle` (a provider may drop hundreds of
+        routes; scanning the ledger for each was quadratic).
+        """
+        self._discarded.add(ref)
+
+    def settle(self) -> None:
+        """Apply pending :meth:`discard_target` calls (done before the ledger is read)."""
+        if not self._discarded:
+            return
         for entry in self.ledger.values():
-            entry.targets.discard(ref)
+            if entry.targets and not entry.targets.isdisjoint(self._discarded):
+                entry.targets -= self._discarded
+        self._discarded.clear()
 
     def extend(self, other: Report) -> None:
+        other.settle()
         for note in other.notifications:
             if note not in self._seen:
                 self._seen.add(note)
@@ -217,6 +231,7 @@ class Report:
         return sorted(self.notifications, key=Notification.sort_key)
 
     def sorted_ledger(self) -> list[LedgerEntry]:
+        self.settle()
         return sorted(self.ledger.values(), key=lambda e: (e.source.sort_key(), e.field))
 
     def count(self, level: Level) -> int:
@@ -230,6 +245,7 @@ class Report:
         return None
 
     def summary(self) -> dict[str, Any]:
+        self.settle()
         statuses = {s.value: 0 for s in Status}
         for entry in self.ledger.values():
             statuses[entry.status.value] += 1

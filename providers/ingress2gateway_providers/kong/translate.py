@@ -480,7 +480,7 @@ class Translator:
             if grpc_ingress and settings.protocols is not None:
                 prov = settings.protocols.provenance
                 run.record(prov.source, prov.field, Status.CONVERTED, targets=[target.ref])
-        ir_routes = {id(r) for r in run.ctx.ir.routes}
+        ir_routes = {id(r) for r in run.ctx.ir.routes} if moved else set()
         for route_id, grpc_route in sorted(moved.items(), key=lambda kv: kv[1].name):
             if route_id in ir_routes:
                 run.differs(
