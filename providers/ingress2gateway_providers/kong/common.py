@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 from ingress2gateway.ir import Provenance
 from ingress2gateway.objects import KubeObject, ObjectRef, SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.report import Report, Status
+from ingress2gateway.report import Level, Report, Status
 
 T = TypeVar("T")
 
@@ -137,44 +137,38 @@ class KongRun:
 
     def invalid(self, source: SourceRef, field_path: str, message: str) -> None:
         """A value Kong itself would reject: reported, the field is not converted."""
-        self.ctx.report.warning(
-            "kong-value-invalid", message, source=source, field=field_path, provider=self.provider
-        )
-        self.record(source, field_path, Status.UNSUPPORTED, message)
+        self._flag(Level.WARNING, "kong-value-invalid", source, field_path, message)
 
     def missing(self, source: SourceRef, field_path: str, message: str) -> None:
         """A referenced object (plugin, KongIngress, policy) is not in the input."""
-        self.ctx.report.warning(
-            "kong-reference-missing",
-            message,
-            source=source,
-            field=field_path,
-            provider=self.provider,
-        )
-        self.record(source, field_path, Status.UNSUPPORTED, message)
+        self._flag(Level.WARNING, "kong-reference-missing", source, field_path, message)
 
     def unsupported(
         self, source: SourceRef, field_path: str, message: str, *, security: bool = False
     ) -> None:
         """Understood, but nothing in Gateway API (or any extension) carries it."""
-        if security:
-            self.ctx.report.error(
-                "kong-feature-unsupported",
-                message,
-                source=source,
-                field=field_path,
-                provider=self.provider,
-                security=True,
-            )
-        else:
-            self.ctx.report.warning(
-                "kong-feature-unsupported",
-                message,
-                source=source,
-                field=field_path,
-                provider=self.provider,
-            )
-        self.record(source, field_path, Status.UNSUPPORTED, message)
+        level = Level.ERROR if security else Level.WARNING
+        self._flag(level, "kong-feature-unsupported", source, field_path, message, security)
+
+    def _flag(
+        self,
+        level: Level,
+        code: str,
+        source: SourceRef,
+        field_path: str,
+        message: str,
+        security: bool = False,
+    ) -> None:
+        self.ctx.report.flag(
+            level,
+            code,
+            message,
+            Status.UNSUPPORTED,
+            source=source,
+            field=field_path,
+            provider=self.provider,
+            security=security,
+        )
 
     def differs(self, source: SourceRef, field_path: str, message: str) -> None:
         """Converted, but the result behaves differently from Kong in a way users must know."""
