@@ -30,6 +30,13 @@ def require_shared(*parts: str) -> Path:
     pytest.skip(reason)
 
 
+def shared_yaml_files(*parts: str) -> list[Path]:
+    """``*.yaml`` under ``SHARED / parts`` (sorted), or [] when absent — for parametrizing at
+    collection time; the test itself then calls :func:`require_shared`."""
+    folder = SHARED.joinpath(*parts)
+    return sorted(folder.rglob("*.yaml")) if folder.exists() else []
+
+
 def yaml_documents(folder: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
     """Every mapping document of every ``*.yaml`` under *folder*, in a stable order."""
     for path in sorted(folder.rglob("*.yaml")):

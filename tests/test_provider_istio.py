@@ -16,7 +16,7 @@ from ingress2gateway.validation import validate
 from ingress2gateway_providers.istio.common import gateway_duration
 from ingress2gateway_providers.istio.matching import Entry, covers, overlaps, preserve_first_match
 
-from .shared_data import require_shared
+from .shared_data import require_shared, shared_yaml_files
 
 ISTIO_KINDS = ("Gateway", "VirtualService", "DestinationRule", "ServiceEntry")
 
@@ -65,8 +65,7 @@ def missing_istio_fields(objects: list[KubeObject], result: Result) -> list[str]
 
 
 def _corpus_files() -> list[Path]:
-    root = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "istio"
-    return sorted(root.rglob("*.yaml")) if root.exists() else []
+    return shared_yaml_files("corpus", "istio")
 
 
 @pytest.mark.parametrize("path", _corpus_files() or [None], ids=lambda p: p.name if p else "none")

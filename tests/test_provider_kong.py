@@ -23,7 +23,7 @@ from ingress2gateway_providers.kong.paths import kong_regex
 
 from .golden import Case, cases
 from .ledger_checks import missing_ledger_fields
-from .shared_data import require_shared
+from .shared_data import require_shared, shared_yaml_files
 
 KONG_KINDS_WITH_SECTIONS = {"KongIngress": ("route", "proxy", "upstream")}
 _SKIP_TOP = ("apiVersion", "kind", "metadata", "status")
@@ -269,8 +269,7 @@ config: {origins: ["*"]}
 
 
 def _corpus_files() -> list[Path]:
-    folder = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "kong"
-    return sorted(folder.rglob("*.yaml")) if folder.exists() else []
+    return shared_yaml_files("corpus", "kong")
 
 
 @pytest.mark.parametrize("path", _corpus_files() or [None], ids=lambda p: p.name if p else "none")
