@@ -182,7 +182,6 @@ class _Parser:
         self.source = obj.source()
         self.report = report
         self.provider = provider
-        self.legacy = obj.api_version != "networking.k8s.io/v1"
 
     def error(self, field_path: str, message: str) -> None:
         self.report.flag(

@@ -63,7 +63,7 @@ def spill_listeners(ir: IR, target: Target, report: Report, allocator: Allocate)
             for listener in chunk:
                 moved[listener.name] = home
         for route in ir.routes:
-            _repoint(route, gateway, moved, homes)
+            _repoint(route, gateway, moved, homes, report)
 
 
 def _partition(listeners: Sequence[Listener]) -> tuple[list[Listener], list[Listener]]:
@@ -131,6 +131,7 @@ def _repoint(
     gateway: Gateway,
     moved: dict[str, ListenerSet | Gateway],
     homes: Sequence[ListenerSet | Gateway],
+    report: Report,
 ) -> None:
     refs: list[ParentRef] = []
     for parent in route.parent_refs:
@@ -146,7 +147,15 @@ def _repoint(
             )
         else:
             refs.append(parent)
-    route.parent_refs = list(dict.fromkeys(refs))[:MAX_PARENT_REFS]
+    unique = list(dict.fromkeys(refs))
+    if len(unique) > MAX_PARENT_REFS:
+        report.warning(
+            "gateway-split",
+            f"{route.KIND} {route.name} would need {len(unique)} parentRefs to reach every "
+            f"listener it attached to; only the first {MAX_PARENT_REFS} are kept (give the route "
+            "listeners by sectionName)",
+        )
+    route.parent_refs = unique[:MAX_PARENT_REFS]
 
 
 def _ref_to(
