@@ -21,8 +21,10 @@ from ingress2gateway.errors import I2GError, UsageError
 from ingress2gateway.report import Report
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ingress2gateway.objects import JSONDict, KubeObject, ResourceKind
-    from ingress2gateway.plugin import ConvertOptions
+    from ingress2gateway.plugin import ConvertOptions, Emitted
 
 FAIL_ON = ("error", "warning", "never")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -319,15 +321,20 @@ def print_command(**kw: Any) -> None:
     from ingress2gateway.pipeline import convert
     from ingress2gateway.render import render_text
     from ingress2gateway.report import Level
-    from ingress2gateway.serialize import dump, write_output_dir
+    from ingress2gateway.serialize import join, write_documents
 
     providers = _split_csv(kw["providers"])
     if not providers:
         raise UsageError("--providers needs at least one name")
     report = Report()
     objects, namespace, input_errors = _load(kw, providers, report)
+    # Hand the input over without keeping a reference, so that it is freed once the providers
+    # are done with it; likewise each output object is encoded as soon as it is validated.
+    stream = iter(objects)
+    del objects
+    output = _EncodedOutput(kw["output_format"])
     result = convert(
-        objects,
+        stream,
         providers,
         kw["emitter"],
         options=convert_options(kw, namespace),
@@ -336,12 +343,14 @@ def print_command(**kw: Any) -> None:
         emit_invalid=kw["emit_invalid"],
         report=report,
         emitter_options=_key_values(kw["emitter_option"], "--emitter-option"),
+        on_object=output.add,
     )
+    documents = output.sorted()
     if kw["output_dir"]:
-        written = write_output_dir(result.resources, kw["output_dir"], kw["output_format"])
+        written = write_documents(documents, kw["output_dir"])
         click.echo(f"wrote {len(written)} file(s) under {kw['output_dir']}", err=True)
-    elif result.resources or kw["output_format"] == "json":
-        click.echo(dump(result.resources, kw["output_format"]), nl=False)
+    elif documents or kw["output_format"] == "json":
+        click.echo(join([text for _, text in documents], kw["output_format"]), nl=False)
     if kw["report_file"]:
         _write_report(kw["report_file"], result.report_json())
     _write_input_errors(report)
@@ -350,10 +359,32 @@ def print_command(**kw: Any) -> None:
     sys.stderr.write(
         render_text(report, colour=colour, min_level=min_level, exclude_codes={"input-invalid"})
     )
-    if not result.resources:
+    if not documents:
         sys.stderr.write("No Gateway API resources were generated.\n")
     if input_errors or result.fails(kw["fail_on"]):
         sys.exit(1)
+
+
+class _EncodedOutput:
+    """Collects each output object as text (and the file it would go to), not as a dict."""
+
+    def __init__(self, format: str) -> None:
+        self.format = format
+        self._items: list[tuple[tuple[int, str, str, str], Path, str]] = []
+
+    def add(self, item: Emitted) -> None:
+        from ingress2gateway.emitters.gatewayapi import sort_key
+        from ingress2gateway.serialize import encode, output_path
+
+        body = item.body
+        self._items.append(
+            (sort_key(item), output_path(body, self.format), encode(body, self.format))
+        )
+
+    def sorted(self) -> list[tuple[Path, str]]:
+        """(relative file path, document) in output order."""
+        self._items.sort(key=lambda entry: entry[0])
+        return [(path, text) for _, path, text in self._items]
 
 
 _findings_options = _options(

@@ -7,7 +7,7 @@ can disappear without a trace: unconsumed IR extensions and skipped objects are 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,11 +67,19 @@ def convert(
     validate: bool = True,
     report: Report | None = None,
     emitter_options: Mapping[str, str] | None = None,
+    on_object: Callable[[Emitted], None] | None = None,
 ) -> Result:
     """Convert ``objects`` (from :func:`ingress2gateway.load_manifests`) to Gateway API.
 
     Raises :class:`~ingress2gateway.errors.UsageError` for unknown providers, emitters or
     targets; everything about the input itself goes into ``result.report``.
+
+    With ``on_object``, each object to print is handed to it as soon as it is made and
+    validated, in emission order, and ``result.resources`` stays empty: a caller that encodes
+    and forgets each one (the CLI) never holds every output object at once. Sort what it
+    kept with :func:`ingress2gateway.emitters.gatewayapi.sort_key` to print in the usual order.
+    Pass ``iter(objects)`` and keep no other reference to let the input be freed once the
+    providers are done with it.
     """
     with gc_paused():
         return _convert(
@@ -85,6 +93,7 @@ def convert(
             validate=validate,
             report=report,
             emitter_options=emitter_options,
+            on_object=on_object,
         )
 
 
@@ -100,6 +109,7 @@ def _convert(
     validate: bool,
     report: Report | None,
     emitter_options: Mapping[str, str] | None,
+    on_object: Callable[[Emitted], None] | None,
 ) -> Result:
     target = Target.parse(gateway_api_version, channel)
     options = options or ConvertOptions()
@@ -108,29 +118,43 @@ def _convert(
     loaded: list[Provider] = [load_provider(name) for name in names]
     emitter_impl = load_emitter(emitter)
 
-    selected = _select_namespace(list(objects), options.namespace)
     ir = IR()
-    ctx = ProviderContext(objects=selected, ir=ir, report=report, options=options)
+    ctx = ProviderContext(
+        objects=_select_namespace(list(objects), options.namespace),
+        ir=ir,
+        report=report,
+        options=options,
+    )
+    # An exhausted iterator holds nothing: a caller that passes iter(objects) and keeps no other
+    # reference lets the input be freed below, before the output exists (the CLI does this).
+    del objects
     for provider in loaded:
         provider.convert(ctx)
     _report_unclaimed(ctx, loaded)
+    # Everything providers took from the input is in the IR and the report now.
+    ctx.objects = ()
     spill_listeners(ir, target, report, ctx.allocator)
 
-    emitted = emitter_impl.emit(
+    # Discards come from providers and lowering; the ledger must be settled before validation
+    # withdraws the targets of invalid objects.
+    report.settle()
+    kept: list[Emitted] = []
+    keep = on_object if on_object is not None else kept.append
+    for item in emitter_impl.emit(
         ir, EmitContext(report=report, target=target, options=dict(emitter_options or {}))
-    )
+    ):
+        if not validate or _valid(item, target, report, emit_invalid):
+            keep(item)
     _report_unconsumed_extensions(ir, report, emitter_impl.name)
     report.settle()
-    if validate:
-        emitted = _validate(emitted, target, report, emit_invalid)
-    emitted.sort(key=sort_key)
+    kept.sort(key=sort_key)
     return Result(
-        resources=[item.body for item in emitted],
+        resources=[item.body for item in kept],
         report=report,
         target=target,
         providers=names,
         emitter=emitter_impl.name,
-        emitted=emitted,
+        emitted=kept,
     )
 
 
@@ -199,33 +223,28 @@ def _report_extension(extension: Extension, report: Report, emitter: str) -> Non
         report.notify(level, "extension-unsupported", message, security=security)
 
 
-def _validate(
-    emitted: list[Emitted], target: Target, report: Report, emit_invalid: bool
-) -> list[Emitted]:
-    """Validate every object as the API server would; report (and by default drop) the invalid."""
+def _valid(item: Emitted, target: Target, report: Report, emit_invalid: bool) -> bool:
+    """Validate one object as the API server would; report it if invalid. True: print it."""
     from ingress2gateway.validation import validate
 
-    kept: list[Emitted] = []
-    for item in emitted:
-        violations = validate(item.body, target)
-        source = item.sources[0] if item.sources else None
-        for violation in violations:
-            report.error(
-                "output-invalid",
-                f"{item.ref.display()} would be rejected by the API server: {violation.path}: "
-                f"{violation.message} ({violation.rule})"
-                + (
-                    ""
-                    if emit_invalid
-                    else "; it is not printed (use --emit-invalid to print it anyway)"
-                ),
-                source=source,
-            )
-        if not violations or emit_invalid:
-            kept.append(item)
-        else:
-            _withdraw(report, item)
-    return kept
+    violations = validate(item.body, target)
+    source = item.sources[0] if item.sources else None
+    for violation in violations:
+        report.error(
+            "output-invalid",
+            f"{item.ref.display()} would be rejected by the API server: {violation.path}: "
+            f"{violation.message} ({violation.rule})"
+            + (
+                ""
+                if emit_invalid
+                else "; it is not printed (use --emit-invalid to print it anyway)"
+            ),
+            source=source,
+        )
+    if violations and not emit_invalid:
+        _withdraw(report, item)
+        return False
+    return True
 
 
 def _withdraw(report: Report, item: Emitted) -> None:

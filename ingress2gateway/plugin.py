@@ -8,7 +8,7 @@ through an entry point without touching core.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -119,5 +119,8 @@ class Emitter(Protocol):
     name: str
     description: str
 
-    def emit(self, ir: IR, ctx: EmitContext) -> list[Emitted]:
-        """Turn the IR into objects; mark extensions it expresses as consumed."""
+    def emit(self, ir: IR, ctx: EmitContext) -> Iterable[Emitted]:
+        """Turn the IR into objects; mark extensions it expresses as consumed.
+
+        May return a generator: the pipeline validates and hands on each object as it comes,
+        and reads which extensions were consumed only once the iterable is exhausted."""

@@ -28,27 +28,58 @@ def to_yaml(obj: Any) -> str:
 
 
 def to_json_list(resources: Sequence[JSONDict]) -> str:
-    body = {
-        "apiVersion": "v1",
-        "items": list(resources),
-        "kind": "List",
-        "metadata": {"resourceVersion": ""},
-    }
-    return json.dumps(body, indent=4, sort_keys=True, ensure_ascii=False) + "\n"
+    return join([encode(obj, "json") for obj in resources], "json")
+
+
+def encode(obj: JSONDict, format: str) -> str:
+    """One object as a document of ``format``; :func:`join` makes a stream of such documents.
+
+    Encoding objects one at a time lets a caller write each as soon as it exists and let the
+    object go (what the CLI does at scale) instead of holding every output object at once.
+    """
+    if format == "yaml":
+        return yamlout.to_yaml(obj)
+    if format == "json":
+        return json.dumps(obj, indent=4, sort_keys=True, ensure_ascii=False) + "\n"
+    if format == "kyaml":
+        from ingress2gateway.kyaml import to_kyaml
+
+        return to_kyaml(obj)
+    raise I2GError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}")
+
+
+def join(documents: Sequence[str], format: str) -> str:
+    """A stream of documents from :func:`encode`: YAML with ``---`` between documents, KYAML
+    documents one after the other, JSON as a ``v1 List`` (what ``kubectl get -o json`` prints)."""
+    if format == "json":
+        if not documents:
+            items = "[]"
+        else:
+            # Each document is already indented by 4; a List item sits 8 deeper than its key.
+            body = ",\n".join(_indent(doc.rstrip("\n"), "        ") for doc in documents)
+            items = "[\n" + body + "\n    ]"
+        return (
+            '{\n    "apiVersion": "v1",\n    "items": '
+            + items
+            + ',\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n'
+        )
+    if format == "yaml":
+        return "---\n".join(documents)
+    if format == "kyaml":
+        return "".join(documents)
+    raise I2GError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}")
+
+
+def _indent(text: str, prefix: str) -> str:
+    return prefix + text.replace("\n", "\n" + prefix)
 
 
 def dump(resources: Sequence[JSONDict], format: str = "yaml") -> str:
     """Serialise ``resources`` as ``yaml`` (a ``---`` stream), ``json`` (a v1 List) or ``kyaml``."""
-    if format == "yaml":
-        with gc_paused():
-            return "---\n".join(to_yaml(obj) for obj in resources)
-    if format == "json":
-        return to_json_list(resources)
-    if format == "kyaml":
-        from ingress2gateway.kyaml import to_kyaml
-
-        return "".join(to_kyaml(obj) for obj in resources)
-    raise I2GError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}")
+    if format not in FORMATS:
+        raise I2GError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}")
+    with gc_paused():
+        return join([encode(obj, format) for obj in resources], format)
 
 
 def output_path(obj: JSONDict, format: str) -> Path:
@@ -65,19 +96,21 @@ def write_output_dir(
 ) -> list[Path]:
     """Write one file per object. Everything is rendered first, then each file is written to a
     temporary name and renamed into place, so a failure never leaves a half-written file."""
+    return write_documents(
+        [(output_path(obj, format), encode(obj, format)) for obj in resources], directory
+    )
+
+
+def write_documents(
+    documents: Sequence[tuple[Path, str]], directory: str | os.PathLike[str]
+) -> list[Path]:
+    """Write encoded documents to their relative paths under ``directory`` (see
+    :func:`write_output_dir`)."""
     root = Path(directory)
-    rendered: list[tuple[Path, str]] = []
-    for obj in resources:
-        relative = output_path(obj, format)
-        text = (
-            json.dumps(obj, indent=4, sort_keys=True) + "\n"
-            if format == "json"
-            else dump([obj], format)
-        )
-        rendered.append((root / relative, text))
     written: list[Path] = []
     try:
-        for path, text in rendered:
+        for relative, text in documents:
+            path = root / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             try:

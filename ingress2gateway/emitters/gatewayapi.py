@@ -7,6 +7,8 @@ reports what it had to leave out (with the version or channel that would have it
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ingress2gateway._version import __version__
 from ingress2gateway.ir import (
     IR,
@@ -120,26 +122,29 @@ class GatewayAPIBuilder:
     # --- objects ------------------------------------------------------------------------------
 
     def build(self, ir: IR) -> list[Emitted]:
-        out: list[Emitted] = []
+        return list(self.objects(ir))
+
+    def objects(self, ir: IR) -> Iterator[Emitted]:
+        """Each output object, as soon as it is made (nothing is kept: a caller that writes
+        and forgets each one never holds every output object at once)."""
+        for item in self._bodies(ir):
+            if item is None:
+                continue
+            # Everything credited to an object is credited while it is being made.
+            item.sources = sorted(self.sources.pop(item.ref, ()), key=SourceRef.sort_key)
+            yield item
+
+    def _bodies(self, ir: IR) -> Iterator[Emitted | None]:
         for gateway in ir.gateways:
-            out.append(self.gateway(gateway))
+            yield self.gateway(gateway)
         for listener_set in ir.listener_sets:
-            out.append(self.listener_set(listener_set))
+            yield self.listener_set(listener_set)
         for route in ir.routes:
-            emitted = self.route(route)
-            if emitted is not None:
-                out.append(emitted)
+            yield self.route(route)
         for policy in ir.backend_tls_policies:
-            emitted = self.backend_tls_policy(policy)
-            if emitted is not None:
-                out.append(emitted)
+            yield self.backend_tls_policy(policy)
         for grant in sorted(ir.reference_grants, key=_grant_key):
-            emitted = self.reference_grant(grant, ir.grant_provenance.get(grant, []))
-            if emitted is not None:
-                out.append(emitted)
-        for item in out:
-            item.sources = sorted(self.sources.get(item.ref, ()), key=SourceRef.sort_key)
-        return out
+            yield self.reference_grant(grant, ir.grant_provenance.get(grant, []))
 
     def gateway(self, gateway: Gateway) -> Emitted:
         ref = gateway.ref

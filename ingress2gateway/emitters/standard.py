@@ -6,6 +6,8 @@ reports each one as unsupported, naming the input field it came from.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ingress2gateway.emitters.gatewayapi import GatewayAPIBuilder
 from ingress2gateway.ir import IR
 from ingress2gateway.plugin import EmitContext, Emitted
@@ -15,8 +17,8 @@ class StandardEmitter:
     name = "standard"
     description = "plain Gateway API resources; features it lacks are reported"
 
-    def emit(self, ir: IR, ctx: EmitContext) -> list[Emitted]:
-        return GatewayAPIBuilder(ctx).build(ir)
+    def emit(self, ir: IR, ctx: EmitContext) -> Iterator[Emitted]:
+        return GatewayAPIBuilder(ctx).objects(ir)
 
 
 EMITTER = StandardEmitter()
