@@ -32,7 +32,7 @@ class Provenance:
 # --- extensions: what standard Gateway API cannot say ---------------------------------------
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Extension:
     """A feature without a standard Gateway API field. Subclasses are provider-neutral."""
 
@@ -47,7 +47,7 @@ class Extension:
         return self.KIND
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class BasicAuth(Extension):
     KIND: ClassVar[str] = "basic-auth"
     SECURITY: ClassVar[bool] = True
@@ -56,7 +56,7 @@ class BasicAuth(Extension):
     realm: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class ExternalAuth(Extension):
     KIND: ClassVar[str] = "external-auth"
     SECURITY: ClassVar[bool] = True
@@ -66,7 +66,7 @@ class ExternalAuth(Extension):
     signin_url: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class JWTAuth(Extension):
     KIND: ClassVar[str] = "jwt-auth"
     SECURITY: ClassVar[bool] = True
@@ -74,7 +74,7 @@ class JWTAuth(Extension):
     jwks_uri: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class ClientCertAuth(Extension):
     KIND: ClassVar[str] = "client-cert-auth"
     SECURITY: ClassVar[bool] = True
@@ -83,7 +83,7 @@ class ClientCertAuth(Extension):
     verify: str = "on"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class IPAccess(Extension):
     KIND: ClassVar[str] = "ip-access"
     SECURITY: ClassVar[bool] = True
@@ -91,7 +91,7 @@ class IPAccess(Extension):
     deny: list[str] = field(default_factory=list)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class RateLimit(Extension):
     KIND: ClassVar[str] = "rate-limit"
     requests: int
@@ -100,21 +100,21 @@ class RateLimit(Extension):
     per_client_ip: bool = True
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class BodySize(Extension):
     KIND: ClassVar[str] = "body-size"
     max_bytes: int | None
     """None means unlimited."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Buffering(Extension):
     KIND: ClassVar[str] = "buffering"
     request: bool | None = None
     response: bool | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class SessionAffinity(Extension):
     KIND: ClassVar[str] = "session-affinity"
     cookie_name: str | None = None
@@ -122,7 +122,7 @@ class SessionAffinity(Extension):
     path: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class LoadBalancer(Extension):
     KIND: ClassVar[str] = "load-balancer"
     algorithm: Literal["RoundRobin", "LeastRequest", "Random", "ConsistentHash"]
@@ -130,14 +130,14 @@ class LoadBalancer(Extension):
     """For ConsistentHash: ``source-ip``, ``header:<name>``, ``cookie:<name>`` or ``uri``."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class RegexRewrite(Extension):
     KIND: ClassVar[str] = "regex-rewrite"
     pattern: str
     substitution: str
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Retry(Extension):
     KIND: ClassVar[str] = "retry"
     attempts: int
@@ -145,7 +145,7 @@ class Retry(Extension):
     per_try_timeout: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Timeouts(Extension):
     """Timeouts standard Gateway API cannot state (connect, idle, per-direction)."""
 
@@ -155,7 +155,7 @@ class Timeouts(Extension):
     send: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Cors(Extension):
     """CORS, for targets whose HTTPRoute lacks the standard CORS filter (before v1.5)."""
 
@@ -168,14 +168,14 @@ class Cors(Extension):
     max_age: int | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class CustomErrors(Extension):
     KIND: ClassVar[str] = "custom-errors"
     codes: list[int] = field(default_factory=list)
     backend: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class APIKeyAuth(Extension):
     """API keys the gateway checks (Kong ``key-auth``)."""
 
@@ -190,7 +190,7 @@ class APIKeyAuth(Extension):
     source keeps them elsewhere (Kong consumers)."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class OIDCAuth(Extension):
     """An OpenID Connect login at the gateway (Kong ``openid-connect``)."""
 
@@ -205,7 +205,7 @@ class OIDCAuth(Extension):
     redirect_url: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class ClientTimeouts(Extension):
     """Timeouts on the client side of the gateway (listener-wide settings)."""
 
@@ -218,7 +218,7 @@ class ClientTimeouts(Extension):
     """How long an idle keep-alive connection stays open (nginx ``keepalive_timeout``)."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class ClientIPDetection(Extension):
     """Where the client address comes from when the gateway is behind a proxy/load balancer."""
 
@@ -231,7 +231,7 @@ class ClientIPDetection(Extension):
     """Connections start with a PROXY protocol header."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class ClientTLSSettings(Extension):
     """TLS between clients and the HTTPS listeners: protocol versions, ciphers, HTTP/2."""
 
@@ -245,7 +245,7 @@ class ClientTLSSettings(Extension):
     """False: clients may only speak HTTP/1.1 (no ``h2`` in ALPN)."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class BackendConnectionLimits(Extension):
     """Connection pool limits towards a backend (circuit breaking), per proxy replica."""
 
@@ -266,7 +266,7 @@ class BackendConnectionLimits(Extension):
         return self.what or self.KIND
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class BackendTLSOptions(Extension):
     """TLS to a Service that BackendTLSPolicy cannot state: no verification, a client
     certificate. Attached to the rules that route to the Service."""
@@ -287,7 +287,7 @@ class BackendTLSOptions(Extension):
         return self.what or self.KIND
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Unrepresentable(Extension):
     """Something a provider understood but nothing can carry (snippets, WAF, ...)."""
 
@@ -307,7 +307,7 @@ class SecretRef:
     namespace: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Listener:
     name: str
     port: int
@@ -320,7 +320,7 @@ class Listener:
     provenance: list[Provenance] = field(default_factory=list)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Gateway:
     name: str
     namespace: str | None
@@ -379,7 +379,7 @@ class GRPCMethodMatch:
     type: MatchType = "Exact"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class BackendRef:
     name: str
     namespace: str | None = None
@@ -393,7 +393,7 @@ class BackendRef:
         return (self.group, self.kind, self.name, self.namespace, self.port)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Filter:
     """A standard HTTPRoute filter."""
 
@@ -401,13 +401,13 @@ class Filter:
     provenance: list[Provenance] = field(default_factory=list, kw_only=True)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class PathModifier:
     type: Literal["ReplaceFullPath", "ReplacePrefixMatch"]
     value: str
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class RequestRedirect(Filter):
     TYPE: ClassVar[str] = "RequestRedirect"
     scheme: str | None = None
@@ -417,14 +417,14 @@ class RequestRedirect(Filter):
     status_code: int = 302
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class URLRewrite(Filter):
     TYPE: ClassVar[str] = "URLRewrite"
     hostname: str | None = None
     path: PathModifier | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class HeaderModifier(Filter):
     response: bool = False
     set: dict[str, str] = field(default_factory=dict)
@@ -436,14 +436,14 @@ class HeaderModifier(Filter):
         return "ResponseHeaderModifier" if self.response else "RequestHeaderModifier"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class RequestMirror(Filter):
     TYPE: ClassVar[str] = "RequestMirror"
     backend: BackendRef
     percent: int | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class CorsFilter(Filter):
     """The standard CORS filter (Gateway API v1.5+ standard, v1.3+ experimental)."""
 
@@ -451,7 +451,7 @@ class CorsFilter(Filter):
     cors: Cors
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Rule:
     matches: list[Match] = field(default_factory=list)
     backend_refs: list[BackendRef] = field(default_factory=list)
@@ -475,7 +475,7 @@ class ParentRef:
     group: str = "gateway.networking.k8s.io"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Route:
     """Shared shape of the route kinds."""
 
@@ -486,37 +486,42 @@ class Route:
     parent_refs: list[ParentRef] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
     provenance: list[Provenance] = field(default_factory=list)
+    _ref: ObjectRef | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef(self.KIND, self.namespace, self.name)
+        # Asked for once per ledger credit: made once while name and namespace stay put.
+        ref = self._ref
+        if ref is None or ref.name != self.name or ref.namespace != self.namespace:
+            ref = self._ref = ObjectRef(self.KIND, self.namespace, self.name)
+        return ref
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class HTTPRoute(Route):
     KIND: ClassVar[str] = "HTTPRoute"
     rules: list[Rule] = field(default_factory=list)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class GRPCRoute(Route):
     KIND: ClassVar[str] = "GRPCRoute"
     rules: list[Rule] = field(default_factory=list)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class TLSRoute(Route):
     KIND: ClassVar[str] = "TLSRoute"
     backend_refs: list[BackendRef] = field(default_factory=list)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class TCPRoute(Route):
     KIND: ClassVar[str] = "TCPRoute"
     backend_refs: list[BackendRef] = field(default_factory=list)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class UDPRoute(Route):
     KIND: ClassVar[str] = "UDPRoute"
     backend_refs: list[BackendRef] = field(default_factory=list)
@@ -535,7 +540,7 @@ class ReferenceGrant:
     to_name: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class BackendTLSPolicy:
     """TLS from the gateway to a Service (BackendTLSPolicy): how to verify the backend."""
 
@@ -555,7 +560,7 @@ class BackendTLSPolicy:
         return ObjectRef("BackendTLSPolicy", self.namespace, self.name)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class ListenerSet:
     """Listeners attached to a Gateway from outside it (Gateway API v1.5+ standard).
 

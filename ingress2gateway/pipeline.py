@@ -249,10 +249,4 @@ def _valid(item: Emitted, target: Target, report: Report, emit_invalid: bool) ->
 
 def _withdraw(report: Report, item: Emitted) -> None:
     """An object that is not printed no longer carries the fields that went into it."""
-    note = f"its output {item.ref.display()} was invalid and not printed"
-    for entry in report.ledger.values():
-        if item.ref in entry.targets:
-            entry.targets.discard(item.ref)
-            entry.status = Status.UNSUPPORTED if not entry.targets else Status.PARTIAL
-            if note not in entry.notes:
-                entry.notes.append(note)
+    report.withdraw_target(item.ref, f"its output {item.ref.display()} was invalid and not printed")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,14 +80,43 @@ class Notification:
         return (src, self.field or "", -self.level.rank, self.code, self.message)
 
 
+_FEW_TARGETS = 8
+
+
 @dataclass(slots=True)
 class LedgerEntry:
     source: SourceRef
     field: str
     status: Status
     provider: str | None = None
-    targets: set[ObjectRef] = dataclasses.field(default_factory=set)
-    notes: list[str] = dataclasses.field(default_factory=list)
+    targets: Collection[ObjectRef] = ()
+    """The output objects the field went into. A tuple while there are few, a set beyond: a
+    large input has a ledger entry per field, most naming one or two objects, and an empty
+    set costs four times a tuple of two. Change it through the methods below."""
+    notes: tuple[str, ...] = ()
+
+    def add_targets(self, refs: Iterable[ObjectRef]) -> None:
+        targets = self.targets
+        for ref in refs:
+            if ref in targets:
+                continue
+            if isinstance(targets, set):
+                targets.add(ref)
+            elif len(targets) < _FEW_TARGETS:
+                targets = (*targets, ref)
+            else:
+                targets = {*targets, ref}
+        self.targets = targets
+
+    def remove_targets(self, refs: Collection[ObjectRef]) -> None:
+        if isinstance(self.targets, set):
+            self.targets.difference_update(refs)
+        else:
+            self.targets = tuple(ref for ref in self.targets if ref not in refs)
+
+    def add_note(self, note: str) -> None:
+        if note not in self.notes:
+            self.notes = (*self.notes, note)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -112,6 +141,9 @@ class Report:
     ledger: dict[tuple[SourceRef, str], LedgerEntry] = dataclasses.field(default_factory=dict)
     _seen: set[Notification] = dataclasses.field(default_factory=set, repr=False)
     _discarded: set[ObjectRef] = dataclasses.field(default_factory=set, repr=False)
+    _replaced: dict[ObjectRef, ObjectRef] = dataclasses.field(default_factory=dict, repr=False)
+    _withdrawn: dict[ObjectRef, str] = dataclasses.field(default_factory=dict, repr=False)
+    _refs: dict[ObjectRef, ObjectRef] = dataclasses.field(default_factory=dict, repr=False)
 
     def notify(
         self,
@@ -177,10 +209,17 @@ class Report:
         else:
             entry.status = merge_status(entry.status, status)
             entry.provider = entry.provider or provider
-        entry.targets.update(targets)
-        if note and note not in entry.notes:
-            entry.notes.append(note)
+        if targets:
+            entry.add_targets(self._shared(targets))
+        if note:
+            entry.add_note(note)
         return entry
+
+    def _shared(self, refs: Iterable[ObjectRef]) -> list[ObjectRef]:
+        # Every mention of an output object in the ledger is the same ObjectRef instance (an
+        # emitter makes a new one per rule; at scale the copies add up).
+        interned = self._refs
+        return [interned.setdefault(ref, ref) for ref in refs]
 
     def has_entry(self, source: SourceRef, field: str) -> bool:
         return (source, field) in self.ledger
@@ -188,24 +227,44 @@ class Report:
     def add_targets(self, source: SourceRef, field: str, targets: Iterable[ObjectRef]) -> None:
         entry = self.ledger.get((source, field))
         if entry is not None:
-            entry.targets.update(targets)
+            entry.add_targets(self._shared(targets))
 
     def discard_target(self, ref: ObjectRef) -> None:
         """An output object that will not exist after all: no entry may point at it.
 
         Applied to the whole ledger once, by :meth:`settle` (a provider may drop hundreds of
-        routes; scanning the ledger for each was quadratic).
+        routes; scanning the ledger for each was quadratic); so are the two methods below.
         """
         self._discarded.add(ref)
 
+    def replace_target(self, old: ObjectRef, new: ObjectRef) -> None:
+        """Entries that name ``old`` name ``new`` instead (an object became another)."""
+        self._replaced[old] = new
+
+    def withdraw_target(self, ref: ObjectRef, note: str) -> None:
+        """``ref`` was made but will not be printed: its fields did not make it (see
+        :meth:`settle`), and ``note`` says why."""
+        self._withdrawn[ref] = note
+
     def settle(self) -> None:
-        """Apply pending :meth:`discard_target` calls (done before the ledger is read)."""
-        if not self._discarded:
+        """Apply pending target changes (done before the ledger is read)."""
+        if not (self._discarded or self._replaced or self._withdrawn):
             return
+        changed = self._discarded | self._replaced.keys() | self._withdrawn.keys()
         for entry in self.ledger.values():
-            if entry.targets and not entry.targets.isdisjoint(self._discarded):
-                entry.targets -= self._discarded
+            if not entry.targets or changed.isdisjoint(entry.targets):
+                continue
+            hit = [ref for ref in entry.targets if ref in changed]
+            entry.remove_targets(hit)
+            entry.add_targets(self._replaced[ref] for ref in hit if ref in self._replaced)
+            notes = [self._withdrawn[ref] for ref in hit if ref in self._withdrawn]
+            if notes:
+                entry.status = Status.PARTIAL if entry.targets else Status.UNSUPPORTED
+                for note in notes:
+                    entry.add_note(note)
         self._discarded.clear()
+        self._replaced.clear()
+        self._withdrawn.clear()
 
     def extend(self, other: Report) -> None:
         other.settle()
@@ -222,8 +281,7 @@ class Report:
                 provider=entry.provider,
             )
             for text in entry.notes:
-                if text not in merged.notes:
-                    merged.notes.append(text)
+                merged.add_note(text)
 
     # --- reading -------------------------------------------------------------------------
 

@@ -145,7 +145,7 @@ class Run:
         return self.report.ledger[(SOURCE, f"metadata.annotations[{field}]")].status
 
     def targets(self, field: str) -> set[ObjectRef]:
-        return self.report.ledger[(SOURCE, f"metadata.annotations[{field}]")].targets
+        return set(self.report.ledger[(SOURCE, f"metadata.annotations[{field}]")].targets)
 
 
 def emit(ir: IR, version: str | None = None, channel: str = "standard", **options: str) -> Run:

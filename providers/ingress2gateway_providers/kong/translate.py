@@ -406,7 +406,7 @@ class Translator:
             for prov in rule.provenance:
                 entry = self.run.report.ledger.get((prov.source, prov.field))
                 if entry is not None:
-                    entry.targets.discard(route.ref)
+                    entry.remove_targets((route.ref,))
                 # The rule's host now also lives in the target route.
                 path_of_rule = _PATH_FIELD.match(prov.field)
                 if path_of_rule is not None:
@@ -710,7 +710,7 @@ class Translator:
                 for prov in rule.provenance:
                     entry = self.run.report.ledger.get((prov.source, prov.field))
                     if entry is not None:
-                        entry.targets.discard(route.ref)
+                        entry.remove_targets((route.ref,))
 
 
 def _credit(rule: Rule, provenance: list[Provenance]) -> None:

@@ -57,6 +57,22 @@ class Run:
     config: ControllerConfig = field(default_factory=lambda: _empty_config())
     """``id()`` of a rule → status of its https redirect (NGINX Inc uses 301 by default)."""
     _by_host: dict[str | None, list[IngressModel]] | None = field(default=None, repr=False)
+    _keys: dict[str, str] = field(default_factory=dict, repr=False)
+    _fields: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def key(self, name: str) -> str:
+        """The annotation key of ``name``: made once per name (asked millions of times at scale)."""
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = name if "/" in name else self.prefix + name
+        return key
+
+    def field(self, name: str) -> str:
+        """The ledger field of annotation ``name``, one string shared by every entry."""
+        path = self._fields.get(name)
+        if path is None:
+            path = self._fields[name] = f"metadata.annotations[{self.key(name)}]"
+        return path
 
     def ann(self, model: IngressModel) -> Ann:
         return Ann(self, model)
@@ -91,19 +107,19 @@ class Ann:
     # --- keys ----------------------------------------------------------------------------------
 
     def key(self, name: str) -> str:
-        return name if "/" in name else self.run.prefix + name
+        return self.run.key(name)
 
     def field(self, name: str) -> str:
-        return f"metadata.annotations[{self.key(name)}]"
+        return self.run.field(name)
 
     def prov(self, *names: str) -> list[Provenance]:
         return [Provenance(self.model.source, self.field(n)) for n in names if self.has(n)]
 
     def has(self, name: str) -> bool:
-        return self.key(name) in self.values
+        return self.run.key(name) in self.values
 
     def raw(self, name: str) -> str | None:
-        value = self.values.get(self.key(name))
+        value = self.values.get(self.run.key(name))
         return value if isinstance(value, str) else None
 
     def text(self, name: str) -> str | None:

@@ -232,10 +232,7 @@ def apply_grpc(run: Run) -> None:
             run.lowered.routes.remove(route)
             run.ctx.ir.routes.remove(route)
             # The ledger named the HTTPRoute while it existed; it is not emitted any more.
-            for entry in run.ctx.report.ledger.values():
-                if route.ref in entry.targets:
-                    entry.targets.discard(route.ref)
-                    entry.targets.add(grpc.ref)
+            run.ctx.report.replace_target(route.ref, grpc.ref)
 
 
 def _is_https(run: Run, parent: ParentRef) -> bool:

@@ -40,6 +40,7 @@ from ingress2gateway.ir import (
     Rule,
     URLRewrite,
 )
+from ingress2gateway.objects import SourceRef
 from ingress2gateway.report import Status
 
 from ._base import Ann, Run, looks_injected, rules_of
@@ -402,8 +403,9 @@ def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
             # Backend references are namespace-local: the ACME rule lives with its backend.
             http_rules.insert(0, acme[0])
             home = next(s for s in splits if any(r is acme[1] for r in s.route.rules))
-        _add_http_route(run, home, hostnames, http_rules, 1)
+        http_routes = [_add_http_route(run, home, hostnames, http_rules, 1)]
     else:
+        http_routes = []
         for split in splits:
             own = [
                 _copy_rule(r)
@@ -415,13 +417,21 @@ def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
             if acme is not None and owns_acme and not any(acme[1] is r for r in exempt):
                 own.insert(0, acme[0])
             for number, start in enumerate(range(0, len(own), 16), start=1):
-                _add_http_route(run, split, hostnames, own[start : start + 16], number)
+                http_routes.append(
+                    _add_http_route(run, split, hostnames, own[start : start + 16], number)
+                )
+    # An Ingress's ssl-redirect fields went into the routes that hold its paths (a host shared
+    # by thousands of Ingresses has many routes: crediting every one to each was quadratic).
+    routes_of_source: dict[SourceRef, list[HTTPRoute]] = defaultdict(list)
+    for route in [split.route for split in splits] + http_routes:
+        for source in dict.fromkeys(s for rule in route.rules for s in rule.sources):
+            routes_of_source[source].append(route)
     host = hostnames[0] if hostnames else None
     for model in run.models_of_host(host):
         ann = run.ann(model)
         for name in _SSL_KEYS:
             if ann.has(name):
-                ann.converted(name, [split.route for split in splits])
+                ann.converted(name, routes_of_source.get(model.source, ()))
     sources = [s for r in rules for s in r.sources]
     if sources:
         listed = ", ".join(str(c) for c in sorted(codes | {_code(run, r) for r in rules}))
@@ -448,7 +458,7 @@ _SSL_KEYS = (
 
 def _add_http_route(
     run: Run, split: _Split, hostnames: list[str], rules: list[Rule], number: int
-) -> None:
+) -> HTTPRoute:
     owner = split.route
     base = f"{owner.name}-http" if number == 1 else f"{owner.name}-http-{number}"
     route = HTTPRoute(
@@ -461,6 +471,7 @@ def _add_http_route(
         rules=rules,
     )
     run.ctx.ir.routes.append(route)
+    return route
 
 
 def _force_without_tls(run: Run, route: HTTPRoute) -> None:
