@@ -319,9 +319,9 @@ def _write_input_errors(report: Report) -> None:
 def print_command(**kw: Any) -> None:
     """Convert and print Gateway API resources."""
     from ingress2gateway.pipeline import convert
-    from ingress2gateway.render import render_text
+    from ingress2gateway.render import render_lines
     from ingress2gateway.report import Level
-    from ingress2gateway.serialize import join, write_documents
+    from ingress2gateway.serialize import pieces, write_documents
 
     providers = _split_csv(kw["providers"])
     if not providers:
@@ -350,15 +350,18 @@ def print_command(**kw: Any) -> None:
         written = write_documents(documents, kw["output_dir"])
         click.echo(f"wrote {len(written)} file(s) under {kw['output_dir']}", err=True)
     elif documents or kw["output_format"] == "json":
-        click.echo(join([text for _, text in documents], kw["output_format"]), nl=False)
+        for piece in pieces([text for _, text in documents], kw["output_format"]):
+            sys.stdout.write(piece)
+        sys.stdout.flush()
     if kw["report_file"]:
         _write_report(kw["report_file"], result.report_json())
     _write_input_errors(report)
     colour = use_colour(sys.stderr, "never" if kw["no_color"] else kw["color"])
     min_level = Level.ERROR if kw["quiet"] else Level.INFO
-    sys.stderr.write(
-        render_text(report, colour=colour, min_level=min_level, exclude_codes={"input-invalid"})
-    )
+    for line in render_lines(
+        report, colour=colour, min_level=min_level, exclude_codes={"input-invalid"}
+    ):
+        sys.stderr.write(line)
     if not documents:
         sys.stderr.write("No Gateway API resources were generated.\n")
     if input_errors or result.fails(kw["fail_on"]):

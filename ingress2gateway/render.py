@@ -7,7 +7,7 @@ Colour only when asked for (the CLI decides: a TTY, and neither ``NO_COLOR`` nor
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.report import Level, Notification, Report
@@ -41,27 +41,38 @@ def render_text(
     min_level: Level = Level.INFO,
     exclude_codes: Collection[str] = (),
 ) -> str:
+    return "".join(
+        render_lines(report, colour=colour, min_level=min_level, exclude_codes=exclude_codes)
+    )
+
+
+def render_lines(
+    report: Report,
+    *,
+    colour: bool = False,
+    min_level: Level = Level.INFO,
+    exclude_codes: Collection[str] = (),
+) -> Iterator[str]:
+    """:func:`render_text` line by line (each with its newline), to write as it goes."""
     groups: dict[SourceRef | None, list[Notification]] = defaultdict(list)
     for note in report.sorted_notifications():
         if note.level.rank >= min_level.rank and note.code not in exclude_codes:
             groups[note.source].append(note)
-    lines: list[str] = []
     ordered: Sequence[SourceRef | None] = sorted(
         groups, key=lambda s: (s is not None, s.sort_key() if s else ("",) * 6)
     )
     for source in ordered:
-        lines.append(_paint(_heading(source), _BOLD, colour))
+        yield _paint(_heading(source), _BOLD, colour) + "\n"
         for note in groups[source]:
             level = _paint(f"{note.level.value:<7}", _COLOURS[note.level], colour)
             flag = " [security]" if note.security else ""
             where = f"{note.field}: " if note.field and source is not None else ""
-            lines.append(f"  {level} {note.code}{flag}: {where}{note.message}")
+            yield f"  {level} {note.code}{flag}: {where}{note.message}\n"
     summary = report.summary()
     ledger = summary["ledger"]
-    lines.append(
+    yield (
         f"Summary: {summary['errors']} error(s), {summary['warnings']} warning(s), {summary['infos']} info; "
         f"ledger: {ledger['converted']} converted, {ledger['partial']} partial, "
         f"{ledger['unsupported']} unsupported, {ledger['ignored']} ignored "
-        f"({sum(ledger.values())} fields of {summary['sourceObjects']} objects)"
+        f"({sum(ledger.values())} fields of {summary['sourceObjects']} objects)\n"
     )
-    return "\n".join(lines) + "\n"

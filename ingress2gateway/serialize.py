@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,23 +51,25 @@ def encode(obj: JSONDict, format: str) -> str:
 def join(documents: Sequence[str], format: str) -> str:
     """A stream of documents from :func:`encode`: YAML with ``---`` between documents, KYAML
     documents one after the other, JSON as a ``v1 List`` (what ``kubectl get -o json`` prints)."""
+    return "".join(pieces(documents, format))
+
+
+def pieces(documents: Sequence[str], format: str) -> Iterator[str]:
+    """The text of :func:`join` in pieces, to write without building it whole."""
     if format == "json":
-        if not documents:
-            items = "[]"
-        else:
+        yield '{\n    "apiVersion": "v1",\n    "items": ['
+        for index, doc in enumerate(documents):
             # Each document is already indented by 4; a List item sits 8 deeper than its key.
-            body = ",\n".join(_indent(doc.rstrip("\n"), "        ") for doc in documents)
-            items = "[\n" + body + "\n    ]"
-        return (
-            '{\n    "apiVersion": "v1",\n    "items": '
-            + items
-            + ',\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n'
-        )
-    if format == "yaml":
-        return "---\n".join(documents)
-    if format == "kyaml":
-        return "".join(documents)
-    raise I2GError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}")
+            yield (",\n" if index else "\n") + _indent(doc.rstrip("\n"), "        ")
+        yield "\n    ]" if documents else "]"
+        yield ',\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n'
+    elif format == "yaml":
+        for index, doc in enumerate(documents):
+            yield "---\n" + doc if index else doc
+    elif format == "kyaml":
+        yield from documents
+    else:
+        raise I2GError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}")
 
 
 def _indent(text: str, prefix: str) -> str:
