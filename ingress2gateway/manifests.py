@@ -21,7 +21,7 @@ import yaml
 
 from ingress2gateway._gc import gc_paused
 from ingress2gateway.errors import InputError
-from ingress2gateway.objects import KubeObject, Origin, SourceRef
+from ingress2gateway.objects import KubeObject, Origin, SourceRef, identity_problem
 from ingress2gateway.report import Report
 
 # Kubernetes manifests never need aliases to expand much; a document whose aliases add more
@@ -286,5 +286,11 @@ def _accept(value: object, origin: Origin, report: Report, result: LoadResult) -
     if kind.endswith("List") and isinstance(items, list):
         for index, item in enumerate(items):
             _accept(item, Origin(origin.file, origin.line, origin.document, index), report, result)
+        return
+    problem = identity_problem(value)
+    if problem is not None:
+        result.errors += 1
+        message = f"{kind} {problem}; it is skipped"
+        report.error("input-invalid", message, source=file_location(origin.file, origin.line))
         return
     result.objects.append(KubeObject(value, origin))

@@ -6,6 +6,7 @@ client model, whose field names differ from the manifest) plus its :class:`Origi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +97,29 @@ class ObjectRef:
             if self.namespace
             else f"{self.kind} {self.name}"
         )
+
+
+_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+
+
+def identity_problem(data: JSONDict) -> str | None:
+    """Why the API server could never hold this object under its name, or None.
+
+    Names and namespaces go into output names and references: an object without a name, or in
+    a namespace that cannot exist, cannot be converted into anything valid."""
+    metadata = data.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    if not isinstance(name, str) or not name:
+        return "metadata.name is missing or not a string"
+    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+    if namespace is not None and not (
+        isinstance(namespace, str) and (namespace == "" or _NAMESPACE.fullmatch(namespace))
+    ):
+        return (
+            f"metadata.namespace {namespace!r} is not a namespace name (at most 63 lowercase "
+            "letters, digits and '-', starting and ending with a letter or digit)"
+        )
+    return None
 
 
 @dataclass(slots=True)

@@ -213,3 +213,18 @@ def test_mangled_manifests_round_trip_through_files(
     report = Report()
     objects = read_inputs([path], report=report).objects
     ingress2gateway.convert(objects, providers=["nginx"], report=report)
+
+
+def test_objects_built_by_a_caller_with_an_impossible_namespace_are_skipped() -> None:
+    # Found by the mangled-Ingress fuzzer: the Gateway went into namespace ":".
+    item = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "web", "namespace": ":"},
+        "spec": {"ingressClassName": "nginx", "rules": [{}]},
+    }
+    result = ingress2gateway.convert([KubeObject(item, Origin("fuzz.yaml", 1, 0))])
+    assert result.resources == []
+    [note] = [n for n in result.report.notifications if n.code == "input-invalid"]
+    assert "not a namespace name" in note.message
+    assert [e.field for e in result.report.ledger.values()] == ["spec"]

@@ -137,3 +137,27 @@ def test_timestamps_stay_strings_and_yaml11_booleans_follow_kubectl(tmp_path: Pa
     )
     assert objects[0].metadata["creationTimestamp"] == "2024-01-01T00:00:00Z"
     assert objects[0].metadata["labels"] == {"a": True}
+
+
+@pytest.mark.parametrize(
+    ("metadata", "says"),
+    [
+        ("{namespace: ':', name: web}", "metadata.namespace ':' is not a namespace name"),
+        ("{namespace: Web, name: web}", "metadata.namespace 'Web' is not a namespace name"),
+        ("{namespace: web}", "metadata.name is missing"),
+        ("{namespace: web, name: 7}", "metadata.name is missing or not a string"),
+    ],
+)
+def test_objects_that_cannot_exist_under_their_name_are_errors(
+    tmp_path: Path, metadata: str, says: str
+) -> None:
+    path = tmp_path / "in.yaml"
+    path.write_text(
+        "kind: Ingress\napiVersion: networking.k8s.io/v1\nmetadata: {namespace: ok, name: fine}\n"
+        f"---\nkind: Ingress\napiVersion: networking.k8s.io/v1\nmetadata: {metadata}\n"
+    )
+    report = Report()
+    result = read_inputs([path], report=report)
+    assert [o.name for o in result.objects] == ["fine"] and result.errors == 1
+    [note] = [n for n in report.notifications if n.code == "input-invalid"]
+    assert says in note.message and note.source is not None and note.source.line == 5
