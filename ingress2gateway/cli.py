@@ -18,7 +18,7 @@ import click
 
 from ingress2gateway._version import __version__
 from ingress2gateway.errors import I2GError, UsageError
-from ingress2gateway.report import Report
+from ingress2gateway.report import Notification, Report
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -257,9 +257,10 @@ def _load(
 
 
 def _write_input_errors(report: Report) -> None:
-    for note in report.sorted_notifications():
-        if note.code == "input-invalid" and note.source is not None:
-            click.echo(f"error: {note.source.display()}: {note.message}", err=True)
+    errors = [n for n in report.notifications if n.code == "input-invalid" and n.source]
+    for note in sorted(errors, key=Notification.sort_key):
+        assert note.source is not None
+        click.echo(f"error: {note.source.display()}: {note.message}", err=True)
 
 
 @main.command("print")
@@ -316,6 +317,14 @@ def _write_input_errors(report: Report) -> None:
 @_cluster_options
 @_colour_options
 @click.option("-q", "--quiet", is_flag=True, help="Only errors in the stderr report.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that validate and encode output objects, for large conversions on Linux "
+    "(default: the number of CPUs, at most 8; 1: this process only).",
+)
 def print_command(**kw: Any) -> None:
     """Convert and print Gateway API resources."""
     from ingress2gateway.pipeline import convert
@@ -344,6 +353,8 @@ def print_command(**kw: Any) -> None:
         report=report,
         emitter_options=_key_values(kw["emitter_option"], "--emitter-option"),
         on_object=output.add,
+        encode=output.encode,
+        jobs=kw["jobs"] or min(os.cpu_count() or 1, 8),
     )
     documents = output.sorted()
     if kw["output_dir"]:
@@ -375,14 +386,18 @@ class _EncodedOutput:
         self.format = format
         self._items: list[tuple[tuple[int, str, str, str], Path, str]] = []
 
-    def add(self, item: Emitted) -> None:
-        from ingress2gateway.emitters.gatewayapi import sort_key
-        from ingress2gateway.serialize import encode, output_path
+    def encode(self, body: JSONDict) -> str:
+        from ingress2gateway.serialize import encode
 
-        body = item.body
-        self._items.append(
-            (sort_key(item), output_path(body, self.format), encode(body, self.format))
-        )
+        return encode(body, self.format)
+
+    def add(self, item: Emitted) -> None:
+        """Keep ``item``'s text (encoded by :meth:`encode`, perhaps in a worker process)."""
+        from ingress2gateway.emitters.gatewayapi import sort_key
+        from ingress2gateway.serialize import output_path
+
+        text = item.text if item.text is not None else self.encode(item.body)
+        self._items.append((sort_key(item), output_path(item.body, self.format), text))
 
     def sorted(self) -> list[tuple[Path, str]]:
         """(relative file path, document) in output order."""

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ingress2gateway._gc import gc_paused
 from ingress2gateway._version import __version__
+from ingress2gateway.checking import checked
 from ingress2gateway.emitters.gatewayapi import sort_key
 from ingress2gateway.ingress import ingress_classes, is_ingress, resolve_class
 from ingress2gateway.ir import IR, Extension
-from ingress2gateway.objects import JSONDict, KubeObject
+from ingress2gateway.objects import JSONDict, KubeObject, identity_problem
 from ingress2gateway.plugin import ConvertOptions, EmitContext, Emitted, Provider, ProviderContext
 from ingress2gateway.registry import canonical_provider, load_emitter, load_provider
 from ingress2gateway.report import Level, Report, Status, fails
 from ingress2gateway.spill import spill_listeners
 from ingress2gateway.target import Target
+
+if TYPE_CHECKING:
+    from ingress2gateway.validation import Violation
 
 CLUSTER_SCOPED_KINDS = frozenset(
     {"IngressClass", "GatewayClass", "Namespace", "CustomResourceDefinition"}
@@ -68,6 +72,8 @@ def convert(
     report: Report | None = None,
     emitter_options: Mapping[str, str] | None = None,
     on_object: Callable[[Emitted], None] | None = None,
+    encode: Callable[[JSONDict], str] | None = None,
+    jobs: int = 1,
 ) -> Result:
     """Convert ``objects`` (from :func:`ingress2gateway.load_manifests`) to Gateway API.
 
@@ -80,6 +86,11 @@ def convert(
     kept with :func:`ingress2gateway.emitters.gatewayapi.sort_key` to print in the usual order.
     Pass ``iter(objects)`` and keep no other reference to let the input be freed once the
     providers are done with it.
+
+    With ``encode`` (say ``functools.partial(serialize.encode, format="yaml")``), each object
+    printed carries its text in ``Emitted.text``. ``jobs`` > 1 validates and encodes objects
+    in that many forked worker processes on Linux (see :mod:`ingress2gateway.checking`); the
+    result is the same as with one.
     """
     with gc_paused():
         return _convert(
@@ -94,6 +105,8 @@ def convert(
             report=report,
             emitter_options=emitter_options,
             on_object=on_object,
+            encode=encode,
+            jobs=jobs,
         )
 
 
@@ -110,6 +123,8 @@ def _convert(
     report: Report | None,
     emitter_options: Mapping[str, str] | None,
     on_object: Callable[[Emitted], None] | None,
+    encode: Callable[[JSONDict], str] | None,
+    jobs: int,
 ) -> Result:
     target = Target.parse(gateway_api_version, channel)
     options = options or ConvertOptions()
@@ -120,7 +135,7 @@ def _convert(
 
     ir = IR()
     ctx = ProviderContext(
-        objects=_select_namespace(list(objects), options.namespace),
+        objects=_well_formed(_select_namespace(list(objects), options.namespace), report),
         ir=ir,
         report=report,
         options=options,
@@ -140,10 +155,12 @@ def _convert(
     report.settle()
     kept: list[Emitted] = []
     keep = on_object if on_object is not None else kept.append
-    for item in emitter_impl.emit(
+    emitted = emitter_impl.emit(
         ir, EmitContext(report=report, target=target, options=dict(emitter_options or {}))
-    ):
-        if not validate or _valid(item, target, report, emit_invalid):
+    )
+    for item, violations, text in checked(emitted, target if validate else None, encode, jobs):
+        item.text = text
+        if _judge(item, violations, report, emit_invalid):
             keep(item)
     _report_unconsumed_extensions(ir, report, emitter_impl.name)
     report.settle()
@@ -166,6 +183,21 @@ def _select_namespace(objects: list[KubeObject], namespace: str | None) -> list[
     if namespace is None:
         return objects
     return [o for o in objects if o.namespace == namespace or o.kind in CLUSTER_SCOPED_KINDS]
+
+
+def _well_formed(objects: list[KubeObject], report: Report) -> list[KubeObject]:
+    """Objects that could exist under their name (the reader already skips the others; a
+    caller may construct objects itself)."""
+    kept = []
+    for obj in objects:
+        problem = identity_problem(obj.data)
+        if problem is None:
+            kept.append(obj)
+            continue
+        message = f"{obj.kind or 'object'} {problem}; it is skipped"
+        report.error("input-invalid", message, source=obj.source())
+        report.record(obj.source(), "spec", Status.UNSUPPORTED, note=message)
+    return kept
 
 
 def _report_unclaimed(ctx: ProviderContext, providers: Sequence[Provider]) -> None:
@@ -223,11 +255,8 @@ def _report_extension(extension: Extension, report: Report, emitter: str) -> Non
         report.notify(level, "extension-unsupported", message, security=security)
 
 
-def _valid(item: Emitted, target: Target, report: Report, emit_invalid: bool) -> bool:
-    """Validate one object as the API server would; report it if invalid. True: print it."""
-    from ingress2gateway.validation import validate
-
-    violations = validate(item.body, target)
+def _judge(item: Emitted, violations: list[Violation], report: Report, emit_invalid: bool) -> bool:
+    """Report what the API server would reject in ``item``. True: print it."""
     source = item.sources[0] if item.sources else None
     for violation in violations:
         report.error(

@@ -112,6 +112,8 @@ class Emitted:
     body: JSONDict
     sources: list[SourceRef] = field(default_factory=list)
     """Input objects it was made from (notifications about it are filed under them)."""
+    text: str | None = None
+    """The object encoded for output, when :func:`ingress2gateway.convert` was asked to."""
 
 
 @runtime_checkable

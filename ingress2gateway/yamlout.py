@@ -85,18 +85,25 @@ def _scalar(value: Any) -> str:
 def _write(value: Any, indent: str, out: list[str]) -> None:
     """Write the block form of a non-empty mapping or sequence, each line at ``indent``."""
     if isinstance(value, dict):
+        deeper = indent + "  "
         for key in sorted(value, key=str):
             item = value[key]
-            out.append(f"{indent}{scalar_text(str(key))}:")
-            _after_key(item, indent, out)
+            head = f"{indent}{scalar_text(str(key))}:"
+            # Most values are one-line strings: written here, without the general path below.
+            if type(item) is str and "\n" not in item:
+                out.append(f"{head} {scalar_text(item)}\n")
+            elif isinstance(item, dict) and item:
+                out.append(head + "\n")
+                _write(item, deeper, out)
+            elif isinstance(item, list) and item:
+                out.append(head + "\n")
+                _write(item, indent, out)  # kubectl does not indent a sequence under its key
+            else:
+                out.append(f"{head} {_inline(item, deeper)}\n")
     else:
         for item in value:
-            if isinstance(item, dict) and item:
-                # "- " then the mapping's first key on the same line, the rest indented by 2.
-                first = len(out)
-                _write(item, indent + "  ", out)
-                out[first] = f"{indent}- {out[first][len(indent) + 2 :]}"
-            elif isinstance(item, list) and item:
+            if isinstance(item, (dict, list)) and item:
+                # "- " then the item's first line on the same line, the rest indented by 2.
                 first = len(out)
                 _write(item, indent + "  ", out)
                 out[first] = f"{indent}- {out[first][len(indent) + 2 :]}"
@@ -114,17 +121,6 @@ def _inline(value: Any, indent: str) -> str:
         if block is not None:
             return block
     return _scalar(value)
-
-
-def _after_key(item: Any, indent: str, out: list[str]) -> None:
-    if isinstance(item, dict) and item:
-        out.append("\n")
-        _write(item, indent + "  ", out)
-    elif isinstance(item, list) and item:
-        out.append("\n")
-        _write(item, indent, out)  # kubectl does not indent a sequence under its key
-    else:
-        out.append(f" {_inline(item, indent + '  ')}\n")
 
 
 def to_yaml(obj: Any) -> str:

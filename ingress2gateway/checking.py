@@ -1,0 +1,121 @@
+"""Validating and encoding output objects, in this process or in forked worker processes.
+
+Validation is the largest cost of a big conversion after the providers (10k nginx Ingresses:
+~3 s of ~8 s), and each object is validated on its own, so it parallelises. Workers are forked
+after the providers are done: they inherit the schemas and compiled rules, receive only the
+objects (pickled, a few chunks at a time so that memory stays bounded), and send back the
+violations and, when asked, the object encoded as text (encoding is the next largest cost).
+
+Results come back in emission order whatever the number of workers, so notifications and
+output are the same as with one process. Workers need ``fork``: elsewhere (macOS, Windows),
+or when a worker dies, the work is done in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
+from typing import TYPE_CHECKING
+
+from ingress2gateway.objects import JSONDict
+from ingress2gateway.plugin import Emitted
+
+if TYPE_CHECKING:
+    from ingress2gateway.target import Target
+    from ingress2gateway.validation import Violation
+
+Encoder = Callable[[JSONDict], str]
+Answer = tuple["list[Violation]", "str | None"]
+Checked = tuple[Emitted, "list[Violation]", "str | None"]
+
+SERIAL_HEAD = 256
+"""Objects checked here before any worker starts: small conversions never fork, and the
+workers inherit a validator that has already compiled the rules the first objects needed."""
+CHUNK = 16
+"""Objects per message to a worker (fewer, larger messages cost less than many small)."""
+IN_FLIGHT_PER_WORKER = 4
+"""Chunks queued per worker: enough to keep it busy, few enough to bound memory."""
+
+# What a forked worker checks against: set in the parent just before the fork.
+_job: tuple[Target | None, Encoder | None] | None = None
+
+
+def check_one(body: JSONDict, target: Target | None, encode: Encoder | None) -> Answer:
+    """Violations of ``body`` on ``target`` (None: not validated) and its encoded text."""
+    violations: list[Violation] = []
+    if target is not None:
+        from ingress2gateway.validation import validate
+
+        violations = validate(body, target)
+    return violations, (encode(body) if encode is not None else None)
+
+
+def checked(
+    items: Iterable[Emitted], target: Target | None, encode: Encoder | None, jobs: int
+) -> Iterator[Checked]:
+    """Each item with its violations and text, in order; ``jobs`` > 1 forks that many workers
+    once more than :data:`SERIAL_HEAD` objects have come."""
+    items = iter(items)
+    if jobs > 1 and can_fork():
+        for item in islice(items, SERIAL_HEAD):
+            yield (item, *check_one(item.body, target, encode))
+        yield from _in_workers(items, target, encode, jobs)
+    for item in items:
+        yield (item, *check_one(item.body, target, encode))
+
+
+def can_fork() -> bool:
+    # Forking is only safe where it is the platform's default (macOS system libraries are not
+    # fork-safe, Windows has no fork).
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _in_workers(
+    items: Iterator[Emitted], target: Target | None, encode: Encoder | None, jobs: int
+) -> Iterator[Checked]:
+    """Check chunks of ``items`` in ``jobs`` workers until ``items`` is exhausted; on a broken
+    pool, the chunks not yet answered are checked here (the caller checks the rest)."""
+    first = list(islice(items, CHUNK))
+    if not first:
+        return
+    global _job
+    _job = (target, encode)
+    window: deque[tuple[list[Emitted], Future[list[Answer]]]] = deque()
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            chunk = first
+            while chunk:
+                window.append((chunk, pool.submit(_work, [item.body for item in chunk])))
+                while len(window) >= jobs * IN_FLIGHT_PER_WORKER:
+                    yield from _oldest(window)
+                chunk = list(islice(items, CHUNK))
+            while window:
+                yield from _oldest(window)
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): what it had not answered is checked here.
+        for chunk, _ in window:
+            for item in chunk:
+                yield (item, *check_one(item.body, target, encode))
+    finally:
+        _job = None
+
+
+def _oldest(window: deque[tuple[list[Emitted], Future[list[Answer]]]]) -> Iterator[Checked]:
+    """The answers for the oldest chunk (it leaves the window only once they are in)."""
+    chunk, future = window[0]
+    answers = future.result()
+    window.popleft()
+    for item, (violations, text) in zip(chunk, answers, strict=True):
+        yield item, violations, text
+
+
+def _work(bodies: list[JSONDict]) -> list[Answer]:
+    """In a worker: check each body against what the parent set before forking."""
+    assert _job is not None, "workers are forked after the job is set"
+    target, encode = _job
+    return [check_one(body, target, encode) for body in bodies]

@@ -1,0 +1,117 @@
+"""Validating and encoding in worker processes gives exactly what one process gives."""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ingress2gateway import checking
+from ingress2gateway.cli import main
+from ingress2gateway.objects import JSONDict, ObjectRef
+from ingress2gateway.plugin import Emitted
+from ingress2gateway.serialize import encode
+from ingress2gateway.target import Target
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "nginx" / "shop.yaml"
+
+needs_fork = pytest.mark.skipif(not checking.can_fork(), reason="workers need fork (Linux)")
+
+
+def route(index: int, *, invalid: bool) -> Emitted:
+    body: JSONDict = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": f"route-{index}", "namespace": "web"},
+        "spec": {
+            "parentRefs": [{"name": "nginx"}],
+            "hostnames": [f"app{index}.example.com"],
+            "rules": [
+                {
+                    "matches": [{"path": {"type": "PathPrefix", "value": f"/svc{index}"}}],
+                    "backendRefs": [{"name": f"svc-{index}", "port": 8080}],
+                }
+            ],
+        },
+    }
+    if invalid:
+        # A path must start with "/": the API server refuses this one (a CEL rule).
+        body["spec"]["rules"][0]["matches"][0]["path"]["value"] = f"svc{index}"
+    return Emitted(ObjectRef("HTTPRoute", "web", f"route-{index}"), body)
+
+
+def items() -> list[Emitted]:
+    return [route(i, invalid=i % 7 == 3) for i in range(40)]
+
+
+def yaml_text(body: JSONDict) -> str:
+    return encode(body, "yaml")
+
+
+def answers(jobs: int) -> list[tuple[str, list[str], str | None]]:
+    target = Target.parse("v1.4.1", "standard")
+    return [
+        (item.ref.name, [f"{v.path}: {v.message}" for v in violations], text)
+        for item, violations, text in checking.checked(items(), target, yaml_text, jobs)
+    ]
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers start after 5 objects and get 3 at a time, so a test input uses them."""
+    monkeypatch.setattr(checking, "SERIAL_HEAD", 5)
+    monkeypatch.setattr(checking, "CHUNK", 3)
+
+
+@needs_fork
+@pytest.mark.usefixtures("small_batches")
+def test_workers_answer_in_order_with_the_same_violations_and_text() -> None:
+    serial = answers(1)
+    assert [name for name, _, _ in serial] == [f"route-{i}" for i in range(40)]
+    invalid = [name for name, violations, _ in serial if violations]
+    assert invalid == [f"route-{i}" for i in range(40) if i % 7 == 3]
+    assert answers(2) == serial
+    assert answers(3) == serial
+
+
+def _die(bodies: list[JSONDict]) -> list[checking.Answer]:
+    os._exit(3)
+
+
+@needs_fork
+@pytest.mark.usefixtures("small_batches")
+def test_a_dead_worker_loses_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    serial = answers(1)
+    monkeypatch.setattr(checking, "_work", _die)
+    assert answers(2) == serial
+
+
+def test_without_validation_or_encoding_nothing_is_checked() -> None:
+    item = route(1, invalid=True)
+    before = copy.deepcopy(item.body)
+    [(same, violations, text)] = checking.checked([item], None, None, 1)
+    assert same is item and violations == [] and text is None and item.body == before
+
+
+@needs_fork
+@pytest.mark.usefixtures("small_batches")
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_print_with_workers_prints_and_reports_the_same(
+    monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    monkeypatch.setattr(checking, "SERIAL_HEAD", 1)
+    monkeypatch.setattr(checking, "CHUNK", 1)
+    runs = []
+    for jobs in ("1", "2"):
+        result = CliRunner().invoke(
+            main,
+            ["print", "--providers", "nginx", "-f", str(EXAMPLE), "-o", fmt, "-j", jobs],
+            catch_exceptions=False,
+        )
+        runs.append((result.exit_code, result.stdout, result.stderr))
+    assert runs[0] == runs[1]
+    assert runs[0][1].count("HTTPRoute") >= 3
