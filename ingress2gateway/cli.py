@@ -330,7 +330,6 @@ def print_command(**kw: Any) -> None:
     from ingress2gateway.pipeline import convert
     from ingress2gateway.render import render_lines
     from ingress2gateway.report import Level
-    from ingress2gateway.serialize import pieces, write_documents
 
     providers = _split_csv(kw["providers"])
     if not providers:
@@ -338,10 +337,10 @@ def print_command(**kw: Any) -> None:
     report = Report()
     objects, namespace, input_errors = _load(kw, providers, report)
     # Hand the input over without keeping a reference, so that it is freed once the providers
-    # are done with it; likewise each output object is encoded as soon as it is validated.
+    # are done with it; likewise each output object is written as soon as it is validated.
     stream = iter(objects)
     del objects
-    output = _EncodedOutput(kw["output_format"])
+    output = _Printer(kw["output_format"], kw["output_dir"])
     result = convert(
         stream,
         providers,
@@ -356,14 +355,9 @@ def print_command(**kw: Any) -> None:
         encode=output.encode,
         jobs=kw["jobs"] or min(os.cpu_count() or 1, 8),
     )
-    documents = output.sorted()
+    output.close()
     if kw["output_dir"]:
-        written = write_documents(documents, kw["output_dir"])
-        click.echo(f"wrote {len(written)} file(s) under {kw['output_dir']}", err=True)
-    elif documents or kw["output_format"] == "json":
-        for piece in pieces([text for _, text in documents], kw["output_format"]):
-            sys.stdout.write(piece)
-        sys.stdout.flush()
+        click.echo(f"wrote {output.count} file(s) under {kw['output_dir']}", err=True)
     if kw["report_file"]:
         _write_report(kw["report_file"], result.report_json())
     _write_input_errors(report)
@@ -373,18 +367,23 @@ def print_command(**kw: Any) -> None:
         report, colour=colour, min_level=min_level, exclude_codes={"input-invalid"}
     ):
         sys.stderr.write(line)
-    if not documents:
+    if not output.count:
         sys.stderr.write("No Gateway API resources were generated.\n")
     if input_errors or result.fails(kw["fail_on"]):
         sys.exit(1)
 
 
-class _EncodedOutput:
-    """Collects each output object as text (and the file it would go to), not as a dict."""
+class _Printer:
+    """Writes each output object as it comes (the pipeline hands them over in output order):
+    to stdout as one stream, or as one file each under ``directory``."""
 
-    def __init__(self, format: str) -> None:
+    def __init__(self, format: str, directory: str | None) -> None:
+        from ingress2gateway.serialize import DocumentStream
+
         self.format = format
-        self._items: list[tuple[tuple[int, str, str, str], Path, str]] = []
+        self.directory = directory
+        self.written: list[Path] = []
+        self.stream = DocumentStream(format, sys.stdout.write)
 
     def encode(self, body: JSONDict) -> str:
         from ingress2gateway.serialize import encode
@@ -392,17 +391,24 @@ class _EncodedOutput:
         return encode(body, self.format)
 
     def add(self, item: Emitted) -> None:
-        """Keep ``item``'s text (encoded by :meth:`encode`, perhaps in a worker process)."""
-        from ingress2gateway.emitters.gatewayapi import sort_key
-        from ingress2gateway.serialize import output_path
+        """Write ``item``'s text (encoded by :meth:`encode`, perhaps in a worker process)."""
+        from ingress2gateway.serialize import output_path, write_document
 
         text = item.text if item.text is not None else self.encode(item.body)
-        self._items.append((sort_key(item), output_path(item.body, self.format), text))
+        if self.directory is None:
+            self.stream.add(text)
+        else:
+            relative = output_path(item.body, self.format)
+            self.written.append(write_document(self.directory, relative, text))
 
-    def sorted(self) -> list[tuple[Path, str]]:
-        """(relative file path, document) in output order."""
-        self._items.sort(key=lambda entry: entry[0])
-        return [(path, text) for _, path, text in self._items]
+    @property
+    def count(self) -> int:
+        return len(self.written) if self.directory is not None else self.stream.count
+
+    def close(self) -> None:
+        if self.directory is None and (self.stream.count or self.format == "json"):
+            self.stream.close()
+        sys.stdout.flush()
 
 
 _findings_options = _options(

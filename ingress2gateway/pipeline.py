@@ -80,10 +80,9 @@ def convert(
     Raises :class:`~ingress2gateway.errors.UsageError` for unknown providers, emitters or
     targets; everything about the input itself goes into ``result.report``.
 
-    With ``on_object``, each object to print is handed to it as soon as it is made and
-    validated, in emission order, and ``result.resources`` stays empty: a caller that encodes
-    and forgets each one (the CLI) never holds every output object at once. Sort what it
-    kept with :func:`ingress2gateway.emitters.gatewayapi.sort_key` to print in the usual order.
+    With ``on_object``, each object to print is handed to it, in output order, as soon as it
+    is made and validated, and ``result.resources`` stays empty: a caller that writes and
+    forgets each one (the CLI) never holds every output object at once.
     Pass ``iter(objects)`` and keep no other reference to let the input be freed once the
     providers are done with it.
 
@@ -155,9 +154,11 @@ def _convert(
     report.settle()
     kept: list[Emitted] = []
     keep = on_object if on_object is not None else kept.append
-    emitted = emitter_impl.emit(
+    emitted: Iterable[Emitted] = emitter_impl.emit(
         ir, EmitContext(report=report, target=target, options=dict(emitter_options or {}))
     )
+    if not getattr(emitter_impl, "ordered", False):
+        emitted = sorted(emitted, key=sort_key)
     for item, violations, text in checked(emitted, target if validate else None, encode, jobs):
         item.text = text
         if _judge(item, violations, report, emit_invalid):

@@ -125,4 +125,7 @@ class Emitter(Protocol):
         """Turn the IR into objects; mark extensions it expresses as consumed.
 
         May return a generator: the pipeline validates and hands on each object as it comes,
-        and reads which extensions were consumed only once the iterable is exhausted."""
+        and reads which extensions were consumed only once the iterable is exhausted. An
+        emitter whose objects come in output order (:func:`.emitters.gatewayapi.sort_key`)
+        says so with a class attribute ``ordered = True``, so that they can be printed as they
+        come; the pipeline sorts the objects of any other emitter first."""

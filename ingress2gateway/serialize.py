@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,28 +48,47 @@ def encode(obj: JSONDict, format: str) -> str:
     raise I2GError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}")
 
 
-def join(documents: Sequence[str], format: str) -> str:
+def join(documents: Iterable[str], format: str) -> str:
     """A stream of documents from :func:`encode`: YAML with ``---`` between documents, KYAML
     documents one after the other, JSON as a ``v1 List`` (what ``kubectl get -o json`` prints)."""
-    return "".join(pieces(documents, format))
+    parts: list[str] = []
+    stream = DocumentStream(format, parts.append)
+    for document in documents:
+        stream.add(document)
+    stream.close()
+    return "".join(parts)
 
 
-def pieces(documents: Sequence[str], format: str) -> Iterator[str]:
-    """The text of :func:`join` in pieces, to write without building it whole."""
-    if format == "json":
-        yield '{\n    "apiVersion": "v1",\n    "items": ['
-        for index, doc in enumerate(documents):
+class DocumentStream:
+    """Writes documents from :func:`encode` as one stream (see :func:`join`) as they come."""
+
+    def __init__(self, format: str, write: Callable[[str], object]) -> None:
+        if format not in FORMATS:
+            raise I2GError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}")
+        self.format = format
+        self.count = 0
+        self._write = write
+
+    def add(self, document: str) -> None:
+        if self.format == "json":
+            if not self.count:
+                self._write('{\n    "apiVersion": "v1",\n    "items": [\n')
+            else:
+                self._write(",\n")
             # Each document is already indented by 4; a List item sits 8 deeper than its key.
-            yield (",\n" if index else "\n") + _indent(doc.rstrip("\n"), "        ")
-        yield "\n    ]" if documents else "]"
-        yield ',\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n'
-    elif format == "yaml":
-        for index, doc in enumerate(documents):
-            yield "---\n" + doc if index else doc
-    elif format == "kyaml":
-        yield from documents
-    else:
-        raise I2GError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}")
+            self._write(_indent(document.rstrip("\n"), "        "))
+        elif self.format == "yaml" and self.count:
+            self._write("---\n" + document)
+        else:
+            self._write(document)
+        self.count += 1
+
+    def close(self) -> None:
+        if self.format == "json":
+            self._write("\n    ]" if self.count else '{\n    "apiVersion": "v1",\n    "items": []')
+            self._write(
+                ',\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n'
+            )
 
 
 def _indent(text: str, prefix: str) -> str:
@@ -104,27 +123,29 @@ def write_output_dir(
 
 
 def write_documents(
-    documents: Sequence[tuple[Path, str]], directory: str | os.PathLike[str]
+    documents: Iterable[tuple[Path, str]], directory: str | os.PathLike[str]
 ) -> list[Path]:
     """Write encoded documents to their relative paths under ``directory`` (see
     :func:`write_output_dir`)."""
-    root = Path(directory)
-    written: list[Path] = []
+    return [write_document(directory, relative, text) for relative, text in documents]
+
+
+def write_document(directory: str | os.PathLike[str], relative: Path, text: str) -> Path:
+    """Write one file under ``directory`` through a temporary name, so that a failure never
+    leaves a half-written file."""
+    path = Path(directory) / relative
     try:
-        for relative, text in documents:
-            path = root / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-            written.append(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     except OSError as exc:
         raise I2GError(
             f"{exc.filename or directory}: cannot write output: {exc.strerror or exc}"
         ) from None
-    return written
+    return path

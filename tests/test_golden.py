@@ -8,7 +8,9 @@ import random
 import pytest
 
 import ingress2gateway
+from ingress2gateway.emitters.gatewayapi import sort_key
 from ingress2gateway.ingress import is_ingress
+from ingress2gateway.plugin import ConvertOptions, Emitted
 from ingress2gateway.validation import validate
 
 from .golden import Case, cases, compact_report, normalise_output, run_case
@@ -63,3 +65,17 @@ def test_golden_output_does_not_depend_on_input_order(case: Case) -> None:
     random.Random(7).shuffle(shuffled)
     if len(shuffled) > 1 and any(is_ingress(o) for o in shuffled):
         assert ingress2gateway.dump(run_case(case, shuffled).resources) == expected
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_objects_reach_on_object_in_output_order(case: Case) -> None:
+    """What the CLI relies on to print each object as it comes."""
+    streamed: list[Emitted] = []
+    args = case.args
+    options = ConvertOptions(**args.pop("options", {}))
+    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"])
+    result = ingress2gateway.convert(objects, options=options, on_object=streamed.append, **args)
+    assert result.resources == []
+    keys = [sort_key(item) for item in streamed]
+    assert keys == sorted(keys)
+    assert [item.body for item in streamed] == run_case(case).resources

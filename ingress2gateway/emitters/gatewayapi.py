@@ -135,15 +135,17 @@ class GatewayAPIBuilder:
             yield item
 
     def _bodies(self, ir: IR) -> Iterator[Emitted | None]:
-        for gateway in ir.gateways:
+        # In output order (see sort_key), so that a caller can write each object as it comes.
+        for gateway in sorted(ir.gateways, key=_named):
             yield self.gateway(gateway)
-        for listener_set in ir.listener_sets:
+        for listener_set in sorted(ir.listener_sets, key=_named):
             yield self.listener_set(listener_set)
-        for route in ir.routes:
+        for route in sorted(ir.routes, key=_route_order):
             yield self.route(route)
-        for policy in ir.backend_tls_policies:
+        for policy in sorted(ir.backend_tls_policies, key=_named):
             yield self.backend_tls_policy(policy)
-        for grant in sorted(ir.reference_grants, key=_grant_key):
+        grants = sorted(ir.reference_grants, key=_grant_key)
+        for grant in sorted(grants, key=lambda g: (g.namespace or "", grant_name(g))):
             yield self.reference_grant(grant, ir.grant_provenance.get(grant, []))
 
     def gateway(self, gateway: Gateway) -> Emitted:
@@ -490,10 +492,7 @@ class GatewayAPIBuilder:
         self, grant: ReferenceGrant, provenance: list[Provenance]
     ) -> Emitted | None:
         api_version = self.api_version("ReferenceGrant")
-        name = f"from-{grant.from_namespace}-{grant.from_kind.lower()}-to-{grant.to_kind.lower()}"
-        if grant.to_name:
-            name = f"{name}-{grant.to_name}"
-        name = fit(name, repr(grant))
+        name = grant_name(grant)
         ref = ObjectRef("ReferenceGrant", grant.namespace, name)
         if api_version is None:
             self.drop(provenance, "ReferenceGrant", "ReferenceGrant")
@@ -548,6 +547,25 @@ def _rule_provenance(route: Route) -> list[Provenance]:
     return [p for rule in getattr(route, "rules", []) for p in rule.provenance]
 
 
+def grant_name(grant: ReferenceGrant) -> str:
+    name = f"from-{grant.from_namespace}-{grant.from_kind.lower()}-to-{grant.to_kind.lower()}"
+    if grant.to_name:
+        name = f"{name}-{grant.to_name}"
+    return fit(name, repr(grant))
+
+
+def _named(element: Gateway | ListenerSet | BackendTLSPolicy) -> tuple[str, str]:
+    return (element.namespace or "", element.name)
+
+
+def _route_order(route: Route) -> tuple[int, str, str, str]:
+    return (_rank(route.KIND), route.KIND, route.namespace or "", route.name)
+
+
+def _rank(kind: str) -> int:
+    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+
+
 def _grant_key(grant: ReferenceGrant) -> tuple[str, ...]:
     return (
         grant.namespace,
@@ -563,6 +581,6 @@ def _level(security: bool) -> Level:
 
 
 def sort_key(item: Emitted) -> tuple[int, str, str, str]:
+    """Where an object goes in the output: by kind (Gateways first), namespace and name."""
     kind = item.ref.kind
-    rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
-    return (rank, kind, item.ref.namespace or "", item.ref.name)
+    return (_rank(kind), kind, item.ref.namespace or "", item.ref.name)

@@ -16,6 +16,8 @@ from ingress2gateway.plugin import EmitContext, Emitted
 class StandardEmitter:
     name = "standard"
     description = "plain Gateway API resources; features it lacks are reported"
+    ordered = True
+    """Objects come in output order (see the Emitter protocol)."""
 
     def emit(self, ir: IR, ctx: EmitContext) -> Iterator[Emitted]:
         return GatewayAPIBuilder(ctx).objects(ir)
