@@ -3,7 +3,7 @@
 
     python benchmarks/bench_convert.py                       # 1k and 10k objects, YAML and JSON
     python benchmarks/bench_convert.py --sizes 1000,10000,100000
-    python benchmarks/bench_convert.py --providers nginx,istio,kong --no-validate
+    python benchmarks/bench_convert.py --providers istio --stages [--no-validate]
 
 For each size and format it generates a realistic input (Ingresses with ingress-nginx
 annotations; Istio Gateways and VirtualServices; Kong Ingresses with konghq.com annotations),
@@ -11,18 +11,22 @@ then, each in a fresh process:
 
 * the *floor*: load the same documents with PyYAML's C loader and dump them with its C dumper
   (for JSON input: json.loads + json.dumps) — what reading and writing alone cost;
-* ``print``: read, convert, validate every output object, write YAML — the whole job
-  (with ``--gateway-per-namespace``: 37 namespaces with a dozen host names each, since one
-  Gateway holds at most 64 listeners).
+* ``print``: the real ``ingress2gateway print`` command — read, convert, validate every output
+  object, write YAML to /dev/null and the human report to /dev/null — the whole job (with
+  ``--gateway-per-namespace``: 37 namespaces with a dozen host names each, since one Gateway
+  holds at most 64 listeners);
+* with ``--stages``: read, convert and dump timed apart through the library, in one process.
 
-It prints seconds, objects per second, the ratio to the floor and peak RSS. This is a script,
-not a test: figures depend on the machine. Record them in benchmarks/README.md.
+It prints seconds, objects per second, the ratio to the floor and peak RSS (of the largest
+process: ``print`` and its workers). This is a script, not a test: figures depend on the
+machine. Record them in benchmarks/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -213,7 +217,35 @@ def run_floor(path: Path) -> JSONish:
     return {"seconds": time.perf_counter() - start, "bytes": len(out), "peak_mb": _peak_mb()}
 
 
-def run_print(path: Path, providers: list[str], validate: bool) -> JSONish:
+def run_print(path: Path, providers: list[str], jobs: str) -> JSONish:
+    """The real command, as a user runs it: stdout and the stderr report go to /dev/null."""
+    command = [
+        sys.executable,
+        "-m",
+        "ingress2gateway",
+        "print",
+        "--providers",
+        ",".join(providers),
+        "--gateway-per-namespace",
+        "--input-file",
+        str(path),
+    ]
+    if jobs:
+        command += ["--jobs", jobs]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "providers")]))
+    start = time.perf_counter()
+    subprocess.run(
+        command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
+    seconds = time.perf_counter() - start
+    # The largest single process of the command (workers included).
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_mb": peak}
+
+
+def run_stages(path: Path, providers: list[str], validate: bool) -> JSONish:
+    """Where the time goes, through the library in one process (no workers): read, convert
+    (with validation), encode as YAML."""
     import ingress2gateway
 
     start = time.perf_counter()
@@ -227,13 +259,11 @@ def run_print(path: Path, providers: list[str], validate: bool) -> JSONish:
     text = ingress2gateway.dump(result.resources, "yaml")
     done = time.perf_counter()
     return {
-        "seconds": done - start,
         "read": read - start,
         "convert": converted - read,
         "dump": done - converted,
         "outputs": len(result.resources),
         "bytes": len(text),
-        "peak_mb": _peak_mb(),
     }
 
 
@@ -252,38 +282,48 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--formats", default="yaml,json")
     parser.add_argument("--providers", default="nginx")
-    parser.add_argument("--no-validate", action="store_true")
+    parser.add_argument("--jobs", default="", help="print --jobs (default: the CLI's default)")
     parser.add_argument(
-        "--child", nargs=3, metavar=("MODE", "PATH", "PROVIDERS"), help=argparse.SUPPRESS
+        "--stages", action="store_true", help="also time read/convert/dump through the library"
     )
+    parser.add_argument("--no-validate", action="store_true", help="stages without validation")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        mode, path, providers = args.child
-        result = (
-            run_floor(Path(path))
-            if mode == "floor"
-            else run_print(Path(path), providers.split(","), mode == "print")
-        )
+        mode, path, providers, jobs = args.child
+        if mode == "floor":
+            result = run_floor(Path(path))
+        elif mode == "print":
+            result = run_print(Path(path), providers.split(","), jobs)
+        else:
+            result = run_stages(Path(path), providers.split(","), mode == "stages")
         print(json.dumps(result))
         return
     providers = args.providers.split(",")
-    mode = "print-novalidate" if args.no_validate else "print"
-    print(f"providers: {args.providers}; validation {'off' if args.no_validate else 'on'}")
+    print(f"providers: {args.providers}; print --jobs {args.jobs or '(default)'}")
     print(
-        f"{'fmt':>4} {'objects':>8} {'floor s':>8} {'print s':>8} {'read':>6} {'convert':>8} {'dump':>6} "
-        f"{'ratio':>6} {'obj/s':>7} {'outputs':>8} {'peak MB':>8}"
+        f"{'fmt':>4} {'objects':>8} {'floor s':>8} {'print s':>8} {'ratio':>6} {'obj/s':>7} "
+        f"{'peak MB':>8}"
+        + (f" {'read':>6} {'convert':>8} {'dump':>6} {'outputs':>8}" if args.stages else "")
     )
     for size in (int(s) for s in args.sizes.split(",")):
         for fmt in args.formats.split(","):
             path = input_file(size, fmt, providers)
-            floor = child(["--child", "floor", str(path), args.providers])
-            run = child(["--child", mode, str(path), args.providers])
-            print(
-                f"{fmt:>4} {size:>8} {floor['seconds']:>8.2f} {run['seconds']:>8.2f} {run['read']:>6.2f} "
-                f"{run['convert']:>8.2f} {run['dump']:>6.2f} {run['seconds'] / floor['seconds']:>6.1f} "
-                f"{size / run['seconds']:>7.0f} {run['outputs']:>8} {run['peak_mb']:>8.0f}",
-                flush=True,
+            floor = child(["--child", "floor", str(path), args.providers, args.jobs])
+            run = child(["--child", "print", str(path), args.providers, args.jobs])
+            line = (
+                f"{fmt:>4} {size:>8} {floor['seconds']:>8.2f} {run['seconds']:>8.2f} "
+                f"{run['seconds'] / floor['seconds']:>6.1f} {size / run['seconds']:>7.0f} "
+                f"{run['peak_mb']:>8.0f}"
             )
+            if args.stages:
+                mode = "stages-novalidate" if args.no_validate else "stages"
+                st = child(["--child", mode, str(path), args.providers, args.jobs])
+                line += (
+                    f" {st['read']:>6.2f} {st['convert']:>8.2f} {st['dump']:>6.2f} "
+                    f"{st['outputs']:>8}"
+                )
+            print(line, flush=True)
 
 
 if __name__ == "__main__":
