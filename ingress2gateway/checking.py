@@ -13,12 +13,9 @@ or when a worker dies, the work is done in this process.
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -26,6 +23,8 @@ from ingress2gateway.objects import JSONDict
 from ingress2gateway.plugin import Emitted
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from ingress2gateway.target import Target
     from ingress2gateway.validation import Violation
 
@@ -70,6 +69,8 @@ def checked(
 
 
 def can_fork() -> bool:
+    import multiprocessing
+
     # Forking is only safe where it is the platform's default (macOS system libraries are not
     # fork-safe, Windows has no fork).
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
@@ -83,6 +84,11 @@ def _in_workers(
     first = list(islice(items, CHUNK))
     if not first:
         return
+    # Imported here: most conversions never start a worker (and `check` starts faster).
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     global _job
     _job = (target, encode)
     window: deque[tuple[list[Emitted], Future[list[Answer]]]] = deque()
