@@ -1,0 +1,55 @@
+"""The ledger's bookkeeping: targets, and changes applied when the report settles."""
+
+from __future__ import annotations
+
+from ingress2gateway.objects import ObjectRef, SourceRef
+from ingress2gateway.report import Report, Status
+
+SOURCE = SourceRef("networking.k8s.io/v1", "Ingress", "web", "shop", "in.yaml", 1)
+FIELD = "metadata.annotations[nginx.ingress.kubernetes.io/enable-cors]"
+
+
+def route(i: int) -> ObjectRef:
+    return ObjectRef("HTTPRoute", "web", f"route-{i}")
+
+
+def test_targets_are_kept_once_in_order_however_many() -> None:
+    report = Report()
+    entry = report.record(SOURCE, FIELD, Status.CONVERTED, targets=[route(0), route(1)])
+    report.add_targets(SOURCE, FIELD, [route(1), route(2)])
+    assert list(entry.targets) == [route(0), route(1), route(2)]
+    report.add_targets(SOURCE, FIELD, [route(i) for i in range(100)])
+    assert set(entry.targets) == {route(i) for i in range(100)} and len(entry.targets) == 100
+
+
+def test_every_mention_of_an_object_is_one_instance() -> None:
+    report = Report()
+    report.record(SOURCE, FIELD, Status.CONVERTED, targets=[route(0)])
+    report.record(SOURCE, "spec.rules[0].http.paths[0]", Status.CONVERTED, targets=[route(0)])
+    first, second = (next(iter(e.targets)) for e in report.ledger.values())
+    assert first is second
+
+
+def test_settle_discards_replaces_and_withdraws() -> None:
+    report = Report()
+    a = report.record(SOURCE, FIELD, Status.CONVERTED, targets=[route(0), route(1)])
+    b = report.record(SOURCE, "spec.tls[0]", Status.CONVERTED, targets=[route(2)])
+    c = report.record(SOURCE, "spec.rules[0].http.paths[0]", Status.CONVERTED, targets=[route(3)])
+    report.discard_target(route(0))
+    grpc = ObjectRef("GRPCRoute", "web", "route-2")
+    report.replace_target(route(2), grpc)
+    report.withdraw_target(route(3), "its output HTTPRoute web/route-3 was invalid")
+    assert list(a.targets) == [route(0), route(1)]  # nothing happens before settling
+    report.settle()
+    assert list(a.targets) == [route(1)] and a.status is Status.CONVERTED
+    assert list(b.targets) == [grpc] and b.status is Status.CONVERTED
+    assert list(c.targets) == [] and c.status is Status.UNSUPPORTED
+    assert c.notes == ("its output HTTPRoute web/route-3 was invalid",)
+
+
+def test_a_withdrawn_object_among_others_makes_the_field_partial() -> None:
+    report = Report()
+    entry = report.record(SOURCE, FIELD, Status.CONVERTED, targets=[route(0), route(1)])
+    report.withdraw_target(route(0), "invalid")
+    report.settle()
+    assert entry.status is Status.PARTIAL and list(entry.targets) == [route(1)]
