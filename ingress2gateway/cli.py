@@ -354,6 +354,7 @@ def print_command(**kw: Any) -> None:
         on_object=output.add,
         encode=output.encode,
         jobs=kw["jobs"] or min(os.cpu_count() or 1, 8),
+        release_input=True,
     )
     output.close()
     if kw["output_dir"]:

@@ -109,6 +109,8 @@ class IngressProvider:
                 continue
             ctx.claim(obj)
             models.append(parse_ingress(obj, ctx.report, self.name, class_name, class_field))
+            if ctx.release_input:
+                obj.release_spec()  # everything needed from it is in the model now
         for obj in ctx.objects:
             if obj.kind == "IngressClass" and obj.name in owned:
                 ctx.claim(obj)

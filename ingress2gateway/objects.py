@@ -130,6 +130,7 @@ class KubeObject:
     origin: Origin
     _source: SourceRef | None = field(default=None, repr=False, compare=False)
     _annotations: dict[str, str] | None = field(default=None, repr=False, compare=False)
+    _spec_released: bool = field(default=False, repr=False, compare=False)
 
     @property
     def api_version(self) -> str:
@@ -175,8 +176,17 @@ class KubeObject:
 
     @property
     def spec(self) -> JSONDict:
+        if self._spec_released:
+            raise RuntimeError(f"the spec of {self.kind} {self.name} was released after parsing")
         value = self.data.get("spec")
         return value if isinstance(value, dict) else {}
+
+    def release_spec(self) -> None:
+        """Forget the spec (the bulk of an Ingress) once a provider has parsed it, when the
+        caller handed the input over (see ``convert(release_input=True)``); reading it again
+        is an error rather than an empty spec."""
+        self.data = {key: value for key, value in self.data.items() if key != "spec"}
+        self._spec_released = True
 
     def source(self) -> SourceRef:
         """The object's reference (computed once: the object is not changed after reading)."""

@@ -74,6 +74,7 @@ def convert(
     on_object: Callable[[Emitted], None] | None = None,
     encode: Callable[[JSONDict], str] | None = None,
     jobs: int = 1,
+    release_input: bool = False,
 ) -> Result:
     """Convert ``objects`` (from :func:`ingress2gateway.load_manifests`) to Gateway API.
 
@@ -84,7 +85,9 @@ def convert(
     is made and validated, and ``result.resources`` stays empty: a caller that writes and
     forgets each one (the CLI) never holds every output object at once.
     Pass ``iter(objects)`` and keep no other reference to let the input be freed once the
-    providers are done with it.
+    providers are done with it; with ``release_input=True`` the objects are handed over, and
+    each Ingress's spec is dropped as soon as it is parsed (the objects cannot be converted
+    again).
 
     With ``encode`` (say ``functools.partial(serialize.encode, format="yaml")``), each object
     printed carries its text in ``Emitted.text``. ``jobs`` > 1 validates and encodes objects
@@ -106,6 +109,7 @@ def convert(
             on_object=on_object,
             encode=encode,
             jobs=jobs,
+            release_input=release_input,
         )
 
 
@@ -124,6 +128,7 @@ def _convert(
     on_object: Callable[[Emitted], None] | None,
     encode: Callable[[JSONDict], str] | None,
     jobs: int,
+    release_input: bool,
 ) -> Result:
     target = Target.parse(gateway_api_version, channel)
     options = options or ConvertOptions()
@@ -138,6 +143,7 @@ def _convert(
         ir=ir,
         report=report,
         options=options,
+        release_input=release_input,
     )
     # An exhausted iterator holds nothing: a caller that passes iter(objects) and keeps no other
     # reference lets the input be freed below, before the output exists (the CLI does this).

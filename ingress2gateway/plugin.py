@@ -53,6 +53,9 @@ class ProviderContext:
     names: dict[tuple[str, str | None], NameAllocator] = field(default_factory=dict)
     claimed: set[int] = field(default_factory=set)
     """``id()`` of the input objects some provider consumed."""
+    release_input: bool = False
+    """The caller handed the objects over: a provider may drop what it has parsed (see
+    :meth:`KubeObject.release_spec`) so that it is freed during the conversion."""
 
     def allocator(self, kind: str, namespace: str | None) -> NameAllocator:
         """Names are unique per kind and namespace across all providers."""

@@ -68,14 +68,19 @@ def test_golden_output_does_not_depend_on_input_order(case: Case) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_objects_reach_on_object_in_output_order(case: Case) -> None:
-    """What the CLI relies on to print each object as it comes."""
+def test_streaming_with_the_input_handed_over_gives_the_same_objects_in_order(case: Case) -> None:
+    """What the CLI relies on to print each object as it comes (and to free its input)."""
     streamed: list[Emitted] = []
     args = case.args
     options = ConvertOptions(**args.pop("options", {}))
     objects = ingress2gateway.load_manifests([case.directory / "input.yaml"])
-    result = ingress2gateway.convert(objects, options=options, on_object=streamed.append, **args)
+    result = ingress2gateway.convert(
+        iter(objects), options=options, on_object=streamed.append, release_input=True, **args
+    )
     assert result.resources == []
     keys = [sort_key(item) for item in streamed]
     assert keys == sorted(keys)
-    assert [item.body for item in streamed] == run_case(case).resources
+    plain = run_case(case)
+    assert [item.body for item in streamed] == plain.resources
+    assert result.report.sorted_notifications() == plain.report.sorted_notifications()
+    assert result.report.sorted_ledger() == plain.report.sorted_ledger()

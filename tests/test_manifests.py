@@ -161,3 +161,16 @@ def test_objects_that_cannot_exist_under_their_name_are_errors(
     assert [o.name for o in result.objects] == ["fine"] and result.errors == 1
     [note] = [n for n in report.notifications if n.code == "input-invalid"]
     assert says in note.message and note.source is not None and note.source.line == 5
+
+
+def test_a_released_spec_cannot_be_read_by_mistake(tmp_path: Path) -> None:
+    path = tmp_path / "in.yaml"
+    path.write_text(
+        "kind: Ingress\napiVersion: networking.k8s.io/v1\n"
+        "metadata: {namespace: web, name: shop, annotations: {a: b}}\nspec: {rules: []}\n"
+    )
+    [obj] = load_manifests([path])
+    obj.release_spec()
+    assert obj.name == "shop" and obj.annotations == {"a": "b"} and "spec" not in obj.data
+    with pytest.raises(RuntimeError, match="released"):
+        obj.spec  # noqa: B018
