@@ -8,7 +8,6 @@ Exit codes: 0 done; 1 input or conversion errors (unreadable input, or notificat
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from ingress2gateway.objects import JSONDict, KubeObject, ResourceKind
+    from ingress2gateway.pipeline import Result
     from ingress2gateway.plugin import ConvertOptions, Emitted
 
 FAIL_ON = ("error", "warning", "never")
@@ -360,7 +360,7 @@ def print_command(**kw: Any) -> None:
     if kw["output_dir"]:
         click.echo(f"wrote {output.count} file(s) under {kw['output_dir']}", err=True)
     if kw["report_file"]:
-        _write_report(kw["report_file"], result.report_json())
+        _write_report(kw["report_file"], result)
     _write_input_errors(report)
     colour = use_colour(sys.stderr, "never" if kw["no_color"] else kw["color"])
     min_level = Level.ERROR if kw["quiet"] else Level.INFO
@@ -664,11 +664,10 @@ def _read_cluster(
     return objects, None
 
 
-def _write_report(path: str, body: dict[str, Any]) -> None:
+def _write_report(path: str, result: Result) -> None:
     try:
         with open(path, "w", encoding="utf-8") as handle:
-            json.dump(body, handle, indent=2, sort_keys=False, ensure_ascii=False)
-            handle.write("\n")
+            result.write_report(handle.write)
     except OSError as exc:
         raise I2GError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
 

@@ -45,15 +45,19 @@ class Result:
 
     def report_json(self) -> dict[str, Any]:
         """The JSON report, as ``--report-file`` writes it."""
-        return self.report.to_json(
-            tool={
-                "name": "ingress2gateway",
-                "version": __version__,
-                "providers": list(self.providers),
-                "emitter": self.emitter,
-            },
-            target=self.target.to_json(),
-        )
+        return self.report.to_json(tool=self._tool(), target=self.target.to_json())
+
+    def write_report(self, write: Callable[[str], object]) -> None:
+        """The JSON report as text, written piece by piece (what ``--report-file`` does)."""
+        self.report.write_json(write, tool=self._tool(), target=self.target.to_json())
+
+    def _tool(self) -> dict[str, Any]:
+        return {
+            "name": "ingress2gateway",
+            "version": __version__,
+            "providers": list(self.providers),
+            "emitter": self.emitter,
+        }
 
     def fails(self, fail_on: str) -> bool:
         return fails(self.report, fail_on)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Collection, Iterable
+import json
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -325,6 +326,36 @@ class Report:
             "notifications": [n.to_json() for n in self.sorted_notifications()],
             "ledger": [e.to_json() for e in self.sorted_ledger()],
         }
+
+    def write_json(
+        self, write: Callable[[str], object], *, tool: dict[str, Any], target: dict[str, Any]
+    ) -> None:
+        """:meth:`to_json` as text, written piece by piece: the whole report never exists as
+        Python objects (at 100k Ingresses it has 1.6M ledger entries). Each notification and
+        ledger entry is one line, which also makes the file easy to grep."""
+        head = {
+            "reportVersion": REPORT_VERSION,
+            "tool": tool,
+            "target": target,
+            "summary": self.summary(),
+        }
+        write("{\n")
+        for key, value in head.items():
+            text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            write(f"  {json.dumps(key)}: {text},\n")
+        sections = (
+            ("notifications", (n.to_json() for n in self.sorted_notifications())),
+            ("ledger", (e.to_json() for e in self.sorted_ledger())),
+        )
+        for index, (key, items) in enumerate(sections):
+            write(f'  "{key}": [')
+            separator = "\n    "
+            for item in items:
+                write(separator + json.dumps(item, ensure_ascii=False))
+                separator = ",\n    "
+            write("\n  ]" if separator != "\n    " else "]")
+            write(",\n" if index == 0 else "\n")
+        write("}\n")
 
 
 def fails(report: Report, fail_on: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ingress2gateway.objects import ObjectRef, SourceRef
 from ingress2gateway.report import Report, Status
 
@@ -53,3 +55,31 @@ def test_a_withdrawn_object_among_others_makes_the_field_partial() -> None:
     report.withdraw_target(route(0), "invalid")
     report.settle()
     assert entry.status is Status.PARTIAL and list(entry.targets) == [route(1)]
+
+
+def test_the_written_report_is_the_json_report_one_entry_per_line() -> None:
+    import json
+
+    import ingress2gateway
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "nginx" / "shop.yaml"
+    result = ingress2gateway.convert(ingress2gateway.load_manifests([example]))
+    parts: list[str] = []
+    result.write_report(parts.append)
+    text = "".join(parts)
+    body = result.report_json()
+    assert json.loads(text) == body and body["notifications"] and body["ledger"]
+    lines = text.splitlines()
+    assert len(lines) > len(body["notifications"]) + len(body["ledger"])
+    assert json.loads(lines[-3].rstrip(",")) == body["ledger"][-1]
+
+
+def test_an_empty_report_is_valid_json() -> None:
+    import json
+
+    import ingress2gateway
+
+    result = ingress2gateway.convert([])
+    parts: list[str] = []
+    result.write_report(parts.append)
+    assert json.loads("".join(parts)) == result.report_json()
