@@ -21,7 +21,7 @@ import yaml
 
 from ingress2gateway._gc import gc_paused
 from ingress2gateway.errors import InputError
-from ingress2gateway.objects import KubeObject, Origin, SourceRef, identity_problem
+from ingress2gateway.objects import KubeObject, Origin, SourceRef, why_impossible
 from ingress2gateway.report import Report
 
 # Kubernetes manifests never need aliases to expand much; a document whose aliases add more
@@ -36,7 +36,29 @@ _DOC_END = re.compile(r"^\.\.\.(?:[ \t].*)?$")
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe loader that keeps timestamps as strings, as JSON (and the API server) does."""
+    """Safe loader that keeps timestamps as strings, as JSON (and the API server) does, and
+    refuses duplicate keys, as kubectl does (PyYAML would keep the last value silently)."""
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[tuple[str, str]] = set()
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE:
+                    continue  # merge keys may be overridden; complex keys are rare and odd
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"key {key_node.value!r} appears twice in one mapping; kubectl "
+                        "refuses this (which value was meant?)",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
@@ -287,7 +309,7 @@ def _accept(value: object, origin: Origin, report: Report, result: LoadResult) -
         for index, item in enumerate(items):
             _accept(item, Origin(origin.file, origin.line, origin.document, index), report, result)
         return
-    problem = identity_problem(value)
+    problem = why_impossible(value)
     if problem is not None:
         result.errors += 1
         message = f"{kind} {problem}; it is skipped"

@@ -102,11 +102,17 @@ class ObjectRef:
 _NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
-def identity_problem(data: JSONDict) -> str | None:
-    """Why the API server could never hold this object under its name, or None.
+ANNOTATIONS_LIMIT = 256 * 1024
+"""Bytes of annotation keys and values the API server accepts on one object (apimachinery's
+``TotalAnnotationSizeLimitB``)."""
+
+
+def why_impossible(data: JSONDict) -> str | None:
+    """Why the API server could never hold this object, or None.
 
     Names and namespaces go into output names and references: an object without a name, or in
-    a namespace that cannot exist, cannot be converted into anything valid."""
+    a namespace that cannot exist, cannot be converted into anything valid; nor can annotations
+    the API server would refuse (a 50 MB "snippet" is an attack, not configuration)."""
     metadata = data.get("metadata")
     name = metadata.get("name") if isinstance(metadata, dict) else None
     if not isinstance(name, str) or not name:
@@ -119,6 +125,17 @@ def identity_problem(data: JSONDict) -> str | None:
             f"metadata.namespace {namespace!r} is not a namespace name (at most 63 lowercase "
             "letters, digits and '-', starting and ending with a letter or digit)"
         )
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if isinstance(annotations, dict):
+        size = sum(
+            len(str(key).encode()) + (len(value.encode()) if isinstance(value, str) else 0)
+            for key, value in annotations.items()
+        )
+        if size > ANNOTATIONS_LIMIT:
+            return (
+                f"metadata.annotations hold {size} bytes; the API server accepts at most "
+                f"{ANNOTATIONS_LIMIT}"
+            )
     return None
 
 

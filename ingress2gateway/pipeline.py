@@ -17,7 +17,7 @@ from ingress2gateway.checking import checked
 from ingress2gateway.emitters.gatewayapi import sort_key
 from ingress2gateway.ingress import ingress_classes, is_ingress, resolve_class
 from ingress2gateway.ir import IR, Extension
-from ingress2gateway.objects import JSONDict, KubeObject, identity_problem
+from ingress2gateway.objects import JSONDict, KubeObject, why_impossible
 from ingress2gateway.plugin import ConvertOptions, EmitContext, Emitted, Provider, ProviderContext
 from ingress2gateway.registry import canonical_provider, load_emitter, load_provider
 from ingress2gateway.report import Level, Report, Status, fails
@@ -201,7 +201,7 @@ def _well_formed(objects: list[KubeObject], report: Report) -> list[KubeObject]:
     caller may construct objects itself)."""
     kept = []
     for obj in objects:
-        problem = identity_problem(obj.data)
+        problem = why_impossible(obj.data)
         if problem is None:
             kept.append(obj)
             continue

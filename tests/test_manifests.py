@@ -146,6 +146,10 @@ def test_timestamps_stay_strings_and_yaml11_booleans_follow_kubectl(tmp_path: Pa
         ("{namespace: Web, name: web}", "metadata.namespace 'Web' is not a namespace name"),
         ("{namespace: web}", "metadata.name is missing"),
         ("{namespace: web, name: 7}", "metadata.name is missing or not a string"),
+        (
+            "{namespace: web, name: big, annotations: {a: " + "x" * 300_000 + "}}",
+            "metadata.annotations hold 300001 bytes; the API server accepts at most 262144",
+        ),
     ],
 )
 def test_objects_that_cannot_exist_under_their_name_are_errors(
@@ -174,3 +178,39 @@ def test_a_released_spec_cannot_be_read_by_mistake(tmp_path: Path) -> None:
     assert obj.name == "shop" and obj.annotations == {"a": "b"} and "spec" not in obj.data
     with pytest.raises(RuntimeError, match="released"):
         obj.spec  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (SERVICE.format(name="a") + "  name: b\n", 5),
+        (SERVICE.format(name="a") + "spec: {selector: {app: a, app: b}}\n", 5),
+    ],
+)
+def test_duplicate_keys_are_an_error_as_in_kubectl(tmp_path: Path, text: str, line: int) -> None:
+    names, report, failed = read(tmp_path, "dup.yaml", text + "---\n" + SERVICE.format(name="ok"))
+    assert names == ["ok"] and failed == 1
+    [message] = errors(report)
+    assert "appears twice" in message and report.notifications[0].source is not None
+    assert report.notifications[0].source.line == line
+
+
+def test_merge_keys_may_be_overridden(tmp_path: Path) -> None:
+    text = SERVICE.format(name="a") + "spec:\n  base: &b {x: 1}\n  merged:\n    <<: *b\n    x: 2\n"
+    names, _, failed = read(tmp_path, "merge.yaml", text)
+    assert names == ["a"] and failed == 0
+
+
+def test_python_tags_are_refused_not_constructed(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    text = SERVICE.format(name="a") + f'spec: !!python/object/apply:os.system ["touch {marker}"]\n'
+    names, report, failed = read(tmp_path, "tag.yaml", text)
+    assert names == [] and failed == 1 and "python/object" in errors(report)[0]
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_hundred_thousand_levels_of_nesting_are_one_error(tmp_path: Path, suffix: str) -> None:
+    text = '{"kind": "Service", "apiVersion": "v1", "spec": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    names, report, failed = read(tmp_path, "deep" + suffix, text)
+    assert names == [] and failed == 1 and len(errors(report)) == 1
