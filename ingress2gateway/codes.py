@@ -52,6 +52,8 @@ CODES: dict[str, str] = {
     "annotation-unsupported": "A known annotation that cannot be converted (or only partly).",
     "extension-unsupported": "A feature standard Gateway API lacks could not be expressed by the "
     "chosen emitter; security-relevant ones (auth, allow-lists) are errors.",
+    "header-invalid": "A header operation (set, add, remove) whose name is not an HTTP token or whose "
+    "value is empty or over 4096 characters: Gateway API refuses it, so it is left out of the filter.",
     "target-lacks-feature": "The target Gateway API version/channel lacks a field or kind; it was not "
     "emitted (the message names the version or channel that has it).",
     # output

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingress2gateway.objects import KubeObject, SourceRef
+from ingress2gateway.objects import KubeObject, SourceRef, is_subdomain
 from ingress2gateway.report import Level, Report, Status
 
 INGRESS_GROUPS = ("networking.k8s.io", "extensions")
@@ -273,6 +273,15 @@ class _Parser:
                     else []
                 )
                 secret = entry.get("secretName")
+                if isinstance(secret, str) and secret and not is_subdomain(secret):
+                    # The API server refuses such an Ingress; a certificateRef to it would make
+                    # the whole Gateway invalid.
+                    self.error(
+                        f"spec.tls[{i}]",
+                        f"secretName {secret[:80]!r} is not a Secret name (lowercase letters, "
+                        "digits, '-' and '.', at most 253)",
+                    )
+                    continue
                 model.tls.append(
                     IngressTLS(i, host_list, secret if isinstance(secret, str) and secret else None)
                 )

@@ -175,12 +175,15 @@ def _read_json(name: str, text: str, report: Report, result: LoadResult, fail: A
     pos = 0
     index = 0
     length = len(text)
+    line, counted = 1, 0  # lines are counted incrementally: a stream may hold 100k objects
+    escapes = _SURROGATE_ESCAPE.search(text) is not None
     while True:
         while pos < length and text[pos].isspace():
             pos += 1
         if pos >= length:
             return
-        line = text.count("\n", 0, pos) + 1
+        line += text.count("\n", counted, pos)
+        counted = pos
         try:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
@@ -189,6 +192,8 @@ def _read_json(name: str, text: str, report: Report, result: LoadResult, fail: A
         except RecursionError:
             fail(line, "JSON nested too deeply")
             return
+        if escapes:
+            value = without_lone_surrogates(value)
         _accept(value, Origin(name, line, index), report, result)
         index += 1
         pos = end
@@ -236,7 +241,30 @@ def _read_yaml(name: str, text: str, report: Report, result: LoadResult, fail: A
         if alias_problem:
             fail(line, alias_problem)
             continue
+        if _SURROGATE_ESCAPE.search(doc):
+            value = without_lone_surrogates(value)
         _accept(value, Origin(name, line, index), report, result)
+
+
+# An escaped UTF-16 surrogate (\ud800, \U0000DC00): the only way a string can come out of
+# the decoders holding half a surrogate pair.
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """``value`` with each unpaired surrogate replaced by U+FFFD, as Go's decoders (and so the
+    API server) read ``"\ud800"``; a surrogate cannot be written as UTF-8 otherwise."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {
+            without_lone_surrogates(key): without_lone_surrogates(item)
+            for key, item in value.items()
+        }
+    return value
 
 
 def file_location(file: str, line: int | None) -> SourceRef:

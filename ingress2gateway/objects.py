@@ -100,11 +100,23 @@ class ObjectRef:
 
 
 _NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def is_subdomain(name: str) -> bool:
+    """A DNS-1123 subdomain: what most object names (Secrets, ConfigMaps, ...) must be."""
+    return len(name) <= 253 and _SUBDOMAIN.fullmatch(name) is not None
 
 
 ANNOTATIONS_LIMIT = 256 * 1024
 """Bytes of annotation keys and values the API server accepts on one object (apimachinery's
 ``TotalAnnotationSizeLimitB``)."""
+
+
+def _utf8_size(value: object) -> int:
+    if not isinstance(value, str):
+        return 0
+    return len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
 
 
 def why_impossible(data: JSONDict) -> str | None:
@@ -127,10 +139,7 @@ def why_impossible(data: JSONDict) -> str | None:
         )
     annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
     if isinstance(annotations, dict):
-        size = sum(
-            len(str(key).encode()) + (len(value.encode()) if isinstance(value, str) else 0)
-            for key, value in annotations.items()
-        )
+        size = sum(_utf8_size(str(key)) + _utf8_size(value) for key, value in annotations.items())
         if size > ANNOTATIONS_LIMIT:
             return (
                 f"metadata.annotations hold {size} bytes; the API server accepts at most "

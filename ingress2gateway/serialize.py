@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from ingress2gateway.errors import I2GError
 from ingress2gateway.objects import JSONDict
 
 FORMATS = ("yaml", "json", "kyaml")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def to_yaml(obj: Any) -> str:
@@ -40,7 +42,11 @@ def encode(obj: JSONDict, format: str) -> str:
     if format == "yaml":
         return yamlout.to_yaml(obj)
     if format == "json":
-        return json.dumps(obj, indent=4, sort_keys=True, ensure_ascii=False) + "\n"
+        text = json.dumps(obj, indent=4, sort_keys=True, ensure_ascii=False)
+        if _SURROGATE.search(text):
+            # Half a surrogate pair (a library caller's string) cannot be written as UTF-8.
+            text = json.dumps(obj, indent=4, sort_keys=True)
+        return text + "\n"
     if format == "kyaml":
         from ingress2gateway.kyaml import to_kyaml
 

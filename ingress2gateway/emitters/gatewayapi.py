@@ -7,6 +7,7 @@ reports what it had to leave out (with the version or channel that would have it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ingress2gateway._version import __version__
@@ -427,13 +428,18 @@ class GatewayAPIBuilder:
         if isinstance(item, HeaderModifier):
             key = "responseHeaderModifier" if item.response else "requestHeaderModifier"
             modifier: JSONDict = {}
-            if item.set:
-                modifier["set"] = [{"name": k, "value": v} for k, v in sorted(item.set.items())]
-            if item.add:
-                modifier["add"] = [{"name": k, "value": v} for k, v in sorted(item.add.items())]
-            if item.remove:
-                modifier["remove"] = sorted(item.remove)
-            return {"type": item.type_name, key: modifier}
+            for op, pairs in (("set", item.set), ("add", item.add)):
+                entries = [
+                    {"name": k, "value": v}
+                    for k, v in sorted(pairs.items())
+                    if self._header_ok(item, op, k, v)
+                ]
+                if entries:
+                    modifier[op] = entries
+            removed = sorted(k for k in set(item.remove) if self._header_ok(item, "remove", k))
+            if removed:
+                modifier["remove"] = removed
+            return {"type": item.type_name, key: modifier} if modifier else None
         if isinstance(item, RequestRedirect):
             redirect: JSONDict = {}
             if item.scheme:
@@ -487,6 +493,28 @@ class GatewayAPIBuilder:
             item.cors.consumed = True
             return {"type": "CORS", "cors": cors_body(item)}
         raise TypeError(f"unknown filter {type(item).__name__}")
+
+    def _header_ok(self, item: HeaderModifier, op: str, name: str, value: str = "-") -> bool:
+        """Whether Gateway API takes this header operation; if not it is left out and reported
+        (one bad header must not make the whole route invalid)."""
+        if _HEADER_NAME.fullmatch(name) and 0 < len(value) <= 4096:
+            return True
+        why = (
+            f"header {name[:80]!r} is not an HTTP header name"
+            if not _HEADER_NAME.fullmatch(name)
+            else f"the value for header {name!r} is empty or longer than 4096 characters"
+        )
+        message = f"{op} {why}; Gateway API refuses it, so this header operation is left out"
+        for prov in item.provenance:
+            self.report.flag(
+                Level.WARNING,
+                "header-invalid",
+                message,
+                Status.PARTIAL,
+                source=prov.source,
+                field=prov.field,
+            )
+        return False
 
     def reference_grant(
         self, grant: ReferenceGrant, provenance: list[Provenance]
@@ -545,6 +573,10 @@ def _path_modifier(kind: str, value: str) -> JSONDict:
 
 def _rule_provenance(route: Route) -> list[Provenance]:
     return [p for rule in getattr(route, "rules", []) for p in rule.provenance]
+
+
+# Gateway API's HTTPHeaderName: an HTTP token, at most 256 characters.
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,256}")
 
 
 def grant_name(grant: ReferenceGrant) -> str:

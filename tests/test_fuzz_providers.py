@@ -1,0 +1,298 @@
+"""Hostile values through every provider and emitter.
+
+Ingresses (ingress-nginx and Kong annotations), Istio Gateways and VirtualServices whose
+strings are hostile — newlines, ``---``, YAML tags and anchors, control and format characters,
+lone surrogates, megabyte strings — go through each provider with each emitter. Whatever comes
+out must be valid for its target, read back as the same objects in every output format, be the
+same when converted twice, and (for Ingresses) account for every annotation and path.
+
+CI runs a bounded number of examples; ``I2G_FUZZ=long pytest tests/test_fuzz_providers.py``
+runs many more.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import ingress2gateway
+from ingress2gateway.objects import KubeObject, Origin
+from ingress2gateway.serialize import dump
+from ingress2gateway.validation import validate
+
+from .ledger_checks import missing_ledger_fields
+
+settings.register_profile(
+    "fuzz-ci",
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("fuzz-long", settings.get_profile("fuzz-ci"), max_examples=3000)
+FUZZ = settings(
+    settings.get_profile("fuzz-long" if os.environ.get("I2G_FUZZ") == "long" else "fuzz-ci")
+)
+
+MEGABYTE = 1 << 20
+hostile = st.one_of(
+    st.text(max_size=24),  # any code point, control and format characters included
+    st.sampled_from(
+        [
+            "---",
+            "...",
+            "a\n---\nkind: Secret",
+            "!!python/object/apply:os.system [id]",
+            "!secret",
+            "&anchor",
+            "*alias",
+            "{a: b}",
+            "[1, 2]",
+            "- item",
+            "key: value",
+            "#comment",
+            "yes",
+            "0777",
+            "1e3",
+            "null",
+            "~",
+            "\x00\x07\x1b[31m",
+            "\u2028\u2029\ufeff",
+            "\ud800",
+            " leading and trailing ",
+            "tab\there",
+            "line\r\nbreak",
+        ]
+    ),
+    st.builds(lambda char, size: char * size, st.characters(), st.integers(1, MEGABYTE)),
+)
+paths = st.one_of(
+    hostile, st.sampled_from(["/", "/api", "/a/(.*)", "/x~y"]), hostile.map(lambda s: "/" + s)
+)
+hosts = st.one_of(hostile, st.sampled_from(["a.example.com", "*.example.com", "xn--e1a.com"]))
+names = st.one_of(st.sampled_from(["web", "api", "svc-1"]), hostile)
+ports = st.one_of(st.integers(-1, 70000), hostile)
+
+NGINX_KEYS = [
+    "nginx.ingress.kubernetes.io/rewrite-target",
+    "nginx.ingress.kubernetes.io/use-regex",
+    "nginx.ingress.kubernetes.io/configuration-snippet",
+    "nginx.ingress.kubernetes.io/enable-cors",
+    "nginx.ingress.kubernetes.io/cors-allow-origin",
+    "nginx.ingress.kubernetes.io/cors-allow-headers",
+    "nginx.ingress.kubernetes.io/whitelist-source-range",
+    "nginx.ingress.kubernetes.io/auth-url",
+    "nginx.ingress.kubernetes.io/auth-type",
+    "nginx.ingress.kubernetes.io/auth-secret",
+    "nginx.ingress.kubernetes.io/limit-rps",
+    "nginx.ingress.kubernetes.io/proxy-body-size",
+    "nginx.ingress.kubernetes.io/proxy-read-timeout",
+    "nginx.ingress.kubernetes.io/permanent-redirect",
+    "nginx.ingress.kubernetes.io/app-root",
+    "nginx.ingress.kubernetes.io/canary",
+    "nginx.ingress.kubernetes.io/canary-by-header",
+    "nginx.ingress.kubernetes.io/canary-weight",
+    "nginx.ingress.kubernetes.io/backend-protocol",
+    "nginx.ingress.kubernetes.io/affinity",
+    "nginx.ingress.kubernetes.io/custom-headers",
+    "nginx.ingress.kubernetes.io/server-alias",
+    "nginx.org/rewrites",
+    "nginx.org/ssl-redirect",
+    "nginx.org/server-snippets",
+]
+KONG_KEYS = [
+    "konghq.com/strip-path",
+    "konghq.com/methods",
+    "konghq.com/protocols",
+    "konghq.com/plugins",
+    "konghq.com/headers.x-version",
+    "konghq.com/path",
+    "konghq.com/regex-priority",
+    "konghq.com/https-redirect-status-code",
+    "konghq.com/host-aliases",
+]
+
+
+def ingress(class_name: str, keys: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+    backend = st.fixed_dictionaries(
+        {
+            "service": st.fixed_dictionaries(
+                {"name": names, "port": st.fixed_dictionaries({"number": ports})}
+            )
+        }
+    )
+    path = st.fixed_dictionaries(
+        {
+            "path": paths,
+            "pathType": st.sampled_from(["Prefix", "Exact", "ImplementationSpecific"]),
+            "backend": backend,
+        }
+    )
+    rule = st.fixed_dictionaries(
+        {
+            "host": hosts,
+            "http": st.fixed_dictionaries({"paths": st.lists(path, min_size=1, max_size=3)}),
+        }
+    )
+    return st.fixed_dictionaries(
+        {
+            "apiVersion": st.just("networking.k8s.io/v1"),
+            "kind": st.just("Ingress"),
+            "metadata": st.fixed_dictionaries(
+                {
+                    "name": st.sampled_from(["a", "b", "c"]),
+                    "namespace": st.sampled_from(["web", "shop"]),
+                    "annotations": st.dictionaries(
+                        st.one_of(st.sampled_from(keys), hostile), hostile, max_size=5
+                    ),
+                }
+            ),
+            "spec": st.fixed_dictionaries(
+                {"ingressClassName": st.just(class_name), "rules": st.lists(rule, max_size=3)},
+                optional={
+                    "tls": st.lists(
+                        st.fixed_dictionaries(
+                            {"hosts": st.lists(hosts, max_size=2), "secretName": names}
+                        ),
+                        max_size=2,
+                    )
+                },
+            ),
+        }
+    )
+
+
+string_match = st.dictionaries(
+    st.sampled_from(["exact", "prefix", "regex"]), hostile, min_size=1, max_size=1
+)
+virtual_service = st.fixed_dictionaries(
+    {
+        "apiVersion": st.just("networking.istio.io/v1"),
+        "kind": st.just("VirtualService"),
+        "metadata": st.fixed_dictionaries(
+            {"name": st.sampled_from(["vs-a", "vs-b"]), "namespace": st.just("web")}
+        ),
+        "spec": st.fixed_dictionaries(
+            {
+                "hosts": st.lists(hosts, min_size=1, max_size=2),
+                "gateways": st.just(["istio-system/public"]),
+                "http": st.lists(
+                    st.fixed_dictionaries(
+                        {
+                            "route": st.lists(
+                                st.fixed_dictionaries(
+                                    {
+                                        "destination": st.fixed_dictionaries(
+                                            {
+                                                "host": names,
+                                                "port": st.fixed_dictionaries({"number": ports}),
+                                            }
+                                        )
+                                    },
+                                    optional={"weight": st.integers(-5, 120)},
+                                ),
+                                min_size=1,
+                                max_size=2,
+                            )
+                        },
+                        optional={
+                            "match": st.lists(
+                                st.fixed_dictionaries(
+                                    {},
+                                    optional={
+                                        "uri": string_match,
+                                        "headers": st.dictionaries(
+                                            hostile, string_match, max_size=2
+                                        ),
+                                        "method": string_match,
+                                    },
+                                ),
+                                max_size=2,
+                            ),
+                            "timeout": hostile,
+                            "rewrite": st.fixed_dictionaries({"uri": hostile}),
+                            "headers": st.fixed_dictionaries(
+                                {
+                                    "request": st.fixed_dictionaries(
+                                        {"set": st.dictionaries(hostile, hostile, max_size=2)}
+                                    )
+                                }
+                            ),
+                        },
+                    ),
+                    max_size=3,
+                ),
+            }
+        ),
+    }
+)
+ISTIO_GATEWAY = {
+    "apiVersion": "networking.istio.io/v1",
+    "kind": "Gateway",
+    "metadata": {"name": "public", "namespace": "istio-system"},
+    "spec": {
+        "selector": {"istio": "ingressgateway"},
+        "servers": [
+            {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*/*"]},
+            {
+                "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
+                "hosts": ["*/*"],
+                "tls": {"mode": "SIMPLE", "credentialName": "cert"},
+            },
+        ],
+    },
+}
+
+
+def objects(items: list[dict[str, Any]]) -> list[KubeObject]:
+    return [KubeObject(item, Origin("fuzz.yaml", 10 * i + 1, i)) for i, item in enumerate(items)]
+
+
+def check(items: list[dict[str, Any]], provider: str, emitter: str) -> None:
+    result = ingress2gateway.convert(objects(items), providers=[provider], emitter=emitter)
+    invalid = [n.message for n in result.report.notifications if n.code == "output-invalid"]
+    assert invalid == []
+    for obj in result.resources:
+        assert validate(obj, result.target) == []
+    # Every output format reads back as the same objects (KYAML is YAML).
+    for fmt in ("yaml", "kyaml"):
+        loaded = [d for d in yaml.safe_load_all(dump(result.resources, fmt)) if d is not None]
+        assert loaded == result.resources, fmt
+    assert json.loads(dump(result.resources, "json"))["items"] == result.resources
+    again = ingress2gateway.convert(objects(items), providers=[provider], emitter=emitter)
+    assert dump(again.resources) == dump(result.resources)
+    assert again.report.sorted_ledger() == result.report.sorted_ledger()
+    assert missing_ledger_fields(objects(items), result) == []
+
+
+@FUZZ
+@given(
+    st.lists(ingress("nginx", NGINX_KEYS), min_size=1, max_size=3),
+    st.sampled_from(["standard", "envoy-gateway"]),
+)
+def test_nginx_ingresses_with_hostile_values(items: list[dict[str, Any]], emitter: str) -> None:
+    check(items, "nginx", emitter)
+
+
+@FUZZ
+@given(
+    st.lists(ingress("kong", KONG_KEYS), min_size=1, max_size=3),
+    st.sampled_from(["standard", "envoy-gateway"]),
+)
+def test_kong_ingresses_with_hostile_values(items: list[dict[str, Any]], emitter: str) -> None:
+    check(items, "kong", emitter)
+
+
+@FUZZ
+@given(
+    st.lists(virtual_service, min_size=1, max_size=3),
+    st.sampled_from(["standard", "envoy-gateway"]),
+)
+def test_istio_virtual_services_with_hostile_values(
+    items: list[dict[str, Any]], emitter: str
+) -> None:
+    check([ISTIO_GATEWAY, *items], "istio", emitter)
