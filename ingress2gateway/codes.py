@@ -11,7 +11,11 @@ CODES: dict[str, str] = {
     "provider-unavailable": "An installed provider failed to load (check without --providers).",
     # reading input
     "input-invalid": "A file or document could not be read (malformed YAML/JSON, binary, not UTF-8, "
-    "alias bomb, too deep). The other documents still convert; the run exits 1.",
+    "alias bomb, too deep, a key twice in one mapping) or holds an object the API server could "
+    "never store (no name, an impossible namespace, annotations over 256 KiB). The other documents "
+    "still convert; the run exits 1.",
+    "input-duplicate": "The input defines the same object (kind, namespace, name) twice; as with "
+    "kubectl apply, the later definition is converted and the earlier one is ignored.",
     "input-not-kubernetes": "A document without apiVersion/kind (or not a mapping) was skipped.",
     "object-not-consumed": "An object of a kind no selected provider reads was skipped.",
     "cluster-resource-missing": "The cluster does not serve a kind a provider reads (CRD not installed).",

@@ -9,12 +9,15 @@ of the Ingress still converts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ingress2gateway.objects import KubeObject, SourceRef, is_subdomain
 from ingress2gateway.report import Level, Report, Status
+
+_SERVICE_NAME = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
 
 INGRESS_GROUPS = ("networking.k8s.io", "extensions")
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -204,6 +207,9 @@ class _Parser:
             if not isinstance(kind, str) or not isinstance(name, str) or not kind or not name:
                 self.error(field_path, "the resource backend needs kind and name")
                 return None
+            if not is_subdomain(name):
+                self.error(field_path, f"the resource backend name {name[:80]!r} is not a name")
+                return None
             group = resource.get("apiGroup")
             return ResourceBackend(group if isinstance(group, str) else "", kind, name)
         service = raw.get("service")
@@ -218,13 +224,21 @@ class _Parser:
             number, port_name = (
                 (legacy_port, None) if isinstance(legacy_port, int) else (None, legacy_port)
             )
-            if isinstance(port_name, str) and port_name.isdigit():
+            if isinstance(port_name, str) and port_name.isdigit() and len(port_name) <= 5:
                 number, port_name = int(port_name), None
         else:
             self.error(field_path, "the backend has neither a service nor a resource")
             return None
         if not isinstance(name, str) or not name:
             self.error(field_path, "the backend service has no name")
+            return None
+        if not _SERVICE_NAME.fullmatch(name):
+            # The API server refuses such an Ingress: no Service can have this name.
+            self.error(
+                field_path,
+                f"{name[:80]!r} is not a Service name (a lowercase letter, then lowercase "
+                "letters, digits and '-', at most 63); this path cannot be routed",
+            )
             return None
         if isinstance(number, bool) or not (
             (isinstance(number, int) and 0 < number < 65536)

@@ -47,11 +47,16 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
                     continue  # merge keys may be overridden; complex keys are rare and odd
                 key = (key_node.tag, key_node.value)
                 if key in seen:
+                    hint = (
+                        " (is a '---' missing between two documents?)"
+                        if key_node.value in ("apiVersion", "kind") and node.start_mark.column == 0
+                        else " (which value was meant?)"
+                    )
                     raise yaml.constructor.ConstructorError(
                         None,
                         None,
-                        f"key {key_node.value!r} appears twice in one mapping; kubectl "
-                        "refuses this (which value was meant?)",
+                        f"key {key_node.value!r} appears twice in one mapping; kubectl refuses "
+                        f"this{hint}",
                         key_node.start_mark,
                     )
                 seen.add(key)

@@ -7,6 +7,7 @@ can disappear without a trace: unconsumed IR extensions and skipped objects are 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -171,7 +172,7 @@ def _convert(
         emitted = sorted(emitted, key=sort_key)
     for item, violations, text in checked(emitted, target if validate else None, encode, jobs):
         item.text = text
-        if _judge(item, violations, report, emit_invalid):
+        if _judge(item, violations, report, target, emit_invalid):
             keep(item)
     _report_unconsumed_extensions(ir, report, emitter_impl.name)
     report.settle()
@@ -198,17 +199,29 @@ def _select_namespace(objects: list[KubeObject], namespace: str | None) -> list[
 
 def _well_formed(objects: list[KubeObject], report: Report) -> list[KubeObject]:
     """Objects that could exist under their name (the reader already skips the others; a
-    caller may construct objects itself)."""
-    kept = []
+    caller may construct objects itself), each once: when the input defines the same object
+    twice, the later definition is used, as ``kubectl apply`` would leave it."""
+    latest: dict[tuple[str, str, str | None, str | None], KubeObject] = {}
     for obj in objects:
         problem = why_impossible(obj.data)
-        if problem is None:
-            kept.append(obj)
+        if problem is not None:
+            message = f"{obj.kind or 'object'} {problem}; it is skipped"
+            report.error("input-invalid", message, source=obj.source())
+            report.record(obj.source(), "spec", Status.UNSUPPORTED, note=message)
             continue
-        message = f"{obj.kind or 'object'} {problem}; it is skipped"
-        report.error("input-invalid", message, source=obj.source())
-        report.record(obj.source(), "spec", Status.UNSUPPORTED, note=message)
-    return kept
+        key = (obj.group, obj.kind, obj.namespace, obj.name)
+        earlier = latest.get(key)
+        if earlier is not None:
+            message = (
+                f"{obj.kind} {obj.namespace + '/' if obj.namespace else ''}{obj.name} is defined "
+                f"again at {obj.origin.file}:{obj.origin.line}; as with kubectl apply, the later "
+                "definition is the one converted"
+            )
+            report.warning("input-duplicate", message, source=earlier.source())
+            report.record(earlier.source(), "spec", Status.IGNORED, note=message)
+        latest[key] = obj
+    kept = set(map(id, latest.values()))
+    return [obj for obj in objects if id(obj) in kept]
 
 
 def _report_unclaimed(ctx: ProviderContext, providers: Sequence[Provider]) -> None:
@@ -269,8 +282,13 @@ def _report_extension(extension: Extension, report: Report, emitter: str) -> Non
         report.notify(level, "extension-unsupported", message, security=security)
 
 
-def _judge(item: Emitted, violations: list[Violation], report: Report, emit_invalid: bool) -> bool:
-    """Report what the API server would reject in ``item``. True: print it."""
+def _judge(
+    item: Emitted, violations: list[Violation], report: Report, target: Target, emit_invalid: bool
+) -> bool:
+    """Report what the API server would reject in ``item``. True: print it (perhaps without the
+    rules the API server would refuse)."""
+    if violations and not emit_invalid and _without_bad_rules(item, violations, report, target):
+        return True
     source = item.sources[0] if item.sources else None
     for violation in violations:
         report.error(
@@ -287,6 +305,58 @@ def _judge(item: Emitted, violations: list[Violation], report: Report, emit_inva
     if violations and not emit_invalid:
         _withdraw(report, item)
         return False
+    return True
+
+
+_RULE_PATH = re.compile(r"spec\.rules\[(\d+)\]")
+
+
+def _without_bad_rules(
+    item: Emitted, violations: list[Violation], report: Report, target: Target
+) -> bool:
+    """Leave out the rules of a route that the violations are in, if that makes it valid: one
+    bad value must not take the route's other paths down. Rules with a name stay (policies
+    may target them by it). True if the route can be printed without them."""
+    from ingress2gateway.validation import CEL_NOT_CHECKED
+    from ingress2gateway.validation import validate as validate_object
+
+    rules = item.body.get("spec", {}).get("rules")
+    if not item.rules or not isinstance(rules, list) or len(item.rules) != len(rules):
+        return False
+    bad: dict[int, list[Violation]] = {}
+    for violation in violations:
+        if violation.message == CEL_NOT_CHECKED:
+            continue  # the rules are checked again, in full, once the bad rules are out
+        match = _RULE_PATH.match(violation.path)
+        if match is None or int(match.group(1)) >= len(rules):
+            return False
+        bad.setdefault(int(match.group(1)), []).append(violation)
+    if len(bad) == len(rules) or any(rules[index].get("name") for index in bad):
+        return False
+    trimmed = {
+        **item.body,
+        "spec": {
+            **item.body["spec"],
+            "rules": [rule for index, rule in enumerate(rules) if index not in bad],
+        },
+    }
+    if validate_object(trimmed, target):
+        return False
+    item.body, item.text = trimmed, None  # encoded again by whoever prints it
+    for index, found in sorted(bad.items()):
+        first = found[0]
+        message = (
+            f"rule {index} of {item.ref.display()} would be rejected by the API server: "
+            f"{first.path}: {first.message} ({first.rule}); the rule is left out, the rest of "
+            "the route is printed"
+        )
+        if not item.rules[index]:
+            report.error(
+                "output-invalid", message, source=item.sources[0] if item.sources else None
+            )
+        for prov in item.rules[index]:
+            report.error("output-invalid", message, source=prov.source, field=prov.field)
+            report.record(prov.source, prov.field, Status.UNSUPPORTED, note=message)
     return True
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ingress2gateway.ir import IR
+from ingress2gateway.ir import IR, Provenance
 from ingress2gateway.naming import NameAllocator
 from ingress2gateway.objects import JSONDict, KubeObject, ObjectRef, ResourceKind, SourceRef
 from ingress2gateway.report import Report
@@ -117,6 +117,9 @@ class Emitted:
     """Input objects it was made from (notifications about it are filed under them)."""
     text: str | None = None
     """The object encoded for output, when :func:`ingress2gateway.convert` was asked to."""
+    rules: list[list[Provenance]] = field(default_factory=list)
+    """For a route: the input fields behind each of its ``spec.rules``, so that a rule the API
+    server would refuse can be left out (and accounted for) instead of the whole route."""
 
 
 @runtime_checkable

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import ingress2gateway
 from ingress2gateway import checking
 from ingress2gateway.cli import main
-from ingress2gateway.objects import JSONDict, ObjectRef
+from ingress2gateway.objects import JSONDict, KubeObject, ObjectRef, Origin
 from ingress2gateway.plugin import Emitted
+from ingress2gateway.report import Status
 from ingress2gateway.serialize import encode
 from ingress2gateway.target import Target
 
@@ -115,3 +117,63 @@ def test_print_with_workers_prints_and_reports_the_same(
         runs.append((result.exit_code, result.stdout, result.stderr))
     assert runs[0] == runs[1]
     assert runs[0][1].count("HTTPRoute") >= 3
+
+
+def virtual_service(rewrites: list[str]) -> list[KubeObject]:
+    gateway = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": "public", "namespace": "istio-system"},
+        "spec": {
+            "selector": {"istio": "ingressgateway"},
+            "servers": [
+                {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*/*"]}
+            ],
+        },
+    }
+    vs = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "shop", "namespace": "web"},
+        "spec": {
+            "hosts": ["shop.example.com"],
+            "gateways": ["istio-system/public"],
+            "http": [
+                {
+                    "match": [{"uri": {"prefix": f"/p{i}"}}],
+                    "rewrite": {"uri": uri},
+                    "route": [{"destination": {"host": "app", "port": {"number": 80}}}],
+                }
+                for i, uri in enumerate(rewrites)
+            ],
+        },
+    }
+    return [
+        KubeObject(item, Origin("in.yaml", 1 + 20 * i, i)) for i, item in enumerate([gateway, vs])
+    ]
+
+
+def test_a_rule_the_api_server_would_refuse_is_left_out_not_the_route() -> None:
+    too_long = "/" + "a" * 1100  # Gateway API allows 1024 characters
+    result = ingress2gateway.convert(
+        virtual_service(["/ok", too_long, "/fine"]), providers=["istio"]
+    )
+    [route] = [o for o in result.resources if o["kind"] == "HTTPRoute"]
+    prefixes = [r["matches"][0]["path"]["value"] for r in route["spec"]["rules"]]
+    assert prefixes == ["/p0", "/p2"]
+    [note] = {n.message for n in result.report.notifications if n.code == "output-invalid"}
+    assert "rule 1 of HTTPRoute" in note and "the rule is left out" in note
+    [entry] = [
+        e
+        for e in result.report.ledger.values()
+        if e.source.kind == "VirtualService" and e.field == "spec.http[1]"
+    ]
+    assert entry.status is Status.PARTIAL and "the rule is left out" in "; ".join(entry.notes)
+
+
+def test_a_route_whose_only_rule_is_refused_is_dropped_and_accounted_for() -> None:
+    result = ingress2gateway.convert(virtual_service(["/" + "a" * 1100]), providers=["istio"])
+    assert [o["kind"] for o in result.resources] == ["Gateway"]
+    assert any("it is not printed" in n.message for n in result.report.notifications)
+    for entry in result.report.ledger.values():
+        assert all(ref.kind != "HTTPRoute" for ref in entry.targets)

@@ -206,3 +206,25 @@ def test_output_is_identical_whatever_the_hash_seed(tmp_path: Path) -> None:
         )
         outputs.add(done.stdout + done.stderr)
     assert len(outputs) == 1
+
+
+def test_an_object_defined_twice_converts_as_kubectl_apply_leaves_it(tmp_path: Path) -> None:
+    ingress = (
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {{name: shop, namespace: web}}\n"
+        "spec:\n  ingressClassName: nginx\n  rules:\n  - host: shop.example.com\n    http:\n"
+        "      paths:\n      - {{path: /{path}, pathType: Prefix, backend: {{service: "
+        "{{name: app, port: {{number: 80}}}}}}}}\n"
+    )
+    path = tmp_path / "twice.yaml"
+    path.write_text(ingress.format(path="old") + "---\n" + ingress.format(path="new"))
+    code, out, err = run("print", "--providers", "nginx", "-f", str(path))
+    assert code == 0
+    values = [
+        match["path"]["value"]
+        for doc in yaml.safe_load_all(out)
+        if doc["kind"] == "HTTPRoute"
+        for rule in doc["spec"]["rules"]
+        for match in rule["matches"]
+    ]
+    assert values == ["/new"]
+    assert "input-duplicate" in err and f"defined again at {path}:12" in err

@@ -252,10 +252,23 @@ def objects(items: list[dict[str, Any]]) -> list[KubeObject]:
     return [KubeObject(item, Origin("fuzz.yaml", 10 * i + 1, i)) for i, item in enumerate(items)]
 
 
-def check(items: list[dict[str, Any]], provider: str, emitter: str) -> None:
+def check(items: list[dict[str, Any]], provider: str, emitter: str, *, whole: bool = True) -> None:
+    """``whole``: no output object may be dropped (Ingress providers check every value they
+    carry); otherwise a dropped object must be reported and no longer claimed by the ledger."""
     result = ingress2gateway.convert(objects(items), providers=[provider], emitter=emitter)
-    invalid = [n.message for n in result.report.notifications if n.code == "output-invalid"]
-    assert invalid == []
+    dropped = [
+        n.message
+        for n in result.report.notifications
+        if n.code == "output-invalid" and "is not printed" in n.message
+    ]
+    if whole:
+        assert dropped == []
+    printed = {
+        (o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in result.resources
+    }
+    for entry in result.report.ledger.values():
+        for ref in entry.targets:
+            assert (ref.kind, ref.namespace, ref.name) in printed, (entry.field, ref)
     for obj in result.resources:
         assert validate(obj, result.target) == []
     # Every output format reads back as the same objects (KYAML is YAML).
@@ -295,4 +308,6 @@ def test_kong_ingresses_with_hostile_values(items: list[dict[str, Any]], emitter
 def test_istio_virtual_services_with_hostile_values(
     items: list[dict[str, Any]], emitter: str
 ) -> None:
-    check([ISTIO_GATEWAY, *items], "istio", emitter)
+    # Istio values have more limits than its provider checks (a rewrite over Gateway API's 1024
+    # characters, say): a route may be dropped, but then it is reported and not claimed.
+    check([ISTIO_GATEWAY, *items], "istio", emitter, whole=False)

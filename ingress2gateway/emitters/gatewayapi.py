@@ -263,7 +263,8 @@ class GatewayAPIBuilder:
             "metadata": metadata(route.name, route.namespace),
             "spec": spec,
         }
-        return Emitted(ref, body)
+        rules = [_everything_in(rule) for rule in getattr(route, "rules", [])]
+        return Emitted(ref, body, rules=rules)
 
     def http_rule(self, route: HTTPRoute, rule: Rule) -> JSONDict:
         ref = route.ref
@@ -569,6 +570,16 @@ def cors_body(item: CorsFilter) -> JSONDict:
 def _path_modifier(kind: str, value: str) -> JSONDict:
     key = "replaceFullPath" if kind == "ReplaceFullPath" else "replacePrefixMatch"
     return {"type": kind, key: value}
+
+
+def _everything_in(rule: Rule) -> list[Provenance]:
+    """The input fields a rule was made from: its own, its backends' and its filters'."""
+    found = list(rule.provenance)
+    for backend in rule.backend_refs:
+        found.extend(backend.provenance)
+    for item in rule.filters:
+        found.extend(item.provenance)
+    return found
 
 
 def _rule_provenance(route: Route) -> list[Provenance]:

@@ -69,7 +69,7 @@ def seconds(value: Any) -> int | None:
     duration = gateway_duration(value)
     if duration is None:
         return None
-    match = re.fullmatch(r"(\d+)(h|m|s|ms)", duration)
+    match = re.fullmatch(r"(\d{1,18})(h|m|s|ms)", duration)
     assert match is not None
     factor = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}[match.group(2)]
     return int(int(match.group(1)) * factor)

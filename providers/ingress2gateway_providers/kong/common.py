@@ -49,7 +49,8 @@ def parse_int(text: object) -> int | None:
         return None
     if isinstance(text, int):
         return text
-    if isinstance(text, str) and text.strip().lstrip("-").isdigit():
+    digits = text.strip().lstrip("-") if isinstance(text, str) else ""
+    if isinstance(text, str) and digits.isdigit() and len(digits) <= 18:
         return int(text.strip())
     return None
 
