@@ -7,6 +7,7 @@ its target; every Ingress that was read has its paths and annotations in the led
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from ingress2gateway.validation import validate
 from .ledger_checks import missing_ledger_fields
 
 FUZZ = settings(
-    max_examples=80,
+    # CI runs a bounded number; I2G_FUZZ=long runs many more (see README, Development).
+    max_examples=3000 if os.environ.get("I2G_FUZZ") == "long" else 80,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

@@ -297,7 +297,9 @@ def test_nginx_ingresses_with_hostile_values(items: list[dict[str, Any]], emitte
     st.sampled_from(["standard", "envoy-gateway"]),
 )
 def test_kong_ingresses_with_hostile_values(items: list[dict[str, Any]], emitter: str) -> None:
-    check(items, "kong", emitter)
+    # A header to match (konghq.com/headers.*) longer than Gateway API's 4096 characters cannot
+    # be matched, and matching less would route more: the rule goes, reported and unclaimed.
+    check(items, "kong", emitter, whole=False)
 
 
 @FUZZ

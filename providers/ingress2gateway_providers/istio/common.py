@@ -6,6 +6,7 @@ against that object, so each module says what became of each field in one line.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -56,8 +57,8 @@ def gateway_duration(value: Any) -> str | None:
         return None
     number, unit = float(match.group(1)), match.group(2) or "s"
     millis = number * {"h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}[unit]
-    if millis != int(millis):
-        return None
+    if not math.isfinite(millis) or millis != int(millis):
+        return None  # "1e999s" and the like: no Gateway API duration says that
     whole = int(millis)
     for suffix, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000)):
         if whole % size == 0 and whole // size < 100_000:
