@@ -30,7 +30,7 @@ def slug(text: str) -> str:
 
 
 def short_hash(identity: str, length: int = 6) -> str:
-    return hashlib.sha256(identity.encode()).hexdigest()[:length]
+    return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:length]
 
 
 def fit(name: str, identity: str, limit: int = MAX_NAME) -> str:

@@ -168,7 +168,9 @@ def _validate_annotations(value: Any, out: Findings) -> None:
         problem = qualified_name_problem(key.lower())
         if problem:
             out.add(path, f"Invalid value: {show(key)}: {problem}", RULE)
-        total += len(key.encode()) + len(item.encode())
+        total += len(key.encode("utf-8", "surrogatepass")) + len(
+            item.encode("utf-8", "surrogatepass")
+        )
     if total > _ANNOTATIONS_MAX_BYTES:
         out.add(
             path,

@@ -37,7 +37,9 @@ def re2_tester(regex: Any, cache_size: int = 4096) -> Callable[[str], bool]:
     def test(text: str) -> bool:
         answer = answers.get(text)
         if answer is None:
-            encoded = text.encode("utf-8")
+            # surrogatepass: a library caller may hand over half a surrogate pair; RE2 sees
+            # invalid UTF-8 there, as the API server sees U+FFFD (it matches no letter).
+            encoded = text.encode("utf-8", "surrogatepass")
             answer = match(anchor, encoded, 0, len(encoded))[0][0] != -1
             if len(answers) >= cache_size:
                 answers.clear()
