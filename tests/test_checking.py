@@ -18,6 +18,8 @@ from ingress2gateway.report import Status
 from ingress2gateway.serialize import encode
 from ingress2gateway.target import Target
 
+from .istio_objects import ISTIO_GATEWAY
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "nginx" / "shop.yaml"
 
@@ -120,17 +122,6 @@ def test_print_with_workers_prints_and_reports_the_same(
 
 
 def virtual_service(rewrites: list[str]) -> list[KubeObject]:
-    gateway = {
-        "apiVersion": "networking.istio.io/v1",
-        "kind": "Gateway",
-        "metadata": {"name": "public", "namespace": "istio-system"},
-        "spec": {
-            "selector": {"istio": "ingressgateway"},
-            "servers": [
-                {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*/*"]}
-            ],
-        },
-    }
     vs = {
         "apiVersion": "networking.istio.io/v1",
         "kind": "VirtualService",
@@ -149,7 +140,8 @@ def virtual_service(rewrites: list[str]) -> list[KubeObject]:
         },
     }
     return [
-        KubeObject(item, Origin("in.yaml", 1 + 20 * i, i)) for i, item in enumerate([gateway, vs])
+        KubeObject(item, Origin("in.yaml", 1 + 20 * i, i))
+        for i, item in enumerate([ISTIO_GATEWAY, vs])
     ]
 
 

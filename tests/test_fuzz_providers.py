@@ -25,6 +25,7 @@ from ingress2gateway.objects import KubeObject, Origin
 from ingress2gateway.serialize import dump
 from ingress2gateway.validation import validate
 
+from .istio_objects import ISTIO_GATEWAY
 from .ledger_checks import missing_ledger_fields
 
 settings.register_profile(
@@ -230,22 +231,6 @@ virtual_service = st.fixed_dictionaries(
         ),
     }
 )
-ISTIO_GATEWAY = {
-    "apiVersion": "networking.istio.io/v1",
-    "kind": "Gateway",
-    "metadata": {"name": "public", "namespace": "istio-system"},
-    "spec": {
-        "selector": {"istio": "ingressgateway"},
-        "servers": [
-            {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*/*"]},
-            {
-                "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
-                "hosts": ["*/*"],
-                "tls": {"mode": "SIMPLE", "credentialName": "cert"},
-            },
-        ],
-    },
-}
 
 
 def objects(items: list[dict[str, Any]]) -> list[KubeObject]:
