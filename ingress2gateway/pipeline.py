@@ -97,7 +97,8 @@ def convert(
     With ``encode`` (say ``functools.partial(serialize.encode, format="yaml")``), each object
     printed carries its text in ``Emitted.text``. ``jobs`` > 1 validates and encodes objects
     in that many forked worker processes on Linux (see :mod:`ingress2gateway.checking`); the
-    result is the same as with one.
+    result is the same as with one. Forking is for single-threaded callers (the CLI): from a
+    program that runs other threads, or runs conversions in several threads, keep ``jobs=1``.
     """
     with gc_paused():
         return _convert(
