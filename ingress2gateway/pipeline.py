@@ -357,7 +357,7 @@ def _without_bad_rules(
             )
         for prov in item.rules[index]:
             report.error("output-invalid", message, source=prov.source, field=prov.field)
-            report.record(prov.source, prov.field, Status.UNSUPPORTED, note=message)
+            report.left_out(prov.source, prov.field, message)
     return True
 
 

@@ -144,6 +144,7 @@ class Report:
     _discarded: set[ObjectRef] = dataclasses.field(default_factory=set, repr=False)
     _replaced: dict[ObjectRef, ObjectRef] = dataclasses.field(default_factory=dict, repr=False)
     _withdrawn: dict[ObjectRef, str] = dataclasses.field(default_factory=dict, repr=False)
+    _left_out: dict[SourceRef, dict[str, str]] = dataclasses.field(default_factory=dict, repr=False)
     _refs: dict[ObjectRef, ObjectRef] = dataclasses.field(default_factory=dict, repr=False)
 
     def notify(
@@ -247,8 +248,16 @@ class Report:
         :meth:`settle`), and ``note`` says why."""
         self._withdrawn[ref] = note
 
+    def left_out(self, source: SourceRef, field: str, note: str) -> None:
+        """A part of the output made from ``field`` (and the fields below it, such as
+        ``spec.http[1].match[0]`` below ``spec.http[1]``) was left out: they are unsupported
+        where they were converted (applied by :meth:`settle`, in one ledger pass)."""
+        self._left_out.setdefault(source, {})[field] = note
+
     def settle(self) -> None:
         """Apply pending target changes (done before the ledger is read)."""
+        if self._left_out:
+            self._apply_left_out()
         if not (self._discarded or self._replaced or self._withdrawn):
             return
         changed = self._discarded | self._replaced.keys() | self._withdrawn.keys()
@@ -266,6 +275,17 @@ class Report:
         self._discarded.clear()
         self._replaced.clear()
         self._withdrawn.clear()
+
+    def _apply_left_out(self) -> None:
+        for entry in self.ledger.values():
+            fields = self._left_out.get(entry.source)
+            if not fields:
+                continue
+            for field, note in fields.items():
+                if entry.field == field or entry.field.startswith((field + ".", field + "[")):
+                    entry.status = merge_status(entry.status, Status.UNSUPPORTED)
+                    entry.add_note(note)
+        self._left_out.clear()
 
     def extend(self, other: Report) -> None:
         other.settle()

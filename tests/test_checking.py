@@ -155,12 +155,19 @@ def test_a_rule_the_api_server_would_refuse_is_left_out_not_the_route() -> None:
     assert prefixes == ["/p0", "/p2"]
     [note] = {n.message for n in result.report.notifications if n.code == "output-invalid"}
     assert "rule 1 of HTTPRoute" in note and "the rule is left out" in note
-    [entry] = [
+    for field in ("spec.http[1]", "spec.http[1].match[0]", "spec.http[1].rewrite"):
+        [entry] = [
+            e
+            for e in result.report.sorted_ledger()
+            if e.source.kind == "VirtualService" and e.field == field
+        ]
+        assert entry.status is Status.PARTIAL and "the rule is left out" in "; ".join(entry.notes)
+    [kept] = [
         e
-        for e in result.report.ledger.values()
-        if e.source.kind == "VirtualService" and e.field == "spec.http[1]"
+        for e in result.report.sorted_ledger()
+        if e.source.kind == "VirtualService" and e.field == "spec.http[2].match[0]"
     ]
-    assert entry.status is Status.PARTIAL and "the rule is left out" in "; ".join(entry.notes)
+    assert kept.status is Status.CONVERTED and not kept.notes
 
 
 def test_a_route_whose_only_rule_is_refused_is_dropped_and_accounted_for() -> None:

@@ -83,3 +83,21 @@ def test_an_empty_report_is_valid_json() -> None:
     parts: list[str] = []
     result.write_report(parts.append)
     assert json.loads("".join(parts)) == result.report_json()
+
+
+def test_a_left_out_part_marks_its_field_and_the_fields_below_it_only() -> None:
+    report = Report()
+    for field in ("spec.http[1]", "spec.http[1].match[0]", "spec.http[10]", "spec.http[1]x"):
+        report.record(SOURCE, field, Status.CONVERTED, targets=[route(0)])
+    other = SourceRef("networking.istio.io/v1", "VirtualService", "web", "other", "in.yaml", 9)
+    report.record(other, "spec.http[1]", Status.CONVERTED, targets=[route(1)])
+    report.left_out(SOURCE, "spec.http[1]", "rule 1 left out")
+    report.settle()
+    statuses = {(e.source.name, e.field): e.status for e in report.ledger.values()}
+    assert statuses == {
+        ("shop", "spec.http[1]"): Status.PARTIAL,
+        ("shop", "spec.http[1].match[0]"): Status.PARTIAL,
+        ("shop", "spec.http[10]"): Status.CONVERTED,
+        ("shop", "spec.http[1]x"): Status.CONVERTED,
+        ("other", "spec.http[1]"): Status.CONVERTED,
+    }
