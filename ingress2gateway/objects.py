@@ -7,6 +7,7 @@ client model, whose field names differ from the manifest) plus its :class:`Origi
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,7 +100,9 @@ class ObjectRef:
         )
 
 
-_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+# The API server's name rules (apimachinery's IsDNS1123Label / IsDNS1123Subdomain); the
+# validator and the reader both ask these.
+_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
@@ -108,14 +111,26 @@ def is_subdomain(name: str) -> bool:
     return len(name) <= 253 and _SUBDOMAIN.fullmatch(name) is not None
 
 
+def is_label(name: str) -> bool:
+    """A DNS-1123 label: what a namespace name must be."""
+    return len(name) <= 63 and _LABEL.fullmatch(name) is not None
+
+
 ANNOTATIONS_LIMIT = 256 * 1024
 """Bytes of annotation keys and values the API server accepts on one object (apimachinery's
 ``TotalAnnotationSizeLimitB``)."""
 
 
+def annotations_size(annotations: Mapping[Any, Any]) -> int:
+    """The bytes the API server counts against :data:`ANNOTATIONS_LIMIT` (UTF-8; values that
+    are not strings count nothing here, the validator reports them)."""
+    return sum(_utf8_size(str(key)) + _utf8_size(value) for key, value in annotations.items())
+
+
 def _utf8_size(value: object) -> int:
     if not isinstance(value, str):
         return 0
+    # surrogatepass: a library caller may hand over half a surrogate pair.
     return len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
 
 
@@ -131,7 +146,7 @@ def why_impossible(data: JSONDict) -> str | None:
         return "metadata.name is missing or not a string"
     namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
     if namespace is not None and not (
-        isinstance(namespace, str) and (namespace == "" or _NAMESPACE.fullmatch(namespace))
+        isinstance(namespace, str) and (namespace == "" or is_label(namespace))
     ):
         return (
             f"metadata.namespace {namespace!r} is not a namespace name (at most 63 lowercase "
@@ -139,7 +154,7 @@ def why_impossible(data: JSONDict) -> str | None:
         )
     annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
     if isinstance(annotations, dict):
-        size = sum(_utf8_size(str(key)) + _utf8_size(value) for key, value in annotations.items())
+        size = annotations_size(annotations)
         if size > ANNOTATIONS_LIMIT:
             return (
                 f"metadata.annotations hold {size} bytes; the API server accepts at most "

@@ -41,7 +41,8 @@ import lark
 import re2
 from celpy import celtypes
 
-from ._meta import is_dns1123_label
+from ingress2gateway.objects import is_label
+
 from ._schema import Node, re2_tester
 
 INT64_MIN = -(2**63)
@@ -326,7 +327,7 @@ _NOT_A_LABEL = ["must be a lowercase RFC 1123 label"]
 
 def _validate_label(text: Any) -> Any:
     text = _str(text)
-    if is_dns1123_label(text):
+    if is_label(text):
         return None
     return list(_NOT_A_LABEL)
 

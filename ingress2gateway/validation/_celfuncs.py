@@ -14,7 +14,7 @@ from typing import Any
 from celpy import celtypes
 from celpy.evaluation import CELEvalError
 
-from ._meta import DNS1123_LABEL
+from ingress2gateway.objects import is_label
 
 FORMAT_LIBRARY = celtypes.StringType("k8s-format-library")
 """The value bound to the identifier ``format`` (receiver of ``format.dns1123Label()``)."""
@@ -99,7 +99,7 @@ def validate_format(fmt: Any, text: Any) -> Any:
     """
     if fmt != _DNS1123_LABEL_FORMAT or not isinstance(text, str):
         return CELEvalError("no such overload", TypeError, ("validate",))
-    if len(text) <= 63 and DNS1123_LABEL.search(text) is not None:
+    if is_label(text):
         return None
     return celtypes.ListType([celtypes.StringType("must be a lowercase RFC 1123 label")])
 

@@ -12,21 +12,16 @@ from typing import Any
 
 import re2
 
+from ingress2gateway.objects import ANNOTATIONS_LIMIT, annotations_size, is_label, is_subdomain
+
 from ._openapi import show
 from ._schema import re2_tester
 from ._violation import Findings, child_path, item_path
 
 RULE = "metadata"
 
-DNS1123_SUBDOMAIN = re2.compile(
-    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
-)
-DNS1123_LABEL = re2.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _QUALIFIED_NAME = re2.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _LABEL_VALUE = re2.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-_ANNOTATIONS_MAX_BYTES = 256 * 1024
-_is_subdomain = re2_tester(DNS1123_SUBDOMAIN)
-_is_label = re2_tester(DNS1123_LABEL)
 _is_qualified_name = re2_tester(_QUALIFIED_NAME)
 _is_label_value = re2_tester(_LABEL_VALUE)
 
@@ -59,20 +54,12 @@ def unknown_meta_fields(meta: Any, out: Findings) -> None:
                 out.add(path, f'unknown field "{path}"', "unknown-field")
 
 
-def is_dns1123_subdomain(value: str) -> bool:
-    return len(value) <= 253 and _is_subdomain(value)
-
-
-def is_dns1123_label(value: str) -> bool:
-    return len(value) <= 63 and _is_label(value)
-
-
 @lru_cache(maxsize=4096)
 def qualified_name_problem(key: str) -> str | None:
     prefix, slash, name = key.rpartition("/")
     if slash and not prefix:
         return "prefix part must be non-empty"
-    if prefix and not is_dns1123_subdomain(prefix):
+    if prefix and not is_subdomain(prefix):
         return "prefix part must be a DNS-1123 subdomain"
     if not name or len(name) > 63 or not _is_qualified_name(name):
         return (
@@ -99,7 +86,7 @@ def validate_meta(meta: Any, namespaced: bool, out: Findings) -> None:
                 RULE,
                 blocking=True,
             )
-    elif not isinstance(name, str) or not is_dns1123_subdomain(name):
+    elif not isinstance(name, str) or not is_subdomain(name):
         out.add(
             "metadata.name",
             f"Invalid value: {show(name)}: a lowercase RFC 1123 subdomain must consist of lower "
@@ -111,7 +98,7 @@ def validate_meta(meta: Any, namespaced: bool, out: Findings) -> None:
     if (
         namespaced
         and namespace not in (None, "")
-        and (not isinstance(namespace, str) or not is_dns1123_label(namespace))
+        and (not isinstance(namespace, str) or not is_label(namespace))
     ):
         out.add(
             "metadata.namespace",
@@ -163,18 +150,14 @@ def _validate_labels(value: Any, out: Findings) -> None:
 def _validate_annotations(value: Any, out: Findings) -> None:
     path = "metadata.annotations"
     annotations = _string_map(value, path, out)
-    total = 0
-    for key, item in annotations.items():
+    for key in annotations:
         problem = qualified_name_problem(key.lower())
         if problem:
             out.add(path, f"Invalid value: {show(key)}: {problem}", RULE)
-        total += len(key.encode("utf-8", "surrogatepass")) + len(
-            item.encode("utf-8", "surrogatepass")
-        )
-    if total > _ANNOTATIONS_MAX_BYTES:
+    if annotations_size(annotations) > ANNOTATIONS_LIMIT:
         out.add(
             path,
-            f"Too long: must have at most {_ANNOTATIONS_MAX_BYTES} bytes",
+            f"Too long: must have at most {ANNOTATIONS_LIMIT} bytes",
             RULE,
             blocking=True,
         )
