@@ -407,8 +407,8 @@ class _Printer:
         return len(self.written) if self.directory is not None else self.stream.count
 
     def close(self) -> None:
-        if self.directory is None and (self.stream.count or self.format == "json"):
-            self.stream.close()
+        if self.directory is None:
+            self.stream.close()  # an empty JSON List; nothing for an empty YAML stream
         sys.stdout.flush()
 
 

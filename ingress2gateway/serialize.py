@@ -29,10 +29,6 @@ def to_yaml(obj: Any) -> str:
     return yamlout.to_yaml(obj)
 
 
-def to_json_list(resources: Sequence[JSONDict]) -> str:
-    return join([encode(obj, "json") for obj in resources], "json")
-
-
 def encode(obj: JSONDict, format: str) -> str:
     """One object as a document of ``format``; :func:`join` makes a stream of such documents.
 
@@ -51,7 +47,7 @@ def encode(obj: JSONDict, format: str) -> str:
         from ingress2gateway.kyaml import to_kyaml
 
         return to_kyaml(obj)
-    raise I2GError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}")
+    raise _unknown(format)
 
 
 def join(documents: Iterable[str], format: str) -> str:
@@ -70,7 +66,7 @@ class DocumentStream:
 
     def __init__(self, format: str, write: Callable[[str], object]) -> None:
         if format not in FORMATS:
-            raise I2GError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}")
+            raise _unknown(format)
         self.format = format
         self.count = 0
         self._write = write
@@ -97,14 +93,16 @@ class DocumentStream:
             )
 
 
+def _unknown(format: str) -> I2GError:
+    return I2GError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}")
+
+
 def _indent(text: str, prefix: str) -> str:
     return prefix + text.replace("\n", "\n" + prefix)
 
 
 def dump(resources: Sequence[JSONDict], format: str = "yaml") -> str:
     """Serialise ``resources`` as ``yaml`` (a ``---`` stream), ``json`` (a v1 List) or ``kyaml``."""
-    if format not in FORMATS:
-        raise I2GError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}")
     with gc_paused():
         return join([encode(obj, format) for obj in resources], format)
 
