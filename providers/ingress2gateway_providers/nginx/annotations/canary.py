@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from ingress2gateway.ingress import IngressModel, ServiceBackend, service_ports
+from ingress2gateway.ingress import IngressModel, IngressPath, ServiceBackend, service_ports
 from ingress2gateway.ir import BackendRef, HeaderMatch, HTTPRoute, Provenance, Rule
 from ingress2gateway.report import Level, Status
 
@@ -114,50 +114,48 @@ def _apply_one(
         ann.invalid("canary-by-cookie", f"{cookie!r} is not a cookie name")
         cookie = None
     matched_any = False
+
+    def skip(path: IngressPath, level: Level, code: str, message: str, status: Status) -> None:
+        """This canary path is not converted: say so, on its field."""
+        report.flag(
+            level, code, message, status, source=model.source, field=path.field, provider=PROVIDER
+        )
+
     for path in model.paths:
         match = run.policy.match_for(model, path)
         if match is None:
             continue
         found = index.get((path.host, match.type, match.value))
         if found is None:
-            message = (
-                f"no non-canary Ingress routes {match.type} {path.path} on host {path.host or '*'}; "
-                "ingress-nginx ignores a canary without a primary, and so does the conversion"
-            )
-            report.flag(
+            skip(
+                path,
                 Level.WARNING,
                 "nginx-canary-no-primary",
-                message,
+                f"no non-canary Ingress routes {match.type} {path.path} on host "
+                f"{path.host or '*'}; ingress-nginx ignores a canary without a primary, and so "
+                "does the conversion",
                 Status.IGNORED,
-                source=model.source,
-                field=path.field,
-                provider=PROVIDER,
             )
             continue
         route, rule = found
         canary = _canary_backend(ann, path.backend, path.field, ports)
         if canary is None:
-            message = "the canary backend's port cannot be resolved"
-            report.flag(
+            skip(
+                path,
                 Level.ERROR,
                 "backend-port-unresolved",
-                message,
+                "the canary backend's port cannot be resolved",
                 Status.UNSUPPORTED,
-                source=model.source,
-                field=path.field,
-                provider=PROVIDER,
             )
             continue
         if len(rule.backend_refs) != 1:
-            message = "the primary rule already has a canary or no backend; ingress-nginx allows one canary per path"
-            report.flag(
+            skip(
+                path,
                 Level.WARNING,
                 "nginx-canary-no-primary",
-                message,
+                "the primary rule already has a canary or no backend; ingress-nginx allows one "
+                "canary per path",
                 Status.IGNORED,
-                source=model.source,
-                field=path.field,
-                provider=PROVIDER,
             )
             continue
         matched_any = True
