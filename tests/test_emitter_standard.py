@@ -8,6 +8,7 @@ from ingress2gateway.ir import (
     BackendRef,
     Cors,
     CorsFilter,
+    HeaderModifier,
     HTTPRoute,
     Match,
     ParentRef,
@@ -102,3 +103,28 @@ def test_retry_uses_the_standard_field_on_the_experimental_channel() -> None:
     retry.consumed = False
     (route,), _ = _emit(ir, "v1.6", "standard")
     assert "retry" not in route["spec"]["rules"][0] and not retry.consumed
+
+
+def test_a_header_operation_gateway_api_refuses_is_left_out_not_the_route() -> None:
+    modifier = HeaderModifier(
+        set={"": "x", "X-Ok": "1", "X-Empty": ""},
+        add={"Bad Name": "v"},
+        remove=["X-Gone", "Bad\nName"],
+        provenance=[Provenance(SOURCE, "spec.http[0].headers.request")],
+    )
+    (route,), report = _emit(_route(modifier), "v1.4")
+    [body] = route["spec"]["rules"][0]["filters"]
+    assert body == {
+        "type": "RequestHeaderModifier",
+        "requestHeaderModifier": {"set": [{"name": "X-Ok", "value": "1"}], "remove": ["X-Gone"]},
+    }
+    notes = [n.message for n in report.notifications if n.code == "header-invalid"]
+    assert len(notes) == 4 and all("left out" in n for n in notes)
+    entry = report.ledger[(SOURCE, "spec.http[0].headers.request")]
+    assert entry.status is Status.PARTIAL
+
+
+def test_a_modifier_with_nothing_left_is_no_filter() -> None:
+    modifier = HeaderModifier(set={"": "x"}, provenance=[Provenance(SOURCE, "spec.http[0]")])
+    (route,), _ = _emit(_route(modifier), "v1.4")
+    assert "filters" not in route["spec"]["rules"][0]

@@ -333,3 +333,28 @@ def test_random_hostile_annotations_never_break_the_conversion(
     assert missing_ledger_fields(objects, result) == []
     assert _invalid_outputs(result) == []
     assert all(n.level in Level for n in result.report.notifications)
+
+
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        (
+            {
+                "defaultBackend": {
+                    "service": {"name": "App_1", "port": {"number": 80}},
+                }
+            },
+            "'App_1' is not a Service name",
+        ),
+        (
+            {"tls": [{"hosts": ["app.example.com"], "secretName": "x" * 254}]},
+            "is not a Secret name",
+        ),
+    ],
+)
+def test_names_the_api_server_refuses_are_invalid_parts(spec: dict[str, Any], says: str) -> None:
+    result = _convert([KubeObject(_ingress({}, **spec), Origin("in.yaml", 1, 0))])
+    assert _invalid_outputs(result) == []
+    [note] = [n for n in result.report.notifications if n.code == "ingress-invalid-part"]
+    assert says in note.message and note.level is Level.ERROR
+    assert [r["kind"] for r in result.resources] == ["Gateway", "HTTPRoute"]
