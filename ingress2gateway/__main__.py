@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from ingress2gateway.cli import main
+from ingress2gateway.cli import run
 
-main(prog_name="ingress2gateway")
+run()

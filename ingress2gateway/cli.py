@@ -1,7 +1,7 @@
 """Command line: ``ingress2gateway print|providers|version``.
 
 Exit codes: 0 done; 1 input or conversion errors (unreadable input, or notifications at the
-``--fail-on`` level); 2 usage errors. No traceback reaches a user: known errors print one line
+``--fail-on`` level); 2 usage errors; 141 stdout closed before the output was written. No traceback reaches a user: known errors print one line
 ``error: …``; anything unexpected prints one line too (set ``I2G_DEBUG=1`` for the traceback).
 """
 
@@ -50,6 +50,11 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("error: interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # The reader of stdout went away (`| head`): stop quietly, as a shell tool killed by
+            # SIGPIPE would (128 + 13); nothing more can be written there.
+            _silence_stdout()
+            ctx.exit(EXIT_BROKEN_PIPE)
         except Exception as exc:
             if os.environ.get("I2G_DEBUG"):
                 raise
@@ -59,6 +64,41 @@ class _Group(click.Group):
                 err=True,
             )
             ctx.exit(1)
+
+
+EXIT_BROKEN_PIPE = 141
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing what is left in its buffer cannot fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def run() -> None:
+    """The console entry point: :func:`main`, then an exit without interpreter teardown.
+
+    A large conversion leaves millions of small objects behind; freeing them one by one when
+    the interpreter exits measured 0.13 s for 10k Ingresses and several seconds for 100k, for
+    nothing the user can see. Once main is done and the output streams are flushed, the
+    process ends at once (tests call :func:`main`, which returns normally).
+    """
+    try:
+        main(prog_name="ingress2gateway")
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if isinstance(code, str):  # click never does this, but SystemExit("message") means 1
+        sys.stderr.write(code + "\n")
+        code = 1
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        code = code or EXIT_BROKEN_PIPE
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 0)
 
 
 def _split_csv(values: Sequence[str]) -> list[str]:
@@ -82,7 +122,8 @@ def main() -> None:
     """Migrate Ingress and vendor routing configuration to Gateway API.
 
     Resources go to stdout, the report of what could not be carried over to stderr.
-    Exit codes: 0 done, 1 input/conversion errors or findings at --fail-on, 2 usage errors.
+    Exit codes: 0 done, 1 input/conversion errors or findings at --fail-on, 2 usage errors,
+    141 stdout closed early.
     """
 
 
