@@ -97,17 +97,19 @@ class LedgerEntry:
     notes: tuple[str, ...] = ()
 
     def add_targets(self, refs: Iterable[ObjectRef]) -> None:
-        targets = self.targets
         for ref in refs:
-            if ref in targets:
-                continue
-            if isinstance(targets, set):
-                targets.add(ref)
-            elif len(targets) < _FEW_TARGETS:
-                targets = (*targets, ref)
-            else:
-                targets = {*targets, ref}
-        self.targets = targets
+            self.add_target(ref)
+
+    def add_target(self, ref: ObjectRef) -> None:
+        targets = self.targets
+        if ref in targets:
+            return
+        if isinstance(targets, set):
+            targets.add(ref)
+        elif len(targets) < _FEW_TARGETS:
+            self.targets = (*targets, ref)
+        else:
+            self.targets = {*targets, ref}
 
     def remove_targets(self, refs: Collection[ObjectRef]) -> None:
         if isinstance(self.targets, set):
@@ -230,6 +232,12 @@ class Report:
         entry = self.ledger.get((source, field))
         if entry is not None:
             entry.add_targets(self._shared(targets))
+
+    def add_target(self, source: SourceRef, field: str, target: ObjectRef) -> None:
+        """:meth:`add_targets` for one target (emitters credit every field of every rule)."""
+        entry = self.ledger.get((source, field))
+        if entry is not None:
+            entry.add_target(self._refs.setdefault(target, target))
 
     def discard_target(self, ref: ObjectRef) -> None:
         """An output object that will not exist after all: no entry may point at it.

@@ -116,8 +116,9 @@ class GatewayAPIBuilder:
     def credit(self, provenance: list[Provenance], ref: ObjectRef) -> None:
         """Record that ``provenance`` went into ``ref`` (ledger targets, notification grouping)."""
         sources = self.sources.setdefault(ref, set())
+        add_target = self.report.add_target
         for item in provenance:
-            self.report.add_targets(item.source, item.field, [ref])
+            add_target(item.source, item.field, ref)
             sources.add(item.source)
 
     # --- objects ------------------------------------------------------------------------------
