@@ -59,6 +59,7 @@ class Run:
     _by_host: dict[str | None, list[IngressModel]] | None = field(default=None, repr=False)
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
     _fields: dict[str, str] = field(default_factory=dict, repr=False)
+    _anns: dict[int, Ann] = field(default_factory=dict, repr=False)
 
     def key(self, name: str) -> str:
         """The annotation key of ``name``: made once per name (asked millions of times at scale)."""
@@ -75,7 +76,11 @@ class Run:
         return path
 
     def ann(self, model: IngressModel) -> Ann:
-        return Ann(self, model)
+        """The annotations of ``model`` (one reader per Ingress, shared by every handler)."""
+        found = self._anns.get(id(model))
+        if found is None or found.model is not model:
+            found = self._anns[id(model)] = Ann(self, model)
+        return found
 
     def models_of_host(self, host: str | None) -> list[IngressModel]:
         """The Ingresses (oldest first) with a rule for ``host``; indexed once, as handlers ask
@@ -102,7 +107,16 @@ class Ann:
         self.run = run
         self.model = model
         self.report = run.ctx.report
-        self.values = model.obj.annotations
+        # Values by the name handlers ask for (see Run.key): NGINX Inc keys as they are,
+        # ingress-nginx keys without the prefix. Handlers ask for ~100 names per Ingress,
+        # of which a handful are there.
+        self.values: dict[str, object] = {}
+        prefix = run.prefix
+        for key, value in model.obj.annotations.items():
+            if "/" in key:
+                self.values[key] = value
+            if key.startswith(prefix) and "/" not in key[len(prefix) :]:
+                self.values[key[len(prefix) :]] = value
 
     # --- keys ----------------------------------------------------------------------------------
 
@@ -116,10 +130,10 @@ class Ann:
         return [Provenance(self.model.source, self.field(n)) for n in names if self.has(n)]
 
     def has(self, name: str) -> bool:
-        return self.run.key(name) in self.values
+        return name in self.values
 
     def raw(self, name: str) -> str | None:
-        value = self.values.get(self.run.key(name))
+        value = self.values.get(name)
         return value if isinstance(value, str) else None
 
     def text(self, name: str) -> str | None:
