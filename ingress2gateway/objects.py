@@ -38,11 +38,24 @@ class SourceRef:
     file: str | None = None
     line: int | None = None
     _hash: int = field(init=False, repr=False, compare=False, default=0)
+    _sort_key: tuple[str, str, str, str, str, int] = field(
+        init=False, repr=False, compare=False, default=("", "", "", "", "", 0)
+    )
 
     def __post_init__(self) -> None:
-        # Ledger and notification keys hash these millions of times on large inputs.
+        # Ledger and notification keys hash these millions of times on large inputs, and
+        # reports sort every notification and entry by them: both are computed once.
         key = (self.api_version, self.kind, self.namespace, self.name, self.file, self.line)
         object.__setattr__(self, "_hash", hash(key))
+        sort_key = (
+            self.file or "",
+            self.kind,
+            self.namespace or "",
+            self.name or "",
+            self.api_version,
+            self.line or 0,
+        )
+        object.__setattr__(self, "_sort_key", sort_key)
 
     def __hash__(self) -> int:
         return self._hash
@@ -64,14 +77,7 @@ class SourceRef:
         return f"{self.kind} {who}"
 
     def sort_key(self) -> tuple[str, str, str, str, str, int]:
-        return (
-            self.file or "",
-            self.kind,
-            self.namespace or "",
-            self.name or "",
-            self.api_version,
-            self.line or 0,
-        )
+        return self._sort_key
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -54,9 +54,12 @@ def render_lines(
     exclude_codes: Collection[str] = (),
 ) -> Iterator[str]:
     """:func:`render_text` line by line (each with its newline), to write as it goes."""
+    shown = {level for level in Level if level.rank >= min_level.rank}
+    # The level column, made once per level (a large report has tens of thousands of lines).
+    labels = {level: _paint(f"{level.value:<7}", _COLOURS[level], colour) for level in Level}
     groups: dict[SourceRef | None, list[Notification]] = defaultdict(list)
     for note in report.sorted_notifications():
-        if note.level.rank >= min_level.rank and note.code not in exclude_codes:
+        if note.level in shown and note.code not in exclude_codes:
             groups[note.source].append(note)
     ordered: Sequence[SourceRef | None] = sorted(
         groups, key=lambda s: (s is not None, s.sort_key() if s else ("",) * 6)
@@ -64,7 +67,7 @@ def render_lines(
     for source in ordered:
         yield _paint(_heading(source), _BOLD, colour) + "\n"
         for note in groups[source]:
-            level = _paint(f"{note.level.value:<7}", _COLOURS[note.level], colour)
+            level = labels[note.level]
             flag = " [security]" if note.security else ""
             where = f"{note.field}: " if note.field and source is not None else ""
             yield f"  {level} {note.code}{flag}: {where}{note.message}\n"

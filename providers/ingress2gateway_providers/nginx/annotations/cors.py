@@ -81,5 +81,6 @@ def apply(run: Run, model: IngressModel) -> None:
         rule.extensions.append(cors)
     # Recorded here because the standard emitter writes the filter without a ledger hook; on a
     # target without the CORS filter the pipeline adds "unsupported", which makes this partial.
+    routes = routes_of(pairs)
     for name in ("enable-cors", *_KEYS):
-        ann.converted(name, routes_of(pairs))
+        ann.converted(name, routes)
