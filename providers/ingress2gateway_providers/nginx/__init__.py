@@ -218,6 +218,9 @@ class NginxProvider(IngressProvider):
         configmap.apply_defaults(run)
         redirects.split_https(run)
         configmap.apply_streams(run)
+        # The readers point back at the run: break the cycle, or (with the collector paused
+        # during conversion) the run, every model and the lowering index outlive the provider.
+        run.forget_readers()
 
 
 def _match(

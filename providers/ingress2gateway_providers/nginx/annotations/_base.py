@@ -82,6 +82,9 @@ class Run:
             found = self._anns[id(model)] = Ann(self, model)
         return found
 
+    def forget_readers(self) -> None:
+        self._anns.clear()
+
     def models_of_host(self, host: str | None) -> list[IngressModel]:
         """The Ingresses (oldest first) with a rule for ``host``; indexed once, as handlers ask
         for every host of every Ingress."""
@@ -107,16 +110,8 @@ class Ann:
         self.run = run
         self.model = model
         self.report = run.ctx.report
-        # Values by the name handlers ask for (see Run.key): NGINX Inc keys as they are,
-        # ingress-nginx keys without the prefix. Handlers ask for ~100 names per Ingress,
-        # of which a handful are there.
-        self.values: dict[str, object] = {}
-        prefix = run.prefix
-        for key, value in model.obj.annotations.items():
-            if "/" in key:
-                self.values[key] = value
-            if key.startswith(prefix) and "/" not in key[len(prefix) :]:
-                self.values[key[len(prefix) :]] = value
+        self.values = model.obj.annotations
+        self._keys = run._keys  # name → key, shared by every reader (see Run.key)
 
     # --- keys ----------------------------------------------------------------------------------
 
@@ -130,10 +125,10 @@ class Ann:
         return [Provenance(self.model.source, self.field(n)) for n in names if self.has(n)]
 
     def has(self, name: str) -> bool:
-        return name in self.values
+        return (self._keys.get(name) or self.run.key(name)) in self.values
 
     def raw(self, name: str) -> str | None:
-        value = self.values.get(name)
+        value = self.values.get(self._keys.get(name) or self.run.key(name))
         return value if isinstance(value, str) else None
 
     def text(self, name: str) -> str | None:
