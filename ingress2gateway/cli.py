@@ -80,8 +80,7 @@ def run() -> None:
     """The console entry point: :func:`main`, then an exit without interpreter teardown.
 
     A large conversion leaves millions of small objects behind; freeing them one by one when
-    the interpreter exits measured 0.13 s for 10k Ingresses and several seconds for 100k, for
-    nothing the user can see. Once main is done and the output streams are flushed, the
+    the interpreter exits measured 0.13 s for 10k Ingresses, for nothing the user can see. Once main is done and the output streams are flushed, the
     process ends at once (tests call :func:`main`, which returns normally).
     """
     try:
