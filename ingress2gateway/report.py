@@ -13,6 +13,7 @@ import enum
 import json
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 
 from ingress2gateway.objects import ObjectRef, SourceRef
@@ -130,6 +131,10 @@ class LedgerEntry:
             "targets": [t.to_json() for t in sorted(self.targets, key=_ref_key)],
             "note": "; ".join(self.notes) if self.notes else None,
         }
+
+
+def _field_of(entry: LedgerEntry) -> str:
+    return entry.field
 
 
 def _ref_key(ref: ObjectRef) -> tuple[str, str, str]:
@@ -318,8 +323,21 @@ class Report:
         return sorted(self.notifications, key=Notification.sort_key)
 
     def sorted_ledger(self) -> list[LedgerEntry]:
+        """Entries by source object, then field (sorted per object: a large ledger has
+        hundreds of thousands of entries and a few per object)."""
         self.settle()
-        return sorted(self.ledger.values(), key=lambda e: (e.source.sort_key(), e.field))
+        by_source: dict[tuple[str, str, str, str, str, int], list[LedgerEntry]] = {}
+        for entry in self.ledger.values():
+            key = entry.source.sort_key()
+            found = by_source.get(key)
+            if found is None:
+                by_source[key] = [entry]
+            else:
+                found.append(entry)
+        ordered: list[LedgerEntry] = []
+        for key in sorted(by_source):
+            ordered.extend(sorted(by_source[key], key=_field_of))
+        return ordered
 
     def count(self, level: Level) -> int:
         return sum(1 for n in self.notifications if n.level is level)
@@ -371,19 +389,72 @@ class Report:
         for key, value in head.items():
             text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
             write(f"  {json.dumps(key)}: {text},\n")
+        lines = _JsonLines()
         sections = (
-            ("notifications", (n.to_json() for n in self.sorted_notifications())),
-            ("ledger", (e.to_json() for e in self.sorted_ledger())),
+            ("notifications", map(lines.notification, self.sorted_notifications())),
+            ("ledger", map(lines.entry, self.sorted_ledger())),
         )
         for index, (key, items) in enumerate(sections):
             write(f'  "{key}": [')
             separator = "\n    "
             for item in items:
-                write(separator + json.dumps(item, ensure_ascii=False))
+                write(separator + item)
                 separator = ",\n    "
             write("\n  ]" if separator != "\n    " else "]")
             write(",\n" if index == 0 else "\n")
         write("}\n")
+
+
+class _JsonLines:
+    """Each notification and ledger entry as the one line ``json.dumps(x.to_json(),
+    ensure_ascii=False)`` would write, without building the dicts: a large report has
+    hundreds of thousands of them, naming the same few source and output objects again and
+    again, whose text is made once."""
+
+    def __init__(self) -> None:
+        self.sources: dict[SourceRef | None, str] = {None: "null"}
+        self.refs: dict[ObjectRef, str] = {}
+
+    def source(self, source: SourceRef | None) -> str:
+        found = self.sources.get(source)
+        if found is None:
+            assert source is not None
+            found = self.sources[source] = _json_text(source.to_json())
+        return found
+
+    def ref(self, ref: ObjectRef) -> str:
+        found = self.refs.get(ref)
+        if found is None:
+            found = self.refs[ref] = _json_text(ref.to_json())
+        return found
+
+    def notification(self, note: Notification) -> str:
+        return (
+            f'{{"level": "{note.level.value}", "code": {_string(note.code)}, '
+            f'"message": {_string(note.message)}, "source": {self.source(note.source)}, '
+            f'"field": {_string(note.field)}, "provider": {_string(note.provider)}, '
+            f'"security": {"true" if note.security else "false"}}}'
+        )
+
+    def entry(self, entry: LedgerEntry) -> str:
+        targets = entry.targets
+        if len(targets) > 1:
+            targets = sorted(targets, key=_ref_key)
+        listed = ", ".join(map(self.ref, targets))
+        note = _string("; ".join(entry.notes)) if entry.notes else "null"
+        return (
+            f'{{"source": {self.source(entry.source)}, "field": {_string(entry.field)}, '
+            f'"status": "{entry.status.value}", "provider": {_string(entry.provider)}, '
+            f'"targets": [{listed}], "note": {note}}}'
+        )
+
+
+_json_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _string(value: str | None) -> str:
+    """``json.dumps(value, ensure_ascii=False)`` for a string or None, the fast way."""
+    return "null" if value is None else encode_basestring(value)
 
 
 def fails(report: Report, fail_on: str) -> bool:

@@ -101,3 +101,52 @@ def test_a_left_out_part_marks_its_field_and_the_fields_below_it_only() -> None:
         ("shop", "spec.http[1]x"): Status.CONVERTED,
         ("other", "spec.http[1]"): Status.CONVERTED,
     }
+
+
+HOSTILE = ['quote " and \\ backslash', "tab\tnewline\nnul\x00", "émoji 🚀 \u2028", "\udc80lone"]
+
+
+def hostile_report() -> Report:
+    """Notifications and entries with every kind of field: None, several targets, notes, and
+    strings JSON must escape."""
+    from ingress2gateway.report import Level
+
+    report = Report()
+    sources = [
+        SourceRef("v1", "Ingress", None, "no-namespace", None, None),
+        SourceRef("networking.k8s.io/v1", "Ingress", "web", HOSTILE[0], HOSTILE[2], 7),
+        SOURCE,
+    ]
+    for n, source in enumerate(sources):
+        for i, text in enumerate(HOSTILE):
+            field = f"metadata.annotations[{text}]"
+            targets = [route(k) for k in range(i)] + [ObjectRef("Gateway", None, text)]
+            report.record(source, field, Status.PARTIAL, targets=targets, provider=None)
+            report.record(source, field, Status.CONVERTED, note=text, provider="nginx")
+            report.record(source, f"spec.rules[{i}]", Status.IGNORED)
+            report.notify(Level.WARNING, "code", text, source=source, field=field, security=n == 1)
+    report.notify(Level.ERROR, "general", HOSTILE[1])
+    return report
+
+
+def test_each_written_line_is_exactly_the_entry_as_json() -> None:
+    """The report file's lines are written without building dicts; they must be the very
+    text json.dumps writes for the entry's JSON, escapes and all."""
+    import json
+
+    report = hostile_report()
+    parts: list[str] = []
+    report.write_json(parts.append, tool={"name": "t"}, target={"version": "v"})
+    # split("\n"), not splitlines(): U+2028 is a line break to Python, not to JSON.
+    lines = [line.rstrip(",") for line in "".join(parts).split("\n")]
+    for item in [n.to_json() for n in report.sorted_notifications()] + [
+        e.to_json() for e in report.sorted_ledger()
+    ]:
+        assert "    " + json.dumps(item, ensure_ascii=False) in lines
+    assert json.loads("".join(parts)) == report.to_json(tool={"name": "t"}, target={"version": "v"})
+
+
+def test_the_ledger_is_sorted_by_source_then_field() -> None:
+    entries = hostile_report().sorted_ledger()
+    keys = [(e.source.sort_key(), e.field) for e in entries]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys) == 3 * 2 * len(HOSTILE)
