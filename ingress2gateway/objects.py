@@ -178,6 +178,18 @@ class KubeObject:
     _source: SourceRef | None = field(default=None, repr=False, compare=False)
     _annotations: dict[str, str] | None = field(default=None, repr=False, compare=False)
     _spec_released: bool = field(default=False, repr=False, compare=False)
+    # Read once: providers ask for them hundreds of thousands of times on a large input, and
+    # the object is not changed after reading (release_spec keeps the metadata).
+    _kind: str = field(init=False, default="", repr=False, compare=False)
+    _name: str | None = field(init=False, default=None, repr=False, compare=False)
+    _namespace: str | None = field(init=False, default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        kind, metadata = self.data.get("kind"), self.metadata
+        name, namespace = metadata.get("name"), metadata.get("namespace")
+        self._kind = kind if isinstance(kind, str) else ""
+        self._name = name if isinstance(name, str) else None
+        self._namespace = namespace if isinstance(namespace, str) and namespace else None
 
     @property
     def api_version(self) -> str:
@@ -186,8 +198,7 @@ class KubeObject:
 
     @property
     def kind(self) -> str:
-        value = self.data.get("kind")
-        return value if isinstance(value, str) else ""
+        return self._kind
 
     @property
     def group(self) -> str:
@@ -201,13 +212,11 @@ class KubeObject:
 
     @property
     def name(self) -> str | None:
-        value = self.metadata.get("name")
-        return value if isinstance(value, str) else None
+        return self._name
 
     @property
     def namespace(self) -> str | None:
-        value = self.metadata.get("namespace")
-        return value if isinstance(value, str) and value else None
+        return self._namespace
 
     @property
     def annotations(self) -> dict[str, str]:
