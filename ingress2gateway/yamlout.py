@@ -86,9 +86,15 @@ def _write(value: Any, indent: str, out: list[str]) -> None:
     """Write the block form of a non-empty mapping or sequence, each line at ``indent``."""
     if isinstance(value, dict):
         deeper = indent + "  "
-        for key in sorted(value, key=str):
+        try:
+            keys = sorted(value)  # JSON keys are strings: no key function needed
+        except TypeError:
+            keys = []
+        if (keys and type(keys[0]) is not str) or len(keys) != len(value):
+            keys = sorted(value, key=str)  # anything else sorts by its text, as it is written
+        for key in keys:
             item = value[key]
-            head = f"{indent}{scalar_text(str(key))}:"
+            head = f"{indent}{scalar_text(key if type(key) is str else str(key))}:"
             # Most values are one-line strings: written here, without the general path below.
             if type(item) is str and "\n" not in item:
                 out.append(f"{head} {scalar_text(item)}\n")
