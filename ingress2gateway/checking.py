@@ -1,10 +1,12 @@
 """Validating and encoding output objects, in this process or in forked worker processes.
 
 Validation is the largest cost of a big conversion after the providers (10k nginx Ingresses:
-~3 s of ~8 s), and each object is validated on its own, so it parallelises. Workers are forked
-after the providers are done: they inherit the schemas and compiled rules, receive only the
-objects (pickled, a few chunks at a time so that memory stays bounded), and send back the
-violations and, when asked, the object encoded as text (encoding is the next largest cost).
+~3 s of ~8 s), and each object is validated on its own, so it parallelises. Workers receive
+only the objects (pickled, a few chunks at a time so that memory stays bounded), and send back
+the violations and, when asked, the object encoded as text (encoding is the next largest cost).
+They are forked either once the first :data:`SERIAL_HEAD` objects have been checked here (they
+inherit the compiled validator), or, by a caller that knows the input is large, before it is
+read (:class:`Workers`: they compile the validator on the core the providers leave idle).
 
 Results come back in emission order whatever the number of workers, so notifications and
 output are the same as with one process. Workers need ``fork``: elsewhere (macOS, Windows),
@@ -16,14 +18,14 @@ from __future__ import annotations
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from itertools import chain, islice
 from typing import TYPE_CHECKING
 
 from ingress2gateway.objects import JSONDict
 from ingress2gateway.plugin import Emitted
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     from ingress2gateway.target import Target
     from ingress2gateway.validation import Violation
@@ -55,12 +57,22 @@ def check_one(body: JSONDict, target: Target | None, encode: Encoder | None) -> 
 
 
 def checked(
-    items: Iterable[Emitted], target: Target | None, encode: Encoder | None, jobs: int
+    items: Iterable[Emitted],
+    target: Target | None,
+    encode: Encoder | None,
+    jobs: int,
+    workers: Workers | None = None,
 ) -> Iterator[Checked]:
     """Each item with its violations and text, in order; ``jobs`` > 1 forks that many workers
-    once more than :data:`SERIAL_HEAD` objects have come."""
+    once more than :data:`SERIAL_HEAD` objects have come. ``workers`` started earlier for the
+    same target and encoder take every item from the first."""
     items = iter(items)
-    if jobs > 1 and can_fork():
+    if workers is not None and workers.pool is not None:
+        pool = workers.pool_for(target, encode)
+        if pool is not None:
+            yield from _through(pool, items, target, encode, workers.jobs)
+        # else: checked here; no second pool is forked while this one's threads run.
+    elif jobs > 1 and can_fork():
         for item in islice(items, SERIAL_HEAD):
             yield (item, *check_one(item.body, target, encode))
         yield from _in_workers(items, target, encode, jobs)
@@ -76,39 +88,101 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
+class Workers:
+    """Workers forked ahead of the work, for a caller that knows the input is large before
+    reading it (the CLI). Forked before the input is read, they hold none of it; they compile
+    the validator (:func:`~ingress2gateway.validation.prepare`) while this process reads and
+    converts, and take output objects from the first one. Use as a context manager; on a
+    platform without ``fork`` it starts nothing and :func:`checked` works as without it."""
+
+    def __init__(self, jobs: int, target: Target | None, encode: Encoder | None) -> None:
+        self.jobs, self.target, self.encode = jobs, target, encode
+        self.pool: ProcessPoolExecutor | None = None
+        if jobs < 2 or not can_fork():
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        global _job
+        _job = (target, encode)
+        try:
+            self.pool = ProcessPoolExecutor(
+                jobs, mp_context=multiprocessing.get_context("fork"), initializer=_prepare
+            )
+            self.pool.submit(int)  # a fork pool forks all its workers on the first submit
+        finally:
+            _job = None  # the workers have their copy; this process has no use for it
+
+    def pool_for(self, target: Target | None, encode: Encoder | None) -> ProcessPoolExecutor | None:
+        """The pool, if its workers check against ``target`` and encode with ``encode``."""
+        return self.pool if (target, encode) == (self.target, self.encode) else None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _prepare() -> None:
+    """In a worker, as it starts: compile what checking the first objects needs."""
+    assert _job is not None, "workers are forked after the job is set"
+    target, encode = _job
+    if target is not None:
+        from ingress2gateway.validation import prepare
+
+        prepare(target)
+    if encode is not None:
+        encode({"kind": "Warm-up"})
+
+
 def _in_workers(
     items: Iterator[Emitted], target: Target | None, encode: Encoder | None, jobs: int
 ) -> Iterator[Checked]:
-    """Check chunks of ``items`` in ``jobs`` workers until ``items`` is exhausted; on a broken
-    pool, the chunks not yet answered are checked here (the caller checks the rest)."""
+    """Check ``items`` in ``jobs`` workers forked now (they inherit the compiled validator)."""
     first = list(islice(items, CHUNK))
     if not first:
         return
     # Imported here: most conversions never start a worker (and `check` starts faster).
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
 
     global _job
     _job = (target, encode)
-    window: deque[tuple[list[Emitted], Future[list[Answer]]]] = deque()
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            chunk = first
-            while chunk:
-                window.append((chunk, pool.submit(_work, [item.body for item in chunk])))
-                while len(window) >= jobs * IN_FLIGHT_PER_WORKER:
-                    yield from _oldest(window)
-                chunk = list(islice(items, CHUNK))
-            while window:
+            yield from _through(pool, chain(first, items), target, encode, jobs)
+    finally:
+        _job = None
+
+
+def _through(
+    pool: ProcessPoolExecutor,
+    items: Iterator[Emitted],
+    target: Target | None,
+    encode: Encoder | None,
+    jobs: int,
+) -> Iterator[Checked]:
+    """Check chunks of ``items`` in ``pool`` until ``items`` is exhausted; on a broken pool,
+    the chunks not yet answered are checked here (the caller checks the rest)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    window: deque[tuple[list[Emitted], Future[list[Answer]]]] = deque()
+    try:
+        chunk = list(islice(items, CHUNK))
+        while chunk:
+            window.append((chunk, pool.submit(_work, [item.body for item in chunk])))
+            while len(window) >= jobs * IN_FLIGHT_PER_WORKER:
                 yield from _oldest(window)
+            chunk = list(islice(items, CHUNK))
+        while window:
+            yield from _oldest(window)
     except BrokenProcessPool:
         # A worker died (killed, out of memory): what it had not answered is checked here.
         for chunk, _ in window:
             for item in chunk:
                 yield (item, *check_one(item.body, target, encode))
-    finally:
-        _job = None
 
 
 def _oldest(window: deque[tuple[list[Emitted], Future[list[Answer]]]]) -> Iterator[Checked]:

@@ -11,6 +11,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
@@ -22,6 +23,7 @@ from ingress2gateway.report import Notification, Report
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from ingress2gateway.checking import Workers
     from ingress2gateway.objects import JSONDict, KubeObject, ResourceKind
     from ingress2gateway.pipeline import Result
     from ingress2gateway.plugin import ConvertOptions, Emitted
@@ -375,27 +377,31 @@ def print_command(**kw: Any) -> None:
     if not providers:
         raise UsageError("--providers needs at least one name")
     report = Report()
-    objects, namespace, input_errors = _load(kw, providers, report)
-    # Hand the input over without keeping a reference, so that it is freed once the providers
-    # are done with it; likewise each output object is written as soon as it is validated.
-    stream = iter(objects)
-    del objects
     output = _Printer(kw["output_format"], kw["output_dir"])
-    result = convert(
-        stream,
-        providers,
-        kw["emitter"],
-        options=convert_options(kw, namespace),
-        gateway_api_version=kw["gateway_api_version"],
-        channel=channel_of(kw),
-        emit_invalid=kw["emit_invalid"],
-        report=report,
-        emitter_options=_key_values(kw["emitter_option"], "--emitter-option"),
-        on_object=output.add,
-        encode=output.encode,
-        jobs=kw["jobs"] or min(os.cpu_count() or 1, 8),
-        release_input=True,
-    )
+    jobs = kw["jobs"] or min(os.cpu_count() or 1, 8)
+    with _early_workers(kw, jobs, output.encode) as workers:
+        objects, namespace, input_errors = _load(kw, providers, report)
+        # Hand the input over without keeping a reference, so that it is freed once the
+        # providers are done with it; likewise each output object is written as soon as it is
+        # validated.
+        stream = iter(objects)
+        del objects
+        result = convert(
+            stream,
+            providers,
+            kw["emitter"],
+            options=convert_options(kw, namespace),
+            gateway_api_version=kw["gateway_api_version"],
+            channel=channel_of(kw),
+            emit_invalid=kw["emit_invalid"],
+            report=report,
+            emitter_options=_key_values(kw["emitter_option"], "--emitter-option"),
+            on_object=output.add,
+            encode=output.encode,
+            jobs=jobs,
+            release_input=True,
+            workers=workers,
+        )
     output.close()
     if kw["output_dir"]:
         click.echo(f"wrote {output.count} file(s) under {kw['output_dir']}", err=True)
@@ -412,6 +418,28 @@ def print_command(**kw: Any) -> None:
         sys.stderr.write("No Gateway API resources were generated.\n")
     if input_errors or result.fails(kw["fail_on"]):
         sys.exit(1)
+
+
+EARLY_WORKERS_BYTES = 512 * 1024
+"""Input files at least this large (about 350 Ingresses) have their workers started before
+they are read (see :class:`~ingress2gateway.checking.Workers`)."""
+
+
+def _early_workers(
+    kw: dict[str, Any], jobs: int, encode: Callable[[JSONDict], str]
+) -> AbstractContextManager[Workers | None]:
+    """Workers started now, before a large input is read, or None (small input, stdin, a
+    cluster, one job: the pipeline decides as it goes)."""
+    from ingress2gateway.checking import Workers
+    from ingress2gateway.manifests import STDIN, expand_paths
+    from ingress2gateway.target import Target
+
+    inputs = expand_paths(kw["inputs"]) if kw["inputs"] else []
+    size = sum(os.path.getsize(path) for path in inputs if path != STDIN)
+    if jobs < 2 or size < EARLY_WORKERS_BYTES:
+        return nullcontext(None)
+    target = Target.parse(kw["gateway_api_version"], channel_of(kw))
+    return Workers(jobs, target, encode)
 
 
 class _Printer:

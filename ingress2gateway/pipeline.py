@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingress2gateway._gc import gc_paused
 from ingress2gateway._version import __version__
-from ingress2gateway.checking import checked
+from ingress2gateway.checking import Workers, checked
 from ingress2gateway.emitters.gatewayapi import sort_key
 from ingress2gateway.ingress import ingress_classes, is_ingress, resolve_class
 from ingress2gateway.ir import IR, Extension
@@ -80,6 +80,7 @@ def convert(
     encode: Callable[[JSONDict], str] | None = None,
     jobs: int = 1,
     release_input: bool = False,
+    workers: Workers | None = None,
 ) -> Result:
     """Convert ``objects`` (from :func:`ingress2gateway.load_manifests`) to Gateway API.
 
@@ -99,6 +100,8 @@ def convert(
     in that many forked worker processes on Linux (see :mod:`ingress2gateway.checking`); the
     result is the same as with one. Forking is for single-threaded callers (the CLI): from a
     program that runs other threads, or runs conversions in several threads, keep ``jobs=1``.
+    ``workers`` (a :class:`~ingress2gateway.checking.Workers` started, for the same target and
+    ``encode``, before the input was read) replaces ``jobs``: its workers take every object.
     """
     with gc_paused():
         return _convert(
@@ -116,6 +119,7 @@ def convert(
             encode=encode,
             jobs=jobs,
             release_input=release_input,
+            workers=workers,
         )
 
 
@@ -135,6 +139,7 @@ def _convert(
     encode: Callable[[JSONDict], str] | None,
     jobs: int,
     release_input: bool,
+    workers: Workers | None,
 ) -> Result:
     target = Target.parse(gateway_api_version, channel)
     options = options or ConvertOptions()
@@ -171,7 +176,9 @@ def _convert(
     )
     if not getattr(emitter_impl, "ordered", False):
         emitted = sorted(emitted, key=sort_key)
-    for item, violations, text in checked(emitted, target if validate else None, encode, jobs):
+    for item, violations, text in checked(
+        emitted, target if validate else None, encode, jobs, workers
+    ):
         item.text = text
         if _judge(item, violations, report, target, emit_invalid):
             keep(item)

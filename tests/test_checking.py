@@ -176,3 +176,114 @@ def test_a_route_whose_only_rule_is_refused_is_dropped_and_accounted_for() -> No
     assert any("it is not printed" in n.message for n in result.report.notifications)
     for entry in result.report.ledger.values():
         assert all(ref.kind != "HTTPRoute" for ref in entry.targets)
+
+
+def _marked(bodies: list[JSONDict]) -> list[checking.Answer]:
+    return [([], "from a worker") for _ in bodies]
+
+
+@needs_fork
+def test_workers_started_early_take_every_object_from_the_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    target = Target.parse("v1.4.1", "standard")
+    serial = answers(1)
+    with checking.Workers(2, target, yaml_text) as workers:
+        early = [
+            (item.ref.name, [f"{v.path}: {v.message}" for v in violations], text)
+            for item, violations, text in checking.checked(items(), target, yaml_text, 1, workers)
+        ]
+    assert early == serial
+    # Workers forked with a marking _work answer every object, the first one included.
+    monkeypatch.setattr(checking, "_work", _marked)
+    with checking.Workers(2, target, yaml_text) as workers:
+        texts = [text for _, _, text in checking.checked(items(), target, yaml_text, 1, workers)]
+    assert texts == ["from a worker"] * len(items())
+
+
+@needs_fork
+def test_early_workers_for_another_target_are_not_used_and_nothing_else_forks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    serial = answers(1)
+
+    def no_second_pool(*args: object) -> None:
+        raise AssertionError("a second pool was forked")
+
+    monkeypatch.setattr(checking, "_in_workers", no_second_pool)
+    with checking.Workers(2, Target.parse("v1.3.0", "standard"), yaml_text) as workers:
+        target = Target.parse("v1.4.1", "standard")
+        here = [
+            (item.ref.name, [f"{v.path}: {v.message}" for v in violations], text)
+            for item, violations, text in checking.checked(items(), target, yaml_text, 2, workers)
+        ]
+    assert here == serial
+
+
+@needs_fork
+def test_early_workers_that_die_lose_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    serial = answers(1)
+    monkeypatch.setattr(checking, "_work", _die)
+    target = Target.parse("v1.4.1", "standard")
+    with checking.Workers(2, target, yaml_text) as workers:
+        early = [
+            (item.ref.name, [f"{v.path}: {v.message}" for v in violations], text)
+            for item, violations, text in checking.checked(items(), target, yaml_text, 1, workers)
+        ]
+    assert early == serial
+
+
+@needs_fork
+def test_print_starts_workers_before_reading_a_large_input(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ingress2gateway.cli as cli
+
+    def printed(jobs: str) -> tuple[int, str, str]:
+        args = ["print", "--providers", "nginx", "-f", str(EXAMPLE), "-j", jobs]
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    monkeypatch.setattr(cli, "EARLY_WORKERS_BYTES", 1)
+    one = printed("1")
+    assert printed("2") == one
+    objects = one[1].count("\napiVersion:") + one[1].startswith("apiVersion:")
+    # Forked with a marking _work, the workers wrote every object: none was checked here.
+    monkeypatch.setattr(checking, "_work", _marked)
+    code, out, _ = printed("2")
+    assert code == 0 and "apiVersion:" not in out
+    assert out.count("from a worker") == objects >= 3
+
+
+def test_prepare_compiles_what_checking_emitted_objects_needs() -> None:
+    """Workers call prepare() as they start, so that the first objects they get do not wait
+    for rules to compile. Run in a fresh interpreter: this process has compiled them already."""
+    import subprocess
+    import sys
+
+    script = f"""
+import yaml
+from ingress2gateway.target import Target
+from ingress2gateway.validation import _cel, prepare, validate
+target = Target.parse("v1.4.1", "standard")
+prepare(target)
+compiled = len(_cel._NODES)
+import glob
+kinds = {{"Gateway", "HTTPRoute", "GRPCRoute", "ReferenceGrant"}}
+objects = [
+    d
+    for path in sorted(glob.glob({str(ROOT / "testdata" / "*" / "*" / "output.yaml")!r}))
+    for d in yaml.safe_load_all(open(path))
+    if d and d.get("kind") in kinds and d.get("apiVersion", "").startswith("gateway.networking")
+]
+assert len(objects) > 500
+for o in objects:
+    validate(o, target)
+print(compiled, len(_cel._NODES))
+"""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "providers")]))
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    before, after = map(int, done.stdout.split())
+    assert before > 0 and after == before
