@@ -358,3 +358,63 @@ def test_names_the_api_server_refuses_are_invalid_parts(spec: dict[str, Any], sa
     [note] = [n for n in result.report.notifications if n.code == "ingress-invalid-part"]
     assert says in note.message and note.level is Level.ERROR
     assert [r["kind"] for r in result.resources] == ["Gateway", "HTTPRoute"]
+
+
+def test_each_namespace_gateway_redirects_its_own_tls_host_to_https() -> None:
+    """With a Gateway per namespace, two namespaces serving the same TLS host each get an
+    HTTP route that redirects on their own Gateway (they were grouped by listener name only,
+    so the second namespace's HTTP listener answered 404 and its TLS field was not credited)."""
+    docs = []
+    for namespace, secret, path in (("team-a", "tls-a", "/a"), ("team-b", "tls-b", "/b")):
+        docs.append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "metadata": {"name": "shop", "namespace": namespace},
+                "spec": {
+                    "ingressClassName": "nginx",
+                    "tls": [{"hosts": ["shop.example.com"], "secretName": secret}],
+                    "rules": [
+                        {
+                            "host": "shop.example.com",
+                            "http": {
+                                "paths": [
+                                    {
+                                        "path": path,
+                                        "pathType": "Prefix",
+                                        "backend": {
+                                            "service": {"name": "app", "port": {"number": 80}}
+                                        },
+                                    }
+                                ]
+                            },
+                        }
+                    ],
+                },
+            }
+        )
+    objects = [KubeObject(doc, Origin("test.yaml", None, i)) for i, doc in enumerate(docs)]
+    result = ingress2gateway.convert(
+        objects, providers=["nginx"], options=ConvertOptions(gateway_per_namespace=True)
+    )
+    redirects = {
+        route["metadata"]["namespace"]: route
+        for route in result.resources
+        if route["kind"] == "HTTPRoute"
+        and any(
+            f.get("requestRedirect", {}).get("scheme") == "https"
+            for rule in route["spec"]["rules"]
+            for f in rule.get("filters", [])
+        )
+    }
+    assert sorted(redirects) == ["team-a", "team-b"]
+    for route in redirects.values():
+        assert [p["name"] for p in route["spec"]["parentRefs"]] == ["nginx"]
+        assert all("namespace" not in p for p in route["spec"]["parentRefs"])
+    for entry in result.report.ledger.values():
+        if entry.field == "spec.tls[0]":
+            namespace = entry.source.namespace
+            assert {(t.kind, t.namespace) for t in entry.targets} == {
+                ("Gateway", namespace),
+                ("HTTPRoute", namespace),
+            }

@@ -252,12 +252,13 @@ def _www_route(run: Run, ann: Ann, gateway: Gateway, twin: str, host: str) -> HT
 # --- HTTPS redirect: one route per listener ------------------------------------------------
 
 
-def _listener_of(gateways: list[Gateway], parent: ParentRef) -> Listener | None:
+def _listener_of(gateways: list[Gateway], parent: ParentRef, route: HTTPRoute) -> Listener | None:
+    # With one Gateway per namespace every Gateway of a class has the same name: the parent's
+    # namespace (the route's own when the reference names none) tells them apart.
+    namespace = parent.namespace or route.namespace
     for gateway in gateways:
-        if gateway.name == parent.name and parent.section_name:
-            found = gateway.listener(parent.section_name)
-            if found is not None:
-                return found
+        if gateway.name == parent.name and gateway.namespace == namespace and parent.section_name:
+            return gateway.listener(parent.section_name)
     return None
 
 
@@ -335,7 +336,7 @@ def split_https(run: Run) -> None:
     gateways = run.lowered.gateways
     groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[_Split]] = defaultdict(list)
     for route in run.lowered.routes:
-        listeners = [(p, _listener_of(gateways, p)) for p in route.parent_refs]
+        listeners = [(p, _listener_of(gateways, p, route)) for p in route.parent_refs]
         https = [(p, lst) for p, lst in listeners if lst is not None and lst.protocol == "HTTPS"]
         http = [p for p, lst in listeners if lst is not None and lst.protocol == "HTTP"]
         if not https:
@@ -344,7 +345,12 @@ def split_https(run: Run) -> None:
         route.parent_refs = [p for p, _ in https]
         # The redirect's code is a property of the TLS setup: its ledger entry is the TLS field.
         tls_provenance = [item for _, lst in https for item in lst.provenance]
-        key = (tuple(route.hostnames), tuple(f"{p.name}/{p.section_name}" for p in http))
+        # Routes share an HTTP redirect route when they share its listeners (one Gateway for
+        # every namespace); each namespace's own Gateway gets its own.
+        key = (
+            tuple(route.hostnames),
+            tuple(f"{p.namespace or route.namespace}/{p.name}/{p.section_name}" for p in http),
+        )
         groups[key].append(_Split(route, http, tls_provenance))
     order = {m.source: i for i, m in enumerate(run.models)}
     for (hostnames, _), splits in groups.items():
