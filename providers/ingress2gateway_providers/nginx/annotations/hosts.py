@@ -12,7 +12,7 @@ is split, keeping rule order.
 from __future__ import annotations
 
 from ingress2gateway import naming
-from ingress2gateway.ir import HTTPRoute, Listener, ParentRef
+from ingress2gateway.ir import Gateway, HTTPRoute, Listener, ParentRef
 from ingress2gateway.lowering import MAX_RULES_PER_ROUTE, hostname_problem
 from ingress2gateway.report import Status
 
@@ -20,7 +20,7 @@ from ._base import Run, looks_injected
 
 
 def apply(run: Run) -> None:
-    claimed: dict[str, str] = {}
+    claimed: dict[tuple[str | None, str, str], str] = {}
     for model in run.models:
         ann = run.ann(model)
         raw = ann.raw("server-alias") or ""
@@ -36,7 +36,10 @@ def apply(run: Run) -> None:
             ann.record("server-alias", Status.IGNORED, "the Ingress has no named host")
             continue
         host = hosts[0]
-        owner = claimed.get(host)
+        # One server per host and Gateway: with a Gateway per namespace, each namespace's
+        # Gateway serves the host's aliases for its own routes.
+        server = (gateway.namespace, gateway.name, host)
+        owner = claimed.get(server)
         if owner is not None:
             ann.record(
                 "server-alias",
@@ -44,9 +47,13 @@ def apply(run: Run) -> None:
                 f"server-alias of host {host} is already set by the older {owner} (first Ingress wins)",
             )
             continue
-        claimed[host] = model.source.display()
+        claimed[server] = model.source.display()
         known = {lst.hostname for lst in gateway.listeners}
-        routes = [r for r in run.lowered.routes if host in r.hostnames]
+        routes = [
+            r
+            for r in run.lowered.routes
+            if host in r.hostnames and any(_on(gateway, r, p) for p in r.parent_refs)
+        ]
         http_parents = [
             p
             for r in routes
@@ -88,6 +95,13 @@ def apply(run: Run) -> None:
                 [*routes, gateway.ref],
                 "aliases are served over HTTP; add certificates for HTTPS",
             )
+
+
+def _on(gateway: Gateway, route: HTTPRoute, parent: ParentRef) -> bool:
+    """Whether ``parent`` (a parent reference of ``route``) is ``gateway``."""
+    return parent.name == gateway.name and (parent.namespace or route.namespace) == (
+        gateway.namespace
+    )
 
 
 def split_overfull(run: Run) -> None:
