@@ -8,7 +8,7 @@ can disappear without a trace: unconsumed IR extensions and skipped objects are 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -176,13 +176,15 @@ def _convert(
     )
     if not getattr(emitter_impl, "ordered", False):
         emitted = sorted(emitted, key=sort_key)
+    # Which extensions the emitter expressed is known once it has made the last object: they
+    # are reported then, while workers (if any) still check the last objects.
+    emitted = _then(emitted, lambda: _report_unconsumed_extensions(ir, report, emitter_impl.name))
     for item, violations, text in checked(
         emitted, target if validate else None, encode, jobs, workers
     ):
         item.text = text
         if _judge(item, violations, report, target, emit_invalid):
             keep(item)
-    _report_unconsumed_extensions(ir, report, emitter_impl.name)
     report.settle()
     kept.sort(key=sort_key)
     return Result(
@@ -193,6 +195,12 @@ def _convert(
         emitter=emitter_impl.name,
         emitted=kept,
     )
+
+
+def _then(items: Iterable[Emitted], action: Callable[[], None]) -> Iterator[Emitted]:
+    """``items``, then ``action()`` once they are exhausted."""
+    yield from items
+    action()
 
 
 def _unique(items: Iterable[str]) -> list[str]:
