@@ -25,7 +25,6 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from . import _catalog
-from ._cel import check_cel, node_rules
 from ._defaulting import apply_defaults, defaulted_copy
 from ._fastcheck import list_types_ok, no_unknown_fields, schema_ok
 from ._listtype import check_list_types
@@ -107,6 +106,10 @@ def validate(obj: Mapping[str, Any], target: Target) -> list[Violation]:
         if root.rules_below:  # the apiserver says so only for CRDs that have rules
             findings.add("", CEL_NOT_CHECKED, "cel")
     else:
+        # cel-python (and its parser) load on the first rule checked: a process that only
+        # reads the catalog (the main process, while workers validate) never needs them.
+        from ._cel import check_cel
+
         check_cel(body, root, "", findings, memo={})
     return findings.violations
 
@@ -137,6 +140,8 @@ def _compile_rules(node: Node, seen: set[int]) -> None:
         return
     seen.add(id(node))
     if any(not rule.is_transition for rule in node.rules):
+        from ._cel import node_rules
+
         node_rules(node)
     below = [*node.properties.values(), node.items, node.additional, *node.one_of]
     for child in [*below, *node.any_of, *node.all_of, node.not_]:
