@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ingress2gateway.ingress import IngressModel
-from ingress2gateway.ir import HeaderModifier, HTTPRoute, Provenance, Rule, URLRewrite
+from ingress2gateway.ir import (
+    HeaderModifier,
+    HTTPRoute,
+    Listener,
+    ParentRef,
+    Provenance,
+    Rule,
+    URLRewrite,
+)
 from ingress2gateway.lowering import IngressPolicy, Lowered
 from ingress2gateway.objects import ObjectRef
 from ingress2gateway.plugin import ProviderContext
@@ -252,6 +260,24 @@ _LEVELS = {"error": Level.ERROR, "warning": Level.WARNING, "info": Level.INFO}
 
 
 # --- rules and filters -----------------------------------------------------------------------
+
+
+def listener_of(run: Run, route: HTTPRoute, parent: ParentRef) -> Listener | None:
+    """The listener that ``parent`` (a parent reference of ``route``) names, on its own Gateway.
+
+    With one Gateway per namespace every Gateway of a class has the same name: the parent's
+    namespace (the route's own when the reference names none) tells them apart.
+    """
+    namespace = parent.namespace or route.namespace
+    for gateway in run.lowered.gateways:
+        if gateway.name == parent.name and gateway.namespace == namespace:
+            return gateway.listener(parent.section_name) if parent.section_name else None
+    return None
+
+
+def is_https(run: Run, route: HTTPRoute, parent: ParentRef) -> bool:
+    listener = listener_of(run, route, parent)
+    return listener is not None and listener.protocol == "HTTPS"
 
 
 def rules_of(run: Run, model: IngressModel) -> list[tuple[HTTPRoute, Rule]]:

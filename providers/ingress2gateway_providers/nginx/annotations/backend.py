@@ -38,7 +38,7 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.report import Level, Status
 
-from ._base import PROVIDER, Ann, Run, routes_of, rules_of
+from ._base import PROVIDER, Ann, Run, is_https, routes_of, rules_of
 
 _PROTOCOLS = ("HTTP", "HTTPS", "AUTO_HTTP", "GRPC", "GRPCS", "FCGI")
 _SSL_KEYS = ("proxy-ssl-verify", "proxy-ssl-name", "proxy-ssl-secret", "proxy-ssl-server-name")
@@ -213,7 +213,7 @@ def apply_grpc(run: Run) -> None:
         parents = list(route.parent_refs)
         # On a TLS host nginx redirected plain HTTP, which gRPC clients do not follow: serve
         # gRPC on the HTTPS listener only.
-        secure = [p for p in parents if _is_https(run, p)]
+        secure = [p for p in parents if is_https(run, route, p)]
         grpc = GRPCRoute(
             name=run.ctx.allocator("GRPCRoute", route.namespace).allocate(
                 route.name, f"grpc/{route.name}"
@@ -233,15 +233,6 @@ def apply_grpc(run: Run) -> None:
             run.ctx.ir.routes.remove(route)
             # The ledger named the HTTPRoute while it existed; it is not emitted any more.
             run.ctx.report.replace_target(route.ref, grpc.ref)
-
-
-def _is_https(run: Run, parent: ParentRef) -> bool:
-    for gateway in run.lowered.gateways:
-        if gateway.name == parent.name:
-            listener = gateway.listener(parent.section_name or "")
-            if listener is not None and listener.protocol == "HTTPS":
-                return True
-    return False
 
 
 def _grpc_rule(run: Run, rule: Rule) -> Rule | None:

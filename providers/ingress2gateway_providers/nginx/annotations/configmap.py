@@ -51,7 +51,7 @@ from ingress2gateway.ir import (
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.report import Status
 
-from ._base import PROVIDER, Run, header_modifier
+from ._base import PROVIDER, Run, header_modifier, is_https
 
 CONTROLLER_NAMES = ("ingress-nginx-controller", "nginx-configuration", "nginx-ingress-controller")
 _SIZE = re.compile(r"^\s*(\d{1,18})\s*([kKmMgG]?)\s*$")
@@ -317,7 +317,7 @@ def apply_defaults(run: Run) -> None:
         ]
         targets = []
         for route in run.lowered.routes:
-            if any(_is_https(run, p) for p in route.parent_refs):
+            if any(is_https(run, route, p) for p in route.parent_refs):
                 for rule in route.rules:
                     header_modifier(rule, True, prov).set.setdefault(
                         "Strict-Transport-Security", config.hsts
@@ -327,16 +327,6 @@ def apply_defaults(run: Run) -> None:
             report.record(
                 item.source, item.field, Status.CONVERTED, targets=targets, provider=PROVIDER
             )
-
-
-def _is_https(run: Run, parent: ParentRef) -> bool:
-    for gateway in run.lowered.gateways:
-        listener = (
-            gateway.listener(parent.section_name or "") if gateway.name == parent.name else None
-        )
-        if listener is not None and listener.protocol == "HTTPS":
-            return True
-    return False
 
 
 def apply_streams(run: Run) -> None:

@@ -43,7 +43,7 @@ from ingress2gateway.ir import (
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.report import Status
 
-from ._base import Ann, Run, looks_injected, rules_of
+from ._base import Ann, Run, listener_of, looks_injected, rules_of
 
 ACME = "/.well-known/acme-challenge"
 SSL_REDIRECT_CODE = 308
@@ -252,16 +252,6 @@ def _www_route(run: Run, ann: Ann, gateway: Gateway, twin: str, host: str) -> HT
 # --- HTTPS redirect: one route per listener ------------------------------------------------
 
 
-def _listener_of(gateways: list[Gateway], parent: ParentRef, route: HTTPRoute) -> Listener | None:
-    # With one Gateway per namespace every Gateway of a class has the same name: the parent's
-    # namespace (the route's own when the reference names none) tells them apart.
-    namespace = parent.namespace or route.namespace
-    for gateway in gateways:
-        if gateway.name == parent.name and gateway.namespace == namespace and parent.section_name:
-            return gateway.listener(parent.section_name)
-    return None
-
-
 def _copy_rule(rule: Rule, matches: list[Match] | None = None) -> Rule:
     filters = list(rule.filters)
     if matches is not None:
@@ -333,10 +323,9 @@ def _acme_rule(rules: list[Rule]) -> tuple[Rule, Rule] | None:
 
 def split_https(run: Run) -> None:
     """Give every TLS host an HTTPS-only route and an HTTP route that redirects."""
-    gateways = run.lowered.gateways
     groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[_Split]] = defaultdict(list)
     for route in run.lowered.routes:
-        listeners = [(p, _listener_of(gateways, p, route)) for p in route.parent_refs]
+        listeners = [(p, listener_of(run, route, p)) for p in route.parent_refs]
         https = [(p, lst) for p, lst in listeners if lst is not None and lst.protocol == "HTTPS"]
         http = [p for p, lst in listeners if lst is not None and lst.protocol == "HTTP"]
         if not https:
