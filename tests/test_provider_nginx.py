@@ -418,3 +418,51 @@ def test_each_namespace_gateway_redirects_its_own_tls_host_to_https() -> None:
                 ("Gateway", namespace),
                 ("HTTPRoute", namespace),
             }
+
+
+def test_a_canary_in_another_namespace_sends_its_share_to_its_own_service() -> None:
+    """ingress-nginx names upstreams namespace-service-port: a canary's Service is looked up in
+    the canary's namespace. The converted backendRef must say so (it resolved in the primary's
+    namespace before), and the canary's namespace grants the route the reference."""
+    primary = yaml.safe_load(
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: shop, namespace: team-a, creationTimestamp: "2024-01-01T00:00:00Z"}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}
+"""
+    )
+    canary = yaml.safe_load(yaml.safe_dump(primary))
+    canary["metadata"].update(
+        name="shop-canary",
+        namespace="team-b",
+        creationTimestamp="2024-01-02T00:00:00Z",
+        annotations={
+            "nginx.ingress.kubernetes.io/canary": "true",
+            "nginx.ingress.kubernetes.io/canary-weight": "20",
+        },
+    )
+    canary["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] = "app-v2"
+    objects = [
+        KubeObject(doc, Origin("test.yaml", None, i)) for i, doc in enumerate([primary, canary])
+    ]
+    result = ingress2gateway.convert(objects, providers=["nginx"])
+    [route] = [r for r in result.resources if r["kind"] == "HTTPRoute"]
+    assert route["metadata"]["namespace"] == "team-a"
+    backends = route["spec"]["rules"][0]["backendRefs"]
+    assert backends == [
+        {"name": "app", "port": 80, "weight": 80},
+        {"name": "app-v2", "namespace": "team-b", "port": 80, "weight": 20},
+    ]
+    [grant] = [g for g in result.resources if g["kind"] == "ReferenceGrant"]
+    assert grant["metadata"]["namespace"] == "team-b"
+    assert grant["spec"]["from"] == [
+        {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "namespace": "team-a"}
+    ]
+    assert grant["spec"]["to"] == [{"group": "", "kind": "Service", "name": "app-v2"}]

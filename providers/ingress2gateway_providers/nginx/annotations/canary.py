@@ -25,7 +25,15 @@ import dataclasses
 import re
 
 from ingress2gateway.ingress import IngressModel, IngressPath, ServiceBackend, service_ports
-from ingress2gateway.ir import BackendRef, HeaderMatch, HTTPRoute, Provenance, Rule
+from ingress2gateway.ir import (
+    BackendRef,
+    HeaderMatch,
+    HTTPRoute,
+    Provenance,
+    ReferenceGrant,
+    Rule,
+)
+from ingress2gateway.lowering import GATEWAY_GROUP
 from ingress2gateway.report import Level, Status
 
 from ._base import PROVIDER, Ann, Run
@@ -90,6 +98,26 @@ def _canary_backend(
     return BackendRef(
         name=backend.name, port=port, provenance=[Provenance(ann.model.source, field)]
     )
+
+
+def _across_namespaces(run: Run, route: HTTPRoute, canary: BackendRef, prov: Provenance) -> None:
+    """A canary in another namespace than its primary: ingress-nginx sends its share to the
+    canary's own Service (upstreams are namespace-service-port), so the route names that
+    namespace, and the Service's namespace grants the reference."""
+    namespace = prov.source.namespace
+    canary.namespace = namespace
+    if namespace is None or route.namespace is None:
+        return
+    grant = ReferenceGrant(
+        namespace=namespace,
+        from_group=GATEWAY_GROUP,
+        from_kind=route.KIND,
+        from_namespace=route.namespace,
+        to_group="",
+        to_kind="Service",
+        to_name=canary.name,
+    )
+    run.ctx.ir.add_grant(grant, prov)
 
 
 def _apply_one(
@@ -159,6 +187,8 @@ def _apply_one(
             )
             continue
         matched_any = True
+        if model.namespace != route.namespace:
+            _across_namespaces(run, route, canary, Provenance(model.source, path.field))
         extra = _extra_rules(run, ann, rule, canary, header, cookie)
         if header is not None:
             ann.converted("canary-by-header", [route])
