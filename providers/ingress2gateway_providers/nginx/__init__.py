@@ -21,6 +21,8 @@ What the conversion reproduces of the controllers' behaviour:
 * Canary Ingresses (``canary: "true"``) do not route by themselves: their backend joins the
   primary Ingress's rules as a weighted backendRef, and ``canary-by-header`` /
   ``canary-by-cookie`` become extra rules placed before it (header beats cookie beats weight).
+  A canary in another namespace keeps its own Service: the backendRef names that namespace,
+  and a ReferenceGrant there allows it.
 * Location- and Ingress-scoped annotations apply only to the paths of the Ingress that carries
   them, never to another Ingress's paths on the same host; server-scoped ones (``server-alias``,
   ``ssl-passthrough``, ``auth-tls-*``) are taken from the oldest Ingress of the host that sets
