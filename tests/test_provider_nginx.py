@@ -466,3 +466,53 @@ spec:
         {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "namespace": "team-a"}
     ]
     assert grant["spec"]["to"] == [{"group": "", "kind": "Service", "name": "app-v2"}]
+
+
+def test_ssl_passthrough_in_one_namespace_leaves_the_other_namespaces_https_alone() -> None:
+    """With a Gateway per namespace, ssl-passthrough on team-a's host removed the HTTPS
+    listener of team-a's Gateway, and also detached team-b's route from team-b's own HTTPS
+    listener of the same name: team-b's HTTPS requests would have got 404."""
+    docs = yaml.safe_load_all(
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: shop
+  namespace: team-a
+  creationTimestamp: "2024-01-01T00:00:00Z"
+  annotations: {nginx.ingress.kubernetes.io/ssl-passthrough: "true"}
+spec:
+  ingressClassName: nginx
+  tls: [{hosts: [shop.example.com], secretName: tls-a}]
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: a, port: {number: 443}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: shop, namespace: team-b, creationTimestamp: "2024-01-02T00:00:00Z"}
+spec:
+  ingressClassName: nginx
+  tls: [{hosts: [shop.example.com], secretName: tls-b}]
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - {path: /b, pathType: Prefix, backend: {service: {name: b, port: {number: 80}}}}
+"""
+    )
+    objects = [KubeObject(doc, Origin("test.yaml", None, i)) for i, doc in enumerate(docs)]
+    result = ingress2gateway.convert(
+        objects, providers=["nginx"], options=ConvertOptions(gateway_per_namespace=True)
+    )
+    sections = {
+        (r["kind"], r["metadata"]["namespace"], p.get("sectionName"))
+        for r in result.resources
+        if r["kind"] in ("HTTPRoute", "TLSRoute")
+        for p in r["spec"]["parentRefs"]
+    }
+    assert ("HTTPRoute", "team-b", "shop-example-com-https") in sections
+    assert ("TLSRoute", "team-a", "shop-example-com-tls-passthrough") in sections
+    assert ("HTTPRoute", "team-a", "shop-example-com-https") not in sections

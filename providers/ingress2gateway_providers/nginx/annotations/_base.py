@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 
 from ingress2gateway.ingress import IngressModel
 from ingress2gateway.ir import (
+    Gateway,
     HeaderModifier,
     HTTPRoute,
     Listener,
     ParentRef,
     Provenance,
+    Route,
     Rule,
     URLRewrite,
 )
@@ -262,20 +264,26 @@ _LEVELS = {"error": Level.ERROR, "warning": Level.WARNING, "info": Level.INFO}
 # --- rules and filters -----------------------------------------------------------------------
 
 
-def listener_of(run: Run, route: HTTPRoute, parent: ParentRef) -> Listener | None:
-    """The listener that ``parent`` (a parent reference of ``route``) names, on its own Gateway.
+def on_gateway(gateway: Gateway, route: Route, parent: ParentRef) -> bool:
+    """Whether ``parent`` (a parent reference of ``route``) is ``gateway``.
 
     With one Gateway per namespace every Gateway of a class has the same name: the parent's
     namespace (the route's own when the reference names none) tells them apart.
     """
-    namespace = parent.namespace or route.namespace
+    return parent.name == gateway.name and (parent.namespace or route.namespace) == (
+        gateway.namespace
+    )
+
+
+def listener_of(run: Run, route: Route, parent: ParentRef) -> Listener | None:
+    """The listener that ``parent`` (a parent reference of ``route``) names, on its own Gateway."""
     for gateway in run.lowered.gateways:
-        if gateway.name == parent.name and gateway.namespace == namespace:
+        if on_gateway(gateway, route, parent):
             return gateway.listener(parent.section_name) if parent.section_name else None
     return None
 
 
-def is_https(run: Run, route: HTTPRoute, parent: ParentRef) -> bool:
+def is_https(run: Run, route: Route, parent: ParentRef) -> bool:
     listener = listener_of(run, route, parent)
     return listener is not None and listener.protocol == "HTTPS"
 

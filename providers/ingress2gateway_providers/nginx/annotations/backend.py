@@ -38,7 +38,7 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.report import Level, Status
 
-from ._base import PROVIDER, Ann, Run, is_https, routes_of, rules_of
+from ._base import PROVIDER, Ann, Run, is_https, on_gateway, routes_of, rules_of
 
 _PROTOCOLS = ("HTTP", "HTTPS", "AUTO_HTTP", "GRPC", "GRPCS", "FCGI")
 _SSL_KEYS = ("proxy-ssl-verify", "proxy-ssl-name", "proxy-ssl-secret", "proxy-ssl-server-name")
@@ -333,4 +333,8 @@ def _passthrough(run: Run) -> None:
                 if other.hostname == host and other.protocol == "HTTPS":
                     gateway.listeners.remove(other)
                     for r in run.lowered.routes:
-                        r.parent_refs = [p for p in r.parent_refs if p.section_name != other.name]
+                        r.parent_refs = [
+                            p
+                            for p in r.parent_refs
+                            if p.section_name != other.name or not on_gateway(gateway, r, p)
+                        ]

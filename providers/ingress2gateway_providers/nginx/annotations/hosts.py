@@ -12,11 +12,11 @@ is split, keeping rule order.
 from __future__ import annotations
 
 from ingress2gateway import naming
-from ingress2gateway.ir import Gateway, HTTPRoute, Listener, ParentRef
+from ingress2gateway.ir import HTTPRoute, Listener, ParentRef
 from ingress2gateway.lowering import MAX_RULES_PER_ROUTE, hostname_problem
 from ingress2gateway.report import Status
 
-from ._base import Run, looks_injected
+from ._base import Run, looks_injected, on_gateway
 
 
 def apply(run: Run) -> None:
@@ -52,7 +52,7 @@ def apply(run: Run) -> None:
         routes = [
             r
             for r in run.lowered.routes
-            if host in r.hostnames and any(_on(gateway, r, p) for p in r.parent_refs)
+            if host in r.hostnames and any(on_gateway(gateway, r, p) for p in r.parent_refs)
         ]
         http_parents = [
             p
@@ -95,13 +95,6 @@ def apply(run: Run) -> None:
                 [*routes, gateway.ref],
                 "aliases are served over HTTP; add certificates for HTTPS",
             )
-
-
-def _on(gateway: Gateway, route: HTTPRoute, parent: ParentRef) -> bool:
-    """Whether ``parent`` (a parent reference of ``route``) is ``gateway``."""
-    return parent.name == gateway.name and (parent.namespace or route.namespace) == (
-        gateway.namespace
-    )
 
 
 def split_overfull(run: Run) -> None:
