@@ -516,3 +516,64 @@ spec:
     assert ("HTTPRoute", "team-b", "shop-example-com-https") in sections
     assert ("TLSRoute", "team-a", "shop-example-com-tls-passthrough") in sections
     assert ("HTTPRoute", "team-a", "shop-example-com-https") not in sections
+
+
+def test_with_a_gateway_per_namespace_each_canary_joins_its_own_namespaces_primary() -> None:
+    """Two namespaces, each with a primary and a canary for the same host and path: each
+    namespace has its own Gateway and route, and each canary joins its own. (Both joined the
+    first namespace's route; the second canary was then dropped as a second canary.)"""
+    docs = []
+    for namespace in ("team-a", "team-b"):
+        for canary in (False, True):
+            service = "app-v2" if canary else "app"
+            docs.append(
+                {
+                    "apiVersion": "networking.k8s.io/v1",
+                    "kind": "Ingress",
+                    "metadata": {
+                        "name": f"shop{'-canary' if canary else ''}",
+                        "namespace": namespace,
+                        "annotations": {
+                            "nginx.ingress.kubernetes.io/canary": "true",
+                            "nginx.ingress.kubernetes.io/canary-weight": "10",
+                        }
+                        if canary
+                        else {},
+                    },
+                    "spec": {
+                        "ingressClassName": "nginx",
+                        "rules": [
+                            {
+                                "host": "shop.example.com",
+                                "http": {
+                                    "paths": [
+                                        {
+                                            "path": "/",
+                                            "pathType": "Prefix",
+                                            "backend": {
+                                                "service": {
+                                                    "name": service,
+                                                    "port": {"number": 80},
+                                                }
+                                            },
+                                        }
+                                    ]
+                                },
+                            }
+                        ],
+                    },
+                }
+            )
+    objects = [KubeObject(doc, Origin("test.yaml", None, i)) for i, doc in enumerate(docs)]
+    result = ingress2gateway.convert(
+        objects, providers=["nginx"], options=ConvertOptions(gateway_per_namespace=True)
+    )
+    routes = {r["metadata"]["namespace"]: r for r in result.resources if r["kind"] == "HTTPRoute"}
+    assert sorted(routes) == ["team-a", "team-b"]
+    for route in routes.values():
+        assert route["spec"]["rules"][0]["backendRefs"] == [
+            {"name": "app", "port": 80, "weight": 90},
+            {"name": "app-v2", "port": 80, "weight": 10},
+        ]
+    assert not [n for n in result.report.notifications if n.code == "nginx-canary-no-primary"]
+    assert not [g for g in result.resources if g["kind"] == "ReferenceGrant"]

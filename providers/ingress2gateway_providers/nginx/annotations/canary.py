@@ -64,16 +64,26 @@ def ignore_on_primary(run: Run, model: IngressModel) -> None:
     ann.ignored(list(_CANARY_KEYS), 'has no effect without canary: "true"')
 
 
-def _index(run: Run) -> dict[tuple[str | None, str, str], tuple[HTTPRoute, Rule]]:
-    index: dict[tuple[str | None, str, str], tuple[HTTPRoute, Rule]] = {}
+Primaries = dict[tuple[str | None, str, str], list[tuple[HTTPRoute, Rule]]]
+
+
+def _index(run: Run) -> Primaries:
+    """The rules a canary can join, by host and path; more than one only when each namespace
+    has its own Gateway (one Gateway keeps one rule per host and path)."""
+    index: Primaries = {}
     for route in run.lowered.routes:
         for rule in route.rules:
             if len(rule.matches) != 1 or rule.matches[0].path is None or rule.matches[0].headers:
                 continue
             path = rule.matches[0].path
             for host in route.hostnames or [None]:  # type: ignore[list-item]
-                index.setdefault((host, path.type, path.value), (route, rule))
+                index.setdefault((host, path.type, path.value), []).append((route, rule))
     return index
+
+
+def _primary(found: list[tuple[HTTPRoute, Rule]], namespace: str | None) -> tuple[HTTPRoute, Rule]:
+    """The primary in the canary's own namespace if there is one, else the first laid out."""
+    return next((pair for pair in found if pair[0].namespace == namespace), found[0])
 
 
 def apply(run: Run) -> None:
@@ -123,7 +133,7 @@ def _across_namespaces(run: Run, route: HTTPRoute, canary: BackendRef, prov: Pro
 def _apply_one(
     run: Run,
     model: IngressModel,
-    index: dict[tuple[str | None, str, str], tuple[HTTPRoute, Rule]],
+    index: Primaries,
     ports: dict[tuple[str | None, str], dict[str, int]],
 ) -> None:
     ann = run.ann(model)
@@ -165,7 +175,7 @@ def _apply_one(
                 Status.IGNORED,
             )
             continue
-        route, rule = found
+        route, rule = _primary(found, model.namespace)
         canary = _canary_backend(ann, path.backend, path.field, ports)
         if canary is None:
             skip(
