@@ -119,3 +119,36 @@ def test_vendor_corpus_routes_name_listeners_that_exist(provider: str, per_names
             assert dangling(result.resources) == [], path
             converted += len(result.resources)
     assert converted
+
+
+def twins(objects: list[KubeObject]) -> list[KubeObject]:
+    """A copy of every namespaced object in a namespace of its own (``<namespace>-twin``)."""
+    copies = []
+    for obj in objects:
+        if obj.kind in ("IngressClass", "GatewayClass", "Namespace", "CustomResourceDefinition"):
+            continue
+        data = yaml.safe_load(yaml.safe_dump(obj.data))
+        data.setdefault("metadata", {})["namespace"] = f"{obj.namespace or 'default'}-twin"
+        copies.append(KubeObject(data, obj.origin))
+    return copies
+
+
+@pytest.mark.parametrize("case", cases("nginx") + cases("kong"), ids=lambda c: c.id)
+def test_with_a_gateway_per_namespace_another_namespace_changes_nothing(case: Case) -> None:
+    """The same Ingresses again in other namespaces (same hosts, same paths) leave the output
+    for the first namespaces as it was: each namespace's Gateway is a server of its own."""
+    args = case.args
+    options = {**args.pop("options", {}), "gateway_per_namespace": True}
+    if "gateway_namespace" in options or "gateway_name" in options:
+        pytest.skip("the case names its Gateway")
+
+    def printed(objects: list[KubeObject]) -> list[dict[str, Any]]:
+        result = ingress2gateway.convert(objects, options=ConvertOptions(**options), **args)
+        return [
+            obj
+            for obj in result.resources
+            if not (obj["metadata"].get("namespace") or "").endswith("-twin")
+        ]
+
+    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"])
+    assert printed(objects + twins(objects)) == printed(objects)

@@ -29,7 +29,8 @@ What the conversion reproduces of the controllers' behaviour:
   them and apply to the whole host. A BackendTLSPolicy is per Service: the oldest Ingress wins.
   With ``--gateway-per-namespace`` each namespace's Gateway is a server of its own: a TLS
   host served in two namespaces gets an HTTPS redirect route on each Gateway, and
-  ``server-alias`` and ``ssl-passthrough`` apply to their own namespace's Gateway.
+  ``server-alias``, ``ssl-passthrough`` and VirtualServers apply to their own namespace's
+  Gateway.
 * Features standard Gateway API lacks (auth, IP allow-lists, rate limits, body size, session
   affinity, load balancing, regex rewrites, retries) travel as typed extensions; the standard
   emitter reports each one (auth and allow-lists as security errors).

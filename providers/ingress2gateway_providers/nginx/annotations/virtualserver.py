@@ -131,11 +131,18 @@ def _convert_all(ctx: ProviderContext, gateways: list[Gateway]) -> None:
 
 
 def _gateway(ctx: ProviderContext, gateways: list[Gateway], obj: KubeObject) -> Gateway:
-    if gateways:
-        return gateways[0]
+    """The Gateway of the class (with ``--gateway-per-namespace``, of the object's namespace),
+    made if there is none yet."""
     options = ctx.options
+    if options.gateway_per_namespace:
+        for gateway in gateways:
+            if gateway.namespace == obj.namespace:
+                return gateway
+    elif gateways:
+        return gateways[0]
     name = options.gateway_name or "nginx"
-    namespace = options.gateway_namespace or obj.namespace
+    namespace = obj.namespace if options.gateway_per_namespace else None
+    namespace = namespace or options.gateway_namespace or obj.namespace
     gateway = Gateway(
         name=ctx.allocator("Gateway", namespace).allocate(name, "gateway/nginx-crd"),
         namespace=namespace,
