@@ -50,6 +50,8 @@ def merge_status(old: Status, new: Status) -> Status:
     Converted (or partial) in one place and unsupported in another is *partial*; otherwise the
     worse wins.
     """
+    if old is new:  # the common case: the same verdict again (one per rule, say)
+        return old
     if Status.UNSUPPORTED in (old, new) and {old, new} & {Status.CONVERTED, Status.PARTIAL}:
         # Once part of a field was carried over, more unsupported parts keep it partial.
         return Status.PARTIAL
