@@ -30,7 +30,7 @@ from ._fastcheck import list_types_ok, no_unknown_fields, schema_ok
 from ._listtype import check_list_types
 from ._meta import unknown_meta_fields, validate_meta
 from ._openapi import unknown_fields, validate_schema
-from ._schema import Node, compile_schema
+from ._schema import compile_schema
 from ._violation import Findings, Violation
 
 if TYPE_CHECKING:
@@ -132,21 +132,10 @@ def prepare(target: Target, kinds: tuple[str, ...] = PREPARED_KINDS) -> None:
             no_unknown_fields(root)
             schema_ok(root)
             list_types_ok(root)
-            _compile_rules(root, set())
+            # cel-python (and its parser) load here, in the workers, not at import.
+            from ._cel import compile_rules_below
 
-
-def _compile_rules(node: Node, seen: set[int]) -> None:
-    if id(node) in seen or not node.rules_below:
-        return
-    seen.add(id(node))
-    if any(not rule.is_transition for rule in node.rules):
-        from ._cel import node_rules
-
-        node_rules(node)
-    below = [*node.properties.values(), node.items, node.additional, *node.one_of]
-    for child in [*below, *node.any_of, *node.all_of, node.not_]:
-        if child is not None:
-            _compile_rules(child, seen)
+            compile_rules_below(root)
 
 
 def with_defaults(obj: Mapping[str, Any], target: Target) -> dict[str, Any]:

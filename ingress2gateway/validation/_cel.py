@@ -325,6 +325,20 @@ def _rule_properties(node: Node) -> dict[str, Node]:
     return found
 
 
+def compile_rules_below(node: Node, seen: set[int] | None = None) -> None:
+    """Compile now every rule :func:`check_cel` may evaluate under *node*: the nodes it would
+    visit, by the same tests, whatever the value."""
+    seen = set() if seen is None else seen
+    if id(node) in seen or not node.rules_below:
+        return
+    seen.add(id(node))
+    if node.rules:
+        node_rules(node)
+    for child in (*_rule_properties(node).values(), node.additional, node.items):
+        if child is not None:
+            compile_rules_below(child, seen)
+
+
 def check_cel(value: Any, node: Node, path: str, out: Findings, memo: dict[int, Any]) -> None:
     """Evaluate every rule at every instance of its schema node inside *value*."""
     if value is None or not node.rules_below:
