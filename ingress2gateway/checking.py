@@ -98,20 +98,8 @@ class Workers:
     def __init__(self, jobs: int, target: Target | None, encode: Encoder | None) -> None:
         self.jobs, self.target, self.encode = jobs, target, encode
         self.pool: ProcessPoolExecutor | None = None
-        if jobs < 2 or not can_fork():
-            return
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        global _job
-        _job = (target, encode)
-        try:
-            self.pool = ProcessPoolExecutor(
-                jobs, mp_context=multiprocessing.get_context("fork"), initializer=_prepare
-            )
-            self.pool.submit(int)  # a fork pool forks all its workers on the first submit
-        finally:
-            _job = None  # the workers have their copy; this process has no use for it
+        if jobs >= 2 and can_fork():
+            self.pool = _forked(jobs, target, encode, initializer=_prepare)
 
     def pool_for(self, target: Target | None, encode: Encoder | None) -> ProcessPoolExecutor | None:
         """The pool, if its workers check against ``target`` and encode with ``encode``."""
@@ -144,6 +132,17 @@ def _in_workers(
     first = list(islice(items, CHUNK))
     if not first:
         return
+    with _forked(jobs, target, encode) as pool:
+        yield from _through(pool, chain(first, items), target, encode, jobs)
+
+
+def _forked(
+    jobs: int,
+    target: Target | None,
+    encode: Encoder | None,
+    initializer: Callable[[], None] | None = None,
+) -> ProcessPoolExecutor:
+    """A pool of ``jobs`` workers forked now, each with ``(target, encode)`` as its job."""
     # Imported here: most conversions never start a worker (and `check` starts faster).
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -151,10 +150,13 @@ def _in_workers(
     global _job
     _job = (target, encode)
     try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            yield from _through(pool, chain(first, items), target, encode, jobs)
+        pool = ProcessPoolExecutor(
+            jobs, mp_context=multiprocessing.get_context("fork"), initializer=initializer
+        )
+        pool.submit(int)  # a fork pool forks all its workers on the first submit
     finally:
-        _job = None
+        _job = None  # the workers have their copy; this process has no use for it
+    return pool
 
 
 def _through(
