@@ -13,10 +13,11 @@ import pytest
 import yaml
 
 import ingress2gateway
-from ingress2gateway.objects import KubeObject, Origin
+from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions
 
 from .golden import Case, cases
+from .ingresses import as_objects, ingress
 from .shared_data import require_shared
 
 ROUTE_KINDS = {"HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"}
@@ -55,42 +56,17 @@ def test_golden_routes_name_listeners_that_exist(case: Case) -> None:
     assert dangling(objects) == []
 
 
-def ingress(namespace: str, path: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "Ingress",
-        "metadata": {
-            "name": "shop",
-            "namespace": namespace,
-            "annotations": {"nginx.ingress.kubernetes.io/server-alias": "www.shop.example.com"},
-        },
-        "spec": {
-            "ingressClassName": "nginx",
-            "rules": [
-                {
-                    "host": "shop.example.com",
-                    "http": {
-                        "paths": [
-                            {
-                                "path": path,
-                                "pathType": "Prefix",
-                                "backend": {"service": {"name": "app", "port": {"number": 80}}},
-                            }
-                        ]
-                    },
-                }
-            ],
-        },
-    }
-
-
 @pytest.mark.parametrize("per_namespace", [False, True])
 def test_a_host_alias_in_two_namespaces_attaches_each_route(per_namespace: bool) -> None:
     """With a Gateway per namespace, the alias listener went to the first namespace's Gateway
     only, while the second namespace's route was given a parent reference to it on its own
     Gateway: a listener that does not exist there."""
-    docs = [ingress("team-a", "/a"), ingress("team-b", "/b")]
-    objects = [KubeObject(doc, Origin("test.yaml", None, i)) for i, doc in enumerate(docs)]
+    alias = {"nginx.ingress.kubernetes.io/server-alias": "www.shop.example.com"}
+    docs = [
+        ingress(ns, path=path, annotations=alias)
+        for ns, path in (("team-a", "/a"), ("team-b", "/b"))
+    ]
+    objects = as_objects(docs)
     result = ingress2gateway.convert(
         objects,
         providers=["nginx"],

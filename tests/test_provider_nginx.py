@@ -32,6 +32,7 @@ from ingress2gateway_providers.nginx.keys import (
     NGINX_INC_KEYS,
 )
 
+from .ingresses import as_objects, ingress
 from .ledger_checks import missing_ledger_fields
 from .shared_data import require_shared
 
@@ -364,38 +365,12 @@ def test_each_namespace_gateway_redirects_its_own_tls_host_to_https() -> None:
     """With a Gateway per namespace, two namespaces serving the same TLS host each get an
     HTTP route that redirects on their own Gateway (they were grouped by listener name only,
     so the second namespace's HTTP listener answered 404 and its TLS field was not credited)."""
-    docs = []
-    for namespace, secret, path in (("team-a", "tls-a", "/a"), ("team-b", "tls-b", "/b")):
-        docs.append(
-            {
-                "apiVersion": "networking.k8s.io/v1",
-                "kind": "Ingress",
-                "metadata": {"name": "shop", "namespace": namespace},
-                "spec": {
-                    "ingressClassName": "nginx",
-                    "tls": [{"hosts": ["shop.example.com"], "secretName": secret}],
-                    "rules": [
-                        {
-                            "host": "shop.example.com",
-                            "http": {
-                                "paths": [
-                                    {
-                                        "path": path,
-                                        "pathType": "Prefix",
-                                        "backend": {
-                                            "service": {"name": "app", "port": {"number": 80}}
-                                        },
-                                    }
-                                ]
-                            },
-                        }
-                    ],
-                },
-            }
-        )
-    objects = [KubeObject(doc, Origin("test.yaml", None, i)) for i, doc in enumerate(docs)]
+    docs = [
+        ingress(namespace, path=path, tls_secret=secret)
+        for namespace, secret, path in (("team-a", "tls-a", "/a"), ("team-b", "tls-b", "/b"))
+    ]
     result = ingress2gateway.convert(
-        objects, providers=["nginx"], options=ConvertOptions(gateway_per_namespace=True)
+        as_objects(docs), providers=["nginx"], options=ConvertOptions(gateway_per_namespace=True)
     )
     redirects = {
         route["metadata"]["namespace"]: route
@@ -424,35 +399,18 @@ def test_a_canary_in_another_namespace_sends_its_share_to_its_own_service() -> N
     """ingress-nginx names upstreams namespace-service-port: a canary's Service is looked up in
     the canary's namespace. The converted backendRef must say so (it resolved in the primary's
     namespace before), and the canary's namespace grants the route the reference."""
-    primary = yaml.safe_load(
-        """
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: shop, namespace: team-a, creationTimestamp: "2024-01-01T00:00:00Z"}
-spec:
-  ingressClassName: nginx
-  rules:
-  - host: shop.example.com
-    http:
-      paths:
-      - {path: /, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}
-"""
-    )
-    canary = yaml.safe_load(yaml.safe_dump(primary))
-    canary["metadata"].update(
+    primary = ingress("team-a", created="2024-01-01T00:00:00Z")
+    canary = ingress(
+        "team-b",
         name="shop-canary",
-        namespace="team-b",
-        creationTimestamp="2024-01-02T00:00:00Z",
+        service="app-v2",
+        created="2024-01-02T00:00:00Z",
         annotations={
             "nginx.ingress.kubernetes.io/canary": "true",
             "nginx.ingress.kubernetes.io/canary-weight": "20",
         },
     )
-    canary["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] = "app-v2"
-    objects = [
-        KubeObject(doc, Origin("test.yaml", None, i)) for i, doc in enumerate([primary, canary])
-    ]
-    result = ingress2gateway.convert(objects, providers=["nginx"])
+    result = ingress2gateway.convert(as_objects([primary, canary]), providers=["nginx"])
     [route] = [r for r in result.resources if r["kind"] == "HTTPRoute"]
     assert route["metadata"]["namespace"] == "team-a"
     backends = route["spec"]["rules"][0]["backendRefs"]
@@ -472,40 +430,21 @@ def test_ssl_passthrough_in_one_namespace_leaves_the_other_namespaces_https_alon
     """With a Gateway per namespace, ssl-passthrough on team-a's host removed the HTTPS
     listener of team-a's Gateway, and also detached team-b's route from team-b's own HTTPS
     listener of the same name: team-b's HTTPS requests would have got 404."""
-    docs = yaml.safe_load_all(
-        """
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: shop
-  namespace: team-a
-  creationTimestamp: "2024-01-01T00:00:00Z"
-  annotations: {nginx.ingress.kubernetes.io/ssl-passthrough: "true"}
-spec:
-  ingressClassName: nginx
-  tls: [{hosts: [shop.example.com], secretName: tls-a}]
-  rules:
-  - host: shop.example.com
-    http:
-      paths:
-      - {path: /, pathType: Prefix, backend: {service: {name: a, port: {number: 443}}}}
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: shop, namespace: team-b, creationTimestamp: "2024-01-02T00:00:00Z"}
-spec:
-  ingressClassName: nginx
-  tls: [{hosts: [shop.example.com], secretName: tls-b}]
-  rules:
-  - host: shop.example.com
-    http:
-      paths:
-      - {path: /b, pathType: Prefix, backend: {service: {name: b, port: {number: 80}}}}
-"""
-    )
-    objects = [KubeObject(doc, Origin("test.yaml", None, i)) for i, doc in enumerate(docs)]
+    docs = [
+        ingress(
+            "team-a",
+            service="a",
+            port=443,
+            tls_secret="tls-a",
+            created="2024-01-01T00:00:00Z",
+            annotations={"nginx.ingress.kubernetes.io/ssl-passthrough": "true"},
+        ),
+        ingress(
+            "team-b", path="/b", service="b", tls_secret="tls-b", created="2024-01-02T00:00:00Z"
+        ),
+    ]
     result = ingress2gateway.convert(
-        objects, providers=["nginx"], options=ConvertOptions(gateway_per_namespace=True)
+        as_objects(docs), providers=["nginx"], options=ConvertOptions(gateway_per_namespace=True)
     )
     sections = {
         (r["kind"], r["metadata"]["namespace"], p.get("sectionName"))
@@ -522,51 +461,20 @@ def test_with_a_gateway_per_namespace_each_canary_joins_its_own_namespaces_prima
     """Two namespaces, each with a primary and a canary for the same host and path: each
     namespace has its own Gateway and route, and each canary joins its own. (Both joined the
     first namespace's route; the second canary was then dropped as a second canary.)"""
-    docs = []
-    for namespace in ("team-a", "team-b"):
-        for canary in (False, True):
-            service = "app-v2" if canary else "app"
-            docs.append(
-                {
-                    "apiVersion": "networking.k8s.io/v1",
-                    "kind": "Ingress",
-                    "metadata": {
-                        "name": f"shop{'-canary' if canary else ''}",
-                        "namespace": namespace,
-                        "annotations": {
-                            "nginx.ingress.kubernetes.io/canary": "true",
-                            "nginx.ingress.kubernetes.io/canary-weight": "10",
-                        }
-                        if canary
-                        else {},
-                    },
-                    "spec": {
-                        "ingressClassName": "nginx",
-                        "rules": [
-                            {
-                                "host": "shop.example.com",
-                                "http": {
-                                    "paths": [
-                                        {
-                                            "path": "/",
-                                            "pathType": "Prefix",
-                                            "backend": {
-                                                "service": {
-                                                    "name": service,
-                                                    "port": {"number": 80},
-                                                }
-                                            },
-                                        }
-                                    ]
-                                },
-                            }
-                        ],
-                    },
-                }
-            )
-    objects = [KubeObject(doc, Origin("test.yaml", None, i)) for i, doc in enumerate(docs)]
+    canary = {
+        "nginx.ingress.kubernetes.io/canary": "true",
+        "nginx.ingress.kubernetes.io/canary-weight": "10",
+    }
+    docs = [
+        doc
+        for namespace in ("team-a", "team-b")
+        for doc in (
+            ingress(namespace),
+            ingress(namespace, name="shop-canary", service="app-v2", annotations=canary),
+        )
+    ]
     result = ingress2gateway.convert(
-        objects, providers=["nginx"], options=ConvertOptions(gateway_per_namespace=True)
+        as_objects(docs), providers=["nginx"], options=ConvertOptions(gateway_per_namespace=True)
     )
     routes = {r["metadata"]["namespace"]: r for r in result.resources if r["kind"] == "HTTPRoute"}
     assert sorted(routes) == ["team-a", "team-b"]
