@@ -8,6 +8,7 @@ can disappear without a trace: unconsumed IR extensions and skipped objects are 
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,10 +20,19 @@ from ingress2gateway.emitters.gatewayapi import sort_key
 from ingress2gateway.ingress import ingress_classes, is_ingress, resolve_class
 from ingress2gateway.ir import IR, Extension
 from ingress2gateway.objects import JSONDict, KubeObject, why_impossible
-from ingress2gateway.plugin import ConvertOptions, EmitContext, Emitted, Provider, ProviderContext
+from ingress2gateway.plugin import (
+    ConvertOptions,
+    EmitContext,
+    Emitted,
+    Emitter,
+    Parts,
+    Provider,
+    ProviderContext,
+)
 from ingress2gateway.registry import canonical_provider, load_emitter, load_provider
 from ingress2gateway.report import Level, Report, Status, fails
 from ingress2gateway.spill import spill_listeners
+from ingress2gateway.spool import Spool
 from ingress2gateway.target import Target
 
 if TYPE_CHECKING:
@@ -148,43 +158,36 @@ def _convert(
     loaded: list[Provider] = [load_provider(name) for name in names]
     emitter_impl = load_emitter(emitter)
 
-    ir = IR()
-    ctx = ProviderContext(
-        objects=_well_formed(_select_namespace(list(objects), options.namespace), report),
-        ir=ir,
-        report=report,
-        options=options,
-        release_input=release_input,
-    )
+    selected = _well_formed(_select_namespace(list(objects), options.namespace), report)
     # An exhausted iterator holds nothing: a caller that passes iter(objects) and keeps no other
     # reference lets the input be freed below, before the output exists (the CLI does this).
     del objects
-    for provider in loaded:
-        provider.convert(ctx)
-    _report_unclaimed(ctx, loaded)
-    # Everything providers took from the input is in the IR and the report now.
-    ctx.objects = ()
-    spill_listeners(ir, target, report, ctx.allocator)
-
-    # Discards come from providers and lowering; the ledger must be settled before validation
-    # withdraws the targets of invalid objects.
-    report.settle()
+    emit_context = EmitContext(report=report, target=target, options=dict(emitter_options or {}))
+    parts = _partition(loaded, emitter_impl, selected, options)
     kept: list[Emitted] = []
     keep = on_object if on_object is not None else kept.append
-    emitted: Iterable[Emitted] = emitter_impl.emit(
-        ir, EmitContext(report=report, target=target, options=dict(emitter_options or {}))
-    )
-    if not getattr(emitter_impl, "ordered", False):
-        emitted = sorted(emitted, key=sort_key)
-    # Which extensions the emitter expressed is known once it has made the last object: they
-    # are reported then, while workers (if any) still check the last objects.
-    emitted = _then(emitted, lambda: _report_unconsumed_extensions(ir, report, emitter_impl.name))
+    spool: Spool | None = None
+    if parts is None:
+        emitted = _whole(selected, loaded, emitter_impl, emit_context, options, release_input)
+    else:
+        emitted = _in_parts(
+            parts, loaded[0], emitter_impl, emit_context, options, release_input, loaded
+        )
+        if on_object is not None:
+            # Parts come one after another; the output is in one order (kinds first).
+            spool = Spool(sort_key)
+            keep = spool.add
+    del selected, parts  # the generator holds the input now, and frees it as it goes
     for item, violations, text in checked(
         emitted, target if validate else None, encode, jobs, workers
     ):
         item.text = text
         if _judge(item, violations, report, target, emit_invalid):
             keep(item)
+    if spool is not None and on_object is not None:
+        with spool:
+            for item in spool:
+                on_object(item)
     report.settle()
     kept.sort(key=sort_key)
     return Result(
@@ -197,10 +200,91 @@ def _convert(
     )
 
 
-def _then(items: Iterable[Emitted], action: Callable[[], None]) -> Iterator[Emitted]:
-    """``items``, then ``action()`` once they are exhausted."""
-    yield from items
-    action()
+def _whole(
+    objects: list[KubeObject],
+    providers: Sequence[Provider],
+    emitter: Emitter,
+    emit_context: EmitContext,
+    options: ConvertOptions,
+    release_input: bool,
+) -> Iterator[Emitted]:
+    """Every provider over the whole input, then the emitter over the whole IR."""
+    report, target = emit_context.report, emit_context.target
+    ir = IR()
+    ctx = ProviderContext(
+        objects=objects, ir=ir, report=report, options=options, release_input=release_input
+    )
+    del objects
+    for provider in providers:
+        provider.convert(ctx)
+    _report_unclaimed(ctx, providers)
+    # Everything providers took from the input is in the IR and the report now.
+    ctx.objects = ()
+    spill_listeners(ir, target, report, ctx.allocator)
+    # Discards come from providers and lowering; the ledger must be settled before validation
+    # withdraws the targets of invalid objects.
+    report.settle()
+    emitted: Iterable[Emitted] = emitter.emit(ir, emit_context)
+    if not getattr(emitter, "ordered", False):
+        emitted = sorted(emitted, key=sort_key)
+    # Which extensions the emitter expressed is known once it has made the last object: they
+    # are reported then, while workers (if any) still check the last objects.
+    yield from emitted
+    _report_unconsumed_extensions(ir, report, emitter.name)
+
+
+def _partition(
+    providers: Sequence[Provider],
+    emitter: Emitter,
+    objects: list[KubeObject],
+    options: ConvertOptions,
+) -> Parts | None:
+    """The input in parts that convert independently (see :class:`~.plugin.Provider`), or
+    None: one provider that can split its input, an emitter that can take parts, two parts
+    at least."""
+    if len(providers) != 1 or not getattr(emitter, "in_parts", False):
+        return None
+    partition = getattr(providers[0], "partition", None)
+    if partition is None:
+        return None
+    parts: Parts | None = partition(objects, options)
+    if parts is None or len(parts.parts) < 2:
+        return None
+    return parts
+
+
+def _in_parts(
+    parts: Parts,
+    provider: Provider,
+    emitter: Emitter,
+    emit_context: EmitContext,
+    options: ConvertOptions,
+    release_input: bool,
+    providers: Sequence[Provider],
+) -> Iterator[Emitted]:
+    """The provider and the emitter over one part after another. This is a generator: the
+    next part is converted while workers (if any) check the objects of the one before, and
+    only one part's IR is alive at a time."""
+    report, target = emit_context.report, emit_context.target
+    queue = deque(parts.parts)
+    shared = parts.shared
+    del parts
+    while queue:
+        ir = IR()
+        ctx = ProviderContext(
+            objects=[*queue.popleft(), *shared],
+            ir=ir,
+            report=report,
+            options=options,
+            release_input=release_input,
+        )
+        provider.convert(ctx)
+        _report_unclaimed(ctx, providers)
+        ctx.objects = ()
+        spill_listeners(ir, target, report, ctx.allocator)
+        report.settle()
+        yield from emitter.emit(ir, emit_context)
+        _report_unconsumed_extensions(ir, report, emitter.name)
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -98,6 +98,24 @@ class Provider(Protocol):
     # Optional: ``cluster_reads(options) -> Sequence[tuple[ResourceKind, str | None]]`` names
     # extra kinds to read from a cluster in a fixed namespace (None: the user's selection),
     # such as a controller's ConfigMap in the controller's own namespace.
+    #
+    # Optional: ``partition(objects, options) -> Parts | None`` splits the input into parts
+    # that convert to the same output and report, part by part, as the whole input does (see
+    # :class:`Parts`); None when it cannot be sure of that. The pipeline then converts and
+    # emits one part at a time, when this provider is the only one selected and the emitter
+    # takes parts.
+
+
+@dataclass
+class Parts:
+    """The input of one provider in parts that share no output: converting each part (with the
+    ``shared`` objects, such as IngressClasses and Services, which every part reads) gives
+    objects in namespaces no other part writes to, and the same output and report as
+    converting the whole input at once. Only one part's IR is alive at a time, and the next
+    part is converted while workers check the objects of the one before."""
+
+    parts: list[list[KubeObject]]
+    shared: list[KubeObject] = field(default_factory=list)
 
 
 @dataclass
@@ -134,4 +152,7 @@ class Emitter(Protocol):
         and reads which extensions were consumed only once the iterable is exhausted. An
         emitter whose objects come in output order (:func:`.emitters.gatewayapi.sort_key`)
         says so with a class attribute ``ordered = True``, so that they can be printed as they
-        come; the pipeline sorts the objects of any other emitter first."""
+        come; the pipeline sorts the objects of any other emitter first. An ordered emitter
+        whose output for one IR depends on nothing else (no state across calls) may say
+        ``in_parts = True``: the pipeline may then call it once per part of the input (see
+        :class:`Parts`)."""

@@ -18,6 +18,8 @@ class StandardEmitter:
     description = "plain Gateway API resources; features it lacks are reported"
     ordered = True
     """Objects come in output order (see the Emitter protocol)."""
+    in_parts = True
+    """Each call depends on its IR alone: the pipeline may emit the input part by part."""
 
     def emit(self, ir: IR, ctx: EmitContext) -> Iterator[Emitted]:
         return GatewayAPIBuilder(ctx).objects(ir)

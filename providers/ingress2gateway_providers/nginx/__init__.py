@@ -74,17 +74,17 @@ fixtures were compared by meaning):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from ingress2gateway.ingress import IngressModel, IngressPath, precedence_key
 from ingress2gateway.ingress_provider import INGRESS_RESOURCES, AnnotationSpec, IngressProvider
 from ingress2gateway.ir import PathMatch
 from ingress2gateway.lowering import IngressPolicy, Lowered
-from ingress2gateway.objects import ResourceKind
-from ingress2gateway.plugin import CatalogRow, ConvertOptions, ProviderContext
+from ingress2gateway.objects import KubeObject, ResourceKind
+from ingress2gateway.plugin import CatalogRow, ConvertOptions, Parts, ProviderContext
 from ingress2gateway.report import Status
 
-from . import catalog
+from . import catalog, parts
 from .annotations import (
     access,
     affinity,
@@ -168,6 +168,11 @@ class NginxProvider(IngressProvider):
 
     def catalog_rows(self) -> list[CatalogRow]:
         return catalog.catalog_rows()
+
+    def partition(self, objects: Sequence[KubeObject], options: ConvertOptions) -> Parts | None:
+        """With a Gateway per namespace, the input in parts of linked namespaces (see
+        :mod:`.parts`); the pipeline converts one part at a time."""
+        return parts.partition(objects, options)
 
     def convert(self, ctx: ProviderContext) -> None:
         super().convert(ctx)

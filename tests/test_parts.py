@@ -1,0 +1,242 @@
+"""Converting in parts gives what converting the whole input gives.
+
+With a Gateway per namespace, the nginx provider splits its input into parts of linked
+namespaces (``ingress2gateway_providers/nginx/parts.py``) and the pipeline converts, emits and
+validates one part at a time (:class:`~ingress2gateway.plugin.Parts`). Every golden nginx case,
+with copies of its objects in other namespaces (under other host names, which makes new parts,
+and under the same host names, which joins the first part), and every vendor corpus file, must
+give the same objects in the same order and the same report either way.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ingress2gateway
+from ingress2gateway import pipeline
+from ingress2gateway.objects import KubeObject
+from ingress2gateway.pipeline import Result
+from ingress2gateway.plugin import ConvertOptions, Emitted, Parts
+from ingress2gateway.registry import load_provider
+from ingress2gateway.spool import Spool
+
+from .golden import Case, cases, compact_report
+from .ingresses import as_objects, ingress
+from .shared_data import require_shared, shared_yaml_files
+
+NGINX = load_provider("nginx")
+PER_NAMESPACE = ConvertOptions(gateway_per_namespace=True)
+
+
+def copies(objects: list[KubeObject], suffix: str, rename_hosts: bool) -> list[KubeObject]:
+    """Every namespaced object again in ``<namespace>-<suffix>``, with its hosts renamed or not."""
+    made = []
+    for obj in objects:
+        if obj.kind in ("IngressClass", "GatewayClass", "Namespace", "CustomResourceDefinition"):
+            continue
+        data = copy.deepcopy(obj.data)
+        data.setdefault("metadata", {})["namespace"] = f"{obj.namespace or 'default'}-{suffix}"
+        spec = data.get("spec")
+        if rename_hosts and obj.kind == "Ingress" and isinstance(spec, dict):
+            for rule in spec.get("rules") or []:
+                if isinstance(rule, dict) and isinstance(rule.get("host"), str):
+                    rule["host"] = _renamed(rule["host"], suffix)
+            for tls in spec.get("tls") or []:
+                if isinstance(tls, dict) and isinstance(tls.get("hosts"), list):
+                    tls["hosts"] = [
+                        _renamed(h, suffix) if isinstance(h, str) else h for h in tls["hosts"]
+                    ]
+        made.append(KubeObject(data, obj.origin))
+    return made
+
+
+def _renamed(host: str, suffix: str) -> str:
+    return f"*.{suffix}-{host[2:]}" if host.startswith("*.") else f"{suffix}-{host}"
+
+
+def both_ways(
+    objects: Callable[[], list[KubeObject]], options: ConvertOptions, **args: Any
+) -> tuple[tuple[Result, list[str]], tuple[Result, list[str]], Parts | None]:
+    """(result, printed texts) in parts and whole, and the parts the provider made."""
+
+    def run() -> tuple[Result, list[str]]:
+        printed: list[str] = []
+
+        def on_object(item: Emitted) -> None:
+            assert item.text is not None
+            printed.append(item.text)
+
+        result = ingress2gateway.convert(
+            objects(), options=options, on_object=on_object, encode=_encode, **args
+        )
+        return result, printed
+
+    parts = NGINX.partition(objects(), options)  # type: ignore[attr-defined]
+    in_parts = run()
+    original = pipeline._partition
+    pipeline._partition = lambda *a: None  # type: ignore[assignment]
+    try:
+        whole = run()
+    finally:
+        pipeline._partition = original
+    return in_parts, whole, parts
+
+
+def _encode(body: dict[str, Any]) -> str:
+    from ingress2gateway.serialize import encode
+
+    return encode(body, "yaml")
+
+
+def assert_same(in_parts: tuple[Result, list[str]], whole: tuple[Result, list[str]]) -> None:
+    assert in_parts[1] == whole[1]
+    base = Path("/")
+    assert compact_report(in_parts[0], base) == compact_report(whole[0], base)
+
+
+NGINX_CASES = [c for c in cases("nginx") if c.args.get("providers") == ["nginx"]]
+
+
+@pytest.mark.parametrize("case", NGINX_CASES, ids=lambda c: c.id)
+def test_golden_case_in_parts_is_the_whole(case: Case) -> None:
+    args = case.args
+    options = ConvertOptions(**{**args.pop("options", {}), "gateway_per_namespace": True})
+    loaded = ingress2gateway.load_manifests([case.directory / "input.yaml"])
+
+    def objects() -> list[KubeObject]:
+        return [
+            *loaded,
+            *copies(loaded, "renamed", rename_hosts=True),
+            *copies(loaded, "same", rename_hosts=False),
+        ]
+
+    in_parts, whole, _ = both_ways(objects, options, **args)
+    assert_same(in_parts, whole)
+
+
+def test_most_golden_cases_do_split() -> None:
+    """The comparison above is not idle: most cases' inputs are converted in parts."""
+    split = 0
+    for case in NGINX_CASES:
+        args = case.args
+        options = ConvertOptions(**{**args.pop("options", {}), "gateway_per_namespace": True})
+        loaded = ingress2gateway.load_manifests([case.directory / "input.yaml"])
+        parts = NGINX.partition([*loaded, *copies(loaded, "renamed", True)], options)
+        split += parts is not None and len(parts.parts) >= 2
+    assert split >= len(NGINX_CASES) // 2, (split, len(NGINX_CASES))
+
+
+@pytest.mark.parametrize("path", shared_yaml_files("corpus", "ingress-nginx"), ids=lambda p: p.name)
+def test_corpus_file_in_parts_is_the_whole(path: Path) -> None:
+    require_shared("corpus", "ingress-nginx")
+    loaded = ingress2gateway.load_manifests([path])
+
+    def objects() -> list[KubeObject]:
+        return [*loaded, *copies(loaded, "renamed", rename_hosts=True)]
+
+    in_parts, whole, _ = both_ways(objects, PER_NAMESPACE, providers=["nginx"])
+    assert_same(in_parts, whole)
+
+
+# --- how the nginx provider splits ------------------------------------------------------------
+
+
+def part_namespaces(docs: list[dict[str, Any]], options: ConvertOptions = PER_NAMESPACE) -> Any:
+    parts = NGINX.partition(as_objects(docs), options)
+    if parts is None:
+        return None
+    return [sorted({obj.namespace for obj in part}) for part in parts.parts]
+
+
+def test_namespaces_with_their_own_hosts_are_parts_of_their_own() -> None:
+    docs = [ingress("a", host="a.example.com"), ingress("b", host="b.example.com")]
+    assert part_namespaces(docs) == [["a"], ["b"]]
+
+
+def test_a_shared_host_joins_namespaces() -> None:
+    """A canary joins the primary of its host in another namespace: one part."""
+    canary = {"nginx.ingress.kubernetes.io/canary": "true"}
+    docs = [
+        ingress("a", host="shop.example.com"),
+        ingress("b", host="other.example.com"),
+        ingress("c", host="SHOP.example.com", annotations=canary),
+    ]
+    assert part_namespaces(docs) == [["a", "c"], ["b"]]
+
+
+@pytest.mark.parametrize(
+    "annotations",
+    [
+        {"nginx.ingress.kubernetes.io/server-alias": "x.example.com, shop.example.com"},
+        {"nginx.ingress.kubernetes.io/from-to-www-redirect": "true"},
+        {"nginx.ingress.kubernetes.io/auth-tls-secret": "a/ca"},
+    ],
+    ids=["alias", "www", "namespace-reference"],
+)
+def test_what_names_another_namespace_joins_it(annotations: dict[str, str]) -> None:
+    host = "www.shop.example.com" if "from-to-www-redirect" in str(annotations) else "b.example"
+    docs = [
+        ingress("a", host="shop.example.com"),
+        ingress("b", host=host, annotations=annotations),
+    ]
+    assert part_namespaces(docs) == [["a", "b"]]
+
+
+def test_inputs_that_may_reach_across_parts_are_converted_whole() -> None:
+    docs = [ingress("a", host="a.example.com"), ingress("b", host="b.example.com")]
+    configmap = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {}}
+    assert part_namespaces([*docs, configmap]) is None
+    assert part_namespaces(docs, ConvertOptions()) is None
+    named = ConvertOptions(gateway_per_namespace=True, gateway_name="edge")
+    assert part_namespaces(docs, named) is None
+
+
+def test_parts_output_order_is_kinds_first() -> None:
+    """Each part's Gateway comes before any part's routes, as in one conversion."""
+    docs = [ingress(ns, host=f"{ns}.example.com") for ns in ("a", "b", "c")]
+    printed: list[str] = []
+    ingress2gateway.convert(
+        as_objects(docs),
+        options=PER_NAMESPACE,
+        on_object=lambda item: printed.append(f"{item.body['kind']} {item.ref.namespace}"),
+    )
+    assert printed == [
+        "Gateway a",
+        "Gateway b",
+        "Gateway c",
+        "HTTPRoute a",
+        "HTTPRoute b",
+        "HTTPRoute c",
+    ]
+
+
+def test_spool_merges_sorted_runs() -> None:
+    from ingress2gateway.objects import ObjectRef
+
+    def item(kind: str, name: str) -> Emitted:
+        return Emitted(ObjectRef(kind, "ns", name), {"kind": kind}, text=name)
+
+    with Spool(lambda e: (e.ref.kind, e.ref.name)) as spool:
+        for kind, name in [("A", "2"), ("B", "1"), ("A", "1"), ("A", "3"), ("C", "0")]:
+            spool.add(item(kind, name))
+        merged = [(e.ref.kind, e.text) for e in spool]
+    assert merged == [("A", "1"), ("A", "2"), ("A", "3"), ("B", "1"), ("C", "0")]
+
+
+def test_a_canary_beside_its_primarys_namespace_converts_the_same_in_parts() -> None:
+    canary = {"nginx.ingress.kubernetes.io/canary": "true"}
+    docs = [
+        ingress("a", host="shop.example.com"),
+        ingress("b", host="other.example.com"),
+        ingress("c", name="shop-canary", host="shop.example.com", annotations=canary),
+        ingress("d", host="d.example.com", tls_secret="d-tls"),
+    ]
+    in_parts, whole, parts = both_ways(lambda: as_objects(docs), PER_NAMESPACE)
+    assert parts is not None and len(parts.parts) == 3
+    assert_same(in_parts, whole)
+    assert any("namespace: c" in text and "ReferenceGrant" in text for text in in_parts[1])
