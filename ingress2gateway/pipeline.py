@@ -99,7 +99,12 @@ def convert(
 
     With ``on_object``, each object to print is handed to it, in output order, as soon as it
     is made and validated, and ``result.resources`` stays empty: a caller that writes and
-    forgets each one (the CLI) never holds every output object at once.
+    forgets each one (the CLI) never holds every output object at once. When the provider
+    converts the input in parts (with a Gateway per namespace, see
+    :class:`~ingress2gateway.plugin.Parts`), the objects are spooled to a temporary file as
+    each part is done and handed over, in output order, after the last part; an object that
+    was encoded (``encode``) then carries its text, and of its body only ``apiVersion``,
+    ``kind`` and ``metadata``.
     Pass ``iter(objects)`` and keep no other reference to let the input be freed once the
     providers are done with it; with ``release_input=True`` the objects are handed over, and
     each Ingress's spec is dropped as soon as it is parsed (the objects cannot be converted
@@ -270,6 +275,7 @@ def _in_parts(
     shared = parts.shared
     del parts
     while queue:
+        begun = len(report.ledger)
         ir = IR()
         ctx = ProviderContext(
             objects=[*queue.popleft(), *shared],
@@ -282,7 +288,9 @@ def _in_parts(
         _report_unclaimed(ctx, providers)
         ctx.objects = ()
         spill_listeners(ir, target, report, ctx.allocator)
-        report.settle()
+        # This part's discards, in this part's entries; validation's withdrawals and left-out
+        # rules, which lag behind, are applied once at the end.
+        report.settle(since=begun)
         yield from emitter.emit(ir, emit_context)
         _report_unconsumed_extensions(ir, report, emitter.name)
 

@@ -13,6 +13,7 @@ import enum
 import json
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from itertools import islice
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -269,27 +270,39 @@ class Report:
         where they were converted (applied by :meth:`settle`, in one ledger pass)."""
         self._left_out.setdefault(source, {})[field] = note
 
-    def settle(self) -> None:
-        """Apply pending target changes (done before the ledger is read)."""
-        if self._left_out:
+    def settle(self, since: int | None = None) -> None:
+        """Apply pending target changes (done before the ledger is read).
+
+        With ``since`` (the number of entries the ledger held when a part of the input began
+        converting), only the entries made since then are retargeted, and only for discards
+        and replacements, which a provider makes while converting the part; withdrawn targets
+        and left-out fields, which come later from validation, wait for a full settle. A part
+        converts objects no other part touches, so its targets are only in its own entries
+        (the ledger entries of objects every part reads carry no targets): settling a part
+        costs that part, not the whole ledger."""
+        if since is None and self._left_out:
             self._apply_left_out()
-        if not (self._discarded or self._replaced or self._withdrawn):
+        replaced, discarded = self._replaced, self._discarded
+        withdrawn: dict[ObjectRef, str] = self._withdrawn if since is None else {}
+        if not (discarded or replaced or withdrawn):
             return
-        changed = self._discarded | self._replaced.keys() | self._withdrawn.keys()
-        for entry in self.ledger.values():
+        changed = discarded | replaced.keys() | withdrawn.keys()
+        entries = self.ledger.values()
+        for entry in entries if since is None else islice(entries, since, None):
             if not entry.targets or changed.isdisjoint(entry.targets):
                 continue
             hit = [ref for ref in entry.targets if ref in changed]
             entry.remove_targets(hit)
-            entry.add_targets(self._replaced[ref] for ref in hit if ref in self._replaced)
-            notes = [self._withdrawn[ref] for ref in hit if ref in self._withdrawn]
+            entry.add_targets(replaced[ref] for ref in hit if ref in replaced)
+            notes = [withdrawn[ref] for ref in hit if ref in withdrawn]
             if notes:
                 entry.status = Status.PARTIAL if entry.targets else Status.UNSUPPORTED
                 for note in notes:
                     entry.add_note(note)
-        self._discarded.clear()
-        self._replaced.clear()
-        self._withdrawn.clear()
+        discarded.clear()
+        replaced.clear()
+        if since is None:
+            withdrawn.clear()
 
     def _apply_left_out(self) -> None:
         for entry in self.ledger.values():

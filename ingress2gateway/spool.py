@@ -18,14 +18,17 @@ from typing import Any
 
 from ingress2gateway.plugin import Emitted
 
+_HEAD = ("apiVersion", "kind", "metadata")
 _Entry = tuple[Any, int, int]
 """(sort key, offset, size) of one object in the file."""
 
 
 class Spool:
     """Add objects with :meth:`add`; iterate once for all of them in ``key`` order. Only what a
-    writer needs is kept: the reference, the body and the text (not the sources or rules, which
-    the report has already used). Use as a context manager to remove the file."""
+    writer needs is kept: the reference and the text, and of the body, when there is a text,
+    only apiVersion, kind and metadata (pickling whole bodies cost more than converting them);
+    not the sources or rules, which the report has already used. Use as a context manager to
+    remove the file."""
 
     def __init__(self, key: Callable[[Emitted], Any]) -> None:
         self._key = key
@@ -37,7 +40,11 @@ class Spool:
         key = self._key(item)
         if not self._runs or key < self._last:
             self._runs.append([])  # a new sorted run starts
-        data = pickle.dumps((item.ref, item.body, item.text), pickle.HIGHEST_PROTOCOL)
+        body = item.body
+        if item.text is not None:
+            # The text is what gets written; of the body, only what names the object.
+            body = {key: body[key] for key in _HEAD if key in body}
+        data = pickle.dumps((item.ref, body, item.text), pickle.HIGHEST_PROTOCOL)
         self._runs[-1].append((key, self._file.tell(), len(data)))
         self._file.write(data)
         self._last = key
