@@ -15,6 +15,7 @@ or when a worker dies, the work is done in this process.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -39,8 +40,10 @@ SERIAL_HEAD = 256
 workers inherit a validator that has already compiled the rules the first objects needed."""
 CHUNK = 16
 """Objects per message to a worker (fewer, larger messages cost less than many small)."""
-IN_FLIGHT_PER_WORKER = 4
-"""Chunks queued per worker: enough to keep it busy, few enough to bound memory."""
+IN_FLIGHT_PER_WORKER = 32
+"""Chunks queued per worker: enough to keep it busy while this process converts the next part
+of the input (at 100k Ingresses a part makes ~1,000 objects; 4 chunks per worker left the
+workers idle for most of each part: 67 s against 62 s), few enough to bound memory (+30 MB)."""
 
 # What a forked worker checks against: set in the parent just before the fork.
 _job: tuple[Target | None, Encoder | None] | None = None
@@ -116,6 +119,10 @@ class Workers:
 def _prepare() -> None:
     """In a worker, as it starts: compile what checking the first objects needs."""
     assert _job is not None, "workers are forked after the job is set"
+    # Forked before the input was read, a worker holds little, so the cyclic collector is
+    # cheap here and keeps what validation leaves behind in check (the console entry point
+    # turns it off in the parent).
+    gc.enable()
     target, encode = _job
     if target is not None:
         from ingress2gateway.validation import prepare

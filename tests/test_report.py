@@ -49,6 +49,24 @@ def test_settle_discards_replaces_and_withdraws() -> None:
     assert c.notes == ("its output HTTPRoute web/route-3 was invalid",)
 
 
+def test_settling_a_part_retargets_only_its_entries_and_leaves_withdrawals_pending() -> None:
+    """A part of the input settles the entries made since it began (its own discards and
+    replacements); validation's withdrawals wait for the full settle at the end."""
+    report = Report()
+    earlier = report.record(SOURCE, FIELD, Status.CONVERTED, targets=[route(0), route(9)])
+    begun = len(report.ledger)
+    other = SourceRef("networking.k8s.io/v1", "Ingress", "team", "api", "in.yaml", 5)
+    own = report.record(other, FIELD, Status.CONVERTED, targets=[route(0), route(1)])
+    report.discard_target(route(0))
+    report.withdraw_target(route(9), "its output HTTPRoute web/route-9 was invalid")
+    report.settle(since=begun)
+    assert list(own.targets) == [route(1)]
+    assert list(earlier.targets) == [route(0), route(9)]  # before the part: not its business
+    report.settle()
+    assert list(earlier.targets) == [route(0)] and earlier.status is Status.PARTIAL
+    assert earlier.notes == ("its output HTTPRoute web/route-9 was invalid",)
+
+
 def test_a_withdrawn_object_among_others_makes_the_field_partial() -> None:
     report = Report()
     entry = report.record(SOURCE, FIELD, Status.CONVERTED, targets=[route(0), route(1)])
