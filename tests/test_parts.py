@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import ingress2gateway
 from ingress2gateway import pipeline
@@ -28,6 +30,7 @@ from ingress2gateway.spool import Spool
 from .golden import Case, cases, compact_report
 from .ingresses import as_objects, ingress
 from .shared_data import require_shared, shared_yaml_files
+from .test_fuzz_providers import FUZZ
 
 NGINX = load_provider("nginx")
 PER_NAMESPACE = ConvertOptions(gateway_per_namespace=True)
@@ -240,3 +243,56 @@ def test_a_canary_beside_its_primarys_namespace_converts_the_same_in_parts() -> 
     assert parts is not None and len(parts.parts) == 3
     assert_same(in_parts, whole)
     assert any("namespace: c" in text and "ReferenceGrant" in text for text in in_parts[1])
+
+
+# --- random inputs: namespaces linked in every way the provider knows, and not ---------------
+
+_HOSTS = ["shop.example.com", "www.shop.example.com", "api.example.com", "*.example.com", ""]
+_PREFIX = "nginx.ingress.kubernetes.io/"
+_ANNOTATIONS = {
+    "canary": ["true"],
+    "canary-weight": ["30", "100"],
+    "canary-by-header": ["X-Canary"],
+    "server-alias": ["api.example.com", "other.example.com, shop.example.com"],
+    "from-to-www-redirect": ["true"],
+    "ssl-redirect": ["true", "false"],
+    "use-regex": ["true"],
+    "rewrite-target": ["/", "/$2"],
+    "auth-tls-secret": ["a/ca", "b/ca", "ca"],
+    "backend-protocol": ["GRPC", "HTTPS"],
+    "ssl-passthrough": ["true"],
+    "permanent-redirect": ["https://shop.example.com/new"],
+}
+
+
+@st.composite
+def linked_ingress(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    keys = draw(st.lists(st.sampled_from(sorted(_ANNOTATIONS)), max_size=3, unique=True))
+    annotations = {_PREFIX + key: draw(st.sampled_from(_ANNOTATIONS[key])) for key in keys}
+    host = draw(st.sampled_from(_HOSTS))
+    doc = ingress(
+        draw(st.sampled_from(["a", "b", "c", "d"])),
+        name=f"ing-{index}",
+        host=host or "placeholder",
+        path=draw(st.sampled_from(["/", "/api", "/(.*)"])),
+        service=draw(st.sampled_from(["app", "canary"])),
+        annotations=annotations,
+        tls_secret=draw(st.sampled_from([None, "tls"])),
+    )
+    if not host:
+        doc["spec"]["rules"][0].pop("host")
+        doc["spec"].pop("tls", None)
+    return doc
+
+
+@st.composite
+def linked_inputs(draw: st.DrawFn) -> list[dict[str, Any]]:
+    count = draw(st.integers(2, 7))
+    return [draw(linked_ingress(i)) for i in range(count)]
+
+
+@FUZZ
+@given(linked_inputs())
+def test_random_inputs_convert_the_same_in_parts(docs: list[dict[str, Any]]) -> None:
+    in_parts, whole, _ = both_ways(lambda: as_objects(copy.deepcopy(docs)), PER_NAMESPACE)
+    assert_same(in_parts, whole)
