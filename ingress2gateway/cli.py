@@ -85,11 +85,6 @@ def run() -> None:
     the interpreter exits measured 0.13 s for 10k Ingresses, for nothing the user can see. Once main is done and the output streams are flushed, the
     process ends at once (tests call :func:`main`, which returns normally).
     """
-    # The cyclic collector stays off: a collection walks every object allocated since the last
-    # one, and a conversion allocates millions that only reference counting frees (re-enabling
-    # it after 100k Ingresses cost 4 s). The command makes little cyclic garbage, and the
-    # process ends below.
-    gc.disable()
     try:
         main(prog_name="ingress2gateway")
         code: object = 0
