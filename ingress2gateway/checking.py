@@ -15,7 +15,6 @@ or when a worker dies, the work is done in this process.
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -126,12 +125,6 @@ def _prepare() -> None:
         prepare(target)
     if encode is not None:
         encode({"kind": "Warm-up"})
-    # The cyclic collector keeps what validation leaves behind in check (the console entry
-    # point turns it off in the parent). What the worker holds now (modules, the compiled
-    # validator) lives as long as it does: frozen, collections do not walk it again
-    # (they cost 10 % of the workers' time without this).
-    gc.freeze()
-    gc.enable()
 
 
 def _in_workers(
