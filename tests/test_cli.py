@@ -228,3 +228,28 @@ def test_an_object_defined_twice_converts_as_kubectl_apply_leaves_it(tmp_path: P
     ]
     assert values == ["/new"]
     assert "input-duplicate" in err and f"defined again at {path}:12" in err
+
+
+def test_a_conversion_in_parts_prints_and_writes_files_as_a_whole_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a Gateway per namespace, namespaces that share no host are converted one after
+    another; stdout, --output-dir and the report are what converting them at once gives."""
+    from ingress2gateway import pipeline
+
+    from .ingresses import ingress
+
+    docs = [ingress(ns, host=f"{ns}.example.com", tls_secret="tls") for ns in ("b", "a", "c")]
+    source = tmp_path / "in.yaml"
+    source.write_text(yaml.safe_dump_all(docs))
+    args = ["print", "--providers", "nginx", "-f", str(source), "--gateway-per-namespace"]
+    code, in_parts, report = run(*args)
+    assert code == 0
+    kinds = [(d["kind"], d["metadata"]["namespace"]) for d in yaml.safe_load_all(in_parts)]
+    assert kinds[:3] == [("Gateway", "a"), ("Gateway", "b"), ("Gateway", "c")]
+    out_dir = tmp_path / "out"
+    assert run(*args, "--output-dir", str(out_dir))[0] == 0
+    written = {p.relative_to(out_dir).as_posix(): p.read_text() for p in out_dir.rglob("*.yaml")}
+    assert sorted(written.values()) == sorted(d for d in in_parts.split("---\n") if d)
+    monkeypatch.setattr(pipeline, "_partition", lambda *a: None)
+    assert run(*args) == (0, in_parts, report)

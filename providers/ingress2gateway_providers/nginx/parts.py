@@ -40,15 +40,18 @@ def partition(objects: Sequence[KubeObject], options: ConvertOptions) -> Parts |
         else:
             return None
     links = _Links()
+    named: dict[str, tuple[list[str], str | None]] = {}  # values repeat: each is read once
     for obj in ingresses:
         namespace = _namespace(obj.namespace)
         links.add(namespace)
         for host in _hosts(obj):
             links.join(namespace, "host", host)
         for value in obj.annotations.values():
-            reference = _NAMESPACE_REF.fullmatch(value.strip())
+            hosts, reference = named.get(value) or named.setdefault(value, _names_in(value))
+            for host in hosts:
+                links.join(namespace, "host", host)
             if reference is not None:
-                links.join(namespace, "namespace", reference.group(1))
+                links.join(namespace, "namespace", reference)
     by_part: dict[str, list[KubeObject]] = {}
     for obj in ingresses:
         by_part.setdefault(links.root(_namespace(obj.namespace)), []).append(obj)
@@ -61,8 +64,8 @@ def _namespace(namespace: str | None) -> str:
 
 
 def _hosts(obj: KubeObject) -> Iterable[str]:
-    """Every host name an Ingress serves or names (lower case, without a leading ``www.``,
-    which from-to-www-redirect adds or removes); "" for rules without a host."""
+    """Every host name an Ingress serves (lower case, without a leading ``www.``, which
+    from-to-www-redirect adds or removes); "" for rules without a host."""
     spec = obj.spec
     rules = spec.get("rules")
     if spec.get("defaultBackend") is not None or not rules:
@@ -76,11 +79,16 @@ def _hosts(obj: KubeObject) -> Iterable[str]:
         for host in hosts if isinstance(hosts, list) else ():
             if isinstance(host, str):
                 yield _plain(host)
-    # Host names in annotation values (server-alias and any other that names a host).
-    for value in obj.annotations.values():
-        for token in _TOKEN.findall(value.lower()):
-            if _HOST_LIKE.fullmatch(token):
-                yield _plain(token)
+
+
+def _names_in(value: str) -> tuple[list[str], str | None]:
+    """The host names in an annotation value (server-alias and any other that names a host),
+    and the namespace it refers to if it is a ``namespace/name`` reference."""
+    hosts = [
+        _plain(token) for token in _TOKEN.findall(value.lower()) if _HOST_LIKE.fullmatch(token)
+    ]
+    reference = _NAMESPACE_REF.fullmatch(value.strip())
+    return hosts, reference.group(1) if reference is not None else None
 
 
 def _plain(host: str) -> str:
