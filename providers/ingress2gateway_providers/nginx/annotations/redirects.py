@@ -376,6 +376,7 @@ def _redirect_rule(rule: Rule, code: int, tls_provenance: list[Provenance]) -> R
 def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
     rules = [rule for split in splits for rule in split.route.rules]
     exempt = [r for r in rules if id(r) in run.ssl_exempt and id(r) not in run.forced]
+    exempt_ids = {id(r) for r in exempt}  # a host of 200 Ingresses has ~500 rules
     codes = {_code(run, r) for r in rules}
     acme = _acme_rule(rules)
     tls_provenance = splits[0].tls_provenance
@@ -404,12 +405,12 @@ def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
         for split in splits:
             own = [
                 _copy_rule(r)
-                if r in exempt
+                if id(r) in exempt_ids
                 else _redirect_rule(r, _code(run, r), split.tls_provenance)
                 for r in split.route.rules
             ]
             owns_acme = acme is not None and any(acme[1] is r for r in split.route.rules)
-            if acme is not None and owns_acme and not any(acme[1] is r for r in exempt):
+            if acme is not None and owns_acme and id(acme[1]) not in exempt_ids:
                 own.insert(0, acme[0])
             for number, start in enumerate(range(0, len(own), 16), start=1):
                 http_routes.append(
