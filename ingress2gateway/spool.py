@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ingress2gateway.errors import I2GError
 from ingress2gateway.plugin import Emitted
 
 _HEAD = ("apiVersion", "kind", "metadata")
@@ -32,9 +33,13 @@ class Spool:
 
     def __init__(self, key: Callable[[Emitted], Any]) -> None:
         self._key = key
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by __exit__)
+        try:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by __exit__)
+        except OSError as exc:
+            raise _cannot_write(exc) from None
         self._runs: list[list[_Entry]] = []
         self._last: Any = None
+        self._size = 0
 
     def add(self, item: Emitted) -> None:
         key = self._key(item)
@@ -45,8 +50,12 @@ class Spool:
             # The text is what gets written; of the body, only what names the object.
             body = {key: body[key] for key in _HEAD if key in body}
         data = pickle.dumps((item.ref, body, item.text), pickle.HIGHEST_PROTOCOL)
-        self._runs[-1].append((key, self._file.tell(), len(data)))
-        self._file.write(data)
+        try:
+            self._file.write(data)
+        except OSError as exc:  # a full disk, most likely
+            raise _cannot_write(exc) from None
+        self._runs[-1].append((key, self._size, len(data)))
+        self._size += len(data)
         self._last = key
 
     def __iter__(self) -> Iterator[Emitted]:
@@ -62,3 +71,11 @@ class Spool:
 
     def __exit__(self, *exc: object) -> None:
         self._file.close()
+
+
+def _cannot_write(exc: OSError) -> I2GError:
+    return I2GError(
+        f"cannot write the temporary file that holds the output until the last part of the "
+        f"input is converted ({exc.strerror or exc}, in {tempfile.gettempdir()}); set TMPDIR "
+        "to a directory with room for about the size of the output"
+    )

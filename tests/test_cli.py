@@ -253,3 +253,25 @@ def test_a_conversion_in_parts_prints_and_writes_files_as_a_whole_one(
     assert sorted(written.values()) == sorted(d for d in in_parts.split("---\n") if d)
     monkeypatch.setattr(pipeline, "_partition", lambda *a: None)
     assert run(*args) == (0, in_parts, report)
+
+
+def test_no_room_for_the_spool_of_a_conversion_in_parts_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from .ingresses import ingress
+
+    source = tmp_path / "in.yaml"
+    source.write_text(yaml.safe_dump_all([ingress(ns, host=f"{ns}.example") for ns in "ab"]))
+
+    def full(*args: object, **kw: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", full)
+    code, out, err = run(
+        "print", "--providers", "nginx", "-f", str(source), "--gateway-per-namespace"
+    )
+    assert code == 1 and out == ""
+    assert err.startswith("error: cannot write the temporary file") and err.count("\n") == 1
+    assert "No space left on device" in err and "TMPDIR" in err
