@@ -1,5 +1,9 @@
 """The conversion pipeline: select → providers → IR → emitter → gate → validate.
 
+When the one selected provider splits its input into parts (:class:`~.plugin.Parts`: with a
+Gateway per namespace, ingress-nginx namespaces that share no host), everything from the
+providers to validation runs once per part, and the output is merged back into one order.
+
 :func:`convert` is the library entry point; the CLI is a thin layer over it. The report
 (notifications and ledger) is threaded through every stage, and nothing a provider understood
 can disappear without a trace: unconsumed IR extensions and skipped objects are reported here.
@@ -175,9 +179,7 @@ def _convert(
     if parts is None:
         emitted = _whole(selected, loaded, emitter_impl, emit_context, options, release_input)
     else:
-        emitted = _in_parts(
-            parts, loaded[0], emitter_impl, emit_context, options, release_input, loaded
-        )
+        emitted = _in_parts(parts, loaded, emitter_impl, emit_context, options, release_input)
         if on_object is not None:
             # Parts come one after another; the output is in one order (kinds first).
             spool = Spool(sort_key)
@@ -244,8 +246,8 @@ def _partition(
     objects: list[KubeObject],
     options: ConvertOptions,
 ) -> Parts | None:
-    """The input in parts that convert independently (see :class:`~.plugin.Provider`), or
-    None: one provider that can split its input, an emitter that can take parts, two parts
+    """The input in parts that convert independently (see :class:`~.plugin.Parts`), or None:
+    it takes one provider that can split its input, an emitter that takes parts, and two parts
     at least."""
     if len(providers) != 1 or not getattr(emitter, "in_parts", False):
         return None
@@ -260,17 +262,17 @@ def _partition(
 
 def _in_parts(
     parts: Parts,
-    provider: Provider,
+    providers: Sequence[Provider],
     emitter: Emitter,
     emit_context: EmitContext,
     options: ConvertOptions,
     release_input: bool,
-    providers: Sequence[Provider],
 ) -> Iterator[Emitted]:
-    """The provider and the emitter over one part after another. This is a generator: the
-    next part is converted while workers (if any) check the objects of the one before, and
-    only one part's IR is alive at a time."""
+    """The provider (the only one, see :func:`_partition`) and the emitter over one part after
+    another. This is a generator: the next part is converted while workers (if any) check the
+    objects of the one before, and only one part's IR is alive at a time."""
     report, target = emit_context.report, emit_context.target
+    (provider,) = providers
     queue = deque(parts.parts)
     shared = parts.shared
     del parts

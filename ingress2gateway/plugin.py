@@ -112,7 +112,11 @@ class Parts:
     ``shared`` objects, such as IngressClasses and Services, which every part reads) gives
     objects in namespaces no other part writes to, and the same output and report as
     converting the whole input at once. Only one part's IR is alive at a time, and the next
-    part is converted while workers check the objects of the one before."""
+    part is converted while workers check the objects of the one before.
+
+    What a part's conversion reports about a shared object must not depend on the part (the
+    report merges what every part says), and their ledger entries carry no output targets: a
+    part's discards and replacements are applied to the entries made while it converts."""
 
     parts: list[list[KubeObject]]
     shared: list[KubeObject] = field(default_factory=list)
