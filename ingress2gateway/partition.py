@@ -45,7 +45,7 @@ def by_linked_namespaces(
             ingresses.append(obj)
         elif shared(obj):
             every_part.append(obj)
-        elif grouped(obj) and obj.namespace:
+        elif grouped(obj):
             others.append(obj)
         else:
             return None

@@ -1,11 +1,11 @@
 """Converting in parts gives what converting the whole input gives.
 
-With a Gateway per namespace, the nginx provider splits its input into parts of linked
-namespaces (``ingress2gateway_providers/nginx/parts.py``) and the pipeline converts, emits and
-validates one part at a time (:class:`~ingress2gateway.plugin.Parts`). Every golden nginx case,
-with copies of its objects in other namespaces (under other host names, which makes new parts,
-and under the same host names, which joins the first part), and every vendor corpus file, must
-give the same objects in the same order and the same report either way.
+With a Gateway per namespace, the nginx and Kong providers split their input into parts of
+linked namespaces (``ingress2gateway/partition.py``) and the pipeline converts, emits and
+validates one part at a time (:class:`~ingress2gateway.plugin.Parts`). Every golden nginx and
+Kong case, with copies of its objects in other namespaces (under other host names, which makes
+new parts, and under the same host names, which joins the first part), and every vendor corpus
+file of both, must give the same objects in the same order and the same report either way.
 """
 
 from __future__ import annotations
@@ -65,7 +65,9 @@ def _renamed(host: str, suffix: str) -> str:
 def both_ways(
     objects: Callable[[], list[KubeObject]], options: ConvertOptions, **args: Any
 ) -> tuple[tuple[Result, list[str]], tuple[Result, list[str]], Parts | None]:
-    """(result, printed texts) in parts and whole, and the parts the provider made."""
+    """(result, printed texts) in parts and whole, and the parts the provider made (the
+    first of ``args["providers"]``, nginx by default)."""
+    provider = load_provider(args.get("providers", ["nginx"])[0])
 
     def run() -> tuple[Result, list[str]]:
         printed: list[str] = []
@@ -79,7 +81,7 @@ def both_ways(
         )
         return result, printed
 
-    parts = NGINX.partition(objects(), options)  # type: ignore[attr-defined]
+    parts = provider.partition(objects(), options)  # type: ignore[attr-defined]
     in_parts = run()
     original = pipeline._partition
     pipeline._partition = lambda *a: None  # type: ignore[assignment]
@@ -103,9 +105,10 @@ def assert_same(in_parts: tuple[Result, list[str]], whole: tuple[Result, list[st
 
 
 NGINX_CASES = [c for c in cases("nginx") if c.args.get("providers") == ["nginx"]]
+KONG_CASES = [c for c in cases("kong") if c.args.get("providers") == ["kong"]]
 
 
-@pytest.mark.parametrize("case", NGINX_CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", NGINX_CASES + KONG_CASES, ids=lambda c: c.id)
 def test_golden_case_in_parts_is_the_whole(case: Case) -> None:
     args = case.args
     options = ConvertOptions(**{**args.pop("options", {}), "gateway_per_namespace": True})
@@ -122,27 +125,43 @@ def test_golden_case_in_parts_is_the_whole(case: Case) -> None:
     assert_same(in_parts, whole)
 
 
-def test_most_golden_cases_do_split() -> None:
+@pytest.mark.parametrize("name", ["nginx", "kong"])
+def test_most_golden_cases_do_split(name: str) -> None:
     """The comparison above is not idle: most cases' inputs are converted in parts."""
+    provider = load_provider(name)
+    chosen = NGINX_CASES if name == "nginx" else KONG_CASES
     split = 0
-    for case in NGINX_CASES:
+    for case in chosen:
         args = case.args
         options = ConvertOptions(**{**args.pop("options", {}), "gateway_per_namespace": True})
         loaded = ingress2gateway.load_manifests([case.directory / "input.yaml"])
-        parts = NGINX.partition([*loaded, *copies(loaded, "renamed", True)], options)
+        parts = provider.partition(  # type: ignore[attr-defined]
+            [*loaded, *copies(loaded, "renamed", True)], options
+        )
         split += parts is not None and len(parts.parts) >= 2
-    assert split >= len(NGINX_CASES) // 2, (split, len(NGINX_CASES))
+    assert split >= len(chosen) // 2, (split, len(chosen))
 
 
-@pytest.mark.parametrize("path", shared_yaml_files("corpus", "ingress-nginx"), ids=lambda p: p.name)
-def test_corpus_file_in_parts_is_the_whole(path: Path) -> None:
-    require_shared("corpus", "ingress-nginx")
+CORPORA = [("ingress-nginx", "nginx"), ("kong", "kong")]
+
+
+@pytest.mark.parametrize(
+    ("path", "provider"),
+    [
+        (path, provider)
+        for corpus, provider in CORPORA
+        for path in shared_yaml_files("corpus", corpus)
+    ],
+    ids=lambda value: value.name if isinstance(value, Path) else value,
+)
+def test_corpus_file_in_parts_is_the_whole(path: Path, provider: str) -> None:
+    require_shared("corpus")
     loaded = ingress2gateway.load_manifests([path])
 
     def objects() -> list[KubeObject]:
         return [*loaded, *copies(loaded, "renamed", rename_hosts=True)]
 
-    in_parts, whole, _ = both_ways(objects, PER_NAMESPACE, providers=["nginx"])
+    in_parts, whole, _ = both_ways(objects, PER_NAMESPACE, providers=[provider])
     assert_same(in_parts, whole)
 
 
@@ -296,3 +315,23 @@ def linked_inputs(draw: st.DrawFn) -> list[dict[str, Any]]:
 def test_random_inputs_convert_the_same_in_parts(docs: list[dict[str, Any]]) -> None:
     in_parts, whole, _ = both_ways(lambda: as_objects(copy.deepcopy(docs)), PER_NAMESPACE)
     assert_same(in_parts, whole)
+
+
+def test_kong_keeps_namespaced_objects_with_their_namespace_and_cluster_plugins_whole() -> None:
+    kong = load_provider("kong")
+    docs = [ingress(ns, host=f"{ns}.example.com") for ns in ("a", "b")]
+    for doc in docs:
+        doc["spec"]["ingressClassName"] = "kong"
+    plugin = {
+        "apiVersion": "configuration.konghq.com/v1",
+        "kind": "KongPlugin",
+        "metadata": {"name": "limit", "namespace": "b"},
+        "plugin": "rate-limiting",
+    }
+    parts = kong.partition(as_objects([*docs, plugin]), PER_NAMESPACE)  # type: ignore[attr-defined]
+    assert [sorted((o.kind, o.namespace) for o in part) for part in parts.parts] == [
+        [("Ingress", "a")],
+        [("Ingress", "b"), ("KongPlugin", "b")],
+    ]
+    cluster = {**plugin, "kind": "KongClusterPlugin", "metadata": {"name": "limit"}}
+    assert kong.partition(as_objects([*docs, cluster]), PER_NAMESPACE) is None  # type: ignore[attr-defined]

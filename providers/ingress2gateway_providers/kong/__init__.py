@@ -39,13 +39,14 @@ The sections below are the docstrings of the family modules.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
-from ingress2gateway.ingress import IngressModel, ingress_classes
+from ingress2gateway.ingress import IngressModel, ingress_classes, is_ingress_class
 from ingress2gateway.ingress_provider import INGRESS_RESOURCES, AnnotationSpec, IngressProvider
 from ingress2gateway.lowering import IngressPolicy, Lowered
 from ingress2gateway.objects import KubeObject, ResourceKind, SourceRef
-from ingress2gateway.plugin import CatalogRow, ProviderContext
+from ingress2gateway.partition import by_linked_namespaces
+from ingress2gateway.plugin import CatalogRow, ConvertOptions, Parts, ProviderContext
 from ingress2gateway.report import Status
 
 from . import kongingress, paths, plugins, routing, services, streams, upstream_policy
@@ -80,6 +81,18 @@ KONG_RESOURCES = (
     ResourceKind(KONG_GROUP, "v1beta1", "udpingresses", "UDPIngress"),
 )
 CONSUMER_KINDS = ("KongConsumer", "KongConsumerGroup")
+_NAMESPACED = frozenset(
+    {("", "Service"), ("", "Secret"), ("networking.k8s.io", "Ingress")}
+    | {(kind.group, kind.kind) for kind in KONG_RESOURCES if kind.namespaced}
+)
+_CLUSTER_WIDE = frozenset({"IngressClass", "GatewayClass", "Namespace", "CustomResourceDefinition"})
+
+
+def _namespaced(obj: KubeObject) -> bool:
+    """Kinds known to be namespaced, and objects of other kinds that carry a namespace."""
+    if (obj.group, obj.kind) in _NAMESPACED:
+        return True
+    return obj.namespace is not None and obj.kind not in _CLUSTER_WIDE
 
 
 class _CatalogView(Mapping[str, AnnotationSpec]):
@@ -115,6 +128,15 @@ class KongProvider(IngressProvider):
 
     def catalog_rows(self) -> list[CatalogRow]:
         return catalog_rows()
+
+    def partition(self, objects: Sequence[KubeObject], options: ConvertOptions) -> Parts | None:
+        """With a Gateway per namespace, parts of linked namespaces (see
+        :mod:`ingress2gateway.partition`): every namespaced object goes with its namespace,
+        where everything that can name it lives (a Service, KongPlugin or KongIngress is named
+        from its own namespace). A cluster-wide object (a KongClusterPlugin) can be named from
+        any part, and what is reported about it depends on every part: the input is then
+        converted whole."""
+        return by_linked_namespaces(objects, options, shared=is_ingress_class, grouped=_namespaced)
 
     def catalog(self, ctx: ProviderContext) -> Mapping[str, AnnotationSpec]:
         return _CatalogView()
