@@ -335,3 +335,56 @@ def test_kong_keeps_namespaced_objects_with_their_namespace_and_cluster_plugins_
     ]
     cluster = {**plugin, "kind": "KongClusterPlugin", "metadata": {"name": "limit"}}
     assert kong.partition(as_objects([*docs, cluster]), PER_NAMESPACE) is None  # type: ignore[attr-defined]
+
+
+_KONG = {
+    "konghq.com/host-aliases": ["api.example.com", "shop.example.com,other.example.com"],
+    "konghq.com/plugins": ["limit", "limit,cors"],
+    "konghq.com/strip-path": ["true"],
+    "konghq.com/protocols": ["https", "grpcs"],
+    "konghq.com/methods": ["GET,POST"],
+    "konghq.com/https-redirect-status-code": ["301"],
+    "konghq.com/regex-priority": ["10"],
+}
+_PLUGINS = [
+    ("limit", "rate-limiting", {"second": 5}),
+    ("cors", "cors", {"origins": ["https://shop.example.com"]}),
+]
+
+
+@st.composite
+def kong_inputs(draw: st.DrawFn) -> list[dict[str, Any]]:
+    docs = []
+    for index in range(draw(st.integers(2, 6))):
+        keys = draw(st.lists(st.sampled_from(sorted(_KONG)), max_size=3, unique=True))
+        doc = ingress(
+            draw(st.sampled_from(["a", "b", "c"])),
+            name=f"ing-{index}",
+            host=draw(st.sampled_from(_HOSTS[:4])),
+            path=draw(st.sampled_from(["/", "/api", "/~/v[0-9]+"])),
+            annotations={key: draw(st.sampled_from(_KONG[key])) for key in keys},
+            tls_secret=draw(st.sampled_from([None, "tls"])),
+        )
+        doc["spec"]["ingressClassName"] = "kong"
+        docs.append(doc)
+    for namespace in draw(st.lists(st.sampled_from(["a", "b", "c"]), max_size=3, unique=True)):
+        for name, plugin, config in _PLUGINS:
+            docs.append(
+                {
+                    "apiVersion": "configuration.konghq.com/v1",
+                    "kind": "KongPlugin",
+                    "metadata": {"name": name, "namespace": namespace},
+                    "plugin": plugin,
+                    "config": config,
+                }
+            )
+    return docs
+
+
+@FUZZ
+@given(kong_inputs())
+def test_random_kong_inputs_convert_the_same_in_parts(docs: list[dict[str, Any]]) -> None:
+    in_parts, whole, _ = both_ways(
+        lambda: as_objects(copy.deepcopy(docs)), PER_NAMESPACE, providers=["kong"]
+    )
+    assert_same(in_parts, whole)
