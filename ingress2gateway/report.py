@@ -169,9 +169,12 @@ class Report:
         security: bool = False,
     ) -> Notification:
         note = Notification(level, code, message, source, field, provider, security)
-        # The same fact reported twice (say once per rule) is one notification.
-        if note not in self._seen:
-            self._seen.add(note)
+        # The same fact reported twice (say once per rule) is one notification. (Adding and
+        # comparing sizes hashes the notification once; hundreds of thousands come at scale.)
+        seen = self._seen
+        before = len(seen)
+        seen.add(note)
+        if len(seen) != before:
             self.notifications.append(note)
         return note
 
