@@ -95,9 +95,13 @@ def _write(value: Any, indent: str, out: list[str]) -> None:
         for key in keys:
             item = value[key]
             head = f"{indent}{scalar_text(key if type(key) is str else str(key))}:"
-            # Most values are one-line strings: written here, without the general path below.
-            if type(item) is str and "\n" not in item:
+            # Most values are one-line strings or integers (ports, weights): written here,
+            # without the general path below.
+            kind = type(item)
+            if kind is str and "\n" not in item:
                 out.append(f"{head} {scalar_text(item)}\n")
+            elif kind is int:
+                out.append(f"{head} {item}\n")
             elif isinstance(item, dict) and item:
                 out.append(head + "\n")
                 _write(item, deeper, out)
@@ -108,7 +112,10 @@ def _write(value: Any, indent: str, out: list[str]) -> None:
                 out.append(f"{head} {_inline(item, deeper)}\n")
     else:
         for item in value:
-            if isinstance(item, (dict, list)) and item:
+            kind = type(item)
+            if kind is str and "\n" not in item:
+                out.append(f"{indent}- {scalar_text(item)}\n")
+            elif isinstance(item, (dict, list)) and item:
                 # "- " then the item's first line on the same line, the rest indented by 2.
                 first = len(out)
                 _write(item, indent + "  ", out)
