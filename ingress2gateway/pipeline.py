@@ -177,7 +177,9 @@ def _convert(
     keep = on_object if on_object is not None else kept.append
     spool: Spool | None = None
     if parts is None:
-        emitted = _whole(selected, loaded, emitter_impl, emit_context, options, release_input)
+        emitted = _convert_and_emit(
+            selected, loaded, emitter_impl, emit_context, options, release_input
+        )
     else:
         emitted = _in_parts(parts, loaded, emitter_impl, emit_context, options, release_input)
         if on_object is not None:
@@ -207,16 +209,20 @@ def _convert(
     )
 
 
-def _whole(
+def _convert_and_emit(
     objects: list[KubeObject],
     providers: Sequence[Provider],
     emitter: Emitter,
     emit_context: EmitContext,
     options: ConvertOptions,
     release_input: bool,
+    *,
+    part: bool = False,
 ) -> Iterator[Emitted]:
-    """Every provider over the whole input, then the emitter over the whole IR."""
+    """Every provider over ``objects``, then the emitter over their IR. ``part``: the objects
+    are one part of the input (see :func:`_in_parts`)."""
     report, target = emit_context.report, emit_context.target
+    begun = len(report.ledger) if part else None
     ir = IR()
     ctx = ProviderContext(
         objects=objects, ir=ir, report=report, options=options, release_input=release_input
@@ -229,8 +235,10 @@ def _whole(
     ctx.objects = ()
     spill_listeners(ir, target, report, ctx.allocator)
     # Discards come from providers and lowering; the ledger must be settled before validation
-    # withdraws the targets of invalid objects.
-    report.settle()
+    # withdraws the targets of invalid objects. A part settles only the entries made since it
+    # began; validation's withdrawals and left-out rules, which lag behind the parts, are
+    # applied once at the end.
+    report.settle(since=begun)
     emitted: Iterable[Emitted] = emitter.emit(ir, emit_context)
     if not getattr(emitter, "ordered", False):
         emitted = sorted(emitted, key=sort_key)
@@ -271,30 +279,20 @@ def _in_parts(
     """The provider (the only one, see :func:`_partition`) and the emitter over one part after
     another. This is a generator: the next part is converted while workers (if any) check the
     objects of the one before, and only one part's IR is alive at a time."""
-    report, target = emit_context.report, emit_context.target
-    (provider,) = providers
     queue = deque(parts.parts)
     shared = parts.shared
     del parts
     while queue:
-        begun = len(report.ledger)
-        ir = IR()
-        ctx = ProviderContext(
-            objects=[*queue.popleft(), *shared],
-            ir=ir,
-            report=report,
-            options=options,
-            release_input=release_input,
+        # No name holds the part's objects here: they are freed as the providers release them.
+        yield from _convert_and_emit(
+            [*queue.popleft(), *shared],
+            providers,
+            emitter,
+            emit_context,
+            options,
+            release_input,
+            part=True,
         )
-        provider.convert(ctx)
-        _report_unclaimed(ctx, providers)
-        ctx.objects = ()
-        spill_listeners(ir, target, report, ctx.allocator)
-        # This part's discards, in this part's entries; validation's withdrawals and left-out
-        # rules, which lag behind, are applied once at the end.
-        report.settle(since=begun)
-        yield from emitter.emit(ir, emit_context)
-        _report_unconsumed_extensions(ir, report, emitter.name)
 
 
 def _unique(items: Iterable[str]) -> list[str]:
