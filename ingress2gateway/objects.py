@@ -140,6 +140,17 @@ def _utf8_size(value: object) -> int:
     return len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
 
 
+def _may_exceed(annotations: JSONDict) -> bool:
+    """False when ``annotations`` are certainly within :data:`ANNOTATIONS_LIMIT`. A UTF-8
+    character takes at most 4 bytes, and a dict's repr has at least every character of its
+    string keys and values: that bound, in C, settles almost every object without counting
+    bytes item by item (10k Ingresses: 0.3 s of the profile)."""
+    try:
+        return 4 * len(repr(annotations)) > ANNOTATIONS_LIMIT
+    except RecursionError:  # values nested too deeply to print: count exactly
+        return True
+
+
 def why_impossible(data: JSONDict) -> str | None:
     """Why the API server could never hold this object, or None.
 
@@ -159,7 +170,7 @@ def why_impossible(data: JSONDict) -> str | None:
             "letters, digits and '-', starting and ending with a letter or digit)"
         )
     annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
-    if isinstance(annotations, dict):
+    if isinstance(annotations, dict) and _may_exceed(annotations):
         size = annotations_size(annotations)
         if size > ANNOTATIONS_LIMIT:
             return (

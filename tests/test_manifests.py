@@ -214,3 +214,25 @@ def test_hundred_thousand_levels_of_nesting_are_one_error(tmp_path: Path, suffix
     text = '{"kind": "Service", "apiVersion": "v1", "spec": ' + "[" * 100_000 + "]" * 100_000 + "}"
     names, report, failed = read(tmp_path, "deep" + suffix, text)
     assert names == [] and failed == 1 and len(errors(report)) == 1
+
+
+@pytest.mark.parametrize("char", ["x", "é", "€", "\U0001f600", "\ud800"])
+@pytest.mark.parametrize("count", [1, 60_000, 65_530, 87_381, 131_072, 262_144, 262_145])
+def test_the_annotation_size_limit_counts_utf8_bytes_exactly(char: str, count: int) -> None:
+    """The quick bound that spares counting (objects._may_exceed) never changes the verdict."""
+    from ingress2gateway.objects import ANNOTATIONS_LIMIT, annotations_size, why_impossible
+
+    annotations = {"k": char * count, "n": 3}
+    data = {"metadata": {"name": "a", "annotations": annotations}}
+    size = len(char.encode("utf-8", "surrogatepass")) * count + 2
+    assert annotations_size(annotations) == size
+    assert (why_impossible(data) is not None) == (size > ANNOTATIONS_LIMIT)
+
+
+def test_annotations_nested_too_deeply_to_print_are_still_measured() -> None:
+    from ingress2gateway.objects import why_impossible
+
+    value: object = "x"
+    for _ in range(100_000):
+        value = [value]
+    assert why_impossible({"metadata": {"name": "a", "annotations": {"k": value}}}) is None
