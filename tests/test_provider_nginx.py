@@ -194,6 +194,26 @@ def test_custom_prefix_replaces_the_default_one() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("rewrite-target", "/new"),  # no prefix
+        ("example.com/rewrite-target", "/new"),  # another prefix
+        (INGRESS_NGINX_PREFIX + "nginx.org/rewrites", "serviceName=app rewrite=/new"),
+        (INGRESS_NGINX_PREFIX + "rewrite-target/x", "/new"),
+    ],
+)
+def test_only_the_exact_key_is_read_as_an_annotation(key: str, value: str) -> None:
+    # The NGINX Inc key makes the Ingress one for NGINX Inc, whose annotations are then read.
+    annotations = {key: value, "nginx.org/server-tokens": "false"}
+    result = _convert(_load(yaml.safe_dump(_ingress(annotations))))
+    (route,) = [r for r in result.resources if r["kind"] == "HTTPRoute"]
+    assert "filters" not in route["spec"]["rules"][0]
+    entries = {e.field: e for e in result.report.ledger.values()}
+    # Not read as rewrite-target or nginx.org/rewrites: ignored, or an unknown ingress-nginx key.
+    assert entries[f"metadata.annotations[{key}]"].status.value in {"ignored", "unsupported"}
+
+
 def test_location_annotations_never_leak_to_another_ingress() -> None:
     first = _ingress({}, creationTimestamp=None)
     first["metadata"]["name"] = "public"

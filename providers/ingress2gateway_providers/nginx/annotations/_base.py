@@ -113,6 +113,13 @@ def _empty_config() -> ControllerConfig:
     return ControllerConfig()
 
 
+def _name(key: str, prefix: str) -> str:
+    """The name :meth:`Run.key` makes ``key`` from. (It makes only keys with a "/"; one it
+    cannot make, such as ``<prefix>a/b``, stays as it is, and no handler asks for it.)"""
+    rest = key[len(prefix) :] if key.startswith(prefix) else None
+    return rest if rest and "/" not in rest else key
+
+
 class Ann:
     """The annotations of one Ingress. ``name`` is an ingress-nginx name or an NGINX Inc key."""
 
@@ -121,7 +128,12 @@ class Ann:
         self.model = model
         self.report = run.ctx.report
         self.values = model.obj.annotations
-        self._keys = run._keys  # name → key, shared by every reader (see Run.key)
+        # Handlers ask for ~100 names per Ingress, most absent: the values by name (an
+        # ingress-nginx name without its prefix, an NGINX Inc key as it is; see Run.key), so
+        # that each question is one lookup.
+        self._by_name = {
+            _name(key, run.prefix): value for key, value in self.values.items() if "/" in key
+        }
 
     # --- keys ----------------------------------------------------------------------------------
 
@@ -135,10 +147,10 @@ class Ann:
         return [Provenance(self.model.source, self.field(n)) for n in names if self.has(n)]
 
     def has(self, name: str) -> bool:
-        return (self._keys.get(name) or self.run.key(name)) in self.values
+        return name in self._by_name
 
     def raw(self, name: str) -> str | None:
-        value = self.values.get(self._keys.get(name) or self.run.key(name))
+        value = self._by_name.get(name)
         return value if isinstance(value, str) else None
 
     def text(self, name: str) -> str | None:
