@@ -187,10 +187,8 @@ class IngressProvider:
 
 
 def _extension_fields(ctx: ProviderContext) -> frozenset[tuple[SourceRef, str]]:
-    # An extension is often attached to every rule of its Ingress: each is read once.
-    distinct = {id(ext): ext for _, ext in ctx.ir.extensions()}
     return frozenset(
-        (item.source, item.field) for ext in distinct.values() for item in ext.provenance
+        (item.source, item.field) for ext in ctx.ir.distinct_extensions() for item in ext.provenance
     )
 
 

@@ -595,6 +595,22 @@ class IR:
     def http_routes(self) -> Iterator[HTTPRoute]:
         return (r for r in self.routes if isinstance(r, HTTPRoute))
 
+    def distinct_extensions(self) -> list[Extension]:
+        """Each extension once, in the order :meth:`extensions` first meets it. One is often
+        attached to every rule of its Ingress: at 10k Ingresses, 450k attachments of 30k."""
+        seen: dict[int, Extension] = {}
+        add = seen.setdefault
+        for gateway in self.gateways:
+            for ext in gateway.extensions:
+                add(id(ext), ext)
+        for route in self.routes:
+            for ext in route.extensions:
+                add(id(ext), ext)
+            for rule in getattr(route, "rules", ()):
+                for ext in rule.extensions:
+                    add(id(ext), ext)
+        return list(seen.values())
+
     def extensions(self) -> Iterator[tuple[object, Extension]]:
         """Every extension with the IR element it is attached to."""
         for gateway in self.gateways:

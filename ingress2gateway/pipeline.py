@@ -361,13 +361,9 @@ def _report_unclaimed(ctx: ProviderContext, providers: Sequence[Provider]) -> No
 
 
 def _report_unconsumed_extensions(ir: IR, report: Report, emitter: str) -> None:
-    reported: set[int] = set()
-    for _, extension in ir.extensions():
-        # One extension often sits on every rule of its Ingress: report it once.
-        if extension.consumed or id(extension) in reported:
-            continue
-        reported.add(id(extension))
-        _report_extension(extension, report, emitter)
+    for extension in ir.distinct_extensions():
+        if not extension.consumed:
+            _report_extension(extension, report, emitter)
 
 
 def _report_extension(extension: Extension, report: Report, emitter: str) -> None:

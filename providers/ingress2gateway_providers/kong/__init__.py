@@ -167,7 +167,9 @@ class KongProvider(IngressProvider):
 def _finish(run: KongRun) -> None:
     """Ledger entries for the Kong objects and Service annotations nothing recorded yet."""
     skip = {
-        (prov.source, prov.field) for _, ext in run.ctx.ir.extensions() for prov in ext.provenance
+        (prov.source, prov.field)
+        for ext in run.ctx.ir.distinct_extensions()
+        for prov in ext.provenance
     }
     for key in sorted(run.services, key=lambda k: (k[0] or "", k[1])):
         _account_service(run, run.services[key], skip)
