@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from itertools import islice
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, Protocol
 
 from ingress2gateway.objects import ObjectRef, SourceRef
 
@@ -81,11 +81,27 @@ class Notification:
         }
 
     def sort_key(self) -> tuple[Any, ...]:
-        src = self.source.sort_key() if self.source else ("", "", "", "", "", 0)
-        return (src, self.field or "", -self.level.rank, self.code, self.message)
+        src = self.source.sort_key() if self.source else _NO_SOURCE
+        return (src, *self.key_within_source())
+
+    def key_within_source(self) -> tuple[str, int, str, str]:
+        return (self.field or "", -_LEVEL_RANK[self.level.value], self.code, self.message)
+
+
+_NO_SOURCE = ("", "", "", "", "", 0)
 
 
 _FEW_TARGETS = 8
+
+
+class InputField(Protocol):
+    """One field of one input object (the IR's ``Provenance``)."""
+
+    @property
+    def source(self) -> SourceRef: ...
+
+    @property
+    def field(self) -> str: ...
 
 
 @dataclass(slots=True)
@@ -225,7 +241,9 @@ class Report:
             entry.status = merge_status(entry.status, status)
             entry.provider = entry.provider or provider
         if targets:
-            entry.add_targets(self._shared(targets))
+            interned = self._refs
+            for ref in targets:
+                entry.add_target(interned.setdefault(ref, ref))
         if note:
             entry.add_note(note)
         return entry
@@ -244,11 +262,14 @@ class Report:
         if entry is not None:
             entry.add_targets(self._shared(targets))
 
-    def add_target(self, source: SourceRef, field: str, target: ObjectRef) -> None:
-        """:meth:`add_targets` for one target (emitters credit every field of every rule)."""
-        entry = self.ledger.get((source, field))
-        if entry is not None:
-            entry.add_target(self._refs.setdefault(target, target))
+    def credit(self, fields: Iterable[InputField], target: ObjectRef) -> None:
+        """:meth:`add_targets` with ``target`` for each of ``fields`` (an emitter credits every field of every
+        rule it writes, ~25 per Ingress; most entries name ``target`` already)."""
+        ledger = self.ledger
+        for item in fields:
+            entry = ledger.get((item.source, item.field))
+            if entry is not None and target not in entry.targets:
+                entry.add_target(self._refs.setdefault(target, target))
 
     def discard_target(self, ref: ObjectRef) -> None:
         """An output object that will not exist after all: no entry may point at it.
@@ -338,7 +359,23 @@ class Report:
     # --- reading -------------------------------------------------------------------------
 
     def sorted_notifications(self) -> list[Notification]:
-        return sorted(self.notifications, key=Notification.sort_key)
+        """In :meth:`Notification.sort_key` order: grouped by source object, then each group
+        sorted (a large report has hundreds of thousands, a few per object)."""
+        by_source: dict[tuple[str, str, str, str, str, int], list[Notification]] = {}
+        for note in self.notifications:
+            key = note.source.sort_key() if note.source else _NO_SOURCE
+            found = by_source.get(key)
+            if found is None:
+                by_source[key] = [note]
+            else:
+                found.append(note)
+        ordered: list[Notification] = []
+        for key in sorted(by_source):
+            notes = by_source[key]
+            if len(notes) > 1:
+                notes.sort(key=Notification.key_within_source)
+            ordered.extend(notes)
+        return ordered
 
     def sorted_ledger(self) -> list[LedgerEntry]:
         """Entries by source object, then field (sorted per object: a large ledger has

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from ingress2gateway.objects import ObjectRef, SourceRef
-from ingress2gateway.report import Report, Status
+from ingress2gateway.report import Level, Notification, Report, Status
 
 SOURCE = SourceRef("networking.k8s.io/v1", "Ingress", "web", "shop", "in.yaml", 1)
 FIELD = "metadata.annotations[nginx.ingress.kubernetes.io/enable-cors]"
@@ -168,3 +171,35 @@ def test_the_ledger_is_sorted_by_source_then_field() -> None:
     entries = hostile_report().sorted_ledger()
     keys = [(e.source.sort_key(), e.field) for e in entries]
     assert keys == sorted(keys) and len(set(keys)) == len(keys) == 3 * 2 * len(HOSTILE)
+
+
+_SOURCES = [
+    None,
+    SOURCE,
+    SourceRef("networking.k8s.io/v1", "Ingress", "web", "cart", "in.yaml", 30),
+    SourceRef("v1", "Service", "web", "shop", "in.yaml", 60),
+    SourceRef("", "", None, None),  # sorts with "no source"
+]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(list(Level)),
+            st.sampled_from(["a", "b"]),
+            st.sampled_from(["m1", "m2", "m3"]),
+            st.sampled_from(_SOURCES),
+            st.sampled_from([None, "spec", FIELD]),
+            st.booleans(),
+        ),
+        max_size=40,
+    )
+)
+def test_notifications_are_sorted_by_source_field_level_code_and_message(
+    notes: list[tuple[Level, str, str, SourceRef | None, str | None, bool]],
+) -> None:
+    report = Report()
+    for level, code, message, source, field, security in notes:
+        report.notify(level, code, message, source=source, field=field, security=security)
+    # Grouping by source first must give the plain sort's order, ties included.
+    assert report.sorted_notifications() == sorted(report.notifications, key=Notification.sort_key)

@@ -115,11 +115,8 @@ class GatewayAPIBuilder:
 
     def credit(self, provenance: list[Provenance], ref: ObjectRef) -> None:
         """Record that ``provenance`` went into ``ref`` (ledger targets, notification grouping)."""
-        sources = self.sources.setdefault(ref, set())
-        add_target = self.report.add_target
-        for item in provenance:
-            add_target(item.source, item.field, ref)
-            sources.add(item.source)
+        self.report.credit(provenance, ref)
+        self.sources.setdefault(ref, set()).update([item.source for item in provenance])
 
     # --- objects ------------------------------------------------------------------------------
 
