@@ -10,9 +10,7 @@ read (:class:`Workers`: they compile the validator on the core the providers lea
 
 Results come back in emission order whatever the number of workers, so notifications and
 output are the same as with one process. Workers need ``fork``: elsewhere (macOS, Windows),
-or when a worker dies, the work is done in this process. The workers and their pipes are in
-:mod:`ingress2gateway._forkpool`; they run at a slightly lower priority than this process,
-which they wait on (:data:`WORKER_NICENESS`).
+or when a worker dies, the work is done in this process.
 """
 
 from __future__ import annotations
@@ -27,7 +25,8 @@ from ingress2gateway.objects import JSONDict
 from ingress2gateway.plugin import Emitted
 
 if TYPE_CHECKING:
-    from ingress2gateway._forkpool import ForkPool, Worker
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from ingress2gateway.target import Target
     from ingress2gateway.validation import Violation
 
@@ -44,12 +43,6 @@ IN_FLIGHT_PER_WORKER = 32
 """Chunks queued per worker: enough to keep it busy while this process converts the next part
 of the input (at 100k Ingresses a part makes ~1,000 objects; 4 chunks per worker left the
 workers idle for most of each part: 67 s against 62 s), few enough to bound memory (+30 MB)."""
-WORKER_NICENESS = 3
-"""How much lower than this process the workers run. This process converts and feeds the
-workers, and the whole conversion waits on it; with two workers on two cores, the three
-shared the cores evenly and this process got ~90 % of one. Slightly lower priority for the
-workers gives it a full core: 10k Ingresses from JSON, 5.19 -> 4.84 s (niceness 6 and 10 gave
-the same; a small step keeps the workers going on a machine busy with other work)."""
 
 # What a forked worker checks against: set in the parent just before the fork.
 _job: tuple[Target | None, Encoder | None] | None = None
@@ -80,8 +73,7 @@ def checked(
         pool = workers.pool_for(target, encode)
         if pool is not None:
             yield from _through(pool, items, target, encode, workers.jobs)
-        # else: checked here. No second pool is forked while this one lives: its workers would
-        # hold this one's pipes open (and two pools would share the same cores).
+        # else: checked here; no second pool is forked while this one's threads run.
     elif jobs > 1 and can_fork():
         for item in islice(items, SERIAL_HEAD):
             yield (item, *check_one(item.body, target, encode))
@@ -107,11 +99,11 @@ class Workers:
 
     def __init__(self, jobs: int, target: Target | None, encode: Encoder | None) -> None:
         self.jobs, self.target, self.encode = jobs, target, encode
-        self.pool: ForkPool | None = None
+        self.pool: ProcessPoolExecutor | None = None
         if jobs >= 2 and can_fork():
             self.pool = _forked(jobs, target, encode, initializer=_prepare)
 
-    def pool_for(self, target: Target | None, encode: Encoder | None) -> ForkPool | None:
+    def pool_for(self, target: Target | None, encode: Encoder | None) -> ProcessPoolExecutor | None:
         """The pool, if its workers check against ``target`` and encode with ``encode``."""
         return self.pool if (target, encode) == (self.target, self.encode) else None
 
@@ -120,7 +112,7 @@ class Workers:
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
-            self.pool.close()
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _prepare() -> None:
@@ -151,54 +143,56 @@ def _forked(
     target: Target | None,
     encode: Encoder | None,
     initializer: Callable[[], None] | None = None,
-) -> ForkPool:
-    """``jobs`` workers forked now, each with ``(target, encode)`` as its job."""
+) -> ProcessPoolExecutor:
+    """A pool of ``jobs`` workers forked now, each with ``(target, encode)`` as its job."""
     # Imported here: most conversions never start a worker (and `check` starts faster).
-    from ingress2gateway._forkpool import ForkPool
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     global _job
     _job = (target, encode)
     try:
-        return ForkPool(jobs, _work, initializer=initializer, niceness=WORKER_NICENESS)
+        pool = ProcessPoolExecutor(
+            jobs, mp_context=multiprocessing.get_context("fork"), initializer=initializer
+        )
+        pool.submit(int)  # a fork pool forks all its workers on the first submit
     finally:
         _job = None  # the workers have their copy; this process has no use for it
+    return pool
 
 
 def _through(
-    pool: ForkPool,
+    pool: ProcessPoolExecutor,
     items: Iterator[Emitted],
     target: Target | None,
     encode: Encoder | None,
     jobs: int,
 ) -> Iterator[Checked]:
-    """Check chunks of ``items`` in ``pool`` until ``items`` is exhausted; when a worker dies,
+    """Check chunks of ``items`` in ``pool`` until ``items`` is exhausted; on a broken pool,
     the chunks not yet answered are checked here (the caller checks the rest)."""
-    from ingress2gateway._forkpool import WorkerDied
+    from concurrent.futures.process import BrokenProcessPool
 
-    window: deque[tuple[list[Emitted], Worker]] = deque()
-    chunk: list[Emitted] = []
+    window: deque[tuple[list[Emitted], Future[list[Answer]]]] = deque()
     try:
-        while True:
-            chunk = list(islice(items, CHUNK))
-            if not chunk:
-                break
-            window.append((chunk, pool.send([item.body for item in chunk])))
-            chunk = []
+        chunk = list(islice(items, CHUNK))
+        while chunk:
+            window.append((chunk, pool.submit(_work, [item.body for item in chunk])))
             while len(window) >= jobs * IN_FLIGHT_PER_WORKER:
-                yield from _oldest(pool, window)
+                yield from _oldest(window)
+            chunk = list(islice(items, CHUNK))
         while window:
-            yield from _oldest(pool, window)
-    except WorkerDied:
-        # A worker died (killed, out of memory): what was not answered is checked here.
-        for unanswered in chain((pending for pending, _ in window), [chunk]):
-            for item in unanswered:
+            yield from _oldest(window)
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): what it had not answered is checked here.
+        for chunk, _ in window:
+            for item in chunk:
                 yield (item, *check_one(item.body, target, encode))
 
 
-def _oldest(pool: ForkPool, window: deque[tuple[list[Emitted], Worker]]) -> Iterator[Checked]:
+def _oldest(window: deque[tuple[list[Emitted], Future[list[Answer]]]]) -> Iterator[Checked]:
     """The answers for the oldest chunk (it leaves the window only once they are in)."""
-    chunk, worker = window[0]
-    answers: list[Answer] = pool.receive(worker)
+    chunk, future = window[0]
+    answers = future.result()
     window.popleft()
     for item, (violations, text) in zip(chunk, answers, strict=True):
         yield item, violations, text
