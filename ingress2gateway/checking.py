@@ -173,18 +173,19 @@ def _through(
     from concurrent.futures.process import BrokenProcessPool
 
     window: deque[tuple[list[Emitted], Future[list[Answer]]]] = deque()
+    unsent: list[Emitted] = []  # taken from items, not yet in the window
     try:
-        chunk = list(islice(items, CHUNK))
-        while chunk:
-            window.append((chunk, pool.submit(_work, [item.body for item in chunk])))
+        while unsent := list(islice(items, CHUNK)):
+            window.append((unsent, pool.submit(_work, [item.body for item in unsent])))
+            unsent = []
             while len(window) >= jobs * IN_FLIGHT_PER_WORKER:
                 yield from _oldest(window)
-            chunk = list(islice(items, CHUNK))
         while window:
             yield from _oldest(window)
     except BrokenProcessPool:
-        # A worker died (killed, out of memory): what it had not answered is checked here.
-        for chunk, _ in window:
+        # A worker died (killed, out of memory): what was not answered is checked here,
+        # including a chunk whose submit found the pool broken.
+        for chunk in chain((sent for sent, _ in window), [unsent]):
             for item in chunk:
                 yield (item, *check_one(item.body, target, encode))
 

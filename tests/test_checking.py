@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -287,3 +288,34 @@ print(compiled, len(_cel._NODES))
     )
     before, after = map(int, done.stdout.split())
     assert before > 0 and after == before
+
+
+class _BreaksOnSubmit:
+    """A pool that answers ``good`` chunks, then finds itself broken when the next comes."""
+
+    def __init__(self, good: int) -> None:
+        self.good = good
+
+    def submit(self, work: object, bodies: list[JSONDict]) -> object:
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self.good == 0:
+            raise BrokenProcessPool("a worker died")
+        self.good -= 1
+        future: Future[list[checking.Answer]] = Future()
+        future.set_result([([], "from a worker") for _ in bodies])
+        return future
+
+
+@pytest.mark.usefixtures("small_batches")
+@pytest.mark.parametrize("good", [0, 1, 4])
+def test_a_pool_found_broken_on_submit_loses_no_chunk(good: int) -> None:
+    target = Target.parse("v1.4.1", "standard")
+    sent = items()
+    pool: Any = _BreaksOnSubmit(good)
+    got = list(checking._through(pool, iter(sent), target, yaml_text, 1))
+    # _through checks here what it took (the caller checks what it did not take): nothing
+    # taken is dropped, the chunk whose submit failed included.
+    taken = [item for item, _, _ in got]
+    assert taken == sent[: len(taken)] and len(taken) == (good + 1) * checking.CHUNK
