@@ -596,8 +596,9 @@ class IR:
         return (r for r in self.routes if isinstance(r, HTTPRoute))
 
     def distinct_extensions(self) -> list[Extension]:
-        """Each extension once, in the order :meth:`extensions` first meets it. One is often
-        attached to every rule of its Ingress: at 10k Ingresses, 450k attachments of 30k."""
+        """Every extension attached to a Gateway, a route or a rule, each once (one is often
+        attached to every rule of its Ingress: at 10k Ingresses, 450k attachments of 30k), in
+        the order first met: Gateways, then each route and its rules."""
         seen: dict[int, Extension] = {}
         add = seen.setdefault
         for gateway in self.gateways:
@@ -610,15 +611,3 @@ class IR:
                 for ext in rule.extensions:
                     add(id(ext), ext)
         return list(seen.values())
-
-    def extensions(self) -> Iterator[tuple[object, Extension]]:
-        """Every extension with the IR element it is attached to."""
-        for gateway in self.gateways:
-            for ext in gateway.extensions:
-                yield gateway, ext
-        for route in self.routes:
-            for ext in route.extensions:
-                yield route, ext
-            for rule in getattr(route, "rules", []):
-                for ext in rule.extensions:
-                    yield rule, ext

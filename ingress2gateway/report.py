@@ -263,8 +263,9 @@ class Report:
             entry.add_targets(self._shared(targets))
 
     def credit(self, fields: Iterable[InputField], target: ObjectRef) -> None:
-        """:meth:`add_targets` with ``target`` for each of ``fields`` (an emitter credits every field of every
-        rule it writes, ~25 per Ingress; most entries name ``target`` already)."""
+        """:meth:`add_targets` with ``target`` for each of ``fields`` (an emitter credits
+        every field of every rule it writes, ~25 per Ingress; most entries name ``target``
+        already)."""
         ledger = self.ledger
         for item in fields:
             entry = ledger.get((item.source, item.field))
