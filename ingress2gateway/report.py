@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from itertools import islice
 from json.encoder import encode_basestring
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from ingress2gateway.objects import ObjectRef, SourceRef
 
@@ -154,6 +154,37 @@ class LedgerEntry:
 
 def _field_of(entry: LedgerEntry) -> str:
     return entry.field
+
+
+class _FromSource(Protocol):
+    @property
+    def source(self) -> SourceRef | None: ...
+
+
+_SourceKey = tuple[str, str, str, str, str, int]
+_Item = TypeVar("_Item", bound=_FromSource)
+
+
+def _per_source(items: Iterable[_Item], within: Callable[[_Item], Any]) -> list[_Item]:
+    """``items`` sorted by source object (no source first), then by ``within``, ties in their
+    given order: grouped by source first, so that the many small groups are sorted on their
+    own."""
+    groups: dict[_SourceKey, list[_Item]] = {}
+    for item in items:
+        source = item.source
+        key = source.sort_key() if source is not None else _NO_SOURCE
+        found = groups.get(key)
+        if found is None:
+            groups[key] = [item]
+        else:
+            found.append(item)
+    ordered: list[_Item] = []
+    for key in sorted(groups):
+        group = groups[key]
+        if len(group) > 1:
+            group.sort(key=within)
+        ordered.extend(group)
+    return ordered
 
 
 def _ref_key(ref: ObjectRef) -> tuple[str, str, str]:
@@ -360,40 +391,15 @@ class Report:
     # --- reading -------------------------------------------------------------------------
 
     def sorted_notifications(self) -> list[Notification]:
-        """In :meth:`Notification.sort_key` order: grouped by source object, then each group
-        sorted (a large report has hundreds of thousands, a few per object)."""
-        by_source: dict[tuple[str, str, str, str, str, int], list[Notification]] = {}
-        for note in self.notifications:
-            key = note.source.sort_key() if note.source else _NO_SOURCE
-            found = by_source.get(key)
-            if found is None:
-                by_source[key] = [note]
-            else:
-                found.append(note)
-        ordered: list[Notification] = []
-        for key in sorted(by_source):
-            notes = by_source[key]
-            if len(notes) > 1:
-                notes.sort(key=Notification.key_within_source)
-            ordered.extend(notes)
-        return ordered
+        """In :meth:`Notification.sort_key` order (a large report has hundreds of thousands,
+        a few per object: sorted per object, see :func:`_per_source`)."""
+        return _per_source(self.notifications, Notification.key_within_source)
 
     def sorted_ledger(self) -> list[LedgerEntry]:
-        """Entries by source object, then field (sorted per object: a large ledger has
-        hundreds of thousands of entries and a few per object)."""
+        """Entries by source object, then field (a large ledger has hundreds of thousands of
+        entries, a few per object: sorted per object, see :func:`_per_source`)."""
         self.settle()
-        by_source: dict[tuple[str, str, str, str, str, int], list[LedgerEntry]] = {}
-        for entry in self.ledger.values():
-            key = entry.source.sort_key()
-            found = by_source.get(key)
-            if found is None:
-                by_source[key] = [entry]
-            else:
-                found.append(entry)
-        ordered: list[LedgerEntry] = []
-        for key in sorted(by_source):
-            ordered.extend(sorted(by_source[key], key=_field_of))
-        return ordered
+        return _per_source(self.ledger.values(), _field_of)
 
     def count(self, level: Level) -> int:
         return sum(1 for n in self.notifications if n.level is level)
