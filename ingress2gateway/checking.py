@@ -10,17 +10,19 @@ read (:class:`Workers`: they compile the validator on the core the providers lea
 
 Results come back in emission order whatever the number of workers, so notifications and
 output are the same as with one process. Workers need ``fork``: elsewhere (macOS, Windows),
-or when a worker dies, the work is done in this process.
+or when a worker dies, the work is done in this process. (An input the pipeline converts in
+parts is instead converted in workers part by part, each checking its own objects: see
+``pipeline._PartConverter``.)
 """
 
 from __future__ import annotations
 
-import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
 from typing import TYPE_CHECKING
 
+from ingress2gateway.forks import can_fork
 from ingress2gateway.objects import JSONDict
 from ingress2gateway.plugin import Emitted
 
@@ -80,14 +82,6 @@ def checked(
         yield from _in_workers(items, target, encode, jobs)
     for item in items:
         yield (item, *check_one(item.body, target, encode))
-
-
-def can_fork() -> bool:
-    import multiprocessing
-
-    # Forking is only safe where it is the platform's default (macOS system libraries are not
-    # fork-safe, Windows has no fork).
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 class Workers:

@@ -21,9 +21,11 @@ from ingress2gateway._gc import gc_paused
 from ingress2gateway._version import __version__
 from ingress2gateway.checking import Workers, checked
 from ingress2gateway.emitters.gatewayapi import sort_key
+from ingress2gateway.forks import can_fork, in_order
 from ingress2gateway.ingress import ingress_classes, is_ingress, resolve_class
 from ingress2gateway.ir import IR, Extension
-from ingress2gateway.objects import JSONDict, KubeObject, why_impossible
+from ingress2gateway.objects import JSONDict, KubeObject, ObjectRef, why_impossible
+from ingress2gateway.partition import may_split
 from ingress2gateway.plugin import (
     ConvertOptions,
     EmitContext,
@@ -34,9 +36,9 @@ from ingress2gateway.plugin import (
     ProviderContext,
 )
 from ingress2gateway.registry import canonical_provider, load_emitter, load_provider
-from ingress2gateway.report import Level, Report, Status, fails
+from ingress2gateway.report import Level, PortableReport, Report, Status, fails
 from ingress2gateway.spill import spill_listeners
-from ingress2gateway.spool import Spool
+from ingress2gateway.spool import Spool, for_writer
 from ingress2gateway.target import Target
 
 if TYPE_CHECKING:
@@ -115,10 +117,12 @@ def convert(
     again).
 
     With ``encode`` (say ``functools.partial(serialize.encode, format="yaml")``), each object
-    printed carries its text in ``Emitted.text``. ``jobs`` > 1 validates and encodes objects
-    in that many forked worker processes on Linux (see :mod:`ingress2gateway.checking`); the
-    result is the same as with one. Forking is for single-threaded callers (the CLI): from a
-    program that runs other threads, or runs conversions in several threads, keep ``jobs=1``.
+    printed carries its text in ``Emitted.text``. ``jobs`` > 1 forks that many worker
+    processes on Linux: with ``on_object`` and an input in parts, they convert the parts (see
+    :class:`_PartConverter`); otherwise they validate and encode objects while this process
+    converts (see :mod:`ingress2gateway.checking`). The output and report are the same as with
+    one. Forking is for single-threaded callers (the CLI): from a program that runs other
+    threads, or runs conversions in several threads, keep ``jobs=1``.
     ``workers`` (a :class:`~ingress2gateway.checking.Workers` started, for the same target and
     ``encode``, before the input was read) replaces ``jobs``: its workers take every object.
     """
@@ -176,22 +180,24 @@ def _convert(
     kept: list[Emitted] = []
     keep = on_object if on_object is not None else kept.append
     spool: Spool | None = None
-    if parts is None:
-        emitted = _convert_and_emit(
-            selected, loaded, emitter_impl, emit_context, options, release_input
-        )
+    if parts is not None and on_object is not None:
+        # Parts come one after another; the output is in one order (kinds first).
+        spool = Spool(sort_key)
+        keep = spool.add
+    checking = _Checking(target, validate, encode, emit_invalid)
+    if parts is not None and spool is not None and workers is None and _fork_parts(parts, jobs):
+        converter = _PartConverter(parts, loaded, emitter_impl, emit_context, options, checking)
+        del selected, parts
+        converter.in_workers(keep, jobs, release_input)
     else:
-        emitted = _in_parts(parts, loaded, emitter_impl, emit_context, options, release_input)
-        if on_object is not None:
-            # Parts come one after another; the output is in one order (kinds first).
-            spool = Spool(sort_key)
-            keep = spool.add
-    del selected, parts  # the generator holds the input now, and frees it as it goes
-    for item, violations, text in checked(
-        emitted, target if validate else None, encode, jobs, workers
-    ):
-        item.text = text
-        if _judge(item, violations, report, target, emit_invalid):
+        if parts is None:
+            emitted = _convert_and_emit(
+                selected, loaded, emitter_impl, emit_context, options, release_input
+            )
+        else:
+            emitted = _in_parts(parts, loaded, emitter_impl, emit_context, options, release_input)
+        del selected, parts  # the generator holds the input now, and frees it as it goes
+        for item in checking.kept(emitted, report, jobs, workers):
             keep(item)
     if spool is not None and on_object is not None:
         with spool:
@@ -268,6 +274,16 @@ def _partition(
     return parts
 
 
+def may_convert_in_parts(providers: Sequence[str], emitter: str, options: ConvertOptions) -> bool:
+    """Whether :func:`convert` may split its input (see :func:`_partition`), before it is read:
+    a hint, for a caller that decides whether to start workers early (see
+    :class:`~.checking.Workers`)."""
+    names = _unique([canonical_provider(p) for p in providers])
+    if len(names) != 1 or not getattr(load_emitter(emitter), "in_parts", False):
+        return False
+    return hasattr(load_provider(names[0]), "partition") and may_split(options)
+
+
 def _in_parts(
     parts: Parts,
     providers: Sequence[Provider],
@@ -293,6 +309,101 @@ def _in_parts(
             release_input,
             part=True,
         )
+
+
+PARTS_IN_WORKERS_MIN = 256
+"""Objects in the parts of an input below which its parts are converted here: forking costs
+more than it saves on a small input."""
+
+
+def _fork_parts(parts: Parts, jobs: int) -> bool:
+    """Whether to convert the parts in ``jobs`` forked workers (see :class:`_PartConverter`)
+    rather than here while workers check the output: for enough objects, in parts of which
+    none holds half (a worker converting it would take longer than this process converting
+    everything)."""
+    sizes = [len(part) for part in parts.parts]
+    total = sum(sizes)
+    return jobs >= 2 and total >= PARTS_IN_WORKERS_MIN and 2 * max(sizes) <= total and can_fork()
+
+
+@dataclass
+class _Checking:
+    """What happens to emitted objects: validated on ``target`` (or not), encoded with
+    ``encode`` (None: not encoded), and judged (see :func:`_judge`)."""
+
+    target: Target
+    validate: bool
+    encode: Callable[[JSONDict], str] | None
+    emit_invalid: bool
+
+    def kept(
+        self,
+        emitted: Iterable[Emitted],
+        report: Report,
+        jobs: int = 1,
+        workers: Workers | None = None,
+    ) -> Iterator[Emitted]:
+        """The objects of ``emitted`` to print, with their text, in order; what is wrong
+        with them goes into ``report``."""
+        on = self.target if self.validate else None
+        for item, violations, text in checked(emitted, on, self.encode, jobs, workers):
+            item.text = text
+            if _judge(item, violations, report, self.target, self.emit_invalid):
+                yield item
+
+
+class _PartConverter:
+    """Each part converted, emitted, validated and encoded in a forked worker, which sends back
+    what a writer needs of each object to print (see :func:`~.spool.for_writer`) and its part's
+    report (see :meth:`~.report.Report.portable`). This process only merges them, in part
+    order, so output and report are those of :func:`_in_parts`.
+
+    The other way (this process converts one part after another while workers check the
+    objects) leaves the conversion, the larger half of the work, on one core; here every core
+    converts. A part whose worker died is converted here."""
+
+    def __init__(
+        self,
+        parts: Parts,
+        providers: Sequence[Provider],
+        emitter: Emitter,
+        emit_context: EmitContext,
+        options: ConvertOptions,
+        checking: _Checking,
+    ) -> None:
+        self.parts, self.providers, self.emitter = parts.parts, providers, emitter
+        self.shared = parts.shared
+        self.emit_context, self.options, self.checking = emit_context, options, checking
+
+    def in_workers(self, keep: Callable[[Emitted], None], jobs: int, release_input: bool) -> None:
+        report = self.emit_context.report
+        for index, answer in in_order(len(self.parts), self._in_worker, jobs):
+            if answer is None:  # its worker died
+                for item in self.convert(index, report, release_input):
+                    keep(item)
+            else:
+                portable, items = answer
+                report.absorb(portable)
+                for ref, body, text in items:
+                    keep(Emitted(ref, body, text=text))
+            self.parts[index] = []  # this process holds the input until the part is done
+
+    def convert(self, index: int, report: Report, release_input: bool) -> Iterator[Emitted]:
+        """Part ``index`` converted, checked and judged, what is said about it in ``report``."""
+        context = EmitContext(report, self.emit_context.target, self.emit_context.options)
+        objects = [*self.parts[index], *self.shared]
+        emitted = _convert_and_emit(
+            objects, self.providers, self.emitter, context, self.options, release_input, part=True
+        )
+        return self.checking.kept(emitted, report)
+
+    def _in_worker(
+        self, index: int
+    ) -> tuple[PortableReport, list[tuple[ObjectRef, JSONDict, str | None]]]:
+        report = Report()
+        # A worker's copy of the input is its own: releasing it frees memory and nothing else.
+        items = [for_writer(item) for item in self.convert(index, report, True)]
+        return report.portable(), items
 
 
 def _unique(items: Iterable[str]) -> list[str]:

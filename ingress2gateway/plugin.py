@@ -111,8 +111,8 @@ class Parts:
     """The input of one provider in parts that share no output: converting each part (with the
     ``shared`` objects, such as IngressClasses and Services, which every part reads) gives
     objects in namespaces no other part writes to, and the same output and report as
-    converting the whole input at once. Only one part's IR is alive at a time, and the next
-    part is converted while workers check the objects of the one before.
+    converting the whole input at once. Only one part's IR is alive at a time (in each worker
+    process, when workers convert the parts).
 
     What a part's conversion reports about a shared object must not depend on the part (the
     report merges what every part says), and their ledger entries carry no output targets: a

@@ -191,6 +191,13 @@ def _ref_key(ref: ObjectRef) -> tuple[str, str, str]:
     return (ref.kind, ref.namespace or "", ref.name)
 
 
+PortableReport = tuple[
+    list[tuple[Level, str, str, "SourceRef | None", "str | None", "str | None", bool]],
+    list[tuple[SourceRef, str, Status, "str | None", tuple[ObjectRef, ...], tuple[str, ...]]],
+]
+"""What :meth:`Report.portable` gives: notifications and ledger entries as tuples."""
+
+
 @dataclass
 class Report:
     """Collects notifications and ledger entries through every stage of a conversion."""
@@ -371,22 +378,43 @@ class Report:
                     entry.add_note(note)
         self._left_out.clear()
 
-    def extend(self, other: Report) -> None:
-        other.settle()
-        for note in other.notifications:
-            if note not in self._seen:
-                self._seen.add(note)
-                self.notifications.append(note)
-        for entry in other.ledger.values():
-            merged = self.record(
-                entry.source,
-                entry.field,
-                entry.status,
-                targets=entry.targets,
-                provider=entry.provider,
-            )
-            for text in entry.notes:
-                merged.add_note(text)
+    def portable(self) -> PortableReport:
+        """The notifications and settled ledger entries as plain tuples, for :meth:`absorb` in
+        another process (pickling the tuples costs a quarter of pickling the objects)."""
+        self.settle()
+        notes = [
+            (n.level, n.code, n.message, n.source, n.field, n.provider, n.security)
+            for n in self.notifications
+        ]
+        entries = [
+            (e.source, e.field, e.status, e.provider, tuple(e.targets), e.notes)
+            for e in self.ledger.values()
+        ]
+        return notes, entries
+
+    def absorb(self, other: PortableReport) -> None:
+        """Add what another report said (see :meth:`portable`), as if it had been said here:
+        the same notification once, and repeated ledger entries merged as :meth:`record`
+        merges them."""
+        notes, entries = other
+        seen, notifications = self._seen, self.notifications
+        for fields in notes:
+            note = Notification(*fields)
+            if note not in seen:
+                seen.add(note)
+                notifications.append(note)
+        ledger = self.ledger
+        for source, field, status, provider, targets, texts in entries:
+            entry = ledger.get((source, field))
+            if entry is None:
+                kept = targets if len(targets) <= _FEW_TARGETS else set(targets)
+                ledger[source, field] = LedgerEntry(source, field, status, provider, kept, texts)
+                continue
+            entry.status = merge_status(entry.status, status)
+            entry.provider = entry.provider or provider
+            entry.add_targets(self._shared(targets))
+            for text in texts:
+                entry.add_note(text)
 
     # --- reading -------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ingress2gateway.errors import I2GError
+from ingress2gateway.objects import JSONDict, ObjectRef
 from ingress2gateway.plugin import Emitted
 
 _HEAD = ("apiVersion", "kind", "metadata")
@@ -45,11 +46,7 @@ class Spool:
         key = self._key(item)
         if not self._runs or key < self._last:
             self._runs.append([])  # a new sorted run starts
-        body = item.body
-        if item.text is not None:
-            # The text is what gets written; of the body, only what names the object.
-            body = {key: body[key] for key in _HEAD if key in body}
-        data = pickle.dumps((item.ref, body, item.text), pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(for_writer(item), pickle.HIGHEST_PROTOCOL)
         try:
             self._file.write(data)
         except OSError as exc:  # a full disk, most likely
@@ -71,6 +68,15 @@ class Spool:
 
     def __exit__(self, *exc: object) -> None:
         self._file.close()
+
+
+def for_writer(item: Emitted) -> tuple[ObjectRef, JSONDict, str | None]:
+    """What a writer needs of ``item`` (see :class:`Spool`): its reference and text, and of its
+    body, when there is a text, only what names the object."""
+    body = item.body
+    if item.text is not None:
+        body = {key: body[key] for key in _HEAD if key in body}
+    return item.ref, body, item.text
 
 
 def _cannot_write(exc: OSError) -> I2GError:

@@ -1,0 +1,288 @@
+"""Parts converted in forked workers give what parts converted here give.
+
+With ``jobs`` > 1 and an input in parts, each part is converted, validated and encoded in a
+worker, which sends back the objects to print and its part's report
+(``pipeline._PartConverter``). The output, the human report and the JSON report (every
+notification and ledger entry, with targets and notes) must be those of the same parts
+converted one after another in this process, including when a worker dies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ingress2gateway
+from ingress2gateway import forks, pipeline
+from ingress2gateway.objects import KubeObject
+from ingress2gateway.plugin import ConvertOptions, Emitted, Parts
+from ingress2gateway.registry import load_provider
+from ingress2gateway.report import Report, Status
+from ingress2gateway.serialize import encode
+from ingress2gateway.validation import Violation
+
+from .golden import Case
+from .ingresses import as_objects, ingress
+from .shared_data import require_shared, shared_yaml_files
+from .test_parts import KONG_CASES, NGINX_CASES, PER_NAMESPACE, copies
+
+pytestmark = pytest.mark.skipif(not forks.can_fork(), reason="workers need fork (Linux)")
+
+Run = tuple[list[str], str]
+"""The printed texts and the JSON report."""
+
+
+@pytest.fixture
+def forked_parts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Parts of any size go to workers; the list counts the conversions that forked them."""
+    forked: list[int] = []
+    real = forks.in_order
+
+    def counted(count: int, task: Callable[[int], Any], jobs: int) -> Iterator[Any]:
+        forked.append(count)
+        return real(count, task, jobs)
+
+    monkeypatch.setattr(pipeline, "in_order", counted)
+    monkeypatch.setattr(pipeline, "PARTS_IN_WORKERS_MIN", 0)
+    monkeypatch.setattr(pipeline, "_fork_parts", lambda parts, jobs: jobs > 1)
+    return forked
+
+
+def run(objects: list[KubeObject], options: ConvertOptions, jobs: int, **args: Any) -> Run:
+    printed: list[str] = []
+
+    def on_object(item: Emitted) -> None:
+        # A route that lost a rule comes without text, to be encoded by its printer.
+        printed.append(item.text if item.text is not None else encode(item.body, "yaml"))
+
+    result = ingress2gateway.convert(
+        objects,
+        options=options,
+        on_object=on_object,
+        encode=lambda body: encode(body, "yaml"),
+        jobs=jobs,
+        release_input=True,
+        **args,
+    )
+    return printed, json.dumps(result.report_json(), indent=1, sort_keys=True)
+
+
+def both(
+    objects: Callable[[], list[KubeObject]], options: ConvertOptions, **args: Any
+) -> tuple[Run, Run]:
+    """(in workers, here): the same input converted with 2 jobs and with 1 (``objects`` makes
+    new objects each time: each conversion releases the specs it parsed)."""
+    return run(objects(), options, 2, **args), run(objects(), options, 1, **args)
+
+
+@pytest.mark.parametrize("case", NGINX_CASES + KONG_CASES, ids=lambda c: c.id)
+def test_golden_case_in_workers_is_the_same(case: Case, forked_parts: list[int]) -> None:
+    args = case.args
+    options = ConvertOptions(**{**args.pop("options", {}), "gateway_per_namespace": True})
+
+    def objects() -> list[KubeObject]:
+        loaded = ingress2gateway.load_manifests([case.directory / "input.yaml"])
+        return [*loaded, *copies(loaded, "renamed", rename_hosts=True)]
+
+    in_workers, here = both(objects, options, **args)
+    assert in_workers == here
+    count = _part_count(objects(), options, args)
+    assert forked_parts == ([count] if count >= 2 else [])
+
+
+def _part_count(objects: list[KubeObject], options: ConvertOptions, args: dict[str, Any]) -> int:
+    provider = load_provider(args.get("providers", ["nginx"])[0])
+    parts: Parts | None = provider.partition(objects, options)  # type: ignore[attr-defined]
+    return len(parts.parts) if parts is not None else 0
+
+
+def test_most_golden_cases_fork(forked_parts: list[int]) -> None:
+    """The comparison above is not idle: most cases are converted in workers."""
+    for case in NGINX_CASES:
+        args = case.args
+        options = ConvertOptions(**{**args.pop("options", {}), "gateway_per_namespace": True})
+        loaded = ingress2gateway.load_manifests([case.directory / "input.yaml"])
+        run([*loaded, *copies(loaded, "renamed", rename_hosts=True)], options, 2, **args)
+    assert len(forked_parts) >= len(NGINX_CASES) // 2
+
+
+CORPORA = [("ingress-nginx", "nginx"), ("kong", "kong")]
+
+
+@pytest.mark.parametrize(
+    ("path", "provider"),
+    [
+        (path, provider)
+        for corpus, provider in CORPORA
+        for path in shared_yaml_files("corpus", corpus)
+    ],
+    ids=lambda value: value.name if isinstance(value, Path) else value,
+)
+def test_corpus_file_in_workers_is_the_same(
+    path: Path, provider: str, forked_parts: list[int]
+) -> None:
+    require_shared("corpus")
+
+    def objects() -> list[KubeObject]:
+        loaded = ingress2gateway.load_manifests([path])
+        return [*loaded, *copies(loaded, "renamed", rename_hosts=True)]
+
+    in_workers, here = both(objects, PER_NAMESPACE, providers=[provider])
+    assert in_workers == here
+
+
+def refused() -> list[dict[str, Any]]:
+    """Four namespaces, four parts; with :func:`refusing` validation, the route of ``b`` loses
+    one rule of two (the rest is printed) and the route of ``c`` its only rule (it is not
+    printed, and its fields are withdrawn from it)."""
+    two_paths = ingress("b", host="b.example.com", path="/ok")
+    paths = two_paths["spec"]["rules"][0]["http"]["paths"]
+    paths.append({**paths[0], "path": "/refused"})
+    return [
+        ingress("a", host="a.example.com"),
+        two_paths,
+        ingress("c", host="c.example.com", path="/refused"),
+        ingress("d", host="d.example.com", tls_secret="d-tls"),
+    ]
+
+
+@pytest.fixture
+def refusing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Validation refuses every route rule that matches ``/refused`` (the providers carry only
+    values the API server accepts, so real refusals are hard to come by; forked workers inherit
+    the patch)."""
+    from ingress2gateway import validation
+
+    real = validation.validate
+
+    def validate(obj: Any, target: Any) -> list[Violation]:
+        found = real(obj, target)
+        for index, rule in enumerate(obj.get("spec", {}).get("rules", [])):
+            if "'/refused'" in repr(rule.get("matches")):
+                found.append(Violation(f"spec.rules[{index}].matches", "refused here", "cel"))
+        return found
+
+    monkeypatch.setattr(validation, "validate", validate)
+
+
+@pytest.mark.usefixtures("refusing")
+def test_what_validation_refuses_is_reported_the_same(forked_parts: list[int]) -> None:
+    in_workers, here = both(lambda: as_objects(refused()), PER_NAMESPACE)
+    assert in_workers == here and forked_parts == [4]
+    report = json.loads(here[1])
+    invalid = [n["message"] for n in report["notifications"] if n["code"] == "output-invalid"]
+    assert any("the rule is left out" in m for m in invalid)
+    assert any("it is not printed" in m for m in invalid)
+    statuses = {(e["source"]["namespace"], e["status"]) for e in report["ledger"]}
+    assert ("b", Status.PARTIAL.value) in statuses and ("c", Status.UNSUPPORTED.value) in statuses
+
+
+def _dies_on(*indexes: int) -> Callable[[Any, int], Any]:
+    real = pipeline._PartConverter._in_worker
+
+    def in_worker(self: Any, index: int) -> Any:
+        if index in indexes:
+            os._exit(3)  # as if killed: no answer, no exception
+        return real(self, index)
+
+    return in_worker
+
+
+@pytest.mark.usefixtures("refusing")
+@pytest.mark.parametrize("dying", [(1,), (0, 3)], ids=["one", "first-and-last"])
+def test_a_part_whose_worker_dies_is_converted_here(
+    monkeypatch: pytest.MonkeyPatch, forked_parts: list[int], dying: tuple[int, ...]
+) -> None:
+    here = run(as_objects(refused()), PER_NAMESPACE, 1)
+    monkeypatch.setattr(pipeline._PartConverter, "_in_worker", _dies_on(*dying))
+    assert run(as_objects(refused()), PER_NAMESPACE, 2) == here
+    assert forked_parts == [4]
+
+
+def test_parts_go_to_workers_only_when_it_pays(monkeypatch: pytest.MonkeyPatch) -> None:
+    def parts(*sizes: int) -> Parts:
+        return Parts([[None] * size for size in sizes])  # type: ignore[list-item]
+
+    monkeypatch.setattr(pipeline, "can_fork", lambda: True)
+    assert pipeline._fork_parts(parts(200, 100, 100), 2)
+    assert not pipeline._fork_parts(parts(200, 100, 100), 1)  # one job: here
+    assert not pipeline._fork_parts(parts(100, 100), 2)  # too few objects to fork for
+    assert not pipeline._fork_parts(parts(300, 100, 100), 2)  # a worker would take longer
+    monkeypatch.setattr(pipeline, "can_fork", lambda: False)
+    assert not pipeline._fork_parts(parts(200, 100, 100), 2)
+
+
+def test_print_forks_for_parts_and_starts_no_workers_before_reading(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, forked_parts: list[int]
+) -> None:
+    import yaml
+    from click.testing import CliRunner
+
+    import ingress2gateway.cli as cli
+    from ingress2gateway import checking
+
+    def no_early_workers(*args: object) -> None:
+        raise AssertionError("workers were started before the input was read")
+
+    source = tmp_path / "in.yaml"
+    source.write_text(yaml.safe_dump_all(refused()))
+    monkeypatch.setattr(cli, "EARLY_WORKERS_BYTES", 1)
+    monkeypatch.setattr(checking.Workers, "__init__", no_early_workers)
+    printed = []
+    for jobs in ("1", "2"):
+        args = ["print", "--providers", "nginx", "--gateway-per-namespace", "-f", str(source)]
+        result = CliRunner().invoke(cli.main, [*args, "-j", jobs], catch_exceptions=False)
+        printed.append((result.exit_code, result.stdout, result.stderr))
+    assert printed[0] == printed[1] and forked_parts == [4]
+    assert printed[0][1].count("kind: HTTPRoute") == 5  # one per namespace, one redirect
+
+
+def test_may_convert_in_parts_says_what_convert_does() -> None:
+    named = ConvertOptions(gateway_per_namespace=True, gateway_name="edge")
+    assert pipeline.may_convert_in_parts(["nginx"], "standard", PER_NAMESPACE)
+    assert pipeline.may_convert_in_parts(["kong"], "standard", PER_NAMESPACE)
+    assert not pipeline.may_convert_in_parts(["nginx"], "standard", ConvertOptions())
+    assert not pipeline.may_convert_in_parts(["nginx"], "standard", named)
+    assert not pipeline.may_convert_in_parts(["nginx", "kong"], "standard", PER_NAMESPACE)
+    assert not pipeline.may_convert_in_parts(["istio"], "standard", PER_NAMESPACE)
+    assert not pipeline.may_convert_in_parts(["nginx"], "envoy-gateway", PER_NAMESPACE)
+
+
+def test_a_portable_report_absorbed_is_the_report() -> None:
+    """What one report said, absorbed by another that said things of its own, is what one
+    report saying everything would hold."""
+    from ingress2gateway.objects import ObjectRef, SourceRef
+
+    shared = SourceRef("v1", "Service", "a", "app")
+    mine = SourceRef("networking.k8s.io/v1", "Ingress", "a", "shop", "in.yaml", 3)
+    many = [ObjectRef("HTTPRoute", "a", f"r{i}") for i in range(12)]
+
+    def first(report: Report) -> None:
+        report.warning("w", "said twice", source=shared)
+        report.record(shared, "spec", Status.CONVERTED, note="one")
+        report.record(mine, "spec.rules", Status.CONVERTED, targets=many[:3])
+
+    def second(report: Report) -> None:
+        report.warning("w", "said twice", source=shared)
+        report.error("e", "only here", source=mine, field="spec.tls", security=True)
+        report.record(shared, "spec", Status.UNSUPPORTED, note="two", provider="nginx")
+        report.record(mine, "spec.rules", Status.CONVERTED, targets=many)
+        report.record(mine, "spec.tls", Status.PARTIAL, note="three")
+
+    one = Report()
+    first(one)
+    second(one)
+    absorbing, other = Report(), Report()
+    first(absorbing)
+    second(other)
+    absorbing.absorb(other.portable())
+    tool: dict[str, Any] = {}
+    assert absorbing.to_json(tool=tool, target=tool) == one.to_json(tool=tool, target=tool)
+    assert len(absorbing.notifications) == 2
+    [entry] = [e for e in absorbing.sorted_ledger() if e.field == "spec" and e.source == shared]
+    assert entry.status is Status.PARTIAL and entry.notes == ("one", "two")
