@@ -78,13 +78,28 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
+_LEFT_FOR_EXIT: list[object] | None = None
+"""Set by :func:`run`: what a command's end leaves for the process exit to drop at once."""
+
+
+def _leave_for_exit(*objects: object) -> None:
+    """Keep ``objects`` (a large report, say) alive until the process exits, when run by
+    :func:`run`: freeing them one by one as the command returns costs time for nothing the
+    user can see (0.03 s for the report of 10k Ingresses, 0.6 s at 100k)."""
+    if _LEFT_FOR_EXIT is not None:
+        _LEFT_FOR_EXIT.extend(objects)
+
+
 def run() -> None:
     """The console entry point: :func:`main`, then an exit without interpreter teardown.
 
     A large conversion leaves millions of small objects behind; freeing them one by one when
-    the interpreter exits measured 0.13 s for 10k Ingresses, for nothing the user can see. Once main is done and the output streams are flushed, the
-    process ends at once (tests call :func:`main`, which returns normally).
+    the interpreter exits measured 0.13 s for 10k Ingresses, for nothing the user can see.
+    Once main is done and the output streams are flushed, the process ends at once (tests call
+    :func:`main`, which returns normally and frees everything).
     """
+    global _LEFT_FOR_EXIT
+    _LEFT_FOR_EXIT = []
     try:
         main(prog_name="ingress2gateway")
         code: object = 0
@@ -416,6 +431,7 @@ def print_command(**kw: Any) -> None:
         sys.stderr.write(line)
     if not output.count:
         sys.stderr.write("No Gateway API resources were generated.\n")
+    _leave_for_exit(result)
     if input_errors or result.fails(kw["fail_on"]):
         sys.exit(1)
 

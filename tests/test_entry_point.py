@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from ingress2gateway.cli import main
@@ -67,3 +68,29 @@ def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
     assert process.returncode == 141
     assert b"internal error" not in err
     assert b"Traceback" not in err
+
+
+def test_the_console_run_leaves_the_result_for_the_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run as the console command, ``print`` leaves its result (the report: millions of small
+    objects at scale) to the process exit instead of freeing it object by object; run
+    in-process (tests, callers of ``main``), it keeps nothing."""
+    from ingress2gateway import cli
+    from ingress2gateway.pipeline import Result
+
+    args = ["print", "--providers", "nginx", "-f", str(EXAMPLES / "nginx" / "shop.yaml")]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert cli._LEFT_FOR_EXIT is None
+
+    class Exited(Exception):
+        pass
+
+    def exit_(code: int) -> None:
+        raise Exited(code)
+
+    monkeypatch.setattr(cli.os, "_exit", exit_)
+    monkeypatch.setattr(sys, "argv", ["ingress2gateway", *args, "-o", "json"])
+    monkeypatch.setattr(cli, "_LEFT_FOR_EXIT", None)
+    with pytest.raises(Exited):
+        cli.run()
+    left = cli._LEFT_FOR_EXIT
+    assert left is not None and [type(item) for item in left] == [Result]
