@@ -11,8 +11,8 @@ read (:class:`Workers`: they compile the validator on the core the providers lea
 Results come back in emission order whatever the number of workers, so notifications and
 output are the same as with one process. Workers need ``fork``: elsewhere (macOS, Windows),
 or when a worker dies, the work is done in this process. (An input the pipeline converts in
-parts is instead converted in workers part by part, each checking its own objects: see
-``pipeline._PartConverter``.)
+parts is instead sent to the workers part by part, each converting and checking its own
+objects: see ``pipeline._PartConverter``.)
 """
 
 from __future__ import annotations
@@ -87,9 +87,10 @@ def checked(
 class Workers:
     """Workers forked ahead of the work, for a caller that knows the input is large before
     reading it (the CLI). Forked before the input is read, they hold none of it; they compile
-    the validator (:func:`~ingress2gateway.validation.prepare`) while this process reads and
-    converts, and take output objects from the first one. Use as a context manager; on a
-    platform without ``fork`` it starts nothing and :func:`checked` works as without it."""
+    the validator (:func:`~ingress2gateway.validation.prepare`) while this process reads, then
+    convert the parts of an input in parts (sent to them: see ``pipeline._PartConverter``) or
+    take output objects from the first one. Use as a context manager; on a platform without
+    ``fork`` it starts nothing and :func:`checked` works as without it."""
 
     def __init__(self, jobs: int, target: Target | None, encode: Encoder | None) -> None:
         self.jobs, self.target, self.encode = jobs, target, encode
@@ -107,6 +108,12 @@ class Workers:
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def worker_encoder() -> Encoder | None:
+    """In a worker: the encoder its pool was forked with (see :class:`Workers`)."""
+    assert _job is not None, "workers are forked after the job is set"
+    return _job[1]
 
 
 def _prepare() -> None:

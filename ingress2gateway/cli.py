@@ -394,7 +394,7 @@ def print_command(**kw: Any) -> None:
     report = Report()
     output = _Printer(kw["output_format"], kw["output_dir"])
     jobs = kw["jobs"] or min(os.cpu_count() or 1, 8)
-    with _early_workers(kw, providers, jobs, output.encode) as workers:
+    with _early_workers(kw, jobs, output.encode) as workers:
         objects, namespace, input_errors = _load(kw, providers, report)
         # Hand the input over without keeping a reference, so that it is freed once the
         # providers are done with it; likewise each output object is written as soon as it is
@@ -442,21 +442,18 @@ they are read (see :class:`~ingress2gateway.checking.Workers`)."""
 
 
 def _early_workers(
-    kw: dict[str, Any], providers: list[str], jobs: int, encode: Callable[[JSONDict], str]
+    kw: dict[str, Any], jobs: int, encode: Callable[[JSONDict], str]
 ) -> AbstractContextManager[Workers | None]:
     """Workers started now, before a large input is read, or None (small input, stdin, a
-    cluster, one job: the pipeline decides as it goes; an input that may be converted in
-    parts: the pipeline forks workers that convert them, once they are known)."""
+    cluster, one job: the pipeline decides as it goes). They compile the validator while the
+    input is read, then convert its parts or check the output objects."""
     from ingress2gateway.checking import Workers
     from ingress2gateway.manifests import STDIN, expand_paths
-    from ingress2gateway.pipeline import may_convert_in_parts
     from ingress2gateway.target import Target
 
     inputs = expand_paths(kw["inputs"]) if kw["inputs"] else []
     size = sum(os.path.getsize(path) for path in inputs if path != STDIN)
     if jobs < 2 or size < EARLY_WORKERS_BYTES:
-        return nullcontext(None)
-    if may_convert_in_parts(providers, kw["emitter"], convert_options(kw, None)):
         return nullcontext(None)
     target = Target.parse(kw["gateway_api_version"], channel_of(kw))
     return Workers(jobs, target, encode)

@@ -1,21 +1,21 @@
-"""Independent tasks in forked worker processes, answered in order.
+"""Calls answered in order by a pool of forked worker processes.
 
-Forked workers inherit everything this process holds (the input, the loaded providers), so a
-task is only its index, and only its answer travels back (pickled). A task whose worker dies
-(killed, out of memory) is answered with None: the caller does it itself.
+A call whose worker dies (killed, out of memory) is answered with None: the caller does it
+itself, so nothing is lost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 T = TypeVar("T")
-
-# The task a forked worker runs: set in the parent just before the fork.
-_task: Callable[[int], Any] | None = None
 
 
 def can_fork() -> bool:
@@ -26,39 +26,44 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
-def in_order(count: int, task: Callable[[int], T], jobs: int) -> Iterator[tuple[int, T | None]]:
-    """``(index, task(index))`` for each index below ``count``, in index order, computed by
-    ``jobs`` workers forked now; the answer is None where the worker died. The workers take
-    the next index as they finish one, so unequal tasks still share the work."""
-    # Imported here: most conversions never fork (and `check` starts faster).
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    global _task
-    _task = task
+def in_order(
+    pool: ProcessPoolExecutor, function: Callable[..., T], calls: Iterable[tuple[Any, ...]]
+) -> Iterator[T | None]:
+    """``function(*arguments)`` for each of ``calls``, in ``pool``, answered in the order of
+    ``calls``; None where the worker died. Every call is submitted at once (the pool pickles
+    them as workers take them), so the workers take the next call as soon as they finish one
+    and unequal calls still share the work."""
+    futures = deque(_submitted(pool, function, arguments) for arguments in calls)
     try:
-        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
-        futures = deque(pool.submit(_run, index) for index in range(count))
+        while futures:
+            # Taken out of the queue first: a future holds its answer as long as it lives.
+            future = futures.popleft()
+            answer = _answer(future)
+            del future
+            yield answer
+            del answer
     finally:
-        _task = None  # the workers have their copy; this process has no use for it
-    with pool:
-        try:
-            for index in range(count):
-                # Taken out of the queue first: a future holds its answer as long as it lives.
-                future = futures.popleft()
-                try:
-                    answer: T | None = future.result()
-                except BrokenProcessPool:
-                    answer = None
-                del future
-                yield index, answer
-                del answer
-        finally:
-            for future in futures:
+        for future in futures:
+            if future is not None:
                 future.cancel()  # an early exit (an error here) does not wait for the rest
 
 
-def _run(index: int) -> Any:
-    assert _task is not None, "workers are forked after the task is set"
-    return _task(index)
+def _submitted(
+    pool: ProcessPoolExecutor, function: Callable[..., T], arguments: tuple[Any, ...]
+) -> Future[T] | None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return pool.submit(function, *arguments)
+    except BrokenProcessPool:  # a worker died already: the rest is answered None
+        return None
+
+
+def _answer(future: Future[T] | None) -> T | None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    if future is None:
+        return None
+    with contextlib.suppress(BrokenProcessPool):
+        return future.result()
+    return None

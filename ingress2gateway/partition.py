@@ -24,12 +24,6 @@ _HOST_LIKE = re.compile(r"[*a-z0-9-]*(?:\.[*a-z0-9-]+)+\.?")
 _NAMESPACE_REF = re.compile(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?)/[^/\s]+")
 
 
-def may_split(options: ConvertOptions) -> bool:
-    """Whether :func:`by_linked_namespaces` may split an input converted with ``options``: not
-    with one Gateway for every namespace (or names that depend on every class in the input)."""
-    return options.gateway_per_namespace and not options.gateway_name
-
-
 def by_linked_namespaces(
     objects: Sequence[KubeObject],
     options: ConvertOptions,
@@ -40,7 +34,8 @@ def by_linked_namespaces(
     """Parts of linked namespaces, or None when the input must be converted whole. Ingresses
     and ``grouped`` objects go to the part of their namespace; ``shared`` objects to every
     part."""
-    if not may_split(options):
+    if not options.gateway_per_namespace or options.gateway_name:
+        # One Gateway for every namespace (or names that depend on every class in the input).
         return None
     ingresses: list[KubeObject] = []
     others: list[KubeObject] = []

@@ -19,13 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from ingress2gateway._gc import gc_paused
 from ingress2gateway._version import __version__
-from ingress2gateway.checking import Workers, checked
+from ingress2gateway.checking import Workers, checked, worker_encoder
 from ingress2gateway.emitters.gatewayapi import sort_key
 from ingress2gateway.forks import can_fork, in_order
 from ingress2gateway.ingress import ingress_classes, is_ingress, resolve_class
 from ingress2gateway.ir import IR, Extension
 from ingress2gateway.objects import JSONDict, KubeObject, ObjectRef, why_impossible
-from ingress2gateway.partition import may_split
 from ingress2gateway.plugin import (
     ConvertOptions,
     EmitContext,
@@ -42,6 +41,8 @@ from ingress2gateway.spool import Spool, for_writer
 from ingress2gateway.target import Target
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from ingress2gateway.validation import Violation
 
 CLUSTER_SCOPED_KINDS = frozenset(
@@ -185,10 +186,13 @@ def _convert(
         spool = Spool(sort_key)
         keep = spool.add
     checking = _Checking(target, validate, encode, emit_invalid)
-    if parts is not None and spool is not None and workers is None and _fork_parts(parts, jobs):
-        converter = _PartConverter(parts, loaded, emitter_impl, emit_context, options, checking)
+    if parts is not None and spool is not None and _fork_parts(parts, jobs, workers, checking):
+        recipe = _Recipe(
+            tuple(names), emitter, options, emit_context.options, target, validate, emit_invalid
+        )
+        converter = _PartConverter(parts, recipe, checking)
         del selected, parts
-        converter.in_workers(keep, jobs, release_input)
+        converter.in_workers(keep, report, jobs, workers, release_input)
     else:
         if parts is None:
             emitted = _convert_and_emit(
@@ -274,16 +278,6 @@ def _partition(
     return parts
 
 
-def may_convert_in_parts(providers: Sequence[str], emitter: str, options: ConvertOptions) -> bool:
-    """Whether :func:`convert` may split its input (see :func:`_partition`), before it is read:
-    a hint, for a caller that decides whether to start workers early (see
-    :class:`~.checking.Workers`)."""
-    names = _unique([canonical_provider(p) for p in providers])
-    if len(names) != 1 or not getattr(load_emitter(emitter), "in_parts", False):
-        return False
-    return hasattr(load_provider(names[0]), "partition") and may_split(options)
-
-
 def _in_parts(
     parts: Parts,
     providers: Sequence[Provider],
@@ -316,17 +310,21 @@ PARTS_IN_WORKERS_MIN = 256
 more than it saves on a small input."""
 
 
-def _fork_parts(parts: Parts, jobs: int) -> bool:
-    """Whether to convert the parts in ``jobs`` forked workers (see :class:`_PartConverter`)
-    rather than here while workers check the output: for enough objects, in parts of which
-    none holds half (a worker converting it would take longer than this process converting
-    everything)."""
+def _fork_parts(parts: Parts, jobs: int, workers: Workers | None, checking: _Checking) -> bool:
+    """Whether to convert the parts in workers (see :class:`_PartConverter`) rather than here
+    while workers check the output: with workers (``workers``, if given, must check what
+    ``checking`` checks), for enough objects, in parts of which none holds half (a worker
+    converting it would take longer than this process converting everything)."""
+    if workers is not None:
+        if workers.pool_for(checking.on, checking.encode) is None:
+            return False
+        jobs = workers.jobs
     sizes = [len(part) for part in parts.parts]
     total = sum(sizes)
     return jobs >= 2 and total >= PARTS_IN_WORKERS_MIN and 2 * max(sizes) <= total and can_fork()
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Checking:
     """What happens to emitted objects: validated on ``target`` (or not), encoded with
     ``encode`` (None: not encoded), and judged (see :func:`_judge`)."""
@@ -335,6 +333,11 @@ class _Checking:
     validate: bool
     encode: Callable[[JSONDict], str] | None
     emit_invalid: bool
+
+    @property
+    def on(self) -> Target | None:
+        """The target objects are validated on (None: not validated)."""
+        return self.target if self.validate else None
 
     def kept(
         self,
@@ -345,65 +348,119 @@ class _Checking:
     ) -> Iterator[Emitted]:
         """The objects of ``emitted`` to print, with their text, in order; what is wrong
         with them goes into ``report``."""
-        on = self.target if self.validate else None
-        for item, violations, text in checked(emitted, on, self.encode, jobs, workers):
+        for item, violations, text in checked(emitted, self.on, self.encode, jobs, workers):
             item.text = text
             if _judge(item, violations, report, self.target, self.emit_invalid):
                 yield item
 
 
+@dataclass(frozen=True)
+class _Recipe:
+    """How to convert a part, by names and values (pickled to the workers with each part)."""
+
+    providers: tuple[str, ...]
+    emitter: str
+    options: ConvertOptions
+    emitter_options: Mapping[str, Any]
+    target: Target
+    validate: bool
+    emit_invalid: bool
+
+    def convert(
+        self,
+        objects: list[KubeObject],
+        report: Report,
+        encode: Callable[[JSONDict], str] | None,
+        release_input: bool,
+    ) -> Iterator[Emitted]:
+        """One part's ``objects`` converted, checked and judged (what is said about them in
+        ``report``): the objects to print."""
+        providers, emitter = _loaded(self.providers, self.emitter)
+        context = EmitContext(report, self.target, self.emitter_options)
+        emitted = _convert_and_emit(
+            objects, providers, emitter, context, self.options, release_input, part=True
+        )
+        checking = _Checking(self.target, self.validate, encode, self.emit_invalid)
+        return checking.kept(emitted, report)
+
+
+_LOADED: dict[tuple[tuple[str, ...], str], tuple[list[Provider], Emitter]] = {}
+
+
+def _loaded(providers: tuple[str, ...], emitter: str) -> tuple[list[Provider], Emitter]:
+    """The providers and emitter of these names, loaded once per process (a worker converts
+    many parts with them, as this process does when it converts them all)."""
+    key = (providers, emitter)
+    found = _LOADED.get(key)
+    if found is None:
+        found = _LOADED[key] = ([load_provider(name) for name in providers], load_emitter(emitter))
+    return found
+
+
+PartAnswer = tuple[PortableReport, list[tuple[ObjectRef, JSONDict, str | None]]]
+
+
+def _convert_sent_part(recipe: _Recipe, objects: list[KubeObject]) -> PartAnswer:
+    """In a worker: a part (its objects and the shared ones, pickled), converted; what a writer
+    needs of each object to print (see :func:`~.spool.for_writer`), and the part's report."""
+    report = Report()
+    # The objects are this worker's own copy: releasing them frees memory and nothing else.
+    converted = recipe.convert(objects, report, worker_encoder(), True)
+    items = [for_writer(item) for item in converted]
+    return report.portable(), items
+
+
 class _PartConverter:
-    """Each part converted, emitted, validated and encoded in a forked worker, which sends back
-    what a writer needs of each object to print (see :func:`~.spool.for_writer`) and its part's
-    report (see :meth:`~.report.Report.portable`). This process only merges them, in part
-    order, so output and report are those of :func:`_in_parts`.
+    """Each part sent to a worker, pickled (workers started before the input was read hold
+    none of it), which converts, validates and encodes it, and sends back what a writer needs
+    of each object to print and its part's report (see :meth:`~.report.Report.portable`). This
+    process merges them, in part order, so output and report are those of :func:`_in_parts`.
 
     The other way (this process converts one part after another while workers check the
     objects) leaves the conversion, the larger half of the work, on one core; here every core
     converts. A part whose worker died is converted here."""
 
-    def __init__(
-        self,
-        parts: Parts,
-        providers: Sequence[Provider],
-        emitter: Emitter,
-        emit_context: EmitContext,
-        options: ConvertOptions,
-        checking: _Checking,
-    ) -> None:
-        self.parts, self.providers, self.emitter = parts.parts, providers, emitter
-        self.shared = parts.shared
-        self.emit_context, self.options, self.checking = emit_context, options, checking
+    def __init__(self, parts: Parts, recipe: _Recipe, checking: _Checking) -> None:
+        self.parts, self.shared = parts.parts, parts.shared
+        self.recipe, self.checking = recipe, checking
 
-    def in_workers(self, keep: Callable[[Emitted], None], jobs: int, release_input: bool) -> None:
-        report = self.emit_context.report
-        for index, answer in in_order(len(self.parts), self._in_worker, jobs):
+    def in_workers(
+        self,
+        keep: Callable[[Emitted], None],
+        report: Report,
+        jobs: int,
+        workers: Workers | None,
+        release_input: bool,
+    ) -> None:
+        if workers is not None:
+            pool = workers.pool_for(self.checking.on, self.checking.encode)
+            assert pool is not None, "_fork_parts checked that they suit"
+            self._merge(pool, keep, report, release_input)
+            return
+        with Workers(jobs, self.checking.on, self.checking.encode) as started:
+            assert started.pool is not None, "_fork_parts checked that this platform forks"
+            self._merge(started.pool, keep, report, release_input)
+
+    def _merge(
+        self,
+        pool: ProcessPoolExecutor,
+        keep: Callable[[Emitted], None],
+        report: Report,
+        release_input: bool,
+    ) -> None:
+        calls = ((self.recipe, [*part, *self.shared]) for part in self.parts)
+        for index, answer in enumerate(in_order(pool, _convert_sent_part, calls)):
             if answer is None:  # its worker died
-                for item in self.convert(index, report, release_input):
+                objects = [*self.parts[index], *self.shared]
+                encode = self.checking.encode
+                for item in self.recipe.convert(objects, report, encode, release_input):
                     keep(item)
             else:
                 portable, items = answer
                 report.absorb(portable)
                 for ref, body, text in items:
                     keep(Emitted(ref, body, text=text))
-            self.parts[index] = []  # this process holds the input until the part is done
-
-    def convert(self, index: int, report: Report, release_input: bool) -> Iterator[Emitted]:
-        """Part ``index`` converted, checked and judged, what is said about it in ``report``."""
-        context = EmitContext(report, self.emit_context.target, self.emit_context.options)
-        objects = [*self.parts[index], *self.shared]
-        emitted = _convert_and_emit(
-            objects, self.providers, self.emitter, context, self.options, release_input, part=True
-        )
-        return self.checking.kept(emitted, report)
-
-    def _in_worker(
-        self, index: int
-    ) -> tuple[PortableReport, list[tuple[ObjectRef, JSONDict, str | None]]]:
-        report = Report()
-        # A worker's copy of the input is its own: releasing it frees memory and nothing else.
-        items = [for_writer(item) for item in self.convert(index, report, True)]
-        return report.portable(), items
+            self.parts[index] = []  # kept until answered, for a worker that dies
 
 
 def _unique(items: Iterable[str]) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,18 +39,22 @@ Run = tuple[list[str], str]
 
 @pytest.fixture
 def forked_parts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Parts of any size go to workers; the list counts the conversions that forked them."""
-    forked: list[int] = []
+    """Parts of any size go to workers; the list has, for each conversion that sent parts to
+    workers, how many it sent."""
+    sent: list[int] = []
     real = forks.in_order
 
-    def counted(count: int, task: Callable[[int], Any], jobs: int) -> Iterator[Any]:
-        forked.append(count)
-        return real(count, task, jobs)
+    def counted(pool: Any, function: Any, calls: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
+        listed = list(calls)
+        sent.append(len(listed))
+        return real(pool, function, listed)
+
+    def fork_parts(parts: Parts, jobs: int, workers: Any, checking: Any) -> bool:
+        return (workers.jobs if workers is not None else jobs) > 1
 
     monkeypatch.setattr(pipeline, "in_order", counted)
-    monkeypatch.setattr(pipeline, "PARTS_IN_WORKERS_MIN", 0)
-    monkeypatch.setattr(pipeline, "_fork_parts", lambda parts, jobs: jobs > 1)
-    return forked
+    monkeypatch.setattr(pipeline, "_fork_parts", fork_parts)
+    return sent
 
 
 def run(objects: list[KubeObject], options: ConvertOptions, jobs: int, **args: Any) -> Run:
@@ -182,42 +186,55 @@ def test_what_validation_refuses_is_reported_the_same(forked_parts: list[int]) -
     assert ("b", Status.PARTIAL.value) in statuses and ("c", Status.UNSUPPORTED.value) in statuses
 
 
-def _dies_on(*indexes: int) -> Callable[[Any, int], Any]:
-    real = pipeline._PartConverter._in_worker
+def _dies_in_workers_on(*namespaces: str) -> Callable[..., Any]:
+    """``_Recipe.convert``, except that a worker converting a part of these namespaces dies
+    (forked workers inherit the patched class)."""
+    real, parent = pipeline._Recipe.convert, os.getpid()
 
-    def in_worker(self: Any, index: int) -> Any:
-        if index in indexes:
+    def convert(self: Any, objects: list[KubeObject], *args: Any) -> Any:
+        if os.getpid() != parent and objects[0].namespace in namespaces:
             os._exit(3)  # as if killed: no answer, no exception
-        return real(self, index)
+        return real(self, objects, *args)
 
-    return in_worker
+    return convert
 
 
 @pytest.mark.usefixtures("refusing")
-@pytest.mark.parametrize("dying", [(1,), (0, 3)], ids=["one", "first-and-last"])
+@pytest.mark.parametrize("dying", [("b",), ("a", "d")], ids=["one", "first-and-last"])
 def test_a_part_whose_worker_dies_is_converted_here(
-    monkeypatch: pytest.MonkeyPatch, forked_parts: list[int], dying: tuple[int, ...]
+    monkeypatch: pytest.MonkeyPatch, forked_parts: list[int], dying: tuple[str, ...]
 ) -> None:
     here = run(as_objects(refused()), PER_NAMESPACE, 1)
-    monkeypatch.setattr(pipeline._PartConverter, "_in_worker", _dies_on(*dying))
+    monkeypatch.setattr(pipeline._Recipe, "convert", _dies_in_workers_on(*dying))
     assert run(as_objects(refused()), PER_NAMESPACE, 2) == here
     assert forked_parts == [4]
 
 
 def test_parts_go_to_workers_only_when_it_pays(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingress2gateway.checking import Workers
+    from ingress2gateway.target import Target
+
     def parts(*sizes: int) -> Parts:
         return Parts([[None] * size for size in sizes])  # type: ignore[list-item]
 
+    target = Target.parse("v1.4.1", "standard")
+    checking = pipeline._Checking(target, True, None, False)
     monkeypatch.setattr(pipeline, "can_fork", lambda: True)
-    assert pipeline._fork_parts(parts(200, 100, 100), 2)
-    assert not pipeline._fork_parts(parts(200, 100, 100), 1)  # one job: here
-    assert not pipeline._fork_parts(parts(100, 100), 2)  # too few objects to fork for
-    assert not pipeline._fork_parts(parts(300, 100, 100), 2)  # a worker would take longer
+    assert pipeline._fork_parts(parts(200, 100, 100), 2, None, checking)
+    assert not pipeline._fork_parts(parts(200, 100, 100), 1, None, checking)  # one job: here
+    assert not pipeline._fork_parts(parts(100, 100), 2, None, checking)  # too few to fork for
+    # A worker converting the largest part would take longer than converting everything here.
+    assert not pipeline._fork_parts(parts(300, 100, 100), 2, None, checking)
+    with Workers(2, target, None) as early:
+        assert pipeline._fork_parts(parts(200, 100, 100), 1, early, checking)
+    with Workers(2, Target.parse("v1.3.0", "standard"), None) as other:
+        # Workers that check something else are left to check objects, as before.
+        assert not pipeline._fork_parts(parts(200, 100, 100), 2, other, checking)
     monkeypatch.setattr(pipeline, "can_fork", lambda: False)
-    assert not pipeline._fork_parts(parts(200, 100, 100), 2)
+    assert not pipeline._fork_parts(parts(200, 100, 100), 2, None, checking)
 
 
-def test_print_forks_for_parts_and_starts_no_workers_before_reading(
+def test_print_sends_parts_to_the_workers_it_started_before_reading(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, forked_parts: list[int]
 ) -> None:
     import yaml
@@ -226,31 +243,26 @@ def test_print_forks_for_parts_and_starts_no_workers_before_reading(
     import ingress2gateway.cli as cli
     from ingress2gateway import checking
 
-    def no_early_workers(*args: object) -> None:
-        raise AssertionError("workers were started before the input was read")
+    started: list[int] = []
+    real = checking.Workers.__init__
+
+    def counted(self: checking.Workers, jobs: int, *args: Any) -> None:
+        started.append(jobs)
+        real(self, jobs, *args)
 
     source = tmp_path / "in.yaml"
     source.write_text(yaml.safe_dump_all(refused()))
     monkeypatch.setattr(cli, "EARLY_WORKERS_BYTES", 1)
-    monkeypatch.setattr(checking.Workers, "__init__", no_early_workers)
+    monkeypatch.setattr(checking.Workers, "__init__", counted)
     printed = []
     for jobs in ("1", "2"):
         args = ["print", "--providers", "nginx", "--gateway-per-namespace", "-f", str(source)]
         result = CliRunner().invoke(cli.main, [*args, "-j", jobs], catch_exceptions=False)
         printed.append((result.exit_code, result.stdout, result.stderr))
-    assert printed[0] == printed[1] and forked_parts == [4]
+    assert printed[0] == printed[1]
     assert printed[0][1].count("kind: HTTPRoute") == 5  # one per namespace, one redirect
-
-
-def test_may_convert_in_parts_says_what_convert_does() -> None:
-    named = ConvertOptions(gateway_per_namespace=True, gateway_name="edge")
-    assert pipeline.may_convert_in_parts(["nginx"], "standard", PER_NAMESPACE)
-    assert pipeline.may_convert_in_parts(["kong"], "standard", PER_NAMESPACE)
-    assert not pipeline.may_convert_in_parts(["nginx"], "standard", ConvertOptions())
-    assert not pipeline.may_convert_in_parts(["nginx"], "standard", named)
-    assert not pipeline.may_convert_in_parts(["nginx", "kong"], "standard", PER_NAMESPACE)
-    assert not pipeline.may_convert_in_parts(["istio"], "standard", PER_NAMESPACE)
-    assert not pipeline.may_convert_in_parts(["nginx"], "envoy-gateway", PER_NAMESPACE)
+    # One pool, started before the input was read, converted the four parts.
+    assert started == [2] and forked_parts == [4]
 
 
 def test_a_portable_report_absorbed_is_the_report() -> None:
