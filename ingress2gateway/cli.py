@@ -379,8 +379,9 @@ def _write_input_errors(report: Report) -> None:
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Processes that validate and encode output objects, for large conversions on Linux "
-    "(default: the number of CPUs, at most 8; 1: this process only).",
+    help="Worker processes for large conversions on Linux: they convert the parts of an input "
+    "in parts, or else validate and encode output objects (default: the number of CPUs, at "
+    "most 8; 1: this process only).",
 )
 def print_command(**kw: Any) -> None:
     """Convert and print Gateway API resources."""
