@@ -32,7 +32,8 @@ import re2
 from celpy import celtypes
 from celpy.evaluation import CELEvalError
 
-from ._celcompile import HAND_OVER, Unsupported, compile_node, compile_rule
+from ._celcache import cached_checker
+from ._celcompile import HAND_OVER, Compiled, Unsupported, compile_node, compile_rule
 from ._celfuncs import FORMAT_LIBRARY, FUNCTIONS
 from ._schema import Node, Rule
 from ._violation import Findings, child_path, item_path
@@ -274,11 +275,19 @@ def node_rules(node: Node) -> tuple[tuple[Rule, ...], Callable[[Any], Any]]:
     """
     found = _NODES.get(node)
     if found is None:
-        entries = compiled_rules(node)
-        trees = [_parse(rule.rule) if function else None for rule, function in entries]
-        checker = compile_node(trees, node).function
-        _NODES[node] = found = (tuple(rule for rule, _ in entries), checker)
+        # The vendored CRDs' rules come compiled (see _celcache.py); others are compiled now.
+        checker = cached_checker(node) or compile_node_rules(node)[0].function
+        rules = tuple(rule for rule in node.rules if not rule.is_transition)
+        _NODES[node] = found = (rules, checker)
     return found
+
+
+def compile_node_rules(node: Node) -> tuple[Compiled, bool]:
+    """:func:`node_rules`'s function, compiled now, and whether every rule is in it (none left
+    to cel-python because the compiler cannot translate it)."""
+    entries = compiled_rules(node)
+    trees = [_parse(rule.rule) if function else None for rule, function in entries]
+    return compile_node(trees, node), all(function for _, function in entries)
 
 
 def fallback_rules() -> dict[str, str]:

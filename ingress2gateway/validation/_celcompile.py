@@ -31,7 +31,7 @@ and is always evaluated by cel-python (none of the vendored rules does; a test k
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -364,17 +364,31 @@ def _join(*codes: _Code) -> T:
     return DYN
 
 
+Recipe = tuple[str, Any]
+"""How to make a constant of the generated code again from JSON (see :func:`constants_from`):
+``("str", text)``, ``("set", [items])``, ``("map", {key: value})`` or ``("re", pattern)``."""
+
+
+class _Constants:
+    """The constants generated code reads as ``_K[i]``, with the recipe of each."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self.recipes: list[Recipe] = []
+
+
 class _Compiler:
-    def __init__(self, node: Node | None, constants: list[Any] | None = None) -> None:
+    def __init__(self, node: Node | None, constants: _Constants | None = None) -> None:
         self.self_type = of_node(node)
-        self.constants: list[Any] = [] if constants is None else constants
+        self.constants = _Constants() if constants is None else constants
         self.scopes: list[dict[str, tuple[str, T]]] = []
         self.counter = 0
 
     # helpers
-    def const(self, value: Any) -> str:
-        self.constants.append(value)
-        return f"_K[{len(self.constants) - 1}]"
+    def const(self, value: Any, recipe: Recipe) -> str:
+        self.constants.values.append(value)
+        self.constants.recipes.append(recipe)
+        return f"_K[{len(self.constants.values) - 1}]"
 
     def fresh(self, name: str) -> str:
         self.counter += 1
@@ -469,7 +483,8 @@ class _Compiler:
                 and kind in ("str", "int")
                 and all(type(x) is (str if kind == "str" else int) for x in const)
             ):
-                return _Code(f"({item.text} in {self.const(frozenset(const))})", BOOL)
+                members = self.const(frozenset(const), ("set", sorted(const)))
+                return _Code(f"({item.text} in {members})", BOOL)
             if kind in ("str", "int", "bool") and elem_of(container.type).kind == kind:
                 return _Code(f"({item.text} in {container.text})", BOOL)
         if container.type.kind == "map" and plain_object(container.type.node) and kind == "str":
@@ -521,7 +536,7 @@ class _Compiler:
             return _Code(repr(number), T("int", const=number))
         if kind in ("STRING_LIT", "MLSTRING_LIT"):
             text = str(celpy.evaluation.celstr(token))
-            return _Code(self.const(text), T("str", const=text))
+            return _Code(self.const(text, ("str", text)), T("str", const=text))
         if kind == "BOOL_LIT":
             flag = token.value == "true"
             return _Code(repr(flag), T("bool", const=flag))
@@ -574,7 +589,8 @@ class _Compiler:
             raise Unsupported("map literal with repeated keys")  # a CEL error
         value_kinds = {v.type.kind for v in values}
         value_type = T(value_kinds.pop()) if len(value_kinds) == 1 else DYN
-        return _Code(self.const(mapping), T("map", elem=value_type, const=mapping))
+        constant = self.const(mapping, ("map", mapping))
+        return _Code(constant, T("map", elem=value_type, const=mapping))
 
     def exprlist(self, tree: Any) -> list[_Code]:
         if tree is None:
@@ -706,7 +722,8 @@ class _Compiler:
                     compiled = re2.compile(pattern)
                 except re2.error:
                     raise Unsupported("invalid pattern") from None
-                return _Code(f"{self.const(re2_tester(compiled))}({s})", BOOL)
+                tester = self.const(re2_tester(compiled), ("re", pattern))
+                return _Code(f"{tester}({s})", BOOL)
             return _Code(f"_matches({text}, {args[0].text})", BOOL)
         if token == "lowerAscii" and not args:
             return _Code(f"{s}.translate(_LOWER)", STR)
@@ -772,6 +789,8 @@ class _Compiler:
 class Compiled:
     function: Callable[[Any], Any]
     source: str
+    recipes: tuple[Recipe, ...] = ()
+    """How to make the constants ``source`` reads again (see :func:`function_from`)."""
 
 
 def compile_rule(tree: lark.Tree[Any], node: Node | None) -> Compiled:
@@ -782,11 +801,8 @@ def compile_rule(tree: lark.Tree[Any], node: Node | None) -> Compiled:
     compiler = _Compiler(node)
     code = compiler.gen(tree)
     source = f"def rule(s):\n    return {code.text}\n"
-    scope: dict[str, Any] = dict(_HELPERS)
-    scope["_K"] = tuple(compiler.constants)
-    exec(compile(source, "<cel-compiled>", "exec"), scope)
-    function: Callable[[Any], Any] = scope["rule"]
-    return Compiled(function, source)
+    function = _function(source, "rule", compiler.constants.values)
+    return Compiled(function, source, tuple(compiler.constants.recipes))
 
 
 HAND_OVER: Any = object()
@@ -802,7 +818,7 @@ def compile_node(trees: list[lark.Tree[Any] | None], node: Node | None) -> Compi
     that is not compiled, or whose compiled code raised). Raises :class:`Unsupported` if a
     given tree is outside the compiled subset.
     """
-    constants: list[Any] = []
+    constants = _Constants()
     lines = ["def rules(s):", "    out = ()"]
     for index, tree in enumerate(trees):
         if tree is None:
@@ -819,9 +835,36 @@ def compile_node(trees: list[lark.Tree[Any] | None], node: Node | None) -> Compi
         ]
     lines.append("    return out")
     source = "\n".join(lines) + "\n"
+    function = _function(source, "rules", constants.values)
+    return Compiled(function, source, tuple(constants.recipes))
+
+
+def function_from(source: str, recipes: Sequence[Recipe]) -> Callable[[Any], Any]:
+    """The function :func:`compile_node` made as ``source``, made again from its source and the
+    recipes of its constants (how the committed cache of compiled rules is read)."""
+    return _function(source, "rules", constants_from(recipes))
+
+
+def constants_from(recipes: Sequence[Recipe]) -> list[Any]:
+    made: list[Any] = []
+    for kind, value in recipes:
+        if kind == "str":
+            made.append(str(value))
+        elif kind == "set":
+            made.append(frozenset(value))
+        elif kind == "map":
+            made.append(dict(value))
+        elif kind == "re":
+            made.append(re2_tester(re2.compile(value)))
+        else:
+            raise ValueError(f"unknown constant recipe {kind!r}")
+    return made
+
+
+def _function(source: str, name: str, constants: Sequence[Any]) -> Callable[[Any], Any]:
     scope: dict[str, Any] = dict(_HELPERS)
     scope["_K"] = tuple(constants)
     scope["HAND_OVER"] = HAND_OVER
     exec(compile(source, "<cel-compiled>", "exec"), scope)
-    function: Callable[[Any], Any] = scope["rules"]
-    return Compiled(function, source)
+    function: Callable[[Any], Any] = scope[name]
+    return function

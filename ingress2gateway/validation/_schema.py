@@ -105,6 +105,9 @@ class Node:
     """The properties that have a ``default``, in schema order (for defaulting)."""
     leaf: bool = True
     """No properties, items or additional properties: defaulting never changes its values."""
+    schema: Mapping[str, Any] | None = field(default=None, repr=False)
+    """The schema this node was compiled from (it names the node's compiled CEL rules in the
+    committed cache, see ``_celcache.py``)."""
 
     @property
     def has_default(self) -> bool:
@@ -135,6 +138,7 @@ def compile_schema(schema: Mapping[str, Any]) -> Node:
 
 def _compile(s: Mapping[str, Any]) -> Node:
     node = Node(
+        schema=s,
         type=s.get("type"),
         nullable=bool(s.get("nullable", False)),
         int_or_string=bool(s.get("x-kubernetes-int-or-string", False)),

@@ -1,0 +1,88 @@
+"""The compiled CEL rules of the vendored CRDs, committed (``cel-compiled.json.gz``).
+
+Compiling a schema node's rules (:func:`._cel.node_rules`) means building cel-python's parser
+(0.08 s), parsing each rule and generating Python: about 0.2 s for what one conversion
+needs, paid by every process that validates (each worker included). The vendored CRDs do not
+change at run time, so ``scripts/gen_cel_cache.py`` compiles every node of every vendored
+catalog once and commits each node's generated source and the recipes of its constants.
+At run time a node is looked up by its fingerprint: the SHA-256 of its schema (its rules and
+everything below them, which is all the compiler reads). An entry is used only if it was
+made by the same compiler: the cache records a digest of the modules that generate the code
+and of cel-python's version, and is ignored when they differ (a changed compiler compiles as
+before, and CI's ``--check`` asks for the cache to be made again). A node that is not in the
+cache (a schema from elsewhere) is compiled as before.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ._schema import Node
+
+CACHE_FILE = Path(__file__).with_name("cel-compiled.json.gz")
+_COMPILER_MODULES = ("_celcompile.py", "_celfuncs.py")
+
+
+def fingerprint(schema: Mapping[str, Any]) -> str:
+    text = json.dumps(schema, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@cache
+def compiler_stamp() -> str:
+    """What generated code depends on besides the schema: the modules that generate it and
+    the cel-python that parses the rules."""
+    import celpy
+
+    digest = hashlib.sha256(getattr(celpy, "__version__", "?").encode())
+    for name in _COMPILER_MODULES:
+        digest.update(Path(__file__).with_name(name).read_bytes())
+    return digest.hexdigest()
+
+
+@cache
+def _entries() -> Mapping[str, Mapping[str, Any]]:
+    try:
+        data = json.loads(gzip.decompress(CACHE_FILE.read_bytes()))
+        stamp = compiler_stamp()
+    except (OSError, ValueError):  # not installed with the package, unreadable: compile
+        return {}
+    if data.get("compiler") != stamp:
+        return {}
+    entries: Mapping[str, Mapping[str, Any]] = data.get("nodes", {})
+    return entries
+
+
+def cached_checker(node: Node) -> Callable[[Any], Any] | None:
+    """The function :func:`._celcompile.compile_node` would make for all of ``node``'s rules,
+    from the cache, or None when the cache does not have it."""
+    if node.schema is None:
+        return None
+    entry = _entries().get(fingerprint(node.schema))
+    if entry is None:
+        return None
+    from ._celcompile import function_from
+
+    return function_from(entry["source"], [tuple(recipe) for recipe in entry["constants"]])
+
+
+def document(nodes: Mapping[str, tuple[str, list[Any]]]) -> dict[str, Any]:
+    """The cache file's content for ``nodes`` (fingerprint → source and constant recipes)."""
+    return {
+        "generator": "scripts/gen_cel_cache.py",
+        "note": (
+            "Python generated from the x-kubernetes-validations rules of the vendored CRDs "
+            "(schemas/: see PROVENANCE.json and LICENSE there)."
+        ),
+        "compiler": compiler_stamp(),
+        "nodes": {
+            key: {"source": source, "constants": constants}
+            for key, (source, constants) in sorted(nodes.items())
+        },
+    }
