@@ -9,6 +9,7 @@ converted one after another in this process, including when a worker dies.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
 
 import ingress2gateway
 from ingress2gateway import forks, pipeline
@@ -29,7 +31,8 @@ from ingress2gateway.validation import Violation
 from .golden import Case
 from .ingresses import as_objects, ingress
 from .shared_data import require_shared, shared_yaml_files
-from .test_parts import KONG_CASES, NGINX_CASES, PER_NAMESPACE, copies
+from .test_fuzz_providers import FUZZ
+from .test_parts import KONG_CASES, NGINX_CASES, PER_NAMESPACE, copies, linked_inputs
 
 pytestmark = pytest.mark.skipif(not forks.can_fork(), reason="workers need fork (Linux)")
 
@@ -41,6 +44,11 @@ Run = tuple[list[str], str]
 def forked_parts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Parts of any size go to workers; the list has, for each conversion that sent parts to
     workers, how many it sent."""
+    return send_every_part(monkeypatch)
+
+
+def send_every_part(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """:func:`forked_parts`, for tests that cannot take a fixture (hypothesis)."""
     sent: list[int] = []
     real = forks.in_order
 
@@ -263,6 +271,17 @@ def test_print_sends_parts_to_the_workers_it_started_before_reading(
     assert printed[0][1].count("kind: HTTPRoute") == 5  # one per namespace, one redirect
     # One pool, started before the input was read, converted the four parts.
     assert started == [2] and forked_parts == [4]
+
+
+@FUZZ
+@given(linked_inputs())
+def test_random_inputs_convert_the_same_in_workers(docs: list[dict[str, Any]]) -> None:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        sent = send_every_part(monkeypatch)
+        in_workers, here = both(lambda: as_objects(copy.deepcopy(docs)), PER_NAMESPACE)
+    assert in_workers == here
+    count = _part_count(as_objects(copy.deepcopy(docs)), PER_NAMESPACE, {})
+    assert sent == ([count] if count >= 2 else [])
 
 
 def test_a_portable_report_absorbed_is_the_report() -> None:
