@@ -21,7 +21,7 @@ import re
 from urllib.parse import urlsplit
 
 from ingress2gateway.ingress import IngressModel
-from ingress2gateway.ir import BasicAuth, ClientCertAuth, Extension, ExternalAuth
+from ingress2gateway.ir import BasicAuth, ClientCertAuth, Extension, ExternalAuth, HTTPRoute
 
 from ._base import Ann, Run, looks_injected, rules_of
 
@@ -170,6 +170,12 @@ def apply(run: Run, model: IngressModel) -> None:
 def apply_hosts(run: Run) -> None:
     """Client-certificate auth is per host in ingress-nginx: the oldest Ingress that sets it wins."""
     claimed: dict[str, str] = {}
+    # Routes by host name, made once: asking every route for each Ingress was quadratic (4,000
+    # auth-tls Ingresses: 3.3 s).
+    routes_of: dict[str, list[HTTPRoute]] = {}
+    for route in run.lowered.routes:
+        for name in dict.fromkeys(route.hostnames):
+            routes_of.setdefault(name, []).append(route)
     for model in run.models:
         ann = run.ann(model)
         if not ann.has("auth-tls-secret"):
@@ -187,10 +193,11 @@ def apply_hosts(run: Run) -> None:
             claimed[host] = model.source.display()
         if extension is None:
             continue
-        for route in run.lowered.routes:
-            if set(route.hostnames) & set(hosts):
-                for rule in route.rules:
-                    rule.extensions.append(extension)
+        # Each route of these hosts once (a route may carry several of them).
+        routes = {id(route): route for host in hosts for route in routes_of.get(host, ())}
+        for route in routes.values():
+            for rule in route.rules:
+                rule.extensions.append(extension)
 
 
 def _client_cert(ann: Ann) -> ClientCertAuth | None:
