@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Container
 
 MAX_NAME = 63
 _NON_NAME = re.compile(r"[^a-z0-9]+")
@@ -59,12 +60,29 @@ class NameAllocator:
         if owner is None or owner == identity:
             self._owner[name] = identity
             return name
-        suffix = short_hash(identity)
-        base = fit(wanted, identity, self._limit - len(suffix) - 1)
-        candidate = f"{base}-{suffix}"
-        counter = 2
-        while self._owner.get(candidate, identity) != identity:
-            candidate = f"{base}-{suffix}{counter}"
-            counter += 1
+        owners = self._owner
+        candidate = _suffixed(
+            wanted, identity, self._limit, lambda c: owners.get(c, identity) != identity
+        )
         self._owner[candidate] = identity
         return candidate
+
+
+def free_name(wanted: str, identity: str, taken: Container[str], limit: int = MAX_NAME) -> str:
+    """The name a :class:`NameAllocator` would give ``identity`` if other identities held every
+    name in ``taken`` (a Gateway's listener names, say), without building one."""
+    name = fit(wanted, identity, limit)
+    if name not in taken:
+        return name
+    return _suffixed(wanted, identity, limit, taken.__contains__)
+
+
+def _suffixed(wanted: str, identity: str, limit: int, taken: Callable[[str], bool]) -> str:
+    suffix = short_hash(identity)
+    base = fit(wanted, identity, limit - len(suffix) - 1)
+    candidate = f"{base}-{suffix}"
+    counter = 2
+    while taken(candidate):
+        candidate = f"{base}-{suffix}{counter}"
+        counter += 1
+    return candidate

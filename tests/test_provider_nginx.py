@@ -505,3 +505,18 @@ def test_with_a_gateway_per_namespace_each_canary_joins_its_own_namespaces_prima
         ]
     assert not [n for n in result.report.notifications if n.code == "nginx-canary-no-primary"]
     assert not [g for g in result.resources if g["kind"] == "ReferenceGrant"]
+
+
+def test_a_repeated_server_alias_makes_one_listener_and_a_valid_gateway() -> None:
+    """nginx takes a repeated server name as one; two listeners for the same host would make
+    the API server refuse the whole Gateway (and with it every route's parent)."""
+    alias = {
+        "nginx.ingress.kubernetes.io/server-alias": "a.example.com, a.example.com b.example.com"
+    }
+    result = _convert(as_objects([_ingress(alias)]))
+    assert _invalid_outputs(result) == []
+    [gateway] = [o for o in result.resources if o["kind"] == "Gateway"]
+    hostnames = [listener.get("hostname") for listener in gateway["spec"]["listeners"]]
+    assert sorted(hostnames) == ["a.example.com", "app.example.com", "b.example.com"]
+    [route] = [o for o in result.resources if o["kind"] == "HTTPRoute"]
+    assert route["spec"]["hostnames"] == ["app.example.com", "a.example.com", "b.example.com"]
