@@ -20,25 +20,17 @@ import argparse
 import gzip
 import json
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 from ingress2gateway.validation import _catalog
 from ingress2gateway.validation._cel import compile_node_rules
-from ingress2gateway.validation._celcache import CACHE_FILE, document, fingerprint
-from ingress2gateway.validation._schema import Node, compile_schema
-
-
-def nodes_with_rules(node: Node, seen: set[int]) -> Iterator[Node]:
-    if id(node) in seen:
-        return
-    seen.add(id(node))
-    if node.rules:
-        yield node
-    children = [*node.properties.values(), node.items, node.additional]
-    for child in children:
-        if child is not None and child.rules_below:
-            yield from nodes_with_rules(child, seen)
+from ingress2gateway.validation._celcache import (
+    CACHE_FILE,
+    document,
+    fingerprint,
+    nodes_with_rules,
+)
+from ingress2gateway.validation._schema import compile_schema
 
 
 def compiled_nodes() -> dict[str, tuple[str, list[Any]]]:

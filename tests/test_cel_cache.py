@@ -22,17 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = Target.parse()
 
 
-def nodes_with_rules(node: Node, seen: set[int]) -> Iterator[Node]:
-    if id(node) in seen:
-        return
-    seen.add(id(node))
-    if node.rules:
-        yield node
-    for child in (*node.properties.values(), node.items, node.additional):
-        if child is not None and child.rules_below:
-            yield from nodes_with_rules(child, seen)
-
-
 def target_nodes() -> list[Node]:
     catalog = _catalog.gateway_api(TARGET.version, TARGET.channel)
     seen: set[int] = set()
@@ -40,7 +29,7 @@ def target_nodes() -> list[Node]:
         node
         for crd in catalog.crds.values()
         for version in crd.versions.values()
-        for node in nodes_with_rules(compile_schema(version.schema), seen)
+        for node in _celcache.nodes_with_rules(compile_schema(version.schema), seen)
     ]
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,19 @@ def cached_checker(node: Node) -> Callable[[Any], Any] | None:
     from ._celcompile import function_from
 
     return function_from(entry["source"], [tuple(recipe) for recipe in entry["constants"]])
+
+
+def nodes_with_rules(node: Node, seen: set[int] | None = None) -> Iterator[Node]:
+    """Every node with rules at or below ``node``, each once (``seen``: ids already given)."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if node.rules:
+        yield node
+    for child in (*node.properties.values(), node.items, node.additional):
+        if child is not None and child.rules_below:
+            yield from nodes_with_rules(child, seen)
 
 
 def document(nodes: Mapping[str, tuple[str, list[Any]]]) -> dict[str, Any]:
