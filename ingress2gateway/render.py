@@ -6,11 +6,10 @@ Colour only when asked for (the CLI decides: a TTY, and neither ``NO_COLOR`` nor
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator
 
 from ingress2gateway.objects import SourceRef
-from ingress2gateway.report import Level, Notification, Report
+from ingress2gateway.report import Level, Report
 
 _COLOURS = {Level.ERROR: "\033[31m", Level.WARNING: "\033[33m", Level.INFO: "\033[36m"}
 _BOLD = "\033[1m"
@@ -57,20 +56,21 @@ def render_lines(
     shown = {level for level in Level if level.rank >= min_level.rank}
     # The level column, made once per level (a large report has tens of thousands of lines).
     labels = {level: _paint(f"{level.value:<7}", _COLOURS[level], colour) for level in Level}
-    groups: dict[SourceRef | None, list[Notification]] = defaultdict(list)
+    # Sorted by source object (no source first), a source's notifications come together: a
+    # heading starts each run of them.
+    current: tuple[object, ...] | None = None
     for note in report.sorted_notifications():
-        if note.level in shown and note.code not in exclude_codes:
-            groups[note.source].append(note)
-    ordered: Sequence[SourceRef | None] = sorted(
-        groups, key=lambda s: (s is not None, s.sort_key() if s else ("",) * 6)
-    )
-    for source in ordered:
-        yield _paint(_heading(source), _BOLD, colour) + "\n"
-        for note in groups[source]:
-            level = labels[note.level]
-            flag = " [security]" if note.security else ""
-            where = f"{note.field}: " if note.field and source is not None else ""
-            yield f"  {level} {note.code}{flag}: {where}{note.message}\n"
+        if note.level not in shown or note.code in exclude_codes:
+            continue
+        source = note.source
+        key = source.sort_key() if source is not None else ()
+        if key != current:
+            current = key
+            yield _paint(_heading(source), _BOLD, colour) + "\n"
+        level = labels[note.level]
+        flag = " [security]" if note.security else ""
+        where = f"{note.field}: " if note.field and source is not None else ""
+        yield f"  {level} {note.code}{flag}: {where}{note.message}\n"
     summary = report.summary()
     ledger = summary["ledger"]
     yield (

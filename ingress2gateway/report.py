@@ -88,7 +88,8 @@ class Notification:
         return (self.field or "", -_LEVEL_RANK[self.level.value], self.code, self.message)
 
 
-_NO_SOURCE = ("", "", "", "", "", 0)
+_NO_SOURCE: tuple[str, ...] = ("",)
+"""The sort key of "no source": before every object's key (six fields), and equal to none."""
 
 
 _FEW_TARGETS = 8
@@ -161,7 +162,7 @@ class _FromSource(Protocol):
     def source(self) -> SourceRef | None: ...
 
 
-_SourceKey = tuple[str, str, str, str, str, int]
+_SourceKey = tuple[Any, ...]
 _Item = TypeVar("_Item", bound=_FromSource)
 
 
