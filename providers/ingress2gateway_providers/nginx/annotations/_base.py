@@ -276,6 +276,20 @@ _LEVELS = {"error": Level.ERROR, "warning": Level.WARNING, "info": Level.INFO}
 # --- rules and filters -----------------------------------------------------------------------
 
 
+class ListenerNames:
+    """Each Gateway's listener names, made on first use, for a step that adds (and removes)
+    listeners and keeps them up to date: making them again for each host was quadratic."""
+
+    def __init__(self) -> None:
+        self._names: dict[int, set[str]] = {}
+
+    def of(self, gateway: Gateway) -> set[str]:
+        found = self._names.get(id(gateway))
+        if found is None:
+            found = self._names[id(gateway)] = {lst.name for lst in gateway.listeners}
+        return found
+
+
 def on_gateway(gateway: Gateway, route: Route, parent: ParentRef) -> bool:
     """Whether ``parent`` (a parent reference of ``route``) is ``gateway``.
 

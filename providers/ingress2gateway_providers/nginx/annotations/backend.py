@@ -38,7 +38,16 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.report import Level, Status
 
-from ._base import PROVIDER, Ann, Run, is_https, on_gateway, routes_of, rules_of
+from ._base import (
+    PROVIDER,
+    Ann,
+    ListenerNames,
+    Run,
+    is_https,
+    on_gateway,
+    routes_of,
+    rules_of,
+)
 
 _PROTOCOLS = ("HTTP", "HTTPS", "AUTO_HTTP", "GRPC", "GRPCS", "FCGI")
 _SSL_KEYS = ("proxy-ssl-verify", "proxy-ssl-name", "proxy-ssl-secret", "proxy-ssl-server-name")
@@ -273,7 +282,7 @@ def _passthrough(run: Run) -> None:
     # their parents name, made once: asking every listener and route for each host was
     # quadratic (4,000 passthrough Ingresses: 35 s). While this runs, only this function
     # changes listeners (it adds TLS ones and removes HTTPS ones), and keeps these up to date.
-    listener_names: dict[int, set[str]] = {}
+    listener_names = ListenerNames()
     https_of: dict[int, dict[str | None, list[Listener]]] = {}
     routes_of_section: dict[str, list[HTTPRoute]] = {}
     for route in run.lowered.routes:
@@ -301,14 +310,13 @@ def _passthrough(run: Run) -> None:
                         backends.append(b)
             if not backends:
                 continue
-            if id(gateway) not in listener_names:
-                listener_names[id(gateway)] = {lst.name for lst in gateway.listeners}
+            if id(gateway) not in https_of:
                 https: dict[str | None, list[Listener]] = {}
                 for lst in gateway.listeners:
                     if lst.protocol == "HTTPS":
                         https.setdefault(lst.hostname, []).append(lst)
                 https_of[id(gateway)] = https
-            names = listener_names[id(gateway)]
+            names = listener_names.of(gateway)
             wanted = f"{naming.host_slug(host)}-tls-passthrough"
             listener = Listener(
                 name=naming.free_name(wanted, f"passthrough/{host}", names),

@@ -16,7 +16,7 @@ from ingress2gateway.ir import HTTPRoute, Listener, ParentRef
 from ingress2gateway.lowering import MAX_RULES_PER_ROUTE, hostname_problem
 from ingress2gateway.report import Status
 
-from ._base import Run, looks_injected, on_gateway
+from ._base import ListenerNames, Run, looks_injected, on_gateway
 
 
 def apply(run: Run) -> None:
@@ -31,7 +31,7 @@ def apply(run: Run) -> None:
         for name in dict.fromkeys(route.hostnames):
             routes_of.setdefault(name, []).append(route)
     listener_hosts: dict[int, set[str | None]] = {}
-    listener_names: dict[int, set[str]] = {}
+    listener_names = ListenerNames()
     for model in run.models:
         ann = run.ann(model)
         raw = ann.raw("server-alias") or ""
@@ -65,8 +65,7 @@ def apply(run: Run) -> None:
         claimed[server] = model.source.display()
         if id(gateway) not in listener_hosts:
             listener_hosts[id(gateway)] = {lst.hostname for lst in gateway.listeners}
-            listener_names[id(gateway)] = {lst.name for lst in gateway.listeners}
-        known, names = listener_hosts[id(gateway)], listener_names[id(gateway)]
+        known, names = listener_hosts[id(gateway)], listener_names.of(gateway)
         matched = {
             id(r): r
             for r in routes_of.get(host, ())

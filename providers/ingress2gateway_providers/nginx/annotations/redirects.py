@@ -43,7 +43,7 @@ from ingress2gateway.ir import (
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.report import Status
 
-from ._base import Ann, Run, listener_of, looks_injected, rules_of
+from ._base import Ann, ListenerNames, Run, listener_of, looks_injected, rules_of
 
 ACME = "/.well-known/acme-challenge"
 SSL_REDIRECT_CODE = 308
@@ -182,9 +182,7 @@ def _app_root(run: Run, ann: Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
 def apply_hosts(run: Run) -> None:
     """``from-to-www-redirect`` adds a route (and listener) for the twin host of each host."""
     done: set[str] = set()
-    # Each Gateway's listener names, made once and kept up to date (only this adds listeners
-    # while it runs): making them for each host was quadratic (4,000 Ingresses: 50 s).
-    listener_names: dict[int, set[str]] = {}
+    listener_names = ListenerNames()  # only this adds listeners while it runs
     for model in run.models:
         ann = run.ann(model)
         if not ann.flag("from-to-www-redirect", False):
@@ -205,10 +203,7 @@ def apply_hosts(run: Run) -> None:
             if twin in done:
                 continue
             done.add(twin)
-            names = listener_names.get(id(gateway))
-            if names is None:
-                names = listener_names[id(gateway)] = {lst.name for lst in gateway.listeners}
-            route = _www_route(run, ann, gateway, names, twin, host)
+            route = _www_route(run, ann, gateway, listener_names.of(gateway), twin, host)
             ann.converted("from-to-www-redirect", [route, gateway.ref])
 
 
