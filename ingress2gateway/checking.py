@@ -105,9 +105,17 @@ class Workers:
     def __enter__(self) -> Workers:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, error: type[BaseException] | None, *rest: object) -> None:
+        if self.pool is None:
+            return
+        if error is not None:
+            # The work is abandoned (Ctrl-C, say): the workers are stopped rather than waited
+            # for, as they would finish what they hold first (up to three parts of a large
+            # input: seconds). The pool has no public way to do this before Python 3.14.
+            processes = getattr(self.pool, "_processes", None) or {}
+            for process in list(processes.values()):
+                process.terminate()
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def worker_encoder() -> Encoder | None:

@@ -319,3 +319,20 @@ def test_a_pool_found_broken_on_submit_loses_no_chunk(good: int) -> None:
     # taken is dropped, the chunk whose submit failed included.
     taken = [item for item, _, _ in got]
     assert taken == sent[: len(taken)] and len(taken) == (good + 1) * checking.CHUNK
+
+
+@needs_fork
+def test_workers_left_by_an_error_are_stopped_not_waited_for() -> None:
+    """Ctrl-C during a large conversion: the workers may hold several parts (seconds of work
+    each); they are stopped, not waited for, and none is left behind."""
+    import time
+    from concurrent.futures.process import BrokenProcessPool
+
+    with pytest.raises(KeyboardInterrupt), checking.Workers(2, None, None) as workers:
+        assert workers.pool is not None
+        held = [workers.pool.submit(time.sleep, 30) for _ in range(2)]
+        processes = list(workers.pool._processes.values())  # type: ignore[attr-defined]
+        raise KeyboardInterrupt
+    assert processes and not any(process.is_alive() for process in processes)
+    # Stopped, not finished: a sleep that had run to its end would have answered None.
+    assert all(isinstance(future.exception(), BrokenProcessPool) for future in held)
