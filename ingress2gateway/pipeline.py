@@ -448,11 +448,10 @@ class _PartConverter:
         report: Report,
         release_input: bool,
     ) -> None:
-        calls = ((self.recipe, [*part, *self.shared]) for part in self.parts)
+        calls = ((self.recipe, self._objects(index)) for index in range(len(self.parts)))
         for index, answer in enumerate(in_order(pool, _convert_sent_part, calls)):
             if answer is None:  # its worker died
-                objects = [*self.parts[index], *self.shared]
-                encode = self.checking.encode
+                objects, encode = self._objects(index), self.checking.encode
                 for item in self.recipe.convert(objects, report, encode, release_input):
                     keep(item)
             else:
@@ -461,6 +460,10 @@ class _PartConverter:
                 for ref, body, text in items:
                     keep(Emitted(ref, body, text=text))
             self.parts[index] = []  # kept until answered, for a worker that dies
+
+    def _objects(self, index: int) -> list[KubeObject]:
+        """What part ``index`` converts: its objects and the ones every part reads."""
+        return [*self.parts[index], *self.shared]
 
 
 def _unique(items: Iterable[str]) -> list[str]:

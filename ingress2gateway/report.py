@@ -406,16 +406,13 @@ class Report:
                 notifications.append(note)
         ledger = self.ledger
         for source, field, status, provider, targets, texts in entries:
-            entry = ledger.get((source, field))
-            if entry is None:
+            if (source, field) not in ledger:  # almost always: parts share few objects
                 kept = targets if len(targets) <= _FEW_TARGETS else set(targets)
                 ledger[source, field] = LedgerEntry(source, field, status, provider, kept, texts)
                 continue
-            entry.status = merge_status(entry.status, status)
-            entry.provider = entry.provider or provider
-            entry.add_targets(self._shared(targets))
+            merged = self.record(source, field, status, targets=targets, provider=provider)
             for text in texts:
-                entry.add_note(text)
+                merged.add_note(text)
 
     # --- reading -------------------------------------------------------------------------
 
