@@ -125,7 +125,7 @@ class IngressProvider:
             return
         lowered = lower_ingresses(ctx, self.lowering_models(ctx, models), self.policy(ctx, models))
         self.apply(ctx, models, lowered)
-        carried = _extension_fields(ctx)
+        carried = ctx.ir.extension_fields()
         for model in models:
             self.account_annotations(ctx, model, lowered, carried)
 
@@ -184,12 +184,6 @@ class IngressProvider:
                     else "not a routing annotation of any selected provider"
                 )
                 report.record(model.source, field, Status.IGNORED, note=why, provider=self.name)
-
-
-def _extension_fields(ctx: ProviderContext) -> frozenset[tuple[SourceRef, str]]:
-    return frozenset(
-        (item.source, item.field) for ext in ctx.ir.distinct_extensions() for item in ext.provenance
-    )
 
 
 def _level_for(spec: AnnotationSpec) -> Level:

@@ -595,6 +595,15 @@ class IR:
     def http_routes(self) -> Iterator[HTTPRoute]:
         return (r for r in self.routes if isinstance(r, HTTPRoute))
 
+    def extension_fields(self) -> frozenset[tuple[SourceRef, str]]:
+        """The input fields that went into an extension, as ``(source, field)``: carried over
+        (or reported) with it, so nothing else accounts for them."""
+        return frozenset(
+            (item.source, item.field)
+            for ext in self.distinct_extensions()
+            for item in ext.provenance
+        )
+
     def distinct_extensions(self) -> list[Extension]:
         """Every extension attached to a Gateway, a route or a rule, each once (one is often
         attached to every rule of its Ingress: at 10k Ingresses, 450k attachments of 30k), in

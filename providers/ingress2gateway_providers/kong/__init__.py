@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 from ingress2gateway.ingress import IngressModel, ingress_classes, is_ingress_class
 from ingress2gateway.ingress_provider import INGRESS_RESOURCES, AnnotationSpec, IngressProvider
@@ -166,11 +167,7 @@ class KongProvider(IngressProvider):
 
 def _finish(run: KongRun) -> None:
     """Ledger entries for the Kong objects and Service annotations nothing recorded yet."""
-    skip = {
-        (prov.source, prov.field)
-        for ext in run.ctx.ir.distinct_extensions()
-        for prov in ext.provenance
-    }
+    skip = run.ctx.ir.extension_fields()
     for key in sorted(run.services, key=lambda k: (k[0] or "", k[1])):
         _account_service(run, run.services[key], skip)
     consumer_plugins = _consumer_plugins(run)
@@ -219,7 +216,7 @@ def _consumer_plugins(run: KongRun) -> set[int]:
 def _account_fields(
     run: KongRun,
     obj: KubeObject,
-    skip: set[tuple[SourceRef, str]],
+    skip: AbstractSet[tuple[SourceRef, str]],
     nested: str | None,
     unused_note: str,
     status: Status | None = None,
@@ -247,7 +244,9 @@ def _account_fields(
             run.record(source, field_path, Status.CONVERTED)
 
 
-def _account_service(run: KongRun, obj: KubeObject, skip: set[tuple[SourceRef, str]]) -> None:
+def _account_service(
+    run: KongRun, obj: KubeObject, skip: AbstractSet[tuple[SourceRef, str]]
+) -> None:
     keys = [k for k in sorted(obj.annotations) if k.startswith(PREFIX)]
     if not keys:
         return

@@ -8,6 +8,7 @@ each helper calls the report with a literal notification code so the codes table
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -201,7 +202,7 @@ class KongRun:
 
 
 def account_object_annotations(
-    run: KongRun, obj: KubeObject, skip: set[tuple[SourceRef, str]]
+    run: KongRun, obj: KubeObject, skip: AbstractSet[tuple[SourceRef, str]]
 ) -> None:
     """Ledger entries for the annotations of a Kong CRD object that no handler recorded."""
     source = obj.source()

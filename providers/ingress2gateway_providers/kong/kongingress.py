@@ -19,6 +19,7 @@ did; both are read. Every KongIngress gets an info notification saying it is dep
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from ingress2gateway.ir import Provenance
@@ -127,7 +128,7 @@ def apply_service(
         upstream.append(from_kongingress(run, obj, upstream_section))
 
 
-def account(run: KongRun, obj: KubeObject, skip: set[tuple[SourceRef, str]]) -> None:
+def account(run: KongRun, obj: KubeObject, skip: AbstractSet[tuple[SourceRef, str]]) -> None:
     """Ledger entries for the KongIngress fields nothing recorded."""
     source = obj.source()
     used = id(obj) in run.used

@@ -31,6 +31,7 @@ read Secret values.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -371,7 +372,7 @@ _OBJECT_FIELD_NOTES = {
 def account_object(
     run: KongRun,
     obj: KubeObject,
-    skip: set[tuple[SourceRef, str]],
+    skip: AbstractSet[tuple[SourceRef, str]],
     *,
     consumer_scoped: bool = False,
 ) -> None:
