@@ -144,8 +144,7 @@ def test_most_golden_cases_do_split(name: str) -> None:
 
 CORPORA = [("ingress-nginx", "nginx"), ("kong", "kong")]
 
-
-@pytest.mark.parametrize(
+each_corpus_file = pytest.mark.parametrize(
     ("path", "provider"),
     [
         (path, provider)
@@ -154,6 +153,10 @@ CORPORA = [("ingress-nginx", "nginx"), ("kong", "kong")]
     ],
     ids=lambda value: value.name if isinstance(value, Path) else value,
 )
+"""Every ingress-nginx and Kong vendor corpus file, with the provider that reads it."""
+
+
+@each_corpus_file
 def test_corpus_file_in_parts_is_the_whole(path: Path, provider: str) -> None:
     require_shared("corpus")
     loaded = ingress2gateway.load_manifests([path])

@@ -30,9 +30,16 @@ from ingress2gateway.validation import Violation
 
 from .golden import Case
 from .ingresses import as_objects, ingress
-from .shared_data import require_shared, shared_yaml_files
+from .shared_data import require_shared
 from .test_fuzz_providers import FUZZ
-from .test_parts import KONG_CASES, NGINX_CASES, PER_NAMESPACE, copies, linked_inputs
+from .test_parts import (
+    KONG_CASES,
+    NGINX_CASES,
+    PER_NAMESPACE,
+    copies,
+    each_corpus_file,
+    linked_inputs,
+)
 
 pytestmark = pytest.mark.skipif(not forks.can_fork(), reason="workers need fork (Linux)")
 
@@ -123,18 +130,7 @@ def test_most_golden_cases_fork(forked_parts: list[int]) -> None:
     assert len(forked_parts) >= len(NGINX_CASES) // 2
 
 
-CORPORA = [("ingress-nginx", "nginx"), ("kong", "kong")]
-
-
-@pytest.mark.parametrize(
-    ("path", "provider"),
-    [
-        (path, provider)
-        for corpus, provider in CORPORA
-        for path in shared_yaml_files("corpus", corpus)
-    ],
-    ids=lambda value: value.name if isinstance(value, Path) else value,
-)
+@each_corpus_file
 def test_corpus_file_in_workers_is_the_same(
     path: Path, provider: str, forked_parts: list[int]
 ) -> None:

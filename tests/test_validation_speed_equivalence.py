@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 
 from ingress2gateway.target import Target
 from ingress2gateway.validation import CEL_NOT_CHECKED, Violation, _catalog, _cel, validate
+from ingress2gateway.validation._celcache import nodes_with_rules
 from ingress2gateway.validation._celcompile import HAND_OVER
 from ingress2gateway.validation._defaulting import apply_defaults, defaulted_copy
 from ingress2gateway.validation._listtype import check_list_types
@@ -54,17 +55,6 @@ def _all_roots() -> list[tuple[_catalog.Catalog, Node]]:
             for version in crd.versions.values():
                 roots.append((catalog, compile_schema(version.schema)))
     return roots
-
-
-def _walk(node: Node, seen: set[int]) -> Iterator[Node]:
-    if id(node) in seen:
-        return
-    seen.add(id(node))
-    if node.rules:
-        yield node
-    for child in (*node.properties.values(), node.items, node.additional):
-        if child is not None:
-            yield from _walk(child, seen)
 
 
 _fingerprints: dict[int, str] = {}
@@ -101,7 +91,7 @@ def rule_nodes() -> tuple[Node, ...]:
     unique: dict[str, Node] = {}
     seen: set[int] = set()
     for _, root in _all_roots():
-        for node in _walk(root, seen):
+        for node in nodes_with_rules(root, seen):
             unique.setdefault(fingerprint(node), node)
     return tuple(unique.values())
 
@@ -111,7 +101,7 @@ def test_every_vendored_rule_is_compiled() -> None:
     seen: set[int] = set()
     count = 0
     for _, root in _all_roots():
-        for node in _walk(root, seen):
+        for node in nodes_with_rules(root, seen):
             for rule, function in _cel.compiled_rules(node):
                 count += 1
                 texts.add(rule.rule)
