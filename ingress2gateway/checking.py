@@ -112,9 +112,17 @@ class Workers:
             # The work is abandoned (Ctrl-C, say): the workers are stopped rather than waited
             # for, as they would finish what they hold first (up to three parts of a large
             # input: seconds). The pool has no public way to do this before Python 3.14.
-            processes = getattr(self.pool, "_processes", None) or {}
-            for process in list(processes.values()):
+            processes = list((getattr(self.pool, "_processes", None) or {}).values())
+            for process in processes:
                 process.terminate()
+            for process in processes:
+                process.join()
+            # A worker stopped while it sent an answer leaves part of one in the pipe, and the
+            # pool's thread waits for the rest; this process holds the pipe's last open writing
+            # end: closing it ends the wait (the pool then sees its workers are gone).
+            answers = getattr(self.pool, "_result_queue", None)
+            if answers is not None:
+                answers._writer.close()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 

@@ -336,3 +336,37 @@ def test_workers_left_by_an_error_are_stopped_not_waited_for() -> None:
     assert processes and not any(process.is_alive() for process in processes)
     # Stopped, not finished: a sleep that had run to its end would have answered None.
     assert all(isinstance(future.exception(), BrokenProcessPool) for future in held)
+
+
+STOPPED_WHILE_SENDING = """
+import os, struct, sys, time
+from ingress2gateway import checking
+
+def half_sent(fd):
+    # What a worker stopped while it sends a large answer leaves: a header and part of a body.
+    os.write(fd, struct.pack("!i", 1 << 20) + b"x" * 1000)
+    time.sleep(60)
+
+try:
+    with checking.Workers(2, None, None) as workers:
+        writer = workers.pool._result_queue._writer.fileno()
+        workers.pool.submit(half_sent, writer)
+        time.sleep(0.5)
+        raise KeyboardInterrupt
+except KeyboardInterrupt:
+    print("stopped")
+"""
+
+
+@needs_fork
+def test_workers_stopped_while_one_sends_an_answer_end() -> None:
+    """The pool's thread, left reading half an answer from a stopped worker, would wait for
+    the rest forever (and the command with it): it is a subprocess here, so that a hang fails
+    the test instead of the test run."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", STOPPED_WHILE_SENDING], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (0, "stopped\n"), done.stderr
