@@ -196,9 +196,9 @@ def _through(
             window.append((unsent, pool.submit(_work, [item.body for item in unsent])))
             unsent = []
             while len(window) >= jobs * IN_FLIGHT_PER_WORKER:
-                yield from _oldest(window)
+                yield from _oldest(window, target, encode)
         while window:
-            yield from _oldest(window)
+            yield from _oldest(window, target, encode)
     except BrokenProcessPool:
         # A worker died (killed, out of memory): what was not answered is checked here,
         # including a chunk whose submit found the pool broken.
@@ -207,10 +207,23 @@ def _through(
                 yield (item, *check_one(item.body, target, encode))
 
 
-def _oldest(window: deque[tuple[list[Emitted], Future[list[Answer]]]]) -> Iterator[Checked]:
+def _oldest(
+    window: deque[tuple[list[Emitted], Future[list[Answer]]]],
+    target: Target | None,
+    encode: Encoder | None,
+) -> Iterator[Checked]:
     """The answers for the oldest chunk (it leaves the window only once they are in)."""
+    from concurrent.futures.process import BrokenProcessPool
+
     chunk, future = window[0]
-    answers = future.result()
+    try:
+        answers = future.result()
+    except BrokenProcessPool:
+        raise  # the pool is gone: _through checks everything not yet answered here
+    except Exception:
+        # Not sent or not sent back (nesting too deep to pickle, say): checked here, where a
+        # bug in checking fails again, with its traceback.
+        answers = [check_one(item.body, target, encode) for item in chunk]
     window.popleft()
     for item, (violations, text) in zip(chunk, answers, strict=True):
         yield item, violations, text

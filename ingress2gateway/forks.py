@@ -1,7 +1,7 @@
 """Calls answered in order by a pool of forked worker processes.
 
-A call whose worker dies (killed, out of memory) is answered with None: the caller does it
-itself, so nothing is lost.
+A call that fails in its worker (killed, out of memory, or arguments or answer that cannot be
+pickled) is answered with None: the caller does it itself, so nothing is lost.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def in_order(
     pool: ProcessPoolExecutor, function: Callable[..., T], calls: Iterable[tuple[Any, ...]]
 ) -> Iterator[T | None]:
     """``function(*arguments)`` for each of ``calls``, in ``pool``, answered in the order of
-    ``calls``; None where the worker died. Every call is submitted at once (the pool pickles
+    ``calls``; None where it failed in the worker. Every call is submitted at once (the pool pickles
     them as workers take them), so the workers take the next call as soon as they finish one
     and unequal calls still share the work."""
     futures = deque(_submitted(pool, function, arguments) for arguments in calls)
@@ -60,10 +60,12 @@ def _submitted(
 
 
 def _answer(future: Future[T] | None) -> T | None:
-    from concurrent.futures.process import BrokenProcessPool
-
     if future is None:
         return None
-    with contextlib.suppress(BrokenProcessPool):
+    # Besides a dead worker (BrokenProcessPool): arguments or an answer that cannot be pickled
+    # (nesting deeper than pickle's recursion limit: a 500-level YAML document loads, and is
+    # converted, but does not pickle). The caller does it itself; a bug in the function fails
+    # again there, with its traceback in that process.
+    with contextlib.suppress(Exception):
         return future.result()
     return None

@@ -418,7 +418,8 @@ class _PartConverter:
 
     The other way (this process converts one part after another while workers check the
     objects) leaves the conversion, the larger half of the work, on one core; here every core
-    converts. A part whose worker died is converted here."""
+    converts. A part that fails in its worker (it died, or the part holds nesting too deep to
+    pickle) is converted here."""
 
     def __init__(self, parts: Parts, recipe: _Recipe, checking: _Checking) -> None:
         self.parts, self.shared = parts.parts, parts.shared
@@ -450,7 +451,7 @@ class _PartConverter:
     ) -> None:
         calls = ((self.recipe, self._objects(index)) for index in range(len(self.parts)))
         for index, answer in enumerate(in_order(pool, _convert_sent_part, calls)):
-            if answer is None:  # its worker died
+            if answer is None:  # it failed in its worker
                 objects, encode = self._objects(index), self.checking.encode
                 for item in self.recipe.convert(objects, report, encode, release_input):
                     keep(item)
@@ -459,7 +460,7 @@ class _PartConverter:
                 report.absorb(portable)
                 for ref, body, text in items:
                     keep(Emitted(ref, body, text=text))
-            self.parts[index] = []  # kept until answered, for a worker that dies
+            self.parts[index] = []  # kept until answered, for a part that fails there
 
     def _objects(self, index: int) -> list[KubeObject]:
         """What part ``index`` converts: its objects and the ones every part reads."""

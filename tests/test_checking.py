@@ -370,3 +370,18 @@ def test_workers_stopped_while_one_sends_an_answer_end() -> None:
         [sys.executable, "-c", STOPPED_WHILE_SENDING], capture_output=True, text=True, timeout=60
     )
     assert (done.returncode, done.stdout) == (0, "stopped\n"), done.stderr
+
+
+@needs_fork
+@pytest.mark.usefixtures("small_batches")
+def test_objects_too_deep_to_send_to_a_worker_are_checked_here() -> None:
+    target = Target.parse("v1.4.1", "standard")
+    sent = items()
+    deep: Any = []
+    for _ in range(600):
+        deep = [deep]
+    sent[20].body["spec"]["rules"][0]["x-deep"] = deep
+    got = list(checking.checked(sent, target, yaml_text, 2))
+    assert [item for item, _, _ in got] == sent
+    here = [checking.check_one(item.body, target, yaml_text) for item in sent]
+    assert [(violations, text) for _, violations, text in got] == here

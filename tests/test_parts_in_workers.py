@@ -214,6 +214,22 @@ def test_a_part_whose_worker_dies_is_converted_here(
     assert forked_parts == [4]
 
 
+def test_a_part_too_deep_to_send_to_a_worker_is_converted_here(forked_parts: list[int]) -> None:
+    """600 levels of nesting load from YAML but do not pickle: that part cannot be sent."""
+
+    def objects() -> list[KubeObject]:
+        docs = [ingress(namespace, host=f"{namespace}.example.com") for namespace in "abcd"]
+        deep: Any = []
+        for _ in range(600):
+            deep = [deep]
+        docs[1]["spec"]["x-unknown"] = deep
+        return as_objects(docs)
+
+    in_workers, here = both(objects, PER_NAMESPACE)
+    assert in_workers == here and forked_parts == [4]
+    assert any("b.example.com" in text for text in in_workers[0])  # the part was converted
+
+
 def test_parts_go_to_workers_only_when_it_pays(monkeypatch: pytest.MonkeyPatch) -> None:
     from ingress2gateway.checking import Workers
     from ingress2gateway.target import Target
