@@ -299,13 +299,15 @@ def convert_options(kw: dict[str, Any], namespace: str | None) -> ConvertOptions
 
 
 def _load(
-    kw: dict[str, Any], providers: list[str], report: Report
+    kw: dict[str, Any], providers: list[str], report: Report, workers: Workers | None = None
 ) -> tuple[list[KubeObject], str | None, int]:
-    """Objects from --input-file, or from the cluster; the namespace filter; input errors."""
+    """Objects from --input-file (with ``workers``: parsed by them), or from the cluster; the
+    namespace filter; input errors."""
     from ingress2gateway.manifests import read_inputs
 
     if kw["inputs"]:
-        loaded = read_inputs(kw["inputs"], report=report)
+        pool = workers.pool if workers is not None else None
+        loaded = read_inputs(kw["inputs"], report=report, pool=pool)
         # As in kubectl, -A wins over -n.
         namespace = None if kw["all_namespaces"] else kw["namespace"]
         return loaded.objects, namespace, loaded.errors
@@ -379,9 +381,9 @@ def _write_input_errors(report: Report) -> None:
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes for large conversions on Linux: they convert the parts of an input "
-    "in parts, or else validate and encode output objects (default: the number of CPUs, at "
-    "most 8; 1: this process only).",
+    help="Worker processes for large conversions on Linux: they parse large YAML input, then "
+    "convert the parts of an input in parts, or else validate and encode output objects "
+    "(default: the number of CPUs, at most 8; 1: this process only).",
 )
 def print_command(**kw: Any) -> None:
     """Convert and print Gateway API resources."""
@@ -396,7 +398,7 @@ def print_command(**kw: Any) -> None:
     output = _Printer(kw["output_format"], kw["output_dir"])
     jobs = kw["jobs"] or min(os.cpu_count() or 1, 8)
     with _early_workers(kw, jobs, output.encode) as workers:
-        objects, namespace, input_errors = _load(kw, providers, report)
+        objects, namespace, input_errors = _load(kw, providers, report, workers)
         # Hand the input over without keeping a reference, so that it is freed once the
         # providers are done with it; likewise each output object is written as soon as it is
         # validated.
@@ -446,8 +448,9 @@ def _early_workers(
     kw: dict[str, Any], jobs: int, encode: Callable[[JSONDict], str]
 ) -> AbstractContextManager[Workers | None]:
     """Workers started now, before a large input is read, or None (small input, stdin, a
-    cluster, one job: the pipeline decides as it goes). They compile the validator while the
-    input is read, then convert its parts or check the output objects."""
+    cluster, one job: the pipeline decides as it goes). They compile the validator and parse
+    the YAML documents while the input is read, then convert its parts or check the output
+    objects."""
     from ingress2gateway.checking import Workers
     from ingress2gateway.manifests import STDIN, expand_paths
     from ingress2gateway.target import Target

@@ -10,6 +10,7 @@ import contextlib
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -27,17 +28,25 @@ def can_fork() -> bool:
 
 
 def in_order(
-    pool: ProcessPoolExecutor, function: Callable[..., T], calls: Iterable[tuple[Any, ...]]
+    pool: ProcessPoolExecutor,
+    function: Callable[..., T],
+    calls: Iterable[tuple[Any, ...]],
+    *,
+    ahead: int | None = None,
 ) -> Iterator[T | None]:
     """``function(*arguments)`` for each of ``calls``, in ``pool``, answered in the order of
     ``calls``; None where it failed in the worker. Every call is submitted at once (the pool pickles
     them as workers take them), so the workers take the next call as soon as they finish one
-    and unequal calls still share the work."""
-    futures = deque(_submitted(pool, function, arguments) for arguments in calls)
+    and unequal calls still share the work; or, with ``ahead``, at most that many calls are
+    submitted and not yet answered (``calls`` is then taken as answers are given: the input
+    of the calls need not all be in memory at once)."""
+    calls = iter(calls)
+    futures = deque(_submitted(pool, function, arguments) for arguments in islice(calls, ahead))
     try:
         while futures:
             # Taken out of the queue first: a future holds its answer as long as it lives.
             future = futures.popleft()
+            futures.extend(_submitted(pool, function, arguments) for arguments in islice(calls, 1))
             answer = _answer(future)
             del future
             yield answer

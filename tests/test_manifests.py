@@ -1,18 +1,43 @@
-"""Reading input: formats, provenance, and hostile input handled as one-line errors."""
+"""Reading input: formats, provenance, and hostile input handled as one-line errors.
+
+Every test that reads through :func:`read_inputs` runs twice: with the YAML documents parsed
+here, and parsed by forked workers (as the CLI does for a large input) a few at a time.
+"""
 
 from __future__ import annotations
 
 import io
 import json
+import sys
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from ingress2gateway import manifests
+from ingress2gateway.checking import Workers
 from ingress2gateway.errors import InputError
+from ingress2gateway.forks import can_fork
 from ingress2gateway.manifests import MAX_ALIAS_EXPANSION, load_manifests, read_inputs
 from ingress2gateway.report import Level, Report
 
 SERVICE = "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n"
+
+
+@pytest.fixture(params=["here", "in-workers"], autouse=True)
+def parsed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """In-workers: this module's read_inputs sends every few documents to a worker."""
+    if request.param == "here":
+        yield
+        return
+    if not can_fork():
+        pytest.skip("workers need fork (Linux)")
+    monkeypatch.setattr(manifests, "PARSE_BATCH_CHARS", 100)
+    with Workers(2, None, None) as workers:
+        here = sys.modules[__name__]
+        monkeypatch.setattr(here, "read_inputs", partial(manifests.read_inputs, pool=workers.pool))
+        yield
 
 
 def read(tmp_path: Path, name: str, content: str | bytes) -> tuple[list[str], Report, int]:
@@ -90,11 +115,18 @@ def test_binary_and_non_utf8_files_are_refused(tmp_path: Path) -> None:
     assert failed == 1 and errors(report) == ["not UTF-8 text (byte 0xe9); save it as UTF-8"]
 
 
+ALIAS_BOMB = "".join(
+    ['a: &a ["x","x","x","x","x","x","x","x","x"]\n']
+    + [
+        f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]\n"
+        for prev, cur in zip("abcdefgh", "bcdefghi", strict=True)
+    ]
+)
+"""Nine levels of nine aliases each: 387 M nodes once expanded."""
+
+
 def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
-    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
-    for prev, cur in zip("abcdefgh", "bcdefghi", strict=True):
-        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
-    _, report, failed = read(tmp_path, "bomb.yaml", "\n".join(lines) + "\n")
+    _, report, failed = read(tmp_path, "bomb.yaml", ALIAS_BOMB)
     assert failed == 1 and "alias" in errors(report)[0]
 
 
