@@ -26,6 +26,11 @@ class Origin:
     item: int | None = None
     """Index in the ``items`` of a ``kind: List`` document, for objects that came from one."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as its fields (a slotted dataclass pickles through a Python-level
+        # __getstate__): the input goes to the workers this way, part by part.
+        return Origin, (self.file, self.line, self.document, self.item)
+
 
 @dataclass(frozen=True, slots=True)
 class SourceRef:
@@ -194,6 +199,11 @@ class KubeObject:
     _kind: str = field(init=False, default="", repr=False, compare=False)
     _name: str | None = field(init=False, default=None, repr=False, compare=False)
     _namespace: str | None = field(init=False, default=None, repr=False, compare=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as what it was made from (see Origin.__reduce__); what it computes once is
+        # computed again where it is unpickled.
+        return KubeObject, (self.data, self.origin, None, None, self._spec_released)
 
     def __post_init__(self) -> None:
         kind, metadata = self.data.get("kind"), self.metadata

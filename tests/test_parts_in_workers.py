@@ -329,3 +329,20 @@ def test_a_portable_report_absorbed_is_the_report() -> None:
     assert len(absorbing.notifications) == 2
     [entry] = [e for e in absorbing.sorted_ledger() if e.field == "spec" and e.source == shared]
     assert entry.status is Status.PARTIAL and entry.notes == ("one", "two")
+
+
+def test_an_input_object_sent_to_a_worker_arrives_the_same() -> None:
+    """Parts are pickled object by object (``KubeObject.__reduce__``: what it was made from)."""
+    import pickle
+
+    from ingress2gateway.objects import Origin
+
+    sent = KubeObject(ingress("a", annotations={"x": "1"}), Origin("in.yaml", 3, 1, 2))
+    assert sent.annotations and sent.source()  # computed once, here: computed again there
+    arrived = pickle.loads(pickle.dumps(sent, pickle.HIGHEST_PROTOCOL))
+    assert arrived == sent and arrived.origin == Origin("in.yaml", 3, 1, 2)
+    assert (arrived.kind, arrived.namespace, arrived.name) == ("Ingress", "a", "shop")
+    assert arrived.source() == sent.source() and arrived.annotations == {"x": "1"}
+    sent.release_spec()
+    with pytest.raises(RuntimeError, match="released"):
+        _ = pickle.loads(pickle.dumps(sent)).spec
