@@ -14,6 +14,8 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from ingress2gateway import manifests
 from ingress2gateway.checking import Workers
@@ -21,6 +23,8 @@ from ingress2gateway.errors import InputError
 from ingress2gateway.forks import can_fork
 from ingress2gateway.manifests import MAX_ALIAS_EXPANSION, load_manifests, read_inputs
 from ingress2gateway.report import Level, Report
+
+from .test_fuzz import FUZZ
 
 SERVICE = "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n"
 
@@ -268,3 +272,32 @@ def test_annotations_nested_too_deeply_to_print_are_still_measured() -> None:
     for _ in range(100_000):
         value = [value]
     assert why_impossible({"metadata": {"name": "a", "annotations": {"k": value}}}) is None
+
+
+# Lines of a YAML stream: markers and near-markers, with every line break str.splitlines knows.
+_LINE = st.tuples(
+    st.sampled_from(["---", "...", "--", "..", "a: 1", "", " ---"]),
+    st.sampled_from(["", " ", "\t", " x", "\tx", "-", "x"]),
+    st.sampled_from(["\n", "\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", ""]),
+).map("".join)
+
+
+@FUZZ
+@given(st.lists(_LINE, max_size=12).map("".join))
+@example("a: 1\r---\nb: 2\n")  # a lone \r ends a line
+@example("a: 1\n---\tx\r\nb: 2\r\n")
+@example("a: 1\u2028...\nb: 2")
+def test_documents_are_split_as_line_by_line(text: str) -> None:
+    """The fast split (no string per line) cuts where the line-by-line one does."""
+    assert list(manifests.split_documents(text)) == list(manifests._split_lines(text))
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_document_lines_are_counted_across_markers(newline: str) -> None:
+    text = newline.join(["a: 1", "---", "b: 2", "c: 3", "... end", "", "---", "d: 4", "---"])
+    assert list(manifests.split_documents(text)) == [
+        (1, "a: 1" + newline),
+        (3, "b: 2" + newline + "c: 3" + newline),
+        (6, newline),
+        (8, "d: 4" + newline),
+    ]
