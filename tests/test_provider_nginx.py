@@ -520,3 +520,28 @@ def test_a_repeated_server_alias_makes_one_listener_and_a_valid_gateway() -> Non
     assert sorted(hostnames) == ["a.example.com", "app.example.com", "b.example.com"]
     [route] = [o for o in result.resources if o["kind"] == "HTTPRoute"]
     assert route["spec"]["hostnames"] == ["app.example.com", "a.example.com", "b.example.com"]
+
+
+def test_a_mergeable_masters_server_keys_reach_every_route_of_its_hosts() -> None:
+    """The master's hsts applies to the minions of each of its hosts, and to no other host."""
+    master = _ingress(
+        {"nginx.org/mergeable-ingress-type": "master", "nginx.org/hsts": "true"},
+        host="a.example.com",
+        rules=[{"host": "a.example.com"}, {"host": "b.example.com"}],
+        tls=[{"hosts": ["a.example.com", "b.example.com"], "secretName": "s"}],
+    )
+    master["metadata"]["name"] = "master"
+    minions = []
+    for host in ("a.example.com", "b.example.com", "c.example.com"):
+        minion = _ingress({"nginx.org/mergeable-ingress-type": "minion"}, host=host)
+        minion["metadata"]["name"] = f"minion-{host[0]}"
+        minions.append(minion)
+    result = _convert(as_objects([master, *minions]))
+    hsts = {
+        hostname
+        for body in result.resources
+        if body["kind"] == "HTTPRoute"
+        for hostname in body["spec"]["hostnames"]
+        if "Strict-Transport-Security" in str(body["spec"]["rules"])
+    }
+    assert hsts == {"a.example.com", "b.example.com"}

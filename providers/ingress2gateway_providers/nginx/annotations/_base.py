@@ -67,6 +67,7 @@ class Run:
     config: ControllerConfig = field(default_factory=lambda: _empty_config())
     """``id()`` of a rule → status of its https redirect (NGINX Inc uses 301 by default)."""
     _by_host: dict[str | None, list[IngressModel]] | None = field(default=None, repr=False)
+    _routes_by_host: dict[str, list[int]] | None = field(default=None, repr=False)
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
     _fields: dict[str, str] = field(default_factory=dict, repr=False)
     _anns: dict[int, Ann] = field(default_factory=dict, repr=False)
@@ -105,6 +106,19 @@ class Run:
                     index.setdefault(name, []).append(model)
             self._by_host = index
         return list(self._by_host.get(host, ()))
+
+    def routes_with_hosts(self, hosts: Iterable[str]) -> list[HTTPRoute]:
+        """The lowered routes with one of ``hosts`` among their hostnames, in their order.
+        Indexed once: only the per-Ingress handlers ask (for each NGINX Inc master, so a scan
+        per ask was quadratic), and they add, remove and rename no route."""
+        if self._routes_by_host is None:
+            index: dict[str, list[int]] = {}
+            for position, route in enumerate(self.lowered.routes):
+                for name in route.hostnames:
+                    index.setdefault(name, []).append(position)
+            self._routes_by_host = index
+        found = {position for host in hosts for position in self._routes_by_host.get(host, ())}
+        return [self.lowered.routes[position] for position in sorted(found)]
 
 
 def _empty_config() -> ControllerConfig:

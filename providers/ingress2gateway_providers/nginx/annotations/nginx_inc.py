@@ -132,12 +132,7 @@ def _server_rules(run: Run, model: IngressModel) -> list[tuple[HTTPRoute, Rule]]
     if (_value(model, MERGEABLE) or "").lower() != "master":
         return rules_of(run, model)
     hosts = {h for h in model.hosts() if h is not None}
-    return [
-        (route, rule)
-        for route in run.lowered.routes
-        if hosts & set(route.hostnames)
-        for rule in route.rules
-    ]
+    return [(route, rule) for route in run.routes_with_hosts(hosts) for rule in route.rules]
 
 
 def apply(run: Run, model: IngressModel) -> None:
