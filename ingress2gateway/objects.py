@@ -65,6 +65,12 @@ class SourceRef:
     def __hash__(self) -> int:
         return self._hash
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # As its fields (see Origin.__reduce__): each part's report comes back from a worker
+        # with a reference per input object; the hash and sort key are computed again.
+        fields = (self.api_version, self.kind, self.namespace, self.name, self.file, self.line)
+        return SourceRef, fields
+
     def to_json(self) -> JSONDict:
         return {
             "apiVersion": self.api_version,
@@ -99,6 +105,9 @@ class ObjectRef:
 
     def __hash__(self) -> int:
         return self._hash
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return ObjectRef, (self.kind, self.namespace, self.name)  # see SourceRef.__reduce__
 
     def to_json(self) -> JSONDict:
         return {"kind": self.kind, "namespace": self.namespace, "name": self.name}

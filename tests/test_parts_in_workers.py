@@ -346,3 +346,18 @@ def test_an_input_object_sent_to_a_worker_arrives_the_same() -> None:
     sent.release_spec()
     with pytest.raises(RuntimeError, match="released"):
         _ = pickle.loads(pickle.dumps(sent)).spec
+
+
+def test_references_in_a_part_report_arrive_the_same() -> None:
+    """A part's report comes back with references pickled as their fields: equal, with the
+    same hash (ledger keys) and sort key (report order) as in the worker."""
+    import pickle
+
+    from ingress2gateway.objects import ObjectRef, SourceRef
+
+    source = SourceRef("networking.k8s.io/v1", "Ingress", "a", "shop", "in.yaml", 3)
+    target = ObjectRef("HTTPRoute", "a", "shop")
+    for sent in (source, target, SourceRef("", "", None, None, "in.yaml", None)):
+        arrived = pickle.loads(pickle.dumps(sent, pickle.HIGHEST_PROTOCOL))
+        assert arrived == sent and hash(arrived) == hash(sent) and repr(arrived) == repr(sent)
+    assert pickle.loads(pickle.dumps(source)).sort_key() == source.sort_key()
