@@ -130,7 +130,7 @@ def read_inputs(
     result = LoadResult()
     with gc_paused():
         pieces = _pieces(_iter_sources(paths, stdin))
-        reads = _parsed_in(pool, pieces) if pool is not None else map(_parsed_here, pieces)
+        reads = _parsed_in(pool, pieces) if pool is not None else _parsed_here(pieces)
         for read in reads:
             if read.problem is not None:
                 result.errors += 1
@@ -345,10 +345,20 @@ def parse_document(first_line: int, doc: str, strings: dict[str, str] | None = N
     return line, value, None
 
 
-def _parsed_here(piece: _Read | _Unparsed) -> _Read:
-    if isinstance(piece, _Read):
-        return piece
-    return _with_parse(piece, parse_document(piece.first_line, piece.text))
+def _parsed_here(pieces: Iterable[_Read | _Unparsed]) -> Iterator[_Read]:
+    """``pieces`` in order, their YAML documents parsed in this process, with equal strings
+    shared by every :data:`PARSE_BATCH_CHARS` of text, as in a worker's batch."""
+    strings: dict[str, str] = {}
+    size = 0
+    for piece in pieces:
+        if isinstance(piece, _Read):
+            yield piece
+            continue
+        if size >= PARSE_BATCH_CHARS:
+            strings, size = {}, 0  # the strings of a batch only: a memo of all of them would
+            # hold every unique name and host of a large input
+        size += len(piece.text)
+        yield _with_parse(piece, parse_document(piece.first_line, piece.text, strings))
 
 
 def _with_parse(doc: _Unparsed, parsed: Parsed) -> _Read:
@@ -394,7 +404,7 @@ def _parsed_in(pool: ProcessPoolExecutor, pieces: Iterator[_Read | _Unparsed]) -
             yield sent
             sent = waiting.popleft()
         if answer is None:
-            yield from map(_parsed_here, sent)
+            yield from _parsed_here(sent)
         else:
             yield from map(_with_parse, sent, answer)
     for piece in waiting:
