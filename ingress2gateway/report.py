@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from itertools import islice
 from json.encoder import encode_basestring
+from operator import attrgetter
 from typing import Any, Protocol, TypeVar
 
 from ingress2gateway.objects import ObjectRef, SourceRef
@@ -439,16 +440,18 @@ class Report:
 
     def summary(self) -> dict[str, Any]:
         self.settle()
-        statuses = {s.value: 0 for s in Status}
-        for entry in self.ledger.values():
-            statuses[entry.status.value] += 1
+        # Counted in C (list.count compares by identity first): at 100k Ingresses the ledger
+        # has 1.6M entries, and a Python loop reading each status took 0.2 s of 0.3.
+        entries = self.ledger.values()
+        statuses = list(map(attrgetter("status"), entries))
+        levels = list(map(attrgetter("level"), self.notifications))
         return {
-            "errors": self.count(Level.ERROR),
-            "warnings": self.count(Level.WARNING),
-            "infos": self.count(Level.INFO),
-            "securityFindings": sum(1 for n in self.notifications if n.security),
-            "ledger": statuses,
-            "sourceObjects": len({e.source for e in self.ledger.values()}),
+            "errors": levels.count(Level.ERROR),
+            "warnings": levels.count(Level.WARNING),
+            "infos": levels.count(Level.INFO),
+            "securityFindings": sum(map(attrgetter("security"), self.notifications)),
+            "ledger": {status.value: statuses.count(status) for status in Status},
+            "sourceObjects": len(set(map(attrgetter("source"), entries))),
         }
 
     def to_json(self, *, tool: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
