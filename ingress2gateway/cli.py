@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from itertools import islice
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
@@ -428,10 +429,13 @@ def print_command(**kw: Any) -> None:
     _write_input_errors(report)
     colour = use_colour(sys.stderr, "never" if kw["no_color"] else kw["color"])
     min_level = Level.ERROR if kw["quiet"] else Level.INFO
-    for line in render_lines(
+    lines = render_lines(
         report, colour=colour, min_level=min_level, exclude_codes={"input-invalid"}
-    ):
-        sys.stderr.write(line)
+    )
+    # stderr flushes at every newline written: written a line at a time, a large report took
+    # a system call per line (600k at 100k Ingresses, 1 s).
+    while chunk := "".join(islice(lines, 1024)):
+        sys.stderr.write(chunk)
     if not output.count:
         sys.stderr.write("No Gateway API resources were generated.\n")
     _leave_for_exit(result)

@@ -275,3 +275,26 @@ def test_no_room_for_the_spool_of_a_conversion_in_parts_is_one_line(
     assert code == 1 and out == ""
     assert err.startswith("error: cannot write the temporary file") and err.count("\n") == 1
     assert "No space left on device" in err and "TMPDIR" in err
+
+
+def test_a_long_human_report_is_written_whole(tmp_path: Path) -> None:
+    """The report goes to stderr in chunks of lines: every line, in order, once."""
+    from ingress2gateway.manifests import load_manifests
+    from ingress2gateway.pipeline import convert
+    from ingress2gateway.render import render_text
+
+    from .ingresses import ingress
+
+    unsupported = {  # a warning each, under each Ingress's heading: 4 lines an Ingress
+        f"nginx.ingress.kubernetes.io/{key}": value
+        for key, value in [("limit-rps", "5"), ("proxy-body-size", "8m"), ("limit-rpm", "50")]
+    }
+    docs = [
+        ingress("web", name=f"i{i}", host=f"h{i}.example.com", annotations=unsupported)
+        for i in range(600)
+    ]
+    path = tmp_path / "many.yaml"
+    path.write_text(yaml.safe_dump_all(docs))
+    _, _, err = run("print", "--providers", "nginx", "-j", "1", "-f", str(path))
+    expected = render_text(convert(load_manifests([path]), ["nginx"]).report)
+    assert err.count("\n") > 2 * 1024 and err == expected
