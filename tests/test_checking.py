@@ -345,24 +345,29 @@ STOPPED_WHILE_SENDING = """
 import os, struct, sys, time
 from ingress2gateway import checking
 
-def half_sent(fd):
+def half_sent(fd, marker):
     # What a worker stopped while it sends a large answer leaves: a header and part of a body.
     os.write(fd, struct.pack("!i", 1 << 20) + b"x" * 1000)
+    open(marker, "w").close()
     time.sleep(60)
 
+marker = sys.argv[1]
 try:
     with checking.Workers(2, None, None) as workers:
         writer = workers.pool._result_queue._writer.fileno()
-        workers.pool.submit(half_sent, writer)
-        time.sleep(0.5)
+        workers.pool.submit(half_sent, writer, marker)
+        for _ in range(600):  # until the half answer is in the pipe
+            if os.path.exists(marker):
+                break
+            time.sleep(0.05)
         raise KeyboardInterrupt
 except KeyboardInterrupt:
-    print("stopped")
+    print("stopped" if os.path.exists(marker) else "not sent")
 """
 
 
 @needs_fork
-def test_workers_stopped_while_one_sends_an_answer_end() -> None:
+def test_workers_stopped_while_one_sends_an_answer_end(tmp_path: Path) -> None:
     """The pool's thread, left reading half an answer from a stopped worker, would wait for
     the rest forever (and the command with it): it is a subprocess here, so that a hang fails
     the test instead of the test run."""
@@ -370,7 +375,10 @@ def test_workers_stopped_while_one_sends_an_answer_end() -> None:
     import sys
 
     done = subprocess.run(
-        [sys.executable, "-c", STOPPED_WHILE_SENDING], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", STOPPED_WHILE_SENDING, str(tmp_path / "sent")],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert (done.returncode, done.stdout) == (0, "stopped\n"), done.stderr
 
