@@ -35,14 +35,16 @@ def in_order(
     ahead: int | None = None,
 ) -> Iterator[T | None]:
     """``function(*arguments)`` for each of ``calls``, in ``pool``, answered in the order of
-    ``calls``; None where it failed in the worker. Every call is submitted at once (the pool pickles
-    them as workers take them), so the workers take the next call as soon as they finish one
-    and unequal calls still share the work; or, with ``ahead``, at most that many calls are
-    submitted and not yet answered (``calls`` is then taken as answers are given: the input
-    of the calls need not all be in memory at once)."""
+    ``calls``; None where it failed in the worker. Every call is submitted at once (the pool
+    pickles them as workers take them), so the workers take the next call as soon as they
+    finish one and unequal calls still share the work; or, with ``ahead``, at most that many
+    calls are submitted and not yet answered (``calls`` is then taken as answers are given:
+    the input of the calls need not all be in memory at once)."""
     calls = iter(calls)
-    futures = deque(_submitted(pool, function, arguments) for arguments in islice(calls, ahead))
+    futures: deque[Future[T] | None] = deque()
     try:
+        # Inside the try: an error from calls cancels what was already submitted.
+        futures.extend(_submitted(pool, function, arguments) for arguments in islice(calls, ahead))
         while futures:
             # Taken out of the queue first: a future holds its answer as long as it lives.
             future = futures.popleft()
