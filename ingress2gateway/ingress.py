@@ -310,6 +310,18 @@ class _Parser:
         host = host_value.lower() if isinstance(host_value, str) and host_value else None
         if host_value is not None and not isinstance(host_value, str):
             self.error(f"{base}.host", "not a string")
+            # The rule is skipped, and with it each of its paths: said of each, as the ledger
+            # accounts for every path.
+            http = rule.get("http")
+            paths = http.get("paths") if isinstance(http, dict) else None
+            for j in range(len(paths) if isinstance(paths, list) else 0):
+                self.report.record(
+                    self.source,
+                    f"{base}.http.paths[{j}]",
+                    Status.UNSUPPORTED,
+                    note="skipped with its rule, whose host is not a string",
+                    provider=self.provider,
+                )
             return
         model.rule_hosts.append((i, host))
         http = rule.get("http")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import ingress2gateway
@@ -183,6 +183,20 @@ def test_yaml_punctuation_soup_never_crashes_the_reader(tmp_path_factory: Any, t
 
 @FUZZ
 @given(st.lists(_mangled_ingress(), min_size=1, max_size=4))
+# Found by the long run: the paths of a rule skipped for its host were not in the ledger.
+@example(
+    [
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": "0"},
+            "spec": {
+                "ingressClassName": "nginx",
+                "rules": [{"host": False, "http": {"paths": [None, {"path": "/"}]}}],
+            },
+        }
+    ]
+)
 def test_mangled_ingresses_convert_without_crash_or_loss(items: list[dict[str, Any]]) -> None:
     objects = [KubeObject(item, Origin("fuzz.yaml", i * 10 + 1, i)) for i, item in enumerate(items)]
     result = ingress2gateway.convert(objects, providers=["nginx"])
