@@ -74,7 +74,7 @@ def test_every_golden_and_corpus_input_parsed_in_workers_is_read_as_here(
         assert everything_read(paths, workers.pool) == here
 
 
-def _dies_on_the_second_batch(batch: list[tuple[int, str]]) -> Any:
+def _dies_after_the_first_batch(batch: list[tuple[int, str]]) -> Any:
     if any(first_line == 1 for first_line, _ in batch):
         return manifests._parse_sent(batch)
     os._exit(1)  # killed, say
@@ -88,6 +88,6 @@ def test_documents_whose_worker_dies_are_parsed_here(
     )
     here = everything_read([tmp_path])
     monkeypatch.setattr(manifests, "PARSE_BATCH_CHARS", 100)
-    monkeypatch.setattr(manifests, "_parse_sent", _dies_on_the_second_batch)
+    monkeypatch.setattr(manifests, "_parse_sent", _dies_after_the_first_batch)
     with Workers(2, None, None) as workers:
         assert everything_read([tmp_path], workers.pool) == here
