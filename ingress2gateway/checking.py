@@ -88,8 +88,9 @@ class Workers:
     """Workers forked ahead of the work, for a caller that knows the input is large before
     reading it (the CLI). Forked before the input is read, they hold none of it; they compile
     the validator (:func:`~ingress2gateway.validation.prepare`) and parse the YAML documents
-    this process reads (``manifests.read_inputs(pool=...)``), then convert the parts of an input in parts (sent to them: see ``pipeline._PartConverter``) or
-    take output objects from the first one. Use as a context manager; on a platform without
+    this process reads (``manifests.read_inputs(pool=...)``), then convert the parts of an
+    input in parts (sent to them: see ``pipeline._PartConverter``) or take output objects from
+    the first one. Use as a context manager; on a platform without
     ``fork`` it starts nothing and :func:`checked` works as without it."""
 
     def __init__(self, jobs: int, target: Target | None, encode: Encoder | None) -> None:

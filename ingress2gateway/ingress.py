@@ -308,12 +308,12 @@ class _Parser:
             return
         host_value = rule.get("host")
         host = host_value.lower() if isinstance(host_value, str) and host_value else None
+        http = rule.get("http")
+        paths = http.get("paths") if isinstance(http, dict) else None
         if host_value is not None and not isinstance(host_value, str):
             self.error(f"{base}.host", "not a string")
             # The rule is skipped, and with it each of its paths: said of each, as the ledger
             # accounts for every path.
-            http = rule.get("http")
-            paths = http.get("paths") if isinstance(http, dict) else None
             for j in range(len(paths) if isinstance(paths, list) else 0):
                 self.report.record(
                     self.source,
@@ -324,13 +324,11 @@ class _Parser:
                 )
             return
         model.rule_hosts.append((i, host))
-        http = rule.get("http")
         if http is None:
             # A host without paths: ingress-nginx still creates its server (with the default
             # backend at /); record it so the ledger shows it.
             model.hostless_rules.append(i)
             return
-        paths = http.get("paths") if isinstance(http, dict) else None
         if not isinstance(paths, list):
             self.error(f"{base}.http", "http.paths is missing or not a list")
             return
