@@ -425,7 +425,7 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def without_lone_surrogates(value: Any) -> Any:
-    """``value`` with each unpaired surrogate replaced by U+FFFD, as Go's decoders (and so the
+    r"""``value`` with each unpaired surrogate replaced by U+FFFD, as Go's decoders (and so the
     API server) read ``"\ud800"``; a surrogate cannot be written as UTF-8 otherwise."""
     if isinstance(value, str):
         return _LONE_SURROGATE.sub("\ufffd", value)
