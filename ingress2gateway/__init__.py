@@ -18,17 +18,30 @@ from typing import TYPE_CHECKING, Any
 from ingress2gateway._version import __version__
 
 if TYPE_CHECKING:
+    from ingress2gateway.errors import InputProblem, ManifestError
     from ingress2gateway.manifests import load_manifests
     from ingress2gateway.pipeline import Result, convert
     from ingress2gateway.plugin import ConvertOptions
     from ingress2gateway.report import Report
     from ingress2gateway.serialize import dump
 
-__all__ = ["ConvertOptions", "Report", "Result", "__version__", "convert", "dump", "load_manifests"]
+__all__ = [
+    "ConvertOptions",
+    "InputProblem",
+    "ManifestError",
+    "Report",
+    "Result",
+    "__version__",
+    "convert",
+    "dump",
+    "load_manifests",
+]
 
 # Imported on first use, so that `import ingress2gateway` (and the CLI's start-up) stays cheap.
 _LAZY = {
     "load_manifests": "ingress2gateway.manifests",
+    "InputProblem": "ingress2gateway.errors",
+    "ManifestError": "ingress2gateway.errors",
     "convert": "ingress2gateway.pipeline",
     "Result": "ingress2gateway.pipeline",
     "ConvertOptions": "ingress2gateway.plugin",

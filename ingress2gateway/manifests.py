@@ -1,9 +1,15 @@
 """Reading manifests: files, directories, stdin; YAML streams, JSON, and ``kind: List``.
 
-Input is untrusted. Each document is parsed on its own so that one bad document is reported
-(file and line) while the others still convert; YAML anchors may not expand beyond a small
-bound (billion laughs), nesting is bounded by libyaml (1,000 levels) and by Python's recursion
-limit for JSON, and binary or non-UTF-8 files are refused with a one-line reason.
+Input is untrusted, and one bad piece of it never sinks the rest. Each document is parsed on
+its own so that one bad document is reported (file and line) while the others still convert;
+a file that cannot be read (missing, unreadable, deleted while read, not a regular file or
+pipe) is one error for that file, and the other files are read. YAML anchors may not expand
+beyond a small bound (billion laughs); nesting is bounded by the project's own limit
+(:data:`~ingress2gateway.objects.MAX_NESTING`), the same on every Python, whatever the
+decoders' own limits; duplicate keys are refused in JSON as in YAML, as kubectl does.
+
+Files are UTF-8, or UTF-16 with a byte-order mark (as kubectl reads them); a document holding
+bytes that are not UTF-8 is refused alone, the other documents of its file are read.
 
 YAML parsing is the slow part (PyYAML's C loader: ~3.5 s for 10k Ingresses, against 0.3 s for
 the same as JSON). Given a pool of forked workers (the CLI's, for a large input), this process
@@ -13,9 +19,12 @@ taken in input order, so what is read is the same.
 
 from __future__ import annotations
 
+import codecs
+import errno
 import json
 import os
 import re
+import stat
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -26,9 +35,17 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 import yaml
 
 from ingress2gateway._gc import gc_paused
-from ingress2gateway.errors import InputError
+from ingress2gateway.errors import InputProblem, ManifestError
 from ingress2gateway.forks import in_order
-from ingress2gateway.objects import KubeObject, Origin, SourceRef, why_impossible
+from ingress2gateway.objects import (
+    MAX_NESTING,
+    KubeObject,
+    Origin,
+    SourceRef,
+    nesting_problem,
+    too_deep,
+    why_impossible,
+)
 from ingress2gateway.report import Report
 
 if TYPE_CHECKING:
@@ -41,8 +58,8 @@ MAX_FILE_BYTES = 1 << 30
 INPUT_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
 
-_SEPARATOR = re.compile(r"^---(?:[ \t].*)?$")
-_DOC_END = re.compile(r"^\.\.\.(?:[ \t].*)?$")
+_SEPARATOR = re.compile(r"^---(?:[ \t].*)?\Z")
+_DOC_END = re.compile(r"^\.\.\.(?:[ \t].*)?\Z")
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -66,14 +83,14 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
                         else " (which value was meant?)"
                     )
                     raise yaml.constructor.ConstructorError(
-                        None,
-                        None,
-                        f"key {key_node.value!r} appears twice in one mapping; kubectl refuses "
-                        f"this{hint}",
-                        key_node.start_mark,
+                        None, None, duplicate_key_message(key_node.value, hint), key_node.start_mark
                     )
                 seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def duplicate_key_message(key: str, hint: str = " (which value was meant?)") -> str:
+    return f"key {key!r} appears twice in one mapping; kubectl refuses this{hint}"
 
 
 _MERGE = "tag:yaml.org,2002:merge"
@@ -105,21 +122,33 @@ class LoadResult:
 
 
 def load_manifests(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
     report: Report | None = None,
     stdin: BinaryIO | None = None,
 ) -> list[KubeObject]:
-    """Read every object from ``paths`` (files, directories, or ``-`` for stdin).
+    """Every object in ``paths``: a file, a directory (read recursively), ``-`` for stdin, or
+    a list of them.
 
-    Unreadable documents become error notifications in ``report`` (when given) and are
-    skipped; a path that does not exist raises :class:`InputError`.
+    With ``report``, what cannot be read (a missing file, a broken document, ...) becomes an
+    error notification there, naming the file and line, and the rest is returned. Without it,
+    such problems raise :class:`~ingress2gateway.errors.ManifestError` once everything was
+    read: its ``problems`` say what and where, its ``objects`` hold what could be read.
     """
-    return read_inputs(paths, report=report or Report(), stdin=stdin).objects
+    given = Report() if report is None else report
+    loaded = read_inputs(paths, report=given, stdin=stdin)
+    if report is None and loaded.errors:
+        problems = [
+            InputProblem(n.source.file or "", n.source.line, n.message)
+            for n in given.notifications
+            if n.code == "input-invalid" and n.source is not None
+        ]
+        raise ManifestError(problems, loaded.objects)
+    return loaded.objects
 
 
 def read_inputs(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
     report: Report,
     stdin: BinaryIO | None = None,
@@ -129,7 +158,7 @@ def read_inputs(
     documents are parsed by its workers, in batches, while this process reads on."""
     result = LoadResult()
     with gc_paused():
-        pieces = _pieces(_iter_sources(paths, stdin))
+        pieces = _pieces(_iter_sources(_path_list(paths), stdin))
         reads = _parsed_in(pool, pieces) if pool is not None else _parsed_here(pieces)
         for read in reads:
             if read.problem is not None:
@@ -138,50 +167,111 @@ def read_inputs(
                 report.error("input-invalid", read.problem, source=source)
             elif read.value is not None or not read.yaml:
                 origin = Origin(read.file, read.line, read.document)
-                _accept(read.value, origin, report, result)
+                _accept(read, origin, report, result)
     return result
 
 
+def _path_list(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+) -> list[str]:
+    """``paths`` as a list of names: one path alone (a string is not a list of one-letter
+    paths)."""
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        return [os.fsdecode(paths)]
+    return [os.fsdecode(path) for path in paths]
+
+
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
-    """Files named directly, then files found under directories (recursive, sorted)."""
-    found: list[str] = []
-    for raw in paths:
-        text = os.fspath(raw)
+    """The files ``paths`` name: files named directly, then the input files found under
+    directories (recursive, sorted). What cannot be found or listed is left out here (the
+    reader reports it)."""
+    return [name for name, problem in _expanded(_path_list(paths)) if problem is None]
+
+
+def _expanded(paths: list[str]) -> Iterator[tuple[str, str | None]]:
+    """(file, None) for each file to read, or (path, problem) for a path that cannot be."""
+    for text in paths:
         if text == STDIN:
-            found.append(STDIN)
-            continue
-        path = Path(text)
-        if path.is_dir():
-            found.extend(
-                str(p)
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and p.suffix.lower() in INPUT_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-        elif path.exists():
-            found.append(text)
-        else:
-            raise InputError(f"{text}: no such file or directory; check the --input-file path")
-    return found
-
-
-def _iter_sources(
-    paths: Iterable[str | os.PathLike[str]], stdin: BinaryIO | None
-) -> Iterator[tuple[str, bytes]]:
-    for name in expand_paths(paths):
-        if name == STDIN:
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            yield STDIN, stream.read(MAX_FILE_BYTES + 1)
+            yield STDIN, None
             continue
         try:
-            size = os.path.getsize(name)
-            if size > MAX_FILE_BYTES:
-                raise InputError(f"{name}: file is larger than {MAX_FILE_BYTES >> 20} MiB")
-            with open(name, "rb") as handle:
-                yield name, handle.read()
+            mode = os.stat(text).st_mode
         except OSError as exc:
-            raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+            yield text, _path_problem(exc)
+            continue
+        if stat.S_ISDIR(mode):
+            yield from _walked(text)
+        else:
+            yield text, None
+
+
+def _walked(top: str) -> Iterator[tuple[str, str | None]]:
+    """The input files under directory ``top``, sorted as paths; hidden files and folders are
+    skipped, symbolic links to folders are not followed (no loops), and anything that is not
+    a regular file (a FIFO, a device) is left alone. A folder that cannot be listed is one
+    problem; one that vanished while listed is nothing."""
+    found: list[Path] = []
+    problems: list[tuple[str, str]] = []
+
+    def listing_failed(exc: OSError) -> None:
+        if exc.errno != errno.ENOENT:
+            problems.append((exc.filename or top, _path_problem(exc)))
+
+    for folder, subfolders, files in os.walk(top, onerror=listing_failed):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        for name in files:
+            if name.startswith(".") or not name.lower().endswith(INPUT_SUFFIXES):
+                continue
+            file = os.path.join(folder, name)
+            if os.path.isfile(file):  # follows a link to a file; False for FIFOs and devices
+                found.append(Path(file))
+    yield from problems
+    for path in sorted(found):
+        yield str(path), None
+
+
+def _path_problem(exc: OSError) -> str:
+    if exc.errno == errno.ENOENT:
+        return "no such file or directory; check the --input-file path"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied; make it readable or leave it out"
+    return f"cannot read: {exc.strerror or exc}"
+
+
+class _Source(NamedTuple):
+    """A file's bytes, or why they could not be read."""
+
+    name: str
+    data: bytes | None
+    problem: str | None = None
+
+
+def _iter_sources(paths: list[str], stdin: BinaryIO | None) -> Iterator[_Source]:
+    for name, problem in _expanded(paths):
+        if problem is not None:
+            yield _Source(name, None, problem)
+            continue
+        try:
+            if name == STDIN:
+                stream = stdin if stdin is not None else sys.stdin.buffer
+                data = stream.read(MAX_FILE_BYTES + 1)
+            else:
+                data = _file_bytes(name)
+        except OSError as exc:
+            yield _Source(name, None, _path_problem(exc))
+        else:
+            yield _Source(name, data)
+            del data  # the reader drops it once decoded
+
+
+def _file_bytes(name: str) -> bytes:
+    """The bytes of file ``name`` (a regular file or a pipe), at most one more than
+    :data:`MAX_FILE_BYTES`; anything else (a device, a socket) raises an OSError that says so."""
+    with open(name, "rb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+            raise OSError(errno.EINVAL, "not a regular file or a pipe")
+        return handle.read(MAX_FILE_BYTES + 1)
 
 
 class _Read(NamedTuple):
@@ -194,6 +284,12 @@ class _Read(NamedTuple):
     problem: str | None = None
     yaml: bool = False
     """From YAML, where an empty document (``value`` None) is no document at all."""
+    nesting_checked: bool = False
+    """``value`` is known to nest no deeper than the limit (checked while parsing)."""
+    text: str = ""
+    """The text the value was parsed from, to find the line of a List's item when needed."""
+    start: int = 0
+    """YAML: the line ``text`` starts on; JSON: where in ``text`` the value starts."""
 
 
 class _Unparsed(NamedTuple):
@@ -205,9 +301,12 @@ class _Unparsed(NamedTuple):
     text: str
 
 
-def _pieces(sources: Iterable[tuple[str, bytes]]) -> Iterator[_Read | _Unparsed]:
+def _pieces(sources: Iterable[_Source]) -> Iterator[_Read | _Unparsed]:
     """The documents of each source in order: JSON parsed, YAML split but not yet parsed."""
-    for name, data in sources:
+    for name, data, problem in sources:
+        if data is None:
+            yield _Read(name, 0, 0, None, problem)
+            continue
         text, (line, problem) = _text_of(data)
         del data  # the text is what is read now (a file may hold 1 GiB)
         if text is None:
@@ -215,32 +314,95 @@ def _pieces(sources: Iterable[tuple[str, bytes]]) -> Iterator[_Read | _Unparsed]
         elif text.lstrip().startswith(("{", "[")):
             yield from _read_json(name, text)
         else:
+            undecoded = _UNDECODED.search(text) is not None
             for index, (first_line, doc) in enumerate(split_documents(text)):
-                yield _Unparsed(name, index, first_line, doc)
+                bad = _UNDECODED.search(doc) if undecoded else None
+                if bad is not None:
+                    at = first_line + doc.count("\n", 0, bad.start())
+                    yield _Read(name, at, index, None, _not_utf8(bad.group()))
+                else:
+                    yield _Unparsed(name, index, first_line, doc)
+
+
+# Bytes that are not UTF-8 decode to these (the "surrogateescape" error handler), which no
+# decoded text holds otherwise: a document that has one is refused, the others are read.
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def _not_utf8(char: str) -> str:
+    byte = ord(char) - 0xDC00
+    return f"not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8"
+
+
+# Byte-order marks kubectl reads (UTF-8, UTF-16 little and big endian), longest first.
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 
 def _text_of(data: bytes) -> tuple[str | None, tuple[int, str]]:
-    """A file's text, or None and (line, problem) when it is not UTF-8 text."""
+    """A file's text, or None and (line, problem) when it is not text. Bytes that are not
+    UTF-8 are kept as :data:`_UNDECODED` characters, for the documents that hold them to be
+    refused alone."""
     if len(data) > MAX_FILE_BYTES:
         return None, (1, f"input is larger than {MAX_FILE_BYTES >> 20} MiB")
+    encoding = "utf-8"
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            data, encoding = data[len(bom) :], name
+            break
+    if encoding != "utf-8":
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            return None, (
+                1,
+                f"not {encoding.upper()} text as its byte-order mark says ({exc.reason})",
+            )
+        if "\x00" in text[:8192]:
+            return None, (1, "binary file, not YAML or JSON")
+        return text, (0, "")
     if b"\x00" in data[:8192]:
         return None, (1, "binary file, not YAML or JSON")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
     try:
         return data.decode("utf-8"), (0, "")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, (line, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "surrogateescape"), (0, "")
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refusing_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's pairs as a dict, refusing a key given twice, as the YAML loader does
+    (the JSON decoder alone keeps the last value silently)."""
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return mapping
+
+
+_JSON = json.JSONDecoder(object_pairs_hook=_refusing_duplicates)
+_JSON_LENIENT = json.JSONDecoder()
+"""Only to find where a value refused for a duplicate key ends, to read on after it."""
 
 
 def _read_json(name: str, text: str) -> Iterator[_Read]:
-    decoder = json.JSONDecoder()
     pos = 0
     index = 0
     length = len(text)
     line, counted = 1, 0  # lines are counted incrementally: a stream may hold 100k objects
     escapes = _SURROGATE_ESCAPE.search(text) is not None
+    undecoded = _UNDECODED.search(text) is not None
     while True:
         while pos < length and text[pos].isspace():
             pos += 1
@@ -249,16 +411,25 @@ def _read_json(name: str, text: str) -> Iterator[_Read]:
         line += text.count("\n", counted, pos)
         counted = pos
         try:
-            value, end = decoder.raw_decode(text, pos)
+            value, end = _JSON.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             yield _Read(name, exc.lineno, index, None, f"invalid JSON: {exc.msg}")
             return
         except RecursionError:
-            yield _Read(name, line, index, None, "JSON nested too deeply")
+            yield _Read(name, line, index, None, too_deep())
             return
-        if escapes:
-            value = without_lone_surrogates(value)
-        yield _Read(name, line, index, value)
+        except _DuplicateKey as exc:
+            yield _Read(name, line, index, None, f"invalid JSON: {duplicate_key_message(exc.key)}")
+            _, end = _JSON_LENIENT.raw_decode(text, pos)  # read on after this value
+        else:
+            bad = _UNDECODED.search(text, pos, end) if undecoded else None
+            if bad is not None:
+                at = line + text.count("\n", pos, bad.start())
+                yield _Read(name, at, index, None, _not_utf8(bad.group()))
+            else:
+                if escapes:
+                    value = without_lone_surrogates(value)
+                yield _Read(name, line, index, value, text=text, start=pos)
         index += 1
         pos = end
 
@@ -299,7 +470,7 @@ def _split_lines(text: str) -> Iterator[tuple[int, str]]:
     start = 0
     for number, line in enumerate(lines):
         bare = line.rstrip("\r\n")
-        if _SEPARATOR.match(bare) or _DOC_END.match(bare):
+        if _SEPARATOR.fullmatch(bare) or _DOC_END.fullmatch(bare):
             if number > start:
                 yield start + 1, "".join(lines[start:number])
             start = number + 1
@@ -315,8 +486,15 @@ def _first_content_line(first: int, doc: str) -> int:
     return first
 
 
-Parsed = tuple[int, Any, "str | None"]
-"""A YAML document parsed: its line and value, or the line of its problem and the problem."""
+class Parsed(NamedTuple):
+    """A YAML document parsed: its line and value, or the line of its problem and the problem."""
+
+    line: int
+    value: Any
+    problem: str | None
+    nesting_checked: bool = True
+    """False when the value is a List nested too deeply somewhere: its items are checked one
+    by one (the others are read)."""
 
 
 def parse_document(first_line: int, doc: str, strings: dict[str, str] | None = None) -> Parsed:
@@ -330,19 +508,34 @@ def parse_document(first_line: int, doc: str, strings: dict[str, str] | None = N
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = first_line + mark.line if mark is not None else line
-        return where, None, f"invalid YAML: {exc.problem or exc.context or 'invalid YAML'}"
+        return Parsed(where, None, f"invalid YAML: {exc.problem or exc.context or 'invalid YAML'}")
     except (yaml.YAMLError, RecursionError) as exc:
-        return line, None, f"invalid YAML: {_one_line(exc)}"
+        return Parsed(line, None, f"invalid YAML: {_one_line(exc)}")
     finally:
         loader.dispose()
     if value is None:
-        return line, None, None
-    alias_problem = _alias_problem(value)
-    if alias_problem:
-        return line, None, alias_problem
+        return Parsed(line, None, None)
+    expanded, height = _shape(value)
+    if expanded > MAX_ALIAS_EXPANSION:
+        return Parsed(
+            line,
+            None,
+            "YAML aliases expand too far (possible alias bomb); remove anchors and aliases",
+        )
+    too_deep_here = height > MAX_NESTING
+    if too_deep_here and not _is_list(value):
+        return Parsed(line, None, too_deep())
     if _SURROGATE_ESCAPE.search(doc):
         value = without_lone_surrogates(value)
-    return line, value, None
+    return Parsed(line, value, None, nesting_checked=not too_deep_here)
+
+
+def _is_list(value: object) -> bool:
+    """A ``kind: …List`` document with ``items``, whose items are objects of their own."""
+    if not isinstance(value, dict):
+        return False
+    kind = value.get("kind")
+    return isinstance(kind, str) and kind.endswith("List") and isinstance(value.get("items"), list)
 
 
 def _parsed_here(pieces: Iterable[_Read | _Unparsed]) -> Iterator[_Read]:
@@ -362,8 +555,18 @@ def _parsed_here(pieces: Iterable[_Read | _Unparsed]) -> Iterator[_Read]:
 
 
 def _with_parse(doc: _Unparsed, parsed: Parsed) -> _Read:
-    line, value, problem = parsed
-    return _Read(doc.file, line, doc.document, value, problem, yaml=True)
+    line, value, problem, checked = parsed
+    return _Read(
+        doc.file,
+        line,
+        doc.document,
+        value,
+        problem,
+        yaml=True,
+        nesting_checked=checked,
+        text=doc.text,
+        start=doc.first_line,
+    )
 
 
 PARSE_BATCH_CHARS = 64 * 1024
@@ -426,16 +629,35 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 def without_lone_surrogates(value: Any) -> Any:
     r"""``value`` with each unpaired surrogate replaced by U+FFFD, as Go's decoders (and so the
-    API server) read ``"\ud800"``; a surrogate cannot be written as UTF-8 otherwise."""
+    API server) read ``"\ud800"``; a surrogate cannot be written as UTF-8 otherwise.
+
+    Mappings and lists are changed in place (the value was just parsed), walked without
+    recursion: this runs before the nesting of the value is known to be bounded.
+    """
     if isinstance(value, str):
         return _LONE_SURROGATE.sub("\ufffd", value)
-    if isinstance(value, list):
-        return [without_lone_surrogates(item) for item in value]
-    if isinstance(value, dict):
-        return {
-            without_lone_surrogates(key): without_lone_surrogates(item)
-            for key, item in value.items()
-        }
+    pending: list[Any] = [value]
+    seen: set[int] = set()  # YAML aliases share containers: each is mended once
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                if isinstance(item, str):
+                    node[index] = _LONE_SURROGATE.sub("\ufffd", item)
+                elif isinstance(item, (list, dict)):
+                    pending.append(item)
+        elif isinstance(node, dict):
+            entries = list(node.items())
+            node.clear()  # keys may change too; the order stays
+            for key, item in entries:
+                if isinstance(item, str):
+                    item = _LONE_SURROGATE.sub("\ufffd", item)
+                elif isinstance(item, (list, dict)):
+                    pending.append(item)
+                node[_LONE_SURROGATE.sub("\ufffd", key) if isinstance(key, str) else key] = item
     return value
 
 
@@ -449,14 +671,16 @@ def _one_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _alias_problem(value: object) -> str | None:
-    """Refuse documents whose YAML aliases would expand past :data:`MAX_ALIAS_EXPANSION`.
+def _shape(value: object) -> tuple[int, int]:
+    """How many nodes YAML aliases add to ``value`` (0 without aliases), and how deeply it
+    nests (a scalar: 0; a mapping of scalars: 1), walked without recursion.
 
     Aliases load as shared references, so loading is cheap; walking them (as every later stage
-    does) is what explodes. Compare the expanded size (memoised per container, so this walk is
-    linear in the distinct nodes) with the number of nodes actually present.
+    does) is what explodes. Both figures are computed bottom-up and memoised per container, so
+    this walk is linear in the distinct nodes, however far the aliases expand.
     """
     expanded: dict[int, int] = {}
+    heights: dict[int, int] = {}
     present = 0
     stack: list[tuple[dict[Any, Any] | list[Any], bool]] = []
     if isinstance(value, (dict, list)):
@@ -465,14 +689,17 @@ def _alias_problem(value: object) -> str | None:
         node, finished = stack.pop()
         children = list(node.values()) if isinstance(node, dict) else node
         if finished:
-            total = 1 + sum(
-                expanded.get(id(c), 0) if isinstance(c, (dict, list)) else 1 for c in children
-            )
+            total, height = 1, 0
+            for child in children:
+                if isinstance(child, (dict, list)):
+                    total += expanded.get(id(child), 0)
+                    height = max(height, heights.get(id(child), 0))
+                else:
+                    total += 1
             expanded[id(node)] = total
+            heights[id(node)] = height + 1
             if total - present > MAX_ALIAS_EXPANSION:
-                return (
-                    "YAML aliases expand too far (possible alias bomb); remove anchors and aliases"
-                )
+                return total - present, heights[id(node)]  # no need to walk on
             continue
         if id(node) in expanded:
             continue
@@ -484,35 +711,137 @@ def _alias_problem(value: object) -> str | None:
                 stack.append((child, False))
             else:
                 present += 1
-    return None
+    if not isinstance(value, (dict, list)):
+        return 0, 0
+    return max(0, expanded[id(value)] - present), heights[id(value)]
 
 
-def _accept(value: object, origin: Origin, report: Report, result: LoadResult) -> None:
+def _accept(read: _Read, origin: Origin, report: Report, result: LoadResult) -> None:
+    """The objects of a document read: the document itself, or the items of a List (each on
+    its own: a bad item is an error that names it, and the others are read)."""
+    value = read.value
+    if _is_list(value):
+        lines = _ItemLines(read)
+        for index, item in enumerate(value["items"]):
+            item_origin = Origin(origin.file, origin.line, origin.document, index)
+            _accept_object(item, item_origin, read.nesting_checked, report, result, lines)
+        return
+    _accept_object(value, origin, read.nesting_checked, report, result, None)
+
+
+def _accept_object(
+    value: object,
+    origin: Origin,
+    nesting_checked: bool,
+    report: Report,
+    result: LoadResult,
+    lines: _ItemLines | None,
+) -> None:
+    item = origin.item
+
+    def where() -> SourceRef:
+        line = lines.line(item) if lines is not None and item is not None else None
+        return file_location(origin.file, line or origin.line)
+
+    what = f"items[{item}]" if item is not None else "a document"
     if not isinstance(value, dict):
-        report.info(
-            "input-not-kubernetes",
-            "skipped a document that is not a mapping",
-            source=file_location(origin.file, origin.line),
-        )
+        report.info("input-not-kubernetes", f"skipped {what}: not a mapping", source=where())
         return
     kind = value.get("kind")
     api_version = value.get("apiVersion")
     if not isinstance(kind, str) or not isinstance(api_version, str) or not kind:
-        report.info(
-            "input-not-kubernetes",
-            "skipped a document without apiVersion and kind",
-            source=file_location(origin.file, origin.line),
-        )
+        message = f"skipped {what} without apiVersion and kind"
+        report.info("input-not-kubernetes", message, source=where())
         return
-    items = value.get("items")
-    if kind.endswith("List") and isinstance(items, list):
-        for index, item in enumerate(items):
-            _accept(item, Origin(origin.file, origin.line, origin.document, index), report, result)
-        return
-    problem = why_impossible(value)
+    problem = None if nesting_checked else nesting_problem(value)
+    if problem is None:
+        problem = why_impossible(value)
     if problem is not None:
         result.errors += 1
-        message = f"{kind} {problem}; it is skipped"
-        report.error("input-invalid", message, source=file_location(origin.file, origin.line))
+        prefix = f"items[{item}]: " if item is not None else ""
+        report.error("input-invalid", f"{prefix}{kind} {problem}; it is skipped", source=where())
         return
-    result.objects.append(KubeObject(value, origin))
+    result.objects.append(KubeObject(value, origin, well_formed=True))
+
+
+class _ItemLines:
+    """The line each item of a List document starts on, found only when an item needs one
+    (an error or a notice about it): the fast decoders keep no positions."""
+
+    def __init__(self, read: _Read) -> None:
+        self.read = read
+        self.lines: list[int] | None = None
+
+    def line(self, index: int) -> int | None:
+        if self.lines is None:
+            read = self.read
+            self.lines = (
+                _yaml_item_lines(read.text, read.start)
+                if read.yaml
+                else _json_item_lines(read.text, read.start)
+            )
+        return self.lines[index] if index < len(self.lines) else None
+
+
+def _yaml_item_lines(doc: str, first_line: int) -> list[int]:
+    try:
+        root = yaml.compose(doc, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (yaml.YAMLError, RecursionError):
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, node in root.value:
+        if (
+            isinstance(key, yaml.ScalarNode)
+            and key.value == "items"
+            and isinstance(node, yaml.SequenceNode)
+        ):
+            return [first_line + item.start_mark.line for item in node.value]
+    return []
+
+
+# A JSON string, or one of the characters that shape a JSON text.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},:]', re.DOTALL)
+
+
+def _json_item_lines(text: str, start: int) -> list[int]:
+    """The lines of the elements of the ``items`` array of the JSON object at ``start``."""
+    depth = 0  # containers open
+    key: str | None = None  # the last key read in the outer object
+    expecting_key = False
+    in_items = False
+    starts: list[int] = []  # where each element begins (after '[' or ',')
+    for token in _JSON_TOKEN.finditer(text, start):
+        char = token.group()[0]
+        if char in "[{":
+            depth += 1
+            if depth == 2 and char == "[" and key == "items":
+                in_items = True
+                starts.append(token.end())
+            expecting_key = char == "{"
+        elif char in "]}":
+            depth -= 1
+            if depth <= 1 and in_items:
+                break
+        elif char == ",":
+            if depth == 2 and in_items:
+                starts.append(token.end())
+            expecting_key = depth == 1
+        elif char == ":":
+            expecting_key = False
+        elif depth == 1 and expecting_key:
+            key = json.loads(token.group())
+    positions = [_skip_space(text, at) for at in starts]
+    if positions and positions[-1] < len(text) and text[positions[-1]] == "]":
+        positions.pop()  # an empty array: no element after its '['
+    return [_line_at(text, at) for at in positions]
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _line_at(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1

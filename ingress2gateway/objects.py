@@ -165,6 +165,34 @@ def _may_exceed(annotations: JSONDict) -> bool:
         return True
 
 
+MAX_NESTING = 128
+"""Levels of mappings and lists an input document may nest. The deepest real manifests nest
+about 40 (CRD schemas); code that walks input data recursively stays far below Python's
+recursion limit, and the verdict is the same on every Python (the JSON decoder's own limit is
+the recursion limit on 3.11 and much larger on 3.13)."""
+
+
+def too_deep() -> str:
+    return f"nested more than {MAX_NESTING} levels deep; no Kubernetes object nests like this"
+
+
+def nesting_problem(value: object) -> str | None:
+    """Why ``value`` nests too deeply (see :data:`MAX_NESTING`), or None; walked without
+    recursion, and no further than the limit."""
+    if not isinstance(value, (dict, list)):
+        return None
+    pending: list[tuple[dict[Any, Any] | list[Any], int]] = [(value, 1)]
+    pop, push = pending.pop, pending.append
+    while pending:
+        node, depth = pop()
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, (dict, list)):
+                if depth >= MAX_NESTING:
+                    return too_deep()
+                push((child, depth + 1))
+    return None
+
+
 def why_impossible(data: JSONDict) -> str | None:
     """Why the API server could never hold this object, or None.
 
@@ -203,6 +231,9 @@ class KubeObject:
     _source: SourceRef | None = field(default=None, repr=False, compare=False)
     _annotations: dict[str, str] | None = field(default=None, repr=False, compare=False)
     _spec_released: bool = field(default=False, repr=False, compare=False)
+    well_formed: bool = field(default=False, repr=False, compare=False)
+    """The reader found it well formed (:func:`why_impossible`, :func:`nesting_problem`): the
+    pipeline need not walk it again."""
     # Read once: providers ask for them hundreds of thousands of times on a large input, and
     # the object is not changed after reading (release_spec keeps the metadata).
     _kind: str = field(init=False, default="", repr=False, compare=False)
@@ -212,7 +243,14 @@ class KubeObject:
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled as what it was made from (see Origin.__reduce__); what it computes once is
         # computed again where it is unpickled.
-        return KubeObject, (self.data, self.origin, None, None, self._spec_released)
+        return KubeObject, (
+            self.data,
+            self.origin,
+            None,
+            None,
+            self._spec_released,
+            self.well_formed,
+        )
 
     def __post_init__(self) -> None:
         kind, metadata = self.data.get("kind"), self.metadata

@@ -21,10 +21,18 @@ from ingress2gateway._gc import gc_paused
 from ingress2gateway._version import __version__
 from ingress2gateway.checking import Workers, checked, worker_encoder
 from ingress2gateway.emitters.gatewayapi import sort_key
+from ingress2gateway.errors import UsageError
 from ingress2gateway.forks import can_fork, in_order
 from ingress2gateway.ingress import ingress_classes, is_ingress, resolve_class
 from ingress2gateway.ir import IR, Extension
-from ingress2gateway.objects import JSONDict, KubeObject, ObjectRef, why_impossible
+from ingress2gateway.objects import (
+    JSONDict,
+    KubeObject,
+    ObjectRef,
+    Origin,
+    nesting_problem,
+    why_impossible,
+)
 from ingress2gateway.plugin import (
     ConvertOptions,
     EmitContext,
@@ -82,8 +90,8 @@ class Result:
 
 
 def convert(
-    objects: Iterable[KubeObject],
-    providers: Sequence[str] = ("nginx",),
+    objects: Iterable[KubeObject | Mapping[str, Any]],
+    providers: str | Sequence[str] = ("nginx",),
     emitter: str = "standard",
     *,
     options: ConvertOptions | None = None,
@@ -99,7 +107,8 @@ def convert(
     release_input: bool = False,
     workers: Workers | None = None,
 ) -> Result:
-    """Convert ``objects`` (from :func:`ingress2gateway.load_manifests`) to Gateway API.
+    """Convert ``objects`` (from :func:`ingress2gateway.load_manifests`, or plain mappings as
+    a YAML or JSON library loads them) to Gateway API with ``providers`` (names, or one name).
 
     Raises :class:`~ingress2gateway.errors.UsageError` for unknown providers, emitters or
     targets; everything about the input itself goes into ``result.report``.
@@ -148,8 +157,8 @@ def convert(
 
 
 def _convert(
-    objects: Iterable[KubeObject],
-    providers: Sequence[str],
+    objects: Iterable[KubeObject | Mapping[str, Any]],
+    providers: str | Sequence[str],
     emitter: str,
     *,
     options: ConvertOptions | None,
@@ -168,11 +177,11 @@ def _convert(
     target = Target.parse(gateway_api_version, channel)
     options = options or ConvertOptions()
     report = report if report is not None else Report()
-    names = _unique([canonical_provider(p) for p in providers])
+    names = _unique([canonical_provider(p) for p in _names(providers)])
     loaded: list[Provider] = [load_provider(name) for name in names]
     emitter_impl = load_emitter(emitter)
 
-    selected = _well_formed(_select_namespace(list(objects), options.namespace), report)
+    selected = _well_formed(_select_namespace(_as_objects(objects), options.namespace), report)
     # An exhausted iterator holds nothing: a caller that passes iter(objects) and keeps no other
     # reference lets the input be freed below, before the output exists (the CLI does this).
     del objects
@@ -467,6 +476,38 @@ class _PartConverter:
         return [*self.parts[index], *self.shared]
 
 
+def _names(providers: str | Sequence[str]) -> list[str]:
+    """Provider names: ``"nginx"`` and ``"nginx,istio"`` are names too, not letters."""
+    given = [providers] if isinstance(providers, str) else list(providers)
+    for name in given:
+        if not isinstance(name, str):
+            raise UsageError(f"providers are given by name, not as {type(name).__name__}")
+    return [part.strip() for name in given for part in name.split(",") if part.strip()]
+
+
+def _as_objects(objects: Iterable[KubeObject | Mapping[str, Any]]) -> list[KubeObject]:
+    """``objects`` as input objects: a mapping (a manifest loaded by the caller) becomes one,
+    its origin ``<input>`` and its place in ``objects``."""
+    if isinstance(objects, Mapping):
+        raise UsageError("convert takes a list of objects; wrap a single object in a list")
+    found: list[KubeObject] = []
+    for index, item in enumerate(objects):
+        if isinstance(item, KubeObject):
+            found.append(item)
+        elif isinstance(item, Mapping):
+            found.append(KubeObject(dict(item), Origin(LIBRARY_INPUT, None, index)))
+        else:
+            raise UsageError(
+                f"object {index} is a {type(item).__name__}; convert takes mappings or "
+                "the objects load_manifests returns"
+            )
+    return found
+
+
+LIBRARY_INPUT = "<input>"
+"""The file named for objects a library caller handed over as mappings."""
+
+
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
@@ -483,7 +524,7 @@ def _well_formed(objects: list[KubeObject], report: Report) -> list[KubeObject]:
     twice, the later definition is used, as ``kubectl apply`` would leave it."""
     latest: dict[tuple[str, str, str | None, str | None], KubeObject] = {}
     for obj in objects:
-        problem = why_impossible(obj.data)
+        problem = None if obj.well_formed else nesting_problem(obj.data) or why_impossible(obj.data)
         if problem is not None:
             message = f"{obj.kind or 'object'} {problem}; it is skipped"
             report.error("input-invalid", message, source=obj.source())

@@ -17,6 +17,7 @@ import ingress2gateway
 from ingress2gateway._version import __version__
 from ingress2gateway.pipeline import Result
 from ingress2gateway.plugin import ConvertOptions
+from ingress2gateway.report import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTDATA = ROOT / "testdata"
@@ -51,11 +52,14 @@ def cases(provider: str | None = None) -> list[Case]:
 
 
 def run_case(case: Case, objects: list[Any] | None = None) -> Result:
+    """The case converted, with what could not be read of its input in the report (as the
+    CLI reports it)."""
     args = case.args
     options = ConvertOptions(**args.pop("options", {}))
+    report = Report()
     if objects is None:
-        objects = ingress2gateway.load_manifests([case.directory / "input.yaml"])
-    return ingress2gateway.convert(objects, options=options, **args)
+        objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=report)
+    return ingress2gateway.convert(objects, options=options, report=report, **args)
 
 
 def normalise_output(text: str) -> str:
@@ -70,6 +74,8 @@ def compact_report(result: Result, base: Path) -> str:
             return "-"
         name = f"{source.namespace}/{source.name}" if source.namespace else str(source.name)
         file = Path(source.file).name if source.file else "?"
+        if not source.kind:  # a place in a file (a document that is no object)
+            return f"({file}:{source.line})"
         return f"{source.kind} {name} ({file}:{source.line})"
 
     lines = ["# notifications"]

@@ -134,13 +134,15 @@ def test_bad_input_is_one_line_exit_1_and_the_rest_converts(tmp_path: Path) -> N
     assert "Traceback" not in err
 
 
-def test_missing_file_is_one_line() -> None:
-    code, _out, err = run("print", "--providers", "nginx", "-f", "does-not-exist.yaml")
-    assert (
-        code == 1
-        and err
-        == "error: does-not-exist.yaml: no such file or directory; check the --input-file path\n"
+def test_missing_file_is_one_line_and_the_other_files_convert() -> None:
+    code, out, err = run(
+        "print", "--providers", "nginx", "-f", "does-not-exist.yaml", "-f", str(EXAMPLE)
     )
+    assert code == 1 and "kind: Gateway" in out
+    assert err.splitlines()[0] == (
+        "error: does-not-exist.yaml: no such file or directory; check the --input-file path"
+    )
+    assert "Traceback" not in err
 
 
 @pytest.mark.parametrize(

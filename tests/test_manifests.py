@@ -312,3 +312,246 @@ def test_document_lines_are_counted_across_markers(newline: str) -> None:
         (6, newline),
         (8, "d: 4" + newline),
     ]
+
+
+# --- one bad piece never sinks the rest ------------------------------------------------------
+
+
+def nested(levels: int, core: str = "1") -> str:
+    return '{"kind": "Service", "apiVersion": "v1", "metadata": {"name": "deep"}, "spec": ' + (
+        "[" * (levels - 1) + core + "]" * (levels - 1) + "}"
+    )
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+@pytest.mark.parametrize(("levels", "refused"), [(128, False), (129, True), (5_000, True)])
+def test_the_nesting_limit_is_the_projects_own(
+    tmp_path: Path, suffix: str, levels: int, refused: bool
+) -> None:
+    """The same verdict on every Python: JSON's decoder alone refused 5,000 levels on 3.11
+    and read them on 3.13; libyaml stops at 1,000."""
+    names, report, failed = read(tmp_path, "deep" + suffix, nested(levels))
+    assert (names, failed) == (([], 1) if refused else (["deep"], 0))
+    if refused:
+        assert errors(report) and ("nested" in errors(report)[0] or "depth" in errors(report)[0])
+
+
+def test_a_small_deep_file_with_a_lone_surrogate_is_one_error(tmp_path: Path) -> None:
+    """1.5 KB that ended print with a RecursionError (the surrogates were mended by a
+    recursive walk before the nesting was bounded)."""
+    (tmp_path / "a.yaml").write_text(SERVICE.format(name="a"))
+    (tmp_path / "b.json").write_text(nested(450, core='"\\ud800"'))
+    (tmp_path / "c.yaml").write_text(SERVICE.format(name="c"))
+    report = Report()
+    result = read_inputs([tmp_path], report=report)
+    assert [o.name for o in result.objects] == ["a", "c"] and result.errors == 1
+
+
+def test_lone_surrogates_are_mended_in_keys_and_values(tmp_path: Path) -> None:
+    text = (
+        '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a\\ud800"}, '
+        '"spec": {"selector": {"k\\udc00": "v\\ud800", "list": ["\\ud800"]}}}'
+    )
+    path = tmp_path / "s.json"
+    path.write_text(text)
+    [obj] = read_inputs([path], report=Report()).objects
+    assert obj.name == "a\ufffd"
+    assert obj.data["spec"]["selector"] == {"k\ufffd": "v\ufffd", "list": ["\ufffd"]}
+
+
+def test_a_missing_or_unreadable_file_is_one_error_and_the_others_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.yaml").write_text(SERVICE.format(name="a"))
+    (tmp_path / "locked.yaml").write_text(SERVICE.format(name="locked"))
+    (tmp_path / "z.yaml").write_text(SERVICE.format(name="z"))
+    real_open = open
+
+    def deny(file: str, *args: object, **kwargs: object) -> object:
+        if str(file).endswith("locked.yaml"):
+            raise PermissionError(13, "Permission denied", file)
+        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(manifests, "open", deny, raising=False)
+    report = Report()
+    result = read_inputs([tmp_path, tmp_path / "gone.yaml"], report=report)
+    assert [o.name for o in result.objects] == ["a", "z"] and result.errors == 2
+    by_file = {
+        Path(n.source.file).name: n.message for n in report.notifications if n.source is not None
+    }
+    assert "permission denied" in by_file["locked.yaml"]
+    assert "no such file" in by_file["gone.yaml"]
+
+
+def test_a_file_deleted_while_the_input_is_read_is_one_error(tmp_path: Path) -> None:
+    paths = []
+    for name in "abc":
+        paths.append(tmp_path / f"{name}.yaml")
+        paths[-1].write_text(SERVICE.format(name=name))
+    report = Report()
+    objects = []
+    reads = manifests._pieces(manifests._iter_sources([str(p) for p in paths], None))
+    for piece in reads:  # b vanishes once a was read
+        if isinstance(piece, manifests._Unparsed) and piece.file.endswith("a.yaml"):
+            paths[1].unlink()
+        objects.append(piece)
+    problems = [p for p in objects if isinstance(p, manifests._Read) and p.problem]
+    assert len(problems) == 1 and problems[0].file.endswith("b.yaml")
+    assert "no such file" in (problems[0].problem or "")
+    assert report.notifications == []
+
+
+def test_fifos_and_devices_in_folders_are_left_alone(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "a.yaml").write_text(SERVICE.format(name="a"))
+    os.mkfifo(tmp_path / "pipe.yaml")  # opening it would wait for a writer forever
+    os.symlink(tmp_path, tmp_path / "loop")  # a link to a folder is not followed
+    names, failed = [o.name for o in load_manifests(tmp_path)], 0
+    assert names == ["a"] and failed == 0
+
+
+def test_a_device_named_directly_is_refused(tmp_path: Path) -> None:
+    report = Report()
+    result = read_inputs(["/dev/zero"], report=report)  # would read 1 GiB of zeros
+    assert result.errors == 1 and "not a regular file or a pipe" in errors(report)[0]
+
+
+def test_a_pipe_named_directly_is_read(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    fifo = tmp_path / "in.yaml"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "w") as handle:
+            handle.write(SERVICE.format(name="piped"))
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        assert [o.name for o in load_manifests(fifo)] == ["piped"]
+    finally:
+        writer.join(5)
+
+
+# --- encodings -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig"])
+def test_files_with_a_byte_order_mark_are_read_as_kubectl_reads_them(
+    tmp_path: Path, encoding: str
+) -> None:
+    text = SERVICE.format(name="caf\xe9") + "---\n" + SERVICE.format(name="b")
+    bom = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}.get(encoding, b"")
+    names, report, failed = read(tmp_path, "u.yaml", bom + text.encode(encoding))
+    assert names == ["caf\xe9", "b"] and failed == 0 and errors(report) == []
+
+
+def test_a_document_that_is_not_utf8_fails_alone(tmp_path: Path) -> None:
+    text = (
+        SERVICE.format(name="a").encode()
+        + b"---\n"
+        + SERVICE.format(name="b").encode()
+        + b"  labels: {x: caf\xe9}\n---\n"
+        + SERVICE.format(name="c").encode()
+    )
+    names, report, failed = read(tmp_path, "mixed.yaml", text)
+    assert names == ["a", "c"] and failed == 1
+    assert errors(report) == ["not UTF-8 text (byte 0xe9); save it as UTF-8"]
+    assert report.notifications[0].source is not None
+    assert report.notifications[0].source.line == 10
+
+
+def test_a_json_value_that_is_not_utf8_fails_alone(tmp_path: Path) -> None:
+    good = json.dumps({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "ok"}})
+    text = (
+        good.encode() + b'\n{"apiVersion": "v1", "kind": "Service", "x": "\xff"}\n' + good.encode()
+    )
+    names, report, failed = read(tmp_path, "mixed.json", text)
+    assert names == ["ok", "ok"] and failed == 1 and "byte 0xff" in errors(report)[0]
+
+
+# --- JSON as strict as YAML ------------------------------------------------------------------
+
+
+def test_duplicate_keys_in_json_are_an_error_as_in_yaml(tmp_path: Path) -> None:
+    dup = '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a", "name": "b"}}'
+    good = json.dumps({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "ok"}})
+    names, report, failed = read(tmp_path, "dup.json", dup + "\n" + good)
+    assert names == ["ok"] and failed == 1
+    assert "'name' appears twice" in errors(report)[0]
+
+
+def listing(items: list[object]) -> dict[str, object]:
+    return {"apiVersion": "v1", "kind": "List", "items": items}
+
+
+def service(name: object) -> dict[str, object]:
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name}}
+
+
+@pytest.mark.parametrize("form", ["json", "yaml"])
+def test_a_bad_item_of_a_list_is_named_by_index_and_line(tmp_path: Path, form: str) -> None:
+    import yaml
+
+    value = listing([service("a"), service(7), service("c")])
+    text = json.dumps(value, indent=2) if form == "json" else yaml.safe_dump(value)
+    names, report, failed = read(tmp_path, "list." + form, text)
+    assert names == ["a", "c"] and failed == 1
+    [note] = [n for n in report.notifications if n.level is Level.ERROR]
+    assert note.message.startswith("items[1]: Service metadata.name is missing")
+    lines = text.splitlines()
+    assert note.source is not None and note.source.line is not None
+    item_line = lines[note.source.line - 1]
+    assert item_line.strip() in ("{", "- apiVersion: v1")
+    # the line of the second item, not of the List or the first item
+    assert text.splitlines()[: note.source.line].count(item_line) == 2
+
+
+@pytest.mark.parametrize("form", ["json", "yaml"])
+def test_an_item_nested_too_deeply_fails_alone(tmp_path: Path, form: str) -> None:
+    deep: object = 1
+    for _ in range(200):
+        deep = [deep]
+    bad = {**service("b"), "spec": deep}
+    value = listing([service("a"), bad, service("c")])
+    text = json.dumps(value) if form == "json" else "# read as YAML\n" + json.dumps(value)
+    path = tmp_path / ("list." + form)
+    path.write_text(text)
+    report = Report()
+    result = read_inputs([path], report=report)
+    assert [o.name for o in result.objects] == ["a", "c"] and result.errors == 1
+    assert errors(report)[0].startswith("items[1]: Service nested more than 128 levels")
+
+
+def test_json_item_lines_follow_the_text() -> None:
+    text = '\n{"kind": "List", "x": {"items": [9]},\n "items": [\n  1,\n  "s",\n  {"a": [1, {}]},\n  []\n ]}'
+    assert manifests._json_item_lines(text, 1) == [4, 5, 6, 7]
+    assert manifests._json_item_lines('{"items": []}', 0) == []
+
+
+# --- the library ------------------------------------------------------------------------------
+
+
+def test_load_manifests_takes_one_path_as_a_string(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(SERVICE.format(name="a"))
+    assert [o.name for o in load_manifests(str(tmp_path))] == ["a"]
+    assert [o.name for o in load_manifests(tmp_path / "a.yaml")] == ["a"]
+
+
+def test_load_manifests_without_a_report_raises_what_it_could_not_read(tmp_path: Path) -> None:
+    from ingress2gateway.errors import ManifestError
+
+    path = tmp_path / "m.yaml"
+    path.write_text(SERVICE.format(name="ok") + "---\nkind: [unclosed\n")
+    with pytest.raises(ManifestError) as raised:
+        load_manifests([path])
+    assert [o.name for o in raised.value.objects] == ["ok"]
+    [problem] = raised.value.problems
+    assert (problem.file, problem.line) == (str(path), 7) and "invalid YAML" in problem.message
+    assert str(raised.value).startswith(f"{path}:7: invalid YAML")
+    report = Report()
+    assert [o.name for o in load_manifests([path], report=report)] == ["ok"]
+    assert errors(report)

@@ -105,7 +105,7 @@ def test_golden_case_in_workers_is_the_same(case: Case, forked_parts: list[int])
     options = ConvertOptions(**{**args.pop("options", {}), "gateway_per_namespace": True})
 
     def objects() -> list[KubeObject]:
-        loaded = ingress2gateway.load_manifests([case.directory / "input.yaml"])
+        loaded = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Report())
         return [*loaded, *copies(loaded, "renamed", rename_hosts=True)]
 
     in_workers, here = both(objects, options, **args)
@@ -125,7 +125,7 @@ def test_most_golden_cases_fork(forked_parts: list[int]) -> None:
     for case in NGINX_CASES:
         args = case.args
         options = ConvertOptions(**{**args.pop("options", {}), "gateway_per_namespace": True})
-        loaded = ingress2gateway.load_manifests([case.directory / "input.yaml"])
+        loaded = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Report())
         run([*loaded, *copies(loaded, "renamed", rename_hosts=True)], options, 2, **args)
     assert len(forked_parts) >= len(NGINX_CASES) // 2
 
@@ -137,7 +137,7 @@ def test_corpus_file_in_workers_is_the_same(
     require_shared("corpus")
 
     def objects() -> list[KubeObject]:
-        loaded = ingress2gateway.load_manifests([path])
+        loaded = ingress2gateway.load_manifests([path], report=Report())
         return [*loaded, *copies(loaded, "renamed", rename_hosts=True)]
 
     in_workers, here = both(objects, PER_NAMESPACE, providers=[provider])
@@ -214,8 +214,12 @@ def test_a_part_whose_worker_dies_is_converted_here(
     assert forked_parts == [4]
 
 
-def test_a_part_too_deep_to_send_to_a_worker_is_converted_here(forked_parts: list[int]) -> None:
-    """600 levels of nesting load from YAML but do not pickle: that part cannot be sent."""
+def test_an_object_nested_too_deeply_is_refused_alone_in_workers_as_here(
+    forked_parts: list[int],
+) -> None:
+    """600 levels of nesting (libyaml loads them; pickle cannot send them to a worker): the
+    object is refused before the conversion, by the project's own nesting limit, and the rest
+    of the input converts in parts as before."""
 
     def objects() -> list[KubeObject]:
         docs = [ingress(namespace, host=f"{namespace}.example.com") for namespace in "abcd"]
@@ -226,8 +230,10 @@ def test_a_part_too_deep_to_send_to_a_worker_is_converted_here(forked_parts: lis
         return as_objects(docs)
 
     in_workers, here = both(objects, PER_NAMESPACE)
-    assert in_workers == here and forked_parts == [4]
-    assert any("b.example.com" in text for text in in_workers[0])  # the part was converted
+    assert in_workers == here and forked_parts == [3]
+    assert not any("b.example.com" in text for text in in_workers[0])
+    assert any("c.example.com" in text for text in in_workers[0])
+    assert "nested more than 128 levels" in in_workers[1]
 
 
 def test_parts_go_to_workers_only_when_it_pays(monkeypatch: pytest.MonkeyPatch) -> None:

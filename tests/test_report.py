@@ -84,7 +84,7 @@ def test_the_written_report_is_the_json_report_one_entry_per_line() -> None:
     import ingress2gateway
 
     example = Path(__file__).resolve().parent.parent / "examples" / "nginx" / "shop.yaml"
-    result = ingress2gateway.convert(ingress2gateway.load_manifests([example]))
+    result = ingress2gateway.convert(ingress2gateway.load_manifests([example], report=Report()))
     parts: list[str] = []
     result.write_report(parts.append)
     text = "".join(parts)
