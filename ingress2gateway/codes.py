@@ -26,6 +26,9 @@ CODES: dict[str, str] = {
     "ingress-class-missing": "An Ingress names no class and no default IngressClass is in the input; "
     "it was skipped (pass --default-ingress-class).",
     "ingress-class-not-selected": "An Ingress belongs to a class no selected provider owns; it was skipped.",
+    "ingress-field-unknown": "An Ingress has a field no Ingress API version has (a misspelt "
+    "`htp` or `pathtype`, say): the API server refuses or drops it, so the controller never saw "
+    "what it holds; it is reported, not converted.",
     "ingress-invalid-part": "Part of an Ingress is invalid (pathType, path, backend, host); that part "
     "was not converted, the rest was.",
     "path-type-implementation-specific": "ImplementationSpecific paths were read the way the "

@@ -24,6 +24,24 @@ CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
 
+# The fields of an Ingress, in every apiVersion read (networking.k8s.io/v1 and the beta APIs'
+# backend, serviceName and servicePort): anything else is reported, never skipped silently.
+_KNOWN_FIELDS = {
+    level: frozenset(keys)
+    for level, keys in {
+        "": ("apiVersion", "kind", "metadata", "spec", "status"),
+        "spec": ("ingressClassName", "defaultBackend", "backend", "rules", "tls"),
+        "rule": ("host", "http"),
+        "http": ("paths",),
+        "path": ("path", "pathType", "backend"),
+        "backend": ("service", "resource", "serviceName", "servicePort"),
+        "service": ("name", "port"),
+        "port": ("number", "name"),
+        "resource": ("apiGroup", "kind", "name"),
+        "tls": ("hosts", "secretName"),
+    }.items()
+}
+
 
 def is_ingress(obj: KubeObject) -> bool:
     return obj.kind == "Ingress" and obj.group in INGRESS_GROUPS
@@ -197,10 +215,37 @@ class _Parser:
             provider=self.provider,
         )
 
+    def unknown_fields(self, value: object, field_path: str, level: str) -> None:
+        """Report the keys of ``value`` no Ingress has (a misspelt ``htp``, say): the API server
+        refuses or drops them, so the controller never saw what they hold."""
+        if not isinstance(value, dict):
+            return
+        known = _KNOWN_FIELDS[level]
+        if value.keys() <= known:
+            return  # nearly always: a set comparison in C
+        for key in value:
+            if key not in known:
+                where = f"{field_path}.{key}" if field_path else str(key)
+                self.report.flag(
+                    Level.WARNING,
+                    "ingress-field-unknown",
+                    f"unknown field {str(key)[:80]!r}: no Ingress has it (is it misspelt?); the API "
+                    "server refuses or drops it, and it is not converted",
+                    Status.UNSUPPORTED,
+                    source=self.source,
+                    field=where,
+                    provider=self.provider,
+                )
+
     def backend(self, raw: object, field_path: str) -> Backend | None:
         if not isinstance(raw, dict):
             self.error(field_path, "no backend; this path cannot be routed")
             return None
+        self.unknown_fields(raw, field_path, "backend")
+        self.unknown_fields(raw.get("resource"), f"{field_path}.resource", "resource")
+        if isinstance(raw.get("service"), dict):
+            self.unknown_fields(raw["service"], f"{field_path}.service", "service")
+            self.unknown_fields(raw["service"].get("port"), f"{field_path}.service.port", "port")
         resource = raw.get("resource")
         if isinstance(resource, dict):
             kind, name = resource.get("kind"), resource.get("name")
@@ -251,6 +296,8 @@ class _Parser:
     def parse(self, class_name: str | None, class_field: str | None) -> IngressModel:
         model = IngressModel(self.obj, self.source, class_name, class_field)
         spec = self.obj.spec
+        self.unknown_fields(self.obj.data, "", "")
+        self.unknown_fields(spec, "spec", "spec")
         # networking.k8s.io/v1 says defaultBackend; the beta APIs said backend.
         keys = [key for key in ("defaultBackend", "backend") if spec.get(key) is not None]
         if keys:
@@ -280,6 +327,7 @@ class _Parser:
                 if not isinstance(entry, dict):
                     self.error(f"spec.tls[{i}]", "not a mapping")
                     continue
+                self.unknown_fields(entry, f"spec.tls[{i}]", "tls")
                 hosts = entry.get("hosts")
                 host_list = (
                     [h for h in hosts if isinstance(h, str) and h]
@@ -306,6 +354,7 @@ class _Parser:
         if not isinstance(rule, dict):
             self.error(base, "not a mapping")
             return
+        self.unknown_fields(rule, base, "rule")
         host_value = rule.get("host")
         host = host_value.lower() if isinstance(host_value, str) and host_value else None
         http = rule.get("http")
@@ -329,6 +378,7 @@ class _Parser:
             # backend at /); record it so the ledger shows it.
             model.hostless_rules.append(i)
             return
+        self.unknown_fields(http, f"{base}.http", "http")
         if not isinstance(paths, list):
             self.error(f"{base}.http", "http.paths is missing or not a list")
             return
@@ -340,6 +390,7 @@ class _Parser:
         if not isinstance(raw, dict):
             self.error(field_path, "not a mapping")
             return
+        self.unknown_fields(raw, field_path, "path")
         path = raw.get("path")
         path_type = raw.get("pathType")
         if path is None or path == "":
