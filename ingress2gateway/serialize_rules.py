@@ -32,7 +32,7 @@ _GO_YAML_BOOLS = frozenset(
     }
 )
 _FLOATISH = re.compile(
-    r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|^0o[0-7]+$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$"
+    r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z|^0o[0-7]+\Z|^[-+]?\.(inf|Inf|INF)\Z|^\.(nan|NaN|NAN)\Z"
 )
 _RESOLVER = yaml.resolver.Resolver()
 

@@ -30,7 +30,7 @@ from ._state import State
 
 BACKEND = "Backend"
 # The pattern of Backend spec.tls.sni in the v1.9.0 CRD.
-_DNS = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 _DNS_LABEL_MAX = 63
 
 

@@ -118,7 +118,7 @@ def client_ip_detection(ext: ClientIPDetection, env: MapEnv) -> Contribution | N
 
 
 _TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
-_CIPHER = re.compile(r"^[A-Z0-9][A-Z0-9_-]*$")
+_CIPHER = re.compile(r"^[A-Z0-9][A-Z0-9_-]*\Z")
 
 
 def client_tls_settings(ext: ClientTLSSettings, env: MapEnv) -> Contribution | None:

@@ -68,10 +68,10 @@ SHA_ONLY_MESSAGE = (
 )
 
 # In-cluster Service DNS names: name.namespace.svc[.cluster.local]
-_SERVICE_HOST = re.compile(r"^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?\.?$")
+_SERVICE_HOST = re.compile(r"^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?\.?\Z")
 # The CORS origin pattern of the v1.9.0 SecurityPolicy CRD (spec.cors.allowOrigins[]).
 _ORIGIN = re.compile(
-    r"^(\*|[A-Za-z][A-Za-z0-9+.-]*:\/\/(\*|(\*\.)?(([\w-]+\.?)+)?[\w-]+)(:\d{1,5})?)$"
+    r"^(\*|[A-Za-z][A-Za-z0-9+.-]*:\/\/(\*|(\*\.)?(([\w-]+\.?)+)?[\w-]+)(:\d{1,5})?)\Z"
 )
 # Headers Envoy always sends to an HTTP auth service; nginx sends every header.
 _DEFAULT_AUTH_HEADERS_NOTE = (

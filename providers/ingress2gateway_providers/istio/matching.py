@@ -30,7 +30,7 @@ MAX_ADDED = 64
 """Intersections added per VirtualService before giving up (and reporting it)."""
 MAX_PASSES = 8
 
-_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
 _ROOT = PathMatch("PathPrefix", "/")
 
 

@@ -46,9 +46,9 @@ from .upstream_policy import UpstreamSpec
 
 MAX_RULES = 16
 MAX_MATCHES = 64
-_GRPC_SERVICE = re.compile(r"^\.?[A-Za-z_][A-Za-z_0-9]*(\.[A-Za-z_][A-Za-z_0-9]*)*$")
-_GRPC_METHOD = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
-_PATH_FIELD = re.compile(r"^(spec\.rules\[\d+\])\.http\.paths\[\d+\]$")
+_GRPC_SERVICE = re.compile(r"^\.?[A-Za-z_][A-Za-z_0-9]*(\.[A-Za-z_][A-Za-z_0-9]*)*\Z")
+_GRPC_METHOD = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*\Z")
+_PATH_FIELD = re.compile(r"^(spec\.rules\[\d+\])\.http\.paths\[\d+\]\Z")
 Pair = tuple[HTTPRoute | GRPCRoute, Rule]
 
 

@@ -37,9 +37,9 @@ PROVIDER = "nginx"
 NGINX_INC_PREFIXES = ("nginx.org/", "nginx.com/", "appprotect.f5.com/", "appprotectdos.f5.com/")
 _TRUE = {"true", "on", "yes", "1"}
 _FALSE = {"false", "off", "no", "0"}
-_SIZE = re.compile(r"^\s*(\d{1,18})\s*([kKmMgG]?)\s*$")
+_SIZE = re.compile(r"^\s*(\d{1,18})\s*([kKmMgG]?)\s*\Z")
 _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
-_NGINX_TIME = re.compile(r"^\s*(\d{1,18})\s*(ms|s|m|h|d)?\s*$")
+_NGINX_TIME = re.compile(r"^\s*(\d{1,18})\s*(ms|s|m|h|d)?\s*\Z")
 _TIME_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
 

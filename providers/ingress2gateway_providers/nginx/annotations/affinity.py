@@ -26,7 +26,7 @@ _SESSION_KEYS = (
     "session-cookie-expires",
     "session-cookie-path",
 )
-_COOKIE = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")
+_COOKIE = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
 _ALGORITHMS: dict[str, Algorithm] = {"round_robin": "RoundRobin", "ewma": "LeastRequest"}
 
 

@@ -25,9 +25,9 @@ from ingress2gateway.ir import BasicAuth, ClientCertAuth, Extension, ExternalAut
 
 from ._base import Ann, Run, looks_injected, rules_of
 
-_SECRET = re.compile(r"^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?)/)?([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$")
-_METHOD = re.compile(r"^[A-Z]+$")
-_HEADER = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")
+_SECRET = re.compile(r"^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?)/)?([a-z0-9]([-a-z0-9.]*[a-z0-9])?)\Z")
+_METHOD = re.compile(r"^[A-Z]+\Z")
+_HEADER = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
 _EXTERNAL_KEYS = ("auth-method", "auth-response-headers", "auth-signin")
 _BASIC_KEYS = ("auth-secret", "auth-secret-type", "auth-realm")
 
@@ -47,7 +47,7 @@ def secret_ref(ann: Ann, name: str) -> tuple[str, str | None] | None:
 _HOST_VARIABLES = ("$host", "$http_host", "$best_http_host")
 # Query parameters that only pass the original URL along to a sign-in page.
 _URL_PASSING = re.compile(
-    r"[?&][A-Za-z_]+=\$(escaped_request_uri|request_uri|scheme://\$host\$request_uri)$"
+    r"[?&][A-Za-z_]+=\$(escaped_request_uri|request_uri|scheme://\$host\$request_uri)\Z"
 )
 
 

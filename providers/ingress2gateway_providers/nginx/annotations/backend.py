@@ -51,9 +51,9 @@ from ._base import (
 
 _PROTOCOLS = ("HTTP", "HTTPS", "AUTO_HTTP", "GRPC", "GRPCS", "FCGI")
 _SSL_KEYS = ("proxy-ssl-verify", "proxy-ssl-name", "proxy-ssl-secret", "proxy-ssl-server-name")
-_GRPC_SERVICE = re.compile(r"^/([A-Za-z_][A-Za-z0-9_.]*)/?$")
-_GRPC_METHOD = re.compile(r"^/([A-Za-z_][A-Za-z0-9_.]*)/([A-Za-z_][A-Za-z0-9_]*)$")
-_DNS = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_GRPC_SERVICE = re.compile(r"^/([A-Za-z_][A-Za-z0-9_.]*)/?\Z")
+_GRPC_METHOD = re.compile(r"^/([A-Za-z_][A-Za-z0-9_.]*)/([A-Za-z_][A-Za-z0-9_]*)\Z")
+_DNS = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 
 GRPC_RULES = "grpc"
 

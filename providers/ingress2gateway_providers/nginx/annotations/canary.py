@@ -39,7 +39,7 @@ from ingress2gateway.report import Level, Status
 from ._base import PROVIDER, Ann, Run
 from .rewrite import re2_problem
 
-_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
 _CANARY_KEYS = (
     "canary",
     "canary-by-header",

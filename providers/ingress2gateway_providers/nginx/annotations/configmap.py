@@ -54,7 +54,7 @@ from ingress2gateway.report import Status
 from ._base import PROVIDER, Run, header_modifier, is_https
 
 CONTROLLER_NAMES = ("ingress-nginx-controller", "nginx-configuration", "nginx-ingress-controller")
-_SIZE = re.compile(r"^\s*(\d{1,18})\s*([kKmMgG]?)\s*$")
+_SIZE = re.compile(r"^\s*(\d{1,18})\s*([kKmMgG]?)\s*\Z")
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 _APPLIED = (
     "ssl-redirect",
@@ -83,8 +83,8 @@ _CLIENT_IP_KEYS = (
     "use-proxy-protocol",
 )
 _TLS_VERSIONS = {"TLSv1": "1.0", "TLSv1.1": "1.1", "TLSv1.2": "1.2", "TLSv1.3": "1.3"}
-_SECONDS = re.compile(r"^(\d{1,18})s?$")
-_STREAM = re.compile(r"^([a-z0-9-]+)/([a-z0-9-]+):(\d{1,18})(:PROXY)?(:PROXY)?$")
+_SECONDS = re.compile(r"^(\d{1,18})s?\Z")
+_STREAM = re.compile(r"^([a-z0-9-]+)/([a-z0-9-]+):(\d{1,18})(:PROXY)?(:PROXY)?\Z")
 
 
 @dataclass

@@ -37,8 +37,8 @@ _KEYS = (
     "cors-allow-credentials",
     "cors-max-age",
 )
-_ORIGIN = re.compile(r"^(\*|https?://(\*\.)?[A-Za-z0-9.-]+(:\d+)?)$")
-_TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")
+_ORIGIN = re.compile(r"^(\*|https?://(\*\.)?[A-Za-z0-9.-]+(:\d+)?)\Z")
+_TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
 
 
 def apply(run: Run, model: IngressModel) -> None:

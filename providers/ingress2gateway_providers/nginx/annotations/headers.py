@@ -17,8 +17,8 @@ from ingress2gateway.ingress import IngressModel
 
 from ._base import Ann, Run, header_modifier, looks_injected, routes_of, rules_of, url_rewrite
 
-_HOST = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:\d+)?$")
-_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")
+_HOST = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:\d+)?\Z")
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
 
 
 def apply(run: Run, model: IngressModel) -> None:

@@ -72,8 +72,8 @@ from .rewrite import re2_problem
 
 PATH_REGEX = "nginx.org/path-regex"
 MERGEABLE = "nginx.org/mergeable-ingress-type"
-_HEADER = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")
-_RATE = re.compile(r"^(\d{1,18})r/(s|m)$")
+_HEADER = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
+_RATE = re.compile(r"^(\d{1,18})r/(s|m)\Z")
 _CAPTURE = re.compile(r"\$(\d)")
 _SERVER_KEYS = frozenset(k for k, e in NGINX_INC_CATALOG.items() if e.scope == "server")
 _SKIP = PathMatch("Exact", "")

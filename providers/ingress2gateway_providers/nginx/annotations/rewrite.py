@@ -34,8 +34,8 @@ from ingress2gateway.report import Status
 from ._base import Run, rules_of, url_rewrite
 
 _CAPTURE = re.compile(r"\$(\d)")
-_STRIP_PATH = re.compile(r"^(?P<prefix>(?:/[A-Za-z0-9._~-]+)*)\(/\|\$\)\((?:\.\*|\.\+)\)$")
-_STRIP_TARGET = re.compile(r"^(?P<target>(?:/[A-Za-z0-9._~-]+)*)/?\$2$")
+_STRIP_PATH = re.compile(r"^(?P<prefix>(?:/[A-Za-z0-9._~-]+)*)\(/\|\$\)\((?:\.\*|\.\+)\)\Z")
+_STRIP_TARGET = re.compile(r"^(?P<target>(?:/[A-Za-z0-9._~-]+)*)/?\$2\Z")
 # "(?i)/some/path.*": what regex mode makes of an ordinary path.
 _PLAIN_REGEX = re.compile(r"(?:\(\?i\))?[A-Za-z0-9/_~%:@,;=!&'.-]*(?:\.\*)?")
 _RE2_OPTIONS = re2.Options()
