@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ingress2gateway import naming
+from ingress2gateway import grammar, naming
 from ingress2gateway.ingress import (
     Backend,
     IngressModel,
@@ -55,8 +55,7 @@ GATEWAY_GROUP = "gateway.networking.k8s.io"
 DEFAULT_SHARED_NAMESPACE = "default"
 
 # What the HTTPRoute CRD accepts as an Exact/PathPrefix value (its CEL rules).
-_GATEWAY_PATH = re.compile(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$")
-_HOSTNAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_GATEWAY_PATH = re.compile(r"(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+")
 
 
 def path_problem(value: str) -> str | None:
@@ -66,7 +65,7 @@ def path_problem(value: str) -> str | None:
             return f"contains {bad!r}"
     if value.endswith(("/..", "/.")):
         return "ends with a dot segment"
-    if not _GATEWAY_PATH.match(value):
+    if not _GATEWAY_PATH.fullmatch(value):
         return "has characters Gateway API paths do not allow (is it a regular expression?)"
     if len(value) > 1024:
         return "is longer than 1024 characters"
@@ -74,9 +73,7 @@ def path_problem(value: str) -> str | None:
 
 
 def hostname_problem(host: str) -> str | None:
-    if len(host) > 253 or not _HOSTNAME.match(host):
-        return "is not a valid DNS name (lower case, optional leading '*.' wildcard)"
-    return None
+    return grammar.hostname_problem(host)
 
 
 def tls_covers(tls_host: str, host: str) -> bool:

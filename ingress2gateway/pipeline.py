@@ -44,6 +44,7 @@ from ingress2gateway.plugin import (
 )
 from ingress2gateway.registry import canonical_provider, load_emitter, load_provider
 from ingress2gateway.report import Level, PortableReport, Report, Status, fails
+from ingress2gateway.screening import screen_values
 from ingress2gateway.spill import spill_listeners
 from ingress2gateway.spool import Spool, for_writer
 from ingress2gateway.target import Target
@@ -253,6 +254,8 @@ def _convert_and_emit(
     # Everything providers took from the input is in the IR and the report now.
     ctx.objects = ()
     spill_listeners(ir, target, report, ctx.allocator)
+    # No value reaches an emitter unless it is of its grammar (header values, host names...).
+    screen_values(ir, report)
     # Discards come from providers and lowering; the ledger must be settled before validation
     # withdraws the targets of invalid objects. A part settles only the entries made since it
     # began; validation's withdrawals and left-out rules, which lag behind the parts, are

@@ -25,6 +25,7 @@ from ingress2gateway.objects import KubeObject, Origin
 from ingress2gateway.serialize import dump
 from ingress2gateway.validation import validate
 
+from .dataplane_checks import unsafe_values
 from .istio_objects import ISTIO_GATEWAY
 from .ledger_checks import missing_ledger_fields
 
@@ -71,6 +72,27 @@ hostile = st.one_of(
     ),
     st.builds(lambda char, size: char * size, st.characters(), st.integers(1, MEGABYTE)),
 )
+# Values meant for the data plane with something in them that must never get there: header
+# and response splitting, cookie attribute forging, a terminal escape, a redirect elsewhere.
+injected = st.sampled_from(
+    [
+        "Set-Cookie:a=b\r\nX-Evil: 1",
+        "DENY\r\nSet-Cookie: a=b",
+        "v\nX-Injected: 1",
+        "/; Domain=.example.com; SameSite=None\r\nX-Injected: 1",
+        "/ok; Secure",
+        "http://auth.example.com/\r\nX-Evil: 1",
+        "https://evil.example.com@good.example.com/",
+        "https://good.example.com/a b",
+        "\x1b[2J\x1b[H",
+        "a\x00b",
+        "x\u2028y",
+        "\u202eevil",
+        " padded ",
+        "",
+    ]
+)
+dataplane = st.one_of(injected, hostile, injected.map(lambda s: "X-Header:" + s))
 paths = st.one_of(
     hostile, st.sampled_from(["/", "/api", "/a/(.*)", "/x~y"]), hostile.map(lambda s: "/" + s)
 )
@@ -101,6 +123,22 @@ NGINX_KEYS = [
     "nginx.ingress.kubernetes.io/affinity",
     "nginx.ingress.kubernetes.io/custom-headers",
     "nginx.ingress.kubernetes.io/server-alias",
+    "nginx.ingress.kubernetes.io/session-cookie-path",
+    "nginx.ingress.kubernetes.io/session-cookie-name",
+    "nginx.ingress.kubernetes.io/session-cookie-domain",
+    "nginx.ingress.kubernetes.io/canary-by-header-value",
+    "nginx.ingress.kubernetes.io/canary-by-header-pattern",
+    "nginx.ingress.kubernetes.io/canary-by-cookie",
+    "nginx.ingress.kubernetes.io/auth-signin",
+    "nginx.ingress.kubernetes.io/auth-response-headers",
+    "nginx.ingress.kubernetes.io/temporal-redirect",
+    "nginx.ingress.kubernetes.io/upstream-vhost",
+    "nginx.ingress.kubernetes.io/x-forwarded-prefix",
+    "nginx.ingress.kubernetes.io/cors-expose-headers",
+    "nginx.ingress.kubernetes.io/cors-allow-methods",
+    "nginx.ingress.kubernetes.io/upstream-hash-by",
+    "nginx.org/location-snippets",
+    "nginx.org/redirect-to-https",
     "nginx.org/rewrites",
     "nginx.org/ssl-redirect",
     "nginx.org/server-snippets",
@@ -148,7 +186,7 @@ def ingress(class_name: str, keys: list[str]) -> st.SearchStrategy[dict[str, Any
                     "name": st.sampled_from(["a", "b", "c"]),
                     "namespace": st.sampled_from(["web", "shop"]),
                     "annotations": st.dictionaries(
-                        st.one_of(st.sampled_from(keys), hostile), hostile, max_size=5
+                        st.one_of(st.sampled_from(keys), hostile), dataplane, max_size=6
                     ),
                 }
             ),
@@ -207,7 +245,14 @@ virtual_service = st.fixed_dictionaries(
                                     optional={
                                         "uri": string_match,
                                         "headers": st.dictionaries(
-                                            hostile, string_match, max_size=2
+                                            hostile,
+                                            st.one_of(
+                                                string_match,
+                                                st.dictionaries(
+                                                    st.just("exact"), dataplane, min_size=1
+                                                ),
+                                            ),
+                                            max_size=2,
                                         ),
                                         "method": string_match,
                                     },
@@ -219,8 +264,31 @@ virtual_service = st.fixed_dictionaries(
                             "headers": st.fixed_dictionaries(
                                 {
                                     "request": st.fixed_dictionaries(
-                                        {"set": st.dictionaries(hostile, hostile, max_size=2)}
-                                    )
+                                        {"set": st.dictionaries(hostile, dataplane, max_size=2)}
+                                    ),
+                                    "response": st.fixed_dictionaries(
+                                        {
+                                            "set": st.dictionaries(
+                                                st.sampled_from(["x-frame", "X-Evil: 1"]),
+                                                dataplane,
+                                                max_size=2,
+                                            ),
+                                            "add": st.dictionaries(hostile, dataplane, max_size=1),
+                                            "remove": st.lists(dataplane, max_size=1),
+                                        }
+                                    ),
+                                }
+                            ),
+                            "redirect": st.fixed_dictionaries(
+                                {"uri": dataplane, "authority": dataplane}
+                            ),
+                            "corsPolicy": st.fixed_dictionaries(
+                                {
+                                    "allowOrigins": st.lists(
+                                        st.dictionaries(st.just("exact"), dataplane, min_size=1),
+                                        max_size=2,
+                                    ),
+                                    "allowHeaders": st.lists(dataplane, max_size=2),
                                 }
                             ),
                         },
@@ -256,6 +324,8 @@ def check(items: list[dict[str, Any]], provider: str, emitter: str, *, whole: bo
             assert (ref.kind, ref.namespace, ref.name) in printed, (entry.field, ref)
     for obj in result.resources:
         assert validate(obj, result.target) == []
+        # Nothing hostile reaches the data plane, whatever the target's schema lets through.
+        assert unsafe_values(obj) == [], obj["kind"]
     # Every output format reads back as the same objects (KYAML is YAML).
     for fmt in ("yaml", "kyaml"):
         loaded = [d for d in yaml.safe_load_all(dump(result.resources, fmt)) if d is not None]
@@ -276,12 +346,61 @@ def test_nginx_ingresses_with_hostile_values(items: list[dict[str, Any]], emitte
     check(items, "nginx", emitter)
 
 
+def kong_plugin(namespace: str, name: str) -> st.SearchStrategy[dict[str, Any]]:
+    """A KongPlugin the Ingresses of ``namespace`` may name, with data-plane values in its
+    configuration."""
+    header_list = st.lists(dataplane, min_size=1, max_size=2)
+    return st.fixed_dictionaries(
+        {
+            "apiVersion": st.just("configuration.konghq.com/v1"),
+            "kind": st.just("KongPlugin"),
+            "metadata": st.just({"name": name, "namespace": namespace}),
+            "plugin": st.sampled_from(
+                [
+                    "response-transformer",
+                    "request-transformer",
+                    "cors",
+                    "key-auth",
+                    "ip-restriction",
+                ]
+            ),
+            "config": st.fixed_dictionaries(
+                {},
+                optional={
+                    "add": st.fixed_dictionaries({"headers": header_list}),
+                    "append": st.fixed_dictionaries({"headers": header_list}),
+                    "remove": st.fixed_dictionaries({"headers": header_list}),
+                    "origins": header_list,
+                    "headers": header_list,
+                    "exposed_headers": header_list,
+                    "key_names": header_list,
+                    "deny": header_list,
+                    "allow": header_list,
+                },
+            ),
+        }
+    )
+
+
+kong_plugins = st.lists(
+    st.one_of(*(kong_plugin(ns, name) for ns in ("web", "shop") for name in ("p1", "p2"))),
+    max_size=4,
+)
+
+
 @FUZZ
 @given(
-    st.lists(ingress("kong", KONG_KEYS), min_size=1, max_size=3),
+    st.lists(ingress("kong", [*KONG_KEYS, "konghq.com/plugins"]), min_size=1, max_size=3),
+    kong_plugins,
     st.sampled_from(["standard", "envoy-gateway"]),
 )
-def test_kong_ingresses_with_hostile_values(items: list[dict[str, Any]], emitter: str) -> None:
+def test_kong_ingresses_with_hostile_values(
+    items: list[dict[str, Any]], plugins: list[dict[str, Any]], emitter: str
+) -> None:
+    for item in items:  # name the plugins that exist, often enough to meet them
+        if item["metadata"]["name"] != "c":
+            item["metadata"]["annotations"]["konghq.com/plugins"] = "p1,p2"
+    items = [*items, *plugins]
     # A header to match (konghq.com/headers.*) longer than Gateway API's 4096 characters cannot
     # be matched, and matching less would route more: the rule goes, reported and unclaimed.
     check(items, "kong", emitter, whole=False)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingress2gateway import grammar
 from ingress2gateway.ir import IR, BackendRef, Provenance, ReferenceGrant, SecretRef
 from ingress2gateway.objects import JSONDict, KubeObject, SourceRef
 from ingress2gateway.plugin import ProviderContext
@@ -24,9 +25,7 @@ ISTIO_VERSIONS = ("v1", "v1beta1", "v1alpha3")
 DEFAULT_NAMESPACE = "default"
 DEFAULT_CLUSTER_DOMAIN = "cluster.local"
 
-# RFC 1123 hostname, optionally with a leading "*." (what Gateway API hostnames accept).
-_HOSTNAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(h|m|s|ms)?$")
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(h|m|s|ms)?\Z")
 
 
 def ns_of(obj: KubeObject) -> str:
@@ -43,7 +42,8 @@ def as_list(value: Any) -> list[Any]:
 
 
 def valid_hostname(host: str) -> bool:
-    return len(host) <= 253 and bool(_HOSTNAME.match(host))
+    """A Gateway API listener or route host name (a DNS name, optionally ``*.``-prefixed)."""
+    return grammar.hostname_problem(host) is None
 
 
 def gateway_duration(value: Any) -> str | None:

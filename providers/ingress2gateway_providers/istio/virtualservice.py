@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ingress2gateway import grammar
 from ingress2gateway.ir import (
     BackendRef,
     Cors,
@@ -477,7 +478,7 @@ def _redirect(fields: Fields, t: Template, base: str, redirect: JSONDict, has_ro
     authority = redirect.get("authority")
     if isinstance(authority, str):
         host, _, authority_port = authority.partition(":")
-        if valid_hostname(host.lower()) and not host.startswith("*"):
+        if grammar.is_dns_name(host.lower()):
             filt.hostname = host.lower()
             if authority_port.isdigit():
                 filt.port = int(authority_port)
@@ -525,7 +526,7 @@ def _rewrite(fields: Fields, t: Template, base: str, rewrite: JSONDict) -> None:
     authority = rewrite.get("authority")
     if isinstance(authority, str):
         host = authority.partition(":")[0].lower()
-        if valid_hostname(host) and not host.startswith("*"):
+        if grammar.is_dns_name(host):
             t.rewrite_host = host
         else:
             fields.unsupported(f"{path}.authority", f"authority {authority!r} is not a hostname")

@@ -30,11 +30,11 @@ read Secret values.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from ingress2gateway import grammar
 from ingress2gateway.ir import (
     APIKeyAuth,
     BasicAuth,
@@ -57,7 +57,6 @@ from ingress2gateway.report import Status
 from .common import KongRun, account_object_annotations, parse_bool, str_list
 
 GLOBAL_LABEL = "global"
-_CORS_ORIGIN = r"^(\*|https?://(\*\.)?([A-Za-z0-9-]+\.)*[A-Za-z0-9-]+(:[0-9]{1,5})?)$"
 _METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
 _SIZE_UNITS = {"bytes": 1, "kilobytes": 1024, "megabytes": 1024 * 1024}
 _AUTH_PLUGINS = (
@@ -235,7 +234,7 @@ def _cors(run: KongRun, obj: KubeObject, conf: dict[str, Any]) -> Cors:
     source = obj.source()
     origins = []
     for origin in str_list(conf.get("origins")) or ["*"]:
-        if re.match(_CORS_ORIGIN, origin) and len(origin) <= 253:
+        if grammar.origin_problem(origin) is None:
             origins.append(origin)
         else:
             run.differs(

@@ -39,6 +39,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
+from ingress2gateway import grammar
 from ingress2gateway.ingress import IngressModel
 from ingress2gateway.ir import Buffering, HeaderMatch, Match, Provenance, Rule
 from ingress2gateway.objects import SourceRef
@@ -51,8 +52,7 @@ HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "T
 REDIRECT_CODES = (301, 302, 307, 308)
 KONG_REDIRECT_CODES = (*REDIRECT_CODES, 426)
 PROTOCOLS = ("http", "https", "grpc", "grpcs")
-_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")
-_HOST = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
 FORCE_SSL_KEY = "ingress.kubernetes.io/force-ssl-redirect"
 
 
@@ -160,7 +160,7 @@ def read(run: KongRun, model: IngressModel) -> RouteSettings:
         elif key == "konghq.com/host-aliases":
             hosts = []
             for host in split_list(text):
-                if _HOST.match(host.lower()) and len(host) <= 253:
+                if grammar.hostname_problem(host.lower()) is None:
                     hosts.append(host.lower())
                 else:
                     run.invalid(source, field_path, f"host alias {host!r} is not a DNS name")
@@ -179,7 +179,7 @@ def read(run: KongRun, model: IngressModel) -> RouteSettings:
 
 
 REWRITE_OPTION = "rewrite-uris"
-_REWRITE = re.compile(r"^/(?:[-A-Za-z0-9/._~!&'()*+,;=:@]|\$[0-9]+|%[0-9a-fA-F]{2})*$")
+_REWRITE = re.compile(r"^/(?:[-A-Za-z0-9/._~!&'()*+,;=:@]|\$[0-9]+|%[0-9a-fA-F]{2})*\Z")
 
 
 def _rewrite(run: KongRun, source: SourceRef, field_path: str, text: str) -> Setting[str] | None:

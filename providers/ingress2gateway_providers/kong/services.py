@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingress2gateway import grammar
 from ingress2gateway.ir import (
     BackendTLSOptions,
     BackendTLSPolicy,
@@ -56,9 +57,8 @@ from .common import (
 SERVICE_PROTOCOLS = ("http", "https", "grpc", "grpcs", "tcp", "tls", "tls_passthrough", "udp")
 TLS_PROTOCOLS = ("https", "grpcs")
 GRPC_PROTOCOLS = ("grpc", "grpcs")
-_PATH = re.compile(r"^/[-A-Za-z0-9/._~!$&'()*+,;=:@]*$")
-_HOST = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+_PATH = re.compile(r"^/[-A-Za-z0-9/._~!$&'()*+,;=:@]*\Z")
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\Z")
 
 # Keys that belong on a Service (plugins and override are read on both).
 SERVICE_KEYS = frozenset(
@@ -171,7 +171,7 @@ def read(run: KongRun, obj: KubeObject | None, namespace: str | None, name: str)
                 settings.path = Setting(value, provenance)
         elif key == "konghq.com/host-header":
             value = text.strip().lower()
-            if not _HOST.match(value):
+            if not grammar.is_dns_name(value):
                 run.invalid(source, field_path, f"host-header {text!r} is not a DNS name")
             else:
                 settings.host_header = Setting(value, provenance)
