@@ -32,6 +32,7 @@ from ingress2gateway import grammar
 from ingress2gateway.ir import (
     IR,
     APIKeyAuth,
+    BackendRef,
     BackendTLSOptions,
     BackendTLSPolicy,
     ClientIPDetection,
@@ -53,12 +54,17 @@ from ingress2gateway.ir import (
     OIDCAuth,
     PathModifier,
     Provenance,
+    RequestMirror,
     RequestRedirect,
     Route,
     Rule,
     SessionAffinity,
+    TCPRoute,
+    TLSRoute,
+    UDPRoute,
     URLRewrite,
 )
+from ingress2gateway.objects import is_label, is_subdomain
 from ingress2gateway.report import Level, Report, Status
 
 CODE = "value-refused"
@@ -182,6 +188,13 @@ class _Screen:
             if route.rules and not rules:
                 return False
             route.rules = rules
+        elif isinstance(route, (TLSRoute, TCPRoute, UDPRoute)):
+            for ref in route.backend_refs:
+                problem = _reference_problem(ref)
+                if problem is not None:
+                    what = f"a backend of {route.ref.display()}"
+                    self.refuse(route.provenance, what, problem, "the route is left out")
+                    return False
         return True
 
     def rule(self, route: HTTPRoute | GRPCRoute, rule: Rule) -> bool:
@@ -193,6 +206,16 @@ class _Screen:
                 return False  # no matches would match everything
             rule.matches = matches
         closed = False
+        for ref in rule.backend_refs:
+            problem = _reference_problem(ref)
+            if problem is not None:
+                self.refuse(
+                    ref.provenance or rule.provenance,
+                    f"a backend of {where}",
+                    problem,
+                    "it is refused, and the rule answers 500 instead of reaching a backend",
+                )
+                closed = True  # leaving only it out would send its share to the others
         filters: list[Filter] = []
         for item in rule.filters:
             kept, closes = self.filter(item, where)
@@ -251,6 +274,12 @@ class _Screen:
         """``item`` screened (None: left out), and whether it closes its rule."""
         if isinstance(item, HeaderModifier):
             return self.header_modifier(item, where), False
+        if isinstance(item, RequestMirror):
+            problem = _reference_problem(item.backend)
+            if problem is not None:  # a copy of the traffic: leaving it out routes nothing
+                self.refuse(item.provenance, f"the mirror of {where}", problem)
+                return None, False
+            return item, False
         if isinstance(item, RequestRedirect):
             problem = self.redirect_problem(item)
         elif isinstance(item, URLRewrite):
@@ -441,6 +470,15 @@ _DROPPED = Extension()
 def _shown(value: str) -> str:
     """A value as a message shows it: quoted, control characters escaped, at most 60."""
     return repr(value[:60] + ("…" if len(value) > 60 else ""))
+
+
+def _reference_problem(ref: BackendRef) -> str | None:
+    """Why ``ref`` cannot name an object (a Service, or another kind), or None."""
+    if not is_subdomain(ref.name):
+        return f"names {_shown(ref.name)}, which no object can be named"
+    if ref.namespace is not None and not is_label(ref.namespace):
+        return f"names the namespace {_shown(ref.namespace)}, which no namespace can be named"
+    return None
 
 
 def _path_modifier_problem(path: PathModifier | None) -> str | None:

@@ -311,3 +311,17 @@ def test_one_tenants_bad_host_does_not_withhold_the_shared_gateway() -> None:
         ("b", "spec.rules[1].host"),
     }
     assert any("IP address" in n.message for n in errors)
+
+
+def test_a_backend_no_object_could_be_named_closes_its_rule() -> None:
+    """Leaving only the bad one out would send its share of the traffic to the others."""
+    weighted = Rule(
+        [Match(PathMatch("PathPrefix", "/"))],
+        [BackendRef("app", port=80, weight=90), BackendRef("line\r\nbreak", port=80, weight=10)],
+        provenance=PROV,
+    )
+    other_ns = Rule([Match(PathMatch("PathPrefix", "/x"))], [BackendRef("app", "Bad_NS", 80)])
+    ir, report = screened(route(weighted, other_ns))
+    assert [r.backend_refs for r in ir.routes[0].rules] == [[], []]
+    assert [r.matches for r in ir.routes[0].rules] == [weighted.matches, other_ns.matches]
+    assert len(refusals(report)) == 2
