@@ -252,6 +252,7 @@ def corpus_values() -> tuple[tuple[Node, Any], ...]:
     return tuple(pairs.values())
 
 
+@pytest.mark.slow
 def test_compiled_rules_agree_with_cel_python_on_the_corpora() -> None:
     comparison = Comparison()
     pairs = corpus_values()
@@ -403,6 +404,7 @@ def generate(node: Node, rng: random.Random, pool: list[str], depth: int = 0) ->
     return None
 
 
+@pytest.mark.slow
 def test_compiled_rules_agree_with_cel_python_on_generated_values() -> None:
     comparison = Comparison()
     rng = random.Random(20240601)
