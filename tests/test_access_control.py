@@ -443,6 +443,21 @@ def test_client_certificates_close_the_routes_of_their_listener_only() -> None:
     )
 
 
+def test_envoy_gateway_puts_client_validation_only_where_the_source_asked_for_it() -> None:
+    """Before: the TLS server's CA went onto every HTTPS listener (www too) and its TCPRoute
+    stayed open. Now: the partner listener verifies client certificates, www does not, and
+    the TCPRoute (Envoy Gateway cannot verify there) is not emitted."""
+    result = _mutual(emitter="envoy-gateway")
+    policies = [b for b in result.resources if b["kind"] == "ClientTrafficPolicy"]
+    sections = [p["spec"]["targetRefs"][0]["sectionName"] for p in policies]
+    assert sections == ["https-9443-partner-example-com"]
+    assert _routes(result, "TCPRoute") == []
+    assert (
+        answer(_on_listener(result, "https-9443-partner-example-com"), "partner.example.com", "/")
+        == "www:80"
+    )
+
+
 # --- snippets --------------------------------------------------------------------------------
 
 
