@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import click
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -579,7 +580,7 @@ def test_an_emitter_that_hands_over_all_at_once_is_checked_after_emission(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     boastful = _Boastful()
-    boastful.ordered = False  # type: ignore[misc]
+    boastful.ordered = False
     _with_emitter(monkeypatch, boastful)
     result = _convert(_admin_and_site(), emitter="boastful")
     assert answer(_routes(result), "shop.example.com", "/admin") == CLOSED
@@ -662,6 +663,13 @@ def test_check_and_diff_take_the_flag(tmp_path: Any) -> None:
 
 def test_the_flag_lists_the_values_the_library_takes() -> None:
     from ingress2gateway.cli import convert_options
+
+    for command in ("print", "check", "diff"):
+        (option,) = [
+            p for p in main.commands[command].params if p.name == "access_control_fallback"
+        ]
+        assert isinstance(option.type, click.Choice)
+        assert tuple(option.type.choices) == ACCESS_CONTROL_FALLBACKS
 
     assert convert_options({}, None).access_control_fallback == ACCESS_CONTROL_FALLBACKS[0]
     for value in ACCESS_CONTROL_FALLBACKS:
