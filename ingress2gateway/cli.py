@@ -239,6 +239,15 @@ _conversion_options = _options(
         metavar="PROVIDER.KEY=VALUE",
         help="A provider-specific setting (see `ingress2gateway providers NAME`). Repeatable.",
     ),
+    click.option(
+        "--access-control-fallback",
+        type=click.Choice(["closed", "open"]),
+        default="closed",
+        show_default=True,
+        help="A rule protected by auth, an IP allow-list or client certificates the emitter "
+        "cannot carry: closed (it reaches no backend) or open (you add the control by other "
+        "means). Either way it is a security error.",
+    ),
 )
 
 _cluster_options = _options(
@@ -296,6 +305,7 @@ def convert_options(kw: dict[str, Any], namespace: str | None) -> ConvertOptions
         gateway_class_name=kw.get("gateway_class_name"),
         gateway_per_namespace=bool(kw.get("gateway_per_namespace")),
         provider_options=provider_options,
+        access_control_fallback=kw.get("access_control_fallback") or "closed",
     )
 
 

@@ -58,7 +58,9 @@ CODES: dict[str, str] = {
     "annotation-unknown": "A vendor annotation the provider does not know; not converted.",
     "annotation-unsupported": "A known annotation that cannot be converted (or only partly).",
     "extension-unsupported": "A feature standard Gateway API lacks could not be expressed by the "
-    "chosen emitter; security-relevant ones (auth, allow-lists) are errors.",
+    "chosen emitter; security-relevant ones (auth, allow-lists, client certificates, a snippet's "
+    "deny lines) are errors, and the rules they protect are emitted closed (no backend; "
+    "--access-control-fallback open leaves them open).",
     "header-invalid": "A header operation (set, add, remove) whose name is not an HTTP token or whose "
     "value is empty or over 4096 characters: Gateway API refuses it, so it is left out of the filter.",
     "target-lacks-feature": "The target Gateway API version/channel lacks a field or kind; it was not "

@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from ingress2gateway._gc import gc_paused
 from ingress2gateway._version import __version__
+from ingress2gateway.access import Closing, close_uncarried
 from ingress2gateway.checking import Workers, checked, worker_encoder
 from ingress2gateway.emitters.gatewayapi import sort_key
 from ingress2gateway.errors import UsageError
 from ingress2gateway.forks import can_fork, in_order
 from ingress2gateway.ingress import ingress_classes, is_ingress, resolve_class
-from ingress2gateway.ir import IR, Extension
+from ingress2gateway.ir import IR, Extension, Provenance
 from ingress2gateway.objects import (
     JSONDict,
     KubeObject,
@@ -253,9 +254,14 @@ def _convert_and_emit(
     _report_unclaimed(ctx, providers)
     # Everything providers took from the input is in the IR and the report now.
     ctx.objects = ()
-    spill_listeners(ir, target, report, ctx.allocator)
-    # No value reaches an emitter unless it is of its grammar (header values, host names...).
+    # No value reaches an emitter unless it is of its grammar (header values, host names...);
+    # an access control with a bad value becomes one no emitter carries, closed just below.
     screen_values(ir, report)
+    # Before the emitter: it may hand each route on as soon as it is made.
+    closing = close_uncarried(
+        ir, emitter, target, report, options.access_control_fallback, ctx.allocator
+    )
+    spill_listeners(ir, target, report, ctx.allocator)
     # Discards come from providers and lowering; the ledger must be settled before validation
     # withdraws the targets of invalid objects. A part settles only the entries made since it
     # began; validation's withdrawals and left-out rules, which lag behind the parts, are
@@ -263,11 +269,13 @@ def _convert_and_emit(
     report.settle(since=begun)
     emitted: Iterable[Emitted] = emitter.emit(ir, emit_context)
     if not getattr(emitter, "ordered", False):
-        emitted = sorted(emitted, key=sort_key)
+        # Every object is made and none handed on: close what the emitter said it would
+        # carry and did not.
+        emitted = closing.after_emission(ir, sorted(emitted, key=sort_key), report)
     # Which extensions the emitter expressed is known once it has made the last object: they
     # are reported then, while workers (if any) still check the last objects.
     yield from emitted
-    _report_unconsumed_extensions(ir, report, emitter.name)
+    _report_unconsumed_extensions(ir, report, emitter.name, closing)
 
 
 def _partition(
@@ -576,16 +584,35 @@ def _report_unclaimed(ctx: ProviderContext, providers: Sequence[Provider]) -> No
             )
 
 
-def _report_unconsumed_extensions(ir: IR, report: Report, emitter: str) -> None:
+def _report_unconsumed_extensions(
+    ir: IR, report: Report, emitter: str, closing: Closing | None = None
+) -> None:
+    # Controls a provider made of the same fields (one per host, say) are reported together:
+    # one message naming every route they closed.
+    groups: dict[tuple[str, tuple[Provenance, ...]], list[Extension]] = {}
     for extension in ir.distinct_extensions():
         if not extension.consumed:
-            _report_extension(extension, report, emitter)
+            key = (extension.describe(), tuple(extension.provenance))
+            groups.setdefault(key, []).append(extension)
+    for same in groups.values():
+        _report_extension(same, report, emitter, closing)
 
 
-def _report_extension(extension: Extension, report: Report, emitter: str) -> None:
+def _report_extension(
+    same: list[Extension], report: Report, emitter: str, closing: Closing | None = None
+) -> None:
+    """One error (security) or warning per input field of the extensions ``same`` (made of
+    the same fields) that the emitter did not express, and their ledger entries."""
+    extension = same[0]
     security = extension.SECURITY
     what = extension.describe()
-    consequence = " — the migrated route would be open to everyone" if security else ""
+    consequence = ""
+    if security:
+        consequence = (
+            closing.consequence(*same)
+            if closing is not None
+            else " — the migrated route would be open to everyone"
+        )
     message = f"{what} cannot be expressed by the {emitter} emitter{consequence}"
     level = Level.ERROR if security else Level.WARNING
     for item in extension.provenance or []:

@@ -12,13 +12,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ingress2gateway.ir import IR, Provenance
+from ingress2gateway.errors import UsageError
+from ingress2gateway.ir import IR, Extension, Provenance
 from ingress2gateway.naming import NameAllocator
 from ingress2gateway.objects import JSONDict, KubeObject, ObjectRef, ResourceKind, SourceRef
 from ingress2gateway.report import Report
 
 if TYPE_CHECKING:
     from ingress2gateway.target import Target
+
+
+ACCESS_CONTROL_FALLBACKS = ("closed", "open")
+"""The values of :attr:`ConvertOptions.access_control_fallback`; the first is the default."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,19 @@ class ConvertOptions:
     gateway_per_namespace: bool = False
     provider_options: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Provider-specific settings, ``{"nginx": {"annotation-prefix": "..."}}``."""
+    access_control_fallback: str = "closed"
+    """What becomes of a rule protected by an access control (auth, an IP allow-list, client
+    certificates) the emitter cannot carry (``--access-control-fallback``): ``closed`` emits it
+    so that it reaches no backend (see :mod:`ingress2gateway.access`); ``open`` emits it
+    unprotected, for users who add the control by other means. Either way it is a security
+    error in the report."""
+
+    def __post_init__(self) -> None:
+        if self.access_control_fallback not in ACCESS_CONTROL_FALLBACKS:
+            raise UsageError(
+                f"access-control-fallback {self.access_control_fallback!r}: expected "
+                + " or ".join(ACCESS_CONTROL_FALLBACKS)
+            )
 
     def for_provider(self, name: str) -> Mapping[str, str]:
         return self.provider_options.get(name, {})
@@ -159,4 +177,29 @@ class Emitter(Protocol):
         come; the pipeline sorts the objects of any other emitter first. An ordered emitter
         whose output for one IR depends on nothing else (no state across calls) may say
         ``in_parts = True``: the pipeline may then call it once per part of the input (see
-        :class:`Parts`)."""
+        :class:`Parts`).
+
+        Optional: ``carries(extension, target) -> bool`` (see :class:`CarriesAccessControls`)
+        says, before emission, which access controls it expresses; one without it is taken
+        to carry none, and the rules those controls protect are emitted closed."""
+
+
+@runtime_checkable
+class CarriesAccessControls(Protocol):
+    """The optional part of the :class:`Emitter` protocol that access controls depend on.
+
+    The pipeline asks it about every security extension (``Extension.SECURITY``) before the
+    emitter runs: objects stream out one by one, so a rule whose control will not be carried
+    must be closed before its route is built (:mod:`ingress2gateway.access`)."""
+
+    def carries(self, extension: Extension, target: Target) -> bool:
+        """Whether :meth:`Emitter.emit` will express this very extension (an instance: an
+        emitter may take basic auth naming a Secret and refuse one that names none) on
+        ``target``, and mark it consumed."""
+
+
+def carried(emitter: Emitter, extension: Extension, target: Target) -> bool:
+    """``emitter.carries(extension, target)``; False for an emitter without that method: an
+    emitter that does not say it carries an access control is taken to drop it, so the
+    rules it protects are closed (the safe answer)."""
+    return isinstance(emitter, CarriesAccessControls) and emitter.carries(extension, target)

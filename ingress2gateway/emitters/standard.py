@@ -1,16 +1,21 @@
 """The ``standard`` emitter: plain Gateway API, nothing implementation-specific.
 
 Every IR extension (auth, rate limits, IP allow-lists, ...) is left unconsumed, so the pipeline
-reports each one as unsupported, naming the input field it came from.
+reports each one as unsupported, naming the input field it came from. It carries no access
+control, so the rules one protects are emitted closed (see :mod:`ingress2gateway.access`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ingress2gateway.emitters.gatewayapi import GatewayAPIBuilder
-from ingress2gateway.ir import IR
+from ingress2gateway.ir import IR, Extension
 from ingress2gateway.plugin import EmitContext, Emitted
+
+if TYPE_CHECKING:
+    from ingress2gateway.target import Target
 
 
 class StandardEmitter:
@@ -23,6 +28,11 @@ class StandardEmitter:
 
     def emit(self, ir: IR, ctx: EmitContext) -> Iterator[Emitted]:
         return GatewayAPIBuilder(ctx).objects(ir)
+
+    def carries(self, extension: Extension, target: Target) -> bool:
+        """No access control: standard Gateway API has no auth, IP or client-certificate
+        fields this emitter writes."""
+        return False
 
 
 EMITTER = StandardEmitter()

@@ -225,20 +225,24 @@ def _within(field: str, parent: str) -> bool:
 def gateway_listeners(gateway: Gateway, ext: ClientCertAuth) -> list[Listener]:
     """The HTTPS listeners a Gateway-wide setting belongs to.
 
-    The listeners made from the input field the setting came from (an Istio server and its
-    ``tls.mode``), else every HTTPS listener of the Gateway.
+    The HTTPS listeners made from the input field the setting came from (an Istio server and
+    its ``tls.mode``), else every HTTPS listener of the Gateway. None when that field made only
+    listeners of another protocol (a TLS server): a ClientTrafficPolicy is not put on
+    unrelated listeners, and the setting stays unconsumed (the pipeline closes the routes it
+    protects).
     """
-    listeners = _https(gateway)
     related = [
         item
-        for item in listeners
+        for item in gateway.listeners
         if any(
             lp.source == ep.source and _within(ep.field, lp.field)
             for lp in item.provenance
             for ep in ext.provenance
         )
     ]
-    return related or listeners
+    if related:
+        return [item for item in related if item.protocol == "HTTPS"]
+    return _https(gateway)
 
 
 def route_listeners(ir: IR, route: Route) -> Iterator[tuple[Gateway, Listener]]:

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ingress2gateway.emitters.gatewayapi import GatewayAPIBuilder
 from ingress2gateway.ir import (
     IR,
+    ClientCertAuth,
     CorsFilter,
     Extension,
     Gateway,
@@ -33,7 +35,9 @@ from . import security, traffic
 from ._base import (
     POLICY_TARGET_KINDS,
     ROUTE_POLICIES,
+    BackendRegistry,
     Contribution,
+    MapEnv,
     Mapper,
     MergeConflict,
     canonical,
@@ -43,6 +47,9 @@ from ._state import State, target_ref
 from .backends import backend_tls
 from .client import client_cert_policies, gateway_client_policies
 from .filters import regex_rewrite
+
+if TYPE_CHECKING:
+    from ingress2gateway.target import Target
 
 MAPPERS: dict[type, Mapper] = {**security.MAPPERS, **traffic.MAPPERS}
 
@@ -72,6 +79,22 @@ class EnvoyGatewayEmitter:
         settings = gateway_client_policies(ir, state, set(bodies))
         client_cert_policies(ir, state, settings)
         return out + state.finish()
+
+    def carries(self, extension: Extension, target: Target) -> bool:
+        """Client-certificate auth (a ClientTrafficPolicy on the listeners), and what a
+        SecurityPolicy mapper takes — asked of this instance, as the mapper answers it (it
+        refuses basic auth without a Secret, an auth URL that is not http(s), an IP list
+        without one address, OIDC without issuer, client id and Secret …). Where a carried
+        control then cannot be attached (another value already set there, rule names the
+        target lacks), it stays unconsumed and the pipeline closes its rules after emission."""
+        if isinstance(extension, ClientCertAuth):
+            return True
+        mapper = MAPPERS.get(type(extension))
+        if mapper is None:
+            return False
+        # The answer depends on the extension alone: a scratch environment, nothing kept.
+        scratch = MapEnv(namespace=None, options={}, backends=BackendRegistry())
+        return mapper(extension, scratch) is not None
 
 
 def mapped(state: State, exts: Iterable[Extension], namespace: str | None) -> list[Item]:

@@ -39,6 +39,9 @@ What the conversion reproduces of the controllers' behaviour:
   TLS passthrough); everything else in them is reported field by field.
 * Snippets (``*-snippet``, ``nginx.org/*-snippets``) are never translated: a security warning
   quotes their first line, with a labelled hint where a line is a recognisable header directive.
+  A location or server snippet that restricts access (``allow``/``deny``, ``auth_basic``,
+  ``auth_request``, ``return 401|403|444``) is an access control nothing carries: the rules it
+  guarded (the Ingress's, or every rule of the host for a server snippet) are emitted closed.
   Values of High/Critical-risk annotations that contain newlines, ``;``, ``{``, ``}`` or ``$``
   are flagged as possible configuration injection.
 

@@ -199,7 +199,8 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
     "configuration-snippet": (
         "snippets",
         UNSUPPORTED,
-        "raw nginx config: never translated, security warning (header hints where recognisable)",
+        "raw nginx config: never translated, security warning (header hints where recognisable); "
+        "allow/deny, auth or return 401/403 lines close the Ingress's rules",
     ),
     "connection-proxy-header": ("headers", CONVERTED, "RequestHeaderModifier set Connection"),
     "cors-allow-credentials": ("cors", CONVERTED, "CORS allowCredentials (default true)"),
@@ -424,7 +425,8 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
     "server-snippet": (
         "snippets",
         UNSUPPORTED,
-        "raw nginx config: never translated, security warning",
+        "raw nginx config: never translated, security warning; allow/deny, auth or return "
+        "401/403 lines close every rule of the host",
     ),
     "service-upstream": (
         "backend",
@@ -730,12 +732,14 @@ _NGINX_INC: dict[str, tuple[str, str, str]] = {
     "nginx.org/location-snippets": (
         "snippets",
         UNSUPPORTED,
-        "raw nginx config: never translated, security warning",
+        "raw nginx config: never translated, security warning; allow/deny, auth or return "
+        "401/403 lines close the Ingress's rules",
     ),
     "nginx.org/server-snippets": (
         "snippets",
         UNSUPPORTED,
-        "raw nginx config: never translated, security warning",
+        "raw nginx config: never translated, security warning; allow/deny, auth or return "
+        "401/403 lines close every rule of the host",
     ),
     "nginx.org/mergeable-ingress-type": (
         "nginx_inc",
