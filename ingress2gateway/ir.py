@@ -288,6 +288,22 @@ class BackendTLSOptions(Extension):
 
 
 @dataclass(eq=False, slots=True)
+class RefusedControl(Extension):
+    """An access control the source had that cannot be carried in any form: one of its values
+    failed its grammar (see :mod:`~ingress2gateway.screening`), or the source controller itself
+    would refuse it and deny the requests (ingress-nginx answers 503 for a location whose auth
+    annotation is invalid, or serves none of an Ingress whose annotation fails validation).
+    No emitter carries it, so the rules it is attached to are closed instead of opened."""
+
+    KIND: ClassVar[str] = "refused-access-control"
+    SECURITY: ClassVar[bool] = True
+    what: str = ""
+
+    def describe(self) -> str:
+        return self.what or self.KIND
+
+
+@dataclass(eq=False, slots=True)
 class Unrepresentable(Extension):
     """Something a provider understood but nothing can carry (snippets, WAF, ...)."""
 

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import ClassVar
 
 from ingress2gateway import grammar
 from ingress2gateway.ir import (
@@ -54,6 +52,7 @@ from ingress2gateway.ir import (
     OIDCAuth,
     PathModifier,
     Provenance,
+    RefusedControl,
     RequestMirror,
     RequestRedirect,
     Route,
@@ -68,19 +67,6 @@ from ingress2gateway.objects import is_label, is_subdomain
 from ingress2gateway.report import Level, Report, Status
 
 CODE = "value-refused"
-
-
-@dataclass(eq=False, slots=True)
-class RefusedControl(Extension):
-    """An access control with a value that failed its grammar: no emitter carries it, so the
-    rules it protected are closed instead of opened."""
-
-    KIND: ClassVar[str] = "refused-access-control"
-    SECURITY: ClassVar[bool] = True
-    what: str = ""
-
-    def describe(self) -> str:
-        return self.what or self.KIND
 
 
 def screen_values(ir: IR, report: Report) -> None:
@@ -437,7 +423,7 @@ class _Screen:
             problem,
             "the access control cannot be carried, so what it protects is closed",
         )
-        return RefusedControl(what=f"{what} (refused: {problem})", provenance=ext.provenance)
+        return RefusedControl(what=f"the refused {what}", provenance=ext.provenance)
 
     def session_affinity(self, ext: SessionAffinity) -> SessionAffinity | None:
         if ext.cookie_name is not None:

@@ -19,6 +19,7 @@ from ingress2gateway.ir import (
     PathMatch,
     PathModifier,
     Provenance,
+    RefusedControl,
     RequestRedirect,
     Rule,
     SessionAffinity,
@@ -26,7 +27,7 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.report import Level, Report, Status
-from ingress2gateway.screening import RefusedControl, screen_values
+from ingress2gateway.screening import screen_values
 
 from .dataplane_checks import unsafe_values
 
@@ -325,3 +326,46 @@ def test_a_backend_no_object_could_be_named_closes_its_rule() -> None:
     assert [r.backend_refs for r in ir.routes[0].rules] == [[], []]
     assert [r.matches for r in ir.routes[0].rules] == [weighted.matches, other_ns.matches]
     assert len(refusals(report)) == 2
+
+
+DENIED = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: admin
+  namespace: web
+  annotations:
+    nginx.ingress.kubernetes.io/auth-url: "http://auth.example.com/check\\r\\nX-Evil: 1"
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: a.example.com
+    http:
+      paths:
+      - {path: /admin, pathType: Prefix, backend: {service: {name: admin, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: site, namespace: web}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: a.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: site, port: {number: 80}}}}
+"""
+
+
+def test_an_auth_annotation_the_provider_refuses_closes_its_rules_never_opens_them() -> None:
+    """ingress-nginx denies a location whose auth annotation is invalid (503): its paths must
+    not become open routes, and must not fall through to the open '/' either."""
+    for emitter in ("standard", "envoy-gateway"):
+        result = converted(DENIED, "nginx", emitter)
+        [route] = [o for o in result.resources if o["kind"] == "HTTPRoute"]
+        by_path = {r["matches"][0]["path"]["value"]: r for r in route["spec"]["rules"]}
+        assert "backendRefs" not in by_path["/admin"], emitter
+        assert by_path["/"]["backendRefs"] == [{"name": "site", "port": 80}], emitter
+        assert any(
+            n.code == "extension-unsupported" and n.security for n in result.report.notifications
+        )

@@ -21,6 +21,7 @@ from ingress2gateway.ir import (
     Listener,
     ParentRef,
     Provenance,
+    RefusedControl,
     Route,
     Rule,
     URLRewrite,
@@ -210,19 +211,37 @@ class Ann:
         )
 
     def invalid(self, name: str, why: str, security: bool = False) -> None:
-        """A value that does not parse: warn, and the annotation is not converted."""
+        """A value that does not parse: warn, and the annotation is not converted. With
+        ``security`` (an access control, or a value that smells of injection) the Ingress's
+        rules are denied: see :meth:`deny`."""
         message = f"{self.key(name)}: {why}; the annotation is not converted"
-        # A refused security value (auth, allow-list...) leaves the route open: an error.
         self.notify(
             "error" if security else "warning", "nginx-annotation-invalid", name, message, security
         )
         self.record(name, Status.UNSUPPORTED, message)
+        if security:
+            self.deny(name, why)
 
-    def unsupported(self, name: str, why: str, security: bool = False) -> None:
+    def unsupported(self, name: str, why: str, security: bool = False, deny: bool = False) -> None:
+        """Nothing can carry this annotation's behaviour; with ``deny`` (an access control
+        that cannot be carried in any form) the Ingress's rules are denied: see :meth:`deny`.
+        A security finding that controls no access (a WAF) leaves them as they are."""
         message = f"{self.key(name)}: {why}"
-        level = "error" if security else "warning"
-        self.notify(level, "annotation-unsupported", name, message, security)
+        level = "error" if security or deny else "warning"
+        self.notify(level, "annotation-unsupported", name, message, security or deny)
         self.record(name, Status.UNSUPPORTED, message)
+        if deny:
+            self.deny(name, why)
+
+    def deny(self, name: str, why: str) -> None:
+        """Attach a :class:`~ingress2gateway.ir.RefusedControl` for ``name`` to every rule of
+        the Ingress, so that they are closed, never opened: the controller does not serve them
+        either (an invalid auth, allow-list or client-certificate annotation denies the
+        location with 503; a value that fails its validator drops the whole Ingress, see
+        ``internal/ingress/annotations/annotations.go`` and ``store.go``'s ``syncIngress``)."""
+        control = RefusedControl(what=f"the refused {self.key(name)}", provenance=self.prov(name))
+        for _, rule in rules_of(self.run, self.model):
+            rule.extensions.append(control)
 
     def ignored(self, names: Sequence[str], why: str) -> None:
         for name in names:

@@ -65,7 +65,7 @@ def parse_url(ann: Ann, name: str, host: str | None = None, quiet: bool = False)
             ann.invalid(
                 name,
                 "contains nginx variables or configuration characters (possible injection); only a "
-                "plain URL (or $host) can be carried, so the path is not protected",
+                "plain URL (or $host) can be carried, so its rules are closed, as the controller denies them",
                 security=True,
             )
         return None
@@ -78,7 +78,7 @@ def parse_url(ann: Ann, name: str, host: str | None = None, quiet: bool = False)
         if not quiet:
             ann.invalid(
                 name,
-                f"{value!r} is not an http(s) URL, so the path is not protected",
+                f"{value!r} is not an http(s) URL, so its rules are closed, as the controller denies them",
                 security=True,
             )
         return None
@@ -138,8 +138,8 @@ def apply(run: Run, model: IngressModel) -> None:
         if ref is None:
             ann.unsupported(
                 "auth-type",
-                "basic auth without a valid auth-secret; the path is not protected",
-                security=True,
+                "basic auth without a valid auth-secret: its rules are closed, as the controller denies them",
+                deny=True,
             )
         else:
             extensions.append(
@@ -154,7 +154,7 @@ def apply(run: Run, model: IngressModel) -> None:
         ann.unsupported(
             "auth-type",
             "digest authentication has no Gateway API or Envoy equivalent",
-            security=True,
+            deny=True,
         )
         for name in _BASIC_KEYS:
             ann.unsupported(name, "digest authentication is not converted", security=True)

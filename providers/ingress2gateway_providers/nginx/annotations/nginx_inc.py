@@ -184,8 +184,9 @@ def apply(run: Run, model: IngressModel) -> None:
         if ann.has(key):
             ann.unsupported(
                 key,
-                "Policy resources (rate limits, access control, JWT, WAF…) are not converted; the route may lose access control",
-                security=True,
+                "Policy resources (rate limits, access control, JWT, WAF…) are not converted; as "
+                "they may control access, the rules are closed",
+                deny=True,
             )
 
 
