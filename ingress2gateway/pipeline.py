@@ -179,11 +179,11 @@ def _convert(
     target = Target.parse(gateway_api_version, channel)
     options = options or ConvertOptions()
     report = report if report is not None else Report()
-    names = _unique([canonical_provider(p) for p in _names(providers)])
+    names = _unique([canonical_provider(p) for p in requested_providers(providers)])
     loaded: list[Provider] = [load_provider(name) for name in names]
     emitter_impl = load_emitter(emitter)
 
-    selected = _well_formed(_select_namespace(_as_objects(objects), options.namespace), report)
+    selected = _well_formed(_select_namespace(as_objects(objects), options.namespace), report)
     # An exhausted iterator holds nothing: a caller that passes iter(objects) and keeps no other
     # reference lets the input be freed below, before the output exists (the CLI does this).
     del objects
@@ -487,7 +487,7 @@ class _PartConverter:
         return [*self.parts[index], *self.shared]
 
 
-def _names(providers: str | Sequence[str]) -> list[str]:
+def requested_providers(providers: str | Sequence[str]) -> list[str]:
     """Provider names: ``"nginx"`` and ``"nginx,istio"`` are names too, not letters."""
     given = [providers] if isinstance(providers, str) else list(providers)
     for name in given:
@@ -496,7 +496,7 @@ def _names(providers: str | Sequence[str]) -> list[str]:
     return [part.strip() for name in given for part in name.split(",") if part.strip()]
 
 
-def _as_objects(objects: Iterable[KubeObject | Mapping[str, Any]]) -> list[KubeObject]:
+def as_objects(objects: Iterable[KubeObject | Mapping[str, Any]]) -> list[KubeObject]:
     """``objects`` as input objects: a mapping (a manifest loaded by the caller) becomes one,
     its origin ``<input>`` and its place in ``objects``."""
     if isinstance(objects, Mapping):

@@ -20,6 +20,7 @@ from ingress2gateway.report import Report
 
 if TYPE_CHECKING:
     from ingress2gateway.target import Target
+    from ingress2gateway.verify.model import SourceModel
 
 
 ACCESS_CONTROL_FALLBACKS = ("closed", "open")
@@ -122,6 +123,20 @@ class Provider(Protocol):
     # :class:`Parts`); None when it cannot be sure of that. The pipeline then converts and
     # emits one part at a time, when this provider is the only one selected and the emitter
     # takes parts.
+
+
+@runtime_checkable
+class ModelsItsController(Protocol):
+    """The optional part of the :class:`Provider` protocol ``verify`` depends on: a model of
+    how the provider's controller routes requests over the input (see
+    :mod:`ingress2gateway.verify`). It must be written from the controller's code, and share
+    nothing with the provider's conversion: an oracle that shares the converter's
+    misunderstanding finds nothing."""
+
+    def controller_model(
+        self, objects: Sequence[KubeObject], options: ConvertOptions
+    ) -> SourceModel | None:
+        """The model of the objects this provider's controller would serve (None: none)."""
 
 
 @dataclass
