@@ -386,8 +386,12 @@ class GatewayAPIModel:
             if listener is not None:
                 answers.append(self._on_listener(listener, request))
         if not answers:
-            why = "no listener for this host" if any_port else "no listener on this port"
-            return Routed(NoRoute(404 if any_port and request.protocol == "HTTP" else 0, why))
+            if not any_port:
+                return Routed(NoRoute(0, "no listener on this port"))
+            if request.protocol == "HTTP" and request.scheme == "http":
+                return Routed(NoRoute(404, "no listener for this host"))
+            # TLS: no listener takes the SNI, so the handshake fails.
+            return Routed(NoRoute(0, "no listener for this SNI"))
         first = answers[0]
         if all(a.outcome == first.outcome for a in answers[1:]):
             return first
