@@ -232,3 +232,23 @@ def test_a_throttled_read_is_retried(cluster: FakeKube, kubeconfig_path: Path) -
     assert result.exit_code == 0, result.output
     assert "foo.example.com" in result.stdout
     assert [r.status for r in cluster.requests_to(TEAM_A_INGRESSES)] == [429, 429, 200]
+
+
+def test_the_controller_configmap_read_honours_the_request_timeout(
+    cluster: FakeKube, kubeconfig_path: Path
+) -> None:
+    cluster.drip("/api/v1/namespaces/ingress-nginx/configmaps", interval=0.02)
+
+    result = print_cluster(
+        kubeconfig_path,
+        "--provider-option",
+        "nginx.configmap=ingress-nginx/ingress-nginx-controller",
+        "--request-timeout",
+        "300ms",
+    )
+
+    assert result.exit_code == 1, result.output
+    assert one_error_line(result).startswith(
+        f'error: cluster {cluster.url}: listing configmaps in namespace "ingress-nginx" did not '
+        "finish within 300ms (--request-timeout 300ms); "
+    )
