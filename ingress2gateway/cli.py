@@ -250,6 +250,19 @@ _conversion_options = _options(
     ),
 )
 
+
+def _request_timeout(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """``--request-timeout`` in seconds, parsed as kubectl does (None: not given)."""
+    from ingress2gateway.cluster import parse_request_timeout
+
+    if value is None:
+        return None
+    try:
+        return parse_request_timeout(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
 _cluster_options = _options(
     click.option(
         "-n",
@@ -265,6 +278,14 @@ _cluster_options = _options(
         help="Path to a kubeconfig file.",
     ),
     click.option("--context", "kube_context", default=None, help="kubeconfig context to use."),
+    click.option(
+        "--request-timeout",
+        default=None,
+        metavar="DURATION",
+        callback=_request_timeout,
+        help="Give up on a cluster request (with its retries) after this long, as kubectl: "
+        "30s, 2m, 1h; a bare number is seconds; 0: no limit. Default: 2m.",
+    ),
 )
 
 _colour_options = _options(
@@ -650,7 +671,11 @@ def _existing_objects(kw: dict[str, Any], target: Any) -> list[JSONDict]:
 
         kinds = gateway_api_resources(target)
         selection = ClusterSelection(
-            kw["kubeconfig"], kw["kube_context"], kw["namespace"], kw["all_namespaces"]
+            kw["kubeconfig"],
+            kw["kube_context"],
+            kw["namespace"],
+            kw["all_namespaces"],
+            kw["request_timeout"],
         )
         read = read_cluster(selection, kinds, Report())
         return [o.data for o in read.objects]
@@ -747,6 +772,7 @@ def _read_cluster(
         context=kw["kube_context"],
         namespace=kw["namespace"],
         all_namespaces=kw["all_namespaces"],
+        request_timeout=kw["request_timeout"],
     )
     progress = stderr if stderr.isatty() and not kw.get("quiet") else None
     read = read_cluster(selection, resources, report, progress=progress)
@@ -761,6 +787,7 @@ def _read_cluster(
                 kw["kube_context"],
                 namespace,
                 namespace is None and kw["all_namespaces"],
+                kw["request_timeout"],
             )
             objects.extend(read_cluster(fixed, [resource], report, progress=progress).objects)
     # The cluster read already applied the namespace; no second filter.
