@@ -612,9 +612,7 @@ class IngressNginxModel:
                 )
             uri = _strip_slash(request.path + (f"?{request.query}" if request.query else ""))
             redirect = f"{request.scheme}://{target}{uri}"
-            return Routed(
-                Redirect(self.config.redirect_code, _normal(redirect)), _causes(server.cause)
-            )
+            return Routed(Redirect(self.config.redirect_code, (redirect)), _causes(server.cause))
         server = chosen
         if (request.scheme == "https" and server.hostname == DEFAULT_SERVER) or (
             request.scheme == "https" and not server.certificate
@@ -656,7 +654,7 @@ class IngressNginxModel:
             if root and request.path == "/":
                 loc = rendered.data
                 location = f"{request.scheme}://{request.host}{root}"
-                return Routed(Redirect(302, _normal(location)), self._causes(loc))
+                return Routed(Redirect(302, (location)), self._causes(loc))
         found = find_location(server.rendered, request.path)
         if found is None:
             return Routed(NoRoute(404, "no location"), _causes(server.cause))
@@ -664,7 +662,7 @@ class IngressNginxModel:
         causes = self._causes(loc, server)
         if found.auto_redirect:
             location = f"{request.scheme}://{request.host}{found.location.name}{query}"
-            return Routed(Redirect(301, _normal(location)), causes)
+            return Routed(Redirect(301, (location)), causes)
         if loc.snippet_location is not None:
             return _snippet_answer(loc.snippet_location, causes) or Routed(
                 NoRoute(404, "a server snippet's location without a proxy"), causes
@@ -676,7 +674,7 @@ class IngressNginxModel:
             if block is not None and block.returns is not None:
                 return _snippet_answer(block, causes, returns_only=True) or Routed(NoRoute(404))
         if settings.redirect_url:
-            return Routed(Redirect(settings.redirect_code, _normal(settings.redirect_url)), causes)
+            return Routed(Redirect(settings.redirect_code, (settings.redirect_url)), causes)
         uri = request.path
         target = settings.rewrite_target
         if target and target != loc.path:
@@ -684,14 +682,14 @@ class IngressNginxModel:
             if rewritten is not None:
                 if rewritten.startswith(("http://", "https://")):
                     args = "" if "?" in rewritten else query
-                    return Routed(Redirect(302, _normal(rewritten + args)), causes)
+                    return Routed(Redirect(302, (rewritten + args)), causes)
                 uri = rewritten
         if request.scheme == "http" and self._redirects_to_https(server, loc):
             original = request.path + query
             if not settings.preserve_trailing_slash:
                 original = _strip_slash(original)
             location = f"https://{request.host}{original}"
-            return Routed(Redirect(self.config.redirect_code, _normal(location)), causes)
+            return Routed(Redirect(self.config.redirect_code, (location)), causes)
         for block in (server.snippet, settings.snippet):
             if block is not None and block.denies_everyone:
                 return Routed(Respond(403, "a snippet denies every client"), causes)
@@ -783,21 +781,6 @@ def _strip_slash(uri: str) -> str:
     return path + mark + query
 
 
-def _normal(location: str) -> str:
-    """A Location in a normal form (RFC 3986): lower-case scheme and host, no default port,
-    an empty path as ``/``."""
-    match = re.match(r"(?i)(https?)://([^/?#:]*)(?::(\d+))?(.*)\Z", location)
-    if match is None:
-        return location
-    scheme, host, port, rest = match.groups()
-    scheme = scheme.lower()
-    if port and int(port) == {"http": 80, "https": 443}[scheme]:
-        port = None
-    if not rest.startswith("/"):
-        rest = "/" + rest
-    return f"{scheme}://{host.lower()}{':' + port if port else ''}{rest}"
-
-
 def _rewrite(path: str, target: str, uri: str) -> str | None:
     """``rewrite "(?i)<path>" <target> break``: the whole URI replaced by ``target`` with its
     ``$n`` captures (a group the path lacks is empty), when ``path`` is found in the URI."""
@@ -866,7 +849,7 @@ def _snippet_answer(
     if block.returns is not None:
         status, text = block.returns
         if 300 <= status < 400 and text:
-            return Routed(Redirect(status, _normal(text)), causes)
+            return Routed(Redirect(status, (text)), causes)
         return Routed(Respond(status, "a snippet's return"), causes)
     if not returns_only and block.denies_everyone:
         return Routed(Respond(403, "a snippet denies every client"), causes)
