@@ -1,9 +1,9 @@
 """The models ``verify`` compares share nothing with the converter they check.
 
 An oracle that shares the converter's misunderstanding finds nothing: the Gateway API model
-(``ingress2gateway/verify``) and each provider's model of its controller
+(``ingress2gateway.verification``) and each provider's model of its controller
 (``providers/*/<provider>/model/`` or ``controller_model.py``) may import the standard
-library, each other's framework (``ingress2gateway.verify``), the input objects
+library, each other's framework (``ingress2gateway.verification``), the input objects
 (``ingress2gateway.objects``), the options (``ingress2gateway.plugin``), Ingress class
 selection (``ingress2gateway.ingress``: which objects, not how they route), the report (to
 explain differences) and their own package — never a provider's conversion, the lowering, the
@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLOWED = (
-    "ingress2gateway.verify",
+    "ingress2gateway.verification",
     "ingress2gateway.objects",
     "ingress2gateway.plugin",
     "ingress2gateway.ingress",
@@ -34,7 +34,7 @@ THIRD_PARTY = ("re2",)
 
 def _model_files() -> list[Path]:
     providers = ROOT / "providers" / "ingress2gateway_providers"
-    found = list((ROOT / "ingress2gateway" / "verify").glob("*.py"))
+    found = list((ROOT / "ingress2gateway" / "verification").glob("*.py"))
     found += list(providers.glob("*/model/*.py")) + list(providers.glob("*/controller_model*.py"))
     found += list(providers.glob("*/controller_model/*.py"))
     return sorted(found)
@@ -64,7 +64,7 @@ def _imports(path: Path) -> list[tuple[str, int]]:
 
 def test_the_models_are_found() -> None:
     files = _model_files()
-    assert any("verify/gateway.py" in str(f) for f in files)
+    assert any("verification/gateway.py" in str(f) for f in files)
     assert any("nginx/model" in str(f) for f in files)
 
 

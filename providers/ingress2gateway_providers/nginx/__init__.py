@@ -114,7 +114,7 @@ from .annotations import (
 from .annotations._base import Run
 
 if TYPE_CHECKING:
-    from ingress2gateway.verify.model import SourceModel
+    from ingress2gateway.verification.model import SourceModel
 
 INGRESS_NGINX_PREFIX = catalog.INGRESS_NGINX_PREFIX
 NGINX_INC_PREFIXES = ("nginx.org/", "nginx.com/", "appprotect.f5.com/", "appprotectdos.f5.com/")

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions
-from ingress2gateway.verify.model import NoRoute, Request, Routed
+from ingress2gateway.verification.model import NoRoute, Request, Routed
 
 from .ingress_nginx import IngressNginxModel
 from .nginx_inc import NginxIncModel

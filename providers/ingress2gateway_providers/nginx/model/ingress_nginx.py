@@ -55,8 +55,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingress2gateway.objects import KubeObject
-from ingress2gateway.verify.matching import host_matches, pcre_search
-from ingress2gateway.verify.model import (
+from ingress2gateway.verification.matching import host_matches, pcre_search
+from ingress2gateway.verification.model import (
     Backend,
     Cause,
     NoRoute,
@@ -66,7 +66,12 @@ from ingress2gateway.verify.model import (
     Routed,
     forward,
 )
-from ingress2gateway.verify.probes import UNKNOWN_HOST, concrete_host, path_variants, regex_sample
+from ingress2gateway.verification.probes import (
+    UNKNOWN_HOST,
+    concrete_host,
+    path_variants,
+    regex_sample,
+)
 
 from .locations import EXACT, PREFIX, REGEX_NOCASE, Location, find_location
 from .selection import ControllerConfig, IngressInfo, service_ports

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from ingress2gateway.verify.matching import pcre_search
+from ingress2gateway.verification.matching import pcre_search
 
 T = TypeVar("T")
 

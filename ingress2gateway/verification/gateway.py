@@ -47,8 +47,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingress2gateway.verify.matching import host_matches, regex_full_match
-from ingress2gateway.verify.model import (
+from ingress2gateway.verification.matching import host_matches, regex_full_match
+from ingress2gateway.verification.model import (
     Backend,
     Cause,
     NoRoute,

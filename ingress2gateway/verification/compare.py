@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingress2gateway.report import Level, Notification, Report
-from ingress2gateway.verify.gateway import GatewayAPIModel
-from ingress2gateway.verify.model import Cause, Outcome, Request, RequestModel, Routed
-from ingress2gateway.verify.probes import requests_for_routes
+from ingress2gateway.verification.gateway import GatewayAPIModel
+from ingress2gateway.verification.model import Cause, Outcome, Request, RequestModel, Routed
+from ingress2gateway.verification.probes import requests_for_routes
 
 EXPLAINING_LEVELS = (Level.WARNING, Level.ERROR)
 """Notifications at these levels explain a difference: an info says nothing changed."""
@@ -58,7 +58,7 @@ def _outcome_json(routed: Routed) -> dict[str, Any]:
 
 @dataclass
 class VerifyResult:
-    """What :func:`~ingress2gateway.verify.verify` found."""
+    """What :func:`~ingress2gateway.verification.verify` found."""
 
     requests: int
     differences: list[Difference] = field(default_factory=list)
