@@ -723,6 +723,9 @@ class IngressNginxModel:
             return ()
         info = loc.ingress
         found = [Cause("Ingress", info.namespace, info.name, loc.field)]
+        rule = re.match(r"spec\.rules\[\d+\]", loc.field)
+        if rule is not None:  # the host the location belongs to
+            found.append(Cause("Ingress", info.namespace, info.name, rule.group() + ".host"))
         if server is not None and server.snippet_cause is not None:
             found.append(server.snippet_cause)
         found += [Cause("Ingress", info.namespace, info.name, f) for f in loc.settings.consulted]

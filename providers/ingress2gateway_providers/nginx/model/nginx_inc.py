@@ -188,14 +188,15 @@ class NginxIncModel:
                     has_root = has_root or name == "/"
                     field_path = f"spec.rules[{index}].http.paths[{j}]"
                     cause = Cause("Ingress", info.namespace, info.name, field_path)
-                    consulted = tuple(
-                        Cause("Ingress", info.namespace, info.name, f"metadata.annotations[{k}]")
-                        for k in (
-                            "nginx.org/path-regex",
-                            "nginx.org/rewrites",
-                            "nginx.org/rewrite-target",
-                        )
-                        if k in info.obj.annotations
+                    consulted = (
+                        *(
+                            Cause(
+                                "Ingress", info.namespace, info.name, f"metadata.annotations[{k}]"
+                            )
+                            for k in _CONSULTED
+                            if k in info.obj.annotations
+                        ),
+                        Cause("Ingress", info.namespace, info.name, f"spec.rules[{index}].host"),
                     )
                     locations.append(
                         Location(
@@ -371,6 +372,7 @@ class NginxIncModel:
         if loc.rewrite:
             uri = _proxy_pass_uri(found.location, uri, loc.rewrite)
         guards = list(loc.guards) + (loc.snippet.guards() if loc.snippet else [])
+        guards += server.snippet.guards() if server.snippet else []
         return Routed(forward([(loc.backend, 1)], uri + query, request.host, guards), loc.causes)
 
     def _vs_route(self, loc: IncLoc, location: Location[IncLoc], request: Request) -> Routed:
@@ -446,6 +448,21 @@ class NginxIncModel:
                     for header_set in sorted(headers):
                         yield Request(host, path, scheme, headers=header_set)
         yield Request(UNKNOWN_HOST, "/")
+
+
+_CONSULTED = (
+    "nginx.org/path-regex",
+    "nginx.org/rewrites",
+    "nginx.org/rewrite-target",
+    "nginx.org/basic-auth-secret",
+    "nginx.org/policies",
+    "nginx.com/policies",
+    "nginx.com/jwt-key",
+    "nginx.org/location-snippets",
+    "nginx.org/server-snippets",
+    "nginx.org/mergeable-ingress-type",
+)
+"""Annotations whose fields explain what a location does (for causes)."""
 
 
 def _group(match: re.Match[str], index: int) -> str:

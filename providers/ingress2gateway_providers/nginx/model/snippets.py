@@ -31,13 +31,19 @@ class Block:
     def denies_everyone(self) -> bool:
         return "all" in self.deny and not self.allow
 
+    conditional_denial: bool = False
+    """An ``if`` block (or another nested one) denies or answers 401/403: some requests are
+    refused on a condition the model does not evaluate."""
+
     def guards(self) -> list[str]:
-        """The allow-list this block makes (allows, then ``deny all``), as a guard."""
+        """The access controls this block makes, as guards: an allow-list (allows, then
+        ``deny all``), denied addresses, or a conditional denial (``authorization``)."""
+        guards = ["authorization"] if self.conditional_denial else []
         if self.allow and "all" in self.deny:
             allowed = sorted(a for a in self.allow if a != "all")
-            return [f"ip-allow {','.join(allowed)}"] if allowed else []
+            return guards + ([f"ip-allow {','.join(allowed)}"] if allowed else [])
         denied = sorted(d for d in self.deny if d != "all")
-        return [f"ip-deny {','.join(denied)}"] if denied else []
+        return guards + ([f"ip-deny {','.join(denied)}"] if denied else [])
 
 
 def parse(text: str) -> Block:
@@ -61,7 +67,13 @@ def parse(text: str) -> Block:
             continue
         if end == "}":
             if len(stack) > 1:
-                stack.pop()
+                done = stack.pop()
+                if done not in (loc for _, _, loc in stack[-1].locations) and (
+                    done.deny
+                    or (done.returns and done.returns[0] in (401, 403, 444))
+                    or done.conditional_denial
+                ):
+                    stack[-1].conditional_denial = True
             continue
         if not words:
             continue
