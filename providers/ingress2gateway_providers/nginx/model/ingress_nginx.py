@@ -157,6 +157,8 @@ class Settings:
     server_snippet: Block | None = None
     server_snippet_field: str = ""
     consulted: list[str] = field(default_factory=list)
+    config_causes: list[Cause] = field(default_factory=list)
+    """ConfigMap keys whose defaults this Ingress takes (for causes)."""
     """Annotation fields that shape what the Ingress's locations do (for causes)."""
 
 
@@ -213,13 +215,13 @@ def read_settings(info: IngressInfo, config: ControllerConfig) -> Settings:
         if server_snippet:
             s.server_snippet = parse_snippet(server_snippet)
             s.server_snippet_field = info.field("server-snippet")
-    _read_access(info, s, consult)
+    _read_access(info, s, consult, config)
     if _bool(get("canary")):
         s.canary = _read_canary(info, consult)
     return s
 
 
-def _read_access(info: IngressInfo, s: Settings, consult: Any) -> None:
+def _read_access(info: IngressInfo, s: Settings, consult: Any, config: ControllerConfig) -> None:
     auth_type = consult("auth-type")
     if auth_type is not None:
         if auth_type.strip().lower() in ("basic", "digest"):
@@ -245,6 +247,9 @@ def _read_access(info: IngressInfo, s: Settings, consult: Any) -> None:
     ):
         value = consult(name)
         if value is None:
+            # The ConfigMap's list is the default of the annotation (ipallowlist/main.go).
+            s.guards.extend(g for g in config.default_guards if g.startswith(guard))
+            s.config_causes.extend(c for c in config.causes if name in c.field)
             continue
         cidrs = _cidrs(value)
         if cidrs is None:
@@ -700,7 +705,7 @@ class IngressNginxModel:
                 return Routed(Respond(403, "a snippet denies every client"), causes)
         if loc.upstream is None:
             return Routed(NoRoute(404, "the controller's default backend"), causes)
-        guards = list(settings.guards) + list(self.config.guards)
+        guards = list(settings.guards)
         for block in (server.snippet, settings.snippet):
             if block is not None:
                 guards += block.guards()
@@ -729,6 +734,7 @@ class IngressNginxModel:
         if server is not None and server.snippet_cause is not None:
             found.append(server.snippet_cause)
         found += [Cause("Ingress", info.namespace, info.name, f) for f in loc.settings.consulted]
+        found += loc.settings.config_causes
         if loc.upstream is not None:
             for _, _, canary in loc.upstream.canaries[:1]:
                 found.append(Cause("Ingress", canary.namespace, canary.name, ""))

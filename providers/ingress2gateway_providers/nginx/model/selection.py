@@ -10,6 +10,7 @@ from typing import Any
 from ingress2gateway.ingress import ingress_classes, is_ingress, resolve_class
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions
+from ingress2gateway.verification.model import Cause
 
 INGRESS_NGINX = "k8s.io/ingress-nginx"
 NGINX_INC = "nginx.org/ingress-controller"
@@ -128,9 +129,14 @@ class ControllerConfig:
     redirect_code: int = 308
     no_tls_redirect_locations: tuple[str, ...] = ("/.well-known/acme-challenge",)
     risk_level: int = _RISK_CRITICAL
-    """``annotations-risk-level``: ``High`` by default, but without the ConfigMap in the input
-    the controller's is not known, and it must have admitted what the input uses."""
-    guards: tuple[str, ...] = ()
+    """``annotations-risk-level``: ``High`` by default since v1.12, but unless the ConfigMap in
+    the input says so the controller's version is not known, and it must have admitted what
+    the input uses."""
+    default_guards: tuple[str, ...] = ()
+    """The ConfigMap's ``whitelist-source-range`` / ``denylist-source-range``: the default of
+    every location without the annotation."""
+    causes: tuple[Cause, ...] = ()
+    """The ConfigMap's keys the model read, as causes."""
     allow_snippets: bool = True
     """``allow-snippet-annotations`` (false by default since v1.9; without the ConfigMap in the
     input, assumed true: the input's snippets must have worked)."""
@@ -151,8 +157,23 @@ def read_config(objects: Sequence[KubeObject], options: ConvertOptions) -> Contr
         return config
     data = found.data.get("data")
     text = {str(k): str(v).strip() for k, v in data.items()} if isinstance(data, dict) else {}
-    config.risk_level = _RISK_LEVELS.get(text.get("annotations-risk-level", "High").lower(), 2)
+    # annotations-risk-level is High by default since v1.12, which refuses every Ingress with
+    # a snippet; before, there was no such check. Without the key the controller's version is
+    # not known: the model assumes the Ingresses of the input were served, as the converter does.
+    config.risk_level = _RISK_LEVELS.get(text.get("annotations-risk-level", "Critical").lower(), 3)
     config.allow_snippets = text.get("allow-snippet-annotations", "false").lower() == "true"
+    guards = []
+    causes = []
+    for key, guard in (
+        ("whitelist-source-range", "ip-allow"),
+        ("denylist-source-range", "ip-deny"),
+    ):
+        cidrs = sorted({str(_network(c)) for c in text.get(key, "").split(",") if _network(c)})
+        if cidrs:
+            guards.append(f"{guard} {','.join(cidrs)}")
+        if key in text:
+            causes.append(Cause("ConfigMap", found.namespace, found.name or "", f"data[{key}]"))
+    config.default_guards, config.causes = tuple(guards), tuple(causes)
     if "ssl-redirect" in text:
         config.ssl_redirect = text["ssl-redirect"].lower() == "true"
     if "force-ssl-redirect" in text:
@@ -165,6 +186,15 @@ def read_config(objects: Sequence[KubeObject], options: ConvertOptions) -> Contr
             item.strip() for item in text["no-tls-redirect-locations"].split(",") if item.strip()
         )
     return config
+
+
+def _network(text: str) -> object | None:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False) if text.strip() else None
+    except ValueError:
+        return None
 
 
 def service_ports(objects: Sequence[KubeObject]) -> dict[tuple[str, str], dict[str, int]]:
