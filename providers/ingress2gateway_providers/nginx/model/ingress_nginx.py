@@ -337,6 +337,8 @@ class Server:
     served with a certificate a client accepts."""
     passthrough: bool = False
     client_certificate: bool = False
+    certificate_cause: Cause | None = None
+    """The ``spec.tls`` entry that gave the server its certificate (and its HTTPS redirect)."""
     snippet: Block | None = None
     snippet_cause: Cause | None = None
     rendered: list[Location[Loc]] = field(default_factory=list)
@@ -462,6 +464,9 @@ class IngressNginxModel:
                 if server.certificate or not info.tls_hosts_of(rule.host):
                     continue
                 server.certificate = True
+                server.certificate_cause = Cause(
+                    "Ingress", info.namespace, info.name, f"spec.tls[{info.tls_index(rule.host)}]"
+                )
         # getBackendServers: locations.
         for info in primaries:
             settings = self.settings[id(info)]
@@ -699,7 +704,9 @@ class IngressNginxModel:
             if not settings.preserve_trailing_slash:
                 original = _strip_slash(original)
             location = f"https://{request.host}{original}"
-            return Routed(Redirect(self.config.redirect_code, (location)), causes)
+            if server.certificate_cause is not None:
+                causes = (*causes, server.certificate_cause)
+            return Routed(Redirect(self.config.redirect_code, location), causes)
         for block in (server.snippet, settings.snippet):
             if block is not None and block.denies_everyone:
                 return Routed(Respond(403, "a snippet denies every client"), causes)

@@ -86,6 +86,14 @@ class IngressInfo:
         ]
         return max(risks, default=0)
 
+    def tls_index(self, host: str | None) -> int:
+        """The index of the first ``spec.tls`` entry that covers ``host`` (see
+        :meth:`tls_hosts_of`)."""
+        for index, (hosts, secret) in enumerate(self.tls):
+            if host in hosts or (not hosts and secret):
+                return index
+        return 0
+
     def tls_hosts_of(self, host: str | None) -> bool:
         """Whether a ``spec.tls`` entry covers ``host``: it lists it, or it lists no host and
         names a Secret. (The controller then looks for a certificate whose names cover the
