@@ -120,8 +120,15 @@ CODES: dict[str, str] = {
     # nginx provider (ingress-nginx and NGINX Inc)
     "nginx-annotation-invalid": "(nginx) An annotation value does not parse (bool, int, size, URL, "
     "CIDR...); that annotation is not converted, the rest of the Ingress is.",
+    "nginx-case-insensitive": "(nginx) ingress-nginx matched a path case-insensitively (regex "
+    "mode) that the migration matches case-sensitively: requests in another letter case no "
+    "longer reach its backend.",
     "nginx-regex-mode": "(nginx) Another Ingress's use-regex/rewrite-target puts the host in regex "
     "mode, so this Ingress's paths become case-insensitive regex prefixes, as in ingress-nginx.",
+    "nginx-redirect-trailing-slash": "(nginx) ingress-nginx's HTTPS and www redirects dropped a "
+    "trailing slash from the URL they redirected to (unless preserve-trailing-slash); the "
+    "migrated redirects keep the path as it is. Said once per Ingress; verify counts it as "
+    "explaining those redirects.",
     "nginx-ssl-redirect": "(nginx) A TLS host redirects plain HTTP to HTTPS through a route on the "
     "HTTP listener, as the controller did.",
     "nginx-canary-no-primary": "(nginx) A canary Ingress path has no primary to join (or cannot "
@@ -138,3 +145,8 @@ CODES: dict[str, str] = {
     "eg-policy-conflict": "(envoy-gateway) A feature could not be attached everywhere it applies "
     "(another value already set there, or rules that need rule names the target lacks).",
 }
+
+INTENDED_DIFFERENCES: frozenset[str] = frozenset({"nginx-redirect-trailing-slash"})
+"""Info codes that announce requests the migration answers differently on purpose (a quirk not
+worth carrying, said once per object): ``verify`` counts them as explaining a difference, as it
+does warnings and errors."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ingress2gateway.verification.model import Request
 
-from .nginx_requests import answer, backend, convert, redirect, unexplained
+from .nginx_requests import answer, backend, convert, redirect, unexplained, upstream_path
 
 TLS_SITE = """
 apiVersion: networking.k8s.io/v1
@@ -62,3 +62,127 @@ def test_acme_challenges_are_exempt_by_the_location_path_not_the_request_path() 
         "https://site.example.com/other",
     )
     assert unexplained(TLS_SITE) == [] and unexplained(TLS_SITE + SOLVER) == []
+
+
+def rewriting(annotations: str, path: str, path_type: str = "ImplementationSpecific") -> str:
+    return f"""
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: rw
+  namespace: web
+  annotations: {{{annotations}}}
+spec:
+  ingressClassName: nginx
+  tls: [{{hosts: [rw.example.com], secretName: rw-tls}}]
+  rules:
+  - host: rw.example.com
+    http:
+      paths:
+      - {{path: "{path}", pathType: {path_type}, backend: {{service: {{name: app, port: {{number: 80}}}}}}}}
+"""
+
+
+def test_a_capture_group_the_path_lacks_rewrites_to_nothing() -> None:
+    """nginx's rewrite expands a group the regex does not have to the empty string
+    (ngx_http_script_copy_capture_code): ``/x/$3`` with two groups sends ``/x/``."""
+    text = rewriting('nginx.ingress.kubernetes.io/rewrite-target: "/x/$3"', "/api(/|$)(.*)")
+    result = convert(text)
+    https = Request("rw.example.com", "/api/items", scheme="https")
+    assert upstream_path(answer(result, https)) == "/x/"
+    assert unexplained(text) == []
+
+
+def test_a_capture_group_the_path_has_is_kept_beside_a_missing_one() -> None:
+    text = rewriting('nginx.ingress.kubernetes.io/rewrite-target: "/$2/$5"', "/api(/|$)(.*)")
+    result = convert(text, "envoy-gateway")
+    https = Request("rw.example.com", "/api/items", scheme="https")
+    assert upstream_path(answer(result, https)) == "/items/"
+    assert unexplained(text, "envoy-gateway") == []
+
+
+def test_an_absolute_rewrite_target_redirects_with_302_before_the_https_redirect() -> None:
+    """nginx's rewrite with a replacement starting ``http://`` or ``https://`` ends the request
+    with a 302 (ngx_http_rewrite_module), in the rewrite phase, before ingress-nginx's Lua
+    HTTPS redirect runs; so plain HTTP gets the 302 too."""
+    text = rewriting(
+        'nginx.ingress.kubernetes.io/rewrite-target: "https://new.example.com/moved"', "/old"
+    )
+    result = convert(text)
+    for scheme in ("http", "https"):
+        outcome = answer(result, Request("rw.example.com", "/old/page", scheme=scheme))
+        assert redirect(outcome) == (302, "https://new.example.com/moved")
+    assert unexplained(text) == []
+
+
+def test_the_catch_all_location_redirects_as_the_ingress_that_created_the_host() -> None:
+    """ingress-nginx gives a host's default location ``/`` the annotations of the oldest
+    Ingress with a rule for it (controller.go createServers, locationApplyAnnotations), so a
+    redirect there answers every request no path takes; an Ingress with a Prefix ``/`` path
+    replaces that location."""
+    alone = rewriting(
+        'nginx.ingress.kubernetes.io/permanent-redirect: "https://new.example.com/"', "/old"
+    )
+    result = convert(alone)
+    for path in ("/old", "/other", "/"):
+        for scheme in ("http", "https"):
+            got = answer(result, Request("rw.example.com", path, scheme=scheme))
+            assert redirect(got) == (301, "https://new.example.com/"), (path, scheme)
+    assert unexplained(alone) == []
+    root = (
+        alone
+        + """
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: root, namespace: web, creationTimestamp: "2030-01-01T00:00:00Z"}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: rw.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: root, port: {number: 80}}}}
+"""
+    )
+    result = convert(root)
+    assert (
+        backend(answer(result, Request("rw.example.com", "/other", scheme="https"))) == "web/root"
+    )
+    assert redirect(answer(result, Request("rw.example.com", "/old", scheme="https"))) == (
+        301,
+        "https://new.example.com/",
+    )
+    assert unexplained(root) == []
+
+
+def test_a_rewrite_target_equal_to_a_prefix_path_still_rewrites_below_it() -> None:
+    """ingress-nginx serves Prefix ``/app`` as ``= /app`` and ``/app/``; only the second
+    differs from the target, so it alone rewrites (template.go needsRewrite), and that turns
+    on regex mode for the whole server (enforceRegexModifier): case-insensitive prefixes."""
+    text = rewriting("nginx.ingress.kubernetes.io/rewrite-target: /app", "/app", "Prefix")
+    result = convert(text)
+
+    def sees(path: str) -> str | None:
+        return upstream_path(answer(result, Request("rw.example.com", path, scheme="https")))
+
+    assert sees("/app") == "/app"
+    assert sees("/app/deep/page") == "/app"
+    assert sees("/APP/deep") == "/app"
+    assert sees("/apple") == "/apple"
+    assert unexplained(text) == []
+
+
+def test_the_strip_prefix_idiom_warns_that_other_letter_cases_no_longer_match() -> None:
+    text = rewriting(
+        'nginx.ingress.kubernetes.io/rewrite-target: "/$2",'
+        ' nginx.ingress.kubernetes.io/use-regex: "true"',
+        "/something(/|$)(.*)",
+    )
+    result = convert(text)
+    assert (
+        upstream_path(answer(result, Request("rw.example.com", "/something/a/b", scheme="https")))
+        == "/a/b"
+    )
+    assert "nginx-case-insensitive" in {n.code for n in result.report.notifications}
+    assert unexplained(text) == []
