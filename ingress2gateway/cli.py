@@ -74,9 +74,44 @@ EXIT_BROKEN_PIPE = 141
 
 def _silence_stdout() -> None:
     """Point stdout at /dev/null, so that flushing what is left in its buffer cannot fail."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (OSError, ValueError):
+        return  # not a file (a test runner's stream): nothing is flushed at exit
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, fileno)
     os.close(devnull)
+
+
+def _write_stdout(text: str) -> None:
+    """Write to stdout. A full disk or an I/O error there (``> /dev/full``) is one line, as
+    for any file the tool writes; a closed pipe is left to :class:`_Group`."""
+    try:
+        sys.stdout.write(text)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise _stdout_error(exc) from None
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise _stdout_error(exc) from None
+
+
+def _echo_stdout(text: str) -> None:
+    _write_stdout(text)
+    _flush_stdout()
+
+
+def _stdout_error(exc: OSError) -> I2GError:
+    # What stdout still buffers would fail again when the process exits.
+    _silence_stdout()
+    return I2GError(f"stdout: cannot write the output: {exc.strerror or exc}")
 
 
 _LEFT_FOR_EXIT: list[object] | None = None
@@ -114,6 +149,9 @@ def run() -> None:
     except BrokenPipeError:
         _silence_stdout()
         code = code or EXIT_BROKEN_PIPE
+    except OSError as exc:
+        sys.stderr.write(f"error: {_stdout_error(exc)}\n")
+        code = code or 1
     sys.stderr.flush()
     os._exit(code if isinstance(code, int) else 0)
 
@@ -477,7 +515,7 @@ class _Printer:
         self.format = format
         self.directory = directory
         self.written: list[Path] = []
-        self.stream = DocumentStream(format, sys.stdout.write)
+        self.stream = DocumentStream(format, _write_stdout)
 
     def encode(self, body: JSONDict) -> str:
         from ingress2gateway.serialize import encode
@@ -502,7 +540,7 @@ class _Printer:
     def close(self) -> None:
         if self.directory is None:
             self.stream.close()  # an empty JSON List; nothing for an empty YAML stream
-        sys.stdout.flush()
+        _flush_stdout()
 
 
 _findings_options = _options(
@@ -550,7 +588,7 @@ def check_command(files: tuple[str, ...], **kw: Any) -> None:
         channel=channel_of(kw),
         min_level=Level.INFO if kw["show_info"] else Level.WARNING,
     )
-    click.echo(render(result.findings, kw["output_format"]), nl=False)
+    _echo_stdout(render(result.findings, kw["output_format"]))
     if result.fails(kw["fail_on"]):
         sys.exit(1)
 
@@ -572,7 +610,7 @@ def validate_command(files: tuple[str, ...], **kw: Any) -> None:
     result = run_validate(
         files, gateway_api_version=kw["gateway_api_version"], channel=channel_of(kw)
     )
-    click.echo(render(result.findings, kw["output_format"]), nl=False)
+    _echo_stdout(render(result.findings, kw["output_format"]))
     if result.fails(kw["fail_on"]):
         sys.exit(1)
 
@@ -625,9 +663,7 @@ def diff_command(**kw: Any) -> None:
     diffs = diff_objects(result.resources, existing, result.target)
     if kw["write"]:
         _write_against(kw["against"], result.resources)
-    click.echo(
-        render_json(diffs) if kw["output_format"] == "json" else render_text(diffs), nl=False
-    )
+    _echo_stdout(render_json(diffs) if kw["output_format"] == "json" else render_text(diffs))
     if diffs and not kw["write"]:
         sys.exit(1)
 
@@ -758,11 +794,16 @@ def _read_cluster(
 
 
 def _write_report(path: str, result: Result) -> None:
-    try:
-        with open(path, "w", encoding="utf-8") as handle:
-            result.write_report(handle.write)
-    except OSError as exc:
-        raise I2GError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
+    """The JSON report, whole or not at all (an old report stays if this one fails)."""
+    from ingress2gateway.atomic import write_file
+
+    write_file(
+        path,
+        lambda handle: result.write_report(handle.write),
+        what="the report",
+        durable=True,
+        follow_symlinks=True,
+    )
 
 
 @main.command("providers")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -135,21 +134,8 @@ def write_documents(
 
 
 def write_document(directory: str | os.PathLike[str], relative: Path, text: str) -> Path:
-    """Write one file under ``directory`` through a temporary name, so that a failure never
-    leaves a half-written file."""
-    path = Path(directory) / relative
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise I2GError(
-            f"{exc.filename or directory}: cannot write output: {exc.strerror or exc}"
-        ) from None
-    return path
+    """Write one file under ``directory``, whole or not at all (see :mod:`ingress2gateway.atomic`;
+    not synced to the disk one by one, which would cost more than the conversion)."""
+    from ingress2gateway.atomic import write_text
+
+    return write_text(Path(directory) / relative, text, what="output", make_parents=True)
