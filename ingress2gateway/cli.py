@@ -19,6 +19,7 @@ import click
 
 from ingress2gateway._version import __version__
 from ingress2gateway.errors import I2GError, UsageError
+from ingress2gateway.printable import printable
 from ingress2gateway.report import Notification, Report
 
 if TYPE_CHECKING:
@@ -35,7 +36,9 @@ KNOWN_TARGET_HELP = "v1.2 … v1.6 (default: newest vendored)"
 
 
 class _Group(click.Group):
-    """Turns every error into one line on stderr and the documented exit code."""
+    """Turns every error into one line on stderr and the documented exit code. Messages name
+    files and objects from the input: control characters in them are escaped
+    (:func:`~ingress2gateway.printable.printable`), so that an error stays one line."""
 
     def invoke(self, ctx: click.Context) -> Any:
         # A CLI run is short and builds mostly acyclic data: collecting cycles only costs time
@@ -44,11 +47,12 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except UsageError as exc:
-            raise click.UsageError(str(exc), ctx) from None
+            raise click.UsageError(printable(str(exc)), ctx) from None
         except I2GError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {printable(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
+            # click's own messages quote bad values with repr(), which escapes controls.
             raise
         except KeyboardInterrupt:
             click.echo("error: interrupted", err=True)
@@ -62,8 +66,8 @@ class _Group(click.Group):
             if os.environ.get("I2G_DEBUG"):
                 raise
             click.echo(
-                f"error: internal error: {type(exc).__name__}: {exc} (please report this bug; "
-                "set I2G_DEBUG=1 for details)",
+                f"error: internal error: {type(exc).__name__}: {printable(str(exc))} (please "
+                "report this bug; set I2G_DEBUG=1 for details)",
                 err=True,
             )
             ctx.exit(1)
@@ -150,7 +154,7 @@ def run() -> None:
         _silence_stdout()
         code = code or EXIT_BROKEN_PIPE
     except OSError as exc:
-        sys.stderr.write(f"error: {_stdout_error(exc)}\n")
+        sys.stderr.write(f"error: {printable(str(_stdout_error(exc)))}\n")
         code = code or 1
     sys.stderr.flush()
     os._exit(code if isinstance(code, int) else 0)
@@ -358,7 +362,7 @@ def _write_input_errors(report: Report) -> None:
     errors = [n for n in report.notifications if n.code == "input-invalid" and n.source]
     for note in sorted(errors, key=Notification.sort_key):
         assert note.source is not None
-        click.echo(f"error: {note.source.display()}: {note.message}", err=True)
+        click.echo(f"error: {printable(f'{note.source.display()}: {note.message}')}", err=True)
 
 
 @main.command("print")
@@ -461,7 +465,7 @@ def print_command(**kw: Any) -> None:
         )
     output.close()
     if kw["output_dir"]:
-        click.echo(f"wrote {output.count} file(s) under {kw['output_dir']}", err=True)
+        click.echo(f"wrote {output.count} file(s) under {printable(kw['output_dir'])}", err=True)
     if kw["report_file"]:
         _write_report(kw["report_file"], result)
     _write_input_errors(report)

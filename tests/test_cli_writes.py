@@ -283,3 +283,61 @@ def test_stdout_errors_in_process_are_one_line(monkeypatch: pytest.MonkeyPatch) 
         stderr = err.getvalue().decode()
     assert caught.value.code == 1
     assert stderr == "error: stdout: cannot write the output: Input/output error\n"
+
+
+# --- what reaches the terminal ---------------------------------------------------------------
+
+HOSTILE = "x\x1b[2J\x1b]0;owned\x07\r\nerror: forged line"
+
+
+def test_a_hostile_ingress_name_reaches_the_report_escaped(tmp_path: Path) -> None:
+    source = tmp_path / "in.yaml"
+    doc = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": HOSTILE,
+            "namespace": "web",
+            "annotations": {"nginx.ingress.kubernetes.io/limit-rps": HOSTILE},
+        },
+        "spec": {
+            "ingressClassName": "nginx",
+            "rules": [
+                {
+                    "host": "a.example",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": "s", "port": {"number": 80}}},
+                            }
+                        ]
+                    },
+                }
+            ],
+        },
+    }
+    import json
+
+    source.write_text(json.dumps(doc))
+    code, _, err = run("print", "--providers", "nginx", "-f", str(source), "--color", "always")
+    assert code == 0
+    assert "x\\x1b[2J\\x1b]0;owned\\x07\\r\\nerror: forged line" in err
+    assert "\x1b[2J" not in err and "\x07" not in err and "\r" not in err
+    assert not any(line.startswith("error: forged") for line in err.splitlines())
+
+
+def test_file_names_in_error_lines_are_escaped(tmp_path: Path) -> None:
+    missing = str(tmp_path / "a\nerror: forged\x1b[2J.yaml")
+    code, _, err = run("print", "--providers", "nginx", "-f", missing)
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith("error: ") and "a\\nerror: forged\\x1b[2J.yaml" in err
+
+
+def test_unreadable_documents_name_their_file_escaped(tmp_path: Path) -> None:
+    bad = tmp_path / "b\rad.yaml"
+    bad.write_text("apiVersion: v1\nkind: [\n")
+    code, _, err = run("print", "--providers", "nginx", "-f", str(bad), "-f", str(EXAMPLE))
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert code == 1 and len(errors) == 1 and "b\\rad.yaml:" in errors[0] and "\r" not in err
