@@ -238,29 +238,74 @@ _target_options = _options(
     ),
 )
 
+
+def _namespace_name(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A flag naming a namespace takes what Kubernetes accepts: a DNS-1123 label."""
+    from ingress2gateway.objects import is_label
+
+    return _names(
+        value,
+        is_label,
+        "a namespace name: at most 63 lowercase letters, digits and '-', starting and ending "
+        "with a letter or digit (a DNS-1123 label)",
+    )
+
+
+def _object_name(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A flag naming an object (a Gateway, a GatewayClass, an IngressClass) takes what the API
+    server accepts for their names: a DNS-1123 subdomain. A gatewayClassName or
+    ingressClassName that is not one can never name a class."""
+    from ingress2gateway.objects import is_subdomain
+
+    return _names(
+        value,
+        is_subdomain,
+        "a Kubernetes object name: at most 253 lowercase letters, digits, '-' and '.', "
+        "starting and ending with a letter or digit (a DNS-1123 subdomain)",
+    )
+
+
+def _names(value: Any, valid: Callable[[str], bool], what: str) -> Any:
+    # These names become paths under --output-dir and names in the output: '../x' or a
+    # trailing newline must stop here (the checks match the whole string).
+    for name in value if isinstance(value, tuple) else (value,):
+        if name is not None and not valid(name):
+            raise click.BadParameter(f"'{printable(name)}' is not {what}.")
+    return value
+
+
 _conversion_options = _options(
     click.option(
         "--ingress-class",
         "ingress_classes",
         multiple=True,
         metavar="NAME",
+        callback=_object_name,
         help="Ingress class names to convert (overrides what the providers own). Repeatable.",
     ),
     click.option(
         "--default-ingress-class",
         default=None,
         metavar="NAME",
+        callback=_object_name,
         help="Class of Ingresses that name none (as if IngressClass NAME were the cluster default).",
     ),
     click.option(
         "--gateway-name",
         default=None,
+        callback=_object_name,
         help="Name of the generated Gateway (default: the ingress class).",
     ),
-    click.option("--gateway-namespace", default=None, help="Namespace of the shared Gateway."),
+    click.option(
+        "--gateway-namespace",
+        default=None,
+        callback=_namespace_name,
+        help="Namespace of the shared Gateway.",
+    ),
     click.option(
         "--gateway-class-name",
         default=None,
+        callback=_object_name,
         help="gatewayClassName of generated Gateways (default: the ingress class).",
     ),
     click.option(
@@ -288,6 +333,7 @@ _cluster_options = _options(
         "-n",
         "--namespace",
         default=None,
+        callback=_namespace_name,
         help="Only this namespace (cluster: default is the context's).",
     ),
     click.option("-A", "--all-namespaces", is_flag=True, help="All namespaces (cluster reads)."),

@@ -341,3 +341,77 @@ def test_unreadable_documents_name_their_file_escaped(tmp_path: Path) -> None:
     code, _, err = run("print", "--providers", "nginx", "-f", str(bad), "-f", str(EXAMPLE))
     errors = [line for line in err.splitlines() if line.startswith("error: ")]
     assert code == 1 and len(errors) == 1 and "b\\rad.yaml:" in errors[0] and "\r" not in err
+
+
+# --- name flags --------------------------------------------------------------------------------
+
+BAD_NAMES = ["../escape", "Upper", "a_b", "-a", "a-", "nginx\n", "", "a" * 64]
+
+
+def test_a_gateway_namespace_cannot_lead_out_of_the_output_dir(tmp_path: Path) -> None:
+    out = tmp_path / "deep" / "out"
+    code, _, err = run(
+        "print",
+        "--providers",
+        "nginx",
+        "-f",
+        str(EXAMPLE),
+        "--output-dir",
+        str(out),
+        "--gateway-namespace",
+        "../../escape",
+    )
+    assert code == 2 and "--gateway-namespace" in err
+    assert "'../../escape' is not a namespace name" in err
+    assert list(tmp_path.rglob("*.yaml")) == []
+
+
+@pytest.mark.parametrize(
+    ("flag", "what"),
+    [
+        ("--gateway-namespace", "namespace name"),
+        ("-n", "namespace name"),
+        ("--gateway-name", "Kubernetes object name"),
+        ("--gateway-class-name", "Kubernetes object name"),
+        ("--ingress-class", "Kubernetes object name"),
+        ("--default-ingress-class", "Kubernetes object name"),
+    ],
+)
+@pytest.mark.parametrize("value", BAD_NAMES, ids=repr)
+def test_name_flags_take_only_what_kubernetes_accepts(flag: str, what: str, value: str) -> None:
+    if what != "namespace name" and value == "a" * 64:
+        value = "a" * 254  # object names may be longer than namespace names
+    code, out, err = run("print", "--providers", "nginx", "-f", str(EXAMPLE), flag, value)
+    assert code == 2 and out == ""
+    assert f"is not a {what}" in err and flag.lstrip("-") in err
+    assert "\n" not in err.rstrip("\n").splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--gateway-namespace", "gateway-system", "--gateway-name", "edge.example"),
+        ("--gateway-class-name", "envoy-gw.example.com", "--ingress-class", "nginx"),
+        ("--default-ingress-class", "nginx", "-n", "shop"),
+        ("--gateway-namespace", "a" * 63, "--gateway-name", "a" * 253),
+    ],
+)
+def test_name_flags_take_every_kubernetes_name(args: tuple[str, ...]) -> None:
+    assert run("print", "--providers", "nginx", "-f", str(EXAMPLE), *args)[0] == 0
+
+
+def test_check_and_diff_validate_name_flags_too(tmp_path: Path) -> None:
+    code, _, err = run("check", "--gateway-namespace", "a/b", str(EXAMPLE))
+    assert code == 2 and "--gateway-namespace" in err
+    code, _, err = run(
+        "diff",
+        "--providers",
+        "nginx",
+        "-f",
+        str(EXAMPLE),
+        "--against",
+        str(tmp_path / "x.yaml"),
+        "-n",
+        "x\ny",
+    )
+    assert code == 2 and "'x\\ny' is not a namespace name" in err
