@@ -26,9 +26,11 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from ingress2gateway.checking import Workers
+    from ingress2gateway.diff import ObjectDiff
     from ingress2gateway.objects import JSONDict, KubeObject, ResourceKind
     from ingress2gateway.pipeline import Result
     from ingress2gateway.plugin import ConvertOptions, Emitted
+    from ingress2gateway.sync import FilePlan
 
 FAIL_ON = ("error", "warning", "never")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -684,8 +686,13 @@ def validate_command(files: tuple[str, ...], **kw: Any) -> None:
 @click.option(
     "--write",
     is_flag=True,
-    help="Update the committed files to the generated resources (a file is rewritten; a directory "
-    "gets one file per object).",
+    help="Update --against PATH to the generated resources, each file atomically. In a file, "
+    "the documents ingress2gateway generated (generator annotation) are updated, removed or "
+    "added; comments and other objects are kept. A directory gets one file per object, as "
+    "--output-dir lays them out. Refused (exit 1, nothing written): an input file or a path "
+    "in an input directory; a file holding non-Kubernetes documents, Gateway API objects "
+    "not generated now, or nothing of ingress2gateway's. Files of objects no longer "
+    "generated are kept and named (exit 1).",
 )
 @_target_options
 @_conversion_options
@@ -710,15 +717,20 @@ def diff_command(**kw: Any) -> None:
         report=report,
     )
     existing = _existing_objects(kw, result.target)
-    diffs = diff_objects(result.resources, existing, result.target)
-    if kw["write"]:
-        _write_against(kw["against"], result.resources)
+    diffs = diff_objects(result.resources, [data for data, _ in existing], result.target)
+    plans = _plan_write(kw, result.resources, diffs) if kw["write"] else None
     _echo_stdout(render_json(diffs) if kw["output_format"] == "json" else render_text(diffs))
-    if diffs and not kw["write"]:
+    if plans is None:
+        if diffs:
+            sys.exit(1)
+        return
+    left = _write_against(kw["against"], plans, diffs, existing)
+    if left:
         sys.exit(1)
 
 
-def _existing_objects(kw: dict[str, Any], target: Any) -> list[JSONDict]:
+def _existing_objects(kw: dict[str, Any], target: Any) -> list[tuple[JSONDict, str | None]]:
+    """The committed (or live) Gateway API objects, each with the file it is in."""
     from ingress2gateway.check import VALIDATED_GROUPS
 
     if kw["against"] == "cluster":
@@ -729,7 +741,7 @@ def _existing_objects(kw: dict[str, Any], target: Any) -> list[JSONDict]:
             kw["kubeconfig"], kw["kube_context"], kw["namespace"], kw["all_namespaces"]
         )
         read = read_cluster(selection, kinds, Report())
-        return [o.data for o in read.objects]
+        return [(o.data, None) for o in read.objects]
     from pathlib import Path
 
     from ingress2gateway.manifests import read_inputs
@@ -742,7 +754,7 @@ def _existing_objects(kw: dict[str, Any], target: Any) -> list[JSONDict]:
     if loaded.errors:
         _write_input_errors(report)
         raise I2GError(f"{path}: cannot read the committed manifests")
-    return [o.data for o in loaded.objects if o.group in VALIDATED_GROUPS]
+    return [(o.data, o.origin.file) for o in loaded.objects if o.group in VALIDATED_GROUPS]
 
 
 def gateway_api_resources(target: Any) -> list[ResourceKind]:
@@ -768,19 +780,90 @@ def gateway_api_resources(target: Any) -> list[ResourceKind]:
     return kinds
 
 
-def _write_against(against: str, resources: Sequence[JSONDict]) -> None:
+def _plan_write(
+    kw: dict[str, Any], resources: Sequence[JSONDict], diffs: Sequence[ObjectDiff]
+) -> list[FilePlan]:
+    """The files ``diff --write`` changes and their new text, all decided (or refused, see
+    :mod:`ingress2gateway.sync`) before anything is written."""
     from pathlib import Path
 
-    from ingress2gateway.serialize import dump, write_output_dir
+    from ingress2gateway.diff import object_key
+    from ingress2gateway.serialize import output_path
+    from ingress2gateway.sync import Inputs, plan_file
 
+    against = kw["against"]
     if against == "cluster":
         raise UsageError("--write needs --against PATH (it never changes a cluster)")
+    inputs = Inputs.of(kw["inputs"])
+    differing = {d.key for d in diffs if d.change != "removed"}
     path = Path(against)
-    if path.is_dir() or against.endswith(("/", "\\")):
-        write_output_dir(resources, path, "yaml")
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dump(resources, "yaml"), encoding="utf-8")
+    if not (path.is_dir() or against.endswith(("/", "\\"))):
+        inputs.refuse_if_read(path)
+        return [plan_file(path, resources, differing)] if diffs else []
+    # A directory: each object in its own file, as --output-dir lays them out; only the files
+    # of objects that differ are planned.
+    by_file: dict[Path, list[JSONDict]] = {}
+    for obj in resources:
+        file = path / output_path(obj, "yaml")
+        if not file.exists() and (path / output_path(obj, "json")).exists():
+            file = path / output_path(obj, "json")  # written by print -o json --output-dir
+        by_file.setdefault(file, []).append(obj)
+    plans = []
+    for file, objects in by_file.items():
+        if any(object_key(obj) in differing for obj in objects):
+            inputs.refuse_if_read(file)
+            plans.append(plan_file(file, objects, differing))
+    return plans
+
+
+def _write_against(
+    against: str,
+    plans: Sequence[FilePlan],
+    diffs: Sequence[ObjectDiff],
+    existing: Sequence[tuple[JSONDict, str | None]],
+) -> list[str]:
+    """Write the planned files; name (and return) the objects left as they were: those no longer
+    generated whose files --write does not delete. A single file the user named is followed
+    through a symbolic link and synced to the disk; a directory's files are neither (they are
+    the tool's, and many: see :mod:`ingress2gateway.atomic`)."""
+    from pathlib import Path
+
+    from ingress2gateway.atomic import write_text
+    from ingress2gateway.diff import object_key
+
+    one_file = not (Path(against).is_dir() or against.endswith(("/", "\\")))
+    written = 0
+    removed = set()
+    for plan in plans:
+        removed.update(plan.removed)
+        if plan.changed:
+            write_text(
+                plan.path,
+                plan.text,
+                what="the manifests",
+                durable=one_file,
+                follow_symlinks=one_file,
+                make_parents=True,
+            )
+            written += 1
+    if written:
+        where = "" if one_file else f" under {printable(against)}"
+        click.echo(f"wrote {written} file(s){where}", err=True)
+    files = {object_key(data): file for data, file in existing}
+    left = []
+    for item in diffs:
+        if item.change == "removed" and item.key not in removed:
+            _, kind, namespace, name = item.key
+            where = (
+                f"{files.get(item.key) or against}: {kind} {namespace + '/' if namespace else ''}"
+            )
+            left.append(
+                f"{where}{name} is not generated; --write does not delete files: delete it to be "
+                "in sync"
+            )
+    for line in left:
+        click.echo(f"error: {printable(line)}", err=True)
+    return left
 
 
 def _key_values(values: Sequence[str], flag: str) -> dict[str, str]:
