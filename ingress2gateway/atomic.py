@@ -70,23 +70,21 @@ def write_file(
 ) -> Path:
     """Write what ``fill`` writes to its handle to ``path``, all of it or nothing.
 
-    ``what`` names the content in errors ("the report"). ``follow_symlinks``: a symbolic link at
-    ``path`` has its target rewritten (for a file the user named) rather than being replaced by
-    a regular file (for files under a directory the tool fills, which must stay inside it).
-    ``make_parents`` creates missing parent directories. Returns the path written.
+    ``what`` names the content in errors ("the report"). ``follow_symlinks`` is for a file the
+    user named: a symbolic link at ``path`` has its target rewritten, and a device or a pipe
+    (``/dev/stdout``) is written in place. Without it (files under a directory the tool fills,
+    which must stay inside it), whatever is at ``path`` is replaced: a link is not followed, and
+    a FIFO cannot make the write hang. ``make_parents`` creates missing parent directories.
+    Returns the path written.
     """
-    target = Path(os.path.realpath(path)) if follow_symlinks else Path(path)
     try:
         if make_parents:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            mode = os.lstat(target).st_mode
-        except FileNotFoundError:
-            mode = None
-        if mode is None or stat.S_ISREG(mode) or stat.S_ISLNK(mode):
-            _replace(target, fill, durable)
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if follow_symlinks and _is_special(path):
+            _write_in_place(Path(path), fill)
         else:
-            _write_in_place(target, fill)
+            target = Path(os.path.realpath(path)) if follow_symlinks else Path(path)
+            _replace(target, fill, durable)
     except OSError as exc:
         raise WriteError(f"{os.fspath(path)}: cannot write {what}: {exc.strerror or exc}") from None
     return Path(path)
@@ -119,6 +117,15 @@ def _replace(target: Path, fill: Callable[[TextWriter], object], durable: bool) 
                 pending.unlink(missing_ok=True)
     if durable:
         _sync_directory(directory)
+
+
+def _is_special(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` leads to something that is neither a regular file nor missing: a
+    device, a pipe (``/dev/stdout`` as a link to one), a directory (an error, later)."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return False
 
 
 def _write_in_place(target: Path, fill: Callable[[TextWriter], object]) -> None:

@@ -114,13 +114,55 @@ def test_a_symlink_named_by_the_user_is_followed(tmp_path: Path) -> None:
     assert link.is_symlink() and real.read_text() == "new\n"
 
 
-def test_a_device_is_written_in_place_never_replaced(tmp_path: Path) -> None:
-    """``--report-file /dev/stdout`` (or /dev/full, as root) must not swap the device node for
-    a regular file."""
+def test_a_device_named_by_the_user_is_written_in_place_never_replaced() -> None:
+    """``--report-file /dev/full`` (as root) must not swap the device node for a regular
+    file."""
     with pytest.raises(I2GError) as caught:
-        atomic.write_text("/dev/full", "x" * 10_000, what="the report")
+        atomic.write_text("/dev/full", "x" * 10_000, what="the report", follow_symlinks=True)
     assert str(caught.value) == "/dev/full: cannot write the report: No space left on device"
     assert Path("/dev/full").is_char_device()
+
+
+def test_a_report_to_dev_stdout_reaches_a_pipe(tmp_path: Path) -> None:
+    """/dev/stdout is a link to a pipe here: written in place, not replaced."""
+    import json
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ingress2gateway",
+            "print",
+            "--providers",
+            "nginx",
+            "-f",
+            str(EXAMPLE),
+            "--output-dir",
+            str(tmp_path / "out"),
+            "--report-file",
+            "/dev/stdout",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["reportVersion"] == 1
+
+
+def test_what_sits_in_an_output_dir_is_replaced_never_followed_or_waited_on(
+    tmp_path: Path,
+) -> None:
+    """A FIFO or a link where an output file goes: replaced (a FIFO would block the write)."""
+    fifo = tmp_path / "a.yaml"
+    os.mkfifo(fifo)
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("precious\n")
+    (tmp_path / "b.yaml").symlink_to(outside)
+    for name in ("a.yaml", "b.yaml"):
+        atomic.write_text(tmp_path / name, "new\n", what="output")
+        assert (tmp_path / name).read_text() == "new\n"
+    assert outside.read_text() == "precious\n"
 
 
 # --- the report file -------------------------------------------------------------------------
