@@ -96,9 +96,10 @@ def _replace(target: Path, fill: Callable[[TextWriter], object], durable: bool) 
     try:
         while True:
             # Set before the file exists: an interrupt as os.open returns still removes it.
+            # (os.open's descriptors are not inherited by child processes: PEP 446.)
             pending = directory / f".{target.name}.{secrets.token_hex(6)}.tmp"
             try:
-                fd = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+                fd = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             except FileExistsError:
                 pending = None  # someone else's file: not ours to remove
                 continue

@@ -797,7 +797,7 @@ def _plan_write(
     inputs = Inputs.of(kw["inputs"])
     differing = {d.key for d in diffs if d.change != "removed"}
     path = Path(against)
-    if not (path.is_dir() or against.endswith(("/", "\\"))):
+    if not _is_directory(against):
         inputs.refuse_if_read(path)
         return [plan_file(path, resources, differing)] if diffs else []
     # A directory: each object in its own file, as --output-dir lays them out; only the files
@@ -816,6 +816,13 @@ def _plan_write(
     return plans
 
 
+def _is_directory(against: str) -> bool:
+    """Whether ``diff --against`` names a directory: an existing one, or a path ending in /."""
+    from pathlib import Path
+
+    return Path(against).is_dir() or against.endswith(("/", "\\"))
+
+
 def _write_against(
     against: str,
     plans: Sequence[FilePlan],
@@ -826,12 +833,11 @@ def _write_against(
     generated whose files --write does not delete. A single file the user named is followed
     through a symbolic link and synced to the disk; a directory's files are neither (they are
     the tool's, and many: see :mod:`ingress2gateway.atomic`)."""
-    from pathlib import Path
 
     from ingress2gateway.atomic import write_text
     from ingress2gateway.diff import object_key
 
-    one_file = not (Path(against).is_dir() or against.endswith(("/", "\\")))
+    one_file = not _is_directory(against)
     written = 0
     removed = set()
     for plan in plans:
@@ -847,8 +853,8 @@ def _write_against(
             )
             written += 1
     if written:
-        where = "" if one_file else f" under {printable(against)}"
-        click.echo(f"wrote {written} file(s){where}", err=True)
+        what = against if one_file else f"{written} file(s) under {against}"
+        click.echo(f"wrote {printable(what)}", err=True)
     files = {object_key(data): file for data, file in existing}
     left = []
     for item in diffs:
