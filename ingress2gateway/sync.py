@@ -247,7 +247,8 @@ class _YamlFile:
         roles: list[list[Key] | None] = []  # the tool's keys in each chunk; None: not the tool's
         foreign: list[Any] = []
         for chunk in self.chunks:
-            line, chunk.value, problem = parse_document(chunk.line, chunk.body)
+            parsed = parse_document(chunk.line, chunk.body)
+            line, chunk.value, problem = parsed.line, parsed.value, parsed.problem
             if problem is not None:
                 raise Refused(f"{self.path}:{line}: {problem}; --write does not edit it")
             if chunk.value is None:
@@ -323,7 +324,8 @@ class _YamlFile:
         ours: list[Any] = []
         others: list[Any] = []
         for chunk in _YamlFile(self.path, text).chunks:
-            _, value, problem = parse_document(chunk.line, chunk.body)
+            parsed = parse_document(chunk.line, chunk.body)
+            value, problem = parsed.value, parsed.problem
             if problem is not None:
                 ours.append(problem)
             elif value is not None:
@@ -384,7 +386,8 @@ def _edit_round_trip(core: str, obj: JSONDict) -> str | None:
     except Exception:  # a document it cannot load or dump: write it afresh
         return None
     text = out.getvalue()
-    _, value, problem = parse_document(1, text)
+    parsed = parse_document(1, text)
+    value, problem = parsed.value, parsed.problem
     return text if problem is None and value == obj else None
 
 
