@@ -186,3 +186,90 @@ def test_the_strip_prefix_idiom_warns_that_other_letter_cases_no_longer_match() 
     )
     assert "nginx-case-insensitive" in {n.code for n in result.report.notifications}
     assert unexplained(text) == []
+
+
+def app(name: str, annotations: str, paths: str, stamp: str, tls: bool = True) -> str:
+    secured = "\n  tls: [{hosts: [app.example.com], secretName: app-tls}]" if tls else ""
+    return f"""
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: {name}
+  namespace: web
+  creationTimestamp: "{stamp}"
+  annotations: {{{annotations}}}
+spec:
+  ingressClassName: nginx{secured}
+  rules:
+  - host: app.example.com
+    http:
+      paths: {paths}
+"""
+
+
+def _paths(*items: tuple[str, str, str]) -> str:
+    return (
+        "["
+        + ", ".join(
+            f"{{path: {p}, pathType: {t}, backend: {{service: {{name: {s}, port: {{number: 80}}}}}}}}"
+            for p, t, s in items
+        )
+        + "]"
+    )
+
+
+APP_ROOT = 'nginx.ingress.kubernetes.io/app-root: "/app"'
+
+
+def test_app_root_answers_on_both_listeners_before_the_https_redirect() -> None:
+    """``if ($uri = /) { return 302 $scheme://$http_host<root>; }`` sits in the location
+    (nginx.tmpl), in the rewrite phase that runs before the Lua HTTPS redirect: plain HTTP
+    keeps its scheme (test/e2e/annotations/approot.go asserts the 302 and Location)."""
+    text = app("site", APP_ROOT, _paths(("/", "Prefix", "site")), "2024-01-01T00:00:00Z")
+    result = convert(text)
+    got = answer(result, Request("app.example.com", "/"))
+    assert redirect(got) == (302, "http://app.example.com/app")
+    got = answer(result, Request("app.example.com", "/", scheme="https"))
+    assert redirect(got) == (302, "https://app.example.com/app")
+    got = answer(result, Request("app.example.com", "/other"))
+    assert redirect(got) == (308, "https://app.example.com/other")
+    assert backend(answer(result, Request("app.example.com", "/app", scheme="https"))) == (
+        "web/site"
+    )
+    assert unexplained(text) == []
+
+
+def test_app_root_with_ssl_redirect_off_keeps_plain_http_working() -> None:
+    annotations = APP_ROOT + ', nginx.ingress.kubernetes.io/ssl-redirect: "false"'
+    text = app("site", annotations, _paths(("/", "Prefix", "site")), "2024-01-01T00:00:00Z")
+    result = convert(text)
+    assert redirect(answer(result, Request("app.example.com", "/"))) == (
+        302,
+        "http://app.example.com/app",
+    )
+    assert backend(answer(result, Request("app.example.com", "/app/page"))) == "web/site"
+    assert unexplained(text) == []
+
+
+def test_app_root_applies_where_its_ingress_takes_the_root_only() -> None:
+    """Another Ingress's ``/`` path takes ``/``: its location has no app-root. An Ingress's
+    own Exact ``/`` path is its location, so the redirect applies there too."""
+    older = app("root", "", _paths(("/", "Prefix", "root")), "2024-01-01T00:00:00Z")
+    newer = app("api", APP_ROOT, _paths(("/api", "Prefix", "api")), "2024-02-01T00:00:00Z")
+    result = convert(older + newer)
+    assert backend(answer(result, Request("app.example.com", "/", scheme="https"))) == "web/root"
+    assert unexplained(older + newer) == []
+    exact = app("site", APP_ROOT, _paths(("/", "Exact", "site")), "2024-01-01T00:00:00Z")
+    got = answer(convert(exact), Request("app.example.com", "/", scheme="https"))
+    assert redirect(got) == (302, "https://app.example.com/app")
+    assert unexplained(exact) == []
+
+
+def test_app_root_of_the_oldest_ingress_answers_through_the_catch_all() -> None:
+    """With no ``/`` path on the host, ``/`` reaches the catch-all location, which has the
+    annotations of the host's oldest Ingress (createServers)."""
+    text = app("api", APP_ROOT, _paths(("/api", "Prefix", "api")), "2024-01-01T00:00:00Z")
+    got = answer(convert(text), Request("app.example.com", "/", scheme="https"))
+    assert redirect(got) == (302, "https://app.example.com/app")
+    assert unexplained(text) == []

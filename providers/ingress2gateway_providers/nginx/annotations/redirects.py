@@ -22,7 +22,9 @@
 * ``permanent-redirect`` / ``temporal-redirect`` (temporal wins, as in the controller): the URL is
   parsed into scheme, host, port and path (``ReplaceFullPath``); query strings and nginx variables
   cannot be carried. Codes default to 301 / 302.
-* ``app-root``: a 302 redirect of exactly ``/`` to the path, as a rule before the others.
+* ``app-root``: a 302 redirect of exactly ``/`` to the path, as a rule before the others, on
+  the hosts where the Ingress's location is the one that takes ``/`` (its own ``/`` path, or
+  the host's catch-all when it is the host's oldest Ingress and nobody has a ``/`` path).
 * ``from-to-www-redirect``: an extra HTTPRoute for the twin host (``www.<host>`` ↔ ``<host>``),
   with its own HTTP listener, redirecting to the host with 308.
 """
@@ -176,8 +178,17 @@ def _app_root(run: Run, ann: Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
         if id(route) in seen:
             continue
         seen.add(id(route))
-        if any(m.path == PathMatch("Exact", "/") for r in route.rules for m in r.matches):
-            ann.record("app-root", Status.IGNORED, "an Exact / path already answers /")
+        host = route.hostnames[0] if route.hostnames else None
+        taker = _takes_root(run, host)
+        if taker is not ann.model:
+            where = f"{host or 'the default server'}"
+            ann.record(
+                "app-root",
+                Status.IGNORED,
+                f"on {where}, / is taken by a path of Ingress {taker.namespace}/{taker.name}"
+                if taker is not None
+                else f"no location of {where} takes /",
+            )
             continue
         redirect = RequestRedirect(
             path=PathModifier("ReplaceFullPath", target),
@@ -194,6 +205,22 @@ def _app_root(run: Run, ann: Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
         run.redirects_first.add(id(rule))
         run.lowered.rules_by_source.setdefault(ann.model.source, []).append((route, rule))
         ann.converted("app-root", [route])
+
+
+def _takes_root(run: Run, host: str | None) -> IngressModel | None:
+    """The Ingress whose location takes the request ``/`` on ``host`` (``app-root`` is an
+    ``if ($uri = /)`` inside each location of its Ingress): the oldest with an Exact ``/``
+    path, else the oldest with a Prefix ``/`` path, else the oldest Ingress of the host, whose
+    annotations the host's catch-all location has (``createServers``)."""
+    models = run.models_of_host(host)
+    for exact in (True, False):
+        for model in models:
+            if any(
+                p.host == host and p.path == "/" and (p.path_type == "Exact") == exact
+                for p in model.paths
+            ):
+                return model
+    return models[0] if models else None
 
 
 # --- from-to-www ---------------------------------------------------------------------------
