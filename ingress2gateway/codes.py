@@ -42,8 +42,9 @@ CODES: dict[str, str] = {
     "default-backend-conflict": "Two Ingresses set the catch-all default backend; the older one wins.",
     "default-backend-unused": "An Ingress's defaultBackend is never used (its hosts already route / "
     "or belong to an older Ingress).",
-    "tls-without-secret": "A spec.tls entry has no secretName (the controller's default certificate); "
-    "no HTTPS listener could be made.",
+    "tls-without-secret": "A spec.tls entry has no secretName: the controller served its default "
+    "certificate. The HTTPS listener names the Secret of --default-certificate (info) or a "
+    "Secret 'default-certificate' in the Gateway's namespace that you must create (warning).",
     "tls-certificate-conflict": "A host already has a certificate from an older Ingress.",
     "tls-unused": "A spec.tls entry names hosts no converted rule routes.",
     "gateway-namespace-chosen": "Ingresses of one class span namespaces; the shared Gateway's namespace "

@@ -7,6 +7,7 @@ each input also verifies with no unexplained difference.
 
 from __future__ import annotations
 
+from ingress2gateway.plugin import ConvertOptions
 from ingress2gateway.verification.model import Request
 
 from .nginx_requests import answer, backend, convert, redirect, unexplained, upstream_path
@@ -273,3 +274,57 @@ def test_app_root_of_the_oldest_ingress_answers_through_the_catch_all() -> None:
     got = answer(convert(text), Request("app.example.com", "/", scheme="https"))
     assert redirect(got) == (302, "https://app.example.com/app")
     assert unexplained(text) == []
+
+
+NO_SECRET = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: plain-tls, namespace: web}
+spec:
+  ingressClassName: nginx
+  tls: [{hosts: [site.example.com]}]
+  rules:
+  - host: site.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: site, port: {number: 80}}}}
+"""
+
+
+def _https_secrets(result: object) -> list[tuple[str | None, str]]:
+    found = []
+    for obj in result.resources:  # type: ignore[attr-defined]
+        if obj["kind"] == "Gateway":
+            for listener in obj["spec"]["listeners"]:
+                for ref in listener.get("tls", {}).get("certificateRefs", []):
+                    found.append((ref.get("namespace"), ref["name"]))
+    return found
+
+
+def test_a_tls_entry_without_secret_keeps_https_and_its_redirect() -> None:
+    """createServers: a TLS host without secretName gets the controller's default certificate
+    (getDefaultSSLCertificate), so it is served over HTTPS and plain HTTP is redirected; the
+    migration must not downgrade it to plain HTTP."""
+    result = convert(NO_SECRET)
+    assert redirect(answer(result, Request("site.example.com", "/a"))) == (
+        308,
+        "https://site.example.com/a",
+    )
+    assert backend(answer(result, Request("site.example.com", "/a", scheme="https"))) == "web/site"
+    assert _https_secrets(result) == [(None, "default-certificate")]
+    warned = [n for n in result.report.notifications if n.code == "tls-without-secret"]
+    assert warned and warned[0].level.value == "warning"
+    assert "web/default-certificate" in warned[0].message
+    assert unexplained(NO_SECRET) == []
+
+
+def test_the_default_certificate_option_names_the_controllers_secret() -> None:
+    options = ConvertOptions(default_certificate="ingress-nginx/wildcard-tls")
+    result = convert(NO_SECRET, options=options)
+    assert _https_secrets(result) == [("ingress-nginx", "wildcard-tls")]
+    grants = [o for o in result.resources if o["kind"] == "ReferenceGrant"]
+    assert [g["metadata"]["namespace"] for g in grants] == ["ingress-nginx"]
+    assert grants[0]["spec"]["to"] == [{"group": "", "kind": "Secret", "name": "wildcard-tls"}]
+    assert {
+        n.level.value for n in result.report.notifications if n.code == "tls-without-secret"
+    } == {"info"}
