@@ -328,3 +328,69 @@ def test_the_default_certificate_option_names_the_controllers_secret() -> None:
     assert {
         n.level.value for n in result.report.notifications if n.code == "tls-without-secret"
     } == {"info"}
+
+
+FORCED = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: forced
+  namespace: web
+  annotations:
+    nginx.ingress.kubernetes.io/force-ssl-redirect: "true"
+    nginx.ingress.kubernetes.io/whitelist-source-range: "10.0.0.0/8"
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: plain.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}
+"""
+
+FORWARDED_HEADERS = """
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
+data: {use-forwarded-headers: "true"}
+"""
+
+
+def test_force_ssl_redirect_without_tls_redirects_what_arrives_as_http() -> None:
+    """redirect_to_https (lua_ingress.lua): force_ssl_redirect redirects when
+    ``$pass_access_scheme`` is http, certificate or not (e2e forcesslredirect.go)."""
+    result = convert(FORCED, "envoy-gateway")
+    got = answer(
+        result, Request("plain.example.com", "/a", headers=(("x-forwarded-proto", "https"),))
+    )
+    assert redirect(got) == (308, "https://plain.example.com/a")
+    assert unexplained(FORCED, "envoy-gateway") == []
+
+
+def test_force_ssl_redirect_behind_a_tls_proxy_serves_https_with_its_features() -> None:
+    """With use-forwarded-headers, ``$pass_access_scheme`` is X-Forwarded-Proto: what the proxy
+    in front received over HTTPS reaches the backend, allow-list and all; the rest is
+    redirected."""
+    text = FORCED + FORWARDED_HEADERS
+    result = convert(text, "envoy-gateway")
+    proxied = Request("plain.example.com", "/a", headers=(("x-forwarded-proto", "https"),))
+    got = answer(result, proxied)
+    assert backend(got) == "web/app" and "ip-allow 10.0.0.0/8" in got.guards  # type: ignore[union-attr]
+    assert redirect(answer(result, Request("plain.example.com", "/a"))) == (
+        308,
+        "https://plain.example.com/a",
+    )
+    assert unexplained(text, "envoy-gateway") == []
+
+
+def test_a_tls_host_behind_a_tls_proxy_is_not_redirected_either() -> None:
+    text = TLS_SITE + FORWARDED_HEADERS
+    result = convert(text)
+    proxied = Request("site.example.com", "/a", headers=(("x-forwarded-proto", "https"),))
+    assert backend(answer(result, proxied)) == "web/site"
+    assert redirect(answer(result, Request("site.example.com", "/a"))) == (
+        308,
+        "https://site.example.com/a",
+    )
+    assert unexplained(text) == []

@@ -40,6 +40,7 @@ from ingress2gateway import naming
 from ingress2gateway.ingress import IngressModel
 from ingress2gateway.ir import (
     Gateway,
+    HeaderMatch,
     HTTPRoute,
     Listener,
     Match,
@@ -476,7 +477,8 @@ def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
     kept_ids = exempt_ids | {id(r) for r in rules if id(r) in run.redirects_first}
     codes = {_code(run, r) for r in rules}
     tls_provenance = splits[0].tls_provenance
-    if not exempt and len(codes) == 1 and len(kept_ids) < 16:
+    behind_proxy = _forwarded_https(run)
+    if not exempt and len(codes) == 1 and len(kept_ids) < 16 and not behind_proxy:
         # Every path redirects: one catch-all rule, in the oldest Ingress's namespace, after
         # the rules whose own redirect comes first (they are more specific, or earlier).
         provenance = [p for r in rules for p in r.provenance]
@@ -496,12 +498,14 @@ def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
     else:
         http_routes = []
         for split in splits:
-            own = [
-                _copy_rule(r)
-                if id(r) in kept_ids
-                else _redirect_rule(r, _code(run, r), split.tls_provenance)
-                for r in split.route.rules
-            ]
+            own = []
+            for r in split.route.rules:
+                if id(r) in kept_ids:
+                    own.append(_copy_rule(r))
+                    continue
+                own.append(_redirect_rule(r, _code(run, r), split.tls_provenance))
+                if behind_proxy:
+                    own.append(_served_behind_proxy(r))
             for number, start in enumerate(range(0, len(own), 16), start=1):
                 http_routes.append(
                     _add_http_route(run, split, hostnames, own[start : start + 16], number)
@@ -583,10 +587,35 @@ def _add_http_route(
     return route
 
 
+def _forwarded_https(run: Run) -> bool:
+    """Whether the controller takes the scheme from ``X-Forwarded-Proto`` (``use-forwarded-
+    headers``: ``$pass_access_scheme``), so that a request a proxy in front received over
+    HTTPS is not redirected (``lua_ingress.lua``, ``redirect_to_https``)."""
+    detection = run.config.client_ip
+    return detection is not None and detection.header is not None
+
+
+def _served_behind_proxy(rule: Rule) -> Rule:
+    """``rule`` for requests whose ``X-Forwarded-Proto`` is ``https``: served, not redirected
+    (its header match ranks it above the redirect of the same path)."""
+    proto = HeaderMatch("X-Forwarded-Proto", "https")
+    copy = _copy_rule(rule)
+    copy.matches = [
+        dataclasses.replace(m, headers=(*m.headers, proto)) for m in (rule.matches or [Match()])
+    ]
+    return copy
+
+
 def _force_without_tls(run: Run, route: HTTPRoute) -> None:
-    for index, rule in enumerate(route.rules):
+    """``force-ssl-redirect`` on a host without TLS: the controller redirects what arrives as
+    plain HTTP; with ``use-forwarded-headers``, what a proxy received over HTTPS is served,
+    with every feature of the rule."""
+    behind_proxy = _forwarded_https(run)
+    for index, rule in reversed(list(enumerate(route.rules))):
         if id(rule) in run.forced:
             route.rules[index] = _redirect_rule(rule, _code(run, rule), run.forced[id(rule)])
+            if behind_proxy:
+                route.rules.insert(index + 1, _served_behind_proxy(rule))
             for item in run.forced[id(rule)]:
                 run.ctx.report.record(
                     item.source,

@@ -30,7 +30,8 @@ with the place it follows:
   allow-list annotation: ``LocationDenied``) answers 503; ``permanent-redirect`` /
   ``temporal-redirect`` answer with their code and URL; ``rewrite-target`` rewrites the URI
   with ``rewrite "(?i)<path>" <target> break`` (an absolute target is a 302 redirect); then
-  the HTTPS redirect (``lua_ingress.lua``, ``redirect_to_https``): for http requests, with
+  the HTTPS redirect (``lua_ingress.lua``, ``redirect_to_https``): for http requests (by
+  ``X-Forwarded-Proto`` with ``use-forwarded-headers``), with
   ``force-ssl-redirect``, or ``ssl-redirect`` (default true) on a server with a certificate,
   unless the *location's* path starts with a ``no-tls-redirect-locations`` entry
   (``/.well-known/acme-challenge``); code ``http-redirect-code`` (308), the original URI
@@ -698,7 +699,7 @@ class IngressNginxModel:
                     args = "" if "?" in rewritten else query
                     return Routed(Redirect(302, (rewritten + args)), causes)
                 uri = rewritten
-        if request.scheme == "http" and self._redirects_to_https(server, loc):
+        if self._access_scheme(request) == "http" and self._redirects_to_https(server, loc):
             original = request.path + query
             if not settings.preserve_trailing_slash:
                 original = _strip_slash(original)
@@ -721,6 +722,14 @@ class IngressNginxModel:
         seen = uri + (query if "?" not in uri else "")
         shares = _canary_shares(loc.upstream, request)
         return Routed(forward(shares, seen, host, guards), causes)
+
+    def _access_scheme(self, request: Request) -> str:
+        """``$pass_access_scheme``: the request's scheme, or with ``use-forwarded-headers`` its
+        ``X-Forwarded-Proto`` (``lua_ingress.lua``, ``rewrite``)."""
+        forwarded = request.header("x-forwarded-proto")
+        if self.config.use_forwarded_headers and forwarded:
+            return forwarded
+        return request.scheme
 
     def _redirects_to_https(self, server: Server, loc: Loc) -> bool:
         if any(loc.path.startswith(item) for item in self.config.no_tls_redirect_locations):
@@ -760,6 +769,9 @@ class IngressNginxModel:
             for loc in server.locations:
                 paths.update(_paths_for(loc))
                 headers.update(_canary_headers(loc))
+            if self.config.use_forwarded_headers:
+                # A proxy in front received these over HTTPS and says so.
+                headers |= {(*h, ("x-forwarded-proto", "https")) for h in headers}
             for host in hosts:
                 for scheme in schemes:
                     for path in sorted(paths):
