@@ -394,3 +394,59 @@ def test_a_tls_host_behind_a_tls_proxy_is_not_redirected_either() -> None:
         "https://site.example.com/a",
     )
     assert unexplained(text) == []
+
+
+def www(tls_hosts: str, extra: str = "") -> str:
+    return f"""
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: site
+  namespace: web
+  annotations: {{nginx.ingress.kubernetes.io/from-to-www-redirect: "true"}}
+spec:
+  ingressClassName: nginx
+  tls: [{{hosts: {tls_hosts}, secretName: site-tls}}]
+  rules:
+  - host: example.com
+    http:
+      paths:
+      - {{path: /, pathType: Prefix, backend: {{service: {{name: site, port: {{number: 80}}}}}}}}
+{extra}"""
+
+
+def test_the_www_twin_answers_on_https_when_the_certificate_names_it() -> None:
+    """BuildRedirects gives the redirect server the host's certificate when it covers the twin;
+    ngx_srv_redirect.lua keeps the scheme (e2e fromtowwwredirect.go: 'should redirect from
+    www HTTPS to HTTPS')."""
+    text = www("[example.com, www.example.com]")
+    result = convert(text)
+    got = answer(result, Request("www.example.com", "/x", scheme="https"))
+    assert redirect(got) == (308, "https://example.com/x")
+    assert redirect(answer(result, Request("www.example.com", "/x"))) == (
+        308,
+        "http://example.com/x",
+    )
+    assert unexplained(text) == []
+
+
+def test_the_www_twin_has_no_https_without_a_certificate_for_it() -> None:
+    text = www("[example.com]")
+    result = convert(text)
+    got = answer(result, Request("www.example.com", "/x", scheme="https"))
+    assert redirect(got) is None and backend(got) is None
+    assert unexplained(text) == []
+
+
+def test_the_www_redirect_uses_the_configmaps_redirect_code() -> None:
+    """nginx.tmpl: ``return {{ $all.Cfg.HTTPRedirectCode }} $redirect_to;``."""
+    config = """---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
+data: {http-redirect-code: "301"}
+"""
+    text = www("[example.com]", config)
+    got = answer(convert(text), Request("www.example.com", "/x"))
+    assert redirect(got) == (301, "http://example.com/x")
+    assert unexplained(text) == []

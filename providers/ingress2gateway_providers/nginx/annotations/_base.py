@@ -75,8 +75,8 @@ class Run:
     """``id()`` of an Ingress → the redirect its annotations give a location ``/``: ingress-nginx
     gives the host's catch-all location the annotations of the Ingress that created the server
     (``createServers``), so its redirect answers every request no path takes."""
-    said: set[tuple[str, int]] = field(default_factory=set)
-    """(code, ``id()`` of an Ingress) of notes said once per Ingress."""
+    said: set[tuple[str, str, int]] = field(default_factory=set)
+    """(code, variant, ``id()`` of an Ingress) of notes said once per Ingress."""
     config: ControllerConfig = field(default_factory=lambda: _empty_config())
     _by_host: dict[str | None, list[IngressModel]] | None = field(default=None, repr=False)
     _routes_by_host: dict[str, list[int]] | None = field(default=None, repr=False)

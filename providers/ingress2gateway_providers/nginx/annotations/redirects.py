@@ -26,7 +26,10 @@
   the hosts where the Ingress's location is the one that takes ``/`` (its own ``/`` path, or
   the host's catch-all when it is the host's oldest Ingress and nobody has a ``/`` path).
 * ``from-to-www-redirect``: an extra HTTPRoute for the twin host (``www.<host>`` ↔ ``<host>``),
-  with its own HTTP listener, redirecting to the host with 308.
+  with its own HTTP listener, redirecting to the host (keeping the scheme) with the
+  ConfigMap's ``http-redirect-code`` (308); and an HTTPS listener with the host's certificate
+  when a ``spec.tls`` entry names the twin (the controller serves the twin over HTTPS when the
+  host's certificate covers it). Like the HTTPS redirect, it dropped a trailing slash.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from ingress2gateway.ir import (
     Rule,
     URLRewrite,
 )
+from ingress2gateway.lowering import tls_covers
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.report import Status
 
@@ -294,6 +298,9 @@ def _www_redirects(run: Run) -> None:
             done.add(twin)
             route = _www_route(run, ann, gateway, listener_names.of(gateway), twin, host)
             ann.converted("from-to-www-redirect", [route, gateway.ref])
+            _say_trailing_slash(
+                run, model, "www", f"http://{twin}/docs/ went to http://{host}/docs", ""
+            )
 
 
 def _www_route(
@@ -308,11 +315,26 @@ def _www_route(
         hostname=twin,
         provenance=ann.prov("from-to-www-redirect"),
     )
+    listeners = [listener]
+    certificate = _twin_certificate(run, gateway, host, twin)
+    if certificate is not None:
+        listeners.append(
+            Listener(
+                name=naming.free_name(f"{naming.host_slug(twin)}-https", f"www/{twin}", names),
+                port=443,
+                protocol="HTTPS",
+                hostname=twin,
+                tls_mode="Terminate",
+                certificate_refs=list(certificate.certificate_refs),
+                provenance=ann.prov("from-to-www-redirect") + list(certificate.provenance),
+            )
+        )
     namespace = ann.model.namespace
-    if namespace != gateway.namespace:
-        listener.allowed_namespaces.add(namespace)
-    gateway.listeners.append(listener)
-    names.add(listener.name)
+    for item in listeners:
+        if namespace != gateway.namespace:
+            item.allowed_namespaces.add(namespace)
+        gateway.listeners.append(item)
+        names.add(item.name)
     prov = ann.prov("from-to-www-redirect")
     route = HTTPRoute(
         name=run.ctx.allocator("HTTPRoute", namespace).allocate(
@@ -324,12 +346,17 @@ def _www_route(
             ParentRef(
                 gateway.name,
                 gateway.namespace if gateway.namespace != namespace else None,
-                listener.name,
+                item.name,
             )
+            for item in listeners
         ],
         rules=[
             Rule(
-                filters=[RequestRedirect(hostname=host, status_code=308, provenance=prov)],
+                filters=[
+                    RequestRedirect(
+                        hostname=host, status_code=run.config.redirect_code, provenance=prov
+                    )
+                ],
                 provenance=prov,
                 sources=[ann.model.source],
             )
@@ -338,6 +365,23 @@ def _www_route(
     )
     run.ctx.ir.routes.append(route)
     return route
+
+
+def _twin_certificate(run: Run, gateway: Gateway, host: str, twin: str) -> Listener | None:
+    """The HTTPS listener of ``host`` when the twin answers over HTTPS too: the controller
+    gives the redirect server the host's certificate when that certificate names the twin
+    (``BuildRedirects``: ``IsValidHostname(from, SSLCert.CN)``). The certificate is not in the
+    input: a ``spec.tls`` entry listing the twin (or a wildcard over it) says it does."""
+    https = next(
+        (x for x in gateway.listeners if x.hostname == host and x.protocol == "HTTPS"), None
+    )
+    if https is None:
+        return None
+    for model in run.models:
+        for tls in model.tls:
+            if any(tls_covers(name, twin) for name in tls.hosts):
+                return https
+    return None
 
 
 # --- HTTPS redirect: one route per listener ------------------------------------------------
@@ -546,18 +590,29 @@ def _note_trailing_slash(run: Run, redirected: list[Rule], host: str | None) -> 
     for model in run.models_of_host(host):
         if model.source not in redirected_sources or is_nginx_inc(model):
             continue
-        said = ("nginx-redirect-trailing-slash", id(model))
-        if said in run.said or run.ann(model).flag("preserve-trailing-slash", False):
+        if run.ann(model).flag("preserve-trailing-slash", False):
             continue
-        run.said.add(said)
-        run.ctx.report.info(
-            "nginx-redirect-trailing-slash",
-            "ingress-nginx's HTTPS redirect dropped a trailing slash (http://host/docs/ went to "
-            "https://host/docs) as preserve-trailing-slash is not set; the migrated redirect "
-            "keeps the path as it is (https://host/docs/)",
-            source=model.source,
-            provider="nginx",
+        _say_trailing_slash(
+            run,
+            model,
+            "HTTPS",
+            "http://host/docs/ went to https://host/docs",
+            " as preserve-trailing-slash is not set",
         )
+
+
+def _say_trailing_slash(run: Run, model: IngressModel, which: str, example: str, why: str) -> None:
+    said = ("nginx-redirect-trailing-slash", which, id(model))
+    if said in run.said:
+        return
+    run.said.add(said)
+    run.ctx.report.info(
+        "nginx-redirect-trailing-slash",
+        f"ingress-nginx's {which} redirect dropped a trailing slash ({example}){why}; the "
+        "migrated redirect keeps the path as it is",
+        source=model.source,
+        provider="nginx",
+    )
 
 
 _SSL_KEYS = (
