@@ -450,3 +450,102 @@ data: {http-redirect-code: "301"}
     got = answer(convert(text), Request("www.example.com", "/x"))
     assert redirect(got) == (301, "http://example.com/x")
     assert unexplained(text) == []
+
+
+def primary_and_canary(
+    canary_annotations: str,
+    canary_path: str = "{path: /, pathType: Prefix}",
+    primary_paths: str = "[{path: /, pathType: Prefix}]",
+) -> str:
+    paths = primary_paths.replace("}", ", backend: {service: {name: v1, port: {number: 80}}}}")
+    mine = canary_path.replace("}", ", backend: {service: {name: v2, port: {number: 80}}}}")
+    return f"""
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {{name: app, namespace: web, creationTimestamp: "2024-01-01T00:00:00Z"}}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: app.example.com
+    http:
+      paths: {paths}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: app-canary
+  namespace: web
+  creationTimestamp: "2024-02-01T00:00:00Z"
+  annotations: {{nginx.ingress.kubernetes.io/canary: "true", {canary_annotations}}}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: app.example.com
+    http:
+      paths: [{mine}]
+"""
+
+
+def _sent(result: object, path: str = "/", **headers: str) -> str | None:
+    request = Request("app.example.com", path, headers=tuple(sorted(headers.items())))
+    return backend(answer(result, request))  # type: ignore[arg-type]
+
+
+def test_canary_by_header_value_gives_always_and_never_no_meaning() -> None:
+    """balancer.lua route_to_alternative_balancer: with canary-by-header-value only that value
+    routes to the canary; any other value, 'always' and 'never' included, falls through to the
+    cookie, then the weight (e2e canary.go: 'should route requests to the correct upstream if
+    mainline ingress is created before the canary ingress' with header values)."""
+    text = primary_and_canary(
+        'nginx.ingress.kubernetes.io/canary-by-header: "X-Canary", '
+        'nginx.ingress.kubernetes.io/canary-by-header-value: "DoCanary", '
+        'nginx.ingress.kubernetes.io/canary-weight: "100"'
+    )
+    result = convert(text)
+    assert _sent(result, **{"x-canary": "DoCanary"}) == "web/v2"
+    assert _sent(result, **{"x-canary": "never"}) == "web/v2"  # the weight decides: 100%
+    assert _sent(result, **{"x-canary": "always"}) == "web/v2"
+    assert unexplained(text) == []
+
+
+def test_canary_by_header_pattern_is_searched_anywhere_in_the_value() -> None:
+    """balancer.lua: ngx.re.match(value, pattern) is an unanchored search."""
+    text = primary_and_canary(
+        'nginx.ingress.kubernetes.io/canary-by-header: "X-User", '
+        'nginx.ingress.kubernetes.io/canary-by-header-pattern: "bob|alice"'
+    )
+    result = convert(text)
+    assert _sent(result, **{"x-user": "user-bob-42"}) == "web/v2"
+    assert _sent(result, **{"x-user": "carol"}) == "web/v1"
+    assert _sent(result, **{"x-user": "never"}) == "web/v1"
+    assert unexplained(text) == []
+
+
+def test_a_canary_joins_by_the_raw_path_and_path_type() -> None:
+    """mergeAlternativeBackends: ``loc.Path == path.Path && *loc.PathType == *path.PathType``;
+    an Exact canary does not join a Prefix location of the same path."""
+    header = 'nginx.ingress.kubernetes.io/canary-by-header: "X-Canary"'
+    same = primary_and_canary(
+        header, "{path: /app, pathType: ImplementationSpecific}", "[{path: /app, pathType: Prefix}]"
+    )
+    assert _sent(convert(same), "/app/x", **{"x-canary": "always"}) == "web/v2"
+    assert unexplained(same) == []
+    other = primary_and_canary(
+        header, "{path: /app, pathType: Exact}", "[{path: /app, pathType: Prefix}]"
+    )
+    assert _sent(convert(other), "/app", **{"x-canary": "always"}) == "web/v1"
+    assert unexplained(other) == []
+
+
+def test_a_canary_applies_to_every_location_of_its_upstream() -> None:
+    """The canary becomes an alternative backend of the primary's *upstream*, and balancer.lua
+    decides per upstream: every path proxied to that Service takes the canary too."""
+    text = primary_and_canary(
+        'nginx.ingress.kubernetes.io/canary-by-header: "X-Canary"',
+        "{path: /, pathType: Prefix}",
+        "[{path: /, pathType: Prefix}, {path: /api, pathType: Prefix}]",
+    )
+    result = convert(text)
+    assert _sent(result, "/api/items", **{"x-canary": "always"}) == "web/v2"
+    assert _sent(result, "/api/items") == "web/v1"
+    assert unexplained(text) == []
