@@ -309,6 +309,7 @@ class GatewayAPIModel:
         self.filters: dict[tuple[str, str], JSON] = {}
         self.policies: list[JSON] = []
         self.client_policies: list[JSON] = []
+        self.eg_backends: dict[tuple[str, str], JSON] = {}
         listener_sets: list[JSON] = []
         allowed_sets: dict[tuple[str, str], str] = {}
         for obj in objects:
@@ -335,6 +336,8 @@ class GatewayAPIModel:
                     self.policies.append(obj)
                 elif kind == "ClientTrafficPolicy":
                     self.client_policies.append(obj)
+                elif kind == "Backend":
+                    self.eg_backends[_meta(obj)] = _dict(obj.get("spec"))
         for listener_set in listener_sets:
             namespace, _ = _meta(listener_set)
             parent = _dict(_dict(listener_set.get("spec")).get("parentRef"))
@@ -387,7 +390,11 @@ class GatewayAPIModel:
                 answers.append(self._on_listener(listener, request))
         if not answers:
             why = "no listener for this host" if any_port else "no listener on this port"
-            return Routed(NoRoute(404 if any_port and request.protocol == "HTTP" else 0, why))
+            # A TLS handshake with an SNI no listener names finds no filter chain: the
+            # connection is closed before any HTTP answer (Envoy Gateway writes one filter
+            # chain per HTTPS listener, with the listener's host name as its server name).
+            plain_http = request.protocol == "HTTP" and request.scheme != "https"
+            return Routed(NoRoute(404 if any_port and plain_http else 0, why))
         first = answers[0]
         if all(a.outcome == first.outcome for a in answers[1:]):
             return first
@@ -543,12 +550,29 @@ class GatewayAPIModel:
                 route, group, kind, namespace, backend.name
             ):
                 backend = Backend(namespace, backend.name, backend.port, "Invalid")
+            elif kind == "Backend" and group == EG_GROUP:
+                backend = self._service_behind(backend)
             weight = ref.get("weight", 1)
             weighted.append((backend, int(weight) if isinstance(weight, int) else 1))
         if all(b.kind == "Invalid" for b, w in weighted if w):
             return Routed(Respond(500, "no backend reference is valid"), (cause,))
         guards = self._guards(route, rule, listener) if request.protocol == "HTTP" else ()
         return Routed(forward(weighted, path, host, guards), (cause,))
+
+    def _service_behind(self, backend: Backend) -> Backend:
+        """An Envoy Gateway Backend whose one endpoint is a Service's cluster DNS name
+        (``name.namespace.svc...``, as the envoy-gateway emitter writes to add TLS options)
+        reaches that Service: say so, so that it compares with a Service backend."""
+        spec = self.eg_backends.get((backend.namespace, backend.name))
+        endpoints = _list(spec.get("endpoints")) if spec is not None else []
+        if len(endpoints) != 1:
+            return backend
+        fqdn = _dict(_dict(endpoints[0]).get("fqdn"))
+        labels = str(fqdn.get("hostname", "")).split(".")
+        port = fqdn.get("port")
+        if len(labels) >= 3 and labels[2] == "svc" and isinstance(port, int):
+            return Backend(labels[1], labels[0], port, "Service")
+        return backend
 
     def _granted(self, route: _Route, group: str, kind: str, namespace: str, name: str) -> bool:
         for grant in self.grants:
