@@ -53,9 +53,12 @@ cases ``testdata/istio/peer-*``; compare routing, not names):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ingress2gateway.objects import KubeObject, ResourceKind
-from ingress2gateway.plugin import CatalogRow, ProviderContext
+from ingress2gateway.plugin import CatalogRow, ConvertOptions, ProviderContext
 from ingress2gateway.report import Level, Status
+from ingress2gateway.verify.model import SourceModel
 
 from .catalog import ROWS
 from .common import (
@@ -94,6 +97,15 @@ class IstioProvider:
 
     def catalog_rows(self) -> list[CatalogRow]:
         return list(ROWS)
+
+    def controller_model(
+        self, objects: Sequence[KubeObject], options: ConvertOptions
+    ) -> SourceModel | None:
+        """How Istio's ingress gateway routes over ``objects`` (see :mod:`.controller_model`),
+        for ``verify``."""
+        from .controller_model import controller_model
+
+        return controller_model(objects, options)
 
     def convert(self, ctx: ProviderContext) -> None:
         domain = ctx.options.for_provider(self.name).get("cluster-domain", DEFAULT_CLUSTER_DOMAIN)

@@ -1,0 +1,735 @@
+"""The Istio source model of ``verify``: scenarios from Istio's own tests (each names the
+upstream test it comes from), request in, outcome out; and ``verify`` over every golden case,
+the Istio corpus and the peer fixtures, with no difference the report does not explain."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from ingress2gateway.objects import KubeObject, Origin
+from ingress2gateway.plugin import ConvertOptions
+from ingress2gateway.verify.model import (
+    Backend,
+    Forward,
+    NoRoute,
+    Outcome,
+    Redirect,
+    Request,
+    Respond,
+    Routed,
+)
+from ingress2gateway.verify.probes import UNKNOWN_HOST
+from ingress2gateway_providers.istio.controller_model import IstioModel, controller_model
+
+MODEL_DIR = (
+    Path(__file__).resolve().parent.parent
+    / "providers"
+    / "ingress2gateway_providers"
+    / "istio"
+    / "controller_model"
+)
+NET = "networking.istio.io/v1"
+
+
+# --- objects -------------------------------------------------------------------------------------
+
+
+def gateway(
+    *servers: dict[str, Any],
+    name: str = "gw",
+    namespace: str = "istio-system",
+    selector: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {"servers": list(servers)}
+    spec["selector"] = selector if selector is not None else {"istio": "ingressgateway"}
+    return {"apiVersion": NET, "kind": "Gateway", "metadata": _meta(name, namespace), "spec": spec}
+
+
+def server(
+    port: int = 80,
+    protocol: str = "HTTP",
+    hosts: tuple[str, ...] = ("*",),
+    name: str | None = None,
+    **tls: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "port": {
+            "number": port,
+            "protocol": protocol,
+            "name": name or f"{protocol.lower()}-{port}",
+        },
+        "hosts": list(hosts),
+    }
+    if tls:
+        body["tls"] = tls
+    return body
+
+
+def vs(
+    name: str,
+    *http: dict[str, Any],
+    hosts: tuple[str, ...] | None = ("a.example.com",),
+    gateways: tuple[str, ...] = ("istio-system/gw",),
+    namespace: str = "apps",
+    **spec: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"http": list(http), **spec}
+    if hosts is not None:
+        body["hosts"] = list(hosts)
+    if gateways:
+        body["gateways"] = list(gateways)
+    return {
+        "apiVersion": NET,
+        "kind": "VirtualService",
+        "metadata": _meta(name, namespace),
+        "spec": body,
+    }
+
+
+def http(
+    *matches: dict[str, Any], to: str | None = "app", port: int = 80, **extra: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = dict(extra)
+    if matches:
+        body["match"] = list(matches)
+    if to is not None:
+        body["route"] = [{"destination": {"host": to, "port": {"number": port}}}]
+    return body
+
+
+def prefix(value: str, **extra: Any) -> dict[str, Any]:
+    return {"uri": {"prefix": value}, **extra}
+
+
+def exact(value: str, **extra: Any) -> dict[str, Any]:
+    return {"uri": {"exact": value}, **extra}
+
+
+def regex(value: str, **extra: Any) -> dict[str, Any]:
+    return {"uri": {"regex": value}, **extra}
+
+
+def _meta(name: str, namespace: str) -> dict[str, Any]:
+    return {"name": name, "namespace": namespace}
+
+
+def objects_of(*docs: dict[str, Any]) -> list[KubeObject]:
+    return [KubeObject(doc, Origin("test.yaml", None, i)) for i, doc in enumerate(docs)]
+
+
+def model(*docs: dict[str, Any], **provider_options: str) -> IstioModel:
+    options = ConvertOptions(provider_options={"istio": provider_options})
+    found = controller_model(objects_of(*docs), options)
+    assert found is not None
+    return found
+
+
+def get(path: str = "/", host: str = "a.example.com", **kw: Any) -> Request:
+    return Request(host, path, **kw)
+
+
+def outcome(m: IstioModel, request: Request) -> Outcome:
+    return m.route(request).outcome
+
+
+def to(
+    name: str,
+    path: str,
+    host: str = "a.example.com",
+    port: int = 80,
+    ns: str = "apps",
+    guards: tuple[str, ...] = (),
+) -> Forward:
+    return Forward(((Backend(ns, name, port), Fraction(1)),), path, host, guards)
+
+
+def backend_name(answer: Outcome) -> str | None:
+    if isinstance(answer, Forward) and len(answer.backends) == 1:
+        return answer.backends[0][0].name
+    return None
+
+
+HTTP = gateway(server())
+
+
+# --- independence --------------------------------------------------------------------------------
+
+ALLOWED = ("ingress2gateway.verify", "ingress2gateway.objects", "ingress2gateway.plugin")
+
+
+def _imports(path: Path) -> list[tuple[str, int]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((alias.name, 0) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found.append((node.module or "", node.level))
+    return found
+
+
+def test_the_model_imports_nothing_of_the_converter() -> None:
+    """An oracle that shares the converter's misunderstanding finds nothing: the model may
+    import the standard library, the verify framework, objects and options, and itself."""
+    modules = sorted(MODEL_DIR.glob("*.py"))
+    assert len(modules) >= 5
+    wrong = []
+    for path in modules:
+        for name, level in _imports(path):
+            if level == 1:
+                continue  # a sibling module of the model
+            top = name.partition(".")[0]
+            allowed = level == 0 and (
+                top in sys.stdlib_module_names
+                or top == "__future__"
+                or any(name == a or name.startswith(a + ".") for a in ALLOWED)
+            )
+            if not allowed:
+                wrong.append(f"{path.name}: {'.' * level}{name}")
+    assert wrong == []
+
+
+def test_the_structure_check_catches_a_converter_import(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("from ..virtualservice import VS\nimport ingress2gateway.lowering\n")
+    assert _imports(bad) == [("virtualservice", 2), ("ingress2gateway.lowering", 0)]
+
+
+def test_the_provider_hands_out_its_model() -> None:
+    from ingress2gateway.registry import load_provider
+
+    provider = load_provider("istio")
+    found = provider.controller_model(objects_of(HTTP, vs("a", http())), ConvertOptions())  # type: ignore[attr-defined]
+    assert isinstance(found, IstioModel)
+    assert provider.controller_model(objects_of(), ConvertOptions()) is None  # type: ignore[attr-defined]
+
+
+# --- route.go: matches, first match wins ---------------------------------------------------------
+
+
+def test_first_match_wins_in_list_order_and_the_catch_all_stops_the_list() -> None:
+    """route_test.go TestBuildHTTPRoutes "for virtual service with catch all route": the routes
+    are built in order; a catch-all match ends the list (a later route is never built)."""
+    m = model(
+        HTTP,
+        vs(
+            "a",
+            http(prefix("/route/v1"), to="v1"),
+            http(prefix("/"), to="catch-all"),
+            http(exact("/never"), to="never"),
+        ),
+    )
+    assert backend_name(outcome(m, get("/route/v1/x"))) == "v1"
+    assert backend_name(outcome(m, get("/never"))) == "catch-all"
+    assert backend_name(outcome(m, get("/"))) == "catch-all"
+
+
+def test_prefix_is_a_character_prefix() -> None:
+    """virtual_service.proto: ``prefix`` is Envoy's ``prefix``; the analyzers' test data
+    (virtualservice_overlappingmatches.yaml) has ``/api/v1/prod`` take ``/api/v1/product``."""
+    m = model(
+        HTTP,
+        vs(
+            "a",
+            http(prefix("/api/v1/prod", method={"exact": "GET"}), to="foo"),
+            http(prefix("/api/v1/product", method={"exact": "GET"}), to="bar"),
+        ),
+    )
+    assert backend_name(outcome(m, get("/api/v1/products"))) == "foo"
+    assert outcome(m, get("/api/v1/products", method="POST")) == NoRoute(404)
+
+
+def test_exact_regex_and_ignore_uri_case() -> None:
+    """route_test.go "for virtual service with regex matching on URI"; TranslateRouteMatch sets
+    ``case_sensitive: false`` for ``ignoreUriCase``, which Envoy applies to path and prefix
+    matches, not to regular expressions (virtual_service.proto: ignore_uri_case)."""
+    m = model(
+        HTTP,
+        vs(
+            "a",
+            http(exact("/Exact", ignoreUriCase=True), to="exact"),
+            http(regex("/rx/[0-9]+", ignoreUriCase=True), to="regex"),
+            http(prefix("/Docs", ignoreUriCase=True), to="docs"),
+        ),
+    )
+    assert backend_name(outcome(m, get("/exact"))) == "exact"
+    assert outcome(m, get("/exact/x")) == NoRoute(404)
+    assert backend_name(outcome(m, get("/rx/12"))) == "regex"
+    assert outcome(m, get("/RX/12")) == NoRoute(404)
+    assert backend_name(outcome(m, get("/docsify"))) == "docs"
+
+
+def test_header_query_and_presence_matches() -> None:
+    """route_test.go "for virtual service with presence matching on header", "... regex
+    matching on without_header", "... prefix matching on query parameter":
+    ``{}`` asks for presence; withoutHeaders inverts (a missing header counts as empty);
+    query parameters match the first value."""
+    m = model(
+        HTTP,
+        vs(
+            "a",
+            http(prefix("/", headers={"x-present": {}}), to="present"),
+            http(prefix("/", withoutHeaders={"x-internal": {"regex": "tr.*"}}), to="public"),
+            http(prefix("/", queryParams={"v": {"prefix": "2"}}), to="query"),
+            http(to="rest"),
+        ),
+    )
+    assert backend_name(outcome(m, get().with_headers(("X-Present", "")))) == "present"
+    assert backend_name(outcome(m, get())) == "public"
+    internal = get(query="v=2x").with_headers(("x-internal", "true"))
+    assert backend_name(outcome(m, internal)) == "query"
+    assert backend_name(outcome(m, get().with_headers(("x-internal", "true")))) == "rest"
+
+
+def test_method_authority_and_scheme_are_header_matches() -> None:
+    """TranslateRouteMatch: ``method``, ``authority`` and ``scheme`` become ``:method``,
+    ``:authority`` and ``:scheme`` header matches; the authority carries a non-default port."""
+    m = model(
+        gateway(server(80), server(8080, name="alt")),
+        vs(
+            "a",
+            http(prefix("/", authority={"exact": "a.example.com:8080"}), to="alt-port"),
+            http(prefix("/", method={"regex": "GET|HEAD"}, scheme={"exact": "http"}), to="read"),
+            http(to="rest"),
+        ),
+    )
+    assert backend_name(outcome(m, get(port=8080))) == "alt-port"
+    assert backend_name(outcome(m, get(method="HEAD"))) == "read"
+    assert backend_name(outcome(m, get(method="POST"))) == "rest"
+
+
+def test_a_match_on_another_port_is_not_built() -> None:
+    """route_test.go "for virtual service with catch all route：port match": a match whose
+    ``port`` is not the server's is left out of that server's routes."""
+    m = model(
+        gateway(server(80), server(8080, name="alt")),
+        vs("a", http(prefix("/", port=8080), to="alt"), http(to="default")),
+    )
+    assert backend_name(outcome(m, get(port=8080))) == "alt"
+    assert backend_name(outcome(m, get())) == "default"
+
+
+def test_per_match_gateways_scope_each_route() -> None:
+    """sourceMatchHTTP: a match with ``gateways`` applies only to those gateways; ``mesh`` is
+    not an ingress gateway, so a mesh-only route never reaches the ingress (issue 22, 1)."""
+    m = model(
+        HTTP,
+        vs(
+            "a",
+            http(prefix("/admin", gateways=["mesh"]), to="admin"),
+            http(prefix("/", gateways=["istio-system/gw"]), to="public"),
+            hosts=("a.example.com", "a.apps.svc.cluster.local"),
+            gateways=("mesh", "istio-system/gw"),
+        ),
+    )
+    assert backend_name(outcome(m, get("/admin"))) == "public"
+    assert backend_name(outcome(m, get("/admin", host="a.apps.svc.cluster.local"))) == "public"
+
+
+def test_source_labels_and_namespace_select_the_gateway_pods() -> None:
+    """sourceMatchHTTP: without ``gateways``, ``sourceLabels`` must be labels of the gateway's
+    pods and ``sourceNamespace`` their namespace."""
+    m = model(
+        HTTP,
+        vs(
+            "a",
+            http(prefix("/", sourceLabels={"app": "reviews"}), to="mesh"),
+            http(prefix("/", sourceNamespace="istio-system", headers={"x": {}}), to="here"),
+            http(prefix("/", sourceLabels={"istio": "ingressgateway"}), to="gateway"),
+        ),
+    )
+    assert backend_name(outcome(m, get().with_headers(("x", "1")))) == "here"
+    assert backend_name(outcome(m, get())) == "gateway"
+
+
+def test_catch_all_routes_of_several_virtual_services_go_last() -> None:
+    """route_test.go TestSortVHostRoutes: the routes of every VirtualService of a host are
+    appended in creation order, then catch-all routes move behind the others."""
+    older = vs("older", http(to="older-all"))
+    older["metadata"]["creationTimestamp"] = "2020-01-01T00:00:00Z"
+    newer = vs("newer", http(prefix("/api"), to="newer-api"))
+    newer["metadata"]["creationTimestamp"] = "2021-01-01T00:00:00Z"
+    m = model(HTTP, newer, older)
+    assert backend_name(outcome(m, get("/api/x"))) == "newer-api"
+    assert backend_name(outcome(m, get("/x"))) == "older-all"
+
+
+# --- route.go: what a route does -----------------------------------------------------------------
+
+
+def test_rewrites() -> None:
+    """route_test.go "for prefix path rewrite", "for host rewrite", "for path regex match with
+    regex rewrite": ``rewrite.uri`` replaces the matched prefix character for character
+    (virtual_service.proto HTTPRewrite), or the whole path of an exact or regex match."""
+    m = model(
+        HTTP,
+        vs(
+            "a",
+            http(prefix("/app"), rewrite={"uri": "/"}, to="slash"),
+            http(prefix("/v1/"), rewrite={"uri": "/v2/", "authority": "b.example.com"}, to="v2"),
+            http(exact("/old"), rewrite={"uri": "/new"}, to="exact"),
+            http(
+                regex("/service/[^/]+/.*"),
+                rewrite={
+                    "uriRegexRewrite": {
+                        "match": "^/service/([^/]+)(/.*)$",
+                        "rewrite": "\\2/instance/\\1",
+                    }
+                },
+                to="rx",
+            ),
+            http(rewrite={"uri": "/v3"}, to="root"),
+        ),
+    )
+    assert outcome(m, get("/app/x")) == to("slash", "//x")
+    assert outcome(m, get("/v1/users?id=1", query="")).path == "/v2/users?id=1"  # type: ignore[union-attr]
+    assert outcome(m, get("/v1/users", query="id=1")) == to(
+        "v2", "/v2/users?id=1", host="b.example.com"
+    )
+    assert outcome(m, get("/old")) == to("exact", "/new")
+    assert outcome(m, get("/service/a/b")) == to("rx", "/b/instance/a")
+    assert outcome(m, get("/other")) == to("root", "/v3other")
+
+
+def test_redirects() -> None:
+    """route_test.go "for redirect code" (308), "for full path redirect", "for prefix_rewrite
+    redirect", "for invalid redirect code"; ApplyRedirect: 301 by default, ``derivePort``
+    FROM_REQUEST_PORT uses the server's port, the scheme's default port is left out."""
+    m = model(
+        gateway(server(80), server(8080, name="alt")),
+        vs(
+            "a",
+            http(exact("/a"), to=None, redirect={"uri": "/b", "redirectCode": 308}),
+            http(prefix("/moved"), to=None, redirect={"authority": "b.example.com"}),
+            http(prefix("/foo"), to=None, redirect={"prefixRewrite": "/bar"}),
+            http(
+                exact("/https"),
+                to=None,
+                redirect={"scheme": "https", "derivePort": "FROM_REQUEST_PORT"},
+            ),
+            http(exact("/bad"), to=None, redirect={"uri": "/x", "redirectCode": 399}),
+        ),
+    )
+    assert outcome(m, get("/a", query="q=1")) == Redirect(308, "http://a.example.com/b?q=1")
+    assert outcome(m, get("/moved/x")) == Redirect(301, "http://b.example.com/moved/x")
+    assert outcome(m, get("/foo/baz")) == Redirect(301, "http://a.example.com/bar/baz")
+    assert outcome(m, get("/https")) == Redirect(301, "https://a.example.com:80/https")
+    assert outcome(m, get("/https", port=8080)) == Redirect(301, "https://a.example.com:8080/https")
+    assert isinstance(outcome(m, get("/bad")), Respond)
+
+
+def test_direct_response_and_fault_abort() -> None:
+    """route_test.go "for direct response code"; TranslateFault: an abort without a
+    percentage aborts every request."""
+    m = model(
+        HTTP,
+        vs(
+            "a",
+            http(exact("/gone"), to=None, directResponse={"status": 410}),
+            http(exact("/fail"), fault={"abort": {"httpStatus": 503}}),
+            http(
+                exact("/flaky"), fault={"abort": {"httpStatus": 503, "percentage": {"value": 10}}}
+            ),
+        ),
+    )
+    assert outcome(m, get("/gone")) == Respond(410)
+    assert outcome(m, get("/fail")) == Respond(503)
+    assert backend_name(outcome(m, get("/flaky"))) == "app"
+
+
+def test_destinations_weights_ports_and_subsets() -> None:
+    """applyHTTPRouteDestination: one destination takes everything whatever its weight, a 0
+    (or missing) weight gets nothing; GetDestinationCluster: no port → the Service's only
+    port, else the server's; a subset is a part of the Service."""
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta("single", "apps"),
+        "spec": {"ports": [{"port": 9080}]},
+    }
+    split = {
+        "route": [
+            {
+                "destination": {"host": "reviews", "subset": "v1", "port": {"number": 9080}},
+                "weight": 80,
+            },
+            {
+                "destination": {"host": "reviews", "subset": "v2", "port": {"number": 9080}},
+                "weight": 20,
+            },
+            {"destination": {"host": "reviews", "subset": "v3", "port": {"number": 9080}}},
+        ]
+    }
+    m = model(
+        HTTP,
+        service,
+        vs(
+            "a",
+            {"match": [exact("/split")], **split},
+            {"match": [exact("/one")], "route": [{"destination": {"host": "single"}, "weight": 5}]},
+            {
+                "match": [exact("/default")],
+                "route": [{"destination": {"host": "unknown.other.svc.cluster.local"}}],
+            },
+            {
+                "match": [exact("/ext")],
+                "route": [{"destination": {"host": "httpbin.org", "port": {"number": 443}}}],
+            },
+        ),
+    )
+    answer = outcome(m, get("/split"))
+    assert isinstance(answer, Forward)
+    assert [(b.kind, w) for b, w in answer.backends] == [
+        ("Service subset v1", Fraction(4, 5)),
+        ("Service subset v2", Fraction(1, 5)),
+    ]
+    assert outcome(m, get("/one")) == to("single", "/one", port=9080)
+    assert outcome(m, get("/default")) == to("unknown", "/default", ns="other")
+    ext = outcome(m, get("/ext"))
+    assert isinstance(ext, Forward) and ext.backends[0][0] == Backend(
+        "", "httpbin.org", 443, "host"
+    )
+
+
+# --- gateway.go: servers, hosts, ports, TLS ------------------------------------------------------
+
+
+def test_server_hosts_are_scoped_by_namespace() -> None:
+    """names.go NamesForNamespace examples: ``ns1/foo.com`` binds only VirtualServices of ns1,
+    ``*/bar.com`` and ``bar.com`` any; gateway.go sanitizeServerHostNamespace: ``./host`` is
+    the Gateway's namespace."""
+    m = model(
+        gateway(server(hosts=("ns1/foo.com", "*/bar.com", "./own.com")), namespace="edge"),
+        vs(
+            "one",
+            http(to="one"),
+            hosts=("foo.com", "bar.com"),
+            gateways=("edge/gw",),
+            namespace="ns1",
+        ),
+        vs(
+            "three",
+            http(to="three"),
+            hosts=("foo.com", "own.com"),
+            gateways=("edge/gw",),
+            namespace="ns3",
+        ),
+        vs("own", http(to="own"), hosts=("own.com",), gateways=("gw",), namespace="edge"),
+    )
+    assert backend_name(outcome(m, get(host="foo.com"))) == "one"
+    assert backend_name(outcome(m, get(host="bar.com"))) == "one"
+    assert backend_name(outcome(m, get(host="own.com"))) == "own"
+
+
+def test_virtual_hosts_are_the_intersection_of_hosts() -> None:
+    """names.go Intersection examples: a server ``*.com`` and a VirtualService ``foo.com``
+    make the virtual host ``foo.com``; ``*.net`` and ``*.bar.net`` make ``*.bar.net``. Envoy
+    prefers an exact domain to a wildcard."""
+    m = model(
+        gateway(server(hosts=("*.com", "*.net"))),
+        vs("foo", http(to="foo"), hosts=("foo.com",)),
+        vs("bar", http(to="bar"), hosts=("*.bar.net",)),
+        vs("all", http(to="all"), hosts=("*",)),
+    )
+    assert backend_name(outcome(m, get(host="foo.com"))) == "foo"
+    assert backend_name(outcome(m, get(host="x.bar.net"))) == "bar"
+    assert backend_name(outcome(m, get(host="other.com"))) == "all"
+    assert backend_name(outcome(m, get(host="bar.net"))) == "all"
+    assert outcome(m, get(host="example.org")) == NoRoute(404)
+
+
+def test_virtual_services_the_gateway_pods_do_not_see() -> None:
+    """push_context.go initVirtualServices/VirtualServicesForGateway: a VirtualService exported
+    only to its own namespace is not seen by the gateway's pods in istio-system."""
+    m = model(
+        HTTP,
+        vs("private", http(to="private"), hosts=("p.example.com",), exportTo=["."]),
+        vs("exported", http(to="exported"), hosts=("e.example.com",), exportTo=["istio-system"]),
+    )
+    assert outcome(m, get(host="p.example.com")) == NoRoute(404)
+    assert backend_name(outcome(m, get(host="e.example.com"))) == "exported"
+    moved = model(
+        HTTP,
+        vs("private", http(to="private"), hosts=("p.example.com",), exportTo=["."]),
+        **{"gateway-workload-namespace": "apps"},
+    )
+    assert backend_name(outcome(moved, get(host="p.example.com"))) == "private"
+
+
+def test_https_redirect_and_terminated_tls() -> None:
+    """buildGatewayHTTPRouteConfig: ``httpsRedirect`` makes the server's virtual hosts require
+    TLS (Envoy answers 301 to https); an HTTPS server is chosen by SNI and MUTUAL asks for a
+    client certificate; an SNI no server names finds no filter chain."""
+    m = model(
+        gateway(
+            server(80, hosts=("a.example.com",), httpsRedirect=True),
+            server(443, "HTTPS", hosts=("a.example.com",), mode="MUTUAL", credentialName="cert"),
+        ),
+        vs("a", http(to="app")),
+    )
+    assert outcome(m, get("/x", query="y=1")) == Redirect(301, "https://a.example.com/x?y=1")
+    assert outcome(m, get("/x", scheme="https")) == to("app", "/x", guards=("client-certificate",))
+    assert outcome(m, get("/x", host="b.example.com", scheme="https")) == NoRoute(0)
+    assert outcome(m, get("/x", port=8080)) == NoRoute(0)
+
+
+def test_tls_passthrough_by_sni_and_tcp_by_port() -> None:
+    """buildGatewayNetworkFiltersFromTLSRoutes: a filter chain per ``tls[]`` match, by its
+    ``sniHosts``; buildGatewayNetworkFiltersFromTCPRoutes: the first fitting ``tcp[]`` route
+    takes the server."""
+    m = model(
+        gateway(
+            server(443, "TLS", hosts=("*.example.com",), mode="PASSTHROUGH"),
+            server(31400, "TCP", hosts=("*",)),
+        ),
+        vs(
+            "a",
+            hosts=("*.example.com",),
+            tls=[
+                {
+                    "match": [{"sniHosts": ["a.example.com"], "port": 443}],
+                    "route": [{"destination": {"host": "a-tls", "port": {"number": 8443}}}],
+                }
+            ],
+        ),
+        vs(
+            "echo",
+            hosts=("*",),
+            tcp=[
+                {
+                    "match": [{"port": 31401}],
+                    "route": [{"destination": {"host": "never", "port": {"number": 9000}}}],
+                },
+                {
+                    "match": [{"port": 31400}],
+                    "route": [{"destination": {"host": "echo", "port": {"number": 9000}}}],
+                },
+            ],
+        ),
+    )
+    passthrough = outcome(m, Request("a.example.com", protocol="TLS"))
+    assert backend_name(passthrough) == "a-tls"
+    assert outcome(m, Request("b.example.com", protocol="TLS")) == NoRoute(0)
+    assert backend_name(outcome(m, Request("", protocol="TCP", port=31400))) == "echo"
+
+
+def test_gateways_that_select_different_pods_are_different_addresses() -> None:
+    """push_context.go mergeGateways: a Gateway applies to the pods its selector selects. Two
+    deployments that answer one host differently give no single answer."""
+    m = model(
+        gateway(server(), name="a", selector={"app": "a"}),
+        gateway(server(), name="b", selector={"app": "b"}),
+        vs("to-a", http(to="from-a"), gateways=("istio-system/a",)),
+        vs("to-b", http(to="from-b"), gateways=("istio-system/b",), hosts=("b.example.com",)),
+    )
+    assert backend_name(outcome(m, get())) == "from-a"
+    assert backend_name(outcome(m, get(host="b.example.com"))) == "from-b"
+    both = model(
+        gateway(server(), name="a", selector={"app": "a"}),
+        gateway(server(), name="b", selector={"app": "b"}),
+        vs("to-a", http(to="from-a"), gateways=("istio-system/a", "istio-system/b")),
+    )
+    assert backend_name(outcome(both, get())) == "from-a"
+
+
+# --- virtualservice.go: delegates ----------------------------------------------------------------
+
+
+def test_delegates_are_merged_into_their_root() -> None:
+    """virtual_service.proto Delegate example (bookinfo with productpage and reviews
+    delegates), virtualservice_test.go "url match", "url mismatch", "root catch all": the
+    delegate's routes take the root's place, narrowed by the root's match; one that conflicts
+    with every root match is dropped; the delegate inherits the root's rewrite and headers."""
+    root = vs(
+        "bookinfo",
+        {
+            "match": [prefix("/productpage")],
+            "delegate": {"name": "productpage", "namespace": "ns-a"},
+        },
+        {"match": [prefix("/reviews")], "delegate": {"name": "reviews", "namespace": "ns-b"}},
+        {"match": [prefix("/legacy")], "delegate": {"name": "missing"}},
+        hosts=("bookinfo.com",),
+    )
+    productpage = vs(
+        "productpage",
+        http(prefix("/productpage/v1/"), to="productpage-v1.ns-a.svc.cluster.local"),
+        http(exact("/reviews"), to="conflicting"),
+        http(to="productpage.ns-a.svc.cluster.local"),
+        hosts=None,
+        gateways=(),
+        namespace="ns-a",
+    )
+    reviews = vs(
+        "reviews",
+        http(to="reviews"),
+        hosts=None,
+        gateways=(),
+        namespace="ns-b",
+    )
+    m = model(HTTP, root, productpage, reviews)
+    host = "bookinfo.com"
+    assert outcome(m, get("/productpage/v1/x", host)) == to(
+        "productpage-v1", "/productpage/v1/x", host, ns="ns-a"
+    )
+    assert outcome(m, get("/productpage", host)) == to(
+        "productpage", "/productpage", host, ns="ns-a"
+    )
+    assert outcome(m, get("/reviews", host)) == to("reviews", "/reviews", host, ns="ns-b")
+    assert outcome(m, get("/legacy", host)) == NoRoute(404)
+    assert outcome(m, get("/other", host)) == NoRoute(404)
+    routed = m.route(get("/productpage/v1/x", host))
+    fields = [(c.name, c.field) for c in routed.causes[:3]]
+    assert fields == [
+        ("productpage", "spec.http[0].match[0]"),
+        ("bookinfo", "spec.http[0].match[0]"),
+        ("productpage", "spec.http[0]"),
+    ]
+
+
+def test_a_delegate_not_exported_to_the_root_is_not_used() -> None:
+    """virtualservice_controller.go mergeVirtualServices: "delegate virtual service is not
+    exported" drops the root's route."""
+    root = vs("root", {"match": [prefix("/")], "delegate": {"name": "d", "namespace": "other"}})
+    hidden = vs("d", http(to="d"), hosts=None, gateways=(), namespace="other", exportTo=["."])
+    assert outcome(model(HTTP, root, hidden), get()) == NoRoute(404)
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+
+def test_requests_cover_hosts_boundaries_and_conditions() -> None:
+    m = model(
+        gateway(
+            server(),
+            server(443, "HTTPS", hosts=("a.example.com",), mode="SIMPLE", credentialName="c"),
+        ),
+        vs(
+            "a",
+            http(prefix("/api", headers={"x-canary": {"exact": "on"}}), to="canary"),
+            http(to="app"),
+        ),
+    )
+    requests = m.requests()
+    shown = {r.display() for r in requests}
+    assert "GET http://a.example.com/api" in shown
+    assert "GET http://a.example.com/apile" in shown  # the character-prefix near miss
+    assert "GET http://a.example.com/api [x-canary: on]" in shown
+    assert "GET http://a.example.com/api [x-canary: ON]" in shown
+    assert "GET https://a.example.com/api" in shown
+    assert f"GET http://{UNKNOWN_HOST}/" in shown
+    assert requests == sorted(set(requests), key=Request.sort_key)
+    assert len(requests) < 60
+
+
+def test_every_answer_has_a_cause_on_an_input_object() -> None:
+    m = model(HTTP, vs("a", http(prefix("/api"), to="api")))
+    for request in m.requests():
+        routed: Routed = m.route(request)
+        if isinstance(routed.outcome, NoRoute) and routed.outcome.status == 0:
+            continue
+        assert routed.causes, request.display()
+        assert {c.kind for c in routed.causes} <= {"VirtualService", "Gateway"}
