@@ -63,6 +63,7 @@ from ingress2gateway.verify.model import SourceModel
 from .catalog import ROWS
 from .common import (
     DEFAULT_CLUSTER_DOMAIN,
+    DEFAULT_WORKLOAD_NAMESPACE,
     ISTIO_GROUP,
     ISTIO_VERSIONS,
     PROVIDER_NAME,
@@ -72,9 +73,10 @@ from .common import (
     as_list,
     ns_of,
 )
+from .delegates import is_delegate
 from .destinationrule import convert_destination_rule
 from .gateway import build_gateway, convert_gateway
-from .virtualservice import convert_virtual_service
+from .virtualservice import convert_virtual_service, report_delegates
 
 KINDS = ("Gateway", "VirtualService", "DestinationRule", "ServiceEntry")
 
@@ -108,8 +110,14 @@ class IstioProvider:
         return controller_model(objects, options)
 
     def convert(self, ctx: ProviderContext) -> None:
-        domain = ctx.options.for_provider(self.name).get("cluster-domain", DEFAULT_CLUSTER_DOMAIN)
-        state = State(ctx, cluster_domain=domain.strip(".") or DEFAULT_CLUSTER_DOMAIN)
+        settings = ctx.options.for_provider(self.name)
+        domain = settings.get("cluster-domain", DEFAULT_CLUSTER_DOMAIN)
+        state = State(
+            ctx,
+            cluster_domain=domain.strip(".") or DEFAULT_CLUSTER_DOMAIN,
+            workload_namespace=settings.get("gateway-workload-namespace")
+            or DEFAULT_WORKLOAD_NAMESPACE,
+        )
         istio = sorted(
             (o for o in ctx.objects if o.group == ISTIO_GROUP and o.kind in KINDS), key=_sort_key
         )
@@ -123,6 +131,8 @@ class IstioProvider:
                 state.services[(obj.name, ns_of(obj))] = ServiceInfo(
                     obj.name, ns_of(obj), ports, obj
                 )
+            elif obj.kind == "Secret" and obj.api_version == "v1" and obj.name:
+                state.secrets[(ns_of(obj), obj.name)] = obj
         for obj in istio:
             ctx.claim(obj)
             version = obj.api_version.rpartition("/")[2]
@@ -159,8 +169,13 @@ class IstioProvider:
                 )
                 continue
             state.gateways[key] = info
-        for obj in (o for o in istio if o.kind == "VirtualService"):
+        virtual_services = [o for o in istio if o.kind == "VirtualService"]
+        delegates = [o for o in virtual_services if is_delegate(o)]
+        for obj in delegates:
+            state.delegates.setdefault((ns_of(obj), obj.name or ""), obj)
+        for obj in virtual_services:
             convert_virtual_service(state, obj)
+        report_delegates(state, delegates)
         for info in state.gateways.values():
             build_gateway(state, info)
         for obj in state.destination_rules:

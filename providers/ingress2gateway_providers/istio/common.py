@@ -24,6 +24,10 @@ GATEWAY_GROUP = "gateway.networking.k8s.io"
 ISTIO_VERSIONS = ("v1", "v1beta1", "v1alpha3")
 DEFAULT_NAMESPACE = "default"
 DEFAULT_CLUSTER_DOMAIN = "cluster.local"
+DEFAULT_WORKLOAD_NAMESPACE = "istio-system"
+"""Where the ingress gateway's pods run unless ``--provider-option
+istio.gateway-workload-namespace`` says otherwise (Istio's default installation): Istio reads a
+server's ``credentialName`` Secret there, and a VirtualService must be exported there."""
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(h|m|s|ms)?\Z")
 
@@ -150,7 +154,13 @@ class State:
 
     ctx: ProviderContext
     cluster_domain: str = DEFAULT_CLUSTER_DOMAIN
+    workload_namespace: str = DEFAULT_WORKLOAD_NAMESPACE
     services: dict[tuple[str, str], ServiceInfo] = field(default_factory=dict)
+    secrets: dict[tuple[str, str], KubeObject] = field(default_factory=dict)
+    """Secrets in the input, by (namespace, name)."""
+    delegates: dict[tuple[str, str], KubeObject] = field(default_factory=dict)
+    """VirtualServices without hosts (delegates), by (namespace, name)."""
+    used_delegates: set[tuple[str, str]] = field(default_factory=set)
     service_entry_hosts: dict[str, KubeObject] = field(default_factory=dict)
     destination_rules: list[KubeObject] = field(default_factory=list)
     gateways: dict[tuple[str, str], GatewayInfo] = field(default_factory=dict)
@@ -215,8 +225,12 @@ class State:
         route_kind: str,
         route_namespace: str,
         weight: int | None = None,
+        resolve_namespace: str | None = None,
     ) -> BackendRef | None:
-        """An Istio ``destination`` → a Service backendRef, or None with an error notification."""
+        """An Istio ``destination`` → a Service backendRef, or None with an error notification.
+
+        Short names resolve in ``resolve_namespace`` (the VirtualService's that names them: a
+        delegate's own), else in the route's."""
         host = destination.get("host")
         if not isinstance(host, str) or not host:
             fields.unsupported(
@@ -234,7 +248,7 @@ class State:
                 error=True,
             )
             return None
-        resolved = self.service_of(host, route_namespace)
+        resolved = self.service_of(host, resolve_namespace or route_namespace)
         if resolved is None:
             fields.unsupported(
                 path,
@@ -303,6 +317,29 @@ class State:
 
 
 @dataclass
+class VS:
+    """One VirtualService being converted (for a delegate's routes: the delegate, in the place
+    of its root: ``route_namespace`` is the root's)."""
+
+    state: State
+    obj: KubeObject
+    fields: Fields
+    namespace: str
+    keys: list[tuple[str, str]]
+    hosts: list[str]
+    root_namespace: str | None = None
+
+    @property
+    def route_namespace(self) -> str:
+        """Where the HTTPRoute is (the root's namespace for a delegate)."""
+        return self.root_namespace or self.namespace
+
+    @property
+    def hostnames(self) -> list[str]:
+        return [] if "*" in self.hosts else [h for h in self.hosts if valid_hostname(h)]
+
+
+@dataclass
 class ListenerInfo:
     """A Gateway API listener made from one (port, protocol, host) of an Istio server."""
 
@@ -316,7 +353,7 @@ class ListenerInfo:
     redirect: bool
     server_path: str
     certificate_refs: list[SecretRef] = field(default_factory=list)
-    client_ca: str | None = None
+    client_ca: SecretRef | None = None
     """Secret holding the CA for client certificates (MUTUAL), if any."""
 
 

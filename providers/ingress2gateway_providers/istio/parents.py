@@ -10,25 +10,44 @@ sidecar routing, not the ingress: ignored with information.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ingress2gateway.ir import ParentRef
 from ingress2gateway.report import Level
 
 from .common import Fields, GatewayInfo, ListenerInfo, State
 
+if TYPE_CHECKING:
+    from .scopes import Binding
+
 MESH = "mesh"
+
+
+def resolve_gateway(raw: str, namespace: str) -> tuple[str, str] | None:
+    """``resolveGatewayName``: ``ns/name``, ``./name``, ``name`` and the legacy
+    ``name.ns.svc.cluster.local`` → (namespace, name); None for ``mesh``."""
+    if raw == MESH:
+        return None
+    if "/" in raw:
+        ns, _, name = raw.partition("/")
+        return (namespace if ns == "." else ns), name
+    if "." in raw:
+        name, _, rest = raw.partition(".")
+        return rest.partition(".")[0], name
+    return namespace, raw
 
 
 def gateway_keys(
     state: State, fields: Fields, gateways: Sequence[object], namespace: str
 ) -> list[tuple[str, str]]:
-    """``ns/name``, ``name`` and legacy ``name.ns.svc.cluster.local`` → (namespace, name)."""
+    """The ingress gateways a VirtualService binds, as (namespace, name)."""
     keys: list[tuple[str, str]] = []
     for index, raw in enumerate(gateways):
         if not isinstance(raw, str) or not raw:
             fields.unsupported(f"spec.gateways[{index}]", f"gateway {raw!r} is not a name")
             continue
-        if raw == MESH:
+        key = resolve_gateway(raw, namespace)
+        if key is None:
             fields.notify(
                 Level.INFO,
                 "istio-mesh-only",
@@ -36,15 +55,8 @@ def gateway_keys(
                 "the 'mesh' gateway (sidecar routing) is not converted; only ingress gateways are",
             )
             continue
-        if "/" in raw:
-            ns, _, name = raw.partition("/")
-        elif "." in raw:
-            name, _, rest = raw.partition(".")
-            ns = rest.partition(".")[0]
-        else:
-            ns, name = namespace, raw
-        if (ns, name) not in keys:
-            keys.append((ns, name))
+        if key not in keys:
+            keys.append(key)
     return keys
 
 
@@ -68,7 +80,7 @@ def _admits(listener: ListenerInfo, info: GatewayInfo, namespace: str) -> bool:
     )
 
 
-def parent_refs(
+def bindings(
     state: State,
     fields: Fields,
     keys: list[tuple[str, str]],
@@ -78,9 +90,12 @@ def parent_refs(
     what: str,
     field: str,
     port: int | None = None,
-) -> list[ParentRef]:
-    """parentRefs of listeners with a protocol/TLS mode in ``protocols`` that serve ``hosts``."""
-    refs: list[ParentRef] = []
+) -> list[Binding]:
+    """Listeners with a protocol/TLS mode in ``protocols`` that serve ``hosts`` (a Gateway not
+    in the input: one parentRef without a section)."""
+    from .scopes import Binding
+
+    found: list[Binding] = []
     for gw_ns, gw_name in keys:
         info = state.gateways.get((gw_ns, gw_name))
         ref_ns = gw_ns if gw_ns != namespace else None
@@ -92,10 +107,12 @@ def parent_refs(
                 f"gateway {gw_ns}/{gw_name} is not in the input: the parentRef names a Gateway "
                 f"{gw_name} without a listener",
             )
-            refs.append(ParentRef(gw_name, namespace=ref_ns))
+            found.append(
+                Binding(ParentRef(gw_name, namespace=ref_ns), (gw_ns, gw_name), None, None)
+            )
             continue
-        found = False
         refused: list[str] = []
+        bound = False
         for listener in info.listeners:
             if (listener.protocol, listener.tls_mode) not in protocols or listener.redirect:
                 continue
@@ -106,10 +123,9 @@ def parent_refs(
             if not _admits(listener, info, namespace):
                 refused.append(listener.hostname or "*")
                 continue
-            if namespace != info.namespace:
-                listener.namespaces.add(namespace)
-            refs.append(ParentRef(info.name, namespace=ref_ns, section_name=listener.name))
-            found = True
+            ref = ParentRef(info.name, namespace=ref_ns, section_name=listener.name)
+            found.append(Binding(ref, (gw_ns, gw_name), info, listener))
+            bound = True
         if refused:
             fields.notify(
                 Level.WARNING,
@@ -119,7 +135,7 @@ def parent_refs(
                 f"{namespace} for {', '.join(sorted(set(refused)))} (its host's namespace "
                 "prefix): not bound there, as in Istio",
             )
-        elif not found:
+        elif not bound:
             fields.notify(
                 Level.WARNING,
                 "istio-gateway-not-found",
@@ -128,7 +144,33 @@ def parent_refs(
                 "these hosts with a matching protocol"
                 + (f" on port {port}" if port is not None else ""),
             )
-    return refs
+    return found
+
+
+def admit(bound: Sequence[Binding], namespace: str) -> None:
+    """Let the listeners of ``bound`` admit routes of ``namespace`` (their allowedRoutes)."""
+    for binding in bound:
+        gateway, listener = binding.gateway, binding.listener
+        if listener is not None and gateway is not None and namespace != gateway.namespace:
+            listener.namespaces.add(namespace)
+
+
+def parent_refs(
+    state: State,
+    fields: Fields,
+    keys: list[tuple[str, str]],
+    namespace: str,
+    hosts: Sequence[str | None],
+    protocols: Sequence[tuple[str, str | None]],
+    what: str,
+    field: str,
+    port: int | None = None,
+) -> list[ParentRef]:
+    """parentRefs of listeners with a protocol/TLS mode in ``protocols`` that serve ``hosts``
+    (each listener admitting ``namespace``)."""
+    bound = bindings(state, fields, keys, namespace, hosts, protocols, what, field, port)
+    admit(bound, namespace)
+    return [b.ref for b in bound]
 
 
 HTTP_LISTENERS = (("HTTP", None), ("HTTPS", "Terminate"))
