@@ -10,8 +10,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+import ingress2gateway
 from ingress2gateway.objects import KubeObject, Origin
 from ingress2gateway.plugin import ConvertOptions
+from ingress2gateway.report import Report
+from ingress2gateway.verify.gateway import GatewayAPIModel
 from ingress2gateway.verify.model import (
     Backend,
     Forward,
@@ -23,7 +28,11 @@ from ingress2gateway.verify.model import (
     Routed,
 )
 from ingress2gateway.verify.probes import UNKNOWN_HOST
+from ingress2gateway.verify.run import verify
 from ingress2gateway_providers.istio.controller_model import IstioModel, controller_model
+
+from .golden import Case, cases
+from .shared_data import require_shared, shared_yaml_files
 
 MODEL_DIR = (
     Path(__file__).resolve().parent.parent
@@ -733,3 +742,403 @@ def test_every_answer_has_a_cause_on_an_input_object() -> None:
             continue
         assert routed.causes, request.display()
         assert {c.kind for c in routed.causes} <= {"VirtualService", "Gateway"}
+
+
+# --- issue 22: real-world manifests route as Istio routes them ------------------------------------
+#
+# Each test converts the input, routes requests through the Gateway API model of the output, and
+# expects what Istio does (the source model above says the same).
+
+
+def migrated(
+    *docs: dict[str, Any], emitter: str = "standard", **provider_options: str
+) -> tuple[IstioModel, GatewayAPIModel, list[dict[str, Any]]]:
+    objects = objects_of(*docs)
+    options = ConvertOptions(provider_options={"istio": provider_options})
+    result = ingress2gateway.convert(objects, providers=["istio"], emitter=emitter, options=options)
+    source = controller_model(objects, options)
+    assert source is not None
+    return source, GatewayAPIModel(result.resources), result.resources
+
+
+def routed_both(
+    docs: tuple[dict[str, Any], ...], *requests: Request, **kw: Any
+) -> list[tuple[Outcome, Outcome]]:
+    source, target, _ = migrated(*docs, **kw)
+    return [(source.route(r).outcome, target.route(r).outcome) for r in requests]
+
+
+def assert_routes(
+    docs: tuple[dict[str, Any], ...], expected: dict[Request, str | int], **kw: Any
+) -> None:
+    """Istio (the model) and the migration (the Gateway API model) send each request to the
+    expected backend (a name) or answer it with the expected status."""
+    requests = list(expected)
+    for request, (istio, gateway) in zip(requests, routed_both(docs, *requests, **kw), strict=True):
+        want = expected[request]
+        for who, answer in (("Istio", istio), ("Gateway API", gateway)):
+            got = backend_name(answer) if isinstance(want, str) else _status(answer)
+            assert got == want, f"{who}: {request.display()} → {answer.display()}"
+
+
+def _status(answer: Outcome) -> int:
+    return answer.status if isinstance(answer, (NoRoute, Respond, Redirect)) else 200
+
+
+def test_issue22_1_a_mesh_only_route_never_reaches_the_gateway() -> None:
+    """A VirtualService bound to [mesh, the ingress gateway] whose first route is scoped to
+    mesh (Knative's cluster-local routes): before, it became a catch-all rule on the public
+    Gateway and took every request."""
+    docs = (
+        HTTP,
+        vs(
+            "hello",
+            http(prefix("/", gateways=["mesh"]), to="hello-private"),
+            http(prefix("/", gateways=["istio-system/gw"]), to="hello-public"),
+            hosts=("hello.example.com", "hello.apps.svc.cluster.local"),
+            gateways=("mesh", "istio-system/gw"),
+        ),
+        vs(
+            "internal",
+            http(prefix("/admin", gateways=["mesh"]), to="admin"),
+            hosts=("internal.example.com",),
+            gateways=("mesh", "istio-system/gw"),
+        ),
+    )
+    assert_routes(
+        docs,
+        {
+            get("/", "hello.example.com"): "hello-public",
+            get("/admin", "hello.example.com"): "hello-public",
+            get("/", "hello.apps.svc.cluster.local"): "hello-public",
+            get("/admin", "internal.example.com"): 404,
+        },
+    )
+    _, _, resources = migrated(*docs)
+    assert [r["metadata"]["name"] for r in resources if r["kind"] == "HTTPRoute"] == ["hello"]
+
+
+def test_issue22_1_a_route_scoped_to_one_gateway_is_not_on_the_other() -> None:
+    docs = (
+        gateway(server(hosts=("a.example.com",)), name="gw-a"),
+        gateway(server(hosts=("b.example.com",)), name="gw-b"),
+        vs(
+            "app",
+            http(prefix("/admin", gateways=["istio-system/gw-a"]), to="admin"),
+            http(to="app"),
+            hosts=("a.example.com", "b.example.com"),
+            gateways=("istio-system/gw-a", "istio-system/gw-b"),
+        ),
+    )
+    assert_routes(
+        docs,
+        {
+            get("/admin", "a.example.com"): "admin",
+            get("/admin", "b.example.com"): "app",
+            get("/", "a.example.com"): "app",
+        },
+    )
+
+
+def test_issue22_2_an_exact_authority_narrows_the_host() -> None:
+    """Before, the authority condition was dropped with a warning: every host of the wildcard
+    reached the admin backend."""
+    docs = (
+        HTTP,
+        vs(
+            "site",
+            http(prefix("/", authority={"exact": "admin.example.com"}), to="admin"),
+            http(to="site"),
+            hosts=("*.example.com",),
+        ),
+    )
+    assert_routes(
+        docs,
+        {
+            get("/x", "admin.example.com"): "admin",
+            get("/x", "www.example.com"): "site",
+        },
+    )
+
+
+def test_issue22_3_character_prefixes_keep_istios_first_match() -> None:
+    """virtualservice_overlappingmatches.yaml: /api/v1/prod takes /api/v1/products first; a
+    prefix ending in / does not take its bare directory; ignoreUriCase is honoured; a longer
+    prefix listed first keeps its paths although the later shorter one becomes an expression."""
+    docs = (
+        HTTP,
+        vs(
+            "api",
+            http(prefix("/api/v1/prod", method={"exact": "GET"}), to="foo"),
+            http(prefix("/apix"), to="apix"),
+            http(prefix("/api"), to="api"),
+            http(prefix("/docs/"), to="docs"),
+            http(prefix("/Media", ignoreUriCase=True), to="media"),
+            http(to="root"),
+        ),
+    )
+    assert_routes(
+        docs,
+        {
+            get("/api/v1/products"): "foo",
+            get("/api/v1/products", method="POST"): "api",
+            get("/apix/1"): "apix",
+            get("/apiz"): "api",
+            get("/api-docs"): "api",
+            get("/docs"): "root",
+            get("/docs/x"): "docs",
+            get("/MEDIAfiles"): "media",
+            get("/other"): "root",
+        },
+    )
+
+
+def test_issue22_3_a_bare_directory_nothing_else_takes_is_reported() -> None:
+    """Istio answers /v1 with 404 (prefix /v1/ does not take it); Gateway API's PathPrefix
+    /v1/ does, and no standard rule answers 404: the report says which requests change."""
+    docs = (HTTP, vs("api", http(prefix("/v1/"), to="v1")))
+    ((istio, gateway),) = routed_both(docs, get("/v1"))
+    assert istio == NoRoute(404) and backend_name(gateway) == "v1"
+    _, _, _ = migrated(*docs)
+    result = ingress2gateway.convert(objects_of(*docs), providers=["istio"])
+    notes = [n for n in result.report.notifications if n.code == "istio-route-order-unequal"]
+    assert notes and "GET /v1 " in notes[0].message and notes[0].field == "spec.http[0]"
+
+
+def test_issue22_4_delegates_are_merged_into_the_root() -> None:
+    """virtual_service.proto's Delegate example: before, the root's routes were errors answered
+    500 and the delegates were called mesh-only."""
+    root = vs(
+        "bookinfo",
+        {
+            "match": [prefix("/productpage")],
+            "delegate": {"name": "productpage", "namespace": "ns-a"},
+        },
+        {"match": [prefix("/reviews")], "delegate": {"name": "reviews", "namespace": "ns-b"}},
+        hosts=("bookinfo.com",),
+    )
+    productpage = vs(
+        "productpage",
+        http(prefix("/productpage/v1/"), to="productpage-v1"),
+        http(to="productpage"),
+        hosts=None,
+        gateways=(),
+        namespace="ns-a",
+    )
+    reviews = vs("reviews", http(to="reviews"), hosts=None, gateways=(), namespace="ns-b")
+    host = "bookinfo.com"
+    assert_routes(
+        (HTTP, root, productpage, reviews),
+        {
+            get("/productpage/v1/x", host): "productpage-v1",
+            get("/productpage", host): "productpage",
+            get("/reviews/1", host): "reviews",
+            get("/ratings", host): 404,
+        },
+    )
+
+
+def _https_listener(
+    resources: list[dict[str, Any]], host: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    for obj in resources:
+        if obj["kind"] != "Gateway":
+            continue
+        for listener in obj["spec"]["listeners"]:
+            if listener["protocol"] == "HTTPS" and listener.get("hostname") in (host, None):
+                return obj, listener
+    raise AssertionError(f"no HTTPS listener for {host}")
+
+
+def _served_secrets(
+    resources: list[dict[str, Any]], request: Request
+) -> tuple[tuple[str, str], tuple[str, str] | None, bool]:
+    """The certificate Secret and client CA Secret the migrated Gateway uses for an https
+    request (namespace, name), and whether a ReferenceGrant allows the certificate."""
+    gw, listener = _https_listener(resources, request.host)
+    gw_ns = gw["metadata"].get("namespace", "default")
+    ref = listener["tls"]["certificateRefs"][0]
+    certificate = (ref.get("namespace", gw_ns), ref["name"])
+    granted = certificate[0] == gw_ns or any(
+        o["kind"] == "ReferenceGrant"
+        and o["metadata"]["namespace"] == certificate[0]
+        and {"group": "gateway.networking.k8s.io", "kind": "Gateway", "namespace": gw_ns}
+        in o["spec"]["from"]
+        and any(
+            t["kind"] == "Secret" and t.get("name") in (None, certificate[1])
+            for t in o["spec"]["to"]
+        )
+        for o in resources
+    )
+    ca = None
+    for obj in resources:
+        if obj["kind"] != "ClientTrafficPolicy":
+            continue
+        for target in obj["spec"].get("targetRefs", []):
+            if target.get("sectionName") in (None, listener["name"]):
+                ca_ref = obj["spec"]["tls"]["clientValidation"]["caCertificateRefs"][0]
+                ca = (ca_ref.get("namespace", obj["metadata"]["namespace"]), ca_ref["name"])
+    return certificate, ca, granted
+
+
+def _secret(name: str, namespace: str = "istio-system", **data: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(name, namespace), "data": data}
+
+
+MUTUAL = gateway(
+    server(443, "HTTPS", hosts=("a.example.com",), mode="MUTUAL", credentialName="cred"),
+    namespace="edge",
+)
+
+
+@pytest.mark.parametrize(
+    ("secrets", "ca"),
+    [
+        (
+            (
+                _secret("cred", **{"tls.crt": "x", "ca.crt": "x"}),
+                _secret("cred-cacert", **{"ca.crt": "x"}),
+            ),
+            "cred-cacert",
+        ),
+        ((_secret("cred", **{"tls.crt": "x", "ca.crt": "x"}),), "cred"),
+        ((), "cred"),
+    ],
+    ids=["separate-cacert", "ca-in-credential", "assumed"],
+)
+def test_issue22_5_the_client_ca_is_the_secret_istio_reads(
+    secrets: tuple[dict[str, Any], ...], ca: str
+) -> None:
+    """secrets.go GetCaCert: <credentialName>-cacert if it exists, else the credential's own
+    ca.crt. Before, <credentialName>-cacert was always assumed."""
+    docs = (MUTUAL, *secrets, vs("a", http(), gateways=("edge/gw",)))
+    source, _, resources = migrated(*docs, emitter="envoy-gateway")
+    request = get("/", scheme="https")
+    istio_certificate, istio_ca = source.tls_secrets(request)
+    certificate, client_ca, granted = _served_secrets(resources, request)
+    assert (certificate, client_ca) == (istio_certificate, istio_ca)
+    assert client_ca == ("istio-system", ca) and granted
+
+
+def test_issue22_6_credentials_live_in_the_gateway_workloads_namespace() -> None:
+    """sds.go: the Secret is read in the gateway pods' namespace (istio-system by default), not
+    the Gateway object's (edge). Before, the listener referred to edge/cred."""
+    docs = (
+        gateway(
+            server(443, "HTTPS", hosts=("a.example.com",), mode="SIMPLE", credentialName="cred"),
+            namespace="edge",
+        ),
+        vs("a", http(), gateways=("edge/gw",)),
+    )
+    request = get("/", scheme="https")
+    for options, expected_ns in (
+        ({}, "istio-system"),
+        ({"gateway-workload-namespace": "edge"}, "edge"),
+    ):
+        source, target, resources = migrated(*docs, **options)
+        certificate, _, granted = _served_secrets(resources, request)
+        assert certificate == source.tls_secrets(request)[0] == (expected_ns, "cred")
+        assert granted
+        assert backend_name(target.route(request).outcome) == "app"
+
+
+def test_issue22_7_values_that_are_not_strings_are_their_yaml_text() -> None:
+    """``exact: true`` is the header value "true" (before: the condition was dropped, and
+    header edits wrote Python's "True"/"None"); unknown fields are still reported."""
+    docs = (
+        HTTP,
+        vs(
+            "a",
+            http(
+                prefix("/", headers={"x-canary": {"exact": True}, "x-level": {"exact": 2}}),
+                to="canary",
+                headers={"request": {"set": {"x-flag": True, "x-none": None, "x-count": 10}}},
+            ),
+            {**http(to="stable"), "routeX": []},
+        ),
+    )
+    assert_routes(
+        docs,
+        {
+            get().with_headers(("x-canary", "true"), ("x-level", "2")): "canary",
+            get().with_headers(("x-canary", "True"), ("x-level", "2")): "stable",
+        },
+    )
+    result = ingress2gateway.convert(objects_of(*docs), providers=["istio"])
+    (route,) = [r for r in result.resources if r["kind"] == "HTTPRoute"]
+    (modifier,) = [f["requestHeaderModifier"] for f in route["spec"]["rules"][0].get("filters", [])]
+    assert modifier["set"] == [
+        {"name": "x-count", "value": "10"},
+        {"name": "x-flag", "value": "true"},
+        {"name": "x-none", "value": "null"},
+    ]
+    assert any(
+        n.code == "istio-field-unsupported" and n.field == "spec.http[1].routeX"
+        for n in result.report.notifications
+    )
+
+
+# --- verify over the golden cases, the corpus and the peer fixtures ----------------------------
+
+
+def _verify_cases() -> list[Case]:
+    return [
+        c
+        for c in cases()
+        if c.directory.parent.name == "istio" or c.directory.name.startswith("istio-")
+    ]
+
+
+def _unexplained(result: Any) -> list[str]:
+    return [
+        f"{d.request.display()}: Istio {d.source.outcome.display()} "
+        f"[{', '.join(c.display() for c in d.source.causes[:2])}], "
+        f"migrated {d.target.outcome.display()}"
+        for d in result.unexplained
+    ]
+
+
+@pytest.mark.parametrize("emitter", ["standard", "envoy-gateway"])
+@pytest.mark.parametrize("case", _verify_cases(), ids=lambda c: c.id)
+def test_golden_cases_route_as_istio_or_the_report_says_so(case: Case, emitter: str) -> None:
+    args = case.args
+    options = ConvertOptions(**args.pop("options", {}))
+    args["emitter"] = emitter
+    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Report())
+    result = verify(objects, options=options, **args)
+    assert _unexplained(result) == []
+
+
+def _shared_inputs() -> list[tuple[str, list[Path]]]:
+    corpus = shared_yaml_files("corpus", "istio")
+    peer = shared_yaml_files("peer", "ingress2gateway", "istio", "input")
+    found = [(f"corpus/{p.name}", [p]) for p in corpus] + [(f"peer/{p.name}", [p]) for p in peer]
+    if corpus:
+        found.append(("corpus (all files at once)", corpus))
+    return found or [("none", [])]
+
+
+@pytest.mark.parametrize("emitter", ["standard", "envoy-gateway"])
+@pytest.mark.parametrize(("name", "paths"), _shared_inputs(), ids=[n for n, _ in _shared_inputs()])
+def test_corpus_and_peer_fixtures_route_as_istio_or_the_report_says_so(
+    name: str, paths: list[Path], emitter: str
+) -> None:
+    require_shared("corpus", "istio")
+    require_shared("peer", "ingress2gateway", "istio", "input")
+    assert paths, "no Istio corpus or peer fixtures"
+    objects = ingress2gateway.load_manifests(paths, report=Report())
+    result = verify(objects, providers=["istio"], emitter=emitter)
+    assert _unexplained(result) == []
+
+
+def test_verify_finds_what_the_converter_does_not_say() -> None:
+    """The comparison is not explained by fiat: a migrated route that sends a request elsewhere
+    without a notification on the Istio route that decided it is unexplained."""
+    docs = (HTTP, vs("a", http(prefix("/api"), to="api"), http(to="web")))
+    objects = objects_of(*docs)
+    output = ingress2gateway.convert(objects, providers=["istio"]).resources
+    for obj in output:
+        if obj["kind"] == "HTTPRoute":
+            obj["spec"]["rules"][0]["backendRefs"][0]["name"] = "elsewhere"
+    result = verify(objects, output=output, providers=["istio"], report=Report())
+    assert result.unexplained and all(d.source.causes for d in result.unexplained)
