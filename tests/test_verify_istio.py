@@ -1142,3 +1142,21 @@ def test_verify_finds_what_the_converter_does_not_say() -> None:
             obj["spec"]["rules"][0]["backendRefs"][0]["name"] = "elsewhere"
     result = verify(objects, output=output, providers=["istio"], report=Report())
     assert result.unexplained and all(d.source.causes for d in result.unexplained)
+
+
+def test_a_name_dot_namespace_destination_is_no_service_in_istio() -> None:
+    """ResolveShortnameToFQDN expands only names without a dot; the registry knows Services as
+    name.namespace.svc.cluster.local (istio/istio#54147: 503). The migration sends nothing to
+    the Service either, and says why (before, it routed the traffic Istio never routed)."""
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta("reviews", "bookinfo"),
+        "spec": {"ports": [{"port": 9080}]},
+    }
+    docs = (HTTP, service, vs("a", {"route": [{"destination": {"host": "reviews.bookinfo"}}]}))
+    ((istio, gateway),) = routed_both(docs, get())
+    assert isinstance(istio, Forward) and istio.backends[0][0].kind == "host"
+    assert gateway == Respond(500)
+    result = verify(objects_of(*docs), providers=["istio"])
+    assert result.differences and not result.unexplained

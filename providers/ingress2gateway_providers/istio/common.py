@@ -179,8 +179,10 @@ class State:
     def service_of(self, host: str, namespace: str) -> tuple[str, str] | None:
         """A destination host → (Service name, namespace), or None for a non-Service host.
 
-        Short names (``reviews``) live in the referring object's namespace; ``name.ns``,
-        ``name.ns.svc`` and ``name.ns.svc.<cluster domain>`` name a Service in ``ns``.
+        Istio resolves a short name (``reviews``) in the referring object's namespace
+        (``ResolveShortnameToFQDN``) and otherwise looks the host up as it is: only
+        ``name.namespace.svc.<cluster domain>`` is a Kubernetes Service's name in its registry
+        (``reviews.bookinfo`` and ``reviews.bookinfo.svc`` name none).
         """
         host = host.strip().lower()
         if not host or "*" in host:
@@ -188,13 +190,7 @@ class State:
         parts = host.split(".")
         if len(parts) == 1:
             return parts[0], namespace
-        suffixes = ("svc", f"svc.{self.cluster_domain}")
-        rest = ".".join(parts[2:])
-        if len(parts) == 2 and host not in self.service_entry_hosts:
-            if (parts[0], parts[1]) in self.services:
-                return parts[0], parts[1]
-            return None
-        if rest in suffixes:
+        if ".".join(parts[2:]) == f"svc.{self.cluster_domain}":
             return parts[0], parts[1]
         return None
 
@@ -250,10 +246,17 @@ class State:
             return None
         resolved = self.service_of(host, resolve_namespace or route_namespace)
         if resolved is None:
+            parts = host.lower().split(".")
+            hint = (
+                f": use {parts[0]}.{parts[1]}.svc.{self.cluster_domain} (Istio does not expand "
+                f"{host!r}, so it routes it to no Service and answers 503)"
+                if len(parts) in (2, 3) and parts[-1] in (parts[1], "svc")
+                else ""
+            )
             fields.unsupported(
                 path,
-                f"destination {host!r} is not a Kubernetes Service host (name, name.namespace or "
-                f"name.namespace.svc.{self.cluster_domain}); no backendRef was written",
+                f"destination {host!r} is not a Kubernetes Service host (a short name or "
+                f"name.namespace.svc.{self.cluster_domain}); no backendRef was written{hint}",
                 "istio-destination-unresolved",
                 error=True,
             )

@@ -70,11 +70,13 @@ def _entry_requests(entry: Entry, host: str, scheme: str, port: int | None) -> I
         if other is not None:
             yield base.with_headers((name, other))
     if everything:
-        yield base.with_headers(*everything)
+        for path in paths:
+            yield Request(host, path, scheme, port=port).with_headers(*everything)
     if match.query_params:
         query = "&".join(f"{name}={sample(wanted)}" for name, wanted in match.query_params)
         yield Request(host, paths[0], scheme, base.method, base.headers, query, port)
-        yield Request(host, paths[0], scheme, base.method, tuple(everything), query, port)
+        for path in paths:
+            yield Request(host, path, scheme, base.method, tuple(everything), query, port)
     if match.method is not None:
         method = sample(match.method)
         for verb in {method, "GET", "POST"}:
