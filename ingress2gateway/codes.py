@@ -119,6 +119,8 @@ CODES: dict[str, str] = {
     "gateway's pods (their namespace, their labels); the message says what was assumed.",
     "istio-delegate": "(istio) A delegate VirtualService is missing, not exported to its root, "
     "unused, or has routes that conflict with the root's match (Istio drops them).",
+    "istio-shared-address": "(istio) Istio Gateways that select the same pods share one address; "
+    "as Gateway API Gateways they get one each, and both take a host: DNS decides.",
     "istio-rewrite-differs": "(istio) rewrite.uri replaces Istio's matched prefix character for "
     "character; Gateway API's ReplacePrefixMatch gives these paths another form.",
     # nginx provider (ingress-nginx and NGINX Inc)

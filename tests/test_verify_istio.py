@@ -1160,3 +1160,101 @@ def test_a_name_dot_namespace_destination_is_no_service_in_istio() -> None:
     assert gateway == Respond(500)
     result = verify(objects_of(*docs), providers=["istio"])
     assert result.differences and not result.unexplained
+
+
+def test_virtual_services_of_one_host_are_tried_in_istios_order() -> None:
+    """buildGatewayHTTPRouteConfig appends the routes of every VirtualService of a host in
+    creation order; SortVHostRoutes puts the catch-all ones last. Gateway API ranks the rules of
+    all their HTTPRoutes together: the older VirtualService's /static must still take
+    /static/special, the newer one's /api must not lose to the older catch-all."""
+    frontend = vs(
+        "shop-frontend",
+        http(prefix("/static"), to="cdn"),
+        http(to="frontend"),
+        hosts=("shop.example.com",),
+    )
+    frontend["metadata"]["creationTimestamp"] = "2023-01-01T00:00:00Z"
+    api = vs(
+        "shop-api",
+        http(prefix("/api"), to="api"),
+        http(prefix("/static/special"), to="special"),
+        hosts=("shop.example.com",),
+    )
+    api["metadata"]["creationTimestamp"] = "2023-06-01T00:00:00Z"
+    host = "shop.example.com"
+    assert_routes(
+        (HTTP, frontend, api),
+        {
+            get("/static/special/x", host): "cdn",
+            get("/api/v1", host): "api",
+            get("/other", host): "frontend",
+        },
+    )
+
+
+def test_an_authority_prefix_keeps_cluster_local_names_off_the_public_gateway() -> None:
+    """Knative's ingress VirtualService: per-match gateways and authority prefixes decide which
+    host names each gateway serves; before, the authority was dropped and every host name,
+    cluster-local ones included, reached the service through the public gateway."""
+    public = gateway(server(80), name="knative-ingress-gateway", namespace="knative-serving")
+    local = gateway(
+        server(8081, name="local"), name="knative-local-gateway", namespace="knative-serving"
+    )
+    ingress = vs(
+        "hello-ingress",
+        http(
+            prefix(
+                "/",
+                authority={"prefix": "hello.default"},
+                gateways=["knative-serving/knative-local-gateway"],
+            ),
+            to="hello-00001",
+        ),
+        http(
+            prefix(
+                "/",
+                authority={"prefix": "hello.default.example.com"},
+                gateways=["knative-serving/knative-ingress-gateway"],
+            ),
+            to="hello-00001",
+        ),
+        hosts=("hello.default", "hello.default.example.com", "hello.default.svc.cluster.local"),
+        gateways=(
+            "knative-serving/knative-ingress-gateway",
+            "knative-serving/knative-local-gateway",
+        ),
+        namespace="default",
+    )
+    assert_routes(
+        (public, local, ingress),
+        {
+            get("/", "hello.default.example.com"): "hello-00001",
+            get("/", "hello.default.svc.cluster.local"): 404,
+            get("/", "hello.default"): 404,
+            get("/", "hello.default.svc.cluster.local", port=8081): "hello-00001",
+        },
+    )
+
+
+def test_gateways_that_share_pods_and_a_host_are_reported() -> None:
+    """mergeGateways: Gateways selecting the same pods share an address, the most specific host
+    winning; as Gateway API Gateways both take the host, and DNS decides: the report names the
+    Gateway to point the host at."""
+    docs = (
+        gateway(server(hosts=("*",)), name="public"),
+        gateway(server(hosts=("api.example.com",)), name="api", namespace="api"),
+        vs("web", http(to="web"), hosts=("*",), gateways=("istio-system/public",), namespace="web"),
+        vs(
+            "api",
+            http(prefix("/v1"), to="api"),
+            hosts=("api.example.com",),
+            gateways=("api/api",),
+            namespace="api",
+        ),
+    )
+    ((istio, gateway_api),) = routed_both(docs, get("/v1", "api.example.com"))
+    assert backend_name(istio) == "api" and gateway_api == NoRoute(0)
+    result = ingress2gateway.convert(objects_of(*docs), providers=["istio"])
+    notes = [n for n in result.report.notifications if n.code == "istio-shared-address"]
+    assert len(notes) == 2 and "point api.example.com at Gateway api/api" in notes[0].message
+    assert not verify(objects_of(*docs), providers=["istio"]).unexplained

@@ -75,7 +75,8 @@ from .common import (
 )
 from .delegates import is_delegate
 from .destinationrule import convert_destination_rule
-from .gateway import build_gateway, convert_gateway
+from .gateway import build_gateway, convert_gateway, report_shared_addresses
+from .httproutes import emit_http
 from .virtualservice import convert_virtual_service, report_delegates
 
 KINDS = ("Gateway", "VirtualService", "DestinationRule", "ServiceEntry")
@@ -175,9 +176,11 @@ class IstioProvider:
             state.delegates.setdefault((ns_of(obj), obj.name or ""), obj)
         for obj in virtual_services:
             convert_virtual_service(state, obj)
+        emit_http(state.http_plans)
         report_delegates(state, delegates)
         for info in state.gateways.values():
             build_gateway(state, info)
+        report_shared_addresses(state)
         for obj in state.destination_rules:
             convert_destination_rule(state, obj)
 

@@ -161,6 +161,9 @@ class State:
     delegates: dict[tuple[str, str], KubeObject] = field(default_factory=dict)
     """VirtualServices without hosts (delegates), by (namespace, name)."""
     used_delegates: set[tuple[str, str]] = field(default_factory=set)
+    http_plans: list[Any] = field(default_factory=list)
+    """The http routes of each converted VirtualService (``httproutes.Plan``), made into
+    HTTPRoutes together once all are read."""
     service_entry_hosts: dict[str, KubeObject] = field(default_factory=dict)
     destination_rules: list[KubeObject] = field(default_factory=list)
     gateways: dict[tuple[str, str], GatewayInfo] = field(default_factory=dict)

@@ -175,5 +175,8 @@ class Scope:
     authority: str | None = None
     """An exact ``authority``: the only host the match takes (lower case, without port)."""
     authority_port: int | None = None
+    authority_match: Sm | None = None
+    """A prefix or regex ``authority``: decided for each host name the route has (a wildcard
+    host cannot be decided: the match is wider there)."""
     source_labels: tuple[tuple[str, str], ...] = ()
     source_namespace: str | None = None

@@ -528,3 +528,69 @@ def _redirect_route(state: State, fields: Fields, info: GatewayInfo, item: Liste
             provenance=[prov],
         )
     )
+
+
+def _selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def _selector(info: GatewayInfo) -> dict[str, str]:
+    return {str(k): str(v) for k, v in as_dict(info.obj.spec.get("selector")).items()}
+
+
+def _specificity(hostname: str | None) -> tuple[int, int]:
+    if hostname is None:
+        return (0, 0)
+    return (1, len(hostname)) if hostname.startswith("*.") else (2, len(hostname))
+
+
+def report_shared_addresses(state: State) -> None:
+    """Istio Gateways that select the same pods share their address (``mergeGateways``): on a
+    port, the most specific host wins among all their servers. Each becomes a Gateway API
+    Gateway of its own, with an address of its own: where two of them take the same host on
+    the same port, DNS decides which answers. Say so on both, with the Gateway to point the host
+    at."""
+    emitted = [i for i in state.gateways.values() if i.emitted]
+    for number, first in enumerate(emitted):
+        for second in emitted[number + 1 :]:
+            a, b = _selector(first), _selector(second)
+            if not (_selects(a, b) or _selects(b, a)):
+                continue
+            for one in first.listeners:
+                for other in second.listeners:
+                    if one.port != other.port or one.protocol != other.protocol:
+                        continue
+                    if not _overlapping(one.hostname, other.hostname):
+                        continue
+                    _shared(state, (first, one), (second, other))
+
+
+def _overlapping(a: str | None, b: str | None) -> bool:
+    from .parents import host_overlap
+
+    return host_overlap(a, b)
+
+
+def _shared(
+    state: State, first: tuple[GatewayInfo, ListenerInfo], second: tuple[GatewayInfo, ListenerInfo]
+) -> None:
+    (gw_a, one), (gw_b, other) = first, second
+    hosts = [h for h in (one.hostname, other.hostname) if h is not None]
+    shown = min(hosts, key=lambda h: (-_specificity(h)[0], -len(h))) if hosts else "every host"
+    names = f"{gw_a.namespace}/{gw_a.istio_name} and {gw_b.namespace}/{gw_b.istio_name}"
+    if _specificity(one.hostname) == _specificity(other.hostname):
+        advice = (
+            "Istio serves the routes of both there, on one address: merge the two Gateways "
+            "(the routes of one do not reach the other's address)"
+        )
+    else:
+        best = max((first, second), key=lambda pair: _specificity(pair[1].hostname))
+        advice = f"point {shown} at Gateway {best[0].namespace}/{best[0].name}"
+    message = (
+        f"Gateways {names} select the same pods: Istio serves them on one address, where the "
+        f"most specific host wins; as Gateway API Gateways each has an address, and both take "
+        f"{shown} on port {one.port}: {advice}"
+    )
+    for info, item in (first, second):
+        fields = state.fields(info.obj)
+        fields.notify(Level.WARNING, "istio-shared-address", f"{item.server_path}.hosts", message)

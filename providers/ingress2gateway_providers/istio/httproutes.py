@@ -26,7 +26,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ingress2gateway.ir import (
     HTTPRoute,
@@ -57,7 +57,7 @@ from .matching import (
 from .ordercheck import Difference, complete, differences
 from .parents import HTTP_LISTENERS, admit, bindings, resolve_gateway
 from .paths import CHAR, EXACT, SEG, SEGRX, PathSet, escape
-from .scopes import Group, Judge, groups
+from .scopes import Binding, Group, Judge, groups, last_catch_alls, own_lists, virtual_host
 
 MAX_RULES = 16
 MAX_HOSTNAMES = 16
@@ -101,6 +101,16 @@ class Unit:
     def notify(self, level: Level, code: str, message: str, part: str = "") -> None:
         self.ctx.fields.notify(level, code, self.path + part, message)
 
+    def named(self, other: Unit) -> str:
+        """This route as ``other``'s notification names it (with its VirtualService's name when
+        it is another's)."""
+        if self.ctx.obj is other.ctx.obj or (
+            self.root and other.root and self.root[0] is other.root[0]
+        ):
+            return self.label
+        vs = self.root[0] if self.root is not None else self.ctx
+        return f"VirtualService {vs.namespace}/{vs.obj.name}'s {self.label}"
+
     @property
     def label(self) -> str:
         where = self.path
@@ -109,7 +119,24 @@ class Unit:
         return where
 
 
-def convert_http(vs: VS, routes: list[object]) -> None:
+@dataclass
+class Plan:
+    """One VirtualService's ``http[]`` routes, read, waiting for the others of its hosts."""
+
+    vs: VS
+    units: list[Unit]
+    entries: list[Entry]
+    bound: list[Binding]
+    hosts: list[str | None]
+    judge: Judge
+    order: tuple[int, str, str, str]
+    """Istio's order of VirtualServices (``VirtualServicesForGateway``)."""
+    own: dict[tuple[int, int], list[Entry]] = field(default_factory=dict)
+
+
+def prepare_http(vs: VS, routes: list[object]) -> Plan:
+    """Read the routes and matches of one VirtualService (their ledger and notifications);
+    :func:`emit_http` makes the HTTPRoutes once every VirtualService is read."""
     units: list[Unit] = []
     entries: list[Entry] = []
     for index, item in enumerate(routes):
@@ -135,25 +162,79 @@ def convert_http(vs: VS, routes: list[object]) -> None:
         "spec.http",
         "spec.http",
     )
-    hosts = _host_keys(vs, entries)
-    judge = Judge(vs.state.workload_namespace)
-    scoped = groups(entries, bound, hosts, judge)
-    _report_assumptions(units, entries, judge)
+    route = (vs.obj.namespace or "default", vs.obj.name or "virtualservice")
+    for entry in entries:
+        entry.route = route
+    return Plan(
+        vs,
+        units,
+        entries,
+        bound,
+        _host_keys(vs, entries),
+        Judge(vs.state.workload_namespace),
+        _istio_order(vs),
+    )
+
+
+def _istio_order(vs: VS) -> tuple[int, str, str, str]:
+    """``VirtualServicesForGateway``: private to the gateway pods' namespace, then exported to
+    it, then public; each in creation order, then by name and namespace."""
+    values = [v for v in as_list(vs.obj.spec.get("exportTo")) if isinstance(v, str)]
+    workload = vs.state.workload_namespace
+    bucket = 2 if not values or "*" in values else 0 if vs.namespace == workload else 1
+    created = vs.obj.metadata.get("creationTimestamp")
+    return (bucket, created if isinstance(created, str) else "", vs.obj.name or "", vs.namespace)
+
+
+def emit_http(plans: list[Plan]) -> None:
+    """The HTTPRoutes of every VirtualService: the routes of all VirtualServices of one virtual
+    host are tried together, in Istio's order, the routes that take everything last
+    (``buildGatewayHTTPRouteConfig``, ``SortVHostRoutes``)."""
+    plans = sorted(plans, key=lambda p: p.order)
+    units: dict[int, Unit] = {}
+    for plan in plans:  # number the routes in Istio's order, across VirtualServices
+        local: dict[int, int] = {}
+        for unit in plan.units:
+            local[unit.group] = len(units) + len(local)
+        for unit in plan.units:
+            unit.group = unit.template.group = local[unit.group]
+            units[unit.group] = unit
+        for entry in plan.entries:
+            entry.group = local[entry.group]
+    hosts: dict[tuple[object, ...], list[Entry]] = {}
+    for plan in plans:
+        plan.own = own_lists(plan.entries, plan.bound, plan.hosts, plan.judge)
+        for (b, h), found in plan.own.items():
+            hosts.setdefault(virtual_host(plan.bound[b], plan.hosts[h]), []).extend(found)
+    shared = {key: last_catch_alls(found) for key, found in hosts.items()}
+    for plan in plans:
+        lists = {
+            pair: shared[virtual_host(plan.bound[pair[0]], plan.hosts[pair[1]])]
+            for pair, found in plan.own.items()
+            if found
+        }
+        _emit_plan(plan, groups(lists, plan.bound, plan.hosts), units)
+
+
+def _emit_plan(plan: Plan, found: list[Group], units: dict[int, Unit]) -> None:
+    vs = plan.vs
+    mine = {u.group for u in plan.units}
+    _report_assumptions(plan.units, plan.entries, plan.judge)
     used: set[int] = set()
-    names = _GroupNames(vs, scoped)
-    for group in scoped:
-        rules = _group_rules(vs, units, group)
-        used.update(e.group for e in group.entries)
+    names = _GroupNames(vs, found)
+    for group in found:
+        rules = _group_rules(plan, group, units, mine)
+        used.update(e.group for e in group.entries if e.group in mine)
         admit(group.bindings, vs.route_namespace)
         _emit(vs, names.of(group), rules, group)
-    for unit in units:
+    for unit in plan.units:
         if unit.group not in used:
-            message = _left_out(unit, units, entries, judge)
+            message = _left_out(unit, plan.units, plan.entries, plan.judge)
             unit.notify(Level.WARNING, "istio-route-order", message)
             unit.ctx.fields.record(unit.path, Status.IGNORED, message)
         else:
             unit.ctx.fields.converted(unit.path)
-    if units and not scoped and bound:
+    if plan.units and not found and plan.bound:
         vs.fields.notify(
             Level.INFO,
             "istio-mesh-only",
@@ -173,7 +254,7 @@ def _left_out(unit: Unit, units: list[Unit], entries: list[Entry], judge: Judge)
     ]
     earlier = [e for e in entries if e.group < unit.group and e.condition.catch_all]
     if earlier and not reasons:
-        stop = _unit(units, earlier[0].group)
+        stop = next(u for u in units if u.group == earlier[0].group)
         return (
             f"Istio never reaches this route: {stop.label} before it takes every request (Istio "
             "stops building routes there); left out"
@@ -437,6 +518,7 @@ def _scope(fields: Fields, path: str, raw: JSONDict, namespace: str) -> tuple[Sc
             fields.converted(f"{path}.scheme", "decided by the listener (http or https)")
     authority: str | None = None
     authority_port: int | None = None
+    authority_match: Sm | None = None
     if "authority" in raw:
         value = string_match(raw["authority"])
         if value is not None and value.kind == "exact":
@@ -444,18 +526,24 @@ def _scope(fields: Fields, path: str, raw: JSONDict, namespace: str) -> tuple[Sc
             authority = host
             authority_port = int(number) if number.isdigit() else None
             fields.converted(f"{path}.authority", "the match applies to this host only")
+        elif value is not None and value.kind in ("prefix", "regex"):
+            authority_match = value
+            fields.converted(
+                f"{path}.authority",
+                "decided for each host name: the match applies to those it takes",
+            )
+            exact = False  # wider on a wildcard host name, where it cannot be decided
         else:
             fields.unsupported(
                 f"{path}.authority",
-                "authority: only an exact authority becomes a host name; the match is wider "
-                "than in Istio",
+                "authority: not a StringMatch; the match is wider than in Istio",
             )
             exact = False
     labels = tuple(sorted((str(k), str(v)) for k, v in as_dict(raw.get("sourceLabels")).items()))
     source_ns = raw.get("sourceNamespace")
-    for field in ("sourceLabels", "sourceNamespace"):
-        if field in raw:
-            fields.converted(f"{path}.{field}", "compared with the gateway's pods")
+    for source in ("sourceLabels", "sourceNamespace"):
+        if source in raw:
+            fields.converted(f"{path}.{source}", "compared with the gateway's pods")
     return (
         Scope(
             gateways=tuple(gateways),
@@ -464,6 +552,7 @@ def _scope(fields: Fields, path: str, raw: JSONDict, namespace: str) -> tuple[Sc
             scheme=scheme,
             authority=authority,
             authority_port=authority_port,
+            authority_match=authority_match,
             source_labels=labels,
             source_namespace=source_ns if isinstance(source_ns, str) and source_ns else None,
         ),
@@ -496,14 +585,13 @@ def _host_keys(vs: VS, entries: Sequence[Entry]) -> list[str | None]:
 
 def _report_assumptions(units: list[Unit], entries: list[Entry], judge: Judge) -> None:
     by_label = {e.label: e for e in entries}
-    for (label, _), message in sorted(judge.assumed.items()):
+    for (label, _), (warning, message) in sorted(judge.assumed.items()):
         entry = by_label.get(label)
         unit = next((u for u in units if entry is not None and u.group == entry.group), None)
         if unit is None:
             continue
-        excluded = "does not apply" in message
         unit.ctx.fields.notify(
-            Level.WARNING if excluded else Level.INFO,
+            Level.WARNING if warning else Level.INFO,
             "istio-assumed",
             label if label.startswith(unit.path) else unit.path,
             message,
@@ -513,26 +601,26 @@ def _report_assumptions(units: list[Unit], entries: list[Entry], judge: Judge) -
 # --- order and rules -------------------------------------------------------------------------
 
 
-def _group_rules(vs: VS, units: list[Unit], group: Group) -> list[Rule]:
+def _group_rules(plan: Plan, group: Group, units: dict[int, Unit], mine: set[int]) -> list[Rule]:
+    """Keep Istio's first match over the routes of every VirtualService of the group's virtual
+    hosts; the rules of this VirtualService's routes."""
     istio = list(group.entries)
     entries = complete(istio, list(istio))
-    _report_added(units, istio, entries)
+    _report_added(units, mine, istio, entries)
     ordered, findings = preserve_first_match(entries)
-    _report_order(units, findings)
-    _report_differences(units, differences(istio, ordered))
-    return _rules(units, ordered)
+    _report_order(units, mine, findings)
+    _report_differences(units, mine, differences(istio, ordered))
+    return _rules(plan.units, [e for e in ordered if e.group in mine])
 
 
-def _unit(units: list[Unit], group: int) -> Unit:
-    return next(u for u in units if u.group == group)
-
-
-def _report_added(units: list[Unit], istio: list[Entry], entries: list[Entry]) -> None:
+def _report_added(
+    units: dict[int, Unit], mine: set[int], istio: list[Entry], entries: list[Entry]
+) -> None:
     originals = {id(e) for e in istio}
     for entry in entries:
-        if id(entry) in originals or entry.path is None:
+        if id(entry) in originals or entry.path is None or entry.group not in mine:
             continue
-        unit = _unit(units, entry.group)
+        unit = units[entry.group]
         if entry.path.kind == CHAR:
             unit.notify(
                 Level.INFO,
@@ -552,27 +640,27 @@ def _report_added(units: list[Unit], istio: list[Entry], entries: list[Entry]) -
             )
 
 
-def _report_order(units: list[Unit], findings: list[OrderFinding]) -> None:
+def _report_order(units: dict[int, Unit], mine: set[int], findings: list[OrderFinding]) -> None:
     for item in findings:
-        a, b = _unit(units, item.earlier), _unit(units, item.later)
-        if item.kind == "shadowed":
+        a, b = units[item.earlier], units[item.later]
+        if item.kind == "shadowed" and b.group in mine:
             b.notify(
                 Level.WARNING,
                 "istio-route-order",
-                f"a match of {b.label} is never reached in Istio ({a.label} takes its requests "
-                "first); it was left out, as Gateway API would rank it higher",
+                f"a match of {b.label} is never reached in Istio ({a.named(b)} takes its "
+                "requests first); it was left out, as Gateway API would rank it higher",
             )
-        elif item.kind == "narrowed":
+        elif item.kind == "narrowed" and a.group in mine:
             a.notify(
                 Level.INFO,
                 "istio-route-order",
-                f"{a.label} overlaps the more specific {b.label}: a copy of {a.label}'s match "
-                f"narrowed to {b.label}'s conditions was added so those requests still reach "
-                f"{a.label}'s backends, as in Istio's first-match order",
+                f"{a.label} overlaps the more specific {b.named(a)}: a copy of {a.label}'s "
+                f"match narrowed to {b.named(a)}'s conditions was added so those requests still "
+                f"reach {a.label}'s backends, as in Istio's first-match order",
             )
 
 
-def _report_differences(units: list[Unit], found: list[Difference]) -> None:
+def _report_differences(units: dict[int, Unit], mine: set[int], found: list[Difference]) -> None:
     """One warning per pair of routes that some sample requests tell apart, on the route Istio
     sends them to (or, when Istio sends them nowhere, on the rule that takes them)."""
     pairs: dict[tuple[int | None, int | None], list[Probe]] = {}
@@ -584,11 +672,14 @@ def _report_differences(units: list[Unit], found: list[Difference]) -> None:
         pairs.setdefault(key, []).append(item.probe)
     lacked = {id(d.probe): d.gateway.lacks for d in found if d.gateway is not None}
     for (expected, actual), probes in pairs.items():
+        owner = expected if expected is not None else actual
+        if owner is None or owner not in mine:
+            continue
+        target = units[owner]
         examples = ", ".join(p.display() for p in probes[:_EXAMPLES])
         more = f" and {len(probes) - _EXAMPLES} more" if len(probes) > _EXAMPLES else ""
-        target = _unit(units, expected if expected is not None else actual)  # type: ignore[arg-type]
-        istio = "no route (404)" if expected is None else _unit(units, expected).label
-        gateway = "no rule (404)" if actual is None else _unit(units, actual).label
+        istio = "no route (404)" if expected is None else units[expected].named(target)
+        gateway = "no rule (404)" if actual is None else units[actual].named(target)
         if all(lacked.get(id(p)) == p.path for p in probes):
             why = (
                 "Istio's prefix ending in / does not take its bare directory, Gateway API's "

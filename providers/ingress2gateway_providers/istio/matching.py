@@ -54,6 +54,9 @@ class Entry:
     """For an added copy: the group's own entry it narrows (for rewrites)."""
     label: str = ""
     """The Istio field this match comes from (``spec.http[1].match[0]``)."""
+    route: tuple[str, str] = ("", "")
+    """The HTTPRoute (namespace, name) the match goes to: Envoy Gateway breaks precedence ties
+    between routes by their namespace and name, and within a route by rule order."""
 
     @property
     def lacks(self) -> str | None:
@@ -132,6 +135,14 @@ def rank(entry: Entry) -> tuple[int, int, int, int, int, int]:
         len(entry.query),
         _exact_count(entry.query),
     )
+
+
+def beats(b: Entry, a: Entry) -> bool:
+    """Whether Gateway API tries ``b`` before ``a`` (``a`` before ``b`` in Istio's order)."""
+    rank_a, rank_b = rank(a), rank(b)
+    if rank_b != rank_a:
+        return rank_b > rank_a
+    return b.route < a.route  # a tie: the route that sorts first; in one route, the earlier rule
 
 
 def gw_takes(
@@ -279,7 +290,6 @@ def preserve_first_match(entries: list[Entry]) -> tuple[list[Entry], list[OrderF
     findings: list[OrderFinding] = []
     added = 0
     for _ in range(MAX_PASSES):
-        ranks = [rank(e) for e in result]
         removed: set[int] = set()
         additions: list[Entry] = []
         for i, a in enumerate(result):
@@ -287,7 +297,7 @@ def preserve_first_match(entries: list[Entry]) -> tuple[list[Entry], list[OrderF
                 continue
             for j in range(i + 1, len(result)):
                 b = result[j]
-                if j in removed or b.group <= a.group or ranks[j] <= ranks[i]:
+                if j in removed or b.group <= a.group or not beats(b, a):
                     continue
                 if not overlaps(a, b):
                     continue
@@ -296,6 +306,8 @@ def preserve_first_match(entries: list[Entry]) -> tuple[list[Entry], list[OrderF
                     _add(findings, OrderFinding("shadowed", a.group, b.group))
                     continue
                 inter = intersect(a, b)
+                if inter is not None and beats(b, inter):
+                    inter = None  # the copy would lose to b on the tie between routes
                 if inter is None or added >= MAX_ADDED:
                     _add(findings, OrderFinding("uncertain", a.group, b.group))
                 elif not any(_same(inter, e) for e in (*result, *additions)):

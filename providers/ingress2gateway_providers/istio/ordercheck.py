@@ -93,19 +93,21 @@ def istio_winner(entries: Iterable[Entry], probe: Probe) -> Entry | None:
 
 
 def gw_winner(entries: Sequence[Entry], probe: Probe) -> Entry | None:
-    """The best-ranked Gateway API match that takes ``probe`` (ties: the earlier)."""
+    """The Gateway API match that takes ``probe``: the best ranked; on a tie the one whose
+    route sorts first, then the earlier rule and match."""
     headers = {k.lower(): v for k, v in probe.headers}
     query: dict[str, str] = {}
     for name, value in probe.query:
         query.setdefault(name, value)
-    best: tuple[tuple[int, ...], Entry] | None = None
+    best: tuple[tuple[int, ...], tuple[str, str], int, int] | None = None
+    winner = None
     for position, entry in enumerate(entries):
         if not gw_takes(entry, probe.path, headers, probe.method, query):
             continue
-        key = (*rank(entry), -entry.group, -position)
-        if best is None or key > best[0]:
-            best = (key, entry)
-    return None if best is None else best[1]
+        key = (tuple(-x for x in rank(entry)), entry.route, entry.group, position)
+        if best is None or key < best:
+            best, winner = key, entry
+    return winner
 
 
 def complete(istio: Sequence[Entry], entries: list[Entry]) -> list[Entry]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from ingress2gateway.ir import ParentRef
 
 from .common import GatewayInfo, ListenerInfo, as_dict
+from .conditions import Sm
 from .matching import Entry
 from .parents import host_overlap
 
@@ -59,8 +60,9 @@ class Judge:
     """Decides whether an entry applies on a binding, and remembers the assumptions made."""
 
     workload_namespace: str
-    assumed: dict[tuple[str, str], str] = field(default_factory=dict)
-    """(entry label, what) → the assumption, for the notifications."""
+    assumed: dict[tuple[str, str], tuple[bool, str]] = field(default_factory=dict)
+    """(entry label, what) → (whether it is a warning, what was assumed or could not be
+    decided), for the notifications."""
     excluded: dict[str, dict[str, None]] = field(default_factory=dict)
     """Entry label → why Istio does not build it somewhere."""
 
@@ -80,6 +82,15 @@ class Judge:
             return f"its gateways do not name {where}"
         if scope.authority is not None and host != scope.authority:
             return f"its authority is {scope.authority}"
+        if scope.authority_match is not None:
+            if host is None or host.startswith("*"):
+                self.assumed[(entry.label, f"authority {host}")] = (
+                    True,
+                    f"the authority condition cannot be decided for the host name "
+                    f"{host or '*'}: the match takes every host there, wider than in Istio",
+                )
+            elif not self._authority_takes(scope.authority_match, host, binding):
+                return f"its authority condition does not take {host}"
         listener = binding.listener
         if listener is not None:
             if scope.port is not None and listener.port != scope.port:
@@ -99,16 +110,27 @@ class Judge:
             if scope.source_namespace is not None:
                 fits = scope.source_namespace == self.workload_namespace
                 self.assumed[(entry.label, "sourceNamespace")] = (
+                    not fits,
                     f"sourceNamespace {scope.source_namespace} "
                     + ("is" if fits else "is not")
                     + f" the namespace of the gateway's pods (assumed {self.workload_namespace}, "
                     "option istio.gateway-workload-namespace): Istio "
                     + ("applies" if fits else "does not apply")
-                    + " the match at the gateway"
+                    + " the match at the gateway",
                 )
                 if not fits:
                     return f"its sourceNamespace is not {self.workload_namespace}"
         return None
+
+    @staticmethod
+    def _authority_takes(match: Sm, host: str, binding: Binding) -> bool:
+        """The ``:authority`` a client sends for ``host`` on the binding's listener (the port
+        only when it is not the scheme's) against the match."""
+        sent = host
+        listener = binding.listener
+        if listener is not None and listener.port != _DEFAULT_PORTS.get(binding.scheme or "", 0):
+            sent = f"{host}:{listener.port}"
+        return match.matches(sent)
 
     def _labels_fit(self, entry: Entry, binding: Binding) -> bool:
         selector = binding.selector
@@ -120,10 +142,11 @@ class Judge:
         gateway = f"{binding.key[0]}/{binding.key[1]}"
         carried = "its selector's labels" if selector else "no label (it has no selector)"
         self.assumed[(entry.label, f"sourceLabels {gateway}")] = (
+            not fits,
             f"sourceLabels {shown} "
             + ("are" if fits else "are not")
             + f" labels of the pods of gateway {gateway} (assumed to carry exactly {carried}): "
-            "Istio " + ("applies" if fits else "does not apply") + " the match there"
+            "Istio " + ("applies" if fits else "does not apply") + " the match there",
         )
         return fits
 
@@ -146,34 +169,60 @@ class Group:
     hosts: list[str | None]
 
 
-def groups(
+def own_lists(
     entries: Sequence[Entry],
     bindings: Sequence[Binding],
     hosts: Sequence[str | None],
     judge: Judge,
-) -> list[Group]:
-    """The HTTPRoutes a VirtualService needs: each (binding, host) pair that share a host get
-    the list of matches that apply there; pairs with equal lists share a route when the pairs
-    form a product of bindings and hosts (see the module documentation)."""
-    lists: dict[tuple[int, int], tuple[int, ...]] = {}
-    by_id = {id(e): e for e in entries}
+) -> dict[tuple[int, int], list[Entry]]:
+    """For each (binding, host) pair that share a host: the matches of one VirtualService that
+    Istio builds there, in order, up to the first that takes every request."""
+    lists: dict[tuple[int, int], list[Entry]] = {}
     for b, binding in enumerate(bindings):
         for h, host in enumerate(hosts):
-            if not host_overlap(binding.hostname, host):
-                continue
-            applicable = truncate([e for e in entries if judge.applies(e, binding, host)])
-            lists[(b, h)] = tuple(id(e) for e in applicable)
+            if host_overlap(binding.hostname, host):
+                lists[(b, h)] = truncate([e for e in entries if judge.applies(e, binding, host)])
+    return lists
+
+
+def virtual_host(
+    binding: Binding, host: str | None
+) -> tuple[tuple[str, str], str | None, str | None]:
+    """The virtual host a (binding, host) pair routes in: the listener, and the host name a
+    request must match (Istio's domain from ``Names.Intersection``; Gateway API's best-matching
+    host name). Routes of VirtualServices that share it are tried together."""
+    listener = None if binding.listener is None else binding.listener.name
+    return binding.key, listener, host if host is not None else binding.hostname
+
+
+def last_catch_alls(entries: list[Entry]) -> list[Entry]:
+    """``SortVHostRoutes``: the routes that take every request after the others."""
+    return [e for e in entries if not e.condition.catch_all] + [
+        e for e in entries if e.condition.catch_all
+    ]
+
+
+def groups(
+    lists: dict[tuple[int, int], list[Entry]],
+    bindings: Sequence[Binding],
+    hosts: Sequence[str | None],
+) -> list[Group]:
+    """The HTTPRoutes a VirtualService needs: (binding, host) pairs with the same list of
+    matches share a route when the pairs form a product of bindings and hosts (see the module
+    documentation); ``lists`` holds the matches of every VirtualService of each pair's virtual
+    host, in Istio's order."""
+    keys = {pair: tuple(id(e) for e in found) for pair, found in lists.items()}
     found: list[Group] = []
     seen: dict[tuple[int, ...], list[tuple[int, int]]] = {}
-    for pair, key in lists.items():
+    for pair, key in keys.items():
         seen.setdefault(key, []).append(pair)
     for key, pairs in seen.items():
         if not key:
             continue
-        chosen = [by_id[i] for i in key]
+        chosen = lists[pairs[0]]
         b_set = sorted({b for b, _ in pairs})
         h_set = sorted({h for _, h in pairs})
-        product = all(lists.get((b, h), key) == key for b in b_set for h in h_set)
+        product = all(keys.get((b, h), key) == key for b in b_set for h in h_set)
         if product:
             found.append(Group(chosen, [bindings[b] for b in b_set], [hosts[h] for h in h_set]))
             continue

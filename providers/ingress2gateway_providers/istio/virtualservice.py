@@ -21,7 +21,7 @@ from ingress2gateway.report import Level, Status
 
 from .common import VS, Fields, State, as_dict, as_list, ns_of, valid_hostname
 from .delegates import is_delegate
-from .httproutes import MAX_HOSTNAMES, convert_http
+from .httproutes import MAX_HOSTNAMES, prepare_http
 from .parents import TCP_LISTENERS, TLS_LISTENERS, gateway_keys, parent_refs
 
 VS_KEYS = ("hosts", "gateways", "http", "tls", "tcp", "exportTo")
@@ -53,7 +53,7 @@ def convert_virtual_service(state: State, obj: KubeObject) -> None:
     hosts = _hosts(state, fields, spec, namespace)
     vs = VS(state, obj, fields, namespace, keys, hosts)
     if "http" in spec:
-        convert_http(vs, as_list(spec.get("http")))
+        state.http_plans.append(prepare_http(vs, as_list(spec.get("http"))))
     for index, item in enumerate(as_list(spec.get("tls"))):
         _l4(vs, "tls", index, item)
     for index, item in enumerate(as_list(spec.get("tcp"))):
