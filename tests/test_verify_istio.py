@@ -1258,3 +1258,22 @@ def test_gateways_that_share_pods_and_a_host_are_reported() -> None:
     notes = [n for n in result.report.notifications if n.code == "istio-shared-address"]
     assert len(notes) == 2 and "point api.example.com at Gateway api/api" in notes[0].message
     assert not verify(objects_of(*docs), providers=["istio"]).unexplained
+
+
+def test_a_wildcard_virtual_service_shares_the_virtual_host_of_a_specific_server() -> None:
+    """names.go Intersection: a *.example.com VirtualService on an admin.example.com server
+    builds the virtual host admin.example.com, where another VirtualService's routes for that
+    host join it. Gateway API only ranks together the routes whose best host name is the
+    same, so the migrated route names admin.example.com there."""
+    docs = (
+        gateway(server(hosts=("admin.example.com",))),
+        vs("apps", http(prefix("/api"), to="api"), hosts=("*.example.com",)),
+        vs("admin", http(to="admin"), hosts=("admin.example.com",)),
+    )
+    assert_routes(
+        docs,
+        {
+            get("/api/v1", "admin.example.com"): "api",
+            get("/", "admin.example.com"): "admin",
+        },
+    )

@@ -131,7 +131,7 @@ class Plan:
     judge: Judge
     order: tuple[int, str, str, str]
     """Istio's order of VirtualServices (``VirtualServicesForGateway``)."""
-    own: dict[tuple[int, int], list[Entry]] = field(default_factory=dict)
+    own: dict[tuple[int, str | None], list[Entry]] = field(default_factory=dict)
 
 
 def prepare_http(vs: VS, routes: list[object]) -> Plan:
@@ -204,16 +204,16 @@ def emit_http(plans: list[Plan]) -> None:
     hosts: dict[tuple[object, ...], list[Entry]] = {}
     for plan in plans:
         plan.own = own_lists(plan.entries, plan.bound, plan.hosts, plan.judge)
-        for (b, h), found in plan.own.items():
-            hosts.setdefault(virtual_host(plan.bound[b], plan.hosts[h]), []).extend(found)
+        for (b, name), found in plan.own.items():
+            hosts.setdefault(virtual_host(plan.bound[b], name), []).extend(found)
     shared = {key: last_catch_alls(found) for key, found in hosts.items()}
     for plan in plans:
         lists = {
-            pair: shared[virtual_host(plan.bound[pair[0]], plan.hosts[pair[1]])]
+            pair: shared[virtual_host(plan.bound[pair[0]], pair[1])]
             for pair, found in plan.own.items()
             if found
         }
-        _emit_plan(plan, groups(lists, plan.bound, plan.hosts), units)
+        _emit_plan(plan, groups(lists, plan.bound), units)
 
 
 def _emit_plan(plan: Plan, found: list[Group], units: dict[int, Unit]) -> None:

@@ -169,30 +169,51 @@ class Group:
     hosts: list[str | None]
 
 
+def _subset(a: str, b: str) -> bool:
+    """``Name.SubsetOf``: every host ``a`` names, ``b`` names too."""
+    if a.startswith("*"):
+        return b.startswith("*") and len(a) >= len(b) and a[1:].endswith(b[1:])
+    return a.endswith(b[1:]) if b.startswith("*") else a == b
+
+
+def domain(listener: str | None, host: str | None) -> str | None:
+    """The virtual host Istio builds for a server host and a VirtualService host
+    (``Names.Intersection``: the more specific of the two; None: every host)."""
+    if listener is None:
+        return host
+    if host is None or _subset(listener, host):
+        return listener
+    return host
+
+
 def own_lists(
     entries: Sequence[Entry],
     bindings: Sequence[Binding],
     hosts: Sequence[str | None],
     judge: Judge,
-) -> dict[tuple[int, int], list[Entry]]:
-    """For each (binding, host) pair that share a host: the matches of one VirtualService that
-    Istio builds there, in order, up to the first that takes every request."""
-    lists: dict[tuple[int, int], list[Entry]] = {}
+) -> dict[tuple[int, str | None], list[Entry]]:
+    """For each binding and virtual host (the intersection of the listener's host name and a
+    host of the VirtualService): the matches of one VirtualService that Istio builds there, in
+    order, up to the first that takes every request."""
+    lists: dict[tuple[int, str | None], list[Entry]] = {}
     for b, binding in enumerate(bindings):
-        for h, host in enumerate(hosts):
-            if host_overlap(binding.hostname, host):
-                lists[(b, h)] = truncate([e for e in entries if judge.applies(e, binding, host)])
+        for host in hosts:
+            if not host_overlap(binding.hostname, host):
+                continue
+            name = domain(binding.hostname, host)
+            if (b, name) in lists:
+                continue
+            lists[(b, name)] = truncate([e for e in entries if judge.applies(e, binding, name)])
     return lists
 
 
 def virtual_host(
-    binding: Binding, host: str | None
+    binding: Binding, name: str | None
 ) -> tuple[tuple[str, str], str | None, str | None]:
-    """The virtual host a (binding, host) pair routes in: the listener, and the host name a
-    request must match (Istio's domain from ``Names.Intersection``; Gateway API's best-matching
-    host name). Routes of VirtualServices that share it are tried together."""
+    """The virtual host a binding and a host name route in: routes of VirtualServices that
+    share it are tried together."""
     listener = None if binding.listener is None else binding.listener.name
-    return binding.key, listener, host if host is not None else binding.hostname
+    return binding.key, listener, name
 
 
 def last_catch_alls(entries: list[Entry]) -> list[Entry]:
@@ -203,15 +224,18 @@ def last_catch_alls(entries: list[Entry]) -> list[Entry]:
 
 
 def groups(
-    lists: dict[tuple[int, int], list[Entry]],
+    lists: dict[tuple[int, str | None], list[Entry]],
     bindings: Sequence[Binding],
-    hosts: Sequence[str | None],
 ) -> list[Group]:
     """The HTTPRoutes a VirtualService needs: (binding, host) pairs with the same list of
     matches share a route when the pairs form a product of bindings and hosts (see the module
     documentation); ``lists`` holds the matches of every VirtualService of each pair's virtual
     host, in Istio's order."""
-    keys = {pair: tuple(id(e) for e in found) for pair, found in lists.items()}
+    hosts: list[str | None] = list(dict.fromkeys(name for _, name in lists))
+    keys = {
+        (b, hosts.index(name)): tuple(id(e) for e in found) for (b, name), found in lists.items()
+    }
+    entries = {(b, hosts.index(name)): found for (b, name), found in lists.items()}
     found: list[Group] = []
     seen: dict[tuple[int, ...], list[tuple[int, int]]] = {}
     for pair, key in keys.items():
@@ -219,7 +243,7 @@ def groups(
     for key, pairs in seen.items():
         if not key:
             continue
-        chosen = lists[pairs[0]]
+        chosen = entries[pairs[0]]
         b_set = sorted({b for b, _ in pairs})
         h_set = sorted({h for _, h in pairs})
         product = all(keys.get((b, h), key) == key for b in b_set for h in h_set)
