@@ -1277,3 +1277,31 @@ def test_a_wildcard_virtual_service_shares_the_virtual_host_of_a_specific_server
             get("/", "admin.example.com"): "admin",
         },
     )
+
+
+def test_redirect_ports_follow_envoy() -> None:
+    """ApplyRedirect and Envoy's newUri: a new authority drops the request's port; a new scheme
+    keeps a non-default request port; derivePort FROM_REQUEST_PORT takes the server's port.
+    Gateway API defaults to the listener's port, or the scheme's: the migration sets the port
+    where its listeners agree."""
+    docs = (
+        gateway(server(8080, name="alt")),
+        vs(
+            "moves",
+            http(exact("/host"), to=None, redirect={"authority": "b.example.com"}),
+            http(exact("/secure"), to=None, redirect={"scheme": "https"}),
+            http(
+                exact("/derive"),
+                to=None,
+                redirect={"scheme": "https", "derivePort": "FROM_REQUEST_PORT"},
+            ),
+        ),
+    )
+    requests = [get(p, port=8080) for p in ("/host", "/secure", "/derive")]
+    answers = routed_both(docs, *requests)
+    assert [istio for istio, _ in answers] == [
+        Redirect(301, "http://b.example.com/host"),
+        Redirect(301, "https://a.example.com:8080/secure"),
+        Redirect(301, "https://a.example.com:8080/derive"),
+    ]
+    assert [gateway_api for _, gateway_api in answers] == [istio for istio, _ in answers]

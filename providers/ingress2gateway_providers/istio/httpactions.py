@@ -85,6 +85,8 @@ class Template:
     """Where the host rewrite comes from."""
     rewrite_uri_prov: list[Provenance] = field(default_factory=list)
     rewrite_level: int = -1
+    redirect_derive: str | None = None
+    """The redirect's ``derivePort`` (the port is set per listener, see :mod:`.httproutes`)."""
     timeout: str | None = None
     extensions: list[Extension] = field(default_factory=list)
     provenance: list[Provenance] = field(default_factory=list)
@@ -245,12 +247,7 @@ def _redirect(fields: Fields, t: Template, base: str, redirect: JSONDict, has_ro
         status = Status.PARTIAL
         notes.append(f"redirectCode {code!r} is not a redirect status; 301 is used")
     derive = redirect.get("derivePort")
-    if derive == "FROM_REQUEST_PORT" and filt.scheme is not None and filt.port is None:
-        status = Status.PARTIAL
-        notes.append(
-            "derivePort FROM_REQUEST_PORT: with a scheme, Gateway API uses the scheme's "
-            "default port"
-        )
+    t.redirect_derive = derive if isinstance(derive, str) else None
     if has_route:
         notes.append("the route's destinations are not used: the redirect answers first")
     t.filters.append(filt)

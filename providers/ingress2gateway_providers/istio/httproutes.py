@@ -26,7 +26,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ingress2gateway.ir import (
     HTTPRoute,
@@ -610,7 +610,7 @@ def _group_rules(plan: Plan, group: Group, units: dict[int, Unit], mine: set[int
     ordered, findings = preserve_first_match(entries)
     _report_order(units, mine, findings)
     _report_differences(units, mine, differences(istio, ordered))
-    return _rules(plan.units, [e for e in ordered if e.group in mine])
+    return _rules(plan.units, [e for e in ordered if e.group in mine], group.bindings)
 
 
 def _report_added(
@@ -698,7 +698,7 @@ def _report_differences(units: dict[int, Unit], mine: set[int], found: list[Diff
         )
 
 
-def _rules(units: list[Unit], entries: list[Entry]) -> list[Rule]:
+def _rules(units: list[Unit], entries: list[Entry], bound: Sequence[Binding]) -> list[Rule]:
     rules: list[Rule] = []
     names = NameAllocator()
     for unit in units:
@@ -710,16 +710,64 @@ def _rules(units: list[Unit], entries: list[Entry]) -> list[Rule]:
             for entry in mine:
                 per_match, extension = _uri_rewrite(unit, entry)
                 rules.append(_rule(t, [_explicit(entry)], per_match, names, len(rules), extension))
-            continue
-        everything = all(e.match == Match() for e in mine)
-        matches = [] if everything else [_explicit(e) for e in mine]
-        host = (
-            URLRewrite(hostname=t.rewrite_host, provenance=t.rewrite_prov)
-            if t.rewrite_host
-            else None
-        )
-        rules.append(_rule(t, matches, host, names, len(rules)))
+        else:
+            everything = all(e.match == Match() for e in mine)
+            matches = [] if everything else [_explicit(e) for e in mine]
+            host = (
+                URLRewrite(hostname=t.rewrite_host, provenance=t.rewrite_prov)
+                if t.rewrite_host
+                else None
+            )
+            rules.append(_rule(t, matches, host, names, len(rules)))
+        _redirect_ports(unit, rules[-1], bound)
     return rules
+
+
+_WELL_KNOWN = {"http": 80, "https": 443}
+
+
+def _redirect_ports(unit: Unit, rule: Rule, bound: Sequence[Binding]) -> None:
+    """The port of a redirect, as Envoy writes it (``ApplyRedirect``; ``newUri``): the
+    request's Host keeps its port unless the redirect names a host or a port; Gateway API
+    defaults to the listener's port, or the scheme's when a scheme is given. Set it where the
+    listeners of the rule agree, say so where they do not."""
+    for position, item in enumerate(rule.filters):
+        if not isinstance(item, RequestRedirect) or item.port is not None:
+            continue
+        listeners = {(b.listener.port, b.scheme or "http") for b in bound if b.listener is not None}
+        schemes = {scheme for _, scheme in listeners}
+        ports = {port for port, _ in listeners}
+        wanted: int | None = None
+        if item.hostname is not None and item.scheme is None:
+            if all(port == _WELL_KNOWN[scheme] for port, scheme in listeners):
+                continue  # Gateway API leaves the listener's well-known port out too
+            if len(schemes) != 1:
+                _redirect_differs(unit, sorted(ports), "the new host without the request's port")
+                continue
+            wanted = _WELL_KNOWN[next(iter(schemes))]
+        elif item.scheme is not None and item.hostname is None:
+            derive = unit.template.redirect_derive == "FROM_REQUEST_PORT"
+            keeps = derive or any(port != _WELL_KNOWN[scheme] for port, scheme in listeners)
+            if not keeps:
+                continue
+            if len(ports) != 1:
+                _redirect_differs(unit, sorted(ports), "the request's port")
+                continue
+            wanted = next(iter(ports))
+        else:
+            continue
+        rule.filters[position] = replace(item, port=wanted)
+
+
+def _redirect_differs(unit: Unit, ports: list[int], what: str) -> None:
+    unit.notify(
+        Level.WARNING,
+        "istio-field-partial",
+        f"the redirect's Location carries {what} in Istio; on listeners of ports "
+        f"{', '.join(map(str, ports))} at once, Gateway API's single port cannot say it: the port "
+        "in Location differs on some of them",
+        ".redirect",
+    )
 
 
 def _explicit(entry: Entry) -> Match:

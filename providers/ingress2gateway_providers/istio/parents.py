@@ -128,7 +128,7 @@ def bindings(
             bound = True
         if refused:
             fields.notify(
-                Level.WARNING,
+                Level.INFO,
                 "istio-gateway-not-found",
                 field,
                 f"gateway {gw_ns}/{gw_name} does not admit VirtualServices of namespace "
@@ -137,7 +137,7 @@ def bindings(
             )
         elif not bound:
             fields.notify(
-                Level.WARNING,
+                Level.INFO,
                 "istio-gateway-not-found",
                 field,
                 f"{what} does not bind gateway {gw_ns}/{gw_name}: none of its servers serves "
