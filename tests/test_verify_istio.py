@@ -695,7 +695,7 @@ def test_delegates_are_merged_into_their_root() -> None:
     assert fields == [
         ("productpage", "spec.http[0].match[0]"),
         ("bookinfo", "spec.http[0].match[0]"),
-        ("productpage", "spec.http[0]"),
+        ("productpage", "spec.http[0].route"),
     ]
 
 
@@ -902,7 +902,7 @@ def test_issue22_3_a_bare_directory_nothing_else_takes_is_reported() -> None:
     _, _, _ = migrated(*docs)
     result = ingress2gateway.convert(objects_of(*docs), providers=["istio"])
     notes = [n for n in result.report.notifications if n.code == "istio-route-order-unequal"]
-    assert notes and "GET /v1 " in notes[0].message and notes[0].field == "spec.http[0]"
+    assert notes and "GET /v1 " in notes[0].message and notes[0].field == "spec.http[0].match"
 
 
 def test_issue22_4_delegates_are_merged_into_the_root() -> None:
@@ -1305,3 +1305,18 @@ def test_redirect_ports_follow_envoy() -> None:
         Redirect(301, "https://a.example.com:8080/derive"),
     ]
     assert [gateway_api for _, gateway_api in answers] == [istio for istio, _ in answers]
+
+
+def test_a_difference_is_explained_only_by_a_field_that_decided_it() -> None:
+    """A warning on a route's retries (Gateway API has no retries on the standard target) says
+    nothing of where requests go: it must not explain a routing difference of that route."""
+    docs = (HTTP, vs("a", http(prefix("/api"), to="api", retries={"attempts": 3}), http(to="web")))
+    objects = objects_of(*docs)
+    report = Report()
+    output = ingress2gateway.convert(objects, providers=["istio"], report=report).resources
+    assert any(n.field == "spec.http[0].retries" for n in report.notifications)
+    for obj in output:
+        if obj["kind"] == "HTTPRoute":
+            obj["spec"]["rules"][0]["backendRefs"][0]["name"] = "elsewhere"
+    result = verify(objects, output=output, providers=["istio"], report=report)
+    assert result.differences and len(result.unexplained) == len(result.differences)

@@ -302,7 +302,7 @@ def _client_ca(
             fields.notify(
                 Level.WARNING,
                 "istio-assumed",
-                f"{path}.tls.mode",
+                f"{path}.tls.credentialName",
                 f"Istio reads the client CA from Secret {separate} if it exists, else from the "
                 f"ca.crt key of {credential}; neither is in the input, so client certificates are "
                 f"checked against {workload}/{credential} (its ca.crt): if {separate} exists, use "
@@ -315,7 +315,7 @@ def _client_ca(
         fields.notify(
             Level.WARNING,
             "istio-field-partial",
-            f"{path}.tls.mode",
+            f"{path}.tls.credentialName",
             f"Secret {workload}/{chosen} holds the client CA as {sorted(keys & {'cacert'}) or keys}, "
             "not as ca.crt, which Envoy Gateway and Gateway API read: add the ca.crt key",
         )

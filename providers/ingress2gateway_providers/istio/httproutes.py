@@ -629,6 +629,7 @@ def _report_added(
                 f"{entry.path.pattern} was added for the paths that continue it without a slash "
                 f"(such as {entry.path.value}x), which Gateway API's PathPrefix leaves out and "
                 "another rule would take",
+                ".match",
             )
         elif entry.path.kind == EXACT:
             unit.notify(
@@ -637,6 +638,7 @@ def _report_added(
                 f"an exact match {entry.path.value} was added: Istio gives that bare directory "
                 f"to {unit.label}, but Gateway API's PathPrefix {entry.path.value}/ of an "
                 "earlier route would take it",
+                ".match",
             )
 
 
@@ -649,6 +651,7 @@ def _report_order(units: dict[int, Unit], mine: set[int], findings: list[OrderFi
                 "istio-route-order",
                 f"a match of {b.label} is never reached in Istio ({a.named(b)} takes its "
                 "requests first); it was left out, as Gateway API would rank it higher",
+                ".match",
             )
         elif item.kind == "narrowed" and a.group in mine:
             a.notify(
@@ -657,6 +660,7 @@ def _report_order(units: dict[int, Unit], mine: set[int], findings: list[OrderFi
                 f"{a.label} overlaps the more specific {b.named(a)}: a copy of {a.label}'s "
                 f"match narrowed to {b.named(a)}'s conditions was added so those requests still "
                 f"reach {a.label}'s backends, as in Istio's first-match order",
+                ".match",
             )
 
 
@@ -695,6 +699,7 @@ def _report_differences(units: dict[int, Unit], mine: set[int], found: list[Diff
             "istio-route-order-unequal",
             f"requests such as {examples}{more} go to {istio} in Istio but to {gateway} in "
             f"Gateway API ({why})",
+            ".match",
         )
 
 

@@ -43,6 +43,20 @@ from .matching import authority_of, matched_prefix
 _CODES = (301, 302, 303, 307, 308)
 
 
+def acting_fields(route: HttpRoute, outcome: Outcome) -> tuple[str, ...]:
+    """The fields of ``route`` that made ``outcome``."""
+    spec = route.spec
+    if route.invalid:
+        return ("delegate",)
+    if spec.get("redirect") is not None:
+        return ("redirect",)
+    if spec.get("directResponse") is not None:
+        return ("directResponse",)
+    if isinstance(outcome, Respond) and spec.get("fault") is not None:
+        return ("fault",)
+    return ("route", "rewrite", "headers")
+
+
 def backend_of(config: Config, destination: Destination, listener_port: int) -> Backend:
     """The Service (or ServiceEntry host) a destination sends to, and the port."""
     port = destination.port

@@ -282,11 +282,22 @@ class HttpRoute:
 
     vs: Ref
     causes: tuple[Cause, ...]
+    """The route itself: ``spec.http[i]`` (a delegate's, then its root's)."""
     matches: list[HttpMatch]
     spec: JSON
     destinations: list[Destination]
     invalid: str | None = None
     """Why Envoy cannot answer with it (an unresolvable nested delegate...)."""
+
+    def causes_of(self, *parts: str) -> tuple[Cause, ...]:
+        """The route's fields that decided an outcome (``route``, ``redirect``...): only those,
+        so that a notification on another field (``retries``) explains nothing it did not
+        change."""
+        return tuple(
+            Cause(c.kind, c.namespace, c.name, f"{c.field}.{part}")
+            for c in self.causes
+            for part in parts
+        )
 
 
 @dataclass

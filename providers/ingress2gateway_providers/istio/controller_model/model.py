@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ingress2gateway.verify.model import (
     Backend,
+    Cause,
     NoRoute,
     Redirect,
     Request,
@@ -20,8 +21,8 @@ from ingress2gateway.verify.model import (
     forward,
 )
 
-from .actions import act, backend_of
-from .config import Config
+from .actions import act, acting_fields, backend_of
+from .config import Config, Ref
 from .matching import authority_of, request_matches
 from .probing import requests_for
 from .proxies import L4Target, Port, Proxy, RouteConfig, best_domain, build_proxies
@@ -106,17 +107,30 @@ class IstioModel:
                 continue
             server = entry.server
             guards: tuple[str, ...] = ()
-            causes = entry.causes
-            if tls:
-                if server.tls_mode == "MUTUAL":
-                    guards = ("client-certificate",)
-                causes = (*causes, server.cause("tls.mode"))
+            if tls and server.tls_mode == "MUTUAL":
+                guards = ("client-certificate",)
             outcome = act(self.config, entry.route, entry.match, request, server.port, tls, guards)
+            causes = entry.causes(*acting_fields(entry.route, outcome))
+            if tls:
+                causes = (*causes, server.cause("tls.mode"))
             return _SERVED, Routed(outcome, causes)
+        # Nothing matched: every match of the virtual host's VirtualServices (those left out
+        # of this gateway's routes too) decided it, and what bound them here.
         causes = tuple(
-            cause for ref, binding in vhost.bound for cause in (ref.cause("spec.http"), *binding)
+            cause for ref, binding in vhost.bound for cause in (*self._match_causes(ref), *binding)
         )
         return _SERVED, Routed(NoRoute(404, f"no route of virtual host {domain} matches"), causes)
+
+    def _match_causes(self, ref: Ref) -> tuple[Cause, ...]:
+        found: list[Cause] = []
+        for vs in self.config.virtual_services:
+            if vs.ref != ref:
+                continue
+            for route in vs.http:
+                found.extend(c for match in route.matches for c in match.causes)
+                if not route.matches:
+                    found.extend(route.causes_of("match"))
+        return tuple(dict.fromkeys(found))
 
     def _tcp(self, port: Port, request: Request) -> tuple[int, Routed]:
         if port.tcp is None:

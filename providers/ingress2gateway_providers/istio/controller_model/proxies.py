@@ -113,10 +113,11 @@ class Entry:
     server: Server
     binding: tuple[Cause, ...]
 
-    @property
-    def causes(self) -> tuple[Cause, ...]:
-        match = self.match.causes if self.match is not None else ()
-        return (*match, *self.route.causes, *self.binding)
+    def causes(self, *parts: str) -> tuple[Cause, ...]:
+        """What decided an answer of this route: the match, the route's fields ``parts`` that
+        acted, and what bound the VirtualService here."""
+        match = self.match.causes if self.match is not None else self.route.causes_of("match")
+        return (*match, *self.route.causes_of(*parts), *self.binding)
 
 
 @dataclass
