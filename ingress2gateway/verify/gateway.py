@@ -792,7 +792,9 @@ def regex_substitute(pattern: str, substitution: str, path: str) -> str:
     try:
         import re2
 
-        compiled: Any = re2.compile(pattern)
+        options = re2.Options()
+        options.log_errors = False  # an invalid expression of the input is no stderr message
+        compiled: Any = re2.compile(pattern, options)
     except Exception:
         try:
             compiled = re.compile(pattern)

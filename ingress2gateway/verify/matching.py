@@ -23,7 +23,9 @@ def _re2(pattern: str) -> Any:
     try:
         import re2
 
-        return re2.compile(pattern)
+        options = re2.Options()
+        options.log_errors = False  # an invalid expression of the input is no stderr message
+        return re2.compile(pattern, options)
     except ImportError:  # pragma: no cover - google-re2 is a dependency
         pass
     except Exception:

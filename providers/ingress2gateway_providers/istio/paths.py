@@ -35,7 +35,9 @@ def _compiled(pattern: str) -> Any:
     try:
         import re2
 
-        return re2.compile(pattern)
+        options = re2.Options()
+        options.log_errors = False  # a user's invalid expression is no message for stderr
+        return re2.compile(pattern, options)
     except Exception:
         return None
 
