@@ -207,23 +207,29 @@ def emit_http(plans: list[Plan]) -> None:
         for (b, name), found in plan.own.items():
             hosts.setdefault(virtual_host(plan.bound[b], name), []).extend(found)
     shared = {key: last_catch_alls(found) for key, found in hosts.items()}
+    analyses: dict[tuple[int, ...], Analysis] = {}
     for plan in plans:
         lists = {
             pair: shared[virtual_host(plan.bound[pair[0]], pair[1])]
             for pair, found in plan.own.items()
             if found
         }
-        _emit_plan(plan, groups(lists, plan.bound), units)
+        _emit_plan(plan, groups(lists, plan.bound), units, analyses)
 
 
-def _emit_plan(plan: Plan, found: list[Group], units: dict[int, Unit]) -> None:
+def _emit_plan(
+    plan: Plan,
+    found: list[Group],
+    units: dict[int, Unit],
+    analyses: dict[tuple[int, ...], Analysis],
+) -> None:
     vs = plan.vs
     mine = {u.group for u in plan.units}
     _report_assumptions(plan.units, plan.entries, plan.judge)
     used: set[int] = set()
     names = _GroupNames(vs, found)
     for group in found:
-        rules = _group_rules(plan, group, units, mine)
+        rules = _group_rules(plan, group, units, mine, analyses)
         used.update(e.group for e in group.entries if e.group in mine)
         admit(group.bindings, vs.route_namespace)
         _emit(vs, names.of(group), rules, group)
@@ -601,16 +607,41 @@ def _report_assumptions(units: list[Unit], entries: list[Entry], judge: Judge) -
 # --- order and rules -------------------------------------------------------------------------
 
 
-def _group_rules(plan: Plan, group: Group, units: dict[int, Unit], mine: set[int]) -> list[Rule]:
-    """Keep Istio's first match over the routes of every VirtualService of the group's virtual
-    hosts; the rules of this VirtualService's routes."""
-    istio = list(group.entries)
+@dataclass
+class Analysis:
+    """Istio's first match kept over the routes of one virtual host's VirtualServices."""
+
+    entries: list[Entry]
+    """After :func:`complete`."""
+    ordered: list[Entry]
+    findings: list[OrderFinding]
+    differences: list[Difference]
+
+
+def analyse(istio: list[Entry]) -> Analysis:
     entries = complete(istio, list(istio))
-    _report_added(units, mine, istio, entries)
     ordered, findings = preserve_first_match(entries)
-    _report_order(units, mine, findings)
-    _report_differences(units, mine, differences(istio, ordered))
-    return _rules(plan.units, [e for e in ordered if e.group in mine], group.bindings)
+    return Analysis(entries, ordered, findings, differences(istio, ordered))
+
+
+def _group_rules(
+    plan: Plan,
+    group: Group,
+    units: dict[int, Unit],
+    mine: set[int],
+    analyses: dict[tuple[int, ...], Analysis],
+) -> list[Rule]:
+    """Keep Istio's first match over the routes of every VirtualService of the group's virtual
+    hosts (analysed once for all of them); the rules of this VirtualService's routes."""
+    istio = list(group.entries)
+    key = tuple(id(e) for e in istio)
+    found = analyses.get(key)
+    if found is None:
+        found = analyses[key] = analyse(istio)
+    _report_added(units, mine, istio, found.entries)
+    _report_order(units, mine, found.findings)
+    _report_differences(units, mine, found.differences)
+    return _rules(plan.units, [e for e in found.ordered if e.group in mine], group.bindings)
 
 
 def _report_added(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from ingress2gateway.ir import HeaderMatch, Match
 
@@ -72,6 +73,19 @@ class Entry:
     @property
     def own(self) -> Entry:
         return self.origin or self
+
+    @cached_property
+    def precedence(self) -> tuple[int, int, int, int, int, int]:
+        """Envoy Gateway's rank of the match (see :func:`rank`), computed once."""
+        path_rank = (self.path or ALL).rank()
+        method = 1 if self.method else 0
+        return (
+            *path_rank,
+            len(self.headers) + method,
+            _exact_count(self.headers) + method,
+            len(self.query),
+            _exact_count(self.query),
+        )
 
     @property
     def match(self) -> Match:
@@ -126,15 +140,7 @@ def _exact_count(matches: tuple[HeaderMatch, ...]) -> int:
 
 def rank(entry: Entry) -> tuple[int, int, int, int, int, int]:
     """Envoy Gateway's precedence of a match (higher first)."""
-    path_rank = (entry.path or ALL).rank()
-    method = 1 if entry.method else 0
-    return (
-        *path_rank,
-        len(entry.headers) + method,
-        _exact_count(entry.headers) + method,
-        len(entry.query),
-        _exact_count(entry.query),
-    )
+    return entry.precedence
 
 
 def beats(b: Entry, a: Entry) -> bool:

@@ -115,6 +115,8 @@ def complete(istio: Sequence[Entry], entries: list[Entry]) -> list[Entry]:
     for each character prefix whose continuing paths another rule would take, its ``CHAR``
     expression; for each bare directory a prefix ending in ``/`` takes that Istio sends
     elsewhere, an exact match on that route."""
+    probes = probes_for(istio)
+    winners = {probe: istio_winner(istio, probe) for probe in probes}
     out = list(entries)
     added: list[Entry] = []
     for entry in istio:
@@ -124,10 +126,10 @@ def complete(istio: Sequence[Entry], entries: list[Entry]) -> list[Entry]:
         value = uri.value
         if value.rstrip("/") and not value.endswith("/"):
             wanted = PathSet(CHAR, value)
-            if _needed(istio, out, entry, wanted):
+            if _needed(winners, out, entry, wanted):
                 added.append(entry.copy(path=wanted))
         elif value.rstrip("/"):
-            added.extend(_bare_directory(istio, out, entry, value.rstrip("/")))
+            added.extend(_bare_directory(istio, winners, out, entry, value.rstrip("/")))
     for extra in added:
         position = max((k for k, e in enumerate(out) if e.group == extra.group), default=-1)
         out.insert(position + 1, extra)
@@ -135,22 +137,32 @@ def complete(istio: Sequence[Entry], entries: list[Entry]) -> list[Entry]:
 
 
 def _needed(
-    istio: Sequence[Entry], entries: Sequence[Entry], entry: Entry, wanted: PathSet
+    winners: dict[Probe, Entry | None], entries: Sequence[Entry], entry: Entry, wanted: PathSet
 ) -> bool:
     """Whether some request of ``wanted`` that Istio gives ``entry`` goes elsewhere."""
-    for probe in probes_for(istio):
-        if not wanted.has(probe.path) or istio_winner(istio, probe) is not entry:
+    for probe, winner in winners.items():
+        if winner is not entry or not wanted.has(probe.path):
             continue
-        winner = gw_winner(entries, probe)
-        if winner is None or winner.group != entry.group:
+        taker = gw_winner(entries, probe)
+        if taker is None or taker.group != entry.group:
             return True
     return False
 
 
 def _bare_directory(
-    istio: Sequence[Entry], entries: Sequence[Entry], entry: Entry, bare: str
+    istio: Sequence[Entry],
+    winners: dict[Probe, Entry | None],
+    entries: Sequence[Entry],
+    entry: Entry,
+    bare: str,
 ) -> list[Entry]:
     """Exact copies, on the routes Istio gives ``bare`` to, of their matches."""
+    taken = any(
+        probe.path == bare and winner is not entry and gw_winner(entries, probe) is entry
+        for probe, winner in winners.items()
+    )
+    if not taken:
+        return []
     copies = []
     for later in istio:
         if later.group <= entry.group or not later.condition.path_matches(bare):
@@ -158,12 +170,7 @@ def _bare_directory(
         if not (later.path is None or later.path.has(bare)):
             continue
         copies.append(later.copy(path=PathSet(EXACT, bare)))
-    taken = any(
-        gw_winner(entries, p) is entry
-        for p in probes_for(istio)
-        if p.path == bare and istio_winner(istio, p) is not entry
-    )
-    return copies if taken else []
+    return copies
 
 
 @dataclass(frozen=True)
