@@ -227,10 +227,13 @@ def _emit_plan(
     mine = {u.group for u in plan.units}
     _report_assumptions(plan.units, plan.entries, plan.judge)
     used: set[int] = set()
-    names = _GroupNames(vs, found)
+    made: list[tuple[Group, list[Rule]]] = []
     for group in found:
         rules = _group_rules(plan, group, units, mine, analyses)
         used.update(e.group for e in group.entries if e.group in mine)
+        _merge_or_add(made, group, rules)
+    names = _GroupNames(vs, [group for group, _ in made])
+    for group, rules in made:
         admit(group.bindings, vs.route_namespace)
         _emit(vs, names.of(group), rules, group)
     for unit in plan.units:
@@ -248,6 +251,26 @@ def _emit_plan(
             "no http route applies to the bound ingress gateways (matches scoped to mesh or to "
             "other gateways): no HTTPRoute",
         )
+
+
+def _merge_or_add(made: list[tuple[Group, list[Rule]]], group: Group, rules: list[Rule]) -> None:
+    """One HTTPRoute for groups whose rules came out the same, when none of their listeners
+    serves another's host names (so that no listener gets rules meant for another context)."""
+    from .parents import host_overlap
+
+    signature = repr(rules)
+    for other, other_rules in made:
+        if repr(other_rules) != signature:
+            continue
+        crossed = [(b, h) for b in other.bindings for h in group.hosts] + [
+            (b, h) for b in group.bindings for h in other.hosts
+        ]
+        if any(host_overlap(b.hostname, h) for b, h in crossed):
+            continue
+        other.bindings.extend(b for b in group.bindings if b not in other.bindings)
+        other.hosts.extend(h for h in group.hosts if h not in other.hosts)
+        return
+    made.append((group, rules))
 
 
 def _left_out(unit: Unit, units: list[Unit], entries: list[Entry], judge: Judge) -> str:

@@ -288,13 +288,18 @@ def _same(a: Entry, b: Entry) -> bool:
 def preserve_first_match(entries: list[Entry]) -> tuple[list[Entry], list[OrderFinding]]:
     """Make Gateway API precedence pick the route Istio's list order picks (see module doc).
 
-    ``entries`` are in Istio order (by group). Each pass compares every earlier/later pair once;
+    ``entries`` are in Istio's order of routes. Each pass compares every earlier/later pair once;
     a pass that adds intersections is followed by another, as a narrowed copy can overlap an
     even earlier route.
     """
     result = list(entries)
     findings: list[OrderFinding] = []
     added = 0
+    # Istio's order of the routes: where each first appears (the routes of several
+    # VirtualServices interleave: their catch-all routes come last).
+    order: dict[int, int] = {}
+    for position, entry in enumerate(entries):
+        order.setdefault(entry.group, position)
     for _ in range(MAX_PASSES):
         removed: set[int] = set()
         additions: list[Entry] = []
@@ -303,7 +308,7 @@ def preserve_first_match(entries: list[Entry]) -> tuple[list[Entry], list[OrderF
                 continue
             for j in range(i + 1, len(result)):
                 b = result[j]
-                if j in removed or b.group <= a.group or not beats(b, a):
+                if j in removed or order[b.group] <= order[a.group] or not beats(b, a):
                     continue
                 if not overlaps(a, b):
                     continue

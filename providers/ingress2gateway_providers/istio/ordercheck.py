@@ -164,12 +164,16 @@ def _bare_directory(
     if not taken:
         return []
     copies = []
-    for later in istio:
-        if later.group <= entry.group or not later.condition.path_matches(bare):
+    for later in istio[istio.index(entry) + 1 :]:
+        if later.group == entry.group or not later.condition.path_matches(bare):
             continue
         if not (later.path is None or later.path.has(bare)):
             continue
-        copies.append(later.copy(path=PathSet(EXACT, bare)))
+        # Only where Istio gives the bare directory to this route (with its conditions).
+        headers, method, query = _condition_variants(later.condition)[1]
+        probe = Probe(bare, tuple(sorted(headers)), method, tuple(query))
+        if istio_winner(istio, probe) is later:
+            copies.append(later.copy(path=PathSet(EXACT, bare)))
     return copies
 
 
