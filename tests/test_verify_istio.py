@@ -1320,3 +1320,17 @@ def test_a_difference_is_explained_only_by_a_field_that_decided_it() -> None:
             obj["spec"]["rules"][0]["backendRefs"][0]["name"] = "elsewhere"
     result = verify(objects, output=output, providers=["istio"], report=report)
     assert result.differences and len(result.unexplained) == len(result.differences)
+
+
+def test_https_redirect_keeps_a_non_default_port() -> None:
+    """buildGatewayHTTPRouteConfig sets require_tls; Envoy redirects to https with the Host
+    header as sent, so a server on port 8080 sends clients to https on port 8080."""
+    docs = (
+        gateway(
+            server(8080, hosts=("a.example.com",), name="alt", httpsRedirect=True),
+            server(443, "HTTPS", hosts=("a.example.com",), mode="SIMPLE", credentialName="c"),
+        ),
+        vs("a", http()),
+    )
+    ((istio, gateway_api),) = routed_both(docs, get("/x", port=8080))
+    assert istio == gateway_api == Redirect(301, "https://a.example.com:8080/x")

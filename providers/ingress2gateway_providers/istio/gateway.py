@@ -521,7 +521,16 @@ def _redirect_route(state: State, fields: Fields, info: GatewayInfo, item: Liste
             parent_refs=[ParentRef(info.name, section_name=item.name)],
             rules=[
                 Rule(
-                    filters=[RequestRedirect(scheme="https", status_code=301, provenance=[prov])],
+                    # Envoy's require_tls redirect keeps the Host header as sent: a server on
+                    # another port than 80 sends clients to https on that same port.
+                    filters=[
+                        RequestRedirect(
+                            scheme="https",
+                            status_code=301,
+                            port=None if item.port == 80 else item.port,
+                            provenance=[prov],
+                        )
+                    ],
                     provenance=[prov],
                 )
             ],
