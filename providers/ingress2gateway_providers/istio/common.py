@@ -140,6 +140,18 @@ class Fields:
                 )
 
 
+def host_overlap(a: str | None, b: str | None) -> bool:
+    """Whether two hostnames (``None`` or ``*`` = any, ``*.x`` wildcards) share a host."""
+    if a in (None, "*") or b in (None, "*"):
+        return True
+    assert a is not None and b is not None
+    if a == b:
+        return True
+    if a.startswith("*.") and (b.endswith(a[1:])):
+        return True
+    return b.startswith("*.") and a.endswith(b[1:])
+
+
 @dataclass
 class ServiceInfo:
     name: str

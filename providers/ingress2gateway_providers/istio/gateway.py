@@ -42,6 +42,7 @@ from .common import (
     State,
     as_dict,
     as_list,
+    host_overlap,
     ns_of,
     valid_hostname,
 )
@@ -569,15 +570,9 @@ def report_shared_addresses(state: State) -> None:
                 for other in second.listeners:
                     if one.port != other.port or one.protocol != other.protocol:
                         continue
-                    if not _overlapping(one.hostname, other.hostname):
+                    if not host_overlap(one.hostname, other.hostname):
                         continue
                     _shared(state, (first, one), (second, other))
-
-
-def _overlapping(a: str | None, b: str | None) -> bool:
-    from .parents import host_overlap
-
-    return host_overlap(a, b)
 
 
 def _shared(

@@ -10,15 +10,12 @@ sidecar routing, not the ingress: ignored with information.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from ingress2gateway.ir import ParentRef
 from ingress2gateway.report import Level
 
-from .common import Fields, GatewayInfo, ListenerInfo, State
-
-if TYPE_CHECKING:
-    from .scopes import Binding
+from .common import Fields, GatewayInfo, ListenerInfo, State, host_overlap
+from .scopes import Binding
 
 MESH = "mesh"
 
@@ -60,18 +57,6 @@ def gateway_keys(
     return keys
 
 
-def host_overlap(a: str | None, b: str | None) -> bool:
-    """Whether two hostnames (``None`` or ``*`` = any, ``*.x`` wildcards) share a host."""
-    if a in (None, "*") or b in (None, "*"):
-        return True
-    assert a is not None and b is not None
-    if a == b:
-        return True
-    if a.startswith("*.") and (b.endswith(a[1:])):
-        return True
-    return b.startswith("*.") and a.endswith(b[1:])
-
-
 def _admits(listener: ListenerInfo, info: GatewayInfo, namespace: str) -> bool:
     return (
         listener.any_namespace
@@ -93,8 +78,6 @@ def bindings(
 ) -> list[Binding]:
     """Listeners with a protocol/TLS mode in ``protocols`` that serve ``hosts`` (a Gateway not
     in the input: one parentRef without a section)."""
-    from .scopes import Binding
-
     found: list[Binding] = []
     for gw_ns, gw_name in keys:
         info = state.gateways.get((gw_ns, gw_name))

@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 
 from ingress2gateway.ir import ParentRef
 
-from .common import GatewayInfo, ListenerInfo, as_dict
+from .common import GatewayInfo, ListenerInfo, as_dict, host_overlap
 from .conditions import Sm
 from .matching import Entry
-from .parents import host_overlap
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 

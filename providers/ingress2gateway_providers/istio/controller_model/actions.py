@@ -29,7 +29,6 @@ from fractions import Fraction
 from ingress2gateway.verify.gateway import regex_substitute
 from ingress2gateway.verify.model import (
     Backend,
-    NoRoute,
     Outcome,
     Redirect,
     Request,
@@ -197,7 +196,3 @@ def _request_host(request: Request, new_scheme: str, new_port: int | None) -> st
     if new_scheme != request.scheme:
         remove = remove or (request.scheme, port) in (("https", "443"), ("http", "80"))
     return host if remove else sent
-
-
-def no_route(why: str) -> NoRoute:
-    return NoRoute(404, why)
