@@ -45,7 +45,10 @@ def _compiled(pattern: str) -> Any:
 def full_match(pattern: str, text: str) -> bool:
     """RE2 (Envoy's ``safe_regex``): the whole of ``text`` matches."""
     compiled = _compiled(pattern)
-    return compiled is not None and compiled.fullmatch(text) is not None
+    try:
+        return compiled is not None and compiled.fullmatch(text) is not None
+    except UnicodeEncodeError:  # a lone surrogate is in no request (RE2 reads UTF-8)
+        return False
 
 
 def _base(value: str) -> str:
