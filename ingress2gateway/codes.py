@@ -118,6 +118,17 @@ CODES: dict[str, str] = {
     "istio-route-split": "(istio) A VirtualService's rules were split across several HTTPRoutes.",
     "istio-version-unknown": "(istio) An unknown networking.istio.io version, read as v1.",
     "istio-duplicate-object": "(istio) The same Istio object appears twice; the first is used.",
+    "istio-not-exported": "(istio) A VirtualService is not exported to the namespace of the "
+    "gateway's pods (the provider option gateway-workload-namespace): Istio's gateway does not "
+    "see it; not converted.",
+    "istio-assumed": "(istio) A conversion depends on what the input does not say about the "
+    "gateway's pods (their namespace, their labels); the message says what was assumed.",
+    "istio-delegate": "(istio) A delegate VirtualService is missing, not exported to its root, "
+    "unused, or has routes that conflict with the root's match (Istio drops them).",
+    "istio-shared-address": "(istio) Istio Gateways that select the same pods share one address; "
+    "as Gateway API Gateways they get one each, and both take a host: DNS decides.",
+    "istio-rewrite-differs": "(istio) rewrite.uri replaces Istio's matched prefix character for "
+    "character; Gateway API's ReplacePrefixMatch gives these paths another form.",
     # nginx provider (ingress-nginx and NGINX Inc)
     "nginx-annotation-invalid": "(nginx) An annotation value does not parse (bool, int, size, URL, "
     "CIDR...); that annotation is not converted, the rest of the Ingress is.",

@@ -317,6 +317,7 @@ class GatewayAPIModel:
         self.filters: dict[tuple[str, str], JSON] = {}
         self.policies: list[JSON] = []
         self.client_policies: list[JSON] = []
+        self.eg_backends: dict[tuple[str, str], JSON] = {}
         listener_sets: list[JSON] = []
         allowed_sets: dict[tuple[str, str], str] = {}
         for obj in objects:
@@ -343,6 +344,8 @@ class GatewayAPIModel:
                     self.policies.append(obj)
                 elif kind == "ClientTrafficPolicy":
                     self.client_policies.append(obj)
+                elif kind == "Backend":
+                    self.eg_backends[_meta(obj)] = _dict(obj.get("spec"))
         self.listener_sets: dict[tuple[str, str], list[_Listener]] = {}
         for listener_set in listener_sets:
             namespace, name = _meta(listener_set)
@@ -409,7 +412,9 @@ class GatewayAPIModel:
                 return Routed(NoRoute(0, "no listener on this port"))
             if request.protocol == "HTTP" and request.scheme == "http":
                 return Routed(NoRoute(404, "no listener for this host"))
-            # TLS: no listener takes the SNI, so the handshake fails.
+            # A TLS handshake with an SNI no listener names finds no filter chain: the
+            # connection is closed before any HTTP answer (Envoy Gateway writes one filter
+            # chain per HTTPS listener, with the listener's host name as its server name).
             return Routed(NoRoute(0, "no listener for this SNI"))
         first = answers[0]
         if all(a.outcome == first.outcome for a in answers[1:]):
@@ -568,12 +573,29 @@ class GatewayAPIModel:
                 route, group, kind, namespace, backend.name
             ):
                 backend = Backend(namespace, backend.name, backend.port, "Invalid")
+            elif kind == "Backend" and group == EG_GROUP:
+                backend = self._service_behind(backend)
             weight = ref.get("weight", 1)
             weighted.append((backend, int(weight) if isinstance(weight, int) else 1))
         if all(b.kind == "Invalid" for b, w in weighted if w):
             return Routed(Respond(500, "no backend reference is valid"), (cause,))
         guards = self._guards(route, rule, listener) if request.protocol == "HTTP" else ()
         return Routed(forward(weighted, path, host, guards), (cause,))
+
+    def _service_behind(self, backend: Backend) -> Backend:
+        """An Envoy Gateway Backend whose one endpoint is a Service's cluster DNS name
+        (``name.namespace.svc...``, as the envoy-gateway emitter writes to add TLS options)
+        reaches that Service: say so, so that it compares with a Service backend."""
+        spec = self.eg_backends.get((backend.namespace, backend.name))
+        endpoints = _list(spec.get("endpoints")) if spec is not None else []
+        if len(endpoints) != 1:
+            return backend
+        fqdn = _dict(_dict(endpoints[0]).get("fqdn"))
+        labels = str(fqdn.get("hostname", "")).split(".")
+        port = fqdn.get("port")
+        if len(labels) >= 3 and labels[2] == "svc" and isinstance(port, int):
+            return Backend(labels[1], labels[0], port, "Service")
+        return backend
 
     def _granted(self, route: _Route, group: str, kind: str, namespace: str, name: str) -> bool:
         for grant in self.grants:
@@ -795,7 +817,9 @@ def regex_substitute(pattern: str, substitution: str, path: str) -> str:
     try:
         import re2
 
-        compiled: Any = re2.compile(pattern)
+        options = re2.Options()
+        options.log_errors = False  # an invalid expression of the input is no stderr message
+        compiled: Any = re2.compile(pattern, options)
     except Exception:
         try:
             compiled = re.compile(pattern)
