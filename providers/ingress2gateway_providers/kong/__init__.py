@@ -41,6 +41,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
+from typing import TYPE_CHECKING
 
 from ingress2gateway.ingress import IngressModel, ingress_classes, is_ingress_class
 from ingress2gateway.ingress_provider import INGRESS_RESOURCES, AnnotationSpec, IngressProvider
@@ -55,6 +56,9 @@ from .catalog import PREFIX, annotation_spec, catalog_rows, lookup
 from .common import KONG_GROUP, KongRun, account_object_annotations, annotation_field
 from .paths import match_for
 from .translate import Translator
+
+if TYPE_CHECKING:
+    from ingress2gateway.verify.model import SourceModel
 
 _FAMILIES = (
     ("Paths", paths),
@@ -129,6 +133,16 @@ class KongProvider(IngressProvider):
 
     def catalog_rows(self) -> list[CatalogRow]:
         return catalog_rows()
+
+    def controller_model(
+        self, objects: Sequence[KubeObject], options: ConvertOptions
+    ) -> SourceModel | None:
+        """How Kong routes requests over ``objects``, for ``verify`` (see
+        :mod:`.controller_model`: written from the Kong Ingress Controller's and Kong's code,
+        not from this provider's)."""
+        from .controller_model import controller_model
+
+        return controller_model(objects, options)
 
     def partition(self, objects: Sequence[KubeObject], options: ConvertOptions) -> Parts | None:
         """With a Gateway per namespace, parts of linked namespaces (see
