@@ -1,0 +1,799 @@
+"""A model of Gateway API routing over objects: which backend, redirect or status a request gets.
+
+Written from the Gateway API specification (``apis/v1`` field documentation, summarised in
+``../shared/reference/gateway-api.md`` §d) and, where the specification leaves a choice to the
+implementation, from Envoy Gateway, the implementation the ``envoy-gateway`` emitter targets:
+
+* **Gateway and listener.** Every Gateway is an address of its own. On the request's port, the
+  listeners of the right protocol (``HTTP`` for http, ``HTTPS`` for https, ``TLS`` passthrough
+  by SNI, ``TCP``, ``UDP``) are tried most specific host name first: exact, then wildcards
+  with more labels, then none (``apis/v1/gateway_types.go``, Listener.Hostname). Listeners of
+  ListenerSets that a Gateway admits (``allowedListeners``) count as its own.
+* **Attachment.** A route attaches through each ``parentRef`` (namespace defaults to the
+  route's; ``sectionName`` picks one listener, ``port`` filters) to listeners whose
+  ``allowedRoutes`` admit its namespace (Same, All, or a selector on
+  ``kubernetes.io/metadata.name``) and kind, and whose host name intersects the route's.
+* **Host names.** Among the routes on the listener that match the request's host, only those
+  whose best matching host name is the most specific take part (an exact host name beats a
+  wildcard; HTTPRouteSpec.Hostnames). ``*.a.com`` matches ``x.a.com`` and ``x.y.a.com``, not
+  ``a.com``.
+* **Matches.** Matches are ordered as Envoy Gateway sorts them (``internal/gatewayapi/sort.go``):
+  path type (Exact, then RegularExpression, then PathPrefix), then the length of the path
+  value (``/`` counts 0), then header matches (the method is one, as Envoy Gateway turns it
+  into a ``:method`` header match), then exact header matches, then query matches; ties keep
+  the order of routes by namespace/name (no creation timestamps in generated objects), of
+  their rules, and of their matches. PathPrefix is element-wise (``/abc`` matches ``/abc/d``,
+  not ``/abcd``; a trailing ``/`` in the value is ignored); a RegularExpression is matched
+  against the whole path (Envoy's ``safe_regex``), with RE2. Header names are
+  case-insensitive, values case-sensitive.
+* **Rules.** A RequestRedirect answers with its status (302 by default) and a Location built
+  from the request and the filter (port rules of HTTPRequestRedirectFilter.Port); URLRewrite
+  changes the host and path the backend sees (ReplacePrefixMatch on path elements); an
+  Envoy Gateway ``HTTPRouteFilter`` may rewrite the path by regular expression or answer
+  directly. Backends share the traffic by weight; a backend in another namespace needs a
+  ReferenceGrant, else its share is answered 500; a rule with neither backends nor a redirect
+  is answered 500.
+* **Guards.** Envoy Gateway SecurityPolicies (the most specific attachment wins: a route rule
+  by ``sectionName``, the route, a Gateway listener, the Gateway) and ClientTrafficPolicies
+  with client validation add the access controls a request must pass.
+
+GRPCRoutes take gRPC calls (their rules ordered by service and method length, then header
+matches); TLSRoutes take TLS connections by SNI; TCPRoutes and UDPRoutes take their port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ingress2gateway.verify.matching import host_matches, regex_full_match
+from ingress2gateway.verify.model import (
+    Backend,
+    Cause,
+    NoRoute,
+    Redirect,
+    Request,
+    Respond,
+    Routed,
+    forward,
+)
+
+GROUP = "gateway.networking.k8s.io"
+EG_GROUP = "gateway.envoyproxy.io"
+NAMESPACE_LABEL = "kubernetes.io/metadata.name"
+_ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")
+_KINDS_BY_PROTOCOL = {
+    "HTTP": ("HTTPRoute", "GRPCRoute"),
+    "HTTPS": ("HTTPRoute", "GRPCRoute"),
+    "TLS": ("TLSRoute",),
+    "TCP": ("TCPRoute",),
+    "UDP": ("UDPRoute",),
+}
+
+JSON = dict[str, Any]
+
+
+def _dict(value: Any) -> JSON:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _meta(obj: JSON) -> tuple[str, str]:
+    meta = _dict(obj.get("metadata"))
+    return str(meta.get("namespace") or "default"), str(meta.get("name") or "")
+
+
+# --- the objects, read -------------------------------------------------------------------------
+
+
+@dataclass
+class _Listener:
+    gateway: tuple[str, str]
+    name: str
+    port: int
+    protocol: str
+    hostname: str | None
+    tls_mode: str | None
+    allowed_from: str
+    allowed_names: frozenset[str] | None
+    """With ``Selector``: the namespaces the selector admits (None: any)."""
+    kinds: tuple[str, ...]
+
+    def admits(self, kind: str, namespace: str) -> bool:
+        if kind not in self.kinds:
+            return False
+        if self.allowed_from == "All":
+            return True
+        if self.allowed_from == "Same":
+            return namespace == self.gateway[0]
+        if self.allowed_from == "Selector":
+            return self.allowed_names is None or namespace in self.allowed_names
+        return False
+
+
+@dataclass
+class _Match:
+    path_type: str
+    path: str
+    headers: tuple[tuple[str, str, str], ...]
+    """(lower-case name, type, value)."""
+    query: tuple[tuple[str, str, str], ...]
+    method: str | None
+    grpc_service: str | None = None
+    grpc_method: str | None = None
+    grpc_type: str = "Exact"
+
+
+@dataclass
+class _Rule:
+    route: _Route
+    index: int
+    matches: list[_Match]
+    filters: list[JSON]
+    backends: list[JSON]
+    name: str | None
+
+    @property
+    def cause(self) -> Cause:
+        return Cause(
+            self.route.kind, self.route.namespace, self.route.name, f"spec.rules[{self.index}]"
+        )
+
+
+@dataclass
+class _Route:
+    kind: str
+    namespace: str
+    name: str
+    hostnames: list[str]
+    parents: list[JSON]
+    rules: list[_Rule] = field(default_factory=list)
+    backends: list[JSON] = field(default_factory=list)
+    """TLS, TCP and UDP routes: the first rule's backends."""
+
+
+def _read_match(raw: JSON, grpc: bool) -> _Match:
+    headers = tuple(
+        (str(h.get("name", "")).lower(), str(h.get("type") or "Exact"), str(h.get("value", "")))
+        for h in _list(raw.get("headers"))
+        if isinstance(h, dict)
+    )
+    query = tuple(
+        (str(q.get("name", "")), str(q.get("type") or "Exact"), str(q.get("value", "")))
+        for q in _list(raw.get("queryParams"))
+        if isinstance(q, dict)
+    )
+    if grpc:
+        method = _dict(raw.get("method"))
+        return _Match(
+            "PathPrefix",
+            "/",
+            headers,
+            (),
+            None,
+            grpc_service=method.get("service"),
+            grpc_method=method.get("method"),
+            grpc_type=str(method.get("type") or "Exact"),
+        )
+    path = _dict(raw.get("path"))
+    return _Match(
+        str(path.get("type") or "PathPrefix"),
+        str(path.get("value") if path.get("value") is not None else "/"),
+        headers,
+        query,
+        raw.get("method") if isinstance(raw.get("method"), str) else None,
+    )
+
+
+def _read_route(obj: JSON) -> _Route:
+    kind = str(obj.get("kind"))
+    namespace, name = _meta(obj)
+    spec = _dict(obj.get("spec"))
+    route = _Route(
+        kind,
+        namespace,
+        name,
+        [str(h).lower() for h in _list(spec.get("hostnames"))],
+        [p for p in _list(spec.get("parentRefs")) if isinstance(p, dict)],
+    )
+    rules = _list(spec.get("rules"))
+    if kind in ("HTTPRoute", "GRPCRoute"):
+        if not rules:  # the API server's default: one rule that matches every request
+            rules = [{}]
+        for index, raw in enumerate(rules):
+            raw = _dict(raw)
+            matches = [
+                _read_match(_dict(m), kind == "GRPCRoute") for m in _list(raw.get("matches"))
+            ] or [_read_match({}, kind == "GRPCRoute")]
+            route.rules.append(
+                _Rule(
+                    route,
+                    index,
+                    matches,
+                    [f for f in _list(raw.get("filters")) if isinstance(f, dict)],
+                    [b for b in _list(raw.get("backendRefs")) if isinstance(b, dict)],
+                    raw.get("name") if isinstance(raw.get("name"), str) else None,
+                )
+            )
+    elif rules:
+        route.backends = [
+            b for b in _list(_dict(rules[0]).get("backendRefs")) if isinstance(b, dict)
+        ]
+    return route
+
+
+def _selector_names(selector: JSON) -> frozenset[str] | None:
+    """The namespaces a label selector on ``kubernetes.io/metadata.name`` admits (None: the
+    selector says nothing this model can read, so any)."""
+    names: set[str] | None = None
+    labels = _dict(selector.get("matchLabels"))
+    if NAMESPACE_LABEL in labels:
+        names = {str(labels[NAMESPACE_LABEL])}
+    for expression in _list(selector.get("matchExpressions")):
+        expression = _dict(expression)
+        if expression.get("key") == NAMESPACE_LABEL and expression.get("operator") == "In":
+            values = {str(v) for v in _list(expression.get("values"))}
+            names = values if names is None else names & values
+    return frozenset(names) if names is not None else None
+
+
+def _read_listeners(gateway: tuple[str, str], raw_listeners: Iterable[Any]) -> list[_Listener]:
+    found = []
+    for raw in raw_listeners:
+        raw = _dict(raw)
+        protocol = str(raw.get("protocol", "HTTP"))
+        allowed = _dict(_dict(raw.get("allowedRoutes")).get("namespaces"))
+        kinds = tuple(
+            str(_dict(k).get("kind")) for k in _list(_dict(raw.get("allowedRoutes")).get("kinds"))
+        ) or _KINDS_BY_PROTOCOL.get(protocol, ())
+        allowed_from = str(allowed.get("from") or "Same")
+        names = (
+            _selector_names(_dict(allowed.get("selector"))) if allowed_from == "Selector" else None
+        )
+        hostname = raw.get("hostname")
+        found.append(
+            _Listener(
+                gateway,
+                str(raw.get("name", "")),
+                int(raw.get("port", 0) or 0),
+                protocol,
+                str(hostname).lower() if isinstance(hostname, str) and hostname else None,
+                _dict(raw.get("tls")).get("mode", "Terminate")
+                if protocol in ("HTTPS", "TLS")
+                else None,
+                allowed_from,
+                names,
+                kinds,
+            )
+        )
+    return found
+
+
+def _hostname_specificity(hostname: str | None) -> tuple[int, int]:
+    """Exact before wildcard before none; among wildcards, more labels first."""
+    if hostname is None:
+        return (0, 0)
+    if hostname.startswith("*."):
+        return (1, hostname.count("."))
+    return (2, 0)
+
+
+def _intersects(listener: str | None, route_hosts: list[str]) -> bool:
+    if listener is None or not route_hosts:
+        return True
+    for host in route_hosts:
+        if host_matches(listener, host) or host_matches(host, listener):
+            return True
+        if listener.startswith("*.") and host.startswith("*."):
+            longer, shorter = sorted((listener, host), key=len, reverse=True)
+            if longer.endswith(shorter[1:]):
+                return True
+    return False
+
+
+# --- the model ---------------------------------------------------------------------------------
+
+
+class GatewayAPIModel:
+    """Routes requests through Gateway API objects (and the Envoy Gateway objects the
+    ``envoy-gateway`` emitter writes). Objects of other kinds are ignored."""
+
+    def __init__(self, objects: Sequence[Any]) -> None:
+        self.gateways: dict[tuple[str, str], list[_Listener]] = {}
+        self.routes: list[_Route] = []
+        self.grants: list[JSON] = []
+        self.filters: dict[tuple[str, str], JSON] = {}
+        self.policies: list[JSON] = []
+        self.client_policies: list[JSON] = []
+        listener_sets: list[JSON] = []
+        allowed_sets: dict[tuple[str, str], str] = {}
+        for obj in objects:
+            if not isinstance(obj, dict):
+                continue
+            kind, group = str(obj.get("kind")), str(obj.get("apiVersion", "")).rpartition("/")[0]
+            if group in (GROUP, "gateway.networking.x-k8s.io"):
+                if kind == "Gateway":
+                    key = _meta(obj)
+                    spec = _dict(obj.get("spec"))
+                    self.gateways[key] = _read_listeners(key, _list(spec.get("listeners")))
+                    allowed = _dict(_dict(spec.get("allowedListeners")).get("namespaces"))
+                    allowed_sets[key] = str(allowed.get("from") or "None")
+                elif kind in ("ListenerSet", "XListenerSet"):
+                    listener_sets.append(obj)
+                elif kind in _ROUTE_KINDS:
+                    self.routes.append(_read_route(obj))
+                elif kind == "ReferenceGrant":
+                    self.grants.append(obj)
+            elif group == EG_GROUP:
+                if kind == "HTTPRouteFilter":
+                    self.filters[_meta(obj)] = _dict(obj.get("spec"))
+                elif kind == "SecurityPolicy":
+                    self.policies.append(obj)
+                elif kind == "ClientTrafficPolicy":
+                    self.client_policies.append(obj)
+        for listener_set in listener_sets:
+            namespace, _ = _meta(listener_set)
+            parent = _dict(_dict(listener_set.get("spec")).get("parentRef"))
+            key = (str(parent.get("namespace") or namespace), str(parent.get("name", "")))
+            admitted = allowed_sets.get(key, "None")
+            if key in self.gateways and (
+                admitted == "All" or (admitted == "Same" and key[0] == namespace)
+            ):
+                listeners = _list(_dict(listener_set.get("spec")).get("listeners"))
+                self.gateways[key].extend(_read_listeners(key, listeners))
+        self.routes.sort(key=lambda r: (r.namespace, r.name))
+        self.attached: dict[int, list[_Route]] = {}
+        for route in self.routes:
+            for listener in self._parents(route):
+                self.attached.setdefault(id(listener), []).append(route)
+
+    # --- attachment --------------------------------------------------------------------------
+
+    def _parents(self, route: _Route) -> list[_Listener]:
+        found: list[_Listener] = []
+        for parent in route.parents:
+            if (
+                str(parent.get("kind") or "Gateway") != "Gateway"
+                or str(parent.get("group") or GROUP) != GROUP
+            ):
+                continue
+            key = (str(parent.get("namespace") or route.namespace), str(parent.get("name", "")))
+            for listener in self.gateways.get(key, []):
+                if parent.get("sectionName") and listener.name != parent.get("sectionName"):
+                    continue
+                if parent.get("port") and listener.port != parent.get("port"):
+                    continue
+                if not listener.admits(route.kind, route.namespace):
+                    continue
+                if not _intersects(listener.hostname, route.hostnames):
+                    continue
+                if listener not in found:
+                    found.append(listener)
+        return found
+
+    # --- routing -----------------------------------------------------------------------------
+
+    def route(self, request: Request) -> Routed:
+        answers: list[Routed] = []
+        any_port = False
+        for key in sorted(self.gateways):
+            listener, port_seen = self._listener(key, request)
+            any_port = any_port or port_seen
+            if listener is not None:
+                answers.append(self._on_listener(listener, request))
+        if not answers:
+            why = "no listener for this host" if any_port else "no listener on this port"
+            return Routed(NoRoute(404 if any_port and request.protocol == "HTTP" else 0, why))
+        first = answers[0]
+        if all(a.outcome == first.outcome for a in answers[1:]):
+            return first
+        return Routed(
+            NoRoute(0, f"{len(answers)} Gateways take this host and answer differently"),
+            tuple(c for a in answers for c in a.causes),
+        )
+
+    def _listener(self, key: tuple[str, str], request: Request) -> tuple[_Listener | None, bool]:
+        wanted = {
+            "HTTP": "HTTPS" if request.scheme == "https" else "HTTP",
+            "TLS": "TLS",
+            "TCP": "TCP",
+            "UDP": "UDP",
+        }[request.protocol]
+        candidates = [
+            x
+            for x in self.gateways[key]
+            if x.port == request.effective_port
+            and x.protocol == wanted
+            and (wanted != "TLS" or x.tls_mode == "Passthrough")
+        ]
+        matching = [
+            x
+            for x in candidates
+            if x.hostname is None
+            or request.protocol in ("TCP", "UDP")
+            or host_matches(x.hostname, request.host)
+        ]
+        if not matching:
+            return None, bool(candidates)
+        return max(matching, key=lambda x: _hostname_specificity(x.hostname)), True
+
+    def _on_listener(self, listener: _Listener, request: Request) -> Routed:
+        routes = self.attached.get(id(listener), [])
+        if request.protocol in ("TCP", "UDP", "TLS"):
+            kind = {"TCP": "TCPRoute", "UDP": "UDPRoute", "TLS": "TLSRoute"}[request.protocol]
+            for route in routes:
+                if route.kind == kind and (
+                    kind != "TLSRoute"
+                    or not route.hostnames
+                    or any(host_matches(h, request.host) for h in route.hostnames)
+                ):
+                    return self._backends(
+                        route,
+                        route.backends,
+                        request,
+                        request.path,
+                        request.host,
+                        Cause(kind, route.namespace, route.name, "spec.rules[0]"),
+                    )
+            return Routed(NoRoute(0, f"no {kind} on listener {listener.name}"))
+        kinds = ["GRPCRoute", "HTTPRoute"] if request.grpc else ["HTTPRoute"]
+        for kind in kinds:
+            eligible = self._by_hostname(
+                [r for r in routes if r.kind == kind], listener, request.host
+            )
+            if not eligible:
+                continue
+            found = self._best_rule(eligible, request)
+            if found is not None:
+                rule, match = found
+                return self._apply(rule, match, listener, request)
+        return Routed(NoRoute(404, f"no rule on listener {listener.name} matches"))
+
+    @staticmethod
+    def _by_hostname(routes: list[_Route], listener: _Listener, host: str) -> list[_Route]:
+        scored: list[tuple[tuple[int, int], _Route]] = []
+        for route in routes:
+            names = route.hostnames or ([listener.hostname] if listener.hostname else [])
+            best: tuple[int, int] | None = (0, 0) if not names else None
+            for name in names:
+                if host_matches(name, host):
+                    score = (0, len(name)) if name.startswith("*") else (1, len(name))
+                    best = score if best is None or score > best else best
+            if best is not None:
+                scored.append((best, route))
+        if not scored:
+            return []
+        top = max(score for score, _ in scored)
+        return [route for score, route in scored if score == top]
+
+    def _best_rule(self, routes: list[_Route], request: Request) -> tuple[_Rule, _Match] | None:
+        best: tuple[tuple[Any, ...], _Rule, _Match] | None = None
+        for order, route in enumerate(routes):
+            for rule in route.rules:
+                for position, match in enumerate(rule.matches):
+                    if not _matches(match, request):
+                        continue
+                    key = (*_precedence(match, route.kind), -order, -rule.index, -position)
+                    if best is None or key > best[0]:
+                        best = (key, rule, match)
+        return None if best is None else (best[1], best[2])
+
+    # --- what a rule does --------------------------------------------------------------------
+
+    def _apply(self, rule: _Rule, match: _Match, listener: _Listener, request: Request) -> Routed:
+        cause = rule.cause
+        host, path, query = request.host, request.path, request.query
+        for item in rule.filters:
+            kind = item.get("type")
+            if kind == "RequestRedirect":
+                return Routed(
+                    _redirect(_dict(item.get("requestRedirect")), match, listener, request),
+                    (cause,),
+                )
+            if kind == "URLRewrite":
+                rewrite = _dict(item.get("urlRewrite"))
+                if isinstance(rewrite.get("hostname"), str):
+                    host = rewrite["hostname"]
+                path = _modified_path(_dict(rewrite.get("path")), match, path)
+            elif kind == "ExtensionRef":
+                ref = _dict(item.get("extensionRef"))
+                spec = self.filters.get((rule.route.namespace, str(ref.get("name", ""))))
+                if ref.get("kind") != "HTTPRouteFilter" or spec is None:
+                    return Routed(Respond(500, "unresolved extension filter"), (cause,))
+                direct = _dict(spec.get("directResponse"))
+                if direct:
+                    return Routed(
+                        Respond(int(direct.get("statusCode", 200)), "direct response"), (cause,)
+                    )
+                rewrite = _dict(spec.get("urlRewrite"))
+                if isinstance(rewrite.get("hostname"), str):
+                    host = rewrite["hostname"]
+                regex = _dict(_dict(rewrite.get("path")).get("replaceRegexMatch"))
+                if regex:
+                    path = regex_substitute(
+                        str(regex.get("pattern", "")), str(regex.get("substitution", "")), path
+                    )
+        seen = path + (f"?{query}" if query else "")
+        return self._backends(rule.route, rule.backends, request, seen, host, cause, rule, listener)
+
+    def _backends(
+        self,
+        route: _Route,
+        refs: list[JSON],
+        request: Request,
+        path: str,
+        host: str,
+        cause: Cause,
+        rule: _Rule | None = None,
+        listener: _Listener | None = None,
+    ) -> Routed:
+        if not refs:
+            return Routed(Respond(500, "the rule has no backend"), (cause,))
+        weighted: list[tuple[Backend, int]] = []
+        for ref in refs:
+            namespace = str(ref.get("namespace") or route.namespace)
+            kind = str(ref.get("kind") or "Service")
+            group = str(ref.get("group") or "")
+            backend = Backend(namespace, str(ref.get("name", "")), ref.get("port"), kind)
+            if namespace != route.namespace and not self._granted(
+                route, group, kind, namespace, backend.name
+            ):
+                backend = Backend(namespace, backend.name, backend.port, "Invalid")
+            weight = ref.get("weight", 1)
+            weighted.append((backend, int(weight) if isinstance(weight, int) else 1))
+        if all(b.kind == "Invalid" for b, w in weighted if w):
+            return Routed(Respond(500, "no backend reference is valid"), (cause,))
+        guards = self._guards(route, rule, listener) if request.protocol == "HTTP" else ()
+        return Routed(forward(weighted, path, host, guards), (cause,))
+
+    def _granted(self, route: _Route, group: str, kind: str, namespace: str, name: str) -> bool:
+        for grant in self.grants:
+            grant_ns, _ = _meta(grant)
+            if grant_ns != namespace:
+                continue
+            spec = _dict(grant.get("spec"))
+            sources = any(
+                _dict(f).get("kind") == route.kind
+                and str(_dict(f).get("group", GROUP)) == GROUP
+                and _dict(f).get("namespace") == route.namespace
+                for f in _list(spec.get("from"))
+            )
+            targets = any(
+                _dict(t).get("kind") == kind
+                and str(_dict(t).get("group", "")) == group
+                and (not _dict(t).get("name") or _dict(t).get("name") == name)
+                for t in _list(spec.get("to"))
+            )
+            if sources and targets:
+                return True
+        return False
+
+    # --- guards ------------------------------------------------------------------------------
+
+    def _guards(
+        self, route: _Route, rule: _Rule | None, listener: _Listener | None
+    ) -> tuple[str, ...]:
+        guards = list(_security_guards(self.policies, route, rule, listener))
+        if listener is not None and listener.protocol == "HTTPS":
+            for policy in self.client_policies:
+                spec = _dict(policy.get("spec"))
+                if not _dict(_dict(spec.get("tls")).get("clientValidation")):
+                    continue
+                for target in _targets(spec):
+                    if (
+                        target.get("kind") == "Gateway"
+                        and (
+                            _meta(policy)[0],
+                            str(target.get("name")),
+                        )
+                        == listener.gateway
+                        and target.get("sectionName") in (None, listener.name)
+                    ):
+                        guards.append("client-certificate")
+        return tuple(sorted(set(guards)))
+
+
+def _targets(spec: JSON) -> list[JSON]:
+    refs = [_dict(t) for t in _list(spec.get("targetRefs"))]
+    if isinstance(spec.get("targetRef"), dict):
+        refs.append(spec["targetRef"])
+    return refs
+
+
+def _security_guards(
+    policies: list[JSON], route: _Route, rule: _Rule | None, listener: _Listener | None
+) -> list[str]:
+    """The guards of the most specific SecurityPolicy that applies: a rule of the route (by
+    ``sectionName``), the route, a listener of its Gateway, the Gateway."""
+    levels: dict[int, list[JSON]] = {}
+    for policy in policies:
+        namespace, _ = _meta(policy)
+        spec = _dict(policy.get("spec"))
+        for target in _targets(spec):
+            kind, name = target.get("kind"), target.get("name")
+            section = target.get("sectionName")
+            if kind == route.kind and namespace == route.namespace and name == route.name:
+                if section is None:
+                    levels.setdefault(2, []).append(spec)
+                elif rule is not None and section == rule.name:
+                    levels.setdefault(3, []).append(spec)
+            elif (
+                kind == "Gateway" and listener is not None and (namespace, name) == listener.gateway
+            ):
+                if section is None:
+                    levels.setdefault(0, []).append(spec)
+                elif section == listener.name:
+                    levels.setdefault(1, []).append(spec)
+    if not levels:
+        return []
+    return [guard for spec in levels[max(levels)] for guard in _policy_guards(spec)]
+
+
+def _policy_guards(spec: JSON) -> list[str]:
+    guards = []
+    for key, guard in (
+        ("basicAuth", "basic-auth"),
+        ("extAuth", "external-auth"),
+        ("jwt", "jwt"),
+        ("oidc", "oidc"),
+        ("apiKeyAuth", "api-key"),
+    ):
+        if spec.get(key):
+            guards.append(guard)
+    authorization = _dict(spec.get("authorization"))
+    if authorization:
+        allow: list[str] = []
+        deny: list[str] = []
+        other = False
+        for rule in _list(authorization.get("rules")):
+            rule = _dict(rule)
+            cidrs = [str(c) for c in _list(_dict(rule.get("principal")).get("clientCIDRs"))]
+            if not cidrs or set(_dict(rule.get("principal"))) != {"clientCIDRs"}:
+                other = True
+            elif rule.get("action") == "Deny":
+                deny.extend(cidrs)
+            else:
+                allow.extend(cidrs)
+        if deny:
+            guards.append("ip-deny " + ",".join(sorted(set(deny))))
+        if allow and authorization.get("defaultAction") == "Deny":
+            guards.append("ip-allow " + ",".join(sorted(set(allow))))
+        if other:
+            guards.append("authorization")
+    return guards
+
+
+# --- matching ----------------------------------------------------------------------------------
+
+
+def _matches(match: _Match, request: Request) -> bool:
+    if match.grpc_service is not None or match.grpc_method is not None:
+        service, _, method = request.path.lstrip("/").partition("/")
+        for wanted, actual in ((match.grpc_service, service), (match.grpc_method, method)):
+            if wanted is None:
+                continue
+            if match.grpc_type == "RegularExpression":
+                if not regex_full_match(wanted, actual):
+                    return False
+            elif wanted != actual:
+                return False
+    elif not _path_matches(match.path_type, match.path, request.path):
+        return False
+    if match.method is not None and match.method != request.method:
+        return False
+    for name, kind, value in match.headers:
+        sent = request.header(name)
+        if sent is None:
+            return False
+        if kind == "RegularExpression":
+            if not regex_full_match(value, sent):
+                return False
+        elif sent != value:
+            return False
+    if match.query:
+        params: dict[str, str] = {}
+        for part in request.query.split("&"):
+            key, _, value = part.partition("=")
+            params.setdefault(key, value)
+        for name, kind, value in match.query:
+            given = params.get(name)
+            if given is None:
+                return False
+            if kind == "RegularExpression":
+                if not regex_full_match(value, given):
+                    return False
+            elif given != value:
+                return False
+    return True
+
+
+def _path_matches(kind: str, value: str, path: str) -> bool:
+    if kind == "Exact":
+        return path == value
+    if kind == "RegularExpression":
+        return regex_full_match(value, path)
+    prefix = value.rstrip("/")
+    return not prefix or path == prefix or path.startswith(prefix + "/")
+
+
+_PATH_TYPE_RANK = {"Exact": 2, "RegularExpression": 1, "PathPrefix": 0}
+
+
+def _precedence(match: _Match, kind: str) -> tuple[int, ...]:
+    if kind == "GRPCRoute":
+        return (
+            len(match.grpc_service or ""),
+            len(match.grpc_method or ""),
+            len(match.headers),
+        )
+    length = 0 if match.path_type == "PathPrefix" and match.path == "/" else len(match.path)
+    headers = len(match.headers) + (1 if match.method else 0)
+    exact_headers = sum(1 for _, kind_, _ in match.headers if kind_ == "Exact") + (
+        1 if match.method else 0
+    )
+    exact_query = sum(1 for _, kind_, _ in match.query if kind_ == "Exact")
+    return (
+        _PATH_TYPE_RANK.get(match.path_type, 0),
+        length,
+        headers,
+        exact_headers,
+        len(match.query),
+        exact_query,
+    )
+
+
+def _modified_path(modifier: JSON, match: _Match, path: str) -> str:
+    kind = modifier.get("type")
+    if kind == "ReplaceFullPath":
+        return str(modifier.get("replaceFullPath", "/")) or "/"
+    if kind == "ReplacePrefixMatch" and match.path_type == "PathPrefix":
+        prefix = match.path.rstrip("/")
+        replacement = str(modifier.get("replacePrefixMatch", ""))
+        rest = path[len(prefix) :]
+        if not replacement or replacement == "/":
+            return rest if rest.startswith("/") else "/" + rest
+        return replacement.rstrip("/") + rest if rest else replacement
+    return path
+
+
+def regex_substitute(pattern: str, substitution: str, path: str) -> str:
+    """Envoy's ``regex_rewrite``: every match of ``pattern`` in ``path`` replaced (RE2, with
+    ``\\1`` references)."""
+    import re
+
+    try:
+        import re2
+
+        compiled: Any = re2.compile(pattern)
+    except Exception:
+        try:
+            compiled = re.compile(pattern)
+        except re.error:
+            return path
+    try:
+        return str(compiled.sub(substitution, path))
+    except Exception:
+        return path
+
+
+def _redirect(spec: JSON, match: _Match, listener: _Listener, request: Request) -> Redirect:
+    scheme = str(spec.get("scheme") or request.scheme)
+    host = str(spec.get("hostname") or request.host)
+    port = spec.get("port")
+    if not isinstance(port, int):
+        # HTTPRequestRedirectFilter.Port: the scheme's well-known port when the scheme is
+        # given, else the listener's port.
+        port = (
+            {"http": 80, "https": 443}.get(scheme, listener.port)
+            if spec.get("scheme")
+            else listener.port
+        )
+    default = {"http": 80, "https": 443}.get(scheme)
+    authority = host if port == default else f"{host}:{port}"
+    path = _modified_path(_dict(spec.get("path")), match, request.path)
+    query = f"?{request.query}" if request.query else ""
+    return Redirect(int(spec.get("statusCode", 302)), f"{scheme}://{authority}{path}{query}")
