@@ -9,6 +9,10 @@ Library use::
     print(ingress2gateway.dump(result.resources, "yaml"))
     for note in result.report.notifications:
         ...
+    checked = ingress2gateway.verify(objects, result.resources, providers=["nginx"],
+                                     report=result.report)
+    for difference in checked.unexplained:
+        ...
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ if TYPE_CHECKING:
     from ingress2gateway.plugin import ConvertOptions
     from ingress2gateway.report import Report
     from ingress2gateway.serialize import dump
+    from ingress2gateway.verification import VerifyResult
+    from ingress2gateway.verification.run import verify
 
 __all__ = [
     "ConvertOptions",
@@ -31,10 +37,12 @@ __all__ = [
     "ManifestError",
     "Report",
     "Result",
+    "VerifyResult",
     "__version__",
     "convert",
     "dump",
     "load_manifests",
+    "verify",
 ]
 
 # Imported on first use, so that `import ingress2gateway` (and the CLI's start-up) stays cheap.
@@ -47,6 +55,8 @@ _LAZY = {
     "ConvertOptions": "ingress2gateway.plugin",
     "Report": "ingress2gateway.report",
     "dump": "ingress2gateway.serialize",
+    "verify": "ingress2gateway.verification.run",
+    "VerifyResult": "ingress2gateway.verification",
 }
 
 

@@ -250,6 +250,19 @@ _conversion_options = _options(
     ),
 )
 
+
+def _request_timeout(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """``--request-timeout`` in seconds, parsed as kubectl does (None: not given)."""
+    from ingress2gateway.cluster import parse_request_timeout
+
+    if value is None:
+        return None
+    try:
+        return parse_request_timeout(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
 _cluster_options = _options(
     click.option(
         "-n",
@@ -265,6 +278,14 @@ _cluster_options = _options(
         help="Path to a kubeconfig file.",
     ),
     click.option("--context", "kube_context", default=None, help="kubeconfig context to use."),
+    click.option(
+        "--request-timeout",
+        default=None,
+        metavar="DURATION",
+        callback=_request_timeout,
+        help="Give up on a cluster request (with its retries) after this long, as kubectl: "
+        "30s, 2m, 1h; a bare number is seconds; 0: no limit. Default: 2m.",
+    ),
 )
 
 _colour_options = _options(
@@ -388,6 +409,13 @@ def _write_input_errors(report: Report) -> None:
 @_colour_options
 @click.option("-q", "--quiet", is_flag=True, help="Only errors in the stderr report.")
 @click.option(
+    "--verify",
+    "run_verify",
+    is_flag=True,
+    help="Then check, request by request, that the output routes as the source controller "
+    "did (see `ingress2gateway verify`); differences go into the report.",
+)
+@click.option(
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
@@ -412,26 +440,38 @@ def print_command(**kw: Any) -> None:
         objects, namespace, input_errors = _load(kw, providers, report, workers)
         # Hand the input over without keeping a reference, so that it is freed once the
         # providers are done with it; likewise each output object is written as soon as it is
-        # validated.
+        # validated. (verify needs both afterwards: they are kept then.)
+        kept_input = list(objects) if kw["run_verify"] else []
+        printed: list[Emitted] = []
+        keep = output.add
+        if kw["run_verify"]:
+
+            def keep(item: Emitted) -> None:
+                output.add(item)
+                printed.append(item)
+
         stream = iter(objects)
         del objects
+        options = convert_options(kw, namespace)
         result = convert(
             stream,
             providers,
             kw["emitter"],
-            options=convert_options(kw, namespace),
+            options=options,
             gateway_api_version=kw["gateway_api_version"],
             channel=channel_of(kw),
             emit_invalid=kw["emit_invalid"],
             report=report,
             emitter_options=_key_values(kw["emitter_option"], "--emitter-option"),
-            on_object=output.add,
+            on_object=keep,
             encode=output.encode,
             jobs=jobs,
-            release_input=True,
+            release_input=not kw["run_verify"],
             workers=workers,
         )
     output.close()
+    if kw["run_verify"]:
+        _verify_printed(kept_input, printed, providers, options, report)
     if kw["output_dir"]:
         click.echo(f"wrote {output.count} file(s) under {kw['output_dir']}", err=True)
     if kw["report_file"]:
@@ -451,6 +491,48 @@ def print_command(**kw: Any) -> None:
     _leave_for_exit(result)
     if input_errors or result.fails(kw["fail_on"]):
         sys.exit(1)
+
+
+def _verify_printed(
+    objects: list[KubeObject],
+    printed: list[Emitted],
+    providers: list[str],
+    options: ConvertOptions,
+    report: Report,
+) -> None:
+    """``print --verify``: what verify finds about the printed objects, as notifications."""
+    import yaml
+
+    from ingress2gateway.verification.compare import compare
+    from ingress2gateway.verification.run import source_model
+
+    output = []
+    for item in printed:
+        # Objects converted in parts come back encoded, with only their metadata as a body.
+        body = item.body if "spec" in item.body or item.text is None else yaml.safe_load(item.text)
+        output.append(body)
+    model = source_model(objects, providers, options)
+    found = compare(model, model.requests(), output, report)
+    sources = {(o.kind, o.namespace or "default", o.name): o.source() for o in objects}
+    for difference in found.unexplained:
+        subject = difference.subject
+        source = None
+        if subject is not None:
+            source = sources.get((subject.kind, subject.namespace or "default", subject.name))
+        report.warning(
+            "verify-difference",
+            f"{difference.request.display()}: the source controller answers "
+            f"{difference.source.outcome.display()}, the migration "
+            f"{difference.target.outcome.display()}, and the report does not say so",
+            source=source,
+            field=subject.field or None if subject else None,
+        )
+    summary = found.summary()
+    report.info(
+        "verify-summary",
+        f"verified {summary['requests']} request(s): {summary['differences']} answered "
+        f"differently, {summary['unexplained']} not explained by the report",
+    )
 
 
 EARLY_WORKERS_BYTES = 512 * 1024
@@ -650,7 +732,11 @@ def _existing_objects(kw: dict[str, Any], target: Any) -> list[JSONDict]:
 
         kinds = gateway_api_resources(target)
         selection = ClusterSelection(
-            kw["kubeconfig"], kw["kube_context"], kw["namespace"], kw["all_namespaces"]
+            kw["kubeconfig"],
+            kw["kube_context"],
+            kw["namespace"],
+            kw["all_namespaces"],
+            kw["request_timeout"],
         )
         read = read_cluster(selection, kinds, Report())
         return [o.data for o in read.objects]
@@ -747,6 +833,7 @@ def _read_cluster(
         context=kw["kube_context"],
         namespace=kw["namespace"],
         all_namespaces=kw["all_namespaces"],
+        request_timeout=kw["request_timeout"],
     )
     progress = stderr if stderr.isatty() and not kw.get("quiet") else None
     read = read_cluster(selection, resources, report, progress=progress)
@@ -761,6 +848,7 @@ def _read_cluster(
                 kw["kube_context"],
                 namespace,
                 namespace is None and kw["all_namespaces"],
+                kw["request_timeout"],
             )
             objects.extend(read_cluster(fixed, [resource], report, progress=progress).objects)
     # The cluster read already applied the namespace; no second filter.
@@ -773,6 +861,112 @@ def _write_report(path: str, result: Result) -> None:
             result.write_report(handle.write)
     except OSError as exc:
         raise I2GError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
+
+
+VERIFY_FAIL_ON = ("unexplained", "difference", "never")
+
+
+@main.command("verify")
+@_providers_option(required=True)
+@_input_option
+@click.option(
+    "--against",
+    default=None,
+    metavar="PATH",
+    help="Gateway API manifests (file or directory) to check as the migration of the input; "
+    "default: the objects this tool makes of it.",
+)
+@click.option(
+    "--emitter",
+    default="standard",
+    show_default=True,
+    help="standard, or an implementation emitter.",
+)
+@click.option(
+    "--emitter-option",
+    "emitter_option",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="An emitter-specific setting. Repeatable.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(VERIFY_FAIL_ON),
+    default="unexplained",
+    show_default=True,
+    help="Exit 1 on a difference the report does not explain (unexplained), on any difference, "
+    "or never.",
+)
+@_target_options
+@_conversion_options
+@_cluster_options
+def verify_command(**kw: Any) -> None:
+    """Check, request by request, that the migration routes as the source controller did.
+
+    A model of the source controller and a model of Gateway API answer the same requests;
+    every difference is shown, with the notifications of the report that explain it.
+    """
+    from ingress2gateway.pipeline import convert
+    from ingress2gateway.verification.compare import compare
+    from ingress2gateway.verification.render import render_text
+    from ingress2gateway.verification.run import source_model
+
+    providers = _split_csv(kw["providers"])
+    if not providers:
+        raise UsageError("--providers needs at least one name")
+    report = Report()
+    objects, namespace, input_errors = _load(kw, providers, report)
+    _write_input_errors(report)
+    if input_errors:
+        sys.exit(1)
+    options = convert_options(kw, namespace)
+    result = convert(
+        objects,
+        providers,
+        kw["emitter"],
+        options=options,
+        gateway_api_version=kw["gateway_api_version"],
+        channel=channel_of(kw),
+        report=report,
+        emitter_options=_key_values(kw["emitter_option"], "--emitter-option"),
+    )
+    output = result.resources if kw["against"] is None else _against_objects(kw["against"])
+    model = source_model(objects, providers, options)
+    found = compare(model, model.requests(), output, report)
+    if kw["output_format"] == "json":
+        import json
+
+        click.echo(json.dumps(found.to_json(), indent=2, sort_keys=True))
+    else:
+        click.echo(render_text(found), nl=False)
+    if found.fails(kw["fail_on"]):
+        sys.exit(1)
+
+
+def _against_objects(path_text: str) -> list[JSONDict]:
+    """The Gateway API objects (and Envoy Gateway's) in ``path_text``, for ``verify``."""
+    from pathlib import Path
+
+    from ingress2gateway.check import VALIDATED_GROUPS
+    from ingress2gateway.manifests import read_inputs
+
+    path = Path(path_text)
+    if not path.exists():
+        raise UsageError(f"--against {path_text}: no such file or directory")
+    report = Report()
+    loaded = read_inputs([path], report=report)
+    if loaded.errors:
+        _write_input_errors(report)
+        raise I2GError(f"{path}: cannot read the manifests to verify")
+    return [o.data for o in loaded.objects if o.group in VALIDATED_GROUPS]
 
 
 @main.command("providers")

@@ -7,15 +7,27 @@ Objects are read as raw JSON (``_preload_content=False``): the client's models r
 (``ingress_class_name``), and providers work on the manifest wire format. Every failure of the
 client becomes a one-line :class:`~ingress2gateway.errors.ClusterError`; a kind the cluster does
 not serve (a CRD that is not installed) is an info notification, not an error.
+
+Each request behaves as kubectl's (client-go's ``rest.Request``): a 429 or 5xx answer that
+carries ``Retry-After`` is retried after that many seconds, at most 10 times; the whole request,
+retries included, must finish within ``--request-timeout``. Unlike kubectl, a request has a
+deadline even without the flag (:data:`DEFAULT_REQUEST_TIMEOUT`), and a read that receives
+nothing for a minute fails even with ``--request-timeout 0``: a migration run from CI must not
+hang on a server that stalls or trickles its answer. docs/cluster.md cites the sources.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import re
+import socket
+import threading
+import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -30,8 +42,12 @@ IN_CLUSTER_CONTEXT = "in-cluster"
 
 _SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 
-# Connect fast (an unreachable server should fail in seconds), but let a big page take a while.
-_REQUEST_TIMEOUT = (10.0, 120.0)
+DEFAULT_REQUEST_TIMEOUT = 120.0
+"""Seconds one request (with its retries) may take when ``--request-timeout`` is not given.
+
+kubectl's default is no limit. Two minutes is twice the API server's own limit for a list (its
+``--request-timeout`` defaults to 1m), and a page of 500 objects takes seconds on a healthy link.
+"""
 
 _RBAC_HINT = "ask your cluster admin or use a context with read access"
 
@@ -48,6 +64,80 @@ class ClusterSelection:
     """``-n/--namespace``; else the context's namespace, else ``default``."""
     all_namespaces: bool = False
     """``-A/--all-namespaces``: wins over ``namespace``, as in kubectl."""
+    request_timeout: float | None = None
+    """``--request-timeout`` in seconds: each request, retries included, must finish within it;
+    ``0``: no limit (kubectl's meaning); None: :data:`DEFAULT_REQUEST_TIMEOUT`."""
+
+
+@dataclass(frozen=True)
+class RequestPolicy:
+    """How each API request is bounded and retried. The defaults are the documented behaviour;
+    tests shrink them so that a throttled or stalling server costs milliseconds."""
+
+    default_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    """The deadline of a request when :attr:`ClusterSelection.request_timeout` is None."""
+    stall_timeout: float = 60.0
+    """A read that receives nothing for this long fails, even without a deadline."""
+    connect_timeout: float = 10.0
+    """An unreachable server fails in seconds (or sooner, if the deadline is nearer)."""
+    max_retries: int = 10
+    """Retries of a 429/5xx that carries ``Retry-After``, per request (client-go's default)."""
+    max_retry_wait: float = 10.0
+    """The longest wait before a retry, whatever ``Retry-After`` asks (client-go waits as asked,
+    bounded only by the deadline; without one, a wrong header could hold us for hours)."""
+    sleep: Callable[[float], None] = time.sleep
+    """How to wait before a retry."""
+
+
+def parse_request_timeout(text: str) -> float:
+    """``--request-timeout`` as kubectl reads it: a whole number is seconds, anything else a Go
+    duration (``30s``, ``1m``, ``2h``, ``1h30m``, ``1.5s``, ``250ms``); ``0`` means no limit.
+
+    Raises ValueError with a one-line message for anything else, negative values included.
+    """
+    if re.fullmatch(r"[0-9]+", text):
+        seconds = float(int(text))
+    else:
+        seconds, position = 0.0, 0
+        while position < len(text):
+            part = _DURATION_PART.match(text, position)
+            if part is None:
+                break
+            seconds += float(part[1]) * _DURATION_UNITS[part[2]]
+            position = part.end()
+        if not text or position != len(text):
+            raise ValueError(
+                f"invalid duration {text!r}: give whole seconds, or a number and a unit "
+                "(e.g. 1s, 2m, 3h; 0: no limit)"
+            )
+    if seconds > threading.TIMEOUT_MAX:
+        raise ValueError(f"duration {text!r} is too long (0: no limit)")
+    return seconds
+
+
+# Go's time.ParseDuration, which kubectl uses for every value that is not a whole number.
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
+_DURATION_UNITS = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "µs": 1e-6,
+    "μs": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "m": 60.0,
+    "h": 3600.0,
+}
+
+
+def format_duration(seconds: float) -> str:
+    """``500ms``, ``5s``, ``1.5s``, ``2m``, ``1h``: a duration as kubectl's flag would take it."""
+    if 0 < seconds < 1:
+        return f"{seconds * 1000:.6g}ms"
+    if seconds and seconds % 3600 == 0:
+        return f"{seconds / 3600:g}h"
+    if seconds and seconds % 60 == 0:
+        return f"{seconds / 60:g}m"
+    return f"{seconds:.6g}s"
 
 
 @dataclass
@@ -62,6 +152,116 @@ class ClusterRead:
     """The namespace read (``None``: all namespaces)."""
 
 
+class _Deadline:
+    """The deadline of one request: when it passes, the sockets the request waits on are shut
+    down. urllib3's read timeout restarts with every byte received, so a server that trickles
+    its answer defeats it; shutting the socket down wakes the read whatever the server does."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.expired = False
+        self._expires = None if seconds is None else time.monotonic() + seconds
+        self._sockets: list[socket.socket] = []
+        self._done = False
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        if seconds is not None:
+            self._timer = threading.Timer(seconds, self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def remaining(self) -> float | None:
+        """Seconds left (None: no deadline)."""
+        if self._expires is None:
+            return None
+        return max(0.0, self._expires - time.monotonic())
+
+    def watch(self, sock: socket.socket | None) -> None:
+        """Shut ``sock`` down if the deadline passes before :meth:`finish`."""
+        if sock is None:
+            return
+        with self._lock:
+            if self._done:
+                return
+            if not self.expired:
+                self._sockets.append(sock)
+                return
+        _shut_down(sock)
+
+    def finish(self) -> None:
+        with self._lock:
+            self._done = True
+            self._sockets.clear()
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            _shut_down(sock)
+
+
+def _shut_down(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        # The plain socket's shutdown, also for a TLS socket: it wakes the thread blocked
+        # reading it without touching the TLS state that thread is using.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _Watch:
+    """The deadline of the request under way, for the client's connections to report to."""
+
+    deadline: _Deadline | None = None
+
+
+@contextlib.contextmanager
+def _quiet_cut_answers(watch: _Watch) -> Iterator[None]:
+    """Keep urllib3 from logging (with a traceback, on stderr if logging is not configured) the
+    headers of an answer our deadline cut short: the error we raise says what happened."""
+
+    def keep(record: logging.LogRecord) -> bool:
+        return watch.deadline is None or not watch.deadline.expired
+
+    logger = logging.getLogger("urllib3.connection")
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
+
+
+def _watch_connections(pool_manager: Any, watch: _Watch) -> None:
+    """Have every connection of ``pool_manager`` show its socket to the current deadline when it
+    waits for an answer (headers and body alike).
+
+    urllib3 has no hook for this; a pool manager's ``pool_classes_by_scheme`` is per instance so
+    that it can be changed, and a pool's ``ConnectionCls`` names the connection class it opens.
+    Subclassing whatever classes are there keeps proxies (HTTP and SOCKS) working.
+    """
+    pool_manager.pool_classes_by_scheme = {
+        scheme: type(
+            f"Watched{pool_class.__name__}",
+            (pool_class,),
+            {"ConnectionCls": _watched(pool_class.ConnectionCls, watch)},
+        )
+        for scheme, pool_class in pool_manager.pool_classes_by_scheme.items()
+    }
+
+
+def _watched(connection_class: Any, watch: _Watch) -> Any:
+    def getresponse(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if watch.deadline is not None:
+            watch.deadline.watch(getattr(self, "sock", None))
+        return connection_class.getresponse(self, *args, **kwargs)
+
+    return type(
+        f"Watched{connection_class.__name__}", (connection_class,), {"getresponse": getresponse}
+    )
+
+
 @dataclass
 class _Connection:
     api_client: Any  # kubernetes.client.ApiClient
@@ -69,16 +269,32 @@ class _Connection:
     context_namespace: str | None
     server: str
     insecure: bool
+    policy: RequestPolicy
+    timeout: float | None
+    """The deadline of each request in seconds (None: none)."""
+    timeout_source: str
+    """Where :attr:`timeout` comes from, for messages."""
+    watch: _Watch
 
 
 class _StatusError(Exception):
     """The API server answered with a non-2xx status (the body is a ``v1 Status``)."""
 
-    def __init__(self, status: int, reason: str, message: str) -> None:
+    def __init__(
+        self, status: int, reason: str, message: str, retry_after: float | None = None
+    ) -> None:
         super().__init__(f"{status} {reason}: {message}")
         self.status = status
         self.reason = reason
         self.message = message
+        self.retry_after = retry_after
+        """Seconds to wait before retrying, if the server asked for a retry as client-go
+        understands it: a 429 or 5xx with ``Retry-After`` in whole seconds."""
+        self.attempts = 1
+
+
+class _Malformed(Exception):
+    """A 2xx answer that is not what the API server sends (the message says what it is)."""
 
 
 # --- configuration ------------------------------------------------------------------------
@@ -176,7 +392,7 @@ def current_context_name(kubeconfig: str | None, context: str | None) -> str:
     return name
 
 
-def _connect(selection: ClusterSelection) -> _Connection:
+def _connect(selection: ClusterSelection, policy: RequestPolicy) -> _Connection:
     from kubernetes import client
 
     configuration = client.Configuration()
@@ -206,17 +422,31 @@ def _connect(selection: ClusterSelection) -> _Connection:
             raise ClusterError(
                 f'cannot use context "{context}" of kubeconfig {spec}: {_one_line(exc)}'
             ) from None
-    # One attempt per request: urllib3's retries log a warning per retry on stderr, and kubectl
-    # does not retry a refused connection either.
+    # One attempt per urllib3 request: its retries log a warning per retry on stderr, and kubectl
+    # does not retry a refused connection either. Answers with Retry-After are retried by
+    # _request, which knows the deadline (the client's own client_go_retries option sleeps as
+    # long as the server asks, whatever the deadline).
     configuration.retries = 0
     api_client = client.ApiClient(configuration=configuration)
     api_client.user_agent = f"ingress2gateway/{__version__}"
+    watch = _Watch()
+    _watch_connections(api_client.rest_client.pool_manager, watch)
+    if selection.request_timeout is None:
+        timeout: float | None = policy.default_timeout
+        source = "the default request timeout"
+    else:
+        timeout = selection.request_timeout or None
+        source = f"--request-timeout {format_duration(selection.request_timeout)}"
     return _Connection(
         api_client=api_client,
         context=context,
         context_namespace=namespace,
         server=str(configuration.host),
         insecure=not configuration.verify_ssl,
+        policy=policy,
+        timeout=timeout,
+        timeout_source=source,
+        watch=watch,
     )
 
 
@@ -238,17 +468,21 @@ def read_cluster(
     *,
     progress: TextIO | None = None,
     page_size: int = 500,
+    policy: RequestPolicy | None = None,
 ) -> ClusterRead:
     """List ``resources`` from the cluster ``selection`` points at.
 
     Namespaced kinds are listed in one namespace (``-n``, else the context's, else
     ``default``) or in all (``-A``); cluster-scoped kinds always cluster-wide. Kinds the
     cluster does not serve are reported (``cluster-resource-missing``) and skipped.
+    ``policy`` bounds and retries each request (default: :class:`RequestPolicy`).
     """
     if page_size < 1:
         raise ValueError("page_size must be positive")
+    if selection.request_timeout is not None and selection.request_timeout < 0:
+        raise ValueError("request_timeout must not be negative")
     kinds = list(dict.fromkeys(resources))  # the same kind asked twice is listed once
-    conn = _connect(selection)
+    conn = _connect(selection, policy or RequestPolicy())
     namespace = (
         None
         if selection.all_namespaces
@@ -257,7 +491,7 @@ def read_cluster(
     bar = _Progress(progress)
     found: list[tuple[int, str, str, JSONDict]] = []  # kind index, namespace, name, object
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _quiet_cut_answers(conn.watch):
             if conn.insecure:
                 # The user chose insecure-skip-tls-verify; say it once in the report instead of
                 # urllib3 warning on every request.
@@ -282,6 +516,13 @@ def read_cluster(
                         _report_missing(report, kind)
                         continue
                     raise _status_to_error(conn, kind, scope, err) from None
+                except _Malformed as err:
+                    raise ClusterError(
+                        f"cluster {conn.server}: the list of {_resource_name(kind)} "
+                        f"{_scope_phrase(kind, scope)} is malformed: {err}; the server (or a "
+                        "proxy in front of it) does not answer as a Kubernetes API server: "
+                        "check the server URL of the context"
+                    ) from None
                 found.extend((index, *_namespace_and_name(item), item) for item in items)
     finally:
         bar.clear()
@@ -324,18 +565,25 @@ def _served_group_versions(conn: _Connection, kinds: Sequence[ResourceKind]) -> 
         return None
     from kubernetes import client
 
+    what = "API discovery (GET /apis)"
     try:
         body = _request(
             conn,
-            lambda: client.ApisApi(conn.api_client).get_api_versions(
-                _preload_content=False, _request_timeout=_REQUEST_TIMEOUT
+            lambda timeout: client.ApisApi(conn.api_client).get_api_versions(
+                _preload_content=False, _request_timeout=timeout
             ),
+            what,
         )
     except _StatusError as err:
         if err.status == 401:
             raise _unauthorized(conn) from None
         # A server that hides discovery still answers lists; their 404s will tell.
         return None
+    except _Malformed as err:
+        raise ClusterError(
+            f"cluster {conn.server}: the answer to {what} is malformed: {err}; check the server "
+            "URL of the context"
+        ) from None
     served: set[str] = set()
     for group in body.get("groups") or []:
         if not isinstance(group, dict):
@@ -356,6 +604,7 @@ def _list_all(
 ) -> list[JSONDict]:
     """Every item of one kind, page by page; restarts once if the continue token expires."""
     label = _resource_name(kind)
+    what = f"listing {label} {_scope_phrase(kind, namespace)}"
     restarted = False
     while True:
         items: list[JSONDict] = []
@@ -365,7 +614,8 @@ def _list_all(
             while True:
                 page += 1
                 bar.show(f"Listing {label}… page {page}")
-                body = _request(conn, _list_call(conn, kind, namespace, page_size, token))
+                call = _list_call(conn, kind, namespace, page_size, token)
+                body = _request(conn, call, what)
                 items.extend(_items_of(body, kind))
                 metadata = body.get("metadata")
                 next_token = metadata.get("continue") if isinstance(metadata, dict) else None
@@ -391,24 +641,28 @@ def _list_call(
     namespace: str | None,
     page_size: int,
     token: str | None,
-) -> Callable[[], Any]:
+) -> Callable[[_Timeouts], Any]:
     from kubernetes import client
 
     options: dict[str, Any] = {
         "limit": page_size,
         "_continue": token,
         "_preload_content": False,
-        "_request_timeout": _REQUEST_TIMEOUT,
     }
     if kind.group:
         # CustomObjectsApi only builds /apis/<group>/<version>/... paths: right for any group.
         custom = client.CustomObjectsApi(conn.api_client)
         if namespace is not None:
-            return lambda: custom.list_namespaced_custom_object(
-                kind.group, kind.version, namespace, kind.plural, **options
+            return lambda timeout: custom.list_namespaced_custom_object(
+                kind.group,
+                kind.version,
+                namespace,
+                kind.plural,
+                **options,
+                _request_timeout=timeout,
             )
-        return lambda: custom.list_cluster_custom_object(
-            kind.group, kind.version, kind.plural, **options
+        return lambda timeout: custom.list_cluster_custom_object(
+            kind.group, kind.version, kind.plural, **options, _request_timeout=timeout
         )
     # The core group has no generic lister; its typed methods are named after the kind.
     core = client.CoreV1Api(conn.api_client)
@@ -425,22 +679,70 @@ def _list_call(
             f"reading {kind.kind} ({kind.api_version}) from a cluster is not supported"
         )
     if namespace is not None:
-        return lambda: method(namespace, **options)
-    return lambda: method(**options)
+        return lambda timeout: method(namespace, **options, _request_timeout=timeout)
+    return lambda timeout: method(**options, _request_timeout=timeout)
 
 
-def _request(conn: _Connection, call: Callable[[], Any]) -> JSONDict:
-    """Run one client call that returns a raw response; decode its JSON body."""
+_Timeouts = tuple[float, float]
+"""(connect, read) timeouts of one attempt, as the client's ``_request_timeout`` takes them."""
+
+
+def _request(conn: _Connection, call: Callable[[_Timeouts], Any], what: str) -> JSONDict:
+    """Run one GET as client-go does: retried after a 429/5xx that carries ``Retry-After``, the
+    attempts and waits all within one deadline. Returns the decoded JSON object.
+
+    ``what`` names the request in messages (``listing ingresses.networking.k8s.io in …``).
+    """
+    policy = conn.policy
+    deadline = _Deadline(conn.timeout)
+    conn.watch.deadline = deadline
+    try:
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                return _attempt(conn, call, deadline, what)
+            except _StatusError as err:
+                err.attempts = attempts
+                if err.retry_after is None or attempts > policy.max_retries:
+                    raise
+                wait = min(err.retry_after, policy.max_retry_wait)
+                remaining = deadline.remaining()
+                if remaining is not None and wait >= remaining:
+                    raise _throttled_past_deadline(conn, what, err) from None
+                policy.sleep(wait)
+    finally:
+        conn.watch.deadline = None
+        deadline.finish()
+
+
+def _attempt(
+    conn: _Connection, call: Callable[[_Timeouts], Any], deadline: _Deadline, what: str
+) -> JSONDict:
     import urllib3
     from kubernetes.client.exceptions import ApiException
 
+    policy = conn.policy
+    remaining = deadline.remaining()
+    if remaining is not None and remaining <= 0:
+        raise _timed_out(conn, what)
+    # The socket timeouts catch a server that sends nothing, the deadline one that trickles.
+    if remaining is None or policy.stall_timeout < remaining:
+        read, read_is_deadline = policy.stall_timeout, False
+    else:
+        read, read_is_deadline = remaining, True
+    connect = min(policy.connect_timeout, read)
     try:
-        response = call()
+        response = call((connect, read))
         try:
             raw = response.data
         finally:
             response.release_conn()
+        if deadline.expired:  # the answer may have been cut anywhere, even between headers
+            raise _timed_out(conn, what)
     except ApiException as exc:
+        if deadline.expired:
+            raise _timed_out(conn, what) from None
         if not exc.status:
             # The client wraps TLS failures as an ApiException with status 0.
             reason = _one_line(exc.reason)
@@ -448,19 +750,44 @@ def _request(conn: _Connection, call: Callable[[], Any]) -> JSONDict:
                 f"TLS handshake with the API server at {conn.server} failed: {reason}"
             ) from None
         raise _status_error(exc) from None
-    except urllib3.exceptions.MaxRetryError as exc:
-        raise _unreachable(conn, exc.reason or exc) from None
     except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise _unreachable(conn, exc) from None
+        cause = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
+        if deadline.expired:
+            raise _timed_out(conn, what) from None
+        if isinstance(cause, urllib3.exceptions.ReadTimeoutError | TimeoutError):
+            if read_is_deadline:
+                raise _timed_out(conn, what) from None
+            raise ClusterError(
+                f"cluster {conn.server}: {what} stalled: nothing received for "
+                f"{format_duration(policy.stall_timeout)}; check the network path to the API "
+                "server and try again"
+            ) from None
+        raise _unreachable(conn, cause or exc) from None
     try:
         body = json.loads(raw)
     except ValueError:
-        raise ClusterError(
-            f"the API server at {conn.server} sent a response that is not JSON"
-        ) from None
+        raise _Malformed("it is not JSON") from None
     if not isinstance(body, dict):
-        raise ClusterError(f"the API server at {conn.server} sent an unexpected response")
+        raise _Malformed(f"it is {_json_type(body, array='a JSON array')}, not an object")
     return body
+
+
+def _timed_out(conn: _Connection, what: str) -> ClusterError:
+    assert conn.timeout is not None
+    return ClusterError(
+        f"cluster {conn.server}: {what} did not finish within {format_duration(conn.timeout)} "
+        f"({conn.timeout_source}); pass a longer --request-timeout (0: no limit) or check the "
+        "network path to the API server"
+    )
+
+
+def _throttled_past_deadline(conn: _Connection, what: str, err: _StatusError) -> ClusterError:
+    assert err.retry_after is not None
+    return ClusterError(
+        f"cluster {conn.server}: {what} was answered HTTP {err.status} {err.reason} with "
+        f"Retry-After {format_duration(err.retry_after)}, longer than the time left before the "
+        f"deadline ({conn.timeout_source}); try again later or pass a longer --request-timeout"
+    )
 
 
 def _status_error(exc: Any) -> _StatusError:
@@ -474,7 +801,18 @@ def _status_error(exc: Any) -> _StatusError:
     if isinstance(body, dict):
         reason = str(body.get("reason") or reason)
         message = str(body.get("message") or "")
-    return _StatusError(status, reason, message)
+    return _StatusError(status, reason, message, _retry_after(status, exc.headers))
+
+
+def _retry_after(status: int, headers: Any) -> float | None:
+    """client-go's checkWait: a 429 or any 5xx with ``Retry-After`` in whole seconds (an HTTP
+    date is not understood, so not retried)."""
+    if status != 429 and status < 500:
+        return None
+    values = [str(v) for k, v in (headers or {}).items() if str(k).lower() == "retry-after"]
+    if not values or not re.fullmatch(r"[0-9]+", values[0].strip()):
+        return None
+    return float(values[0].strip())
 
 
 def _unreachable(conn: _Connection, cause: object) -> ClusterError:
@@ -498,12 +836,7 @@ def _status_to_error(
     conn: _Connection, kind: ResourceKind, namespace: str | None, err: _StatusError
 ) -> ClusterError:
     label = _resource_name(kind)
-    if namespace is not None:
-        where = f'in namespace "{namespace}"'
-    elif kind.namespaced:
-        where = "in all namespaces"
-    else:
-        where = "at cluster scope"
+    where = _scope_phrase(kind, namespace)
     if err.status == 401:
         return _unauthorized(conn)
     if err.status == 403:
@@ -514,14 +847,46 @@ def _status_to_error(
         return ClusterError(
             f"the list of {label} {where} expired twice while paging (410 Expired); try again"
         )
+    if err.attempts > 1:
+        said = f" ({_one_line(err.message).rstrip('.')})" if err.message else ""
+        return ClusterError(
+            f"cluster {conn.server}: listing {label} {where} failed with HTTP {err.status} "
+            f"{err.reason} after {err.attempts} attempts{said}; the API server is overloaded or "
+            "throttling this client: try again later"
+        )
     detail = f": {_one_line(err.message)}" if err.message else ""
     return ClusterError(
         f"listing {label} {where} failed with HTTP {err.status} {err.reason}{detail}"
     )
 
 
+def _scope_phrase(kind: ResourceKind, namespace: str | None) -> str:
+    if namespace is not None:
+        return f'in namespace "{namespace}"'
+    return "in all namespaces" if kind.namespaced else "at cluster scope"
+
+
+def _json_type(value: object, *, array: str = "a list") -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return array
+    return "an object"
+
+
 def _items_of(body: JSONDict, kind: ResourceKind) -> list[JSONDict]:
-    """The list's items, each with ``apiVersion``/``kind`` (typed lists leave them out)."""
+    """The list's items, each with ``apiVersion``/``kind`` (typed lists leave them out).
+
+    Anything but a list of objects in ``items`` is :class:`_Malformed`: returning nothing would
+    tell the user the cluster has no such objects. ``"items": null`` is an empty list, as Go
+    encodes an empty (nil) slice and client-go reads it.
+    """
     api_version = body.get("apiVersion")
     if not isinstance(api_version, str) or not api_version:
         api_version = kind.api_version
@@ -531,13 +896,21 @@ def _items_of(body: JSONDict, kind: ResourceKind) -> list[JSONDict]:
         if isinstance(list_kind, str) and list_kind.endswith("List") and list_kind != "List"
         else kind.kind
     )
-    items = body.get("items")
-    if not isinstance(items, list):
+    if "items" not in body:
+        if isinstance(list_kind, str) and list_kind.endswith("List"):
+            raise _Malformed("it has no `items`")
+        if isinstance(list_kind, str) and list_kind:
+            raise _Malformed(f"it is a {_one_line(list_kind)[:60]}, not a list")
+        raise _Malformed("it is an object without kind, not a list")
+    items = body["items"]
+    if items is None:
         return []
+    if not isinstance(items, list):
+        raise _Malformed(f"`items` is {_json_type(items)}, not a list")
     result: list[JSONDict] = []
-    for item in items:
+    for index, item in enumerate(items):
         if not isinstance(item, dict):
-            continue
+            raise _Malformed(f"item {index} is {_json_type(item)}, not an object")
         # apiVersion and kind first, as kubectl prints them.
         result.append(
             {

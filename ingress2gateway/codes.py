@@ -68,6 +68,11 @@ CODES: dict[str, str] = {
     # output
     "output-invalid": "An output object would be rejected by the API server; it is not printed "
     "unless --emit-invalid.",
+    "verify-difference": "(print --verify) A request the migration answers differently from the "
+    "source controller, and no warning or error of the report says so: a defect of the "
+    "converter or of its report.",
+    "verify-summary": "(print --verify) How many requests were verified, and how many were "
+    "answered differently.",
     "manifest-invalid": "(validate) A Gateway API or Envoy Gateway manifest would be rejected by the "
     "API server of the target version and channel.",
     # kong provider

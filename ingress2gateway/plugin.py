@@ -20,7 +20,7 @@ from ingress2gateway.report import Report
 
 if TYPE_CHECKING:
     from ingress2gateway.target import Target
-    from ingress2gateway.verify.model import SourceModel
+    from ingress2gateway.verification.model import SourceModel
 
 
 ACCESS_CONTROL_FALLBACKS = ("closed", "open")
@@ -129,7 +129,7 @@ class Provider(Protocol):
 class ModelsItsController(Protocol):
     """The optional part of the :class:`Provider` protocol ``verify`` depends on: a model of
     how the provider's controller routes requests over the input (see
-    :mod:`ingress2gateway.verify`). It must be written from the controller's code, and share
+    :mod:`ingress2gateway.verification`). It must be written from the controller's code, and share
     nothing with the provider's conversion: an oracle that shares the converter's
     misunderstanding finds nothing."""
 

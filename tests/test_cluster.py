@@ -7,6 +7,7 @@ import json
 import shutil
 import socket
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ from ingress2gateway import cluster
 from ingress2gateway.cluster import (
     ClusterRead,
     ClusterSelection,
+    RequestPolicy,
     current_context_name,
+    parse_request_timeout,
     read_cluster,
 )
 from ingress2gateway.errors import ClusterError
@@ -547,6 +550,306 @@ def test_in_cluster_service_account_is_used_inside_a_pod(
     assert current_context_name(None, None) == "in-cluster"
 
 
+# --- a server under stress: retries (as client-go), deadlines, malformed answers -------------
+
+
+def statuses(fake: FakeKube, path: str) -> list[int]:
+    return [r.status for r in fake.requests_to(path)]
+
+
+def read_with(
+    kubeconfig: Path,
+    policy: RequestPolicy,
+    *,
+    request_timeout: float | None = None,
+    resources: list[ResourceKind] | None = None,
+) -> ClusterRead:
+    selection = ClusterSelection(str(kubeconfig), request_timeout=request_timeout)
+    return read_cluster(selection, resources or [INGRESS], Report(), policy=policy)
+
+
+TEAM_A = ns_path(FAKE_CONTEXT_NAMESPACE)
+
+
+def test_429_with_retry_after_is_retried_after_the_wait_the_server_asks(
+    fake_kube: FakeKube, kubeconfig_path: Path
+) -> None:
+    fake_kube.add(ingress("web", FAKE_CONTEXT_NAMESPACE))
+    fake_kube.throttle(2, status=429, retry_after="3", path=TEAM_A)
+    waits: list[float] = []
+
+    result = read_with(kubeconfig_path, RequestPolicy(sleep=waits.append))
+
+    assert names(result) == [("Ingress", FAKE_CONTEXT_NAMESPACE, "web")]
+    assert statuses(fake_kube, TEAM_A) == [429, 429, 200]
+    assert waits == [3.0, 3.0]
+
+
+@pytest.mark.parametrize("status", [500, 503, 504])
+def test_5xx_with_retry_after_is_retried(
+    fake_kube: FakeKube, kubeconfig_path: Path, status: int
+) -> None:
+    fake_kube.add(ingress("web", FAKE_CONTEXT_NAMESPACE))
+    fake_kube.throttle(1, status=status, retry_after="0", path=TEAM_A)
+
+    result = read_with(kubeconfig_path, RequestPolicy(sleep=lambda _: None))
+
+    assert len(result.objects) == 1
+    assert statuses(fake_kube, TEAM_A) == [status, 200]
+
+
+def test_discovery_is_retried_too(fake_kube: FakeKube, kubeconfig_path: Path) -> None:
+    fake_kube.throttle(1, path="/apis/")
+
+    read_with(kubeconfig_path, RequestPolicy(sleep=lambda _: None))
+
+    assert statuses(fake_kube, "/apis/") == [429, 200]
+
+
+def test_the_wait_is_really_slept_and_capped(fake_kube: FakeKube, kubeconfig_path: Path) -> None:
+    fake_kube.throttle(2, retry_after="3600", path=TEAM_A)
+
+    started = time.monotonic()
+    read_with(kubeconfig_path, RequestPolicy(max_retry_wait=0.05))
+    elapsed = time.monotonic() - started
+
+    assert statuses(fake_kube, TEAM_A) == [429, 429, 200]
+    assert 0.1 <= elapsed < 1.0
+
+
+def test_the_default_is_ten_retries_as_client_go(
+    fake_kube: FakeKube, kubeconfig_path: Path
+) -> None:
+    fake_kube.throttle(10, path=TEAM_A)
+    waits: list[float] = []
+
+    read_with(kubeconfig_path, RequestPolicy(sleep=waits.append))
+    assert statuses(fake_kube, TEAM_A) == [429] * 10 + [200]
+    assert waits == [1.0] * 10
+
+    fake_kube.requests.clear()
+    fake_kube.throttle(11, path=TEAM_A)
+    with pytest.raises(ClusterError) as excinfo:
+        read_with(kubeconfig_path, RequestPolicy(sleep=waits.append))
+
+    assert statuses(fake_kube, TEAM_A) == [429] * 11
+    message = error_message(excinfo)
+    assert message.startswith(f"cluster {fake_kube.url}: ")
+    assert "ingresses.networking.k8s.io" in message
+    assert "HTTP 429 TooManyRequests" in message
+    assert "11 attempts" in message
+    assert "; " in message  # and what to do
+
+
+def test_retries_are_bounded_by_max_retries(fake_kube: FakeKube, kubeconfig_path: Path) -> None:
+    fake_kube.throttle(100, status=503, retry_after="0", path=TEAM_A)
+
+    with pytest.raises(ClusterError) as excinfo:
+        read_with(kubeconfig_path, RequestPolicy(max_retries=2))
+
+    assert statuses(fake_kube, TEAM_A) == [503] * 3
+    assert "HTTP 503 ServiceUnavailable" in error_message(excinfo)
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after"),
+    [(429, None), (503, None), (500, None), (429, "Fri, 31 Dec 1999 23:59:59 GMT"), (404, "1")],
+    ids=["429-no-header", "503-no-header", "500-no-header", "429-http-date", "404-with-header"],
+)
+def test_without_a_retry_after_in_seconds_nothing_is_retried(
+    fake_kube: FakeKube, kubeconfig_path: Path, status: int, retry_after: str | None
+) -> None:
+    """client-go retries only 429 and 5xx that carry Retry-After in whole seconds."""
+    fake_kube.throttle(1, status=status, retry_after=retry_after, path=TEAM_A)
+    waits: list[float] = []
+
+    if status == 404:  # a list that is not found is a kind that is not served: no error
+        read_with(kubeconfig_path, RequestPolicy(sleep=waits.append))
+    else:
+        with pytest.raises(ClusterError) as excinfo:
+            read_with(kubeconfig_path, RequestPolicy(sleep=waits.append))
+        assert f"HTTP {status}" in error_message(excinfo)
+    assert statuses(fake_kube, TEAM_A) == [status]
+    assert waits == []
+
+
+def test_a_wait_past_the_request_timeout_fails_at_once(
+    fake_kube: FakeKube, kubeconfig_path: Path
+) -> None:
+    fake_kube.throttle(1, retry_after="30", path=TEAM_A)
+    waits: list[float] = []
+
+    with pytest.raises(ClusterError) as excinfo:
+        read_with(
+            kubeconfig_path,
+            RequestPolicy(max_retry_wait=60, sleep=waits.append),
+            request_timeout=5,
+        )
+
+    message = error_message(excinfo)
+    assert message.startswith(f"cluster {fake_kube.url}: ")
+    assert "429" in message and "30s" in message and "--request-timeout" in message
+    assert waits == []
+
+
+def test_a_drip_fed_list_is_cut_at_the_request_timeout(
+    fake_kube: FakeKube, kubeconfig_path: Path
+) -> None:
+    fake_kube.add(*(ingress(f"app-{i}", FAKE_CONTEXT_NAMESPACE) for i in range(3)))
+    # A byte every 20 ms: no read ever waits long, the whole list would take ~30 s.
+    fake_kube.drip(TEAM_A, interval=0.02)
+
+    started = time.monotonic()
+    with pytest.raises(ClusterError) as excinfo:
+        read_with(kubeconfig_path, RequestPolicy(), request_timeout=0.5)
+    elapsed = time.monotonic() - started
+
+    assert 0.5 <= elapsed < 1.5
+    message = error_message(excinfo)
+    assert message == (
+        f"cluster {fake_kube.url}: listing ingresses.networking.k8s.io in namespace "
+        '"team-a" did not finish within 500ms (--request-timeout 500ms); '
+        "pass a longer --request-timeout (0: no limit) or check the network path to the API server"
+    )
+
+
+def test_drip_fed_headers_are_cut_too(
+    fake_kube: FakeKube, kubeconfig_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_kube.drip("/apis/", interval=0.02, headers_too=True)
+
+    started = time.monotonic()
+    with pytest.raises(ClusterError) as excinfo:
+        read_with(kubeconfig_path, RequestPolicy(), request_timeout=0.4)
+
+    assert time.monotonic() - started < 1.5
+    assert "API discovery (GET /apis) did not finish within 400ms" in error_message(excinfo)
+    # urllib3 would log the cut headers with a traceback (on stderr, without logging set up).
+    assert not caplog.records
+
+
+def test_the_default_deadline_catches_a_drip_feed(
+    fake_kube: FakeKube, kubeconfig_path: Path
+) -> None:
+    fake_kube.add(*(ingress(f"app-{i}", FAKE_CONTEXT_NAMESPACE) for i in range(3)))
+    fake_kube.drip(TEAM_A, interval=0.02)
+
+    started = time.monotonic()
+    with pytest.raises(ClusterError) as excinfo:
+        read_with(kubeconfig_path, RequestPolicy(default_timeout=0.5))
+
+    assert time.monotonic() - started < 1.5
+    message = error_message(excinfo)
+    assert "did not finish within 500ms (the default request timeout)" in message
+    assert "--request-timeout" in message
+
+
+def test_request_timeout_zero_means_no_deadline(fake_kube: FakeKube, kubeconfig_path: Path) -> None:
+    # An empty list (about 100 bytes) at a byte every 5 ms: ~0.5 s, past the default deadline.
+    fake_kube.drip(TEAM_A, interval=0.005)
+
+    result = read_with(kubeconfig_path, RequestPolicy(default_timeout=0.2), request_timeout=0)
+
+    assert result.objects == []
+    assert statuses(fake_kube, TEAM_A) == [200]
+
+
+def test_a_stalled_connection_fails_even_without_a_deadline(
+    fake_kube: FakeKube, kubeconfig_path: Path
+) -> None:
+    fake_kube.drip(TEAM_A, interval=30)  # headers, then nothing
+
+    started = time.monotonic()
+    with pytest.raises(ClusterError) as excinfo:
+        read_with(kubeconfig_path, RequestPolicy(stall_timeout=0.3), request_timeout=0)
+
+    assert time.monotonic() - started < 1.5
+    message = error_message(excinfo)
+    assert message.startswith(f"cluster {fake_kube.url}: listing ingresses.networking.k8s.io")
+    assert "nothing received for 300ms" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("0", 0.0),
+        ("30", 30.0),
+        ("30s", 30.0),
+        ("1m", 60.0),
+        ("2h", 7200.0),
+        ("1h30m", 5400.0),
+        ("1.5s", 1.5),
+        ("250ms", 0.25),
+        ("0s", 0.0),
+    ],
+)
+def test_request_timeout_is_parsed_as_kubectl_does(text: str, seconds: float) -> None:
+    assert parse_request_timeout(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "-1", "-5s", "1d", "s", "10 s", "1.5", "ten", "1e3s", "1m-1s"]
+)
+def test_a_bad_request_timeout_says_what_is_expected(text: str) -> None:
+    with pytest.raises(ValueError, match=r"e\.g\. 1s, 2m, 3h"):
+        parse_request_timeout(text)
+
+
+def ingress_list(**fields: object) -> dict[str, object]:
+    return {"kind": "IngressList", "apiVersion": "networking.k8s.io/v1", "metadata": {}, **fields}
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (ingress_list(items="oops"), "`items` is a string, not a list"),
+        (ingress_list(items={"a": {}}), "`items` is an object, not a list"),
+        (ingress_list(items=7), "`items` is a number, not a list"),
+        (ingress_list(), "it has no `items`"),
+        (ingress_list(items=[{"metadata": {"name": "a"}}, 1]), "item 1 is a number, not an object"),
+        (ingress_list(items=[None]), "item 0 is null, not an object"),
+        ({"kind": "Status", "apiVersion": "v1", "status": "Success"}, "a Status, not a list"),
+        ({"hello": "world"}, "an object without kind, not a list"),
+        ([1, 2], "a JSON array, not an object"),
+        (b"<html>Please log in</html>", "not JSON"),
+    ],
+    ids=[
+        "items-string",
+        "items-object",
+        "items-number",
+        "items-missing",
+        "item-not-object",
+        "item-null",
+        "status",
+        "no-kind",
+        "array",
+        "html",
+    ],
+)
+def test_a_malformed_list_is_an_error_never_no_resources(
+    fake_kube: FakeKube, kubeconfig_path: Path, body: Any, detail: str
+) -> None:
+    fake_kube.reply(TEAM_A, body)
+
+    with pytest.raises(ClusterError) as excinfo:
+        read(kubeconfig_path)
+
+    message = error_message(excinfo)
+    assert message.startswith(
+        f"cluster {fake_kube.url}: the list of ingresses.networking.k8s.io in namespace "
+        '"team-a" is malformed: '
+    )
+    assert detail in message
+    assert "; " in message.split(detail, 1)[1]  # and then what to do
+
+
+def test_null_items_is_an_empty_list(fake_kube: FakeKube, kubeconfig_path: Path) -> None:
+    """Go encodes a nil slice as null; client-go reads it as an empty list, and so do we."""
+    fake_kube.reply(TEAM_A, ingress_list(items=None))
+
+    assert read(kubeconfig_path).objects == []
+
+
 # --- the fake itself speaks the protocol -----------------------------------------------------
 
 
@@ -627,3 +930,37 @@ def test_real_kubectl_agrees_with_the_fake(fake_kube: FakeKube, kubeconfig_path:
         f"app-{i}" for i in range(5)
     ]
     assert len(list_requests(fake_kube, INGRESSES_PATH)) == 3
+
+
+def kubectl_get(kubeconfig: Path, cache: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    command = ["kubectl", "--kubeconfig", str(kubeconfig), "--cache-dir", str(cache)]
+    return subprocess.run(
+        [*command, "get", "ingresses", "-o", "json", *flags],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+def test_real_kubectl_retries_and_gives_up_as_we_do(
+    fake_kube: FakeKube, kubeconfig_path: Path, tmp_path: Path
+) -> None:
+    """The facts we follow, checked on kubectl itself: it retries a 429 that carries
+    Retry-After, not one without it, and --request-timeout cuts a drip-fed answer."""
+    fake_kube.add(ingress("web", FAKE_CONTEXT_NAMESPACE))
+
+    fake_kube.throttle(2, retry_after="0", path=TEAM_A)
+    assert kubectl_get(kubeconfig_path, tmp_path).returncode == 0
+    assert statuses(fake_kube, TEAM_A) == [429, 429, 200]
+
+    fake_kube.requests.clear()
+    fake_kube.throttle(1, retry_after=None, path=TEAM_A)
+    assert kubectl_get(kubeconfig_path, tmp_path).returncode == 1
+    assert statuses(fake_kube, TEAM_A) == [429]
+
+    fake_kube.drip(TEAM_A, interval=0.05)
+    started = time.monotonic()
+    assert kubectl_get(kubeconfig_path, tmp_path, "--request-timeout=1s").returncode == 1
+    assert time.monotonic() - started < 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,123 @@ def test_the_named_controller_configmap_is_read_from_its_own_namespace(
     assert "RequestRedirect" in plain.stdout
     assert "RequestRedirect" not in named.stdout
     assert any(r.path.endswith("/namespaces/ingress-nginx/configmaps") for r in fake_kube.requests)
+
+
+TEAM_A_INGRESSES = f"/apis/networking.k8s.io/v1/namespaces/{FAKE_CONTEXT_NAMESPACE}/ingresses"
+
+
+def print_cluster(kubeconfig: Path, *flags: str) -> Any:
+    args = ["print", "--providers", "nginx", "--kubeconfig", str(kubeconfig), *flags]
+    return CliRunner().invoke(main, args)
+
+
+def one_error_line(result: Any) -> str:
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return str(lines[0])
+
+
+def test_request_timeout_cuts_a_drip_fed_list(cluster: FakeKube, kubeconfig_path: Path) -> None:
+    cluster.drip(TEAM_A_INGRESSES, interval=0.02)
+
+    started = time.monotonic()
+    result = print_cluster(kubeconfig_path, "--request-timeout", "500ms")
+
+    assert time.monotonic() - started < 2
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    assert one_error_line(result) == (
+        f"error: cluster {cluster.url}: listing ingresses.networking.k8s.io in namespace "
+        f'"{FAKE_CONTEXT_NAMESPACE}" did not finish within 500ms (--request-timeout 500ms); '
+        "pass a longer --request-timeout (0: no limit) or check the network path to the API server"
+    )
+
+
+@pytest.mark.parametrize("value", ["ten", "-1s", "5d", ""])
+def test_a_bad_request_timeout_is_a_usage_error(kubeconfig_path: Path, value: str) -> None:
+    result = print_cluster(kubeconfig_path, "--request-timeout", value)
+
+    assert result.exit_code == 2
+    assert "--request-timeout" in result.stderr
+    assert "e.g. 1s, 2m, 3h" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_diff_against_cluster_honours_the_request_timeout(
+    cluster: FakeKube, kubeconfig_path: Path, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "ingress.yaml"
+    manifest.write_text(yaml.safe_dump(ingress("web", FAKE_CONTEXT_NAMESPACE)), encoding="utf-8")
+    cluster.drip("/apis/", interval=0.02)  # discovery of the Gateway API kinds
+
+    started = time.monotonic()
+    result = CliRunner().invoke(
+        main,
+        [
+            "diff",
+            "--providers",
+            "nginx",
+            "-f",
+            str(manifest),
+            "--against",
+            "cluster",
+            "--kubeconfig",
+            str(kubeconfig_path),
+            "--request-timeout",
+            "0.4s",
+        ],
+    )
+
+    assert time.monotonic() - started < 2
+    assert result.exit_code == 1, result.output
+    assert one_error_line(result) == (
+        f"error: cluster {cluster.url}: API discovery (GET /apis) did not finish within 400ms "
+        "(--request-timeout 400ms); pass a longer --request-timeout (0: no limit) or check the "
+        "network path to the API server"
+    )
+
+
+def test_a_malformed_list_fails_instead_of_printing_nothing(
+    cluster: FakeKube, kubeconfig_path: Path
+) -> None:
+    cluster.reply(TEAM_A_INGRESSES, {"kind": "IngressList", "metadata": {}, "items": "none"})
+
+    result = print_cluster(kubeconfig_path)
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert one_error_line(result).startswith(
+        f"error: cluster {cluster.url}: the list of ingresses.networking.k8s.io in namespace "
+        f'"{FAKE_CONTEXT_NAMESPACE}" is malformed: `items` is a string, not a list; '
+    )
+
+
+def test_a_throttled_read_is_retried(cluster: FakeKube, kubeconfig_path: Path) -> None:
+    cluster.throttle(2, retry_after="0", path=TEAM_A_INGRESSES)
+
+    result = print_cluster(kubeconfig_path)
+
+    assert result.exit_code == 0, result.output
+    assert "foo.example.com" in result.stdout
+    assert [r.status for r in cluster.requests_to(TEAM_A_INGRESSES)] == [429, 429, 200]
+
+
+def test_the_controller_configmap_read_honours_the_request_timeout(
+    cluster: FakeKube, kubeconfig_path: Path
+) -> None:
+    cluster.drip("/api/v1/namespaces/ingress-nginx/configmaps", interval=0.02)
+
+    result = print_cluster(
+        kubeconfig_path,
+        "--provider-option",
+        "nginx.configmap=ingress-nginx/ingress-nginx-controller",
+        "--request-timeout",
+        "300ms",
+    )
+
+    assert result.exit_code == 1, result.output
+    assert one_error_line(result).startswith(
+        f'error: cluster {cluster.url}: listing configmaps in namespace "ingress-nginx" did not '
+        "finish within 300ms (--request-timeout 300ms); "
+    )

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from ingress2gateway.verify.gateway import GatewayAPIModel
-from ingress2gateway.verify.model import (
+from ingress2gateway.verification.gateway import GatewayAPIModel
+from ingress2gateway.verification.model import (
     Backend,
     Forward,
     NoRoute,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from tests.fakekube.server import (
     BUILTIN_RESOURCES,
     FakeKube,
+    Reply,
     RequestRecord,
     Resource,
 )
@@ -16,6 +17,7 @@ from tests.fakekube.tls import TLSMaterial, make_ca, make_tls_material
 __all__ = [
     "BUILTIN_RESOURCES",
     "FakeKube",
+    "Reply",
     "RequestRecord",
     "Resource",
     "TLSMaterial",

@@ -16,7 +16,11 @@ What it implements, as the apiserver does:
 * ``404 NotFound`` Status for resources, groups and objects that do not exist;
 * bearer-token authentication (401) and per-resource/namespace refusal (403);
 * TLS with a certificate from :mod:`tests.fakekube.tls`;
-* a request log for assertions, and hooks that run before each request.
+* a request log for assertions, and hooks that run before each request;
+* scripted answers for what a real server (or a proxy in front of it) does under stress:
+  :meth:`FakeKube.throttle` answers 429/5xx with ``Retry-After`` as the apiserver's priority and
+  fairness does, :meth:`FakeKube.drip` sends an answer one byte at a time, :meth:`FakeKube.reply`
+  sends a body of the test's choosing (see :class:`Reply` and :meth:`FakeKube.intercept`).
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ import json
 import socket
 import ssl
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -84,6 +89,34 @@ class RequestRecord:
     status: int = 0
 
 
+@dataclass(frozen=True)
+class Reply:
+    """An answer a test scripts in place of (or on top of) the fake's own."""
+
+    status: int | None = None
+    """The HTTP status; None: the fake's own."""
+    body: JSON | bytes | None = None
+    """A JSON body, or raw bytes; None: the fake's own."""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Extra response headers (``Retry-After``, say)."""
+    drip_interval: float | None = None
+    """Send the answer one byte at a time, this many seconds apart (a drip-feeding server)."""
+    drip_headers: bool = False
+    """Drip the status line and headers too, not only the body."""
+
+
+Interceptor = Callable[[RequestRecord], Reply | None]
+"""Called for each request after the hooks: a :class:`Reply` to script the answer, else None."""
+
+# Reasons and messages of the apiserver's Status for the codes :meth:`FakeKube.throttle` sends.
+_THROTTLE_STATUS = {
+    429: ("TooManyRequests", "Too many requests, please try again later."),
+    500: ("InternalError", "Internal error occurred: the server is overloaded"),
+    503: ("ServiceUnavailable", "the server is currently unable to handle the request"),
+    504: ("Timeout", "the server was unable to return a response in the time allotted"),
+}
+
+
 _ObjectKey = tuple[str, str, str, str]  # group, plural, namespace ("" if cluster-scoped), name
 
 
@@ -135,18 +168,21 @@ class FakeKube:
         self.user = user
         self.requests: list[RequestRecord] = []
         self.hooks: list[Callable[[RequestRecord], None]] = []
+        self.interceptors: list[Interceptor] = []
         self._resources: dict[tuple[str, str, str], Resource] = {}
         self._forbidden: set[tuple[str, str, str | None]] = set()
         self._store = _Store()
         self._lock = threading.RLock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()  # ends drip-fed answers when the server stops
         for resource in resources:
             self.install(resource)
 
     # --- life cycle -----------------------------------------------------------------------
 
     def start(self) -> FakeKube:
+        self._stopping.clear()
         context = None
         if self.tls is not None:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -165,6 +201,7 @@ class FakeKube:
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
+        self._stopping.set()
         server.shutdown()
         server.close_connections()
         server.server_close()  # joins the connection threads
@@ -227,6 +264,53 @@ class FakeKube:
             self._store.revision += 1
             self._store.compacted_before = self._store.revision
 
+    # --- scripted answers ------------------------------------------------------------------
+
+    def intercept(self, interceptor: Interceptor) -> None:
+        """Let ``interceptor`` script the answer to requests (the first that answers wins)."""
+        with self._lock:
+            self.interceptors.append(interceptor)
+
+    def throttle(
+        self,
+        times: int,
+        *,
+        status: int = 429,
+        retry_after: str | None = "1",
+        path: str | None = None,
+    ) -> None:
+        """Answer the next ``times`` requests (to ``path``, or any) with ``status``.
+
+        As the apiserver's priority and fairness (429) or an overloaded server (5xx) does: a
+        ``v1 Status`` body and, unless ``retry_after`` is None, a ``Retry-After`` header.
+        """
+        reason, message = _THROTTLE_STATUS.get(status, ("InternalError", "scripted failure"))
+        _, body = _status(status, reason, message)
+        headers = {"Retry-After": retry_after} if retry_after is not None else {}
+        left = [times]
+
+        def answer(request: RequestRecord) -> Reply | None:
+            if (path is not None and request.path != path) or left[0] <= 0:
+                return None
+            left[0] -= 1
+            return Reply(status, body, headers)
+
+        self.intercept(answer)
+
+    def drip(self, path: str | None = None, *, interval: float, headers_too: bool = False) -> None:
+        """Send the answers to ``path`` (or every answer) one byte every ``interval`` seconds."""
+
+        def answer(request: RequestRecord) -> Reply | None:
+            if path is not None and request.path != path:
+                return None
+            return Reply(drip_interval=interval, drip_headers=headers_too)
+
+        self.intercept(answer)
+
+    def reply(self, path: str, body: JSON | bytes, *, status: int = 200) -> None:
+        """Answer every request to ``path`` with ``body`` (a malformed list, say)."""
+        self.intercept(lambda request: Reply(status, body) if request.path == path else None)
+
     @property
     def resource_version(self) -> int:
         return self._store.revision
@@ -266,7 +350,7 @@ class FakeKube:
 
     # --- answering ------------------------------------------------------------------------
 
-    def _handle(self, method: str, target: str, headers: dict[str, str]) -> tuple[int, JSON]:
+    def _handle(self, method: str, target: str, headers: dict[str, str]) -> Reply:
         split = urlsplit(target)
         query = {k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
         record = RequestRecord(
@@ -274,14 +358,21 @@ class FakeKube:
         )
         for hook in list(self.hooks):
             hook(record)
+        with self._lock:
+            interceptors = list(self.interceptors)
+        scripted = next((r for i in interceptors if (r := i(record)) is not None), Reply())
         status, body = self._answer(method, split.path, query, record.authorization)
+        if scripted.status is not None:
+            status = scripted.status
+        if scripted.body is not None:
+            body = scripted.body
         with self._lock:
             self.requests.append(
                 RequestRecord(
                     method, split.path, query, record.authorization, record.user_agent, status
                 )
             )
-        return status, body
+        return Reply(status, body, scripted.headers, scripted.drip_interval, scripted.drip_headers)
 
     def _answer(
         self, method: str, path: str, query: dict[str, str], authorization: str | None
@@ -562,13 +653,37 @@ class _Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         headers = {k.lower(): v for k, v in self.headers.items()}
-        status, body = self.server.fake._handle(method, self.path, headers)
-        payload = json.dumps(body).encode("utf-8")
-        self.send_response(status)
+        reply = self.server.fake._handle(method, self.path, headers)
+        assert reply.status is not None and reply.body is not None
+        body = reply.body
+        payload = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
+        if reply.drip_interval is not None:
+            self._drip(reply, payload, reply.drip_interval)
+            return
+        self.send_response(reply.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
+
+    def _drip(self, reply: Reply, payload: bytes, interval: float) -> None:
+        """Write the answer a byte at a time until it is sent, the client goes or we stop."""
+        assert reply.status is not None
+        head = [f"HTTP/1.1 {reply.status} {HTTPStatus(reply.status).phrase}"]
+        head += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
+        head += [f"{name}: {value}" for name, value in reply.headers.items()]
+        head_bytes = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+        self.close_connection = True  # whatever happens, this connection is not reused
+        dripped = head_bytes + payload if reply.drip_headers else payload
+        if not reply.drip_headers:
+            self.wfile.write(head_bytes)
+        stopping = self.server.fake._stopping
+        for index in range(len(dripped)):
+            if stopping.wait(interval):
+                return
+            self.wfile.write(dripped[index : index + 1])
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the request log is :attr:`FakeKube.requests`."""

@@ -78,6 +78,7 @@ fixtures were compared by meaning):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from ingress2gateway.ingress import IngressModel, IngressPath, precedence_key
 from ingress2gateway.ingress_provider import INGRESS_RESOURCES, AnnotationSpec, IngressProvider
@@ -111,6 +112,9 @@ from .annotations import (
     virtualserver,
 )
 from .annotations._base import Run
+
+if TYPE_CHECKING:
+    from ingress2gateway.verification.model import SourceModel
 
 INGRESS_NGINX_PREFIX = catalog.INGRESS_NGINX_PREFIX
 NGINX_INC_PREFIXES = ("nginx.org/", "nginx.com/", "appprotect.f5.com/", "appprotectdos.f5.com/")
@@ -156,6 +160,15 @@ class NginxProvider(IngressProvider):
         if not name or not namespace:
             return []
         return [(ResourceKind("", "v1", "configmaps", "ConfigMap"), namespace)]
+
+    def controller_model(
+        self, objects: Sequence[KubeObject], options: ConvertOptions
+    ) -> SourceModel | None:
+        """How ingress-nginx (and NGINX Inc) route requests over ``objects``, for ``verify``
+        (see :mod:`.model`: written from the controllers' code, not from this provider's)."""
+        from .model import controller_model
+
+        return controller_model(objects, options)
 
     def ingress_nginx_prefix(self, ctx: ProviderContext) -> str:
         prefix = ctx.options.for_provider(self.name).get("annotation-prefix")

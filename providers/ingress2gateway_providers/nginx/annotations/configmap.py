@@ -5,7 +5,8 @@ ingress-nginx reads cluster-wide defaults from its ConfigMap. When that ConfigMa
 (``ingress-nginx-controller``, ``nginx-configuration``, ``nginx-ingress-controller``) — the keys
 that change what a route does are applied to every Ingress that does not override them:
 
-* ``ssl-redirect``, ``force-ssl-redirect``, ``http-redirect-code``: the HTTPS redirect defaults;
+* ``ssl-redirect``, ``force-ssl-redirect``, ``http-redirect-code``, ``no-tls-redirect-locations``:
+  the HTTPS redirect defaults;
 * ``hsts`` (with ``hsts-max-age``, ``hsts-include-subdomains``, ``hsts-preload``): the
   ``Strict-Transport-Security`` header on HTTPS routes (the controller's default is on, which is
   applied only when the ConfigMap is in the input: without it the controller is not known);
@@ -60,6 +61,7 @@ _APPLIED = (
     "ssl-redirect",
     "force-ssl-redirect",
     "http-redirect-code",
+    "no-tls-redirect-locations",
     "hsts",
     "hsts-max-age",
     "hsts-include-subdomains",
@@ -95,6 +97,8 @@ class ControllerConfig:
     ssl_redirect: bool = True
     force_ssl_redirect: bool = False
     redirect_code: int = 308
+    no_tls_redirect_locations: tuple[str, ...] = ("/.well-known/acme-challenge",)
+    """Paths whose locations are never redirected to HTTPS (``no-tls-redirect-locations``)."""
     hsts: str | None = None
     allow_snippets: bool | None = None
     body_size: BodySize | None = None
@@ -155,6 +159,10 @@ def read(run: Run) -> ControllerConfig:
             config.force_ssl_redirect = lowered == "true"
         elif key == "http-redirect-code" and value.isdigit() and int(value) in (301, 302, 307, 308):
             config.redirect_code = int(value)
+        elif key == "no-tls-redirect-locations":
+            config.no_tls_redirect_locations = tuple(
+                item.strip() for item in value.split(",") if item.strip()
+            )
         elif key == "allow-snippet-annotations":
             config.allow_snippets = lowered == "true"
         elif key == "proxy-body-size" and (size := _SIZE.match(value)):

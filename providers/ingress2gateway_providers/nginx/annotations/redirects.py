@@ -6,8 +6,9 @@
   routes: the HTTPS route, attached only to the HTTPS listener, and an ``…-http`` route attached
   only to the HTTP listener, whose rules redirect to ``https`` (a redirect can never loop, as it is
   not reachable over HTTPS). Paths of an Ingress with ``ssl-redirect: "false"`` are copied to the
-  HTTP route unchanged, and ``/.well-known/acme-challenge`` keeps reaching its backend over HTTP
-  (the controller's ``no-tls-redirect-locations``). ``force-ssl-redirect: "true"`` redirects the
+  HTTP route unchanged, and so are paths that start with ``/.well-known/acme-challenge`` (the
+  controller's ``no-tls-redirect-locations``, which exempts a location by its own path: a
+  challenge only a ``/`` path serves is redirected). ``force-ssl-redirect: "true"`` redirects the
   Ingress's paths even when the host has no certificate. NGINX Inc Ingresses use their own code
   (``nginx.org/http-redirect-code``, default 301).
 * ``permanent-redirect`` / ``temporal-redirect`` (temporal wins, as in the controller): the URL is
@@ -309,18 +310,18 @@ def _serves(match: Match, path: str) -> int | None:
 _LEADING_LITERAL = re.compile(r"[^.\[\](){}|?+*^$\\]*")
 
 
-def _acme_rule(rules: list[Rule]) -> tuple[Rule, Rule] | None:
-    """The rule ingress-nginx would use for an ACME challenge, copied for the HTTP listener."""
-    probe = f"{ACME}/token"
-    best: tuple[int, Rule] | None = None
-    for rule in rules:
-        for match in rule.matches or [Match()]:
-            score = _serves(match, probe)
-            if score is not None and (best is None or score > best[0]):
-                best = (score, rule)
-    if best is None or not best[1].backend_refs:
-        return None
-    return _copy_rule(best[1], [Match(path=PathMatch("PathPrefix", ACME))]), best[1]
+def _exempt_by_path(run: Run, rule: Rule) -> bool:
+    """Whether the rule's path starts with an entry of ``no-tls-redirect-locations``
+    (``/.well-known/acme-challenge`` by default): ingress-nginx exempts a *location* by its
+    path (``isLocationInLocationList``), so a challenge that only a ``/`` location serves is
+    redirected like any other request."""
+    for match in rule.matches:
+        if match.path is None:
+            continue
+        value = match.path.value.removeprefix("(?i)").removeprefix("^")
+        if any(value.startswith(item) for item in run.config.no_tls_redirect_locations):
+            return True
+    return False
 
 
 def split_https(run: Run) -> None:
@@ -377,10 +378,15 @@ def _redirect_rule(rule: Rule, code: int, tls_provenance: list[Provenance]) -> R
 
 def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
     rules = [rule for split in splits for rule in split.route.rules]
-    exempt = [r for r in rules if id(r) in run.ssl_exempt and id(r) not in run.forced]
+    # The exemption by path comes first in the controller (force_no_ssl_redirect), even before
+    # force-ssl-redirect.
+    exempt = [
+        r
+        for r in rules
+        if _exempt_by_path(run, r) or (id(r) in run.ssl_exempt and id(r) not in run.forced)
+    ]
     exempt_ids = {id(r) for r in exempt}  # a host of 200 Ingresses has ~500 rules
     codes = {_code(run, r) for r in rules}
-    acme = _acme_rule(rules)
     tls_provenance = splits[0].tls_provenance
     if not exempt and len(codes) == 1:
         # Every path redirects: one catch-all rule, in the oldest Ingress's namespace.
@@ -396,12 +402,7 @@ def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
                 sources=list(dict.fromkeys(s for r in rules for s in r.sources)),
             )
         ]
-        home = splits[0]
-        if acme is not None:
-            # Backend references are namespace-local: the ACME rule lives with its backend.
-            http_rules.insert(0, acme[0])
-            home = next(s for s in splits if any(r is acme[1] for r in s.route.rules))
-        http_routes = [_add_http_route(run, home, hostnames, http_rules, 1)]
+        http_routes = [_add_http_route(run, splits[0], hostnames, http_rules, 1)]
     else:
         http_routes = []
         for split in splits:
@@ -411,9 +412,6 @@ def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
                 else _redirect_rule(r, _code(run, r), split.tls_provenance)
                 for r in split.route.rules
             ]
-            owns_acme = acme is not None and any(acme[1] is r for r in split.route.rules)
-            if acme is not None and owns_acme and id(acme[1]) not in exempt_ids:
-                own.insert(0, acme[0])
             for number, start in enumerate(range(0, len(own), 16), start=1):
                 http_routes.append(
                     _add_http_route(run, split, hostnames, own[start : start + 16], number)

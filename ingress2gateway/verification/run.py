@@ -9,8 +9,8 @@ from ingress2gateway.errors import UsageError
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions, ModelsItsController
 from ingress2gateway.report import Report
-from ingress2gateway.verify.compare import VerifyResult, compare
-from ingress2gateway.verify.model import NoRoute, Request, Routed, SourceModel
+from ingress2gateway.verification.compare import VerifyResult, compare
+from ingress2gateway.verification.model import NoRoute, Request, Routed, SourceModel
 
 
 class _Together:

@@ -14,9 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingress2gateway.report import Level, Notification, Report
-from ingress2gateway.verify.gateway import GatewayAPIModel
-from ingress2gateway.verify.model import Cause, Outcome, Request, RequestModel, Routed
-from ingress2gateway.verify.probes import requests_for_routes
+from ingress2gateway.verification.gateway import GatewayAPIModel
+from ingress2gateway.verification.model import (
+    Cause,
+    NoRoute,
+    Outcome,
+    Request,
+    RequestModel,
+    Routed,
+)
+from ingress2gateway.verification.probes import requests_for_routes
 
 EXPLAINING_LEVELS = (Level.WARNING, Level.ERROR)
 """Notifications at these levels explain a difference: an info says nothing changed."""
@@ -58,7 +65,7 @@ def _outcome_json(routed: Routed) -> dict[str, Any]:
 
 @dataclass
 class VerifyResult:
-    """What :func:`~ingress2gateway.verify.verify` found."""
+    """What :func:`~ingress2gateway.verification.verify` found."""
 
     requests: int
     differences: list[Difference] = field(default_factory=list)
@@ -118,6 +125,10 @@ def compare(
 
 
 def _same(a: Outcome, b: Outcome) -> bool:
+    """Equal outcomes; a request nothing takes is the same however it is refused (a 404 of a
+    default server, no listener on the port, a handshake without a certificate for it)."""
+    if isinstance(a, NoRoute) and isinstance(b, NoRoute):
+        return True
     return a == b
 
 
@@ -131,7 +142,7 @@ def _notes_by_object(report: Report | None) -> dict[_ObjectKey, list[Notificatio
     for note in report.notifications:
         if note.source is None or note.level not in EXPLAINING_LEVELS:
             continue
-        key = (note.source.kind, note.source.namespace, note.source.name)
+        key = (note.source.kind, note.source.namespace or "default", note.source.name)
         found.setdefault(key, []).append(note)
     return found
 
@@ -141,7 +152,7 @@ def _explanations(
 ) -> tuple[str, ...]:
     codes: dict[str, None] = {}
     for cause in causes:
-        for note in notes.get((cause.kind, cause.namespace, cause.name), ()):
+        for note in notes.get((cause.kind, cause.namespace or "default", cause.name), ()):
             if _related(cause.field, note.field):
                 codes.setdefault(note.code, None)
     return tuple(codes)

@@ -21,7 +21,7 @@ else:  # pragma: no cover - Python 3.10
     import sre_constants
     import sre_parse
 
-from ingress2gateway.verify.model import Request
+from ingress2gateway.verification.model import Request
 
 UNKNOWN_HOST = "unknown.invalid"
 """A host no object names: what the catch-all server (or nothing) answers."""

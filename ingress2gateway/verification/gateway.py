@@ -47,8 +47,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingress2gateway.verify.matching import host_matches, regex_full_match
-from ingress2gateway.verify.model import (
+from ingress2gateway.verification.matching import host_matches, regex_full_match
+from ingress2gateway.verification.model import (
     Backend,
     Cause,
     NoRoute,
@@ -102,6 +102,14 @@ class _Listener:
     allowed_names: frozenset[str] | None
     """With ``Selector``: the namespaces the selector admits (None: any)."""
     kinds: tuple[str, ...]
+    address: tuple[str, str] | None = None
+    """For a ListenerSet's listener: the Gateway whose address it shares (``gateway`` is then
+    the ListenerSet)."""
+
+    @property
+    def on_gateway(self) -> tuple[str, str]:
+        """The Gateway this listener is part of (a ListenerSet's: the one it attaches to)."""
+        return self.address or self.gateway
 
     def admits(self, kind: str, namespace: str) -> bool:
         if kind not in self.kinds:
@@ -335,8 +343,9 @@ class GatewayAPIModel:
                     self.policies.append(obj)
                 elif kind == "ClientTrafficPolicy":
                     self.client_policies.append(obj)
+        self.listener_sets: dict[tuple[str, str], list[_Listener]] = {}
         for listener_set in listener_sets:
-            namespace, _ = _meta(listener_set)
+            namespace, name = _meta(listener_set)
             parent = _dict(_dict(listener_set.get("spec")).get("parentRef"))
             key = (str(parent.get("namespace") or namespace), str(parent.get("name", "")))
             admitted = allowed_sets.get(key, "None")
@@ -344,7 +353,13 @@ class GatewayAPIModel:
                 admitted == "All" or (admitted == "Same" and key[0] == namespace)
             ):
                 listeners = _list(_dict(listener_set.get("spec")).get("listeners"))
-                self.gateways[key].extend(_read_listeners(key, listeners))
+                # Routes attach to them through the ListenerSet; requests find them on the
+                # Gateway's address. A listener's allowedRoutes "Same" is the ListenerSet's.
+                own = _read_listeners((namespace, name), listeners)
+                for listener in own:
+                    listener.address = key
+                self.listener_sets[(namespace, name)] = own
+                self.gateways[key].extend(own)
         self.routes.sort(key=lambda r: (r.namespace, r.name))
         self.attached: dict[int, list[_Route]] = {}
         for route in self.routes:
@@ -356,13 +371,17 @@ class GatewayAPIModel:
     def _parents(self, route: _Route) -> list[_Listener]:
         found: list[_Listener] = []
         for parent in route.parents:
-            if (
-                str(parent.get("kind") or "Gateway") != "Gateway"
-                or str(parent.get("group") or GROUP) != GROUP
-            ):
+            kind = str(parent.get("kind") or "Gateway")
+            if str(parent.get("group") or GROUP) not in (GROUP, "gateway.networking.x-k8s.io"):
                 continue
             key = (str(parent.get("namespace") or route.namespace), str(parent.get("name", "")))
-            for listener in self.gateways.get(key, []):
+            if kind == "Gateway":
+                candidates = [x for x in self.gateways.get(key, []) if x.address is None]
+            elif kind in ("ListenerSet", "XListenerSet"):
+                candidates = self.listener_sets.get(key, [])
+            else:
+                continue
+            for listener in candidates:
                 if parent.get("sectionName") and listener.name != parent.get("sectionName"):
                     continue
                 if parent.get("port") and listener.port != parent.get("port"):
@@ -386,8 +405,12 @@ class GatewayAPIModel:
             if listener is not None:
                 answers.append(self._on_listener(listener, request))
         if not answers:
-            why = "no listener for this host" if any_port else "no listener on this port"
-            return Routed(NoRoute(404 if any_port and request.protocol == "HTTP" else 0, why))
+            if not any_port:
+                return Routed(NoRoute(0, "no listener on this port"))
+            if request.protocol == "HTTP" and request.scheme == "http":
+                return Routed(NoRoute(404, "no listener for this host"))
+            # TLS: no listener takes the SNI, so the handshake fails.
+            return Routed(NoRoute(0, "no listener for this SNI"))
         first = answers[0]
         if all(a.outcome == first.outcome for a in answers[1:]):
             return first
@@ -440,7 +463,9 @@ class GatewayAPIModel:
                         Cause(kind, route.namespace, route.name, "spec.rules[0]"),
                     )
             return Routed(NoRoute(0, f"no {kind} on listener {listener.name}"))
-        kinds = ["GRPCRoute", "HTTPRoute"] if request.grpc else ["HTTPRoute"]
+        # Envoy Gateway matches a GRPCRoute by the request's path alone: a plain request to a
+        # /Service/Method path reaches it too, once no HTTPRoute takes it.
+        kinds = ["GRPCRoute", "HTTPRoute"] if request.grpc else ["HTTPRoute", "GRPCRoute"]
         for kind in kinds:
             eligible = self._by_hostname(
                 [r for r in routes if r.kind == kind], listener, request.host
@@ -590,7 +615,7 @@ class GatewayAPIModel:
                             _meta(policy)[0],
                             str(target.get("name")),
                         )
-                        == listener.gateway
+                        == listener.on_gateway
                         and target.get("sectionName") in (None, listener.name)
                     ):
                         guards.append("client-certificate")
@@ -622,7 +647,9 @@ def _security_guards(
                 elif rule is not None and section == rule.name:
                     levels.setdefault(3, []).append(spec)
             elif (
-                kind == "Gateway" and listener is not None and (namespace, name) == listener.gateway
+                kind == "Gateway"
+                and listener is not None
+                and (namespace, name) == listener.on_gateway
             ):
                 if section is None:
                     levels.setdefault(0, []).append(spec)

@@ -9,6 +9,7 @@ input object and field behind it, and matched with what the report says about th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -165,8 +166,14 @@ class Forward:
 
 @dataclass(frozen=True, slots=True)
 class Redirect:
+    """The gateway answers ``status`` with ``location`` (kept in a normal form, so that two
+    spellings of one URL compare equal: see :func:`normal_location`)."""
+
     status: int
     location: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "location", normal_location(self.location))
 
     def display(self) -> str:
         return f"{self.status} redirect to {self.location}"
@@ -206,6 +213,23 @@ class NoRoute:
 
 
 Outcome = Forward | Redirect | Respond | NoRoute
+
+_ABSOLUTE = re.compile(r"(?i)(https?)://([^/?#:]*)(?::(\d+))?(.*)\Z", re.DOTALL)
+
+
+def normal_location(location: str) -> str:
+    """An absolute http(s) URL in RFC 3986's normal form: lower-case scheme and host, no
+    default port, an empty path as ``/``. Anything else is left as it is."""
+    match = _ABSOLUTE.match(location)
+    if match is None:
+        return location
+    scheme, host, port, rest = match.groups()
+    scheme = scheme.lower()
+    if port and int(port) == {"http": 80, "https": 443}[scheme]:
+        port = None
+    if not rest.startswith("/"):
+        rest = "/" + rest
+    return f"{scheme}://{host.lower()}{':' + port if port else ''}{rest}"
 
 
 def forward(

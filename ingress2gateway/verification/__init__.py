@@ -8,7 +8,7 @@ converter's misunderstanding finds nothing. See ``docs/verify.md``.
 
 from __future__ import annotations
 
-from ingress2gateway.verify.compare import Difference, VerifyResult
-from ingress2gateway.verify.model import Request
+from ingress2gateway.verification.compare import Difference, VerifyResult
+from ingress2gateway.verification.model import Request
 
 __all__ = ["Difference", "Request", "VerifyResult"]
