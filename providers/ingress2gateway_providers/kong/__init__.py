@@ -58,7 +58,7 @@ from .paths import match_for
 from .translate import Translator
 
 if TYPE_CHECKING:
-    from ingress2gateway.verify.model import SourceModel
+    from ingress2gateway.verification.model import SourceModel
 
 _FAMILIES = (
     ("Paths", paths),

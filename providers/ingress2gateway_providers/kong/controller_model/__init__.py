@@ -19,8 +19,8 @@ from collections.abc import Iterator, Sequence
 
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions
-from ingress2gateway.verify.model import Request, Routed
-from ingress2gateway.verify.probes import (
+from ingress2gateway.verification.model import Request, Routed
+from ingress2gateway.verification.probes import (
     UNKNOWN_HOST,
     concrete_host,
     path_variants,
@@ -149,4 +149,5 @@ def controller_model(objects: Sequence[KubeObject], options: ConvertOptions) -> 
     store = store_module.read(objects, options)
     if not (store.ingresses or store.tcp_ingresses or store.udp_ingresses):
         return None
-    return KongModel(Translator(store).translate())
+    gate = options.for_provider("kong").get("rewrite-uris", "").lower() in ("true", "1", "yes")
+    return KongModel(Translator(store, rewrite_uris=gate).translate())

@@ -44,8 +44,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from ingress2gateway.verify.matching import host_matches
-from ingress2gateway.verify.model import (
+from ingress2gateway.verification.matching import host_matches
+from ingress2gateway.verification.model import (
     Cause,
     NoRoute,
     Redirect,
@@ -101,16 +101,18 @@ def _compile(pattern: str) -> Any:
 _compiled: dict[str, Any] = {}
 
 
-def regex_search(pattern: str, value: str) -> str | None:
-    """The text ``pattern`` matches first in ``value`` (atc-router's ``is_match`` then
-    ``captures(...).get(0)``), or None."""
+def regex_search(pattern: str, value: str) -> tuple[str, tuple[str | None, ...]] | None:
+    """The text ``pattern`` matches first in ``value`` and its groups (atc-router's
+    ``is_match`` then ``captures``), or None."""
     if pattern not in _compiled:
         _compiled[pattern] = _compile(pattern)
     compiled = _compiled[pattern]
     if compiled is None:
         return None
     found = compiled.search(value)
-    return None if found is None else str(found.group(0))
+    if found is None:
+        return None
+    return str(found.group(0)), tuple(found.groups())
 
 
 # --- matchers -------------------------------------------------------------------------------
@@ -259,9 +261,10 @@ class Miss:
     fields: list[str]
 
 
-def _match(
-    matcher: Matcher, request: Request, path: str
-) -> tuple[tuple[KongPath, str] | None, list[str]]:
+Matched = tuple[KongPath, str, tuple[str | None, ...]]
+
+
+def _match(matcher: Matcher, request: Request, path: str) -> tuple[Matched | None, list[str]]:
     """The Kong path that took the request and the text it matched, or None when the host or
     the path did not; and the route fields other than host and path that refused it."""
     route = matcher.route
@@ -271,19 +274,21 @@ def _match(
             refused.append("snis")
     if route.hosts and not any(_host_matches(h, request.host) for h in route.hosts):
         return None, []
-    matched: tuple[KongPath, str] | None = None
+    matched: Matched | None = None
     for kong_path in matcher.paths:
         value = kong_path.value
         if value.startswith("~"):
             found = regex_search("^" + value[1:].replace("?<", "?P<"), path)
             if found is not None:
-                matched = (kong_path, found)
+                matched = (kong_path, found[0], found[1])
                 break
         elif path.startswith(value):
-            matched = (kong_path, value)
+            matched = (kong_path, value, ())
             break
     if matched is None:
         return None, []
+    if route.service.refused is not None:
+        refused.append("refused")
     if route.methods and request.method not in route.methods:
         refused.append("methods")
     for name, values in (route.headers or {}).items():
@@ -339,10 +344,8 @@ class KongRouter:
     def route(self, request: Request) -> Routed:
         if request.protocol != "HTTP":
             return self._stream(request)
-        if request.effective_port not in (80, 443) or not self.http:
-            # Kong's proxy answers 404 to anything when it has no route; a migration need not
-            # keep a listener that only says so.
-            return Routed(NoRoute(0, "Kong has no HTTP route on this port"))
+        if request.effective_port not in (80, 443):
+            return Routed(NoRoute(0, "Kong's proxy listens on 80 and 443"))
         if (request.scheme == "https") != (request.effective_port == 443):
             return Routed(NoRoute(0, "not the scheme of this port"))
         certificate = None
@@ -354,16 +357,15 @@ class KongRouter:
             matched, refused = _match(matcher, request, path)
             if matched is None:
                 continue
-            kong_path, text = matched
             if refused:
-                misses.append(Miss(matcher, kong_path, refused))
+                misses.append(Miss(matcher, matched[0], refused))
                 continue
             if request.scheme == "https" and certificate is None:
                 return Routed(
                     NoRoute(0, "served only with Kong's default certificate"),
-                    self._causes(matcher, kong_path, []),
+                    self._causes(matcher, matched[0], []),
                 )
-            return self._proxy(matcher, kong_path, text, request, path, misses, certificate)
+            return self._proxy(matcher, matched, request, path, misses, certificate)
         causes = tuple(
             c for miss in misses for c in self._causes(miss.matcher, miss.path, miss.fields)
         )
@@ -379,6 +381,8 @@ class KongRouter:
         found.extend(route.host_causes[h] for h in route.hosts if h in route.host_causes)
         for name in fields:
             cause = route.set_by.get(name) or route.set_by.get(name.split(".")[0])
+            if name == "refused":
+                cause = route.service.refused
             if cause is not None:
                 found.append(cause)
         found.extend(route.consulted())
@@ -392,13 +396,13 @@ class KongRouter:
     def _proxy(
         self,
         matcher: Matcher,
-        kong_path: KongPath,
-        matched: str,
+        match: Matched,
         request: Request,
         path: str,
         misses: list[Miss],
         certificate: Certificate | None,
     ) -> Routed:
+        kong_path, matched, captures = match
         route = matcher.route
         causes = list(self._causes(matcher, kong_path, []))
         if request.scheme == "https" and certificate is not None:
@@ -435,9 +439,12 @@ class KongRouter:
                 guards.extend(found)
                 why += tuple(c for c in plugin_causes if c not in why)
         service = route.service
-        upstream = upstream_uri(
-            route.strip_path is True, matched, path, service.path or "/"
-        )
+        upstream = upstream_uri(route.strip_path is True, matched, path, service.path or "/")
+        if route.rewrite is not None:
+            rendered = render_rewrite(route.rewrite, (matched, *captures))
+            if rendered is None:
+                return Routed(Respond(500, "the rewrite template names a missing capture"), why)
+            upstream = rendered
         if route.preserve_host:
             host = request.host
         elif service.host_header:
@@ -496,6 +503,31 @@ def upstream_uri(strip_path: bool, matched: str, path: str, base: str) -> str:
     if path == "/":
         return base
     return base + path
+
+
+def render_rewrite(template: str, captures: tuple[str | None, ...]) -> str | None:
+    """The request-transformer's ``replace.uri`` rendered with the route's regex captures
+    (``$n;`` a capture, ``$$`` a dollar); None when a capture is missing (Kong fails the
+    request)."""
+    out: list[str] = []
+    index = 0
+    while index < len(template):
+        char = template[index]
+        if char == "$" and template[index + 1 : index + 2] == "$":
+            out.append("$")
+            index += 2
+        elif char == "$":
+            end = template.index(";", index)
+            number = int(template[index + 1 : end])
+            value = captures[number] if number < len(captures) else None
+            if value is None:
+                return None
+            out.append(value)
+            index = end + 1
+        else:
+            out.append(char)
+            index += 1
+    return "".join(out)
 
 
 def _sanitize(postfix: str) -> str:

@@ -28,6 +28,7 @@ from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions
 
 KONG_GROUP = "configuration.konghq.com"
+FACADE_GROUP = "incubator.ingress-controller.konghq.com"
 KONG_CONTROLLER = "ingress-controllers.konghq.com/kong"
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
@@ -58,6 +59,7 @@ class Store:
     cluster_plugins: dict[str, KubeObject] = field(default_factory=dict)
     global_plugins: list[KubeObject] = field(default_factory=list)
     kong_ingresses: dict[tuple[str, str], KubeObject] = field(default_factory=dict)
+    facades: dict[tuple[str, str], KubeObject] = field(default_factory=dict)
     reference_grants: list[KubeObject] = field(default_factory=list)
     legacy_regex: bool = False
     """IngressClassParameters ``enableLegacyRegexDetection`` of the served class."""
@@ -188,6 +190,8 @@ def read(objects: Sequence[KubeObject], options: ConvertOptions) -> Store:
             store.services.setdefault(key, obj)
         elif obj.kind == "ReferenceGrant" and obj.group.startswith("gateway.networking"):
             store.reference_grants.append(obj)
+        elif obj.kind == "KongServiceFacade" and obj.group == FACADE_GROUP:
+            store.facades.setdefault(key, obj)
         elif obj.group != KONG_GROUP:
             continue
         elif obj.kind == "TCPIngress" and in_scope(obj) and annotated_class_ok(obj):

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingress2gateway.objects import KubeObject
-from ingress2gateway.verify.model import Backend, Cause
+from ingress2gateway.verification.model import Backend, Cause
 
 from .store import Store, creation_order, mapping, sequence, text
 
@@ -102,6 +102,9 @@ class KongService:
     host_header: str | None = None
     plugins: list[Plugin] = field(default_factory=list)
     causes: list[Cause] = field(default_factory=list)
+    refused: Cause | None = None
+    """The input field for which KIC left this service (and its routes) out of Kong's
+    configuration (a translation failure)."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,8 @@ class KongRoute:
     regex_priority: int = 0
     redirect_code: int | None = None
     path_handling: str = "v0"
+    rewrite: str | None = None
+    """``konghq.com/rewrite`` as Kong's request-transformer template (``replace.uri``)."""
     destinations: list[int] = field(default_factory=list)
     plugins: list[Plugin] = field(default_factory=list)
     set_by: dict[str, Cause] = field(default_factory=dict)
@@ -201,6 +206,17 @@ def with_regex_prefix(path: str, prefix: str, legacy: bool) -> str:
 # --- the translation -----------------------------------------------------------------------
 
 
+FACADE_GROUP = "incubator.ingress-controller.konghq.com"
+
+
+def _facade_of(raw: Any) -> str | None:
+    """The KongServiceFacade an Ingress backend names (``IsKongServiceFacade``)."""
+    resource = mapping(mapping(raw).get("resource"))
+    if resource.get("kind") == "KongServiceFacade" and resource.get("apiGroup") == FACADE_GROUP:
+        return text(resource.get("name"))
+    return None
+
+
 def _backend_of(raw: Any) -> tuple[str, int | str] | None:
     service = mapping(mapping(raw).get("service"))
     name = text(service.get("name"))
@@ -237,10 +253,13 @@ def _section(obj: KubeObject, name: str) -> tuple[dict[str, Any], str]:
 
 
 class Translator:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, rewrite_uris: bool = False) -> None:
         self.store = store
+        self.rewrite_uris = rewrite_uris
+        """KIC's ``RewriteURIs`` feature gate (``--provider-option kong.rewrite-uris``)."""
         self.services: dict[str, KongService] = {}
         self.config = KongConfig()
+        self.ingress_objects: dict[tuple[str, str], KubeObject] = {}
 
     def translate(self) -> KongConfig:
         ingresses = sorted(self.store.ingresses, key=creation_order)
@@ -254,13 +273,34 @@ class Translator:
             self._stream(obj, routes, udp=True)
         self.config.routes = sorted(routes.values(), key=lambda r: r.name)
         for route in self.config.routes:
+            self._rewrite(route)
+        for route in self.config.routes:
             self._route_plugins(route)
         return self.config
+
+    def _rewrite(self, route: KongRoute) -> None:
+        """``MaybeRewriteURI``: without the feature gate a ``konghq.com/rewrite`` is a
+        translation failure that leaves the whole Kong service out; with it, a
+        request-transformer ``replace.uri`` template on the route."""
+        if route.owner.kind != "Ingress":
+            return
+        obj = self.ingress_objects.get((route.owner.namespace or "", route.owner.name))
+        value = obj.annotations.get(PREFIX + "rewrite") if obj is not None else None
+        if value is None:
+            return
+        cause = _annotation(route, "rewrite")
+        template = rewrite_template(value or "/") if self.rewrite_uris else None
+        if template is None:
+            route.service.refused = route.service.refused or cause
+            return
+        route.rewrite = template
+        route.set_by["rewrite"] = cause
 
     # --- Ingress ---------------------------------------------------------------------------
 
     def _ingress(self, obj: KubeObject, routes: dict[str, KongRoute]) -> None:
         namespace, name = obj.namespace or "default", obj.name or ""
+        self.ingress_objects[(namespace, name)] = obj
         owner = Cause("Ingress", namespace, name)
         prefix = obj.annotations.get(PREFIX + "regex-prefix", DEFAULT_REGEX_PREFIX)
         for index, rule in enumerate(sequence(obj.spec.get("rules"))):
@@ -269,19 +309,29 @@ class Translator:
             paths = sequence(mapping(rule.get("http")).get("paths"))
             for position, raw in enumerate(paths):
                 raw = mapping(raw)
+                facade = _facade_of(raw.get("backend"))
                 backend = _backend_of(raw.get("backend"))
-                if backend is None:
+                service: KongService | None
+                if facade is not None:
+                    service = self._facade(namespace, facade)
+                    route_name = f"{namespace}.{name}.{host.replace('*', '_')}.{facade}.svc.facade"
+                elif backend is not None:
+                    service_name, port = backend
+                    service = None
+                    slug = host.replace("*", "_")
+                    route_name = f"{namespace}.{name}.{service_name}.{slug}.{port}"
+                else:
                     continue  # KIC: "failed to get backend for ingress path"
-                service_name, port = backend
+                if facade is not None and service is None:
+                    continue  # the KongServiceFacade is not in the input
                 path = _flatten_slashes(text(raw.get("path")) or "") or "/"
                 path_type = text(raw.get("pathType")) or "ImplementationSpecific"
-                canonical = str(port)
-                route_name = f"{namespace}.{name}.{service_name}.{host.replace('*', '_')}.{canonical}"
                 route = routes.get(route_name)
                 if route is None:
-                    route = KongRoute(
-                        route_name, owner, self._service(namespace, service_name, port)
-                    )
+                    if service is None:
+                        assert backend is not None
+                        service = self._service(namespace, backend[0], backend[1])
+                    route = KongRoute(route_name, owner, service)
                     if host:
                         route.hosts.append(host)
                         route.host_causes[host] = owner_field(owner, f"spec.rules[{index}].host")
@@ -307,12 +357,20 @@ class Translator:
             raw = obj.spec.get("defaultBackend")
             if not isinstance(raw, dict):
                 continue
-            backend = _backend_of(raw)
             namespace, name = obj.namespace or "default", obj.name or ""
-            if backend is None:
+            facade = _facade_of(raw)
+            backend = _backend_of(raw)
+            found: KongService | None
+            if facade is not None:
+                found = self._facade(namespace, facade)
+            elif backend is not None:
+                found = self._service(namespace, backend[0], backend[1], path=None)
+            else:
+                found = None
+            if found is None:
                 return
+            service = found
             owner = Cause("Ingress", namespace, name)
-            service = self._service(namespace, backend[0], backend[1], path=None)
             route = KongRoute(f"{namespace}.{name}", owner, service)
             route.paths.append(KongPath("/", owner_field(owner, "spec.defaultBackend"), "/"))
             routes[route.name] = route
@@ -320,6 +378,31 @@ class Translator:
             return  # only the oldest Ingress's
 
     # --- services --------------------------------------------------------------------------
+
+    def _facade(self, namespace: str, name: str) -> KongService | None:
+        """A KongServiceFacade backend (``translateIntoKongStateService``; KIC's
+        ``KongServiceFacade`` feature gate is assumed on, as the input uses it): a Kong service
+        of its own for the facade's Service and port, with the facade's plugins."""
+        key = f"{namespace}.{name}.svc.facade"
+        found = self.services.get(key)
+        if found is not None:
+            return found
+        obj = self.store.facades.get((namespace, name))
+        if obj is None:
+            return None
+        backend = mapping(obj.spec.get("backend"))
+        service_name, port = text(backend.get("name")), backend.get("port")
+        if not service_name or not isinstance(port, int):
+            return None
+        service = KongService(key, Backend(namespace, service_name, port, "Service"))
+        self.services[key] = service
+        source = Cause("KongServiceFacade", namespace, name)
+        for ref in _split(obj.annotations.get(PREFIX + "plugins", "")):
+            plugin = self.store.plugin("KongServiceFacade", FACADE_GROUP, namespace, ref)
+            if plugin is not None:
+                cause = owner_field(source, annotation_field(PREFIX + "plugins"))
+                service.plugins.append(Plugin(plugin, cause))
+        return service
 
     def _service(
         self, namespace: str, name: str, port: int | str, path: str | None = "/"
@@ -557,6 +640,40 @@ class Translator:
                 continue
             chosen.setdefault(plugin.name, plugin)
         route.plugins = [chosen[name] for name in sorted(chosen)]
+
+
+def rewrite_template(value: str) -> str | None:
+    """``generateRewriteURIConfig``: ``$n`` becomes capture ``n`` (kept as ``$n`` here), ``\\$``
+    a literal ``$`` (kept as ``$$``); None where KIC refuses the value."""
+    out: list[str] = []
+    state = "plain"
+    for char in value:
+        if state == "escape":
+            if char != "$":
+                return None
+            out.append("$$")
+            state = "plain"
+        elif state == "mark":
+            if not char.isdigit():
+                return None
+            out.append("$" + char)
+            state = "digit"
+        elif state == "digit" and char.isdigit():
+            out.append(char)
+        else:
+            if state == "digit":
+                out.append(";")
+            if char == "$":
+                state = "mark"
+            elif char == "\\":
+                state = "escape"
+            else:
+                out.append(char)
+                state = "plain"
+    if state == "digit":
+        out.append(";")
+        state = "plain"
+    return "".join(out) if state == "plain" else None
 
 
 def owner_field(owner: Cause, field_path: str) -> Cause:
