@@ -43,6 +43,8 @@ matches); TLSRoutes take TLS connections by SNI; TCPRoutes and UDPRoutes take th
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -317,6 +319,9 @@ class GatewayAPIModel:
         self.filters: dict[tuple[str, str], JSON] = {}
         self.policies: list[JSON] = []
         self.client_policies: list[JSON] = []
+        self.eg_backends: dict[tuple[str, str], Backend] = {}
+        """Envoy Gateway Backends whose one endpoint is a Service's cluster DNS name: the
+        Service they stand for (the envoy-gateway emitter writes them for backend TLS)."""
         listener_sets: list[JSON] = []
         allowed_sets: dict[tuple[str, str], str] = {}
         for obj in objects:
@@ -343,6 +348,10 @@ class GatewayAPIModel:
                     self.policies.append(obj)
                 elif kind == "ClientTrafficPolicy":
                     self.client_policies.append(obj)
+                elif kind == "Backend":
+                    service = _service_of_backend(_dict(obj.get("spec")))
+                    if service is not None:
+                        self.eg_backends[_meta(obj)] = service
         self.listener_sets: dict[tuple[str, str], list[_Listener]] = {}
         for listener_set in listener_sets:
             namespace, name = _meta(listener_set)
@@ -429,9 +438,9 @@ class GatewayAPIModel:
         candidates = [
             x
             for x in self.gateways[key]
-            if x.port == request.effective_port
-            and x.protocol == wanted
-            and (wanted != "TLS" or x.tls_mode == "Passthrough")
+            # A TLS connection reaches a TLS listener whether it passes the connection through
+            # or terminates it (its TLSRoute's backend then gets the decrypted stream).
+            if x.port == request.effective_port and x.protocol == wanted
         ]
         matching = [
             x
@@ -564,6 +573,8 @@ class GatewayAPIModel:
             kind = str(ref.get("kind") or "Service")
             group = str(ref.get("group") or "")
             backend = Backend(namespace, str(ref.get("name", "")), ref.get("port"), kind)
+            if kind == "Backend" and group == EG_GROUP:
+                backend = self.eg_backends.get((namespace, backend.name), backend)
             if namespace != route.namespace and not self._granted(
                 route, group, kind, namespace, backend.name
             ):
@@ -620,6 +631,23 @@ class GatewayAPIModel:
                     ):
                         guards.append("client-certificate")
         return tuple(sorted(set(guards)))
+
+
+_SERVICE_DNS = re.compile(r"([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?\.?")
+
+
+def _service_of_backend(spec: JSON) -> Backend | None:
+    """The Service an Envoy Gateway Backend stands for: its only endpoint is the FQDN
+    ``<service>.<namespace>.svc[.cluster.local]`` and a port."""
+    endpoints = _list(spec.get("endpoints"))
+    if len(endpoints) != 1:
+        return None
+    fqdn = _dict(_dict(endpoints[0]).get("fqdn"))
+    found = _SERVICE_DNS.fullmatch(str(fqdn.get("hostname", "")).lower())
+    port = fqdn.get("port")
+    if found is None or not isinstance(port, int):
+        return None
+    return Backend(found.group(2), found.group(1), port, "Service")
 
 
 def _targets(spec: JSON) -> list[JSON]:
