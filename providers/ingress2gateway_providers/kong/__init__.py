@@ -39,11 +39,11 @@ The sections below are the docstrings of the family modules.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
-from ingress2gateway.ingress import IngressModel, ingress_classes, is_ingress_class
+from ingress2gateway.ingress import IngressModel, IngressPath, ingress_classes, is_ingress_class
 from ingress2gateway.ingress_provider import INGRESS_RESOURCES, AnnotationSpec, IngressProvider
 from ingress2gateway.lowering import IngressPolicy, Lowered
 from ingress2gateway.objects import KubeObject, ResourceKind, SourceRef
@@ -157,8 +157,25 @@ class KongProvider(IngressProvider):
         return _CatalogView()
 
     def policy(self, ctx: ProviderContext, models: list[IngressModel]) -> IngressPolicy:
+        run = self._runs[id(ctx)]
+
+        def extras(model: IngressModel, path: IngressPath) -> Hashable:
+            annotations = model.obj.annotations
+            linked = annotations.get(kongingress.OVERRIDE_KEY, "").strip()
+            found = run.kong_ingresses.get((model.namespace, linked)) if linked else None
+            section = kongingress.section(found, "route") if found is not None else {}
+            return routing.match_signature(annotations, section)
+
         return IngressPolicy(
-            self.name, implementation_specific="PathPrefix", path_matcher=match_for
+            self.name,
+            implementation_specific="PathPrefix",
+            path_matcher=match_for,
+            match_extras=extras,
+            duplicate_rule=(
+                "Kong kept both routes and sent every such request to one of them by an internal "
+                "order (their route ids); the older Ingress's is kept here: check that it is the "
+                "backend that should answer"
+            ),
         )
 
     def convert(self, ctx: ProviderContext) -> None:

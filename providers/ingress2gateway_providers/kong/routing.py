@@ -5,9 +5,11 @@ section, see KongIngress below).
 
 * ``methods: GET,POST`` — one match per method (each combined with the header matches).
 * ``headers.x-team: a,b`` — the request must carry ``x-team`` with one of the values: one match
-  per value; several ``headers.*`` keys give every combination. A value starting with ``~*`` is
-  a case-insensitive regular expression (Kong 3.x), written as ``(?i)<regex>``.
-  ``headers-separator`` changes the ``,``.
+  per value; several ``headers.*`` keys give every combination. Kong compares values without
+  regard to letter case (``any(lower(http.headers.x_team)) == "a"``), so a value with letters is
+  the regular expression ``(?i)<value>``. A value starting with ``~*`` is a regular expression
+  Kong lower-cases and searches anywhere in the lower-cased value: ``(?i).*(?:<regex>).*``
+  (Gateway API matches the whole value). ``headers-separator`` changes the ``,``.
 * ``strip-path: "true"`` — the matched prefix is removed before proxying:
   URLRewrite ``ReplacePrefixMatch: /`` (or the Service's ``konghq.com/path``) on prefix rules,
   ``ReplaceFullPath`` on exact ones, a regex-rewrite extension on regular expressions.
@@ -37,7 +39,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ingress2gateway import grammar
 from ingress2gateway.ingress import IngressModel
@@ -46,7 +50,15 @@ from ingress2gateway.objects import SourceRef
 from ingress2gateway.report import Status
 
 from .catalog import HEADERS_FAMILY
-from .common import KongRun, Setting, annotation_field, parse_bool, parse_int, split_list
+from .common import (
+    KongRun,
+    Setting,
+    annotation_field,
+    parse_bool,
+    parse_int,
+    split_list,
+    str_list,
+)
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
 REDIRECT_CODES = (301, 302, 307, 308)
@@ -234,10 +246,52 @@ def expand_matches(
 
 
 def _header_match(name: str, value: str) -> HeaderMatch:
+    """Kong's header condition as a Gateway API match (kong/router/transform.lua,
+    ``get_expression``: both sides lower-cased; ``~*`` a regex searched in the value)."""
     if value.startswith("~*"):
-        # Kong's ~* (like nginx's) is a case-insensitive regular expression.
-        return HeaderMatch(name, f"(?i){value[2:]}", "RegularExpression")
-    return HeaderMatch(name, value)
+        return HeaderMatch(name, f"(?i).*(?:{value[2:].lower()}).*", "RegularExpression")
+    if value.lower() == value.upper():
+        return HeaderMatch(name, value)  # no letters: letter case cannot matter
+    return HeaderMatch(name, "(?i)" + regex_literal(value), "RegularExpression")
+
+
+_REGEX_SPECIAL = frozenset("\\.+*?()|[]{}^$")
+
+
+def regex_literal(text: str) -> str:
+    """``text`` as a regular expression that matches it alone (RE2 syntax)."""
+    return "".join("\\" + c if c in _REGEX_SPECIAL else c for c in text)
+
+
+def match_signature(
+    annotations: Mapping[str, str], route_section: Mapping[str, Any]
+) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
+    """The methods and headers every path of an Ingress is matched with, as values equal for
+    equal conditions (annotations first, else the linked KongIngress's ``route`` section), read
+    without reporting: two Ingresses with the same path but other conditions make two Kong
+    routes, not a conflict (lowering's duplicate check compares this)."""
+    methods = sorted(
+        {m.upper() for m in split_list(annotations.get("konghq.com/methods", ""))}
+        & set(HTTP_METHODS)
+    )
+    if not methods:
+        methods = sorted(
+            {str(m).strip().upper() for m in route_section.get("methods") or [] if m}
+            & set(HTTP_METHODS)
+        )
+    separator = annotations.get("konghq.com/headers-separator") or ","
+    headers = {
+        key[len(HEADERS_FAMILY) :].lower(): tuple(sorted(split_list(value, separator)))
+        for key, value in annotations.items()
+        if key.startswith(HEADERS_FAMILY) and key != HEADERS_FAMILY and split_list(value)
+    }
+    section_headers = route_section.get("headers")
+    if not headers and isinstance(section_headers, dict):
+        headers = {
+            str(name).lower(): tuple(sorted(str_list(values)))
+            for name, values in section_headers.items()
+        }
+    return tuple(methods), tuple(sorted(headers.items()))
 
 
 def buffering(settings: RouteSettings) -> Buffering | None:

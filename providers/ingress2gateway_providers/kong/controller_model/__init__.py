@@ -48,32 +48,47 @@ class KongModel:
         return self.router.route(request)
 
     def requests(self) -> Iterator[Request]:
+        """Per host: each route's paths (and their boundaries) with each of its method and
+        header variants; and every path of the host with the matching conditions of every
+        route of the host (Kong ranks conditions above path length)."""
         found: set[Request] = {Request(UNKNOWN_HOST, "/")}
+        by_host: dict[str, list[KongRoute]] = {}
+        hostless: list[KongRoute] = []
         for route in self.config.routes:
             if route.stream:
                 found.update(_stream_requests(route))
+            elif not route.hosts:
+                hostless.append(route)
             else:
-                found.update(self._route_requests(route))
+                for host in _concrete_hosts(route.hosts):
+                    by_host.setdefault(host, []).append(route)
+        for route in hostless:
+            by_host.setdefault(UNKNOWN_HOST, []).append(route)
+            for routes in by_host.values():
+                if route not in routes:
+                    routes.append(route)
+        for host, routes in by_host.items():
+            found.update(self._host_requests(host, routes))
         yield from sorted(found)
 
-    def _route_requests(self, route: KongRoute) -> set[Request]:
-        hosts = [concrete_host(h.replace(".*", ".com") if h.endswith(".*") else h) for h in route.hosts]
-        hosts += ["deep." + concrete_host(h) for h in route.hosts if h.startswith("*.")]
-        hosts = hosts or [UNKNOWN_HOST]
-        protocols = route.effective_protocols
-        https_only = not ({"http", "grpc"} & set(protocols))
-        grpc = bool({"grpc", "grpcs"} & set(protocols)) or route.service.protocol.startswith("grpc")
-        paths: set[str] = set()
-        for kong_path in route.paths:
-            paths.update(_paths_for(kong_path))
-        methods = list(route.methods or ["GET"])
-        methods += [m for m in ("GET", "POST") if m not in methods][:1]
-        header_sets = _header_sets(route)
+    def _host_requests(self, host: str, routes: list[KongRoute]) -> set[Request]:
+        schemes = ["http"]
+        https_only = any(not ({"http", "grpc"} & set(r.effective_protocols)) for r in routes)
+        if https_only or self.router.certificate(host) is not None:
+            schemes.append("https")
+        every_path: set[str] = set()
+        crossing: set[tuple[str, tuple[tuple[str, str], ...]]] = {("GET", ())}
         found: set[Request] = set()
-        for host in hosts:
-            schemes = ["http"]
-            if https_only or self.router.certificate(host) is not None:
-                schemes.append("https")
+        for route in routes:
+            paths = {p for kong_path in route.paths for p in _paths_for(kong_path)}
+            every_path.update(paths)
+            methods = list(route.methods or ["GET"])
+            methods += [m for m in ("GET", "POST") if m not in methods][:1]
+            header_sets = _header_sets(route)
+            crossing.add((methods[0], header_sets[0]))
+            grpc = bool({"grpc", "grpcs"} & set(route.effective_protocols)) or (
+                route.service.protocol.startswith("grpc")
+            )
             for scheme in schemes:
                 for path in sorted(paths):
                     for method in methods:
@@ -82,9 +97,24 @@ class KongModel:
                     if grpc:
                         call = path.rstrip("/") + "/Call" if path.count("/") < 2 else path
                         found.add(Request(host, call, scheme, "POST", header_sets[0], grpc=True))
-                first = sorted(paths)[0] if paths else "/"
+                first = min(paths) if paths else "/"
                 found.add(Request(host, first, scheme, methods[0], header_sets[0], "q=1"))
+        for scheme in schemes:
+            for path in every_path:
+                for method, headers in crossing:
+                    found.add(Request(host, path, scheme, method, headers))
         return found
+
+
+def _concrete_hosts(hosts: list[str]) -> list[str]:
+    found = []
+    for host in hosts:
+        if host.endswith(".*"):
+            host = host[:-2] + ".com"
+        found.append(concrete_host(host))
+        if host.startswith("*."):
+            found.append("deep." + concrete_host(host))
+    return found
 
 
 def _paths_for(path: KongPath) -> list[str]:

@@ -390,7 +390,7 @@ class Translator:
         obj = self.store.facades.get((namespace, name))
         if obj is None:
             return None
-        backend = mapping(obj.spec.get("backend"))
+        backend = mapping(obj.spec.get("backendRef"))
         service_name, port = text(backend.get("name")), backend.get("port")
         if not service_name or not isinstance(port, int):
             return None

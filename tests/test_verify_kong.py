@@ -1,0 +1,244 @@
+"""``verify`` for Kong: the model of Kong (the Kong Ingress Controller's translation and Kong's
+router) on scenarios from the controllers' own tests, and the migration of Kong input request by
+request.
+
+Upstream tests named below are in ``Kong/kubernetes-ingress-controller`` (KIC) and ``Kong/kong``
+(``spec/01-unit/08-router_spec.lua``, the ``traditional_compatible`` flavour).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+import ingress2gateway
+from ingress2gateway.objects import KubeObject, Origin
+from ingress2gateway.plugin import ConvertOptions
+from ingress2gateway.verification.gateway import GatewayAPIModel
+from ingress2gateway.verification.model import Forward, NoRoute, Outcome, Request, Routed
+from ingress2gateway_providers.kong.controller_model import KongModel, controller_model
+
+
+def objects_of(text: str) -> list[KubeObject]:
+    return [
+        KubeObject(doc, Origin("test.yaml", None, i))
+        for i, doc in enumerate(yaml.safe_load_all(text))
+        if isinstance(doc, dict)
+    ]
+
+
+def kong(text: str, **options: Any) -> KongModel:
+    model = controller_model(objects_of(text), ConvertOptions(**options))
+    assert model is not None
+    return model
+
+
+def converted(text: str, emitter: str = "standard", **kw: Any) -> ingress2gateway.Result:
+    return ingress2gateway.convert(objects_of(text), providers=["kong"], emitter=emitter, **kw)
+
+
+def through_gateway(text: str, request: Request, emitter: str = "standard") -> Outcome:
+    """What the migrated objects do with ``request`` (the Gateway API model of verify)."""
+    return GatewayAPIModel(converted(text, emitter).resources).route(request).outcome
+
+
+def backend(outcome: Outcome | Routed) -> str | None:
+    """The one backend a request reaches (``namespace/name``), or None."""
+    if isinstance(outcome, Routed):
+        outcome = outcome.outcome
+    if isinstance(outcome, Forward) and len(outcome.backends) == 1:
+        found = outcome.backends[0][0]
+        return f"{found.namespace}/{found.name}"
+    return None
+
+
+def unexplained(text: str, emitter: str = "standard", **options: Any) -> list[str]:
+    found = ingress2gateway.verify(
+        objects_of(text), providers="kong", emitter=emitter, options=ConvertOptions(**options)
+    )
+    return [
+        f"{d.request.display()}: {d.source.outcome.display()} / {d.target.outcome.display()}"
+        for d in found.unexplained
+    ]
+
+
+def differences(text: str, emitter: str = "standard", **options: Any) -> list[str]:
+    found = ingress2gateway.verify(
+        objects_of(text), providers="kong", emitter=emitter, options=ConvertOptions(**options)
+    )
+    return [
+        f"{d.request.display()}: {d.source.outcome.display()} / {d.target.outcome.display()}"
+        for d in found.differences
+    ]
+
+
+def ingress(
+    name: str,
+    host: str | None,
+    *paths: tuple[str, str, str],
+    annotations: dict[str, str] | None = None,
+    namespace: str = "web",
+    tls: list[dict[str, Any]] | None = None,
+    extra: str = "",
+) -> str:
+    """An Ingress of class kong; ``paths`` are (path, pathType, service) on port 80."""
+    body: dict[str, Any] = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": name, "namespace": namespace, "annotations": annotations or {}},
+        "spec": {
+            "ingressClassName": "kong",
+            "rules": [
+                {
+                    **({"host": host} if host else {}),
+                    "http": {
+                        "paths": [
+                            {
+                                "path": path,
+                                "pathType": kind,
+                                "backend": {"service": {"name": svc, "port": {"number": 80}}},
+                            }
+                            for path, kind, svc in paths
+                        ]
+                    },
+                }
+            ],
+        },
+    }
+    if tls is not None:
+        body["spec"]["tls"] = tls
+    return "---\n" + yaml.safe_dump(body) + extra
+
+
+# --- issue 22: Kong header matching (item 9) -----------------------------------------------
+
+HEADERS = ingress(
+    "teams",
+    "api.example.com",
+    ("/orders", "Prefix", "orders"),
+    annotations={
+        "konghq.com/headers.x-team": "blue,green",
+        "konghq.com/headers.x-version": "~*V[12]",
+    },
+) + ingress("rest", "api.example.com", ("/", "Prefix", "rest"))
+
+
+def test_header_values_are_compared_case_insensitively_as_kong_does() -> None:
+    # Kong: any(lower(http.headers.x_team)) == "blue" (kong/router/transform.lua,
+    # get_expression); a ~* value is a regex, lower-cased, searched anywhere in the value.
+    model = kong(HEADERS)
+    for team, version in (("BLUE", "v1"), ("Green", "xV2y"), ("blue", "V1")):
+        request = Request("api.example.com", "/orders").with_headers(
+            ("x-team", team), ("x-version", version)
+        )
+        assert backend(model.route(request)) == "web/orders"
+        assert backend(through_gateway(HEADERS, request)) == "web/orders", (team, version)
+    wrong = Request("api.example.com", "/orders").with_headers(("x-team", "red"), ("x-version", "v1"))
+    assert backend(model.route(wrong)) == "web/rest"
+    assert backend(through_gateway(HEADERS, wrong)) == "web/rest"
+
+
+def test_header_matching_migrates_without_differences() -> None:
+    assert differences(HEADERS) == []
+    assert differences(HEADERS, "envoy-gateway") == []
+
+
+def test_every_request_kong_answers_is_seen() -> None:
+    requests = list(kong(HEADERS).requests())
+    assert Request("unknown.invalid", "/") in requests
+    assert any(dict(r.headers).get("x-team") == "BLUE" for r in requests)
+    assert any(r.path == "/ordersle" for r in requests)  # the character near miss
+    assert isinstance(kong(HEADERS).route(Request("unknown.invalid", "/")).outcome, NoRoute)
+
+
+# --- issue 22: same host and path, other headers or methods (item 8) -----------------------
+
+SAME_PATH_OTHER_CONDITIONS = (
+    ingress("stable", "app.example.com", ("/api", "Prefix", "stable"))
+    + ingress(
+        "canary",
+        "app.example.com",
+        ("/api", "Prefix", "canary"),
+        annotations={"konghq.com/headers.x-canary": "on"},
+    )
+    + ingress(
+        "writes",
+        "app.example.com",
+        ("/api", "Prefix", "writer"),
+        annotations={"konghq.com/methods": "POST,PUT"},
+    )
+)
+
+
+def test_same_path_with_other_headers_or_methods_is_another_route_not_a_conflict() -> None:
+    # KIC makes one Kong route per Ingress (subtranslator/ingress.go); Kong tries the route
+    # with more match fields first (transform.lua, get_priority).
+    model = kong(SAME_PATH_OTHER_CONDITIONS)
+    result = converted(SAME_PATH_OTHER_CONDITIONS)
+    assert not [n for n in result.report.notifications if n.code == "path-conflict"]
+    cases = {
+        Request("app.example.com", "/api/x"): "web/stable",
+        Request("app.example.com", "/api/x").with_headers(("x-canary", "on")): "web/canary",
+        Request("app.example.com", "/api/x").with_headers(("x-canary", "ON")): "web/canary",
+        Request("app.example.com", "/api/x", method="POST"): "web/writer",
+        Request("app.example.com", "/api", method="PUT"): "web/writer",
+    }
+    gateway = GatewayAPIModel(result.resources)
+    for request, expected in cases.items():
+        assert backend(model.route(request)) == expected, request.display()
+        assert backend(gateway.route(request)) == expected, request.display()
+    assert unexplained(SAME_PATH_OTHER_CONDITIONS) == []
+
+
+def test_same_path_and_conditions_is_still_a_conflict_for_kong() -> None:
+    twice = ingress("first", "app.example.com", ("/api", "Prefix", "one")) + ingress(
+        "second", "app.example.com", ("/api", "Prefix", "two")
+    )
+    notes = [n for n in converted(twice).report.notifications if n.code == "path-conflict"]
+    assert len(notes) == 1 and "Kong kept both routes" in notes[0].message
+
+
+def test_the_duplicate_rule_of_nginx_is_unchanged() -> None:
+    # ingress-nginx has no per-Ingress header or method conditions: the same host and path in
+    # two Ingresses is still one location, the oldest Ingress's.
+    text = "\n".join(
+        yaml.safe_dump(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "metadata": {
+                    "name": name,
+                    "namespace": "web",
+                    "creationTimestamp": stamp,
+                    "annotations": {"nginx.ingress.kubernetes.io/ssl-redirect": "false"},
+                },
+                "spec": {
+                    "ingressClassName": "nginx",
+                    "rules": [
+                        {
+                            "host": "app.example.com",
+                            "http": {
+                                "paths": [
+                                    {
+                                        "path": "/api",
+                                        "pathType": "Prefix",
+                                        "backend": {
+                                            "service": {"name": name, "port": {"number": 80}}
+                                        },
+                                    }
+                                ]
+                            },
+                        }
+                    ],
+                },
+            }
+        )
+        + "---"
+        for name, stamp in (("old", "2020-01-01T00:00:00Z"), ("new", "2021-01-01T00:00:00Z"))
+    )
+    result = ingress2gateway.convert(objects_of(text), providers=["nginx"])
+    notes = [n for n in result.report.notifications if n.code == "path-conflict"]
+    assert len(notes) == 1 and "as in ingress-nginx" in notes[0].message
+    answer = GatewayAPIModel(result.resources).route(Request("app.example.com", "/api/x"))
+    assert backend(answer) == "web/old"
