@@ -242,3 +242,77 @@ def test_the_duplicate_rule_of_nginx_is_unchanged() -> None:
     assert len(notes) == 1 and "as in ingress-nginx" in notes[0].message
     answer = GatewayAPIModel(result.resources).route(Request("app.example.com", "/api/x"))
     assert backend(answer) == "web/old"
+
+
+# --- character prefixes ----------------------------------------------------------------------
+
+CHARACTER_PREFIXES = ingress(
+    "legacy",
+    "old.example.com",
+    ("/api", "ImplementationSpecific", "api"),
+    ("/static/", "ImplementationSpecific", "static"),
+    ("/", "ImplementationSpecific", "root"),
+)
+
+
+def test_an_implementation_specific_path_is_a_character_prefix_in_kong() -> None:
+    # Kong's router: a plain path is ``http.path ^= "<path>"`` (transform.lua); KIC passes
+    # ImplementationSpecific paths through (PathsFromIngressPaths).
+    model = kong(CHARACTER_PREFIXES)
+    assert backend(model.route(Request("old.example.com", "/apiary"))) == "web/api"
+    assert backend(model.route(Request("old.example.com", "/static"))) == "web/root"
+    assert backend(model.route(Request("old.example.com", "/static/app.js"))) == "web/static"
+
+
+def test_the_requests_a_segment_prefix_no_longer_takes_are_reported() -> None:
+    result = converted(CHARACTER_PREFIXES)
+    notes = {
+        n.field: n.message
+        for n in result.report.notifications
+        if n.code == "kong-behaviour-differs" and n.level.value == "warning"
+    }
+    assert "/api<more characters>" in notes["spec.rules[0].http.paths[0]"]
+    assert "also matches /static" in notes["spec.rules[0].http.paths[1]"]
+    assert "spec.rules[0].http.paths[2]" not in notes  # "/" is the same either way
+    changed = differences(CHARACTER_PREFIXES)
+    assert any("/apile" in line for line in changed)
+    assert unexplained(CHARACTER_PREFIXES) == []
+    assert unexplained(CHARACTER_PREFIXES, "envoy-gateway") == []
+
+
+CONDITIONS_BEFORE_LENGTH = ingress(
+    "beta",
+    "shop.example.com",
+    ("/", "Prefix", "beta"),
+    annotations={"konghq.com/headers.x-beta": "yes"},
+) + ingress("api", "shop.example.com", ("/api", "Prefix", "api"))
+
+
+def test_kong_ranks_header_conditions_above_path_length() -> None:
+    # Kong spec "more [headers] has priority over longer [paths]" (08-router_spec.lua): the
+    # route with a header takes /api/x before the longer /api.
+    model = kong(CONDITIONS_BEFORE_LENGTH)
+    beta = Request("shop.example.com", "/api/x").with_headers(("x-beta", "yes"))
+    plain = Request("shop.example.com", "/api/x")
+    assert backend(model.route(beta)) == "web/beta"
+    assert backend(model.route(plain)) == "web/api"
+    for emitter in ("standard", "envoy-gateway"):
+        assert backend(through_gateway(CONDITIONS_BEFORE_LENGTH, beta, emitter)) == "web/beta"
+        assert backend(through_gateway(CONDITIONS_BEFORE_LENGTH, plain, emitter)) == "web/api"
+        assert differences(CONDITIONS_BEFORE_LENGTH, emitter) == []
+
+
+def test_an_order_no_match_can_keep_is_reported() -> None:
+    stripped = ingress(
+        "beta",
+        "shop.example.com",
+        ("/beta", "Prefix", "beta"),
+        annotations={"konghq.com/headers.x-beta": "yes", "konghq.com/strip-path": "true"},
+    ) + ingress("api", "shop.example.com", ("/beta/api", "Prefix", "api"))
+    notes = [
+        n
+        for n in converted(stripped).report.notifications
+        if n.code == "kong-behaviour-differs" and "ranks conditions above path length" in n.message
+    ]
+    assert [n.source.name for n in notes if n.source] == ["beta"]
+    assert unexplained(stripped) == []

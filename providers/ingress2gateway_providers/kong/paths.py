@@ -6,8 +6,9 @@ Kong Ingress Controller turns Ingress paths into Kong route paths (``PathsFromIn
 * ``Prefix /foo`` → ``/foo/`` plus ``~/foo$``: a segment prefix, like Gateway API ``PathPrefix``.
 * ``ImplementationSpecific``: passed through. A path that starts with the regex prefix
   (``/~`` unless ``konghq.com/regex-prefix`` says otherwise) is a regular expression; anything
-  else is a *character* prefix (``/foo`` also matches ``/foobar``), converted to ``PathPrefix``
-  (a segment prefix; the difference is reported once per Ingress).
+  else is a *character* prefix (``/foo`` also matches ``/foobar``; ``/foo/`` does not match
+  ``/foo``), converted to ``PathPrefix`` (a segment prefix; which requests change is reported
+  for each such path).
 
 Kong anchors a regex path at the start of the path only; the Gateway API implementations that
 support ``RegularExpression`` (Envoy-based ones among them) match the whole path, so ``.*`` is
@@ -51,11 +52,25 @@ def match_for(model: IngressModel, path: IngressPath) -> PathMatch:
     return PathMatch("PathPrefix", path.path)
 
 
-def is_character_prefix(model: IngressModel, path: IngressPath) -> bool:
-    """An ImplementationSpecific plain path: Kong matched it character-wise."""
+def character_prefix_change(model: IngressModel, path: IngressPath) -> str | None:
+    """Which requests an ImplementationSpecific plain path no longer takes (or now takes) as a
+    Gateway API ``PathPrefix``, or None: Kong matched it as a *character* prefix (its router's
+    ``http.path ^= "<path>"``)."""
+    if path.path_type != "ImplementationSpecific" or path.path.startswith(regex_prefix(model)):
+        return None
+    value = path.path or "/"
+    if value == "/":
+        return None
+    if value.endswith("/"):
+        bare = value.rstrip("/") or "/"
+        return (
+            f"Kong matched ImplementationSpecific {value} as a character prefix, so {bare} "
+            f"itself was not this path's (it went to a shorter path of the host, or got 404); "
+            f"Gateway API PathPrefix {value} also matches {bare}"
+        )
     return (
-        path.path_type == "ImplementationSpecific"
-        and not path.path.startswith(regex_prefix(model))
-        and path.path != "/"
-        and not path.path.endswith("/")
+        f"Kong matched ImplementationSpecific {value} as a character prefix: {value}<more "
+        f"characters> (such as {value}-v2 or {value}.json) reached this backend too; Gateway API "
+        f"PathPrefix {value} only matches {value} and {value}/..., so those requests now go to a "
+        "shorter path of the host, or get 404"
     )

@@ -38,7 +38,7 @@ from ingress2gateway.lowering import Lowered, tls_covers
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.report import Status
 
-from . import kongingress, paths, plugins, routing, services, upstream_policy
+from . import kongingress, ordering, paths, plugins, routing, services, upstream_policy
 from .common import KongRun, Setting, annotation_field, split_list
 from .routing import RouteSettings
 from .services import ServiceSettings
@@ -153,14 +153,10 @@ class Translator:
                 run.record(source, field_path, Status.CONVERTED)
         if paths.REGEX_PREFIX_KEY in annotations:
             run.record(source, annotation_field(paths.REGEX_PREFIX_KEY), Status.CONVERTED)
-        character_prefixes = [p for p in model.paths if paths.is_character_prefix(model, p)]
-        if character_prefixes:
-            run.fyi(
-                source,
-                character_prefixes[0].field,
-                "Kong matched ImplementationSpecific paths character by character (/foo also "
-                "matched /foobar); Gateway API PathPrefix matches whole segments",
-            )
+        for path in model.paths:
+            change = paths.character_prefix_change(model, path)
+            if change is not None:
+                run.differs(source, path.field, change)
         ingress_plugins = self.plugin_refs(model)
         pairs: list[Pair] = list(self.lowered.rules_of(source))
         for _, rule in pairs:
@@ -678,6 +674,7 @@ class Translator:
         """Keep every route within Gateway API's limits after matches were multiplied; routes
         split in parts are followed by their parts."""
         self._without_dropped()
+        ordering.keep_kong_order(self.run, [*self.lowered.routes, *self.new_routes])
         # Only the routes of this provider: other providers' routes are theirs to shape.
         mine = {id(r) for r in [*self.lowered.routes, *self.new_routes]}
         shaped: list[Route] = []

@@ -286,7 +286,9 @@ def _match(matcher: Matcher, request: Request, path: str) -> tuple[Matched | Non
             matched = (kong_path, value, ())
             break
     if matched is None:
-        return None, []
+        near = [p for p in matcher.paths if p.value == path + "/"]
+        # A character prefix ending in "/" decided that the path without it is not its own.
+        return None, (["boundary"] if near else [])
     if route.service.refused is not None:
         refused.append("refused")
     if route.methods and request.method not in route.methods:
@@ -356,6 +358,9 @@ class KongRouter:
         for matcher in self.http:
             matched, refused = _match(matcher, request, path)
             if matched is None:
+                if refused:
+                    near = next(p for p in matcher.paths if p.value == path + "/")
+                    misses.append(Miss(matcher, near, []))
                 continue
             if refused:
                 misses.append(Miss(matcher, matched[0], refused))

@@ -1,0 +1,163 @@
+"""Kong's order between the rules of one host, kept where Gateway API's order differs.
+
+Kong tries the route with more match fields first (methods, headers, ... — the path counts one),
+then the one with more headers, then regular expressions, then longer prefixes
+(``kong/router/transform.lua``, ``get_priority``). Gateway API implementations try longer paths
+first and weigh header and method conditions only between equal paths (Envoy Gateway,
+``internal/gatewayapi/sort.go``). So where a request can match a rule W with more conditions
+and a shorter path and a rule L with a longer path, Kong sends it to W and Gateway API to L.
+
+W then gets a match with L's path and the conditions of both rules: it takes exactly the
+requests that match both, and Gateway API tries it before L (same path, more conditions). Where
+that cannot be written (W rewrites the path it matched, or both rules require one header with
+different values), the requests that change are reported instead.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from ingress2gateway.ir import (
+    GRPCRoute,
+    HTTPRoute,
+    Match,
+    PathMatch,
+    RegexRewrite,
+    RequestRedirect,
+    Rule,
+    URLRewrite,
+)
+
+from .common import KongRun
+
+_TYPE_RANK = {"Exact": 2, "RegularExpression": 1, "PathPrefix": 0}
+
+
+def kong_rank(match: Match) -> tuple[int, int, int]:
+    """What Kong compares before a prefix's length: match fields, headers, regex path (a
+    ``PathPrefix`` from Kong's ``Prefix`` is ``~/p$`` and ``/p/``: under the path, ``/p/``)."""
+    fields = 1 + (1 if match.method else 0) + (1 if match.headers else 0)
+    regex = 1 if match.path is not None and match.path.type != "PathPrefix" else 0
+    return (fields, len({h.name.lower() for h in match.headers}), regex)
+
+
+def gateway_rank(match: Match) -> tuple[int, int, int, int, int, int]:
+    """Envoy Gateway's order of matches (``sort.go``): path type, path length, header matches
+    (the method is one), exact ones, query matches, exact ones."""
+    path = match.path or PathMatch("PathPrefix", "/")
+    length = 0 if path.type == "PathPrefix" and path.value == "/" else len(path.value)
+    method = 1 if match.method else 0
+    return (
+        _TYPE_RANK[path.type],
+        length,
+        len(match.headers) + method,
+        sum(1 for h in match.headers if h.type == "Exact") + method,
+        len(match.query_params),
+        sum(1 for q in match.query_params if q.type == "Exact"),
+    )
+
+
+def _under(path: PathMatch, prefix: PathMatch) -> bool:
+    """Every request ``path`` matches is one the ``PathPrefix`` ``prefix`` matches."""
+    if prefix.type != "PathPrefix" or path.type == "RegularExpression":
+        return False
+    base = prefix.value.rstrip("/")
+    value = path.value.rstrip("/") if path.type == "PathPrefix" else path.value
+    return not base or value == base or value.startswith(base + "/")
+
+
+def _combined(winner: Match, loser: Match) -> Match | None:
+    """``loser``'s path with the conditions of both, or None when no request meets both."""
+    if winner.method and loser.method and winner.method != loser.method:
+        return None
+    headers = {h.name.lower(): h for h in winner.headers}
+    for header in loser.headers:
+        taken = headers.get(header.name.lower())
+        if taken is not None and taken != header:
+            return None
+        headers.setdefault(header.name.lower(), header)
+    queries = {q.name: q for q in winner.query_params}
+    for query in loser.query_params:
+        if queries.get(query.name, query) != query:
+            return None
+        queries.setdefault(query.name, query)
+    return Match(
+        path=loser.path,
+        headers=tuple(sorted(headers.values(), key=lambda h: h.name.lower())),
+        query_params=tuple(queries.values()),
+        method=winner.method or loser.method,
+    )
+
+
+def _rewrites_its_match(rule: Rule) -> bool:
+    return any(
+        isinstance(f, URLRewrite) and f.path is not None and f.path.type == "ReplacePrefixMatch"
+        for f in rule.filters
+    ) or any(isinstance(e, RegexRewrite) for e in rule.extensions)
+
+
+@dataclass
+class _Clash:
+    winner: Rule
+    loser: Rule
+    loser_path: str
+
+
+def keep_kong_order(run: KongRun, routes: list[HTTPRoute | GRPCRoute]) -> None:
+    """Give rules of the same host the matches that keep Kong's order (see the module)."""
+    by_host: dict[tuple[str, ...], list[tuple[HTTPRoute, Rule]]] = {}
+    for route in routes:
+        if isinstance(route, HTTPRoute):
+            key = tuple(sorted(route.hostnames))
+            by_host.setdefault(key, []).extend((route, rule) for rule in route.rules)
+    for pairs in by_host.values():
+        _keep_order(run, pairs)
+
+
+def _keep_order(run: KongRun, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
+    added: dict[int, tuple[HTTPRoute, Rule, list[Match]]] = {}
+    clashes: list[_Clash] = []
+    for route, winner in pairs:
+        if any(isinstance(f, RequestRedirect) for f in winner.filters):
+            continue
+        for _, loser in pairs:
+            if loser is winner:
+                continue
+            for high in winner.matches:
+                for low in loser.matches:
+                    if high.path is None or low.path is None or not _under(low.path, high.path):
+                        continue
+                    if kong_rank(high) <= kong_rank(low):
+                        continue
+                    if gateway_rank(low) <= gateway_rank(high):
+                        continue  # Gateway API already tries the winner first
+                    both = _combined(high, low)
+                    if both is None:
+                        continue  # no request meets both rules' conditions
+                    if _rewrites_its_match(winner):
+                        clashes.append(_Clash(winner, loser, low.path.value))
+                        continue
+                    entry = added.setdefault(id(winner), (route, winner, []))
+                    if both not in entry[2] and both not in winner.matches:
+                        entry[2].append(both)
+    for route, winner, matches in added.values():
+        twin = copy.copy(winner)
+        twin.matches = matches
+        twin.name = None
+        twin.filters = list(winner.filters)
+        twin.extensions = [copy.copy(e) for e in winner.extensions]
+        route.rules.insert(route.rules.index(winner) + 1, twin)
+    for clash in clashes:
+        where = clash.winner.provenance[0] if clash.winner.provenance else None
+        if where is None:
+            continue
+        run.differs(
+            where.source,
+            where.field,
+            f"Kong sent requests under {clash.loser_path} that meet this path's header or method "
+            "conditions here (Kong ranks conditions above path length), but this rule rewrites "
+            "the path it matched, so no match can keep that order: Gateway API sends them to "
+            f"the rule for {clash.loser_path}",
+        )
+
