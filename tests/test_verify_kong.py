@@ -316,3 +316,78 @@ def test_an_order_no_match_can_keep_is_reported() -> None:
     ]
     assert [n.source.name for n in notes if n.source] == ["beta"]
     assert unexplained(stripped) == []
+
+
+# --- what the upstream sees -------------------------------------------------------------------
+
+SERVICE_PATH = (
+    ingress(
+        "stripped",
+        "shop.example.com",
+        ("/api", "Prefix", "api"),
+        annotations={"konghq.com/strip-path": "true"},
+    )
+    + """---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+  namespace: web
+  annotations:
+    konghq.com/path: /internal/
+spec:
+  ports: [{port: 80}]
+"""
+)
+
+
+def test_strip_path_joins_the_service_path_as_kong_does() -> None:
+    # get_upstream_uri_v0 (kong/router/utils.lua): no doubled slash, none added for /api.
+    model = kong(SERVICE_PATH)
+    for path, seen in (("/api", "/internal"), ("/api/", "/internal/"), ("/api/x", "/internal/x")):
+        request = Request("shop.example.com", path)
+        expected = model.route(request).outcome
+        assert isinstance(expected, Forward) and expected.path == seen
+        for emitter in ("standard", "envoy-gateway"):
+            assert through_gateway(SERVICE_PATH, request, emitter) == expected, (path, emitter)
+
+
+def test_preserve_host_false_without_a_host_header_is_reported() -> None:
+    text = ingress(
+        "upstream-host",
+        "shop.example.com",
+        ("/", "Prefix", "app"),
+        annotations={"konghq.com/preserve-host": "false"},
+    )
+    answer = kong(text).route(Request("shop.example.com", "/x")).outcome
+    assert isinstance(answer, Forward) and "endpoint" in answer.host
+    assert differences(text) and unexplained(text) == []
+
+
+def test_rewrite_without_the_feature_gate_leaves_the_service_out_of_kong() -> None:
+    # MaybeRewriteURI: without RewriteURIs the Kong service is a translation failure.
+    text = ingress(
+        "rewritten",
+        "shop.example.com",
+        ("/old", "Prefix", "app"),
+        annotations={"konghq.com/rewrite": "/new"},
+    )
+    request = Request("shop.example.com", "/old/x")
+    assert isinstance(kong(text).route(request).outcome, NoRoute)
+    with_gate = kong(text, provider_options={"kong": {"rewrite-uris": "true"}})
+    answer = with_gate.route(request).outcome
+    assert isinstance(answer, Forward) and answer.path == "/new"
+    assert unexplained(text) == []
+    assert unexplained(text, provider_options={"kong": {"rewrite-uris": "true"}}) == []
+
+
+def test_a_grpc_only_route_refuses_plain_http_and_that_is_reported() -> None:
+    text = ingress(
+        "rpc", "rpc.example.com", ("/", "Prefix", "grpc"), annotations={"konghq.com/protocols": "grpc"}
+    )
+    answer = kong(text).route(Request("rpc.example.com", "/x")).outcome
+    assert getattr(answer, "status", None) == 415
+    call = Request("rpc.example.com", "/pkg.Svc/Call", method="POST", grpc=True)
+    assert backend(kong(text).route(call)) == "web/grpc"
+    assert backend(through_gateway(text, call)) == "web/grpc"
+    assert unexplained(text) == []

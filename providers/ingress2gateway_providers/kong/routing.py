@@ -198,11 +198,13 @@ def _rewrite(run: KongRun, source: SourceRef, field_path: str, text: str) -> Set
     enabled = run.ctx.options.for_provider(run.provider).get(REWRITE_OPTION, "").lower()
     if enabled not in ("true", "1", "yes"):
         message = (
-            "Kong applies konghq.com/rewrite only when its RewriteURIs feature gate is on (off "
-            "by default), so it is not converted; pass --provider-option kong.rewrite-uris=true "
-            "if your controller ran with the gate"
+            "without its RewriteURIs feature gate (off by default) the Kong Ingress Controller "
+            "refuses konghq.com/rewrite, and leaves the Kong service of this Ingress's backend "
+            "out of Kong's configuration (MaybeRewriteURI): Kong answered these paths 404. They "
+            "are converted without the rewrite; pass --provider-option kong.rewrite-uris=true if "
+            "your controller ran with the gate"
         )
-        run.fyi(source, field_path, message)
+        run.differs(source, field_path, message)
         run.record(source, field_path, Status.IGNORED, message)
         return None
     value = text.strip()

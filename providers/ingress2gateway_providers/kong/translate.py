@@ -299,6 +299,11 @@ class Translator:
                 prov = []
             elif strip:
                 kind = "ReplacePrefixMatch" if path.type == "PathPrefix" else "ReplaceFullPath"
+                if kind == "ReplacePrefixMatch" and base != "/":
+                    # Kong joins the Service path and the rest without doubling the slash
+                    # (get_upstream_uri_v0): /api -> /internal and /api/x -> /internal/x for
+                    # path /internal/ alike, which is ReplacePrefixMatch /internal.
+                    base = base.rstrip("/") or "/"
                 if not (kind == "ReplacePrefixMatch" and path.value == "/" and base == "/"):
                     modifier = PathModifier(kind, base)  # type: ignore[arg-type]
             else:
@@ -321,6 +326,13 @@ class Translator:
                 namespace = backend.namespace or model.namespace or "default"
                 port = f".{backend.port}" if backend.port is not None else ""
                 hostname = f"{backend.name}.{namespace}{port}.svc"
+                self.run.differs(
+                    preserve.provenance.source,
+                    preserve.provenance.field,
+                    "with preserve-host false and no konghq.com/host-header on the Service, Kong "
+                    "sent the address of the endpoint it picked (pod IP and port) as the Host; "
+                    f"Gateway API cannot: the backend now sees Host {hostname}",
+                )
         if modifier is not None or hostname is not None:
             rule.filters.append(URLRewrite(hostname=hostname, path=modifier, provenance=prov))
             _credit(rule, prov)
@@ -457,6 +469,7 @@ class Translator:
     ) -> list[Pair]:
         run = self.run
         grpc_ingress = routing.grpc_only(settings)
+        refused_plain = False
         moved: dict[int, GRPCRoute] = {}
         result: list[Pair] = []
         for route, rule in pairs:
@@ -483,6 +496,15 @@ class Translator:
             if grpc_ingress and settings.protocols is not None:
                 prov = settings.protocols.provenance
                 run.record(prov.source, prov.field, Status.CONVERTED, targets=[target.ref])
+                if not refused_plain:
+                    refused_plain = True
+                    run.differs(
+                        prov.source,
+                        prov.field,
+                        "Kong answered requests that are not gRPC with 415 on these gRPC-only "
+                        "routes (kong/runloop/handler.lua); a GRPCRoute has no such check: "
+                        "Gateway API implementations send them to the backend or answer 404",
+                    )
         for route_id, grpc_route in sorted(moved.items(), key=lambda kv: kv[1].name):
             if route_id not in self.dropped:  # the HTTPRoute kept some rules
                 run.differs(
