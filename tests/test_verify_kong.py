@@ -134,7 +134,9 @@ def test_header_values_are_compared_case_insensitively_as_kong_does() -> None:
         )
         assert backend(model.route(request)) == "web/orders"
         assert backend(through_gateway(HEADERS, request)) == "web/orders", (team, version)
-    wrong = Request("api.example.com", "/orders").with_headers(("x-team", "red"), ("x-version", "v1"))
+    wrong = Request("api.example.com", "/orders").with_headers(
+        ("x-team", "red"), ("x-version", "v1")
+    )
     assert backend(model.route(wrong)) == "web/rest"
     assert backend(through_gateway(HEADERS, wrong)) == "web/rest"
 
@@ -383,7 +385,10 @@ def test_rewrite_without_the_feature_gate_leaves_the_service_out_of_kong() -> No
 
 def test_a_grpc_only_route_refuses_plain_http_and_that_is_reported() -> None:
     text = ingress(
-        "rpc", "rpc.example.com", ("/", "Prefix", "grpc"), annotations={"konghq.com/protocols": "grpc"}
+        "rpc",
+        "rpc.example.com",
+        ("/", "Prefix", "grpc"),
+        annotations={"konghq.com/protocols": "grpc"},
     )
     answer = kong(text).route(Request("rpc.example.com", "/x")).outcome
     assert getattr(answer, "status", None) == 415
@@ -391,3 +396,28 @@ def test_a_grpc_only_route_refuses_plain_http_and_that_is_reported() -> None:
     assert backend(kong(text).route(call)) == "web/grpc"
     assert backend(through_gateway(text, call)) == "web/grpc"
     assert unexplained(text) == []
+
+
+# --- KongIngress (KIC 2.x) ----------------------------------------------------------------------
+
+
+def test_a_kongingress_named_like_the_ingress_shapes_its_routes() -> None:
+    # KIC 2.x, kongstate/util.go getKongIngressFromObjAnnotations: without konghq.com/override
+    # the KongIngress with the Ingress's name overrides its routes.
+    text = (
+        ingress("orders", "shop.example.com", ("/orders", "Prefix", "orders"))
+        + """---
+apiVersion: configuration.konghq.com/v1
+kind: KongIngress
+metadata: {name: orders, namespace: web}
+route:
+  methods: [POST]
+"""
+    )
+    model = kong(text)
+    assert backend(model.route(Request("shop.example.com", "/orders", method="POST"))) == (
+        "web/orders"
+    )
+    assert isinstance(model.route(Request("shop.example.com", "/orders")).outcome, NoRoute)
+    assert through_gateway(text, Request("shop.example.com", "/orders")) == NoRoute()
+    assert differences(text) == []

@@ -44,7 +44,6 @@ matches); TLSRoutes take TLS connections by SNI; TCPRoutes and UDPRoutes take th
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any

@@ -38,6 +38,7 @@ The sections below are the docstrings of the family modules.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -53,7 +54,13 @@ from ingress2gateway.report import Status
 
 from . import kongingress, paths, plugins, routing, services, streams, upstream_policy
 from .catalog import PREFIX, annotation_spec, catalog_rows, lookup
-from .common import KONG_GROUP, KongRun, account_object_annotations, annotation_field
+from .common import (
+    FACADE_GROUP,
+    KONG_GROUP,
+    KongRun,
+    account_object_annotations,
+    annotation_field,
+)
 from .paths import match_for
 from .translate import Translator
 
@@ -84,6 +91,7 @@ KONG_RESOURCES = (
     ResourceKind(KONG_GROUP, "v1beta1", "kongupstreampolicies", "KongUpstreamPolicy"),
     ResourceKind(KONG_GROUP, "v1beta1", "tcpingresses", "TCPIngress"),
     ResourceKind(KONG_GROUP, "v1beta1", "udpingresses", "UDPIngress"),
+    ResourceKind(FACADE_GROUP, "v1alpha1", "kongservicefacades", "KongServiceFacade"),
 )
 CONSUMER_KINDS = ("KongConsumer", "KongConsumerGroup")
 _NAMESPACED = frozenset(
@@ -161,8 +169,8 @@ class KongProvider(IngressProvider):
 
         def extras(model: IngressModel, path: IngressPath) -> Hashable:
             annotations = model.obj.annotations
-            linked = annotations.get(kongingress.OVERRIDE_KEY, "").strip()
-            found = run.kong_ingresses.get((model.namespace, linked)) if linked else None
+            linked = annotations.get(kongingress.OVERRIDE_KEY, "").strip() or model.name
+            found = run.kong_ingresses.get((model.namespace, linked))
             section = kongingress.section(found, "route") if found is not None else {}
             return routing.match_signature(annotations, section)
 
@@ -177,6 +185,43 @@ class KongProvider(IngressProvider):
                 "backend that should answer"
             ),
         )
+
+    def lowering_models(
+        self, ctx: ProviderContext, models: list[IngressModel]
+    ) -> list[IngressModel]:
+        """KIC serves one default backend, the oldest Ingress's ``spec.defaultBackend``, as a
+        route for ``/`` without host (``getDefaultBackendService``): every host falls back to
+        it after its own routes (see :meth:`Translator.spread_hostless`). Lowering sees it as
+        the default backend of an Ingress without rules (its catch-all); the other
+        ``defaultBackend`` fields had no effect."""
+        with_default = [m for m in models if m.default_backend is not None]
+        if not with_default:
+            return models
+        oldest = min(with_default, key=_creation_order)
+        laid_out: list[IngressModel] = []
+        for model in models:
+            if model.default_backend is None:
+                laid_out.append(model)
+                continue
+            laid_out.append(
+                dataclasses.replace(model, default_backend=None, default_backend_field=None)
+            )
+            if model is oldest:
+                laid_out.append(
+                    dataclasses.replace(model, paths=[], hostless_rules=[], rule_hosts=[], tls=[])
+                )
+            elif model.default_backend_field is not None:
+                ctx.report.record(
+                    model.source,
+                    model.default_backend_field,
+                    Status.IGNORED,
+                    note=(
+                        f"the Kong Ingress Controller serves only the oldest Ingress's default "
+                        f"backend ({oldest.source.display()})"
+                    ),
+                    provider=self.name,
+                )
+        return laid_out
 
     def convert(self, ctx: ProviderContext) -> None:
         run = KongRun.index(ctx, self.name)
@@ -196,6 +241,11 @@ class KongProvider(IngressProvider):
         Translator(self._runs[id(ctx)], lowered).apply(models)
 
 
+def _creation_order(model: IngressModel) -> tuple[str, str]:
+    """Oldest first (KIC sorts Ingresses by ``creationTimestamp``); ties by namespace/name."""
+    return (model.creation_timestamp or "\uffff", f"{model.namespace or ''}/{model.name}")
+
+
 def _finish(run: KongRun) -> None:
     """Ledger entries for the Kong objects and Service annotations nothing recorded yet."""
     skip = run.ctx.ir.extension_fields()
@@ -212,6 +262,9 @@ def _finish(run: KongRun) -> None:
     for obj in run.upstream_policies.values():
         run.ctx.claim(obj)
         _account_fields(run, obj, skip, "spec", "no Service's konghq.com/upstream-policy names it")
+    for obj in run.facades.values():
+        run.ctx.claim(obj)
+        _account_fields(run, obj, skip, "spec", "no converted Ingress path uses this facade")
     for obj in run.ctx.objects:
         if obj.group == KONG_GROUP and obj.kind in CONSUMER_KINDS:
             run.ctx.claim(obj)

@@ -20,6 +20,7 @@ from ingress2gateway.report import Level, Report, Status
 T = TypeVar("T")
 
 KONG_GROUP = "configuration.konghq.com"
+FACADE_GROUP = "incubator.ingress-controller.konghq.com"
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 
 
@@ -91,6 +92,7 @@ class KongRun:
     cluster_plugins: dict[str, KubeObject] = field(default_factory=dict)
     kong_ingresses: dict[tuple[str | None, str], KubeObject] = field(default_factory=dict)
     upstream_policies: dict[tuple[str | None, str], KubeObject] = field(default_factory=dict)
+    facades: dict[tuple[str | None, str], KubeObject] = field(default_factory=dict)
     used: set[int] = field(default_factory=set)
     """``id()`` of the Kong objects some converted object referenced."""
     service_users: set[tuple[str | None, str]] = field(default_factory=set)
@@ -103,6 +105,8 @@ class KongRun:
             key = (obj.namespace, obj.name or "")
             if obj.kind == "Service" and obj.api_version == "v1":
                 run.services.setdefault(key, obj)
+            elif obj.kind == "KongServiceFacade" and obj.group == FACADE_GROUP:
+                run.facades.setdefault(key, obj)
             elif obj.group != KONG_GROUP:
                 continue
             elif obj.kind == "KongPlugin":

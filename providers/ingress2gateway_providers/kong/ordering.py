@@ -16,6 +16,7 @@ different values), the requests that change are reported instead.
 from __future__ import annotations
 
 import copy
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from ingress2gateway.ir import (
@@ -34,12 +35,19 @@ from .common import KongRun
 _TYPE_RANK = {"Exact": 2, "RegularExpression": 1, "PathPrefix": 0}
 
 
-def kong_rank(match: Match) -> tuple[int, int, int]:
-    """What Kong compares before a prefix's length: match fields, headers, regex path (a
-    ``PathPrefix`` from Kong's ``Prefix`` is ``~/p$`` and ``/p/``: under the path, ``/p/``)."""
-    fields = 1 + (1 if match.method else 0) + (1 if match.headers else 0)
+def conditions(match: Match) -> int:
+    """The Kong match fields a converted match has besides host and path."""
+    return (1 if match.method else 0) + (1 if match.headers else 0)
+
+
+def kong_rank(match: Match, host: str | None) -> tuple[int, int, int, int]:
+    """What Kong compares before a prefix's length: match fields (the host is one), a host
+    without wildcard, headers, regex path (a ``PathPrefix`` from Kong's ``Prefix`` is ``~/p$``
+    and ``/p/``: under the path, ``/p/``)."""
+    fields = 1 + conditions(match) + (1 if host else 0)
+    plain = 1 if host and "*" not in host else 0
     regex = 1 if match.path is not None and match.path.type != "PathPrefix" else 0
-    return (fields, len({h.name.lower() for h in match.headers}), regex)
+    return (fields, plain, len({h.name.lower() for h in match.headers}), regex)
 
 
 def gateway_rank(match: Match) -> tuple[int, int, int, int, int, int]:
@@ -104,18 +112,41 @@ class _Clash:
     loser_path: str
 
 
-def keep_kong_order(run: KongRun, routes: list[HTTPRoute | GRPCRoute]) -> None:
-    """Give rules of the same host the matches that keep Kong's order (see the module)."""
+def keep_kong_order(
+    run: KongRun, routes: list[HTTPRoute | GRPCRoute], hostless: AbstractSet[int] = frozenset()
+) -> None:
+    """Give rules of the same host the matches that keep Kong's order (see the module);
+    ``hostless``: ``id()`` of the rules that come from Kong routes without a host."""
     by_host: dict[tuple[str, ...], list[tuple[HTTPRoute, Rule]]] = {}
     for route in routes:
         if isinstance(route, HTTPRoute):
             key = tuple(sorted(route.hostnames))
             by_host.setdefault(key, []).extend((route, rule) for rule in route.rules)
-    for pairs in by_host.values():
-        _keep_order(run, pairs)
+    for key, pairs in by_host.items():
+        _keep_order(run, pairs, key[0] if key else None, hostless)
 
 
-def _keep_order(run: KongRun, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
+def covers(hosted: Match, hostless: Match) -> bool:
+    """Kong sends every request the match of a route without host takes to the match of a
+    route with one: its path covers the other's, its conditions are among the other's, and
+    Kong ranks it first (the host is a match field; on a tie a host without wildcard wins)."""
+    if hosted.path is None or hostless.path is None:
+        return False
+    if hosted.path != hostless.path and not _under(hostless.path, hosted.path):
+        return False
+    if hosted.method and hosted.method != hostless.method:
+        return False
+    if not set(hosted.headers) <= set(hostless.headers):
+        return False
+    return conditions(hosted) + 1 >= conditions(hostless)
+
+
+def _keep_order(
+    run: KongRun,
+    pairs: list[tuple[HTTPRoute, Rule]],
+    host: str | None,
+    hostless: AbstractSet[int],
+) -> None:
     added: dict[int, tuple[HTTPRoute, Rule, list[Match]]] = {}
     clashes: list[_Clash] = []
     for route, winner in pairs:
@@ -128,7 +159,9 @@ def _keep_order(run: KongRun, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
                 for low in loser.matches:
                     if high.path is None or low.path is None or not _under(low.path, high.path):
                         continue
-                    if kong_rank(high) <= kong_rank(low):
+                    high_host = None if id(winner) in hostless else host
+                    low_host = None if id(loser) in hostless else host
+                    if kong_rank(high, high_host) <= kong_rank(low, low_host):
                         continue
                     if gateway_rank(low) <= gateway_rank(high):
                         continue  # Gateway API already tries the winner first
@@ -160,4 +193,3 @@ def _keep_order(run: KongRun, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
             "the path it matched, so no match can keep that order: Gateway API sends them to "
             f"the rule for {clash.loser_path}",
         )
-

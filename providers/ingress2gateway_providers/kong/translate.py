@@ -39,7 +39,7 @@ from ingress2gateway.objects import KubeObject
 from ingress2gateway.report import Status
 
 from . import kongingress, ordering, paths, plugins, routing, services, upstream_policy
-from .common import KongRun, Setting, annotation_field, split_list
+from .common import FACADE_GROUP, KongRun, Setting, annotation_field, split_list
 from .routing import RouteSettings
 from .services import ServiceSettings
 from .upstream_policy import UpstreamSpec
@@ -151,6 +151,17 @@ class Translator:
                             "(this one is linked from an Ingress)",
                         )
                 run.record(source, field_path, Status.CONVERTED)
+        else:
+            named = kongingress.same_name(run, model)
+            if named is not None:
+                kongingress.apply_route(run, named, settings)
+                run.fyi(
+                    source,
+                    None,
+                    f"KongIngress {named.name} has this Ingress's name: the Kong Ingress "
+                    "Controller 2.x applied its route section to the Ingress without a "
+                    "konghq.com/override annotation, and so does the conversion",
+                )
         if paths.REGEX_PREFIX_KEY in annotations:
             run.record(source, annotation_field(paths.REGEX_PREFIX_KEY), Status.CONVERTED)
         for path in model.paths:
@@ -207,6 +218,7 @@ class Translator:
     ) -> None:
         run = self.run
         routing.expand_matches(rule, settings.methods, settings.headers)
+        facade_plugins = self.resolve_facades(model, rule)
         backend = rule.backend_refs[0] if rule.backend_refs else None
         upstream: Upstream | None = None
         if backend is not None and backend.kind == "Service" and not backend.group:
@@ -218,7 +230,7 @@ class Translator:
             rule.extensions.append(buffering)
         chosen: dict[str, tuple[KubeObject, Provenance]] = {}
         # Kong's precedence: a route's plugin beats the Service's, which beats a global one.
-        candidates = list(ingress_plugins)
+        candidates = list(ingress_plugins) + facade_plugins
         if upstream is not None and upstream.settings.plugins is not None and upstream.settings.obj:
             candidates += self.service_plugins(upstream)
         for obj in global_plugins:
@@ -256,6 +268,46 @@ class Translator:
         if upstream is not None:
             rule.extensions.extend(self.upstream_extensions(upstream))
             services.backend_tls_policy(run, upstream.settings)
+
+    def resolve_facades(
+        self, model: IngressModel, rule: Rule
+    ) -> list[tuple[KubeObject, Provenance]]:
+        """A KongServiceFacade backend is its ``spec.backendRef`` Service and port (KIC's
+        ``KongServiceFacade`` feature gate, which the input's use of it implies), with the
+        facade's own plugins (``translateIntoKongStateService``)."""
+        run = self.run
+        plugins_found: list[tuple[KubeObject, Provenance]] = []
+        for index, ref in enumerate(rule.backend_refs):
+            if ref.kind != "KongServiceFacade" or ref.group != FACADE_GROUP:
+                continue
+            namespace = ref.namespace or model.namespace
+            facade = run.facades.get((namespace, ref.name))
+            field_path = ref.provenance[0].field if ref.provenance else "spec"
+            backend = facade.spec.get("backendRef") if facade is not None else None
+            name = backend.get("name") if isinstance(backend, dict) else None
+            port = backend.get("port") if isinstance(backend, dict) else None
+            if facade is None or not isinstance(name, str) or not isinstance(port, int):
+                run.missing(
+                    model.source,
+                    field_path,
+                    f"KongServiceFacade {ref.name} (or its spec.backendRef) is not in the input; "
+                    "the backend reference is left as it is, which Gateway API "
+                    "implementations other than Kong cannot resolve",
+                )
+                continue
+            run.use(facade)
+            run.record(facade.source(), "spec.backendRef", Status.CONVERTED, targets=[])
+            rule.backend_refs[index] = BackendRef(
+                name=name,
+                namespace=ref.namespace,
+                port=port,
+                weight=ref.weight,
+                provenance=[*ref.provenance, Provenance(facade.source(), "spec.backendRef")],
+            )
+            text = facade.annotations.get("konghq.com/plugins")
+            if text:
+                plugins_found += self.resolve_plugins(namespace, text, facade)
+        return plugins_found
 
     def service_plugins(self, upstream: Upstream) -> list[tuple[KubeObject, Provenance]]:
         settings = upstream.settings
@@ -696,7 +748,8 @@ class Translator:
         """Keep every route within Gateway API's limits after matches were multiplied; routes
         split in parts are followed by their parts."""
         self._without_dropped()
-        ordering.keep_kong_order(self.run, [*self.lowered.routes, *self.new_routes])
+        hostless = self.spread_hostless()
+        ordering.keep_kong_order(self.run, [*self.lowered.routes, *self.new_routes], hostless)
         # Only the routes of this provider: other providers' routes are theirs to shape.
         mine = {id(r) for r in [*self.lowered.routes, *self.new_routes]}
         shaped: list[Route] = []
@@ -711,6 +764,88 @@ class Translator:
             if len(route.rules) > MAX_RULES:
                 shaped.extend(self.split_route(route))
         self.run.ctx.ir.routes[:] = shaped
+
+    def spread_hostless(self) -> set[int]:
+        """Kong matches a route without host (and the default backend's) on every host, after
+        the host's own routes: the rules of hostless routes are also given to each host, but
+        not those a rule of the host takes entirely (:func:`ordering.covers`). Returns the
+        ``id()`` of the rules given."""
+        routes = [*self.lowered.routes, *self.new_routes]
+        hostless = [r for r in routes if isinstance(r, HTTPRoute) and not r.hostnames]
+        hosted: dict[tuple[str, ...], list[HTTPRoute | GRPCRoute]] = {}
+        for route in routes:
+            if route.hostnames:
+                hosted.setdefault(tuple(sorted(route.hostnames)), []).append(route)
+        given: set[int] = set()
+        if not hostless:
+            return given
+        for key in sorted(hosted):
+            own = [
+                m
+                for r in hosted[key]
+                if isinstance(r, HTTPRoute)
+                for rule in r.rules
+                for m in rule.matches
+            ]
+            for source in sorted(hostless, key=lambda r: (r.namespace or "", r.name)):
+                rules = []
+                for rule in source.rules:
+                    kept = [m for m in rule.matches if not any(ordering.covers(h, m) for h in own)]
+                    if kept:
+                        twin = copy.copy(rule)
+                        twin.matches = kept
+                        twin.name = None
+                        twin.extensions = [copy.copy(e) for e in rule.extensions]
+                        rules.append(twin)
+                if rules:
+                    self._hostless_copy(source, key, hosted[key], rules)
+                    given.update(id(rule) for rule in rules)
+        return given
+
+    def _hostless_copy(
+        self,
+        source: HTTPRoute,
+        hostnames: tuple[str, ...],
+        like: list[HTTPRoute | GRPCRoute],
+        rules: list[Rule],
+    ) -> None:
+        parents: list[ParentRef] = []
+        for route in like:
+            for parent in route.parent_refs:
+                gateway_ns = parent.namespace or route.namespace
+                ref = ParentRef(
+                    parent.name,
+                    None if gateway_ns == source.namespace else gateway_ns,
+                    parent.section_name,
+                )
+                if ref not in parents:
+                    parents.append(ref)
+                gateway = next(
+                    (
+                        g
+                        for g in self.run.ctx.ir.gateways
+                        if g.name == parent.name and g.namespace == gateway_ns
+                    ),
+                    None,
+                )
+                listener = _listener(gateway, parent)
+                if listener is not None and source.namespace != gateway_ns:
+                    listener.allowed_namespaces.add(source.namespace)
+        host = hostnames[0] if hostnames else None
+        name = self.run.ctx.allocator(HTTPRoute.KIND, source.namespace).allocate(
+            f"{source.name}-{naming.host_slug(host)}",
+            f"kong/hostless/{source.namespace}/{source.name}/{','.join(hostnames)}",
+        )
+        copy_route = HTTPRoute(
+            name=name, namespace=source.namespace, hostnames=list(hostnames), parent_refs=parents
+        )
+        copy_route.rules = rules
+        self.run.ctx.ir.routes.append(copy_route)
+        self.new_routes.append(copy_route)
+        for rule in rules:
+            for prov in rule.provenance:
+                if self.run.report.has_entry(prov.source, prov.field):
+                    self.run.report.add_targets(prov.source, prov.field, [copy_route.ref])
 
     def split_route(self, route: HTTPRoute | GRPCRoute) -> list[HTTPRoute | GRPCRoute]:
         """Cut ``route`` to its first rules; the parts that hold the rest."""

@@ -44,7 +44,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from ingress2gateway.verification.matching import host_matches
 from ingress2gateway.verification.model import (
     Cause,
     NoRoute,
@@ -150,7 +149,10 @@ def matchers_of(route: KongRoute) -> list[Matcher]:
         return [Matcher(route, route.paths, route.id, priority(route, route.paths))]
     return [
         Matcher(
-            route, group, uuid.uuid5(_SPLIT_NAMESPACE, f"{route.id}#{index}"), priority(route, group)
+            route,
+            group,
+            uuid.uuid5(_SPLIT_NAMESPACE, f"{route.id}#{index}"),
+            priority(route, group),
         )
         for index, group in enumerate(groups, start=1)
     ]
@@ -208,9 +210,7 @@ def normalize(uri: str) -> str:
             uri = ""
         elif uri.startswith("../"):
             uri = uri[3:]
-        elif uri.startswith("./"):
-            uri = uri[2:]
-        elif uri.startswith("/./"):
+        elif uri.startswith("./") or uri.startswith("/./"):
             uri = uri[2:]
         elif uri.startswith("/../"):
             uri = uri[3:]
@@ -269,9 +269,12 @@ def _match(matcher: Matcher, request: Request, path: str) -> tuple[Matched | Non
     the path did not; and the route fields other than host and path that refused it."""
     route = matcher.route
     refused: list[str] = []
-    if route.snis and request.scheme == "https":
-        if not any(_sni_matches(s, request.host) for s in route.snis):
-            refused.append("snis")
+    if (
+        route.snis
+        and request.scheme == "https"
+        and not any(_sni_matches(s, request.host) for s in route.snis)
+    ):
+        refused.append("snis")
     if route.hosts and not any(_host_matches(h, request.host) for h in route.hosts):
         return None, []
     matched: Matched | None = None
@@ -568,14 +571,17 @@ def _runs_on(plugin: Plugin, request: Request) -> bool:
     return scheme in protocols
 
 
+def _cidr(item: Any) -> str | None:
+    """An ip-restriction entry as a network (an address is its /32 or /128)."""
+    try:
+        return str(ipaddress.ip_network(str(item).strip(), strict=False))
+    except ValueError:
+        return None
+
+
 def _cidrs(value: Any) -> list[str]:
-    found = []
-    for item in value if isinstance(value, list) else []:
-        try:
-            found.append(str(ipaddress.ip_network(str(item).strip(), strict=False)))
-        except ValueError:
-            continue
-    return sorted(set(found))
+    found = [_cidr(item) for item in (value if isinstance(value, list) else [])]
+    return sorted({cidr for cidr in found if cidr})
 
 
 def _guards(plugin: Plugin) -> list[str]:
@@ -592,4 +598,3 @@ def _guards(plugin: Plugin) -> list[str]:
         return found
     guard = _GUARDS.get(name)
     return [guard] if guard else []
-

@@ -76,7 +76,11 @@ class Store:
         for entry in sequence(service.spec.get("ports")):
             entry = mapping(entry)
             number = entry.get("port")
-            if entry.get("name") == port and isinstance(number, int) and not isinstance(number, bool):
+            if (
+                entry.get("name") == port
+                and isinstance(number, int)
+                and not isinstance(number, bool)
+            ):
                 return number
         return port
 
@@ -135,8 +139,8 @@ def _owned_classes(
         elif name in owned and controller and not options.ingress_classes:
             owned.discard(name)  # the input says this class belongs to another controller
     for name in owned:
-        obj = classes.get(name)
-        if obj is not None and obj.annotations.get(DEFAULT_CLASS_ANNOTATION, "") == "true":
+        found = classes.get(name)
+        if found is not None and found.annotations.get(DEFAULT_CLASS_ANNOTATION, "") == "true":
             default = True
     return owned, default, classes
 

@@ -57,7 +57,18 @@ from .store import Store, creation_order, mapping, sequence, text
 PREFIX = "konghq.com/"
 DEFAULT_REGEX_PREFIX = "/~"
 FORCE_SSL = "ingress.kubernetes.io/force-ssl-redirect"
-_VALID_PROTOCOLS = ("", "http", "https", "grpc", "grpcs", "ws", "wss", "tls", "tcp", "tls_passthrough")
+_VALID_PROTOCOLS = (
+    "",
+    "http",
+    "https",
+    "grpc",
+    "grpcs",
+    "ws",
+    "wss",
+    "tls",
+    "tcp",
+    "tls_passthrough",
+)
 _REDIRECT_CODES = (426, 301, 302, 307, 308)
 _METHOD = re.compile(r"[A-Z]+")
 _SNI = re.compile(r"([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)+(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*")
@@ -65,6 +76,7 @@ _HOST = re.compile(
     r"(\*\.)?([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)+(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*?(\.\*)?"
 )
 _PATH_HANDLING = re.compile(r"v\d")
+_STREAM_PROTOCOLS = ("tcp", "udp", "tls", "tls_passthrough")
 _LEGACY_PLAIN = re.compile(r"[a-zA-Z0-9.\-_~/%]*")
 # go-kong: the UUIDv5 namespace of routes (uuid.NewSHA1(kongEntitiesNamespace, "routes")).
 _ROUTES_NAMESPACE = uuid.uuid5(uuid.UUID("fd02801f-0957-4a15-a55a-c8d9606f30b5"), "routes")
@@ -152,12 +164,7 @@ class KongRoute:
 
     @property
     def stream(self) -> bool:
-        return bool(self.protocols) and self.protocols[0] in (
-            "tcp",
-            "udp",
-            "tls",
-            "tls_passthrough",
-        )
+        return bool(self.protocols) and self.effective_protocols[0] in _STREAM_PROTOCOLS
 
     def consulted(self) -> list[Cause]:
         return [self.set_by[key] for key in sorted(self.set_by)]
