@@ -421,3 +421,131 @@ route:
     assert isinstance(model.route(Request("shop.example.com", "/orders")).outcome, NoRoute)
     assert through_gateway(text, Request("shop.example.com", "/orders")) == NoRoute()
     assert differences(text) == []
+
+
+# --- routes without host; the default backend -------------------------------------------------
+
+HOSTLESS = (
+    ingress("everywhere", None, ("/metrics", "Prefix", "metrics"))
+    + ingress("site", "site.example.com", ("/", "Prefix", "site"))
+    + ingress("api", "api.example.com", ("/api", "Prefix", "api"))
+)
+
+
+def test_a_route_without_host_serves_every_host_after_the_hosts_own() -> None:
+    # Kong's router: a route without hosts matches any host, one match field short of a route
+    # with one (transform.lua get_priority), so the host's own routes are tried first.
+    model = kong(HOSTLESS)
+    cases = {
+        Request("api.example.com", "/metrics"): "web/metrics",
+        Request("api.example.com", "/api/x"): "web/api",
+        Request("site.example.com", "/metrics"): "web/site",
+        Request("other.example.com", "/metrics/x"): "web/metrics",
+    }
+    for request, expected in cases.items():
+        assert backend(model.route(request)) == expected, request.display()
+        for emitter in ("standard", "envoy-gateway"):
+            assert backend(through_gateway(HOSTLESS, request, emitter)) == expected, (
+                request.display(),
+                emitter,
+            )
+    assert differences(HOSTLESS) == []
+
+
+DEFAULT_BACKENDS = """---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: defaults, namespace: web, creationTimestamp: "2020-01-01T00:00:00Z"}
+spec:
+  ingressClassName: kong
+  defaultBackend: {service: {name: fallback, port: {number: 80}}}
+  rules:
+  - host: one.example.com
+    http:
+      paths:
+      - {path: /, pathType: Exact, backend: {service: {name: one, port: {number: 80}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: later, namespace: web, creationTimestamp: "2021-01-01T00:00:00Z"}
+spec:
+  ingressClassName: kong
+  defaultBackend: {service: {name: ignored, port: {number: 80}}}
+  rules:
+  - host: two.example.com
+    http:
+      paths:
+      - {path: /two, pathType: Prefix, backend: {service: {name: two, port: {number: 80}}}}
+"""
+
+
+def test_the_oldest_default_backend_is_kongs_catch_all_on_every_host() -> None:
+    # KIC golden ingress-v1-with-default-backend; translate_ingress.go getDefaultBackendService.
+    model = kong(DEFAULT_BACKENDS)
+    result = converted(DEFAULT_BACKENDS)
+    cases = {
+        Request("one.example.com", "/"): "web/one",
+        Request("one.example.com", "/x"): "web/fallback",
+        Request("two.example.com", "/two/x"): "web/two",
+        Request("two.example.com", "/x"): "web/fallback",
+        Request("unknown.invalid", "/x"): "web/fallback",
+    }
+    gateway = GatewayAPIModel(result.resources)
+    for request, expected in cases.items():
+        assert backend(model.route(request)) == expected, request.display()
+        assert backend(gateway.route(request)) == expected, request.display()
+    ignored = [
+        e
+        for e in result.report.ledger.values()
+        if e.source.name == "later" and e.field == "spec.defaultBackend"
+    ]
+    assert [e.status.value for e in ignored] == ["ignored"]
+    assert differences(DEFAULT_BACKENDS) == []
+
+
+FACADE = (
+    """---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: alpha, namespace: web}
+spec:
+  ingressClassName: kong
+  rules:
+  - http:
+      paths:
+      - path: /alpha
+        pathType: Prefix
+        backend:
+          resource:
+            apiGroup: incubator.ingress-controller.konghq.com
+            kind: KongServiceFacade
+            name: alpha
+---
+apiVersion: incubator.ingress-controller.konghq.com/v1alpha1
+kind: KongServiceFacade
+metadata:
+  name: alpha
+  namespace: web
+  annotations: {kubernetes.io/ingress.class: kong, konghq.com/plugins: alpha-auth}
+spec:
+  backendRef: {name: app, port: 8080}
+---
+apiVersion: configuration.konghq.com/v1
+kind: KongPlugin
+metadata: {name: alpha-auth, namespace: web}
+plugin: ip-restriction
+config: {allow: [10.0.0.0/8]}
+"""
+)
+
+
+def test_a_service_facade_is_its_service_with_the_facades_plugins() -> None:
+    # KIC golden kong-service-facade (feature-flag-on): a Kong service per facade, whose
+    # plugins are the facade's.
+    request = Request("unknown.invalid", "/alpha/x")
+    answer = kong(FACADE).route(request).outcome
+    assert isinstance(answer, Forward) and answer.guards == ("ip-allow 10.0.0.0/8",)
+    assert answer.backends[0][0].name == "app" and answer.backends[0][0].port == 8080
+    gateway = through_gateway(FACADE, request, "envoy-gateway")
+    assert gateway == answer
+    assert unexplained(FACADE) == [] and unexplained(FACADE, "envoy-gateway") == []
