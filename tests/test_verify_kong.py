@@ -549,3 +549,66 @@ def test_a_service_facade_is_its_service_with_the_facades_plugins() -> None:
     gateway = through_gateway(FACADE, request, "envoy-gateway")
     assert gateway == answer
     assert unexplained(FACADE) == [] and unexplained(FACADE, "envoy-gateway") == []
+
+
+# --- issue 22: HTTPS-only routes without spec.tls (item 10) -----------------------------------
+
+
+def _listeners(result: ingress2gateway.Result) -> list[dict[str, Any]]:
+    return [
+        listener
+        for obj in result.resources
+        if obj.get("kind") == "Gateway"
+        for listener in obj["spec"]["listeners"]
+    ]
+
+
+def test_an_https_only_route_without_tls_gets_the_https_listener_to_complete() -> None:
+    # kong/runloop/handler.lua: an HTTPS-only route answers plain HTTP 426 (or redirects);
+    # Kong served HTTPS with its default certificate where no certificate names the host.
+    text = ingress(
+        "secure", "pay.example.com", ("/", "Prefix", "pay"), annotations={"konghq.com/protocols": "https"}
+    ) + ingress(
+        "moved",
+        "shop.example.com",
+        ("/", "Prefix", "shop"),
+        annotations={
+            "konghq.com/protocols": "https",
+            "konghq.com/https-redirect-status-code": "308",
+        },
+    )
+    model = kong(text)
+    result = converted(text)
+    https = [x for x in _listeners(result) if x["protocol"] == "HTTPS"]
+    assert sorted((x["hostname"], x["tls"]["certificateRefs"][0]["name"]) for x in https) == [
+        ("pay.example.com", "pay-example-com-kong-default-certificate"),
+        ("shop.example.com", "shop-example-com-kong-default-certificate"),
+    ]
+    gateway = GatewayAPIModel(result.resources)
+    plain = Request("pay.example.com", "/x")
+    assert getattr(model.route(plain).outcome, "status", None) == 426
+    assert backend(gateway.route(plain)) is None  # no plain-HTTP route on port 80
+    secure = Request("pay.example.com", "/x", "https")
+    assert backend(gateway.route(secure)) == "web/pay"
+    moved = Request("shop.example.com", "/a?b=1".split("?")[0], query="b=1")
+    assert model.route(moved).outcome == gateway.route(moved).outcome
+    notes = [n.message for n in result.report.notifications if "create it" in n.message]
+    assert len(notes) == 2 and all("no plain HTTP route is emitted" in m for m in notes)
+    assert unexplained(text) == [] and unexplained(text, "envoy-gateway") == []
+
+
+def test_a_grpcs_only_route_without_tls_is_served_on_https_alone() -> None:
+    text = ingress(
+        "rpc", "rpc.example.com", ("/", "Prefix", "grpc"), annotations={"konghq.com/protocols": "grpcs"}
+    )
+    result = converted(text)
+    assert [x["hostname"] for x in _listeners(result) if x["protocol"] == "HTTPS"] == [
+        "rpc.example.com"
+    ]
+    gateway = GatewayAPIModel(result.resources)
+    call = Request("rpc.example.com", "/pkg.Svc/Call", method="POST", grpc=True)
+    assert backend(gateway.route(call)) is None
+    secure = Request("rpc.example.com", "/pkg.Svc/Call", "https", "POST", grpc=True)
+    assert backend(gateway.route(secure)) == "web/grpc"
+    assert getattr(kong(text).route(call).outcome, "status", None) == 200  # a gRPC error
+    assert unexplained(text) == []

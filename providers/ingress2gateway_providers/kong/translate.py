@@ -32,6 +32,7 @@ from ingress2gateway.ir import (
     RequestRedirect,
     Route,
     Rule,
+    SecretRef,
     URLRewrite,
 )
 from ingress2gateway.lowering import Lowered, tls_covers
@@ -624,17 +625,8 @@ class Translator:
         provs = [protocols.provenance] + ([code.provenance] if code is not None else [])
         for route, rules in by_route.values():
             http_parents, https_parents = self.split_parents(gateway, route)
-            if not https_parents:
-                run.differs(
-                    model.source,
-                    protocols.provenance.field,
-                    "Kong refused plain HTTP for these rules, but the host has no HTTPS listener "
-                    "(no spec.tls certificate): the converted rules still answer HTTP",
-                )
-                for prov in provs:
-                    run.record(prov.source, prov.field, Status.PARTIAL, "no HTTPS listener")
-                result.extend((route, rule) for rule in rules)
-                continue
+            if not https_parents and gateway is not None:
+                https_parents = [self.default_certificate_listener(model, gateway, route, provs)]
             secure = self.new_route(type(route), model, route, "https", parents=https_parents)
             self.move(model, route, rules, secure)
             result.extend((secure, rule) for rule in rules)
@@ -642,11 +634,12 @@ class Translator:
                 run.record(prov.source, prov.field, Status.CONVERTED, targets=[secure.ref])
             if isinstance(route, GRPCRoute):
                 # gRPC clients do not follow redirects: HTTPS only, whatever the status code.
-                run.fyi(
+                run.differs(
                     model.source,
                     protocols.provenance.field,
-                    "gRPC rules are attached to the HTTPS listener only (gRPC clients do not "
-                    "follow redirects)",
+                    "gRPC rules are attached to the HTTPS listener only: Kong answered plain-text "
+                    "gRPC calls with grpc-status 1 ('gRPC request matched gRPCs route') and other "
+                    "plain HTTP requests with 415; here they get no route",
                 )
                 continue
             if status == 426 or not http_parents:
@@ -680,6 +673,62 @@ class Translator:
                     )
                 )
         return result
+
+    def default_certificate_listener(
+        self,
+        model: IngressModel,
+        gateway: Gateway,
+        route: HTTPRoute | GRPCRoute,
+        provs: list[Provenance],
+    ) -> ParentRef:
+        """An HTTPS listener for a host Kong served over TLS with its default certificate
+        only (an HTTPS-only route and no ``spec.tls`` entry for the host): it names a Secret
+        the user must create, and the route's rules attach to it alone."""
+        host = route.hostnames[0] if route.hostnames else None
+        slug = naming.host_slug(host)
+        secret = f"{slug}-kong-default-certificate"
+        found = next(
+            (
+                x
+                for x in gateway.listeners
+                if (x.hostname, x.port, x.protocol) == (host, 443, "HTTPS")
+            ),
+            None,
+        )
+        if found is None:
+            taken = {x.name for x in gateway.listeners}
+            name, counter = naming.fit(f"{slug}-https", f"{host}/https"), 2
+            while name in taken:
+                name = naming.fit(f"{slug}-https-{counter}", f"{host}/https/{counter}")
+                counter += 1
+            found = Listener(
+                name=name,
+                port=443,
+                protocol="HTTPS",
+                hostname=host,
+                tls_mode="Terminate",
+                certificate_refs=[SecretRef(secret, None)],
+                provenance=list(provs),
+            )
+            gateway.listeners.append(found)
+            self.run.differs(
+                model.source,
+                provs[0].field,
+                f"Kong served these rules only over HTTPS, with its own default certificate (no "
+                f"spec.tls entry names {host or 'a host'}), and refused plain HTTP: they are "
+                f"attached to the new HTTPS listener {found.name} alone, which names the Secret "
+                f"{secret} in namespace {gateway.namespace}: create it (type kubernetes.io/tls, "
+                f"a certificate for {host or 'the hosts'}) to complete the listener; no plain "
+                "HTTP route is emitted for them",
+            )
+        for prov in provs:
+            self.run.record(
+                prov.source, prov.field, Status.PARTIAL, f"Secret {secret} is to be created"
+            )
+        if model.namespace != gateway.namespace:
+            found.allowed_namespaces.add(model.namespace)
+        parent_ns = gateway.namespace if gateway.namespace != route.namespace else None
+        return ParentRef(gateway.name, parent_ns, found.name)
 
     def split_parents(
         self, gateway: Gateway | None, route: HTTPRoute | GRPCRoute
