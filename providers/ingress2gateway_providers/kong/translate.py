@@ -37,7 +37,7 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.lowering import Lowered, tls_covers
 from ingress2gateway.objects import KubeObject
-from ingress2gateway.report import Status
+from ingress2gateway.report import Level, Status
 
 from . import kongingress, ordering, paths, plugins, routing, services, upstream_policy
 from .common import FACADE_GROUP, KongRun, Setting, annotation_field, split_list
@@ -759,6 +759,8 @@ class Translator:
             by_route.setdefault(id(route), (route, []))[1].append(rule)
         for alias in aliases.value:
             for route, rules in by_route.values():
+                if alias in route.hostnames:
+                    continue  # KIC adds a host to a Kong route once (overrideHosts)
                 parents = []
                 for parent in route.parent_refs:
                     listener = _listener(gateway, parent)
@@ -780,16 +782,63 @@ class Translator:
                         twin.allowed_namespaces.add(model.namespace)
                 if not parents:
                     continue
+                taken = self.matches_of_host(alias)
                 copy_route = self.new_route(
                     type(route), model, route, "alias", hostnames=[alias], parents=parents
                 )
                 for rule in rules:
                     twin_rule = copy.deepcopy(rule)
                     twin_rule.provenance.append(prov)
-                    copy_route.rules.append(twin_rule)
+                    twin_rule.matches = self.without_duplicates(model, alias, twin_rule, taken)
+                    if twin_rule.matches or not rule.matches:
+                        copy_route.rules.append(twin_rule)
+                if not copy_route.rules:
+                    self.drop_route(copy_route)
+                    continue
                 run.record(
                     prov.source, prov.field, Status.CONVERTED, targets=[copy_route.ref, gateway.ref]
                 )
+
+    def matches_of_host(self, host: str) -> dict[Match, Rule]:
+        """The matches the routes of ``host`` already hold (this provider's)."""
+        found: dict[Match, Rule] = {}
+        for route in [*self.lowered.routes, *self.new_routes]:
+            if id(route) in self.dropped or route.hostnames != [host]:
+                continue
+            for rule in route.rules:
+                for match in rule.matches:
+                    found.setdefault(match, rule)
+        return found
+
+    def without_duplicates(
+        self, model: IngressModel, alias: str, rule: Rule, taken: dict[Match, Rule]
+    ) -> list[Match]:
+        """The alias copy's matches that no rule of the alias host has already; each one that
+        has is reported like any path routed twice (issue 22 item 11)."""
+        kept: list[Match] = []
+        for match in rule.matches:
+            owner = taken.get(match)
+            if owner is None:
+                kept.append(match)
+                continue
+            where = owner.provenance[0] if owner.provenance else None
+            who = f"{where.source.display()} ({where.field})" if where else "another rule"
+            path = match.path
+            what = f"{path.type} {path.value}" if path is not None else "this match"
+            field_path = rule.provenance[0].field if rule.provenance else "spec"
+            self.run.report.flag(
+                Level.WARNING,
+                "path-conflict",
+                f"{what} on host {alias} (a konghq.com/host-aliases alias) is already routed by "
+                f"{who}; the alias's copy is dropped: Kong kept both routes and sent every such "
+                "request to one of them by an internal order (their route ids); check that the "
+                "kept one is the backend that should answer",
+                Status.PARTIAL,
+                source=model.source,
+                field=field_path,
+                provider=self.run.provider,
+            )
+        return kept
 
     # --- final shape -------------------------------------------------------------------------
 
