@@ -8,16 +8,41 @@ Upstream tests named below are in ``Kong/kubernetes-ingress-controller`` (KIC) a
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 import ingress2gateway
 from ingress2gateway.objects import KubeObject, Origin
 from ingress2gateway.plugin import ConvertOptions
+from ingress2gateway.verification.compare import compare
 from ingress2gateway.verification.gateway import GatewayAPIModel
-from ingress2gateway.verification.model import Forward, NoRoute, Outcome, Request, Routed
+from ingress2gateway.verification.model import (
+    Backend,
+    Cause,
+    Forward,
+    NoRoute,
+    Outcome,
+    Request,
+    Routed,
+)
 from ingress2gateway_providers.kong.controller_model import KongModel, controller_model
+from ingress2gateway_providers.kong.controller_model.store import read as read_store
+from ingress2gateway_providers.kong.controller_model.translator import (
+    Certificate,
+    KongConfig,
+    KongPath,
+    KongRoute,
+    KongService,
+)
+from ingress2gateway_providers.kong.controller_model.translator import Plugin as KongPlugin
+
+from .golden import Case, cases
+from .shared_data import SHARED, require_shared, shared_yaml_files
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def objects_of(text: str) -> list[KubeObject]:
@@ -644,3 +669,228 @@ def test_a_host_alias_that_duplicates_a_route_gets_the_overlap_notice() -> None:
     ]
     assert len(duplicated) == 1  # the alias naming the Ingress's own host adds nothing
     assert unexplained(text) == []
+
+
+# --- the Kong Ingress Controller's translator golden tests ------------------------------------
+# testdata/kong/kic-goldens/SOURCES.md: each input, with the Kong configuration KIC generated.
+
+KIC_GOLDENS = ROOT / "testdata" / "kong" / "kic-goldens"
+_GOLDEN_FILES = {"kong-service-facade": "feature-flag-on_golden.yaml"}
+_ROUTE_FIELDS = (
+    "hosts",
+    "paths",
+    "methods",
+    "headers",
+    "snis",
+    "strip_path",
+    "preserve_host",
+    "regex_priority",
+    "https_redirect_status_code",
+)
+
+
+def kic_cases() -> list[str]:
+    return sorted(p.name for p in KIC_GOLDENS.iterdir() if (p / "in.yaml").exists())
+
+
+def kic_input(case: str) -> list[KubeObject]:
+    """The case's objects, less those the fallback test marks broken (the fallback
+    configuration leaves them out)."""
+    return [
+        obj
+        for obj in objects_of((KIC_GOLDENS / case / "in.yaml").read_text())
+        if obj.annotations.get("test.konghq.com/broken") != "true"
+    ]
+
+
+def kic_golden(case: str) -> dict[str, Any]:
+    name = _GOLDEN_FILES.get(case, "default_golden.yaml")
+    loaded = yaml.safe_load((KIC_GOLDENS / case / name).read_text())
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def _golden_routes(golden: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found = {}
+    for service in golden.get("services") or []:
+        for route in service.get("routes") or []:
+            found[route["name"]] = {**route, "service": service["name"]}
+    return found
+
+
+@pytest.mark.parametrize("case", kic_cases())
+def test_the_model_translates_each_input_as_the_controllers_golden_says(case: str) -> None:
+    model = controller_model(kic_input(case), ConvertOptions())
+    assert model is not None
+    golden = _golden_routes(kic_golden(case))
+    mine = {route.name: route for route in model.config.routes}
+    assert sorted(mine) == sorted(golden)
+    for name, expected in golden.items():
+        route = mine[name]
+        assert str(route.id) == expected["id"], name
+        assert route.service.name == expected["service"], name
+        actual = {
+            "hosts": route.hosts or None,
+            "paths": [p.value for p in route.paths] or None,
+            "methods": route.methods,
+            "headers": route.headers,
+            "snis": route.snis,
+            "strip_path": route.strip_path,
+            "preserve_host": route.preserve_host,
+            "regex_priority": route.regex_priority,
+            "https_redirect_status_code": route.redirect_code or 426,
+        }
+        assert {k: actual[k] for k in _ROUTE_FIELDS} == {
+            k: expected.get(k, actual[k] if k in ("methods", "headers", "snis") else None)
+            for k in _ROUTE_FIELDS
+        }, name
+        assert route.protocols == expected.get("protocols"), name
+
+
+def golden_config(case: str, objects: list[KubeObject]) -> KongConfig:
+    """The golden's Kong routes, services, certificates and plugins, for a Kong router that
+    owes nothing to the model's translation."""
+    golden = kic_golden(case)
+    store = read_store(objects, ConvertOptions())
+    config = KongConfig()
+    plugins = golden.get("plugins") or []
+    for raw in golden.get("services") or []:
+        service = KongService(raw["name"], _golden_backend(raw, store), raw.get("path"))
+        service.protocol = raw.get("protocol", "http")
+        service.plugins = [
+            _golden_plugin(p, None)
+            for p in plugins
+            if p.get("service") in (raw["name"], raw.get("id"))
+        ]
+        for route in raw.get("routes") or []:
+            tags = dict(t.split(":", 1) for t in route.get("tags") or [] if ":" in t)
+            owner = Cause(
+                tags.get("k8s-kind", "Ingress"), tags.get("k8s-namespace"), tags.get("k8s-name", "")
+            )
+            kong_route = KongRoute(route["name"], owner, service)
+            kong_route.hosts = list(route.get("hosts") or [])
+            kong_route.paths = [
+                KongPath(p, owner, p.lstrip("~").rstrip("$"), p.startswith("~"))
+                for p in route.get("paths") or []
+            ]
+            kong_route.methods = route.get("methods")
+            kong_route.headers = route.get("headers")
+            kong_route.snis = route.get("snis")
+            kong_route.protocols = route.get("protocols")
+            kong_route.strip_path = route.get("strip_path")
+            kong_route.preserve_host = route.get("preserve_host", True)
+            kong_route.regex_priority = route.get("regex_priority", 0)
+            kong_route.redirect_code = route.get("https_redirect_status_code")
+            own = [p for p in plugins if p.get("route") in (route["name"], route.get("id"))]
+            kong_route.plugins = [_golden_plugin(p, owner) for p in own]
+            names = {p.name for p in kong_route.plugins}
+            kong_route.plugins += [p for p in service.plugins if p.name not in names]
+            config.routes.append(kong_route)
+    for cert in golden.get("certificates") or []:
+        snis = [s["name"] if isinstance(s, dict) else str(s) for s in cert.get("snis") or []]
+        config.certificates.append(Certificate(snis, Cause("Secret", None, "")))
+    return config
+
+
+def _golden_backend(service: dict[str, Any], store: Any) -> Backend:
+    host = str(service.get("host", ""))
+    if host.endswith(".svc.facade"):  # <namespace>.<facade>.svc.facade
+        namespace, facade = host[: -len(".svc.facade")].split(".", 1)
+        obj = store.facades[(namespace, facade)]
+        ref = obj.spec["backendRef"]
+        return Backend(namespace, ref["name"], ref["port"])
+    name, namespace, port, _ = host.rsplit(".", 3)
+    value: int | str = int(port) if port.isdigit() else port
+    return Backend(namespace, name, store.service_port(namespace, name, value))
+
+
+def _golden_plugin(raw: dict[str, Any], route_owner: Cause | None) -> KongPlugin:
+    """A plugin of the golden, named by its tags (the KongPlugin it came from)."""
+    tags = dict(t.split(":", 1) for t in raw.get("tags") or [] if ":" in t)
+    metadata = {"name": tags.get("k8s-name", raw["name"]), "namespace": tags.get("k8s-namespace")}
+    data = {"plugin": raw["name"], "config": raw.get("config") or {}, "metadata": metadata}
+    obj = KubeObject(
+        {"kind": tags.get("k8s-kind", "KongPlugin"), **data}, Origin("golden", None, 0)
+    )
+    field = "metadata.annotations[konghq.com/plugins]"
+    referrer = route_owner or Cause("Service", None, "")
+    return KongPlugin(obj, Cause(referrer.kind, referrer.namespace, referrer.name, field))
+
+
+@pytest.mark.parametrize("case", kic_cases())
+@pytest.mark.parametrize("emitter", ["standard", "envoy-gateway"])
+def test_the_migration_routes_each_golden_input_as_kong_over_the_golden_routes(
+    case: str, emitter: str
+) -> None:
+    objects = kic_input(case)
+    golden_kong = KongModel(golden_config(case, objects))
+    model = controller_model(objects, ConvertOptions())
+    assert model is not None
+    result = ingress2gateway.convert(objects, providers=["kong"], emitter=emitter)
+    requests = {*model.requests(), *golden_kong.requests()}
+    found = compare(golden_kong, sorted(requests), result.resources, result.report)
+    assert found.requests > 0
+    assert [
+        f"{d.request.display()}: {d.source.outcome.display()} / {d.target.outcome.display()}"
+        for d in found.unexplained
+    ] == []
+
+
+# --- every Kong input the project holds: zero unexplained differences --------------------------
+
+
+def _golden_cases() -> list[Case]:
+    return cases("kong") + [
+        c for c in cases("envoy-gateway") if c.directory.name.startswith("kong-")
+    ]
+
+
+@pytest.mark.parametrize("case", _golden_cases(), ids=lambda c: c.id)
+@pytest.mark.parametrize("emitter", ["standard", "envoy-gateway"])
+def test_verify_finds_no_unexplained_difference_in_the_golden_cases(
+    case: Case, emitter: str
+) -> None:
+    args = case.args
+    options = ConvertOptions(**args.pop("options", {}))
+    args.pop("emitter", None)
+    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"])
+    found = ingress2gateway.verify(
+        objects,
+        providers=args.pop("providers"),
+        emitter=emitter,
+        options=options,
+        gateway_api_version=args.get("gateway_api_version"),
+        channel=args.get("channel", "standard"),
+    )
+    assert found.requests > 0
+    assert _listed(found.unexplained) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    shared_yaml_files("corpus", "kong"),
+    ids=lambda p: str(p.relative_to(SHARED / "corpus" / "kong")),
+)
+@pytest.mark.parametrize("emitter", ["standard", "envoy-gateway"])
+def test_verify_finds_no_unexplained_difference_in_the_corpus(path: Path, emitter: str) -> None:
+    require_shared("corpus", "kong")
+    objects = ingress2gateway.load_manifests([path])
+    found = ingress2gateway.verify(objects, providers="kong", emitter=emitter)
+    assert _listed(found.unexplained) == []
+
+
+@pytest.mark.parametrize("case", kic_cases())
+@pytest.mark.parametrize("emitter", ["standard", "envoy-gateway"])
+def test_verify_finds_no_unexplained_difference_in_the_controllers_goldens(
+    case: str, emitter: str
+) -> None:
+    found = ingress2gateway.verify(kic_input(case), providers="kong", emitter=emitter)
+    assert found.requests > 0
+    assert _listed(found.unexplained) == []
+
+
+def _listed(found: list[Any]) -> list[str]:
+    return [
+        f"{d.request.display()}: {d.source.outcome.display()} / {d.target.outcome.display()}"
+        for d in found
+    ]

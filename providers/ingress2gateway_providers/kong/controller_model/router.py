@@ -435,7 +435,7 @@ class KongRouter:
         for plugin in route.plugins:
             if not _runs_on(plugin, request):
                 continue
-            plugin_causes = (plugin.cause, _plugin_cause(plugin))
+            plugin_causes = (plugin.cause, *_plugin_causes(plugin))
             if plugin.name == "request-termination":
                 status = plugin.config.get("status_code", 503)
                 return Routed(
@@ -556,10 +556,11 @@ def _invalid_regex(route: KongRoute) -> bool:
     )
 
 
-def _plugin_cause(plugin: Plugin) -> Cause:
+def _plugin_causes(plugin: Plugin) -> tuple[Cause, ...]:
+    """The plugin object's fields that decide what it does: which plugin, and its config."""
     obj = plugin.obj
-    namespace = obj.namespace or "default" if obj.kind == "KongPlugin" else None
-    return Cause(obj.kind, namespace, obj.name or "", "config")
+    namespace = (obj.namespace or "default") if obj.kind == "KongPlugin" else None
+    return tuple(Cause(obj.kind, namespace, obj.name or "", f) for f in ("plugin", "config"))
 
 
 def _runs_on(plugin: Plugin, request: Request) -> bool:
