@@ -8,6 +8,8 @@ Upstream tests named below are in ``Kong/kubernetes-ingress-controller`` (KIC) a
 
 from __future__ import annotations
 
+import ast
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from ingress2gateway.verification.model import (
     Forward,
     NoRoute,
     Outcome,
+    Redirect,
     Request,
     Routed,
 )
@@ -894,3 +897,430 @@ def _listed(found: list[Any]) -> list[str]:
         f"{d.request.display()}: {d.source.outcome.display()} / {d.target.outcome.display()}"
         for d in found
     ]
+
+
+# --- Kong's router, on the scenarios of Kong's own tests ----------------------------------------
+# spec/01-unit/08-router_spec.lua, flavour traditional_compatible; a route's backend is named
+# after the route, so that the answer says which route took the request.
+
+
+def kong_route(
+    name: str,
+    paths: tuple[str, ...] = (),
+    hosts: tuple[str, ...] = (),
+    service_path: str | None = "/",
+    **fields: Any,
+) -> KongRoute:
+    owner = Cause("Ingress", "web", name)
+    route = KongRoute(name, owner, KongService(name, Backend("web", name, 80), service_path))
+    route.paths = [KongPath(p, owner, p, p.startswith("~")) for p in paths]
+    route.hosts = list(hosts)
+    for key, value in fields.items():
+        setattr(route, key, value)
+    return route
+
+
+def kong_router(*routes: KongRoute) -> KongModel:
+    return KongModel(KongConfig(routes=list(routes)))
+
+
+def took(model: KongModel, request: Request) -> str | None:
+    found = backend(model.route(request))
+    return None if found is None else found.split("/")[1]
+
+
+def get(path: str, host: str = "domain.org", **kw: Any) -> Request:
+    return Request(host, path, **kw)
+
+
+def test_router_a_longer_prefix_is_not_superseded() -> None:
+    # "does not supersede another route with a longer [uri]"
+    model = kong_router(
+        kong_route("hello", ("/my-route/hello",)), kong_route("short", ("/my-route",))
+    )
+    assert took(model, get("/my-route/hello")) == "hello"
+    assert took(model, get("/my-route/hello/world")) == "hello"
+    assert took(model, get("/my-route")) == "short"
+    assert took(model, get("/my-route/world")) == "short"
+
+
+def test_router_a_prefix_is_anchored_and_character_wise() -> None:
+    # "only matches [uri prefix] as a prefix (anchored mode)"
+    model = kong_router(
+        kong_route("something", ("/something/my-route",)),
+        kong_route("mine", ("/my-route",), ("example.com",)),
+    )
+    assert took(model, get("/something/my-route", "example.com")) == "something"
+    assert took(model, get("/my-routes", "example.com")) == "mine"
+
+
+def test_router_a_regex_beats_prefixes_and_is_anchored_at_the_start() -> None:
+    # "matches a [uri regex] even if a [prefix uri] got a match", "... even if a [uri] got an
+    # exact match", "matches from the beginning of the request URI [uri regex]"
+    model = kong_router(
+        kong_route("persons", ("/route/persons",)),
+        kong_route("profile", (r"~/route/persons/\d+/profile",)),
+        kong_route("fixture", ("/route/fixture",)),
+        kong_route("captured", ("~/route/(fixture)",)),
+        kong_route("numbers", ("~/prefix/[0-9]+",)),
+    )
+    assert took(model, get("/route/persons/123/profile")) == "profile"
+    assert took(model, get("/route/persons/abc")) == "persons"
+    assert took(model, get("/route/fixture")) == "captured"
+    assert took(model, get("/prefix/123")) == "numbers"
+    assert took(model, get("/extra/prefix/123")) is None
+
+
+def test_router_more_headers_first_and_compared_without_letter_case() -> None:
+    # "evaluates Routes with more [headers] first", "names are case-insensitive", "matches
+    # values in a case-insensitive way", "more [headers] has priority over longer [paths]"
+    two = {"version": ["v1", "v2"], "user_agent": ["foo", "bar"]}
+    model = kong_router(
+        kong_route("two", headers=two),
+        kong_route("three", headers={**two, "location": ["east", "west"]}),
+        kong_route("longer", ("/my-route/hello",), headers={"version": ["v1"]}),
+        kong_route("shorter", ("/my-route",), headers={"version": ["v1"], "location": ["us-east"]}),
+    )
+    both = get("/").with_headers(("version", "v1"), ("user-agent", "FOO"), ("location", "west"))
+    assert took(model, both) == "three"
+    assert took(model, get("/").with_headers(("VERSION", "V2"), ("user_agent", "bar"))) == "two"
+    hello = get("/my-route/hello").with_headers(("version", "v1"), ("location", "us-east"))
+    assert took(model, hello) == "shorter"
+
+
+def test_router_hosts_and_paths_before_methods_plain_hosts_before_wildcards() -> None:
+    # "[host] and [uri] have higher priority than [method]", "matches leftmost wildcards",
+    # "matches rightmost wildcards", "does not take precedence over a plain host"
+    model = kong_router(
+        kong_route("hosts", hosts=("domain-1.org", "domain-2.org")),
+        kong_route("method", methods=["TRACE"]),
+        kong_route("uri", ("/my-route",)),
+        kong_route("plain", hosts=("plain.route.com",)),
+        kong_route("leftmost", hosts=("*.route.com",)),
+        kong_route("rightmost", hosts=("route.*",)),
+        kong_route("exact", hosts=("route.com",)),
+    )
+    assert took(model, get("/my-route", "domain-1.org", method="TRACE")) == "hosts"
+    assert took(model, get("/my-route", method="TRACE")) == "uri"
+    assert took(model, get("/", method="TRACE")) == "method"
+    assert took(model, get("/", "route.com")) == "exact"
+    assert took(model, get("/", "route.org")) == "rightmost"
+    assert took(model, get("/", "plain.route.com")) == "plain"
+    assert took(model, get("/", "foo.route.com")) == "leftmost"
+    assert took(model, get("/", "a.b.route.com")) == "leftmost"  # a suffix, any depth
+
+
+def test_router_regex_priority_orders_regexes_only() -> None:
+    # "[prefix matching ignore regex_priority]"; transform.lua get_priority
+    model = kong_router(
+        kong_route("low", ("~/v1",), ("domain-2.org",)),
+        kong_route("high", ("~/v1",), ("domain-2.org",), regex_priority=5),
+        kong_route("prefix", ("/v1",), ("domain-2.org",), regex_priority=10),
+    )
+    assert took(model, get("/v1", "domain-2.org")) == "high"
+
+
+def test_router_a_route_is_split_by_path_kind_and_length() -> None:
+    # "[assigns different priorities to regex and non-regex path]", "[assigns different
+    # priorities to each path]" (transform.lua split_routes_and_services_by_path)
+    model = kong_router(
+        kong_route("mixed", ("~/some/thing/else", "/foo"), ("domain-1.org",)),
+        kong_route("bar", ("/foo/bar",), ("domain-1.org",)),
+        kong_route("overlap", ("/fox", "/fox/bar/baz"), ("domain-1.org",)),
+        kong_route("middle", ("/fox/bar",), ("domain-1.org",)),
+    )
+    assert took(model, get("/some/thing/else", "domain-1.org")) == "mixed"
+    assert took(model, get("/foo/bar", "domain-1.org")) == "bar"
+    assert took(model, get("/fox", "domain-1.org")) == "overlap"
+    assert took(model, get("/fox/bar", "domain-1.org")) == "middle"
+    assert took(model, get("/fox/bar/baz/x", "domain-1.org")) == "overlap"
+
+
+def test_router_equal_priorities_go_to_the_greater_route_id() -> None:
+    # atc-router router.rs: matchers in a BTreeMap by (priority, uuid), tried in reverse.
+    first, second = kong_route("a", ("/",)), kong_route("b", ("/",))
+    winner = max((first, second), key=lambda r: r.id.bytes)
+    assert took(kong_router(first, second), get("/x")) == winner.name
+    assert took(kong_router(second, first), get("/x")) == winner.name
+
+
+def test_router_stream_routes_with_an_sni_come_first() -> None:
+    # "[sni] has higher priority than [src] or [dst]" (stream_get_priority)
+    model = kong_router(
+        kong_route("port", protocols=["tcp", "tls"], destinations=[9443]),
+        kong_route(
+            "sni", protocols=["tls_passthrough"], destinations=[9443], snis=["a.example.com"]
+        ),
+    )
+    assert took(model, Request("a.example.com", protocol="TLS", port=9443)) == "sni"
+    assert took(model, Request("", protocol="TCP", port=9443)) == "port"
+    assert took(model, Request("", protocol="TCP", port=9000)) is None
+
+
+# spec/fixtures/router_path_handling_tests.lua, the v0 rows (traditional_compatible always joins
+# paths as v0): service path, route path, strip_path, request path, upstream path.
+PATH_HANDLING_V0 = [
+    ("/", "/", False, "/route/req", "/route/req"),
+    ("/", "/", True, "/routereq", "/routereq"),
+    ("/", "/route", False, "/routereq", "/routereq"),
+    ("/", "/route", True, "/route", "/"),
+    ("/", "/route", True, "/route/", "/"),
+    ("/", "/route", True, "/routereq", "/req"),
+    ("/", "/route/", True, "/route/req", "/req"),
+    ("/srv", "/rou", False, "/roureq", "/srv/roureq"),
+    ("/srv", "/rou", True, "/roureq", "/srv/req"),
+    ("/srv/", "/rou", False, "/rou", "/srv/rou"),
+    ("/srv/", "/rou", True, "/rou", "/srv"),
+    ("/service", "/", True, "/", "/service"),
+    ("/service", "/", False, "/route/", "/service/route/"),
+    ("/service", "/route", False, "/route", "/service/route"),
+    ("/service", "/route", True, "/route", "/service"),
+    ("/service", "/route", True, "/route/", "/service/"),
+    ("/service", "/route", True, "/routereq", "/service/req"),
+    ("/service", "/route/", True, "/route/", "/service/"),
+    ("/service", "/route/", True, "/route/req", "/service/req"),
+    ("/service/", "/", True, "/", "/service/"),
+    ("/service/", "/", False, "/route/req", "/service/route/req"),
+    ("/service/", "/route", True, "/route", "/service"),
+    ("/service/", "/route", True, "/route/", "/service/"),
+    ("/service/", "/route", True, "/routereq", "/service/req"),
+    ("/service/", "/route/", True, "/route/req", "/service/req"),
+    ("/service", None, True, "/route/", "/service/route/"),
+    ("/service/", None, False, "/route", "/service/route"),
+    ("/service", "/route", True, "/route./req", "/service/req"),
+    ("/service", "/route", True, "/route%2E/req", "/service/req"),
+    ("/service/", "/route", True, "/route../req", "/service/req"),
+    ("/service", "/route", False, "/route%2e/req", "/service/route./req"),
+]
+
+
+@pytest.mark.parametrize(("service", "route", "strip", "path", "seen"), PATH_HANDLING_V0)
+def test_router_joins_paths_as_kong_does(
+    service: str, route: str | None, strip: bool, path: str, seen: str
+) -> None:
+    paths = (route,) if route else ()
+    hosts = () if route else ("localbin.com",)
+    model = kong_router(kong_route("r", paths, hosts, service, strip_path=strip))
+    answer = model.route(get(path, "localbin.com")).outcome
+    assert isinstance(answer, Forward) and answer.path == seen
+
+
+def test_router_strips_what_a_regex_matched() -> None:
+    # "strips a [uri regex]", "strips a [uri regex] with a capture group"
+    model = kong_router(kong_route("r", (r"~/users/\d+/profile",), strip_path=True))
+    answer = model.route(get("/users/123/profile/x")).outcome
+    assert isinstance(answer, Forward) and answer.path == "/x"
+
+
+# --- the proxy (kong/runloop/handler.lua) -----------------------------------------------------
+
+
+def test_proxy_refuses_plain_http_on_https_only_routes() -> None:
+    model = kong_router(
+        kong_route("upgrade", ("/a",), ("x.example.com",), protocols=["https"]),
+        kong_route("moved", ("/b",), ("x.example.com",), protocols=["https"], redirect_code=301),
+    )
+    answer = model.route(get("/a", "x.example.com")).outcome
+    assert getattr(answer, "status", None) == 426
+    moved = model.route(get("/b/c", "x.example.com", query="d=1")).outcome
+    assert moved == Redirect(301, "https://x.example.com/b/c?d=1")
+
+
+def test_proxy_serves_https_only_with_a_certificate_for_the_sni() -> None:
+    # kong/runloop/certificate.lua find_certificate: the SNI, then *. one label up.
+    config = KongConfig(
+        routes=[kong_route("r", ("/",))],
+        certificates=[Certificate(["*.example.com"], Cause("Ingress", "web", "r"))],
+    )
+    model = KongModel(config)
+    assert took(model, get("/", "a.example.com", scheme="https")) == "r"
+    assert isinstance(model.route(get("/", "a.b.example.com", scheme="https")).outcome, NoRoute)
+    assert took(model, get("/", "a.b.example.com")) == "r"
+
+
+def test_proxy_turns_auth_plugins_into_guards_and_request_termination_into_an_answer() -> None:
+    def plugin(name: str, **config: Any) -> KongPlugin:
+        obj = KubeObject(
+            {
+                "kind": "KongPlugin",
+                "metadata": {"name": name, "namespace": "web"},
+                "plugin": name,
+                "config": config,
+            },
+            Origin("t", None, 0),
+        )
+        return KongPlugin(
+            obj, Cause("Ingress", "web", "r", "metadata.annotations[konghq.com/plugins]")
+        )
+
+    guarded = kong_route("g", ("/g",))
+    guarded.plugins = [
+        plugin("key-auth"),
+        plugin("ip-restriction", allow=["10.0.0.1", "10.1.0.0/16"]),
+    ]
+    closed = kong_route("c", ("/c",))
+    closed.plugins = [plugin("request-termination", status_code=403)]
+    model = kong_router(guarded, closed)
+    answer = model.route(get("/g")).outcome
+    assert isinstance(answer, Forward)
+    assert answer.guards == ("api-key", "ip-allow 10.0.0.1/32,10.1.0.0/16")
+    assert getattr(model.route(get("/c")).outcome, "status", None) == 403
+
+
+# --- KIC's route settings (internal/dataplane/kongstate/route_test.go) -------------------------
+
+
+def translated_route(
+    annotations: dict[str, str], path: tuple[str, str] = ("/", "Prefix")
+) -> KongRoute:
+    text = ingress("i", "foo.com", (path[0], path[1], "svc"), annotations=annotations)
+    routes = kong(text).config.routes
+    assert len(routes) == 1
+    return routes[0]
+
+
+@pytest.mark.parametrize(
+    ("annotations", "expected"),
+    [
+        # TestOverrideRoute
+        ({"konghq.com/methods": "GET,POST"}, {"methods": ["GET", "POST"]}),
+        ({"konghq.com/methods": "GET,post"}, {"methods": ["GET", "POST"]}),
+        ({"konghq.com/methods": "GET,-1"}, {"methods": None}),
+        ({"konghq.com/https-redirect-status-code": "302"}, {"redirect_code": 302}),
+        (
+            {
+                "konghq.com/protocols": "http",
+                "konghq.com/preserve-host": "false",
+                "konghq.com/strip-path": "false",
+                "konghq.com/regex-priority": "10",
+            },
+            {
+                "protocols": ["http"],
+                "preserve_host": False,
+                "strip_path": False,
+                "regex_priority": 10,
+            },
+        ),
+        (
+            {"konghq.com/headers.foo-header": "bar-value"},
+            {"headers": {"foo-header": ["bar-value"]}},
+        ),
+        (
+            {"konghq.com/protocols": "grpc,grpcs"},
+            {"protocols": ["grpc", "grpcs"], "strip_path": None},
+        ),
+        ({"konghq.com/path-handling": "v1"}, {"path_handling": "v1"}),
+        # TestOverrideRouteStripPath, ...PreserveHost, ...RegexPriority, ...HTTPSRedirectCode
+        ({"konghq.com/strip-path": "TRUE"}, {"strip_path": True}),
+        ({"konghq.com/strip-path": "yes"}, {"strip_path": False}),
+        ({"konghq.com/preserve-host": "42"}, {"preserve_host": True}),
+        ({"konghq.com/regex-priority": "-10"}, {"regex_priority": -10}),
+        ({"konghq.com/regex-priority": "3.14"}, {"regex_priority": 0}),
+        ({"konghq.com/https-redirect-status-code": "whatever"}, {"redirect_code": None}),
+        (
+            {"ingress.kubernetes.io/force-ssl-redirect": "true"},
+            {"redirect_code": 302, "protocols": ["https"]},
+        ),
+        (
+            {
+                "ingress.kubernetes.io/force-ssl-redirect": "true",
+                "konghq.com/https-redirect-status-code": "307",
+            },
+            {"redirect_code": 307, "protocols": ["https"]},
+        ),
+        ({"ingress.kubernetes.io/force-ssl-redirect": "false"}, {"redirect_code": None}),
+        # TestOverrideRouteSNIs, TestOverrideHosts, TestOverrideHeaders, TestNormalizeProtocols
+        (
+            {"konghq.com/snis": "hostname.com, hostname2.com"},
+            {"snis": ["hostname.com", "hostname2.com"]},
+        ),
+        ({"konghq.com/snis": "*.example.com"}, {"snis": None}),
+        (
+            {"konghq.com/host-aliases": "illustration.com, example.com, *.example.com, example.*"},
+            {"hosts": ["foo.com", "illustration.com", "example.com", "*.example.com", "example.*"]},
+        ),
+        (
+            {"konghq.com/host-aliases": "example.com, example.com"},
+            {"hosts": ["foo.com", "example.com"]},
+        ),
+        ({"konghq.com/host-aliases": "kong.*.com"}, {"hosts": ["foo.com"]}),
+        (
+            {"konghq.com/headers.x-a": "1;2", "konghq.com/headers-separator": ";"},
+            {"headers": {"x-a": ["1", "2"]}},
+        ),
+        ({"konghq.com/protocols": "grpc,https"}, {"protocols": ["http", "https"]}),
+    ],
+)
+def test_kic_reads_route_annotations_as_its_tests_say(
+    annotations: dict[str, str], expected: dict[str, Any]
+) -> None:
+    route = translated_route(annotations)
+    for key, value in expected.items():
+        assert getattr(route, key) == value, key
+
+
+def test_kic_path_translation_as_its_tests_say() -> None:
+    # subtranslator/ingress_test.go TestPathsFromIngressPaths and MaybePrependRegexPrefix
+    cases = [
+        (("/", "Prefix"), ["/"]),
+        (("/foo", "Prefix"), ["/foo/", "~/foo$"]),
+        (("/foo/", "Prefix"), ["/foo/", "~/foo$"]),
+        (("/foo", "Exact"), ["~/foo$"]),
+        (("/foo/", "Exact"), ["~/foo/$"]),
+        (("/foo", "ImplementationSpecific"), ["/foo"]),
+        (("//foo//bar", "ImplementationSpecific"), ["/foo/bar"]),
+        (("/~/foo/[a-z]+", "ImplementationSpecific"), ["~/foo/[a-z]+"]),
+    ]
+    for path, paths in cases:
+        assert [p.value for p in translated_route({}, path).paths] == paths, path
+    custom = translated_route(
+        {"konghq.com/regex-prefix": "/@"}, ("/@/x/[0-9]", "ImplementationSpecific")
+    )
+    assert [p.value for p in custom.paths] == ["~/x/[0-9]"]
+
+
+# --- independence -------------------------------------------------------------------------------
+
+MODEL_PACKAGE = ROOT / "providers" / "ingress2gateway_providers" / "kong" / "controller_model"
+_MODEL_MAY_IMPORT = (
+    "ingress2gateway.verification",
+    "ingress2gateway.objects",
+    "ingress2gateway.plugin",
+    "ingress2gateway_providers.kong.controller_model",
+)
+
+
+def _imported(path: Path) -> list[tuple[str, int]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:  # relative to the model's package
+                parts = ["ingress2gateway_providers", "kong", "controller_model"]
+                base = parts[: len(parts) - node.level + 1]
+                module = ".".join(base + ([module] if module else []))
+            found.append((module, node.lineno))
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(MODEL_PACKAGE.glob("*.py")), ids=lambda p: p.name)
+def test_the_kong_model_imports_nothing_of_the_conversion(path: Path) -> None:
+    bad = [
+        f"line {line}: {module}"
+        for module, line in _imported(path)
+        if module.split(".")[0] not in sys.stdlib_module_names
+        and module.split(".")[0] not in ("__future__", "re2")
+        and not module.startswith(_MODEL_MAY_IMPORT)
+    ]
+    assert bad == []
+
+
+def test_the_import_check_sees_a_forbidden_import(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("from ingress2gateway.lowering import Lowered\nfrom ..kong import paths\n")
+    modules = [m for m, _ in _imported(sample)]
+    assert modules == ["ingress2gateway.lowering", "ingress2gateway_providers.kong.kong"]
+    assert not any(m.startswith(_MODEL_MAY_IMPORT) for m in modules)

@@ -278,6 +278,8 @@ def _match(matcher: Matcher, request: Request, path: str) -> tuple[Matched | Non
     if route.hosts and not any(_host_matches(h, request.host) for h in route.hosts):
         return None, []
     matched: Matched | None = None
+    if not matcher.paths:  # no path condition: any path, nothing to strip
+        matched = (KongPath("", route.owner, ""), "", ())
     for kong_path in matcher.paths:
         value = kong_path.value
         if value.startswith("~"):
