@@ -1324,3 +1324,15 @@ def test_the_import_check_sees_a_forbidden_import(tmp_path: Path) -> None:
     modules = [m for m, _ in _imported(sample)]
     assert modules == ["ingress2gateway.lowering", "ingress2gateway_providers.kong.kong"]
     assert not any(m.startswith(_MODEL_MAY_IMPORT) for m in modules)
+
+
+def test_the_coverage_table_names_tests_that_exist() -> None:
+    import re
+
+    from ingress2gateway_providers.kong import verified
+
+    named = set(re.findall(r"``(test_[a-z_]+)", verified.__doc__ or ""))
+    defined = set(re.findall(r"^def (test_[a-z_]+)", Path(__file__).read_text(), re.M))
+    prefixes = {n for n in named if n.endswith("_")}
+    assert named - prefixes <= defined
+    assert all(any(d.startswith(p) for d in defined) for p in prefixes)

@@ -15,7 +15,18 @@ a prefix otherwise — Kong's character prefix becomes a segment prefix (reporte
 **Scope.** An Ingress annotation applies only to the rules that Ingress contributed, never to
 other Ingresses' rules on the same host; a Service annotation applies to the rules whose backend
 is that Service. When an Ingress needs its own route shape (HTTPS only, gRPC, alias hosts) its
-rules get routes of their own.
+rules get routes of their own. The same host and path in two Ingresses is a conflict only when
+their header and method conditions are the same too (Kong keeps both routes and picks one by
+its internal order: reported); with other conditions each keeps its rule.
+
+**Order.** Kong tries routes with more match fields (methods, headers, a host) first, then more
+headers, then regular expressions, then longer prefixes; Gateway API tries longer paths first.
+Where a rule with conditions and a shorter path competes with a longer path on the same host, it
+gets a match with the longer path and both rules' conditions, so that Kong's choice is kept (or
+the change is reported where no match can keep it). Rules without host (and the default backend,
+the oldest Ingress's ``spec.defaultBackend``, which Kong serves as a ``/`` route without host)
+also serve every host, after the host's own rules, as in Kong. A ``KongServiceFacade`` backend is
+the facade's Service, with the facade's plugins.
 
 **Plugins** become what they mean (CORS filter, header modifiers, IP allow/deny, rate-limit,
 auth and body-size extensions); plugins with no Gateway API concept are reported, and
@@ -30,8 +41,12 @@ KongConsumer and KongConsumerGroup objects are read and reported: consumers and 
 have no Gateway API equivalent.
 
 **Provider options.** ``--provider-option kong.rewrite-uris=true`` says the controller ran with
-Kong's ``RewriteURIs`` feature gate, so ``konghq.com/rewrite`` is converted (Kong ignores it
-otherwise, and so does the converter, saying so).
+its ``RewriteURIs`` feature gate, so ``konghq.com/rewrite`` is converted (without the gate the
+controller refuses it, and the converter reports which paths change).
+
+**Verified.** ``ingress2gateway verify --providers kong`` routes the requests that matter
+through a model of Kong written from the controller's and Kong's code (``controller_model``);
+the section "Verified against the controllers' tests" lists what it is checked against.
 
 The sections below are the docstrings of the family modules.
 """
@@ -52,7 +67,16 @@ from ingress2gateway.partition import by_linked_namespaces
 from ingress2gateway.plugin import CatalogRow, ConvertOptions, Parts, ProviderContext
 from ingress2gateway.report import Status
 
-from . import kongingress, paths, plugins, routing, services, streams, upstream_policy
+from . import (
+    kongingress,
+    paths,
+    plugins,
+    routing,
+    services,
+    streams,
+    upstream_policy,
+    verified,
+)
 from .catalog import PREFIX, annotation_spec, catalog_rows, lookup
 from .common import (
     FACADE_GROUP,
@@ -75,6 +99,7 @@ _FAMILIES = (
     ("KongIngress", kongingress),
     ("KongUpstreamPolicy", upstream_policy),
     ("TCPIngress and UDPIngress", streams),
+    ("Verified against the controllers' tests", verified),
 )
 # The user documentation (docs/providers/kong.md) is this docstring followed by each family's.
 __doc__ = "\n\n".join(

@@ -20,15 +20,21 @@ section, see KongIngress below).
   HTTP is refused: with ``https-redirect-status-code`` 301/302/307/308 the rules are served on
   the HTTPS listener and the HTTP listener answers with a RequestRedirect to ``https``; with
   Kong's default 426 (Upgrade Required), which Gateway API cannot send, the rules are attached
-  to the HTTPS listener only and the difference is reported. ``grpc``/``grpcs`` alone make the
-  rules a GRPCRoute.
-* ``rewrite`` — the whole upstream path. Kong applies it only when the controller runs with the
-  ``RewriteURIs`` feature gate (off by default), so it is ignored (and said so) unless
-  ``--provider-option kong.rewrite-uris=true``. Then it overrides ``strip-path`` and the
-  Service's path: a URLRewrite ``ReplaceFullPath``, or, when it uses ``$n`` captures of a ``/~``
-  regex path, a regex-rewrite extension (``\\n`` substitutions).
+  to the HTTPS listener only and the difference is reported. Where no ``spec.tls`` entry names
+  the host, Kong served it with its own default certificate: the rules get a new HTTPS listener
+  that names a Secret ``<host>-kong-default-certificate`` the user must create (reported), and
+  no plain-HTTP route. ``grpc``/``grpcs`` alone make the rules a GRPCRoute (Kong answered
+  other requests on them 415: reported).
+* ``rewrite`` — the whole upstream path. The Kong Ingress Controller accepts it only with its
+  ``RewriteURIs`` feature gate (off by default); without it the Kong service of the Ingress's
+  backend is left out of Kong's configuration (404), which is reported, and the rules are
+  converted without the rewrite unless ``--provider-option kong.rewrite-uris=true``. Then it
+  overrides ``strip-path`` and the Service's path: a URLRewrite ``ReplaceFullPath``, or, when it
+  uses ``$n`` captures of a ``/~`` regex path, a regex-rewrite extension (``\\n``
+  substitutions).
 * ``host-aliases`` — every rule of the Ingress is also routed for each alias host: a listener
-  for the alias and a route with the same rules.
+  for the alias and a route with the same rules; a path the alias host already routes with the
+  same match is reported (``path-conflict``) and left to the host's own rule.
 * ``request-buffering``/``response-buffering`` — a buffering extension (``false`` only; on is
   Kong's default).
 * ``ingress.kubernetes.io/force-ssl-redirect: "true"`` (a generic key Kong honours) — like
