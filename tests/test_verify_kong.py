@@ -1336,3 +1336,24 @@ def test_the_coverage_table_names_tests_that_exist() -> None:
     prefixes = {n for n in named if n.endswith("_")}
     assert named - prefixes <= defined
     assert all(any(d.startswith(p) for d in defined) for p in prefixes)
+
+
+def test_a_kong_route_with_a_wildcard_host_ranks_below_plain_hosts_for_its_aliases_too() -> None:
+    # transform.lua get_priority: PLAIN_HOST_ONLY is set only when none of the route's hosts
+    # (its aliases included) has a wildcard.
+    text = ingress(
+        "tenants",
+        "*.example.com",
+        ("/app", "Prefix", "app"),
+        annotations={"konghq.com/host-aliases": "app.example.org"},
+    ) + ingress(
+        "admin",
+        "admin.example.com",
+        ("/", "Prefix", "admin"),
+        annotations={"konghq.com/host-aliases": "app.example.org"},
+    )
+    request = Request("app.example.org", "/app/x")
+    assert backend(kong(text).route(request)) == "web/admin"
+    assert backend(through_gateway(text, request)) == "web/admin"
+    assert backend(through_gateway(text, Request("a.example.com", "/app/x"))) == "web/app"
+    assert differences(text) == []

@@ -16,7 +16,7 @@ different values), the requests that change are reported instead.
 from __future__ import annotations
 
 import copy
-from collections.abc import Set as AbstractSet
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ingress2gateway.ir import (
@@ -40,12 +40,12 @@ def conditions(match: Match) -> int:
     return (1 if match.method else 0) + (1 if match.headers else 0)
 
 
-def kong_rank(match: Match, host: str | None) -> tuple[int, int, int, int]:
-    """What Kong compares before a prefix's length: match fields (the host is one), a host
-    without wildcard, headers, regex path (a ``PathPrefix`` from Kong's ``Prefix`` is ``~/p$``
-    and ``/p/``: under the path, ``/p/``)."""
-    fields = 1 + conditions(match) + (1 if host else 0)
-    plain = 1 if host and "*" not in host else 0
+def kong_rank(match: Match, hosts: tuple[str, ...]) -> tuple[int, int, int, int]:
+    """What Kong compares before a prefix's length: match fields (the hosts are one), hosts
+    without wildcard (all of the Kong route's: an alias counts), headers, regex path (a
+    ``PathPrefix`` from Kong's ``Prefix`` is ``~/p$`` and ``/p/``: under the path, ``/p/``)."""
+    fields = 1 + conditions(match) + (1 if hosts else 0)
+    plain = 1 if hosts and not any("*" in h for h in hosts) else 0
     regex = 1 if match.path is not None and match.path.type != "PathPrefix" else 0
     return (fields, plain, len({h.name.lower() for h in match.headers}), regex)
 
@@ -113,17 +113,27 @@ class _Clash:
 
 
 def keep_kong_order(
-    run: KongRun, routes: list[HTTPRoute | GRPCRoute], hostless: AbstractSet[int] = frozenset()
-) -> None:
+    run: KongRun,
+    routes: list[HTTPRoute | GRPCRoute],
+    kong_hosts: Mapping[int, tuple[str, ...]] | None = None,
+) -> list[HTTPRoute]:
     """Give rules of the same host the matches that keep Kong's order (see the module);
-    ``hostless``: ``id()`` of the rules that come from Kong routes without a host."""
-    by_host: dict[tuple[str, ...], list[tuple[HTTPRoute, Rule]]] = {}
+    ``kong_hosts``: by ``id()`` of a rule, the hosts of the Kong route it comes from where they
+    are not its route's hostnames (alias hosts; none for a route without host). A match Kong
+    never chose (another route with the same conditions ranks first) is taken away; the routes
+    left without rules are returned, to be dropped."""
+    known = kong_hosts or {}
+    by_host: dict[tuple[str, ...], list[tuple[HTTPRoute, Rule, tuple[str, ...]]]] = {}
     for route in routes:
         if isinstance(route, HTTPRoute):
             key = tuple(sorted(route.hostnames))
-            by_host.setdefault(key, []).extend((route, rule) for rule in route.rules)
-    for key, pairs in by_host.items():
-        _keep_order(run, pairs, key[0] if key else None, hostless)
+            by_host.setdefault(key, []).extend(
+                (route, rule, known.get(id(rule), key)) for rule in route.rules
+            )
+    emptied: list[HTTPRoute] = []
+    for pairs in by_host.values():
+        emptied += _keep_order(run, pairs)
+    return emptied
 
 
 def covers(hosted: Match, hostless: Match) -> bool:
@@ -142,32 +152,34 @@ def covers(hosted: Match, hostless: Match) -> bool:
 
 
 def _keep_order(
-    run: KongRun,
-    pairs: list[tuple[HTTPRoute, Rule]],
-    host: str | None,
-    hostless: AbstractSet[int],
-) -> None:
+    run: KongRun, pairs: list[tuple[HTTPRoute, Rule, tuple[str, ...]]]
+) -> list[HTTPRoute]:
     added: dict[int, tuple[HTTPRoute, Rule, list[Match]]] = {}
+    shadowed: dict[int, tuple[HTTPRoute, Rule, list[Match]]] = {}
     clashes: list[_Clash] = []
-    for route, winner in pairs:
+    for route, winner, winner_hosts in pairs:
         if any(isinstance(f, RequestRedirect) for f in winner.filters):
             continue
-        for _, loser in pairs:
+        for loser_route, loser, loser_hosts in pairs:
             if loser is winner:
                 continue
             for high in winner.matches:
                 for low in loser.matches:
                     if high.path is None or low.path is None or not _under(low.path, high.path):
                         continue
-                    high_host = None if id(winner) in hostless else host
-                    low_host = None if id(loser) in hostless else host
-                    if kong_rank(high, high_host) <= kong_rank(low, low_host):
+                    if kong_rank(high, winner_hosts) <= kong_rank(low, loser_hosts):
                         continue
                     if gateway_rank(low) <= gateway_rank(high):
                         continue  # Gateway API already tries the winner first
                     both = _combined(high, low)
                     if both is None:
                         continue  # no request meets both rules' conditions
+                    if gateway_rank(both) == gateway_rank(low):
+                        # Every request ``low`` takes meets ``high`` too: Kong never chose it.
+                        entry = shadowed.setdefault(id(loser), (loser_route, loser, []))
+                        if low not in entry[2]:
+                            entry[2].append(low)
+                        continue
                     if _rewrites_its_match(winner):
                         clashes.append(_Clash(winner, loser, low.path.value))
                         continue
@@ -181,6 +193,13 @@ def _keep_order(
         twin.filters = list(winner.filters)
         twin.extensions = [copy.copy(e) for e in winner.extensions]
         route.rules.insert(route.rules.index(winner) + 1, twin)
+    emptied: list[HTTPRoute] = []
+    for route, loser, matches in shadowed.values():
+        loser.matches = [m for m in loser.matches if m not in matches]
+        if not loser.matches:
+            route.rules.remove(loser)
+            if not route.rules:
+                emptied.append(route)
     for clash in clashes:
         where = clash.winner.provenance[0] if clash.winner.provenance else None
         if where is None:
@@ -193,3 +212,4 @@ def _keep_order(
             "the path it matched, so no match can keep that order: Gateway API sends them to "
             f"the rule for {clash.loser_path}",
         )
+    return emptied

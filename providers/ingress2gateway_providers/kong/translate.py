@@ -65,6 +65,9 @@ class Translator:
     lowered: Lowered
     upstreams: dict[tuple[str | None, str], Upstream] = field(default_factory=dict)
     new_routes: list[HTTPRoute | GRPCRoute] = field(default_factory=list)
+    kong_hosts: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    """``id()`` of a rule → the hosts of the Kong route it stands for, where they are not the
+    hostnames of its route (host aliases; none for the rules of hostless routes)."""
     dropped: set[int] = field(default_factory=set)
     """``id()`` of routes emptied by moves: still in the route lists (removing each from a list
     of every route was quadratic: 1,300 drops at 10k Ingresses) until :meth:`finish_routes`."""
@@ -757,6 +760,10 @@ class Translator:
         by_route: dict[int, tuple[HTTPRoute | GRPCRoute, list[Rule]]] = {}
         for route, rule in pairs:
             by_route.setdefault(id(route), (route, []))[1].append(rule)
+        for route, rules in by_route.values():
+            hosts = tuple(dict.fromkeys([*route.hostnames, *aliases.value]))
+            for rule in rules:
+                self.kong_hosts[id(rule)] = hosts
         for alias in aliases.value:
             for route, rules in by_route.values():
                 if alias in route.hostnames:
@@ -790,6 +797,9 @@ class Translator:
                     twin_rule = copy.deepcopy(rule)
                     twin_rule.provenance.append(prov)
                     twin_rule.matches = self.without_duplicates(model, alias, twin_rule, taken)
+                    self.kong_hosts[id(twin_rule)] = tuple(
+                        dict.fromkeys([*route.hostnames, *aliases.value])
+                    )
                     if twin_rule.matches or not rule.matches:
                         copy_route.rules.append(twin_rule)
                 if not copy_route.rules:
@@ -846,8 +856,12 @@ class Translator:
         """Keep every route within Gateway API's limits after matches were multiplied; routes
         split in parts are followed by their parts."""
         self._without_dropped()
-        hostless = self.spread_hostless()
-        ordering.keep_kong_order(self.run, [*self.lowered.routes, *self.new_routes], hostless)
+        for rule_id in self.spread_hostless():
+            self.kong_hosts[rule_id] = ()
+        routes = [*self.lowered.routes, *self.new_routes]
+        for emptied in ordering.keep_kong_order(self.run, routes, self.kong_hosts):
+            self.drop_route(emptied)
+        self._without_dropped()
         # Only the routes of this provider: other providers' routes are theirs to shape.
         mine = {id(r) for r in [*self.lowered.routes, *self.new_routes]}
         shaped: list[Route] = []
