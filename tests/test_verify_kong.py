@@ -1357,3 +1357,49 @@ def test_a_kong_route_with_a_wildcard_host_ranks_below_plain_hosts_for_its_alias
     assert backend(through_gateway(text, request)) == "web/admin"
     assert backend(through_gateway(text, Request("a.example.com", "/app/x"))) == "web/app"
     assert differences(text) == []
+
+
+def test_kic_reads_the_class_annotation_before_the_class_field() -> None:
+    # internal/store/store.go ListIngressesV1: a non-empty kubernetes.io/ingress.class decides.
+    text = ingress(
+        "by-field",
+        "a.example.com",
+        ("/", "Prefix", "a"),
+        annotations={"kubernetes.io/ingress.class": "nginx"},
+    ) + ingress(
+        "by-annotation",
+        "b.example.com",
+        ("/", "Prefix", "b"),
+        annotations={"kubernetes.io/ingress.class": "kong"},
+    ).replace("ingressClassName: kong", "ingressClassName: other")
+    model = kong(text)
+    assert isinstance(model.route(Request("a.example.com", "/")).outcome, NoRoute)
+    assert backend(model.route(Request("b.example.com", "/"))) == "web/b"
+    notes = {
+        n.source.name: n.message
+        for n in converted(text).report.notifications
+        if n.code == "kong-behaviour-differs" and n.source is not None
+    }
+    assert "did not serve" in notes["by-field"] and "served this Ingress" in notes["by-annotation"]
+    assert differences(text) and unexplained(text) == []
+
+
+def test_strip_path_on_an_exact_path_leaves_the_service_path_as_kong_does() -> None:
+    text = (
+        ingress(
+            "exact",
+            "shop.example.com",
+            ("/status", "Exact", "api"),
+            ("/dir/", "Exact", "api"),
+            annotations={"konghq.com/strip-path": "true"},
+        )
+        + "---\n"
+        + SERVICE_PATH.split("---\n", 2)[2]
+    )
+    model = kong(text)
+    for path, seen in (("/status", "/internal"), ("/dir/", "/internal/")):
+        request = Request("shop.example.com", path)
+        answer = model.route(request).outcome
+        assert isinstance(answer, Forward) and answer.path == seen
+        for emitter in ("standard", "envoy-gateway"):
+            assert through_gateway(text, request, emitter) == answer, (path, emitter)

@@ -79,6 +79,7 @@ from . import (
 )
 from .catalog import PREFIX, annotation_spec, catalog_rows, lookup
 from .common import (
+    CLASS_ANNOTATION,
     FACADE_GROUP,
     KONG_GROUP,
     KongRun,
@@ -252,8 +253,10 @@ class KongProvider(IngressProvider):
         run = KongRun.index(ctx, self.name)
         self._runs[id(ctx)] = run
         try:
-            super().convert(ctx)
             owned = self.owned_classes(ctx, ingress_classes(ctx.objects))
+            # Before conversion, which may release the Ingresses' specs once parsed.
+            _class_conflicts(run, owned)
+            super().convert(ctx)
             class_name = sorted(owned)[0] if owned else "kong"
             if "kong" in owned:
                 class_name = "kong"
@@ -264,6 +267,34 @@ class KongProvider(IngressProvider):
 
     def apply(self, ctx: ProviderContext, models: list[IngressModel], lowered: Lowered) -> None:
         Translator(self._runs[id(ctx)], lowered).apply(models)
+
+
+def _class_conflicts(run: KongRun, owned: AbstractSet[str]) -> None:
+    """The Kong Ingress Controller reads an Ingress's ``kubernetes.io/ingress.class``
+    annotation before ``spec.ingressClassName`` (``store.go``, ``ListIngressesV1``); where they
+    disagree about Kong, the conversion (which reads the field first) does not do what KIC did."""
+    for obj in run.ctx.objects:
+        if obj.kind != "Ingress" or obj.group not in ("networking.k8s.io", "extensions"):
+            continue
+        annotated = obj.annotations.get(CLASS_ANNOTATION, "")
+        spec_class = obj.spec.get("ingressClassName")
+        if not annotated or not isinstance(spec_class, str) or annotated == spec_class:
+            continue
+        if (annotated in owned) == (spec_class in owned):
+            continue
+        if annotated in owned:
+            message = (
+                f"the Kong Ingress Controller reads the {CLASS_ANNOTATION} annotation first, so it "
+                f"served this Ingress (class {annotated}); spec.ingressClassName {spec_class} "
+                "gives it to another controller here, so it is not converted as a Kong Ingress"
+            )
+        else:
+            message = (
+                f"the Kong Ingress Controller reads the {CLASS_ANNOTATION} annotation first, so it "
+                f"did not serve this Ingress (class {annotated}); it is converted here for "
+                f"spec.ingressClassName {spec_class}, so its paths now answer"
+            )
+        run.differs(obj.source(), annotation_field(CLASS_ANNOTATION), message)
 
 
 def _creation_order(model: IngressModel) -> tuple[str, str]:

@@ -360,6 +360,11 @@ class Translator:
                     # (get_upstream_uri_v0): /api -> /internal and /api/x -> /internal/x for
                     # path /internal/ alike, which is ReplacePrefixMatch /internal.
                     base = base.rstrip("/") or "/"
+                elif kind == "ReplaceFullPath":
+                    # Nothing is left after the exact path: the Service path, with a trailing
+                    # slash only where the request has one (get_upstream_uri_v0).
+                    bare = base.rstrip("/")
+                    base = bare + "/" if path.value.endswith("/") else bare or "/"
                 if not (kind == "ReplacePrefixMatch" and path.value == "/" and base == "/"):
                     modifier = PathModifier(kind, base)  # type: ignore[arg-type]
             else:

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions
-from ingress2gateway.verification.model import Request, Routed
+from ingress2gateway.verification.model import Cause, NoRoute, Request, Routed
 from ingress2gateway.verification.probes import (
     UNKNOWN_HOST,
     concrete_host,
@@ -40,12 +40,23 @@ class KongModel:
     """Kong over the input: :meth:`route` answers a request, :meth:`requests` names those
     worth asking."""
 
-    def __init__(self, config: KongConfig) -> None:
+    def __init__(self, config: KongConfig, ignored: Sequence[tuple[KubeObject, str]] = ()) -> None:
         self.config = config
         self.router = KongRouter(config)
+        self.ignored = [(obj, f, _hosts_of(obj)) for obj, f in ignored]
+        """Ingresses KIC did not serve though their ``spec.ingressClassName`` is Kong's."""
 
     def route(self, request: Request) -> Routed:
-        return self.router.route(request)
+        answer = self.router.route(request)
+        if not isinstance(answer.outcome, NoRoute) or not self.ignored:
+            return answer
+        # What KIC left out decided that nothing answers.
+        extra = tuple(
+            Cause("Ingress", obj.namespace or "default", obj.name or "", field)
+            for obj, field, hosts in self.ignored
+            if None in hosts or request.host in hosts
+        )
+        return Routed(answer.outcome, answer.causes + extra)
 
     def requests(self) -> Iterator[Request]:
         """Per host: each route's paths (and their boundaries) with each of its method and
@@ -177,7 +188,16 @@ def _stream_requests(route: KongRoute) -> set[Request]:
 def controller_model(objects: Sequence[KubeObject], options: ConvertOptions) -> KongModel | None:
     """Kong over ``objects`` (None when it serves none of them)."""
     store = store_module.read(objects, options)
-    if not (store.ingresses or store.tcp_ingresses or store.udp_ingresses):
+    if not (store.ingresses or store.tcp_ingresses or store.udp_ingresses or store.ignored):
         return None
     gate = options.for_provider("kong").get("rewrite-uris", "").lower() in ("true", "1", "yes")
-    return KongModel(Translator(store, rewrite_uris=gate).translate())
+    return KongModel(Translator(store, rewrite_uris=gate).translate(), store.ignored)
+
+
+def _hosts_of(obj: KubeObject) -> set[str | None]:
+    rules = obj.spec.get("rules")
+    found: set[str | None] = set()
+    for rule in rules if isinstance(rules, list) else []:
+        host = rule.get("host") if isinstance(rule, dict) else None
+        found.add(host if isinstance(host, str) and host else None)
+    return found

@@ -61,6 +61,11 @@ class Store:
     kong_ingresses: dict[tuple[str, str], KubeObject] = field(default_factory=dict)
     facades: dict[tuple[str, str], KubeObject] = field(default_factory=dict)
     reference_grants: list[KubeObject] = field(default_factory=list)
+    class_fields: dict[int, str] = field(default_factory=dict)
+    """``id()`` of a served Ingress → the field that gave it its class ("" for the default)."""
+    ignored: list[tuple[KubeObject, str]] = field(default_factory=list)
+    """Ingresses whose ``spec.ingressClassName`` is Kong's but whose class annotation, which
+    KIC reads first, is not; with that annotation's field."""
     legacy_regex: bool = False
     """IngressClassParameters ``enableLegacyRegexDetection`` of the served class."""
 
@@ -183,13 +188,16 @@ def read(objects: Sequence[KubeObject], options: ConvertOptions) -> Store:
             annotated = obj.annotations.get(CLASS_ANNOTATION, "")
             spec_class = text(obj.spec.get("ingressClassName"))
             if annotated:
-                served = annotated in owned
+                served, deciding = annotated in owned, f"metadata.annotations[{CLASS_ANNOTATION}]"
             elif spec_class is not None:
-                served = spec_class in owned
+                served, deciding = spec_class in owned, "spec.ingressClassName"
             else:
-                served = default
+                served, deciding = default, ""
             if served:
                 store.ingresses.append(obj)
+                store.class_fields[id(obj)] = deciding
+            elif spec_class in owned:
+                store.ignored.append((obj, deciding))
         elif obj.kind == "Service" and obj.api_version == "v1":
             store.services.setdefault(key, obj)
         elif obj.kind == "ReferenceGrant" and obj.group.startswith("gateway.networking"):

@@ -472,6 +472,9 @@ class Translator:
         route.protocols = sorted(_split(annotations.get(PREFIX + "protocols", ""))) or None
         if route.protocols:
             route.set_by["protocols"] = _annotation(route, "protocols")
+        class_field = self.store.class_fields.get(id(obj))
+        if class_field:
+            route.set_by["class"] = owner_field(route.owner, class_field)
         if obj.kind == "Ingress":
             linked = _kong_ingress(self.store, obj, by_name=True)
             if linked is not None:
