@@ -123,12 +123,17 @@ def keep_kong_order(
     never chose (another route with the same conditions ranks first) is taken away; the routes
     left without rules are returned, to be dropped."""
     known = kong_hosts or {}
-    by_host: dict[tuple[str, ...], list[tuple[HTTPRoute, Rule, tuple[str, ...]]]] = {}
+    by_host: dict[tuple[object, ...], list[tuple[HTTPRoute, Rule, tuple[str, ...]]]] = {}
     for route in routes:
-        if isinstance(route, HTTPRoute):
-            key = tuple(sorted(route.hostnames))
-            by_host.setdefault(key, []).extend(
-                (route, rule, known.get(id(rule), key)) for rule in route.rules
+        if not isinstance(route, HTTPRoute):
+            continue
+        hosts = tuple(sorted(route.hostnames))
+        # Rules compete on one Gateway (an address); with a Gateway per namespace, each is one.
+        for gateway in sorted(
+            {(p.name, p.namespace or route.namespace or "") for p in route.parent_refs}
+        ):
+            by_host.setdefault((gateway, hosts), []).extend(
+                (route, rule, known.get(id(rule), hosts)) for rule in route.rules
             )
     emptied: list[HTTPRoute] = []
     for pairs in by_host.values():

@@ -889,14 +889,18 @@ class Translator:
         ``id()`` of the rules given."""
         routes = [*self.lowered.routes, *self.new_routes]
         hostless = [r for r in routes if isinstance(r, HTTPRoute) and not r.hostnames]
-        hosted: dict[tuple[str, ...], list[HTTPRoute | GRPCRoute]] = {}
+        hosted: dict[tuple[tuple[str, str | None], tuple[str, ...]], list[HTTPRoute | GRPCRoute]]
+        hosted = {}
         for route in routes:
             if route.hostnames:
-                hosted.setdefault(tuple(sorted(route.hostnames)), []).append(route)
+                for gateway in _gateways_of(route):
+                    key = (gateway, tuple(sorted(route.hostnames)))
+                    hosted.setdefault(key, []).append(route)
         given: set[int] = set()
         if not hostless:
             return given
-        for key in sorted(hosted):
+        for gateway, hostnames in sorted(hosted, key=lambda k: (k[0][0], k[0][1] or "", k[1])):
+            key = (gateway, hostnames)
             own = [
                 m
                 for r in hosted[key]
@@ -904,7 +908,10 @@ class Translator:
                 for rule in r.rules
                 for m in rule.matches
             ]
-            for source in sorted(hostless, key=lambda r: (r.namespace or "", r.name)):
+            # Only on the routes' own Gateway: with a Gateway per namespace each is an address
+            # of its own, as each namespace's part of the input is converted on its own.
+            sources = [r for r in hostless if gateway in _gateways_of(r)]
+            for source in sorted(sources, key=lambda r: (r.namespace or "", r.name)):
                 rules = []
                 for rule in source.rules:
                     kept = [m for m in rule.matches if not any(ordering.covers(h, m) for h in own)]
@@ -915,7 +922,7 @@ class Translator:
                         twin.extensions = [copy.copy(e) for e in rule.extensions]
                         rules.append(twin)
                 if rules:
-                    self._hostless_copy(source, key, hosted[key], rules)
+                    self._hostless_copy(source, hostnames, hosted[key], rules)
                     given.update(id(rule) for rule in rules)
         return given
 
@@ -990,6 +997,10 @@ class Translator:
                     if entry is not None:
                         entry.remove_targets((route.ref,))
         return parts
+
+
+def _gateways_of(route: HTTPRoute | GRPCRoute) -> set[tuple[str, str | None]]:
+    return {(p.name, p.namespace or route.namespace) for p in route.parent_refs}
 
 
 def _credit(rule: Rule, provenance: list[Provenance]) -> None:
