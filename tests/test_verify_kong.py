@@ -1403,3 +1403,31 @@ def test_strip_path_on_an_exact_path_leaves_the_service_path_as_kong_does() -> N
         assert isinstance(answer, Forward) and answer.path == seen
         for emitter in ("standard", "envoy-gateway"):
             assert through_gateway(text, request, emitter) == answer, (path, emitter)
+
+
+def test_kic_leaves_out_cluster_plugins_and_facades_without_its_class() -> None:
+    # zz_generated.controllers.go: the KongClusterPlugin and KongServiceFacade reconcilers drop
+    # objects whose class annotation is not Kong's (MatchesIngressClass).
+    text = (
+        ingress(
+            "u", "u.example.com", ("/", "Prefix", "u"), annotations={"konghq.com/plugins": "deny"}
+        )
+        + """---
+apiVersion: configuration.konghq.com/v1
+kind: KongClusterPlugin
+metadata: {name: deny}
+plugin: ip-restriction
+config: {deny: [10.0.0.0/8]}
+"""
+    )
+    answer = kong(text).route(Request("u.example.com", "/x")).outcome
+    assert isinstance(answer, Forward) and answer.guards == ()
+    classed = text.replace(
+        "metadata: {name: deny}",
+        "metadata: {name: deny, annotations: {kubernetes.io/ingress.class: kong}}",
+    )
+    answer = kong(classed).route(Request("u.example.com", "/x")).outcome
+    assert isinstance(answer, Forward) and answer.guards == ("ip-deny 10.0.0.0/8",)
+    notes = [n.message for n in converted(text).report.notifications if "left it out" in n.message]
+    assert len(notes) == 1
+    assert unexplained(text, "envoy-gateway") == [] and differences(classed, "envoy-gateway") == []

@@ -253,7 +253,12 @@ class KongProvider(IngressProvider):
         run = KongRun.index(ctx, self.name)
         self._runs[id(ctx)] = run
         try:
-            owned = self.owned_classes(ctx, ingress_classes(ctx.objects))
+            classes = ingress_classes(ctx.objects)
+            owned = self.owned_classes(ctx, classes)
+            run.served_classes = set(owned)
+            run.default_class = any(
+                info.is_default for name, info in classes.items() if name in owned
+            ) or bool(ctx.options.default_ingress_class and not ctx.options.ingress_classes)
             # Before conversion, which may release the Ingresses' specs once parsed.
             _class_conflicts(run, owned)
             super().convert(ctx)

@@ -97,6 +97,16 @@ class KongRun:
     """``id()`` of the Kong objects some converted object referenced."""
     service_users: set[tuple[str | None, str]] = field(default_factory=set)
     """Services some converted route sends traffic to."""
+    served_classes: set[str] = field(default_factory=set)
+    """The ingress classes the Kong controller served."""
+    default_class: bool = False
+    """One of them was the cluster's default class (objects without a class were Kong's)."""
+
+    def class_ok(self, obj: KubeObject) -> bool:
+        """Whether KIC kept a KongClusterPlugin or KongServiceFacade: its class annotation is
+        Kong's, or absent with Kong's class the default (``MatchesIngressClass``)."""
+        annotated = obj.annotations.get(CLASS_ANNOTATION, "")
+        return annotated in self.served_classes or (self.default_class and not annotated)
 
     @classmethod
     def index(cls, ctx: ProviderContext, provider: str) -> KongRun:

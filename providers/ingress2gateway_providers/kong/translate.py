@@ -130,6 +130,16 @@ class Translator:
 
     def apply(self, models: list[IngressModel]) -> None:
         global_plugins = plugins.global_plugins(self.run)
+        for obj in global_plugins:
+            if not self.run.class_ok(obj):
+                self.run.differs(
+                    obj.source(),
+                    annotation_field("kubernetes.io/ingress.class"),
+                    "a global KongClusterPlugin without Kong's kubernetes.io/ingress.class: the "
+                    "Kong Ingress Controller left it out, so Kong ran it on no route; it is "
+                    "converted onto every route all the same (stricter than Kong was, if it "
+                    "controls access)",
+                )
         for model in sorted(models, key=precedence_key):
             self.apply_ingress(model, global_plugins)
         self.finish_routes()
@@ -209,6 +219,14 @@ class Translator:
                 run.fyi(source, field_path, f"plugin {ref} is disabled; nothing to convert")
                 run.record(source, field_path, Status.CONVERTED)
                 continue
+            if obj.kind == "KongClusterPlugin" and not run.class_ok(obj):
+                run.differs(
+                    source,
+                    field_path,
+                    f"KongClusterPlugin {ref} has no kubernetes.io/ingress.class of Kong's, so "
+                    "the Kong Ingress Controller left it out and Kong did not run it here; it is "
+                    "converted all the same (stricter than Kong was, if it controls access)",
+                )
             found.append((obj, Provenance(source, field_path)))
         return found
 
@@ -300,7 +318,15 @@ class Translator:
                 )
                 continue
             run.use(facade)
-            run.record(facade.source(), "spec.backendRef", Status.CONVERTED, targets=[])
+            run.record(facade.source(), "spec.backendRef", Status.CONVERTED)
+            if not run.class_ok(facade):
+                run.differs(
+                    model.source,
+                    field_path,
+                    f"KongServiceFacade {ref.name} has no kubernetes.io/ingress.class of Kong's, so "
+                    "the Kong Ingress Controller left it out and did not route this path (404); "
+                    "it is converted to the facade's Service all the same",
+                )
             rule.backend_refs[index] = BackendRef(
                 name=name,
                 namespace=ref.namespace,

@@ -48,15 +48,20 @@ class KongModel:
 
     def route(self, request: Request) -> Routed:
         answer = self.router.route(request)
-        if not isinstance(answer.outcome, NoRoute) or not self.ignored:
-            return answer
-        # What KIC left out decided that nothing answers.
-        extra = tuple(
-            Cause("Ingress", obj.namespace or "default", obj.name or "", field)
-            for obj, field, hosts in self.ignored
-            if None in hosts or request.host in hosts
-        )
-        return Routed(answer.outcome, answer.causes + extra)
+        extra: tuple[Cause, ...] = ()
+        if request.protocol == "HTTP":
+            extra += tuple(self.config.left_out)
+        if isinstance(answer.outcome, NoRoute):
+            # What KIC left out decided that nothing answers.
+            extra += tuple(
+                Cause("Ingress", obj.namespace or "default", obj.name or "", field)
+                for obj, field, hosts in self.ignored
+                if None in hosts or request.host in hosts
+            )
+            extra += tuple(
+                cause for host, cause in self.config.skipped if host in (None, request.host)
+            )
+        return Routed(answer.outcome, answer.causes + extra) if extra else answer
 
     def requests(self) -> Iterator[Request]:
         """Per host: each route's paths (and their boundaries) with each of its method and

@@ -10,8 +10,9 @@ Written from ``Kong/kubernetes-ingress-controller`` (v3.5, ``internal/store/stor
   with neither is served only when the class's IngressClass is marked default
   (``ingressclass.kubernetes.io/is-default-class``), or when ``--default-ingress-class`` says
   the cluster's default was a Kong class.
-* TCPIngress, UDPIngress and ``global`` KongClusterPlugins are matched on the annotation alone,
-  exactly, or also without one when the class is the default (``getIngressClassHandling``).
+* TCPIngress, UDPIngress, KongClusterPlugins and KongServiceFacades are matched on the
+  annotation alone, exactly, or also without one when the class is the default
+  (``getIngressClassHandling``; their reconcilers, ``MatchesIngressClass``, drop the others).
 * KongPlugin references: ``name`` is the KongPlugin of the referrer's namespace, else the
   KongClusterPlugin of that name; ``namespace:name`` a KongPlugin of another namespace, allowed
   only by a ReferenceGrant from the referrer's kind (``kongstate.go``,
@@ -61,6 +62,10 @@ class Store:
     kong_ingresses: dict[tuple[str, str], KubeObject] = field(default_factory=dict)
     facades: dict[tuple[str, str], KubeObject] = field(default_factory=dict)
     reference_grants: list[KubeObject] = field(default_factory=list)
+    unclassed: set[tuple[str, tuple[str, str]]] = field(default_factory=set)
+    """(kind, (namespace, name)) of KongClusterPlugins and KongServiceFacades KIC left out: they
+    lack Kong's class annotation."""
+    ignored_globals: list[KubeObject] = field(default_factory=list)
     class_fields: dict[int, str] = field(default_factory=dict)
     """``id()`` of a served Ingress → the field that gave it its class ("" for the default)."""
     ignored: list[tuple[KubeObject, str]] = field(default_factory=list)
@@ -203,7 +208,10 @@ def read(objects: Sequence[KubeObject], options: ConvertOptions) -> Store:
         elif obj.kind == "ReferenceGrant" and obj.group.startswith("gateway.networking"):
             store.reference_grants.append(obj)
         elif obj.kind == "KongServiceFacade" and obj.group == FACADE_GROUP:
-            store.facades.setdefault(key, obj)
+            if annotated_class_ok(obj):  # MatchesIngressClass, in its reconciler
+                store.facades.setdefault(key, obj)
+            else:
+                store.unclassed.add(("KongServiceFacade", key))
         elif obj.group != KONG_GROUP:
             continue
         elif obj.kind == "TCPIngress" and in_scope(obj) and annotated_class_ok(obj):
@@ -213,9 +221,15 @@ def read(objects: Sequence[KubeObject], options: ConvertOptions) -> Store:
         elif obj.kind == "KongPlugin":
             store.plugins.setdefault(key, obj)
         elif obj.kind == "KongClusterPlugin":
-            store.cluster_plugins.setdefault(obj.name or "", obj)
+            # Its reconciler keeps it only with Kong's class (or none, for the default class).
             labels = mapping(obj.metadata.get("labels"))
-            if str(labels.get("global", "")) == "true" and annotated_class_ok(obj):
+            if not annotated_class_ok(obj):
+                store.unclassed.add(("KongClusterPlugin", ("", obj.name or "")))
+                if str(labels.get("global", "")) == "true":
+                    store.ignored_globals.append(obj)
+                continue
+            store.cluster_plugins.setdefault(obj.name or "", obj)
+            if str(labels.get("global", "")) == "true":
                 store.global_plugins.append(obj)
         elif obj.kind == "KongIngress":
             store.kong_ingresses.setdefault(key, obj)

@@ -52,6 +52,7 @@ from typing import Any
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.verification.model import Backend, Cause
 
+from .store import CLASS_ANNOTATION as CLASS
 from .store import Store, creation_order, mapping, sequence, text
 
 PREFIX = "konghq.com/"
@@ -180,6 +181,10 @@ class Certificate:
 class KongConfig:
     routes: list[KongRoute] = field(default_factory=list)
     certificates: list[Certificate] = field(default_factory=list)
+    skipped: list[tuple[str | None, Cause]] = field(default_factory=list)
+    """Ingress paths KIC could not translate (host, the path's field)."""
+    left_out: list[Cause] = field(default_factory=list)
+    """Objects KIC left out that would have shaped every route (global plugins)."""
 
 
 # --- paths ----------------------------------------------------------------------------------
@@ -279,6 +284,10 @@ class Translator:
         for obj in sorted(self.store.udp_ingresses, key=creation_order):
             self._stream(obj, routes, udp=True)
         self.config.routes = sorted(routes.values(), key=lambda r: r.name)
+        self.config.left_out = [
+            Cause("KongClusterPlugin", None, obj.name or "", f"metadata.annotations[{CLASS}]")
+            for obj in self.store.ignored_globals
+        ]
         for route in self.config.routes:
             self._rewrite(route)
         for route in self.config.routes:
@@ -330,7 +339,10 @@ class Translator:
                 else:
                     continue  # KIC: "failed to get backend for ingress path"
                 if facade is not None and service is None:
-                    continue  # the KongServiceFacade is not in the input
+                    # Not in the input, or left out by its class: KIC skips the path.
+                    cause = owner_field(owner, f"spec.rules[{index}].http.paths[{position}]")
+                    self.config.skipped.append((host or None, cause))
+                    continue
                 path = _flatten_slashes(text(raw.get("path")) or "") or "/"
                 path_type = text(raw.get("pathType")) or "ImplementationSpecific"
                 route = routes.get(route_name)
@@ -539,6 +551,8 @@ class Translator:
             plugin = self.store.plugin(obj.kind, obj.group, route.owner.namespace or "", ref)
             if plugin is not None:
                 route.plugins.append(Plugin(plugin, _annotation(route, "plugins")))
+            else:  # not found, or left out by its class: decides that it does not run
+                route.set_by["plugins"] = _annotation(route, "plugins")
 
     @staticmethod
     def _normalize_protocols(route: KongRoute) -> None:
