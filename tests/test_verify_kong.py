@@ -1431,3 +1431,31 @@ config: {deny: [10.0.0.0/8]}
     notes = [n.message for n in converted(text).report.notifications if "left it out" in n.message]
     assert len(notes) == 1
     assert unexplained(text, "envoy-gateway") == [] and differences(classed, "envoy-gateway") == []
+
+
+def test_a_plugin_runs_only_on_its_protocols() -> None:
+    # Kong's plugins iterator runs a plugin for the request's protocol only if it is among the
+    # plugin's protocols (all HTTP protocols by default).
+    text = (
+        ingress(
+            "p",
+            "p.example.com",
+            ("/", "Prefix", "p"),
+            annotations={"konghq.com/plugins": "deny"},
+            tls=[{"hosts": ["p.example.com"], "secretName": "p"}],
+        )
+        + """---
+apiVersion: configuration.konghq.com/v1
+kind: KongPlugin
+metadata: {name: deny, namespace: web}
+plugin: ip-restriction
+protocols: [https]
+config: {deny: [10.0.0.0/8]}
+"""
+    )
+    model = kong(text)
+    plain = model.route(Request("p.example.com", "/")).outcome
+    secure = model.route(Request("p.example.com", "/", "https")).outcome
+    assert isinstance(plain, Forward) and plain.guards == ()
+    assert isinstance(secure, Forward) and secure.guards == ("ip-deny 10.0.0.0/8",)
+    assert unexplained(text, "envoy-gateway") == []

@@ -435,9 +435,14 @@ class KongRouter:
                 return Routed(Respond(200, "grpc-status 1: gRPC request matched gRPCs route"), why)
         guards: list[str] = []
         for plugin in route.plugins:
-            if not _runs_on(plugin, request):
-                continue
             plugin_causes = (plugin.cause, *_plugin_causes(plugin))
+            if not _runs_on(plugin, request):
+                # Its protocols decided that it does not run on this request.
+                obj = plugin.obj
+                namespace = (obj.namespace or "default") if obj.kind == "KongPlugin" else None
+                skipped = Cause(obj.kind, namespace, obj.name or "", "protocols")
+                why += tuple(c for c in (plugin.cause, skipped) if c not in why)
+                continue
             if plugin.name == "request-termination":
                 status = plugin.config.get("status_code", 503)
                 return Routed(
