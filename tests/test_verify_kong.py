@@ -294,20 +294,36 @@ def test_an_implementation_specific_path_is_a_character_prefix_in_kong() -> None
     assert backend(model.route(Request("old.example.com", "/static/app.js"))) == "web/static"
 
 
-def test_the_requests_a_segment_prefix_no_longer_takes_are_reported() -> None:
+def test_character_prefixes_are_matched_exactly_where_the_order_allows() -> None:
+    # PathPrefix /api and RegularExpression /api[^/].* together are Kong's /api; /static/ is
+    # RegularExpression /static/.* (no other path of the host can take those requests first).
     result = converted(CHARACTER_PREFIXES)
+    assert not [n for n in result.report.notifications if n.code == "kong-behaviour-differs"]
+    gateway = GatewayAPIModel(result.resources)
+    for path, expected in (("/apiary", "api"), ("/api/x", "api"), ("/static", "root")):
+        assert backend(gateway.route(Request("old.example.com", path))) == f"web/{expected}"
+    assert differences(CHARACTER_PREFIXES) == []
+    assert differences(CHARACTER_PREFIXES, "envoy-gateway") == []
+
+
+def test_character_prefixes_that_other_paths_continue_are_reported() -> None:
+    # Kong ranks /api-docs (longer) before /api for /api-docs/x; a regular expression for
+    # /api would be tried first, so /api stays a PathPrefix and the change is reported.
+    text = ingress(
+        "legacy",
+        "old.example.com",
+        ("/api", "ImplementationSpecific", "api"),
+        ("/api-docs", "Prefix", "docs"),
+    )
     notes = {
         n.field: n.message
-        for n in result.report.notifications
-        if n.code == "kong-behaviour-differs" and n.level.value == "warning"
+        for n in converted(text).report.notifications
+        if n.code == "kong-behaviour-differs"
     }
     assert "/api<more characters>" in notes["spec.rules[0].http.paths[0]"]
-    assert "also matches /static" in notes["spec.rules[0].http.paths[1]"]
-    assert "spec.rules[0].http.paths[2]" not in notes  # "/" is the same either way
-    changed = differences(CHARACTER_PREFIXES)
-    assert any("/apile" in line for line in changed)
-    assert unexplained(CHARACTER_PREFIXES) == []
-    assert unexplained(CHARACTER_PREFIXES, "envoy-gateway") == []
+    assert backend(through_gateway(text, Request("old.example.com", "/api-docs/x"))) == "web/docs"
+    assert any("/apile" in line for line in differences(text))
+    assert unexplained(text) == [] and unexplained(text, "envoy-gateway") == []
 
 
 CONDITIONS_BEFORE_LENGTH = ingress(

@@ -10,7 +10,8 @@ catalog does not know are reported.
 
 **Paths.** ``Exact`` and ``Prefix`` mean what they mean in Gateway API. ``ImplementationSpecific``
 is a regular expression when it starts with ``/~`` (or the ``konghq.com/regex-prefix`` value) and
-a prefix otherwise — Kong's character prefix becomes a segment prefix (reported).
+Kong's character prefix otherwise, matched exactly where the host's other rules allow it, else a
+segment prefix (reported).
 
 **Scope.** An Ingress annotation applies only to the rules that Ingress contributed, never to
 other Ingresses' rules on the same host; a Service annotation applies to the rules whose backend

@@ -29,8 +29,10 @@ from ingress2gateway.ir import (
     Rule,
     URLRewrite,
 )
+from ingress2gateway.objects import SourceRef
 
 from .common import KongRun
+from .routing import regex_literal
 
 _TYPE_RANK = {"Exact": 2, "RegularExpression": 1, "PathPrefix": 0}
 
@@ -218,3 +220,107 @@ def _keep_order(
             f"the rule for {clash.loser_path}",
         )
     return emptied
+
+
+# --- character prefixes -------------------------------------------------------------------------
+
+CharacterPrefixes = dict[tuple[SourceRef, str], tuple[str, str]]
+"""(Ingress, path field) → (the ImplementationSpecific path, what changes if it stays a
+``PathPrefix``)."""
+
+
+def keep_character_prefixes(
+    run: KongRun, routes: list[HTTPRoute | GRPCRoute], pending: CharacterPrefixes
+) -> None:
+    """Match Kong's character prefixes exactly where Gateway API's order allows it, else say
+    which requests change.
+
+    Kong's plain path ``/api`` is ``http.path ^= "/api"``: ``PathPrefix /api`` takes ``/api`` and
+    ``/api/...``, and the match ``RegularExpression /api[^/].*`` the rest (``/apiary``); Kong's
+    ``/web/`` is exactly ``RegularExpression /web/.*``. Gateway API tries regular expressions
+    before every prefix, while Kong ranks a plain path among prefixes by length, after
+    regular expressions and after routes with more conditions: the regular expression is used
+    only where no other rule of the host could take the same requests (a longer path that
+    continues the prefix, a regular expression, a rule with header or method conditions), and
+    where the rule does not rewrite the path it matched."""
+    if not pending:
+        return
+    groups: dict[tuple[object, ...], list[Rule]] = {}
+    for route in routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        hosts = tuple(sorted(route.hostnames))
+        for gateway in sorted(
+            {(p.name, p.namespace or route.namespace or "") for p in route.parent_refs}
+        ):
+            groups.setdefault((gateway, hosts), []).extend(route.rules)
+    decided: dict[int, tuple[str, bool]] = {}
+    warned: set[tuple[SourceRef, str]] = set()
+    for rules in groups.values():
+        for rule in rules:
+            for prov in rule.provenance:
+                found = pending.get((prov.source, prov.field))
+                if found is None:
+                    continue
+                path = found[0]
+                safe = decided.get(id(rule), (path, True))[1] and _alone(rule, rules, path)
+                decided[id(rule)] = (path, safe)
+                if not safe and (prov.source, prov.field) not in warned:
+                    warned.add((prov.source, prov.field))
+                    run.differs(prov.source, prov.field, found[1])
+    for rules in groups.values():
+        for rule in rules:
+            path, safe = decided.get(id(rule), ("", False))
+            if safe:
+                _exact(rule, path)
+                decided[id(rule)] = (path, False)  # once, however many groups hold it
+
+
+def _alone(rule: Rule, rules: list[Rule], path: str) -> bool:
+    """No other rule of the host could take what the regular expression for ``path`` takes."""
+    if _rewrites_its_match(rule) or any(
+        isinstance(f, (RequestRedirect, URLRewrite)) for f in rule.filters
+    ):
+        return False
+    if any(m.path is None or m.path != PathMatch("PathPrefix", path) for m in rule.matches):
+        return False
+    for other in rules:
+        if other is rule:
+            continue
+        for match in other.matches:
+            if match.path is None:
+                continue
+            if match.path.type == "RegularExpression" or conditions(match):
+                return False
+            value = match.path.value
+            longer = value.startswith(path) and len(value) > len(path)
+            if longer and (path.endswith("/") or value[len(path)] != "/"):
+                return False
+    return True
+
+
+def _exact(rule: Rule, path: str) -> None:
+    literal = regex_literal(path)
+    if path.endswith("/"):
+        rule.matches = [
+            Match(
+                path=PathMatch("RegularExpression", f"{literal}.*"),
+                headers=m.headers,
+                query_params=m.query_params,
+                method=m.method,
+            )
+            for m in rule.matches
+        ]
+        return
+    rule.matches = [
+        *rule.matches,
+        *(
+            Match(
+                path=PathMatch("RegularExpression", f"{literal}[^/].*"),
+                headers=m.headers,
+                query_params=m.query_params,
+                method=m.method,
+            )
+            for m in rule.matches
+        ),
+    ]

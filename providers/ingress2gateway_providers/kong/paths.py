@@ -7,8 +7,10 @@ Kong Ingress Controller turns Ingress paths into Kong route paths (``PathsFromIn
 * ``ImplementationSpecific``: passed through. A path that starts with the regex prefix
   (``/~`` unless ``konghq.com/regex-prefix`` says otherwise) is a regular expression; anything
   else is a *character* prefix (``/foo`` also matches ``/foobar``; ``/foo/`` does not match
-  ``/foo``), converted to ``PathPrefix`` (a segment prefix; which requests change is reported
-  for each such path).
+  ``/foo``): ``PathPrefix /foo`` plus ``RegularExpression /foo[^/].*`` (``/foo/`` is
+  ``RegularExpression /foo/.*``) where no other rule of the host could take those requests
+  first (Gateway API tries regular expressions before prefixes, Kong does not); elsewhere a
+  ``PathPrefix`` (a segment prefix), and which requests change is reported for the path.
 
 Kong anchors a regex path at the start of the path only; the Gateway API implementations that
 support ``RegularExpression`` (Envoy-based ones among them) match the whole path, so ``.*`` is

@@ -65,6 +65,9 @@ class Translator:
     lowered: Lowered
     upstreams: dict[tuple[str | None, str], Upstream] = field(default_factory=dict)
     new_routes: list[HTTPRoute | GRPCRoute] = field(default_factory=list)
+    character_prefixes: ordering.CharacterPrefixes = field(default_factory=dict)
+    """ImplementationSpecific plain paths (Kong's character prefixes), see
+    :func:`ordering.keep_character_prefixes`."""
     kong_hosts: dict[int, tuple[str, ...]] = field(default_factory=dict)
     """``id()`` of a rule → the hosts of the Kong route it stands for, where they are not the
     hostnames of its route (host aliases; none for the rules of hostless routes)."""
@@ -180,8 +183,8 @@ class Translator:
             run.record(source, annotation_field(paths.REGEX_PREFIX_KEY), Status.CONVERTED)
         for path in model.paths:
             change = paths.character_prefix_change(model, path)
-            if change is not None:
-                run.differs(source, path.field, change)
+            if change is not None:  # matched exactly or reported at the end
+                self.character_prefixes[(source, path.field)] = (path.path, change)
         ingress_plugins = self.plugin_refs(model)
         pairs: list[Pair] = list(self.lowered.rules_of(source))
         for _, rule in pairs:
@@ -890,6 +893,7 @@ class Translator:
         for rule_id in self.spread_hostless():
             self.kong_hosts[rule_id] = ()
         routes = [*self.lowered.routes, *self.new_routes]
+        ordering.keep_character_prefixes(self.run, routes, self.character_prefixes)
         for emptied in ordering.keep_kong_order(self.run, routes, self.kong_hosts):
             self.drop_route(emptied)
         self._without_dropped()

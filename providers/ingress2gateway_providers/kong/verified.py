@@ -16,14 +16,16 @@ and Kong's order of conditions over path length is kept
 (``test_same_path_with_other_headers_or_methods_is_another_route_not_a_conflict``,
 ``test_kong_ranks_header_conditions_above_path_length``, ``test_the_duplicate_rule_of_nginx_is_unchanged``);
 header values match case-insensitively, ``~*`` values anywhere
-(``test_header_values_are_compared_case_insensitively_as_kong_does``); HTTPS-only and
+(``test_header_values_are_compared_case_insensitively_as_kong_does``); character prefixes
+(``test_character_prefixes_are_matched_exactly_where_the_order_allows``); HTTPS-only and
 ``grpcs`` routes without ``spec.tls`` get the HTTPS listener to complete and no plain route
 (``test_an_https_only_route_without_tls_gets_the_https_listener_to_complete``,
 ``test_a_grpcs_only_route_without_tls_is_served_on_https_alone``); host aliases that duplicate a
 route get the overlap notice (``test_a_host_alias_that_duplicates_a_route_gets_the_overlap_notice``).
 
 Not carried, and reported when met: Kong's 426 answer, character prefixes (``/api`` also took
-``/apiary``), 415 for non-gRPC requests on gRPC routes, the endpoint address as Host
+``/apiary``) where another rule of the host prevents the exact match, 415 for non-gRPC requests
+on gRPC routes, the endpoint address as Host
 (``preserve-host: "false"`` without ``host-header``), ``snis``, ``regex-priority`` between
 regular expressions. Not reported: KIC does not escape an ``Exact`` or ``Prefix`` path, so Kong
 matched ``/a.b`` also for ``/aXb``; between two routes Kong ranks the same it picks the one with
