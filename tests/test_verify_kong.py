@@ -908,6 +908,20 @@ def test_verify_finds_no_unexplained_difference_in_the_controllers_goldens(
     assert _listed(found.unexplained) == []
 
 
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "testdata" / "kong" / "verify-scenarios").glob("*.yaml")),
+    ids=lambda p: p.name,
+)
+@pytest.mark.parametrize("emitter", ["standard", "envoy-gateway"])
+def test_verify_finds_no_unexplained_difference_in_the_scenarios(path: Path, emitter: str) -> None:
+    # Manifests written the way Kong's users write them (each file says what it exercises).
+    objects = ingress2gateway.load_manifests([path])
+    found = ingress2gateway.verify(objects, providers="kong", emitter=emitter)
+    assert found.requests > 0
+    assert _listed(found.unexplained) == []
+
+
 def _listed(found: list[Any]) -> list[str]:
     return [
         f"{d.request.display()}: {d.source.outcome.display()} / {d.target.outcome.display()}"
