@@ -42,6 +42,7 @@ import ipaddress
 import re
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ingress2gateway.verification.model import (
@@ -79,6 +80,7 @@ _GUARDS = {
 }
 
 
+@lru_cache(maxsize=4096)
 def _compile(pattern: str) -> Any:
     """``pattern`` with Rust ``regex`` syntax, compiled by RE2 (the closest engine: no
     backreferences nor look-around), Python's ``re`` where the binding is missing; None when it
@@ -97,15 +99,10 @@ def _compile(pattern: str) -> Any:
         return None
 
 
-_compiled: dict[str, Any] = {}
-
-
 def regex_search(pattern: str, value: str) -> tuple[str, tuple[str | None, ...]] | None:
     """The text ``pattern`` matches first in ``value`` and its groups (atc-router's
     ``is_match`` then ``captures``), or None."""
-    if pattern not in _compiled:
-        _compiled[pattern] = _compile(pattern)
-    compiled = _compiled[pattern]
+    compiled = _compile(pattern)
     if compiled is None:
         return None
     found = compiled.search(value)
