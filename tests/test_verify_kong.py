@@ -1489,3 +1489,24 @@ config: {deny: [10.0.0.0/8]}
     assert isinstance(plain, Forward) and plain.guards == ()
     assert isinstance(secure, Forward) and secure.guards == ("ip-deny 10.0.0.0/8",)
     assert unexplained(text, "envoy-gateway") == []
+
+
+def test_a_stripped_character_prefix_is_matched_and_stripped_exactly() -> None:
+    # Kong's getting-started pattern: ImplementationSpecific /echo with strip-path. /echoes is
+    # Kong's too, sent on as /es (get_upstream_uri_v0); the regular expression's rule strips with
+    # a regex rewrite, which the envoy-gateway emitter writes (the standard one reports it).
+    text = ingress(
+        "echo",
+        None,
+        ("/echo", "ImplementationSpecific", "echo"),
+        annotations={"konghq.com/strip-path": "true"},
+    )
+    request = Request("unknown.invalid", "/echoes")
+    answer = kong(text).route(request).outcome
+    assert isinstance(answer, Forward) and answer.path == "/es"
+    assert through_gateway(text, request, "envoy-gateway") == answer
+    assert through_gateway(text, Request("unknown.invalid", "/echo/x"), "envoy-gateway") == (
+        kong(text).route(Request("unknown.invalid", "/echo/x")).outcome
+    )
+    assert differences(text, "envoy-gateway") == []
+    assert unexplained(text) == []

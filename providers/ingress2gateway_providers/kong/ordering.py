@@ -24,6 +24,7 @@ from ingress2gateway.ir import (
     HTTPRoute,
     Match,
     PathMatch,
+    Provenance,
     RegexRewrite,
     RequestRedirect,
     Rule,
@@ -230,7 +231,10 @@ CharacterPrefixes = dict[tuple[SourceRef, str], tuple[str, str]]
 
 
 def keep_character_prefixes(
-    run: KongRun, routes: list[HTTPRoute | GRPCRoute], pending: CharacterPrefixes
+    run: KongRun,
+    routes: list[HTTPRoute | GRPCRoute],
+    pending: CharacterPrefixes,
+    upstream: Mapping[tuple[SourceRef, str], Upstream] | None = None,
 ) -> None:
     """Match Kong's character prefixes exactly where Gateway API's order allows it, else say
     which requests change.
@@ -241,11 +245,14 @@ def keep_character_prefixes(
     before every prefix, while Kong ranks a plain path among prefixes by length, after
     regular expressions and after routes with more conditions: the regular expression is used
     only where no other rule of the host could take the same requests (a longer path that
-    continues the prefix, a regular expression, a rule with header or method conditions), and
-    where the rule does not rewrite the path it matched."""
+    continues the prefix, a regular expression, a rule with header or method conditions). A
+    rule that strips its path or prepends the Service's (``upstream``: by the path's input
+    field, whether it strips and the Service path) does so for the regular expression with a
+    regex rewrite, in a rule of its own (a ``ReplacePrefixMatch`` needs prefix matches)."""
     if not pending:
         return
-    groups: dict[tuple[object, ...], list[Rule]] = {}
+    known = upstream or {}
+    groups: dict[tuple[object, ...], list[tuple[HTTPRoute, Rule]]] = {}
     for route in routes:
         if not isinstance(route, HTTPRoute):
             continue
@@ -253,35 +260,44 @@ def keep_character_prefixes(
         for gateway in sorted(
             {(p.name, p.namespace or route.namespace or "") for p in route.parent_refs}
         ):
-            groups.setdefault((gateway, hosts), []).extend(route.rules)
-    decided: dict[int, tuple[str, bool]] = {}
+            groups.setdefault((gateway, hosts), []).extend((route, r) for r in route.rules)
+    decided: dict[int, tuple[HTTPRoute, Rule, str, Upstream | None, bool]] = {}
     warned: set[tuple[SourceRef, str]] = set()
-    for rules in groups.values():
-        for rule in rules:
+    for pairs in groups.values():
+        rules = [rule for _, rule in pairs]
+        for route, rule in pairs:
             for prov in rule.provenance:
                 found = pending.get((prov.source, prov.field))
                 if found is None:
                     continue
                 path = found[0]
-                safe = decided.get(id(rule), (path, True))[1] and _alone(rule, rules, path)
-                decided[id(rule)] = (path, safe)
+                how = known.get((prov.source, prov.field))
+                before = decided.get(id(rule))
+                safe = (before is None or before[4]) and _alone(rule, rules, path, how)
+                decided[id(rule)] = (route, rule, path, how, safe)
                 if not safe and (prov.source, prov.field) not in warned:
                     warned.add((prov.source, prov.field))
                     run.differs(prov.source, prov.field, found[1])
-    for rules in groups.values():
-        for rule in rules:
-            path, safe = decided.get(id(rule), ("", False))
-            if safe:
-                _exact(rule, path)
-                decided[id(rule)] = (path, False)  # once, however many groups hold it
+    for route, rule, path, how, safe in list(decided.values()):
+        if safe:
+            _exact(route, rule, path, how)
 
 
-def _alone(rule: Rule, rules: list[Rule], path: str) -> bool:
-    """No other rule of the host could take what the regular expression for ``path`` takes."""
-    if _rewrites_its_match(rule) or any(
-        isinstance(f, (RequestRedirect, URLRewrite)) for f in rule.filters
-    ):
+Upstream = tuple[bool, str, list[Provenance]]
+"""How Kong builds the upstream path of a rule: strips the matched path or not, the Service
+path, and the input fields that say so."""
+
+
+def _alone(rule: Rule, rules: list[Rule], path: str, how: Upstream | None) -> bool:
+    """No other rule of the host could take what the regular expression for ``path`` takes, and
+    the rule's own path rewriting is known (or absent)."""
+    if any(isinstance(e, RegexRewrite) for e in rule.extensions):
         return False
+    for item in rule.filters:
+        if isinstance(item, RequestRedirect):
+            return False
+        if isinstance(item, URLRewrite) and item.path is not None and how is None:
+            return False
     if any(m.path is None or m.path != PathMatch("PathPrefix", path) for m in rule.matches):
         return False
     for other in rules:
@@ -299,28 +315,49 @@ def _alone(rule: Rule, rules: list[Rule], path: str) -> bool:
     return True
 
 
-def _exact(rule: Rule, path: str) -> None:
-    literal = regex_literal(path)
-    if path.endswith("/"):
-        rule.matches = [
-            Match(
-                path=PathMatch("RegularExpression", f"{literal}.*"),
-                headers=m.headers,
-                query_params=m.query_params,
-                method=m.method,
-            )
-            for m in rule.matches
-        ]
-        return
-    rule.matches = [
-        *rule.matches,
-        *(
-            Match(
-                path=PathMatch("RegularExpression", f"{literal}[^/].*"),
-                headers=m.headers,
-                query_params=m.query_params,
-                method=m.method,
-            )
-            for m in rule.matches
-        ),
+def _regex_matches(rule: Rule, pattern: str) -> list[Match]:
+    return [
+        Match(
+            path=PathMatch("RegularExpression", pattern),
+            headers=m.headers,
+            query_params=m.query_params,
+            method=m.method,
+        )
+        for m in rule.matches
     ]
+
+
+def _exact(route: HTTPRoute, rule: Rule, path: str, how: Upstream | None) -> None:
+    literal = regex_literal(path)
+    pattern = f"{literal}.*" if path.endswith("/") else f"{literal}[^/].*"
+    rewrites = any(isinstance(f, URLRewrite) and f.path is not None for f in rule.filters)
+    if not rewrites:
+        if path.endswith("/"):
+            rule.matches = _regex_matches(rule, pattern)
+        else:
+            rule.matches = [*rule.matches, *_regex_matches(rule, pattern)]
+        return
+    assert how is not None
+    strip, base, provenance = how
+    # get_upstream_uri_v0: after the matched path (stripped) or the whole path, the rest joins
+    # the Service path with one slash; the regular expression leaves a rest that starts with
+    # another character than "/" (or the path ends with one).
+    joined = base if base.endswith("/") else base + "/"
+    rewrite = RegexRewrite(
+        pattern=f"^{literal}" if strip else "^/",
+        substitution=joined,
+        provenance=list(provenance),
+    )
+    twin = rule if path.endswith("/") else copy.copy(rule)
+    twin.matches = _regex_matches(rule, pattern)
+    twin.filters = [
+        URLRewrite(hostname=f.hostname, provenance=list(f.provenance))
+        if isinstance(f, URLRewrite)
+        else f
+        for f in rule.filters
+        if not (isinstance(f, URLRewrite) and f.hostname is None)
+    ]
+    twin.extensions = [*(copy.copy(e) for e in rule.extensions), rewrite]
+    if twin is not rule:
+        twin.name = None
+        route.rules.insert(route.rules.index(rule) + 1, twin)

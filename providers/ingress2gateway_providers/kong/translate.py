@@ -36,7 +36,7 @@ from ingress2gateway.ir import (
     URLRewrite,
 )
 from ingress2gateway.lowering import Lowered, tls_covers
-from ingress2gateway.objects import KubeObject
+from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.report import Level, Status
 
 from . import kongingress, ordering, paths, plugins, routing, services, upstream_policy
@@ -68,6 +68,9 @@ class Translator:
     character_prefixes: ordering.CharacterPrefixes = field(default_factory=dict)
     """ImplementationSpecific plain paths (Kong's character prefixes), see
     :func:`ordering.keep_character_prefixes`."""
+    upstream_paths: dict[tuple[SourceRef, str], ordering.Upstream] = field(default_factory=dict)
+    """By a path's input field: whether its rule strips the path, the Service path, and the
+    fields that say so (for :func:`ordering.keep_character_prefixes`)."""
     kong_hosts: dict[int, tuple[str, ...]] = field(default_factory=dict)
     """``id()`` of a rule → the hosts of the Kong route it stands for, where they are not the
     hostnames of its route (host aliases; none for the rules of hostless routes)."""
@@ -384,6 +387,7 @@ class Translator:
                 prov = []
             elif strip:
                 kind = "ReplacePrefixMatch" if path.type == "PathPrefix" else "ReplaceFullPath"
+                self.note_upstream(rule, True, base, prov)
                 if kind == "ReplacePrefixMatch" and base != "/":
                     # Kong joins the Service path and the rest without doubling the slash
                     # (get_upstream_uri_v0): /api -> /internal and /api/x -> /internal/x for
@@ -399,6 +403,7 @@ class Translator:
             else:
                 joined = base if path.value == "/" else base.rstrip("/") + path.value
                 kind = "ReplacePrefixMatch" if path.type == "PathPrefix" else "ReplaceFullPath"
+                self.note_upstream(rule, False, base, prov)
                 modifier = PathModifier(kind, joined)  # type: ignore[arg-type]
         hostname = None
         preserve = settings.preserve_host
@@ -428,6 +433,13 @@ class Translator:
             _credit(rule, prov)
         for item in prov:
             self.run.record(item.source, item.field, Status.CONVERTED)
+
+    def note_upstream(
+        self, rule: Rule, strip: bool, base: str, provenance: list[Provenance]
+    ) -> None:
+        for prov in rule.provenance:
+            if _PATH_FIELD.match(prov.field):
+                self.upstream_paths[(prov.source, prov.field)] = (strip, base, list(provenance))
 
     def full_rewrite(
         self, model: IngressModel, settings: RouteSettings, rule: Rule, svc: ServiceSettings | None
@@ -893,7 +905,9 @@ class Translator:
         for rule_id in self.spread_hostless():
             self.kong_hosts[rule_id] = ()
         routes = [*self.lowered.routes, *self.new_routes]
-        ordering.keep_character_prefixes(self.run, routes, self.character_prefixes)
+        ordering.keep_character_prefixes(
+            self.run, routes, self.character_prefixes, self.upstream_paths
+        )
         for emptied in ordering.keep_kong_order(self.run, routes, self.kong_hosts):
             self.drop_route(emptied)
         self._without_dropped()
