@@ -8,9 +8,11 @@ Kong Ingress Controller turns Ingress paths into Kong route paths (``PathsFromIn
   (``/~`` unless ``konghq.com/regex-prefix`` says otherwise) is a regular expression; anything
   else is a *character* prefix (``/foo`` also matches ``/foobar``; ``/foo/`` does not match
   ``/foo``): ``PathPrefix /foo`` plus ``RegularExpression /foo[^/].*`` (``/foo/`` is
-  ``RegularExpression /foo/.*``) where no other rule of the host could take those requests
-  first (Gateway API tries regular expressions before prefixes, Kong does not); elsewhere a
-  ``PathPrefix`` (a segment prefix), and which requests change is reported for the path.
+  ``RegularExpression /foo/.*``; with ``strip-path`` or a Service path a regex rewrite does
+  what Kong does with the rest of the path) where no other rule of the host could take those
+  requests first (Gateway API tries regular expressions before prefixes, Kong does not);
+  elsewhere a ``PathPrefix`` (a segment prefix), and which requests change is reported for the
+  path.
 
 Kong anchors a regex path at the start of the path only; the Gateway API implementations that
 support ``RegularExpression`` (Envoy-based ones among them) match the whole path, so ``.*`` is
