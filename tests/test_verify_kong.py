@@ -1510,3 +1510,29 @@ def test_a_stripped_character_prefix_is_matched_and_stripped_exactly() -> None:
     )
     assert differences(text, "envoy-gateway") == []
     assert unexplained(text) == []
+
+
+def test_legacy_regex_detection_makes_regular_expressions_of_special_paths() -> None:
+    # MaybePrependRegexPrefix with IngressClassParameters enableLegacyRegexDetection.
+    text = (
+        ingress("users", "u.example.com", (r"/users/\d+", "ImplementationSpecific", "users"))
+        + """---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: kong}
+spec:
+  controller: ingress-controllers.konghq.com/kong
+  parameters: {apiGroup: configuration.konghq.com, kind: IngressClassParameters, name: legacy, namespace: web, scope: Namespace}
+---
+apiVersion: configuration.konghq.com/v1alpha1
+kind: IngressClassParameters
+metadata: {name: legacy, namespace: web}
+spec: {enableLegacyRegexDetection: true}
+"""
+    )
+    request = Request("u.example.com", "/users/42/x")
+    assert backend(kong(text).route(request)) == "web/users"
+    assert backend(through_gateway(text, request)) == "web/users"
+    assert differences(text) == []
+    plain = text.replace("enableLegacyRegexDetection: true", "enableLegacyRegexDetection: false")
+    assert backend(kong(plain).route(request)) is None

@@ -55,6 +55,7 @@ The sections below are the docstrings of the family modules.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -119,6 +120,7 @@ KONG_RESOURCES = (
     ResourceKind(KONG_GROUP, "v1beta1", "tcpingresses", "TCPIngress"),
     ResourceKind(KONG_GROUP, "v1beta1", "udpingresses", "UDPIngress"),
     ResourceKind(FACADE_GROUP, "v1alpha1", "kongservicefacades", "KongServiceFacade"),
+    ResourceKind(KONG_GROUP, "v1alpha1", "ingressclassparameterses", "IngressClassParameters"),
 )
 CONSUMER_KINDS = ("KongConsumer", "KongConsumerGroup")
 _NAMESPACED = frozenset(
@@ -204,7 +206,7 @@ class KongProvider(IngressProvider):
         return IngressPolicy(
             self.name,
             implementation_specific="PathPrefix",
-            path_matcher=match_for,
+            path_matcher=functools.partial(match_for, legacy=run.legacy_regex),
             match_extras=extras,
             duplicate_rule=(
                 "Kong kept both routes and sent every such request to one of them by an internal "
@@ -260,6 +262,7 @@ class KongProvider(IngressProvider):
             run.default_class = any(
                 info.is_default for name, info in classes.items() if name in owned
             ) or bool(ctx.options.default_ingress_class and not ctx.options.ingress_classes)
+            _class_parameters(run, owned)
             # Before conversion, which may release the Ingresses' specs once parsed.
             _class_conflicts(run, owned)
             super().convert(ctx)
@@ -273,6 +276,28 @@ class KongProvider(IngressProvider):
 
     def apply(self, ctx: ProviderContext, models: list[IngressModel], lowered: Lowered) -> None:
         Translator(self._runs[id(ctx)], lowered).apply(models)
+
+
+def _class_parameters(run: KongRun, owned: AbstractSet[str]) -> None:
+    """The IngressClassParameters a served IngressClass names (KIC's
+    ``getIngressClassParametersOrDefault``): ``enableLegacyRegexDetection``."""
+    for obj in run.ctx.objects:
+        if obj.kind != "IngressClass" or obj.name not in owned:
+            continue
+        params = obj.spec.get("parameters")
+        if not isinstance(params, dict) or params.get("kind") != "IngressClassParameters":
+            continue
+        namespace = params.get("namespace") if isinstance(params.get("namespace"), str) else None
+        for found in run.ctx.objects:
+            if (
+                found.kind == "IngressClassParameters"
+                and found.group == KONG_GROUP
+                and found.name == params.get("name")
+                and (found.namespace or "default") == (namespace or "default")
+            ):
+                run.class_parameters.append(found)
+                run.use(found)
+                run.legacy_regex = found.spec.get("enableLegacyRegexDetection") is True
 
 
 def _class_conflicts(run: KongRun, owned: AbstractSet[str]) -> None:
@@ -324,6 +349,9 @@ def _finish(run: KongRun) -> None:
     for obj in run.upstream_policies.values():
         run.ctx.claim(obj)
         _account_fields(run, obj, skip, "spec", "no Service's konghq.com/upstream-policy names it")
+    for obj in run.class_parameters:
+        run.ctx.claim(obj)
+        _account_fields(run, obj, skip, "spec", "the served IngressClass names it")
     for obj in run.facades.values():
         run.ctx.claim(obj)
         _account_fields(run, obj, skip, "spec", "no converted Ingress path uses this facade")

@@ -99,6 +99,9 @@ class KongRun:
     """Services some converted route sends traffic to."""
     served_classes: set[str] = field(default_factory=set)
     """The ingress classes the Kong controller served."""
+    legacy_regex: bool = False
+    """The served class's IngressClassParameters ``enableLegacyRegexDetection``."""
+    class_parameters: list[KubeObject] = field(default_factory=list)
     default_class: bool = False
     """One of them was the cluster's default class (objects without a class were Kong's)."""
 

@@ -4,7 +4,9 @@ Kong Ingress Controller turns Ingress paths into Kong route paths (``PathsFromIn
 
 * ``Exact /foo`` → the regex ``~/foo$``: an Exact match.
 * ``Prefix /foo`` → ``/foo/`` plus ``~/foo$``: a segment prefix, like Gateway API ``PathPrefix``.
-* ``ImplementationSpecific``: passed through. A path that starts with the regex prefix
+* ``ImplementationSpecific``: passed through (with the ``kong`` IngressClass's
+  IngressClassParameters ``enableLegacyRegexDetection: true``, a path that is not plain
+  characters is a regular expression, as Kong before 3.0 read it). A path that starts with the regex prefix
   (``/~`` unless ``konghq.com/regex-prefix`` says otherwise) is a regular expression; anything
   else is a *character* prefix (``/foo`` also matches ``/foobar``; ``/foo/`` does not match
   ``/foo``): ``PathPrefix /foo`` plus ``RegularExpression /foo[^/].*`` (``/foo/`` is
@@ -20,6 +22,8 @@ appended to a pattern that does not end in ``$`` — the same requests still mat
 """
 
 from __future__ import annotations
+
+import re
 
 from ingress2gateway.ingress import IngressModel, IngressPath
 from ingress2gateway.ir import PathMatch
@@ -44,7 +48,23 @@ def kong_regex(pattern: str) -> str:
     return body if body.endswith(".*") else f"{body}.*"
 
 
-def match_for(model: IngressModel, path: IngressPath) -> PathMatch:
+_LEGACY_PLAIN = re.compile(r"[a-zA-Z0-9.\-_~/%]*")
+"""What Kong before 3.0 took for a plain path (KIC's ``legacyRegexPathExpression``)."""
+
+
+def legacy_regex(model: IngressModel, path: IngressPath, legacy: bool) -> bool:
+    """With the IngressClassParameters' ``enableLegacyRegexDetection``, KIC makes a regular
+    expression of an ImplementationSpecific path that is not plain characters
+    (``MaybePrependRegexPrefix``)."""
+    return (
+        legacy
+        and path.path_type == "ImplementationSpecific"
+        and not path.path.startswith(regex_prefix(model))
+        and _LEGACY_PLAIN.fullmatch(path.path) is None
+    )
+
+
+def match_for(model: IngressModel, path: IngressPath, legacy: bool = False) -> PathMatch:
     """The :class:`~ingress2gateway.lowering.IngressPolicy` path hook for Kong."""
     if path.path_type == "Exact":
         return PathMatch("Exact", path.path)
@@ -53,14 +73,20 @@ def match_for(model: IngressModel, path: IngressPath) -> PathMatch:
     prefix = regex_prefix(model)
     if path.path.startswith(prefix) and len(path.path) > len(prefix):
         return PathMatch("RegularExpression", kong_regex(path.path[len(prefix) :]))
+    if legacy_regex(model, path, legacy):
+        return PathMatch("RegularExpression", kong_regex(path.path))
     return PathMatch("PathPrefix", path.path)
 
 
-def character_prefix_change(model: IngressModel, path: IngressPath) -> str | None:
+def character_prefix_change(
+    model: IngressModel, path: IngressPath, legacy: bool = False
+) -> str | None:
     """Which requests an ImplementationSpecific plain path no longer takes (or now takes) as a
     Gateway API ``PathPrefix``, or None: Kong matched it as a *character* prefix (its router's
     ``http.path ^= "<path>"``)."""
     if path.path_type != "ImplementationSpecific" or path.path.startswith(regex_prefix(model)):
+        return None
+    if legacy_regex(model, path, legacy):
         return None
     value = path.path or "/"
     if value == "/":

@@ -185,7 +185,7 @@ class Translator:
         if paths.REGEX_PREFIX_KEY in annotations:
             run.record(source, annotation_field(paths.REGEX_PREFIX_KEY), Status.CONVERTED)
         for path in model.paths:
-            change = paths.character_prefix_change(model, path)
+            change = paths.character_prefix_change(model, path, self.run.legacy_regex)
             if change is not None:  # matched exactly or reported at the end
                 self.character_prefixes[(source, path.field)] = (path.path, change)
         ingress_plugins = self.plugin_refs(model)
