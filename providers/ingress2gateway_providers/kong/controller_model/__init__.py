@@ -40,8 +40,15 @@ class KongModel:
     """Kong over the input: :meth:`route` answers a request, :meth:`requests` names those
     worth asking."""
 
-    def __init__(self, config: KongConfig, ignored: Sequence[tuple[KubeObject, str]] = ()) -> None:
+    def __init__(
+        self,
+        config: KongConfig,
+        ignored: Sequence[tuple[KubeObject, str]] = (),
+        ignored_streams: Sequence[KubeObject] = (),
+    ) -> None:
         self.config = config
+        self.ignored_streams = list(ignored_streams)
+        """TCPIngresses and UDPIngresses without class that KIC did not serve."""
         self.router = KongRouter(config)
         self.ignored = [(obj, f, _hosts_of(obj)) for obj, f in ignored]
         """Ingresses KIC did not serve though their ``spec.ingressClassName`` is Kong's."""
@@ -51,6 +58,12 @@ class KongModel:
         extra: tuple[Cause, ...] = ()
         if request.protocol == "HTTP":
             extra += tuple(self.config.left_out)
+        if isinstance(answer.outcome, NoRoute) and request.protocol != "HTTP":
+            extra += tuple(
+                Cause(obj.kind, obj.namespace or "default", obj.name or "", _CLASS_FIELD)
+                for obj in self.ignored_streams
+                if request.effective_port in _ports_of(obj)
+            )
         if isinstance(answer.outcome, NoRoute):
             # What KIC left out decided that nothing answers.
             extra += tuple(
@@ -85,6 +98,9 @@ class KongModel:
                     routes.append(route)
         for host, routes in by_host.items():
             found.update(self._host_requests(host, routes))
+        for obj in self.ignored_streams:  # what KIC left out is asked for too
+            protocol = "UDP" if obj.kind == "UDPIngress" else "TCP"
+            found.update(Request("", protocol=protocol, port=p) for p in _ports_of(obj))
         yield from sorted(found)
 
     def _host_requests(self, host: str, routes: list[KongRoute]) -> set[Request]:
@@ -193,10 +209,29 @@ def _stream_requests(route: KongRoute) -> set[Request]:
 def controller_model(objects: Sequence[KubeObject], options: ConvertOptions) -> KongModel | None:
     """Kong over ``objects`` (None when it serves none of them)."""
     store = store_module.read(objects, options)
-    if not (store.ingresses or store.tcp_ingresses or store.udp_ingresses or store.ignored):
+    if not (
+        store.ingresses
+        or store.tcp_ingresses
+        or store.udp_ingresses
+        or store.ignored
+        or store.ignored_streams
+    ):
         return None
     gate = options.for_provider("kong").get("rewrite-uris", "").lower() in ("true", "1", "yes")
-    return KongModel(Translator(store, rewrite_uris=gate).translate(), store.ignored)
+    config = Translator(store, rewrite_uris=gate).translate()
+    return KongModel(config, store.ignored, store.ignored_streams)
+
+
+_CLASS_FIELD = "metadata.annotations[kubernetes.io/ingress.class]"
+
+
+def _ports_of(obj: KubeObject) -> set[int]:
+    rules = obj.spec.get("rules")
+    return {
+        rule["port"]
+        for rule in (rules if isinstance(rules, list) else [])
+        if isinstance(rule, dict) and isinstance(rule.get("port"), int)
+    }
 
 
 def _hosts_of(obj: KubeObject) -> set[str | None]:

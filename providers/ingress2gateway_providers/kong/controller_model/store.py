@@ -66,6 +66,8 @@ class Store:
     """(kind, (namespace, name)) of KongClusterPlugins and KongServiceFacades KIC left out: they
     lack Kong's class annotation."""
     ignored_globals: list[KubeObject] = field(default_factory=list)
+    ignored_streams: list[KubeObject] = field(default_factory=list)
+    """TCPIngresses and UDPIngresses without class, KIC's only when its class is the default."""
     class_fields: dict[int, str] = field(default_factory=dict)
     """``id()`` of a served Ingress → the field that gave it its class ("" for the default)."""
     ignored: list[tuple[KubeObject, str]] = field(default_factory=list)
@@ -214,10 +216,13 @@ def read(objects: Sequence[KubeObject], options: ConvertOptions) -> Store:
                 store.unclassed.add(("KongServiceFacade", key))
         elif obj.group != KONG_GROUP:
             continue
-        elif obj.kind == "TCPIngress" and in_scope(obj) and annotated_class_ok(obj):
-            store.tcp_ingresses.append(obj)
-        elif obj.kind == "UDPIngress" and in_scope(obj) and annotated_class_ok(obj):
-            store.udp_ingresses.append(obj)
+        elif obj.kind in ("TCPIngress", "UDPIngress") and in_scope(obj):
+            if annotated_class_ok(obj):
+                (store.tcp_ingresses if obj.kind == "TCPIngress" else store.udp_ingresses).append(
+                    obj
+                )
+            elif not obj.annotations.get(CLASS_ANNOTATION):
+                store.ignored_streams.append(obj)
         elif obj.kind == "KongPlugin":
             store.plugins.setdefault(key, obj)
         elif obj.kind == "KongClusterPlugin":
