@@ -1536,3 +1536,81 @@ spec: {enableLegacyRegexDetection: true}
     assert differences(text) == []
     plain = text.replace("enableLegacyRegexDetection: true", "enableLegacyRegexDetection: false")
     assert backend(kong(plain).route(request)) is None
+
+
+# --- the Gateway API model, where Kong's migration needed it ----------------------------------
+
+
+def test_gateway_model_a_tls_connection_reaches_a_terminating_tls_listener() -> None:
+    # A TCPIngress rule with a host: Kong terminated TLS by SNI, as a Terminate TLS listener does.
+    objects = [
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "Gateway",
+            "metadata": {"name": "gw", "namespace": "s"},
+            "spec": {
+                "gatewayClassName": "eg",
+                "listeners": [
+                    {
+                        "name": "tls",
+                        "port": 9443,
+                        "protocol": "TLS",
+                        "hostname": "tls.example.com",
+                        "tls": {"mode": "Terminate", "certificateRefs": [{"name": "c"}]},
+                    }
+                ],
+            },
+        },
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1alpha3",
+            "kind": "TLSRoute",
+            "metadata": {"name": "r", "namespace": "s"},
+            "spec": {
+                "parentRefs": [{"name": "gw", "sectionName": "tls"}],
+                "hostnames": ["tls.example.com"],
+                "rules": [{"backendRefs": [{"name": "echo", "port": 2702}]}],
+            },
+        },
+    ]
+    answer = GatewayAPIModel(objects).route(Request("tls.example.com", protocol="TLS", port=9443))
+    assert backend(answer) == "s/echo"
+
+
+def test_gateway_model_an_envoy_gateway_backend_for_a_service_is_that_service() -> None:
+    objects = [
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "Gateway",
+            "metadata": {"name": "gw", "namespace": "pay"},
+            "spec": {
+                "gatewayClassName": "eg",
+                "listeners": [{"name": "http", "port": 80, "protocol": "HTTP"}],
+            },
+        },
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "HTTPRoute",
+            "metadata": {"name": "r", "namespace": "pay"},
+            "spec": {
+                "parentRefs": [{"name": "gw"}],
+                "rules": [
+                    {
+                        "backendRefs": [
+                            {"group": "gateway.envoyproxy.io", "kind": "Backend", "name": "b"}
+                        ]
+                    }
+                ],
+            },
+        },
+        {
+            "apiVersion": "gateway.envoyproxy.io/v1alpha1",
+            "kind": "Backend",
+            "metadata": {"name": "b", "namespace": "pay"},
+            "spec": {
+                "endpoints": [{"fqdn": {"hostname": "verified.pay.svc.cluster.local", "port": 443}}]
+            },
+        },
+    ]
+    answer = GatewayAPIModel(objects).route(Request("x.example.com", "/"))
+    assert isinstance(answer.outcome, Forward)
+    assert answer.outcome.backends[0][0] == Backend("pay", "verified", 443, "Service")

@@ -37,6 +37,9 @@ implementation, from Envoy Gateway, the implementation the ``envoy-gateway`` emi
   by ``sectionName``, the route, a Gateway listener, the Gateway) and ClientTrafficPolicies
   with client validation add the access controls a request must pass.
 
+An Envoy Gateway ``Backend`` whose one endpoint is a Service's cluster DNS name
+(``<name>.<namespace>.svc[.cluster.local]``) is that Service.
+
 GRPCRoutes take gRPC calls (their rules ordered by service and method length, then header
 matches); TLSRoutes take TLS connections by SNI; TCPRoutes and UDPRoutes take their port.
 """
