@@ -19,15 +19,18 @@ import click
 
 from ingress2gateway._version import __version__
 from ingress2gateway.errors import I2GError, UsageError
+from ingress2gateway.printable import printable
 from ingress2gateway.report import Notification, Report
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from ingress2gateway.checking import Workers
+    from ingress2gateway.diff import ObjectDiff
     from ingress2gateway.objects import JSONDict, KubeObject, ResourceKind
     from ingress2gateway.pipeline import Result
     from ingress2gateway.plugin import ConvertOptions, Emitted
+    from ingress2gateway.sync import FilePlan
 
 FAIL_ON = ("error", "warning", "never")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,7 +38,9 @@ KNOWN_TARGET_HELP = "v1.2 … v1.6 (default: newest vendored)"
 
 
 class _Group(click.Group):
-    """Turns every error into one line on stderr and the documented exit code."""
+    """Turns every error into one line on stderr and the documented exit code. Messages name
+    files and objects from the input: control characters in them are escaped
+    (:func:`~ingress2gateway.printable.printable`), so that an error stays one line."""
 
     def invoke(self, ctx: click.Context) -> Any:
         # A CLI run is short and builds mostly acyclic data: collecting cycles only costs time
@@ -44,11 +49,12 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except UsageError as exc:
-            raise click.UsageError(str(exc), ctx) from None
+            raise click.UsageError(printable(str(exc)), ctx) from None
         except I2GError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {printable(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
+            # click's own messages quote bad values with repr(), which escapes controls.
             raise
         except KeyboardInterrupt:
             click.echo("error: interrupted", err=True)
@@ -62,8 +68,8 @@ class _Group(click.Group):
             if os.environ.get("I2G_DEBUG"):
                 raise
             click.echo(
-                f"error: internal error: {type(exc).__name__}: {exc} (please report this bug; "
-                "set I2G_DEBUG=1 for details)",
+                f"error: internal error: {type(exc).__name__}: {printable(str(exc))} (please "
+                "report this bug; set I2G_DEBUG=1 for details)",
                 err=True,
             )
             ctx.exit(1)
@@ -74,9 +80,44 @@ EXIT_BROKEN_PIPE = 141
 
 def _silence_stdout() -> None:
     """Point stdout at /dev/null, so that flushing what is left in its buffer cannot fail."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (OSError, ValueError):
+        return  # not a file (a test runner's stream): nothing is flushed at exit
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, fileno)
     os.close(devnull)
+
+
+def _write_stdout(text: str) -> None:
+    """Write to stdout. A full disk or an I/O error there (``> /dev/full``) is one line, as
+    for any file the tool writes; a closed pipe is left to :class:`_Group`."""
+    try:
+        sys.stdout.write(text)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise _stdout_error(exc) from None
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise _stdout_error(exc) from None
+
+
+def _echo_stdout(text: str) -> None:
+    _write_stdout(text)
+    _flush_stdout()
+
+
+def _stdout_error(exc: OSError) -> I2GError:
+    # What stdout still buffers would fail again when the process exits.
+    _silence_stdout()
+    return I2GError(f"stdout: cannot write the output: {exc.strerror or exc}")
 
 
 _LEFT_FOR_EXIT: list[object] | None = None
@@ -114,6 +155,9 @@ def run() -> None:
     except BrokenPipeError:
         _silence_stdout()
         code = code or EXIT_BROKEN_PIPE
+    except OSError as exc:
+        sys.stderr.write(f"error: {printable(str(_stdout_error(exc)))}\n")
+        code = code or 1
     sys.stderr.flush()
     os._exit(code if isinstance(code, int) else 0)
 
@@ -196,29 +240,89 @@ _target_options = _options(
     ),
 )
 
+
+def _namespace_name(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A flag naming a namespace takes what Kubernetes accepts: a DNS-1123 label."""
+    from ingress2gateway.objects import is_label
+
+    return _names(
+        value,
+        is_label,
+        "a namespace name: at most 63 lowercase letters, digits and '-', starting and ending "
+        "with a letter or digit (a DNS-1123 label)",
+    )
+
+
+def _object_name(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A flag naming an object (a Gateway, a GatewayClass, an IngressClass) takes what the API
+    server accepts for their names: a DNS-1123 subdomain. A gatewayClassName or
+    ingressClassName that is not one can never name a class."""
+    from ingress2gateway.objects import is_subdomain
+
+    return _names(
+        value,
+        is_subdomain,
+        "a Kubernetes object name: at most 253 lowercase letters, digits, '-' and '.', "
+        "starting and ending with a letter or digit (a DNS-1123 subdomain)",
+    )
+
+
+def _secret_name(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """``NAMESPACE/NAME`` of a Secret."""
+    from ingress2gateway.objects import is_label, is_subdomain
+
+    if value is None:
+        return None
+    namespace, _, name = str(value).partition("/")
+    if not (is_label(namespace) and is_subdomain(name)):
+        raise click.BadParameter(
+            f"'{printable(str(value))}' is not NAMESPACE/NAME of a Secret (a namespace name, "
+            "'/', an object name)."
+        )
+    return value
+
+
+def _names(value: Any, valid: Callable[[str], bool], what: str) -> Any:
+    # These names become paths under --output-dir and names in the output: '../x' or a
+    # trailing newline must stop here (the checks match the whole string).
+    for name in value if isinstance(value, tuple) else (value,):
+        if name is not None and not valid(name):
+            raise click.BadParameter(f"'{printable(name)}' is not {what}.")
+    return value
+
+
 _conversion_options = _options(
     click.option(
         "--ingress-class",
         "ingress_classes",
         multiple=True,
         metavar="NAME",
+        callback=_object_name,
         help="Ingress class names to convert (overrides what the providers own). Repeatable.",
     ),
     click.option(
         "--default-ingress-class",
         default=None,
         metavar="NAME",
+        callback=_object_name,
         help="Class of Ingresses that name none (as if IngressClass NAME were the cluster default).",
     ),
     click.option(
         "--gateway-name",
         default=None,
+        callback=_object_name,
         help="Name of the generated Gateway (default: the ingress class).",
     ),
-    click.option("--gateway-namespace", default=None, help="Namespace of the shared Gateway."),
+    click.option(
+        "--gateway-namespace",
+        default=None,
+        callback=_namespace_name,
+        help="Namespace of the shared Gateway.",
+    ),
     click.option(
         "--gateway-class-name",
         default=None,
+        callback=_object_name,
         help="gatewayClassName of generated Gateways (default: the ingress class).",
     ),
     click.option(
@@ -238,6 +342,15 @@ _conversion_options = _options(
         multiple=True,
         metavar="PROVIDER.KEY=VALUE",
         help="A provider-specific setting (see `ingress2gateway providers NAME`). Repeatable.",
+    ),
+    click.option(
+        "--default-certificate",
+        default=None,
+        metavar="NAMESPACE/NAME",
+        callback=_secret_name,
+        help="The Secret the controller served where an Ingress's TLS entry names none "
+        "(ingress-nginx --default-ssl-certificate). Without it, those HTTPS listeners name a "
+        "Secret you must create.",
     ),
     click.option(
         "--access-control-fallback",
@@ -268,6 +381,7 @@ _cluster_options = _options(
         "-n",
         "--namespace",
         default=None,
+        callback=_namespace_name,
         help="Only this namespace (cluster: default is the context's).",
     ),
     click.option("-A", "--all-namespaces", is_flag=True, help="All namespaces (cluster reads)."),
@@ -327,6 +441,7 @@ def convert_options(kw: dict[str, Any], namespace: str | None) -> ConvertOptions
         gateway_per_namespace=bool(kw.get("gateway_per_namespace")),
         provider_options=provider_options,
         access_control_fallback=kw.get("access_control_fallback") or "closed",
+        default_certificate=kw.get("default_certificate"),
     )
 
 
@@ -351,7 +466,7 @@ def _write_input_errors(report: Report) -> None:
     errors = [n for n in report.notifications if n.code == "input-invalid" and n.source]
     for note in sorted(errors, key=Notification.sort_key):
         assert note.source is not None
-        click.echo(f"error: {note.source.display()}: {note.message}", err=True)
+        click.echo(f"error: {printable(f'{note.source.display()}: {note.message}')}", err=True)
 
 
 @main.command("print")
@@ -473,7 +588,7 @@ def print_command(**kw: Any) -> None:
     if kw["run_verify"]:
         _verify_printed(kept_input, printed, providers, options, report)
     if kw["output_dir"]:
-        click.echo(f"wrote {output.count} file(s) under {kw['output_dir']}", err=True)
+        click.echo(f"wrote {output.count} file(s) under {printable(kw['output_dir'])}", err=True)
     if kw["report_file"]:
         _write_report(kw["report_file"], result)
     _write_input_errors(report)
@@ -569,7 +684,7 @@ class _Printer:
         self.format = format
         self.directory = directory
         self.written: list[Path] = []
-        self.stream = DocumentStream(format, sys.stdout.write)
+        self.stream = DocumentStream(format, _write_stdout)
 
     def encode(self, body: JSONDict) -> str:
         from ingress2gateway.serialize import encode
@@ -594,7 +709,7 @@ class _Printer:
     def close(self) -> None:
         if self.directory is None:
             self.stream.close()  # an empty JSON List; nothing for an empty YAML stream
-        sys.stdout.flush()
+        _flush_stdout()
 
 
 _findings_options = _options(
@@ -642,7 +757,7 @@ def check_command(files: tuple[str, ...], **kw: Any) -> None:
         channel=channel_of(kw),
         min_level=Level.INFO if kw["show_info"] else Level.WARNING,
     )
-    click.echo(render(result.findings, kw["output_format"]), nl=False)
+    _echo_stdout(render(result.findings, kw["output_format"]))
     if result.fails(kw["fail_on"]):
         sys.exit(1)
 
@@ -664,7 +779,7 @@ def validate_command(files: tuple[str, ...], **kw: Any) -> None:
     result = run_validate(
         files, gateway_api_version=kw["gateway_api_version"], channel=channel_of(kw)
     )
-    click.echo(render(result.findings, kw["output_format"]), nl=False)
+    _echo_stdout(render(result.findings, kw["output_format"]))
     if result.fails(kw["fail_on"]):
         sys.exit(1)
 
@@ -688,8 +803,13 @@ def validate_command(files: tuple[str, ...], **kw: Any) -> None:
 @click.option(
     "--write",
     is_flag=True,
-    help="Update the committed files to the generated resources (a file is rewritten; a directory "
-    "gets one file per object).",
+    help="Update --against PATH to the generated resources, each file atomically. In a file, "
+    "the documents ingress2gateway generated (generator annotation) are updated, removed or "
+    "added; comments and other objects are kept. A directory gets one file per object, as "
+    "--output-dir lays them out. Refused (exit 1, nothing written): an input file or a path "
+    "in an input directory; a file holding non-Kubernetes documents, Gateway API objects "
+    "not generated now, or nothing of ingress2gateway's. Files of objects no longer "
+    "generated are kept and named (exit 1).",
 )
 @_target_options
 @_conversion_options
@@ -714,17 +834,20 @@ def diff_command(**kw: Any) -> None:
         report=report,
     )
     existing = _existing_objects(kw, result.target)
-    diffs = diff_objects(result.resources, existing, result.target)
-    if kw["write"]:
-        _write_against(kw["against"], result.resources)
-    click.echo(
-        render_json(diffs) if kw["output_format"] == "json" else render_text(diffs), nl=False
-    )
-    if diffs and not kw["write"]:
+    diffs = diff_objects(result.resources, [data for data, _ in existing], result.target)
+    plans = _plan_write(kw, result.resources, diffs) if kw["write"] else None
+    _echo_stdout(render_json(diffs) if kw["output_format"] == "json" else render_text(diffs))
+    if plans is None:
+        if diffs:
+            sys.exit(1)
+        return
+    left = _write_against(kw["against"], plans, diffs, existing)
+    if left:
         sys.exit(1)
 
 
-def _existing_objects(kw: dict[str, Any], target: Any) -> list[JSONDict]:
+def _existing_objects(kw: dict[str, Any], target: Any) -> list[tuple[JSONDict, str | None]]:
+    """The committed (or live) Gateway API objects, each with the file it is in."""
     from ingress2gateway.check import VALIDATED_GROUPS
 
     if kw["against"] == "cluster":
@@ -739,7 +862,7 @@ def _existing_objects(kw: dict[str, Any], target: Any) -> list[JSONDict]:
             kw["request_timeout"],
         )
         read = read_cluster(selection, kinds, Report())
-        return [o.data for o in read.objects]
+        return [(o.data, None) for o in read.objects]
     from pathlib import Path
 
     from ingress2gateway.manifests import read_inputs
@@ -752,7 +875,7 @@ def _existing_objects(kw: dict[str, Any], target: Any) -> list[JSONDict]:
     if loaded.errors:
         _write_input_errors(report)
         raise I2GError(f"{path}: cannot read the committed manifests")
-    return [o.data for o in loaded.objects if o.group in VALIDATED_GROUPS]
+    return [(o.data, o.origin.file) for o in loaded.objects if o.group in VALIDATED_GROUPS]
 
 
 def gateway_api_resources(target: Any) -> list[ResourceKind]:
@@ -778,19 +901,96 @@ def gateway_api_resources(target: Any) -> list[ResourceKind]:
     return kinds
 
 
-def _write_against(against: str, resources: Sequence[JSONDict]) -> None:
+def _plan_write(
+    kw: dict[str, Any], resources: Sequence[JSONDict], diffs: Sequence[ObjectDiff]
+) -> list[FilePlan]:
+    """The files ``diff --write`` changes and their new text, all decided (or refused, see
+    :mod:`ingress2gateway.sync`) before anything is written."""
     from pathlib import Path
 
-    from ingress2gateway.serialize import dump, write_output_dir
+    from ingress2gateway.diff import object_key
+    from ingress2gateway.serialize import output_path
+    from ingress2gateway.sync import Inputs, plan_file
 
+    against = kw["against"]
     if against == "cluster":
         raise UsageError("--write needs --against PATH (it never changes a cluster)")
+    inputs = Inputs.of(kw["inputs"])
+    differing = {d.key for d in diffs if d.change != "removed"}
     path = Path(against)
-    if path.is_dir() or against.endswith(("/", "\\")):
-        write_output_dir(resources, path, "yaml")
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dump(resources, "yaml"), encoding="utf-8")
+    if not _is_directory(against):
+        inputs.refuse_if_read(path)
+        return [plan_file(path, resources, differing)] if diffs else []
+    # A directory: each object in its own file, as --output-dir lays them out; only the files
+    # of objects that differ are planned.
+    by_file: dict[Path, list[JSONDict]] = {}
+    for obj in resources:
+        file = path / output_path(obj, "yaml")
+        if not file.exists() and (path / output_path(obj, "json")).exists():
+            file = path / output_path(obj, "json")  # written by print -o json --output-dir
+        by_file.setdefault(file, []).append(obj)
+    plans = []
+    for file, objects in by_file.items():
+        if any(object_key(obj) in differing for obj in objects):
+            inputs.refuse_if_read(file)
+            plans.append(plan_file(file, objects, differing))
+    return plans
+
+
+def _is_directory(against: str) -> bool:
+    """Whether ``diff --against`` names a directory: an existing one, or a path ending in /."""
+    from pathlib import Path
+
+    return Path(against).is_dir() or against.endswith(("/", "\\"))
+
+
+def _write_against(
+    against: str,
+    plans: Sequence[FilePlan],
+    diffs: Sequence[ObjectDiff],
+    existing: Sequence[tuple[JSONDict, str | None]],
+) -> list[str]:
+    """Write the planned files; name (and return) the objects left as they were: those no longer
+    generated whose files --write does not delete. A single file the user named is followed
+    through a symbolic link and synced to the disk; a directory's files are neither (they are
+    the tool's, and many: see :mod:`ingress2gateway.atomic`)."""
+
+    from ingress2gateway.atomic import write_text
+    from ingress2gateway.diff import object_key
+
+    one_file = not _is_directory(against)
+    written = 0
+    removed = set()
+    for plan in plans:
+        removed.update(plan.removed)
+        if plan.changed:
+            write_text(
+                plan.path,
+                plan.text,
+                what="the manifests",
+                durable=one_file,
+                follow_symlinks=one_file,
+                make_parents=True,
+            )
+            written += 1
+    if written:
+        what = against if one_file else f"{written} file(s) under {against}"
+        click.echo(f"wrote {printable(what)}", err=True)
+    files = {object_key(data): file for data, file in existing}
+    left = []
+    for item in diffs:
+        if item.change == "removed" and item.key not in removed:
+            _, kind, namespace, name = item.key
+            where = (
+                f"{files.get(item.key) or against}: {kind} {namespace + '/' if namespace else ''}"
+            )
+            left.append(
+                f"{where}{name} is not generated; --write does not delete files: delete it to be "
+                "in sync"
+            )
+    for line in left:
+        click.echo(f"error: {printable(line)}", err=True)
+    return left
 
 
 def _key_values(values: Sequence[str], flag: str) -> dict[str, str]:
@@ -856,11 +1056,16 @@ def _read_cluster(
 
 
 def _write_report(path: str, result: Result) -> None:
-    try:
-        with open(path, "w", encoding="utf-8") as handle:
-            result.write_report(handle.write)
-    except OSError as exc:
-        raise I2GError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
+    """The JSON report, whole or not at all (an old report stays if this one fails)."""
+    from ingress2gateway.atomic import write_file
+
+    write_file(
+        path,
+        lambda handle: result.write_report(handle.write),
+        what="the report",
+        durable=True,
+        follow_symlinks=True,
+    )
 
 
 VERIFY_FAIL_ON = ("unexplained", "difference", "never")

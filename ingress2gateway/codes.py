@@ -42,8 +42,9 @@ CODES: dict[str, str] = {
     "default-backend-conflict": "Two Ingresses set the catch-all default backend; the older one wins.",
     "default-backend-unused": "An Ingress's defaultBackend is never used (its hosts already route / "
     "or belong to an older Ingress).",
-    "tls-without-secret": "A spec.tls entry has no secretName (the controller's default certificate); "
-    "no HTTPS listener could be made.",
+    "tls-without-secret": "A spec.tls entry has no secretName: the controller served its default "
+    "certificate. The HTTPS listener names the Secret of --default-certificate (info) or a "
+    "Secret 'default-certificate' in the Gateway's namespace that you must create (warning).",
     "tls-certificate-conflict": "A host already has a certificate from an older Ingress.",
     "tls-unused": "A spec.tls entry names hosts no converted rule routes.",
     "gateway-namespace-chosen": "Ingresses of one class span namespaces; the shared Gateway's namespace "
@@ -120,8 +121,15 @@ CODES: dict[str, str] = {
     # nginx provider (ingress-nginx and NGINX Inc)
     "nginx-annotation-invalid": "(nginx) An annotation value does not parse (bool, int, size, URL, "
     "CIDR...); that annotation is not converted, the rest of the Ingress is.",
+    "nginx-case-insensitive": "(nginx) ingress-nginx matched a path case-insensitively (regex "
+    "mode) that the migration matches case-sensitively: requests in another letter case no "
+    "longer reach its backend.",
     "nginx-regex-mode": "(nginx) Another Ingress's use-regex/rewrite-target puts the host in regex "
     "mode, so this Ingress's paths become case-insensitive regex prefixes, as in ingress-nginx.",
+    "nginx-redirect-trailing-slash": "(nginx) ingress-nginx's HTTPS and www redirects dropped a "
+    "trailing slash from the URL they redirected to (unless preserve-trailing-slash); the "
+    "migrated redirects keep the path as it is. Said once per Ingress; verify counts it as "
+    "explaining those redirects.",
     "nginx-ssl-redirect": "(nginx) A TLS host redirects plain HTTP to HTTPS through a route on the "
     "HTTP listener, as the controller did.",
     "nginx-canary-no-primary": "(nginx) A canary Ingress path has no primary to join (or cannot "
@@ -138,3 +146,8 @@ CODES: dict[str, str] = {
     "eg-policy-conflict": "(envoy-gateway) A feature could not be attached everywhere it applies "
     "(another value already set there, or rules that need rule names the target lacks).",
 }
+
+INTENDED_DIFFERENCES: frozenset[str] = frozenset({"nginx-redirect-trailing-slash"})
+"""Info codes that announce requests the migration answers differently on purpose (a quirk not
+worth carrying, said once per object): ``verify`` counts them as explaining a difference, as it
+does warnings and errors."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingress2gateway.objects import JSONDict
+from ingress2gateway.printable import printable
 
 _SERVER_METADATA = (
     "uid",
@@ -179,7 +180,7 @@ def render_text(diffs: Sequence[ObjectDiff]) -> str:
     for item in diffs:
         lines.append(f"{marks[item.change]} {_display(item.key)} {words[item.change]}")
         lines.extend(f"    {detail}" for detail in item.details)
-    return "\n".join(lines) + ("\n" if lines else "")
+    return "".join(printable(line) + "\n" for line in lines)
 
 
 def render_json(diffs: Sequence[ObjectDiff]) -> str:

@@ -16,6 +16,7 @@ from ingress2gateway._version import __version__
 from ingress2gateway.codes import CODES
 from ingress2gateway.objects import KubeObject, Origin, SourceRef
 from ingress2gateway.positions import locate
+from ingress2gateway.printable import printable
 from ingress2gateway.report import Level, Notification
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -80,9 +81,15 @@ def place(
 
 
 def render(findings: Sequence[Finding], format: str) -> str:
+    """``findings`` in ``format``. Text and github lines go through
+    :func:`~ingress2gateway.printable.printable` (file names and messages come from the input);
+    JSON and SARIF are safe as they are: ``json.dumps`` escapes control characters."""
     if format == "text":
         return "".join(
-            f"{f.file}:{f.line}:{f.column}: {f.level.value} {f.code}: {_prefix(f)}{f.message}\n"
+            printable(
+                f"{f.file}:{f.line}:{f.column}: {f.level.value} {f.code}: {_prefix(f)}{f.message}"
+            )
+            + "\n"
             for f in findings
         )
     if format == "json":
@@ -102,19 +109,18 @@ def _prefix(finding: Finding) -> str:
     return f"{finding.object}: " if finding.object else ""
 
 
+# GitHub's workflow commands escape %, CR and LF in the message, and ':' and ',' too in
+# property values (escapeData and escapeProperty in actions/toolkit,
+# packages/core/src/command.ts). printable() has already written CR, LF and every other
+# control character as visible escapes, so % is the one left to escape in a message.
+
+
 def _gh(text: str) -> str:
-    # Workflow command property values escape %, CR, LF, ':' and ','.
-    return (
-        text.replace("%", "%25")
-        .replace("\r", "%0D")
-        .replace("\n", "%0A")
-        .replace(":", "%3A")
-        .replace(",", "%2C")
-    )
+    return _gh_message(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def _gh_message(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text).replace("%", "%25")
 
 
 def sarif(findings: Sequence[Finding]) -> dict[str, Any]:

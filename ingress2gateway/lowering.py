@@ -28,6 +28,7 @@ from ingress2gateway.ingress import (
     Backend,
     IngressModel,
     IngressPath,
+    IngressTLS,
     ResourceBackend,
     precedence_key,
     service_ports,
@@ -527,6 +528,47 @@ def _covered_states(
     return [found[host] for host in sorted(found, key=lambda h: h or "")]
 
 
+DEFAULT_CERTIFICATE = "default-certificate"
+"""The Secret an HTTPS listener names, in the Gateway's namespace, for a TLS entry without
+``secretName`` when ``--default-certificate`` is not given: the user creates it."""
+
+
+def _default_certificate(build: _GatewayBuild, model: IngressModel, tls: IngressTLS) -> SecretRef:
+    """The certificate of a TLS entry without ``secretName``: the controller served its default
+    one (``createServers``: ``getDefaultSSLCertificate``) and kept redirecting HTTP to HTTPS.
+    The host keeps its HTTPS listener (never a downgrade to plain HTTP), naming the Secret of
+    ``--default-certificate``, or one the user must create."""
+    named = build.ctx.options.default_certificate
+    if named is not None:
+        namespace, _, name = named.partition("/")
+        build.ctx.report.info(
+            "tls-without-secret",
+            f"no secretName: the controller served its default certificate; the HTTPS "
+            f"listener uses Secret {named} (--default-certificate)",
+            source=model.source,
+            field=tls.field,
+            provider=build.policy.provider,
+        )
+        return SecretRef(name, namespace)
+    where = build.gateway.namespace or "default"
+    message = (
+        f"no secretName: the controller served its default certificate; the HTTPS listener "
+        f"names Secret {where}/{DEFAULT_CERTIFICATE}, which you must create with the "
+        "certificate to serve (or pass --default-certificate NAMESPACE/NAME); HTTP still "
+        "redirects to HTTPS, as before"
+    )
+    build.ctx.report.flag(
+        Level.WARNING,
+        "tls-without-secret",
+        message,
+        Status.PARTIAL,
+        source=model.source,
+        field=tls.field,
+        provider=build.policy.provider,
+    )
+    return SecretRef(DEFAULT_CERTIFICATE, build.gateway.namespace)
+
+
 def _collect_tls(
     build: _GatewayBuild, model: IngressModel, hosts_by_parent: dict[str, list[_HostState]]
 ) -> None:
@@ -536,21 +578,9 @@ def _collect_tls(
     for tls in model.tls:
         covered_hosts = tls.hosts or rule_hosts
         if tls.secret_name is None:
-            message = (
-                "no secretName: the controller served its default certificate; "
-                "Gateway API needs a certificate per HTTPS listener, so no HTTPS listener is made"
-            )
-            report.flag(
-                Level.WARNING,
-                "tls-without-secret",
-                message,
-                Status.UNSUPPORTED,
-                source=model.source,
-                field=tls.field,
-                provider=provider,
-            )
-            continue
-        secret = SecretRef(tls.secret_name, model.namespace)
+            secret = _default_certificate(build, model, tls)
+        else:
+            secret = SecretRef(tls.secret_name, model.namespace)
         matched = False
         for state in _covered_states(build, covered_hosts, hosts_by_parent):
             matched = True

@@ -1,7 +1,9 @@
 """The human report on stderr: grouped by source object, counts at the end.
 
 Colour only when asked for (the CLI decides: a TTY, and neither ``NO_COLOR`` nor
-``--no-color``). stdout never carries any of this.
+``--no-color``). stdout never carries any of this. Names, fields and messages come from the
+input: each line is passed through :func:`~ingress2gateway.printable.printable` before it is
+painted, so that only the report's own colours reach the terminal.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 
 from ingress2gateway.objects import SourceRef
+from ingress2gateway.printable import printable
 from ingress2gateway.report import Level, Report
 
 _COLOURS = {Level.ERROR: "\033[31m", Level.WARNING: "\033[33m", Level.INFO: "\033[36m"}
@@ -66,11 +69,11 @@ def render_lines(
         key = source.sort_key() if source is not None else ()
         if key != current:
             current = key
-            yield _paint(_heading(source), _BOLD, colour) + "\n"
+            yield _paint(printable(_heading(source)), _BOLD, colour) + "\n"
         level = labels[note.level]
         flag = " [security]" if note.security else ""
         where = f"{note.field}: " if note.field and source is not None else ""
-        yield f"  {level} {note.code}{flag}: {where}{note.message}\n"
+        yield f"  {level} {printable(f'{note.code}{flag}: {where}{note.message}')}\n"
     summary = report.summary()
     ledger = summary["ledger"]
     yield (

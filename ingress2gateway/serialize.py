@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 from ingress2gateway import yamlout
 from ingress2gateway._gc import gc_paused
 from ingress2gateway.errors import I2GError
-from ingress2gateway.objects import JSONDict
+from ingress2gateway.objects import JSONDict, is_label
 
 FORMATS = ("yaml", "json", "kyaml")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -107,13 +106,32 @@ def dump(resources: Sequence[JSONDict], format: str = "yaml") -> str:
         return join([encode(obj, format) for obj in resources], format)
 
 
+_FILE_STEM = re.compile(r"[a-z0-9][-a-z0-9.]*")
+"""``<kind>-<name>`` of a Kubernetes object: no separator, never ``.`` or ``..``."""
+
+
 def output_path(obj: JSONDict, format: str) -> Path:
-    """``<namespace>/<kind>-<name>.<ext>`` (objects without a namespace at the top)."""
+    """``<namespace>/<kind>-<name>.<ext>`` (objects without a namespace at the top).
+
+    Only Kubernetes names become paths: a namespace or name that could lead out of the
+    directory (``..``, ``a/b``) is an error, whatever let it through (the CLI validates its
+    name flags, but a library caller or an emitter may pass anything).
+    """
     meta = obj.get("metadata") or {}
-    name = f"{str(obj.get('kind', 'object')).lower()}-{meta.get('name', 'unnamed')}"
+    kind = str(obj.get("kind", "object"))
+    name = str(meta.get("name", "unnamed"))
+    stem = f"{kind.lower()}-{name}"
     suffix = ".json" if format == "json" else ".yaml"
     namespace = meta.get("namespace")
-    return Path(namespace, name + suffix) if namespace else Path(name + suffix)
+    if (namespace and not (isinstance(namespace, str) and is_label(namespace))) or not (
+        _FILE_STEM.fullmatch(stem)
+    ):
+        where = f"{namespace}/{name}" if namespace else name
+        raise I2GError(
+            f"cannot write {kind} {where}: its namespace and name cannot be a file name under "
+            "the output directory (they are not Kubernetes names)"
+        )
+    return Path(namespace, stem + suffix) if namespace else Path(stem + suffix)
 
 
 def write_output_dir(
@@ -135,21 +153,8 @@ def write_documents(
 
 
 def write_document(directory: str | os.PathLike[str], relative: Path, text: str) -> Path:
-    """Write one file under ``directory`` through a temporary name, so that a failure never
-    leaves a half-written file."""
-    path = Path(directory) / relative
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise I2GError(
-            f"{exc.filename or directory}: cannot write output: {exc.strerror or exc}"
-        ) from None
-    return path
+    """Write one file under ``directory``, whole or not at all (see :mod:`ingress2gateway.atomic`;
+    not synced to the disk one by one, which would cost more than the conversion)."""
+    from ingress2gateway.atomic import write_text
+
+    return write_text(Path(directory) / relative, text, what="output", make_parents=True)

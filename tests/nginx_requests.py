@@ -41,3 +41,8 @@ def unexplained(text: str, emitter: str = "standard", **kw: Any) -> list[str]:
         f"{d.request.display()}: {d.source.outcome.display()} / {d.target.outcome.display()}"
         for d in found.unexplained
     ]
+
+
+def upstream_path(outcome: Outcome) -> str | None:
+    """The path the backend sees, or None when the request is not forwarded."""
+    return outcome.path if isinstance(outcome, Forward) else None

@@ -12,7 +12,9 @@ import yaml
 from click.testing import CliRunner
 
 from ingress2gateway.cli import main
+from ingress2gateway.findings import Finding, render
 from ingress2gateway.positions import locate, parse_field
+from ingress2gateway.report import Level
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOKS = ROOT / "tests" / "hooks"
@@ -204,3 +206,57 @@ def test_diff_against_a_directory(tmp_path: Path) -> None:
         "diff", "--providers", "nginx", "-f", str(EXAMPLE), "--against", str(out_dir)
     )
     assert code == 1 and out == "+ HTTPRoute payments/payments-shop-example-com would be created\n"
+
+
+HOSTILE = "x\x1b[2J\r\n::error file=forged.yaml::forged\u202e\x9b"
+
+
+def hostile_findings() -> list[Finding]:
+    return [
+        Finding(f"in{HOSTILE}.yaml", 3, 5, Level.WARNING, "w", f"bad {HOSTILE}", object=HOSTILE)
+    ]
+
+
+@pytest.mark.parametrize("format", ["text", "github"])
+def test_text_and_github_findings_escape_control_characters(format: str) -> None:
+    out = render(hostile_findings(), format)
+    assert out.count("\n") == 1 and out.endswith("\n")
+    for char in "\x1b\r\x9b\u202e":
+        assert char not in out
+    assert "\\x1b[2J" in out and "\\u202e\\x9b" in out
+    if format == "github":
+        # Workflow-command escaping (actions/toolkit, packages/core/src/command.ts): data
+        # escapes %, CR and LF; properties also ':' and ','.
+        assert out.startswith("::warning file=inx\\x1b[2J\\r\\n%3A%3Aerror file=forged.yaml")
+        # The properties end at the first "::" after the command; the message may hold more.
+        assert out.index("::", 2) == out.index(",title=w::") + len(",title=w")
+
+
+@pytest.mark.parametrize("format", ["json", "sarif"])
+def test_json_and_sarif_findings_are_safe_by_json_escaping(format: str) -> None:
+    out = render(hostile_findings(), format)
+    for char in "\x1b\r\x9b\u202e":
+        assert char not in out
+    assert out.count("\n") == len(out.splitlines())  # no line break but JSON's own
+    body = json.loads(out)
+    if format == "json":
+        assert body["findings"][0]["message"] == f"bad {HOSTILE}"
+    else:
+        assert body["runs"][0]["results"][0]["message"]["text"] == f"{HOSTILE}: bad {HOSTILE}"
+
+
+def test_diff_text_escapes_control_characters() -> None:
+    from ingress2gateway.diff import diff_objects, render_json, render_text
+
+    def route(value: str) -> dict[str, object]:
+        return {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "HTTPRoute",
+            "metadata": {"name": HOSTILE, "namespace": "web", "labels": {HOSTILE: value}},
+        }
+
+    diffs = diff_objects([route("new")], [route("old")])
+    text = render_text(diffs)
+    assert len(text.splitlines()) == 2 and "\x1b" not in text and "\r" not in text
+    assert text.startswith("~ HTTPRoute web/x\\x1b[2J\\r\\n::error")
+    assert json.loads(render_json(diffs))["differences"][0]["name"] == HOSTILE

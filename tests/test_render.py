@@ -55,3 +55,32 @@ def test_a_source_with_empty_fields_is_not_filed_under_general() -> None:
     lines = render_text(made).splitlines()
     assert lines[:2] == ["general", "  info    i-none: about nothing in particular"]
     assert lines[3] == "  error   e-empty: an object with no name" and lines[2] != "general"
+
+
+HOSTILE = "x\x1b[2J\x1b]0;owned\x07\r\n  error   forged: this line is not the tool's\u202e\x9b"
+
+
+def test_names_and_messages_cannot_drive_the_terminal_or_forge_lines() -> None:
+    made = Report()
+    hostile = SourceRef("networking.k8s.io/v1", "Ingress", "web", HOSTILE, "in\n.yaml", 3)
+    made.warning("w", f"value {HOSTILE!s} is odd", source=hostile, field=f"metadata.name{HOSTILE}")
+    text = render_text(made, colour=True)
+    lines = text.splitlines()
+    assert len(lines) == 3  # heading, the warning, the summary
+    assert not any(line.lstrip().startswith("error") for line in lines)
+    for char in "\r\x07\x9b\u202e":
+        assert char not in text
+    # The only ESC sequences left are the report's own colours.
+    assert (
+        text.replace("\x1b[1m", "").replace("\x1b[0m", "").replace("\x1b[33m", "").count("\x1b")
+        == 0
+    )
+    assert "x\\x1b[2J\\x1b]0;owned\\x07\\r\\n  error   forged" in lines[0]
+    assert "\\u202e\\x9b" in lines[1] and lines[0].endswith("(in\\n.yaml:3)\x1b[0m")
+
+
+def test_printable_escapes_only_what_drives_a_terminal() -> None:
+    from ingress2gateway.printable import printable
+
+    assert printable("plain ü 日本 \\x41 ok") == "plain ü 日本 \\x41 ok"
+    assert printable("a\tb\x00c\x7fd\u2028e\u2066f") == "a\\tb\\x00c\\x7fd\\u2028e\\u2066f"

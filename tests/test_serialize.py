@@ -63,3 +63,38 @@ def test_every_format_loads_back(obj: dict[str, object]) -> None:
     assert yaml.safe_load(dump([obj], "yaml")) == obj
     assert json.loads(dump([obj], "json"))["items"] == [obj]
     assert yaml.safe_load(dump([obj], "kyaml")) == obj
+
+
+@pytest.mark.parametrize(
+    ("namespace", "name"),
+    [
+        ("..", "a"),
+        ("../x", "a"),
+        ("a/b", "a"),
+        ("web", "../../x"),
+        ("web", "a/b"),
+        ("web", "a\\b"),
+        ("", "../a"),
+        ("web\n", "a"),
+        ("web", "a\x00"),
+    ],
+)
+def test_an_output_path_never_leaves_the_directory(namespace: str, name: str) -> None:
+    """Defence in depth: names are validated before, but a library caller may pass anything."""
+    from ingress2gateway.errors import I2GError
+    from ingress2gateway.serialize import output_path
+
+    obj = {"kind": "HTTPRoute", "metadata": {"name": name, "namespace": namespace}}
+    with pytest.raises(I2GError, match="cannot be a file name under the output directory"):
+        output_path(obj, "yaml")
+
+
+def test_output_paths_of_good_names() -> None:
+    from pathlib import Path
+
+    from ingress2gateway.serialize import output_path
+
+    route = {"kind": "HTTPRoute", "metadata": {"name": "a.b-c", "namespace": "web"}}
+    assert output_path(route, "yaml") == Path("web/httproute-a.b-c.yaml")
+    gateway_class = {"kind": "GatewayClass", "metadata": {"name": "nginx"}}
+    assert output_path(gateway_class, "json") == Path("gatewayclass-nginx.json")

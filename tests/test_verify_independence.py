@@ -5,8 +5,8 @@ An oracle that shares the converter's misunderstanding finds nothing: the Gatewa
 (``providers/*/<provider>/model/`` or ``controller_model.py``) may import the standard
 library, each other's framework (``ingress2gateway.verification``), the input objects
 (``ingress2gateway.objects``), the options (``ingress2gateway.plugin``), Ingress class
-selection (``ingress2gateway.ingress``: which objects, not how they route), the report (to
-explain differences) and their own package — never a provider's conversion, the lowering, the
+selection (``ingress2gateway.ingress``: which objects, not how they route), the report and
+the notification codes (to explain differences) and their own package — never a provider's conversion, the lowering, the
 IR or an emitter.
 """
 
@@ -25,6 +25,7 @@ ALLOWED = (
     "ingress2gateway.plugin",
     "ingress2gateway.ingress",
     "ingress2gateway.report",
+    "ingress2gateway.codes",  # which info codes announce an intended difference (data only)
     "ingress2gateway.errors",
     "ingress2gateway.registry",
     "ingress2gateway.pipeline",  # run.py converts when asked to (verify without --against)

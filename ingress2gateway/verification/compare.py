@@ -3,8 +3,8 @@
 The requests come from the source model (what its input means: every host, path and its
 boundaries, canary headers...) and from the migrated objects (every rule of every route), so
 that a route the migration added is tried too. A difference is *explained* when the report
-already says something (a warning or an error) about the input object and field that decided
-the source's answer; any other difference is a defect of the converter or of its report.
+already says something (a warning or an error, or an info announcing an intended difference)
+about the input object and field that decided the source's answer; any other difference is a defect of the converter or of its report.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingress2gateway.codes import INTENDED_DIFFERENCES
 from ingress2gateway.report import Level, Notification, Report
 from ingress2gateway.verification.gateway import GatewayAPIModel
 from ingress2gateway.verification.model import (
@@ -26,7 +27,8 @@ from ingress2gateway.verification.model import (
 from ingress2gateway.verification.probes import requests_for_routes
 
 EXPLAINING_LEVELS = (Level.WARNING, Level.ERROR)
-"""Notifications at these levels explain a difference: an info says nothing changed."""
+"""Notifications at these levels explain a difference: an info says nothing changed, unless
+its code is one of :data:`~ingress2gateway.codes.INTENDED_DIFFERENCES`."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,9 @@ def _notes_by_object(report: Report | None) -> dict[_ObjectKey, list[Notificatio
     if report is None:
         return found
     for note in report.notifications:
-        if note.source is None or note.level not in EXPLAINING_LEVELS:
+        if note.source is None:
+            continue
+        if note.level not in EXPLAINING_LEVELS and note.code not in INTENDED_DIFFERENCES:
             continue
         key = (note.source.kind, note.source.namespace or "default", note.source.name)
         found.setdefault(key, []).append(note)

@@ -22,6 +22,7 @@ from ingress2gateway.ir import (
     ParentRef,
     Provenance,
     RefusedControl,
+    RequestRedirect,
     Route,
     Rule,
     URLRewrite,
@@ -65,8 +66,18 @@ class Run:
     grpc_rules: set[int] = field(default_factory=set)
     """``id()`` of rules whose backend speaks gRPC (they move to a GRPCRoute)."""
     redirect_codes: dict[int, int] = field(default_factory=dict)
-    config: ControllerConfig = field(default_factory=lambda: _empty_config())
     """``id()`` of a rule → status of its https redirect (NGINX Inc uses 301 by default)."""
+    redirects_first: set[int] = field(default_factory=set)
+    """``id()`` of rules that answer with their own redirect before the HTTPS redirect runs
+    (``app-root``, ``permanent-redirect``, an absolute ``rewrite-target``: nginx's rewrite
+    phase comes before the controller's Lua redirect), so they answer on HTTP too."""
+    root_redirects: dict[int, RequestRedirect] = field(default_factory=dict)
+    """``id()`` of an Ingress → the redirect its annotations give a location ``/``: ingress-nginx
+    gives the host's catch-all location the annotations of the Ingress that created the server
+    (``createServers``), so its redirect answers every request no path takes."""
+    said: set[tuple[str, int]] = field(default_factory=set)
+    """(code, ``id()`` of an Ingress) of notes said once per Ingress."""
+    config: ControllerConfig = field(default_factory=lambda: _empty_config())
     _by_host: dict[str | None, list[IngressModel]] | None = field(default=None, repr=False)
     _routes_by_host: dict[str, list[int]] | None = field(default=None, repr=False)
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
@@ -345,6 +356,14 @@ def listener_of(run: Run, route: Route, parent: ParentRef) -> Listener | None:
 def is_https(run: Run, route: Route, parent: ParentRef) -> bool:
     listener = listener_of(run, route, parent)
     return listener is not None and listener.protocol == "HTTPS"
+
+
+def is_nginx_inc(model: IngressModel) -> bool:
+    """Whether NGINX Inc (F5) serves ``model``: it speaks only NGINX Inc's annotations."""
+    return any(
+        k.startswith(("nginx.org/", "nginx.com/")) or k == "ingress.kubernetes.io/ssl-redirect"
+        for k in model.obj.annotations
+    )
 
 
 def rules_of(run: Run, model: IngressModel) -> list[tuple[HTTPRoute, Rule]]:

@@ -62,6 +62,7 @@ from ._base import (
     Ann,
     Run,
     header_modifier,
+    is_nginx_inc,
     looks_injected,
     routes_of,
     rules_of,
@@ -120,13 +121,6 @@ def path_match(ctx: ProviderContext, model: IngressModel, path: IngressPath) -> 
     return PathMatch("RegularExpression", value)
 
 
-def _is_inc(model: IngressModel) -> bool:
-    return any(
-        k.startswith(("nginx.org/", "nginx.com/")) or k == "ingress.kubernetes.io/ssl-redirect"
-        for k in model.obj.annotations
-    )
-
-
 def _server_rules(run: Run, model: IngressModel) -> list[tuple[HTTPRoute, Rule]]:
     """Rules a server-level key of ``model`` applies to: its own, or the host's for a master."""
     if (_value(model, MERGEABLE) or "").lower() != "master":
@@ -136,7 +130,7 @@ def _server_rules(run: Run, model: IngressModel) -> list[tuple[HTTPRoute, Rule]]
 
 
 def apply(run: Run, model: IngressModel) -> None:
-    if not _is_inc(model):
+    if not is_nginx_inc(model):
         return
     ann = run.ann(model)
     role = (_value(model, MERGEABLE) or "").lower()

@@ -10,11 +10,21 @@
   controller's ``no-tls-redirect-locations``, which exempts a location by its own path: a
   challenge only a ``/`` path serves is redirected). ``force-ssl-redirect: "true"`` redirects the
   Ingress's paths even when the host has no certificate. NGINX Inc Ingresses use their own code
-  (``nginx.org/http-redirect-code``, default 301).
+  (``nginx.org/http-redirect-code``, default 301). ingress-nginx drops a trailing slash from the
+  URL it redirects to (unless ``preserve-trailing-slash``); the migrated redirect keeps it, and
+  ``nginx-redirect-trailing-slash`` says so once per Ingress.
+* Redirects of the rewrite phase come first: ``app-root``, ``permanent-redirect`` /
+  ``temporal-redirect`` and an absolute ``rewrite-target`` answer on HTTP as on HTTPS (their
+  rules are copied to the HTTP route before its HTTPS redirect).
+* The host's catch-all location ``/`` carries the annotations of the oldest Ingress of the host
+  (unless an Ingress has a Prefix ``/`` path): when they redirect, a last rule matching ``/``
+  redirects every request no path takes.
 * ``permanent-redirect`` / ``temporal-redirect`` (temporal wins, as in the controller): the URL is
   parsed into scheme, host, port and path (``ReplaceFullPath``); query strings and nginx variables
   cannot be carried. Codes default to 301 / 302.
-* ``app-root``: a 302 redirect of exactly ``/`` to the path, as a rule before the others.
+* ``app-root``: a 302 redirect of exactly ``/`` to the path, as a rule before the others, on
+  the hosts where the Ingress's location is the one that takes ``/`` (its own ``/`` path, or
+  the host's catch-all when it is the host's oldest Ingress and nobody has a ``/`` path).
 * ``from-to-www-redirect``: an extra HTTPRoute for the twin host (``www.<host>`` ↔ ``<host>``),
   with its own HTTP listener, redirecting to the host with 308.
 """
@@ -44,7 +54,15 @@ from ingress2gateway.ir import (
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.report import Status
 
-from ._base import Ann, ListenerNames, Run, listener_of, looks_injected, rules_of
+from ._base import (
+    Ann,
+    ListenerNames,
+    Run,
+    is_nginx_inc,
+    listener_of,
+    looks_injected,
+    rules_of,
+)
 
 ACME = "/.well-known/acme-challenge"
 SSL_REDIRECT_CODE = 308
@@ -136,9 +154,11 @@ def _explicit_redirect(ann: Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
                     f"{name}-code", f"{wanted} is not a redirect status code; {default} is used"
                 )
         redirect.status_code = code
+        ann.run.root_redirects[id(ann.model)] = redirect
         for route, rule in pairs:
             rule.filters = [dataclasses.replace(redirect, provenance=list(redirect.provenance))]
             rule.backend_refs = []
+            ann.run.redirects_first.add(id(rule))
             ann.converted(name, [route])
             ann.converted(f"{name}-code", [route])
     for name in ("temporal-redirect-code", "permanent-redirect-code"):
@@ -158,8 +178,17 @@ def _app_root(run: Run, ann: Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
         if id(route) in seen:
             continue
         seen.add(id(route))
-        if any(m.path == PathMatch("Exact", "/") for r in route.rules for m in r.matches):
-            ann.record("app-root", Status.IGNORED, "an Exact / path already answers /")
+        host = route.hostnames[0] if route.hostnames else None
+        taker = _takes_root(run, host)
+        if taker is not ann.model:
+            where = f"{host or 'the default server'}"
+            ann.record(
+                "app-root",
+                Status.IGNORED,
+                f"on {where}, / is taken by a path of Ingress {taker.namespace}/{taker.name}"
+                if taker is not None
+                else f"no location of {where} takes /",
+            )
             continue
         redirect = RequestRedirect(
             path=PathModifier("ReplaceFullPath", target),
@@ -173,14 +202,72 @@ def _app_root(run: Run, ann: Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
             sources=[ann.model.source],
         )
         route.rules.insert(0, rule)
+        run.redirects_first.add(id(rule))
         run.lowered.rules_by_source.setdefault(ann.model.source, []).append((route, rule))
         ann.converted("app-root", [route])
+
+
+def _takes_root(run: Run, host: str | None) -> IngressModel | None:
+    """The Ingress whose location takes the request ``/`` on ``host`` (``app-root`` is an
+    ``if ($uri = /)`` inside each location of its Ingress): the oldest with an Exact ``/``
+    path, else the oldest with a Prefix ``/`` path, else the oldest Ingress of the host, whose
+    annotations the host's catch-all location has (``createServers``)."""
+    models = run.models_of_host(host)
+    for exact in (True, False):
+        for model in models:
+            if any(
+                p.host == host and p.path == "/" and (p.path_type == "Exact") == exact
+                for p in model.paths
+            ):
+                return model
+    return models[0] if models else None
 
 
 # --- from-to-www ---------------------------------------------------------------------------
 
 
 def apply_hosts(run: Run) -> None:
+    _root_redirects(run)
+    _www_redirects(run)
+
+
+def _root_redirects(run: Run) -> None:
+    """A host's catch-all location ``/`` has the annotations of the Ingress that created the
+    server (the oldest with a rule for the host), unless some Ingress has a Prefix ``/`` path
+    there (``createServers``): when those annotations redirect, every request no path takes
+    is redirected too. That is a last rule matching ``/`` in the owner's route."""
+    if not run.root_redirects:
+        return
+    hosts = {h for m in run.models for h in m.hosts()}
+    for host in sorted(hosts, key=lambda h: h or ""):
+        owners = run.models_of_host(host)
+        if not owners or id(owners[0]) not in run.root_redirects:
+            continue
+        if any(
+            p.host == host and p.path == "/" and p.path_type != "Exact"
+            for m in owners
+            for p in m.paths
+        ):
+            continue
+        owner = owners[0]
+        redirect = run.root_redirects[id(owner)]
+        route = next((r for r, _ in rules_of(run, owner) if host in r.hostnames), None)
+        if route is None and host is None:
+            route = next((r for r, _ in rules_of(run, owner) if not r.hostnames), None)
+        if route is None:
+            continue
+        rule = Rule(
+            matches=[Match(path=PathMatch("PathPrefix", "/"))],
+            filters=[dataclasses.replace(redirect, provenance=list(redirect.provenance))],
+            provenance=list(redirect.provenance),
+            sources=[owner.source],
+        )
+        route.rules.append(rule)
+        run.redirects_first.add(id(rule))
+        run.lowered.rules_by_source.setdefault(owner.source, []).append((route, rule))
+
+
+def _www_redirects(run: Run) -> None:
     """``from-to-www-redirect`` adds a route (and listener) for the twin host of each host."""
     done: set[str] = set()
     listener_names = ListenerNames()  # only this adds listeners while it runs
@@ -386,12 +473,15 @@ def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
         if _exempt_by_path(run, r) or (id(r) in run.ssl_exempt and id(r) not in run.forced)
     ]
     exempt_ids = {id(r) for r in exempt}  # a host of 200 Ingresses has ~500 rules
+    kept_ids = exempt_ids | {id(r) for r in rules if id(r) in run.redirects_first}
     codes = {_code(run, r) for r in rules}
     tls_provenance = splits[0].tls_provenance
-    if not exempt and len(codes) == 1:
-        # Every path redirects: one catch-all rule, in the oldest Ingress's namespace.
+    if not exempt and len(codes) == 1 and len(kept_ids) < 16:
+        # Every path redirects: one catch-all rule, in the oldest Ingress's namespace, after
+        # the rules whose own redirect comes first (they are more specific, or earlier).
         provenance = [p for r in rules for p in r.provenance]
-        http_rules = [
+        http_rules = [_copy_rule(r) for r in rules if id(r) in kept_ids]
+        http_rules.append(
             Rule(
                 filters=[
                     RequestRedirect(
@@ -401,14 +491,14 @@ def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
                 provenance=provenance,
                 sources=list(dict.fromkeys(s for r in rules for s in r.sources)),
             )
-        ]
+        )
         http_routes = [_add_http_route(run, splits[0], hostnames, http_rules, 1)]
     else:
         http_routes = []
         for split in splits:
             own = [
                 _copy_rule(r)
-                if id(r) in exempt_ids
+                if id(r) in kept_ids
                 else _redirect_rule(r, _code(run, r), split.tls_provenance)
                 for r in split.route.rules
             ]
@@ -439,6 +529,29 @@ def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
             f"host {host or '*'} has TLS: HTTP requests are redirected to HTTPS ({listed}) by a route "
             f"on the HTTP listener only, as the controller does{kept}",
             source=min(sources, key=lambda s: s.sort_key()),
+            provider="nginx",
+        )
+    _note_trailing_slash(run, [r for r in rules if id(r) not in kept_ids], host)
+
+
+def _note_trailing_slash(run: Run, redirected: list[Rule], host: str | None) -> None:
+    """ingress-nginx's HTTPS redirect drops a trailing slash from the URI it redirects to
+    (``lua_ingress.lua``, unless ``preserve-trailing-slash``); a Gateway API redirect keeps the
+    path as it is. Said once per Ingress, as an intended difference (NGINX Inc keeps it)."""
+    redirected_sources = {s for r in redirected for s in r.sources}
+    for model in run.models_of_host(host):
+        if model.source not in redirected_sources or is_nginx_inc(model):
+            continue
+        said = ("nginx-redirect-trailing-slash", id(model))
+        if said in run.said or run.ann(model).flag("preserve-trailing-slash", False):
+            continue
+        run.said.add(said)
+        run.ctx.report.info(
+            "nginx-redirect-trailing-slash",
+            "ingress-nginx's HTTPS redirect dropped a trailing slash (http://host/docs/ went to "
+            "https://host/docs) as preserve-trailing-slash is not set; the migrated redirect "
+            "keeps the path as it is (https://host/docs/)",
+            source=model.source,
             provider="nginx",
         )
 

@@ -26,7 +26,7 @@ with the place it follows:
   ``buildLocation``); otherwise ``Exact`` is ``= <path>`` and the rest plain prefixes. nginx
   then picks the location (see :mod:`.locations`).
 * **What a location does**, in nginx's phase order (``nginx.tmpl``): an ``app-root`` answers
-  ``/`` with a 302 in the server, before any location; a denied location (an invalid auth or
+  ``/`` with a 302 when its location is the one that takes ``/`` (``if ($uri = /)``); a denied location (an invalid auth or
   allow-list annotation: ``LocationDenied``) answers 503; ``permanent-redirect`` /
   ``temporal-redirect`` answer with their code and URL; ``rewrite-target`` rewrites the URI
   with ``rewrite "(?i)<path>" <target> break`` (an absolute target is a 302 redirect); then
@@ -664,17 +664,16 @@ class IngressNginxModel:
 
     def _in_server(self, server: Server, request: Request) -> Routed:
         query = f"?{request.query}" if request.query else ""
-        for rendered in server.rendered:
-            root = rendered.data.settings.app_root
-            if root and request.path == "/":
-                loc = rendered.data
-                location = f"{request.scheme}://{request.host}{root}"
-                return Routed(Redirect(302, (location)), self._causes(loc))
         found = find_location(server.rendered, request.path)
         if found is None:
             return Routed(NoRoute(404, "no location"), _causes(server.cause))
         loc = found.location.data
         causes = self._causes(loc, server)
+        if loc.settings.app_root and request.path == "/":
+            # ``if ($uri = /) { return 302 ... }`` inside the location (nginx.tmpl): only the
+            # location that takes ``/`` redirects, before the Lua HTTPS redirect.
+            location = f"{request.scheme}://{request.host}{loc.settings.app_root}"
+            return Routed(Redirect(302, location), causes)
         if found.auto_redirect:
             location = f"{request.scheme}://{request.host}{found.location.name}{query}"
             return Routed(Redirect(301, (location)), causes)
