@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 from ingress2gateway import grammar, naming
@@ -89,6 +89,12 @@ def tls_covers(tls_host: str, host: str) -> bool:
 PathMatcher = Callable[[IngressModel, IngressPath], PathMatch | None]
 """Returns None for a path it cannot express (after reporting why); that path is skipped."""
 
+MatchExtras = Callable[[IngressModel, IngressPath], Hashable]
+"""What a provider adds to a path's match (header, method, query conditions), as a value that is
+equal for equal conditions."""
+
+_FIRST_WINS = "the first definition wins (as in ingress-nginx), never a silent traffic split"
+
 
 @dataclass
 class IngressPolicy:
@@ -99,6 +105,14 @@ class IngressPolicy:
     """What ``pathType: ImplementationSpecific`` means for this controller."""
     path_matcher: PathMatcher | None = None
     """Override the path match of each path (for example a controller's regex mode)."""
+    match_extras: MatchExtras | None = None
+    """The rest of each path's match: two paths of a host conflict only when their whole match
+    (path, type and these) is the same; otherwise each gets its rule."""
+    duplicate_rule: str = _FIRST_WINS
+    """How the controller chose between paths with the same match (for the conflict notice)."""
+
+    def extras_for(self, model: IngressModel, path: IngressPath) -> Hashable:
+        return () if self.match_extras is None else self.match_extras(model, path)
 
     def match_for(self, model: IngressModel, path: IngressPath) -> PathMatch | None:
         if self.path_matcher is not None:
@@ -123,6 +137,10 @@ class Lowered:
         return self.rules_by_source.get(source, [])
 
 
+ROOT: tuple[str, str, Hashable] = ("PathPrefix", "/", ())
+"""The key of a host's ``/`` prefix without conditions: what a default backend answers."""
+
+
 @dataclass
 class _PathEntry:
     model: IngressModel
@@ -138,7 +156,8 @@ class _HostState:
     owner: IngressModel
     """The oldest Ingress that defines the host (its defaultBackend answers ``/``)."""
     certificate: tuple[SecretRef, IngressModel, str] | None = None
-    entries: dict[tuple[str, str], _PathEntry] = field(default_factory=dict)
+    entries: dict[tuple[str, str, Hashable], _PathEntry] = field(default_factory=dict)
+    """By the whole match: path type, path and the provider's extras (see ``ROOT``)."""
     namespaces: set[str | None] = field(default_factory=set)
 
 
@@ -372,7 +391,7 @@ def _collect(
         if backend is None:
             continue
         state = build.hosts[path.host]
-        key = (match.type, match.value)
+        key = (match.type, match.value, build.policy.extras_for(model, path))
         existing = state.entries.get(key)
         if existing is not None:
             _report_conflict(build, existing, model, path.field, match, path.host)
@@ -414,8 +433,7 @@ def _report_conflict(
         )
     message = (
         f"{match.type} {match.value} on {where} is already routed {who} ({winner.field}); "
-        "this path is dropped: the first definition wins (as in ingress-nginx), never a silent "
-        "traffic split"
+        f"this path is dropped: {build.policy.duplicate_rule}"
     )
     build.ctx.report.flag(
         Level.WARNING,
@@ -466,9 +484,9 @@ def _collect_default_backend(
     used = False
     for host in sorted(valid_hosts, key=lambda h: h or ""):
         state = build.hosts[host]
-        if state.owner is not model or ("PathPrefix", "/") in state.entries:
+        if state.owner is not model or ROOT in state.entries:
             continue
-        state.entries[("PathPrefix", "/")] = _PathEntry(model, None, root, backend, field_path)
+        state.entries[ROOT] = _PathEntry(model, None, root, backend, field_path)
         used = True
     if not used:
         message = (
@@ -629,7 +647,7 @@ def _emit(build: _GatewayBuild, lowered: Lowered) -> None:
     listener_names = naming.NameAllocator()
     if build.catch_all is not None:
         state = build.hosts.setdefault(None, _HostState(None, build.catch_all.model))
-        taken = state.entries.setdefault(("PathPrefix", "/"), build.catch_all)
+        taken = state.entries.setdefault(ROOT, build.catch_all)
         if taken is not build.catch_all:
             # A rule for / on the catch-all host replaces the default-backend location.
             entry = build.catch_all

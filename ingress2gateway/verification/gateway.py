@@ -37,12 +37,16 @@ implementation, from Envoy Gateway, the implementation the ``envoy-gateway`` emi
   by ``sectionName``, the route, a Gateway listener, the Gateway) and ClientTrafficPolicies
   with client validation add the access controls a request must pass.
 
+An Envoy Gateway ``Backend`` whose one endpoint is a Service's cluster DNS name
+(``<name>.<namespace>.svc[.cluster.local]``) is that Service.
+
 GRPCRoutes take gRPC calls (their rules ordered by service and method length, then header
 matches); TLSRoutes take TLS connections by SNI; TCPRoutes and UDPRoutes take their port.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -317,7 +321,9 @@ class GatewayAPIModel:
         self.filters: dict[tuple[str, str], JSON] = {}
         self.policies: list[JSON] = []
         self.client_policies: list[JSON] = []
-        self.eg_backends: dict[tuple[str, str], JSON] = {}
+        self.eg_backends: dict[tuple[str, str], Backend] = {}
+        """Envoy Gateway Backends whose one endpoint is a Service's cluster DNS name: the
+        Service they stand for (the envoy-gateway emitter writes them for backend TLS)."""
         listener_sets: list[JSON] = []
         allowed_sets: dict[tuple[str, str], str] = {}
         for obj in objects:
@@ -345,7 +351,9 @@ class GatewayAPIModel:
                 elif kind == "ClientTrafficPolicy":
                     self.client_policies.append(obj)
                 elif kind == "Backend":
-                    self.eg_backends[_meta(obj)] = _dict(obj.get("spec"))
+                    service = _service_of_backend(_dict(obj.get("spec")))
+                    if service is not None:
+                        self.eg_backends[_meta(obj)] = service
         self.listener_sets: dict[tuple[str, str], list[_Listener]] = {}
         for listener_set in listener_sets:
             namespace, name = _meta(listener_set)
@@ -434,9 +442,9 @@ class GatewayAPIModel:
         candidates = [
             x
             for x in self.gateways[key]
-            if x.port == request.effective_port
-            and x.protocol == wanted
-            and (wanted != "TLS" or x.tls_mode == "Passthrough")
+            # A TLS connection reaches a TLS listener whether it passes the connection through
+            # or terminates it (its TLSRoute's backend then gets the decrypted stream).
+            if x.port == request.effective_port and x.protocol == wanted
         ]
         matching = [
             x
@@ -574,28 +582,14 @@ class GatewayAPIModel:
             ):
                 backend = Backend(namespace, backend.name, backend.port, "Invalid")
             elif kind == "Backend" and group == EG_GROUP:
-                backend = self._service_behind(backend)
+                # A Backend standing for a Service reaches that Service: it compares as one.
+                backend = self.eg_backends.get((namespace, backend.name), backend)
             weight = ref.get("weight", 1)
             weighted.append((backend, int(weight) if isinstance(weight, int) else 1))
         if all(b.kind == "Invalid" for b, w in weighted if w):
             return Routed(Respond(500, "no backend reference is valid"), (cause,))
         guards = self._guards(route, rule, listener) if request.protocol == "HTTP" else ()
         return Routed(forward(weighted, path, host, guards), (cause,))
-
-    def _service_behind(self, backend: Backend) -> Backend:
-        """An Envoy Gateway Backend whose one endpoint is a Service's cluster DNS name
-        (``name.namespace.svc...``, as the envoy-gateway emitter writes to add TLS options)
-        reaches that Service: say so, so that it compares with a Service backend."""
-        spec = self.eg_backends.get((backend.namespace, backend.name))
-        endpoints = _list(spec.get("endpoints")) if spec is not None else []
-        if len(endpoints) != 1:
-            return backend
-        fqdn = _dict(_dict(endpoints[0]).get("fqdn"))
-        labels = str(fqdn.get("hostname", "")).split(".")
-        port = fqdn.get("port")
-        if len(labels) >= 3 and labels[2] == "svc" and isinstance(port, int):
-            return Backend(labels[1], labels[0], port, "Service")
-        return backend
 
     def _granted(self, route: _Route, group: str, kind: str, namespace: str, name: str) -> bool:
         for grant in self.grants:
@@ -642,6 +636,23 @@ class GatewayAPIModel:
                     ):
                         guards.append("client-certificate")
         return tuple(sorted(set(guards)))
+
+
+_SERVICE_DNS = re.compile(r"([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?\.?")
+
+
+def _service_of_backend(spec: JSON) -> Backend | None:
+    """The Service an Envoy Gateway Backend stands for: its only endpoint is the FQDN
+    ``<service>.<namespace>.svc[.cluster.local]`` and a port."""
+    endpoints = _list(spec.get("endpoints"))
+    if len(endpoints) != 1:
+        return None
+    fqdn = _dict(_dict(endpoints[0]).get("fqdn"))
+    found = _SERVICE_DNS.fullmatch(str(fqdn.get("hostname", "")).lower())
+    port = fqdn.get("port")
+    if found is None or not isinstance(port, int):
+        return None
+    return Backend(found.group(2), found.group(1), port, "Service")
 
 
 def _targets(spec: JSON) -> list[JSON]:
