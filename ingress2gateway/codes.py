@@ -34,6 +34,9 @@ CODES: dict[str, str] = {
     "path-type-implementation-specific": "ImplementationSpecific paths were read the way the "
     "provider's controller reads them.",
     "path-not-representable": "A path cannot be expressed as a Gateway API Exact/PathPrefix match.",
+    "backend-resource-ignored": "An Ingress path's backend is a resource (not a Service) and "
+    "the controller skips such paths (ingress-nginx makes no location for them); the path is "
+    "not converted.",
     "backend-port-unresolved": "A named Service port could not be resolved (the Service is not in the "
     "input or has no such port); that path was not converted.",
     # layout and conflicts
@@ -141,6 +144,8 @@ CODES: dict[str, str] = {
     "trailing slash from the URL they redirected to (unless preserve-trailing-slash); the "
     "migrated redirects keep the path as it is. Said once per Ingress; verify counts it as "
     "explaining those redirects.",
+    "nginx-wildcard-depth": "(nginx) ingress-nginx's wildcard host *.example.com took one label "
+    "only; Gateway API's takes any depth, so deeper names now reach the Ingress's backends.",
     "nginx-ssl-redirect": "(nginx) A TLS host redirects plain HTTP to HTTPS through a route on the "
     "HTTP listener, as the controller did.",
     "nginx-canary-no-primary": "(nginx) A canary Ingress path has no primary to join (or cannot "

@@ -105,6 +105,9 @@ class IngressPolicy:
     """What ``pathType: ImplementationSpecific`` means for this controller."""
     path_matcher: PathMatcher | None = None
     """Override the path match of each path (for example a controller's regex mode)."""
+    resource_backends: bool = True
+    """Whether the controller routes to ``backend.resource``; False: it skips such paths (they
+    are reported, not converted)."""
     match_extras: MatchExtras | None = None
     """The rest of each path's match: two paths of a host conflict only when their whole match
     (path, type and these) is the same; otherwise each gets its rule."""
@@ -256,6 +259,19 @@ def _backend_ref(
     """The backendRef for an Ingress backend; None (reported at ``field_path``) if unresolvable."""
     provenance = [Provenance(model.source, field_path)]
     if isinstance(backend, ResourceBackend):
+        if not build.policy.resource_backends:
+            build.ctx.report.flag(
+                Level.WARNING,
+                "backend-resource-ignored",
+                f"the controller skips a path whose backend is a {backend.kind} rather than a "
+                "Service (it makes no location for it: the request goes wherever the host's "
+                "other paths, or its default backend, take it); it is not converted",
+                Status.IGNORED,
+                source=model.source,
+                field=field_path,
+                provider=build.policy.provider,
+            )
+            return None
         return BackendRef(
             name=backend.name, group=backend.group, kind=backend.kind, provenance=provenance
         )

@@ -549,3 +549,132 @@ def test_a_canary_applies_to_every_location_of_its_upstream() -> None:
     assert _sent(result, "/api/items", **{"x-canary": "always"}) == "web/v2"
     assert _sent(result, "/api/items") == "web/v1"
     assert unexplained(text) == []
+
+
+GRPC_TLS = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: grpc
+  namespace: web
+  annotations: {nginx.ingress.kubernetes.io/backend-protocol: GRPC}
+spec:
+  ingressClassName: nginx
+  tls: [{hosts: [grpc.example.com], secretName: grpc-tls}]
+  rules:
+  - host: grpc.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: greeter, port: {number: 50051}}}}
+"""
+
+
+def test_plain_http_to_a_grpc_host_with_tls_is_redirected_as_before() -> None:
+    """A gRPC Ingress's location redirects plain HTTP like any other (lua_ingress.lua); the
+    migration serves gRPC on HTTPS and keeps that redirect on HTTP instead of a 404."""
+    result = convert(GRPC_TLS)
+    call = Request(
+        "grpc.example.com",
+        "/helloworld.Greeter/SayHello",
+        method="POST",
+        headers=(("content-type", "application/grpc"),),
+        grpc=True,
+    )
+    assert redirect(answer(result, call)) == (
+        308,
+        "https://grpc.example.com/helloworld.Greeter/SayHello",
+    )
+    secure = Request(
+        "grpc.example.com",
+        "/helloworld.Greeter/SayHello",
+        scheme="https",
+        method="POST",
+        headers=(("content-type", "application/grpc"),),
+        grpc=True,
+    )
+    assert backend(answer(result, secure)) == "web/greeter"
+    assert unexplained(GRPC_TLS) == []
+
+
+SLASHED = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: docs, namespace: web}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: docs.example.com
+    http:
+      paths:
+      - {path: /guide/, pathType: Prefix, backend: {service: {name: guide, port: {number: 80}}}}
+      - {path: /, pathType: Prefix, backend: {service: {name: site, port: {number: 80}}}}
+"""
+
+
+def test_a_prefix_path_ending_in_a_slash_redirects_its_bare_name_with_301() -> None:
+    """nginx: for ``location /guide/`` that proxies, a request for ``/guide`` is answered with
+    a 301 to ``/guide/`` (ngx_http_core_find_static_location's auto_redirect), though the
+    ``/`` location would take ``/guide`` by prefix; Gateway API's PathPrefix ``/guide/``
+    takes ``/guide`` itself."""
+    result = convert(SLASHED)
+    got = answer(result, Request("docs.example.com", "/guide", query="page=2"))
+    assert redirect(got) == (301, "http://docs.example.com/guide/?page=2")
+    assert backend(answer(result, Request("docs.example.com", "/guide/intro"))) == "web/guide"
+    assert backend(answer(result, Request("docs.example.com", "/guidebook"))) == "web/site"
+    assert unexplained(SLASHED) == []
+
+
+def test_the_bare_name_of_a_slashed_prefix_is_not_redirected_when_a_path_takes_it() -> None:
+    text = (
+        SLASHED
+        + """      - {path: /guide, pathType: Exact, backend: {service: {name: exact, port: {number: 80}}}}
+"""
+    )
+    got = answer(convert(text), Request("docs.example.com", "/guide"))
+    assert backend(got) == "web/exact"
+    assert unexplained(text) == []
+
+
+def test_a_resource_backend_is_skipped_as_ingress_nginx_skips_it() -> None:
+    """getBackendServers: 'skip non-service backends' — no location for that path, so its
+    requests go wherever the host's other paths take them."""
+    text = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: static, namespace: web}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: static.example.com
+    http:
+      paths:
+      - path: /assets
+        pathType: Prefix
+        backend: {resource: {apiGroup: k8s.example.com, kind: StorageBucket, name: assets}}
+      - {path: /, pathType: Prefix, backend: {service: {name: site, port: {number: 80}}}}
+"""
+    result = convert(text)
+    assert backend(answer(result, Request("static.example.com", "/assets/logo.png"))) == "web/site"
+    assert "backend-resource-ignored" in {n.code for n in result.report.notifications}
+    assert unexplained(text) == []
+
+
+def test_a_wildcard_host_took_one_label_and_the_report_says_deeper_names_change() -> None:
+    """buildServerName: ``*.example.com`` is ``~^(?<subdomain>[\\w-]+)\\.example\\.com$``."""
+    text = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: tenants, namespace: web}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: "*.apps.example.com"
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: tenant, port: {number: 80}}}}
+"""
+    result = convert(text)
+    assert backend(answer(result, Request("a.apps.example.com", "/"))) == "web/tenant"
+    warned = [n for n in result.report.notifications if n.code == "nginx-wildcard-depth"]
+    assert warned and warned[0].field == "spec.rules[0].host"
+    assert unexplained(text) == []

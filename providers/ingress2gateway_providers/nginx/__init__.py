@@ -206,7 +206,10 @@ class NginxProvider(IngressProvider):
         prefix = self.ingress_nginx_prefix(ctx)
         ordered = sorted(self.lowering_models(ctx, models), key=precedence_key)
         regex_hosts = rewrite.regex_hosts(ordered, prefix)
-        policy = IngressPolicy(self.name, implementation_specific="PathPrefix")
+        # getBackendServers: "skip non-service backends" (no location is made for them).
+        policy = IngressPolicy(
+            self.name, implementation_specific="PathPrefix", resource_backends=False
+        )
 
         def matcher(model: IngressModel, path: IngressPath) -> PathMatch | None:
             return _match(ctx, prefix, regex_hosts, model, path)
@@ -236,11 +239,13 @@ class NginxProvider(IngressProvider):
                 family.apply(run, model)
             canary.ignore_on_primary(run, model)
         hosts.apply(run)
+        hosts.warn_wildcards(run)
         auth.apply_hosts(run)
         backend.apply(run)
         canary.apply(run)
         redirects.apply_hosts(run)
         backend.apply_grpc(run)
+        redirects.apply_slash_redirects(run)
         hosts.split_overfull(run)
         configmap.apply_defaults(run)
         redirects.split_https(run)

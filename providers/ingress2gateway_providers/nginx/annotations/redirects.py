@@ -228,6 +228,60 @@ def _takes_root(run: Run, host: str | None) -> IngressModel | None:
     return models[0] if models else None
 
 
+# --- nginx's own redirect to a prefix location's slash ---------------------------------------
+
+
+def apply_slash_redirects(run: Run) -> None:
+    """nginx answers a URI that is a proxying prefix location's name without its trailing slash
+    (``/docs`` for ``location /docs/``) with a 301 to the name, before any other location is
+    tried (``ngx_http_core_find_static_location``, auto_redirect; the ``proxy_pass``
+    documentation), unless a location takes the URI exactly: Gateway API's ``PathPrefix
+    /docs/`` would forward it. A path ``/docs/`` (Prefix or ImplementationSpecific) gets an
+    Exact ``/docs`` rule redirecting there, unless a path of the host is ``/docs`` itself or
+    the host is in regex mode (every location is then a regular expression)."""
+    for model in run.models:
+        for path in model.paths:
+            value = path.path
+            if (
+                path.path_type == "Exact"
+                or len(value) < 2
+                or not value.endswith("/")
+                or path.host in run.regex_hosts
+            ):
+                continue
+            bare = value[:-1]
+            if any(p.path == bare for m in run.models_of_host(path.host) for p in m.paths):
+                continue
+            _slash_redirect(run, model, path.field, bare, value)
+
+
+def _slash_redirect(run: Run, model: IngressModel, field: str, bare: str, slashed: str) -> None:
+    for route, rule in rules_of(run, model):
+        if not any(p.field == field for p in rule.provenance):
+            continue
+        if not any(m.path is not None and m.path.type == "PathPrefix" for m in rule.matches):
+            return
+        if any(m.path == PathMatch("Exact", bare) for r in route.rules for m in r.matches):
+            return
+        prov = [Provenance(model.source, field)]
+        redirect = Rule(
+            matches=[Match(path=PathMatch("Exact", bare))],
+            filters=[
+                RequestRedirect(
+                    path=PathModifier("ReplaceFullPath", slashed),
+                    status_code=301,
+                    provenance=list(prov),
+                )
+            ],
+            provenance=prov,
+            sources=[model.source],
+        )
+        route.rules.insert(route.rules.index(rule), redirect)
+        run.redirects_first.add(id(redirect))
+        run.lowered.rules_by_source.setdefault(model.source, []).append((route, redirect))
+        return
+
+
 # --- from-to-www ---------------------------------------------------------------------------
 
 
@@ -497,7 +551,7 @@ def _code(run: Run, rule: Rule) -> int:
     return run.redirect_codes.get(id(rule), run.config.redirect_code)
 
 
-def _redirect_rule(rule: Rule, code: int, tls_provenance: list[Provenance]) -> Rule:
+def redirect_rule(rule: Rule, code: int, tls_provenance: list[Provenance]) -> Rule:
     return Rule(
         matches=list(rule.matches),
         filters=[
@@ -547,7 +601,7 @@ def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
                 if id(r) in kept_ids:
                     own.append(_copy_rule(r))
                     continue
-                own.append(_redirect_rule(r, _code(run, r), split.tls_provenance))
+                own.append(redirect_rule(r, _code(run, r), split.tls_provenance))
                 if behind_proxy:
                     own.append(_served_behind_proxy(r))
             for number, start in enumerate(range(0, len(own), 16), start=1):
@@ -579,10 +633,10 @@ def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
             source=min(sources, key=lambda s: s.sort_key()),
             provider="nginx",
         )
-    _note_trailing_slash(run, [r for r in rules if id(r) not in kept_ids], host)
+    note_trailing_slash(run, [r for r in rules if id(r) not in kept_ids], host)
 
 
-def _note_trailing_slash(run: Run, redirected: list[Rule], host: str | None) -> None:
+def note_trailing_slash(run: Run, redirected: list[Rule], host: str | None) -> None:
     """ingress-nginx's HTTPS redirect drops a trailing slash from the URI it redirects to
     (``lua_ingress.lua``, unless ``preserve-trailing-slash``); a Gateway API redirect keeps the
     path as it is. Said once per Ingress, as an intended difference (NGINX Inc keeps it)."""
@@ -668,7 +722,7 @@ def _force_without_tls(run: Run, route: HTTPRoute) -> None:
     behind_proxy = _forwarded_https(run)
     for index, rule in reversed(list(enumerate(route.rules))):
         if id(rule) in run.forced:
-            route.rules[index] = _redirect_rule(rule, _code(run, rule), run.forced[id(rule)])
+            route.rules[index] = redirect_rule(rule, _code(run, rule), run.forced[id(rule)])
             if behind_proxy:
                 route.rules.insert(index + 1, _served_behind_proxy(rule))
             for item in run.forced[id(rule)]:

@@ -630,6 +630,22 @@ class IngressNginxModel:
             redirect = f"{request.scheme}://{target}{uri}"
             return Routed(Redirect(self.config.redirect_code, (redirect)), _causes(server.cause))
         server = chosen
+        if server.hostname == DEFAULT_SERVER:
+            # A wildcard host's server name takes one label only (buildServerName): a deeper
+            # name falls through to the default server, because of that wildcard.
+            passed = tuple(
+                other.cause
+                for name, other in sorted(self.servers.items())
+                if name.startswith("*.")
+                and request.host.lower().endswith(name[1:])
+                and other.cause is not None
+            )
+            if passed:
+                routed = self._default(server, request)
+                return Routed(routed.outcome, (*routed.causes, *passed))
+        return self._default(server, request)
+
+    def _default(self, server: Server, request: Request) -> Routed:
         if (request.scheme == "https" and server.hostname == DEFAULT_SERVER) or (
             request.scheme == "https" and not server.certificate
         ):
