@@ -285,6 +285,32 @@ def _read_listeners(gateway: tuple[str, str], raw_listeners: Iterable[Any]) -> l
     return found
 
 
+class _Listeners:
+    """The listeners of one port and protocol: by exact host name, wildcards, and those
+    without a host name."""
+
+    def __init__(self) -> None:
+        self.every: list[_Listener] = []
+        self.exact: dict[str, list[_Listener]] = {}
+        self.wildcards: list[_Listener] = []
+        self.anyhost: list[_Listener] = []
+
+    def add(self, listener: _Listener) -> None:
+        self.every.append(listener)
+        if listener.hostname is None:
+            self.anyhost.append(listener)
+        elif listener.hostname.startswith("*."):
+            self.wildcards.append(listener)
+        else:
+            self.exact.setdefault(listener.hostname.lower(), []).append(listener)
+
+    def taking(self, host: str) -> list[_Listener]:
+        """The listeners whose host name takes ``host`` (see :func:`host_matches`)."""
+        found = list(self.exact.get(host.lower(), ()))
+        found += [x for x in self.wildcards if host_matches(x.hostname or "", host)]
+        return found + self.anyhost
+
+
 def _hostname_specificity(hostname: str | None) -> tuple[int, int]:
     """Exact before wildcard before none; among wildcards, more labels first."""
     if hostname is None:
@@ -372,6 +398,7 @@ class GatewayAPIModel:
                 self.listener_sets[(namespace, name)] = own
                 self.gateways[key].extend(own)
         self.routes.sort(key=lambda r: (r.namespace, r.name))
+        self._listener_index: dict[tuple[str, str], dict[tuple[int, str], _Listeners]] = {}
         self.attached: dict[int, list[_Route]] = {}
         for route in self.routes:
             for listener in self._parents(route):
@@ -439,23 +466,30 @@ class GatewayAPIModel:
             "TCP": "TCP",
             "UDP": "UDP",
         }[request.protocol]
-        candidates = [
-            x
-            for x in self.gateways[key]
-            # A TLS connection reaches a TLS listener whether it passes the connection through
-            # or terminates it (its TLSRoute's backend then gets the decrypted stream).
-            if x.port == request.effective_port and x.protocol == wanted
-        ]
-        matching = [
-            x
-            for x in candidates
-            if x.hostname is None
-            or request.protocol in ("TCP", "UDP")
-            or host_matches(x.hostname, request.host)
-        ]
+        # A TLS connection reaches a TLS listener whether it passes the connection through
+        # or terminates it (its TLSRoute's backend then gets the decrypted stream).
+        candidates = self._by_port(key).get((request.effective_port, wanted))
+        if not candidates:
+            return None, False
+        if request.protocol in ("TCP", "UDP"):
+            matching = candidates.every
+        else:
+            matching = candidates.taking(request.host)
         if not matching:
-            return None, bool(candidates)
+            return None, True
         return max(matching, key=lambda x: _hostname_specificity(x.hostname)), True
+
+    def _by_port(self, key: tuple[str, str]) -> dict[tuple[int, str], _Listeners]:
+        """A Gateway's listeners by port and protocol, indexed by host name (made once: a
+        Gateway of a thousand hosts is asked for each of thousands of requests)."""
+        found = self._listener_index.get(key)
+        if found is None:
+            found = {}
+            for listener in self.gateways[key]:
+                entry = found.setdefault((listener.port, listener.protocol), _Listeners())
+                entry.add(listener)
+            self._listener_index[key] = found
+        return found
 
     def _on_listener(self, listener: _Listener, request: Request) -> Routed:
         routes = self.attached.get(id(listener), [])

@@ -111,7 +111,7 @@ from .annotations import (
     timeouts,
     virtualserver,
 )
-from .annotations._base import Run
+from .annotations._base import Run, is_nginx_inc
 
 if TYPE_CHECKING:
     from ingress2gateway.verification.model import SourceModel
@@ -288,6 +288,11 @@ def _match(
         return match
     if path.path_type == "Exact":
         return PathMatch("Exact", path.path)
+    if not is_nginx_inc(model):
+        # ingress-nginx makes Prefix /docs and /docs/ the same location /docs/ (with an exact
+        # /docs beside it: updateServerLocations), and Gateway API's PathPrefix ignores a
+        # trailing slash: one match, so that two such paths are one path conflict.
+        return PathMatch("PathPrefix", path.path.rstrip("/") or "/")
     return PathMatch("PathPrefix", path.path)
 
 
