@@ -149,8 +149,14 @@ def get(
 
 
 def _options(classes: tuple[str, ...]) -> dict[str, Any]:
-    """The converter's options for the controller's ``--ingress-class`` flags."""
-    return {"options": ConvertOptions(ingress_classes=classes)} if classes else {}
+    """The converter's options for the controller's class flags: the ``--ingress-class``
+    names, and ``*<name>`` for ``--watch-ingress-without-class`` (the class assumed for
+    Ingresses without one)."""
+    if not classes:
+        return {}
+    default = next((c[1:] for c in classes if c.startswith("*")), None)
+    names = tuple(c for c in classes if not c.startswith("*"))
+    return {"options": ConvertOptions(ingress_classes=names, default_ingress_class=default)}
 
 
 def _objects(text: str) -> list[Any]:
@@ -1141,6 +1147,34 @@ def test_canary_affinity_behavior_forced_request_reaches_the_canary(
     assert unexplained(text, EG) == []
 
 
+# === test/e2e/annotations/clientbodybuffersize.go ===============================================
+
+
+@pytest.mark.parametrize("size", ["1000", "1K", "1k", "1m", "1M", "1b"])
+def test_clientbodybuffersize_the_request_is_served(size: str) -> None:
+    """clientbodybuffersize.go: "should set client_body_buffer_size to <size>" and "should not
+    set client_body_buffer_size to invalid 1b": their request gets 200 (the buffer size
+    itself is an nginx memory setting, not expressible)."""
+    host = "client-body-buffer-size.com"
+    text = manifest(ingress(host, "/", host, {A + "client-body-buffer-size": size}))
+    assert backend(reach(text, get(host))) == ECHO
+    assert unexplained(text) == []
+
+
+# === test/e2e/annotations/connection.go =========================================================
+
+
+def test_connection_set_connection_header_to_keep_alive() -> None:
+    """connection.go: "set connection header to keep-alive" (200; the backend sees
+    ``connection=keep-alive``: the rule sets the request header)."""
+    host = "connection.foo.com"
+    text = manifest(ingress(host, "/", host, {A + "connection-proxy-header": "keep-alive"}))
+    request = get(host)
+    assert backend(reach(text, request)) == ECHO
+    assert request_headers(text, request).get("Connection") == "keep-alive"
+    assert unexplained(text) == []
+
+
 # === test/e2e/annotations/cors.go ===============================================================
 
 CORS_HOST = "cors.foo.com"
@@ -1518,7 +1552,7 @@ def test_customheaders_a_refused_header_verifies() -> None:
     assert unexplained(CUSTOM_HEADERS_REFUSED) == []
 
 
-# === test/e2e/annotations/default_backend.go, disableproxyintercepterrors.go ===================
+# === test/e2e/annotations/disableproxyintercepterrors.go ========================================
 
 
 def test_disableproxyintercepterrors_a_404_of_the_backend_reaches_the_client() -> None:
@@ -1867,6 +1901,52 @@ def test_preservetrailingslash_should_allow_preservation_of_trailing_slashes() -
     assert unexplained(text) == []
 
 
+# === test/e2e/annotations/proxyssl.go ===========================================================
+
+
+@pytest.mark.parametrize(
+    "it, annotations",
+    [
+        ("should set valid proxy-ssl-secret", {}),
+        (
+            "should set valid proxy-ssl-secret, proxy-ssl-verify to on, proxy-ssl-verify-depth to"
+            " 2, and proxy-ssl-server-name to on",
+            {
+                "proxy-ssl-verify": "on",
+                "proxy-ssl-verify-depth": "2",
+                "proxy-ssl-server-name": "on",
+            },
+        ),
+        (
+            "should set valid proxy-ssl-secret, proxy-ssl-ciphers to HIGH:!AES",
+            {"proxy-ssl-ciphers": "HIGH:!AES"},
+        ),
+        (
+            "should set valid proxy-ssl-secret, proxy-ssl-protocols",
+            {"proxy-ssl-protocols": "TLSv1.2 TLSv1.3"},
+        ),
+    ],
+)
+def test_proxyssl_the_tls_host_redirects_http_and_serves_https(
+    it: str, annotations: dict[str, str]
+) -> None:
+    """proxyssl.go: plain HTTP gets 308, HTTPS 200 (without ``backend-protocol: HTTPS`` the
+    proxy-ssl-* settings change nothing on the way to echo)."""
+    host = "proxyssl.foo.com"
+    text = manifest(
+        ingress(
+            host,
+            "/",
+            host,
+            {A + "proxy-ssl-secret": f"{NS}/{host}", **{A + k: v for k, v in annotations.items()}},
+            tls=[host],
+        )
+    )
+    assert status(reach(text, get(host))) == 308
+    assert backend(reach(text, get(host, https=True))) == ECHO
+    assert unexplained(text) == []
+
+
 # === test/e2e/annotations/redirect.go ===========================================================
 
 
@@ -2055,126 +2135,6 @@ def test_serviceupstream_the_service_is_reached(
     assert unexplained(text) == []
 
 
-# === test/e2e/annotations/upstreamvhost.go ======================================================
-
-
-def test_upstreamvhost_set_host_to_upstreamvhost_bar_com() -> None:
-    """upstreamvhost.go: "set host to upstreamvhost.bar.com" (``proxy_set_header Host``: the
-    Host the backend sees)."""
-    host = "upstreamvhost.foo.com"
-    text = manifest(ingress(host, "/", host, {A + "upstream-vhost": "upstreamvhost.bar.com"}))
-    served = reach(text, get(host))
-    assert backend(served) == ECHO and served_host(served) == "upstreamvhost.bar.com"
-    assert unexplained(text) == []
-
-
-# === test/e2e/annotations/xforwardedprefix.go ===================================================
-
-
-def test_xforwardedprefix_should_set_the_x_forwarded_prefix_to_the_annotation_value() -> None:
-    """xforwardedprefix.go: "should set the X-Forwarded-Prefix to the annotation value" (200;
-    the backend sees ``x-forwarded-prefix=/test/value``)."""
-    host = "xfp.baz.com"
-    text = manifest(
-        ingress(
-            host, "/", host, {A + "x-forwarded-prefix": "/test/value", A + "rewrite-target": "/foo"}
-        )
-    )
-    request = get(host)
-    assert backend(reach(text, request)) == ECHO
-    assert request_headers(text, request).get("X-Forwarded-Prefix") == "/test/value"
-    assert unexplained(text) == []
-
-
-def test_xforwardedprefix_should_not_add_x_forwarded_prefix_if_the_annotation_value_is_empty() -> (
-    None
-):
-    """xforwardedprefix.go: "should not add X-Forwarded-Prefix if the annotation value is
-    empty"."""
-    host = "noxfp.baz.com"
-    text = manifest(
-        ingress(host, "/", host, {A + "x-forwarded-prefix": "", A + "rewrite-target": "/foo"})
-    )
-    request = get(host)
-    assert backend(reach(text, request)) == ECHO
-    assert "X-Forwarded-Prefix" not in request_headers(text, request)
-    assert unexplained(text) == []
-
-
-# === test/e2e/annotations/clientbodybuffersize.go ===============================================
-
-
-@pytest.mark.parametrize("size", ["1000", "1K", "1k", "1m", "1M", "1b"])
-def test_clientbodybuffersize_the_request_is_served(size: str) -> None:
-    """clientbodybuffersize.go: "should set client_body_buffer_size to <size>" and "should not
-    set client_body_buffer_size to invalid 1b": their request gets 200 (the buffer size
-    itself is an nginx memory setting, not expressible)."""
-    host = "client-body-buffer-size.com"
-    text = manifest(ingress(host, "/", host, {A + "client-body-buffer-size": size}))
-    assert backend(reach(text, get(host))) == ECHO
-    assert unexplained(text) == []
-
-
-# === test/e2e/annotations/connection.go =========================================================
-
-
-def test_connection_set_connection_header_to_keep_alive() -> None:
-    """connection.go: "set connection header to keep-alive" (200; the backend sees
-    ``connection=keep-alive``: the rule sets the request header)."""
-    host = "connection.foo.com"
-    text = manifest(ingress(host, "/", host, {A + "connection-proxy-header": "keep-alive"}))
-    request = get(host)
-    assert backend(reach(text, request)) == ECHO
-    assert request_headers(text, request).get("Connection") == "keep-alive"
-    assert unexplained(text) == []
-
-
-# === test/e2e/annotations/proxyssl.go ===========================================================
-
-
-@pytest.mark.parametrize(
-    "it, annotations",
-    [
-        ("should set valid proxy-ssl-secret", {}),
-        (
-            "should set valid proxy-ssl-secret, proxy-ssl-verify to on, proxy-ssl-verify-depth to"
-            " 2, and proxy-ssl-server-name to on",
-            {
-                "proxy-ssl-verify": "on",
-                "proxy-ssl-verify-depth": "2",
-                "proxy-ssl-server-name": "on",
-            },
-        ),
-        (
-            "should set valid proxy-ssl-secret, proxy-ssl-ciphers to HIGH:!AES",
-            {"proxy-ssl-ciphers": "HIGH:!AES"},
-        ),
-        (
-            "should set valid proxy-ssl-secret, proxy-ssl-protocols",
-            {"proxy-ssl-protocols": "TLSv1.2 TLSv1.3"},
-        ),
-    ],
-)
-def test_proxyssl_the_tls_host_redirects_http_and_serves_https(
-    it: str, annotations: dict[str, str]
-) -> None:
-    """proxyssl.go: plain HTTP gets 308, HTTPS 200 (without ``backend-protocol: HTTPS`` the
-    proxy-ssl-* settings change nothing on the way to echo)."""
-    host = "proxyssl.foo.com"
-    text = manifest(
-        ingress(
-            host,
-            "/",
-            host,
-            {A + "proxy-ssl-secret": f"{NS}/{host}", **{A + k: v for k, v in annotations.items()}},
-            tls=[host],
-        )
-    )
-    assert status(reach(text, get(host))) == 308
-    assert backend(reach(text, get(host, https=True))) == ECHO
-    assert unexplained(text) == []
-
-
 # === test/e2e/annotations/snippet.go, serversnippet.go ==========================================
 
 SNIPPETS_ALLOWED = {"allow-snippet-annotations": "true", "annotations-risk-level": "Critical"}
@@ -2225,6 +2185,52 @@ def test_snippets_disabled_by_the_admin_add_nothing(it: str, key: str, service: 
     request = get(host)
     assert backend(reach(text, request)) == f"{NS}/{service}"
     assert "Foo1" not in response_headers(text, request)
+    assert unexplained(text) == []
+
+
+# === test/e2e/annotations/upstreamvhost.go ======================================================
+
+
+def test_upstreamvhost_set_host_to_upstreamvhost_bar_com() -> None:
+    """upstreamvhost.go: "set host to upstreamvhost.bar.com" (``proxy_set_header Host``: the
+    Host the backend sees)."""
+    host = "upstreamvhost.foo.com"
+    text = manifest(ingress(host, "/", host, {A + "upstream-vhost": "upstreamvhost.bar.com"}))
+    served = reach(text, get(host))
+    assert backend(served) == ECHO and served_host(served) == "upstreamvhost.bar.com"
+    assert unexplained(text) == []
+
+
+# === test/e2e/annotations/xforwardedprefix.go ===================================================
+
+
+def test_xforwardedprefix_should_set_the_x_forwarded_prefix_to_the_annotation_value() -> None:
+    """xforwardedprefix.go: "should set the X-Forwarded-Prefix to the annotation value" (200;
+    the backend sees ``x-forwarded-prefix=/test/value``)."""
+    host = "xfp.baz.com"
+    text = manifest(
+        ingress(
+            host, "/", host, {A + "x-forwarded-prefix": "/test/value", A + "rewrite-target": "/foo"}
+        )
+    )
+    request = get(host)
+    assert backend(reach(text, request)) == ECHO
+    assert request_headers(text, request).get("X-Forwarded-Prefix") == "/test/value"
+    assert unexplained(text) == []
+
+
+def test_xforwardedprefix_should_not_add_x_forwarded_prefix_if_the_annotation_value_is_empty() -> (
+    None
+):
+    """xforwardedprefix.go: "should not add X-Forwarded-Prefix if the annotation value is
+    empty"."""
+    host = "noxfp.baz.com"
+    text = manifest(
+        ingress(host, "/", host, {A + "x-forwarded-prefix": "", A + "rewrite-target": "/foo"})
+    )
+    request = get(host)
+    assert backend(reach(text, request)) == ECHO
+    assert "X-Forwarded-Prefix" not in request_headers(text, request)
     assert unexplained(text) == []
 
 
@@ -2569,6 +2575,138 @@ def test_ssl_should_return_the_fake_ssl_certificate_if_the_secret_is_invalid() -
     assert unexplained(text) == []
 
 
+# === test/e2e/settings/badannotationvalues.go ===================================================
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the ConfigMap's annotation-value-word-blocklist is not read: the controller drops "
+    "an Ingress whose annotation holds a listed word (annotations.go, blocklist check), the "
+    "output serves it",
+)
+@pytest.mark.parametrize(
+    "it, snippet, blocklist",
+    [
+        (
+            "[BAD_ANNOTATIONS] should drop an ingress if there is an invalid character in some"
+            " annotation",
+            "# abc { }",
+            "something_forbidden,otherthing_forbidden,{",
+        ),
+        (
+            "[BAD_ANNOTATIONS] should drop an ingress if there is a forbidden word in some"
+            " annotation",
+            'default_type text/plain;\\ncontent_by_lua_block { ngx.say("Hello World") }',
+            "something_forbidden,otherthing_forbidden,content_by_lua_block",
+        ),
+        (
+            "[BAD_ANNOTATIONS] should drop an ingress if there is a custom blocklist config in"
+            " place and allow others to pass",
+            "# something_forbidden",
+            "something_forbidden,otherthing_forbidden",
+        ),
+    ],
+)
+def test_badannotationvalues_drops_the_ingress(it: str, snippet: str, blocklist: str) -> None:
+    """settings/badannotationvalues.go: the Ingress is dropped (404)."""
+    host = "invalid-value-test"
+    text = manifest(
+        controller_configmap({**SNIPPETS_ALLOWED, "annotation-value-word-blocklist": blocklist}),
+        ingress(host, "/", host, {A + "configuration-snippet": snippet}),
+    )
+    assert status(reach(text, get(host))) == 404
+
+
+def test_badannotationvalues_should_allow_an_ingress_if_there_is_a_default_blocklist_config_in_place() -> (
+    None
+):
+    """settings/badannotationvalues.go: "[BAD_ANNOTATIONS] should allow an ingress if there is
+    a default blocklist config in place" (200)."""
+    host = "custom-allowed-value-test"
+    text = manifest(
+        controller_configmap(SNIPPETS_ALLOWED),
+        ingress(host, "/", host, {A + "configuration-snippet": "# bla_by_lua"}),
+    )
+    assert backend(reach(text, get(host))) == ECHO
+    assert unexplained(text) == []
+
+
+# === test/e2e/settings/custom_header.go =========================================================
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the ConfigMap's add-headers (a ConfigMap of response headers for every location: "
+    "nginx.tmpl more_set_headers) is recorded as a controller-wide setting without a "
+    "per-route meaning; a ResponseHeaderModifier on every rule expresses it",
+)
+@pytest.mark.parametrize(
+    "it, headers",
+    [
+        ("Add a custom header", {"X-A-Custom-Header": "customHeaderValue"}),
+        (
+            "Add multiple custom headers",
+            {"X-First": "Prepare for trouble!", "X-Second": "And make it double!"},
+        ),
+    ],
+)
+def test_settings_add_headers(it: str, headers: dict[str, str]) -> None:
+    """settings/custom_header.go (``add-headers: <ns>/<ConfigMap>``)."""
+    host = "custom-header"
+    text = manifest(
+        controller_configmap({"add-headers": f"{NS}/add-headers-configmap"}),
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "add-headers-configmap", "namespace": NS},
+            "data": headers,
+        },
+        ingress(host, "/", host),
+    )
+    request = get(host)
+    assert backend(reach(text, request)) == ECHO
+    assert {k: v for k, v in response_headers(text, request).items() if k in headers} == headers
+
+
+# === test/e2e/settings/forwarded_headers.go =====================================================
+
+
+def test_forwarded_headers_should_not_trust_x_forwarded_headers_when_setting_is_false() -> None:
+    """settings/forwarded_headers.go: "should not trust X-Forwarded headers when setting is
+    false" (the backend sees ``host=forwarded-headers``, not the client's X-Forwarded-Host;
+    the X-Forwarded-* values nginx sets are not in verify's model)."""
+    host = "forwarded-headers"
+    text = manifest(
+        controller_configmap({"use-forwarded-headers": "false"}), ingress(host, "/", host)
+    )
+    served = reach(
+        text, get(host, headers={"x-forwarded-host": "myhost", "x-forwarded-for": "1.2.3.4"})
+    )
+    assert backend(served) == ECHO and served_host(served) == host
+    assert unexplained(text) == []
+
+
+# === test/e2e/settings/global_access_block.go ===================================================
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the ConfigMap's block-cidrs (nginx.tmpl: 'deny <cidr>;' in every server) is "
+    "recorded as ignored, with no notification: the blocked clients reach the backend; an "
+    "ip-deny access control (as for denylist-source-range) expresses it",
+)
+def test_global_access_block_should_block_cidrs_defined_in_the_configmap() -> None:
+    """settings/global_access_block.go: "should block CIDRs defined in the ConfigMap" (the
+    e2e client, a pod address in 10.0.0.0/8, gets 403)."""
+    host = "global-access-block"
+    text = manifest(
+        controller_configmap({"block-cidrs": "172.16.0.0/12,192.168.0.0/16,10.0.0.0/8"}),
+        ingress(host, "/", host),
+    )
+    served = reach(text, get(host), EG)
+    assert backend(served) == ECHO and not admitted(served, "10.1.2.3")
+
+
 # === test/e2e/settings/global_external_auth.go ==================================================
 
 GLOBAL_AUTH_HOST = "global-external-auth"
@@ -2667,6 +2805,176 @@ def test_global_external_auth_verifies(which: str) -> None:
     assert unexplained(text, EG) == []
 
 
+# === test/e2e/settings/ingress_class.go =========================================================
+# The e2e framework's IngressClass is ``ic-<namespace>`` (controller k8s.io/ingress-nginx); the
+# controller also takes the ``kubernetes.io/ingress.class: nginx`` annotation. Its flags map to
+# the converter's options: --ingress-class → ingress_classes (with --controller-class, the
+# names of that controller's IngressClasses), --watch-ingress-without-class →
+# default_ingress_class.
+
+IC = "ic-e2e"
+OTHER_IC = "test-new-ingress-class"
+CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+
+
+def ingress_class(name: str, controller: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": name},
+        "spec": {"controller": controller},
+    }
+
+
+CLASSES = (ingress_class(IC, "k8s.io/ingress-nginx"), ingress_class(OTHER_IC, "k8s.io/other-class"))
+
+
+def classed(
+    host: str, class_name: str | None = IC, annotation: str | None = None
+) -> dict[str, Any]:
+    """``framework.NewSingleIngress`` with its ``ingressClassName`` (None: unset) and the
+    class annotation."""
+    obj = ingress(host, "/", host, {CLASS_ANNOTATION: annotation} if annotation else None)
+    if class_name is None:
+        del obj["spec"]["ingressClassName"]
+    else:
+        obj["spec"]["ingressClassName"] = class_name
+    return obj
+
+
+def _served(text: str, answers: dict[str, int], classes: tuple[str, ...] = ()) -> None:
+    """200: served by echo; 404: not routed (the controller's default server answers 404;
+    with no Ingress served at all the output has no Gateway, so no listener either)."""
+    for host, expected in answers.items():
+        outcome = reach(text, get(host), classes=classes)
+        if expected == 404:
+            assert isinstance(outcome, NoRoute), host
+        else:
+            assert backend(outcome) == ECHO, host
+    assert unexplained(text, classes=classes) == []
+
+
+@pytest.mark.parametrize(
+    "it, ingresses, answers",
+    [
+        (
+            "should ignore Ingress with a different class annotation",
+            [classed("foo", None, "testclass"), classed("bar", None, "nginx")],
+            {"foo": 404, "bar": 200},
+        ),
+        (
+            "should ignore Ingress with different controller class",
+            [classed("foo-1", OTHER_IC), classed("bar-1")],
+            {"foo-1": 404, "bar-1": 200},
+        ),
+        (
+            "should accept both Ingresses with default IngressClassName and IngressClass"
+            " annotation",
+            [classed("foo-ok", None, "nginx"), classed("bar-ok")],
+            {"foo-ok": 200, "bar-ok": 200},
+        ),
+        (
+            "should ignore Ingress without IngressClass configuration",
+            [classed("foo-invalid", None), classed("bar-valid")],
+            {"foo-invalid": 404, "bar-valid": 200},
+        ),
+        (
+            "should delete Ingress when class is removed (before)",
+            [classed("foo-annotation", None, "nginx"), classed("foo-class")],
+            {"foo-annotation": 200, "foo-class": 200},
+        ),
+        (
+            "should delete Ingress when class is removed (after)",
+            [classed("foo-annotation", None), classed("foo-class", None)],
+            {"foo-annotation": 404, "foo-class": 404},
+        ),
+        (
+            "should serve Ingress when class is added (before)",
+            [classed("foo-no-annotation", None), classed("foo-no-class", None)],
+            {"foo-no-annotation": 404, "foo-no-class": 404},
+        ),
+        (
+            "should serve Ingress when class is added (after)",
+            [classed("foo-no-annotation", None, "nginx"), classed("foo-no-class")],
+            {"foo-no-annotation": 200, "foo-no-class": 200},
+        ),
+        (
+            "should serve Ingress when class is updated between annotation and ingressClassName"
+            " (before)",
+            [classed("foo-annotation2class", None, "nginx"), classed("foo-class2annotation")],
+            {"foo-annotation2class": 200, "foo-class2annotation": 200},
+        ),
+        (
+            "should serve Ingress when class is updated between annotation and ingressClassName"
+            " (after)",
+            [classed("foo-annotation2class"), classed("foo-class2annotation", None, "nginx")],
+            {"foo-annotation2class": 200, "foo-class2annotation": 200},
+        ),
+    ],
+)
+def test_ingress_class_with_default_ingress_class_config(
+    it: str, ingresses: list[dict[str, Any]], answers: dict[str, int]
+) -> None:
+    """settings/ingress_class.go, context "With default ingress class config" (an It that
+    updates its Ingresses is replayed before and after)."""
+    _served(manifest(*CLASSES, *ingresses), answers)
+
+
+def test_ingress_class_with_specific_ingress_class_flags() -> None:
+    """settings/ingress_class.go, context "With specific ingress-class flags" (--ingress-class
+    =testclass --controller-class=k8s.io/other-class): "should ignore Ingress with no class and
+    accept the correctly configured Ingresses"."""
+    text = manifest(
+        *CLASSES,
+        classed("bar", None),
+        classed("foo", None, "testclass"),
+        classed("foobar123", OTHER_IC),
+    )
+    _served(text, {"foo": 200, "foobar123": 200, "bar": 404}, classes=("testclass", OTHER_IC))
+
+
+def test_ingress_class_with_watch_ingress_without_class_flag() -> None:
+    """settings/ingress_class.go, context "With watch-ingress-without-class flag": "should
+    watch Ingress with no class and ignore ingress with a different class"."""
+    text = manifest(*CLASSES, classed("bar", None), classed("foo", None, "testclass123"))
+    _served(text, {"bar": 200, "foo": 404}, classes=("nginx", "*nginx"))
+
+
+def test_ingress_class_with_ingress_class_by_name_flag() -> None:
+    """settings/ingress_class.go, context "With ingress-class-by-name flag"
+    (--ingress-class=test-new-ingress-class --ingress-class-by-name): "should watch Ingress
+    that uses the class name even if spec is different"."""
+    text = manifest(
+        *CLASSES,
+        classed("validhostclassname", OTHER_IC),
+        classed("validhostclassspec"),
+        classed("invalidannotation", None, "testclass123"),
+    )
+    _served(
+        text,
+        {"validhostclassspec": 200, "validhostclassname": 200, "invalidannotation": 404},
+        classes=(OTHER_IC,),
+    )
+
+
+@pytest.mark.parametrize(
+    "it, ingress_object, expected",
+    [
+        ("should watch Ingress with correct annotation", classed("foo", None, "testclass"), 200),
+        ("should ignore Ingress with only IngressClassName", classed("noclassforyou"), 404),
+    ],
+)
+def test_ingress_class_without_ingressclass_cluster_scoped_permission(
+    it: str, ingress_object: dict[str, Any], expected: int
+) -> None:
+    """settings/ingress_class.go, context "Without IngressClass Cluster scoped Permission"
+    (--ingress-class=testclass; the controller cannot read IngressClasses, so the input has
+    none)."""
+    text = manifest(ingress_object)
+    host = ingress_object["metadata"]["name"]
+    _served(text, {host: expected}, classes=("testclass",))
+
+
 # === test/e2e/settings/no_auth_locations.go =====================================================
 
 
@@ -2692,6 +3000,52 @@ def test_no_auth_locations(it: str, path: str) -> None:
     if path == "/":
         assert guards(served) == ("basic-auth",)
     assert unexplained(text, EG) == []
+
+
+# === test/e2e/settings/ssl_passthrough.go =======================================================
+
+PASSTHROUGH = manifest(
+    ingress(
+        "testpassthrough.com",
+        "/",
+        "testpassthrough.com",
+        {A + "ssl-passthrough": "true"},
+        service="echopass",
+        tls=["testpassthrough.com"],
+    ),
+    ingress(
+        "noannotationnopassthrough.com",
+        "/",
+        "noannotationnopassthrough.com",
+        service="echopass",
+        tls=["noannotationnopassthrough.com"],
+    ),
+)
+
+
+def test_ssl_passthrough_should_pass_unknown_traffic_to_default_backend_and_handle_known_traffic() -> (
+    None
+):
+    """settings/ssl_passthrough.go: "should pass unknown traffic to default backend and handle
+    known traffic" (the annotated host's TLS connection reaches echopass, which terminates it:
+    200; the other host's TLS is terminated by the controller and its request proxied to
+    echopass as plain HTTP, where the e2e test's 404 is echopass's own answer)."""
+    tls = Request("testpassthrough.com", protocol="TLS")
+    assert backend(reach(PASSTHROUGH, tls)) == f"{NS}/echopass"
+    plain = reach(PASSTHROUGH, get("noannotationnopassthrough.com", https=True))
+    assert backend(plain) == f"{NS}/echopass"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="plain HTTP to the passthrough host is served by its HTTPRoute where the controller "
+    "redirects it to HTTPS (lua_ingress.lua redirect_to_https: the server has the Secret's "
+    "certificate); and verify's Gateway API model answers an https request to a TLS "
+    "passthrough listener with 'no listener' instead of the TLSRoute's backend "
+    "(verification/gateway.py _listener looks for HTTPS listeners only)",
+)
+def test_ssl_passthrough_verifies() -> None:
+    assert unexplained(PASSTHROUGH) == []
 
 
 # === test/e2e/settings/tls.go ===================================================================
@@ -2772,104 +3126,3 @@ def test_settings_tls_should_not_use_ports_during_the_http_to_https_redirection(
     text = manifest(ingress(TLS_HOST, "/", TLS_HOST, tls=[TLS_HOST]))
     assert redirect(reach(text, get(TLS_HOST))) == (308, location(f"https://{TLS_HOST}"))
     assert unexplained(text) == []
-
-
-# === test/e2e/settings/custom_header.go =========================================================
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ConfigMap's add-headers (a ConfigMap of response headers for every location: "
-    "nginx.tmpl more_set_headers) is recorded as a controller-wide setting without a "
-    "per-route meaning; a ResponseHeaderModifier on every rule expresses it",
-)
-@pytest.mark.parametrize(
-    "it, headers",
-    [
-        ("Add a custom header", {"X-A-Custom-Header": "customHeaderValue"}),
-        (
-            "Add multiple custom headers",
-            {"X-First": "Prepare for trouble!", "X-Second": "And make it double!"},
-        ),
-    ],
-)
-def test_settings_add_headers(it: str, headers: dict[str, str]) -> None:
-    """settings/custom_header.go (``add-headers: <ns>/<ConfigMap>``)."""
-    host = "custom-header"
-    text = manifest(
-        controller_configmap({"add-headers": f"{NS}/add-headers-configmap"}),
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": "add-headers-configmap", "namespace": NS},
-            "data": headers,
-        },
-        ingress(host, "/", host),
-    )
-    request = get(host)
-    assert backend(reach(text, request)) == ECHO
-    assert {k: v for k, v in response_headers(text, request).items() if k in headers} == headers
-
-
-# === test/e2e/settings/forwarded_headers.go =====================================================
-
-
-def test_forwarded_headers_should_not_trust_x_forwarded_headers_when_setting_is_false() -> None:
-    """settings/forwarded_headers.go: "should not trust X-Forwarded headers when setting is
-    false" (the backend sees ``host=forwarded-headers``, not the client's X-Forwarded-Host;
-    the X-Forwarded-* values nginx sets are not in verify's model)."""
-    host = "forwarded-headers"
-    text = manifest(
-        controller_configmap({"use-forwarded-headers": "false"}), ingress(host, "/", host)
-    )
-    served = reach(
-        text, get(host, headers={"x-forwarded-host": "myhost", "x-forwarded-for": "1.2.3.4"})
-    )
-    assert backend(served) == ECHO and served_host(served) == host
-    assert unexplained(text) == []
-
-
-# === test/e2e/settings/ssl_passthrough.go =======================================================
-
-PASSTHROUGH = manifest(
-    ingress(
-        "testpassthrough.com",
-        "/",
-        "testpassthrough.com",
-        {A + "ssl-passthrough": "true"},
-        service="echopass",
-        tls=["testpassthrough.com"],
-    ),
-    ingress(
-        "noannotationnopassthrough.com",
-        "/",
-        "noannotationnopassthrough.com",
-        service="echopass",
-        tls=["noannotationnopassthrough.com"],
-    ),
-)
-
-
-def test_ssl_passthrough_should_pass_unknown_traffic_to_default_backend_and_handle_known_traffic() -> (
-    None
-):
-    """settings/ssl_passthrough.go: "should pass unknown traffic to default backend and handle
-    known traffic" (the annotated host's TLS connection reaches echopass, which terminates it:
-    200; the other host's TLS is terminated by the controller and its request proxied to
-    echopass as plain HTTP, where the e2e test's 404 is echopass's own answer)."""
-    tls = Request("testpassthrough.com", protocol="TLS")
-    assert backend(reach(PASSTHROUGH, tls)) == f"{NS}/echopass"
-    plain = reach(PASSTHROUGH, get("noannotationnopassthrough.com", https=True))
-    assert backend(plain) == f"{NS}/echopass"
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="plain HTTP to the passthrough host is served by its HTTPRoute where the controller "
-    "redirects it to HTTPS (lua_ingress.lua redirect_to_https: the server has the Secret's "
-    "certificate); and verify's Gateway API model answers an https request to a TLS "
-    "passthrough listener with 'no listener' instead of the TLSRoute's backend "
-    "(verification/gateway.py _listener looks for HTTPS listeners only)",
-)
-def test_ssl_passthrough_verifies() -> None:
-    assert unexplained(PASSTHROUGH) == []
