@@ -2668,6 +2668,17 @@ def test_settings_add_headers(it: str, headers: dict[str, str]) -> None:
     assert {k: v for k, v in response_headers(text, request).items() if k in headers} == headers
 
 
+# === test/e2e/settings/disable_catch_all.go =====================================================
+
+
+def test_disable_catch_all_should_allow_ingress_with_rules() -> None:
+    """settings/disable_catch_all.go: "should allow Ingress with rules" (``--disable-catch-all``
+    leaves an Ingress with rules served: 200)."""
+    text = manifest(ingress("not-catch-all", "/", "foo"))
+    assert backend(reach(text, get("foo"))) == ECHO
+    assert unexplained(text) == []
+
+
 # === test/e2e/settings/forwarded_headers.go =====================================================
 
 
