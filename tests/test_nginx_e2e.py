@@ -2581,8 +2581,8 @@ def test_ssl_should_return_the_fake_ssl_certificate_if_the_secret_is_invalid() -
 @pytest.mark.xfail(
     strict=True,
     reason="the ConfigMap's annotation-value-word-blocklist is not read: the controller drops "
-    "an Ingress whose annotation holds a listed word (annotations.go, blocklist check), the "
-    "output serves it",
+    "an Ingress whose annotation holds a listed word (controller.go CheckIngress, "
+    "arrayBadWords); the output serves it",
 )
 @pytest.mark.parametrize(
     "it, snippet, blocklist",
