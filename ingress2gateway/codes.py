@@ -154,6 +154,9 @@ CODES: dict[str, str] = {
     "it; Gateway API cannot, so the converted route sends plain text to it.",
     "nginx-snippet": "(nginx) A snippet (raw nginx configuration) was not translated; security "
     "relevant, review it by hand.",
+    "nginx-cors-wildcard-origin": "(nginx) A CORS origin `scheme://*.domain` matched one DNS "
+    "label in ingress-nginx; Gateway API's wildcard matches any number, so origins with more "
+    "labels gain CORS access.",
     "nginx-injection-suspect": "(nginx) A High/Critical-risk annotation value contains newlines, "
     "';', '{', '}' or '$': possible configuration injection.",
     # envoy-gateway emitter

@@ -6,6 +6,20 @@ methods ``GET, PUT, POST, DELETE, PATCH, OPTIONS``, the controller's header list
 ``true``, max-age 1728000 s. The result is the standard HTTPRoute ``CORS`` filter where the target
 has it (v1.5+ standard, experimental before); on older targets the same settings travel as a
 ``Cors`` extension and are reported.
+
+Origins are read as the controller reads them (``cors/main.go``, ``Parse``): split on commas,
+an origin it refuses skipped, ``*`` anywhere meaning every origin; an empty value is ``*``, but
+a list whose every origin is refused leaves no origin allowed, so no CORS at all. What Gateway
+API's filter cannot say is never widened:
+
+* With ``*`` the controller answers ``Access-Control-Allow-Origin: *``, which browsers refuse
+  for credentialed requests even with ``Access-Control-Allow-Credentials: true``; Gateway API's
+  filter with ``*`` and credentials echoes the origin and lets every site read credentialed
+  responses. So ``*`` is converted without credentials: what browsers allowed stays allowed.
+* An origin with another scheme than ``http``/``https`` (``tauri://localhost``) or ``null``
+  has no Gateway API form: it is left out, with a warning (those origins lose CORS access).
+* ``scheme://*.domain`` matched one DNS label in nginx (``[A-Za-z0-9-]+``); Gateway API's
+  ``*`` matches any number of labels, so a security warning names the origins that gain access.
 """
 
 from __future__ import annotations
@@ -14,8 +28,9 @@ import re
 
 from ingress2gateway.ingress import IngressModel
 from ingress2gateway.ir import Cors, CorsFilter
+from ingress2gateway.report import Status
 
-from ._base import Run, routes_of, rules_of
+from ._base import Ann, Run, routes_of, rules_of
 
 DEFAULT_METHODS = ["GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]
 DEFAULT_HEADERS = [
@@ -37,7 +52,10 @@ _KEYS = (
     "cors-allow-credentials",
     "cors-max-age",
 )
-_ORIGIN = re.compile(r"^(\*|https?://(\*\.)?[A-Za-z0-9.-]+(:\d+)?)\Z")
+# cors/main.go corsOriginRegex: the origins the controller keeps (it skips the others).
+_NGINX_ORIGIN = re.compile(r"([a-z]+://(\*\.)?[A-Za-z0-9\-.]*(:\d+)?|\*|null)?")
+# What Gateway API's HTTPCORSFilter accepts (its CRD pattern, v1.2-v1.6).
+_ORIGIN = re.compile(r"\*|https?://(((\*\.)?([a-zA-Z0-9\-]+\.)*[a-zA-Z0-9-]+|\*)(:([0-9]{1,5}))?)")
 _TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
 
 
@@ -46,13 +64,7 @@ def apply(run: Run, model: IngressModel) -> None:
     if not ann.flag("enable-cors", False):
         ann.ignored([*_KEYS, "enable-cors"], 'has no effect without enable-cors: "true"')
         return
-    origins = ann.csv("cors-allow-origin") or ["*"]
-    # ingress-nginx separates origins with commas or spaces.
-    origins = [o for item in origins for o in item.split()]
-    bad = [o for o in origins if not _ORIGIN.match(o)]
-    if bad:
-        ann.invalid("cors-allow-origin", f"{', '.join(bad)} are not origins")
-        origins = [o for o in origins if o not in bad] or ["*"]
+    origins = _origins(ann)
     methods = [m.upper() for m in ann.csv("cors-allow-methods")] or DEFAULT_METHODS
     if any(not _TOKEN.match(m) for m in methods):
         ann.invalid("cors-allow-methods", "contains something that is not a method")
@@ -65,6 +77,15 @@ def apply(run: Run, model: IngressModel) -> None:
     allow_headers = [h for h in allow_headers if _TOKEN.match(h)]
     expose = [h for h in expose if _TOKEN.match(h)]
     credentials = ann.flag("cors-allow-credentials", True)
+    if origins == ["*"] and credentials:
+        # nginx answers "Access-Control-Allow-Origin: *", which browsers never accept with
+        # credentials; Gateway API would echo each origin and accept them (see the docstring).
+        credentials = False
+    if not origins:
+        note = "no origin of cors-allow-origin is allowed: no CORS headers are sent"
+        for name in ("enable-cors", *_KEYS):
+            ann.converted(name, [], note)
+        return
     max_age = ann.integer("cors-max-age", 0)
     cors = Cors(
         allow_origins=list(dict.fromkeys(origins)),
@@ -84,3 +105,45 @@ def apply(run: Run, model: IngressModel) -> None:
     routes = routes_of(pairs)
     for name in ("enable-cors", *_KEYS):
         ann.converted(name, routes)
+
+
+def _origins(ann: Ann) -> list[str]:
+    """The origins the controller allows that Gateway API can name; ``["*"]`` for every
+    origin, ``[]`` for none. Reports the ones it skipped and those Gateway API cannot name."""
+    raw = ann.raw("cors-allow-origin")
+    items = [item.strip() for item in (raw or "").split(",") if item.strip()]
+    if not items:
+        return ["*"]  # absent or empty: the controller's default
+    if "*" in items:
+        return ["*"]  # cors/main.go: "*" anywhere replaces the list
+    refused = [o for o in items if _NGINX_ORIGIN.fullmatch(o) is None]
+    kept = [o for o in items if o not in refused]
+    unnamed = [o for o in kept if _ORIGIN.fullmatch(o) is None]
+    if refused:
+        ann.notify(
+            "warning",
+            "nginx-annotation-invalid",
+            "cors-allow-origin",
+            f"{ann.key('cors-allow-origin')}: {', '.join(refused)} are not origins; the "
+            "controller skipped them, and so does the migration",
+        )
+    if unnamed:
+        message = (
+            f"{ann.key('cors-allow-origin')}: Gateway API's CORS filter names only http and "
+            f"https origins: {', '.join(unnamed)} no longer get CORS access"
+        )
+        ann.notify("warning", "annotation-unsupported", "cors-allow-origin", message)
+        ann.record("cors-allow-origin", Status.PARTIAL, message)
+    allowed = [o for o in kept if o not in unnamed]
+    wildcards = [o for o in allowed if "://*." in o]
+    if wildcards:
+        examples = ", ".join(o.replace("://*.", "://a.b.", 1) for o in wildcards)
+        ann.notify(
+            "warning",
+            "nginx-cors-wildcard-origin",
+            "cors-allow-origin",
+            f"{ann.key('cors-allow-origin')}: ingress-nginx's '*.' matched one DNS label; "
+            f"Gateway API's matches any number, so origins such as {examples} gain CORS access",
+            security=True,
+        )
+    return allowed

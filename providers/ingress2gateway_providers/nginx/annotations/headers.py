@@ -5,8 +5,13 @@
 * ``connection-proxy-header`` / ``x-forwarded-prefix`` → ``RequestHeaderModifier`` set.
 * ``custom-headers`` names a ConfigMap (``ns/name``) whose entries ingress-nginx adds to responses:
   when that ConfigMap is in the input, its entries become a ``ResponseHeaderModifier``; otherwise
-  the annotation is reported with the hint to add it to the input.
-* Values containing newlines, ``;``, ``{``, ``}`` or nginx variables are not copied (reported).
+  the annotation is reported with the hint to add it to the input. The controller checks each
+  entry as ``customheaders/main.go`` does (name ``[A-Za-z0-9_-]+``, its value grammar, and the
+  controller ConfigMap's ``global-allowed-response-headers`` when that is in the input): an
+  entry it refuses denies the location (503), so the Ingress's rules are kept closed. A ``$``
+  in a value is sent as it is (``escapeLiteralDollar``), so it is copied as it is.
+* Other values containing newlines, ``;``, ``{``, ``}`` or nginx variables are not copied
+  (reported).
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from ingress2gateway.ingress import IngressModel
 from ._base import Ann, Run, header_modifier, looks_injected, routes_of, rules_of, url_rewrite
 
 _HOST = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:\d+)?\Z")
-_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
+# customheaders/main.go headerRegexp and valueRegexp: what the controller accepts.
+_CUSTOM_NAME = re.compile(r"[a-zA-Z\d\-_]+")
+_CUSTOM_VALUE = re.compile(r"[a-zA-Z\d_ :;.,\\/\"'?!(){}\[\]@<>=\-+*#$&`|~^%]+")
 
 
 def apply(run: Run, model: IngressModel) -> None:
@@ -77,14 +84,39 @@ def _custom_headers(run: Run, ann: Ann, pairs: list) -> None:  # type: ignore[ty
     if not isinstance(data, dict):
         ann.invalid("custom-headers", f"ConfigMap {namespace}/{name} has no data")
         return
+    allowed = _allowed_response_headers(run)
     headers: dict[str, str] = {}
     for key in sorted(data):
         value = data[key]
-        if not _HEADER_NAME.match(str(key)) or not isinstance(value, str) or looks_injected(value):
+        if not isinstance(value, str) or not (
+            _CUSTOM_NAME.fullmatch(str(key)) and _CUSTOM_VALUE.fullmatch(value)
+        ):
+            # The controller denies the location (503) rather than send a bad header.
             ann.invalid("custom-headers", f"entry {key!r} is not a plain header", security=True)
+            return
+        if allowed is not None and key not in allowed:
+            ann.invalid(
+                "custom-headers",
+                f"header {key!r} is not in the controller ConfigMap's "
+                "global-allowed-response-headers, so the controller denied the location (503)",
+                security=True,
+            )
             return
         headers[str(key)] = value
     run.ctx.claim(found)
     for _, rule in pairs:
         header_modifier(rule, True, ann.prov("custom-headers")).set.update(headers)
     ann.converted("custom-headers", routes_of(pairs), f"headers from ConfigMap {namespace}/{name}")
+
+
+def _allowed_response_headers(run: Run) -> set[str] | None:
+    """The controller ConfigMap's ``global-allowed-response-headers`` (None: that ConfigMap is
+    not in the input, so a controller that served these headers must have allowed them)."""
+    obj = run.config.obj
+    if obj is None:
+        return None
+    data = obj.data.get("data")
+    value = data.get("global-allowed-response-headers") if isinstance(data, dict) else None
+    if not isinstance(value, str):
+        return set()  # the controller's default: no custom header is allowed
+    return {item.strip() for item in value.split(",") if item.strip()}

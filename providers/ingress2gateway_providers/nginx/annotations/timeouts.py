@@ -6,7 +6,9 @@ Gateway API has one total budget per request. The rule gets ``timeouts.request``
 **connect + send + read** seconds, taking the controller's defaults (5, 60, 60) for those not set:
 the longest a request can take when the backend answers in one read. Streaming responses that
 go on longer were allowed by nginx and are cut by the converted route, so the annotations are
-``partial`` and the note says so. Values are unitless seconds.
+``partial`` and the note says so. Values are unitless seconds. A GRPCRoute (``backend-protocol:
+GRPC``/``GRPCS``) has no ``timeouts``: its rules keep no time limit, and the annotations are
+reported as unsupported there.
 
 ``proxy-next-upstream*`` become a ``Retry`` extension (attempts = tries, default 3; codes from
 ``http_5xx`` conditions), which standard Gateway API reports (HTTPRoute retry is experimental).
@@ -71,6 +73,15 @@ def apply_timeouts(
     if total == 0:
         return
     value = duration(total)
+    if (ann.text("backend-protocol") or "").upper() in ("GRPC", "GRPCS"):
+        # backend.py moves these rules to a GRPCRoute, which has no timeouts.
+        for name in names:
+            ann.unsupported(
+                name,
+                "a GRPCRoute (backend-protocol GRPC/GRPCS) has no timeouts: its gRPC calls have "
+                f"no time limit from the route, where nginx cut them after {value} at most",
+            )
+        return
     for _, rule in pairs:
         rule.request_timeout = value
     note = (
