@@ -109,6 +109,7 @@ from .annotations import (
     rewrite,
     snippets,
     timeouts,
+    vhost,
     virtualserver,
 )
 from .annotations._base import Run
@@ -236,6 +237,7 @@ class NginxProvider(IngressProvider):
                 family.apply(run, model)
             canary.ignore_on_primary(run, model)
         hosts.apply(run)
+        vhost.apply(run)
         auth.apply_hosts(run)
         backend.apply(run)
         canary.apply(run)

@@ -484,7 +484,12 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
     ),
     "upstream-hash-by-subset": ("affinity", UNSUPPORTED, "subset hashing has no equivalent"),
     "upstream-hash-by-subset-size": ("affinity", UNSUPPORTED, "subset hashing has no equivalent"),
-    "upstream-vhost": ("headers", CONVERTED, "URLRewrite hostname (Host header sent upstream)"),
+    "upstream-vhost": (
+        "vhost",
+        CONVERTED,
+        "URLRewrite hostname (the Host sent upstream); $service_name, $namespace, $service_port, "
+        "$ingress_name resolved per rule, $host for a rule with one concrete host name",
+    ),
     "use-port-in-redirects": (
         "redirects",
         IGNORED,
