@@ -57,6 +57,9 @@ CODES: dict[str, str] = {
     # annotations and features
     "annotation-unknown": "A vendor annotation the provider does not know; not converted.",
     "annotation-unsupported": "A known annotation that cannot be converted (or only partly).",
+    "value-refused": "A value is not of the grammar of what it would become (a header, cookie "
+    "attribute, URL, host name …): it is refused and never emitted (security: it could forge "
+    "another header or attribute).",
     "extension-unsupported": "A feature standard Gateway API lacks could not be expressed by the "
     "chosen emitter; security-relevant ones (auth, allow-lists, client certificates, a snippet's "
     "deny lines) are errors, and the rules they protect are emitted closed (no backend; "

@@ -116,10 +116,18 @@ class Buffering(Extension):
 
 @dataclass(eq=False, slots=True)
 class SessionAffinity(Extension):
+    """Sticky sessions by a cookie the gateway sets (and hashes on)."""
+
     KIND: ClassVar[str] = "session-affinity"
     cookie_name: str | None = None
     ttl_seconds: int | None = None
+    """Max-Age of the cookie; None: a session cookie."""
     path: str | None = None
+    domain: str | None = None
+    same_site: Literal["Strict", "Lax", "None"] | None = None
+    secure: Literal["always", "https"] | None = None
+    """When the cookie is marked ``Secure``: always, or on responses to HTTPS requests only
+    (ingress-nginx's default); None: never."""
 
 
 @dataclass(eq=False, slots=True)

@@ -13,7 +13,10 @@ import json
 from typing import Any
 
 import ingress2gateway
-from ingress2gateway.report import LedgerEntry, Level, Notification, Status
+from ingress2gateway.ir import Provenance, SessionAffinity
+from ingress2gateway.objects import SourceRef
+from ingress2gateway.report import LedgerEntry, Level, Notification, Report, Status
+from ingress2gateway.screening import _Screen
 from ingress2gateway.validation import validate
 from ingress2gateway.verification.model import Forward, Request
 
@@ -213,3 +216,138 @@ def test_a_redirect_rule_gets_no_rewrite() -> None:
     result = convert(text)
     assert_valid(result)
     assert backend(answer(result, Request("vh.example.com", "/"))) is None
+
+
+# --- 13. session-affinity cookie attributes ------------------------------------------------
+
+STICKY = {
+    "affinity": "cookie",
+    "session-cookie-name": "sid",
+    "session-cookie-max-age": "600",
+    "session-cookie-domain": ".example.com",
+    "session-cookie-samesite": "lax",
+}
+SHOP_PATHS = """
+- {path: /shop/cart, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}
+- {path: /shop/items, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}
+"""
+
+
+def cookies(result: ingress2gateway.Result) -> dict[str, dict[str, Any]]:
+    """The hash cookie of each BackendTrafficPolicy, by the route it targets."""
+    return {
+        policy["spec"]["targetRefs"][0]["name"]: policy["spec"]["loadBalancer"]["consistentHash"][
+            "cookie"
+        ]
+        for policy in objects(result, "BackendTrafficPolicy")
+    }
+
+
+def test_cookie_attributes_go_to_the_envoy_gateway_cookie() -> None:
+    """balancer/sticky.lua set_cookie: Path (the location's path when session-cookie-path is
+    absent), Domain, SameSite, HttpOnly, and Secure when the request is HTTPS; Max-Age."""
+    result = convert(ingress(STICKY, SHOP_PATHS, tls=True), "envoy-gateway")
+    assert_valid(result)
+    assert cookies(result) == {
+        "site-vh-example-com": {
+            "name": "sid",
+            "ttl": "10m",
+            "attributes": {
+                "Path": "/shop",
+                "Domain": ".example.com",
+                "SameSite": "Lax",
+                "Secure": "",
+            },
+        }
+    }
+    for name in ("session-cookie-domain", "session-cookie-samesite", "session-cookie-name"):
+        found = entry(result, name)
+        assert found.status is Status.PARTIAL
+        assert {t.kind for t in found.targets} == {"BackendTrafficPolicy"}
+    assert not [n for n in result.report.notifications if n.code == "annotation-unsupported"]
+
+
+def test_secure_follows_the_scheme_unless_forced() -> None:
+    """sticky.lua: ``secure = cookie.secure or ngx.var.https == "on"``: with ssl-redirect off
+    the HTTP route's cookie is not Secure and the HTTPS route's is; session-cookie-secure
+    forces it everywhere."""
+    result = convert(ingress({**STICKY, "ssl-redirect": "false"}, tls=True), "envoy-gateway")
+    found = cookies(result)
+    assert "Secure" in found["site-vh-example-com"]["attributes"]
+    assert "Secure" not in found["site-vh-example-com-http"]["attributes"]
+    plain = convert(ingress(STICKY), "envoy-gateway")
+    assert "Secure" not in cookies(plain)["site-vh-example-com"]["attributes"]
+    forced = convert(ingress({**STICKY, "session-cookie-secure": "true"}), "envoy-gateway")
+    assert cookies(forced)["site-vh-example-com"]["attributes"]["Secure"] == ""
+
+
+def test_the_default_path_is_the_locations_path() -> None:
+    """$location_path is the Ingress path (nginx.tmpl); a regex path counts by its literal
+    part (nginx wrote the expression itself into Path, which no browser matches)."""
+    single = convert(ingress(STICKY, SHOP_PATHS.strip().splitlines()[0]), "envoy-gateway")
+    assert cookies(single)["site-vh-example-com"]["attributes"]["Path"] == "/shop/cart"
+    regex = """
+- {path: "/api/v1/(.*)", pathType: ImplementationSpecific, backend: {service: {name: app, port: {number: 80}}}}
+"""
+    result = convert(ingress({**STICKY, "use-regex": "true"}, regex), "envoy-gateway")
+    assert cookies(result)["site-vh-example-com"]["attributes"]["Path"] == "/api/v1/"
+    given = convert(ingress({**STICKY, "session-cookie-path": "/shop"}), "envoy-gateway")
+    assert cookies(given)["site-vh-example-com"]["attributes"]["Path"] == "/shop"
+
+
+def test_a_value_that_fails_its_cookie_grammar_is_refused_never_emitted() -> None:
+    """RFC 6265 §4.1.1: a ';' would start another attribute (a forged Secure or Domain)."""
+    hostile = {
+        **STICKY,
+        "session-cookie-domain": "example.com; Secure",
+        "session-cookie-path": "/x;Domain=evil.example",
+        "session-cookie-samesite": "sometimes",
+    }
+    result = convert(ingress(hostile), "envoy-gateway")
+    assert_valid(result)
+    attributes = cookies(result)["site-vh-example-com"]["attributes"]
+    assert attributes == {"Path": "/"}
+    for name in ("session-cookie-domain", "session-cookie-path"):
+        [refused] = notes_on(result, name)
+        assert refused.code == "value-refused" and refused.security
+        assert refused.level is Level.ERROR
+        assert entry(result, name).status is Status.UNSUPPORTED
+    [invalid] = notes_on(result, "session-cookie-samesite")  # the controller ignored it too
+    assert invalid.code == "nginx-annotation-invalid" and invalid.level is Level.WARNING
+    assert entry(result, "session-cookie-samesite").status is Status.UNSUPPORTED
+
+
+def test_the_screen_refuses_cookie_attributes_of_any_provider() -> None:
+    source = SourceRef("v1", "Thing", "web", "x")
+    affinity = SessionAffinity(
+        "sid",
+        domain="a.example.com\r\nSet-Cookie: x=1",
+        same_site="Sometimes",  # type: ignore[arg-type]
+        provenance=[Provenance(source, "spec.cookie")],
+    )
+    report = Report()
+    assert _Screen(report).session_affinity(affinity) is affinity
+    assert affinity.domain is None and affinity.same_site is None
+    assert len([n for n in report.notifications if n.code == "value-refused"]) == 2
+
+
+def test_what_envoy_gateway_cannot_carry_is_reported() -> None:
+    anns = {
+        **STICKY,
+        "session-cookie-samesite": "None",
+        "session-cookie-conditional-samesite-none": "true",
+        "session-cookie-change-on-failure": "true",
+    }
+    result = convert(ingress(anns, tls=True), "envoy-gateway")
+    [conditional] = notes_on(result, "session-cookie-conditional-samesite-none")
+    assert conditional.level is Level.WARNING and "every browser" in conditional.message
+    assert entry(result, "session-cookie-change-on-failure").status is Status.UNSUPPORTED
+    assert cookies(result)["site-vh-example-com"]["attributes"]["SameSite"] == "None"
+
+
+def test_the_standard_emitter_reports_every_cookie_attribute() -> None:
+    result = convert(ingress(STICKY))
+    for name in ("session-cookie-domain", "session-cookie-samesite", "affinity"):
+        [warning] = notes_on(result, name)
+        assert warning.code == "extension-unsupported" and "standard emitter" in warning.message
+        assert entry(result, name).status is Status.UNSUPPORTED

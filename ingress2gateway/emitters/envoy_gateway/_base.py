@@ -60,11 +60,14 @@ class Contribution:
 
 @dataclass
 class MapEnv:
-    """What a mapper may consult: the policy namespace and the emitter options."""
+    """What a mapper may consult: the policy namespace, the emitter options, and the
+    protocols (``HTTP``, ``HTTPS``) of the listeners the policy's route is served on (empty for
+    a Gateway's own policies)."""
 
     namespace: str | None
     options: Mapping[str, Any]
     backends: BackendRegistry
+    schemes: frozenset[str] = frozenset()
 
 
 Mapper = Callable[[Any, MapEnv], Contribution | None]

@@ -39,17 +39,22 @@ class State:
         self.grants: dict[ReferenceGrant, list[Provenance]] = {}
         self.backends = BackendRegistry()
         self.verdicts: dict[int, Verdict] = {}
-        self._contributions: dict[tuple[int, str | None], Contribution | None] = {}
+        self._contributions: dict[tuple[int, str | None, frozenset[str]], Contribution | None] = {}
 
     # --- mapping --------------------------------------------------------------------------
 
     def contribution(
-        self, ext: Extension, mapper: Mapper, namespace: str | None
+        self,
+        ext: Extension,
+        mapper: Mapper,
+        namespace: str | None,
+        schemes: frozenset[str] = frozenset(),
     ) -> Contribution | None:
-        """The mapper's answer for ``ext`` in ``namespace`` (computed once)."""
-        key = (id(ext), namespace)
+        """The mapper's answer for ``ext`` in ``namespace`` on listeners of ``schemes``
+        (computed once)."""
+        key = (id(ext), namespace, schemes)
         if key not in self._contributions:
-            env = MapEnv(namespace=namespace, options=self.ctx.options, backends=self.backends)
+            env = MapEnv(namespace, self.ctx.options, self.backends, schemes)
             self._contributions[key] = mapper(ext, env)
         return self._contributions[key]
 

@@ -9,7 +9,10 @@
   holds the whole body in memory to enforce it. No limit (``0``) is Envoy's default.
 * **Buffering off** is Envoy's default (it streams); buffering *on* is left in the report.
 * **Session affinity** (cookie) → ``loadBalancer`` ``ConsistentHash`` on the cookie (Envoy
-  generates it; a session cookie when no TTL is given). Hashing is not stickiness: when
+  generates it; a session cookie when no TTL is given) with ``attributes`` ``Path``,
+  ``Domain``, ``SameSite`` and ``Secure`` (``HttpOnly`` Envoy always writes). A cookie Secure on
+  HTTPS responses only (ingress-nginx's default) is marked Secure on a route served only over
+  HTTPS, and not on one that also serves HTTP (noted). Hashing is not stickiness: when
   endpoints change, some clients move.
 * **Load balancing** → ``loadBalancer.type``; consistent hashing on the source IP, a header, a
   cookie or a query parameter.
@@ -30,6 +33,7 @@
 
 from __future__ import annotations
 
+from ingress2gateway import grammar
 from ingress2gateway.ir import (
     BackendConnectionLimits,
     BodySize,
@@ -119,11 +123,16 @@ def buffering(ext: Buffering, env: MapEnv) -> Contribution | None:
 
 
 def session_affinity(ext: SessionAffinity, env: MapEnv) -> Contribution | None:
-    if not ext.cookie_name:
+    if not ext.cookie_name or grammar.cookie_name_problem(ext.cookie_name):
         return None
     cookie: JSONDict = {"name": ext.cookie_name, "ttl": format_ms((ext.ttl_seconds or 0) * 1000)}
-    if ext.path:
-        cookie["attributes"] = {"Path": ext.path}
+    notes = [
+        "consistent hashing on the cookie, not stickiness: when endpoints change some clients "
+        "move to another one"
+    ]
+    attributes = cookie_attributes(ext, env, notes)
+    if attributes:
+        cookie["attributes"] = attributes
     return Contribution(
         BACKEND_TRAFFIC_POLICY,
         {
@@ -133,9 +142,29 @@ def session_affinity(ext: SessionAffinity, env: MapEnv) -> Contribution | None:
             }
         },
         Status.PARTIAL,
-        "consistent hashing on the cookie, not stickiness: when endpoints change some clients "
-        "move to another one",
+        "; ".join(notes),
     )
+
+
+def cookie_attributes(ext: SessionAffinity, env: MapEnv, notes: list[str]) -> dict[str, str]:
+    """The attributes of the cookie Envoy generates (it writes ``; Name=Value``, or ``; Name``
+    for an empty value, and always ``HttpOnly``). Each value is checked against its RFC 6265
+    grammar here too: one that fails is left out, never written."""
+    attributes: dict[str, str] = {}
+    if ext.path and grammar.cookie_path_problem(ext.path) is None:
+        attributes["Path"] = ext.path
+    if ext.domain and grammar.cookie_domain_problem(ext.domain) is None:
+        attributes["Domain"] = ext.domain
+    if ext.same_site in grammar.SAME_SITE:
+        attributes["SameSite"] = ext.same_site
+    if ext.secure == "always" or (ext.secure == "https" and env.schemes == {"HTTPS"}):
+        attributes["Secure"] = ""
+    elif ext.secure == "https" and env.schemes == {"HTTP", "HTTPS"}:
+        notes.append(
+            "the source marked the cookie Secure on HTTPS responses only; this route serves "
+            "HTTP and HTTPS with one policy, so the cookie is not marked Secure"
+        )
+    return attributes
 
 
 def _consistent_hash(hash_on: str | None) -> JSONDict | None:

@@ -433,9 +433,22 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
         UNSUPPORTED,
         "proxying to the ClusterIP is an implementation setting (Envoy Gateway routingType)",
     ),
-    "session-cookie-change-on-failure": ("affinity", UNSUPPORTED, "no equivalent"),
-    "session-cookie-conditional-samesite-none": ("affinity", UNSUPPORTED, "no equivalent"),
-    "session-cookie-domain": ("affinity", UNSUPPORTED, "cookie Domain attribute has no equivalent"),
+    "session-cookie-change-on-failure": (
+        "affinity",
+        UNSUPPORTED,
+        "re-picking the upstream after a failed attempt has no equivalent (a consistent hash "
+        "moves only off unhealthy endpoints)",
+    ),
+    "session-cookie-conditional-samesite-none": (
+        "affinity",
+        UNSUPPORTED,
+        "SameSite=None by User-Agent has no equivalent: every browser gets it",
+    ),
+    "session-cookie-domain": (
+        "affinity",
+        EXTENSION,
+        "cookie Domain of the SessionAffinity extension (RFC 6265 domain, else refused)",
+    ),
     "session-cookie-expires": (
         "affinity",
         EXTENSION,
@@ -447,13 +460,22 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
         "cookie TTL of the SessionAffinity extension",
     ),
     "session-cookie-name": ("affinity", EXTENSION, "cookie name of the SessionAffinity extension"),
-    "session-cookie-path": ("affinity", EXTENSION, "cookie path of the SessionAffinity extension"),
+    "session-cookie-path": (
+        "affinity",
+        EXTENSION,
+        "cookie Path of the SessionAffinity extension (default: the Ingress's paths' common "
+        "prefix, as nginx uses each location's path)",
+    ),
     "session-cookie-samesite": (
         "affinity",
-        UNSUPPORTED,
-        "cookie SameSite attribute has no equivalent",
+        EXTENSION,
+        "cookie SameSite (None, Lax, Strict) of the SessionAffinity extension",
     ),
-    "session-cookie-secure": ("affinity", UNSUPPORTED, "cookie Secure attribute has no equivalent"),
+    "session-cookie-secure": (
+        "affinity",
+        EXTENSION,
+        "cookie Secure always (true); otherwise Secure on HTTPS-only routes, as nginx on HTTPS",
+    ),
     "ssl-ciphers": ("backend", UNSUPPORTED, "listener cipher lists are implementation settings"),
     "ssl-passthrough": ("backend", CONVERTED, "TLS Passthrough listener + TLSRoute for the host"),
     "ssl-prefer-server-ciphers": (
