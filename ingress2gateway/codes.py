@@ -145,6 +145,10 @@ CODES: dict[str, str] = {
     # envoy-gateway emitter
     "eg-basic-auth-sha-only": "(envoy-gateway) Envoy Gateway basic auth reads the Secret key "
     "'.htpasswd' and accepts only SHA hashes; recreate the Secret with `htpasswd -s`.",
+    "eg-body-limit-not-enforced": "(envoy-gateway) A request body limit of the source is not "
+    "set, because Envoy Gateway enforces one only by buffering each request, which would hang "
+    "the WebSocket or streamed requests the source carried there: larger requests now reach "
+    "the backend.",
     "eg-policy-conflict": "(envoy-gateway) A feature could not be attached everywhere it applies "
     "(another value already set there, or rules that need rule names the target lacks).",
 }

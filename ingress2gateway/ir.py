@@ -102,9 +102,17 @@ class RateLimit(Extension):
 
 @dataclass(eq=False, slots=True)
 class BodySize(Extension):
+    """Requests whose body is larger than ``max_bytes`` are answered 413."""
+
     KIND: ClassVar[str] = "body-size"
     max_bytes: int | None
     """None means unlimited."""
+    stream_reason: str | None = None
+    """Why the limit must not be enforced by holding each request body before proxying it,
+    as a clause (``"nginx streamed …"``): the source streamed these requests (gRPC, request
+    buffering off, WebSocket), or the limit is a controller-wide default that also covers
+    routes nobody marked as streaming. None: the source held each body under this limit
+    before proxying it, so buffering changes nothing a client sees."""
 
 
 @dataclass(eq=False, slots=True)

@@ -13,7 +13,9 @@ import json
 from typing import Any
 
 import ingress2gateway
-from ingress2gateway.ir import Provenance, SessionAffinity
+from ingress2gateway.emitters.envoy_gateway._base import BackendRegistry, MapEnv
+from ingress2gateway.emitters.envoy_gateway.traffic import body_size
+from ingress2gateway.ir import BodySize, Provenance, SessionAffinity
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.report import LedgerEntry, Level, Notification, Report, Status
 from ingress2gateway.screening import _Screen
@@ -351,3 +353,96 @@ def test_the_standard_emitter_reports_every_cookie_attribute() -> None:
         [warning] = notes_on(result, name)
         assert warning.code == "extension-unsupported" and "standard emitter" in warning.message
         assert entry(result, name).status is Status.UNSUPPORTED
+
+
+# --- 12. body limits and Envoy Gateway's request buffer -----------------------------------
+
+CONTROLLER_CONFIG = """
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
+data: {proxy-body-size: 8m, ssl-redirect: "false"%s}
+---
+"""
+
+
+def buffers(result: ingress2gateway.Result) -> dict[str, Any]:
+    """requestBuffer of each BackendTrafficPolicy, by its target (route or route/rule)."""
+    found = {}
+    for policy in objects(result, "BackendTrafficPolicy"):
+        target = policy["spec"]["targetRefs"][0]
+        where = target["name"] + (f"/{target['sectionName']}" if "sectionName" in target else "")
+        if "requestBuffer" in policy["spec"]:
+            found[where] = policy["spec"]["requestBuffer"]
+    return found
+
+
+def test_the_configmap_limit_buffers_no_route_and_says_which_routes_lose_it() -> None:
+    """config.go: proxy-body-size is client_max_body_size of every location (413 above it,
+    buffered or not). Envoy Gateway's requestBuffer would hold every request of every route,
+    WebSocket upgrades included (they hang, says the v1.9 CRD): not set, and reported."""
+    text = (
+        CONTROLLER_CONFIG % ""
+        + ingress({}, TWO_SERVICES)
+        + "---"
+        + ingress({}, host="b.example.com", name="b")
+    )
+    result = convert(text, "envoy-gateway")
+    assert_valid(result)
+    assert buffers(result) == {}
+    [warning] = notes_on(result, "data[proxy-body-size]")
+    assert warning.code == "eg-body-limit-not-enforced" and warning.level is Level.WARNING
+    assert "8Mi" in warning.message and "larger requests now reach the backend" in warning.message
+    lost = entry(result, "data[proxy-body-size]")
+    assert lost.status is Status.UNSUPPORTED
+    assert {t.name for t in lost.targets} == {"site-vh-example-com", "b-b-example-com"}
+    assert same_routing(text, "envoy-gateway")
+
+
+def test_an_ingress_limit_is_buffered_where_nginx_buffered_and_nowhere_else() -> None:
+    """proxy-request-buffering defaults to on (config.go), so nginx held these bodies too:
+    requestBuffer on the Ingress's own rule, not on another Ingress's rule of the host."""
+    text = (
+        CONTROLLER_CONFIG % ""
+        + ingress({"proxy-body-size": "50m"}, SHOP_PATHS.strip().splitlines()[0], name="up")
+        + "---"
+        + ingress({})
+    )
+    result = convert(text, "envoy-gateway")
+    assert_valid(result)
+    assert buffers(result) == {"up-vh-example-com/rule-0": {"limit": "50Mi"}}
+    assert entry(result, "proxy-body-size").status is Status.PARTIAL
+    # The only warning is the ConfigMap's, for the other Ingress.
+    lost = [n for n in result.report.notifications if n.code == "eg-body-limit-not-enforced"]
+    assert [n.field for n in lost] == ["data[proxy-body-size]"]
+
+
+def test_streamed_requests_are_never_buffered() -> None:
+    """gRPC (grpc_pass streams), proxy-request-buffering off (annotation or ConfigMap), and the
+    WebSocket set-up ingress-nginx documents (raised proxy-read/send-timeout): no buffer, and
+    the Ingress's own warning says why."""
+    cases = {
+        "grpc": ({"backend-protocol": "GRPC"}, "", "gRPC"),
+        "off": ({"proxy-request-buffering": "off"}, "", "proxy-request-buffering off"),
+        "cm-off": ({}, ", proxy-request-buffering: 'off'", "proxy-request-buffering off"),
+        "ws": ({"proxy-read-timeout": "3600"}, "", "WebSocket"),
+        "upgrade": ({"connection-proxy-header": "upgrade"}, "", "WebSocket"),
+    }
+    for name, (extra, config, why) in cases.items():
+        text = CONTROLLER_CONFIG % config + ingress({"proxy-body-size": "4m", **extra})
+        result = convert(text, "envoy-gateway")
+        assert_valid(result)
+        assert buffers(result) == {}, name
+        [warning] = notes_on(result, "proxy-body-size")
+        assert warning.code == "eg-body-limit-not-enforced" and why in warning.message, name
+        assert entry(result, "proxy-body-size").status is Status.UNSUPPORTED
+
+
+def test_no_request_buffer_ever_targets_a_grpc_route() -> None:
+    """Whatever the provider says, a GRPCRoute streams (Envoy Gateway's CRD: the buffer hangs
+    gRPC streaming)."""
+    limit = BodySize(4 << 20)
+    on_grpc = body_size(limit, MapEnv(None, {}, BackendRegistry(), route_kind="GRPCRoute"))
+    on_http = body_size(limit, MapEnv(None, {}, BackendRegistry(), route_kind="HTTPRoute"))
+    assert on_grpc is not None and on_grpc.spec == {} and on_grpc.status is Status.UNSUPPORTED
+    assert on_http is not None and on_http.spec == {"requestBuffer": {"limit": "4Mi"}}

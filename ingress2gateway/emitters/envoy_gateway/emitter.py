@@ -134,6 +134,7 @@ def mapped(
     exts: Iterable[Extension],
     namespace: str | None,
     schemes: frozenset[str] = frozenset(),
+    route_kind: str | None = None,
 ) -> list[Item]:
     items: list[Item] = []
     # Session affinity first: its cookie hash is the load balancer, whatever algorithm is named.
@@ -141,7 +142,7 @@ def mapped(
         mapper = MAPPERS.get(type(ext))
         if ext.consumed or mapper is None:
             continue
-        contribution = state.contribution(ext, mapper, namespace, schemes)
+        contribution = state.contribution(ext, mapper, namespace, schemes, route_kind)
         if contribution is not None:
             items.append((ext, contribution))
     return items
@@ -171,12 +172,16 @@ def policy(
     target: JSONDict,
     spec: JSONDict,
     items: list[Item],
+    owner: ObjectRef,
 ) -> ObjectRef:
     name = state.name(kind, namespace, wanted, identity)
     full: JSONDict = {"targetRefs": [target], **spec}
     emitted = state.add_object(kind, namespace, name, full, [ext for ext, _ in items])
     for ext, contribution in items:
-        state.accept(ext, contribution, [emitted.ref])
+        # What the policy does not carry (nothing of it is in the spec) is credited to the
+        # object it applied to, not to a policy it is absent from.
+        lost = contribution.status is Status.UNSUPPORTED and not contribution.spec
+        state.accept(ext, contribution, [owner if lost else emitted.ref])
     return emitted.ref
 
 
@@ -195,7 +200,17 @@ def gateway_policies(state: State, gateway: Gateway) -> set[str]:
             continue
         identity = f"Gateway/{gateway.namespace}/{gateway.name}"
         target = target_ref("Gateway", gateway.name)
-        policy(state, kind, gateway.namespace, gateway.name, identity, target, spec, accepted)
+        policy(
+            state,
+            kind,
+            gateway.namespace,
+            gateway.name,
+            identity,
+            target,
+            spec,
+            accepted,
+            gateway.ref,
+        )
         kinds.add(kind)
     return kinds
 
@@ -237,11 +252,9 @@ class RoutePlan:
                 regex_rewrite(state, route, rule, self.labels[index], self.rule_bodies[index])
         for index, rule in enumerate(self.rules[: len(self.rule_bodies)]):
             backend_tls(state, route, rule, self.rule_bodies[index])
-        namespace, schemes = route.namespace, self.schemes
-        route_items = mapped(state, route.extensions, namespace, schemes)
-        rule_items = [
-            mapped(state, _rule_extensions(rule), namespace, schemes) for rule in self.rules
-        ]
+        where = (route.namespace, self.schemes, route.KIND)
+        route_items = mapped(state, route.extensions, *where)
+        rule_items = [mapped(state, _rule_extensions(rule), *where) for rule in self.rules]
         for kind in ROUTE_POLICIES:
             own = [i for i in route_items if i[1].policy == kind]
             per_rule = [[i for i in items if i[1].policy == kind] for items in rule_items]
@@ -320,7 +333,7 @@ class RoutePlan:
         wanted = route.name if section is None else f"{route.name}-{section}"
         identity = f"{route.KIND}/{route.namespace}/{route.name}/{section or ''}"
         target = target_ref(route.KIND, route.name, section)
-        policy(self.state, kind, route.namespace, wanted, identity, target, spec, items)
+        policy(self.state, kind, route.namespace, wanted, identity, target, spec, items, route.ref)
 
 
 def _rule_extensions(rule: Rule) -> list[Extension]:

@@ -5,8 +5,13 @@
   ``sourceCIDR {type: Distinct}`` when the limit is per client IP. ``Global`` (shared counters)
   only with ``--emitter-option rate-limit-service=true``, since it needs Envoy Gateway's rate
   limit service (Redis) to be deployed. A burst allowance has no equivalent.
-* **Body size** → ``requestBuffer.limit``: larger requests get 413, as with nginx, but Envoy
-  holds the whole body in memory to enforce it. No limit (``0``) is Envoy's default.
+* **Body size** → ``requestBuffer.limit``, only where the source held each request body
+  before proxying it: larger requests get 413, as with nginx, but Envoy holds the whole body
+  in memory to enforce it, and the buffer hangs WebSocket upgrades and streamed requests (the
+  CRD says so). Where the source streamed (gRPC, a GRPCRoute, request buffering off,
+  WebSocket), or for a controller-wide default that also covers routes nobody marked, no
+  limit is set and a warning (``eg-body-limit-not-enforced``) says that larger requests now
+  reach the backends; the ledger names the routes. No limit (``0``) is Envoy's default.
 * **Buffering off** is Envoy's default (it streams); buffering *on* is left in the report.
 * **Session affinity** (cookie) → ``loadBalancer`` ``ConsistentHash`` on the cookie (Envoy
   generates it; a session cookie when no TTL is given) with ``attributes`` ``Path``,
@@ -100,17 +105,43 @@ def rate_limit(ext: RateLimit, env: MapEnv) -> Contribution | None:
     )
 
 
+BODY_LIMIT_CODE = "eg-body-limit-not-enforced"
+
+
 def body_size(ext: BodySize, env: MapEnv) -> Contribution | None:
     if ext.max_bytes is None or ext.max_bytes <= 0:
         return Contribution(
             BACKEND_TRAFFIC_POLICY, {}, note="no limit, as Envoy Gateway by default"
         )
+    size = quantity(ext.max_bytes)
+    reason = ext.stream_reason
+    if reason is None and env.route_kind == "GRPCRoute":
+        reason = "gRPC streams its requests"
+    if reason is not None:
+        # requestBuffer holds the whole request before sending it on: WebSocket upgrades and
+        # streamed requests hang (the v1.9 CRD says so), so it goes only where the source
+        # buffered too.
+        message = (
+            f"nginx answered 413 to request bodies larger than {size}; Envoy Gateway enforces "
+            "a body limit only by holding each whole request in memory (BackendTrafficPolicy "
+            f"requestBuffer), which would hang WebSocket and streamed requests, and {reason}: "
+            "no limit is set, so larger requests now reach the backend. Add requestBuffer.limit "
+            "to the routes that carry neither if the limit matters"
+        )
+        return Contribution(
+            BACKEND_TRAFFIC_POLICY,
+            {},
+            Status.UNSUPPORTED,
+            f"not enforced: {reason}",
+            warnings=[(BODY_LIMIT_CODE, message)],
+        )
     return Contribution(
         BACKEND_TRAFFIC_POLICY,
-        {"requestBuffer": {"limit": quantity(ext.max_bytes)}},
+        {"requestBuffer": {"limit": size}},
         Status.PARTIAL,
-        "larger requests get 413 as with nginx, but Envoy buffers the whole body in memory "
-        "to enforce the limit",
+        "larger requests get 413 as with nginx; Envoy holds each request body in memory up to "
+        "the limit (nginx spooled large bodies to disk), and a WebSocket upgrade on these paths "
+        "would hang: remove requestBuffer from a route that carries WebSocket",
     )
 
 

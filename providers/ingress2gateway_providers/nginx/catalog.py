@@ -349,7 +349,12 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
         IGNORED,
         "Gateway API https redirects keep the path as is",
     ),
-    "proxy-body-size": ("body", EXTENSION, "BodySize extension (0 = unlimited)"),
+    "proxy-body-size": (
+        "body",
+        EXTENSION,
+        "BodySize extension (0 = unlimited), marked where nginx streamed the bodies (gRPC, "
+        "request buffering off, WebSocket set-up) so that no emitter buffers them",
+    ),
     "proxy-buffer-size": ("body", UNSUPPORTED, "nginx buffer tuning; no equivalent"),
     "proxy-buffering": ("body", EXTENSION, "Buffering extension (response)"),
     "proxy-buffers-number": ("body", UNSUPPORTED, "nginx buffer tuning; no equivalent"),
@@ -393,7 +398,11 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
         UNSUPPORTED,
         "Location rewriting of upstream responses has no equivalent",
     ),
-    "proxy-request-buffering": ("body", EXTENSION, "Buffering extension (request)"),
+    "proxy-request-buffering": (
+        "body",
+        EXTENSION,
+        "Buffering extension (request); off also marks the body limit as streamed",
+    ),
     "proxy-send-timeout": (
         "timeouts",
         PARTIAL,
