@@ -149,6 +149,9 @@ CODES: dict[str, str] = {
     "set, because Envoy Gateway enforces one only by buffering each request, which would hang "
     "the WebSocket or streamed requests the source carried there: larger requests now reach "
     "the backend.",
+    "eg-sign-in-redirect-partial": "(envoy-gateway) A sign-in redirect on 401 is carried "
+    "without the parts the source added per request (the original URL): users land on the "
+    "sign-in service's default page after signing in.",
     "eg-policy-conflict": "(envoy-gateway) A feature could not be attached everywhere it applies "
     "(another value already set there, or rules that need rule names the target lacks).",
 }

@@ -67,6 +67,22 @@ class ExternalAuth(Extension):
 
 
 @dataclass(eq=False, slots=True)
+class SignInRedirect(Extension):
+    """Requests the gateway's own authentication refuses with 401 are answered with a redirect
+    to a sign-in page instead (ingress-nginx ``auth-signin``: ``error_page 401`` in the
+    location). Not an access control: the requests are refused either way."""
+
+    KIND: ClassVar[str] = "sign-in-redirect"
+    location: str
+    """The ``Location``: an absolute http(s) URL, a scheme-relative one (``//host/path``, the
+    request's scheme) or an absolute path (the request's scheme and host)."""
+    status_code: int = 302
+    not_carried: list[str] = field(default_factory=list)
+    """Parts of the source's redirect that vary per request and are left out (the original
+    URL a sign-in page returns to, say), as the source wrote them."""
+
+
+@dataclass(eq=False, slots=True)
 class JWTAuth(Extension):
     KIND: ClassVar[str] = "jwt-auth"
     SECURITY: ClassVar[bool] = True

@@ -446,3 +446,118 @@ def test_no_request_buffer_ever_targets_a_grpc_route() -> None:
     on_http = body_size(limit, MapEnv(None, {}, BackendRegistry(), route_kind="HTTPRoute"))
     assert on_grpc is not None and on_grpc.spec == {} and on_grpc.status is Status.UNSUPPORTED
     assert on_http is not None and on_http.spec == {"requestBuffer": {"limit": "4Mi"}}
+
+
+# --- 11. auth-signin -----------------------------------------------------------------------
+
+AUTH_URL = "https://auth.example.com/oauth2/auth"
+
+
+def overrides(result: ingress2gateway.Result) -> list[dict[str, Any]]:
+    return [
+        item
+        for policy in objects(result, "BackendTrafficPolicy")
+        for item in policy["spec"].get("responseOverride", [])
+    ]
+
+
+def sign_in_location(result: ingress2gateway.Result) -> str | None:
+    found = [
+        header["value"]
+        for item in overrides(result)
+        if item["source"] == "Local" and item["match"]["statusCodes"][0]["value"] == 401
+        for header in item["response"]["header"]["set"]
+        if header["name"] == "Location"
+    ]
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def test_the_documented_url_passing_idiom_is_not_an_injection_finding() -> None:
+    """docs/examples/auth/oauth-external-auth and buildAuthSignURL (template.go, which itself
+    writes ``rd=$pass_access_scheme://$http_host$escaped_request_uri``): nginx variables in the
+    sign-in URL's query are expected; the routes stay open to the authenticated."""
+    for rd in (
+        "$scheme://$host$escaped_request_uri",
+        "$pass_access_scheme://$http_host$request_uri",
+    ):
+        anns = {"auth-url": AUTH_URL, "auth-signin": f"https://$host/oauth2/start?rd={rd}"}
+        text = ingress(anns, tls=True)
+        result = convert(text, "envoy-gateway")
+        assert_valid(result)
+        assert not [n for n in result.report.notifications if n.security], rd
+        outcome = answer(result, Request("vh.example.com", "/x", scheme="https"))
+        assert isinstance(outcome, Forward) and outcome.guards == ("external-auth",)
+        assert sign_in_location(result) == "https://vh.example.com/oauth2/start"
+        assert unexplained(text, "envoy-gateway") == []
+
+
+def test_losing_the_original_url_is_a_warning_users_see() -> None:
+    """nginx's 302 carries the page asked for (rd=…); Envoy Gateway's responseOverride has a
+    fixed Location, so the user is told, with what to do instead."""
+    anns = {"auth-url": AUTH_URL, "auth-signin": "https://auth.example.com/oauth2/start"}
+    result = convert(ingress(anns, tls=True), "envoy-gateway")
+    [warning] = notes_on(result, "auth-signin")
+    assert warning.level is Level.WARNING and warning.code == "eg-sign-in-redirect-partial"
+    assert "rd=$pass_access_scheme://$http_host$escaped_request_uri" in warning.message
+    assert "oidc" in warning.message and "denial response" in warning.message
+    found = entry(result, "auth-signin")
+    assert found.status is Status.PARTIAL
+    assert {t.kind for t in found.targets} == {"BackendTrafficPolicy"}
+    [override] = overrides(result)
+    assert override["response"]["statusCode"] == 302 and override["source"] == "Local"
+
+
+def test_a_static_return_url_is_carried_whole() -> None:
+    anns = {
+        "auth-url": AUTH_URL,
+        "auth-signin": "https://auth.example.com/start?rd=https://app.example.com/",
+    }
+    result = convert(ingress(anns, tls=True), "envoy-gateway")
+    assert sign_in_location(result) == "https://auth.example.com/start?rd=https://app.example.com/"
+    assert notes_on(result, "auth-signin") == []
+    assert entry(result, "auth-signin").status is Status.CONVERTED
+
+
+def test_the_request_scheme_and_host_stay_the_requests() -> None:
+    """``$scheme://$host/path``: a path reference keeps both, on any host (a wildcard too)."""
+    anns = {
+        "auth-url": AUTH_URL,
+        "auth-signin": "$scheme://$host/oauth2/start?rd=$escaped_request_uri",
+    }
+    result = convert(ingress(anns, host="*.example.com"), "envoy-gateway")
+    assert_valid(result)
+    assert sign_in_location(result) == "/oauth2/start"
+
+
+def test_a_fixed_scheme_on_a_wildcard_host_cannot_be_carried_and_says_so() -> None:
+    anns = {"auth-url": AUTH_URL, "auth-signin": "https://$host/oauth2/start"}
+    result = convert(ingress(anns, host="*.example.com"), "envoy-gateway")
+    assert sign_in_location(result) is None
+    [warning] = notes_on(result, "auth-signin")
+    assert warning.level is Level.WARNING and "wildcard host" in warning.message
+    assert not warning.security
+    assert entry(result, "auth-signin").status is Status.UNSUPPORTED
+
+
+def test_configuration_characters_are_the_finding_and_the_auth_stays() -> None:
+    """authreq/main.go: a sign-in URL that fails URLWithNginxVariableRegex is dropped with a
+    warning, and the auth still applies (the location is not denied)."""
+    for value in ('https://a.example.com/x";proxy_pass http://evil', "https://a.example.com/{x}"):
+        text = ingress({"auth-url": AUTH_URL, "auth-signin": value}, tls=True)
+        result = convert(text, "envoy-gateway")
+        [finding] = [n for n in notes_on(result, "auth-signin") if n.security]
+        assert finding.level is Level.ERROR and finding.code == "nginx-injection-suspect"
+        assert sign_in_location(result) is None
+        outcome = answer(result, Request("vh.example.com", "/", scheme="https"))
+        assert isinstance(outcome, Forward) and outcome.guards == ("external-auth",)
+
+
+def test_the_standard_emitter_reports_the_lost_redirect() -> None:
+    anns = {
+        "auth-url": AUTH_URL,
+        "auth-signin": "https://$host/oauth2/start?rd=$escaped_request_uri",
+    }
+    result = convert(ingress(anns))
+    [warning] = notes_on(result, "auth-signin")
+    assert warning.level is Level.WARNING and "sign-in-redirect" in warning.message

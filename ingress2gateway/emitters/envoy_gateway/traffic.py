@@ -26,6 +26,10 @@
 * **Timeouts** → ``timeout.tcp.connectTimeout``; read/send (time between two reads or writes)
   → ``timeout.http.streamIdleTimeout`` (the longer of the two; Envoy's idle timer covers both
   directions).
+* **Sign-in redirects** (``auth-signin``) → ``responseOverride`` for 401 with ``source:
+  Local`` whose response is a 302 with the ``Location``; what the source added per request
+  (the original URL in ``rd=``) cannot be carried and is warned about
+  (``eg-sign-in-redirect-partial``).
 * **Custom error pages** → ``responseOverride`` for the status codes. Envoy Gateway cannot send
   the request to an error-page Service: the body becomes an inline placeholder, to be replaced
   by the page's content (inline, or a ConfigMap through ``body.valueRef``).
@@ -48,6 +52,7 @@ from ingress2gateway.ir import (
     RateLimit,
     Retry,
     SessionAffinity,
+    SignInRedirect,
     Timeouts,
 )
 from ingress2gateway.objects import JSONDict
@@ -292,6 +297,55 @@ def custom_errors(ext: CustomErrors, env: MapEnv) -> Contribution | None:
     )
 
 
+SIGN_IN_CODE = "eg-sign-in-redirect-partial"
+
+
+def sign_in_redirect(ext: SignInRedirect, env: MapEnv) -> Contribution | None:
+    """401 from the gateway's own auth check → a redirect, as a ``responseOverride`` with
+    ``source: Local`` (Envoy-generated responses only: the auth service's refusal, not a 401 a
+    backend sends, as nginx's ``error_page 401`` caught only its own). Its ``response`` sets the
+    status and ``Location``: a ``redirect`` override would not do, since Envoy follows that
+    one itself and sends the sign-in page's response in place of the 401 (Envoy Gateway's
+    response-override docs)."""
+    location = ext.location
+    absolute = location.startswith(("http://", "https://"))
+    problem = (
+        grammar.url_problem(location)
+        if absolute
+        else grammar.url_problem("https:" + location)
+        if location.startswith("//")
+        else grammar.url_path_problem(location)
+    ) or grammar.header_value_problem(location)
+    if problem is not None or not 300 <= ext.status_code <= 399:
+        return None
+    override: JSONDict = {
+        "match": {"statusCodes": [{"type": "Value", "value": 401}]},
+        "source": "Local",
+        "response": {
+            "statusCode": ext.status_code,
+            "header": {"set": [{"name": "Location", "value": location}]},
+        },
+    }
+    note = f"a 401 of the auth check is answered {ext.status_code} to {location}"
+    if not ext.not_carried:
+        return Contribution(BACKEND_TRAFFIC_POLICY, {"responseOverride": [override]}, note=note)
+    lost = ", ".join(ext.not_carried)
+    message = (
+        f"requests the auth check refuses are redirected to {location} as by nginx, but without "
+        f"what nginx added per request ({lost}): after signing in, users land on the sign-in "
+        "service's default page, not on the page they asked for. To keep that, have the auth "
+        "service answer unauthenticated requests with the redirect itself (Envoy Gateway passes "
+        "its denial response, Location included, to the client), or use SecurityPolicy oidc"
+    )
+    return Contribution(
+        BACKEND_TRAFFIC_POLICY,
+        {"responseOverride": [override]},
+        Status.PARTIAL,
+        f"{note}; not carried: {lost}",
+        warnings=[(SIGN_IN_CODE, message)],
+    )
+
+
 _CIRCUIT_BREAKER = (
     ("max_connections", "maxConnections"),
     ("max_pending_requests", "maxPendingRequests"),
@@ -348,4 +402,5 @@ MAPPERS: dict[type, Mapper] = {
     Retry: retry,
     Timeouts: timeouts,
     CustomErrors: custom_errors,
+    SignInRedirect: sign_in_redirect,
 }

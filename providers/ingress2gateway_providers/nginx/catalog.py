@@ -119,12 +119,13 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
     "auth-signin": (
         "auth",
         EXTENSION,
-        "sign-in redirect of the ExternalAuth extension (High risk: parsed as a URL)",
+        "SignInRedirect extension (302 on the auth check's 401): parsed as a URL, $host per "
+        "rule; the per-request parameters (rd=$escaped_request_uri) are left out and reported",
     ),
     "auth-signin-redirect-param": (
         "auth",
         UNSUPPORTED,
-        "query parameter name of the sign-in redirect has no equivalent",
+        "names the parameter that passes the original URL, which cannot be carried (reported)",
     ),
     "auth-snippet": (
         "snippets",
