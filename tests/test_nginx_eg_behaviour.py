@@ -14,8 +14,8 @@ from typing import Any
 
 import ingress2gateway
 from ingress2gateway.emitters.envoy_gateway._base import BackendRegistry, MapEnv
-from ingress2gateway.emitters.envoy_gateway.traffic import body_size
-from ingress2gateway.ir import BodySize, Provenance, SessionAffinity
+from ingress2gateway.emitters.envoy_gateway.traffic import body_size, sign_in_redirect
+from ingress2gateway.ir import BodySize, Provenance, SessionAffinity, SignInRedirect
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.report import LedgerEntry, Level, Notification, Report, Status
 from ingress2gateway.screening import _Screen
@@ -561,3 +561,16 @@ def test_the_standard_emitter_reports_the_lost_redirect() -> None:
     result = convert(ingress(anns))
     [warning] = notes_on(result, "auth-signin")
     assert warning.level is Level.WARNING and "sign-in-redirect" in warning.message
+
+
+def test_the_emitter_writes_no_location_outside_its_grammar() -> None:
+    """Whatever a provider hands over: a Location that would split the header is refused."""
+    env = MapEnv(None, {}, BackendRegistry())
+    for location in (
+        "https://a.example.com/\r\nSet-Cookie: x=1",
+        "/start x",
+        "javascript:alert(1)",
+    ):
+        assert sign_in_redirect(SignInRedirect(location), env) is None, location
+    carried = sign_in_redirect(SignInRedirect("//auth.example.com/start"), env)
+    assert carried is not None and carried.status is Status.CONVERTED
