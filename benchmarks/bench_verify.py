@@ -48,7 +48,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000", help="comma-separated object counts")
     parser.add_argument("--providers", default="nginx,istio,kong")
     args = parser.parse_args()
-    print(f"{'provider':8} {'objects':>8} {'seconds':>8} {'requests':>9} {'req/s':>8} {'diff':>6} {'unexpl':>6}")
+    print(
+        f"{'provider':8} {'objects':>8} {'seconds':>8} {'requests':>9} {'req/s':>8} {'diff':>6} {'unexpl':>6}"
+    )
     for provider in args.providers.split(","):
         for count in (int(s) for s in args.sizes.split(",")):
             got = measure(provider, count)

@@ -61,6 +61,9 @@ CODES: dict[str, str] = {
     # annotations and features
     "annotation-unknown": "A vendor annotation the provider does not know; not converted.",
     "annotation-unsupported": "A known annotation that cannot be converted (or only partly).",
+    "value-refused": "A value is not of the grammar of what it would become (a header, cookie "
+    "attribute, URL, host name …): it is refused and never emitted (security: it could forge "
+    "another header or attribute).",
     "extension-unsupported": "A feature standard Gateway API lacks could not be expressed by the "
     "chosen emitter; security-relevant ones (auth, allow-lists, client certificates, a snippet's "
     "deny lines) are errors, and the rules they protect are emitted closed (no backend; "
@@ -162,6 +165,13 @@ CODES: dict[str, str] = {
     # envoy-gateway emitter
     "eg-basic-auth-sha-only": "(envoy-gateway) Envoy Gateway basic auth reads the Secret key "
     "'.htpasswd' and accepts only SHA hashes; recreate the Secret with `htpasswd -s`.",
+    "eg-body-limit-not-enforced": "(envoy-gateway) A request body limit of the source is not "
+    "set, because Envoy Gateway enforces one only by buffering each request, which would hang "
+    "the WebSocket or streamed requests the source carried there: larger requests now reach "
+    "the backend.",
+    "eg-sign-in-redirect-partial": "(envoy-gateway) A sign-in redirect on 401 is carried "
+    "without the parts the source added per request (the original URL): users land on the "
+    "sign-in service's default page after signing in.",
     "eg-policy-conflict": "(envoy-gateway) A feature could not be attached everywhere it applies "
     "(another value already set there, or rules that need rule names the target lacks).",
 }

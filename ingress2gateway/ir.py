@@ -67,6 +67,22 @@ class ExternalAuth(Extension):
 
 
 @dataclass(eq=False, slots=True)
+class SignInRedirect(Extension):
+    """Requests the gateway's own authentication refuses with 401 are answered with a redirect
+    to a sign-in page instead (ingress-nginx ``auth-signin``: ``error_page 401`` in the
+    location). Not an access control: the requests are refused either way."""
+
+    KIND: ClassVar[str] = "sign-in-redirect"
+    location: str
+    """The ``Location``: an absolute http(s) URL, a scheme-relative one (``//host/path``, the
+    request's scheme) or an absolute path (the request's scheme and host)."""
+    status_code: int = 302
+    not_carried: list[str] = field(default_factory=list)
+    """Parts of the source's redirect that vary per request and are left out (the original
+    URL a sign-in page returns to, say), as the source wrote them."""
+
+
+@dataclass(eq=False, slots=True)
 class JWTAuth(Extension):
     KIND: ClassVar[str] = "jwt-auth"
     SECURITY: ClassVar[bool] = True
@@ -102,9 +118,17 @@ class RateLimit(Extension):
 
 @dataclass(eq=False, slots=True)
 class BodySize(Extension):
+    """Requests whose body is larger than ``max_bytes`` are answered 413."""
+
     KIND: ClassVar[str] = "body-size"
     max_bytes: int | None
     """None means unlimited."""
+    stream_reason: str | None = None
+    """Why the limit must not be enforced by holding each request body before proxying it,
+    as a clause (``"nginx streamed …"``): the source streamed these requests (gRPC, request
+    buffering off, WebSocket), or the limit is a controller-wide default that also covers
+    routes nobody marked as streaming. None: the source held each body under this limit
+    before proxying it, so buffering changes nothing a client sees."""
 
 
 @dataclass(eq=False, slots=True)
@@ -116,10 +140,18 @@ class Buffering(Extension):
 
 @dataclass(eq=False, slots=True)
 class SessionAffinity(Extension):
+    """Sticky sessions by a cookie the gateway sets (and hashes on)."""
+
     KIND: ClassVar[str] = "session-affinity"
     cookie_name: str | None = None
     ttl_seconds: int | None = None
+    """Max-Age of the cookie; None: a session cookie."""
     path: str | None = None
+    domain: str | None = None
+    same_site: Literal["Strict", "Lax", "None"] | None = None
+    secure: Literal["always", "https"] | None = None
+    """When the cookie is marked ``Secure``: always, or on responses to HTTPS requests only
+    (ingress-nginx's default); None: never."""
 
 
 @dataclass(eq=False, slots=True)

@@ -436,6 +436,15 @@ class _Screen:
             if problem is not None:
                 self.refuse(ext.provenance, f"the cookie path {_shown(ext.path)}", problem)
                 ext.path = None
+        if ext.domain is not None:
+            problem = grammar.cookie_domain_problem(ext.domain)
+            if problem is not None:
+                self.refuse(ext.provenance, f"the cookie domain {_shown(ext.domain)}", problem)
+                ext.domain = None
+        if ext.same_site is not None and ext.same_site not in grammar.SAME_SITE:
+            what = f"the cookie SameSite value {_shown(ext.same_site)}"
+            self.refuse(ext.provenance, what, "is not Strict, Lax or None")
+            ext.same_site = None
         return ext
 
     def backend_tls_policy(self, policy: BackendTLSPolicy) -> bool:

@@ -329,11 +329,6 @@ def test_affinity_should_change_cookie_name_on_ingress_definition_change() -> No
     assert unexplained(text, EG) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 21 item 13: the cookie Path is the location's path (sticky.lua "
-    "ngx.var.location_path) when session-cookie-path is not set; no Path is emitted",
-)
 def test_affinity_should_set_the_path_to_something_on_the_generated_cookie() -> None:
     """affinity.go: "should set the path to /something on the generated cookie"."""
     text = _sticky("path.foo.com", "/something")
@@ -386,11 +381,6 @@ def test_affinity_should_set_cookie_with_expires() -> None:
     assert unexplained(text, EG) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 21 item 13: session-cookie-domain is reported as having no equivalent; "
-    "Envoy Gateway's cookie attributes can carry Domain",
-)
 def test_affinity_should_set_cookie_with_domain() -> None:
     """affinity.go: "should set cookie with domain"."""
     host = "cookiedomain.foo.com"
@@ -493,11 +483,6 @@ def test_affinity_should_work_with_server_alias_annotation() -> None:
     assert unexplained(text, EG) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 21 item 13: session-cookie-secure is reported as having no equivalent; "
-    "Envoy Gateway's cookie attributes can carry Secure",
-)
 def test_affinity_should_set_secure_in_cookie_with_provided_true_annotation_on_http() -> None:
     """affinity.go: "should set secure in cookie with provided true annotation on http"."""
     text = _sticky("foo.com", "/bar", **{A + "session-cookie-secure": "true"})
@@ -515,11 +500,6 @@ def test_affinity_should_not_set_secure_in_cookie_with_provided_false_annotation
     assert unexplained(text, EG) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 21 item 13: on HTTPS nginx's sticky cookie is Secure (sticky.lua: "
-    "ngx.var.https); no Secure attribute is emitted",
-)
 def test_affinity_should_set_secure_in_cookie_with_provided_false_annotation_on_https() -> None:
     """affinity.go: "should set secure in cookie with provided false annotation on https"."""
     text = manifest(
@@ -1129,11 +1109,6 @@ FORCE = {A + "canary-by-header": "ForceCanary", A + "canary-by-header-value": "y
         ),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 21 item 9: with canary-by-header-value set, 'never' means nothing (the "
-    "weight decides); the output sends 'ForceCanary: never' to the mainline",
-)
 def test_canary_affinity_behavior_forced_request_reaches_the_canary(
     it: str, extra: dict[str, str]
 ) -> None:
@@ -1612,12 +1587,6 @@ def test_fromtowwwredirect_should_redirect_from_www_http_to_http() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the www redirect drops a trailing slash (ngx_srv_redirect.lua), an intended "
-    "difference (nginx-redirect-trailing-slash) that the report announces only for hosts with "
-    "TLS: without TLS nothing explains it",
-)
 def test_fromtowwwredirect_www_http_verifies() -> None:
     assert unexplained(WWW_HTTP) == []
 
@@ -1641,11 +1610,6 @@ def _www_https() -> str:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 21 item 6: the www twin covered by spec.tls has no HTTPS listener, so the "
-    "redirect does not answer on HTTPS",
-)
 def test_fromtowwwredirect_should_redirect_from_www_https_to_https() -> None:
     """fromtowwwredirect.go: "should redirect from www HTTPS to HTTPS" (the twin's 308 to
     ``https://<host>:443``; the host itself answers 200: its ``ExpectedHost`` header comes
@@ -1741,12 +1705,6 @@ def test_grpc_call_over_tls_reaches_the_grpc_backend(
         assert guards(served) == ("external-auth",)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a TLS host whose Ingress has backend-protocol GRPC gets no HTTP-to-HTTPS redirect: "
-    "plain HTTP requests find no rule (404) where the controller redirects them (308), as "
-    "verify finds",
-)
 def test_grpc_tls_host_verifies() -> None:
     text = _grpc_ingress({}, tls=True, service="grpcbin-test", port=9000)
     assert unexplained(text) == []
@@ -2517,12 +2475,6 @@ def test_servicebackend_externalname_backend(
     assert endpoints == [{"hostname": external, "port": 80}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a 'resource' backend (not a Service) is emitted as a backendRef to its group/kind "
-    "with no notification, and verify's Gateway API model forwards to it; ingress-nginx serves "
-    "no upstream for it (404)",
-)
 def test_servicebackend_nil_should_return_404_when_backend_service_is_nil() -> None:
     """servicebackend/service_nil_backend.go: "should return 404 when backend service is nil"
     (a ``resource`` backend: its host answers 404, the other host 200)."""

@@ -60,11 +60,15 @@ class Contribution:
 
 @dataclass
 class MapEnv:
-    """What a mapper may consult: the policy namespace and the emitter options."""
+    """What a mapper may consult: the policy namespace, the emitter options, and for a route's
+    policies the route's kind and the protocols (``HTTP``, ``HTTPS``) of the listeners it is
+    served on (None and empty for a Gateway's own policies)."""
 
     namespace: str | None
     options: Mapping[str, Any]
     backends: BackendRegistry
+    schemes: frozenset[str] = frozenset()
+    route_kind: str | None = None
 
 
 Mapper = Callable[[Any, MapEnv], Contribution | None]

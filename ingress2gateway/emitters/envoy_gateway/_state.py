@@ -21,7 +21,8 @@ class Verdict:
     """What became of one extension across every place it applies."""
 
     extension: Extension
-    status: Status = Status.CONVERTED
+    status: Status | None = None
+    """The verdicts of the places it went into, merged; None until the first."""
     targets: set[ObjectRef] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
@@ -39,23 +40,35 @@ class State:
         self.grants: dict[ReferenceGrant, list[Provenance]] = {}
         self.backends = BackendRegistry()
         self.verdicts: dict[int, Verdict] = {}
-        self._contributions: dict[tuple[int, str | None], Contribution | None] = {}
+        self._contributions: dict[
+            tuple[int, str | None, frozenset[str], str | None], Contribution | None
+        ] = {}
 
     # --- mapping --------------------------------------------------------------------------
 
     def contribution(
-        self, ext: Extension, mapper: Mapper, namespace: str | None
+        self,
+        ext: Extension,
+        mapper: Mapper,
+        namespace: str | None,
+        schemes: frozenset[str] = frozenset(),
+        route_kind: str | None = None,
     ) -> Contribution | None:
-        """The mapper's answer for ``ext`` in ``namespace`` (computed once)."""
-        key = (id(ext), namespace)
+        """The mapper's answer for ``ext`` in ``namespace``, for a route of ``route_kind`` on
+        listeners of ``schemes`` (computed once)."""
+        key = (id(ext), namespace, schemes, route_kind)
         if key not in self._contributions:
-            env = MapEnv(namespace=namespace, options=self.ctx.options, backends=self.backends)
+            env = MapEnv(namespace, self.ctx.options, self.backends, schemes, route_kind)
             self._contributions[key] = mapper(ext, env)
         return self._contributions[key]
 
     def accept(self, ext: Extension, contribution: Contribution, refs: list[ObjectRef]) -> None:
         verdict = self.verdicts.setdefault(id(ext), Verdict(ext))
-        verdict.status = merge_status(verdict.status, contribution.status)
+        verdict.status = (
+            contribution.status
+            if verdict.status is None
+            else merge_status(verdict.status, contribution.status)
+        )
         verdict.targets.update(refs)
         if contribution.note and contribution.note not in verdict.notes:
             verdict.notes.append(contribution.note)
@@ -130,7 +143,7 @@ class State:
         if not verdict.targets:
             return  # left unconsumed: the pipeline reports it as unsupported
         ext.consumed = True
-        status = verdict.status
+        status = verdict.status or Status.CONVERTED
         notes = list(verdict.notes)
         if verdict.problems:
             status = Status.PARTIAL  # applied in some places, not in others

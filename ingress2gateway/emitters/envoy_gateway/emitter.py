@@ -72,10 +72,11 @@ class EnvoyGatewayEmitter:
         for gateway in ir.gateways:
             if gateway.ref in bodies:
                 gateway_kinds[gateway.ref] = gateway_policies(state, gateway)
+        protocols = listener_protocols(ir)
         for route in ir.routes:
             body = bodies.get(route.ref)
             if body is not None:
-                RoutePlan(state, route, body, gateway_kinds).emit()
+                RoutePlan(state, route, body, gateway_kinds, route_schemes(route, protocols)).emit()
         settings = gateway_client_policies(ir, state, set(bodies))
         client_cert_policies(ir, state, settings)
         return out + state.finish()
@@ -97,14 +98,51 @@ class EnvoyGatewayEmitter:
         return mapper(extension, scratch) is not None
 
 
-def mapped(state: State, exts: Iterable[Extension], namespace: str | None) -> list[Item]:
+Parents = dict[tuple[str, str | None, str], dict[str, str]]
+"""(kind, namespace, name) of a Gateway or ListenerSet → its listeners' protocols by name."""
+
+
+def listener_protocols(ir: IR) -> Parents:
+    found: Parents = {}
+    for gateway in ir.gateways:
+        found[("Gateway", gateway.namespace, gateway.name)] = {
+            listener.name: listener.protocol for listener in gateway.listeners
+        }
+    for listener_set in ir.listener_sets:
+        found[("ListenerSet", listener_set.namespace, listener_set.name)] = {
+            listener.name: listener.protocol for listener in listener_set.listeners
+        }
+    return found
+
+
+def route_schemes(route: Route, parents: Parents) -> frozenset[str]:
+    """The HTTP protocols of the listeners ``route`` attaches to (a parent without a section
+    name attaches to every listener of its Gateway)."""
+    schemes: set[str] = set()
+    for parent in route.parent_refs:
+        listeners = parents.get((parent.kind, parent.namespace or route.namespace, parent.name), {})
+        if parent.section_name is not None:
+            protocol = listeners.get(parent.section_name)
+            schemes.update([protocol] if protocol else [])
+        else:
+            schemes.update(listeners.values())
+    return frozenset(schemes & {"HTTP", "HTTPS"})
+
+
+def mapped(
+    state: State,
+    exts: Iterable[Extension],
+    namespace: str | None,
+    schemes: frozenset[str] = frozenset(),
+    route_kind: str | None = None,
+) -> list[Item]:
     items: list[Item] = []
     # Session affinity first: its cookie hash is the load balancer, whatever algorithm is named.
     for ext in sorted(exts, key=lambda e: not isinstance(e, SessionAffinity)):
         mapper = MAPPERS.get(type(ext))
         if ext.consumed or mapper is None:
             continue
-        contribution = state.contribution(ext, mapper, namespace)
+        contribution = state.contribution(ext, mapper, namespace, schemes, route_kind)
         if contribution is not None:
             items.append((ext, contribution))
     return items
@@ -134,12 +172,16 @@ def policy(
     target: JSONDict,
     spec: JSONDict,
     items: list[Item],
+    owner: ObjectRef,
 ) -> ObjectRef:
     name = state.name(kind, namespace, wanted, identity)
     full: JSONDict = {"targetRefs": [target], **spec}
     emitted = state.add_object(kind, namespace, name, full, [ext for ext, _ in items])
     for ext, contribution in items:
-        state.accept(ext, contribution, [emitted.ref])
+        # What the policy does not carry (nothing of it is in the spec) is credited to the
+        # object it applied to, not to a policy it is absent from.
+        lost = contribution.status is Status.UNSUPPORTED and not contribution.spec
+        state.accept(ext, contribution, [owner if lost else emitted.ref])
     return emitted.ref
 
 
@@ -158,7 +200,17 @@ def gateway_policies(state: State, gateway: Gateway) -> set[str]:
             continue
         identity = f"Gateway/{gateway.namespace}/{gateway.name}"
         target = target_ref("Gateway", gateway.name)
-        policy(state, kind, gateway.namespace, gateway.name, identity, target, spec, accepted)
+        policy(
+            state,
+            kind,
+            gateway.namespace,
+            gateway.name,
+            identity,
+            target,
+            spec,
+            accepted,
+            gateway.ref,
+        )
         kinds.add(kind)
     return kinds
 
@@ -173,10 +225,16 @@ class RoutePlan:
     """Policies and filters for one route."""
 
     def __init__(
-        self, state: State, route: Route, body: JSONDict, gateway_kinds: dict[ObjectRef, set[str]]
+        self,
+        state: State,
+        route: Route,
+        body: JSONDict,
+        gateway_kinds: dict[ObjectRef, set[str]],
+        schemes: frozenset[str] = frozenset(),
     ) -> None:
         self.state = state
         self.route = route
+        self.schemes = schemes
         self.rules = list(getattr(route, "rules", []))
         spec = body.get("spec", {})
         self.rule_bodies: list[JSONDict] = spec.get("rules", []) if self.rules else []
@@ -194,8 +252,9 @@ class RoutePlan:
                 regex_rewrite(state, route, rule, self.labels[index], self.rule_bodies[index])
         for index, rule in enumerate(self.rules[: len(self.rule_bodies)]):
             backend_tls(state, route, rule, self.rule_bodies[index])
-        route_items = mapped(state, route.extensions, route.namespace)
-        rule_items = [mapped(state, _rule_extensions(rule), route.namespace) for rule in self.rules]
+        where = (route.namespace, self.schemes, route.KIND)
+        route_items = mapped(state, route.extensions, *where)
+        rule_items = [mapped(state, _rule_extensions(rule), *where) for rule in self.rules]
         for kind in ROUTE_POLICIES:
             own = [i for i in route_items if i[1].policy == kind]
             per_rule = [[i for i in items if i[1].policy == kind] for items in rule_items]
@@ -274,7 +333,7 @@ class RoutePlan:
         wanted = route.name if section is None else f"{route.name}-{section}"
         identity = f"{route.KIND}/{route.namespace}/{route.name}/{section or ''}"
         target = target_ref(route.KIND, route.name, section)
-        policy(self.state, kind, route.namespace, wanted, identity, target, spec, items)
+        policy(self.state, kind, route.namespace, wanted, identity, target, spec, items, route.ref)
 
 
 def _rule_extensions(rule: Rule) -> list[Extension]:

@@ -5,11 +5,19 @@
   ``sourceCIDR {type: Distinct}`` when the limit is per client IP. ``Global`` (shared counters)
   only with ``--emitter-option rate-limit-service=true``, since it needs Envoy Gateway's rate
   limit service (Redis) to be deployed. A burst allowance has no equivalent.
-* **Body size** → ``requestBuffer.limit``: larger requests get 413, as with nginx, but Envoy
-  holds the whole body in memory to enforce it. No limit (``0``) is Envoy's default.
+* **Body size** → ``requestBuffer.limit``, only where the source held each request body
+  before proxying it: larger requests get 413, as with nginx, but Envoy holds the whole body
+  in memory to enforce it, and the buffer hangs WebSocket upgrades and streamed requests (the
+  CRD says so). Where the source streamed (gRPC, a GRPCRoute, request buffering off,
+  WebSocket), or for a controller-wide default that also covers routes nobody marked, no
+  limit is set and a warning (``eg-body-limit-not-enforced``) says that larger requests now
+  reach the backends; the ledger names the routes. No limit (``0``) is Envoy's default.
 * **Buffering off** is Envoy's default (it streams); buffering *on* is left in the report.
 * **Session affinity** (cookie) → ``loadBalancer`` ``ConsistentHash`` on the cookie (Envoy
-  generates it; a session cookie when no TTL is given). Hashing is not stickiness: when
+  generates it; a session cookie when no TTL is given) with ``attributes`` ``Path``,
+  ``Domain``, ``SameSite`` and ``Secure`` (``HttpOnly`` Envoy always writes). A cookie Secure on
+  HTTPS responses only (ingress-nginx's default) is marked Secure on a route served only over
+  HTTPS, and not on one that also serves HTTP (noted). Hashing is not stickiness: when
   endpoints change, some clients move.
 * **Load balancing** → ``loadBalancer.type``; consistent hashing on the source IP, a header, a
   cookie or a query parameter.
@@ -18,6 +26,10 @@
 * **Timeouts** → ``timeout.tcp.connectTimeout``; read/send (time between two reads or writes)
   → ``timeout.http.streamIdleTimeout`` (the longer of the two; Envoy's idle timer covers both
   directions).
+* **Sign-in redirects** (``auth-signin``) → ``responseOverride`` for 401 with ``source:
+  Local`` whose response is a 302 with the ``Location``; what the source added per request
+  (the original URL in ``rd=``) cannot be carried and is warned about
+  (``eg-sign-in-redirect-partial``).
 * **Custom error pages** → ``responseOverride`` for the status codes. Envoy Gateway cannot send
   the request to an error-page Service: the body becomes an inline placeholder, to be replaced
   by the page's content (inline, or a ConfigMap through ``body.valueRef``).
@@ -30,6 +42,7 @@
 
 from __future__ import annotations
 
+from ingress2gateway import grammar
 from ingress2gateway.ir import (
     BackendConnectionLimits,
     BodySize,
@@ -39,6 +52,7 @@ from ingress2gateway.ir import (
     RateLimit,
     Retry,
     SessionAffinity,
+    SignInRedirect,
     Timeouts,
 )
 from ingress2gateway.objects import JSONDict
@@ -96,17 +110,43 @@ def rate_limit(ext: RateLimit, env: MapEnv) -> Contribution | None:
     )
 
 
+BODY_LIMIT_CODE = "eg-body-limit-not-enforced"
+
+
 def body_size(ext: BodySize, env: MapEnv) -> Contribution | None:
     if ext.max_bytes is None or ext.max_bytes <= 0:
         return Contribution(
             BACKEND_TRAFFIC_POLICY, {}, note="no limit, as Envoy Gateway by default"
         )
+    size = quantity(ext.max_bytes)
+    reason = ext.stream_reason
+    if reason is None and env.route_kind == "GRPCRoute":
+        reason = "gRPC streams its requests"
+    if reason is not None:
+        # requestBuffer holds the whole request before sending it on: WebSocket upgrades and
+        # streamed requests hang (the v1.9 CRD says so), so it goes only where the source
+        # buffered too.
+        message = (
+            f"nginx answered 413 to request bodies larger than {size}; Envoy Gateway enforces "
+            "a body limit only by holding each whole request in memory (BackendTrafficPolicy "
+            f"requestBuffer), which would hang WebSocket and streamed requests, and {reason}: "
+            "no limit is set, so larger requests now reach the backend. Add requestBuffer.limit "
+            "to the routes that carry neither if the limit matters"
+        )
+        return Contribution(
+            BACKEND_TRAFFIC_POLICY,
+            {},
+            Status.UNSUPPORTED,
+            f"not enforced: {reason}",
+            warnings=[(BODY_LIMIT_CODE, message)],
+        )
     return Contribution(
         BACKEND_TRAFFIC_POLICY,
-        {"requestBuffer": {"limit": quantity(ext.max_bytes)}},
+        {"requestBuffer": {"limit": size}},
         Status.PARTIAL,
-        "larger requests get 413 as with nginx, but Envoy buffers the whole body in memory "
-        "to enforce the limit",
+        "larger requests get 413 as with nginx; Envoy holds each request body in memory up to "
+        "the limit (nginx spooled large bodies to disk), and a WebSocket upgrade on these paths "
+        "would hang: remove requestBuffer from a route that carries WebSocket",
     )
 
 
@@ -119,11 +159,16 @@ def buffering(ext: Buffering, env: MapEnv) -> Contribution | None:
 
 
 def session_affinity(ext: SessionAffinity, env: MapEnv) -> Contribution | None:
-    if not ext.cookie_name:
+    if not ext.cookie_name or grammar.cookie_name_problem(ext.cookie_name):
         return None
     cookie: JSONDict = {"name": ext.cookie_name, "ttl": format_ms((ext.ttl_seconds or 0) * 1000)}
-    if ext.path:
-        cookie["attributes"] = {"Path": ext.path}
+    notes = [
+        "consistent hashing on the cookie, not stickiness: when endpoints change some clients "
+        "move to another one"
+    ]
+    attributes = cookie_attributes(ext, env, notes)
+    if attributes:
+        cookie["attributes"] = attributes
     return Contribution(
         BACKEND_TRAFFIC_POLICY,
         {
@@ -133,9 +178,29 @@ def session_affinity(ext: SessionAffinity, env: MapEnv) -> Contribution | None:
             }
         },
         Status.PARTIAL,
-        "consistent hashing on the cookie, not stickiness: when endpoints change some clients "
-        "move to another one",
+        "; ".join(notes),
     )
+
+
+def cookie_attributes(ext: SessionAffinity, env: MapEnv, notes: list[str]) -> dict[str, str]:
+    """The attributes of the cookie Envoy generates (it writes ``; Name=Value``, or ``; Name``
+    for an empty value, and always ``HttpOnly``). Each value is checked against its RFC 6265
+    grammar here too: one that fails is left out, never written."""
+    attributes: dict[str, str] = {}
+    if ext.path and grammar.cookie_path_problem(ext.path) is None:
+        attributes["Path"] = ext.path
+    if ext.domain and grammar.cookie_domain_problem(ext.domain) is None:
+        attributes["Domain"] = ext.domain
+    if ext.same_site in grammar.SAME_SITE:
+        attributes["SameSite"] = ext.same_site
+    if ext.secure == "always" or (ext.secure == "https" and env.schemes == {"HTTPS"}):
+        attributes["Secure"] = ""
+    elif ext.secure == "https" and env.schemes == {"HTTP", "HTTPS"}:
+        notes.append(
+            "the source marked the cookie Secure on HTTPS responses only; this route serves "
+            "HTTP and HTTPS with one policy, so the cookie is not marked Secure"
+        )
+    return attributes
 
 
 def _consistent_hash(hash_on: str | None) -> JSONDict | None:
@@ -232,6 +297,55 @@ def custom_errors(ext: CustomErrors, env: MapEnv) -> Contribution | None:
     )
 
 
+SIGN_IN_CODE = "eg-sign-in-redirect-partial"
+
+
+def sign_in_redirect(ext: SignInRedirect, env: MapEnv) -> Contribution | None:
+    """401 from the gateway's own auth check → a redirect, as a ``responseOverride`` with
+    ``source: Local`` (Envoy-generated responses only: the auth service's refusal, not a 401 a
+    backend sends, as nginx's ``error_page 401`` caught only its own). Its ``response`` sets the
+    status and ``Location``: a ``redirect`` override would not do, since Envoy follows that
+    one itself and sends the sign-in page's response in place of the 401 (Envoy Gateway's
+    response-override docs)."""
+    location = ext.location
+    absolute = location.startswith(("http://", "https://"))
+    problem = (
+        grammar.url_problem(location)
+        if absolute
+        else grammar.url_problem("https:" + location)
+        if location.startswith("//")
+        else grammar.url_path_problem(location)
+    ) or grammar.header_value_problem(location)
+    if problem is not None or not 300 <= ext.status_code <= 399:
+        return None
+    override: JSONDict = {
+        "match": {"statusCodes": [{"type": "Value", "value": 401}]},
+        "source": "Local",
+        "response": {
+            "statusCode": ext.status_code,
+            "header": {"set": [{"name": "Location", "value": location}]},
+        },
+    }
+    note = f"a 401 of the auth check is answered {ext.status_code} to {location}"
+    if not ext.not_carried:
+        return Contribution(BACKEND_TRAFFIC_POLICY, {"responseOverride": [override]}, note=note)
+    lost = ", ".join(ext.not_carried)
+    message = (
+        f"requests the auth check refuses are redirected to {location} as by nginx, but without "
+        f"what nginx added per request ({lost}): after signing in, users land on the sign-in "
+        "service's default page, not on the page they asked for. To keep that, have the auth "
+        "service answer unauthenticated requests with the redirect itself (Envoy Gateway passes "
+        "its denial response, Location included, to the client), or use SecurityPolicy oidc"
+    )
+    return Contribution(
+        BACKEND_TRAFFIC_POLICY,
+        {"responseOverride": [override]},
+        Status.PARTIAL,
+        f"{note}; not carried: {lost}",
+        warnings=[(SIGN_IN_CODE, message)],
+    )
+
+
 _CIRCUIT_BREAKER = (
     ("max_connections", "maxConnections"),
     ("max_pending_requests", "maxPendingRequests"),
@@ -288,4 +402,5 @@ MAPPERS: dict[type, Mapper] = {
     Retry: retry,
     Timeouts: timeouts,
     CustomErrors: custom_errors,
+    SignInRedirect: sign_in_redirect,
 }

@@ -109,6 +109,7 @@ from .annotations import (
     rewrite,
     snippets,
     timeouts,
+    vhost,
     virtualserver,
 )
 from .annotations._base import Run, is_nginx_inc
@@ -240,6 +241,7 @@ class NginxProvider(IngressProvider):
             canary.ignore_on_primary(run, model)
         hosts.apply(run)
         hosts.warn_wildcards(run)
+        vhost.apply(run)
         auth.apply_hosts(run)
         backend.apply(run)
         canary.apply(run)

@@ -119,12 +119,13 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
     "auth-signin": (
         "auth",
         EXTENSION,
-        "sign-in redirect of the ExternalAuth extension (High risk: parsed as a URL)",
+        "SignInRedirect extension (302 on the auth check's 401): parsed as a URL, $host per "
+        "rule; the per-request parameters (rd=$escaped_request_uri) are left out and reported",
     ),
     "auth-signin-redirect-param": (
         "auth",
         UNSUPPORTED,
-        "query parameter name of the sign-in redirect has no equivalent",
+        "names the parameter that passes the original URL, which cannot be carried (reported)",
     ),
     "auth-snippet": (
         "snippets",
@@ -349,7 +350,12 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
         IGNORED,
         "Gateway API https redirects keep the path as is",
     ),
-    "proxy-body-size": ("body", EXTENSION, "BodySize extension (0 = unlimited)"),
+    "proxy-body-size": (
+        "body",
+        EXTENSION,
+        "BodySize extension (0 = unlimited), marked where nginx streamed the bodies (gRPC, "
+        "request buffering off, WebSocket set-up) so that no emitter buffers them",
+    ),
     "proxy-buffer-size": ("body", UNSUPPORTED, "nginx buffer tuning; no equivalent"),
     "proxy-buffering": ("body", EXTENSION, "Buffering extension (response)"),
     "proxy-buffers-number": ("body", UNSUPPORTED, "nginx buffer tuning; no equivalent"),
@@ -393,7 +399,11 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
         UNSUPPORTED,
         "Location rewriting of upstream responses has no equivalent",
     ),
-    "proxy-request-buffering": ("body", EXTENSION, "Buffering extension (request)"),
+    "proxy-request-buffering": (
+        "body",
+        EXTENSION,
+        "Buffering extension (request); off also marks the body limit as streamed",
+    ),
     "proxy-send-timeout": (
         "timeouts",
         PARTIAL,
@@ -433,9 +443,22 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
         UNSUPPORTED,
         "proxying to the ClusterIP is an implementation setting (Envoy Gateway routingType)",
     ),
-    "session-cookie-change-on-failure": ("affinity", UNSUPPORTED, "no equivalent"),
-    "session-cookie-conditional-samesite-none": ("affinity", UNSUPPORTED, "no equivalent"),
-    "session-cookie-domain": ("affinity", UNSUPPORTED, "cookie Domain attribute has no equivalent"),
+    "session-cookie-change-on-failure": (
+        "affinity",
+        UNSUPPORTED,
+        "re-picking the upstream after a failed attempt has no equivalent (a consistent hash "
+        "moves only off unhealthy endpoints)",
+    ),
+    "session-cookie-conditional-samesite-none": (
+        "affinity",
+        UNSUPPORTED,
+        "SameSite=None by User-Agent has no equivalent: every browser gets it",
+    ),
+    "session-cookie-domain": (
+        "affinity",
+        EXTENSION,
+        "cookie Domain of the SessionAffinity extension (RFC 6265 domain, else refused)",
+    ),
     "session-cookie-expires": (
         "affinity",
         EXTENSION,
@@ -447,13 +470,22 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
         "cookie TTL of the SessionAffinity extension",
     ),
     "session-cookie-name": ("affinity", EXTENSION, "cookie name of the SessionAffinity extension"),
-    "session-cookie-path": ("affinity", EXTENSION, "cookie path of the SessionAffinity extension"),
+    "session-cookie-path": (
+        "affinity",
+        EXTENSION,
+        "cookie Path of the SessionAffinity extension (default: the Ingress's paths' common "
+        "prefix, as nginx uses each location's path)",
+    ),
     "session-cookie-samesite": (
         "affinity",
-        UNSUPPORTED,
-        "cookie SameSite attribute has no equivalent",
+        EXTENSION,
+        "cookie SameSite (None, Lax, Strict) of the SessionAffinity extension",
     ),
-    "session-cookie-secure": ("affinity", UNSUPPORTED, "cookie Secure attribute has no equivalent"),
+    "session-cookie-secure": (
+        "affinity",
+        EXTENSION,
+        "cookie Secure always (true); otherwise Secure on HTTPS-only routes, as nginx on HTTPS",
+    ),
     "ssl-ciphers": ("backend", UNSUPPORTED, "listener cipher lists are implementation settings"),
     "ssl-passthrough": ("backend", CONVERTED, "TLS Passthrough listener + TLSRoute for the host"),
     "ssl-prefer-server-ciphers": (
@@ -484,7 +516,12 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
     ),
     "upstream-hash-by-subset": ("affinity", UNSUPPORTED, "subset hashing has no equivalent"),
     "upstream-hash-by-subset-size": ("affinity", UNSUPPORTED, "subset hashing has no equivalent"),
-    "upstream-vhost": ("headers", CONVERTED, "URLRewrite hostname (Host header sent upstream)"),
+    "upstream-vhost": (
+        "vhost",
+        CONVERTED,
+        "URLRewrite hostname (the Host sent upstream); $service_name, $namespace, $service_port, "
+        "$ingress_name resolved per rule, $host for a rule with one concrete host name",
+    ),
     "use-port-in-redirects": (
         "redirects",
         IGNORED,

@@ -1,21 +1,42 @@
 """Session affinity and load balancing: ``affinity``, ``session-cookie-*``, ``load-balance``,
 ``upstream-hash-by``.
 
-``affinity: cookie`` becomes a ``SessionAffinity`` extension (cookie name, default
-``INGRESSCOOKIE``; TTL from ``session-cookie-max-age`` or else ``session-cookie-expires``; path),
-applied only to the Ingress's own paths as the controller does. ``load-balance`` and
-``upstream-hash-by`` become a ``LoadBalancer`` extension; hash keys are read as data:
-``$remote_addr``/``$binary_remote_addr`` → source IP, ``$request_uri``/``$uri`` → URI,
-``$http_<name>`` → header, ``$cookie_<name>`` → cookie; anything else is reported.
+``affinity: cookie`` becomes a ``SessionAffinity`` extension, applied only to the Ingress's own
+paths as the controller does, with the cookie as ingress-nginx's ``balancer/sticky.lua`` sets
+it:
+
+* name ``session-cookie-name`` (default ``INGRESSCOOKIE``); a name that is not an RFC 6265
+  token is refused, and the controller's default is used, as its parser does;
+* Max-Age from ``session-cookie-max-age``, else ``session-cookie-expires`` (nginx writes both;
+  browsers honour Max-Age); neither: a session cookie;
+* ``Path``: ``session-cookie-path``, else the location's own path (``$location_path``). One
+  policy serves every path of the Ingress, so with several paths the cookie's Path is their
+  longest common leading segments (``/`` at worst): sent on a little more than nginx sent it,
+  never on less. A regular-expression path counts with its literal prefix (nginx wrote the
+  expression itself, which browsers never match);
+* ``Domain`` from ``session-cookie-domain``, ``SameSite`` from ``session-cookie-samesite``
+  (``None``, ``Lax``, ``Strict``);
+* ``Secure`` always with ``session-cookie-secure: "true"``, otherwise on HTTPS responses only.
+
+Every value is checked against its cookie grammar (RFC 6265 §4.1.1): one that fails is refused
+and reported, never emitted. ``session-cookie-conditional-samesite-none`` (leave SameSite=None
+out for old browsers) and ``session-cookie-change-on-failure`` have no equivalent and are
+reported. ``load-balance`` and ``upstream-hash-by`` become a ``LoadBalancer`` extension; hash
+keys are read as data: ``$remote_addr``/``$binary_remote_addr`` → source IP,
+``$request_uri``/``$uri`` → URI, ``$http_<name>`` → header, ``$cookie_<name>`` → cookie; anything
+else is reported.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
 
+from ingress2gateway import grammar
 from ingress2gateway.ingress import IngressModel
-from ingress2gateway.ir import LoadBalancer, SessionAffinity
+from ingress2gateway.ir import HTTPRoute, LoadBalancer, Rule, SessionAffinity
+from ingress2gateway.report import Status
 
 from ._base import Ann, Run, rules_of
 
@@ -25,8 +46,14 @@ _SESSION_KEYS = (
     "session-cookie-max-age",
     "session-cookie-expires",
     "session-cookie-path",
+    "session-cookie-domain",
+    "session-cookie-samesite",
+    "session-cookie-secure",
 )
-_COOKIE = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
+_UNCARRIED_KEYS = ("session-cookie-conditional-samesite-none", "session-cookie-change-on-failure")
+_SAME_SITE = {value.lower(): value for value in grammar.SAME_SITE}
+# Where a regular expression starts in an ingress-nginx path (regex mode, use-regex).
+_REGEX_START = re.compile(r"[\^$*+?()\[\]{}|\\]")
 _ALGORITHMS: dict[str, Algorithm] = {"round_robin": "RoundRobin", "ewma": "LeastRequest"}
 
 
@@ -56,29 +83,12 @@ def apply(run: Run, model: IngressModel) -> None:
     extensions: list[SessionAffinity | LoadBalancer] = []
     mode = (ann.text("affinity") or "").lower()
     if mode == "cookie":
-        name = ann.text("session-cookie-name") or "INGRESSCOOKIE"
-        if not _COOKIE.match(name):
-            ann.invalid("session-cookie-name", f"{name!r} is not a cookie name")
-            name = "INGRESSCOOKIE"
-        ttl = ann.integer("session-cookie-max-age", 0)
-        if ttl is None:
-            ttl = ann.integer("session-cookie-expires", 0)
-        elif ann.has("session-cookie-expires"):
-            ann.ignored(["session-cookie-expires"], "session-cookie-max-age takes precedence")
-        path = ann.text("session-cookie-path")
-        extensions.append(
-            SessionAffinity(
-                cookie_name=name,
-                ttl_seconds=ttl,
-                path=path,
-                provenance=ann.prov("affinity", *_SESSION_KEYS),
-            )
-        )
+        extensions.append(_session_affinity(run, ann))
     else:
         if ann.has("affinity"):
             ann.invalid("affinity", f"{mode!r} is not cookie (the only mode)")
         ann.ignored(
-            [*_SESSION_KEYS, "affinity-mode", "affinity-canary-behavior"],
+            [*_SESSION_KEYS, *_UNCARRIED_KEYS, "affinity-mode", "affinity-canary-behavior"],
             "has no effect without affinity: cookie",
         )
     hashed = hash_key(ann, "upstream-hash-by")
@@ -106,3 +116,129 @@ def apply(run: Run, model: IngressModel) -> None:
         )
     for _, rule in rules_of(run, model):
         rule.extensions.extend(extensions)
+
+
+def _session_affinity(run: Run, ann: Ann) -> SessionAffinity:
+    name = ann.text("session-cookie-name") or "INGRESSCOOKIE"
+    problem = grammar.cookie_name_problem(name)
+    name_refused = problem is not None
+    if problem is not None:
+        ann.invalid(
+            "session-cookie-name",
+            f"the cookie name {name!r} {problem}; INGRESSCOOKIE is used, as by the controller",
+        )
+        name = "INGRESSCOOKIE"
+    ttl = ann.integer("session-cookie-max-age", 0)
+    if ttl is None:
+        ttl = ann.integer("session-cookie-expires", 0)
+    elif ann.has("session-cookie-expires"):
+        ann.ignored(["session-cookie-expires"], "session-cookie-max-age takes precedence")
+    path = _cookie_value(ann, "session-cookie-path", grammar.cookie_path_problem)
+    domain = _cookie_value(ann, "session-cookie-domain", grammar.cookie_domain_problem)
+    same_site = _same_site(ann)
+    secure = ann.flag("session-cookie-secure", False)
+    # The refused values went nowhere: their fields keep the verdict they got.
+    refused = {
+        "session-cookie-name": name_refused,
+        "session-cookie-path": path is None,
+        "session-cookie-domain": domain is None,
+        "session-cookie-samesite": same_site is None,
+    }
+    carried = [key for key in _SESSION_KEYS if not refused.get(key, False)]
+    affinity = SessionAffinity(
+        cookie_name=name,
+        ttl_seconds=ttl,
+        path=path,
+        domain=domain,
+        same_site=same_site,
+        secure="always" if secure else "https",
+        provenance=ann.prov("affinity", *carried),
+    )
+    if affinity.path is None:
+        affinity.path = _location_path(run, ann, rules_of(run, ann.model))
+    _uncarried(ann, affinity)
+    return affinity
+
+
+def _cookie_value(ann: Ann, name: str, problem_of: Callable[[str], str | None]) -> str | None:
+    """The annotation's value when its cookie grammar accepts it; refused (reported) when not."""
+    value = ann.text(name)
+    if value is None:
+        return None
+    problem = problem_of(value)
+    if problem is None:
+        return value
+    # As the screen refuses any value outside its grammar (ingress2gateway.screening): an
+    # error with security, since such a value could forge cookie attributes or headers.
+    message = f"{ann.key(name)}: {value!r} {problem} (RFC 6265); it is refused, never written into a cookie"
+    ann.notify("error", "value-refused", name, message, security=True)
+    ann.record(name, Status.UNSUPPORTED, message)
+    return None
+
+
+def _same_site(ann: Ann) -> Literal["Strict", "Lax", "None"] | None:
+    value = ann.text("session-cookie-samesite")
+    if value is None:
+        return None
+    found = _SAME_SITE.get(value.lower())
+    if found is None:
+        ann.invalid("session-cookie-samesite", f"{value!r} is not None, Lax or Strict")
+        return None
+    return found  # type: ignore[return-value]
+
+
+def _location_path(run: Run, ann: Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> str:
+    """The cookie Path nginx gives each location (``$location_path``: its Ingress path), made
+    one for the Ingress: the longest leading segments its paths share."""
+    paths = sorted({_literal(path) for path in _ingress_paths(ann.model, pairs)})
+    if not paths:
+        return "/"
+    if len(paths) == 1:
+        return paths[0]
+    split = [[segment for segment in path.split("/") if segment] for path in paths]
+    common: list[str] = []
+    for segments in zip(*split, strict=False):
+        if len(set(segments)) != 1:
+            break
+        common.append(segments[0])
+    return "/" + "/".join(common)
+
+
+def _ingress_paths(model: IngressModel, pairs: list[tuple[HTTPRoute, Rule]]) -> list[str]:
+    by_field = {path.field: path.path for path in model.paths}
+    found = []
+    for _, rule in pairs:
+        for item in rule.provenance:
+            if item.source == model.source:
+                found.append(by_field.get(item.field, "/") or "/")
+    return found
+
+
+def _literal(path: str) -> str:
+    """A path without its regular expression part (cut back to the last whole segment)."""
+    start = _REGEX_START.search(path)
+    if start is None:
+        return path
+    return path[: path.rfind("/", 0, start.start() + 1) + 1] or "/"
+
+
+def _uncarried(ann: Ann, affinity: SessionAffinity) -> None:
+    conditional = ann.flag("session-cookie-conditional-samesite-none", False)
+    if conditional and affinity.same_site == "None":
+        ann.unsupported(
+            "session-cookie-conditional-samesite-none",
+            "nginx left SameSite=None out for browsers that mishandle it (by User-Agent); the "
+            "cookie carries SameSite=None for every browser",
+        )
+    elif ann.has("session-cookie-conditional-samesite-none"):
+        ann.ignored(
+            ["session-cookie-conditional-samesite-none"],
+            "has no effect unless session-cookie-samesite is None",
+        )
+    if ann.has("session-cookie-change-on-failure"):
+        ann.record(
+            "session-cookie-change-on-failure",
+            Status.UNSUPPORTED,
+            "nginx chose the upstream again after a failed attempt (true) or kept the cookie's "
+            "(false); a consistent hash moves a client only when its endpoint is unhealthy or gone",
+        )

@@ -4,11 +4,24 @@ companions (external), ``auth-tls-*`` (client certificates).
 * Basic auth becomes a ``BasicAuth`` extension (Secret, namespace, realm); ``digest`` has no
   equivalent anywhere and is a security error.
 * ``auth-url`` is parsed as an http(s) URL — never copied as text — into an ``ExternalAuth``
-  extension with ``auth-method``, ``auth-response-headers`` and ``auth-signin``. ``$host`` (the
-  usual oauth2-proxy setup) is replaced by each rule's host, and a sign-in ``?rd=$escaped_request_uri``
-  parameter (which only passes the original URL along) is dropped; URLs with any other nginx
-  variable or configuration characters are refused and flagged as security errors (the
-  IngressNightmare CVEs came through these values).
+  extension with ``auth-method`` and ``auth-response-headers``. ``$host`` (the usual oauth2-proxy
+  setup) is replaced by each rule's host; URLs with any other nginx variable or configuration
+  characters are refused and flagged as security errors (the IngressNightmare CVEs came through
+  these values).
+* ``auth-signin``: nginx answers a 401 of the auth check with a 302 to this URL
+  (``error_page 401`` → ``return 302``, nginx.tmpl), and its variables are expanded per request:
+  ``https://$host/oauth2/start?rd=$escaped_request_uri`` (or ``rd=$scheme://$host$request_uri``)
+  is the documented idiom, and when the URL has no redirect parameter
+  (``auth-signin-redirect-param``, default ``rd``) the controller adds
+  ``rd=$pass_access_scheme://$http_host$escaped_request_uri`` itself (``buildAuthSignURL``).
+  It becomes a ``SignInRedirect`` extension: the scheme (``$scheme`` keeps the request's), the
+  host (``$host`` is the rule's host; with ``$scheme`` too the Location is just the path, which
+  keeps the request's own host) and the path as they are, the query parameters that hold no
+  variable; the parameters that pass the original URL vary per request and are left out (the
+  report says so). Only characters that could end the nginx directive (newline, ``;``, ``{``,
+  ``}``, quotes) are an injection finding; the controller's validator then drops the sign-in
+  (the auth itself stays), so it is not converted. A value the validator refuses for other
+  characters had no effect in the controller either.
 * ``auth-tls-secret`` becomes a ``ClientCertAuth`` extension with ``auth-tls-verify-client``.
 
 Standard Gateway API has none of these, so without an implementation emitter each is a security
@@ -18,10 +31,20 @@ error: the migrated route would be open to everyone.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ingress2gateway import grammar
 from ingress2gateway.ingress import IngressModel
-from ingress2gateway.ir import BasicAuth, ClientCertAuth, Extension, ExternalAuth, HTTPRoute
+from ingress2gateway.ir import (
+    BasicAuth,
+    ClientCertAuth,
+    Extension,
+    ExternalAuth,
+    HTTPRoute,
+    SignInRedirect,
+)
+from ingress2gateway.report import Status
 
 from ._base import Ann, Run, looks_injected, rules_of
 
@@ -100,33 +123,183 @@ def _external(run: Run, ann: Ann) -> None:
             "auth-response-headers", "contains something that is not a header name", security=True
         )
         headers = []
-    by_host: dict[str | None, ExternalAuth | None] = {}
+    by_host: dict[str | None, list[Extension]] = {}
+    signin = _sign_in_parts(ann)
+    lost: dict[str, list[str]] = {}
     pairs = rules_of(run, ann.model)
     for route, rule in pairs:
         host = route.hostnames[0] if route.hostnames else None
         if host not in by_host:
             url = parse_url(ann, "auth-url", host, quiet=bool(by_host))
-            signin = (
-                parse_url(ann, "auth-signin", host, quiet=bool(by_host))
-                if ann.has("auth-signin")
-                else None
-            )
-            by_host[host] = (
-                None
-                if url is None
-                else ExternalAuth(
-                    url=url,
-                    method=method,
-                    response_headers=headers,
-                    signin_url=signin,
-                    provenance=ann.prov("auth-url", *_EXTERNAL_KEYS),
+            found: list[Extension] = []
+            if url is not None:
+                found.append(
+                    ExternalAuth(
+                        url=url,
+                        method=method,
+                        response_headers=headers,
+                        provenance=ann.prov("auth-url", "auth-method", "auth-response-headers"),
+                    )
                 )
-            )
-        extension = by_host[host]
-        if extension is not None:
-            rule.extensions.append(extension)
+                if signin is not None:
+                    redirect, problem = _sign_in(ann, signin, host)
+                    if redirect is not None:
+                        found.append(redirect)
+                    elif problem is not None:
+                        lost.setdefault(problem, []).append(host or "the catch-all host")
+            by_host[host] = found
+        rule.extensions.extend(by_host[host])
     if not pairs:
         parse_url(ann, "auth-url")
+    if lost:
+        _sign_in_lost(
+            ann,
+            lost,
+            carried=any(isinstance(e, SignInRedirect) for found in by_host.values() for e in found),
+        )
+
+
+# --- auth-signin --------------------------------------------------------------------------
+
+# What could end the quoted nginx string the URL is written into, or open a block.
+_SIGN_IN_CONFIG = re.compile(r"[;{}\"'`\\]")
+# ingress-nginx's validator of auth-signin (parser.URLWithNginxVariableRegex, spaces removed).
+_SIGN_IN_CONTROLLER = re.compile(r"[-._~a-zA-Z0-9/:, ?&=$]*")
+_SIGN_IN = re.compile(
+    r"(?P<scheme>https?|\$\{?[a-z_]+\}?)://(?P<authority>[^/?#]*)(?P<path>[^?#]*)"
+    r"(?:\?(?P<query>[^#]*))?"
+)
+_VARIABLE = re.compile(r"\$\{?([A-Za-z0-9_]+)\}?")
+_SCHEME_VARIABLES = frozenset({"scheme", "pass_access_scheme"})
+_HOST_VARIABLES_ALL = frozenset({"host", "http_host", "best_http_host"})
+_AUTHORITY = re.compile(r"(?P<host>[A-Za-z0-9.-]+)(?::(?P<port>\d{1,5}))?")
+
+
+@dataclass(frozen=True)
+class _SignInParts:
+    scheme: str | None
+    """``http``/``https``; None: the request's (``$scheme``)."""
+    host: str | None
+    """A literal ``host[:port]``; None: the request's (``$host``)."""
+    path: str
+    query: list[str]
+    """The parameters that hold no variable, as written."""
+    not_carried: list[str]
+
+
+def _sign_in_parts(ann: Ann) -> _SignInParts | None:
+    """``auth-signin`` read as nginx reads it; None (reported) when it cannot be carried at all."""
+    value = ann.text("auth-signin")
+    if value is None:
+        return None
+    if grammar.control_character(value) is not None or _SIGN_IN_CONFIG.search(value):
+        message = (
+            f"{ann.key('auth-signin')}: {value!r} holds characters that could inject nginx "
+            "configuration (a newline, ';', '{', '}', a quote); the controller's validator drops "
+            "the sign-in redirect (the auth itself stays), and it is not converted"
+        )
+        ann.notify("error", "nginx-injection-suspect", "auth-signin", message, security=True)
+        ann.record("auth-signin", Status.UNSUPPORTED, message)
+        return None
+    if not _SIGN_IN_CONTROLLER.fullmatch(value):
+        ann.notify(
+            "warning",
+            "nginx-annotation-invalid",
+            "auth-signin",
+            f"{ann.key('auth-signin')}: {value!r} fails the controller's validator, which ignores "
+            "it: refused requests get the auth service's 401 there too",
+        )
+        ann.record("auth-signin", Status.IGNORED, "the controller ignored it (invalid value)")
+        return None
+    match = _SIGN_IN.fullmatch(value.replace(" ", ""))
+    problem = None
+    if match is None:
+        problem = "it is not an http(s) URL"
+    else:
+        scheme, authority = match.group("scheme"), match.group("authority")
+        if "$" in match.group("path"):
+            problem = "its path varies per request"
+        elif scheme.startswith("$") and _name(scheme) not in _SCHEME_VARIABLES:
+            problem = f"its scheme {scheme} varies per request"
+        elif authority.startswith("$") and _name(authority) not in _HOST_VARIABLES_ALL:
+            problem = f"its host {authority} varies per request"
+        elif not authority.startswith("$") and not _literal_authority(authority):
+            problem = f"{authority!r} is not a host name"
+    if match is None or problem is not None:
+        _sign_in_lost(ann, {problem or "": []}, carried=False)
+        return None
+    query = [part for part in (match.group("query") or "").split("&") if part]
+    param = ann.text("auth-signin-redirect-param") or "rd"
+    not_carried = [part for part in query if "$" in part]
+    if not any(part.split("=", 1)[0] == param and part.split("=", 1)[1:] != [""] for part in query):
+        # buildAuthSignURL (template.go) adds the original URL when the parameter is absent.
+        not_carried.append(f"{param}=$pass_access_scheme://$http_host$escaped_request_uri")
+    return _SignInParts(
+        scheme=None if scheme.startswith("$") else scheme,
+        host=None if authority.startswith("$") else authority.lower(),
+        path=match.group("path") or "/",
+        query=[part for part in query if "$" not in part],
+        not_carried=not_carried,
+    )
+
+
+def _name(variable: str) -> str:
+    found = _VARIABLE.fullmatch(variable)
+    return found.group(1) if found else variable
+
+
+def _literal_authority(authority: str) -> bool:
+    found = _AUTHORITY.fullmatch(authority)
+    if found is None:
+        return False
+    host = found.group("host").lower()
+    return grammar.is_dns_name(host) or grammar.is_ip_address(host)
+
+
+def _sign_in(
+    ann: Ann, parts: _SignInParts, host: str | None
+) -> tuple[SignInRedirect | None, str | None]:
+    """The redirect for the rules of ``host``, or why it cannot be carried there."""
+    rest = parts.path + ("?" + "&".join(parts.query) if parts.query else "")
+    if parts.host is not None:
+        location = f"{parts.scheme}:" if parts.scheme else ""
+        location += f"//{parts.host}{rest}"
+    elif parts.scheme is None:
+        location = rest  # the request's own scheme and host: a path reference keeps both
+    elif host is not None and not host.startswith("*."):
+        location = f"{parts.scheme}://{host}{rest}"
+    else:
+        where = "a wildcard host" if host else "the catch-all host"
+        return None, f"$host with a fixed scheme is the request's host, which varies on {where}"
+    absolute = location if parts.scheme else "https:" + location if parts.host else None
+    problem = (
+        grammar.url_problem(absolute) if absolute else grammar.url_path_problem(location)
+    ) or grammar.header_value_problem(location)
+    if problem is not None:
+        return None, f"the Location {location!r} {problem}"
+    return (
+        SignInRedirect(
+            location=location,
+            not_carried=list(parts.not_carried),
+            provenance=ann.prov("auth-signin"),
+        ),
+        None,
+    )
+
+
+def _sign_in_lost(ann: Ann, problems: dict[str, list[str]], carried: bool) -> None:
+    where = "; ".join(
+        f"{why}" + (f" ({', '.join(hosts)})" if hosts else "") for why, hosts in problems.items()
+    )
+    message = (
+        f"{ann.key('auth-signin')}: the redirect to the sign-in page on 401 cannot be carried "
+        f"{'for some hosts' if carried else ''}: {where}; refused requests get the auth "
+        "service's 401 instead. Have the auth service answer them with the redirect itself "
+        "(Envoy Gateway, for one, passes its denial response, Location included, to the client)"
+    ).replace("carried :", "carried:")
+    ann.notify("warning", "annotation-unsupported", "auth-signin", message)
+    if not carried:
+        ann.record("auth-signin", Status.UNSUPPORTED, message)
 
 
 def apply(run: Run, model: IngressModel) -> None:

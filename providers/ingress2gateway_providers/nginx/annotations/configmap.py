@@ -10,7 +10,11 @@ that change what a route does are applied to every Ingress that does not overrid
 * ``hsts`` (with ``hsts-max-age``, ``hsts-include-subdomains``, ``hsts-preload``): the
   ``Strict-Transport-Security`` header on HTTPS routes (the controller's default is on, which is
   applied only when the ConfigMap is in the input: without it the controller is not known);
-* ``proxy-body-size``: the BodySize default; ``whitelist-source-range`` / ``denylist-source-range``:
+* ``proxy-body-size``: the BodySize default (marked as covering every location, so an emitter
+  that can enforce it only by buffering each request leaves it out: WebSocket and streamed
+  requests would hang); ``proxy-request-buffering``: the default of the annotation, which
+  decides where an Ingress's own body limit may be enforced by buffering;
+  ``whitelist-source-range`` / ``denylist-source-range``:
   IP access for every route; ``global-auth-url``: external auth for every Ingress without
   ``enable-global-auth: "false"``;
 * ``allow-snippet-annotations``: when not ``"true"`` the controller dropped every snippet, so
@@ -67,6 +71,7 @@ _APPLIED = (
     "hsts-include-subdomains",
     "hsts-preload",
     "proxy-body-size",
+    "proxy-request-buffering",
     "whitelist-source-range",
     "denylist-source-range",
     "global-auth-url",
@@ -102,6 +107,8 @@ class ControllerConfig:
     hsts: str | None = None
     allow_snippets: bool | None = None
     body_size: BodySize | None = None
+    request_buffering: bool = True
+    """``proxy-request-buffering`` (the controller's default is on)."""
     access: IPAccess | None = None
     global_auth: ExternalAuth | None = None
     client_timeouts: ClientTimeouts | None = None
@@ -167,7 +174,19 @@ def read(run: Run) -> ControllerConfig:
             config.allow_snippets = lowered == "true"
         elif key == "proxy-body-size" and (size := _SIZE.match(value)):
             bytes_ = int(size.group(1)) * _UNITS[size.group(2).lower()]
-            config.body_size = BodySize(max_bytes=bytes_ or None, provenance=prov(key))
+            config.body_size = BodySize(
+                max_bytes=bytes_ or None,
+                stream_reason="the ConfigMap sets it for every location, WebSocket ones included",
+                provenance=prov(key),
+            )
+        elif key == "proxy-request-buffering" and lowered in ("on", "off"):
+            config.request_buffering = lowered == "on"
+            note(
+                key,
+                Status.CONVERTED,
+                "the default of every Ingress's proxy-request-buffering (where nginx streamed "
+                "request bodies, a body limit is not enforced by buffering)",
+            )
         elif key in ("whitelist-source-range", "denylist-source-range"):
             networks = _networks(value)
             if networks is None:

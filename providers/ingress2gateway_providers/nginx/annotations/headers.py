@@ -1,7 +1,6 @@
-"""Headers: ``upstream-vhost``, ``connection-proxy-header``, ``x-forwarded-prefix``,
-``custom-headers``, ``proxy-cookie-*``, ``proxy-redirect-*``.
+"""Headers: ``connection-proxy-header``, ``x-forwarded-prefix``, ``custom-headers``,
+``proxy-cookie-*``, ``proxy-redirect-*`` (``upstream-vhost``: see :mod:`.vhost`).
 
-* ``upstream-vhost`` → ``URLRewrite`` hostname (the Host header the backend receives).
 * ``connection-proxy-header`` / ``x-forwarded-prefix`` → ``RequestHeaderModifier`` set.
 * ``custom-headers`` names a ConfigMap (``ns/name``) whose entries ingress-nginx adds to responses:
   when that ConfigMap is in the input, its entries become a ``ResponseHeaderModifier``; otherwise
@@ -20,9 +19,8 @@ import re
 
 from ingress2gateway.ingress import IngressModel
 
-from ._base import Ann, Run, header_modifier, looks_injected, routes_of, rules_of, url_rewrite
+from ._base import Ann, Run, header_modifier, looks_injected, routes_of, rules_of
 
-_HOST = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:\d+)?\Z")
 # customheaders/main.go headerRegexp and valueRegexp: what the controller accepts.
 _CUSTOM_NAME = re.compile(r"[a-zA-Z\d\-_]+")
 _CUSTOM_VALUE = re.compile(r"[a-zA-Z\d_ :;.,\\/\"'?!(){}\[\]@<>=\-+*#$&`|~^%]+")
@@ -32,18 +30,6 @@ def apply(run: Run, model: IngressModel) -> None:
     ann = run.ann(model)
     pairs = rules_of(run, model)
     routes = routes_of(pairs)
-    vhost = ann.text("upstream-vhost")
-    if vhost is not None:
-        if not _HOST.match(vhost):
-            ann.invalid(
-                "upstream-vhost",
-                f"{vhost!r} is not a host name (nginx variables cannot be carried)",
-            )
-        else:
-            for _, rule in pairs:
-                # Host names are case-insensitive, and Gateway API accepts only lower case.
-                url_rewrite(rule, ann.prov("upstream-vhost")).hostname = vhost.split(":")[0].lower()
-            ann.converted("upstream-vhost", routes)
     for name, header in (
         ("connection-proxy-header", "Connection"),
         ("x-forwarded-prefix", "X-Forwarded-Prefix"),

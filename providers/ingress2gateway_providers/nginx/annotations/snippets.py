@@ -85,6 +85,10 @@ _ACCESS_MODULES = ("allow", "deny")
 _AUTH_DIRECTIVES = ("auth_basic", "auth_request", "auth_jwt")
 _DENYING_RETURNS = ("401", "403", "444")
 _SUSPECT = re.compile(r"[\n\r;{}$]")
+# Annotations whose nginx variables are the documented idiom (auth-signin's redirect parameter:
+# buildAuthSignURL itself writes $pass_access_scheme://$http_host$escaped_request_uri); their
+# handler flags only what could inject configuration (see auth.py).
+_OWN_CHECK = frozenset({"auth-signin"})
 # Read-only request variables the handlers understand (substituted or dropped as data).
 _KNOWN_VARIABLES = re.compile(
     r"\$(host|http_host|best_http_host|escaped_request_uri|request_uri|scheme|remote_addr|"
@@ -237,6 +241,8 @@ def _injection(ann: Ann, model: IngressModel) -> None:
             else NGINX_INC_CATALOG.get(key)
         )
         if entry is None or entry.risk not in ("High", "Critical") or name in SNIPPETS:
+            continue
+        if name in _OWN_CHECK:
             continue
         if isinstance(value, str) and _SUSPECT.search(_KNOWN_VARIABLES.sub("", value)):
             ann.notify(
