@@ -678,3 +678,51 @@ spec:
     warned = [n for n in result.report.notifications if n.code == "nginx-wildcard-depth"]
     assert warned and warned[0].field == "spec.rules[0].host"
     assert unexplained(text) == []
+
+
+STRIP_BESIDE = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: shop
+  namespace: web
+  annotations:
+    nginx.ingress.kubernetes.io/use-regex: "true"
+    nginx.ingress.kubernetes.io/rewrite-target: /$2
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - {path: "/api(/|$)(.*)", pathType: ImplementationSpecific,
+         backend: {service: {name: api, port: {number: 80}}}}
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+"""
+
+
+def test_the_strip_idiom_beside_the_hosts_catch_all_keeps_its_requests() -> None:
+    """In regex mode ``/`` is ``location ~* "^/"``, tried after the longer ``^/api(/|$)(.*)``;
+    Envoy Gateway ranks regular expressions above prefixes, so a catch-all regex would take
+    ``/api/…`` from a PathPrefix /api: ``/`` is PathPrefix / (the same requests)."""
+    for emitter in ("standard", "envoy-gateway"):
+        result = convert(STRIP_BESIDE, emitter)
+        got = answer(result, Request("shop.example.com", "/api/items/7"))
+        assert backend(got) == "web/api" and upstream_path(got) == "/items/7"
+        assert backend(answer(result, Request("shop.example.com", "/cart"))) == "web/web"
+        assert unexplained(STRIP_BESIDE, emitter) == []
+
+
+def test_the_strip_idiom_beside_another_regex_path_stays_a_regex() -> None:
+    """Another literal path is a regex location too (``~* "^/web"``): a PathPrefix /api would
+    rank below it in Envoy Gateway, so the idiom stays a case-insensitive regex with a regex
+    rewrite (an Envoy Gateway extension)."""
+    text = STRIP_BESIDE.replace(
+        "      - {path: /, pathType: Prefix,",
+        "      - {path: /a, pathType: Prefix, backend: {service: {name: a, port: {number: 80}}}}\n"
+        "      - {path: /, pathType: Prefix,",
+    )
+    result = convert(text, "envoy-gateway")
+    got = answer(result, Request("shop.example.com", "/API/items"))
+    assert backend(got) == "web/api" and upstream_path(got) == "/items"
+    assert unexplained(text, "envoy-gateway") == []

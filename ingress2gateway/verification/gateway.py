@@ -311,6 +311,47 @@ class _Listeners:
         return found + self.anyhost
 
 
+class _RoutesByHost:
+    """The routes of a listener that take a host name: those whose best matching host name is
+    the most specific (an exact name beats a wildcard, a longer one a shorter one; a route
+    without host names takes the listener's)."""
+
+    def __init__(self, routes: list[_Route], listener: _Listener) -> None:
+        self.exact: dict[str, list[tuple[int, _Route]]] = {}
+        self.wildcards: list[tuple[str, int, _Route]] = []
+        self.anyhost: list[tuple[int, _Route]] = []
+        for order, route in enumerate(routes):
+            names = route.hostnames or ([listener.hostname] if listener.hostname else [])
+            if not names:
+                self.anyhost.append((order, route))
+            for name in dict.fromkeys(n.lower() for n in names):
+                if name.startswith("*"):
+                    self.wildcards.append((name, order, route))
+                else:
+                    self.exact.setdefault(name, []).append((order, route))
+
+    def taking(self, host: str) -> list[_Route]:
+        scored: dict[int, tuple[tuple[int, int], _Route]] = {}
+
+        def score(order: int, route: _Route, value: tuple[int, int]) -> None:
+            best = scored.get(order)
+            if best is None or value > best[0]:
+                scored[order] = (value, route)
+
+        lowered = host.lower()
+        for order, route in self.exact.get(lowered, ()):
+            score(order, route, (1, len(lowered)))
+        for name, order, route in self.wildcards:
+            if host_matches(name, host):
+                score(order, route, (0, len(name)))
+        for order, route in self.anyhost:
+            score(order, route, (0, 0))
+        if not scored:
+            return []
+        top = max(value for value, _ in scored.values())
+        return [route for _, (value, route) in sorted(scored.items()) if value == top]
+
+
 def _hostname_specificity(hostname: str | None) -> tuple[int, int]:
     """Exact before wildcard before none; among wildcards, more labels first."""
     if hostname is None:
@@ -399,6 +440,7 @@ class GatewayAPIModel:
                 self.gateways[key].extend(own)
         self.routes.sort(key=lambda r: (r.namespace, r.name))
         self._listener_index: dict[tuple[str, str], dict[tuple[int, str], _Listeners]] = {}
+        self._route_index: dict[tuple[int, str], _RoutesByHost] = {}
         self.attached: dict[int, list[_Route]] = {}
         for route in self.routes:
             for listener in self._parents(route):
@@ -514,9 +556,7 @@ class GatewayAPIModel:
         # /Service/Method path reaches it too, once no HTTPRoute takes it.
         kinds = ["GRPCRoute", "HTTPRoute"] if request.grpc else ["HTTPRoute", "GRPCRoute"]
         for kind in kinds:
-            eligible = self._by_hostname(
-                [r for r in routes if r.kind == kind], listener, request.host
-            )
+            eligible = self._routes_index(listener, kind).taking(request.host)
             if not eligible:
                 continue
             found = self._best_rule(eligible, request)
@@ -525,22 +565,16 @@ class GatewayAPIModel:
                 return self._apply(rule, match, listener, request)
         return Routed(NoRoute(404, f"no rule on listener {listener.name} matches"))
 
-    @staticmethod
-    def _by_hostname(routes: list[_Route], listener: _Listener, host: str) -> list[_Route]:
-        scored: list[tuple[tuple[int, int], _Route]] = []
-        for route in routes:
-            names = route.hostnames or ([listener.hostname] if listener.hostname else [])
-            best: tuple[int, int] | None = (0, 0) if not names else None
-            for name in names:
-                if host_matches(name, host):
-                    score = (0, len(name)) if name.startswith("*") else (1, len(name))
-                    best = score if best is None or score > best else best
-            if best is not None:
-                scored.append((best, route))
-        if not scored:
-            return []
-        top = max(score for score, _ in scored)
-        return [route for score, route in scored if score == top]
+    def _routes_index(self, listener: _Listener, kind: str) -> _RoutesByHost:
+        """The routes of one kind on ``listener`` by host name (made once per listener)."""
+        key = (id(listener), kind)
+        found = self._route_index.get(key)
+        if found is None:
+            found = _RoutesByHost(
+                [r for r in self.attached.get(id(listener), []) if r.kind == kind], listener
+            )
+            self._route_index[key] = found
+        return found
 
     def _best_rule(self, routes: list[_Route], request: Request) -> tuple[_Rule, _Match] | None:
         best: tuple[tuple[Any, ...], _Rule, _Match] | None = None

@@ -269,6 +269,9 @@ def _match(
     if inc is not None:
         return inc if inc.value else None
     if path.host in regex_hosts:
+        if path.path == "/":
+            # ``location ~* "^/"`` takes every URI, tried last: PathPrefix / exactly.
+            return PathMatch("PathPrefix", "/")
         match = rewrite.regex_match(path.path)
         problem = rewrite.re2_problem(match.value)
         if problem is not None:

@@ -209,7 +209,7 @@ def apply(run: Run, model: IngressModel) -> None:
             continue
         strip = _STRIP_PATH.match(path.path)
         strip_target = _STRIP_TARGET.match(target)
-        if strip and strip_target:
+        if strip and strip_target and _only_prefixes_beside(run, path):
             prefix = strip.group("prefix") or "/"
             rule.matches = [Match(path=PathMatch("PathPrefix", prefix))]
             url_rewrite(rule, prov).path = PathModifier(
@@ -249,6 +249,26 @@ def apply(run: Run, model: IngressModel) -> None:
             "carried as a RegexRewrite extension",
             [route.ref],
         )
+
+
+def _is_strip_idiom(run: Run, model: IngressModel, path: IngressPath) -> bool:
+    target = run.ann(model).text("rewrite-target")
+    return bool(target and _STRIP_PATH.match(path.path) and _STRIP_TARGET.match(target.strip()))
+
+
+def _only_prefixes_beside(run: Run, path: IngressPath) -> bool:
+    """Whether the strip idiom can become PathPrefix + ReplacePrefixMatch without another rule
+    of the host taking its requests first: Envoy Gateway ranks regular expressions above
+    prefixes, while nginx tries the host's regex locations longest first. So every other path
+    of the host (all regular expressions in regex mode) must be ``/`` (a prefix of everything,
+    tried last either way) or a strip idiom itself (a prefix too)."""
+    for model in run.models_of_host(path.host):
+        for other in model.paths:
+            if other is path or other.host != path.host or other.path == "/":
+                continue
+            if not _is_strip_idiom(run, model, other):
+                return False
+    return True
 
 
 def _split_below(
