@@ -111,7 +111,8 @@ from .annotations import (
     timeouts,
     virtualserver,
 )
-from .annotations._base import Run
+from .annotations._base import Run, is_nginx_inc
+from .annotations.inc_hosts import IncView
 
 if TYPE_CHECKING:
     from ingress2gateway.verification.model import SourceModel
@@ -199,17 +200,26 @@ class NginxProvider(IngressProvider):
     def lowering_models(
         self, ctx: ProviderContext, models: list[IngressModel]
     ) -> list[IngressModel]:
+        """Not canaries (their backends join a primary's rules), nor what NGINX Inc does not
+        serve (rejected Ingresses, minions without a master, Ingresses whose hosts all belong
+        to older ones: see :mod:`.annotations.inc_hosts`)."""
         prefix = self.ingress_nginx_prefix(ctx)
-        return [m for m in models if not canary.is_canary(m, prefix)]
+        primaries = [m for m in models if not canary.is_canary(m, prefix)]
+        view = IncView.of(ctx.objects, sorted(primaries, key=precedence_key), prefix)
+        return [m for m in primaries if not view.excluded(m)]
 
     def policy(self, ctx: ProviderContext, models: list[IngressModel]) -> IngressPolicy:
         prefix = self.ingress_nginx_prefix(ctx)
-        ordered = sorted(self.lowering_models(ctx, models), key=precedence_key)
+        primaries = sorted(
+            (m for m in models if not canary.is_canary(m, prefix)), key=precedence_key
+        )
+        view = IncView.of(ctx.objects, primaries, prefix)
+        ordered = [m for m in primaries if not view.excluded(m)]
         regex_hosts = rewrite.regex_hosts(ordered, prefix)
         policy = IngressPolicy(self.name, implementation_specific="PathPrefix")
 
         def matcher(model: IngressModel, path: IngressPath) -> PathMatch | None:
-            return _match(ctx, prefix, regex_hosts, model, path)
+            return _match(ctx, prefix, regex_hosts, view, model, path)
 
         policy.path_matcher = matcher
         return policy
@@ -232,9 +242,14 @@ class NginxProvider(IngressProvider):
         for model in ordered:
             snippets.apply(run, model)
         for model in primaries:
+            if is_nginx_inc(model, run):
+                # NGINX Inc reads none of ingress-nginx's annotations.
+                nginx_inc.apply(run, model)
+                continue
             for family in _PER_INGRESS:
                 family.apply(run, model)
             canary.ignore_on_primary(run, model)
+        nginx_inc.apply_hosts(run)
         hosts.apply(run)
         auth.apply_hosts(run)
         backend.apply(run)
@@ -244,6 +259,7 @@ class NginxProvider(IngressProvider):
         hosts.split_overfull(run)
         configmap.apply_defaults(run)
         redirects.split_https(run)
+        nginx_inc.after_https(run)
         configmap.apply_streams(run)
         # The readers point back at the run: break the cycle, or (with the collector paused
         # during conversion) the run, every model and the lowering index outlive the provider.
@@ -254,11 +270,12 @@ def _match(
     ctx: ProviderContext,
     prefix: str,
     regex_hosts: Mapping[str | None, IngressModel],
+    view: IncView,
     model: IngressModel,
     path: IngressPath,
 ) -> PathMatch | None:
-    """The match of one path: NGINX Inc path-regex, ingress-nginx regex mode, or plain."""
-    inc = nginx_inc.path_match(ctx, model, path)
+    """The match of one path: NGINX Inc's, ingress-nginx regex mode, or plain."""
+    inc = nginx_inc.path_match(ctx, view, model, path)
     if inc is not None:
         return inc if inc.value else None
     if path.host in regex_hosts:
