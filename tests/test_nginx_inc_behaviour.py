@@ -724,6 +724,172 @@ spec:
     none_unexplained(text)
 
 
+def test_virtual_server_redirect_action() -> None:
+    """tests/suite/test_virtual_server_redirects.py: /custom-redirect answers 307 with
+    Location http://example.com; a URL built from nginx variables
+    (${scheme}://${host}${request_uri}?arg=...) cannot be carried and is reported."""
+    text = """
+apiVersion: k8s.nginx.org/v1
+kind: VirtualServer
+metadata: {name: virtual-server, namespace: vs}
+spec:
+  host: virtual-server.example.com
+  routes:
+  - {path: /custom-redirect, action: {redirect: {code: 307, url: "http://example.com"}}}
+  - path: /default-redirect
+    action: {redirect: {url: "${scheme}://${host}${request_uri}?arg=${http_x_forwarded_proto}"}}
+"""
+    result = convert(text)
+    got = answer(result, Request("virtual-server.example.com", "/custom-redirect"))
+    assert redirect(got) == (307, "http://example.com/")
+    assert "annotation-unsupported" in codes(result)
+    none_unexplained(text)
+
+
+def test_virtual_server_split_traffic() -> None:
+    """tests/suite/test_virtual_server_split_traffic.py: /backends splits 90/10 between
+    backend1-v1 and backend1-v2."""
+    text = """
+apiVersion: k8s.nginx.org/v1
+kind: VirtualServer
+metadata: {name: virtual-server-splitted, namespace: vs}
+spec:
+  host: virtual-server-splitted.example.com
+  upstreams:
+  - {name: backend1-v1, service: backend1-svc-v1, port: 80}
+  - {name: backend1-v2, service: backend1-svc-v2, port: 80}
+  routes:
+  - path: /backends
+    splits:
+    - {weight: 90, action: {pass: backend1-v1}}
+    - {weight: 10, action: {pass: backend1-v2}}
+"""
+    result = convert(text)
+    got = answer(result, Request("virtual-server-splitted.example.com", "/backends"))
+    shares = {b.name: float(w) for b, w in got.backends}  # type: ignore[union-attr]
+    assert shares == {"backend1-svc-v1": 0.9, "backend1-svc-v2": 0.1}
+    none_unexplained(text)
+
+
+ADVANCED = """
+apiVersion: k8s.nginx.org/v1
+kind: VirtualServer
+metadata: {name: virtual-server-adv-routing, namespace: vs}
+spec:
+  host: virtual-server-adv-routing.example.com
+  upstreams:
+  - {name: backend4-stable, service: backend4-stable-svc, port: 80}
+  - {name: backend1-future, service: backend1-future-svc, port: 80}
+  - {name: backend3-deprecated, service: backend3-deprecated-svc, port: 80}
+  - {name: backend2, service: backend2-svc, port: 80}
+  routes:
+  - path: /backends
+    matches:
+    - conditions: [{header: x-version, value: future}]
+      action: {pass: backend1-future}
+    - conditions: [{argument: arg1, value: v1}]
+      action: {pass: backend3-deprecated}
+    action: {pass: backend4-stable}
+  - path: /backend2
+    matches:
+    - conditions: [{cookie: user, value: some}]
+      action: {pass: backend4-stable}
+    action: {pass: backend2}
+"""
+
+
+def test_virtual_server_header_and_argument_matches() -> None:
+    """tests/suite/test_virtual_server_advanced_routing.py: x-version: future reaches
+    backend1-future, arg1=v1 backend3-deprecated, anything else backend4-stable. NGINX Inc
+    compares with a map, whose strings match ignoring case: x-version: FUTURE matches too. A
+    cookie condition cannot be expressed (reported)."""
+    result = convert(ADVANCED)
+    host = "virtual-server-adv-routing.example.com"
+    for headers, query, svc in (
+        ((("x-version", "future"),), "", "backend1-future-svc"),
+        ((("x-version", "FUTURE"),), "", "backend1-future-svc"),
+        ((), "arg1=v1", "backend3-deprecated-svc"),
+        ((("x-version", "past"),), "", "backend4-stable-svc"),
+    ):
+        got = answer(result, Request(host, "/backends", headers=headers, query=query))
+        assert backend(got) == f"vs/{svc}", (headers, query)
+    assert "annotation-unsupported" in codes(result)
+    none_unexplained(ADVANCED)
+
+
+def test_virtual_server_focused_canary() -> None:
+    """tests/suite/test_virtual_server_focused_canary.py: with x-version: canary the request
+    is split 90/10 between backend1 and backend2; without it, backend1."""
+    text = """
+apiVersion: k8s.nginx.org/v1
+kind: VirtualServer
+metadata: {name: virtual-server-canary, namespace: vs}
+spec:
+  host: virtual-server-canary.example.com
+  upstreams:
+  - {name: backend1, service: backend1-svc, port: 80}
+  - {name: backend2, service: backend2-svc, port: 80}
+  routes:
+  - path: /backends/focused-canary
+    matches:
+    - conditions: [{header: x-version, value: canary}]
+      splits:
+      - {weight: 90, action: {pass: backend1}}
+      - {weight: 10, action: {pass: backend2}}
+    action: {pass: backend1}
+"""
+    result = convert(text)
+    host = "virtual-server-canary.example.com"
+    canary = answer(
+        result, Request(host, "/backends/focused-canary", headers=(("x-version", "canary"),))
+    )
+    shares = {b.name: float(w) for b, w in canary.backends}  # type: ignore[union-attr]
+    assert shares == {"backend1-svc": 0.9, "backend2-svc": 0.1}
+    assert backend(answer(result, Request(host, "/backends/focused-canary"))) == "vs/backend1-svc"
+    none_unexplained(text)
+
+
+def test_hsts_header_as_the_template_writes_it() -> None:
+    """tests/suite/test_hsts.py: over HTTPS the response carries
+    Strict-Transport-Security: max-age=2592000; preload; plain HTTP is redirected."""
+    text = INC_CLASS + ingress(
+        "hsts",
+        "hsts.example.com",
+        [("/backend1", "Prefix", "backend1-svc")],
+        {"nginx.org/hsts": "true"},
+        tls=True,
+    )
+    result = convert(text)
+    https_routes = [
+        r
+        for r in result.resources
+        if r["kind"] == "HTTPRoute" and "https" in str(r["spec"]["parentRefs"])
+    ]
+    assert "'value': 'max-age=2592000; preload'" in str(https_routes)
+    assert redirect(answer(result, Request("hsts.example.com", "/backend1")))[0] == 301  # type: ignore[index]
+    none_unexplained(text)
+
+
+def test_an_ingress_without_class_is_not_nginx_incs() -> None:
+    """tests/suite/test_ingress_class.py: with no default IngressClass, an Ingress naming no
+    class gets 404 from NGINX Inc; one of another class too."""
+    text = (
+        INC_CLASS
+        + ingress("nginx-class", "nginx.example.com", [("/backend1", "Prefix", "backend1-svc")])
+        + ingress(
+            "custom", "custom.example.com", [("/backend1", "Prefix", "backend1-svc")]
+        ).replace("ingressClassName: nginx", "ingressClassName: custom")
+        + ingress("none", "none.example.com", [("/backend1", "Prefix", "backend1-svc")]).replace(
+            "  ingressClassName: nginx\n", ""
+        )
+    )
+    result = convert(text)
+    assert backend(answer(result, Request("nginx.example.com", "/backend1"))) == "cafe/backend1-svc"
+    for host in ("custom.example.com", "none.example.com"):
+        assert isinstance(answer(result, Request(host, "/backend1")), NoRoute), host
+    none_unexplained(text)
+
+
 # --- zero unexplained differences -------------------------------------------------------------
 
 

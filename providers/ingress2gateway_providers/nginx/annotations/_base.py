@@ -397,7 +397,9 @@ def inc_view(run: Run) -> IncView:
     if run.inc_view is None:
         from .inc_hosts import IncView
 
-        run.inc_view = IncView.of(run.ctx.objects, run.models, run.prefix)
+        run.inc_view = IncView.of(
+            run.ctx.objects, run.models, run.prefix, run.ctx.options.gateway_per_namespace
+        )
     return run.inc_view
 
 

@@ -70,7 +70,7 @@ _RFC1738_PATH = re.compile(r"/[A-Za-z0-9\-_.~!*'():@&=+,/?%]*")
 _REWRITE_PATH = re.compile(r"/[^\s{};$]*")
 _ESCAPED = re.compile(r'([^"\\]|\\.)*', re.DOTALL)
 _BRACES = re.compile(r"\{(.*?)\}")
-_ILLEGAL = re.compile(r"^/etc/|^/root(?:/|$)|^/var(?:/|$)|\\n|\\r$")
+_ILLEGAL = re.compile(r"^/etc/|^/root(?:/|\Z)|^/var(?:/|\Z)|\\n|\\r\Z")
 _SECRET_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
 
 
@@ -91,22 +91,30 @@ class IncView:
     serves: set[int] = field(default_factory=set)
     """``id()`` of the Ingresses of NGINX Inc (its class, or its annotations alone)."""
     rejected: dict[int, list[Refusal]] = field(default_factory=dict)
-    owners: dict[str, IngressModel] = field(default_factory=dict)
-    """Host → the regular or master Ingress that owns it."""
+    per_namespace: bool = False
+    """``--gateway-per-namespace``: each namespace's Gateway is a server of its own, so hosts
+    are owned per namespace."""
+    owners: dict[tuple[str | None, str], IngressModel] = field(default_factory=dict)
+    """(scope, host) → the regular or master Ingress that owns it (the scope: the namespace with
+    a Gateway per namespace, else None)."""
     master_of: dict[int, IngressModel] = field(default_factory=dict)
     """``id()`` of a minion → its master."""
     path_holders: dict[tuple[int, str], IngressModel] = field(default_factory=dict)
     """(``id()`` of a minion, path) → the older minion of the same master holding the path."""
-    virtual_servers: dict[str, KubeObject] = field(default_factory=dict)
-    """Host → the VirtualServer older than every Ingress of the host, which owns it."""
+    virtual_servers: dict[tuple[str | None, str], KubeObject] = field(default_factory=dict)
+    """(scope, host) → the VirtualServer older than every Ingress of the host, which owns it."""
 
     @classmethod
     def of(
-        cls, objects: Iterable[KubeObject], models: Sequence[IngressModel], prefix: str
+        cls,
+        objects: Iterable[KubeObject],
+        models: Sequence[IngressModel],
+        prefix: str,
+        per_namespace: bool = False,
     ) -> IncView:
         """The view over ``models`` (oldest first, as :func:`precedence_key` orders them)."""
         controllers = class_controllers(objects)
-        view = cls(controllers=controllers)
+        view = cls(controllers=controllers, per_namespace=per_namespace)
         inc = [m for m in models if controller_of(m, controllers, prefix) == NGINX_INC_CONTROLLER]
         view.serves = {id(m) for m in inc}
         for model in inc:
@@ -114,29 +122,32 @@ class IncView:
             if refusals:
                 view.rejected[id(model)] = refusals
         admitted = [m for m in inc if id(m) not in view.rejected]
-        oldest_vs = _oldest_virtual_servers(objects)
-        masters: dict[str, IngressModel] = {}
+        oldest_vs = _oldest_virtual_servers(objects, per_namespace)
+        masters: dict[tuple[str | None, str], IngressModel] = {}
         for model in admitted:
             if role(model) == "minion":
                 continue
             for host in model.hosts():
-                if host is None or host in view.owners or host in view.virtual_servers:
+                if host is None:
                     continue
-                vs = oldest_vs.get(host)
+                key = view.key(model.namespace, host)
+                if key in view.owners or key in view.virtual_servers:
+                    continue
+                vs = oldest_vs.get(key)
                 # chooseObjectMetaWinner: the older resource; a tie (same second) is decided by
                 # the UIDs, unknown here: the Ingress, which the controller takes in first.
                 if vs is not None and _created(vs) < (model.creation_timestamp or _NEVER):
-                    view.virtual_servers[host] = vs
+                    view.virtual_servers[key] = vs
                     continue
-                view.owners[host] = model
+                view.owners[key] = model
                 if role(model) == "master":
-                    masters[host] = model
+                    masters[key] = model
         holders: dict[tuple[int, str], IngressModel] = {}
         for model in admitted:
             if role(model) != "minion":
                 continue
             host = model.rule_hosts[0][1] if model.rule_hosts else None
-            master = masters.get(host) if host is not None else None
+            master = masters.get(view.key(model.namespace, host)) if host is not None else None
             if master is None:
                 continue
             view.master_of[id(model)] = master
@@ -161,13 +172,20 @@ class IncView:
         if role(model) == "minion":
             return id(model) not in self.master_of
         hosts = [h for h in model.hosts() if h is not None]
-        return not any(self.owners.get(h) is model for h in hosts)
+        return not any(self.owners.get(self.key(model.namespace, h)) is model for h in hosts)
 
     def host_owner(self, model: IngressModel, host: str | None) -> IngressModel | None:
         """The Ingress serving ``host`` for ``model``: itself, its master, or another one."""
         if role(model) == "minion":
             return self.master_of.get(id(model))
-        return self.owners.get(host) if host is not None else None
+        return self.owners.get(self.key(model.namespace, host)) if host is not None else None
+
+    def key(self, namespace: str | None, host: str) -> tuple[str | None, str]:
+        return (namespace if self.per_namespace else None, host)
+
+    def virtual_server(self, model: IngressModel, host: str | None) -> KubeObject | None:
+        """The VirtualServer that owns ``host`` instead of ``model``, if one does."""
+        return self.virtual_servers.get(self.key(model.namespace, host)) if host else None
 
 
 _NEVER = "\uffff"
@@ -179,17 +197,20 @@ def _created(obj: KubeObject) -> str:
     return stamp if isinstance(stamp, str) and stamp else _NEVER
 
 
-def _oldest_virtual_servers(objects: Iterable[KubeObject]) -> dict[str, KubeObject]:
-    found: dict[str, KubeObject] = {}
+def _oldest_virtual_servers(
+    objects: Iterable[KubeObject], per_namespace: bool
+) -> dict[tuple[str | None, str], KubeObject]:
+    found: dict[tuple[str | None, str], KubeObject] = {}
     for obj in objects:
         if obj.group != "k8s.nginx.org" or obj.kind != "VirtualServer":
             continue
         host = obj.spec.get("host")
         if not isinstance(host, str) or not host:
             continue
-        held = found.get(host.lower())
+        key = (obj.namespace if per_namespace else None, host.lower())
+        held = found.get(key)
         if held is None or _created(obj) < _created(held):
-            found[host.lower()] = obj
+            found[key] = obj
     return found
 
 
@@ -259,7 +280,10 @@ def _annotation_refusals(model: IngressModel) -> Iterable[tuple[str, str]]:
             if not values[key] or any(p is None or p <= 0 for p in ports):
                 yield key, f"{values[key]!r} is not a comma-separated list of port numbers"
     for key in _TIME_KEYS:
-        if key in values and (not values[key].strip() or not _TIME.fullmatch(values[key])):
+        # (Bounded: a time is a few units; the pattern backtracks on long hostile text.)
+        if key in values and (
+            not values[key].strip() or len(values[key]) > 64 or not _TIME.fullmatch(values[key])
+        ):
             yield key, f"{values[key]!r} is not an nginx time"
     size = values.get("nginx.org/client-max-body-size")
     if size is not None and not _OFFSET.fullmatch(size):

@@ -1,24 +1,32 @@
 """NGINX Inc (F5 NGINX Ingress Controller): the ``nginx.org/*`` and ``nginx.com/*`` keys.
 
-The F5 controller shares no code with ingress-nginx, and its semantics differ:
+The F5 controller shares no code with ingress-nginx, and its semantics differ. Which Ingresses it
+serves, and which of their hosts and paths, is :mod:`.inc_hosts`; how its prefix locations match,
+:mod:`.inc_paths`. The keys:
 
 * ``nginx.org/path-regex`` (``case_sensitive``, ``case_insensitive``, ``exact``) changes the paths
   of *its own* Ingress only (``location ~ "^<path>"``, ``~*``, ``=``): RegularExpression
-  ``<path>.*`` (``(?i)`` for case-insensitive) or Exact.
+  ``<path>.*`` (``(?i)`` for case-insensitive) or Exact. There is no regex mode.
 * ``nginx.org/rewrites`` (``serviceName=svc rewrite=/x;...``) rewrites the prefix of the paths to
-  each named Service: ``ReplacePrefixMatch`` (``ReplaceFullPath`` on Exact/regex paths).
+  each named Service: ``ReplacePrefixMatch`` (``ReplaceFullPath`` on Exact/regex paths; a
+  warning where nginx's character replacement doubled or dropped a slash).
   ``nginx.org/rewrite-target``: ``ReplaceFullPath``, or with ``$n`` captures a ``RegexRewrite``
-  extension (partial).
-* HTTPS redirect: default on for TLS hosts, code ``nginx.org/http-redirect-code`` (default 301);
-  ``nginx.org/ssl-redirect`` / ``ingress.kubernetes.io/ssl-redirect: "false"`` keep HTTP.
-  ``nginx.org/redirect-to-https`` (TLS terminated in front, ``X-Forwarded-Proto: http``) becomes a
-  rule per path matching that header and redirecting to https.
-* ``hsts`` family → ``Strict-Transport-Security`` response header; ``proxy-set-headers`` /
+  extension (partial); ignored when ``rewrites`` is set, as in the controller.
+* HTTPS redirect: every plain-HTTP request of a TLS host, ACME challenges included, code
+  ``nginx.org/http-redirect-code`` (default 301), to the first ``listen-ports-ssl`` port;
+  ``nginx.org/ssl-redirect`` (else ``ingress.kubernetes.io/ssl-redirect``) ``"false"`` keeps
+  HTTP. ``nginx.org/redirect-to-https`` (TLS terminated in front): requests whose
+  ``X-Forwarded-Proto`` is ``http`` are redirected to https on every path, before any location
+  (a twin of each rule matching the header, and one for the paths no rule takes).
+* ``listen-ports`` / ``listen-ports-ssl``: the host's listeners move to those ports.
+* ``hsts`` family → ``Strict-Transport-Security`` response header (``max-age=…;
+  [includeSubDomains; ]preload``, as the template writes it); ``proxy-set-headers`` /
   ``add-header`` / ``proxy-hide-headers`` → header filters (values with nginx variables are
   reported, not copied).
-* ``grpc-services`` → GRPCRoute for the paths to those Services; ``ssl-services`` → reported
-  (BackendTLSPolicy needs a hostname and CA the annotation does not give — the Go tool emitted an
-  invalid policy); ``websocket-services`` → nothing needed.
+* ``grpc-services`` → GRPCRoute for the paths to those Services (other requests under those paths
+  get 404, a warning says); ``ssl-services`` → reported (BackendTLSPolicy needs a hostname and CA
+  the annotation does not give — the Go tool emitted an invalid policy); ``websocket-services``
+  → nothing needed.
 * Basic auth, rate limits, body size, buffering, timeouts, retries, load balancing, sticky cookies,
   JWT and custom error pages → the same IR extensions as ingress-nginx's keys.
 * Mergeable Ingresses: the ``master`` owns the host, TLS and server-level keys (they apply to the
@@ -125,7 +133,7 @@ def path_match(
     if holder is not None or (inc_hosts.role(model) != "minion" and owner is not model):
         winner = holder or owner
         what = f"path {path.path}" if holder is not None else f"host {path.host}"
-        vs = view.virtual_servers.get(path.host or "")
+        vs = view.virtual_server(model, path.host)
         name = (
             winner.source.display()
             if winner is not None
@@ -334,11 +342,15 @@ def _excluded(run: Run, view: IncView, model: IngressModel) -> None:
     else:
         hosts = [h for h in model.hosts() if h is not None]
         owners = sorted(
-            {view.owners[h].source.display() for h in hosts if h in view.owners}
-            | {
-                view.virtual_servers[h].source().display()
+            {
+                found.source.display()
                 for h in hosts
-                if h in view.virtual_servers
+                if (found := view.host_owner(model, h)) is not None
+            }
+            | {
+                found_vs.source().display()
+                for h in hosts
+                if (found_vs := view.virtual_server(model, h)) is not None
             }
         )
         _not_served(
@@ -760,8 +772,14 @@ def apply_hosts(run: Run) -> None:
     if not view.owners:
         return
     names = ListenerNames()
-    for host, owner in sorted(view.owners.items()):
-        routes = [r for r in run.routes_with_hosts([host]) if host in r.hostnames]
+    for (scope, host), owner in sorted(
+        view.owners.items(), key=lambda item: (item[0][1], item[0][0] or "")
+    ):
+        routes = [
+            r
+            for r in run.routes_with_hosts([host])
+            if host in r.hostnames and (scope is None or r.namespace == scope)
+        ]
         rules = [(route, rule) for route in routes for rule in route.rules]
         if not rules:
             _lone_redirect(run, owner, host, names)
@@ -1020,7 +1038,9 @@ def after_https(run: Run) -> None:
     view = run.inc_view
     if view is None:
         return
-    for host, owner in sorted(view.owners.items()):
+    for (_, host), owner in sorted(
+        view.owners.items(), key=lambda item: (item[0][1], item[0][0] or "")
+    ):
         ports = _ports(run.ann(owner), "nginx.org/listen-ports-ssl")
         if not ports or ports[0] == 443:
             continue

@@ -1,19 +1,32 @@
 """NGINX Inc custom resources (partial): ``VirtualServer``, ``VirtualServerRoute``,
 ``TransportServer``.
 
-A ``VirtualServer`` becomes an HTTPRoute for its ``host`` on the class's Gateway (an HTTP
-listener, and an HTTPS one when ``tls.secret`` is set, with the HTTPS redirect unless
-``tls.redirect.enable`` is false):
+A ``VirtualServer`` becomes HTTPRoutes for its ``host`` on the class's Gateway (an HTTP listener,
+and an HTTPS one when ``tls.secret`` is set), unless an older Ingress holds the host (NGINX Inc
+gives a host to one resource) or ``ValidateVirtualServer`` refuses it (an action naming no
+upstream, a redirect code other than 301, 302, 307, 308, a URL without scheme): then nothing is
+converted, with a warning or an error.
 
-* ``routes[].path``: a prefix, ``=exact`` (Exact), ``~regex`` / ``~*regex`` (RegularExpression,
-  ``(?i)`` for ``~*``); ``^~`` prefixes are plain prefixes.
+* ``routes[].path``: a prefix (a *character* prefix, as nginx matches it: see
+  :mod:`.inc_paths`), ``=exact`` (Exact), ``~regex`` / ``~*regex`` (RegularExpression, ``(?i)``
+  for ``~*``), ``^~prefix`` (a prefix; nginx then tries no regular expression, which Gateway API
+  cannot say: a warning where the host has regular-expression routes).
 * ``action.pass`` → the upstream's Service and port; ``splits`` → weighted backendRefs;
   ``action.redirect`` → RequestRedirect (URL parsed; nginx variables are not carried);
-  ``matches[].conditions`` on ``header`` / ``argument`` → extra rules with header / query
-  matches placed first; ``cookie`` / ``variable`` conditions cannot be expressed (reported).
-* ``action.return`` (fixed responses), ``action.proxy``, ``errorPages``, ``policies``,
-  snippets, delegated ``route`` / ``routeSelector`` (VirtualServerRoute) and upstream tuning are
-  reported as unsupported, field by field.
+  ``action.proxy`` → the upstream, ``rewritePath`` (``ReplacePrefixMatch`` / ``ReplaceFullPath``,
+  or a RegexRewrite extension with captures in a regular-expression route), request headers set,
+  response headers added and hidden; ``matches[].conditions`` on ``header`` / ``argument`` → extra
+  rules with header / query matches placed first; ``cookie`` / ``variable`` conditions cannot be
+  expressed (reported).
+* ``tls.redirect``: by scheme (default) an HTTP route that redirects everything; with
+  ``basedOn: x-forwarded-proto`` requests whose header is ``http`` are redirected on both
+  listeners, the others served.
+* ``route`` / ``routeSelector`` delegate to ``VirtualServerRoute`` s of the same host whose
+  subroutes stay under the route's path: their subroutes become rules with their own upstreams
+  (a Service in the VirtualServerRoute's namespace is named with it, and a ReferenceGrant allows
+  it). A VirtualServerRoute no VirtualServer takes is reported.
+* ``action.return`` (fixed responses), ``errorPages``, ``policies``, snippets and upstream tuning
+  are reported as unsupported, field by field.
 
 ``TransportServer`` with a ``TLS_PASSTHROUGH`` listener becomes a TLS Passthrough listener and a
 TLSRoute; other TransportServers (TCP/UDP listeners from a GlobalConfiguration the input does not
@@ -52,7 +65,13 @@ from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.report import Status
 
 from ._base import PROVIDER, header_modifier, looks_injected
-from .inc_paths import Differs, character_prefix_change, keep_prefixes, slash_differs
+from .inc_paths import (
+    Differs,
+    character_prefix_change,
+    keep_prefixes,
+    regex_literal,
+    slash_differs,
+)
 from .nginx_inc import forwarded_http_redirects
 from .rewrite import re2_problem
 
@@ -332,7 +351,10 @@ def _ingress_holding(vs: _Context, host: str) -> SourceRef | None:
     """The Ingress whose routes serve ``host`` already: the conversion of NGINX Inc's
     Ingresses gave it the host only if no VirtualServer of the host is older (see
     :mod:`.inc_hosts`), so it keeps it."""
+    scoped = vs.ctx.options.gateway_per_namespace
     for route in vs.ctx.ir.routes:
+        if scoped and route.namespace != vs.obj.namespace:
+            continue  # each namespace's Gateway is a server of its own
         if isinstance(route, HTTPRoute) and host in route.hostnames:
             for rule in route.rules:
                 for source in rule.sources:
@@ -641,8 +663,12 @@ def _delegated(vs: _Context, field: str, item: dict[str, Any], host: str) -> lis
     ref = item.get("route")
     selector = _dict(_dict(item.get("routeSelector")).get("matchLabels"))
     found = []
+    own_only = vs.ctx.options.gateway_per_namespace
     for obj in vs.ctx.objects:
         if obj.group != GROUP or obj.kind != "VirtualServerRoute":
+            continue
+        if own_only and (obj.namespace or "default") != namespace:
+            # With a Gateway per namespace each namespace is a server of its own.
             continue
         if isinstance(ref, str):
             wanted_ns, _, wanted = ref.rpartition("/")
@@ -654,10 +680,11 @@ def _delegated(vs: _Context, field: str, item: dict[str, Any], host: str) -> lis
                 continue
         found.append(obj)
     if not found:
+        where = " (in its namespace: --gateway-per-namespace)" if own_only else ""
         vs.unsupported(
             field,
-            f"the VirtualServerRoute it delegates to ({ref or selector}) is not in the input; "
-            "its paths are not converted",
+            f"the VirtualServerRoute it delegates to ({ref or selector}) is not in the "
+            f"input{where}; its paths are not converted",
         )
         return []
     route_path = str(item.get("path", ""))
@@ -736,59 +763,34 @@ def _route(
     raw_path = str(item.get("path"))
     rules: list[Rule] = []
     matches = _list(item.get("matches"))
+    counts: list[int] = []
     for index, match in enumerate(matches):
         sub = f"{field}.matches[{index}]"
-        headers, queries, ok = [], [], isinstance(match, dict)
-        for condition in (match.get("conditions") or []) if ok else []:
-            if (
-                isinstance(condition, dict)
-                and isinstance(condition.get("value"), str)
-                and isinstance(condition.get("header"), str)
-            ):
-                headers.append(HeaderMatch(condition["header"], condition["value"]))
-            elif (
-                isinstance(condition, dict)
-                and isinstance(condition.get("value"), str)
-                and isinstance(condition.get("argument"), str)
-            ):
-                queries.append(HeaderMatch(condition["argument"], condition["value"]))
-            else:
-                ok = False
-        if not ok or not (headers or queries):
-            vs.unsupported(
-                sub,
-                "only header and argument conditions can be expressed (cookie and variable conditions cannot)",
-            )
+        conditions = _conditions(vs, sub, match)
+        if conditions is None:
             continue
+        headers, queries = conditions
+        counts.append(len(headers) + len(queries))
+        if any(count < counts[-1] for count in counts[:-1]):
+            vs.ctx.report.notify(
+                _level(False),
+                "nginx-inc-differs",
+                f"matches[{index}] has more conditions than an earlier match of the route: NGINX "
+                "Inc tried the matches in order, Gateway API prefers the rule with more "
+                "conditions, so a request meeting both goes to this one now",
+                source=vs.source,
+                field=sub,
+                provider=PROVIDER,
+            )
         rule = Rule(
             matches=[Match(path=path, headers=tuple(headers), query_params=tuple(queries))],
             provenance=vs.prov(sub),
         )
-        if _action(vs, f"{sub}.action", match.get("action"), upstreams, rule, raw_path):
+        if _weighted(vs, sub, match, upstreams, rule, raw_path):
             rules.append(rule)
             vs.record(sub, Status.CONVERTED)
     rule = Rule(matches=[Match(path=path)], provenance=vs.prov(field))
-    splits = item.get("splits")
-    if isinstance(splits, list):
-        for index, split in enumerate(splits):
-            before = len(rule.backend_refs)
-            if (
-                isinstance(split, dict)
-                and _action(
-                    vs,
-                    f"{field}.splits[{index}].action",
-                    split.get("action"),
-                    upstreams,
-                    rule,
-                    raw_path,
-                )
-                and len(rule.backend_refs) > before
-            ):
-                weight = split.get("weight")
-                rule.backend_refs[-1].weight = weight if isinstance(weight, int) else 0
-        if rule.backend_refs:
-            rules.append(rule)
-    elif _action(vs, f"{field}.action", item.get("action"), upstreams, rule, raw_path):
+    if _weighted(vs, field, item, upstreams, rule, raw_path):
         rules.append(rule)
     for key in sorted(item):
         if key not in ("path", "action", "splits", "matches"):
@@ -797,6 +799,71 @@ def _route(
             )
     vs.record(field, Status.CONVERTED if rules else Status.UNSUPPORTED)
     return rules
+
+
+def _weighted(
+    vs: _Context,
+    field: str,
+    item: dict[str, Any],
+    upstreams: dict[str, tuple[str, int | None]],
+    rule: Rule,
+    raw_path: str,
+) -> bool:
+    """The ``splits`` (weighted backends) or the ``action`` of a route or of one of its
+    matches, into ``rule``; whether it has something to do."""
+    splits = item.get("splits")
+    if not isinstance(splits, list):
+        return _action(vs, f"{field}.action", item.get("action"), upstreams, rule, raw_path)
+    for index, split in enumerate(splits):
+        before = len(rule.backend_refs)
+        if (
+            isinstance(split, dict)
+            and _action(
+                vs,
+                f"{field}.splits[{index}].action",
+                split.get("action"),
+                upstreams,
+                rule,
+                raw_path,
+            )
+            and len(rule.backend_refs) > before
+        ):
+            weight = split.get("weight")
+            rule.backend_refs[-1].weight = weight if isinstance(weight, int) else 0
+    return bool(rule.backend_refs)
+
+
+def _conditions(
+    vs: _Context, field: str, match: Any
+) -> tuple[list[HeaderMatch], list[HeaderMatch]] | None:
+    """Header and argument conditions as matches. NGINX Inc tests them with ``map``, whose
+    strings match ignoring case (a RegularExpression ``(?i)`` here); a negated (``!``) or empty
+    value, and cookie or variable conditions, cannot be expressed (None, reported)."""
+    headers: list[HeaderMatch] = []
+    queries: list[HeaderMatch] = []
+    why = ""
+    for condition in _list(_dict(match).get("conditions")):
+        condition = _dict(condition)
+        value = condition.get("value")
+        name = condition.get("header") or condition.get("argument")
+        if not isinstance(value, str) or not isinstance(name, str):
+            why = "only header and argument conditions can be expressed (cookie and variable conditions cannot)"
+            break
+        if not value or value.startswith("!"):
+            why = (
+                f"the condition value {value!r} (a negation or an absent value) cannot be expressed"
+            )
+            break
+        found = (
+            HeaderMatch(name, f"(?i){regex_literal(value)}", "RegularExpression")
+            if value.lower() != value.upper()
+            else HeaderMatch(name, value)
+        )
+        (headers if "header" in condition else queries).append(found)
+    if why or not (headers or queries):
+        vs.unsupported(field, why or "a match needs conditions")
+        return None
+    return headers, queries
 
 
 def _transport_server(vs: _Context, gateway: Gateway) -> None:

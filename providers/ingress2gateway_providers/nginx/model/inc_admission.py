@@ -41,23 +41,25 @@ _SERVICE_ANNOTATIONS = (
 )
 # parsing_helpers.go timeRegexp / OffsetFmt; validation.go pathFmt; common.go pathFmt.
 _TIME_RE = re.compile(
-    r"^(\d+y)??\s*(\d+M)??\s*(\d+w)??\s*(\d+d)??\s*(\d+h)??\s*(\d+m)??\s*(\d+s?)??\s*(\d+ms)??$"
+    r"^(\d+y)??\s*(\d+M)??\s*(\d+w)??\s*(\d+d)??\s*(\d+h)??\s*(\d+m)??\s*(\d+s?)??\s*(\d+ms)??\Z"
 )
-_OFFSET_RE = re.compile(r"^\d+[kKmMgG]?$")
-_INGRESS_PATH_RE = re.compile(r"^/[^\s;]*$")
-_COMMON_PATH_RE = re.compile(r"^/[^\s{};\\]*$")
-_VERIFY_PATH_RE = re.compile(r"^/[^\s{};$]*$")
-_RFC1738_RE = re.compile(r"^/[A-Za-z0-9\-_.~!*'():@&=+,/?%]*$")
-_ESCAPED_RE = re.compile(r'^([^"\\]|\\.)*$', re.DOTALL)
+_OFFSET_RE = re.compile(r"^\d+[kKmMgG]?\Z")
+_INGRESS_PATH_RE = re.compile(r"^/[^\s;]*\Z")
+_COMMON_PATH_RE = re.compile(r"^/[^\s{};\\]*\Z")
+_VERIFY_PATH_RE = re.compile(r"^/[^\s{};$]*\Z")
+_RFC1738_RE = re.compile(r"^/[A-Za-z0-9\-_.~!*'():@&=+,/?%]*\Z")
+_ESCAPED_RE = re.compile(r'^([^"\\]|\\.)*\Z', re.DOTALL)
 _BRACES_RE = re.compile(r"\{(.*?)\}")
-_ILLEGAL_RE = re.compile(r"^/etc/|^/root(?:/|$)|^/var(?:/|$)|\\n|\\r$")
-_DNS_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_ILLEGAL_RE = re.compile(r"^/etc/|^/root(?:/|\Z)|^/var(?:/|\Z)|\\n|\\r\Z")
+_DNS_SUBDOMAIN_RE = re.compile(
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z"
+)
 _LB = {"round_robin", "least_conn", "ip_hash", "random", "random two", "random two least_conn"}
 
 
 def _parse_int(text: str, bits: int = 64) -> int | None:
     """Go's ``strconv.ParseInt(text, 10, bits)``."""
-    if re.match(r"^[+-]?[0-9]+$", text) is None:
+    if re.match(r"^[+-]?[0-9]+\Z", text) is None:
         return None
     value = int(text)
     limit = 1 << (bits - 1)
@@ -133,7 +135,10 @@ def _annotation_errors(info: IngressInfo) -> Iterator[tuple[str, str]]:
             yield key, "must be a comma-separated list of port numbers"
     for key in _TIME_ANNOTATIONS:
         value = present(key)
-        if value is not None and (value.strip() == "" or not _TIME_RE.match(value)):
+        # (Bounded: a time is a few units; the pattern backtracks on long hostile text.)
+        if value is not None and (
+            value.strip() == "" or len(value) > 64 or not _TIME_RE.match(value)
+        ):
             yield key, "must be a time"
     size = present("nginx.org/client-max-body-size")
     if size is not None and not _OFFSET_RE.match(size):

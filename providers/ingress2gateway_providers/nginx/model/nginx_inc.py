@@ -697,9 +697,11 @@ def _condition(condition: dict[str, Any], request: Request) -> bool:
         return False
     if actual is None:
         actual = ""
+    # A map whose strings match ignoring case (generateParametersForMatchesRouteMap); "!"
+    # negates.
     if value.startswith("!"):
-        return actual != value[1:]
-    return actual == value
+        return actual.lower() != value[1:].lower()
+    return actual.lower() == value.lower()
 
 
 def _request_parts(condition: dict[str, Any]) -> tuple[str, str] | None:
