@@ -267,6 +267,21 @@ def _object_name(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     )
 
 
+def _secret_name(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """``NAMESPACE/NAME`` of a Secret."""
+    from ingress2gateway.objects import is_label, is_subdomain
+
+    if value is None:
+        return None
+    namespace, _, name = str(value).partition("/")
+    if not (is_label(namespace) and is_subdomain(name)):
+        raise click.BadParameter(
+            f"'{printable(str(value))}' is not NAMESPACE/NAME of a Secret (a namespace name, "
+            "'/', an object name)."
+        )
+    return value
+
+
 def _names(value: Any, valid: Callable[[str], bool], what: str) -> Any:
     # These names become paths under --output-dir and names in the output: '../x' or a
     # trailing newline must stop here (the checks match the whole string).
@@ -327,6 +342,15 @@ _conversion_options = _options(
         multiple=True,
         metavar="PROVIDER.KEY=VALUE",
         help="A provider-specific setting (see `ingress2gateway providers NAME`). Repeatable.",
+    ),
+    click.option(
+        "--default-certificate",
+        default=None,
+        metavar="NAMESPACE/NAME",
+        callback=_secret_name,
+        help="The Secret the controller served where an Ingress's TLS entry names none "
+        "(ingress-nginx --default-ssl-certificate). Without it, those HTTPS listeners name a "
+        "Secret you must create.",
     ),
     click.option(
         "--access-control-fallback",
@@ -417,6 +441,7 @@ def convert_options(kw: dict[str, Any], namespace: str | None) -> ConvertOptions
         gateway_per_namespace=bool(kw.get("gateway_per_namespace")),
         provider_options=provider_options,
         access_control_fallback=kw.get("access_control_fallback") or "closed",
+        default_certificate=kw.get("default_certificate"),
     )
 
 

@@ -34,6 +34,9 @@ CODES: dict[str, str] = {
     "path-type-implementation-specific": "ImplementationSpecific paths were read the way the "
     "provider's controller reads them.",
     "path-not-representable": "A path cannot be expressed as a Gateway API Exact/PathPrefix match.",
+    "backend-resource-ignored": "An Ingress path's backend is a resource (not a Service) and "
+    "the controller skips such paths (ingress-nginx makes no location for them); the path is "
+    "not converted.",
     "backend-port-unresolved": "A named Service port could not be resolved (the Service is not in the "
     "input or has no such port); that path was not converted.",
     # layout and conflicts
@@ -42,8 +45,9 @@ CODES: dict[str, str] = {
     "default-backend-conflict": "Two Ingresses set the catch-all default backend; the older one wins.",
     "default-backend-unused": "An Ingress's defaultBackend is never used (its hosts already route / "
     "or belong to an older Ingress).",
-    "tls-without-secret": "A spec.tls entry has no secretName (the controller's default certificate); "
-    "no HTTPS listener could be made.",
+    "tls-without-secret": "A spec.tls entry has no secretName: the controller served its default "
+    "certificate. The HTTPS listener names the Secret of --default-certificate (info) or a "
+    "Secret 'default-certificate' in the Gateway's namespace that you must create (warning).",
     "tls-certificate-conflict": "A host already has a certificate from an older Ingress.",
     "tls-unused": "A spec.tls entry names hosts no converted rule routes.",
     "gateway-namespace-chosen": "Ingresses of one class span namespaces; the shared Gateway's namespace "
@@ -117,6 +121,17 @@ CODES: dict[str, str] = {
     "istio-route-split": "(istio) A VirtualService's rules were split across several HTTPRoutes.",
     "istio-version-unknown": "(istio) An unknown networking.istio.io version, read as v1.",
     "istio-duplicate-object": "(istio) The same Istio object appears twice; the first is used.",
+    "istio-not-exported": "(istio) A VirtualService is not exported to the namespace of the "
+    "gateway's pods (the provider option gateway-workload-namespace): Istio's gateway does not "
+    "see it; not converted.",
+    "istio-assumed": "(istio) A conversion depends on what the input does not say about the "
+    "gateway's pods (their namespace, their labels); the message says what was assumed.",
+    "istio-delegate": "(istio) A delegate VirtualService is missing, not exported to its root, "
+    "unused, or has routes that conflict with the root's match (Istio drops them).",
+    "istio-shared-address": "(istio) Istio Gateways that select the same pods share one address; "
+    "as Gateway API Gateways they get one each, and both take a host: DNS decides.",
+    "istio-rewrite-differs": "(istio) rewrite.uri replaces Istio's matched prefix character for "
+    "character; Gateway API's ReplacePrefixMatch gives these paths another form.",
     # nginx provider (ingress-nginx and NGINX Inc)
     "nginx-annotation-invalid": "(nginx) An annotation value does not parse (bool, int, size, URL, "
     "CIDR...); that annotation is not converted, the rest of the Ingress is.",
@@ -129,6 +144,8 @@ CODES: dict[str, str] = {
     "trailing slash from the URL they redirected to (unless preserve-trailing-slash); the "
     "migrated redirects keep the path as it is. Said once per Ingress; verify counts it as "
     "explaining those redirects.",
+    "nginx-wildcard-depth": "(nginx) ingress-nginx's wildcard host *.example.com took one label "
+    "only; Gateway API's takes any depth, so deeper names now reach the Ingress's backends.",
     "nginx-ssl-redirect": "(nginx) A TLS host redirects plain HTTP to HTTPS through a route on the "
     "HTTP listener, as the controller did.",
     "nginx-canary-no-primary": "(nginx) A canary Ingress path has no primary to join (or cannot "

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 from ingress2gateway import grammar, naming
@@ -28,6 +28,7 @@ from ingress2gateway.ingress import (
     Backend,
     IngressModel,
     IngressPath,
+    IngressTLS,
     ResourceBackend,
     precedence_key,
     service_ports,
@@ -88,6 +89,12 @@ def tls_covers(tls_host: str, host: str) -> bool:
 PathMatcher = Callable[[IngressModel, IngressPath], PathMatch | None]
 """Returns None for a path it cannot express (after reporting why); that path is skipped."""
 
+MatchExtras = Callable[[IngressModel, IngressPath], Hashable]
+"""What a provider adds to a path's match (header, method, query conditions), as a value that is
+equal for equal conditions."""
+
+_FIRST_WINS = "the first definition wins (as in ingress-nginx), never a silent traffic split"
+
 
 @dataclass
 class IngressPolicy:
@@ -98,6 +105,17 @@ class IngressPolicy:
     """What ``pathType: ImplementationSpecific`` means for this controller."""
     path_matcher: PathMatcher | None = None
     """Override the path match of each path (for example a controller's regex mode)."""
+    resource_backends: bool = True
+    """Whether the controller routes to ``backend.resource``; False: it skips such paths (they
+    are reported, not converted)."""
+    match_extras: MatchExtras | None = None
+    """The rest of each path's match: two paths of a host conflict only when their whole match
+    (path, type and these) is the same; otherwise each gets its rule."""
+    duplicate_rule: str = _FIRST_WINS
+    """How the controller chose between paths with the same match (for the conflict notice)."""
+
+    def extras_for(self, model: IngressModel, path: IngressPath) -> Hashable:
+        return () if self.match_extras is None else self.match_extras(model, path)
 
     def match_for(self, model: IngressModel, path: IngressPath) -> PathMatch | None:
         if self.path_matcher is not None:
@@ -122,6 +140,10 @@ class Lowered:
         return self.rules_by_source.get(source, [])
 
 
+ROOT: tuple[str, str, Hashable] = ("PathPrefix", "/", ())
+"""The key of a host's ``/`` prefix without conditions: what a default backend answers."""
+
+
 @dataclass
 class _PathEntry:
     model: IngressModel
@@ -137,7 +159,8 @@ class _HostState:
     owner: IngressModel
     """The oldest Ingress that defines the host (its defaultBackend answers ``/``)."""
     certificate: tuple[SecretRef, IngressModel, str] | None = None
-    entries: dict[tuple[str, str], _PathEntry] = field(default_factory=dict)
+    entries: dict[tuple[str, str, Hashable], _PathEntry] = field(default_factory=dict)
+    """By the whole match: path type, path and the provider's extras (see ``ROOT``)."""
     namespaces: set[str | None] = field(default_factory=set)
 
 
@@ -236,6 +259,19 @@ def _backend_ref(
     """The backendRef for an Ingress backend; None (reported at ``field_path``) if unresolvable."""
     provenance = [Provenance(model.source, field_path)]
     if isinstance(backend, ResourceBackend):
+        if not build.policy.resource_backends:
+            build.ctx.report.flag(
+                Level.WARNING,
+                "backend-resource-ignored",
+                f"the controller skips a path whose backend is a {backend.kind} rather than a "
+                "Service (it makes no location for it: the request goes wherever the host's "
+                "other paths, or its default backend, take it); it is not converted",
+                Status.IGNORED,
+                source=model.source,
+                field=field_path,
+                provider=build.policy.provider,
+            )
+            return None
         return BackendRef(
             name=backend.name, group=backend.group, kind=backend.kind, provenance=provenance
         )
@@ -371,7 +407,7 @@ def _collect(
         if backend is None:
             continue
         state = build.hosts[path.host]
-        key = (match.type, match.value)
+        key = (match.type, match.value, build.policy.extras_for(model, path))
         existing = state.entries.get(key)
         if existing is not None:
             _report_conflict(build, existing, model, path.field, match, path.host)
@@ -413,8 +449,7 @@ def _report_conflict(
         )
     message = (
         f"{match.type} {match.value} on {where} is already routed {who} ({winner.field}); "
-        "this path is dropped: the first definition wins (as in ingress-nginx), never a silent "
-        "traffic split"
+        f"this path is dropped: {build.policy.duplicate_rule}"
     )
     build.ctx.report.flag(
         Level.WARNING,
@@ -465,9 +500,9 @@ def _collect_default_backend(
     used = False
     for host in sorted(valid_hosts, key=lambda h: h or ""):
         state = build.hosts[host]
-        if state.owner is not model or ("PathPrefix", "/") in state.entries:
+        if state.owner is not model or ROOT in state.entries:
             continue
-        state.entries[("PathPrefix", "/")] = _PathEntry(model, None, root, backend, field_path)
+        state.entries[ROOT] = _PathEntry(model, None, root, backend, field_path)
         used = True
     if not used:
         message = (
@@ -509,6 +544,47 @@ def _covered_states(
     return [found[host] for host in sorted(found, key=lambda h: h or "")]
 
 
+DEFAULT_CERTIFICATE = "default-certificate"
+"""The Secret an HTTPS listener names, in the Gateway's namespace, for a TLS entry without
+``secretName`` when ``--default-certificate`` is not given: the user creates it."""
+
+
+def _default_certificate(build: _GatewayBuild, model: IngressModel, tls: IngressTLS) -> SecretRef:
+    """The certificate of a TLS entry without ``secretName``: the controller served its default
+    one (``createServers``: ``getDefaultSSLCertificate``) and kept redirecting HTTP to HTTPS.
+    The host keeps its HTTPS listener (never a downgrade to plain HTTP), naming the Secret of
+    ``--default-certificate``, or one the user must create."""
+    named = build.ctx.options.default_certificate
+    if named is not None:
+        namespace, _, name = named.partition("/")
+        build.ctx.report.info(
+            "tls-without-secret",
+            f"no secretName: the controller served its default certificate; the HTTPS "
+            f"listener uses Secret {named} (--default-certificate)",
+            source=model.source,
+            field=tls.field,
+            provider=build.policy.provider,
+        )
+        return SecretRef(name, namespace)
+    where = build.gateway.namespace or "default"
+    message = (
+        f"no secretName: the controller served its default certificate; the HTTPS listener "
+        f"names Secret {where}/{DEFAULT_CERTIFICATE}, which you must create with the "
+        "certificate to serve (or pass --default-certificate NAMESPACE/NAME); HTTP still "
+        "redirects to HTTPS, as before"
+    )
+    build.ctx.report.flag(
+        Level.WARNING,
+        "tls-without-secret",
+        message,
+        Status.PARTIAL,
+        source=model.source,
+        field=tls.field,
+        provider=build.policy.provider,
+    )
+    return SecretRef(DEFAULT_CERTIFICATE, build.gateway.namespace)
+
+
 def _collect_tls(
     build: _GatewayBuild, model: IngressModel, hosts_by_parent: dict[str, list[_HostState]]
 ) -> None:
@@ -518,21 +594,9 @@ def _collect_tls(
     for tls in model.tls:
         covered_hosts = tls.hosts or rule_hosts
         if tls.secret_name is None:
-            message = (
-                "no secretName: the controller served its default certificate; "
-                "Gateway API needs a certificate per HTTPS listener, so no HTTPS listener is made"
-            )
-            report.flag(
-                Level.WARNING,
-                "tls-without-secret",
-                message,
-                Status.UNSUPPORTED,
-                source=model.source,
-                field=tls.field,
-                provider=provider,
-            )
-            continue
-        secret = SecretRef(tls.secret_name, model.namespace)
+            secret = _default_certificate(build, model, tls)
+        else:
+            secret = SecretRef(tls.secret_name, model.namespace)
         matched = False
         for state in _covered_states(build, covered_hosts, hosts_by_parent):
             matched = True
@@ -599,7 +663,7 @@ def _emit(build: _GatewayBuild, lowered: Lowered) -> None:
     listener_names = naming.NameAllocator()
     if build.catch_all is not None:
         state = build.hosts.setdefault(None, _HostState(None, build.catch_all.model))
-        taken = state.entries.setdefault(("PathPrefix", "/"), build.catch_all)
+        taken = state.entries.setdefault(ROOT, build.catch_all)
         if taken is not build.catch_all:
             # A rule for / on the catch-all host replaces the default-backend location.
             entry = build.catch_all

@@ -50,7 +50,21 @@ class ConvertOptions:
     unprotected, for users who add the control by other means. Either way it is a security
     error in the report."""
 
+    default_certificate: str | None = None
+    """``NAMESPACE/NAME`` of the Secret the controller served to an Ingress TLS entry that names
+    none (ingress-nginx's ``--default-ssl-certificate``; ``--default-certificate``). Without
+    it such hosts still get their HTTPS listener, naming a Secret the user must create."""
+
     def __post_init__(self) -> None:
+        if self.default_certificate is not None:
+            from ingress2gateway.objects import is_label, is_subdomain
+
+            namespace, _, name = self.default_certificate.partition("/")
+            if not (is_label(namespace) and is_subdomain(name)):
+                raise UsageError(
+                    f"default-certificate {self.default_certificate!r}: expected "
+                    "NAMESPACE/NAME of a Secret"
+                )
         if self.access_control_fallback not in ACCESS_CONTROL_FALLBACKS:
             raise UsageError(
                 f"access-control-fallback {self.access_control_fallback!r}: expected "

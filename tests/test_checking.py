@@ -132,7 +132,9 @@ def virtual_service(rewrites: list[str]) -> list[KubeObject]:
             "gateways": ["istio-system/public"],
             "http": [
                 {
-                    "match": [{"uri": {"prefix": f"/p{i}"}}],
+                    # Prefixes ending in "/": a character prefix would also get its expression
+                    # match (the Istio provider keeps /p0x on /p0's rule), shifting the rules.
+                    "match": [{"uri": {"prefix": f"/p{i}/"}}],
                     "rewrite": {"uri": uri},
                     "route": [{"destination": {"host": "app", "port": {"number": 80}}}],
                 }
@@ -153,7 +155,7 @@ def test_a_rule_the_api_server_would_refuse_is_left_out_not_the_route() -> None:
     )
     [route] = [o for o in result.resources if o["kind"] == "HTTPRoute"]
     prefixes = [r["matches"][0]["path"]["value"] for r in route["spec"]["rules"]]
-    assert prefixes == ["/p0", "/p2"]
+    assert prefixes == ["/p0/", "/p2/"]
     [note] = {n.message for n in result.report.notifications if n.code == "output-invalid"}
     assert "rule 1 of HTTPRoute" in note and "the rule is left out" in note
     for field in ("spec.http[1]", "spec.http[1].match[0]", "spec.http[1].rewrite"):

@@ -445,6 +445,29 @@ def test_name_flags_take_every_kubernetes_name(args: tuple[str, ...]) -> None:
     assert run("print", "--providers", "nginx", "-f", str(EXAMPLE), *args)[0] == 0
 
 
+@pytest.mark.parametrize("value", ["wildcard-tls", "a/B", "../x/y", "ns/", "/name", "a/b\n"])
+def test_the_default_certificate_flag_takes_namespace_slash_name(value: str) -> None:
+    code, out, err = run(
+        "print", "--providers", "nginx", "-f", str(EXAMPLE), "--default-certificate", value
+    )
+    assert code == 2 and out == "" and "default-certificate" in err
+    assert "is not NAMESPACE/NAME of a Secret" in err
+
+
+def test_the_default_certificate_flag_names_the_listeners_secret(tmp_path: Path) -> None:
+    ingress = tmp_path / "in.yaml"
+    ingress.write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: a, namespace: web}\n"
+        "spec:\n  ingressClassName: nginx\n  tls: [{hosts: [a.example.com]}]\n  rules:\n"
+        "  - host: a.example.com\n    http: {paths: [{path: /, pathType: Prefix, backend: "
+        "{service: {name: a, port: {number: 80}}}}]}\n"
+    )
+    code, out, _ = run(
+        "print", "--providers", "nginx", "-f", str(ingress), "--default-certificate", "tls/site"
+    )
+    assert code == 0 and "name: site\n        namespace: tls" in out
+
+
 def test_check_and_diff_validate_name_flags_too(tmp_path: Path) -> None:
     code, _, err = run("check", "--gateway-namespace", "a/b", str(EXAMPLE))
     assert code == 2 and "--gateway-namespace" in err

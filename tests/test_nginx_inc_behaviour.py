@@ -313,6 +313,23 @@ def test_listen_ports_move_the_hosts_listeners() -> None:
     none_unexplained(PORTS)
 
 
+def test_a_tls_entry_without_hosts_gives_nginx_inc_no_https() -> None:
+    """addSSLConfig turns TLS on for a host only when a spec.tls entry lists it: the Go
+    tool's nginx-listen-ports fixture (tls: [{secretName: ...}]) was served over plain HTTP on
+    its listen ports, with no HTTPS and no redirect."""
+    text = INC_CLASS + PORTS.replace(
+        "  - hosts:\n    - custom-ports.example.com\n    secretName", "  - secretName"
+    ).removeprefix(INC_CLASS)
+    assert "hosts:" not in text.split("tls:")[1].split("rules:")[0]
+    result = convert(text)
+    got = answer(result, Request("custom-ports.example.com", "/app/x", port=8080))
+    assert backend(got) == "cafe/app-service"
+    https = Request("custom-ports.example.com", "/app", scheme="https", port=8443)
+    assert isinstance(answer(result, https), NoRoute)
+    assert "nginx-inc-differs" in codes(result)
+    none_unexplained(text)
+
+
 # --- 17: no ACME exemption ---------------------------------------------------------------------
 
 

@@ -9,13 +9,14 @@ import pytest
 import yaml
 
 import ingress2gateway
-from ingress2gateway.ir import HeaderMatch, Match, PathMatch
+from ingress2gateway.ir import HeaderMatch
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.pipeline import Result
 from ingress2gateway.report import Report
 from ingress2gateway.validation import validate
 from ingress2gateway_providers.istio.common import gateway_duration
 from ingress2gateway_providers.istio.matching import Entry, covers, overlaps, preserve_first_match
+from ingress2gateway_providers.istio.paths import CHAR, EXACT, SEG, SEGRX, PathSet
 
 from .shared_data import require_shared, shared_yaml_files
 
@@ -227,15 +228,28 @@ spec:
 
 
 def test_overlap_and_cover() -> None:
-    prefix = Match(path=PathMatch("PathPrefix", "/a"))
-    exact = Match(path=PathMatch("Exact", "/a/b"))
-    other = Match(path=PathMatch("Exact", "/b"))
-    header = Match(path=PathMatch("PathPrefix", "/a"), headers=(HeaderMatch("x", "1"),))
+    prefix = Entry(0, PathSet(SEG, "/a"))
+    exact = Entry(1, PathSet(EXACT, "/a/b"))
+    other = Entry(1, PathSet(EXACT, "/b"))
+    header = Entry(0, PathSet(SEG, "/a"), headers=(HeaderMatch("x", "1"),))
     assert covers(prefix, exact) and overlaps(prefix, exact)
     assert not overlaps(prefix, other)
     assert not covers(header, exact)
-    entries, findings = preserve_first_match([Entry(0, header), Entry(1, exact)])
+    entries, findings = preserve_first_match([header, exact])
     assert len(entries) == 3 and findings[0].kind == "narrowed"
+
+
+def test_a_segment_prefix_that_must_outrank_a_character_prefix_becomes_an_expression() -> None:
+    """An earlier /apix (Gateway API PathPrefix) against a later character prefix /api
+    (the expression /api[^/].*, which Envoy Gateway ranks above any PathPrefix): the copy that
+    keeps /apix/... on the earlier route is an expression, longer, so it ranks first."""
+    earlier = Entry(0, PathSet(SEG, "/apix"))
+    later = Entry(1, PathSet(CHAR, "/api"))
+    entries, findings = preserve_first_match([earlier, later])
+    assert [f.kind for f in findings] == ["narrowed"]
+    copy = entries[1]
+    assert copy.group == 0 and copy.path == PathSet(SEGRX, "/apix")
+    assert copy.path.rank() > later.path.rank()  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(

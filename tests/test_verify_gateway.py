@@ -169,6 +169,28 @@ def test_no_listener_on_the_port_or_for_the_scheme() -> None:
     assert https == NoRoute(0) and other == NoRoute(404)
 
 
+def test_an_sni_no_https_listener_names_closes_the_connection() -> None:
+    """Envoy Gateway writes a filter chain per HTTPS listener, named by its host name: a TLS
+    handshake for another name finds none (no HTTP answer at all), unlike a plain-text request
+    for a host no listener names (404)."""
+    tls = {"mode": "Terminate", "certificateRefs": [{"name": "cert"}]}
+    objects = [
+        gateway(
+            listener("https", 443, "HTTPS", hostname="a.example.com", tls=tls),
+            listener("http", hostname="a.example.com"),
+        ),
+        route("r", rule(prefix("/"))),
+    ]
+    served, other_sni, other_host = routed(
+        objects,
+        get("/", scheme="https"),
+        get("/", host="b.example.com", scheme="https"),
+        get("/", host="b.example.com"),
+    )
+    assert backend_of(served) == "app"
+    assert other_sni == NoRoute(0) and other_host == NoRoute(404)
+
+
 def test_header_and_method_matches_add_precedence() -> None:
     canary = prefix("/", headers=[{"name": "X-Canary", "value": "always"}])
     objects = [HTTP, route("r", rule(prefix("/"), to="stable"), rule(canary, to="canary"))]
@@ -413,3 +435,22 @@ def test_grpc_calls_go_to_grpc_routes_by_service_and_method() -> None:
         get("/shop.Cart/Add"),
     )
     assert [backend_of(a) for a in (add, other, plain)] == ["add", "cart", "web"]
+
+
+def test_an_envoy_gateway_backend_naming_a_service_reaches_that_service() -> None:
+    """The envoy-gateway emitter puts TLS options on a Backend whose endpoint is the Service's
+    cluster DNS name: requests reach the Service (and compare with a Service backend)."""
+    backend = {
+        "apiVersion": "gateway.envoyproxy.io/v1alpha1",
+        "kind": "Backend",
+        "metadata": {"name": "legacy-tls", "namespace": "web"},
+        "spec": {
+            "endpoints": [{"fqdn": {"hostname": "legacy.web.svc.cluster.local", "port": 8443}}],
+            "tls": {"insecureSkipVerify": True},
+        },
+    }
+    ref = {"group": "gateway.envoyproxy.io", "kind": "Backend", "name": "legacy-tls"}
+    objects = [HTTP, backend, route("r", rule(prefix("/"), to=None, backendRefs=[ref]))]
+    (answer,) = routed(objects, get("/"))
+    assert isinstance(answer, Forward)
+    assert answer.backends[0][0] == Backend("web", "legacy", 8443, "Service")

@@ -112,7 +112,7 @@ def compare(
     """Route ``requests`` (and those the output's routes call for) through ``source`` and
     through the Gateway API model of ``output``; differences explained by ``report``."""
     target = GatewayAPIModel(output)
-    every = sorted({*requests, *requests_for_routes(output)})
+    every = sorted({*requests, *requests_for_routes(output)}, key=Request.sort_key)
     notes = _notes_by_object(report)
     result = VerifyResult(len(every))
     for request in every:

@@ -37,12 +37,16 @@ implementation, from Envoy Gateway, the implementation the ``envoy-gateway`` emi
   by ``sectionName``, the route, a Gateway listener, the Gateway) and ClientTrafficPolicies
   with client validation add the access controls a request must pass.
 
+An Envoy Gateway ``Backend`` whose one endpoint is a Service's cluster DNS name
+(``<name>.<namespace>.svc[.cluster.local]``) is that Service.
+
 GRPCRoutes take gRPC calls (their rules ordered by service and method length, then header
 matches); TLSRoutes take TLS connections by SNI; TCPRoutes and UDPRoutes take their port.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -317,6 +321,9 @@ class GatewayAPIModel:
         self.filters: dict[tuple[str, str], JSON] = {}
         self.policies: list[JSON] = []
         self.client_policies: list[JSON] = []
+        self.eg_backends: dict[tuple[str, str], Backend] = {}
+        """Envoy Gateway Backends whose one endpoint is a Service's cluster DNS name: the
+        Service they stand for (the envoy-gateway emitter writes them for backend TLS)."""
         listener_sets: list[JSON] = []
         allowed_sets: dict[tuple[str, str], str] = {}
         for obj in objects:
@@ -343,6 +350,10 @@ class GatewayAPIModel:
                     self.policies.append(obj)
                 elif kind == "ClientTrafficPolicy":
                     self.client_policies.append(obj)
+                elif kind == "Backend":
+                    service = _service_of_backend(_dict(obj.get("spec")))
+                    if service is not None:
+                        self.eg_backends[_meta(obj)] = service
         self.listener_sets: dict[tuple[str, str], list[_Listener]] = {}
         for listener_set in listener_sets:
             namespace, name = _meta(listener_set)
@@ -409,7 +420,9 @@ class GatewayAPIModel:
                 return Routed(NoRoute(0, "no listener on this port"))
             if request.protocol == "HTTP" and request.scheme == "http":
                 return Routed(NoRoute(404, "no listener for this host"))
-            # TLS: no listener takes the SNI, so the handshake fails.
+            # A TLS handshake with an SNI no listener names finds no filter chain: the
+            # connection is closed before any HTTP answer (Envoy Gateway writes one filter
+            # chain per HTTPS listener, with the listener's host name as its server name).
             return Routed(NoRoute(0, "no listener for this SNI"))
         first = answers[0]
         if all(a.outcome == first.outcome for a in answers[1:]):
@@ -429,9 +442,9 @@ class GatewayAPIModel:
         candidates = [
             x
             for x in self.gateways[key]
-            if x.port == request.effective_port
-            and x.protocol == wanted
-            and (wanted != "TLS" or x.tls_mode == "Passthrough")
+            # A TLS connection reaches a TLS listener whether it passes the connection through
+            # or terminates it (its TLSRoute's backend then gets the decrypted stream).
+            if x.port == request.effective_port and x.protocol == wanted
         ]
         matching = [
             x
@@ -568,6 +581,9 @@ class GatewayAPIModel:
                 route, group, kind, namespace, backend.name
             ):
                 backend = Backend(namespace, backend.name, backend.port, "Invalid")
+            elif kind == "Backend" and group == EG_GROUP:
+                # A Backend standing for a Service reaches that Service: it compares as one.
+                backend = self.eg_backends.get((namespace, backend.name), backend)
             weight = ref.get("weight", 1)
             weighted.append((backend, int(weight) if isinstance(weight, int) else 1))
         if all(b.kind == "Invalid" for b, w in weighted if w):
@@ -620,6 +636,23 @@ class GatewayAPIModel:
                     ):
                         guards.append("client-certificate")
         return tuple(sorted(set(guards)))
+
+
+_SERVICE_DNS = re.compile(r"([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?\.?")
+
+
+def _service_of_backend(spec: JSON) -> Backend | None:
+    """The Service an Envoy Gateway Backend stands for: its only endpoint is the FQDN
+    ``<service>.<namespace>.svc[.cluster.local]`` and a port."""
+    endpoints = _list(spec.get("endpoints"))
+    if len(endpoints) != 1:
+        return None
+    fqdn = _dict(_dict(endpoints[0]).get("fqdn"))
+    found = _SERVICE_DNS.fullmatch(str(fqdn.get("hostname", "")).lower())
+    port = fqdn.get("port")
+    if found is None or not isinstance(port, int):
+        return None
+    return Backend(found.group(2), found.group(1), port, "Service")
 
 
 def _targets(spec: JSON) -> list[JSON]:
@@ -795,7 +828,9 @@ def regex_substitute(pattern: str, substitution: str, path: str) -> str:
     try:
         import re2
 
-        compiled: Any = re2.compile(pattern)
+        options = re2.Options()
+        options.log_errors = False  # an invalid expression of the input is no stderr message
+        compiled: Any = re2.compile(pattern, options)
     except Exception:
         try:
             compiled = re.compile(pattern)

@@ -23,7 +23,9 @@ def _re2(pattern: str) -> Any:
     try:
         import re2
 
-        return re2.compile(pattern)
+        options = re2.Options()
+        options.log_errors = False  # an invalid expression of the input is no stderr message
+        return re2.compile(pattern, options)
     except ImportError:  # pragma: no cover - google-re2 is a dependency
         pass
     except Exception:
@@ -37,7 +39,10 @@ def _re2(pattern: str) -> Any:
 def regex_full_match(pattern: str, text: str) -> bool:
     """Envoy's ``safe_regex``: the whole of ``text`` matches ``pattern`` (RE2)."""
     compiled = _re2(pattern)
-    return compiled is not None and compiled.fullmatch(text) is not None
+    try:
+        return compiled is not None and compiled.fullmatch(text) is not None
+    except UnicodeEncodeError:  # a lone surrogate is in no request (RE2 reads UTF-8)
+        return False
 
 
 @lru_cache(maxsize=4096)

@@ -83,6 +83,22 @@ class Request:
                 return value
         return None
 
+    def sort_key(self) -> tuple[object, ...]:
+        """A total order (the dataclass order fails on two requests that differ only by a port
+        given (an int) and not given (None))."""
+        port = -1 if self.port is None else self.port
+        return (
+            self.host,
+            self.path,
+            self.scheme,
+            self.method,
+            self.headers,
+            self.query,
+            port,
+            self.protocol,
+            self.grpc,
+        )
+
     def with_headers(self, *pairs: tuple[str, str]) -> Request:
         headers = tuple((name.lower(), value) for name, value in pairs)
         return Request(

@@ -11,7 +11,8 @@ ROWS: tuple[CatalogRow, ...] = (
     CatalogRow(
         "Gateway servers[].port",
         "converted",
-        "listener port and protocol (HTTP2/GRPC → HTTP or HTTPS, MONGO → TCP)",
+        "listener port and protocol (HTTP2/GRPC → HTTP, in plain text as Istio serves them; "
+        "MONGO → TCP)",
         "Gateway",
     ),
     CatalogRow(
@@ -28,7 +29,12 @@ ROWS: tuple[CatalogRow, ...] = (
         "security",
     ),
     CatalogRow(
-        "Gateway servers[].tls.credentialName(s)", "converted", "certificateRefs", "Gateway"
+        "Gateway servers[].tls.credentialName(s)",
+        "converted",
+        "certificateRefs to the Secret in the gateway pods' namespace (option "
+        "gateway-workload-namespace), with a ReferenceGrant; MUTUAL: the client CA from "
+        "<name>-cacert if in the input, else the credential",
+        "Gateway",
     ),
     CatalogRow(
         "Gateway servers[].tls.httpsRedirect",
@@ -67,20 +73,41 @@ ROWS: tuple[CatalogRow, ...] = (
         "parentRefs with sectionName; mesh ignored",
         "VirtualService",
     ),
-    CatalogRow("VirtualService exportTo", "ignored", "sidecar visibility", "VirtualService"),
+    CatalogRow(
+        "VirtualService exportTo",
+        "converted",
+        "not exported to the gateway pods' namespace: not converted, as Istio's gateway does "
+        "not see it",
+        "VirtualService",
+    ),
     CatalogRow(
         "http[].match uri/headers/queryParams/method",
         "converted",
-        "Exact/PathPrefix/RegularExpression; Istio first-match order preserved",
+        "Exact/PathPrefix/RegularExpression (character prefixes kept with /p[^/].*); Istio "
+        "first-match order preserved, across VirtualServices of a host; what still differs is "
+        "reported with examples",
         "VirtualService",
     ),
     CatalogRow(
         "http[].match ignoreUriCase", "converted", "(?i) regular expression", "VirtualService"
     ),
     CatalogRow(
-        "http[].match scheme/authority/port/withoutHeaders/sourceLabels/gateways",
+        "http[].match gateways/port/scheme/sourceLabels/sourceNamespace",
+        "converted",
+        "decide on which listeners the match applies (one HTTPRoute per set of listeners)",
+        "VirtualService",
+    ),
+    CatalogRow(
+        "http[].match authority",
+        "converted",
+        "decides the host names the match applies to (exact, prefix or regex, per host name; "
+        "wider on a wildcard host)",
+        "VirtualService",
+    ),
+    CatalogRow(
+        "http[].match withoutHeaders",
         "unsupported",
-        "no per-match equivalent (match becomes wider)",
+        "no negative header match (the match becomes wider)",
         "VirtualService",
     ),
     CatalogRow(
@@ -102,7 +129,8 @@ ROWS: tuple[CatalogRow, ...] = (
     CatalogRow(
         "http[].rewrite uri/authority",
         "converted",
-        "URLRewrite ReplacePrefixMatch/ReplaceFullPath, hostname",
+        "URLRewrite ReplacePrefixMatch/ReplaceFullPath (Envoy's prefix_rewrite: the matched "
+        "characters; regex-rewrite extension on expressions), hostname",
         "VirtualService",
     ),
     CatalogRow(
@@ -133,7 +161,10 @@ ROWS: tuple[CatalogRow, ...] = (
         "VirtualService",
     ),
     CatalogRow(
-        "http[].delegate", "unsupported", "merge delegated routes by hand", "VirtualService"
+        "http[].delegate",
+        "converted",
+        "the delegate's routes merged into the root, narrowed by its match (Istio's merge)",
+        "VirtualService",
     ),
     CatalogRow("tls[]", "converted", "TLSRoute by SNI (where the target has it)", "VirtualService"),
     CatalogRow("tcp[]", "converted", "TCPRoute by port (experimental channel)", "VirtualService"),

@@ -24,6 +24,10 @@ GATEWAY_GROUP = "gateway.networking.k8s.io"
 ISTIO_VERSIONS = ("v1", "v1beta1", "v1alpha3")
 DEFAULT_NAMESPACE = "default"
 DEFAULT_CLUSTER_DOMAIN = "cluster.local"
+DEFAULT_WORKLOAD_NAMESPACE = "istio-system"
+"""Where the ingress gateway's pods run unless ``--provider-option
+istio.gateway-workload-namespace`` says otherwise (Istio's default installation): Istio reads a
+server's ``credentialName`` Secret there, and a VirtualService must be exported there."""
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(h|m|s|ms)?\Z")
 
@@ -136,6 +140,18 @@ class Fields:
                 )
 
 
+def host_overlap(a: str | None, b: str | None) -> bool:
+    """Whether two hostnames (``None`` or ``*`` = any, ``*.x`` wildcards) share a host."""
+    if a in (None, "*") or b in (None, "*"):
+        return True
+    assert a is not None and b is not None
+    if a == b:
+        return True
+    if a.startswith("*.") and (b.endswith(a[1:])):
+        return True
+    return b.startswith("*.") and a.endswith(b[1:])
+
+
 @dataclass
 class ServiceInfo:
     name: str
@@ -150,7 +166,16 @@ class State:
 
     ctx: ProviderContext
     cluster_domain: str = DEFAULT_CLUSTER_DOMAIN
+    workload_namespace: str = DEFAULT_WORKLOAD_NAMESPACE
     services: dict[tuple[str, str], ServiceInfo] = field(default_factory=dict)
+    secrets: dict[tuple[str, str], KubeObject] = field(default_factory=dict)
+    """Secrets in the input, by (namespace, name)."""
+    delegates: dict[tuple[str, str], KubeObject] = field(default_factory=dict)
+    """VirtualServices without hosts (delegates), by (namespace, name)."""
+    used_delegates: set[tuple[str, str]] = field(default_factory=set)
+    http_plans: list[Any] = field(default_factory=list)
+    """The http routes of each converted VirtualService (``httproutes.Plan``), made into
+    HTTPRoutes together once all are read."""
     service_entry_hosts: dict[str, KubeObject] = field(default_factory=dict)
     destination_rules: list[KubeObject] = field(default_factory=list)
     gateways: dict[tuple[str, str], GatewayInfo] = field(default_factory=dict)
@@ -169,8 +194,10 @@ class State:
     def service_of(self, host: str, namespace: str) -> tuple[str, str] | None:
         """A destination host → (Service name, namespace), or None for a non-Service host.
 
-        Short names (``reviews``) live in the referring object's namespace; ``name.ns``,
-        ``name.ns.svc`` and ``name.ns.svc.<cluster domain>`` name a Service in ``ns``.
+        Istio resolves a short name (``reviews``) in the referring object's namespace
+        (``ResolveShortnameToFQDN``) and otherwise looks the host up as it is: only
+        ``name.namespace.svc.<cluster domain>`` is a Kubernetes Service's name in its registry
+        (``reviews.bookinfo`` and ``reviews.bookinfo.svc`` name none).
         """
         host = host.strip().lower()
         if not host or "*" in host:
@@ -178,13 +205,7 @@ class State:
         parts = host.split(".")
         if len(parts) == 1:
             return parts[0], namespace
-        suffixes = ("svc", f"svc.{self.cluster_domain}")
-        rest = ".".join(parts[2:])
-        if len(parts) == 2 and host not in self.service_entry_hosts:
-            if (parts[0], parts[1]) in self.services:
-                return parts[0], parts[1]
-            return None
-        if rest in suffixes:
+        if ".".join(parts[2:]) == f"svc.{self.cluster_domain}":
             return parts[0], parts[1]
         return None
 
@@ -215,8 +236,12 @@ class State:
         route_kind: str,
         route_namespace: str,
         weight: int | None = None,
+        resolve_namespace: str | None = None,
     ) -> BackendRef | None:
-        """An Istio ``destination`` → a Service backendRef, or None with an error notification."""
+        """An Istio ``destination`` → a Service backendRef, or None with an error notification.
+
+        Short names resolve in ``resolve_namespace`` (the VirtualService's that names them: a
+        delegate's own), else in the route's."""
         host = destination.get("host")
         if not isinstance(host, str) or not host:
             fields.unsupported(
@@ -234,12 +259,19 @@ class State:
                 error=True,
             )
             return None
-        resolved = self.service_of(host, route_namespace)
+        resolved = self.service_of(host, resolve_namespace or route_namespace)
         if resolved is None:
+            parts = host.lower().split(".")
+            hint = (
+                f": use {parts[0]}.{parts[1]}.svc.{self.cluster_domain} (Istio does not expand "
+                f"{host!r}, so it routes it to no Service and answers 503)"
+                if len(parts) in (2, 3) and parts[-1] in (parts[1], "svc")
+                else ""
+            )
             fields.unsupported(
                 path,
-                f"destination {host!r} is not a Kubernetes Service host (name, name.namespace or "
-                f"name.namespace.svc.{self.cluster_domain}); no backendRef was written",
+                f"destination {host!r} is not a Kubernetes Service host (a short name or "
+                f"name.namespace.svc.{self.cluster_domain}); no backendRef was written{hint}",
                 "istio-destination-unresolved",
                 error=True,
             )
@@ -303,6 +335,29 @@ class State:
 
 
 @dataclass
+class VS:
+    """One VirtualService being converted (for a delegate's routes: the delegate, in the place
+    of its root: ``route_namespace`` is the root's)."""
+
+    state: State
+    obj: KubeObject
+    fields: Fields
+    namespace: str
+    keys: list[tuple[str, str]]
+    hosts: list[str]
+    root_namespace: str | None = None
+
+    @property
+    def route_namespace(self) -> str:
+        """Where the HTTPRoute is (the root's namespace for a delegate)."""
+        return self.root_namespace or self.namespace
+
+    @property
+    def hostnames(self) -> list[str]:
+        return [] if "*" in self.hosts else [h for h in self.hosts if valid_hostname(h)]
+
+
+@dataclass
 class ListenerInfo:
     """A Gateway API listener made from one (port, protocol, host) of an Istio server."""
 
@@ -316,7 +371,7 @@ class ListenerInfo:
     redirect: bool
     server_path: str
     certificate_refs: list[SecretRef] = field(default_factory=list)
-    client_ca: str | None = None
+    client_ca: SecretRef | None = None
     """Secret holding the CA for client certificates (MUTUAL), if any."""
 
 

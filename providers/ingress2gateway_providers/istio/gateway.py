@@ -25,6 +25,7 @@ from ingress2gateway.ir import (
     HTTPRoute,
     Listener,
     ParentRef,
+    ReferenceGrant,
     RequestRedirect,
     Rule,
     SecretRef,
@@ -34,12 +35,14 @@ from ingress2gateway.objects import JSONDict, KubeObject
 from ingress2gateway.report import Level, Status
 
 from .common import (
+    GATEWAY_GROUP,
     Fields,
     GatewayInfo,
     ListenerInfo,
     State,
     as_dict,
     as_list,
+    host_overlap,
     ns_of,
     valid_hostname,
 )
@@ -66,7 +69,8 @@ TLS_KEYS = (
 )
 # TLS settings a Gateway API listener cannot state (files, pinning, versions, ciphers).
 _TLS_UNSUPPORTED = TLS_KEYS[5:]
-_HTTP_PROTOCOLS = ("HTTP", "HTTP2", "GRPC", "GRPC-WEB")
+_HTTP_PROTOCOLS = ("HTTP", "HTTP2", "HTTP_PROXY", "GRPC", "GRPC-WEB")
+"""``protocol.Instance.IsHTTP``: Istio serves these in plain text, whatever ``tls`` says."""
 _TCP_PROTOCOLS = ("TCP", "MONGO", "MYSQL", "REDIS")
 _PASSTHROUGH = ("PASSTHROUGH", "AUTO_PASSTHROUGH")
 _TERMINATE = ("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL")
@@ -94,12 +98,17 @@ def convert_gateway(state: State, obj: KubeObject) -> GatewayInfo:
     fields.unknown_keys("spec", spec, ("selector", "servers"))
     names = NameAllocator()
     for index, server in enumerate(as_list(spec.get("servers"))):
-        _server(fields, info, names, index, server)
+        _server(state, fields, info, names, index, server)
     return info
 
 
 def _server(
-    fields: Fields, info: GatewayInfo, names: NameAllocator, index: int, server: object
+    state: State,
+    fields: Fields,
+    info: GatewayInfo,
+    names: NameAllocator,
+    index: int,
+    server: object,
 ) -> None:
     path = f"spec.servers[{index}]"
     if not isinstance(server, dict):
@@ -127,7 +136,7 @@ def _server(
         _skip(fields, path, server, layout)
         return
     listener_protocol, tls_mode = layout
-    refs = _certificates(tls)
+    refs = _certificates(state, tls, info.namespace) if tls_mode == "Terminate" else []
     if tls_mode == "Terminate" and not refs:
         _skip(
             fields,
@@ -138,7 +147,21 @@ def _server(
             "Secret and set credentialName",
         )
         return
-    client_ca = _tls_fields(fields, path, tls, listener_protocol, tls_mode)
+    plain = {k: v for k, v in tls.items() if k != "httpsRedirect"}
+    if listener_protocol == "HTTP" and plain:
+        message = (
+            f"protocol {protocol} is plain text in Istio: its validation rejects TLS settings "
+            "on such a port and its gateway does not use them; the listener is HTTP (use "
+            "protocol HTTPS to terminate TLS)"
+        )
+        fields.notify(Level.WARNING, "istio-field-unsupported", f"{path}.tls", message)
+        for key in sorted(plain):
+            fields.record(f"{path}.tls.{key}", Status.IGNORED, message)
+        tls = {k: v for k, v in tls.items() if k == "httpsRedirect"}
+    ca_name = _tls_fields(fields, path, tls, listener_protocol, tls_mode)
+    client_ca = _client_ca(state, fields, path, tls, ca_name, info.namespace) if ca_name else None
+    if tls_mode == "Terminate":
+        _check_credentials(state, fields, path, refs)
     redirect = bool(tls.get("httpsRedirect")) and listener_protocol == "HTTP"
     hosts = _hosts(fields, path, as_list(server.get("hosts")), info.namespace)
     if listener_protocol == "TCP":
@@ -211,12 +234,13 @@ def _layout(protocol: str, tls: JSONDict) -> tuple[str, str | None] | str:
     """(listener protocol, TLS mode) for a server, or why it cannot be a listener."""
     # The proto's default TLS mode is PASSTHROUGH (enum value 0).
     mode = str(tls.get("mode") or "PASSTHROUGH").upper()
-    has_tls = any(key != "httpsRedirect" for key in tls)
     if protocol in _TCP_PROTOCOLS:
         return "TCP", None
-    if protocol == "HTTP" or (protocol in _HTTP_PROTOCOLS and not has_tls):
+    if protocol in _HTTP_PROTOCOLS:
+        # buildGatewayTCPBasedFilterChains: a port whose protocol IsHTTP gets one plain-text
+        # connection manager; a tls block (other than httpsRedirect) is not used.
         return "HTTP", None
-    if protocol not in ("HTTPS", "TLS", *_HTTP_PROTOCOLS):
+    if protocol not in ("HTTPS", "TLS"):
         return f"protocol {protocol or '(none)'!r} has no Gateway API listener protocol"
     if mode in _PASSTHROUGH:
         return "TLS", "Passthrough"
@@ -227,9 +251,76 @@ def _layout(protocol: str, tls: JSONDict) -> tuple[str, str | None] | str:
     return f"unknown TLS mode {mode!r}"
 
 
-def _certificates(tls: JSONDict) -> list[SecretRef]:
+def _certificates(state: State, tls: JSONDict, gateway_namespace: str) -> list[SecretRef]:
+    """``credentialName(s)``: Secrets in the namespace of the gateway's pods (Istio reads them
+    there: ``pilot/pkg/xds/sds.go`` parses the resource name in the proxy's namespace and
+    allows no other), referred to across namespaces when the Gateway object lives elsewhere."""
     names = [tls.get("credentialName"), *as_list(tls.get("credentialNames"))]
-    return [SecretRef(name) for name in dict.fromkeys(n for n in names if isinstance(n, str) and n)]
+    namespace = state.workload_namespace
+    where = None if namespace == gateway_namespace else namespace
+    return [
+        SecretRef(name, where)
+        for name in dict.fromkeys(n for n in names if isinstance(n, str) and n)
+    ]
+
+
+def _check_credentials(state: State, fields: Fields, path: str, refs: list[SecretRef]) -> None:
+    """Say where the certificate Secrets are assumed to be, and when the input says otherwise."""
+    workload = state.workload_namespace
+    for ref in refs:
+        if (workload, ref.name) in state.secrets:
+            continue
+        elsewhere = sorted(ns for ns, name in state.secrets if name == ref.name)
+        if elsewhere:
+            fields.notify(
+                Level.WARNING,
+                "istio-assumed",
+                f"{path}.tls",
+                f"Secret {ref.name} is in {', '.join(elsewhere)} in the input, but Istio reads "
+                f"credentialName in the namespace of the gateway's pods ({workload}, assumed; "
+                f"option istio.gateway-workload-namespace): the listener refers to "
+                f"{workload}/{ref.name}",
+            )
+
+
+def _client_ca(
+    state: State, fields: Fields, path: str, tls: JSONDict, name: str, gateway_namespace: str
+) -> SecretRef:
+    """The Secret Istio takes a MUTUAL server's client CA from (``GetCaCert`` in
+    ``pilot/pkg/credentials/kube/secrets.go``): ``<credentialName>-cacert`` when it exists,
+    else the ``cacert``/``ca.crt`` key of the credential Secret itself."""
+    workload = state.workload_namespace
+    where = None if workload == gateway_namespace else workload
+    credential = tls.get("credentialName")
+    if "caCertCredentialName" in tls or not isinstance(credential, str):
+        return SecretRef(name, where)
+    separate = f"{credential}-cacert"
+    if (workload, separate) in state.secrets:
+        chosen = separate
+    else:
+        chosen = credential
+        if (workload, credential) not in state.secrets:
+            fields.notify(
+                Level.WARNING,
+                "istio-assumed",
+                f"{path}.tls.credentialName",
+                f"Istio reads the client CA from Secret {separate} if it exists, else from the "
+                f"ca.crt key of {credential}; neither is in the input, so client certificates are "
+                f"checked against {workload}/{credential} (its ca.crt): if {separate} exists, use "
+                "it instead",
+            )
+    secret = state.secrets.get((workload, chosen))
+    data = secret.data if secret is not None else {}
+    keys = set(as_dict(data.get("data"))) | set(as_dict(data.get("stringData")))
+    if secret is not None and "ca.crt" not in keys:
+        fields.notify(
+            Level.WARNING,
+            "istio-field-partial",
+            f"{path}.tls.credentialName",
+            f"Secret {workload}/{chosen} holds the client CA as {sorted(keys & {'cacert'}) or keys}, "
+            "not as ca.crt, which Envoy Gateway and Gateway API read: add the ca.crt key",
+        )
+    return SecretRef(chosen, where)
 
 
 def _tls_fields(
@@ -352,16 +443,51 @@ def build_gateway(state: State, info: GatewayInfo) -> None:
         if item.client_ca is not None:
             gateway.extensions.append(
                 ClientCertAuth(
-                    ca_secret=item.client_ca,
+                    ca_secret=item.client_ca.name,
+                    ca_namespace=item.client_ca.namespace,
                     provenance=[fields.prov(f"{item.server_path}.tls.mode")],
                 )
             )
+        for ref in item.certificate_refs:
+            if ref.namespace is not None:
+                state.ir.add_grant(
+                    ReferenceGrant(
+                        namespace=ref.namespace,
+                        from_group=GATEWAY_GROUP,
+                        from_kind="Gateway",
+                        from_namespace=info.namespace,
+                        to_group="",
+                        to_kind="Secret",
+                        to_name=ref.name,
+                    ),
+                    fields.prov(f"{item.server_path}.tls"),
+                )
         if item.redirect:
             _redirect_route(state, fields, info, item)
     _report_open_hosts(fields, info)
+    _report_secret_namespace(state, fields, info)
     # More than 64 listeners move to ListenerSets (or more Gateways) in core: spill.py.
     state.ir.gateways.append(gateway)
     info.emitted = True
+
+
+def _report_secret_namespace(state: State, fields: Fields, info: GatewayInfo) -> None:
+    """Say once per server which namespace its certificates were looked for in."""
+    seen: set[str] = set()
+    for item in info.listeners:
+        moved = [r.name for r in item.certificate_refs if r.namespace is not None]
+        if not moved or item.server_path in seen:
+            continue
+        seen.add(item.server_path)
+        fields.notify(
+            Level.INFO,
+            "istio-assumed",
+            f"{item.server_path}.tls",
+            f"Istio reads credentialName Secrets ({', '.join(moved)}) in the namespace of the "
+            f"gateway's pods, not the Gateway's: the listener refers to them in "
+            f"{state.workload_namespace} (assumed; option istio.gateway-workload-namespace), "
+            "with a ReferenceGrant there",
+        )
 
 
 def _report_open_hosts(fields: Fields, info: GatewayInfo) -> None:
@@ -396,10 +522,79 @@ def _redirect_route(state: State, fields: Fields, info: GatewayInfo, item: Liste
             parent_refs=[ParentRef(info.name, section_name=item.name)],
             rules=[
                 Rule(
-                    filters=[RequestRedirect(scheme="https", status_code=301, provenance=[prov])],
+                    # Envoy's require_tls redirect keeps the Host header as sent: a server on
+                    # another port than 80 sends clients to https on that same port.
+                    filters=[
+                        RequestRedirect(
+                            scheme="https",
+                            status_code=301,
+                            port=None if item.port == 80 else item.port,
+                            provenance=[prov],
+                        )
+                    ],
                     provenance=[prov],
                 )
             ],
             provenance=[prov],
         )
     )
+
+
+def _selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def _selector(info: GatewayInfo) -> dict[str, str]:
+    return {str(k): str(v) for k, v in as_dict(info.obj.spec.get("selector")).items()}
+
+
+def _specificity(hostname: str | None) -> tuple[int, int]:
+    if hostname is None:
+        return (0, 0)
+    return (1, len(hostname)) if hostname.startswith("*.") else (2, len(hostname))
+
+
+def report_shared_addresses(state: State) -> None:
+    """Istio Gateways that select the same pods share their address (``mergeGateways``): on a
+    port, the most specific host wins among all their servers. Each becomes a Gateway API
+    Gateway of its own, with an address of its own: where two of them take the same host on
+    the same port, DNS decides which answers. Say so on both, with the Gateway to point the host
+    at."""
+    emitted = [i for i in state.gateways.values() if i.emitted]
+    for number, first in enumerate(emitted):
+        for second in emitted[number + 1 :]:
+            a, b = _selector(first), _selector(second)
+            if not (_selects(a, b) or _selects(b, a)):
+                continue
+            for one in first.listeners:
+                for other in second.listeners:
+                    if one.port != other.port or one.protocol != other.protocol:
+                        continue
+                    if not host_overlap(one.hostname, other.hostname):
+                        continue
+                    _shared(state, (first, one), (second, other))
+
+
+def _shared(
+    state: State, first: tuple[GatewayInfo, ListenerInfo], second: tuple[GatewayInfo, ListenerInfo]
+) -> None:
+    (gw_a, one), (gw_b, other) = first, second
+    hosts = [h for h in (one.hostname, other.hostname) if h is not None]
+    shown = min(hosts, key=lambda h: (-_specificity(h)[0], -len(h))) if hosts else "every host"
+    names = f"{gw_a.namespace}/{gw_a.istio_name} and {gw_b.namespace}/{gw_b.istio_name}"
+    if _specificity(one.hostname) == _specificity(other.hostname):
+        advice = (
+            "Istio serves the routes of both there, on one address: merge the two Gateways "
+            "(the routes of one do not reach the other's address)"
+        )
+    else:
+        best = max((first, second), key=lambda pair: _specificity(pair[1].hostname))
+        advice = f"point {shown} at Gateway {best[0].namespace}/{best[0].name}"
+    message = (
+        f"Gateways {names} select the same pods: Istio serves them on one address, where the "
+        f"most specific host wins; as Gateway API Gateways each has an address, and both take "
+        f"{shown} on port {one.port}: {advice}"
+    )
+    for info, item in (first, second):
+        fields = state.fields(info.obj)
+        fields.notify(Level.WARNING, "istio-shared-address", f"{item.server_path}.hosts", message)

@@ -20,6 +20,7 @@ from ingress2gateway.report import Level, Report, Status
 T = TypeVar("T")
 
 KONG_GROUP = "configuration.konghq.com"
+FACADE_GROUP = "incubator.ingress-controller.konghq.com"
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 
 
@@ -91,10 +92,24 @@ class KongRun:
     cluster_plugins: dict[str, KubeObject] = field(default_factory=dict)
     kong_ingresses: dict[tuple[str | None, str], KubeObject] = field(default_factory=dict)
     upstream_policies: dict[tuple[str | None, str], KubeObject] = field(default_factory=dict)
+    facades: dict[tuple[str | None, str], KubeObject] = field(default_factory=dict)
     used: set[int] = field(default_factory=set)
     """``id()`` of the Kong objects some converted object referenced."""
     service_users: set[tuple[str | None, str]] = field(default_factory=set)
     """Services some converted route sends traffic to."""
+    served_classes: set[str] = field(default_factory=set)
+    """The ingress classes the Kong controller served."""
+    legacy_regex: bool = False
+    """The served class's IngressClassParameters ``enableLegacyRegexDetection``."""
+    class_parameters: list[KubeObject] = field(default_factory=list)
+    default_class: bool = False
+    """One of them was the cluster's default class (objects without a class were Kong's)."""
+
+    def class_ok(self, obj: KubeObject) -> bool:
+        """Whether KIC kept a KongClusterPlugin or KongServiceFacade: its class annotation is
+        Kong's, or absent with Kong's class the default (``MatchesIngressClass``)."""
+        annotated = obj.annotations.get(CLASS_ANNOTATION, "")
+        return annotated in self.served_classes or (self.default_class and not annotated)
 
     @classmethod
     def index(cls, ctx: ProviderContext, provider: str) -> KongRun:
@@ -103,6 +118,8 @@ class KongRun:
             key = (obj.namespace, obj.name or "")
             if obj.kind == "Service" and obj.api_version == "v1":
                 run.services.setdefault(key, obj)
+            elif obj.kind == "KongServiceFacade" and obj.group == FACADE_GROUP:
+                run.facades.setdefault(key, obj)
             elif obj.group != KONG_GROUP:
                 continue
             elif obj.kind == "KongPlugin":

@@ -4,7 +4,8 @@ Operator 2.0), linked with ``konghq.com/override``.
 Its three sections override what Kong generates; each field is converted exactly like the
 annotation that replaced it:
 
-* ``route`` (honoured when the KongIngress is linked from an **Ingress**): ``methods``,
+* ``route`` (honoured when the KongIngress is linked from an **Ingress**, by
+  ``konghq.com/override`` or, as KIC 2.x did, by having the Ingress's name): ``methods``,
   ``headers``, ``protocols``, ``strip_path``, ``preserve_host``, ``https_redirect_status_code``,
   ``request_buffering``, ``response_buffering`` as the matching annotations (an annotation on the
   Ingress wins); ``regex_priority``, ``path_handling``, ``snis`` are reported.
@@ -22,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Set as AbstractSet
 from typing import Any
 
+from ingress2gateway.ingress import IngressModel
 from ingress2gateway.ir import Provenance
 from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.report import Status
@@ -52,6 +54,19 @@ def resolve(
     obj = run.kong_ingresses.get((namespace, name.strip()))
     if obj is None:
         run.missing(source, field_path, f"KongIngress {name} is not in the input; not converted")
+        return None
+    if id(obj) not in run.used:
+        run.deprecated(obj, "use Ingress and Service annotations and KongUpstreamPolicy")
+    run.use(obj)
+    return obj
+
+
+def same_name(run: KongRun, model: IngressModel) -> KubeObject | None:
+    """The KongIngress named like an Ingress that has no ``konghq.com/override``: KIC 2.x
+    applied its ``route`` section to the Ingress's routes (``kongstate/util.go`` at v2.12,
+    ``getKongIngressFromObjAnnotations``)."""
+    obj = run.kong_ingresses.get((model.namespace, model.name))
+    if obj is None or not section(obj, "route"):
         return None
     if id(obj) not in run.used:
         run.deprecated(obj, "use Ingress and Service annotations and KongUpstreamPolicy")

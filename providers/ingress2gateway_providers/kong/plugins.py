@@ -221,6 +221,12 @@ def effects(run: KongRun, obj: KubeObject, ref: Provenance) -> Effects:
     return out
 
 
+def _fewer_protocols(value: object) -> bool:
+    """A plugin's ``protocols`` leave out plain or TLS HTTP (Kong's default is all of them)."""
+    protocols = set(str_list(value))
+    return bool(protocols) and not {"http", "https"} <= protocols
+
+
 def _consumers_note(run: KongRun, obj: KubeObject) -> None:
     run.fyi(
         obj.source(),
@@ -403,6 +409,14 @@ def account_object(
             )
         elif key == "disabled":
             run.record(source, key, Status.CONVERTED, "a disabled plugin is not converted")
+        elif key == "protocols" and _fewer_protocols(obj.data.get(key)):
+            run.differs(
+                source,
+                key,
+                f"Kong ran this plugin only for {', '.join(str_list(obj.data.get(key)))} "
+                "requests; the conversion applies it to every request of the rules it is on",
+            )
+            run.record(source, key, Status.PARTIAL, "Gateway API filters apply to every request")
         elif key == "config":
             run.record(source, key, Status.CONVERTED)
         else:

@@ -5,9 +5,11 @@ section, see KongIngress below).
 
 * ``methods: GET,POST`` — one match per method (each combined with the header matches).
 * ``headers.x-team: a,b`` — the request must carry ``x-team`` with one of the values: one match
-  per value; several ``headers.*`` keys give every combination. A value starting with ``~*`` is
-  a case-insensitive regular expression (Kong 3.x), written as ``(?i)<regex>``.
-  ``headers-separator`` changes the ``,``.
+  per value; several ``headers.*`` keys give every combination. Kong compares values without
+  regard to letter case (``any(lower(http.headers.x_team)) == "a"``), so a value with letters is
+  the regular expression ``(?i)<value>``. A value starting with ``~*`` is a regular expression
+  Kong lower-cases and searches anywhere in the lower-cased value: ``(?i).*(?:<regex>).*``
+  (Gateway API matches the whole value). ``headers-separator`` changes the ``,``.
 * ``strip-path: "true"`` — the matched prefix is removed before proxying:
   URLRewrite ``ReplacePrefixMatch: /`` (or the Service's ``konghq.com/path``) on prefix rules,
   ``ReplaceFullPath`` on exact ones, a regex-rewrite extension on regular expressions.
@@ -18,15 +20,21 @@ section, see KongIngress below).
   HTTP is refused: with ``https-redirect-status-code`` 301/302/307/308 the rules are served on
   the HTTPS listener and the HTTP listener answers with a RequestRedirect to ``https``; with
   Kong's default 426 (Upgrade Required), which Gateway API cannot send, the rules are attached
-  to the HTTPS listener only and the difference is reported. ``grpc``/``grpcs`` alone make the
-  rules a GRPCRoute.
-* ``rewrite`` — the whole upstream path. Kong applies it only when the controller runs with the
-  ``RewriteURIs`` feature gate (off by default), so it is ignored (and said so) unless
-  ``--provider-option kong.rewrite-uris=true``. Then it overrides ``strip-path`` and the
-  Service's path: a URLRewrite ``ReplaceFullPath``, or, when it uses ``$n`` captures of a ``/~``
-  regex path, a regex-rewrite extension (``\\n`` substitutions).
+  to the HTTPS listener only and the difference is reported. Where no ``spec.tls`` entry names
+  the host, Kong served it with its own default certificate: the rules get a new HTTPS listener
+  that names a Secret ``<host>-kong-default-certificate`` the user must create (reported), and
+  no plain-HTTP route. ``grpc``/``grpcs`` alone make the rules a GRPCRoute (Kong answered
+  other requests on them 415: reported).
+* ``rewrite`` — the whole upstream path. The Kong Ingress Controller accepts it only with its
+  ``RewriteURIs`` feature gate (off by default); without it the Kong service of the Ingress's
+  backend is left out of Kong's configuration (404), which is reported, and the rules are
+  converted without the rewrite unless ``--provider-option kong.rewrite-uris=true``. Then it
+  overrides ``strip-path`` and the Service's path: a URLRewrite ``ReplaceFullPath``, or, when it
+  uses ``$n`` captures of a ``/~`` regex path, a regex-rewrite extension (``\\n``
+  substitutions).
 * ``host-aliases`` — every rule of the Ingress is also routed for each alias host: a listener
-  for the alias and a route with the same rules.
+  for the alias and a route with the same rules; a path the alias host already routes with the
+  same match is reported (``path-conflict``) and left to the host's own rule.
 * ``request-buffering``/``response-buffering`` — a buffering extension (``false`` only; on is
   Kong's default).
 * ``ingress.kubernetes.io/force-ssl-redirect: "true"`` (a generic key Kong honours) — like
@@ -37,7 +45,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ingress2gateway import grammar
 from ingress2gateway.ingress import IngressModel
@@ -46,7 +56,15 @@ from ingress2gateway.objects import SourceRef
 from ingress2gateway.report import Status
 
 from .catalog import HEADERS_FAMILY
-from .common import KongRun, Setting, annotation_field, parse_bool, parse_int, split_list
+from .common import (
+    KongRun,
+    Setting,
+    annotation_field,
+    parse_bool,
+    parse_int,
+    split_list,
+    str_list,
+)
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
 REDIRECT_CODES = (301, 302, 307, 308)
@@ -186,11 +204,13 @@ def _rewrite(run: KongRun, source: SourceRef, field_path: str, text: str) -> Set
     enabled = run.ctx.options.for_provider(run.provider).get(REWRITE_OPTION, "").lower()
     if enabled not in ("true", "1", "yes"):
         message = (
-            "Kong applies konghq.com/rewrite only when its RewriteURIs feature gate is on (off "
-            "by default), so it is not converted; pass --provider-option kong.rewrite-uris=true "
-            "if your controller ran with the gate"
+            "without its RewriteURIs feature gate (off by default) the Kong Ingress Controller "
+            "refuses konghq.com/rewrite, and leaves the Kong service of this Ingress's backend "
+            "out of Kong's configuration (MaybeRewriteURI): Kong answered these paths 404. They "
+            "are converted without the rewrite; pass --provider-option kong.rewrite-uris=true if "
+            "your controller ran with the gate"
         )
-        run.fyi(source, field_path, message)
+        run.differs(source, field_path, message)
         run.record(source, field_path, Status.IGNORED, message)
         return None
     value = text.strip()
@@ -234,10 +254,52 @@ def expand_matches(
 
 
 def _header_match(name: str, value: str) -> HeaderMatch:
+    """Kong's header condition as a Gateway API match (kong/router/transform.lua,
+    ``get_expression``: both sides lower-cased; ``~*`` a regex searched in the value)."""
     if value.startswith("~*"):
-        # Kong's ~* (like nginx's) is a case-insensitive regular expression.
-        return HeaderMatch(name, f"(?i){value[2:]}", "RegularExpression")
-    return HeaderMatch(name, value)
+        return HeaderMatch(name, f"(?i).*(?:{value[2:].lower()}).*", "RegularExpression")
+    if value.lower() == value.upper():
+        return HeaderMatch(name, value)  # no letters: letter case cannot matter
+    return HeaderMatch(name, "(?i)" + regex_literal(value), "RegularExpression")
+
+
+_REGEX_SPECIAL = frozenset("\\.+*?()|[]{}^$")
+
+
+def regex_literal(text: str) -> str:
+    """``text`` as a regular expression that matches it alone (RE2 syntax)."""
+    return "".join("\\" + c if c in _REGEX_SPECIAL else c for c in text)
+
+
+def match_signature(
+    annotations: Mapping[str, str], route_section: Mapping[str, Any]
+) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
+    """The methods and headers every path of an Ingress is matched with, as values equal for
+    equal conditions (annotations first, else the linked KongIngress's ``route`` section), read
+    without reporting: two Ingresses with the same path but other conditions make two Kong
+    routes, not a conflict (lowering's duplicate check compares this)."""
+    methods = sorted(
+        {m.upper() for m in split_list(annotations.get("konghq.com/methods", ""))}
+        & set(HTTP_METHODS)
+    )
+    if not methods:
+        methods = sorted(
+            {str(m).strip().upper() for m in route_section.get("methods") or [] if m}
+            & set(HTTP_METHODS)
+        )
+    separator = annotations.get("konghq.com/headers-separator") or ","
+    headers = {
+        key[len(HEADERS_FAMILY) :].lower(): tuple(sorted(split_list(value, separator)))
+        for key, value in annotations.items()
+        if key.startswith(HEADERS_FAMILY) and key != HEADERS_FAMILY and split_list(value)
+    }
+    section_headers = route_section.get("headers")
+    if not headers and isinstance(section_headers, dict):
+        headers = {
+            str(name).lower(): tuple(sorted(str_list(values)))
+            for name, values in section_headers.items()
+        }
+    return tuple(methods), tuple(sorted(headers.items()))
 
 
 def buffering(settings: RouteSettings) -> Buffering | None:

@@ -47,6 +47,15 @@ def stream_objects(run: KongRun, owned: set[str]) -> list[KubeObject]:
         if obj.group != KONG_GROUP or obj.kind not in STREAM_KINDS or id(obj) in run.ctx.claimed:
             continue
         class_name = obj.annotations.get(CLASS_ANNOTATION)
+        if not class_name and not run.default_class:
+            run.differs(
+                obj.source(),
+                f"metadata.annotations[{CLASS_ANNOTATION}]",
+                f"a {obj.kind} without class: the Kong Ingress Controller served it only if its "
+                "class was the cluster's default (getIngressClassHandling), which the input does "
+                "not say (an IngressClass marked default, or --default-ingress-class); it is "
+                "converted as Kong's",
+            )
         if class_name and class_name not in owned:
             message = (
                 f"skipped: ingress class {class_name!r} is not owned by the kong provider "

@@ -32,14 +32,15 @@ from ingress2gateway.ir import (
     RequestRedirect,
     Route,
     Rule,
+    SecretRef,
     URLRewrite,
 )
 from ingress2gateway.lowering import Lowered, tls_covers
-from ingress2gateway.objects import KubeObject
-from ingress2gateway.report import Status
+from ingress2gateway.objects import KubeObject, SourceRef
+from ingress2gateway.report import Level, Status
 
-from . import kongingress, paths, plugins, routing, services, upstream_policy
-from .common import KongRun, Setting, annotation_field, split_list
+from . import kongingress, ordering, paths, plugins, routing, services, upstream_policy
+from .common import FACADE_GROUP, KongRun, Setting, annotation_field, split_list
 from .routing import RouteSettings
 from .services import ServiceSettings
 from .upstream_policy import UpstreamSpec
@@ -64,6 +65,15 @@ class Translator:
     lowered: Lowered
     upstreams: dict[tuple[str | None, str], Upstream] = field(default_factory=dict)
     new_routes: list[HTTPRoute | GRPCRoute] = field(default_factory=list)
+    character_prefixes: ordering.CharacterPrefixes = field(default_factory=dict)
+    """ImplementationSpecific plain paths (Kong's character prefixes), see
+    :func:`ordering.keep_character_prefixes`."""
+    upstream_paths: dict[tuple[SourceRef, str], ordering.Upstream] = field(default_factory=dict)
+    """By a path's input field: whether its rule strips the path, the Service path, and the
+    fields that say so (for :func:`ordering.keep_character_prefixes`)."""
+    kong_hosts: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    """``id()`` of a rule → the hosts of the Kong route it stands for, where they are not the
+    hostnames of its route (host aliases; none for the rules of hostless routes)."""
     dropped: set[int] = field(default_factory=set)
     """``id()`` of routes emptied by moves: still in the route lists (removing each from a list
     of every route was quadratic: 1,300 drops at 10k Ingresses) until :meth:`finish_routes`."""
@@ -126,6 +136,16 @@ class Translator:
 
     def apply(self, models: list[IngressModel]) -> None:
         global_plugins = plugins.global_plugins(self.run)
+        for obj in global_plugins:
+            if not self.run.class_ok(obj):
+                self.run.differs(
+                    obj.source(),
+                    annotation_field("kubernetes.io/ingress.class"),
+                    "a global KongClusterPlugin without Kong's kubernetes.io/ingress.class: the "
+                    "Kong Ingress Controller left it out, so Kong ran it on no route; it is "
+                    "converted onto every route all the same (stricter than Kong was, if it "
+                    "controls access)",
+                )
         for model in sorted(models, key=precedence_key):
             self.apply_ingress(model, global_plugins)
         self.finish_routes()
@@ -151,16 +171,23 @@ class Translator:
                             "(this one is linked from an Ingress)",
                         )
                 run.record(source, field_path, Status.CONVERTED)
+        else:
+            named = kongingress.same_name(run, model)
+            if named is not None:
+                kongingress.apply_route(run, named, settings)
+                run.fyi(
+                    source,
+                    None,
+                    f"KongIngress {named.name} has this Ingress's name: the Kong Ingress "
+                    "Controller 2.x applied its route section to the Ingress without a "
+                    "konghq.com/override annotation, and so does the conversion",
+                )
         if paths.REGEX_PREFIX_KEY in annotations:
             run.record(source, annotation_field(paths.REGEX_PREFIX_KEY), Status.CONVERTED)
-        character_prefixes = [p for p in model.paths if paths.is_character_prefix(model, p)]
-        if character_prefixes:
-            run.fyi(
-                source,
-                character_prefixes[0].field,
-                "Kong matched ImplementationSpecific paths character by character (/foo also "
-                "matched /foobar); Gateway API PathPrefix matches whole segments",
-            )
+        for path in model.paths:
+            change = paths.character_prefix_change(model, path, self.run.legacy_regex)
+            if change is not None:  # matched exactly or reported at the end
+                self.character_prefixes[(source, path.field)] = (path.path, change)
         ingress_plugins = self.plugin_refs(model)
         pairs: list[Pair] = list(self.lowered.rules_of(source))
         for _, rule in pairs:
@@ -198,6 +225,14 @@ class Translator:
                 run.fyi(source, field_path, f"plugin {ref} is disabled; nothing to convert")
                 run.record(source, field_path, Status.CONVERTED)
                 continue
+            if obj.kind == "KongClusterPlugin" and not run.class_ok(obj):
+                run.differs(
+                    source,
+                    field_path,
+                    f"KongClusterPlugin {ref} has no kubernetes.io/ingress.class of Kong's, so "
+                    "the Kong Ingress Controller left it out and Kong did not run it here; it is "
+                    "converted all the same (stricter than Kong was, if it controls access)",
+                )
             found.append((obj, Provenance(source, field_path)))
         return found
 
@@ -211,6 +246,7 @@ class Translator:
     ) -> None:
         run = self.run
         routing.expand_matches(rule, settings.methods, settings.headers)
+        facade_plugins = self.resolve_facades(model, rule)
         backend = rule.backend_refs[0] if rule.backend_refs else None
         upstream: Upstream | None = None
         if backend is not None and backend.kind == "Service" and not backend.group:
@@ -222,7 +258,7 @@ class Translator:
             rule.extensions.append(buffering)
         chosen: dict[str, tuple[KubeObject, Provenance]] = {}
         # Kong's precedence: a route's plugin beats the Service's, which beats a global one.
-        candidates = list(ingress_plugins)
+        candidates = list(ingress_plugins) + facade_plugins
         if upstream is not None and upstream.settings.plugins is not None and upstream.settings.obj:
             candidates += self.service_plugins(upstream)
         for obj in global_plugins:
@@ -260,6 +296,54 @@ class Translator:
         if upstream is not None:
             rule.extensions.extend(self.upstream_extensions(upstream))
             services.backend_tls_policy(run, upstream.settings)
+
+    def resolve_facades(
+        self, model: IngressModel, rule: Rule
+    ) -> list[tuple[KubeObject, Provenance]]:
+        """A KongServiceFacade backend is its ``spec.backendRef`` Service and port (KIC's
+        ``KongServiceFacade`` feature gate, which the input's use of it implies), with the
+        facade's own plugins (``translateIntoKongStateService``)."""
+        run = self.run
+        plugins_found: list[tuple[KubeObject, Provenance]] = []
+        for index, ref in enumerate(rule.backend_refs):
+            if ref.kind != "KongServiceFacade" or ref.group != FACADE_GROUP:
+                continue
+            namespace = ref.namespace or model.namespace
+            facade = run.facades.get((namespace, ref.name))
+            field_path = ref.provenance[0].field if ref.provenance else "spec"
+            backend = facade.spec.get("backendRef") if facade is not None else None
+            name = backend.get("name") if isinstance(backend, dict) else None
+            port = backend.get("port") if isinstance(backend, dict) else None
+            if facade is None or not isinstance(name, str) or not isinstance(port, int):
+                run.missing(
+                    model.source,
+                    field_path,
+                    f"KongServiceFacade {ref.name} (or its spec.backendRef) is not in the input; "
+                    "the backend reference is left as it is, which Gateway API "
+                    "implementations other than Kong cannot resolve",
+                )
+                continue
+            run.use(facade)
+            run.record(facade.source(), "spec.backendRef", Status.CONVERTED)
+            if not run.class_ok(facade):
+                run.differs(
+                    model.source,
+                    field_path,
+                    f"KongServiceFacade {ref.name} has no kubernetes.io/ingress.class of Kong's, so "
+                    "the Kong Ingress Controller left it out and did not route this path (404); "
+                    "it is converted to the facade's Service all the same",
+                )
+            rule.backend_refs[index] = BackendRef(
+                name=name,
+                namespace=ref.namespace,
+                port=port,
+                weight=ref.weight,
+                provenance=[*ref.provenance, Provenance(facade.source(), "spec.backendRef")],
+            )
+            text = facade.annotations.get("konghq.com/plugins")
+            if text:
+                plugins_found += self.resolve_plugins(namespace, text, facade)
+        return plugins_found
 
     def service_plugins(self, upstream: Upstream) -> list[tuple[KubeObject, Provenance]]:
         settings = upstream.settings
@@ -303,11 +387,23 @@ class Translator:
                 prov = []
             elif strip:
                 kind = "ReplacePrefixMatch" if path.type == "PathPrefix" else "ReplaceFullPath"
+                self.note_upstream(rule, True, base, prov)
+                if kind == "ReplacePrefixMatch" and base != "/":
+                    # Kong joins the Service path and the rest without doubling the slash
+                    # (get_upstream_uri_v0): /api -> /internal and /api/x -> /internal/x for
+                    # path /internal/ alike, which is ReplacePrefixMatch /internal.
+                    base = base.rstrip("/") or "/"
+                elif kind == "ReplaceFullPath":
+                    # Nothing is left after the exact path: the Service path, with a trailing
+                    # slash only where the request has one (get_upstream_uri_v0).
+                    bare = base.rstrip("/")
+                    base = bare + "/" if path.value.endswith("/") else bare or "/"
                 if not (kind == "ReplacePrefixMatch" and path.value == "/" and base == "/"):
                     modifier = PathModifier(kind, base)  # type: ignore[arg-type]
             else:
                 joined = base if path.value == "/" else base.rstrip("/") + path.value
                 kind = "ReplacePrefixMatch" if path.type == "PathPrefix" else "ReplaceFullPath"
+                self.note_upstream(rule, False, base, prov)
                 modifier = PathModifier(kind, joined)  # type: ignore[arg-type]
         hostname = None
         preserve = settings.preserve_host
@@ -325,11 +421,25 @@ class Translator:
                 namespace = backend.namespace or model.namespace or "default"
                 port = f".{backend.port}" if backend.port is not None else ""
                 hostname = f"{backend.name}.{namespace}{port}.svc"
+                self.run.differs(
+                    preserve.provenance.source,
+                    preserve.provenance.field,
+                    "with preserve-host false and no konghq.com/host-header on the Service, Kong "
+                    "sent the address of the endpoint it picked (pod IP and port) as the Host; "
+                    f"Gateway API cannot: the backend now sees Host {hostname}",
+                )
         if modifier is not None or hostname is not None:
             rule.filters.append(URLRewrite(hostname=hostname, path=modifier, provenance=prov))
             _credit(rule, prov)
         for item in prov:
             self.run.record(item.source, item.field, Status.CONVERTED)
+
+    def note_upstream(
+        self, rule: Rule, strip: bool, base: str, provenance: list[Provenance]
+    ) -> None:
+        for prov in rule.provenance:
+            if _PATH_FIELD.match(prov.field):
+                self.upstream_paths[(prov.source, prov.field)] = (strip, base, list(provenance))
 
     def full_rewrite(
         self, model: IngressModel, settings: RouteSettings, rule: Rule, svc: ServiceSettings | None
@@ -461,6 +571,7 @@ class Translator:
     ) -> list[Pair]:
         run = self.run
         grpc_ingress = routing.grpc_only(settings)
+        refused_plain = False
         moved: dict[int, GRPCRoute] = {}
         result: list[Pair] = []
         for route, rule in pairs:
@@ -487,6 +598,15 @@ class Translator:
             if grpc_ingress and settings.protocols is not None:
                 prov = settings.protocols.provenance
                 run.record(prov.source, prov.field, Status.CONVERTED, targets=[target.ref])
+                if not refused_plain:
+                    refused_plain = True
+                    run.differs(
+                        prov.source,
+                        prov.field,
+                        "Kong answered requests that are not gRPC with 415 on these gRPC-only "
+                        "routes (kong/runloop/handler.lua); a GRPCRoute has no such check: "
+                        "Gateway API implementations send them to the backend or answer 404",
+                    )
         for route_id, grpc_route in sorted(moved.items(), key=lambda kv: kv[1].name):
             if route_id not in self.dropped:  # the HTTPRoute kept some rules
                 run.differs(
@@ -554,17 +674,8 @@ class Translator:
         provs = [protocols.provenance] + ([code.provenance] if code is not None else [])
         for route, rules in by_route.values():
             http_parents, https_parents = self.split_parents(gateway, route)
-            if not https_parents:
-                run.differs(
-                    model.source,
-                    protocols.provenance.field,
-                    "Kong refused plain HTTP for these rules, but the host has no HTTPS listener "
-                    "(no spec.tls certificate): the converted rules still answer HTTP",
-                )
-                for prov in provs:
-                    run.record(prov.source, prov.field, Status.PARTIAL, "no HTTPS listener")
-                result.extend((route, rule) for rule in rules)
-                continue
+            if not https_parents and gateway is not None:
+                https_parents = [self.default_certificate_listener(model, gateway, route, provs)]
             secure = self.new_route(type(route), model, route, "https", parents=https_parents)
             self.move(model, route, rules, secure)
             result.extend((secure, rule) for rule in rules)
@@ -572,11 +683,12 @@ class Translator:
                 run.record(prov.source, prov.field, Status.CONVERTED, targets=[secure.ref])
             if isinstance(route, GRPCRoute):
                 # gRPC clients do not follow redirects: HTTPS only, whatever the status code.
-                run.fyi(
+                run.differs(
                     model.source,
                     protocols.provenance.field,
-                    "gRPC rules are attached to the HTTPS listener only (gRPC clients do not "
-                    "follow redirects)",
+                    "gRPC rules are attached to the HTTPS listener only: Kong answered plain-text "
+                    "gRPC calls with grpc-status 1 ('gRPC request matched gRPCs route') and other "
+                    "plain HTTP requests with 415; here they get no route",
                 )
                 continue
             if status == 426 or not http_parents:
@@ -611,6 +723,62 @@ class Translator:
                 )
         return result
 
+    def default_certificate_listener(
+        self,
+        model: IngressModel,
+        gateway: Gateway,
+        route: HTTPRoute | GRPCRoute,
+        provs: list[Provenance],
+    ) -> ParentRef:
+        """An HTTPS listener for a host Kong served over TLS with its default certificate
+        only (an HTTPS-only route and no ``spec.tls`` entry for the host): it names a Secret
+        the user must create, and the route's rules attach to it alone."""
+        host = route.hostnames[0] if route.hostnames else None
+        slug = naming.host_slug(host)
+        secret = f"{slug}-kong-default-certificate"
+        found = next(
+            (
+                x
+                for x in gateway.listeners
+                if (x.hostname, x.port, x.protocol) == (host, 443, "HTTPS")
+            ),
+            None,
+        )
+        if found is None:
+            taken = {x.name for x in gateway.listeners}
+            name, counter = naming.fit(f"{slug}-https", f"{host}/https"), 2
+            while name in taken:
+                name = naming.fit(f"{slug}-https-{counter}", f"{host}/https/{counter}")
+                counter += 1
+            found = Listener(
+                name=name,
+                port=443,
+                protocol="HTTPS",
+                hostname=host,
+                tls_mode="Terminate",
+                certificate_refs=[SecretRef(secret, None)],
+                provenance=list(provs),
+            )
+            gateway.listeners.append(found)
+            self.run.differs(
+                model.source,
+                provs[0].field,
+                f"Kong served these rules only over HTTPS, with its own default certificate (no "
+                f"spec.tls entry names {host or 'a host'}), and refused plain HTTP: they are "
+                f"attached to the new HTTPS listener {found.name} alone, which names the Secret "
+                f"{secret} in namespace {gateway.namespace}: create it (type kubernetes.io/tls, "
+                f"a certificate for {host or 'the hosts'}) to complete the listener; no plain "
+                "HTTP route is emitted for them",
+            )
+        for prov in provs:
+            self.run.record(
+                prov.source, prov.field, Status.PARTIAL, f"Secret {secret} is to be created"
+            )
+        if model.namespace != gateway.namespace:
+            found.allowed_namespaces.add(model.namespace)
+        parent_ns = gateway.namespace if gateway.namespace != route.namespace else None
+        return ParentRef(gateway.name, parent_ns, found.name)
+
     def split_parents(
         self, gateway: Gateway | None, route: HTTPRoute | GRPCRoute
     ) -> tuple[list[ParentRef], list[ParentRef]]:
@@ -638,8 +806,14 @@ class Translator:
         by_route: dict[int, tuple[HTTPRoute | GRPCRoute, list[Rule]]] = {}
         for route, rule in pairs:
             by_route.setdefault(id(route), (route, []))[1].append(rule)
+        for route, rules in by_route.values():
+            hosts = tuple(dict.fromkeys([*route.hostnames, *aliases.value]))
+            for rule in rules:
+                self.kong_hosts[id(rule)] = hosts
         for alias in aliases.value:
             for route, rules in by_route.values():
+                if alias in route.hostnames:
+                    continue  # KIC adds a host to a Kong route once (overrideHosts)
                 parents = []
                 for parent in route.parent_refs:
                     listener = _listener(gateway, parent)
@@ -661,22 +835,81 @@ class Translator:
                         twin.allowed_namespaces.add(model.namespace)
                 if not parents:
                     continue
+                taken = self.matches_of_host(alias)
                 copy_route = self.new_route(
                     type(route), model, route, "alias", hostnames=[alias], parents=parents
                 )
                 for rule in rules:
                     twin_rule = copy.deepcopy(rule)
                     twin_rule.provenance.append(prov)
-                    copy_route.rules.append(twin_rule)
+                    twin_rule.matches = self.without_duplicates(model, alias, twin_rule, taken)
+                    self.kong_hosts[id(twin_rule)] = tuple(
+                        dict.fromkeys([*route.hostnames, *aliases.value])
+                    )
+                    if twin_rule.matches or not rule.matches:
+                        copy_route.rules.append(twin_rule)
+                if not copy_route.rules:
+                    self.drop_route(copy_route)
+                    continue
                 run.record(
                     prov.source, prov.field, Status.CONVERTED, targets=[copy_route.ref, gateway.ref]
                 )
+
+    def matches_of_host(self, host: str) -> dict[Match, Rule]:
+        """The matches the routes of ``host`` already hold (this provider's)."""
+        found: dict[Match, Rule] = {}
+        for route in [*self.lowered.routes, *self.new_routes]:
+            if id(route) in self.dropped or route.hostnames != [host]:
+                continue
+            for rule in route.rules:
+                for match in rule.matches:
+                    found.setdefault(match, rule)
+        return found
+
+    def without_duplicates(
+        self, model: IngressModel, alias: str, rule: Rule, taken: dict[Match, Rule]
+    ) -> list[Match]:
+        """The alias copy's matches that no rule of the alias host has already; each one that
+        has is reported like any path routed twice (issue 22 item 11)."""
+        kept: list[Match] = []
+        for match in rule.matches:
+            owner = taken.get(match)
+            if owner is None:
+                kept.append(match)
+                continue
+            where = owner.provenance[0] if owner.provenance else None
+            who = f"{where.source.display()} ({where.field})" if where else "another rule"
+            path = match.path
+            what = f"{path.type} {path.value}" if path is not None else "this match"
+            field_path = rule.provenance[0].field if rule.provenance else "spec"
+            self.run.report.flag(
+                Level.WARNING,
+                "path-conflict",
+                f"{what} on host {alias} (a konghq.com/host-aliases alias) is already routed by "
+                f"{who}; the alias's copy is dropped: Kong kept both routes and sent every such "
+                "request to one of them by an internal order (their route ids); check that the "
+                "kept one is the backend that should answer",
+                Status.PARTIAL,
+                source=model.source,
+                field=field_path,
+                provider=self.run.provider,
+            )
+        return kept
 
     # --- final shape -------------------------------------------------------------------------
 
     def finish_routes(self) -> None:
         """Keep every route within Gateway API's limits after matches were multiplied; routes
         split in parts are followed by their parts."""
+        self._without_dropped()
+        for rule_id in self.spread_hostless():
+            self.kong_hosts[rule_id] = ()
+        routes = [*self.lowered.routes, *self.new_routes]
+        ordering.keep_character_prefixes(
+            self.run, routes, self.character_prefixes, self.upstream_paths
+        )
+        for emptied in ordering.keep_kong_order(self.run, routes, self.kong_hosts):
+            self.drop_route(emptied)
         self._without_dropped()
         # Only the routes of this provider: other providers' routes are theirs to shape.
         mine = {id(r) for r in [*self.lowered.routes, *self.new_routes]}
@@ -692,6 +925,95 @@ class Translator:
             if len(route.rules) > MAX_RULES:
                 shaped.extend(self.split_route(route))
         self.run.ctx.ir.routes[:] = shaped
+
+    def spread_hostless(self) -> set[int]:
+        """Kong matches a route without host (and the default backend's) on every host, after
+        the host's own routes: the rules of hostless routes are also given to each host, but
+        not those a rule of the host takes entirely (:func:`ordering.covers`). Returns the
+        ``id()`` of the rules given."""
+        routes = [*self.lowered.routes, *self.new_routes]
+        hostless = [r for r in routes if isinstance(r, HTTPRoute) and not r.hostnames]
+        hosted: dict[tuple[tuple[str, str | None], tuple[str, ...]], list[HTTPRoute | GRPCRoute]]
+        hosted = {}
+        for route in routes:
+            if route.hostnames:
+                for gateway in _gateways_of(route):
+                    key = (gateway, tuple(sorted(route.hostnames)))
+                    hosted.setdefault(key, []).append(route)
+        given: set[int] = set()
+        if not hostless:
+            return given
+        for gateway, hostnames in sorted(hosted, key=lambda k: (k[0][0], k[0][1] or "", k[1])):
+            key = (gateway, hostnames)
+            own = [
+                m
+                for r in hosted[key]
+                if isinstance(r, HTTPRoute)
+                for rule in r.rules
+                for m in rule.matches
+            ]
+            # Only on the routes' own Gateway: with a Gateway per namespace each is an address
+            # of its own, as each namespace's part of the input is converted on its own.
+            sources = [r for r in hostless if gateway in _gateways_of(r)]
+            for source in sorted(sources, key=lambda r: (r.namespace or "", r.name)):
+                rules = []
+                for rule in source.rules:
+                    kept = [m for m in rule.matches if not any(ordering.covers(h, m) for h in own)]
+                    if kept:
+                        twin = copy.copy(rule)
+                        twin.matches = kept
+                        twin.name = None
+                        twin.extensions = [copy.copy(e) for e in rule.extensions]
+                        rules.append(twin)
+                if rules:
+                    self._hostless_copy(source, hostnames, hosted[key], rules)
+                    given.update(id(rule) for rule in rules)
+        return given
+
+    def _hostless_copy(
+        self,
+        source: HTTPRoute,
+        hostnames: tuple[str, ...],
+        like: list[HTTPRoute | GRPCRoute],
+        rules: list[Rule],
+    ) -> None:
+        parents: list[ParentRef] = []
+        for route in like:
+            for parent in route.parent_refs:
+                gateway_ns = parent.namespace or route.namespace
+                ref = ParentRef(
+                    parent.name,
+                    None if gateway_ns == source.namespace else gateway_ns,
+                    parent.section_name,
+                )
+                if ref not in parents:
+                    parents.append(ref)
+                gateway = next(
+                    (
+                        g
+                        for g in self.run.ctx.ir.gateways
+                        if g.name == parent.name and g.namespace == gateway_ns
+                    ),
+                    None,
+                )
+                listener = _listener(gateway, parent)
+                if listener is not None and source.namespace != gateway_ns:
+                    listener.allowed_namespaces.add(source.namespace)
+        host = hostnames[0] if hostnames else None
+        name = self.run.ctx.allocator(HTTPRoute.KIND, source.namespace).allocate(
+            f"{source.name}-{naming.host_slug(host)}",
+            f"kong/hostless/{source.namespace}/{source.name}/{','.join(hostnames)}",
+        )
+        copy_route = HTTPRoute(
+            name=name, namespace=source.namespace, hostnames=list(hostnames), parent_refs=parents
+        )
+        copy_route.rules = rules
+        self.run.ctx.ir.routes.append(copy_route)
+        self.new_routes.append(copy_route)
+        for rule in rules:
+            for prov in rule.provenance:
+                if self.run.report.has_entry(prov.source, prov.field):
+                    self.run.report.add_targets(prov.source, prov.field, [copy_route.ref])
 
     def split_route(self, route: HTTPRoute | GRPCRoute) -> list[HTTPRoute | GRPCRoute]:
         """Cut ``route`` to its first rules; the parts that hold the rest."""
@@ -719,6 +1041,10 @@ class Translator:
                     if entry is not None:
                         entry.remove_targets((route.ref,))
         return parts
+
+
+def _gateways_of(route: HTTPRoute | GRPCRoute) -> set[tuple[str, str | None]]:
+    return {(p.name, p.namespace or route.namespace) for p in route.parent_refs}
 
 
 def _credit(rule: Rule, provenance: list[Provenance]) -> None:

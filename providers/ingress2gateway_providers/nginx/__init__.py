@@ -77,7 +77,9 @@ NGINX Inc (F5 NGINX Ingress Controller), from its ``internal/k8s`` and ``interna
   the path without it with nginx's 301 to it. ``nginx.org/path-regex`` changes the paths of its
   own Ingress only: ``RegularExpression path.*`` (with ``(?i)`` for ``case_insensitive``) or
   ``Exact``; with ``pathType: Exact`` the controller writes a location no request matches.
-* **Server.** On a host with TLS every plain-HTTP request is redirected (301, or
+* **Server.** TLS is on for a host only when a ``spec.tls`` entry lists it (an entry without
+  ``hosts`` gives NGINX Inc's server no HTTPS: the migration keeps it on plain HTTP, with a
+  warning). On a host with TLS every plain-HTTP request is redirected (301, or
   ``http-redirect-code``; ``ssl-redirect: "false"`` keeps HTTP) to the first
   ``listen-ports-ssl`` port; ``/.well-known/acme-challenge`` is not exempt. ``redirect-to-https``
   redirects a request whose ``X-Forwarded-Proto`` is ``http``, whatever its path.
@@ -268,7 +270,10 @@ class NginxProvider(IngressProvider):
         view = IncView.of(ctx.objects, primaries, prefix, ctx.options.gateway_per_namespace)
         ordered = [m for m in primaries if not view.excluded(m)]
         regex_hosts = rewrite.regex_hosts(ordered, prefix)
-        policy = IngressPolicy(self.name, implementation_specific="PathPrefix")
+        # getBackendServers: "skip non-service backends" (no location is made for them).
+        policy = IngressPolicy(
+            self.name, implementation_specific="PathPrefix", resource_backends=False
+        )
 
         def matcher(model: IngressModel, path: IngressPath) -> PathMatch | None:
             return _match(ctx, prefix, regex_hosts, view, model, path)
@@ -303,11 +308,13 @@ class NginxProvider(IngressProvider):
             canary.ignore_on_primary(run, model)
         nginx_inc.apply_hosts(run)
         hosts.apply(run)
+        hosts.warn_wildcards(run)
         auth.apply_hosts(run)
         backend.apply(run)
         canary.apply(run)
         redirects.apply_hosts(run)
         backend.apply_grpc(run)
+        redirects.apply_slash_redirects(run)
         hosts.split_overfull(run)
         configmap.apply_defaults(run)
         redirects.split_https(run)

@@ -77,8 +77,8 @@ class Run:
     """``id()`` of an Ingress → the redirect its annotations give a location ``/``: ingress-nginx
     gives the host's catch-all location the annotations of the Ingress that created the server
     (``createServers``), so its redirect answers every request no path takes."""
-    said: set[tuple[str, int]] = field(default_factory=set)
-    """(code, ``id()`` of an Ingress) of notes said once per Ingress."""
+    said: set[tuple[str, str, int]] = field(default_factory=set)
+    """(code, variant, ``id()`` of an Ingress) of notes said once per Ingress."""
     inc_rules: set[int] = field(default_factory=set)
     """``id()`` of rules NGINX Inc serves (an Ingress of its class, a VirtualServer): their
     host's HTTPS redirect is server-wide, with no exemption for ACME challenges."""

@@ -48,6 +48,7 @@ from ._base import (
     routes_of,
     rules_of,
 )
+from .redirects import note_trailing_slash, redirect_rule
 
 _PROTOCOLS = ("HTTP", "HTTPS", "AUTO_HTTP", "GRPC", "GRPCS", "FCGI")
 _SSL_KEYS = ("proxy-ssl-verify", "proxy-ssl-name", "proxy-ssl-secret", "proxy-ssl-server-name")
@@ -237,11 +238,40 @@ def apply_grpc(run: Run) -> None:
                 grpc.rules.append(converted)
         if grpc.rules:
             run.ctx.ir.routes.append(grpc)
+        plain = [p for p in parents if p not in secure]
+        if secure and plain:
+            _redirect_plain_grpc(run, route, plain, moved)
         if not route.rules:
             run.lowered.routes.remove(route)
             run.ctx.ir.routes.remove(route)
             # The ledger named the HTTPRoute while it existed; it is not emitted any more.
             run.ctx.report.replace_target(route.ref, grpc.ref)
+
+
+def _redirect_plain_grpc(
+    run: Run, route: HTTPRoute, plain: list[ParentRef], moved: list[Rule]
+) -> None:
+    """Plain HTTP to the paths of a gRPC Ingress on a TLS host: the controller answered with
+    its HTTPS redirect (which gRPC clients do not follow, so the calls fail either way); an
+    HTTPRoute on the HTTP listener redirects as it did, instead of a 404."""
+    rules = [
+        redirect_rule(rule, run.redirect_codes.get(id(rule), run.config.redirect_code), [])
+        for rule in moved
+        if not (id(rule) in run.ssl_exempt and id(rule) not in run.forced)
+    ]
+    note_trailing_slash(run, moved, route.hostnames[0] if route.hostnames else None)
+    for number, start in enumerate(range(0, len(rules), 16), start=1):
+        base = f"{route.name}-grpc-http" + (f"-{number}" if number > 1 else "")
+        redirect = HTTPRoute(
+            name=run.ctx.allocator("HTTPRoute", route.namespace).allocate(
+                base, f"grpc-http/{route.name}/{number}"
+            ),
+            namespace=route.namespace,
+            hostnames=list(route.hostnames),
+            parent_refs=list(plain),
+            rules=rules[start : start + 16],
+        )
+        run.ctx.ir.routes.append(redirect)
 
 
 def _grpc_rule(run: Run, rule: Rule) -> Rule | None:

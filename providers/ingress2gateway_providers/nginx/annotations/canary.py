@@ -64,35 +64,66 @@ def ignore_on_primary(run: Run, model: IngressModel) -> None:
     ann.ignored(list(_CANARY_KEYS), 'has no effect without canary: "true"')
 
 
-Primaries = dict[tuple[str | None, str, str], list[tuple[HTTPRoute, Rule]]]
+_Upstream = tuple[str | None, str, int | None]
+"""An ingress-nginx upstream: namespace, Service, port (``upstreamName``)."""
 
 
-def _index(run: Run) -> Primaries:
-    """The rules a canary can join, by host and path; more than one only when each namespace
-    has its own Gateway (one Gateway keeps one rule per host and path)."""
-    index: Primaries = {}
+_PathKey = tuple[str | None, str, str]
+
+
+def _path_key(path: IngressPath) -> _PathKey:
+    """How ``mergeAlternativeBackends`` compares a canary path with a location: host, raw path
+    and path type (ImplementationSpecific is read as Prefix, as the controller does)."""
+    kind = "Exact" if path.path_type == "Exact" else "Prefix"
+    return (path.host, path.path or "/", kind)
+
+
+def _locations(run: Run) -> dict[_PathKey, list[tuple[IngressModel, IngressPath]]]:
+    """The primary Ingress paths that made each location, oldest first: the first defines it
+    (with a Gateway per namespace, the first of each namespace defines its Gateway's)."""
+    found: dict[_PathKey, list[tuple[IngressModel, IngressPath]]] = {}
+    for model in run.models:
+        for path in model.paths:
+            found.setdefault(_path_key(path), []).append((model, path))
+    return found
+
+
+def _located(
+    found: list[tuple[IngressModel, IngressPath]] | None, namespace: str | None
+) -> tuple[IngressModel, IngressPath] | None:
+    """The location a canary joins: its own namespace's (a Gateway per namespace), else the
+    one the controller's single server has, the oldest."""
+    if not found:
+        return None
+    return next((pair for pair in found if pair[0].namespace == namespace), found[0])
+
+
+def _upstream(route: HTTPRoute, backend: BackendRef) -> _Upstream:
+    return (backend.namespace or route.namespace, backend.name, backend.port)
+
+
+def _rules_by_upstream(run: Run) -> dict[_Upstream, list[tuple[HTTPRoute, Rule]]]:
+    """Every rule that proxies to one upstream: a canary joins the upstream, so it applies to
+    every location that uses it (``mergeAlternativeBackend``; ``balancer.lua`` decides per
+    upstream)."""
+    found: dict[_Upstream, list[tuple[HTTPRoute, Rule]]] = {}
     for route in run.lowered.routes:
         for rule in route.rules:
-            if len(rule.matches) != 1 or rule.matches[0].path is None or rule.matches[0].headers:
-                continue
-            path = rule.matches[0].path
-            for host in route.hostnames or [None]:  # type: ignore[list-item]
-                index.setdefault((host, path.type, path.value), []).append((route, rule))
-    return index
-
-
-def _primary(found: list[tuple[HTTPRoute, Rule]], namespace: str | None) -> tuple[HTTPRoute, Rule]:
-    """The primary in the canary's own namespace if there is one, else the first laid out."""
-    return next((pair for pair in found if pair[0].namespace == namespace), found[0])
+            if len(rule.backend_refs) == 1 and rule.backend_refs[0].kind == "Service":
+                key = _upstream(route, rule.backend_refs[0])
+                found.setdefault(key, []).append((route, rule))
+    return found
 
 
 def apply(run: Run) -> None:
     if not run.canaries:
         return
-    index = _index(run)
+    locations = _locations(run)
+    upstreams = _rules_by_upstream(run)
+    claimed: dict[_Upstream, IngressModel] = {}
     ports = service_ports(run.ctx.objects)
     for model in run.canaries:
-        _apply_one(run, model, index, ports)
+        _apply_one(run, model, locations, upstreams, claimed, ports)
 
 
 def _canary_backend(
@@ -133,7 +164,9 @@ def _across_namespaces(run: Run, route: HTTPRoute, canary: BackendRef, prov: Pro
 def _apply_one(
     run: Run,
     model: IngressModel,
-    index: Primaries,
+    locations: dict[_PathKey, list[tuple[IngressModel, IngressPath]]],
+    upstreams: dict[_Upstream, list[tuple[HTTPRoute, Rule]]],
+    claimed: dict[_Upstream, IngressModel],
     ports: dict[tuple[str | None, str], dict[str, int]],
 ) -> None:
     ann = run.ann(model)
@@ -160,22 +193,19 @@ def _apply_one(
         )
 
     for path in model.paths:
-        match = run.policy.match_for(model, path)
-        if match is None:
-            continue
-        found = index.get((path.host, match.type, match.value))
-        if found is None:
+        located = _located(locations.get(_path_key(path)), model.namespace)
+        primary = _primary_upstream(run, located) if located is not None else None
+        if primary is None:
             skip(
                 path,
                 Level.WARNING,
                 "nginx-canary-no-primary",
-                f"no non-canary Ingress routes {match.type} {path.path} on host "
+                f"no non-canary Ingress routes {path.path_type} {path.path or '/'} on host "
                 f"{path.host or '*'}; ingress-nginx ignores a canary without a primary, and so "
                 "does the conversion",
                 Status.IGNORED,
             )
             continue
-        route, rule = _primary(found, model.namespace)
         canary = _canary_backend(ann, path.backend, path.field, ports)
         if canary is None:
             skip(
@@ -186,42 +216,51 @@ def _apply_one(
                 Status.UNSUPPORTED,
             )
             continue
-        if len(rule.backend_refs) != 1:
+        mine = (model.namespace, canary.name, canary.port)
+        if located is not None and not _reaches(run, located, mine):
+            report.record(
+                model.source,
+                path.field,
+                Status.IGNORED,
+                note="the canary's Service is the primary of a location of its host (listed "
+                "before this path's): ingress-nginx merges nothing",
+                provider=PROVIDER,
+            )
+            continue
+        first = claimed.setdefault(primary, model)
+        if first is not model:
             skip(
                 path,
                 Level.WARNING,
                 "nginx-canary-no-primary",
-                "the primary rule already has a canary or no backend; ingress-nginx allows one "
-                "canary per path",
+                f"Service {primary[1]} (port {primary[2]}) already has the canary of Ingress "
+                f"{first.namespace}/{first.name}; ingress-nginx uses only an upstream's first "
+                "alternative backend",
                 Status.IGNORED,
             )
             continue
         matched_any = True
-        if model.namespace != route.namespace:
-            _across_namespaces(run, route, canary, Provenance(model.source, path.field))
-        extra = _extra_rules(run, ann, rule, canary, header, cookie)
-        if header is not None:
-            ann.converted("canary-by-header", [route])
-            if ann.has("canary-by-header-value"):
-                ann.converted("canary-by-header-value", [route])
-            elif not ann.report.has_entry(model.source, ann.field("canary-by-header-pattern")):
-                ann.converted("canary-by-header-pattern", [route])
-        position = route.rules.index(rule)
-        route.rules[position:position] = extra
-        for new in extra:
-            _inherit(run, rule, new)
-        if weight is not None and weight > 0:
-            primary = rule.backend_refs[0]
-            primary.weight = total - weight
-            rule.backend_refs.append(
-                dataclasses.replace(canary, weight=weight, provenance=list(canary.provenance))
-            )
+        joined: list[HTTPRoute] = []
+        for route, rule in upstreams.get(primary, []):
+            _join(run, ann, route, rule, canary, model, path, header, cookie, weight, total)
+            joined.append(route)
         report.record(
-            model.source, path.field, Status.CONVERTED, targets=[route.ref], provider=PROVIDER
+            model.source,
+            path.field,
+            Status.CONVERTED,
+            targets=[r.ref for r in dict.fromkeys(joined)],
+            provider=PROVIDER,
         )
+        targets = list(dict.fromkeys(joined))
+        if header is not None:
+            ann.converted("canary-by-header", targets)
+            if ann.has("canary-by-header-value"):
+                ann.converted("canary-by-header-value", targets)
+            elif not ann.report.has_entry(model.source, ann.field("canary-by-header-pattern")):
+                ann.converted("canary-by-header-pattern", targets)
         for name in ("canary", "canary-weight", "canary-weight-total"):
             if name != "canary-weight-total" or weight:
-                ann.converted(name, [route])
+                ann.converted(name, targets)
         if header is None and cookie is None and not weight:
             report.warning(
                 "nginx-canary-no-primary",
@@ -237,6 +276,66 @@ def _apply_one(
     for name in ("canary-by-header-value", "canary-by-header-pattern"):
         ann.ignored([name], "has no effect without canary-by-header")
     _ignore_rest(ann, model)
+
+
+def _reaches(run: Run, located: tuple[IngressModel, IngressPath], canary: _Upstream) -> bool:
+    """Whether ``mergeAlternativeBackends``, going through the server's locations in order,
+    reaches the primary's location before one whose upstream is the canary's own (there it
+    stops: ``altEqualsPri``)."""
+    owner, target = located
+    per_namespace = run.ctx.options.gateway_per_namespace
+    for model in run.models:
+        if per_namespace and model.namespace != owner.namespace:
+            continue
+        for path in model.paths:
+            if path.host != target.host:
+                continue
+            if model is owner and path is target:
+                return True
+            if _primary_upstream(run, (model, path)) == canary:
+                return False
+    return True
+
+
+def _primary_upstream(run: Run, located: tuple[IngressModel, IngressPath]) -> _Upstream | None:
+    """The upstream of the location a primary path made (None: the path was not converted)."""
+    model, path = located
+    for route, rule in run.lowered.rules_of(model.source):
+        if len(rule.backend_refs) != 1:
+            continue
+        if any(p.source == model.source and p.field == path.field for p in rule.provenance):
+            return _upstream(route, rule.backend_refs[0])
+    return None
+
+
+def _join(
+    run: Run,
+    ann: Ann,
+    route: HTTPRoute,
+    rule: Rule,
+    canary: BackendRef,
+    model: IngressModel,
+    path: IngressPath,
+    header: str | None,
+    cookie: str | None,
+    weight: int | None,
+    total: int,
+) -> None:
+    """The canary on one rule of its upstream: header and cookie rules before it, the weight
+    on it."""
+    mine = dataclasses.replace(canary, provenance=list(canary.provenance))
+    if model.namespace != route.namespace:
+        _across_namespaces(run, route, mine, Provenance(model.source, path.field))
+    extra = _extra_rules(run, ann, rule, mine, header, cookie)
+    position = route.rules.index(rule)
+    route.rules[position:position] = extra
+    for new in extra:
+        _inherit(run, rule, new)
+    if weight is not None and weight > 0:
+        rule.backend_refs[0].weight = total - weight
+        rule.backend_refs.append(
+            dataclasses.replace(mine, weight=weight, provenance=list(mine.provenance))
+        )
 
 
 def _inherit(run: Run, primary: Rule, new: Rule) -> None:
@@ -282,16 +381,23 @@ def _extra_rules(
                 "canary-by-header-value takes precedence",
             )
         elif pattern is not None:
-            problem = re2_problem(pattern)
+            # balancer.lua: ngx.re.match(header, pattern) finds the pattern anywhere in the
+            # value; a Gateway API (Envoy) regular expression must match the whole value.
+            head = "" if pattern.startswith("^") else ".*"
+            tail = "" if pattern.endswith("$") and not pattern.endswith("\\$") else ".*"
+            search = f"{head}(?:{pattern}){tail}" if head or tail else pattern
+            problem = re2_problem(search)
             if problem:
                 ann.invalid("canary-by-header-pattern", f"{pattern!r} {problem}")
             else:
                 rules.append(
-                    _rule(primary, HeaderMatch(header, pattern, "RegularExpression"), canary, prov)
+                    _rule(primary, HeaderMatch(header, search, "RegularExpression"), canary, prov)
                 )
-        if value is None and (pattern is None or not rules):
+        else:
+            # "always" and "never" mean something only without a value or a pattern; with
+            # one, any other value falls through to the cookie, then the weight.
             rules.append(_rule(primary, HeaderMatch(header, "always"), canary, prov))
-        rules.append(_rule(primary, HeaderMatch(header, "never"), main, prov))
+            rules.append(_rule(primary, HeaderMatch(header, "never"), main, prov))
     if cookie is not None:
         prov = ann.prov("canary-by-cookie")
         escaped = re.escape(cookie)

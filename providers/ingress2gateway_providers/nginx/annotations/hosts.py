@@ -16,7 +16,29 @@ from ingress2gateway.ir import HTTPRoute, Listener, ParentRef
 from ingress2gateway.lowering import MAX_RULES_PER_ROUTE, hostname_problem
 from ingress2gateway.report import Status
 
-from ._base import ListenerNames, Run, looks_injected, on_gateway
+from ._base import ListenerNames, Run, is_nginx_inc, looks_injected, on_gateway
+
+
+def warn_wildcards(run: Run) -> None:
+    r"""ingress-nginx makes ``*.example.com`` the server name ``~^(?<subdomain>[\w-]+)\.example
+    \.com$`` (``buildServerName``): one label. A Gateway API wildcard takes any number of
+    labels, so deeper names (``a.b.example.com``) now reach the Ingress's backends instead of
+    the default server; Gateway API cannot say "one label"."""
+    for model in run.models:
+        if is_nginx_inc(model):
+            continue  # NGINX Inc writes nginx's own wildcard, which takes any depth
+        for index, host in model.rule_hosts:
+            if host is None or not host.startswith("*."):
+                continue
+            run.ctx.report.warning(
+                "nginx-wildcard-depth",
+                f"ingress-nginx's {host} took one label only (a{host[1:]}), not deeper names "
+                f"(a.b{host[1:]}, which went to the default server); the Gateway API wildcard "
+                "takes any depth, so deeper names now reach this Ingress's backends",
+                source=model.source,
+                field=f"spec.rules[{index}].host",
+                provider="nginx",
+            )
 
 
 def apply(run: Run) -> None:

@@ -781,6 +781,7 @@ def apply_hosts(run: Run) -> None:
             if host in r.hostnames and (scope is None or r.namespace == scope)
         ]
         rules = [(route, rule) for route in routes for rule in route.rules]
+        _tls_without_hosts(run, owner, host, routes)
         if not rules:
             _lone_redirect(run, owner, host, names)
             continue
@@ -794,6 +795,62 @@ def apply_hosts(run: Run) -> None:
                 for rule in route.rules:
                     run.redirect_codes.setdefault(id(rule), code)
         _listen_ports(run, owner, host, routes, names)
+
+
+def _tls_without_hosts(run: Run, owner: IngressModel, host: str, routes: list[HTTPRoute]) -> None:
+    """NGINX Inc turns TLS on for a host only when a ``spec.tls`` entry lists it
+    (``addSSLConfig``): an entry without ``hosts``, which the shared lowering lets cover the
+    Ingress's hosts (as ingress-nginx does), gives NGINX Inc's server no HTTPS and no HTTPS
+    redirect. The HTTPS listener it made for the host goes, and a warning says so."""
+    if any(host in tls.hosts for tls in owner.tls):
+        return
+    hostless = [tls for tls in owner.tls if not tls.hosts]
+    gateway = run.lowered.gateway_of.get(owner.source)
+    if not hostless or gateway is None:
+        return
+    fields = {tls.field for tls in hostless}
+    made = [
+        x
+        for x in gateway.listeners
+        if x.hostname == host
+        and x.protocol == "HTTPS"
+        and any(p.source == owner.source and p.field in fields for p in x.provenance)
+    ]
+    if not made:
+        return
+    names = {x.name for x in made}
+    gateway.listeners = [x for x in gateway.listeners if x.name not in names]
+    for route in run.lowered.routes:
+        if host in route.hostnames:
+            route.parent_refs = [
+                p
+                for p in route.parent_refs
+                if not (p.section_name in names and on_gateway(gateway, route, p))
+            ]
+    report = run.ctx.report
+    for tls in hostless:
+        message = (
+            f"{tls.field} lists no host: NGINX Inc terminates TLS only for the hosts a TLS entry "
+            f"lists, so {host} was served over plain HTTP only (no HTTPS, no redirect); the "
+            f"migration keeps it so — list {host} in its hosts to serve it over HTTPS"
+        )
+        report.notify(
+            Level.WARNING,
+            "nginx-inc-differs",
+            message,
+            source=owner.source,
+            field=tls.field,
+            provider=PROVIDER,
+        )
+        entry = report.ledger.get((owner.source, tls.field))
+        if entry is not None:
+            # The lowering took the entry to cover the Ingress's hosts, as ingress-nginx does;
+            # NGINX Inc did not use it.
+            entry.status = Status.IGNORED
+            entry.targets = ()
+            entry.add_note(message)
+        else:
+            report.record(owner.source, tls.field, Status.IGNORED, note=message, provider=PROVIDER)
 
 
 def _grpc_only(run: Run, owner: IngressModel, host: str, routes: list[HTTPRoute]) -> None:
@@ -978,8 +1035,8 @@ def _lone_redirect(run: Run, owner: IngressModel, host: str, names: ListenerName
     every HTTP request to HTTPS: NGINX Inc's server does it before any location."""
     ann = run.ann(owner)
     gateway = run.lowered.gateway_of.get(owner.source)
-    tls = [t for t in owner.tls if host in t.hosts or not t.hosts]
-    if gateway is None or not any(t.secret_name for t in tls):
+    tls = [t for t in owner.tls if host in t.hosts]
+    if gateway is None or not tls:
         return
     redirect = go_bool(ann, "nginx.org/ssl-redirect")
     if redirect is None:

@@ -22,9 +22,14 @@
 * ``permanent-redirect`` / ``temporal-redirect`` (temporal wins, as in the controller): the URL is
   parsed into scheme, host, port and path (``ReplaceFullPath``); query strings and nginx variables
   cannot be carried. Codes default to 301 / 302.
-* ``app-root``: a 302 redirect of exactly ``/`` to the path, as a rule before the others.
+* ``app-root``: a 302 redirect of exactly ``/`` to the path, as a rule before the others, on
+  the hosts where the Ingress's location is the one that takes ``/`` (its own ``/`` path, or
+  the host's catch-all when it is the host's oldest Ingress and nobody has a ``/`` path).
 * ``from-to-www-redirect``: an extra HTTPRoute for the twin host (``www.<host>`` ↔ ``<host>``),
-  with its own HTTP listener, redirecting to the host with 308.
+  with its own HTTP listener, redirecting to the host (keeping the scheme) with the
+  ConfigMap's ``http-redirect-code`` (308); and an HTTPS listener with the host's certificate
+  when a ``spec.tls`` entry names the twin (the controller serves the twin over HTTPS when the
+  host's certificate covers it). Like the HTTPS redirect, it dropped a trailing slash.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from ingress2gateway import naming
 from ingress2gateway.ingress import IngressModel
 from ingress2gateway.ir import (
     Gateway,
+    HeaderMatch,
     HTTPRoute,
     Listener,
     Match,
@@ -49,6 +55,7 @@ from ingress2gateway.ir import (
     Rule,
     URLRewrite,
 )
+from ingress2gateway.lowering import tls_covers
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.report import Status
 
@@ -176,8 +183,17 @@ def _app_root(run: Run, ann: Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
         if id(route) in seen:
             continue
         seen.add(id(route))
-        if any(m.path == PathMatch("Exact", "/") for r in route.rules for m in r.matches):
-            ann.record("app-root", Status.IGNORED, "an Exact / path already answers /")
+        host = route.hostnames[0] if route.hostnames else None
+        taker = _takes_root(run, host)
+        if taker is not ann.model:
+            where = f"{host or 'the default server'}"
+            ann.record(
+                "app-root",
+                Status.IGNORED,
+                f"on {where}, / is taken by a path of Ingress {taker.namespace}/{taker.name}"
+                if taker is not None
+                else f"no location of {where} takes /",
+            )
             continue
         redirect = RequestRedirect(
             path=PathModifier("ReplaceFullPath", target),
@@ -194,6 +210,76 @@ def _app_root(run: Run, ann: Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
         run.redirects_first.add(id(rule))
         run.lowered.rules_by_source.setdefault(ann.model.source, []).append((route, rule))
         ann.converted("app-root", [route])
+
+
+def _takes_root(run: Run, host: str | None) -> IngressModel | None:
+    """The Ingress whose location takes the request ``/`` on ``host`` (``app-root`` is an
+    ``if ($uri = /)`` inside each location of its Ingress): the oldest with an Exact ``/``
+    path, else the oldest with a Prefix ``/`` path, else the oldest Ingress of the host, whose
+    annotations the host's catch-all location has (``createServers``)."""
+    models = run.models_of_host(host)
+    for exact in (True, False):
+        for model in models:
+            if any(
+                p.host == host and p.path == "/" and (p.path_type == "Exact") == exact
+                for p in model.paths
+            ):
+                return model
+    return models[0] if models else None
+
+
+# --- nginx's own redirect to a prefix location's slash ---------------------------------------
+
+
+def apply_slash_redirects(run: Run) -> None:
+    """nginx answers a URI that is a proxying prefix location's name without its trailing slash
+    (``/docs`` for ``location /docs/``) with a 301 to the name, before any other location is
+    tried (``ngx_http_core_find_static_location``, auto_redirect; the ``proxy_pass``
+    documentation), unless a location takes the URI exactly: Gateway API's ``PathPrefix
+    /docs/`` would forward it. A path ``/docs/`` (Prefix or ImplementationSpecific) gets an
+    Exact ``/docs`` rule redirecting there, unless a path of the host is ``/docs`` itself or
+    the host is in regex mode (every location is then a regular expression)."""
+    for model in run.models:
+        for path in model.paths:
+            value = path.path
+            if (
+                path.path_type == "Exact"
+                or len(value) < 2
+                or not value.endswith("/")
+                or path.host in run.regex_hosts
+            ):
+                continue
+            bare = value[:-1]
+            if any(p.path == bare for m in run.models_of_host(path.host) for p in m.paths):
+                continue
+            _slash_redirect(run, model, path.field, bare, value)
+
+
+def _slash_redirect(run: Run, model: IngressModel, field: str, bare: str, slashed: str) -> None:
+    for route, rule in rules_of(run, model):
+        if not any(p.field == field for p in rule.provenance):
+            continue
+        if not any(m.path is not None and m.path.type == "PathPrefix" for m in rule.matches):
+            return
+        if any(m.path == PathMatch("Exact", bare) for r in route.rules for m in r.matches):
+            return
+        prov = [Provenance(model.source, field)]
+        redirect = Rule(
+            matches=[Match(path=PathMatch("Exact", bare))],
+            filters=[
+                RequestRedirect(
+                    path=PathModifier("ReplaceFullPath", slashed),
+                    status_code=301,
+                    provenance=list(prov),
+                )
+            ],
+            provenance=prov,
+            sources=[model.source],
+        )
+        route.rules.insert(route.rules.index(rule), redirect)
+        run.redirects_first.add(id(redirect))
+        run.lowered.rules_by_source.setdefault(model.source, []).append((route, redirect))
+        return
 
 
 # --- from-to-www ---------------------------------------------------------------------------
@@ -266,6 +352,9 @@ def _www_redirects(run: Run) -> None:
             done.add(twin)
             route = _www_route(run, ann, gateway, listener_names.of(gateway), twin, host)
             ann.converted("from-to-www-redirect", [route, gateway.ref])
+            _say_trailing_slash(
+                run, model, "www", f"http://{twin}/docs/ went to http://{host}/docs", ""
+            )
 
 
 def _www_route(
@@ -280,11 +369,26 @@ def _www_route(
         hostname=twin,
         provenance=ann.prov("from-to-www-redirect"),
     )
+    listeners = [listener]
+    certificate = _twin_certificate(run, gateway, host, twin)
+    if certificate is not None:
+        listeners.append(
+            Listener(
+                name=naming.free_name(f"{naming.host_slug(twin)}-https", f"www/{twin}", names),
+                port=443,
+                protocol="HTTPS",
+                hostname=twin,
+                tls_mode="Terminate",
+                certificate_refs=list(certificate.certificate_refs),
+                provenance=ann.prov("from-to-www-redirect") + list(certificate.provenance),
+            )
+        )
     namespace = ann.model.namespace
-    if namespace != gateway.namespace:
-        listener.allowed_namespaces.add(namespace)
-    gateway.listeners.append(listener)
-    names.add(listener.name)
+    for item in listeners:
+        if namespace != gateway.namespace:
+            item.allowed_namespaces.add(namespace)
+        gateway.listeners.append(item)
+        names.add(item.name)
     prov = ann.prov("from-to-www-redirect")
     route = HTTPRoute(
         name=run.ctx.allocator("HTTPRoute", namespace).allocate(
@@ -296,12 +400,17 @@ def _www_route(
             ParentRef(
                 gateway.name,
                 gateway.namespace if gateway.namespace != namespace else None,
-                listener.name,
+                item.name,
             )
+            for item in listeners
         ],
         rules=[
             Rule(
-                filters=[RequestRedirect(hostname=host, status_code=308, provenance=prov)],
+                filters=[
+                    RequestRedirect(
+                        hostname=host, status_code=run.config.redirect_code, provenance=prov
+                    )
+                ],
                 provenance=prov,
                 sources=[ann.model.source],
             )
@@ -310,6 +419,23 @@ def _www_route(
     )
     run.ctx.ir.routes.append(route)
     return route
+
+
+def _twin_certificate(run: Run, gateway: Gateway, host: str, twin: str) -> Listener | None:
+    """The HTTPS listener of ``host`` when the twin answers over HTTPS too: the controller
+    gives the redirect server the host's certificate when that certificate names the twin
+    (``BuildRedirects``: ``IsValidHostname(from, SSLCert.CN)``). The certificate is not in the
+    input: a ``spec.tls`` entry listing the twin (or a wildcard over it) says it does."""
+    https = next(
+        (x for x in gateway.listeners if x.hostname == host and x.protocol == "HTTPS"), None
+    )
+    if https is None:
+        return None
+    for model in run.models:
+        for tls in model.tls:
+            if any(tls_covers(name, twin) for name in tls.hosts):
+                return https
+    return None
 
 
 # --- HTTPS redirect: one route per listener ------------------------------------------------
@@ -425,7 +551,7 @@ def _code(run: Run, rule: Rule) -> int:
     return run.redirect_codes.get(id(rule), run.config.redirect_code)
 
 
-def _redirect_rule(rule: Rule, code: int, tls_provenance: list[Provenance]) -> Rule:
+def redirect_rule(rule: Rule, code: int, tls_provenance: list[Provenance]) -> Rule:
     return Rule(
         matches=list(rule.matches),
         filters=[
@@ -449,7 +575,8 @@ def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
     kept_ids = exempt_ids | {id(r) for r in rules if id(r) in run.redirects_first}
     codes = {_code(run, r) for r in rules}
     tls_provenance = splits[0].tls_provenance
-    if not exempt and len(codes) == 1 and len(kept_ids) < 16:
+    behind_proxy = _forwarded_https(run)
+    if not exempt and len(codes) == 1 and len(kept_ids) < 16 and not behind_proxy:
         # Every path redirects: one catch-all rule, in the oldest Ingress's namespace, after
         # the rules whose own redirect comes first (they are more specific, or earlier).
         provenance = [p for r in rules for p in r.provenance]
@@ -469,12 +596,14 @@ def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
     else:
         http_routes = []
         for split in splits:
-            own = [
-                _copy_rule(r)
-                if id(r) in kept_ids
-                else _redirect_rule(r, _code(run, r), split.tls_provenance)
-                for r in split.route.rules
-            ]
+            own = []
+            for r in split.route.rules:
+                if id(r) in kept_ids:
+                    own.append(_copy_rule(r))
+                    continue
+                own.append(redirect_rule(r, _code(run, r), split.tls_provenance))
+                if behind_proxy:
+                    own.append(_served_behind_proxy(r))
             for number, start in enumerate(range(0, len(own), 16), start=1):
                 http_routes.append(
                     _add_http_route(run, split, hostnames, own[start : start + 16], number)
@@ -504,10 +633,10 @@ def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
             source=min(sources, key=lambda s: s.sort_key()),
             provider="nginx",
         )
-    _note_trailing_slash(run, [r for r in rules if id(r) not in kept_ids], host)
+    note_trailing_slash(run, [r for r in rules if id(r) not in kept_ids], host)
 
 
-def _note_trailing_slash(run: Run, redirected: list[Rule], host: str | None) -> None:
+def note_trailing_slash(run: Run, redirected: list[Rule], host: str | None) -> None:
     """ingress-nginx's HTTPS redirect drops a trailing slash from the URI it redirects to
     (``lua_ingress.lua``, unless ``preserve-trailing-slash``); a Gateway API redirect keeps the
     path as it is. Said once per Ingress, as an intended difference (NGINX Inc keeps it)."""
@@ -515,18 +644,29 @@ def _note_trailing_slash(run: Run, redirected: list[Rule], host: str | None) -> 
     for model in run.models_of_host(host):
         if model.source not in redirected_sources or is_nginx_inc(model):
             continue
-        said = ("nginx-redirect-trailing-slash", id(model))
-        if said in run.said or run.ann(model).flag("preserve-trailing-slash", False):
+        if run.ann(model).flag("preserve-trailing-slash", False):
             continue
-        run.said.add(said)
-        run.ctx.report.info(
-            "nginx-redirect-trailing-slash",
-            "ingress-nginx's HTTPS redirect dropped a trailing slash (http://host/docs/ went to "
-            "https://host/docs) as preserve-trailing-slash is not set; the migrated redirect "
-            "keeps the path as it is (https://host/docs/)",
-            source=model.source,
-            provider="nginx",
+        _say_trailing_slash(
+            run,
+            model,
+            "HTTPS",
+            "http://host/docs/ went to https://host/docs",
+            " as preserve-trailing-slash is not set",
         )
+
+
+def _say_trailing_slash(run: Run, model: IngressModel, which: str, example: str, why: str) -> None:
+    said = ("nginx-redirect-trailing-slash", which, id(model))
+    if said in run.said:
+        return
+    run.said.add(said)
+    run.ctx.report.info(
+        "nginx-redirect-trailing-slash",
+        f"ingress-nginx's {which} redirect dropped a trailing slash ({example}){why}; the "
+        "migrated redirect keeps the path as it is",
+        source=model.source,
+        provider="nginx",
+    )
 
 
 _SSL_KEYS = (
@@ -556,10 +696,35 @@ def _add_http_route(
     return route
 
 
+def _forwarded_https(run: Run) -> bool:
+    """Whether the controller takes the scheme from ``X-Forwarded-Proto`` (``use-forwarded-
+    headers``: ``$pass_access_scheme``), so that a request a proxy in front received over
+    HTTPS is not redirected (``lua_ingress.lua``, ``redirect_to_https``)."""
+    detection = run.config.client_ip
+    return detection is not None and detection.header is not None
+
+
+def _served_behind_proxy(rule: Rule) -> Rule:
+    """``rule`` for requests whose ``X-Forwarded-Proto`` is ``https``: served, not redirected
+    (its header match ranks it above the redirect of the same path)."""
+    proto = HeaderMatch("X-Forwarded-Proto", "https")
+    copy = _copy_rule(rule)
+    copy.matches = [
+        dataclasses.replace(m, headers=(*m.headers, proto)) for m in (rule.matches or [Match()])
+    ]
+    return copy
+
+
 def _force_without_tls(run: Run, route: HTTPRoute) -> None:
-    for index, rule in enumerate(route.rules):
+    """``force-ssl-redirect`` on a host without TLS: the controller redirects what arrives as
+    plain HTTP; with ``use-forwarded-headers``, what a proxy received over HTTPS is served,
+    with every feature of the rule."""
+    behind_proxy = _forwarded_https(run)
+    for index, rule in reversed(list(enumerate(route.rules))):
         if id(rule) in run.forced:
-            route.rules[index] = _redirect_rule(rule, _code(run, rule), run.forced[id(rule)])
+            route.rules[index] = redirect_rule(rule, _code(run, rule), run.forced[id(rule)])
+            if behind_proxy:
+                route.rules.insert(index + 1, _served_behind_proxy(rule))
             for item in run.forced[id(rule)]:
                 run.ctx.report.record(
                     item.source,

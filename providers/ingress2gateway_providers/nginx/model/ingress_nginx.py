@@ -26,11 +26,12 @@ with the place it follows:
   ``buildLocation``); otherwise ``Exact`` is ``= <path>`` and the rest plain prefixes. nginx
   then picks the location (see :mod:`.locations`).
 * **What a location does**, in nginx's phase order (``nginx.tmpl``): an ``app-root`` answers
-  ``/`` with a 302 in the server, before any location; a denied location (an invalid auth or
+  ``/`` with a 302 when its location is the one that takes ``/`` (``if ($uri = /)``); a denied location (an invalid auth or
   allow-list annotation: ``LocationDenied``) answers 503; ``permanent-redirect`` /
   ``temporal-redirect`` answer with their code and URL; ``rewrite-target`` rewrites the URI
   with ``rewrite "(?i)<path>" <target> break`` (an absolute target is a 302 redirect); then
-  the HTTPS redirect (``lua_ingress.lua``, ``redirect_to_https``): for http requests, with
+  the HTTPS redirect (``lua_ingress.lua``, ``redirect_to_https``): for http requests (by
+  ``X-Forwarded-Proto`` with ``use-forwarded-headers``), with
   ``force-ssl-redirect``, or ``ssl-redirect`` (default true) on a server with a certificate,
   unless the *location's* path starts with a ``no-tls-redirect-locations`` entry
   (``/.well-known/acme-challenge``); code ``http-redirect-code`` (308), the original URI
@@ -629,6 +630,22 @@ class IngressNginxModel:
             redirect = f"{request.scheme}://{target}{uri}"
             return Routed(Redirect(self.config.redirect_code, (redirect)), _causes(server.cause))
         server = chosen
+        if server.hostname == DEFAULT_SERVER:
+            # A wildcard host's server name takes one label only (buildServerName): a deeper
+            # name falls through to the default server, because of that wildcard.
+            passed = tuple(
+                other.cause
+                for name, other in sorted(self.servers.items())
+                if name.startswith("*.")
+                and request.host.lower().endswith(name[1:])
+                and other.cause is not None
+            )
+            if passed:
+                routed = self._default(server, request)
+                return Routed(routed.outcome, (*routed.causes, *passed))
+        return self._default(server, request)
+
+    def _default(self, server: Server, request: Request) -> Routed:
         if (request.scheme == "https" and server.hostname == DEFAULT_SERVER) or (
             request.scheme == "https" and not server.certificate
         ):
@@ -664,17 +681,16 @@ class IngressNginxModel:
 
     def _in_server(self, server: Server, request: Request) -> Routed:
         query = f"?{request.query}" if request.query else ""
-        for rendered in server.rendered:
-            root = rendered.data.settings.app_root
-            if root and request.path == "/":
-                loc = rendered.data
-                location = f"{request.scheme}://{request.host}{root}"
-                return Routed(Redirect(302, (location)), self._causes(loc))
         found = find_location(server.rendered, request.path)
         if found is None:
             return Routed(NoRoute(404, "no location"), _causes(server.cause))
         loc = found.location.data
         causes = self._causes(loc, server)
+        if loc.settings.app_root and request.path == "/":
+            # ``if ($uri = /) { return 302 ... }`` inside the location (nginx.tmpl): only the
+            # location that takes ``/`` redirects, before the Lua HTTPS redirect.
+            location = f"{request.scheme}://{request.host}{loc.settings.app_root}"
+            return Routed(Redirect(302, location), causes)
         if found.auto_redirect:
             location = f"{request.scheme}://{request.host}{found.location.name}{query}"
             return Routed(Redirect(301, (location)), causes)
@@ -699,7 +715,7 @@ class IngressNginxModel:
                     args = "" if "?" in rewritten else query
                     return Routed(Redirect(302, (rewritten + args)), causes)
                 uri = rewritten
-        if request.scheme == "http" and self._redirects_to_https(server, loc):
+        if self._access_scheme(request) == "http" and self._redirects_to_https(server, loc):
             original = request.path + query
             if not settings.preserve_trailing_slash:
                 original = _strip_slash(original)
@@ -722,6 +738,14 @@ class IngressNginxModel:
         seen = uri + (query if "?" not in uri else "")
         shares = _canary_shares(loc.upstream, request)
         return Routed(forward(shares, seen, host, guards), causes)
+
+    def _access_scheme(self, request: Request) -> str:
+        """``$pass_access_scheme``: the request's scheme, or with ``use-forwarded-headers`` its
+        ``X-Forwarded-Proto`` (``lua_ingress.lua``, ``rewrite``)."""
+        forwarded = request.header("x-forwarded-proto")
+        if self.config.use_forwarded_headers and forwarded:
+            return forwarded
+        return request.scheme
 
     def _redirects_to_https(self, server: Server, loc: Loc) -> bool:
         if any(loc.path.startswith(item) for item in self.config.no_tls_redirect_locations):
@@ -761,6 +785,9 @@ class IngressNginxModel:
             for loc in server.locations:
                 paths.update(_paths_for(loc))
                 headers.update(_canary_headers(loc))
+            if self.config.use_forwarded_headers:
+                # A proxy in front received these over HTTPS and says so.
+                headers |= {(*h, ("x-forwarded-proto", "https")) for h in headers}
             for host in hosts:
                 for scheme in schemes:
                     for path in sorted(paths):

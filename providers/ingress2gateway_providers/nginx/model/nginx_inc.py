@@ -195,9 +195,10 @@ class NginxIncModel:
         obj = owner.obj
         server = IncServer(host, cause=Cause("Ingress", owner.namespace, owner.name, ""))
         server.age = (_created(obj), "")
-        # addSSLConfig: a TLS entry naming the host, or one without hosts, gives it a
-        # certificate.
-        server.tls = any((host in hosts or not hosts) and secret for hosts, secret in owner.tls)
+        # addSSLConfig: only a TLS entry that lists the host turns TLS on (an entry without
+        # hosts does nothing); without secretName the controller uses its wildcard TLS secret
+        # (or rejects the handshake without one): the input is taken to have worked.
+        server.tls = any(host in hosts for hosts, _ in owner.tls)
         redirect = _go_true(obj, "nginx.org/ssl-redirect")
         if redirect is None:
             redirect = _go_true(obj, "ingress.kubernetes.io/ssl-redirect")

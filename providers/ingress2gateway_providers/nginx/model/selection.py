@@ -145,6 +145,9 @@ class ControllerConfig:
     every location without the annotation."""
     causes: tuple[Cause, ...] = ()
     """The ConfigMap's keys the model read, as causes."""
+    use_forwarded_headers: bool = False
+    """``use-forwarded-headers``: the scheme a request arrived with, for the HTTPS redirect, is
+    its ``X-Forwarded-Proto`` when it has one (``lua_ingress.lua``, ``rewrite``)."""
     allow_snippets: bool = True
     """``allow-snippet-annotations`` (false by default since v1.9; without the ConfigMap in the
     input, assumed true: the input's snippets must have worked)."""
@@ -186,6 +189,7 @@ def read_config(objects: Sequence[KubeObject], options: ConvertOptions) -> Contr
         config.ssl_redirect = text["ssl-redirect"].lower() == "true"
     if "force-ssl-redirect" in text:
         config.force_ssl_redirect = text["force-ssl-redirect"].lower() == "true"
+    config.use_forwarded_headers = text.get("use-forwarded-headers", "").lower() == "true"
     code = text.get("http-redirect-code", "")
     if code.isdigit() and int(code) in (301, 302, 307, 308):
         config.redirect_code = int(code)
