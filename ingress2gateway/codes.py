@@ -160,6 +160,15 @@ CODES: dict[str, str] = {
     "nginx-cors-wildcard-origin": "(nginx) A CORS origin `scheme://*.domain` matched one DNS "
     "label in ingress-nginx; Gateway API's wildcard matches any number, so origins with more "
     "labels gain CORS access.",
+    "nginx-not-served": "(nginx) NGINX Inc served nothing of this Ingress, or not this host or "
+    "path: another resource owns the host (the oldest Ingress, master or VirtualServer wins), an "
+    "older minion has the path, a minion has no master, or the location never matches; it is "
+    "not converted.",
+    "nginx-resource-rejected": "(nginx) NGINX Inc rejects the whole Ingress or VirtualServer (a "
+    "field fails its validation): it served nothing of it, so nothing of it is converted.",
+    "nginx-inc-differs": "(nginx) Converted, but NGINX Inc answered some requests of this path "
+    "differently, as the message says (a character prefix Gateway API's order cannot keep, a "
+    "rewrite that doubled or dropped a slash, requests to a gRPC path that are not gRPC calls).",
     "nginx-injection-suspect": "(nginx) A High/Critical-risk annotation value contains newlines, "
     "';', '{', '}' or '$': possible configuration injection.",
     # envoy-gateway emitter

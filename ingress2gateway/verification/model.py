@@ -20,7 +20,7 @@ from typing import Protocol
 PROTOCOLS = ("HTTP", "TLS", "TCP", "UDP")
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Request:
     """One request (or, for ``TLS``/``TCP``/``UDP``, one connection) a client makes.
 
@@ -39,6 +39,24 @@ class Request:
     """The port connected to; None: the scheme's (80, 443)."""
     protocol: str = "HTTP"
     grpc: bool = False
+
+    def __lt__(self, other: Request) -> bool:
+        """Requests sort by their fields in order, a request on its scheme's port (``port``
+        None) before one that names a port (None and a number do not compare)."""
+        return self._sort_key() < other._sort_key()
+
+    def _sort_key(self) -> tuple[object, ...]:
+        return (
+            self.host,
+            self.path,
+            self.scheme,
+            self.method,
+            self.headers,
+            self.query,
+            -1 if self.port is None else self.port,
+            self.protocol,
+            self.grpc,
+        )
 
     @property
     def effective_port(self) -> int:

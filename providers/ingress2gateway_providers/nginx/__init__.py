@@ -2,22 +2,25 @@
 
 Both controllers' default class is ``nginx``; their annotation families do not overlap
 (``nginx.ingress.kubernetes.io/*`` for ingress-nginx, ``nginx.org/*`` and ``nginx.com/*`` for
-NGINX Inc), so one provider reads both. Every key of both families has a row in the catalog
-below: what becomes of it, its scope and the controller's risk level. A key under these prefixes
-that the catalog does not know is reported as unsupported.
+NGINX Inc), so one provider reads both. Which controller serves an Ingress is its IngressClass's
+``spec.controller`` when the input has the IngressClass (``nginx.org/ingress-controller``: NGINX
+Inc, even without one ``nginx.org/*`` annotation; ``k8s.io/ingress-nginx``: ingress-nginx, even
+with some); without it, NGINX Inc serves an Ingress that carries only NGINX Inc's annotations.
+Neither controller reads the other's annotations: they are in the ledger as ignored. Every key of
+both families has a row in the catalog below: what becomes of it, its scope and the controller's
+risk level. A key under these prefixes that the catalog does not know is reported as unsupported.
 
 What the conversion reproduces of the controllers' behaviour:
 
 * ``pathType: ImplementationSpecific`` is a prefix match, as ingress-nginx rewrites it to
   ``Prefix``; one ``use-regex``/``rewrite-target`` turns *every* path of the host, across
   Ingresses, into a case-insensitive regex prefix (``nginx-regex-mode`` warns the Ingresses
-  whose paths changed because of another one). NGINX Inc's ``nginx.org/path-regex`` affects only
-  its own Ingress.
+  whose paths changed because of another one). NGINX Inc has no regex mode (see below).
 * A host with TLS redirects HTTP to HTTPS with 308 (NGINX Inc: 301 or ``http-redirect-code``)
   unless ``ssl-redirect: "false"``; ``force-ssl-redirect`` redirects without TLS too. The
   redirect lives in its own HTTPRoute bound to the HTTP listener only, the HTTPS route binds to
-  the HTTPS listener only (no loops), and ``/.well-known/acme-challenge`` keeps being served over
-  HTTP as ingress-nginx does.
+  the HTTPS listener only (no loops), and a ``/.well-known/acme-challenge`` location keeps being
+  served over HTTP as ingress-nginx does (NGINX Inc has no such exemption).
 * Canary Ingresses (``canary: "true"``) do not route by themselves: their backend joins the
   primary Ingress's rules as a weighted backendRef, and ``canary-by-header`` /
   ``canary-by-cookie`` become extra rules placed before it (header beats cookie beats weight).
@@ -34,9 +37,13 @@ What the conversion reproduces of the controllers' behaviour:
 * Features standard Gateway API lacks (auth, IP allow-lists, rate limits, body size, session
   affinity, load balancing, regex rewrites, retries) travel as typed extensions; the standard
   emitter reports each one (auth and allow-lists as security errors).
-* NGINX Inc ``VirtualServer`` / ``TransportServer`` resources convert partially (see the
-  ``virtualserver`` family below: paths, upstreams, splits, header/argument matches, redirects,
-  TLS passthrough); everything else in them is reported field by field.
+* NGINX Inc ``VirtualServer`` / ``TransportServer`` resources convert partially: paths
+  (``=``, ``~``, ``~*``, ``^~`` and character prefixes, as below), upstreams, splits,
+  header/argument matches, ``pass``, ``redirect`` and ``proxy`` actions (``rewritePath``, header
+  changes), ``tls.redirect`` (by scheme or by ``X-Forwarded-Proto``), VirtualServerRoute
+  delegation (``route``, ``routeSelector``; a Service in another namespace gets a
+  ReferenceGrant), TLS passthrough; a VirtualServer ``ValidateVirtualServer`` refuses is not
+  converted (an error); everything else in them is reported field by field.
 * Snippets (``*-snippet``, ``nginx.org/*-snippets``) are never translated: a security warning
   quotes their first line, with a labelled hint where a line is a recognisable header directive.
   A location or server snippet that restricts access (``allow``/``deny``, ``auth_basic``,
@@ -44,6 +51,44 @@ What the conversion reproduces of the controllers' behaviour:
   guarded (the Ingress's, or every rule of the host for a server snippet) are emitted closed.
   Values of High/Critical-risk annotations that contain newlines, ``;``, ``{``, ``}`` or ``$``
   are flagged as possible configuration injection.
+
+NGINX Inc (F5 NGINX Ingress Controller), from its ``internal/k8s`` and ``internal/configs``:
+
+* **Admission.** An Ingress that fails ``validateIngress`` is rejected whole by the controller:
+  ``nginx.org/path-regex`` other than ``case_sensitive``, ``case_insensitive``, ``exact`` (so
+  ``"true"``), a boolean that is not a Go boolean, a redirect code other than 301, 302, 307,
+  308, ``listen-ports`` that are not port numbers, ``rewrites`` / ``*-services`` naming a
+  Service the Ingress does not use, an invalid ``app-root`` or ``rewrite-target``, a rule without
+  host (unless the controller runs with ``-allow-empty-ingress-host``), a master with paths, a
+  minion with TLS or without paths. It serves nothing: an error (``nginx-annotation-invalid`` or
+  ``nginx-resource-rejected``) names the field, and nothing of the Ingress is converted.
+* **Hosts.** A host belongs to one resource, the oldest Ingress, master or VirtualServer that
+  names it; another Ingress serves nothing on it, and its paths there are not converted
+  (``nginx-not-served``). Minions add their paths to the master of their host (the older minion
+  keeps a path both have); a minion without a master serves nothing. Server-level annotations
+  are the master's; location-level ones are not inherited from it.
+* **Paths.** ``Exact`` is ``location = path``; ``Prefix`` and ``ImplementationSpecific`` are
+  nginx prefix locations, which match *characters*: ``/app`` takes ``/apple``. They become
+  ``PathPrefix /app`` plus ``RegularExpression /app[^/].*`` where no other rule of the host could
+  take those requests first (Envoy Gateway tries Exact, then regular expressions, then prefixes);
+  where one could (a longer prefix that continues the path, a regular-expression location, a
+  rewrite of the matched prefix) the path stays a segment prefix and a warning
+  (``nginx-inc-differs``) names the requests that change. A path ending in ``/`` also answers
+  the path without it with nginx's 301 to it. ``nginx.org/path-regex`` changes the paths of its
+  own Ingress only: ``RegularExpression path.*`` (with ``(?i)`` for ``case_insensitive``) or
+  ``Exact``; with ``pathType: Exact`` the controller writes a location no request matches.
+* **Server.** TLS is on for a host only when a ``spec.tls`` entry lists it (an entry without
+  ``hosts`` gives NGINX Inc's server no HTTPS: the migration keeps it on plain HTTP, with a
+  warning). On a host with TLS every plain-HTTP request is redirected (301, or
+  ``http-redirect-code``; ``ssl-redirect: "false"`` keeps HTTP) to the first
+  ``listen-ports-ssl`` port; ``/.well-known/acme-challenge`` is not exempt. ``redirect-to-https``
+  redirects a request whose ``X-Forwarded-Proto`` is ``http``, whatever its path.
+  ``listen-ports`` / ``listen-ports-ssl`` move the host's listeners to those ports. A server
+  whose every path goes to ``grpc-services`` listens on its TLS port only.
+* **Rewrites.** ``nginx.org/rewrites`` puts a URI in ``proxy_pass``: nginx replaces the
+  characters the location matched, so ``/coffee`` → ``/beans/`` sends ``/coffee/x`` as
+  ``/beans//x``; ``ReplacePrefixMatch`` sends ``/beans/x`` (a warning says so where the slashes
+  differ). ``rewrite-target`` is ignored when ``rewrites`` is set, as the controller does.
 
 The ingress-nginx prefix follows the controller's ``--annotations-prefix``:
 ``--nginx-annotation-prefix`` (or ``--provider-option nginx.annotation-prefix=...``). The
@@ -55,10 +100,14 @@ Deliberate differences from the Go ``ingress2gateway`` (its ingress-nginx PR-399
 fixtures were compared by meaning):
 
 * The HTTPS redirect route binds to the HTTP listener by ``sectionName`` (the Go tool used
-  ``port: 80``), the HTTPS route to the HTTPS listener only, ACME challenges stay on HTTP, and
-  ``force-ssl-redirect`` is honoured. For NGINX Inc the Go tool prepended a match-all redirect
-  rule to the route that also served HTTPS and invented a certificate Secret; here the redirect
-  has its own route and only existing certificates are used.
+  ``port: 80``), the HTTPS route to the HTTPS listener only, ingress-nginx's ACME challenges stay
+  on HTTP, and ``force-ssl-redirect`` is honoured. For NGINX Inc's ``redirect-to-https`` the Go
+  tool prepended a match-all redirect rule to the route that also served HTTPS (redirecting
+  every request, whatever its ``X-Forwarded-Proto``) and invented a certificate Secret; here
+  only requests forwarded as ``http`` are redirected and only existing certificates are used.
+  ``listen-ports`` become listeners as in the Go tool, and the HTTPS redirect names the SSL port.
+  ``nginx.org/path-regex: "true"``, which the controller refuses, is an error here (the Go tool
+  converted it).
 * Annotations apply to the rules of the Ingress that carries them only (the Go tool applied
   ``nginx.org/proxy-set-headers``, ``proxy-hide-headers``, ``hsts`` and ``rewrites`` to every rule
   of the merged route; ``rewrites`` once per matching path).
@@ -113,6 +162,7 @@ from .annotations import (
     virtualserver,
 )
 from .annotations._base import Run, is_nginx_inc
+from .annotations.inc_hosts import IncView
 
 if TYPE_CHECKING:
     from ingress2gateway.verification.model import SourceModel
@@ -200,12 +250,26 @@ class NginxProvider(IngressProvider):
     def lowering_models(
         self, ctx: ProviderContext, models: list[IngressModel]
     ) -> list[IngressModel]:
+        """Not canaries (their backends join a primary's rules), nor what NGINX Inc does not
+        serve (rejected Ingresses, minions without a master, Ingresses whose hosts all belong
+        to older ones: see :mod:`.annotations.inc_hosts`)."""
         prefix = self.ingress_nginx_prefix(ctx)
-        return [m for m in models if not canary.is_canary(m, prefix)]
+        primaries = [m for m in models if not canary.is_canary(m, prefix)]
+        view = IncView.of(
+            ctx.objects,
+            sorted(primaries, key=precedence_key),
+            prefix,
+            ctx.options.gateway_per_namespace,
+        )
+        return [m for m in primaries if not view.excluded(m)]
 
     def policy(self, ctx: ProviderContext, models: list[IngressModel]) -> IngressPolicy:
         prefix = self.ingress_nginx_prefix(ctx)
-        ordered = sorted(self.lowering_models(ctx, models), key=precedence_key)
+        primaries = sorted(
+            (m for m in models if not canary.is_canary(m, prefix)), key=precedence_key
+        )
+        view = IncView.of(ctx.objects, primaries, prefix, ctx.options.gateway_per_namespace)
+        ordered = [m for m in primaries if not view.excluded(m)]
         regex_hosts = rewrite.regex_hosts(ordered, prefix)
         # getBackendServers: "skip non-service backends" (no location is made for them).
         policy = IngressPolicy(
@@ -213,7 +277,7 @@ class NginxProvider(IngressProvider):
         )
 
         def matcher(model: IngressModel, path: IngressPath) -> PathMatch | None:
-            return _match(ctx, prefix, regex_hosts, model, path)
+            return _match(ctx, prefix, regex_hosts, view, model, path)
 
         policy.path_matcher = matcher
         return policy
@@ -236,9 +300,14 @@ class NginxProvider(IngressProvider):
         for model in ordered:
             snippets.apply(run, model)
         for model in primaries:
+            if is_nginx_inc(model, run):
+                # NGINX Inc reads none of ingress-nginx's annotations.
+                nginx_inc.apply(run, model)
+                continue
             for family in _PER_INGRESS:
                 family.apply(run, model)
             canary.ignore_on_primary(run, model)
+        nginx_inc.apply_hosts(run)
         hosts.apply(run)
         hosts.warn_wildcards(run)
         vhost.apply(run)
@@ -251,6 +320,7 @@ class NginxProvider(IngressProvider):
         hosts.split_overfull(run)
         configmap.apply_defaults(run)
         redirects.split_https(run)
+        nginx_inc.after_https(run)
         configmap.apply_streams(run)
         # The readers point back at the run: break the cycle, or (with the collector paused
         # during conversion) the run, every model and the lowering index outlive the provider.
@@ -261,11 +331,12 @@ def _match(
     ctx: ProviderContext,
     prefix: str,
     regex_hosts: Mapping[str | None, IngressModel],
+    view: IncView,
     model: IngressModel,
     path: IngressPath,
 ) -> PathMatch | None:
-    """The match of one path: NGINX Inc path-regex, ingress-nginx regex mode, or plain."""
-    inc = nginx_inc.path_match(ctx, model, path)
+    """The match of one path: NGINX Inc's, ingress-nginx regex mode, or plain."""
+    inc = nginx_inc.path_match(ctx, view, model, path)
     if inc is not None:
         return inc if inc.value else None
     if path.host in regex_hosts:
@@ -293,7 +364,7 @@ def _match(
         return match
     if path.path_type == "Exact":
         return PathMatch("Exact", path.path)
-    if not is_nginx_inc(model):
+    if not view.is_inc(model):
         # ingress-nginx makes Prefix /docs and /docs/ the same location /docs/ (with an exact
         # /docs beside it: updateServerLocations), and Gateway API's PathPrefix ignores a
         # trailing slash: one match, so that two such paths are one path conflict.

@@ -592,7 +592,8 @@ _NGINX_INC: dict[str, tuple[str, str, str]] = {
     "nginx.org/path-regex": (
         "nginx_inc",
         CONVERTED,
-        "RegularExpression (case_sensitive / case_insensitive) or Exact for this Ingress's paths only",
+        "RegularExpression (case_sensitive / case_insensitive) or Exact for this Ingress's paths "
+        "only; another value makes the controller reject the Ingress (error, not converted)",
     ),
     "nginx.org/policies": (
         "nginx_inc",
@@ -613,7 +614,8 @@ _NGINX_INC: dict[str, tuple[str, str, str]] = {
     "nginx.org/rewrites": (
         "nginx_inc",
         CONVERTED,
-        "URLRewrite ReplacePrefixMatch on the paths to each named Service",
+        "URLRewrite ReplacePrefixMatch on the paths to each named Service (a warning where nginx's "
+        "character replacement doubled or dropped a slash)",
     ),
     "nginx.org/rewrite-target": (
         "nginx_inc",
@@ -645,12 +647,14 @@ _NGINX_INC: dict[str, tuple[str, str, str]] = {
     "nginx.org/redirect-to-https": (
         "nginx_inc",
         CONVERTED,
-        "rule matching X-Forwarded-Proto: http redirects to https",
+        "requests with X-Forwarded-Proto: http are redirected to https on every path (a twin of "
+        "each rule matching the header, and one for the rest)",
     ),
     "nginx.org/ssl-redirect": (
         "nginx_inc",
         CONVERTED,
-        'TLS hosts redirect HTTP (301 or http-redirect-code); "false" keeps HTTP',
+        "TLS hosts redirect every HTTP request, ACME challenges too (301 or http-redirect-code); "
+        '"false" keeps HTTP',
     ),
     "ingress.kubernetes.io/ssl-redirect": (
         "nginx_inc",
@@ -692,13 +696,14 @@ _NGINX_INC: dict[str, tuple[str, str, str]] = {
     "nginx.com/jwt-login-url": ("nginx_inc", UNSUPPORTED, "login redirect has no equivalent"),
     "nginx.org/listen-ports": (
         "nginx_inc",
-        UNSUPPORTED,
-        "extra HTTP ports need extra Gateway listeners (not generated)",
+        CONVERTED,
+        "the host's HTTP listeners move to these ports (instead of 80)",
     ),
     "nginx.org/listen-ports-ssl": (
         "nginx_inc",
-        UNSUPPORTED,
-        "extra HTTPS ports need extra Gateway listeners (not generated)",
+        CONVERTED,
+        "the host's HTTPS listeners move to these ports (instead of 443); the HTTPS redirect names "
+        "the first",
     ),
     "nginx.org/lb-method": ("nginx_inc", EXTENSION, "LoadBalancer extension"),
     "nginx.org/ssl-services": (
@@ -781,7 +786,8 @@ _NGINX_INC: dict[str, tuple[str, str, str]] = {
     "nginx.org/mergeable-ingress-type": (
         "nginx_inc",
         CONVERTED,
-        "master owns host, TLS and server annotations; minions add paths",
+        "master owns host, TLS and server annotations; minions add paths (the older minion keeps "
+        "a path); a minion without master is not served",
     ),
     "nginx.org/custom-http-errors": ("nginx_inc", EXTENSION, "CustomErrors extension"),
     "appprotect.f5.com/app-protect-enable": (

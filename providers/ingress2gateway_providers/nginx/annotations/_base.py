@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ingress2gateway.ingress import IngressModel
+from ingress2gateway.ingress import IngressModel, ingress_classes
 from ingress2gateway.ir import (
     Gateway,
     HeaderModifier,
@@ -28,14 +28,16 @@ from ingress2gateway.ir import (
     URLRewrite,
 )
 from ingress2gateway.lowering import IngressPolicy, Lowered
-from ingress2gateway.objects import ObjectRef
+from ingress2gateway.objects import KubeObject, ObjectRef
 from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.report import Level, Status
 
 if TYPE_CHECKING:
     from .configmap import ControllerConfig
+    from .inc_hosts import IncView
 
 PROVIDER = "nginx"
+INGRESS_NGINX_PREFIX = "nginx.ingress.kubernetes.io/"
 NGINX_INC_PREFIXES = ("nginx.org/", "nginx.com/", "appprotect.f5.com/", "appprotectdos.f5.com/")
 _TRUE = {"true", "on", "yes", "1"}
 _FALSE = {"false", "off", "no", "0"}
@@ -77,6 +79,12 @@ class Run:
     (``createServers``), so its redirect answers every request no path takes."""
     said: set[tuple[str, str, int]] = field(default_factory=set)
     """(code, variant, ``id()`` of an Ingress) of notes said once per Ingress."""
+    inc_rules: set[int] = field(default_factory=set)
+    """``id()`` of rules NGINX Inc serves (an Ingress of its class, a VirtualServer): their
+    host's HTTPS redirect is server-wide, with no exemption for ACME challenges."""
+    inc_view: IncView | None = field(default=None, repr=False)
+    """Which Ingresses NGINX Inc serves, and for which hosts (made once, by
+    :func:`inc_view`)."""
     config: ControllerConfig = field(default_factory=lambda: _empty_config())
     _by_host: dict[str | None, list[IngressModel]] | None = field(default=None, repr=False)
     _routes_by_host: dict[str, list[int]] | None = field(default=None, repr=False)
@@ -358,12 +366,49 @@ def is_https(run: Run, route: Route, parent: ParentRef) -> bool:
     return listener is not None and listener.protocol == "HTTPS"
 
 
-def is_nginx_inc(model: IngressModel) -> bool:
-    """Whether NGINX Inc (F5) serves ``model``: it speaks only NGINX Inc's annotations."""
-    return any(
-        k.startswith(("nginx.org/", "nginx.com/")) or k == "ingress.kubernetes.io/ssl-redirect"
-        for k in model.obj.annotations
-    )
+INGRESS_NGINX_CONTROLLER = "k8s.io/ingress-nginx"
+NGINX_INC_CONTROLLER = "nginx.org/ingress-controller"
+_INC_ANNOTATIONS = ("nginx.org/", "nginx.com/", "appprotect.f5.com/", "appprotectdos.f5.com/")
+
+
+def controller_of(
+    model: IngressModel, class_controllers: dict[str, str | None], prefix: str
+) -> str:
+    """Which NGINX controller serves ``model``: the ``spec.controller`` of its IngressClass when
+    the input has it (an Ingress of NGINX Inc's class is NGINX Inc's even without one
+    ``nginx.org/*`` annotation, and ingress-nginx's class keeps an Ingress ingress-nginx's
+    whatever it carries); without one, NGINX Inc for an Ingress that speaks only NGINX Inc's
+    annotations (``nginx.org/*``, ``nginx.com/*``, App Protect), else ingress-nginx."""
+    controller = class_controllers.get(model.class_name or "")
+    if controller in (INGRESS_NGINX_CONTROLLER, NGINX_INC_CONTROLLER):
+        return controller
+    keys = model.obj.annotations
+    inc = any(k.startswith(_INC_ANNOTATIONS) for k in keys)
+    community = any(k.startswith(prefix) for k in keys)
+    return NGINX_INC_CONTROLLER if inc and not community else INGRESS_NGINX_CONTROLLER
+
+
+def class_controllers(objects: Iterable[KubeObject]) -> dict[str, str | None]:
+    return {name: info.controller for name, info in ingress_classes(objects).items()}
+
+
+def inc_view(run: Run) -> IncView:
+    """NGINX Inc's view of the run's Ingresses (see :mod:`.inc_hosts`), made on first use."""
+    if run.inc_view is None:
+        from .inc_hosts import IncView
+
+        run.inc_view = IncView.of(
+            run.ctx.objects, run.models, run.prefix, run.ctx.options.gateway_per_namespace
+        )
+    return run.inc_view
+
+
+def is_nginx_inc(model: IngressModel, run: Run | None = None) -> bool:
+    """Whether NGINX Inc (F5) serves ``model`` (see :func:`controller_of`). Without ``run`` the
+    IngressClasses of the input are not known: annotations alone decide."""
+    if run is None:
+        return controller_of(model, {}, INGRESS_NGINX_PREFIX) == NGINX_INC_CONTROLLER
+    return inc_view(run).is_inc(model)
 
 
 def rules_of(run: Run, model: IngressModel) -> list[tuple[HTTPRoute, Rule]]:

@@ -25,7 +25,7 @@ def warn_wildcards(run: Run) -> None:
     labels, so deeper names (``a.b.example.com``) now reach the Ingress's backends instead of
     the default server; Gateway API cannot say "one label"."""
     for model in run.models:
-        if is_nginx_inc(model):
+        if is_nginx_inc(model, run):
             continue  # NGINX Inc writes nginx's own wildcard, which takes any depth
         for index, host in model.rule_hosts:
             if host is None or not host.startswith("*."):

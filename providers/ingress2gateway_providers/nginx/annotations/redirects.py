@@ -500,7 +500,9 @@ def _exempt_by_path(run: Run, rule: Rule) -> bool:
     """Whether the rule's path starts with an entry of ``no-tls-redirect-locations``
     (``/.well-known/acme-challenge`` by default): ingress-nginx exempts a *location* by its
     path (``isLocationInLocationList``), so a challenge that only a ``/`` location serves is
-    redirected like any other request."""
+    redirected like any other request. NGINX Inc exempts nothing."""
+    if id(rule) in run.inc_rules:
+        return False
     for match in rule.matches:
         if match.path is None:
             continue
@@ -642,7 +644,7 @@ def note_trailing_slash(run: Run, redirected: list[Rule], host: str | None) -> N
     path as it is. Said once per Ingress, as an intended difference (NGINX Inc keeps it)."""
     redirected_sources = {s for r in redirected for s in r.sources}
     for model in run.models_of_host(host):
-        if model.source not in redirected_sources or is_nginx_inc(model):
+        if model.source not in redirected_sources or is_nginx_inc(model, run):
             continue
         if run.ann(model).flag("preserve-trailing-slash", False):
             continue

@@ -1,19 +1,32 @@
 """NGINX Inc custom resources (partial): ``VirtualServer``, ``VirtualServerRoute``,
 ``TransportServer``.
 
-A ``VirtualServer`` becomes an HTTPRoute for its ``host`` on the class's Gateway (an HTTP
-listener, and an HTTPS one when ``tls.secret`` is set, with the HTTPS redirect unless
-``tls.redirect.enable`` is false):
+A ``VirtualServer`` becomes HTTPRoutes for its ``host`` on the class's Gateway (an HTTP listener,
+and an HTTPS one when ``tls.secret`` is set), unless an older Ingress holds the host (NGINX Inc
+gives a host to one resource) or ``ValidateVirtualServer`` refuses it (an action naming no
+upstream, a redirect code other than 301, 302, 307, 308, a URL without scheme): then nothing is
+converted, with a warning or an error.
 
-* ``routes[].path``: a prefix, ``=exact`` (Exact), ``~regex`` / ``~*regex`` (RegularExpression,
-  ``(?i)`` for ``~*``); ``^~`` prefixes are plain prefixes.
+* ``routes[].path``: a prefix (a *character* prefix, as nginx matches it: see
+  :mod:`.inc_paths`), ``=exact`` (Exact), ``~regex`` / ``~*regex`` (RegularExpression, ``(?i)``
+  for ``~*``), ``^~prefix`` (a prefix; nginx then tries no regular expression, which Gateway API
+  cannot say: a warning where the host has regular-expression routes).
 * ``action.pass`` → the upstream's Service and port; ``splits`` → weighted backendRefs;
   ``action.redirect`` → RequestRedirect (URL parsed; nginx variables are not carried);
-  ``matches[].conditions`` on ``header`` / ``argument`` → extra rules with header / query
-  matches placed first; ``cookie`` / ``variable`` conditions cannot be expressed (reported).
-* ``action.return`` (fixed responses), ``action.proxy``, ``errorPages``, ``policies``,
-  snippets, delegated ``route`` / ``routeSelector`` (VirtualServerRoute) and upstream tuning are
-  reported as unsupported, field by field.
+  ``action.proxy`` → the upstream, ``rewritePath`` (``ReplacePrefixMatch`` / ``ReplaceFullPath``,
+  or a RegexRewrite extension with captures in a regular-expression route), request headers set,
+  response headers added and hidden; ``matches[].conditions`` on ``header`` / ``argument`` → extra
+  rules with header / query matches placed first; ``cookie`` / ``variable`` conditions cannot be
+  expressed (reported).
+* ``tls.redirect``: by scheme (default) an HTTP route that redirects everything; with
+  ``basedOn: x-forwarded-proto`` requests whose header is ``http`` are redirected on both
+  listeners, the others served.
+* ``route`` / ``routeSelector`` delegate to ``VirtualServerRoute`` s of the same host whose
+  subroutes stay under the route's path: their subroutes become rules with their own upstreams
+  (a Service in the VirtualServerRoute's namespace is named with it, and a ReferenceGrant allows
+  it). A VirtualServerRoute no VirtualServer takes is reported.
+* ``action.return`` (fixed responses), ``errorPages``, ``policies``, snippets and upstream tuning
+  are reported as unsupported, field by field.
 
 ``TransportServer`` with a ``TLS_PASSTHROUGH`` listener becomes a TLS Passthrough listener and a
 TLSRoute; other TransportServers (TCP/UDP listeners from a GlobalConfiguration the input does not
@@ -22,7 +35,8 @@ carry) are reported.
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from ingress2gateway import naming
@@ -37,17 +51,28 @@ from ingress2gateway.ir import (
     PathMatch,
     PathModifier,
     Provenance,
+    ReferenceGrant,
+    RegexRewrite,
     RequestRedirect,
     Rule,
     SecretRef,
     TLSRoute,
+    URLRewrite,
 )
-from ingress2gateway.lowering import hostname_problem
+from ingress2gateway.lowering import GATEWAY_GROUP, hostname_problem
 from ingress2gateway.objects import KubeObject, ResourceKind, SourceRef
 from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.report import Status
 
-from ._base import PROVIDER, looks_injected
+from ._base import PROVIDER, header_modifier, looks_injected
+from .inc_paths import (
+    Differs,
+    character_prefix_change,
+    keep_prefixes,
+    regex_literal,
+    slash_differs,
+)
+from .nginx_inc import forwarded_http_redirects
 from .rewrite import re2_problem
 
 GROUP = "k8s.nginx.org"
@@ -113,21 +138,25 @@ def convert(ctx: ProviderContext, gateways: list[Gateway]) -> None:
 
 
 def _convert_all(ctx: ProviderContext, gateways: list[Gateway]) -> None:
-    for obj in ctx.objects:
-        if obj.group != GROUP or obj.kind not in KINDS or id(obj) in ctx.claimed:
-            continue
-        ctx.claim(obj)
-        vs = _Context(ctx, obj)
-        gateway = _gateway(ctx, gateways, obj)
-        if obj.kind == "VirtualServer":
-            _virtual_server(vs, gateway)
-        elif obj.kind == "TransportServer":
-            _transport_server(vs, gateway)
-        else:
-            vs.unsupported(
-                "spec",
-                "a VirtualServerRoute is converted only through its VirtualServer, which delegation is not supported yet",
-            )
+    # VirtualServers first: they take in the VirtualServerRoutes they delegate to.
+    for kind in ("VirtualServer", "TransportServer", "VirtualServerRoute"):
+        for obj in ctx.objects:
+            if obj.group != GROUP or obj.kind != kind or id(obj) in ctx.claimed:
+                continue
+            ctx.claim(obj)
+            vs = _Context(ctx, obj)
+            if kind == "VirtualServerRoute":
+                vs.unsupported(
+                    "spec",
+                    "no VirtualServer of the input delegates to this VirtualServerRoute (or it "
+                    "is invalid for it), so NGINX Inc does not serve it; it is not converted",
+                )
+                continue
+            gateway = _gateway(ctx, gateways, obj)
+            if kind == "VirtualServer":
+                _virtual_server(vs, gateway)
+            else:
+                _transport_server(vs, gateway)
 
 
 def _gateway(ctx: ProviderContext, gateways: list[Gateway], obj: KubeObject) -> Gateway:
@@ -193,6 +222,35 @@ def _virtual_server(vs: _Context, gateway: Gateway) -> None:
             "spec.host", f"host {host!r} is not a DNS name; the VirtualServer is not converted"
         )
         return
+    holder = _ingress_holding(vs, host)
+    if holder is not None:
+        vs.ctx.report.flag(
+            _level(False),
+            "nginx-not-served",
+            f"host {host} belongs to {holder.display()}, which is not newer (NGINX Inc gives a "
+            "host to one resource, the oldest): NGINX Inc did not serve this VirtualServer, so it "
+            "is not converted",
+            Status.UNSUPPORTED,
+            source=vs.source,
+            field="spec.host",
+            provider=PROVIDER,
+        )
+        return
+    refusals = _refusals(spec)
+    if refusals:
+        for field, why in refusals:
+            vs.ctx.report.flag(
+                _level(True),
+                "nginx-resource-rejected",
+                f"{why}: NGINX Inc rejects the whole VirtualServer (ValidateVirtualServer), so "
+                "it served nothing of it; nothing is converted (correct it to have it served)",
+                Status.UNSUPPORTED,
+                source=vs.source,
+                field=field,
+                provider=PROVIDER,
+            )
+        vs.record("spec.host", Status.UNSUPPORTED, "the VirtualServer is rejected")
+        return
     for key in sorted(spec):
         if key not in _HANDLED_SPEC:
             security = key in ("policies", "server-snippets", "http-snippets")
@@ -202,11 +260,16 @@ def _virtual_server(vs: _Context, gateway: Gateway) -> None:
     http = _listener(
         gateway, namespace, port=80, protocol="HTTP", hostname=host, provenance=vs.prov("spec.host")
     )
-    parents = [_parent(gateway, namespace, http)]
-    tls = spec.get("tls") if isinstance(spec.get("tls"), dict) else None
-    redirect_https = False
-    redirect: dict[str, Any] = {}
-    if tls is not None and isinstance(tls.get("secret"), str):
+    tls = _dict(spec.get("tls"))
+    redirect = _dict(tls.get("redirect"))
+    # generateTLSRedirectConfig: "if ($scheme = 'http')" (basedOn x-forwarded-proto:
+    # "if ($http_x_forwarded_proto = 'http')") { return <code> https://$host$request_uri; }
+    enabled = redirect.get("enable") is True
+    by_header = enabled and redirect.get("basedOn") == "x-forwarded-proto"
+    by_scheme = enabled and not by_header
+    code = _code(redirect.get("code"), 301)
+    serving = [] if by_scheme else [_parent(gateway, namespace, http)]
+    if isinstance(tls.get("secret"), str) and tls["secret"]:
         https = _listener(
             gateway,
             namespace,
@@ -219,40 +282,50 @@ def _virtual_server(vs: _Context, gateway: Gateway) -> None:
             ],
             provenance=vs.prov("spec.tls"),
         )
-        redirect = _dict(tls.get("redirect"))
-        redirect_https = bool(redirect.get("enable"))
-        parents = (
-            [_parent(gateway, namespace, https)]
-            if redirect_https
-            else [*parents, _parent(gateway, namespace, https)]
-        )
+        serving.append(_parent(gateway, namespace, https))
+    if tls:
         vs.record("spec.tls", Status.CONVERTED, targets=[gateway.ref])
     upstreams = _upstreams(vs)
-    route = HTTPRoute(
-        name=vs.ctx.allocator("HTTPRoute", namespace).allocate(
-            f"{vs.obj.name}-{naming.host_slug(host)}", f"vs/{namespace}/{vs.obj.name}"
-        ),
-        namespace=namespace,
-        hostnames=[host],
-        parent_refs=parents,
-        provenance=vs.prov("spec.host"),
-    )
+    rules: list[Rule] = []
     routes = _list(spec.get("routes"))
     for index, item in enumerate(routes):
         if isinstance(item, dict):
-            route.rules.extend(_route(vs, f"spec.routes[{index}]", item, upstreams))
-    vs.record("spec.host", Status.CONVERTED, targets=[route.ref, gateway.ref])
-    if route.rules:
-        if len(route.rules) > 16:
-            vs.unsupported("spec.routes", "more than 16 rules; only the first 16 are converted")
-            route.rules = route.rules[:16]
-        vs.ctx.ir.routes.append(route)
-    if redirect_https:
-        code = _code(redirect.get("code"), 301)
+            rules.extend(_route(vs, f"spec.routes[{index}]", item, upstreams, host))
+    # A plain or ^~ path is an nginx prefix location (the only paths that became PathPrefix).
+    prefixes = {
+        id(r)
+        for r in rules
+        if r.matches and r.matches[0].path and r.matches[0].path.type == "PathPrefix"
+    }
+    proxies = {id(r) for r in rules if r.backend_refs}
+    rules.extend(keep_prefixes(rules, prefixes, _differs(vs), proxies))
+    _longest_prefix_stops_regexes(vs, routes)
+    if by_header:
+        rules[:0] = forwarded_http_redirects(rules, code, vs.prov("spec.tls.redirect"))
+    made = []
+    for number, start in enumerate(range(0, len(rules), 16), start=1):
+        suffix = "" if number == 1 else f"-{number}"
+        made.append(
+            HTTPRoute(
+                name=vs.ctx.allocator("HTTPRoute", namespace).allocate(
+                    f"{vs.obj.name}-{naming.host_slug(host)}{suffix}",
+                    f"vs/{namespace}/{vs.obj.name}/{number}",
+                ),
+                namespace=namespace,
+                hostnames=[host],
+                parent_refs=list(serving),
+                rules=rules[start : start + 16],
+                provenance=vs.prov("spec.host"),
+            )
+        )
+    if serving:
+        vs.ctx.ir.routes.extend(made)
+    vs.record("spec.host", Status.CONVERTED, targets=[*(r.ref for r in made), gateway.ref])
+    if by_scheme:
         vs.ctx.ir.routes.append(
             HTTPRoute(
                 name=vs.ctx.allocator("HTTPRoute", namespace).allocate(
-                    f"{route.name}-http", f"vs-http/{route.name}"
+                    f"{vs.obj.name}-{naming.host_slug(host)}-http", f"vs-http/{vs.obj.name}"
                 ),
                 namespace=namespace,
                 hostnames=[host],
@@ -269,6 +342,110 @@ def _virtual_server(vs: _Context, gateway: Gateway) -> None:
                 ],
             )
         )
+
+
+_VALID_CODES = (301, 302, 307, 308)
+
+
+def _ingress_holding(vs: _Context, host: str) -> SourceRef | None:
+    """The Ingress whose routes serve ``host`` already: the conversion of NGINX Inc's
+    Ingresses gave it the host only if no VirtualServer of the host is older (see
+    :mod:`.inc_hosts`), so it keeps it."""
+    scoped = vs.ctx.options.gateway_per_namespace
+    for route in vs.ctx.ir.routes:
+        if scoped and route.namespace != vs.obj.namespace:
+            continue  # each namespace's Gateway is a server of its own
+        if isinstance(route, HTTPRoute) and host in route.hostnames:
+            for rule in route.rules:
+                for source in rule.sources:
+                    if source.kind == "Ingress":
+                        return source
+    return None
+
+
+def _refusals(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """What ``ValidateVirtualServer`` refuses among the fields routing depends on: an action
+    naming no upstream of the VirtualServer, a redirect without a URL with a scheme or with a
+    code other than 301, 302, 307, 308, a TLS redirect with such a code or another basedOn
+    than scheme or x-forwarded-proto."""
+    found: list[tuple[str, str]] = []
+    names = {str(_dict(u).get("name")) for u in _list(spec.get("upstreams"))}
+    redirect = _dict(_dict(spec.get("tls")).get("redirect"))
+    if "code" in redirect and redirect["code"] not in _VALID_CODES:
+        found.append(
+            ("spec.tls.redirect.code", f"{redirect['code']!r} is not 301, 302, 307 or 308")
+        )
+    if redirect.get("basedOn", "scheme") not in ("scheme", "x-forwarded-proto"):
+        found.append(
+            (
+                "spec.tls.redirect.basedOn",
+                f"{redirect['basedOn']!r} is not scheme or x-forwarded-proto",
+            )
+        )
+    for index, route in enumerate(_list(spec.get("routes"))):
+        route = _dict(route)
+        actions = [(f"spec.routes[{index}].action", route.get("action"))]
+        actions += [
+            (f"spec.routes[{index}].matches[{i}].action", _dict(m).get("action"))
+            for i, m in enumerate(_list(route.get("matches")))
+        ]
+        actions += [
+            (f"spec.routes[{index}].splits[{i}].action", _dict(x).get("action"))
+            for i, x in enumerate(_list(route.get("splits")))
+        ]
+        for field, action in actions:
+            if not isinstance(action, dict):
+                continue
+            target = action.get("pass") or _dict(action.get("proxy")).get("upstream")
+            if target is not None and str(target) not in names:
+                found.append((field, f"upstream {target!r} is not one of the VirtualServer's"))
+            if "redirect" in action:
+                found_redirect = _dict(action["redirect"])
+                if "://" not in str(found_redirect.get("url", "")):
+                    found.append((f"{field}.redirect.url", "a redirect URL needs a scheme (://)"))
+                code = found_redirect.get("code")
+                if code is not None and code not in _VALID_CODES:
+                    found.append(
+                        (f"{field}.redirect.code", f"{code!r} is not 301, 302, 307 or 308")
+                    )
+    return found
+
+
+def _longest_prefix_stops_regexes(vs: _Context, routes: list[Any]) -> None:
+    """``^~/p``: when it is the longest prefix of a request, nginx tries no regular
+    expression; Gateway API tries them before any prefix."""
+    paths = [str(_dict(r).get("path", "")) for r in routes]
+    if not any(p.startswith("~") for p in paths):
+        return
+    for index, path in enumerate(paths):
+        if path.startswith("^~"):
+            vs.ctx.report.notify(
+                _level(False),
+                "nginx-inc-differs",
+                f"route path {path}: NGINX Inc tried no regular-expression route for requests "
+                f"under {path[2:].strip()} (^~); Gateway API tries regular expressions before "
+                "prefixes, so such a request that a regular-expression route of this host "
+                "matches goes to that route",
+                source=vs.source,
+                field=f"spec.routes[{index}]",
+                provider=PROVIDER,
+            )
+
+
+def _differs(vs: _Context) -> Differs:
+    def differs(rule: Rule, value: str, why: str) -> None:
+        backends = ", ".join(sorted({b.name for b in rule.backend_refs})) or "its action"
+        for item in rule.provenance:
+            vs.ctx.report.notify(
+                _level(False),
+                "nginx-inc-differs",
+                character_prefix_change(value, backends, why),
+                source=item.source,
+                field=item.field,
+                provider=PROVIDER,
+            )
+
+    return differs
 
 
 def _upstreams(vs: _Context) -> dict[str, tuple[str, int | None]]:
@@ -298,7 +475,7 @@ def _path(vs: _Context, field: str, value: Any) -> PathMatch | None:
         vs.unsupported(field, "a route needs a path")
         return None
     if value.startswith("="):
-        return PathMatch("Exact", value[1:])
+        return PathMatch("Exact", value[1:].strip())
     if value.startswith(("~*", "~")):
         insensitive = value.startswith("~*")
         pattern = value[2 if insensitive else 1 :].strip()
@@ -309,11 +486,16 @@ def _path(vs: _Context, field: str, value: Any) -> PathMatch | None:
             vs.unsupported(field, f"path {value!r} {problem}")
             return None
         return PathMatch("RegularExpression", regex)
-    return PathMatch("PathPrefix", value.removeprefix("^~"))
+    return PathMatch("PathPrefix", value.removeprefix("^~").strip())
 
 
 def _action(
-    vs: _Context, field: str, action: Any, upstreams: dict[str, tuple[str, int | None]], rule: Rule
+    vs: _Context,
+    field: str,
+    action: Any,
+    upstreams: dict[str, tuple[str, int | None]],
+    rule: Rule,
+    route_path: str = "",
 ) -> bool:
     if not isinstance(action, dict):
         vs.unsupported(field, "no action")
@@ -346,72 +528,269 @@ def _action(
             )
         )
         return True
+    proxy = action.get("proxy")
+    if isinstance(proxy, dict) and isinstance(proxy.get("upstream"), str):
+        return _proxy(vs, f"{field}.proxy", proxy, upstreams, rule, route_path)
     vs.unsupported(
         field,
-        f"action {', '.join(sorted(action))} is not converted (fixed responses and proxy actions need an implementation extension)",
+        f"action {', '.join(sorted(action))} is not converted (fixed responses need an "
+        "implementation extension)",
     )
     return False
 
 
+def _proxy(
+    vs: _Context,
+    field: str,
+    proxy: dict[str, Any],
+    upstreams: dict[str, tuple[str, int | None]],
+    rule: Rule,
+    route_path: str,
+) -> bool:
+    """``action.proxy``: ``pass`` with a rewrite and header changes. ``rewritePath`` is
+    ``proxy_pass http://upstream<rewritePath>`` in a prefix or exact location (the characters
+    the location matched are replaced) and ``rewrite "^<regex>" "<rewritePath>"`` in a regular
+    expression one (``generateProxyPassRewrite``, ``generateRewrites``)."""
+    target = upstreams.get(proxy["upstream"])
+    if target is None:
+        vs.unsupported(field, f"upstream {proxy['upstream']!r} is not defined")
+        return False
+    prov = vs.prov(field)
+    rule.backend_refs.append(BackendRef(name=target[0], port=target[1], provenance=prov))
+    rewrite = proxy.get("rewritePath")
+    path = rule.matches[0].path if rule.matches else None
+    if isinstance(rewrite, str) and path is not None:
+        if not rewrite.startswith("/") or looks_injected(rewrite.replace("$", "")):
+            vs.unsupported(f"{field}.rewritePath", f"{rewrite!r} is not a path")
+        elif path.type == "RegularExpression":
+            _regex_rewrite(vs, f"{field}.rewritePath", rewrite, rule, route_path)
+        elif "$" in rewrite:
+            vs.unsupported(f"{field}.rewritePath", "captures need a regular-expression path")
+        else:
+            kind: Literal["ReplaceFullPath", "ReplacePrefixMatch"] = (
+                "ReplacePrefixMatch" if path.type == "PathPrefix" else "ReplaceFullPath"
+            )
+            rule.filters.append(
+                URLRewrite(
+                    path=PathModifier(kind, rewrite), provenance=vs.prov(f"{field}.rewritePath")
+                )
+            )
+            vs.record(f"{field}.rewritePath", Status.CONVERTED)
+            if kind == "ReplacePrefixMatch" and slash_differs(path.value, rewrite):
+                vs.ctx.report.notify(
+                    _level(False),
+                    "nginx-inc-differs",
+                    f"rewritePath {rewrite}: NGINX Inc replaced the characters its location "
+                    f"{path.value} matched, so {path.value.rstrip('/')}/x reached the upstream as "
+                    f"{rewrite + ('x' if path.value.endswith('/') else '/x')}; the migrated rule "
+                    f"replaces the path prefix and sends {rewrite.rstrip('/')}/x",
+                    source=vs.source,
+                    field=f"{field}.rewritePath",
+                    provider=PROVIDER,
+                )
+    headers = _dict(proxy.get("requestHeaders"))
+    for index, item in enumerate(_list(headers.get("set"))):
+        item = _dict(item)
+        name, value = item.get("name"), item.get("value")
+        where = f"{field}.requestHeaders.set[{index}]"
+        if isinstance(name, str) and isinstance(value, str) and not looks_injected(value):
+            header_modifier(rule, False, vs.prov(where)).set[name] = value
+            vs.record(where, Status.CONVERTED)
+        else:
+            vs.unsupported(where, "a header value with nginx variables is not carried")
+    if headers.get("pass") is False:
+        vs.unsupported(
+            f"{field}.requestHeaders.pass", "dropping every client header has no equivalent"
+        )
+    response = _dict(proxy.get("responseHeaders"))
+    for index, item in enumerate(_list(response.get("add"))):
+        item = _dict(item)
+        name, value = item.get("name"), item.get("value")
+        where = f"{field}.responseHeaders.add[{index}]"
+        if isinstance(name, str) and isinstance(value, str) and not looks_injected(value):
+            header_modifier(rule, True, vs.prov(where)).add[name] = value
+            vs.record(
+                where, Status.CONVERTED, "sent on every response (nginx: on 2xx/3xx unless always)"
+            )
+        else:
+            vs.unsupported(where, "a header value with nginx variables is not carried")
+    hidden = [h for h in _list(response.get("hide")) if isinstance(h, str)]
+    if hidden:
+        modifier = header_modifier(rule, True, vs.prov(f"{field}.responseHeaders.hide"))
+        modifier.remove = sorted(set(modifier.remove) | set(hidden))
+        vs.record(f"{field}.responseHeaders.hide", Status.CONVERTED)
+    for key in ("pass", "ignore"):
+        if response.get(key):
+            vs.record(
+                f"{field}.responseHeaders.{key}",
+                Status.IGNORED,
+                "Gateway API passes upstream headers as they are",
+            )
+    for key in sorted(proxy):
+        if key not in ("upstream", "rewritePath", "requestHeaders", "responseHeaders"):
+            vs.unsupported(f"{field}.{key}", f"proxy {key} is not converted")
+    return True
+
+
+def _regex_rewrite(vs: _Context, field: str, rewrite: str, rule: Rule, route_path: str) -> None:
+    """``rewrite "^<regex>" "<rewritePath>" break``: the whole URI becomes the replacement
+    when the start of the URI matches (the location's own ``~*`` does not carry over)."""
+    regex = route_path.removeprefix("~").removeprefix("*").strip()
+    try:
+        groups = re.compile(regex).groups
+    except (re.error, RecursionError, OverflowError):
+        groups = -1
+    wanted = [int(n) for n in re.findall(r"\$(\d)", rewrite)]
+    if groups < 0 or any(n > groups for n in wanted):
+        vs.unsupported(field, f"{rewrite!r} names a capture group the path does not have")
+        return
+    rule.extensions.append(
+        RegexRewrite(
+            pattern=f"^(?:{regex}).*",
+            substitution=re.sub(r"\$(\d)", r"\\\1", rewrite),
+            provenance=vs.prov(field),
+        )
+    )
+    vs.record(field, Status.PARTIAL, "capture groups need a RegexRewrite extension")
+
+
+def _delegated(vs: _Context, field: str, item: dict[str, Any], host: str) -> list[Rule]:
+    """The rules of the VirtualServerRoutes a route delegates to (``route``: a name, in the
+    VirtualServer's namespace unless it says ``namespace/name``; ``routeSelector``: labels).
+    NGINX Inc takes a VirtualServerRoute of the same host whose subroutes stay under the route's
+    path (``validateVSRs``); their actions name the VirtualServerRoute's own upstreams."""
+    namespace = vs.obj.namespace or "default"
+    ref = item.get("route")
+    selector = _dict(_dict(item.get("routeSelector")).get("matchLabels"))
+    found = []
+    own_only = vs.ctx.options.gateway_per_namespace
+    for obj in vs.ctx.objects:
+        if obj.group != GROUP or obj.kind != "VirtualServerRoute":
+            continue
+        if own_only and (obj.namespace or "default") != namespace:
+            # With a Gateway per namespace each namespace is a server of its own.
+            continue
+        if isinstance(ref, str):
+            wanted_ns, _, wanted = ref.rpartition("/")
+            if ((wanted_ns or namespace), wanted) != (obj.namespace or "default", obj.name):
+                continue
+        else:
+            labels = _dict(obj.metadata.get("labels"))
+            if not selector or any(labels.get(k) != v for k, v in selector.items()):
+                continue
+        found.append(obj)
+    if not found:
+        where = " (in its namespace: --gateway-per-namespace)" if own_only else ""
+        vs.unsupported(
+            field,
+            f"the VirtualServerRoute it delegates to ({ref or selector}) is not in the "
+            f"input{where}; its paths are not converted",
+        )
+        return []
+    route_path = str(item.get("path", ""))
+    rules: list[Rule] = []
+    for obj in found:
+        sub = _Context(vs.ctx, obj)
+        problem = _vsr_problem(obj, host, route_path)
+        if problem:
+            sub.unsupported("spec", f"{problem}: NGINX Inc ignores this VirtualServerRoute")
+            continue
+        vs.ctx.claim(obj)
+        upstreams = _upstreams(sub)
+        own_ns = obj.namespace or "default"
+        for index, raw in enumerate(_list(obj.spec.get("subroutes"))):
+            if not isinstance(raw, dict):
+                continue
+            made = _route(sub, f"spec.subroutes[{index}]", raw, upstreams, host)
+            if own_ns != namespace:
+                prov = Provenance(sub.source, f"spec.subroutes[{index}]")
+                for rule in made:
+                    for backend in rule.backend_refs:
+                        _grant(vs, backend, own_ns, prov)
+            rules.extend(made)
+        sub.record("spec.host", Status.CONVERTED)
+        for key in sorted(obj.spec):
+            if key not in ("host", "upstreams", "subroutes"):
+                sub.unsupported(f"spec.{key}", f"VirtualServerRoute spec.{key} is not converted")
+    vs.record(field, Status.CONVERTED if rules else Status.UNSUPPORTED)
+    return rules
+
+
+def _vsr_problem(obj: KubeObject, host: str, route_path: str) -> str | None:
+    if str(obj.spec.get("host", "")).lower() != host.lower():
+        return f"its host {obj.spec.get('host')!r} is not the VirtualServer's {host}"
+    exact = route_path.startswith(("=", "~"))
+    for raw in _list(obj.spec.get("subroutes")):
+        path = str(_dict(raw).get("path", ""))
+        if exact and path != route_path:
+            return f"subroute path {path!r} is not the route's {route_path!r}"
+        if not exact and not path.removeprefix("^~").startswith(route_path.removeprefix("^~")):
+            return f"subroute path {path!r} does not start with the route's {route_path!r}"
+    return None
+
+
+def _grant(vs: _Context, backend: BackendRef, namespace: str, prov: Provenance) -> None:
+    """A Service of a VirtualServerRoute in another namespace than the route: named with its
+    namespace, and granted there."""
+    backend.namespace = namespace
+    grant = ReferenceGrant(
+        namespace=namespace,
+        from_group=GATEWAY_GROUP,
+        from_kind="HTTPRoute",
+        from_namespace=vs.obj.namespace or "default",
+        to_group="",
+        to_kind="Service",
+        to_name=backend.name,
+    )
+    vs.ctx.ir.add_grant(grant, prov)
+
+
 def _route(
-    vs: _Context, field: str, item: dict[str, Any], upstreams: dict[str, tuple[str, int | None]]
+    vs: _Context,
+    field: str,
+    item: dict[str, Any],
+    upstreams: dict[str, tuple[str, int | None]],
+    host: str,
 ) -> list[Rule]:
     if "route" in item or "routeSelector" in item:
-        vs.unsupported(field, "delegation to a VirtualServerRoute is not converted yet")
-        return []
+        if vs.obj.kind != "VirtualServer":
+            vs.unsupported(field, "a subroute cannot delegate further")
+            return []
+        return _delegated(vs, field, item, host)
     path = _path(vs, f"{field}.path", item.get("path"))
     if path is None:
         return []
+    raw_path = str(item.get("path"))
     rules: list[Rule] = []
     matches = _list(item.get("matches"))
+    counts: list[int] = []
     for index, match in enumerate(matches):
         sub = f"{field}.matches[{index}]"
-        headers, queries, ok = [], [], isinstance(match, dict)
-        for condition in (match.get("conditions") or []) if ok else []:
-            if (
-                isinstance(condition, dict)
-                and isinstance(condition.get("value"), str)
-                and isinstance(condition.get("header"), str)
-            ):
-                headers.append(HeaderMatch(condition["header"], condition["value"]))
-            elif (
-                isinstance(condition, dict)
-                and isinstance(condition.get("value"), str)
-                and isinstance(condition.get("argument"), str)
-            ):
-                queries.append(HeaderMatch(condition["argument"], condition["value"]))
-            else:
-                ok = False
-        if not ok or not (headers or queries):
-            vs.unsupported(
-                sub,
-                "only header and argument conditions can be expressed (cookie and variable conditions cannot)",
-            )
+        conditions = _conditions(vs, sub, match)
+        if conditions is None:
             continue
+        headers, queries = conditions
+        counts.append(len(headers) + len(queries))
+        if any(count < counts[-1] for count in counts[:-1]):
+            vs.ctx.report.notify(
+                _level(False),
+                "nginx-inc-differs",
+                f"matches[{index}] has more conditions than an earlier match of the route: NGINX "
+                "Inc tried the matches in order, Gateway API prefers the rule with more "
+                "conditions, so a request meeting both goes to this one now",
+                source=vs.source,
+                field=sub,
+                provider=PROVIDER,
+            )
         rule = Rule(
             matches=[Match(path=path, headers=tuple(headers), query_params=tuple(queries))],
             provenance=vs.prov(sub),
         )
-        if _action(vs, f"{sub}.action", match.get("action"), upstreams, rule):
+        if _weighted(vs, sub, match, upstreams, rule, raw_path):
             rules.append(rule)
             vs.record(sub, Status.CONVERTED)
     rule = Rule(matches=[Match(path=path)], provenance=vs.prov(field))
-    splits = item.get("splits")
-    if isinstance(splits, list):
-        for index, split in enumerate(splits):
-            before = len(rule.backend_refs)
-            if (
-                isinstance(split, dict)
-                and _action(
-                    vs, f"{field}.splits[{index}].action", split.get("action"), upstreams, rule
-                )
-                and len(rule.backend_refs) > before
-            ):
-                weight = split.get("weight")
-                rule.backend_refs[-1].weight = weight if isinstance(weight, int) else 0
-        if rule.backend_refs:
-            rules.append(rule)
-    elif _action(vs, f"{field}.action", item.get("action"), upstreams, rule):
+    if _weighted(vs, field, item, upstreams, rule, raw_path):
         rules.append(rule)
     for key in sorted(item):
         if key not in ("path", "action", "splits", "matches"):
@@ -420,6 +799,71 @@ def _route(
             )
     vs.record(field, Status.CONVERTED if rules else Status.UNSUPPORTED)
     return rules
+
+
+def _weighted(
+    vs: _Context,
+    field: str,
+    item: dict[str, Any],
+    upstreams: dict[str, tuple[str, int | None]],
+    rule: Rule,
+    raw_path: str,
+) -> bool:
+    """The ``splits`` (weighted backends) or the ``action`` of a route or of one of its
+    matches, into ``rule``; whether it has something to do."""
+    splits = item.get("splits")
+    if not isinstance(splits, list):
+        return _action(vs, f"{field}.action", item.get("action"), upstreams, rule, raw_path)
+    for index, split in enumerate(splits):
+        before = len(rule.backend_refs)
+        if (
+            isinstance(split, dict)
+            and _action(
+                vs,
+                f"{field}.splits[{index}].action",
+                split.get("action"),
+                upstreams,
+                rule,
+                raw_path,
+            )
+            and len(rule.backend_refs) > before
+        ):
+            weight = split.get("weight")
+            rule.backend_refs[-1].weight = weight if isinstance(weight, int) else 0
+    return bool(rule.backend_refs)
+
+
+def _conditions(
+    vs: _Context, field: str, match: Any
+) -> tuple[list[HeaderMatch], list[HeaderMatch]] | None:
+    """Header and argument conditions as matches. NGINX Inc tests them with ``map``, whose
+    strings match ignoring case (a RegularExpression ``(?i)`` here); a negated (``!``) or empty
+    value, and cookie or variable conditions, cannot be expressed (None, reported)."""
+    headers: list[HeaderMatch] = []
+    queries: list[HeaderMatch] = []
+    why = ""
+    for condition in _list(_dict(match).get("conditions")):
+        condition = _dict(condition)
+        value = condition.get("value")
+        name = condition.get("header") or condition.get("argument")
+        if not isinstance(value, str) or not isinstance(name, str):
+            why = "only header and argument conditions can be expressed (cookie and variable conditions cannot)"
+            break
+        if not value or value.startswith("!"):
+            why = (
+                f"the condition value {value!r} (a negation or an absent value) cannot be expressed"
+            )
+            break
+        found = (
+            HeaderMatch(name, f"(?i){regex_literal(value)}", "RegularExpression")
+            if value.lower() != value.upper()
+            else HeaderMatch(name, value)
+        )
+        (headers if "header" in condition else queries).append(found)
+    if why or not (headers or queries):
+        vs.unsupported(field, why or "a match needs conditions")
+        return None
+    return headers, queries
 
 
 def _transport_server(vs: _Context, gateway: Gateway) -> None:

@@ -12,7 +12,8 @@ From nginx's ``ngx_http_core_find_location`` / ``ngx_http_core_find_static_locat
    matches anywhere in the URI wins (``~`` case-sensitive, ``~*`` case-insensitive);
 4. otherwise the remembered prefix location.
 
-``^~`` prefixes (no regular expressions after them) are not used by the controllers modelled.
+A ``^~`` prefix (NGINX Inc VirtualServer paths) is a prefix like the others, except that when
+it is the longest prefix of the URI, no regular expression is tried.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from ingress2gateway.verification.matching import pcre_search
 
 T = TypeVar("T")
 
-EXACT, PREFIX, REGEX, REGEX_NOCASE = "=", "", "~", "~*"
+EXACT, PREFIX, REGEX, REGEX_NOCASE, PREFIX_NO_REGEX = "=", "", "~", "~*", "^~"
+_PREFIXES = (PREFIX, PREFIX_NO_REGEX)
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def find_location(locations: Sequence[Location[T]], uri: str) -> Found[T] | None
     longest: Location[T] | None = None
     for location in locations:
         if (
-            location.modifier == PREFIX
+            location.modifier in _PREFIXES
             and uri.startswith(location.name)
             and (longest is None or len(location.name) > len(longest.name))
         ):
@@ -61,11 +63,15 @@ def find_location(locations: Sequence[Location[T]], uri: str) -> Found[T] | None
     # nginx's static tree: a prefix name that is the URI plus a trailing slash redirects, unless
     # an exact location of the URI or a prefix as long as the URI takes it first.
     slashed = uri + "/"
-    redirecting = next((x for x in locations if x.modifier == PREFIX and x.name == slashed), None)
+    redirecting = next(
+        (x for x in locations if x.modifier in _PREFIXES and x.name == slashed), None
+    )
     if redirecting is not None and (longest is None or len(longest.name) < len(slashed) - 1):
         exact_of_slashed = any(x.modifier == EXACT and x.name == uri for x in locations)
         if not exact_of_slashed:
             return Found(redirecting, auto_redirect=True)
+    if longest is not None and longest.modifier == PREFIX_NO_REGEX:
+        return Found(longest)
     for location in locations:
         if location.modifier in (REGEX, REGEX_NOCASE) and pcre_search(
             location.name, uri, ignore_case=location.modifier == REGEX_NOCASE

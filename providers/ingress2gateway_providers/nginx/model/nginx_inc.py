@@ -56,7 +56,16 @@ from ingress2gateway.verification.probes import (
     regex_sample,
 )
 
-from .locations import EXACT, PREFIX, REGEX, REGEX_NOCASE, Location, find_location
+from .inc_admission import refused
+from .locations import (
+    EXACT,
+    PREFIX,
+    PREFIX_NO_REGEX,
+    REGEX,
+    REGEX_NOCASE,
+    Location,
+    find_location,
+)
 from .selection import IngressInfo, service_ports
 from .snippets import Block
 from .snippets import parse as parse_snippet
@@ -92,6 +101,14 @@ class IncServer:
     app_root: str = ""
     cause: Cause | None = None
     snippet: Block | None = None
+    redirect_to_https: bool = False
+    """``nginx.org/redirect-to-https``: ``X-Forwarded-Proto: http`` is redirected to https."""
+    ports: tuple[int, ...] = (80,)
+    ssl_ports: tuple[int, ...] = (443,)
+    grpc_only: bool = False
+    """Every location passes to a gRPC service: the server listens on its SSL ports only."""
+    age: tuple[str, str] = ("\uffff", "")
+    """What decides which resource owns a host (oldest first)."""
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -101,6 +118,26 @@ def _dict(value: Any) -> dict[str, Any]:
 def _annotation(obj: KubeObject, key: str) -> str | None:
     value = obj.annotations.get(key)
     return value.strip() if isinstance(value, str) else None
+
+
+def _go_true(obj: KubeObject, key: str) -> bool | None:
+    """A ``strconv.ParseBool`` annotation (an invalid one got the Ingress rejected)."""
+    value = obj.annotations.get(key)
+    if not isinstance(value, str):
+        return None
+    return value in ("1", "t", "T", "TRUE", "true", "True")
+
+
+def _port_list(obj: KubeObject, key: str, default: int) -> tuple[int, ...]:
+    value = obj.annotations.get(key)
+    if not isinstance(value, str) or not value:
+        return (default,)
+    return tuple(dict.fromkeys(int(part) for part in value.split(",")))
+
+
+def _created(obj: KubeObject) -> str:
+    stamp = obj.metadata.get("creationTimestamp")
+    return stamp if isinstance(stamp, str) and stamp else "\uffff"
 
 
 class NginxIncModel:
@@ -118,7 +155,15 @@ class NginxIncModel:
         masters: dict[str, IngressInfo] = {}
         minions: list[IngressInfo] = []
         owners: dict[str, IngressInfo] = {}
-        for info in ingresses:  # oldest first
+        self.refused: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        admitted = []
+        for info in ingresses:
+            errors = refused(info)
+            if errors:
+                self.refused[(info.namespace, info.name)] = errors
+            else:
+                admitted.append(info)
+        for info in admitted:  # oldest first
             kind = _annotation(info.obj, "nginx.org/mergeable-ingress-type")
             if kind == "minion":
                 minions.append(info)
@@ -149,12 +194,21 @@ class NginxIncModel:
     def _ingress_server(self, host: str, owner: IngressInfo, minions: list[IngressInfo]) -> None:
         obj = owner.obj
         server = IncServer(host, cause=Cause("Ingress", owner.namespace, owner.name, ""))
+        server.age = (_created(obj), "")
+        # addSSLConfig: only a TLS entry that lists the host turns TLS on (an entry without
+        # hosts does nothing); without secretName the controller uses its wildcard TLS secret
+        # (or rejects the handshake without one): the input is taken to have worked.
         server.tls = any(host in hosts for hosts, _ in owner.tls)
-        redirect = (_annotation(obj, "ingress.kubernetes.io/ssl-redirect") or "true").lower()
-        server.ssl_redirect = server.tls and redirect != "false"
+        redirect = _go_true(obj, "nginx.org/ssl-redirect")
+        if redirect is None:
+            redirect = _go_true(obj, "ingress.kubernetes.io/ssl-redirect")
+        server.ssl_redirect = server.tls and redirect is not False
+        server.redirect_to_https = bool(_go_true(obj, "nginx.org/redirect-to-https"))
         code = _annotation(obj, "nginx.org/http-redirect-code")
         if code and code.isdigit() and int(code) in (301, 302, 307, 308):
             server.redirect_code = int(code)
+        server.ports = _port_list(obj, "nginx.org/listen-ports", 80)
+        server.ssl_ports = _port_list(obj, "nginx.org/listen-ports-ssl", 443)
         server.app_root = _annotation(obj, "nginx.org/app-root") or ""
         snippets = _annotation(obj, "nginx.org/server-snippets")
         server.snippet = parse_snippet(snippets) if snippets else None
@@ -165,10 +219,13 @@ class NginxIncModel:
             sources.append((minion, rules))
         locations: list[Location[IncLoc]] = []
         has_root = False
+        grpc_locations = 0
         for info, rules in sources:
             regex = _annotation(info.obj, "nginx.org/path-regex")
             rewrites = _rewrites(_annotation(info.obj, "nginx.org/rewrites") or "")
-            target = _annotation(info.obj, "nginx.org/rewrite-target") or ""
+            # getRewriteTarget: nginx.org/rewrites wins over rewrite-target.
+            target = "" if rewrites else _annotation(info.obj, "nginx.org/rewrite-target") or ""
+            grpc = set((_annotation(info.obj, "nginx.org/grpc-services") or "").split(","))
             guards = _inc_guards(info.obj)
             snippet_text = _annotation(info.obj, "nginx.org/location-snippets")
             for rule in rules:
@@ -185,7 +242,8 @@ class NginxIncModel:
                     if backend is None:
                         continue
                     modifier, name = _location(path, raw.get("pathType"), regex)
-                    has_root = has_root or name == "/"
+                    has_root = has_root or (name == "/" and modifier == PREFIX)
+                    grpc_locations += backend.name in grpc
                     field_path = f"spec.rules[{index}].http.paths[{j}]"
                     cause = Cause("Ingress", info.namespace, info.name, field_path)
                     consulted = (
@@ -222,6 +280,10 @@ class NginxIncModel:
                 cause = Cause("Ingress", owner.namespace, owner.name, owner.default_backend_field)
                 locations.append(Location(PREFIX, "/", IncLoc(default, cause, causes=(cause,))))
         server.rendered = locations
+        # generateNginxCfg: a server whose every location passes to a gRPC service (the input
+        # is taken to have HTTP/2 on, which nginx.org/grpc-services needs) is GRPCOnly: it
+        # neither listens on the plain ports nor redirects them.
+        server.grpc_only = bool(locations) and grpc_locations == len(locations)
         self.servers[host] = server
 
     # --- VirtualServers ----------------------------------------------------------------------
@@ -229,16 +291,30 @@ class NginxIncModel:
     def _virtual_server(self, vs: KubeObject) -> None:
         spec = vs.spec
         host = spec.get("host")
-        if not isinstance(host, str) or not host or host.lower() in self.servers:
+        if not isinstance(host, str) or not host:
             return
         host = host.lower()
+        held = self.servers.get(host)
+        # buildHostsAndResources: the older resource keeps the host (chooseObjectMetaWinner);
+        # with the same timestamp the order is the UIDs', unknown here: the holder keeps it.
+        if held is not None and held.age <= (_created(vs), ""):
+            return
+        if _vs_refused(spec):
+            return
         namespace = vs.namespace or "default"
         cause = Cause("VirtualServer", namespace, vs.name or "", "spec.host")
         server = IncServer(host, cause=cause)
+        server.age = (_created(vs), "")
         tls = _dict(spec.get("tls"))
-        server.tls = bool(tls.get("secret"))
+        server.tls = isinstance(tls.get("secret"), str) and bool(tls["secret"])
         redirect = _dict(tls.get("redirect"))
-        server.ssl_redirect = bool(redirect.get("enable")) and server.tls
+        # generateTLSRedirectConfig: "if ($scheme = 'http')", or with basedOn
+        # x-forwarded-proto "if ($http_x_forwarded_proto = 'http')".
+        if redirect.get("enable") is True:
+            if redirect.get("basedOn") == "x-forwarded-proto":
+                server.redirect_to_https = True
+            else:
+                server.ssl_redirect = True
         if isinstance(redirect.get("code"), int):
             server.redirect_code = redirect["code"]
         upstreams: dict[str, Backend] = {}
@@ -247,17 +323,20 @@ class NginxIncModel:
                 upstreams[raw["name"]] = Backend(
                     namespace, str(raw.get("service", "")), raw.get("port")
                 )
-        routes: list[tuple[Cause, dict[str, Any], dict[str, Backend]]] = []
+        routes: list[tuple[tuple[Cause, ...], dict[str, Any], dict[str, Backend]]] = []
         for index, route in enumerate(spec.get("routes") or []):
             if not isinstance(route, dict) or not isinstance(route.get("path"), str):
                 continue
             route_cause = Cause("VirtualServer", namespace, vs.name or "", f"spec.routes[{index}]")
             delegated = self._delegated(route, namespace, host)
             if delegated is None:
-                routes.append((route_cause, route, upstreams))
+                routes.append(((route_cause,), route, upstreams))
                 continue
-            routes.extend((route_cause, sub, subs) for sub, subs in delegated)
-        for route_cause, route, route_upstreams in routes:
+            routes.extend(
+                ((sub_cause, route_cause), sub, subs) for sub_cause, sub, subs in delegated
+            )
+        for route_causes, route, route_upstreams in routes:
+            route_cause = route_causes[0]
             path = str(route["path"])
             if path.startswith("="):
                 modifier, name = EXACT, path[1:].strip()
@@ -265,9 +344,11 @@ class NginxIncModel:
                 modifier, name = REGEX_NOCASE, path[2:].strip()
             elif path.startswith("~"):
                 modifier, name = REGEX, path[1:].strip()
+            elif path.startswith("^~"):
+                modifier, name = PREFIX_NO_REGEX, path[2:].strip()
             else:
                 modifier, name = PREFIX, path
-            loc = IncLoc(None, route_cause, causes=(route_cause,), upstreams=route_upstreams)
+            loc = IncLoc(None, route_cause, causes=route_causes, upstreams=route_upstreams)
             for match in route.get("matches") or []:
                 if isinstance(match, dict):
                     conditions = [c for c in match.get("conditions") or [] if isinstance(c, dict)]
@@ -281,14 +362,18 @@ class NginxIncModel:
 
     def _delegated(
         self, route: dict[str, Any], namespace: str, host: str
-    ) -> list[tuple[dict[str, Any], dict[str, Backend]]] | None:
+    ) -> list[tuple[Cause, dict[str, Any], dict[str, Backend]]] | None:
         """The subroutes of the VirtualServerRoutes a route delegates to (``route`` or
-        ``routeSelector``), with their upstreams; None for a route that does not delegate."""
+        ``routeSelector``), with their upstreams; None for a route that does not delegate.
+        A VirtualServerRoute of another host, or with a subroute outside the route's path (for
+        a prefix path: not under it; for ``=``/``~`` paths: not the same path), is invalid for
+        the route (``validateVSRs``, ``ValidateVirtualServerRouteForVirtualServer``)."""
         ref = route.get("route")
         selector = _dict(_dict(route.get("routeSelector")).get("matchLabels"))
         if not isinstance(ref, str) and not selector:
             return None
-        found = []
+        own_path = str(route.get("path", ""))
+        found: list[tuple[Cause, dict[str, Any], dict[str, Backend]]] = []
         for vsr in self.route_objects:
             vsr_ns = vsr.namespace or "default"
             if isinstance(ref, str):
@@ -301,14 +386,21 @@ class NginxIncModel:
                     continue
             if str(vsr.spec.get("host", "")).lower() != host:
                 continue
+            subroutes = [
+                (i, sub)
+                for i, sub in enumerate(vsr.spec.get("subroutes") or [])
+                if isinstance(sub, dict) and isinstance(sub.get("path"), str)
+            ]
+            if not all(_under(own_path, str(sub["path"])) for _, sub in subroutes):
+                continue
             upstreams = {
                 str(u["name"]): Backend(vsr_ns, str(u.get("service", "")), u.get("port"))
                 for u in vsr.spec.get("upstreams") or []
                 if isinstance(u, dict) and isinstance(u.get("name"), str)
             }
-            for sub in vsr.spec.get("subroutes") or []:
-                if isinstance(sub, dict) and isinstance(sub.get("path"), str):
-                    found.append((sub, upstreams))
+            for i, sub in subroutes:
+                cause = Cause("VirtualServerRoute", vsr_ns, vsr.name or "", f"spec.subroutes[{i}]")
+                found.append((cause, sub, upstreams))
         return found
 
     # --- routing -----------------------------------------------------------------------------
@@ -321,18 +413,27 @@ class NginxIncModel:
         return self.servers[max(wild, key=len)] if wild else None
 
     def route(self, request: Request) -> Routed:
-        if request.protocol != "HTTP" or request.effective_port not in (80, 443):
-            return Routed(NoRoute(0, "NGINX Inc's Ingress servers listen on 80 and 443"))
+        if request.protocol != "HTTP":
+            return Routed(NoRoute(0, "NGINX Inc's Ingress servers speak HTTP"))
         server = self.server_for(request.host)
         if server is None:
             return Routed(NoRoute(0, "not a host of NGINX Inc's"))
         causes = (server.cause,) if server.cause else ()
+        plain_ports = () if server.grpc_only else server.ports
+        listening = server.ssl_ports if request.scheme == "https" else plain_ports
+        if request.effective_port not in listening:
+            # Another server (the default server) takes the port: 404, or no TLS handshake.
+            return Routed(NoRoute(0, "the host's server does not listen on this port"), causes)
         if request.scheme == "https" and not server.tls:
             return Routed(NoRoute(0, "no certificate for this host"), causes)
         query = f"?{request.query}" if request.query else ""
-        if request.scheme == "http" and server.ssl_redirect:
-            location = f"https://{request.host}{request.path}{query}"
+        if request.scheme == "http" and server.ssl_redirect and not server.grpc_only:
+            # return <code> https://$host:<first SSL port>$request_uri
+            location = f"https://{request.host}:{server.ssl_ports[0]}{request.path}{query}"
             return Routed(Redirect(server.redirect_code, (location)), causes)
+        if server.redirect_to_https and request.header("x-forwarded-proto") == "http":
+            location = f"https://{request.host}{request.path}{query}"
+            return Routed(Redirect(server.redirect_code, location), causes)
         if server.snippet is not None and server.snippet.returns is not None:
             status, text = server.snippet.returns
             if 300 <= status < 400 and text:
@@ -408,7 +509,8 @@ class NginxIncModel:
             target = str(action["redirect"].get("url", ""))
             target = target.replace("${scheme}", request.scheme).replace("${host}", request.host)
             target = target.replace("${request_uri}", request.path + query)
-            return Routed(Redirect(int(action["redirect"].get("code", 301)), (target)), loc.causes)
+            code = action["redirect"].get("code", 301)
+            return Routed(Redirect(code if isinstance(code, int) else 301, target), loc.causes)
         if "return" in action and isinstance(action["return"], dict):
             return Routed(
                 Respond(int(action["return"].get("code", 200)), "action return"), loc.causes
@@ -418,7 +520,10 @@ class NginxIncModel:
         if isinstance(action.get("proxy"), dict):
             name = action["proxy"].get("upstream")
             rewrite = action["proxy"].get("rewritePath")
-            if isinstance(rewrite, str):
+            if isinstance(rewrite, str) and location.modifier in (REGEX, REGEX_NOCASE):
+                # generateRewrites: rewrite "^<path>" "<rewritePath>" break (case-sensitive).
+                uri = _rewrite_uri("^" + location.name, rewrite, uri)
+            elif isinstance(rewrite, str):
                 uri = _proxy_pass_uri(location, uri, rewrite)
         upstream = loc.upstreams.get(str(name))
         if upstream is None:
@@ -433,6 +538,14 @@ class NginxIncModel:
             schemes = ["http", "https"] if server.tls else ["http"]
             paths = {"/", "/.well-known/acme-challenge/token"}
             headers: set[tuple[tuple[str, str], ...]] = {()}
+            if server.redirect_to_https:
+                headers.add((("x-forwarded-proto", "http"),))
+            for port in {*server.ports, *server.ssl_ports} - {80, 443}:
+                for scheme in schemes:
+                    yield Request(host, "/", scheme, port=port)
+                    first = server.rendered[0].name if server.rendered else ""
+                    if first.startswith("/"):
+                        yield Request(host, first, scheme, port=port)
             for location in server.rendered:
                 if location.modifier in (REGEX, REGEX_NOCASE):
                     sample = regex_sample(location.name)
@@ -465,6 +578,48 @@ _CONSULTED = (
 """Annotations whose fields explain what a location does (for causes)."""
 
 
+_REDIRECT_CODES = (301, 302, 307, 308)
+
+
+def _vs_refused(spec: dict[str, Any]) -> bool:
+    """Whether NGINX Inc's ``ValidateVirtualServer`` refuses the VirtualServer (then it serves
+    nothing): the checks of the fields routing depends on. Actions name an upstream of the
+    VirtualServer; redirects have a URL with a scheme and a 301, 302, 307 or 308 code; the TLS
+    redirect's code is one of those, its basedOn ``scheme`` or ``x-forwarded-proto``."""
+    names = {str(_dict(u).get("name")) for u in spec.get("upstreams") or []}
+    redirect = _dict(_dict(spec.get("tls")).get("redirect"))
+    if "code" in redirect and redirect["code"] not in _REDIRECT_CODES:
+        return True
+    if redirect.get("basedOn", "scheme") not in ("scheme", "x-forwarded-proto"):
+        return True
+    actions: list[Any] = []
+    for route in spec.get("routes") or []:
+        route = _dict(route)
+        actions.append(route.get("action"))
+        actions += [_dict(m).get("action") for m in route.get("matches") or []]
+        actions += [_dict(s).get("action") for s in route.get("splits") or []]
+    for action in actions:
+        if not isinstance(action, dict):
+            continue
+        target = action.get("pass") or _dict(action.get("proxy")).get("upstream")
+        if target is not None and str(target) not in names:
+            return True
+        if "redirect" in action:
+            found = _dict(action["redirect"])
+            if "://" not in str(found.get("url", "")):
+                return True
+            if "code" in found and found["code"] not in _REDIRECT_CODES:
+                return True
+    return False
+
+
+def _under(route_path: str, sub_path: str) -> bool:
+    """Whether a VirtualServerRoute's subroute path fits the route delegating to it."""
+    if route_path.startswith(("=", "~")):
+        return sub_path == route_path
+    return sub_path.removeprefix("^~").strip().startswith(route_path.removeprefix("^~").strip())
+
+
 def _group(match: re.Match[str], index: int) -> str:
     if index == 0:
         return match.group(0)
@@ -472,11 +627,18 @@ def _group(match: re.Match[str], index: int) -> str:
 
 
 def _location(path: str, path_type: Any, regex: str | None) -> tuple[str, str]:
+    """``makeLocationPath``: the location of a path. ``generateIngressPath`` writes an Exact
+    path as ``= /x`` first, which ``makePathWithRegex`` then wraps: ``~ "^= /x"`` or
+    ``= "= /x"`` match no URI."""
+    if path_type == "Exact":
+        path = "= " + path
+        if regex is None:
+            return EXACT, path[2:]
     if regex == "case_sensitive":
         return REGEX, "^" + path
     if regex == "case_insensitive":
         return REGEX_NOCASE, "^" + path
-    if regex == "exact" or path_type == "Exact":
+    if regex == "exact":
         return EXACT, path
     return PREFIX, path
 
@@ -486,9 +648,18 @@ def _proxy_pass_uri(location: Location[IncLoc], uri: str, replacement: str) -> s
     replaced by ``replacement`` (for an exact location, the whole URI)."""
     if location.modifier == EXACT:
         return replacement
-    if location.modifier == PREFIX and uri.startswith(location.name):
+    if location.modifier in (PREFIX, PREFIX_NO_REGEX) and uri.startswith(location.name):
         return replacement + uri[len(location.name) :]
     return uri
+
+
+def _rewrite_uri(pattern: str, replacement: str, uri: str) -> str:
+    """nginx's ``rewrite <pattern> <replacement> break``: when ``pattern`` matches, the URI
+    becomes ``replacement`` with ``$n`` the captures (a missing one empty)."""
+    found = pcre_search(pattern, uri)
+    if found is None:
+        return uri
+    return re.sub(r"\$(\d)", lambda m: _group(found, int(m.group(1))), replacement)
 
 
 def _rewrites(text: str) -> dict[str, str]:
@@ -527,9 +698,11 @@ def _condition(condition: dict[str, Any], request: Request) -> bool:
         return False
     if actual is None:
         actual = ""
+    # A map whose strings match ignoring case (generateParametersForMatchesRouteMap); "!"
+    # negates.
     if value.startswith("!"):
-        return actual != value[1:]
-    return actual == value
+        return actual.lower() != value[1:].lower()
+    return actual.lower() == value.lower()
 
 
 def _request_parts(condition: dict[str, Any]) -> tuple[str, str] | None:

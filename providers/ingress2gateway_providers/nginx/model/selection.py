@@ -15,7 +15,7 @@ from ingress2gateway.verification.model import Cause
 INGRESS_NGINX = "k8s.io/ingress-nginx"
 NGINX_INC = "nginx.org/ingress-controller"
 INGRESS_NGINX_PREFIX = "nginx.ingress.kubernetes.io/"
-NGINX_INC_PREFIXES = ("nginx.org/", "nginx.com/")
+NGINX_INC_PREFIXES = ("nginx.org/", "nginx.com/", "appprotect.f5.com/", "appprotectdos.f5.com/")
 CONFIGMAP_NAMES = ("ingress-nginx-controller", "nginx-configuration", "nginx-ingress-controller")
 
 # The risk of ingress-nginx annotations above Medium (``internal/ingress/annotations/*``:
@@ -224,14 +224,18 @@ def service_ports(objects: Sequence[KubeObject]) -> dict[tuple[str, str], dict[s
     return ports
 
 
-def controller_of(obj: KubeObject, class_controller: str | None) -> str:
+def controller_of(
+    obj: KubeObject, class_controller: str | None, prefix: str = INGRESS_NGINX_PREFIX
+) -> str:
     """Which NGINX controller serves an Ingress: its IngressClass's ``spec.controller`` when the
-    input has it, else NGINX Inc for an Ingress that only speaks NGINX Inc's annotations."""
+    input has it (each controller watches the classes naming it: NGINX Inc's
+    ``hasCorrectIngressClass``), else NGINX Inc for an Ingress that only speaks NGINX Inc's
+    annotations (``prefix``: ingress-nginx's, as ``--annotations-prefix`` sets it)."""
     if class_controller in (INGRESS_NGINX, NGINX_INC):
         return class_controller
     keys = obj.annotations
     inc = any(k.startswith(NGINX_INC_PREFIXES) for k in keys)
-    community = any(k.startswith(INGRESS_NGINX_PREFIX) for k in keys)
+    community = any(k.startswith(prefix) for k in keys)
     return NGINX_INC if inc and not community else INGRESS_NGINX
 
 
@@ -257,7 +261,7 @@ def select(
         if class_name is None or class_name not in owned:
             continue
         controller = controller_of(
-            obj, classes[class_name].controller if class_name in classes else None
+            obj, classes[class_name].controller if class_name in classes else None, prefix
         )
         chosen[controller].append(read_ingress(obj, prefix))
     for infos in chosen.values():
