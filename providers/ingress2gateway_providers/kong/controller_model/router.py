@@ -323,6 +323,26 @@ class KongRouter:
                 http.extend(matchers_of(route))
         self.http = sorted(http, key=lambda m: m.key, reverse=True)
         self.streams = sorted(streams, key=lambda m: m.key, reverse=True)
+        # The matchers a host can reach, in priority order: by exact host, the wildcard ones
+        # and those without hosts, made once (every request scanned every matcher).
+        self._exact: dict[str, list[int]] = {}
+        self._other: list[int] = []
+        for index, matcher in enumerate(self.http):
+            hosts = matcher.route.hosts
+            if hosts and not any("*" in h for h in hosts):
+                for host in dict.fromkeys(hosts):
+                    self._exact.setdefault(host, []).append(index)
+            else:
+                self._other.append(index)
+        self._for_host: dict[str, list[Matcher]] = {}
+        self._by_sni: dict[str, Certificate] | None = None
+
+    def _candidates(self, host: str) -> list[Matcher]:
+        found = self._for_host.get(host)
+        if found is None:
+            indices = sorted({*self._exact.get(host, ()), *self._other})
+            found = self._for_host[host] = [self.http[i] for i in indices]
+        return found
 
     # --- certificates --------------------------------------------------------------------
 
@@ -337,10 +357,14 @@ class KongRouter:
             candidates.append("*." + ".".join(labels[1:]))
         if len(labels) >= 2:
             candidates.append(".".join(labels[:-1]) + ".*")
-        for wanted in candidates:
+        if self._by_sni is None:
+            self._by_sni = {}
             for cert in self.config.certificates:
-                if wanted in cert.snis:
-                    return cert
+                for name in cert.snis:
+                    self._by_sni.setdefault(name, cert)  # the first certificate naming it
+        for wanted in candidates:
+            if wanted in self._by_sni:
+                return self._by_sni[wanted]
         return None
 
     # --- HTTP ----------------------------------------------------------------------------
@@ -357,7 +381,7 @@ class KongRouter:
             certificate = self.certificate(request.host)
         path = normalize(request.path)
         misses: list[Miss] = []
-        for matcher in self.http:
+        for matcher in self._candidates(request.host):
             matched, refused = _match(matcher, request, path)
             if matched is None:
                 if refused:
