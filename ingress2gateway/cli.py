@@ -376,6 +376,22 @@ def _request_timeout(ctx: click.Context, param: click.Parameter, value: str | No
         raise click.BadParameter(str(exc), ctx, param) from None
 
 
+_emitter_options = _options(
+    click.option(
+        "--emitter",
+        default="standard",
+        show_default=True,
+        help="standard, or an implementation emitter.",
+    ),
+    click.option(
+        "--emitter-option",
+        "emitter_option",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="An emitter-specific setting (see the emitter's documentation). Repeatable.",
+    ),
+)
+
 _cluster_options = _options(
     click.option(
         "-n",
@@ -487,19 +503,7 @@ def _write_input_errors(report: Report) -> None:
     default=None,
     help="Write one file per object (<namespace>/<kind>-<name>.yaml) instead of stdout.",
 )
-@click.option(
-    "--emitter",
-    default="standard",
-    show_default=True,
-    help="standard, or an implementation emitter.",
-)
-@click.option(
-    "--emitter-option",
-    "emitter_option",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="An emitter-specific setting (see the emitter's documentation). Repeatable.",
-)
+@_emitter_options
 @click.option(
     "--report-file",
     type=click.Path(dir_okay=False, writable=True),
@@ -1081,19 +1085,7 @@ VERIFY_FAIL_ON = ("unexplained", "difference", "never")
     help="Gateway API manifests (file or directory) to check as the migration of the input; "
     "default: the objects this tool makes of it.",
 )
-@click.option(
-    "--emitter",
-    default="standard",
-    show_default=True,
-    help="standard, or an implementation emitter.",
-)
-@click.option(
-    "--emitter-option",
-    "emitter_option",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="An emitter-specific setting. Repeatable.",
-)
+@_emitter_options
 @click.option(
     "-o",
     "--output",

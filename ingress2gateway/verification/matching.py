@@ -17,7 +17,7 @@ def host_matches(pattern: str, host: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _re2(pattern: str) -> Any:
+def compiled_re2(pattern: str) -> Any:
     """``pattern`` compiled with RE2 (Envoy's engine), Python's ``re`` where the binding is
     missing, or None when it does not compile."""
     try:
@@ -38,7 +38,7 @@ def _re2(pattern: str) -> Any:
 
 def regex_full_match(pattern: str, text: str) -> bool:
     """Envoy's ``safe_regex``: the whole of ``text`` matches ``pattern`` (RE2)."""
-    compiled = _re2(pattern)
+    compiled = compiled_re2(pattern)
     try:
         return compiled is not None and compiled.fullmatch(text) is not None
     except UnicodeEncodeError:  # a lone surrogate is in no request (RE2 reads UTF-8)

@@ -42,9 +42,9 @@ import ipaddress
 import re
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
+from ingress2gateway.verification.matching import compiled_re2
 from ingress2gateway.verification.model import (
     Cause,
     NoRoute,
@@ -80,23 +80,11 @@ _GUARDS = {
 }
 
 
-@lru_cache(maxsize=4096)
 def _compile(pattern: str) -> Any:
     """``pattern`` with Rust ``regex`` syntax, compiled by RE2 (the closest engine: no
-    backreferences nor look-around), Python's ``re`` where the binding is missing; None when it
-    does not compile (Kong rejects such a route)."""
-    try:
-        import re2
-
-        return re2.compile(pattern)
-    except ImportError:  # pragma: no cover - google-re2 is a dependency
-        pass
-    except Exception:
-        return None
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None
+    backreferences nor look-around; see :func:`compiled_re2`); None when it does not compile
+    (Kong rejects such a route)."""
+    return compiled_re2(pattern)
 
 
 def regex_search(pattern: str, value: str) -> tuple[str, tuple[str | None, ...]] | None:
