@@ -89,6 +89,19 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
         return super().construct_mapping(node, deep=deep)
 
 
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    text = str(node.value)
+    digits = sum(ch.isalnum() for ch in text)  # 0x, 0o, _ separators: close enough for a bound
+    if digits > MAX_INT_DIGITS:
+        raise yaml.constructor.ConstructorError(
+            None, None, too_many_digits(digits), node.start_mark
+        )
+    return loader.construct_yaml_int(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
 def duplicate_key_message(key: str, hint: str = " (which value was meant?)") -> str:
     return f"key {key!r} appears twice in one mapping; kubectl refuses this{hint}"
 
@@ -391,9 +404,34 @@ def _refusing_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return mapping
 
 
-_JSON = json.JSONDecoder(object_pairs_hook=_refusing_duplicates)
-_JSON_LENIENT = json.JSONDecoder()
-"""Only to find where a value refused for a duplicate key ends, to read on after it."""
+MAX_INT_DIGITS = 4300
+"""Integers longer than this are refused, as CPython refuses to convert them since 3.10.7/3.11
+(``sys.get_int_max_str_digits``): the project's own bound, the same on every Python."""
+
+
+class _TooManyDigits(ValueError):
+    def __init__(self, digits: int) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
+
+def too_many_digits(digits: int) -> str:
+    return (
+        f"a number has {digits} digits (at most {MAX_INT_DIGITS} are read: no Kubernetes field "
+        "takes such a number; quote it if it is text)"
+    )
+
+
+def _json_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise _TooManyDigits(digits)
+    return int(text)
+
+
+_JSON = json.JSONDecoder(object_pairs_hook=_refusing_duplicates, parse_int=_json_int)
+_JSON_LENIENT = json.JSONDecoder(parse_int=str)
+"""Only to find where a value refused (a duplicate key, a huge number) ends, to read on."""
 
 
 def _read_json(name: str, text: str) -> Iterator[_Read]:
@@ -421,6 +459,9 @@ def _read_json(name: str, text: str) -> Iterator[_Read]:
         except _DuplicateKey as exc:
             yield _Read(name, line, index, None, f"invalid JSON: {duplicate_key_message(exc.key)}")
             _, end = _JSON_LENIENT.raw_decode(text, pos)  # read on after this value
+        except _TooManyDigits as exc:
+            yield _Read(name, line, index, None, f"invalid JSON: {too_many_digits(exc.digits)}")
+            _, end = _JSON_LENIENT.raw_decode(text, pos)
         else:
             bad = _UNDECODED.search(text, pos, end) if undecoded else None
             if bad is not None:
