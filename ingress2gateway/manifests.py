@@ -785,6 +785,13 @@ def _accept_object(
         return file_location(origin.file, line or origin.line)
 
     what = f"items[{item}]" if item is not None else "a document"
+    problem = None if nesting_checked else nesting_problem(value)
+    if problem is not None and not isinstance(value, dict):
+        # Before "not a mapping": whether a deep list decodes depends on the Python's JSON
+        # decoder (a RecursionError on 3.11, a list on 3.13); the verdict must not.
+        result.errors += 1
+        report.error("input-invalid", f"{what} {problem}; it is skipped", source=where())
+        return
     if not isinstance(value, dict):
         report.info("input-not-kubernetes", f"skipped {what}: not a mapping", source=where())
         return
@@ -794,7 +801,6 @@ def _accept_object(
         message = f"skipped {what} without apiVersion and kind"
         report.info("input-not-kubernetes", message, source=where())
         return
-    problem = None if nesting_checked else nesting_problem(value)
     if problem is None:
         problem = why_impossible(value)
     if problem is not None:
