@@ -108,6 +108,38 @@ class IPAccess(Extension):
 
 
 @dataclass(eq=False, slots=True)
+class RequestHeaderDeny(Extension):
+    """Requests whose header ``header`` matches one of ``entries`` are refused (403) before
+    anything else is done with them (ingress-nginx ``block-user-agents`` / ``block-referers``:
+    an nginx ``map`` whose entries are strings compared ignoring case, or with ``~`` / ``~*``
+    regular expressions, and a ``return 403`` in every server)."""
+
+    KIND: ClassVar[str] = "request-header-deny"
+    SECURITY: ClassVar[bool] = True
+    header: str
+    entries: list[str] = field(default_factory=list)
+    what: str = ""
+
+    def describe(self) -> str:
+        return self.what or self.KIND
+
+
+@dataclass(eq=False, slots=True)
+class ClientCertSubjectMatch(Extension):
+    """The client certificate's subject must match a regular expression, else 403
+    (ingress-nginx ``auth-tls-match-cn``: ``if ($ssl_client_s_dn !~ <pattern>) { return 403; }``
+    in the server, which a plain-HTTP request, without a certificate, fails too)."""
+
+    KIND: ClassVar[str] = "client-cert-subject-match"
+    SECURITY: ClassVar[bool] = True
+    pattern: str
+    what: str = ""
+
+    def describe(self) -> str:
+        return self.what or self.KIND
+
+
+@dataclass(eq=False, slots=True)
 class RateLimit(Extension):
     KIND: ClassVar[str] = "rate-limit"
     requests: int
@@ -330,6 +362,11 @@ class RefusedControl(Extension):
     KIND: ClassVar[str] = "refused-access-control"
     SECURITY: ClassVar[bool] = True
     what: str = ""
+    status: int | None = None
+    """What the source answered the requests it refused, when it answered them itself (the
+    503 of an ingress-nginx location denied for an invalid annotation); None when it did not
+    serve them at all. An emitter that can answer with a status of its choice uses it for the
+    closed rules."""
 
     def describe(self) -> str:
         return self.what or self.KIND

@@ -1517,12 +1517,6 @@ def test_customheaders_a_header_the_controller_does_not_allow_denies_the_locatio
     assert "nginx-annotation-invalid" in codes(CUSTOM_HEADERS_REFUSED)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify's model (model/ingress_nginx.py) does not read custom-headers: it serves "
-    "the location the controller denies (customheaders/main.go LocationDenied → 503), so the "
-    "closed route is a difference no consulted field explains",
-)
 def test_customheaders_a_refused_header_verifies() -> None:
     assert unexplained(CUSTOM_HEADERS_REFUSED) == []
 
@@ -1795,12 +1789,6 @@ def test_ipallowlist_should_set_valid_ip_allowlist_range() -> None:
     assert not admitted(served, "10.0.0.1")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify's model (model/ingress_nginx.py _read_access) reads whitelist-source-range "
-    "only; the controller's annotation is allowlist-source-range, whitelist-source-range its "
-    "alias when it is empty (ipallowlist/main.go AnnotationAliases, parser checkAnnotation)",
-)
 def test_ipallowlist_verifies() -> None:
     assert unexplained(ALLOWLIST, EG) == []
 
@@ -2530,12 +2518,6 @@ def test_ssl_should_return_the_fake_ssl_certificate_if_the_secret_is_invalid() -
 # === test/e2e/settings/badannotationvalues.go ===================================================
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ConfigMap's annotation-value-word-blocklist is not read: the controller drops "
-    "an Ingress whose annotation holds a listed word (controller.go CheckIngress, "
-    "arrayBadWords); the output serves it",
-)
 @pytest.mark.parametrize(
     "it, snippet, blocklist",
     [
@@ -2560,13 +2542,17 @@ def test_ssl_should_return_the_fake_ssl_certificate_if_the_secret_is_invalid() -
     ],
 )
 def test_badannotationvalues_drops_the_ingress(it: str, snippet: str, blocklist: str) -> None:
-    """settings/badannotationvalues.go: the Ingress is dropped (404)."""
+    """settings/badannotationvalues.go: the Ingress is dropped (404: not routed; with no other
+    Ingress the output has no Gateway at all), and the report says why (store.go
+    syncIngress, checkBadAnnotationValue)."""
     host = "invalid-value-test"
     text = manifest(
         controller_configmap({**SNIPPETS_ALLOWED, "annotation-value-word-blocklist": blocklist}),
         ingress(host, "/", host, {A + "configuration-snippet": snippet}),
     )
-    assert status(reach(text, get(host))) == 404
+    assert isinstance(reach(text, get(host)), NoRoute)
+    assert "nginx-ingress-dropped" in codes(text)
+    assert unexplained(text) == []
 
 
 def test_badannotationvalues_should_allow_an_ingress_if_there_is_a_default_blocklist_config_in_place() -> (
@@ -2586,12 +2572,6 @@ def test_badannotationvalues_should_allow_an_ingress_if_there_is_a_default_block
 # === test/e2e/settings/custom_header.go =========================================================
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ConfigMap's add-headers (a ConfigMap of response headers for every location: "
-    "nginx.tmpl more_set_headers) is recorded as a controller-wide setting without a "
-    "per-route meaning; a ResponseHeaderModifier on every rule expresses it",
-)
 @pytest.mark.parametrize(
     "it, headers",
     [
@@ -2652,12 +2632,6 @@ def test_forwarded_headers_should_not_trust_x_forwarded_headers_when_setting_is_
 # === test/e2e/settings/global_access_block.go ===================================================
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ConfigMap's block-cidrs (nginx.tmpl: 'deny <cidr>;' in every server) is "
-    "recorded as ignored, with no notification: the blocked clients reach the backend; an "
-    "ip-deny access control (as for denylist-source-range) expresses it",
-)
 def test_global_access_block_should_block_cidrs_defined_in_the_configmap() -> None:
     """settings/global_access_block.go: "should block CIDRs defined in the ConfigMap" (the
     e2e client, a pod address in 10.0.0.0/8, gets 403)."""
@@ -2668,6 +2642,12 @@ def test_global_access_block_should_block_cidrs_defined_in_the_configmap() -> No
     )
     served = reach(text, get(host), EG)
     assert backend(served) == ECHO and not admitted(served, "10.1.2.3")
+    assert admitted(served, "203.0.113.7")
+    assert unexplained(text, EG) == []
+    # The standard emitter cannot deny by address: the route is closed, never open.
+    assert backend(reach(text, get(host))) is None
+    assert "extension-unsupported" in codes(text)
+    assert unexplained(text) == []
 
 
 # === test/e2e/settings/global_external_auth.go ==================================================
@@ -2695,12 +2675,6 @@ def test_global_external_auth_should_return_401_when_request_any_protected_servi
         assert backend(served) == ECHO and guards(served) == ("external-auth",), path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ConfigMap's no-auth-locations is not read: /bar keeps the global external auth "
-    "the controller skips there (nginx.tmpl: global auth only where the location is not in "
-    "NoAuthLocations)",
-)
 def test_global_external_auth_whitelisted_via_no_auth_locations() -> None:
     """settings/global_external_auth.go: "should return status code 200 when request
     whitelisted (via no-auth-locations) service and 401 when request protected service"."""
@@ -2752,12 +2726,6 @@ def test_global_external_auth_cookie_set_by_external_authentication_server(
     assert guards(served) == ("external-auth",)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify's model (model/selection.py, model/ingress_nginx.py) does not read the "
-    "ConfigMap's global-auth-url: it serves without the global external auth the controller "
-    "puts in front of every location (and enable-global-auth: false lifts)",
-)
 @pytest.mark.parametrize("which", ["plain", "annotation", "cookies"])
 def test_global_external_auth_verifies(which: str) -> None:
     text = {
@@ -2950,9 +2918,9 @@ def test_ingress_class_without_ingressclass_cluster_scoped_permission(
     ],
 )
 def test_no_auth_locations(it: str, path: str) -> None:
-    """settings/no_auth_locations.go (``no-auth-locations: /noauth``; the e2e requests to
-    ``/noauth`` carry valid credentials, so basic auth in front of it answers 200 too): the
-    request reaches echo through basic auth, whose credentials decide 401 or 200."""
+    """settings/no_auth_locations.go (``no-auth-locations: /noauth``): ``/`` reaches echo
+    through basic auth, whose credentials decide 401 or 200; ``/noauth`` reaches it without
+    any (nginx.tmpl: no ``auth_basic`` in a location under no-auth-locations)."""
     host = "no-auth-locations"
     text = manifest(
         controller_configmap({"no-auth-locations": "/noauth"}),
@@ -2960,8 +2928,7 @@ def test_no_auth_locations(it: str, path: str) -> None:
     )
     served = reach(text, get(host, path), EG)
     assert backend(served) == ECHO
-    if path == "/":
-        assert guards(served) == ("basic-auth",)
+    assert guards(served) == (("basic-auth",) if path == "/" else ())
     assert unexplained(text, EG) == []
 
 

@@ -80,7 +80,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from ingress2gateway.ingress import IngressModel, IngressPath, precedence_key
+from ingress2gateway.ingress import (
+    IngressModel,
+    IngressPath,
+    ingress_classes,
+    is_ingress,
+    precedence_key,
+    resolve_class,
+)
 from ingress2gateway.ingress_provider import INGRESS_RESOURCES, AnnotationSpec, IngressProvider
 from ingress2gateway.ir import PathMatch
 from ingress2gateway.lowering import IngressPolicy, Lowered
@@ -192,6 +199,16 @@ class NginxProvider(IngressProvider):
         return parts.partition(objects, options)
 
     def convert(self, ctx: ProviderContext) -> None:
+        classes = ingress_classes(ctx.objects)
+        owned = self.owned_classes(ctx, classes)
+        ours = [
+            obj
+            for obj in ctx.objects
+            if is_ingress(obj)
+            and id(obj) not in ctx.claimed
+            and resolve_class(obj, classes, ctx.options.default_ingress_class)[0] in owned
+        ]
+        configmap.drop_blocklisted(ctx, self.ingress_nginx_prefix(ctx), ours)
         super().convert(ctx)
         wanted = {ctx.options.gateway_class_name or name for name in self.ingress_class_names}
         gateways = [g for g in ctx.ir.gateways if g.gateway_class in wanted]

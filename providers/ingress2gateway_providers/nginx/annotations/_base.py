@@ -28,7 +28,7 @@ from ingress2gateway.ir import (
     URLRewrite,
 )
 from ingress2gateway.lowering import IngressPolicy, Lowered
-from ingress2gateway.objects import ObjectRef
+from ingress2gateway.objects import ObjectRef, SourceRef
 from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.report import Level, Status
 
@@ -83,6 +83,7 @@ class Run:
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
     _fields: dict[str, str] = field(default_factory=dict, repr=False)
     _anns: dict[int, Ann] = field(default_factory=dict, repr=False)
+    _paths: dict[tuple[SourceRef, str], str] | None = field(default=None, repr=False)
 
     def key(self, name: str) -> str:
         """The annotation key of ``name``: made once per name (asked millions of times at scale)."""
@@ -107,6 +108,26 @@ class Run:
 
     def forget_readers(self) -> None:
         self._anns.clear()
+
+    def location_paths(self, rule: Rule) -> list[str]:
+        """The Ingress paths the locations behind ``rule`` were made from (``/`` for a
+        default backend): what ingress-nginx compares with ``no-auth-locations`` and
+        ``no-tls-redirect-locations`` (``isLocationInLocationList``)."""
+        if self._paths is None:
+            self._paths = {
+                (model.source, path.field): path.path or "/"
+                for model in self.models
+                for path in model.paths
+            }
+            for model in self.models:
+                if model.default_backend_field:
+                    self._paths[(model.source, model.default_backend_field)] = "/"
+        found = [
+            self._paths[(item.source, item.field)]
+            for item in rule.provenance
+            if (item.source, item.field) in self._paths
+        ]
+        return list(dict.fromkeys(found))
 
     def models_of_host(self, host: str | None) -> list[IngressModel]:
         """The Ingresses (oldest first) with a rule for ``host``; indexed once, as handlers ask
@@ -363,6 +384,16 @@ def is_nginx_inc(model: IngressModel) -> bool:
     return any(
         k.startswith(("nginx.org/", "nginx.com/")) or k == "ingress.kubernetes.io/ssl-redirect"
         for k in model.obj.annotations
+    )
+
+
+def under_no_auth(run: Run, rule: Rule) -> bool:
+    """Whether ingress-nginx gives the location of ``rule`` no auth: its path starts with an
+    entry of ``no-auth-locations`` (``/.well-known/acme-challenge`` by default; nginx.tmpl,
+    ``isLocationInLocationList``)."""
+    paths = run.location_paths(rule)
+    return bool(paths) and all(
+        any(path.startswith(item) for item in run.config.no_auth_locations) for path in paths
     )
 
 

@@ -46,7 +46,7 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.report import Status
 
-from ._base import Ann, Run, looks_injected, rules_of
+from ._base import Ann, Run, looks_injected, rules_of, under_no_auth
 
 _SECRET = re.compile(r"^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?)/)?([a-z0-9]([-a-z0-9.]*[a-z0-9])?)\Z")
 _METHOD = re.compile(r"^[A-Z]+\Z")
@@ -148,7 +148,8 @@ def _external(run: Run, ann: Ann) -> None:
                     elif problem is not None:
                         lost.setdefault(problem, []).append(host or "the catch-all host")
             by_host[host] = found
-        rule.extensions.extend(by_host[host])
+        if not under_no_auth(run, rule):
+            rule.extensions.extend(by_host[host])
     if not pairs:
         parse_url(ann, "auth-url")
     if lost:
@@ -336,8 +337,25 @@ def apply(run: Run, model: IngressModel) -> None:
     if not auth_type:
         ann.ignored(_BASIC_KEYS, "has no effect without auth-type")
     _external(run, ann)
+    exempt = 0
     for _, rule in rules_of(run, model):
+        if under_no_auth(run, rule):
+            exempt += 1  # no auth_request / auth_basic there (nginx.tmpl)
+            continue
         rule.extensions.extend(extensions)
+    if exempt and (extensions or ann.has("auth-url")):
+        message = (
+            f"not applied to {exempt} rule(s) whose path is under no-auth-locations "
+            f"({', '.join(run.config.no_auth_locations)}): ingress-nginx checks no "
+            "credentials there"
+        )
+        ann.report.info(
+            "nginx-no-auth-location",
+            message,
+            source=model.source,
+            field=ann.field("auth-url" if ann.has("auth-url") else "auth-type"),
+            provider="nginx",
+        )
 
 
 def apply_hosts(run: Run) -> None:

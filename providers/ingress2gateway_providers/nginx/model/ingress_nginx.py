@@ -75,11 +75,12 @@ from ingress2gateway.verification.probes import (
 )
 
 from .locations import EXACT, PREFIX, REGEX_NOCASE, Location, find_location
-from .selection import ControllerConfig, IngressInfo, service_ports
+from .selection import ControllerConfig, IngressInfo, service_ports, string_to_url
 from .snippets import Block
 from .snippets import parse as parse_snippet
 
 DEFAULT_SERVER = "_"
+_AUTH_GUARDS = frozenset({"basic-auth", "digest-auth", "external-auth"})
 ACME = "/.well-known/acme-challenge"
 
 
@@ -90,6 +91,7 @@ _ALPHA = r"\-\.\_\~a-zA-Z0-9\/:"
 _URL_CHARS = re.escape(",:?&=")
 _REGEX_PATH_WITH_CAPTURE = re.compile(r"/?[" + _ALPHA + r"\/\$]*")
 _URL_IS_VALID = re.compile("[" + _ALPHA + _URL_CHARS + "]*")
+_URL_WITH_VARIABLES = re.compile("[" + _ALPHA + ", " + _URL_CHARS + "$]*")
 _BASIC_CHARS = re.compile("[/" + _ALPHA + "]*")
 _IS_VALID_REGEX = re.compile("[/" + _ALPHA + re.escape(r"^$[](){}*+?|&=\\") + "]*")
 _MALICIOUS = re.compile(r"\r|\n")
@@ -157,13 +159,23 @@ class Settings:
     """``configuration-snippet``: what it says about answering or denying."""
     server_snippet: Block | None = None
     server_snippet_field: str = ""
+    own_ip_rules: bool = False
+    """The locations have ``allow`` / ``deny`` lines of their own (an allow or deny list, from
+    the annotation or the ConfigMap's default): nginx's access module then does not inherit
+    the ``http`` block's ``deny`` lines of ``block-cidrs``."""
+    own_auth_url: bool = False
+    """``auth-url`` is set (``shouldApplyGlobalAuth``: the global auth is only for locations
+    without their own)."""
+    enable_global_auth: bool = True
     consulted: list[str] = field(default_factory=list)
+    """Annotation fields that shape what the Ingress's locations do (for causes)."""
     config_causes: list[Cause] = field(default_factory=list)
     """ConfigMap keys whose defaults this Ingress takes (for causes)."""
-    """Annotation fields that shape what the Ingress's locations do (for causes)."""
 
 
-def read_settings(info: IngressInfo, config: ControllerConfig) -> Settings:
+def read_settings(
+    info: IngressInfo, config: ControllerConfig, objects: Sequence[KubeObject] = ()
+) -> Settings:
     """The annotations of ``info`` as the controller's parsers read them (their defaults and
     validators: ``internal/ingress/annotations/*/main.go``)."""
     s = Settings(ssl_redirect=config.ssl_redirect, force_ssl_redirect=config.force_ssl_redirect)
@@ -217,6 +229,7 @@ def read_settings(info: IngressInfo, config: ControllerConfig) -> Settings:
             s.server_snippet = parse_snippet(server_snippet)
             s.server_snippet_field = info.field("server-snippet")
     _read_access(info, s, consult, config)
+    _read_custom_headers(info, s, consult, config, objects)
     if _bool(get("canary")):
         s.canary = _read_canary(info, consult)
     return s
@@ -234,31 +247,97 @@ def _read_access(info: IngressInfo, s: Settings, consult: Any, config: Controlle
             s.denied = "invalid authentication type"
     url = consult("auth-url")
     if url is not None:
-        cleaned = url.strip()
-        if (
-            cleaned.lower().startswith(("http://", "https://"))
-            and _MALICIOUS.search(cleaned) is None
+        # authreq/main.go: the value is the URL (normalizeString: each line trimmed), which
+        # parser.StringToURL must accept, else the location is denied.
+        # A value its validator refuses (URLWithNginxVariableRegex) drops the whole Ingress (a
+        # validation error); it is modelled as a denied location, which answers no request
+        # either. An empty one is ignored (parseString's error is not a denial).
+        cleaned = "\n".join(line.strip() for line in url.split("\n"))
+        s.own_auth_url = bool(cleaned)
+        if cleaned and (
+            not _valid(_URL_WITH_VARIABLES, url, remove_space=True)
+            or string_to_url(cleaned) is None
         ):
-            s.guards.append("external-auth")
-        else:
             s.denied = "invalid auth-url"
-    for name, guard in (
-        ("whitelist-source-range", "ip-allow"),
-        ("denylist-source-range", "ip-deny"),
+        elif cleaned:
+            s.guards.append("external-auth")
+    global_auth = _bool(consult("enable-global-auth"))
+    s.enable_global_auth = True if global_auth is None else global_auth
+    for names, guard, config_key in (
+        (
+            ("allowlist-source-range", "whitelist-source-range"),
+            "ip-allow",
+            "whitelist-source-range",
+        ),
+        (("denylist-source-range",), "ip-deny", "denylist-source-range"),
     ):
+        # parser.checkAnnotation: an empty or absent annotation falls back to its aliases.
+        name = next((n for n in names if info.annotation(n)), names[0])
         value = consult(name)
         if value is None:
             # The ConfigMap's list is the default of the annotation (ipallowlist/main.go).
-            s.guards.extend(g for g in config.default_guards if g.startswith(guard))
-            s.config_causes.extend(c for c in config.causes if name in c.field)
+            defaults = [g for g in config.default_guards if g.startswith(guard)]
+            s.guards.extend(defaults)
+            s.own_ip_rules = s.own_ip_rules or bool(defaults)
+            s.config_causes.extend(c for c in config.causes if config_key in c.field)
             continue
         cidrs = _cidrs(value)
-        if cidrs is None:
+        if not value.strip() or cidrs is None:
+            # parseString refuses an empty value; ParseIPNets one without an address: denied.
             s.denied = f"invalid {name}"
         elif cidrs:
             s.guards.append(f"{guard} {','.join(sorted(set(cidrs)))}")
+            s.own_ip_rules = True
     if consult("auth-tls-secret"):
         s.client_certificate = True
+
+
+# customheaders/main.go: what the controller accepts of a custom-headers ConfigMap.
+_CUSTOM_HEADER_NAME = re.compile(r"[a-zA-Z\d\-_]+")
+_CUSTOM_HEADER_VALUE = re.compile(r"[a-zA-Z\d_ :;.,\\/\"'?!(){}\[\]@<>=\-+*#$&`|~^%]+")
+
+
+def _read_custom_headers(
+    info: IngressInfo,
+    s: Settings,
+    consult: Any,
+    config: ControllerConfig,
+    objects: Sequence[KubeObject],
+) -> None:
+    """``custom-headers`` names a ConfigMap of response headers; the controller denies the
+    location (503) when the ConfigMap is missing, or one of its entries has a name or value
+    its grammar refuses or a name ``global-allowed-response-headers`` does not list
+    (``customheaders/main.go``, ``Parse``). A ConfigMap the input lacks is assumed to have
+    worked (the model cannot see it)."""
+    ref = consult("custom-headers")
+    if ref is None or not ref.strip():
+        return
+    namespace, _, name = ref.strip().rpartition("/")
+    namespace = namespace or info.namespace
+    found = next(
+        (
+            o
+            for o in objects
+            if o.kind == "ConfigMap"
+            and o.api_version == "v1"
+            and o.name == name
+            and (o.namespace or "default") == namespace
+        ),
+        None,
+    )
+    if found is None:
+        return
+    data = found.data.get("data")
+    for key, value in data.items() if isinstance(data, dict) else ():
+        if not _CUSTOM_HEADER_NAME.fullmatch(str(key)) or not (
+            isinstance(value, str) and _CUSTOM_HEADER_VALUE.fullmatch(value)
+        ):
+            s.denied = "invalid custom header"
+            return
+        allowed = config.allowed_response_headers
+        if allowed is not None and str(key) not in allowed:
+            s.denied = f"header {key} is not in global-allowed-response-headers"
+            return
 
 
 def _cidrs(value: str) -> list[str] | None:
@@ -356,7 +435,7 @@ class IngressNginxModel:
         self.config = config
         self.ports = service_ports(objects)
         self.upstreams: dict[tuple[str, str, Any], Upstream] = {}
-        self.settings = {id(i): read_settings(i, config) for i in ingresses}
+        self.settings = {id(i): read_settings(i, config, objects) for i in ingresses}
         self.ingresses = [i for i in ingresses if not self._dropped(i)]
         self.servers: dict[str, Server] = {}
         self.www_redirects: dict[str, tuple[str, Server]] = {}
@@ -365,7 +444,16 @@ class IngressNginxModel:
     # --- building ----------------------------------------------------------------------------
 
     def _dropped(self, info: IngressInfo) -> bool:
-        return self.config.risk_level < info.highest_risk
+        if self.config.risk_level < info.highest_risk:
+            return True
+        # store.go syncIngress: "skipping ingress" when a value of the controller's prefix
+        # holds a word of annotation-value-word-blocklist (checkBadAnnotationValue).
+        return any(
+            word in value
+            for key, value in info.obj.annotations.items()
+            if key.startswith(info.prefix) and isinstance(value, str)
+            for word in self.config.word_blocklist
+        )
 
     def _backend(self, info: IngressInfo, raw: Any) -> Backend | None:
         if not isinstance(raw, dict):
@@ -415,7 +503,15 @@ class IngressNginxModel:
                     root.upstream, root.ingress, root.default = upstream, info, False
                     root.field = info.default_backend_field
                     # app-root, redirects and rewrites are not applied to the catch-all.
-                    root.settings = Settings(guards=list(settings.guards), denied=settings.denied)
+                    root.settings = Settings(
+                        guards=list(settings.guards),
+                        denied=settings.denied,
+                        own_ip_rules=settings.own_ip_rules,
+                        own_auth_url=settings.own_auth_url,
+                        enable_global_auth=settings.enable_global_auth,
+                        consulted=list(settings.consulted),
+                        config_causes=list(settings.config_causes),
+                    )
             for index, rule in enumerate(info.rules):
                 host = rule.host or DEFAULT_SERVER
                 if host in self.servers:
@@ -728,7 +824,8 @@ class IngressNginxModel:
                 return Routed(Respond(403, "a snippet denies every client"), causes)
         if loc.upstream is None:
             return Routed(NoRoute(404, "the controller's default backend"), causes)
-        guards = list(settings.guards)
+        guards, extra = self._location_guards(loc)
+        causes = (*causes, *extra)
         for block in (server.snippet, settings.snippet):
             if block is not None:
                 guards += block.guards()
@@ -738,6 +835,31 @@ class IngressNginxModel:
         seen = uri + (query if "?" not in uri else "")
         shares = _canary_shares(loc.upstream, request)
         return Routed(forward(shares, seen, host, guards), causes)
+
+    def _location_guards(self, loc: Loc) -> tuple[list[str], tuple[Cause, ...]]:
+        """The access controls of a proxying location, with the ConfigMap keys behind those
+        that come from it (nginx.tmpl, the location block)."""
+        config, settings = self.config, loc.settings
+        guards = list(settings.guards)
+        causes: list[Cause] = []
+        if config.global_auth and settings.enable_global_auth and not settings.own_auth_url:
+            guards.append("external-auth")  # shouldApplyGlobalAuth
+            causes += _causes(config.global_auth_cause)
+        if any(loc.path.startswith(item) for item in config.no_auth_locations):
+            # isLocationInLocationList: no auth_request, no auth_basic / auth_digest.
+            kept = [g for g in guards if g not in _AUTH_GUARDS]
+            if len(kept) != len(guards):
+                causes += _causes(config.no_auth_cause)
+            guards = kept
+        for guard, cause in zip(config.block_guards, config.block_causes, strict=True):
+            # The http block's ``deny`` lines reach a location without allow/deny lines of its
+            # own (the access module inherits them only then); the User-Agent and Referer
+            # checks are in every server.
+            if guard.startswith("ip-deny ") and settings.own_ip_rules:
+                continue
+            guards.append(guard)
+            causes.append(cause)
+        return guards, tuple(causes)
 
     def _access_scheme(self, request: Request) -> str:
         """``$pass_access_scheme``: the request's scheme, or with ``use-forwarded-headers`` its
