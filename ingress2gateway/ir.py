@@ -548,6 +548,10 @@ class Rule:
     provenance: list[Provenance] = field(default_factory=list)
     sources: list[SourceRef] = field(default_factory=list)
     """Input objects this rule belongs to: their annotations apply to it and to no other."""
+    closed_status: int | None = None
+    """Set when the rule was closed for an access control whose source answered the refused
+    requests itself (``RefusedControl.status``): an emitter that can answer a status of its
+    choice answers this one; the others leave the rule without backends (500)."""
 
 
 @dataclass(frozen=True, slots=True)

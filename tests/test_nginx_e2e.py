@@ -725,11 +725,6 @@ def test_auth_should_overwrite_foo_header_with_auth_response() -> None:
     assert unexplained(text, EG) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a denied location answers 503 (nginx.tmpl: LocationDenied → return 503); the "
-    "route kept closed for the refused auth-url answers 500 (a rule with no backend)",
-)
 def test_auth_with_invalid_auth_url_should_return_503_location_was_denied() -> None:
     """auth.go, context "with invalid auth-url should deny whole location": "should return 503
     (location was denied)" (``https://invalid..auth.url``: parser.StringToURL refuses a host
@@ -737,9 +732,21 @@ def test_auth_with_invalid_auth_url_should_return_503_location_was_denied() -> N
     text = manifest(
         ingress("auth", "/denied-auth", "auth", {A + "auth-url": "https://invalid..auth.url"})
     )
-    for emitter in ("standard", EG):
-        assert unexplained(text, emitter) == []
-        assert status(reach(text, get("auth", "/denied-auth"), emitter)) == 503
+    # Envoy Gateway answers the closed rule with the controller's status (an HTTPRouteFilter
+    # direct response).
+    assert status(reach(text, get("auth", "/denied-auth"), EG)) == 503
+    assert unexplained(text, EG) == []
+    # Standard Gateway API has no status of its choosing: a rule without backends answers
+    # 500 (HTTPRouteNoBackendRefs); the security error says the route is closed and what it
+    # answers, which explains the difference.
+    assert status(reach(text, get("auth", "/denied-auth"))) == 500
+    closed = [
+        n.message
+        for n in converted(text).report.notifications
+        if n.code == "extension-unsupported" and n.security
+    ]
+    assert closed and "answer 500" in closed[0]
+    assert unexplained(text) == []
 
 
 # === test/e2e/annotations/authtls.go ============================================================
@@ -799,6 +806,41 @@ def test_authtls_verify_client_off_serves_without_a_certificate(it: str) -> None
     served = reach(text, get(AUTHTLS, https=True), EG)
     assert backend(served) == ECHO and guards(served) == ()
     assert unexplained(text, EG) == []
+
+
+@pytest.mark.parametrize(
+    "it, match_cn",
+    [
+        (
+            "should return 403 using auth-tls-match-cn with no matching CN from client",
+            "CN=notgonnamatch",
+        ),
+        ("should return 200 using auth-tls-match-cn with matching CN from client", "CN=authtls"),
+        ("should reload the nginx config when auth-tls-match-cn is updated", "CN=authtls"),
+        (
+            "should return 200 using auth-tls-match-cn where atleast one of the regex options "
+            "matches CN from client",
+            "CN=(itwillmatch|withthenextoption|authtls)",
+        ),
+    ],
+)
+def test_authtls_match_cn_closes_the_host_and_says_so(it: str, match_cn: str) -> None:
+    """authtls.go (auth-tls-match-cn): nginx answers 403 unless the client certificate's
+    subject matches (nginx.tmpl: ``if ($ssl_client_s_dn !~ ...) { return 403; }``). No emitter
+    checks a certificate's subject (Envoy Gateway's client validation matches SANs): rather
+    than let any certificate the CA signed in, the host's rules are closed on either emitter,
+    with a security error naming the annotation (it was a warning, and the route open to every
+    certificate)."""
+    text = _authtls(**{"auth-tls-verify-client": "on", "auth-tls-match-cn": match_cn})
+    for emitter in ("standard", EG):
+        assert status(reach(text, get(AUTHTLS, https=True), emitter)) == 500
+        errors = [
+            n
+            for n in converted(text, emitter).report.notifications
+            if n.code == "extension-unsupported" and n.security
+        ]
+        assert any("auth-tls-match-cn" in n.message for n in errors), emitter
+        assert unexplained(text, emitter) == []
 
 
 # === test/e2e/annotations/canary.go =============================================================

@@ -333,3 +333,47 @@ def test_an_empty_word_of_the_blocklist_drops_every_ingress_with_an_annotation()
     assert backend(answer(convert(text), Request("b.example.com"))) == f"{NS}/app"
     assert ("error", "nginx-ingress-dropped", True) in _codes(text)
     assert unexplained(text) == []
+
+
+# --- closed rules: 503 where the controller denied the location --------------------------------
+
+
+def test_a_denied_location_answers_503_on_envoy_gateway_and_500_on_standard() -> None:
+    """An allow-list without one address denies the location (ipallowlist/main.go:
+    LocationDenied; nginx.tmpl ``return 503``). Envoy Gateway answers the closed rule with 503
+    (an HTTPRouteFilter direct response, valid for its CRD); standard Gateway API can only
+    leave it without backends (500), and the security error says so."""
+    text = _text(
+        _ingress(
+            "site",
+            "site.example.com",
+            {"/": "app"},
+            {A + "whitelist-source-range": "not-an-address"},
+        )
+    )
+    eg = answer(convert(text, EG), Request("site.example.com"))
+    assert isinstance(eg, Respond) and eg.status == 503
+    filters = [o for o in convert(text, EG).resources if o["kind"] == "HTTPRouteFilter"]
+    assert [f["spec"] for f in filters] == [{"directResponse": {"statusCode": 503}}]
+    assert not {code for _, code, _ in _codes(text, EG)} & {"output-invalid"}
+    plain = answer(convert(text), Request("site.example.com"))
+    assert isinstance(plain, Respond) and plain.status == 500
+    for emitter in ("standard", EG):
+        assert unexplained(text, emitter) == []
+
+
+def test_an_ingress_the_controller_drops_for_a_bad_value_stays_500() -> None:
+    """A value its validator refuses (an auth-url with configuration characters) makes the
+    controller drop the whole Ingress (annotations.go Extract: a validation error), not deny
+    it with 503: the closed rule keeps Gateway API's 500 on either emitter."""
+    text = _text(
+        _ingress(
+            "site",
+            "site.example.com",
+            {"/": "app"},
+            {A + "auth-url": "http://auth.example.com/;return 200"},
+        )
+    )
+    for emitter in ("standard", EG):
+        outcome = answer(convert(text, emitter), Request("site.example.com"))
+        assert isinstance(outcome, Respond) and outcome.status == 500, emitter

@@ -40,6 +40,8 @@ class State:
         self.grants: dict[ReferenceGrant, list[Provenance]] = {}
         self.backends = BackendRegistry()
         self.verdicts: dict[int, Verdict] = {}
+        self.direct_responses: dict[tuple[str | None, int], Emitted] = {}
+        """HTTPRouteFilters answering a status, one per namespace and status."""
         self._contributions: dict[
             tuple[int, str | None, frozenset[str], str | None], Contribution | None
         ] = {}

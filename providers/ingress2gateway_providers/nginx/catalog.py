@@ -140,7 +140,8 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
     "auth-tls-match-cn": (
         "auth",
         UNSUPPORTED,
-        "CN match has no equivalent (Envoy Gateway matches SANs)",
+        "no emitter checks the certificate's subject (Envoy Gateway matches SANs): the host's "
+        "rules are closed (security error)",
     ),
     "auth-tls-pass-certificate-to-upstream": (
         "auth",

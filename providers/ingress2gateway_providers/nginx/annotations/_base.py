@@ -39,6 +39,9 @@ PROVIDER = "nginx"
 NGINX_INC_PREFIXES = ("nginx.org/", "nginx.com/", "appprotect.f5.com/", "appprotectdos.f5.com/")
 _TRUE = {"true", "on", "yes", "1"}
 _FALSE = {"false", "off", "no", "0"}
+DENIED = 503
+"""What ingress-nginx answers in a location denied for an invalid annotation (nginx.tmpl:
+``return 503`` when ``isLocationAllowed`` is false)."""
 _SIZE = re.compile(r"^\s*(\d{1,18})\s*([kKmMgG]?)\s*\Z")
 _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 _NGINX_TIME = re.compile(r"^\s*(\d{1,18})\s*(ms|s|m|h|d)?\s*\Z")
@@ -242,19 +245,28 @@ class Ann:
             security=security,
         )
 
-    def invalid(self, name: str, why: str, security: bool = False) -> None:
+    def invalid(
+        self, name: str, why: str, security: bool = False, status: int | None = None
+    ) -> None:
         """A value that does not parse: warn, and the annotation is not converted. With
         ``security`` (an access control, or a value that smells of injection) the Ingress's
-        rules are denied: see :meth:`deny`."""
+        rules are denied: see :meth:`deny` (``status``: what the controller answered)."""
         message = f"{self.key(name)}: {why}; the annotation is not converted"
         self.notify(
             "error" if security else "warning", "nginx-annotation-invalid", name, message, security
         )
         self.record(name, Status.UNSUPPORTED, message)
         if security:
-            self.deny(name, why)
+            self.deny(name, why, status)
 
-    def unsupported(self, name: str, why: str, security: bool = False, deny: bool = False) -> None:
+    def unsupported(
+        self,
+        name: str,
+        why: str,
+        security: bool = False,
+        deny: bool = False,
+        status: int | None = None,
+    ) -> None:
         """Nothing can carry this annotation's behaviour; with ``deny`` (an access control
         that cannot be carried in any form) the Ingress's rules are denied: see :meth:`deny`.
         A security finding that controls no access (a WAF) leaves them as they are."""
@@ -263,15 +275,18 @@ class Ann:
         self.notify(level, "annotation-unsupported", name, message, security or deny)
         self.record(name, Status.UNSUPPORTED, message)
         if deny:
-            self.deny(name, why)
+            self.deny(name, why, status)
 
-    def deny(self, name: str, why: str) -> None:
+    def deny(self, name: str, why: str, status: int | None = None) -> None:
         """Attach a :class:`~ingress2gateway.ir.RefusedControl` for ``name`` to every rule of
         the Ingress, so that they are closed, never opened: the controller does not serve them
-        either (an invalid auth, allow-list or client-certificate annotation denies the
-        location with 503; a value that fails its validator drops the whole Ingress, see
+        either. ``status`` 503 where the controller denies the location (an invalid auth,
+        allow-list or custom-headers annotation: ``LocationDenied``, nginx.tmpl ``return
+        503``), None where a value that fails its validator drops the whole Ingress (see
         ``internal/ingress/annotations/annotations.go`` and ``store.go``'s ``syncIngress``)."""
-        control = RefusedControl(what=f"the refused {self.key(name)}", provenance=self.prov(name))
+        control = RefusedControl(
+            what=f"the refused {self.key(name)}", provenance=self.prov(name), status=status
+        )
         for _, rule in rules_of(self.run, self.model):
             rule.extensions.append(control)
 

@@ -152,6 +152,9 @@ class Settings:
     upstream_vhost: str = ""
     guards: list[str] = field(default_factory=list)
     client_certificate: bool = False
+    match_cn: str = ""
+    """``auth-tls-match-cn`` (with ``auth-tls-secret``): the regular expression the client
+    certificate's subject must match."""
     denied: str = ""
     passthrough: bool = False
     canary: Canary | None = None
@@ -290,6 +293,14 @@ def _read_access(info: IngressInfo, s: Settings, consult: Any, config: Controlle
             s.own_ip_rules = True
     if consult("auth-tls-secret"):
         s.client_certificate = True
+        match_cn = consult("auth-tls-match-cn")
+        # CommonNameAnnotationValidator: "CN=" and a regular expression (Go's, approximated
+        # by Python's; a value it refuses drops the Ingress, modelled as a denial).
+        if match_cn is not None and match_cn.strip():
+            if match_cn.startswith("CN=") and _compiles(match_cn[3:]):
+                s.match_cn = match_cn
+            else:
+                s.denied = "invalid auth-tls-match-cn"
 
 
 # customheaders/main.go: what the controller accepts of a custom-headers ConfigMap.
@@ -338,6 +349,14 @@ def _read_custom_headers(
         if allowed is not None and str(key) not in allowed:
             s.denied = f"header {key} is not in global-allowed-response-headers"
             return
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return False
+    return True
 
 
 def _cidrs(value: str) -> list[str] | None:
@@ -417,6 +436,11 @@ class Server:
     served with a certificate a client accepts."""
     passthrough: bool = False
     client_certificate: bool = False
+    match_cn: str = ""
+    """The subject pattern of ``auth-tls-match-cn``: ``if ($ssl_client_s_dn !~ <pattern>)
+    { return 403; }`` in the server, before any location (a plain-HTTP request has no
+    certificate, so an empty subject, and gets the 403 too)."""
+    match_cn_cause: Cause | None = None
     certificate_cause: Cause | None = None
     """The ``spec.tls`` entry that gave the server its certificate (and its HTTPS redirect)."""
     snippet: Block | None = None
@@ -571,6 +595,11 @@ class IngressNginxModel:
                 server = self.servers.get(rule.host or DEFAULT_SERVER) or default_server
                 if settings.client_certificate and not server.client_certificate:
                     server.client_certificate = True
+                    if settings.match_cn:
+                        server.match_cn = settings.match_cn
+                        server.match_cn_cause = Cause(
+                            "Ingress", info.namespace, info.name, info.field("auth-tls-match-cn")
+                        )
                 if rule.paths is None:
                     continue
                 for path_index, raw in enumerate(rule.paths):
@@ -777,6 +806,13 @@ class IngressNginxModel:
 
     def _in_server(self, server: Server, request: Request) -> Routed:
         query = f"?{request.query}" if request.query else ""
+        if server.match_cn and request.scheme == "http":
+            # The server's ``if ($ssl_client_s_dn !~ ...)`` runs before any location: without
+            # TLS the subject is empty, and matches no "CN=..." pattern.
+            return Routed(
+                Respond(403, "client certificate unauthorized"),
+                (*_causes(server.cause), *_causes(server.match_cn_cause)),
+            )
         found = find_location(server.rendered, request.path)
         if found is None:
             return Routed(NoRoute(404, "no location"), _causes(server.cause))
@@ -831,6 +867,9 @@ class IngressNginxModel:
                 guards += block.guards()
         if server.client_certificate and request.scheme == "https":
             guards.append("client-certificate")
+            if server.match_cn:
+                guards.append(f"client-certificate-subject {server.match_cn}")
+                causes = (*causes, *_causes(server.match_cn_cause))
         host = _vhost(settings.upstream_vhost, request, loc) or request.host
         seen = uri + (query if "?" not in uri else "")
         shares = _canary_shares(loc.upstream, request)
