@@ -1962,12 +1962,6 @@ def test_redirect_permanent_redirect(it: str, code: str | None) -> None:
 # === test/e2e/annotations/relativeredirects.go ==================================================
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="permanent-redirect '/new-location' is refused as 'not an absolute http(s) URL' and "
-    "the path is served; nginx answers 'return 301 /new-location' with an absolute Location "
-    "(absolute_redirect on): a RequestRedirect with path /new-location expresses it",
-)
 def test_relativeredirects_should_respond_with_absolute_url_in_location() -> None:
     """relativeredirects.go: "should respond with absolute URL in Location" (permanent-redirect
     ``/new-location``: 301 to ``http://rr.foo.com/new-location``)."""
@@ -1978,6 +1972,27 @@ def test_relativeredirects_should_respond_with_absolute_url_in_location() -> Non
             "/something",
             host,
             {A + "permanent-redirect": "/new-location", A + "relative-redirects": "false"},
+        )
+    )
+    assert redirect(reach(text, get(host, "/something"))) == (
+        301,
+        "http://rr.foo.com/new-location",
+    )
+    assert unexplained(text) == []
+
+
+def test_relativeredirects_should_respond_with_relative_url_in_location() -> None:
+    """relativeredirects.go: "should respond with relative URL in Location" (with
+    ``relative-redirects: "true"`` nginx sends ``Location: /new-location``). A Gateway API
+    redirect's Location is absolute: the URL the client resolves the relative one to against
+    the request (RFC 9110 §10.2.2), so the same request follows; the header's text differs."""
+    host = "rr.foo.com"
+    text = manifest(
+        ingress(
+            host,
+            "/something",
+            host,
+            {A + "permanent-redirect": "/new-location", A + "relative-redirects": "true"},
         )
     )
     assert redirect(reach(text, get(host, "/something"))) == (

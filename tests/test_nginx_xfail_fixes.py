@@ -377,3 +377,23 @@ def test_an_ingress_the_controller_drops_for_a_bad_value_stays_500() -> None:
     for emitter in ("standard", EG):
         outcome = answer(convert(text, emitter), Request("site.example.com"))
         assert isinstance(outcome, Respond) and outcome.status == 500, emitter
+
+
+# --- permanent-redirect to a path ---------------------------------------------------------------
+
+
+def test_a_permanent_redirect_to_a_path_keeps_the_request_s_scheme_and_host() -> None:
+    """redirect.go does not check permanent-redirect's URL; ``return 301 /new`` (nginx.tmpl)
+    answers with an absolute Location of the request's scheme and host, on HTTPS as on plain
+    HTTP (the rewrite phase comes before the controller's HTTPS redirect). It was refused as
+    "not an absolute http(s) URL" and the path served."""
+    ingress = _ingress("moved", "old.example.com", {"/": "app"}, {A + "permanent-redirect": "/new"})
+    ingress["spec"]["tls"] = [{"hosts": ["old.example.com"], "secretName": "old-tls"}]
+    text = _text(ingress)
+    for scheme in ("http", "https"):
+        outcome = answer(convert(text), Request("old.example.com", "/x", scheme))
+        assert (getattr(outcome, "status", None), getattr(outcome, "location", None)) == (
+            301,
+            f"{scheme}://old.example.com/new",
+        ), scheme
+    assert unexplained(text) == []

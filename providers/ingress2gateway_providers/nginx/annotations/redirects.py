@@ -110,16 +110,24 @@ def parse_redirect_url(ann: Ann, name: str) -> RequestRedirect | None:
     except ValueError:
         ann.invalid(name, f"{value!r} is not a URL")
         return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if name == "permanent-redirect" and value.startswith("/") and not value.startswith("//"):
+        # redirect.go checks no URL of permanent-redirect; nginx's ``return 301 /path`` makes
+        # the Location absolute with the request's scheme, host and port (absolute_redirect
+        # on; with relative-redirects the client resolves it to the same URL).
+        redirect = RequestRedirect(
+            path=PathModifier("ReplaceFullPath", parts.path or "/"), provenance=ann.prov(name)
+        )
+    elif parts.scheme not in ("http", "https") or not parts.hostname:
         ann.invalid(name, f"{value!r} is not an absolute http(s) URL")
         return None
-    redirect = RequestRedirect(
-        scheme=parts.scheme,
-        hostname=parts.hostname,
-        port=port,
-        path=PathModifier("ReplaceFullPath", parts.path or "/"),
-        provenance=ann.prov(name),
-    )
+    else:
+        redirect = RequestRedirect(
+            scheme=parts.scheme,
+            hostname=parts.hostname,
+            port=port,
+            path=PathModifier("ReplaceFullPath", parts.path or "/"),
+            provenance=ann.prov(name),
+        )
     if parts.query or parts.fragment:
         ann.notify(
             "warning",

@@ -208,7 +208,14 @@ def read_settings(
     s.from_to_www = _bool(consult("from-to-www-redirect")) or False
     temporal = consult("temporal-redirect")
     permanent = consult("permanent-redirect")
-    if temporal and _valid(_URL_IS_VALID, temporal):
+    # redirect.go: temporal-redirect must parse as a URL whose scheme starts with "http"
+    # (isValidURL; else the annotation is ignored); permanent-redirect is not checked.
+    if (
+        temporal
+        and _valid(_URL_IS_VALID, temporal)
+        and temporal.split(":", 1)[0].lower().startswith("http")
+        and ":" in temporal
+    ):
         code = _int(get("temporal-redirect-code")) or 302
         s.redirect_url, s.redirect_code = temporal, code if 300 <= code <= 307 else 302
     elif permanent and _valid(_URL_IS_VALID, permanent):
@@ -837,7 +844,9 @@ class IngressNginxModel:
             if block is not None and block.returns is not None:
                 return _snippet_answer(block, causes, returns_only=True) or Routed(NoRoute(404))
         if settings.redirect_url:
-            return Routed(Redirect(settings.redirect_code, (settings.redirect_url)), causes)
+            return Routed(
+                Redirect(settings.redirect_code, _absolute(settings.redirect_url, request)), causes
+            )
         uri = request.path
         target = settings.rewrite_target
         if target and target != loc.path:
@@ -981,6 +990,16 @@ def _one_label(wildcard: str, host: str) -> bool:
         return False
     label = host[: -len(rest) - 1]
     return re.fullmatch(r"[\w-]+", label) is not None
+
+
+def _absolute(url: str, request: Request) -> str:
+    """The Location of ``return <code> <url>``: a path is made absolute with the request's
+    scheme, host and port (``absolute_redirect`` is on; with ``relative-redirects`` nginx
+    sends the path, which the client resolves against the request URL to the same URL)."""
+    if not url.startswith("/") or url.startswith("//"):
+        return url
+    port = "" if request.port is None else f":{request.port}"
+    return f"{request.scheme}://{request.host}{port}{url}"
 
 
 def _strip_slash(uri: str) -> str:
