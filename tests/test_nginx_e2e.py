@@ -980,12 +980,6 @@ def test_canary_when_canaried_by_header_with_value_and_pattern_the_value_wins() 
     assert unexplained(text) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="balancer.lua route_to_alternative_balancer: a pattern ngx.re.match cannot compile "
-    "returns false (mainline) before the cookie is looked at; the output lets the cookie "
-    "'always' reach the canary, and verify's model agrees with the output (both fall through)",
-)
 def test_canary_should_route_to_mainline_upstream_when_the_given_regex_causes_error() -> None:
     """canary.go, context "when canaried by header with value and pattern": "should routes to
     mainline upstream when the given Regex causes error"."""
@@ -1077,13 +1071,6 @@ def test_canary_when_canaried_by_weight(
     assert unexplained(text) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a canary Ingress with only a defaultBackend joins every location of the catch-all "
-    "server (controller.go mergeAlternativeBackends, 'merge catch-all alternative backends'): "
-    "its canary-by-header rule is missing from the output, so 'CanaryByHeader: always' reaches "
-    "the mainline (verify finds the difference)",
-)
 def test_canary_single_canary_ingress_should_not_use_canary_as_a_catch_all_server() -> None:
     """canary.go, context "Single canary Ingress": "should not use canary as a catch-all
     server" (the catch-all serves the mainline's backend)."""

@@ -397,3 +397,43 @@ def test_a_permanent_redirect_to_a_path_keeps_the_request_s_scheme_and_host() ->
             f"{scheme}://old.example.com/new",
         ), scheme
     assert unexplained(text) == []
+
+
+# --- canaries ---------------------------------------------------------------------------------
+
+
+def _catch_all(
+    name: str, service: str, annotations: Mapping[str, str], minute: int
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": name,
+            "namespace": NS,
+            "creationTimestamp": f"2024-01-01T00:{minute:02d}:00Z",
+            "annotations": dict(annotations),
+        },
+        "spec": {
+            "ingressClassName": "nginx",
+            "defaultBackend": {"service": {"name": service, "port": {"number": 80}}},
+        },
+    }
+
+
+def test_a_catch_all_canary_joins_every_location_of_the_catch_all_server() -> None:
+    """controller.go mergeAlternativeBackends, "merge catch-all alternative backends": a
+    canary Ingress with only a defaultBackend joins the upstream of every location of the
+    catch-all server; its header sends a request there, and without it the mainline answers.
+    The canary's header rule was missing: ``X-Canary: always`` reached the mainline."""
+    text = _text(
+        _catch_all(
+            "canary", "app-canary", {A + "canary": "true", A + "canary-by-header": "X-Canary"}, 0
+        ),
+        _catch_all("main", "app", {}, 1),
+    )
+    plain = Request("anything.example.com", "/x")
+    assert backend(answer(convert(text), plain)) == f"{NS}/app"
+    flagged = plain.with_headers(("X-Canary", "always"))
+    assert backend(answer(convert(text), flagged)) == f"{NS}/app-canary"
+    assert unexplained(text) == []

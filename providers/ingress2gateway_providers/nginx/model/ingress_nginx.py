@@ -1053,6 +1053,10 @@ def _canary_shares(upstream: Upstream, request: Request) -> list[tuple[Backend, 
                 if sent == canary.value:
                     return [(backend, 1)]
             elif canary.pattern:
+                if not _compiles(canary.pattern):
+                    # ngx.re.match fails: "error when matching canary-by-header-pattern",
+                    # and route_to_alternative_balancer returns false before the cookie.
+                    return [(primary, 1)]
                 if pcre_search(canary.pattern, sent):
                     return [(backend, 1)]
             elif sent == "always":
