@@ -352,6 +352,33 @@ class BackendTLSOptions(Extension):
 
 
 @dataclass(eq=False, slots=True)
+class ExternalNameService(Extension):
+    """A backendRef of the rules it is attached to names a Service of type ``ExternalName``:
+    the source controller connected to ``hostname`` (resolved by DNS) on ``port``. Gateway API
+    leaves such Services to the implementation (Envoy Gateway refuses them as backendRefs:
+    ``internal/gatewayapi/route.go``, "ExternalName Service is not supported"); an emitter
+    that can name an external host instead (an Envoy Gateway ``Backend``) does."""
+
+    KIND: ClassVar[str] = "external-name-service"
+    service: str
+    namespace: str | None
+    """The Service's namespace; None: the route's."""
+    service_port: int | None
+    """The port the backendRef names (the Service's ``port``)."""
+    hostname: str
+    """``spec.externalName``: a DNS name, or an IP address."""
+    port: int
+    """The port connected to on ``hostname``."""
+
+    def describe(self) -> str:
+        return (
+            f"the ExternalName Service {self.service} ({self.hostname}:{self.port}; Gateway API "
+            "leaves such Services to each implementation, which may refuse them as Envoy "
+            "Gateway does: the route keeps the Service reference)"
+        )
+
+
+@dataclass(eq=False, slots=True)
 class RefusedControl(Extension):
     """An access control the source had that cannot be carried in any form: one of its values
     failed its grammar (see :mod:`~ingress2gateway.screening`), or the source controller itself

@@ -437,3 +437,46 @@ def test_a_catch_all_canary_joins_every_location_of_the_catch_all_server() -> No
     flagged = plain.with_headers(("X-Canary", "always"))
     assert backend(answer(convert(text), flagged)) == f"{NS}/app-canary"
     assert unexplained(text) == []
+
+
+# --- ExternalName Services --------------------------------------------------------------------
+
+
+def _external_service(name: str, external: str, port: int, target: int) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": NS},
+        "spec": {
+            "type": "ExternalName",
+            "externalName": external,
+            "ports": [{"name": "http", "port": port, "targetPort": target}],
+        },
+    }
+
+
+def test_an_external_name_service_is_reached_on_its_target_port_through_a_backend() -> None:
+    """controller.go externalNamePorts / endpointslices.go: the controller connects to the
+    ``externalName`` on the port's ``targetPort``. On Envoy Gateway (which refuses ExternalName
+    Services as backendRefs) the route names a Backend of that host and port; an IP address
+    is an IP endpoint."""
+    text = _text(
+        _external_service("legacy", "Legacy.Example.org.", 80, 8080),
+        _external_service("db", "192.0.2.7", 80, 8081),
+        _ingress("site", "site.example.com", {"/": "legacy", "/db": "db"}),
+    )
+    result = convert(text, EG)
+    backends = {
+        o["metadata"]["name"]: o["spec"]["endpoints"]
+        for o in result.resources
+        if o["kind"] == "Backend"
+    }
+    assert sorted(backends.values(), key=str) == [
+        [{"fqdn": {"hostname": "legacy.example.org", "port": 8080}}],
+        [{"ip": {"address": "192.0.2.7", "port": 8081}}],
+    ]
+    outcome = answer(result, Request("site.example.com", "/db"))
+    assert isinstance(outcome, Forward)
+    assert outcome.backends[0][0].display() == "External 192.0.2.7:8081"
+    assert not {c for _, c, _ in _codes(text, EG)} & {"output-invalid", "extension-unsupported"}
+    assert unexplained(text, EG) == []

@@ -454,3 +454,41 @@ def test_an_envoy_gateway_backend_naming_a_service_reaches_that_service() -> Non
     (answer,) = routed(objects, get("/"))
     assert isinstance(answer, Forward)
     assert answer.backends[0][0] == Backend("web", "legacy", 8443, "Service")
+
+
+def test_an_envoy_gateway_backend_of_an_external_host_reaches_that_host_and_port() -> None:
+    """A Backend whose one endpoint is another host (an FQDN, an IP address) reaches that
+    host and port: the same backend as an ExternalName Service of that name, whatever the
+    Backend object is called (names compared as DNS does: case, trailing dot)."""
+
+    def backend(name: str, endpoint: dict[str, object]) -> dict[str, object]:
+        return {
+            "apiVersion": "gateway.envoyproxy.io/v1alpha1",
+            "kind": "Backend",
+            "metadata": {"name": name, "namespace": "web"},
+            "spec": {"endpoints": [endpoint]},
+        }
+
+    objects = [
+        HTTP,
+        backend("api", {"fqdn": {"hostname": "API.Example.com.", "port": 443}}),
+        backend("db", {"ip": {"address": "10.0.0.9", "port": 5432}}),
+        route(
+            "r",
+            rule(
+                prefix("/api"),
+                to=None,
+                backendRefs=[{"group": "gateway.envoyproxy.io", "kind": "Backend", "name": "api"}],
+            ),
+            rule(
+                prefix("/db"),
+                to=None,
+                backendRefs=[{"group": "gateway.envoyproxy.io", "kind": "Backend", "name": "db"}],
+            ),
+        ),
+    ]
+    api, db = routed(objects, get("/api"), get("/db"))
+    assert isinstance(api, Forward) and isinstance(db, Forward)
+    assert api.backends[0][0] == Backend("", "api.example.com", 443, "External")
+    assert db.backends[0][0] == Backend("", "10.0.0.9", 5432, "External")
+    assert api.backends[0][0].display() == "External api.example.com:443"

@@ -44,7 +44,7 @@ from ._base import (
     merged,
 )
 from ._state import State, target_ref
-from .backends import backend_tls
+from .backends import backend_tls, external_name
 from .client import client_cert_policies, gateway_client_policies
 from .filters import direct_response, regex_rewrite
 
@@ -253,6 +253,7 @@ class RoutePlan:
             for index, rule in enumerate(self.rules):
                 regex_rewrite(state, route, rule, self.labels[index], self.rule_bodies[index])
         for index, rule in enumerate(self.rules[: len(self.rule_bodies)]):
+            external_name(state, route, rule, self.rule_bodies[index])
             backend_tls(state, route, rule, self.rule_bodies[index])
             direct_response(state, route, rule, self.rule_bodies[index])
         where = (route.namespace, self.schemes, route.KIND)

@@ -264,6 +264,7 @@ class NginxProvider(IngressProvider):
         canary.apply(run)
         redirects.apply_hosts(run)
         backend.apply_grpc(run)
+        backend.apply_external_names(run)
         redirects.apply_slash_redirects(run)
         hosts.split_overfull(run)
         configmap.apply_defaults(run)

@@ -12,6 +12,11 @@
   emitter that cannot express it reports (the backend would receive plain text). A
   ``proxy-ssl-secret`` client certificate with verification on travels the same way.
 * ``AUTO_HTTP`` / ``HTTP``: plain HTTP. ``FCGI``: not supported (error).
+* A backend Service of type ``ExternalName`` (when the Service is in the input): the controller
+  connects to its ``externalName`` on the port's ``targetPort`` (``externalNamePorts``); the
+  rules get the external-name extension, which the envoy-gateway emitter turns into a
+  ``Backend`` with that FQDN (Envoy Gateway refuses ExternalName Services as backendRefs) and
+  the standard emitter reports.
 * ``ssl-passthrough: "true"`` (any Ingress of the host turns it on): a TLS listener in
   Passthrough mode and a TLSRoute to the host's backends; nginx forwarded TLS untouched, so HTTP
   routing does not apply to HTTPS traffic of that host.
@@ -26,6 +31,7 @@ from ingress2gateway.ingress import IngressModel
 from ingress2gateway.ir import (
     BackendTLSOptions,
     BackendTLSPolicy,
+    ExternalNameService,
     GRPCMethodMatch,
     GRPCRoute,
     HTTPRoute,
@@ -392,3 +398,59 @@ def _passthrough(run: Run) -> None:
                         for p in r.parent_refs
                         if p.section_name != other.name or not on_gateway(gateway, r, p)
                     ]
+
+
+def apply_external_names(run: Run) -> None:
+    """Rules whose backendRef names an ExternalName Service of the input get the external-name
+    extension (one per Service and port), with the backend fields as provenance."""
+    services = {
+        (obj.namespace or "default", obj.name): obj.spec
+        for obj in run.ctx.objects
+        if obj.kind == "Service"
+        and obj.api_version == "v1"
+        and obj.name
+        and obj.spec.get("type") == "ExternalName"
+        and isinstance(obj.spec.get("externalName"), str)
+    }
+    if not services:
+        return
+    made: dict[tuple[str, str, int | None], ExternalNameService] = {}
+    for route in run.ctx.ir.routes:
+        if not isinstance(route, (HTTPRoute, GRPCRoute)):
+            continue
+        for rule in route.rules:
+            for ref in rule.backend_refs:
+                namespace = ref.namespace or route.namespace or "default"
+                spec = services.get((namespace, ref.name))
+                if ref.kind != "Service" or ref.group or spec is None:
+                    continue
+                key = (namespace, ref.name, ref.port)
+                if key not in made:
+                    made[key] = ExternalNameService(
+                        service=ref.name,
+                        namespace=ref.namespace,
+                        service_port=ref.port,
+                        hostname=str(spec["externalName"]).strip().lower().rstrip("."),
+                        port=_external_port(spec, ref.port),
+                        provenance=list(ref.provenance),
+                    )
+                ext = made[key]
+                ext.provenance = list(dict.fromkeys([*ext.provenance, *ref.provenance]))
+                if ext not in rule.extensions:
+                    rule.extensions.append(ext)
+
+
+def _external_port(spec: dict[str, object], port: int | None) -> int:
+    """The port the controller connects to on an ExternalName Service (``externalNamePorts``,
+    ``getEndpointsFromSlices``): the ``targetPort`` of the Service port the backend names (its
+    ``port`` when the target is a name or none), else the port the backend names."""
+    for entry in spec.get("ports") or []:  # type: ignore[attr-defined]
+        if not isinstance(entry, dict) or entry.get("port") != port:
+            continue
+        target = entry.get("targetPort")
+        if isinstance(target, int) and not isinstance(target, bool) and target > 0:
+            return target
+        if isinstance(target, str) and target.isdigit() and int(target) > 0:
+            return int(target)
+        return port if isinstance(port, int) else 0
+    return port if isinstance(port, int) else 0

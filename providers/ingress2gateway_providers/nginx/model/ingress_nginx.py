@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingress2gateway.objects import KubeObject
+from ingress2gateway.verification.gateway import external
 from ingress2gateway.verification.matching import host_matches, pcre_search
 from ingress2gateway.verification.model import (
     Backend,
@@ -75,7 +76,13 @@ from ingress2gateway.verification.probes import (
 )
 
 from .locations import EXACT, PREFIX, REGEX_NOCASE, Location, find_location
-from .selection import ControllerConfig, IngressInfo, service_ports, string_to_url
+from .selection import (
+    ControllerConfig,
+    IngressInfo,
+    external_name_services,
+    service_ports,
+    string_to_url,
+)
 from .snippets import Block
 from .snippets import parse as parse_snippet
 
@@ -465,6 +472,7 @@ class IngressNginxModel:
     ) -> None:
         self.config = config
         self.ports = service_ports(objects)
+        self.external_names = external_name_services(objects)
         self.upstreams: dict[tuple[str, str, Any], Upstream] = {}
         self.settings = {id(i): read_settings(i, config, objects) for i in ingresses}
         self.ingresses = [i for i in ingresses if not self._dropped(i)]
@@ -508,6 +516,26 @@ class IngressNginxModel:
         if isinstance(port_name, str) and not isinstance(number, int):
             resolved = self.ports.get((info.namespace, name), {}).get(port_name, port_name)
         return Backend(info.namespace, name, resolved)
+
+    def _reached(self, backend: Backend) -> Backend:
+        """What a Service backend reaches: itself, or for an ExternalName Service its external
+        name and port (``serviceEndpoints``: ``externalNamePorts``, then the endpoint is
+        ``externalName``:``targetPort``, the port itself when the target is a name)."""
+        spec = self.external_names.get((backend.namespace, backend.name))
+        if spec is None:
+            return backend
+        port = backend.port
+        for entry in spec.get("ports") or []:
+            if not isinstance(entry, dict):
+                continue
+            if entry.get("port") == port or (isinstance(port, str) and entry.get("name") == port):
+                target = entry.get("targetPort")
+                number = entry.get("port")
+                if isinstance(target, str) and target.isdigit():
+                    target = int(target)
+                port = target if isinstance(target, int) and target > 0 else number
+                break
+        return external(str(spec.get("externalName", "")), port if isinstance(port, int) else None)
 
     def _upstream(self, backend: Backend) -> Upstream:
         key = (backend.namespace, backend.name, backend.port)
@@ -808,7 +836,8 @@ class IngressNginxModel:
                 NoRoute(0, "ssl-passthrough without a root backend"), _causes(chosen.cause)
             )
         return Routed(
-            forward([(root.upstream.backend, 1)], request.path, request.host), _causes(chosen.cause)
+            forward([(self._reached(root.upstream.backend), 1)], request.path, request.host),
+            _causes(chosen.cause),
         )
 
     def _in_server(self, server: Server, request: Request) -> Routed:
@@ -881,7 +910,7 @@ class IngressNginxModel:
                 causes = (*causes, *_causes(server.match_cn_cause))
         host = _vhost(settings.upstream_vhost, request, loc) or request.host
         seen = uri + (query if "?" not in uri else "")
-        shares = _canary_shares(loc.upstream, request)
+        shares = [(self._reached(b), w) for b, w in _canary_shares(loc.upstream, request)]
         return Routed(forward(shares, seen, host, guards), causes)
 
     def _location_guards(self, loc: Loc) -> tuple[list[str], tuple[Cause, ...]]:

@@ -297,6 +297,19 @@ def service_ports(objects: Sequence[KubeObject]) -> dict[tuple[str, str], dict[s
     return ports
 
 
+def external_name_services(objects: Sequence[KubeObject]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Services of type ``ExternalName`` (with an ``externalName``), by namespace and name."""
+    return {
+        (obj.namespace or "default", obj.name): obj.spec
+        for obj in objects
+        if obj.kind == "Service"
+        and obj.api_version == "v1"
+        and obj.name
+        and obj.spec.get("type") == "ExternalName"
+        and isinstance(obj.spec.get("externalName"), str)
+    }
+
+
 def controller_of(obj: KubeObject, class_controller: str | None) -> str:
     """Which NGINX controller serves an Ingress: its IngressClass's ``spec.controller`` when the
     input has it, else NGINX Inc for an Ingress that only speaks NGINX Inc's annotations."""
