@@ -339,11 +339,6 @@ def test_affinity_should_set_the_path_to_something_on_the_generated_cookie() -> 
     assert cookie_attribute(text, request, "Path") == "/something"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 21 item 13: each location's cookie has that location's path (sticky.lua); "
-    "no Path is emitted",
-)
 def test_affinity_does_not_set_the_path_to_root_when_two_rules_share_a_backend() -> None:
     """affinity.go: "does not set the path to / on the generated cookie if there's more than
     one rule referring to the same backend"."""
