@@ -3008,14 +3008,6 @@ def test_ssl_passthrough_should_pass_unknown_traffic_to_default_backend_and_hand
     assert backend(plain) == f"{NS}/echopass"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plain HTTP to the passthrough host is served by its HTTPRoute where the controller "
-    "redirects it to HTTPS (lua_ingress.lua redirect_to_https: the server has the Secret's "
-    "certificate); and verify's Gateway API model answers an https request to a TLS "
-    "passthrough listener with 'no listener' instead of the TLSRoute's backend "
-    "(verification/gateway.py _listener looks for HTTPS listeners only)",
-)
 def test_ssl_passthrough_verifies() -> None:
     assert unexplained(PASSTHROUGH) == []
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from ingress2gateway.verification.model import Forward, NoRoute, Request, Respond
+from ingress2gateway.verification.model import Forward, NoRoute, Redirect, Request, Respond
 
 from .nginx_requests import answer, backend, convert, unexplained
 
@@ -480,3 +480,40 @@ def test_an_external_name_service_is_reached_on_its_target_port_through_a_backen
     assert outcome.backends[0][0].display() == "External 192.0.2.7:8081"
     assert not {c for _, c, _ in _codes(text, EG)} & {"output-invalid", "extension-unsupported"}
     assert unexplained(text, EG) == []
+
+
+# --- ssl-passthrough --------------------------------------------------------------------------
+
+
+def _passthrough(annotations: Mapping[str, str] | None = None) -> str:
+    ingress = _ingress(
+        "pass",
+        "pass.example.com",
+        {"/": "app"},
+        {A + "ssl-passthrough": "true", **(annotations or {})},
+    )
+    ingress["spec"]["tls"] = [{"hosts": ["pass.example.com"], "secretName": "pass-tls"}]
+    return _text(ingress)
+
+
+def test_plain_http_to_a_passthrough_host_with_a_certificate_is_redirected() -> None:
+    """controller.go createServers gives a passthrough server its Secret's certificate like any
+    other, so lua_ingress.lua redirect_to_https answers plain HTTP with a 308 (the HTTP route
+    served it, and no HTTPS listener remains to say so); TLS reaches the backend untouched."""
+    text = _passthrough()
+    for emitter in ("standard", EG):
+        result = convert(text, emitter)
+        plain = answer(result, Request("pass.example.com", "/a?b=1"))
+        assert isinstance(plain, Redirect) and plain.status == 308
+        assert plain.location.startswith("https://pass.example.com/a")
+        tls = answer(result, Request("pass.example.com", protocol="TLS"))
+        assert backend(tls) == f"{NS}/app"
+        https = answer(result, Request("pass.example.com", "/a", scheme="https"))
+        assert backend(https) == f"{NS}/app"
+        assert unexplained(text, emitter) == []
+
+
+def test_ssl_redirect_false_keeps_a_passthrough_host_serving_plain_http() -> None:
+    text = _passthrough({A + "ssl-redirect": "false"})
+    assert backend(answer(convert(text), Request("pass.example.com", "/a"))) == f"{NS}/app"
+    assert unexplained(text) == []

@@ -346,6 +346,33 @@ def test_tls_passthrough_goes_by_sni() -> None:
     assert backend_of(hit) == "db" and isinstance(miss, NoRoute)
 
 
+def test_an_https_request_to_a_passthrough_sni_reaches_the_tls_route_unchanged() -> None:
+    """An https request is a TLS handshake first: the most specific listener of port 443 for
+    its SNI, TLS or HTTPS, takes it; a passthrough one hands it, path and all, to its
+    TLSRoute's backend."""
+    objects = [
+        gateway(
+            listener("pass", 443, "TLS", "db.example.com", tls={"mode": "Passthrough"}),
+            listener("https", 443, "HTTPS", "*.example.com"),
+        ),
+        route(
+            "t",
+            {"backendRefs": [{"name": "db", "port": 8443}]},
+            hostnames=("db.example.com",),
+            kind="TLSRoute",
+        ),
+        route("web", rule(prefix("/"), to="web"), hostnames=("*.example.com",), section="https"),
+    ]
+    passed, terminated = routed(
+        objects,
+        get("/x/y", host="db.example.com", scheme="https"),
+        get("/x/y", host="www.example.com", scheme="https"),
+    )
+    assert isinstance(passed, Forward) and backend_of(passed) == "db"
+    assert (passed.host, passed.path) == ("db.example.com", "/x/y")
+    assert backend_of(terminated) == "web"
+
+
 def test_envoy_gateway_security_policies_guard_the_rule_or_route_they_target() -> None:
     named = rule(prefix("/admin"), to="admin", name="admin")
     objects = [

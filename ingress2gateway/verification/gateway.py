@@ -7,7 +7,9 @@ implementation, from Envoy Gateway, the implementation the ``envoy-gateway`` emi
 * **Gateway and listener.** Every Gateway is an address of its own. On the request's port, the
   listeners of the right protocol (``HTTP`` for http, ``HTTPS`` for https, ``TLS`` passthrough
   by SNI, ``TCP``, ``UDP``) are tried most specific host name first: exact, then wildcards
-  with more labels, then none (``apis/v1/gateway_types.go``, Listener.Hostname). Listeners of
+  with more labels, then none (``apis/v1/gateway_types.go``, Listener.Hostname). An https
+  request is a TLS handshake first: a ``TLS`` listener of its port that takes its SNI competes
+  with the ``HTTPS`` ones, and passes the request unchanged to its TLSRoute. Listeners of
   ListenerSets that a Gateway admits (``allowedListeners``) count as its own.
 * **Attachment.** A route attaches through each ``parentRef`` (namespace defaults to the
   route's; ``sectionName`` picks one listener, ``port`` filters) to listeners whose
@@ -471,13 +473,20 @@ class GatewayAPIModel:
         }[request.protocol]
         # A TLS connection reaches a TLS listener whether it passes the connection through
         # or terminates it (its TLSRoute's backend then gets the decrypted stream).
-        candidates = self._by_port(key).get((request.effective_port, wanted))
-        if not candidates:
+        by_port = self._by_port(key)
+        candidates = by_port.get((request.effective_port, wanted))
+        # An HTTPS request is a TLS handshake first: a TLS listener of its port that takes the
+        # SNI competes with the HTTPS ones (Envoy picks the filter chain by server name, most
+        # specific first) and passes the connection, request and all, to its TLSRoute.
+        passing = by_port.get((request.effective_port, "TLS")) if wanted == "HTTPS" else None
+        if not candidates and not passing:
             return None, False
         if request.protocol in ("TCP", "UDP"):
-            matching = candidates.every
+            matching = candidates.every if candidates else []
         else:
-            matching = candidates.taking(request.host)
+            matching = candidates.taking(request.host) if candidates else []
+            if passing:
+                matching = [*matching, *passing.taking(request.host)]
         if not matching:
             return None, True
         return max(matching, key=lambda x: _hostname_specificity(x.hostname)), True
@@ -496,8 +505,9 @@ class GatewayAPIModel:
 
     def _on_listener(self, listener: _Listener, request: Request) -> Routed:
         routes = self.attached.get(id(listener), [])
-        if request.protocol in ("TCP", "UDP", "TLS"):
-            kind = {"TCP": "TCPRoute", "UDP": "UDPRoute", "TLS": "TLSRoute"}[request.protocol]
+        if request.protocol in ("TCP", "UDP", "TLS") or listener.protocol == "TLS":
+            protocol = "TLS" if listener.protocol == "TLS" else request.protocol
+            kind = {"TCP": "TCPRoute", "UDP": "UDPRoute", "TLS": "TLSRoute"}[protocol]
             for route in routes:
                 if route.kind == kind and (
                     kind != "TLSRoute"

@@ -78,6 +78,10 @@ class Run:
     """``id()`` of an Ingress → the redirect its annotations give a location ``/``: ingress-nginx
     gives the host's catch-all location the annotations of the Ingress that created the server
     (``createServers``), so its redirect answers every request no path takes."""
+    passed_through: dict[str, list[Provenance]] = field(default_factory=dict)
+    """Hosts whose HTTPS listener ``ssl-passthrough`` replaced by a TLS passthrough one → that
+    listener's TLS fields: the host has a certificate, so nginx still redirects its plain HTTP
+    requests to HTTPS (``lua_ingress.lua``, ``redirect_to_https``)."""
     said: set[tuple[str, str, int]] = field(default_factory=set)
     """(code, variant, ``id()`` of an Ingress) of notes said once per Ingress."""
     config: ControllerConfig = field(default_factory=lambda: _empty_config())

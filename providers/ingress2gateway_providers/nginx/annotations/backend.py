@@ -19,7 +19,8 @@
   the standard emitter reports.
 * ``ssl-passthrough: "true"`` (any Ingress of the host turns it on): a TLS listener in
   Passthrough mode and a TLSRoute to the host's backends; nginx forwarded TLS untouched, so HTTP
-  routing does not apply to HTTPS traffic of that host.
+  routing does not apply to HTTPS traffic of that host. Plain HTTP keeps its routes, redirected
+  to HTTPS when the host has a certificate (a ``spec.tls`` entry), as nginx redirects it.
 """
 
 from __future__ import annotations
@@ -386,10 +387,12 @@ def _passthrough(run: Run) -> None:
             ann.converted(
                 "ssl-passthrough",
                 [tls_route.ref, gateway.ref],
-                "TLS is passed through by SNI; the HTTP routes keep serving port 80",
+                "TLS is passed through by SNI; port 80 keeps the HTTP routes (redirecting to "
+                "HTTPS when the host has a certificate)",
             )
             # nginx hands every TLS connection of the host to the backend: no HTTPS listener serves it.
             for other in https_of[id(gateway)].pop(host, []):
+                run.passed_through.setdefault(host, []).extend(other.provenance)
                 gateway.listeners.remove(other)
                 names.discard(other.name)
                 for r in routes_of_section.get(other.name, ()):

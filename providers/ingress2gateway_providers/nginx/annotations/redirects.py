@@ -526,7 +526,11 @@ def split_https(run: Run) -> None:
         https = [(p, lst) for p, lst in listeners if lst is not None and lst.protocol == "HTTPS"]
         http = [p for p, lst in listeners if lst is not None and lst.protocol == "HTTP"]
         if not https:
-            _force_without_tls(run, route)
+            passed = [run.passed_through.get(h) for h in route.hostnames]
+            if route.hostnames and all(passed) and http:
+                _redirect_passed_through(run, route, [p for ps in passed if ps for p in ps])
+            else:
+                _force_without_tls(run, route)
             continue
         route.parent_refs = [p for p, _ in https]
         # The redirect's code is a property of the TLS setup: its ledger entry is the TLS field.
@@ -721,6 +725,33 @@ def _served_behind_proxy(rule: Rule) -> Rule:
         dataclasses.replace(m, headers=(*m.headers, proto)) for m in (rule.matches or [Match()])
     ]
     return copy
+
+
+def _redirect_passed_through(run: Run, route: HTTPRoute, tls: list[Provenance]) -> None:
+    """The HTTP route of a host whose TLS ``ssl-passthrough`` hands to the backend: the host
+    has a certificate, so nginx redirects plain HTTP to HTTPS as on any TLS host (the
+    exemptions by path and ``ssl-redirect: "false"`` apply; the rules whose own redirect runs
+    first keep it)."""
+    behind_proxy = _forwarded_https(run)
+    for index, rule in reversed(list(enumerate(route.rules))):
+        exempt = _exempt_by_path(run, rule) or (
+            id(rule) in run.ssl_exempt and id(rule) not in run.forced
+        )
+        if exempt or id(rule) in run.redirects_first:
+            continue
+        route.rules[index] = redirect_rule(rule, _code(run, rule), run.forced.get(id(rule), tls))
+        if behind_proxy:
+            route.rules.insert(index + 1, _served_behind_proxy(rule))
+    sources = [s for r in route.rules for s in r.sources]
+    if sources:
+        run.ctx.report.info(
+            "nginx-ssl-redirect",
+            f"host {route.hostnames[0]} passes TLS through to its backend and has a "
+            "certificate: HTTP requests are redirected to HTTPS by its HTTP route, as the "
+            "controller does",
+            source=min(sources, key=lambda s: s.sort_key()),
+            provider="nginx",
+        )
 
 
 def _force_without_tls(run: Run, route: HTTPRoute) -> None:
