@@ -13,7 +13,10 @@ asks the emitter (:func:`~ingress2gateway.plugin.carried`) about every such exte
 * it loses its backends and its filters (URL rewrites, mirrors, header modifiers, CORS): a
   Gateway API rule without backendRefs and filters reaches no backend, and conformant
   implementations answer 500 (Gateway API's ``HTTPRouteNoBackendRefs`` conformance test;
-  gRPC: ``UNAVAILABLE``);
+  gRPC: ``UNAVAILABLE``). When the control is one the source refused and answered itself
+  (``RefusedControl.status``: ingress-nginx's 503 for a denied location), the rule keeps that
+  status in ``Rule.closed_status``, for an emitter that can answer it (envoy-gateway: an
+  ``HTTPRouteFilter`` direct response);
 * a rule that redirects (``RequestRedirect``) is left as it is: it reaches no backend, and the
   source answered it without checking the control either (nginx runs ``return`` and rewrite
   redirects in its rewrite phase, before the access phase where ``auth_basic``, ``allow`` /
@@ -92,6 +95,18 @@ class Closing:
     """``id()`` of a control → the TLS/TCP/UDP routes left out for it."""
     left_open: set[int] = field(default_factory=set)
     """``id()`` of the controls whose rules stay open (``--access-control-fallback open``)."""
+    answers_status: bool = False
+    """The emitter answers a closed rule's ``closed_status`` (see :func:`answers_closed_status`)."""
+
+    def _answer(self, *extensions: Extension) -> str:
+        """What the closed rules of ``extensions`` answer."""
+        if self.answers_status:
+            statuses = sorted(
+                {s for ext in extensions if isinstance(s := getattr(ext, "status", None), int)}
+            )
+            if statuses:
+                return "/".join(str(s) for s in statuses) + " (as the source did)"
+        return "500"
 
     def consequence(self, *extensions: Extension) -> str:
         """What became of the rules ``extensions`` protect, for their error (the emitter could
@@ -119,7 +134,7 @@ class Closing:
         if closed:
             parts.append(
                 f"the rules it protects are emitted closed in {_names(closed)} (they keep their "
-                "matches and answer 500, reaching no backend)"
+                f"matches and answer {self._answer(*extensions)}, reaching no backend)"
             )
         if dropped:
             parts.append(
@@ -182,8 +197,13 @@ class Closing:
     def _note(self, extension: Extension) -> str:
         return (
             f"emitted closed: {extension.describe()} cannot be carried by the {self.emitter} "
-            "emitter, so the rule keeps its matches and reaches no backend (Gateway API answers "
-            "500)"
+            "emitter, so the rule keeps its matches and reaches no backend ("
+            + (
+                "Gateway API answers 500"
+                if (answer := self._answer(extension)) == "500"
+                else f"it answers {answer}"
+            )
+            + ")"
         )
 
 
@@ -200,7 +220,7 @@ def close_uncarried(
     what was done is in the answer, for the report. With ``allocator`` (names per kind and
     namespace), a route attached both to listeners a Gateway-level control protects and to
     others is split (see :func:`_split_routes`); without, all of it is closed."""
-    closing = Closing(emitter.name, fallback)
+    closing = Closing(emitter.name, fallback, answers_status=answers_closed_status(emitter))
     uncarried = [
         ext
         for ext in ir.distinct_extensions()
@@ -240,6 +260,9 @@ def close_uncarried(
             fields = own[id(rule)]
             if fields is None:
                 continue
+            status = getattr(ext, "status", None)
+            if isinstance(status, int) and rule.closed_status is None:
+                rule.closed_status = status
             _record_closed(report, fields, note)
             if not routes:
                 _record_control(report, ext)
@@ -250,6 +273,12 @@ def close_uncarried(
         _leave_out(report, list(left_out.values()))
         ir.routes = [route for route in ir.routes if route.ref not in left_out]
     return closing
+
+
+def answers_closed_status(emitter: Emitter) -> bool:
+    """Whether ``emitter`` answers a closed rule with its ``closed_status`` (a class attribute
+    ``answers_closed_status = True``), where Gateway API's rule without backends answers 500."""
+    return getattr(emitter, "answers_closed_status", False) is True
 
 
 # --- where a control applies ----------------------------------------------------------------

@@ -169,6 +169,12 @@ CODES: dict[str, str] = {
     "nginx-inc-differs": "(nginx) Converted, but NGINX Inc answered some requests of this path "
     "differently, as the message says (a character prefix Gateway API's order cannot keep, a "
     "rewrite that doubled or dropped a slash, requests to a gRPC path that are not gRPC calls).",
+    "nginx-no-auth-location": "(nginx) ingress-nginx checks no credentials on the locations "
+    "under the ConfigMap's no-auth-locations (/.well-known/acme-challenge by default): the "
+    "Ingress's auth is left off those rules, as in the controller.",
+    "nginx-ingress-dropped": "(nginx) The controller did not serve this Ingress (an annotation "
+    "value holds a word of the ConfigMap's annotation-value-word-blocklist): it is not "
+    "converted, and its hosts and paths answer as if it did not exist.",
     "nginx-injection-suspect": "(nginx) A High/Critical-risk annotation value contains newlines, "
     "';', '{', '}' or '$': possible configuration injection.",
     # envoy-gateway emitter

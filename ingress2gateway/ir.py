@@ -108,6 +108,38 @@ class IPAccess(Extension):
 
 
 @dataclass(eq=False, slots=True)
+class RequestHeaderDeny(Extension):
+    """Requests whose header ``header`` matches one of ``entries`` are refused (403) before
+    anything else is done with them (ingress-nginx ``block-user-agents`` / ``block-referers``:
+    an nginx ``map`` whose entries are strings compared ignoring case, or with ``~`` / ``~*``
+    regular expressions, and a ``return 403`` in every server)."""
+
+    KIND: ClassVar[str] = "request-header-deny"
+    SECURITY: ClassVar[bool] = True
+    header: str
+    entries: list[str] = field(default_factory=list)
+    what: str = ""
+
+    def describe(self) -> str:
+        return self.what or self.KIND
+
+
+@dataclass(eq=False, slots=True)
+class ClientCertSubjectMatch(Extension):
+    """The client certificate's subject must match a regular expression, else 403
+    (ingress-nginx ``auth-tls-match-cn``: ``if ($ssl_client_s_dn !~ <pattern>) { return 403; }``
+    in the server, which a plain-HTTP request, without a certificate, fails too)."""
+
+    KIND: ClassVar[str] = "client-cert-subject-match"
+    SECURITY: ClassVar[bool] = True
+    pattern: str
+    what: str = ""
+
+    def describe(self) -> str:
+        return self.what or self.KIND
+
+
+@dataclass(eq=False, slots=True)
 class RateLimit(Extension):
     KIND: ClassVar[str] = "rate-limit"
     requests: int
@@ -147,6 +179,10 @@ class SessionAffinity(Extension):
     ttl_seconds: int | None = None
     """Max-Age of the cookie; None: a session cookie."""
     path: str | None = None
+    """The cookie's Path for the rules this extension is attached to."""
+    shared_path: str | None = None
+    """The Path one cookie would need to serve every rule of its source (their longest common
+    leading segments), for an emitter that can give those rules one cookie only; None: ``path``."""
     domain: str | None = None
     same_site: Literal["Strict", "Lax", "None"] | None = None
     secure: Literal["always", "https"] | None = None
@@ -320,6 +356,33 @@ class BackendTLSOptions(Extension):
 
 
 @dataclass(eq=False, slots=True)
+class ExternalNameService(Extension):
+    """A backendRef of the rules it is attached to names a Service of type ``ExternalName``:
+    the source controller connected to ``hostname`` (resolved by DNS) on ``port``. Gateway API
+    leaves such Services to the implementation (Envoy Gateway refuses them as backendRefs:
+    ``internal/gatewayapi/route.go``, "ExternalName Service is not supported"); an emitter
+    that can name an external host instead (an Envoy Gateway ``Backend``) does."""
+
+    KIND: ClassVar[str] = "external-name-service"
+    service: str
+    namespace: str | None
+    """The Service's namespace; None: the route's."""
+    service_port: int | None
+    """The port the backendRef names (the Service's ``port``)."""
+    hostname: str
+    """``spec.externalName``: a DNS name, or an IP address."""
+    port: int
+    """The port connected to on ``hostname``."""
+
+    def describe(self) -> str:
+        return (
+            f"the ExternalName Service {self.service} ({self.hostname}:{self.port}; Gateway API "
+            "leaves such Services to each implementation, which may refuse them as Envoy "
+            "Gateway does: the route keeps the Service reference)"
+        )
+
+
+@dataclass(eq=False, slots=True)
 class RefusedControl(Extension):
     """An access control the source had that cannot be carried in any form: one of its values
     failed its grammar (see :mod:`~ingress2gateway.screening`), or the source controller itself
@@ -330,6 +393,11 @@ class RefusedControl(Extension):
     KIND: ClassVar[str] = "refused-access-control"
     SECURITY: ClassVar[bool] = True
     what: str = ""
+    status: int | None = None
+    """What the source answered the requests it refused, when it answered them itself (the
+    503 of an ingress-nginx location denied for an invalid annotation); None when it did not
+    serve them at all. An emitter that can answer with a status of its choice uses it for the
+    closed rules."""
 
     def describe(self) -> str:
         return self.what or self.KIND
@@ -511,6 +579,10 @@ class Rule:
     provenance: list[Provenance] = field(default_factory=list)
     sources: list[SourceRef] = field(default_factory=list)
     """Input objects this rule belongs to: their annotations apply to it and to no other."""
+    closed_status: int | None = None
+    """Set when the rule was closed for an access control whose source answered the refused
+    requests itself (``RefusedControl.status``): an emitter that can answer a status of its
+    choice answers this one; the others leave the rule without backends (500)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ import ingress2gateway
 from ingress2gateway.plugin import ConvertOptions
 from ingress2gateway.verification.gateway import GatewayAPIModel
 from ingress2gateway.verification.model import (
+    Backend,
     Forward,
     NoRoute,
     Outcome,
@@ -338,11 +339,6 @@ def test_affinity_should_set_the_path_to_something_on_the_generated_cookie() -> 
     assert cookie_attribute(text, request, "Path") == "/something"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 21 item 13: each location's cookie has that location's path (sticky.lua); "
-    "no Path is emitted",
-)
 def test_affinity_does_not_set_the_path_to_root_when_two_rules_share_a_backend() -> None:
     """affinity.go: "does not set the path to / on the generated cookie if there's more than
     one rule referring to the same backend"."""
@@ -725,11 +721,6 @@ def test_auth_should_overwrite_foo_header_with_auth_response() -> None:
     assert unexplained(text, EG) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a denied location answers 503 (nginx.tmpl: LocationDenied → return 503); the "
-    "route kept closed for the refused auth-url answers 500 (a rule with no backend)",
-)
 def test_auth_with_invalid_auth_url_should_return_503_location_was_denied() -> None:
     """auth.go, context "with invalid auth-url should deny whole location": "should return 503
     (location was denied)" (``https://invalid..auth.url``: parser.StringToURL refuses a host
@@ -737,9 +728,21 @@ def test_auth_with_invalid_auth_url_should_return_503_location_was_denied() -> N
     text = manifest(
         ingress("auth", "/denied-auth", "auth", {A + "auth-url": "https://invalid..auth.url"})
     )
-    for emitter in ("standard", EG):
-        assert unexplained(text, emitter) == []
-        assert status(reach(text, get("auth", "/denied-auth"), emitter)) == 503
+    # Envoy Gateway answers the closed rule with the controller's status (an HTTPRouteFilter
+    # direct response).
+    assert status(reach(text, get("auth", "/denied-auth"), EG)) == 503
+    assert unexplained(text, EG) == []
+    # Standard Gateway API has no status of its choosing: a rule without backends answers
+    # 500 (HTTPRouteNoBackendRefs); the security error says the route is closed and what it
+    # answers, which explains the difference.
+    assert status(reach(text, get("auth", "/denied-auth"))) == 500
+    closed = [
+        n.message
+        for n in converted(text).report.notifications
+        if n.code == "extension-unsupported" and n.security
+    ]
+    assert closed and "answer 500" in closed[0]
+    assert unexplained(text) == []
 
 
 # === test/e2e/annotations/authtls.go ============================================================
@@ -799,6 +802,41 @@ def test_authtls_verify_client_off_serves_without_a_certificate(it: str) -> None
     served = reach(text, get(AUTHTLS, https=True), EG)
     assert backend(served) == ECHO and guards(served) == ()
     assert unexplained(text, EG) == []
+
+
+@pytest.mark.parametrize(
+    "it, match_cn",
+    [
+        (
+            "should return 403 using auth-tls-match-cn with no matching CN from client",
+            "CN=notgonnamatch",
+        ),
+        ("should return 200 using auth-tls-match-cn with matching CN from client", "CN=authtls"),
+        ("should reload the nginx config when auth-tls-match-cn is updated", "CN=authtls"),
+        (
+            "should return 200 using auth-tls-match-cn where atleast one of the regex options "
+            "matches CN from client",
+            "CN=(itwillmatch|withthenextoption|authtls)",
+        ),
+    ],
+)
+def test_authtls_match_cn_closes_the_host_and_says_so(it: str, match_cn: str) -> None:
+    """authtls.go (auth-tls-match-cn): nginx answers 403 unless the client certificate's
+    subject matches (nginx.tmpl: ``if ($ssl_client_s_dn !~ ...) { return 403; }``). No emitter
+    checks a certificate's subject (Envoy Gateway's client validation matches SANs): rather
+    than let any certificate the CA signed in, the host's rules are closed on either emitter,
+    with a security error naming the annotation (it was a warning, and the route open to every
+    certificate)."""
+    text = _authtls(**{"auth-tls-verify-client": "on", "auth-tls-match-cn": match_cn})
+    for emitter in ("standard", EG):
+        assert status(reach(text, get(AUTHTLS, https=True), emitter)) == 500
+        errors = [
+            n
+            for n in converted(text, emitter).report.notifications
+            if n.code == "extension-unsupported" and n.security
+        ]
+        assert any("auth-tls-match-cn" in n.message for n in errors), emitter
+        assert unexplained(text, emitter) == []
 
 
 # === test/e2e/annotations/canary.go =============================================================
@@ -938,12 +976,6 @@ def test_canary_when_canaried_by_header_with_value_and_pattern_the_value_wins() 
     assert unexplained(text) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="balancer.lua route_to_alternative_balancer: a pattern ngx.re.match cannot compile "
-    "returns false (mainline) before the cookie is looked at; the output lets the cookie "
-    "'always' reach the canary, and verify's model agrees with the output (both fall through)",
-)
 def test_canary_should_route_to_mainline_upstream_when_the_given_regex_causes_error() -> None:
     """canary.go, context "when canaried by header with value and pattern": "should routes to
     mainline upstream when the given Regex causes error"."""
@@ -1035,13 +1067,6 @@ def test_canary_when_canaried_by_weight(
     assert unexplained(text) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a canary Ingress with only a defaultBackend joins every location of the catch-all "
-    "server (controller.go mergeAlternativeBackends, 'merge catch-all alternative backends'): "
-    "its canary-by-header rule is missing from the output, so 'CanaryByHeader: always' reaches "
-    "the mainline (verify finds the difference)",
-)
 def test_canary_single_canary_ingress_should_not_use_canary_as_a_catch_all_server() -> None:
     """canary.go, context "Single canary Ingress": "should not use canary as a catch-all
     server" (the catch-all serves the mainline's backend)."""
@@ -1517,12 +1542,6 @@ def test_customheaders_a_header_the_controller_does_not_allow_denies_the_locatio
     assert "nginx-annotation-invalid" in codes(CUSTOM_HEADERS_REFUSED)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify's model (model/ingress_nginx.py) does not read custom-headers: it serves "
-    "the location the controller denies (customheaders/main.go LocationDenied → 503), so the "
-    "closed route is a difference no consulted field explains",
-)
 def test_customheaders_a_refused_header_verifies() -> None:
     assert unexplained(CUSTOM_HEADERS_REFUSED) == []
 
@@ -1795,12 +1814,6 @@ def test_ipallowlist_should_set_valid_ip_allowlist_range() -> None:
     assert not admitted(served, "10.0.0.1")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify's model (model/ingress_nginx.py _read_access) reads whitelist-source-range "
-    "only; the controller's annotation is allowlist-source-range, whitelist-source-range its "
-    "alias when it is empty (ipallowlist/main.go AnnotationAliases, parser checkAnnotation)",
-)
 def test_ipallowlist_verifies() -> None:
     assert unexplained(ALLOWLIST, EG) == []
 
@@ -1932,12 +1945,6 @@ def test_redirect_permanent_redirect(it: str, code: str | None) -> None:
 # === test/e2e/annotations/relativeredirects.go ==================================================
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="permanent-redirect '/new-location' is refused as 'not an absolute http(s) URL' and "
-    "the path is served; nginx answers 'return 301 /new-location' with an absolute Location "
-    "(absolute_redirect on): a RequestRedirect with path /new-location expresses it",
-)
 def test_relativeredirects_should_respond_with_absolute_url_in_location() -> None:
     """relativeredirects.go: "should respond with absolute URL in Location" (permanent-redirect
     ``/new-location``: 301 to ``http://rr.foo.com/new-location``)."""
@@ -1948,6 +1955,27 @@ def test_relativeredirects_should_respond_with_absolute_url_in_location() -> Non
             "/something",
             host,
             {A + "permanent-redirect": "/new-location", A + "relative-redirects": "false"},
+        )
+    )
+    assert redirect(reach(text, get(host, "/something"))) == (
+        301,
+        "http://rr.foo.com/new-location",
+    )
+    assert unexplained(text) == []
+
+
+def test_relativeredirects_should_respond_with_relative_url_in_location() -> None:
+    """relativeredirects.go: "should respond with relative URL in Location" (with
+    ``relative-redirects: "true"`` nginx sends ``Location: /new-location``). A Gateway API
+    redirect's Location is absolute: the URL the client resolves the relative one to against
+    the request (RFC 9110 §10.2.2), so the same request follows; the header's text differs."""
+    host = "rr.foo.com"
+    text = manifest(
+        ingress(
+            host,
+            "/something",
+            host,
+            {A + "permanent-redirect": "/new-location", A + "relative-redirects": "true"},
         )
     )
     assert redirect(reach(text, get(host, "/something"))) == (
@@ -2439,12 +2467,6 @@ def _to_external_name(external: str, port_name: str | None, vhost: bool) -> str:
     return manifest(_external_name(external, port_name), route)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an ExternalName Service is referenced as a Service backendRef, which Envoy "
-    "Gateway refuses (internal/gatewayapi/route.go isServiceExternalName: 'not supported'); "
-    "an Envoy Gateway Backend with the external name as FQDN endpoint expresses it",
-)
 @pytest.mark.parametrize(
     "it, external, port_name, vhost",
     [
@@ -2462,10 +2484,14 @@ def test_servicebackend_externalname_backend(
     it: str, external: str, port_name: str | None, vhost: bool
 ) -> None:
     """servicebackend/service_externalname.go: the Ingress's backend is the ExternalName
-    Service: the request reaches the external name (200)."""
+    Service: the request reaches the external name (200). Envoy Gateway refuses such a
+    Service as a backendRef (internal/gatewayapi/route.go), so the route names an Envoy
+    Gateway Backend of the external name; the standard emitter keeps the Service (Gateway API
+    leaves ExternalName Services to the implementation) and a warning on the path says so."""
     text = _to_external_name(external, port_name, vhost)
     served = reach(text, get("echo", "/get"), EG)
-    assert isinstance(served, Forward) and served.backends[0][0].kind == "Backend"
+    assert isinstance(served, Forward)
+    assert served.backends[0][0] == Backend("", external, 80, "External")
     endpoints = [
         e["fqdn"]
         for o in converted(text, EG).resources
@@ -2473,6 +2499,10 @@ def test_servicebackend_externalname_backend(
         for e in o["spec"]["endpoints"]
     ]
     assert endpoints == [{"hostname": external, "port": 80}]
+    assert unexplained(text, EG) == []
+    assert backend(reach(text, get("echo", "/get"))) == f"{NS}/external-nip"
+    assert "extension-unsupported" in codes(text)
+    assert unexplained(text) == []
 
 
 def test_servicebackend_nil_should_return_404_when_backend_service_is_nil() -> None:
@@ -2530,12 +2560,6 @@ def test_ssl_should_return_the_fake_ssl_certificate_if_the_secret_is_invalid() -
 # === test/e2e/settings/badannotationvalues.go ===================================================
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ConfigMap's annotation-value-word-blocklist is not read: the controller drops "
-    "an Ingress whose annotation holds a listed word (controller.go CheckIngress, "
-    "arrayBadWords); the output serves it",
-)
 @pytest.mark.parametrize(
     "it, snippet, blocklist",
     [
@@ -2560,13 +2584,17 @@ def test_ssl_should_return_the_fake_ssl_certificate_if_the_secret_is_invalid() -
     ],
 )
 def test_badannotationvalues_drops_the_ingress(it: str, snippet: str, blocklist: str) -> None:
-    """settings/badannotationvalues.go: the Ingress is dropped (404)."""
+    """settings/badannotationvalues.go: the Ingress is dropped (404: not routed; with no other
+    Ingress the output has no Gateway at all), and the report says why (store.go
+    syncIngress, checkBadAnnotationValue)."""
     host = "invalid-value-test"
     text = manifest(
         controller_configmap({**SNIPPETS_ALLOWED, "annotation-value-word-blocklist": blocklist}),
         ingress(host, "/", host, {A + "configuration-snippet": snippet}),
     )
-    assert status(reach(text, get(host))) == 404
+    assert isinstance(reach(text, get(host)), NoRoute)
+    assert "nginx-ingress-dropped" in codes(text)
+    assert unexplained(text) == []
 
 
 def test_badannotationvalues_should_allow_an_ingress_if_there_is_a_default_blocklist_config_in_place() -> (
@@ -2586,12 +2614,6 @@ def test_badannotationvalues_should_allow_an_ingress_if_there_is_a_default_block
 # === test/e2e/settings/custom_header.go =========================================================
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ConfigMap's add-headers (a ConfigMap of response headers for every location: "
-    "nginx.tmpl more_set_headers) is recorded as a controller-wide setting without a "
-    "per-route meaning; a ResponseHeaderModifier on every rule expresses it",
-)
 @pytest.mark.parametrize(
     "it, headers",
     [
@@ -2652,12 +2674,6 @@ def test_forwarded_headers_should_not_trust_x_forwarded_headers_when_setting_is_
 # === test/e2e/settings/global_access_block.go ===================================================
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ConfigMap's block-cidrs (nginx.tmpl: 'deny <cidr>;' in every server) is "
-    "recorded as ignored, with no notification: the blocked clients reach the backend; an "
-    "ip-deny access control (as for denylist-source-range) expresses it",
-)
 def test_global_access_block_should_block_cidrs_defined_in_the_configmap() -> None:
     """settings/global_access_block.go: "should block CIDRs defined in the ConfigMap" (the
     e2e client, a pod address in 10.0.0.0/8, gets 403)."""
@@ -2668,6 +2684,12 @@ def test_global_access_block_should_block_cidrs_defined_in_the_configmap() -> No
     )
     served = reach(text, get(host), EG)
     assert backend(served) == ECHO and not admitted(served, "10.1.2.3")
+    assert admitted(served, "203.0.113.7")
+    assert unexplained(text, EG) == []
+    # The standard emitter cannot deny by address: the route is closed, never open.
+    assert backend(reach(text, get(host))) is None
+    assert "extension-unsupported" in codes(text)
+    assert unexplained(text) == []
 
 
 # === test/e2e/settings/global_external_auth.go ==================================================
@@ -2695,12 +2717,6 @@ def test_global_external_auth_should_return_401_when_request_any_protected_servi
         assert backend(served) == ECHO and guards(served) == ("external-auth",), path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ConfigMap's no-auth-locations is not read: /bar keeps the global external auth "
-    "the controller skips there (nginx.tmpl: global auth only where the location is not in "
-    "NoAuthLocations)",
-)
 def test_global_external_auth_whitelisted_via_no_auth_locations() -> None:
     """settings/global_external_auth.go: "should return status code 200 when request
     whitelisted (via no-auth-locations) service and 401 when request protected service"."""
@@ -2752,12 +2768,6 @@ def test_global_external_auth_cookie_set_by_external_authentication_server(
     assert guards(served) == ("external-auth",)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify's model (model/selection.py, model/ingress_nginx.py) does not read the "
-    "ConfigMap's global-auth-url: it serves without the global external auth the controller "
-    "puts in front of every location (and enable-global-auth: false lifts)",
-)
 @pytest.mark.parametrize("which", ["plain", "annotation", "cookies"])
 def test_global_external_auth_verifies(which: str) -> None:
     text = {
@@ -2950,9 +2960,9 @@ def test_ingress_class_without_ingressclass_cluster_scoped_permission(
     ],
 )
 def test_no_auth_locations(it: str, path: str) -> None:
-    """settings/no_auth_locations.go (``no-auth-locations: /noauth``; the e2e requests to
-    ``/noauth`` carry valid credentials, so basic auth in front of it answers 200 too): the
-    request reaches echo through basic auth, whose credentials decide 401 or 200."""
+    """settings/no_auth_locations.go (``no-auth-locations: /noauth``): ``/`` reaches echo
+    through basic auth, whose credentials decide 401 or 200; ``/noauth`` reaches it without
+    any (nginx.tmpl: no ``auth_basic`` in a location under no-auth-locations)."""
     host = "no-auth-locations"
     text = manifest(
         controller_configmap({"no-auth-locations": "/noauth"}),
@@ -2960,8 +2970,7 @@ def test_no_auth_locations(it: str, path: str) -> None:
     )
     served = reach(text, get(host, path), EG)
     assert backend(served) == ECHO
-    if path == "/":
-        assert guards(served) == ("basic-auth",)
+    assert guards(served) == (("basic-auth",) if path == "/" else ())
     assert unexplained(text, EG) == []
 
 
@@ -2999,14 +3008,6 @@ def test_ssl_passthrough_should_pass_unknown_traffic_to_default_backend_and_hand
     assert backend(plain) == f"{NS}/echopass"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plain HTTP to the passthrough host is served by its HTTPRoute where the controller "
-    "redirects it to HTTPS (lua_ingress.lua redirect_to_https: the server has the Secret's "
-    "certificate); and verify's Gateway API model answers an https request to a TLS "
-    "passthrough listener with 'no listener' instead of the TLSRoute's backend "
-    "(verification/gateway.py _listener looks for HTTPS listeners only)",
-)
 def test_ssl_passthrough_verifies() -> None:
     assert unexplained(PASSTHROUGH) == []
 

@@ -236,37 +236,50 @@ SHOP_PATHS = """
 
 
 def cookies(result: ingress2gateway.Result) -> dict[str, dict[str, Any]]:
-    """The hash cookie of each BackendTrafficPolicy, by the route it targets."""
-    return {
-        policy["spec"]["targetRefs"][0]["name"]: policy["spec"]["loadBalancer"]["consistentHash"][
-            "cookie"
-        ]
-        for policy in objects(result, "BackendTrafficPolicy")
-    }
+    """The hash cookie of each BackendTrafficPolicy, by the route (or ``route/rule``) it
+    targets."""
+    found = {}
+    for policy in objects(result, "BackendTrafficPolicy"):
+        target = policy["spec"]["targetRefs"][0]
+        where = target["name"] + (f"/{target['sectionName']}" if "sectionName" in target else "")
+        found[where] = policy["spec"]["loadBalancer"]["consistentHash"]["cookie"]
+    return found
+
+
+SHOP_COOKIE = {"name": "sid", "ttl": "10m"}
+SHOP_ATTRIBUTES = {"Domain": ".example.com", "SameSite": "Lax", "Secure": ""}
 
 
 def test_cookie_attributes_go_to_the_envoy_gateway_cookie() -> None:
     """balancer/sticky.lua set_cookie: Path (the location's path when session-cookie-path is
-    absent), Domain, SameSite, HttpOnly, and Secure when the request is HTTPS; Max-Age."""
+    absent: each rule's cookie has its own, affinity.go "does not set the path to / on the
+    generated cookie if there's more than one rule referring to the same backend"), Domain,
+    SameSite, HttpOnly, and Secure when the request is HTTPS; Max-Age."""
     result = convert(ingress(STICKY, SHOP_PATHS, tls=True), "envoy-gateway")
     assert_valid(result)
-    assert cookies(result) == {
-        "site-vh-example-com": {
-            "name": "sid",
-            "ttl": "10m",
-            "attributes": {
-                "Path": "/shop",
-                "Domain": ".example.com",
-                "SameSite": "Lax",
-                "Secure": "",
-            },
-        }
-    }
+    found = cookies(result)
+    assert all(where.startswith("site-vh-example-com/") for where in found)
+    assert sorted(c["attributes"]["Path"] for c in found.values()) == ["/shop/cart", "/shop/items"]
+    for cookie in found.values():
+        path = cookie["attributes"]["Path"]
+        assert cookie == {**SHOP_COOKIE, "attributes": {"Path": path, **SHOP_ATTRIBUTES}}
     for name in ("session-cookie-domain", "session-cookie-samesite", "session-cookie-name"):
         found = entry(result, name)
         assert found.status is Status.PARTIAL
         assert {t.kind for t in found.targets} == {"BackendTrafficPolicy"}
     assert not [n for n in result.report.notifications if n.code == "annotation-unsupported"]
+
+
+def test_without_rule_names_one_cookie_serves_the_route_with_the_shared_path() -> None:
+    """Gateway API before v1.4 has no rule names: a policy targets the whole route, so its one
+    cookie has the Path every location of the Ingress shares (sent on a little more than nginx
+    sent it, never on less), rather than no affinity at all."""
+    text = ingress(STICKY, SHOP_PATHS, tls=True)
+    result = convert(text, "envoy-gateway", gateway_api_version="v1.2")
+    assert_valid(result)
+    assert cookies(result) == {
+        "site-vh-example-com": {**SHOP_COOKIE, "attributes": {"Path": "/shop", **SHOP_ATTRIBUTES}}
+    }
 
 
 def test_secure_follows_the_scheme_unless_forced() -> None:

@@ -346,6 +346,33 @@ def test_tls_passthrough_goes_by_sni() -> None:
     assert backend_of(hit) == "db" and isinstance(miss, NoRoute)
 
 
+def test_an_https_request_to_a_passthrough_sni_reaches_the_tls_route_unchanged() -> None:
+    """An https request is a TLS handshake first: the most specific listener of port 443 for
+    its SNI, TLS or HTTPS, takes it; a passthrough one hands it, path and all, to its
+    TLSRoute's backend."""
+    objects = [
+        gateway(
+            listener("pass", 443, "TLS", "db.example.com", tls={"mode": "Passthrough"}),
+            listener("https", 443, "HTTPS", "*.example.com"),
+        ),
+        route(
+            "t",
+            {"backendRefs": [{"name": "db", "port": 8443}]},
+            hostnames=("db.example.com",),
+            kind="TLSRoute",
+        ),
+        route("web", rule(prefix("/"), to="web"), hostnames=("*.example.com",), section="https"),
+    ]
+    passed, terminated = routed(
+        objects,
+        get("/x/y", host="db.example.com", scheme="https"),
+        get("/x/y", host="www.example.com", scheme="https"),
+    )
+    assert isinstance(passed, Forward) and backend_of(passed) == "db"
+    assert (passed.host, passed.path) == ("db.example.com", "/x/y")
+    assert backend_of(terminated) == "web"
+
+
 def test_envoy_gateway_security_policies_guard_the_rule_or_route_they_target() -> None:
     named = rule(prefix("/admin"), to="admin", name="admin")
     objects = [
@@ -454,3 +481,41 @@ def test_an_envoy_gateway_backend_naming_a_service_reaches_that_service() -> Non
     (answer,) = routed(objects, get("/"))
     assert isinstance(answer, Forward)
     assert answer.backends[0][0] == Backend("web", "legacy", 8443, "Service")
+
+
+def test_an_envoy_gateway_backend_of_an_external_host_reaches_that_host_and_port() -> None:
+    """A Backend whose one endpoint is another host (an FQDN, an IP address) reaches that
+    host and port: the same backend as an ExternalName Service of that name, whatever the
+    Backend object is called (names compared as DNS does: case, trailing dot)."""
+
+    def backend(name: str, endpoint: dict[str, object]) -> dict[str, object]:
+        return {
+            "apiVersion": "gateway.envoyproxy.io/v1alpha1",
+            "kind": "Backend",
+            "metadata": {"name": name, "namespace": "web"},
+            "spec": {"endpoints": [endpoint]},
+        }
+
+    objects = [
+        HTTP,
+        backend("api", {"fqdn": {"hostname": "API.Example.com.", "port": 443}}),
+        backend("db", {"ip": {"address": "10.0.0.9", "port": 5432}}),
+        route(
+            "r",
+            rule(
+                prefix("/api"),
+                to=None,
+                backendRefs=[{"group": "gateway.envoyproxy.io", "kind": "Backend", "name": "api"}],
+            ),
+            rule(
+                prefix("/db"),
+                to=None,
+                backendRefs=[{"group": "gateway.envoyproxy.io", "kind": "Backend", "name": "db"}],
+            ),
+        ),
+    ]
+    api, db = routed(objects, get("/api"), get("/db"))
+    assert isinstance(api, Forward) and isinstance(db, Forward)
+    assert api.backends[0][0] == Backend("", "api.example.com", 443, "External")
+    assert db.backends[0][0] == Backend("", "10.0.0.9", 5432, "External")
+    assert api.backends[0][0].display() == "External api.example.com:443"

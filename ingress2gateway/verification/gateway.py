@@ -7,7 +7,9 @@ implementation, from Envoy Gateway, the implementation the ``envoy-gateway`` emi
 * **Gateway and listener.** Every Gateway is an address of its own. On the request's port, the
   listeners of the right protocol (``HTTP`` for http, ``HTTPS`` for https, ``TLS`` passthrough
   by SNI, ``TCP``, ``UDP``) are tried most specific host name first: exact, then wildcards
-  with more labels, then none (``apis/v1/gateway_types.go``, Listener.Hostname). Listeners of
+  with more labels, then none (``apis/v1/gateway_types.go``, Listener.Hostname). An https
+  request is a TLS handshake first: a ``TLS`` listener of its port that takes its SNI competes
+  with the ``HTTPS`` ones, and passes the request unchanged to its TLSRoute. Listeners of
   ListenerSets that a Gateway admits (``allowedListeners``) count as its own.
 * **Attachment.** A route attaches through each ``parentRef`` (namespace defaults to the
   route's; ``sectionName`` picks one listener, ``port`` filters) to listeners whose
@@ -38,7 +40,9 @@ implementation, from Envoy Gateway, the implementation the ``envoy-gateway`` emi
   with client validation add the access controls a request must pass.
 
 An Envoy Gateway ``Backend`` whose one endpoint is a Service's cluster DNS name
-(``<name>.<namespace>.svc[.cluster.local]``) is that Service.
+(``<name>.<namespace>.svc[.cluster.local]``) is that Service; one whose endpoint is another host
+is that host and port (:func:`external`: what a source reaches through an ExternalName
+Service compares equal to it).
 
 GRPCRoutes take gRPC calls (their rules ordered by service and method length, then header
 matches); TLSRoutes take TLS connections by SNI; TCPRoutes and UDPRoutes take their port.
@@ -389,8 +393,9 @@ class GatewayAPIModel:
         self.policies: list[JSON] = []
         self.client_policies: list[JSON] = []
         self.eg_backends: dict[tuple[str, str], Backend] = {}
-        """Envoy Gateway Backends whose one endpoint is a Service's cluster DNS name: the
-        Service they stand for (the envoy-gateway emitter writes them for backend TLS)."""
+        """Envoy Gateway Backends of one endpoint: the Service whose cluster DNS name it is
+        (the envoy-gateway emitter writes them for backend TLS), else the external host and
+        port (see :func:`external`)."""
         listener_sets: list[JSON] = []
         allowed_sets: dict[tuple[str, str], str] = {}
         for obj in objects:
@@ -418,9 +423,9 @@ class GatewayAPIModel:
                 elif kind == "ClientTrafficPolicy":
                     self.client_policies.append(obj)
                 elif kind == "Backend":
-                    service = _service_of_backend(_dict(obj.get("spec")))
-                    if service is not None:
-                        self.eg_backends[_meta(obj)] = service
+                    reached = _reached_by_backend(_dict(obj.get("spec")))
+                    if reached is not None:
+                        self.eg_backends[_meta(obj)] = reached
         self.listener_sets: dict[tuple[str, str], list[_Listener]] = {}
         for listener_set in listener_sets:
             namespace, name = _meta(listener_set)
@@ -510,13 +515,20 @@ class GatewayAPIModel:
         }[request.protocol]
         # A TLS connection reaches a TLS listener whether it passes the connection through
         # or terminates it (its TLSRoute's backend then gets the decrypted stream).
-        candidates = self._by_port(key).get((request.effective_port, wanted))
-        if not candidates:
+        by_port = self._by_port(key)
+        candidates = by_port.get((request.effective_port, wanted))
+        # An HTTPS request is a TLS handshake first: a TLS listener of its port that takes the
+        # SNI competes with the HTTPS ones (Envoy picks the filter chain by server name, most
+        # specific first) and passes the connection, request and all, to its TLSRoute.
+        passing = by_port.get((request.effective_port, "TLS")) if wanted == "HTTPS" else None
+        if not candidates and not passing:
             return None, False
         if request.protocol in ("TCP", "UDP"):
-            matching = candidates.every
+            matching = candidates.every if candidates else []
         else:
-            matching = candidates.taking(request.host)
+            matching = candidates.taking(request.host) if candidates else []
+            if passing:
+                matching = [*matching, *passing.taking(request.host)]
         if not matching:
             return None, True
         return max(matching, key=lambda x: _hostname_specificity(x.hostname)), True
@@ -535,8 +547,9 @@ class GatewayAPIModel:
 
     def _on_listener(self, listener: _Listener, request: Request) -> Routed:
         routes = self.attached.get(id(listener), [])
-        if request.protocol in ("TCP", "UDP", "TLS"):
-            kind = {"TCP": "TCPRoute", "UDP": "UDPRoute", "TLS": "TLSRoute"}[request.protocol]
+        if request.protocol in ("TCP", "UDP", "TLS") or listener.protocol == "TLS":
+            protocol = "TLS" if listener.protocol == "TLS" else request.protocol
+            kind = {"TCP": "TCPRoute", "UDP": "UDPRoute", "TLS": "TLSRoute"}[protocol]
             for route in routes:
                 if route.kind == kind and (
                     kind != "TLSRoute"
@@ -709,18 +722,36 @@ class GatewayAPIModel:
 _SERVICE_DNS = re.compile(r"([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?\.?")
 
 
-def _service_of_backend(spec: JSON) -> Backend | None:
-    """The Service an Envoy Gateway Backend stands for: its only endpoint is the FQDN
-    ``<service>.<namespace>.svc[.cluster.local]`` and a port."""
+EXTERNAL = "External"
+"""The kind of a :class:`Backend` that is a host and port outside the cluster's Services."""
+
+
+def external(host: str, port: int | None) -> Backend:
+    """A host reached by its DNS name or IP address (and a port): an Envoy Gateway Backend's
+    FQDN or IP endpoint, or the ``externalName`` of an ExternalName Service. Two of them are
+    the same backend when host and port are (the name compared as DNS does: lower case, no
+    trailing dot)."""
+    return Backend("", host.lower().rstrip("."), port, EXTERNAL)
+
+
+def _reached_by_backend(spec: JSON) -> Backend | None:
+    """What an Envoy Gateway Backend of one endpoint reaches: the Service whose cluster DNS
+    name (``<service>.<namespace>.svc[.cluster.local]``) its FQDN is, else the external host
+    (FQDN or IP) and port."""
     endpoints = _list(spec.get("endpoints"))
     if len(endpoints) != 1:
         return None
-    fqdn = _dict(_dict(endpoints[0]).get("fqdn"))
-    found = _SERVICE_DNS.fullmatch(str(fqdn.get("hostname", "")).lower())
-    port = fqdn.get("port")
-    if found is None or not isinstance(port, int):
+    endpoint = _dict(endpoints[0])
+    fqdn = _dict(endpoint.get("fqdn"))
+    ip = _dict(endpoint.get("ip"))
+    host = fqdn.get("hostname") if fqdn else ip.get("address")
+    port = (fqdn or ip).get("port")
+    if not isinstance(host, str) or not isinstance(port, int):
         return None
-    return Backend(found.group(2), found.group(1), port, "Service")
+    found = _SERVICE_DNS.fullmatch(host.lower())
+    if found is not None and fqdn:
+        return Backend(found.group(2), found.group(1), port, "Service")
+    return external(host, port)
 
 
 def _targets(spec: JSON) -> list[JSON]:

@@ -158,7 +158,8 @@ class Backend:
     def display(self) -> str:
         kind = "" if self.kind == "Service" else f"{self.kind} "
         port = "" if self.port is None else f":{self.port}"
-        return f"{kind}{self.namespace}/{self.name}{port}"
+        who = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return f"{kind}{who}{port}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,6 +69,9 @@ class MapEnv:
     backends: BackendRegistry
     schemes: frozenset[str] = frozenset()
     route_kind: str | None = None
+    rule_names: bool = False
+    """Whether a policy can target one rule of the route (the target's routes have
+    ``spec.rules[].name``, Gateway API v1.4+)."""
 
 
 Mapper = Callable[[Any, MapEnv], Contribution | None]

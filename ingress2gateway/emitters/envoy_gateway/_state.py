@@ -40,6 +40,8 @@ class State:
         self.grants: dict[ReferenceGrant, list[Provenance]] = {}
         self.backends = BackendRegistry()
         self.verdicts: dict[int, Verdict] = {}
+        self.direct_responses: dict[tuple[str | None, int], Emitted] = {}
+        """HTTPRouteFilters answering a status, one per namespace and status."""
         self._contributions: dict[
             tuple[int, str | None, frozenset[str], str | None], Contribution | None
         ] = {}
@@ -58,7 +60,12 @@ class State:
         listeners of ``schemes`` (computed once)."""
         key = (id(ext), namespace, schemes, route_kind)
         if key not in self._contributions:
-            env = MapEnv(namespace, self.ctx.options, self.backends, schemes, route_kind)
+            rule_names = route_kind is not None and self.ctx.target.has_field(
+                route_kind, "spec.rules[].name"
+            )
+            env = MapEnv(
+                namespace, self.ctx.options, self.backends, schemes, route_kind, rule_names
+            )
             self._contributions[key] = mapper(ext, env)
         return self._contributions[key]
 

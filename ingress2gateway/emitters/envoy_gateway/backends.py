@@ -1,5 +1,12 @@
 """Backend TLS that BackendTLSPolicy cannot state → an Envoy Gateway ``Backend`` with ``tls``.
 
+**ExternalName Services** (``ExternalNameService``): Envoy Gateway refuses a Service of type
+ExternalName as a backendRef (``internal/gatewayapi/route.go``), so the rule's reference is
+replaced by a ``Backend`` whose endpoint is the external name (an FQDN, or an IP address) and
+the port the source connected to. Envoy resolves the name by DNS, as nginx did; a name without
+dots is looked up in the search path of the Envoy pods (Envoy Gateway's namespace), where
+ingress-nginx used its controller pod's.
+
 BackendTLSPolicy always verifies the backend's certificate and has no client certificate, while
 ingress-nginx (``proxy-ssl-verify: off``, its default) and Istio (``insecureSkipVerify``,
 ``MUTUAL``) can encrypt without verifying, or present a certificate. Envoy Gateway's ``Backend``
@@ -16,10 +23,18 @@ BackendTLSPolicy on the Service does not apply to the Backend.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
+from ingress2gateway import naming
 from ingress2gateway.emitters.gatewayapi import metadata
-from ingress2gateway.ir import BackendTLSOptions, ReferenceGrant, Route, Rule
+from ingress2gateway.ir import (
+    BackendTLSOptions,
+    ExternalNameService,
+    ReferenceGrant,
+    Route,
+    Rule,
+)
 from ingress2gateway.naming import NameAllocator
 from ingress2gateway.objects import JSONDict, ObjectRef
 from ingress2gateway.plugin import Emitted
@@ -29,6 +44,8 @@ from ._base import EG_API_VERSION, EG_GROUP, Contribution, canonical
 from ._state import State
 
 BACKEND = "Backend"
+# The pattern of Backend spec.endpoints[].fqdn.hostname in the v1.9.0 CRD.
+_FQDN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\.?\Z")
 # The pattern of Backend spec.tls.sni in the v1.9.0 CRD.
 _DNS = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 _DNS_LABEL_MAX = 63
@@ -152,3 +169,84 @@ def _verdict(
     ):
         notes.append(f"the Backend is in namespace {namespace}: its CA ConfigMaps are read there")
     return Contribution(BACKEND, {}, Status.PARTIAL, "; ".join(notes), grants=grants)
+
+
+def external_name(state: State, route: Route, rule: Rule, rule_body: JSONDict) -> None:
+    """Point the rule's references to ExternalName Services at ``Backend`` objects of their
+    external names."""
+    for ext in [e for e in rule.extensions if isinstance(e, ExternalNameService)]:
+        service_ns = ext.namespace or route.namespace or "default"
+        refs: list[JSONDict] = rule_body.get("backendRefs", [])
+        matching = [
+            index
+            for index, ref in enumerate(refs)
+            if ref.get("kind", "Service") == "Service"
+            and not ref.get("group")
+            and ref.get("name") == ext.service
+            and (ref.get("namespace") or route.namespace or "default") == service_ns
+            and ref.get("port") == ext.service_port
+        ]
+        if not matching:
+            continue
+        address = _address(ext.hostname)
+        if address is None and not _FQDN.match(ext.hostname):
+            state.reject(ext, f"{ext.hostname!r} is not a host name a Backend can name")
+            continue
+        if not 0 < ext.port < 65536:
+            state.reject(ext, f"the port to connect to on {ext.hostname} is not known")
+            continue
+        endpoint: JSONDict = (
+            {"ip": {"address": address, "port": ext.port}}
+            if address
+            else {"fqdn": {"hostname": ext.hostname, "port": ext.port}}
+        )
+        spec: JSONDict = {"endpoints": [endpoint]}
+        backend = _shared_backend(state, route.namespace, spec, ext.hostname, ext.port)
+        for index in matching:
+            replacement: JSONDict = {"group": EG_GROUP, "kind": BACKEND, "name": backend.ref.name}
+            for key in ("weight", "filters"):
+                if key in refs[index]:
+                    replacement[key] = refs[index][key]
+            refs[index] = replacement
+        note = (
+            f"Service {service_ns}/{ext.service} is ExternalName: the route reaches "
+            f"{ext.hostname}:{ext.port} through Backend {backend.ref.name} (enable the Backend "
+            "API: EnvoyGateway extensionApis.enableBackend: true)"
+        )
+        if address is None and "." not in ext.hostname:
+            note += (
+                f"; {ext.hostname!r} has no dots: Envoy resolves it in its own pods' DNS search "
+                "path (Envoy Gateway's namespace), where nginx used the controller pod's"
+            )
+        state.accept(
+            ext, Contribution(BACKEND, {}, Status.CONVERTED, note), [route.ref, backend.ref]
+        )
+
+
+def _address(host: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
+def _shared_backend(
+    state: State, namespace: str | None, spec: JSONDict, host: str, port: int
+) -> Emitted:
+    """The namespace's Backend with ``spec``, made once."""
+    for existing in state.objects:
+        same_place = existing.ref.kind == BACKEND and existing.ref.namespace == namespace
+        if same_place and existing.body["spec"] == spec:
+            return existing
+    allocator = state.backends.allocators.setdefault(namespace, NameAllocator())
+    wanted = f"{naming.slug(host)}-{port}"[:_DNS_LABEL_MAX].rstrip("-")
+    name = allocator.allocate(wanted, f"external:{host}:{port}")
+    body: JSONDict = {
+        "apiVersion": EG_API_VERSION,
+        "kind": BACKEND,
+        "metadata": metadata(name, namespace),
+        "spec": spec,
+    }
+    emitted = Emitted(ObjectRef(BACKEND, namespace, name), body)
+    state.objects.append(emitted)
+    return emitted

@@ -44,9 +44,9 @@ from ._base import (
     merged,
 )
 from ._state import State, target_ref
-from .backends import backend_tls
+from .backends import backend_tls, external_name
 from .client import client_cert_policies, gateway_client_policies
-from .filters import regex_rewrite
+from .filters import direct_response, regex_rewrite
 
 if TYPE_CHECKING:
     from ingress2gateway.target import Target
@@ -58,6 +58,8 @@ Item = tuple[Extension, Contribution]
 
 class EnvoyGatewayEmitter:
     name = "envoy-gateway"
+    answers_closed_status = True
+    """A rule closed with a ``closed_status`` answers it (see :func:`.filters.direct_response`)."""
     description = (
         "Gateway API plus Envoy Gateway v1.9 policies (SecurityPolicy, BackendTrafficPolicy, "
         "ClientTrafficPolicy, HTTPRouteFilter) for what standard Gateway API lacks"
@@ -251,7 +253,9 @@ class RoutePlan:
             for index, rule in enumerate(self.rules):
                 regex_rewrite(state, route, rule, self.labels[index], self.rule_bodies[index])
         for index, rule in enumerate(self.rules[: len(self.rule_bodies)]):
+            external_name(state, route, rule, self.rule_bodies[index])
             backend_tls(state, route, rule, self.rule_bodies[index])
+            direct_response(state, route, rule, self.rule_bodies[index])
         where = (route.namespace, self.schemes, route.KIND)
         route_items = mapped(state, route.extensions, *where)
         rule_items = [mapped(state, _rule_extensions(rule), *where) for rule in self.rules]

@@ -1,6 +1,11 @@
 """Route filters standard Gateway API lacks → ``HTTPRouteFilter`` referenced by an
 ``ExtensionRef`` filter on the HTTPRoute rule.
 
+* **Closed rules that answer the source's status**: a rule closed for an access control the
+  source itself refused and answered (``Rule.closed_status``: ingress-nginx's 503 for a denied
+  location) gets an ``ExtensionRef`` to an ``HTTPRouteFilter`` with ``directResponse``
+  ``statusCode`` (one per namespace and status), where Gateway API's rule without backends
+  answers 500.
 * **Regex rewrite** (a rewrite with capture groups, e.g. ingress-nginx ``rewrite-target: /$1``
   with ``use-regex``) → ``urlRewrite.path`` ``ReplaceRegexMatch`` (``pattern``, ``substitution``
   with ``\\1`` for the first group; RE2 syntax). The HTTPRoute rule gets an ``ExtensionRef``
@@ -9,10 +14,12 @@
 
 from __future__ import annotations
 
-from ingress2gateway.ir import HTTPRoute, RegexRewrite, Rule
-from ingress2gateway.objects import JSONDict
+from ingress2gateway.emitters.gatewayapi import metadata
+from ingress2gateway.ir import HTTPRoute, RegexRewrite, Route, Rule
+from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
+from ingress2gateway.plugin import Emitted
 
-from ._base import EG_GROUP, Contribution
+from ._base import EG_API_VERSION, EG_GROUP, Contribution
 from ._state import State
 
 HTTP_ROUTE_FILTER = "HTTPRouteFilter"
@@ -58,3 +65,35 @@ def regex_rewrite(
                 f"rule {label} of {route.KIND} {route.name} already rewrites with "
                 f"{first.pattern!r}; one rule has one path rewrite",
             )
+
+
+def direct_response(state: State, route: Route, rule: Rule, rule_body: JSONDict) -> None:
+    """A closed rule (no backends, no filters) that should answer ``rule.closed_status``: an
+    ``ExtensionRef`` to the namespace's ``HTTPRouteFilter`` answering that status."""
+    status = rule.closed_status
+    if status is None or rule_body.get("backendRefs") or rule_body.get("filters"):
+        return
+    key = (route.namespace, status)
+    found = state.direct_responses.get(key)
+    if found is None:
+        name = state.name(
+            HTTP_ROUTE_FILTER, route.namespace, f"status-{status}", f"direct-response/{status}"
+        )
+        body: JSONDict = {
+            "apiVersion": EG_API_VERSION,
+            "kind": HTTP_ROUTE_FILTER,
+            "metadata": metadata(name, route.namespace),
+            "spec": {"directResponse": {"statusCode": status}},
+        }
+        found = Emitted(ObjectRef(HTTP_ROUTE_FILTER, route.namespace, name), body)
+        state.objects.append(found)
+        state.direct_responses[key] = found
+    found.sources = sorted({*found.sources, *rule.sources}, key=SourceRef.sort_key)
+    rule_body["filters"] = [
+        {
+            "type": "ExtensionRef",
+            "extensionRef": {"group": EG_GROUP, "kind": HTTP_ROUTE_FILTER, "name": found.ref.name},
+        }
+    ]
+    for item in rule.provenance:
+        state.report.add_targets(item.source, item.field, [found.ref])

@@ -14,7 +14,8 @@
   reach the backends; the ledger names the routes. No limit (``0``) is Envoy's default.
 * **Buffering off** is Envoy's default (it streams); buffering *on* is left in the report.
 * **Session affinity** (cookie) → ``loadBalancer`` ``ConsistentHash`` on the cookie (Envoy
-  generates it; a session cookie when no TTL is given) with ``attributes`` ``Path``,
+  generates it; a session cookie when no TTL is given) with ``attributes`` ``Path`` (each
+  rule's own; where policies cannot target one rule, the Path shared by the source's rules),
   ``Domain``, ``SameSite`` and ``Secure`` (``HttpOnly`` Envoy always writes). A cookie Secure on
   HTTPS responses only (ingress-nginx's default) is marked Secure on a route served only over
   HTTPS, and not on one that also serves HTTP (noted). Hashing is not stickiness: when
@@ -187,8 +188,10 @@ def cookie_attributes(ext: SessionAffinity, env: MapEnv, notes: list[str]) -> di
     for an empty value, and always ``HttpOnly``). Each value is checked against its RFC 6265
     grammar here too: one that fails is left out, never written."""
     attributes: dict[str, str] = {}
-    if ext.path and grammar.cookie_path_problem(ext.path) is None:
-        attributes["Path"] = ext.path
+    # Without rule names a policy serves the whole route: one cookie for all its rules.
+    path = ext.path if env.rule_names else (ext.shared_path or ext.path)
+    if path and grammar.cookie_path_problem(path) is None:
+        attributes["Path"] = path
     if ext.domain and grammar.cookie_domain_problem(ext.domain) is None:
         attributes["Domain"] = ext.domain
     if ext.same_site in grammar.SAME_SITE:

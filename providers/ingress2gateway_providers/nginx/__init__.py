@@ -129,7 +129,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from ingress2gateway.ingress import IngressModel, IngressPath, precedence_key
+from ingress2gateway.ingress import (
+    IngressModel,
+    IngressPath,
+    ingress_classes,
+    is_ingress,
+    precedence_key,
+    resolve_class,
+)
 from ingress2gateway.ingress_provider import INGRESS_RESOURCES, AnnotationSpec, IngressProvider
 from ingress2gateway.ir import PathMatch
 from ingress2gateway.lowering import IngressPolicy, Lowered
@@ -242,6 +249,16 @@ class NginxProvider(IngressProvider):
         return parts.partition(objects, options)
 
     def convert(self, ctx: ProviderContext) -> None:
+        classes = ingress_classes(ctx.objects)
+        owned = self.owned_classes(ctx, classes)
+        ours = [
+            obj
+            for obj in ctx.objects
+            if is_ingress(obj)
+            and id(obj) not in ctx.claimed
+            and resolve_class(obj, classes, ctx.options.default_ingress_class)[0] in owned
+        ]
+        configmap.drop_blocklisted(ctx, self.ingress_nginx_prefix(ctx), ours)
         super().convert(ctx)
         wanted = {ctx.options.gateway_class_name or name for name in self.ingress_class_names}
         gateways = [g for g in ctx.ir.gateways if g.gateway_class in wanted]
@@ -316,6 +333,7 @@ class NginxProvider(IngressProvider):
         canary.apply(run)
         redirects.apply_hosts(run)
         backend.apply_grpc(run)
+        backend.apply_external_names(run)
         redirects.apply_slash_redirects(run)
         hosts.split_overfull(run)
         configmap.apply_defaults(run)

@@ -140,7 +140,8 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
     "auth-tls-match-cn": (
         "auth",
         UNSUPPORTED,
-        "CN match has no equivalent (Envoy Gateway matches SANs)",
+        "no emitter checks the certificate's subject (Envoy Gateway matches SANs): the host's "
+        "rules are closed (security error)",
     ),
     "auth-tls-pass-certificate-to-upstream": (
         "auth",
@@ -420,7 +421,12 @@ _INGRESS_NGINX: dict[str, tuple[str, str, str]] = {
     "proxy-ssl-server-name": ("backend", CONVERTED, "SNI: BackendTLSPolicy always sends it"),
     "proxy-ssl-verify": ("backend", CONVERTED, "on → BackendTLSPolicy (which always verifies)"),
     "proxy-ssl-verify-depth": ("backend", UNSUPPORTED, "chain depth has no equivalent"),
-    "relative-redirects": ("redirects", IGNORED, "Location header style of nginx's own redirects"),
+    "relative-redirects": (
+        "redirects",
+        IGNORED,
+        "Location header style of nginx's own redirects: Gateway API's are absolute, which "
+        "clients resolve the relative one to",
+    ),
     "rewrite-target": (
         "rewrite",
         CONVERTED,

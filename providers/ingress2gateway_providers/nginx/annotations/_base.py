@@ -28,7 +28,7 @@ from ingress2gateway.ir import (
     URLRewrite,
 )
 from ingress2gateway.lowering import IngressPolicy, Lowered
-from ingress2gateway.objects import KubeObject, ObjectRef
+from ingress2gateway.objects import KubeObject, ObjectRef, SourceRef
 from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.report import Level, Status
 
@@ -41,6 +41,9 @@ INGRESS_NGINX_PREFIX = "nginx.ingress.kubernetes.io/"
 NGINX_INC_PREFIXES = ("nginx.org/", "nginx.com/", "appprotect.f5.com/", "appprotectdos.f5.com/")
 _TRUE = {"true", "on", "yes", "1"}
 _FALSE = {"false", "off", "no", "0"}
+DENIED = 503
+"""What ingress-nginx answers in a location denied for an invalid annotation (nginx.tmpl:
+``return 503`` when ``isLocationAllowed`` is false)."""
 _SIZE = re.compile(r"^\s*(\d{1,18})\s*([kKmMgG]?)\s*\Z")
 _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 _NGINX_TIME = re.compile(r"^\s*(\d{1,18})\s*(ms|s|m|h|d)?\s*\Z")
@@ -77,6 +80,10 @@ class Run:
     """``id()`` of an Ingress → the redirect its annotations give a location ``/``: ingress-nginx
     gives the host's catch-all location the annotations of the Ingress that created the server
     (``createServers``), so its redirect answers every request no path takes."""
+    passed_through: dict[str, list[Provenance]] = field(default_factory=dict)
+    """Hosts whose HTTPS listener ``ssl-passthrough`` replaced by a TLS passthrough one → that
+    listener's TLS fields: the host has a certificate, so nginx still redirects its plain HTTP
+    requests to HTTPS (``lua_ingress.lua``, ``redirect_to_https``)."""
     said: set[tuple[str, str, int]] = field(default_factory=set)
     """(code, variant, ``id()`` of an Ingress) of notes said once per Ingress."""
     inc_rules: set[int] = field(default_factory=set)
@@ -91,6 +98,7 @@ class Run:
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
     _fields: dict[str, str] = field(default_factory=dict, repr=False)
     _anns: dict[int, Ann] = field(default_factory=dict, repr=False)
+    _paths: dict[tuple[SourceRef, str], str] | None = field(default=None, repr=False)
 
     def key(self, name: str) -> str:
         """The annotation key of ``name``: made once per name (asked millions of times at scale)."""
@@ -115,6 +123,26 @@ class Run:
 
     def forget_readers(self) -> None:
         self._anns.clear()
+
+    def location_paths(self, rule: Rule) -> list[str]:
+        """The Ingress paths the locations behind ``rule`` were made from (``/`` for a
+        default backend): what ingress-nginx compares with ``no-auth-locations`` and
+        ``no-tls-redirect-locations`` (``isLocationInLocationList``)."""
+        if self._paths is None:
+            self._paths = {
+                (model.source, path.field): path.path or "/"
+                for model in self.models
+                for path in model.paths
+            }
+            for model in self.models:
+                if model.default_backend_field:
+                    self._paths[(model.source, model.default_backend_field)] = "/"
+        found = [
+            self._paths[(item.source, item.field)]
+            for item in rule.provenance
+            if (item.source, item.field) in self._paths
+        ]
+        return list(dict.fromkeys(found))
 
     def models_of_host(self, host: str | None) -> list[IngressModel]:
         """The Ingresses (oldest first) with a rule for ``host``; indexed once, as handlers ask
@@ -229,19 +257,28 @@ class Ann:
             security=security,
         )
 
-    def invalid(self, name: str, why: str, security: bool = False) -> None:
+    def invalid(
+        self, name: str, why: str, security: bool = False, status: int | None = None
+    ) -> None:
         """A value that does not parse: warn, and the annotation is not converted. With
         ``security`` (an access control, or a value that smells of injection) the Ingress's
-        rules are denied: see :meth:`deny`."""
+        rules are denied: see :meth:`deny` (``status``: what the controller answered)."""
         message = f"{self.key(name)}: {why}; the annotation is not converted"
         self.notify(
             "error" if security else "warning", "nginx-annotation-invalid", name, message, security
         )
         self.record(name, Status.UNSUPPORTED, message)
         if security:
-            self.deny(name, why)
+            self.deny(name, why, status)
 
-    def unsupported(self, name: str, why: str, security: bool = False, deny: bool = False) -> None:
+    def unsupported(
+        self,
+        name: str,
+        why: str,
+        security: bool = False,
+        deny: bool = False,
+        status: int | None = None,
+    ) -> None:
         """Nothing can carry this annotation's behaviour; with ``deny`` (an access control
         that cannot be carried in any form) the Ingress's rules are denied: see :meth:`deny`.
         A security finding that controls no access (a WAF) leaves them as they are."""
@@ -250,15 +287,18 @@ class Ann:
         self.notify(level, "annotation-unsupported", name, message, security or deny)
         self.record(name, Status.UNSUPPORTED, message)
         if deny:
-            self.deny(name, why)
+            self.deny(name, why, status)
 
-    def deny(self, name: str, why: str) -> None:
+    def deny(self, name: str, why: str, status: int | None = None) -> None:
         """Attach a :class:`~ingress2gateway.ir.RefusedControl` for ``name`` to every rule of
         the Ingress, so that they are closed, never opened: the controller does not serve them
-        either (an invalid auth, allow-list or client-certificate annotation denies the
-        location with 503; a value that fails its validator drops the whole Ingress, see
+        either. ``status`` 503 where the controller denies the location (an invalid auth,
+        allow-list or custom-headers annotation: ``LocationDenied``, nginx.tmpl ``return
+        503``), None where a value that fails its validator drops the whole Ingress (see
         ``internal/ingress/annotations/annotations.go`` and ``store.go``'s ``syncIngress``)."""
-        control = RefusedControl(what=f"the refused {self.key(name)}", provenance=self.prov(name))
+        control = RefusedControl(
+            what=f"the refused {self.key(name)}", provenance=self.prov(name), status=status
+        )
         for _, rule in rules_of(self.run, self.model):
             rule.extensions.append(control)
 
@@ -409,6 +449,16 @@ def is_nginx_inc(model: IngressModel, run: Run | None = None) -> bool:
     if run is None:
         return controller_of(model, {}, INGRESS_NGINX_PREFIX) == NGINX_INC_CONTROLLER
     return inc_view(run).is_inc(model)
+
+
+def under_no_auth(run: Run, rule: Rule) -> bool:
+    """Whether ingress-nginx gives the location of ``rule`` no auth: its path starts with an
+    entry of ``no-auth-locations`` (``/.well-known/acme-challenge`` by default; nginx.tmpl,
+    ``isLocationInLocationList``)."""
+    paths = run.location_paths(rule)
+    return bool(paths) and all(
+        any(path.startswith(item) for item in run.config.no_auth_locations) for path in paths
+    )
 
 
 def rules_of(run: Run, model: IngressModel) -> list[tuple[HTTPRoute, Rule]]:

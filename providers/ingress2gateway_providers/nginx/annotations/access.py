@@ -14,7 +14,7 @@ import ipaddress
 from ingress2gateway.ingress import IngressModel
 from ingress2gateway.ir import IPAccess
 
-from ._base import Ann, Run, rules_of
+from ._base import DENIED, Ann, Run, rules_of
 
 
 def _network(item: str) -> str | None:
@@ -30,7 +30,9 @@ def cidrs(ann: Ann, name: str) -> list[str]:
     for item in ann.csv(name):
         network = _network(item)
         if network is None:
-            ann.invalid(name, f"{item!r} is not an IP address or CIDR", security=True)
+            ann.invalid(
+                name, f"{item!r} is not an IP address or CIDR", security=True, status=DENIED
+            )
             return []
         good.append(network)
     return good

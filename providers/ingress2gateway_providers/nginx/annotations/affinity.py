@@ -9,11 +9,12 @@ it:
   token is refused, and the controller's default is used, as its parser does;
 * Max-Age from ``session-cookie-max-age``, else ``session-cookie-expires`` (nginx writes both;
   browsers honour Max-Age); neither: a session cookie;
-* ``Path``: ``session-cookie-path``, else the location's own path (``$location_path``). One
-  policy serves every path of the Ingress, so with several paths the cookie's Path is their
-  longest common leading segments (``/`` at worst): sent on a little more than nginx sent it,
-  never on less. A regular-expression path counts with its literal prefix (nginx wrote the
-  expression itself, which browsers never match);
+* ``Path``: ``session-cookie-path``, else the location's own path (``$location_path``): each
+  rule has its own cookie with its own Path. A rule that serves several paths of the Ingress
+  has one cookie, whose Path is their longest common leading segments (``/`` at worst): sent
+  on a little more than nginx sent it, never on less; so has a route whose rules an emitter
+  cannot give cookies of their own (``shared_path``: the Ingress's paths in common). A regular-expression path counts with
+  its literal prefix (nginx wrote the expression itself, which browsers never match);
 * ``Domain`` from ``session-cookie-domain``, ``SameSite`` from ``session-cookie-samesite``
   (``None``, ``Lax``, ``Strict``);
 * ``Secure`` always with ``session-cookie-secure: "true"``, otherwise on HTTPS responses only.
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Literal
 
 from ingress2gateway import grammar
@@ -114,8 +116,35 @@ def apply(run: Run, model: IngressModel) -> None:
             ["upstream-hash-by-subset", "upstream-hash-by-subset-size"],
             "has no effect without upstream-hash-by",
         )
-    for _, rule in rules_of(run, model):
-        rule.extensions.extend(extensions)
+    pairs = rules_of(run, model)
+    for route, rule in pairs:
+        rule.extensions.extend(_for_rule(run, ann, extensions, route, rule))
+
+
+def _for_rule(
+    run: Run,
+    ann: Ann,
+    extensions: list[SessionAffinity | LoadBalancer],
+    route: HTTPRoute,
+    rule: Rule,
+) -> list[SessionAffinity | LoadBalancer]:
+    """The extensions of one rule: without session-cookie-path, its cookie has the rule's own
+    location path, as each nginx location sets ``$location_path`` (affinity e2e: "does not set
+    the path to / on the generated cookie if there's more than one rule referring to the same
+    backend")."""
+    if ann.has("session-cookie-path"):
+        return extensions
+    return [
+        replace(
+            e,
+            path=_location_path(run, ann, [(route, rule)]),
+            shared_path=e.path,
+            provenance=list(e.provenance),
+        )
+        if isinstance(e, SessionAffinity)
+        else e
+        for e in extensions
+    ]
 
 
 def _session_affinity(run: Run, ann: Ann) -> SessionAffinity:

@@ -39,6 +39,7 @@ from ingress2gateway.ingress import IngressModel
 from ingress2gateway.ir import (
     BasicAuth,
     ClientCertAuth,
+    ClientCertSubjectMatch,
     Extension,
     ExternalAuth,
     HTTPRoute,
@@ -46,7 +47,8 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.report import Status
 
-from ._base import Ann, Run, looks_injected, rules_of
+from . import rewrite
+from ._base import DENIED, Ann, Run, looks_injected, rules_of, under_no_auth
 
 _SECRET = re.compile(r"^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?)/)?([a-z0-9]([-a-z0-9.]*[a-z0-9])?)\Z")
 _METHOD = re.compile(r"^[A-Z]+\Z")
@@ -97,11 +99,24 @@ def parse_url(ann: Ann, name: str, host: str | None = None, quiet: bool = False)
         _ = parts.port
     except ValueError:
         parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts is None or not parts.scheme or not parts.hostname or ".." in parts.netloc:
+        # parser.StringToURL refuses it (no scheme, no host, ".." in the host, a bad port):
+        # the controller denies the location with 503.
         if not quiet:
             ann.invalid(
                 name,
-                f"{value!r} is not an http(s) URL, so its rules are closed, as the controller denies them",
+                f"{value!r} is not a URL the controller accepts, so its rules are closed, as "
+                "the controller denies them (503)",
+                security=True,
+                status=DENIED,
+            )
+        return None
+    if parts.scheme not in ("http", "https"):
+        if not quiet:
+            ann.invalid(
+                name,
+                f"{value!r} is not an http(s) URL, so its rules are closed: no auth request "
+                "can be made to it",
                 security=True,
             )
         return None
@@ -148,7 +163,8 @@ def _external(run: Run, ann: Ann) -> None:
                     elif problem is not None:
                         lost.setdefault(problem, []).append(host or "the catch-all host")
             by_host[host] = found
-        rule.extensions.extend(by_host[host])
+        if not under_no_auth(run, rule):
+            rule.extensions.extend(by_host[host])
     if not pairs:
         parse_url(ann, "auth-url")
     if lost:
@@ -313,6 +329,7 @@ def apply(run: Run, model: IngressModel) -> None:
                 "auth-type",
                 "basic auth without a valid auth-secret: its rules are closed, as the controller denies them",
                 deny=True,
+                status=DENIED,
             )
         else:
             extensions.append(
@@ -332,12 +349,34 @@ def apply(run: Run, model: IngressModel) -> None:
         for name in _BASIC_KEYS:
             ann.unsupported(name, "digest authentication is not converted", security=True)
     elif ann.has("auth-type"):
-        ann.invalid("auth-type", f"{ann.text('auth-type')!r} is not basic or digest", security=True)
+        ann.invalid(
+            "auth-type",
+            f"{ann.text('auth-type')!r} is not basic or digest",
+            security=True,
+            status=DENIED,
+        )
     if not auth_type:
         ann.ignored(_BASIC_KEYS, "has no effect without auth-type")
     _external(run, ann)
+    exempt = 0
     for _, rule in rules_of(run, model):
+        if under_no_auth(run, rule):
+            exempt += 1  # no auth_request / auth_basic there (nginx.tmpl)
+            continue
         rule.extensions.extend(extensions)
+    if exempt and (extensions or ann.has("auth-url")):
+        message = (
+            f"not applied to {exempt} rule(s) whose path is under no-auth-locations "
+            f"({', '.join(run.config.no_auth_locations)}): ingress-nginx checks no "
+            "credentials there"
+        )
+        ann.report.info(
+            "nginx-no-auth-location",
+            message,
+            source=model.source,
+            field=ann.field("auth-url" if ann.has("auth-url") else "auth-type"),
+            provider="nginx",
+        )
 
 
 def apply_hosts(run: Run) -> None:
@@ -352,25 +391,56 @@ def apply_hosts(run: Run) -> None:
     for model in run.models:
         ann = run.ann(model)
         if not ann.has("auth-tls-secret"):
+            # authtls/main.go: nothing of auth-tls-* is read without the CA Secret.
+            ann.ignored(["auth-tls-match-cn"], "has no effect without auth-tls-secret")
             continue
         hosts = [h for h in model.hosts() if h is not None]
         taken = [h for h in hosts if h in claimed]
         if taken:
             ann.ignored(
-                ["auth-tls-secret", "auth-tls-verify-client"],
+                ["auth-tls-secret", "auth-tls-verify-client", "auth-tls-match-cn"],
                 f"client-certificate auth of {', '.join(taken)} is set by the older {claimed[taken[0]]}",
             )
             continue
         extension = _client_cert(ann)
         for host in hosts:
             claimed[host] = model.source.display()
-        if extension is None:
+        # The subject check is in the server whatever auth-tls-verify-client says (with "off"
+        # no certificate is asked for, and nothing matches).
+        controls = [c for c in (extension, _subject_match(ann)) if c is not None]
+        if not controls:
             continue
         # Each route of these hosts once (a route may carry several of them).
         routes = {id(route): route for host in hosts for route in routes_of.get(host, ())}
         for route in routes.values():
             for rule in route.rules:
-                rule.extensions.append(extension)
+                rule.extensions.extend(controls)
+
+
+def _subject_match(ann: Ann) -> ClientCertSubjectMatch | None:
+    """``auth-tls-match-cn``: nginx answers 403 unless the client certificate's subject
+    (``$ssl_client_s_dn``) matches the regular expression (nginx.tmpl, in the server). No
+    emitter can check a certificate's subject (Envoy Gateway's client validation matches
+    SANs, hashes and SPKIs), so the control goes with the rules as a security extension that
+    closes them: any certificate the CA signed would otherwise get in."""
+    value = ann.text("auth-tls-match-cn")
+    if value is None:
+        return None
+    # parser.CommonNameAnnotationValidator: "CN=" and a regular expression that compiles (a
+    # value it refuses is a validation error: the controller serves none of the Ingress).
+    if not value.startswith("CN=") or rewrite.re2_problem(value[3:]) is not None:
+        ann.invalid(
+            "auth-tls-match-cn",
+            f"{value!r} is not 'CN=' followed by a regular expression",
+            security=True,
+        )
+        return None
+    return ClientCertSubjectMatch(
+        pattern=value,
+        what=f"{ann.key('auth-tls-match-cn')} (the client certificate's subject must match "
+        f"{value!r}; Envoy Gateway checks SANs, not the subject)",
+        provenance=ann.prov("auth-tls-match-cn"),
+    )
 
 
 def _client_cert(ann: Ann) -> ClientCertAuth | None:

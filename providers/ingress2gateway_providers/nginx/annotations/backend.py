@@ -12,9 +12,15 @@
   emitter that cannot express it reports (the backend would receive plain text). A
   ``proxy-ssl-secret`` client certificate with verification on travels the same way.
 * ``AUTO_HTTP`` / ``HTTP``: plain HTTP. ``FCGI``: not supported (error).
+* A backend Service of type ``ExternalName`` (when the Service is in the input): the controller
+  connects to its ``externalName`` on the port's ``targetPort`` (``externalNamePorts``); the
+  rules get the external-name extension, which the envoy-gateway emitter turns into a
+  ``Backend`` with that FQDN (Envoy Gateway refuses ExternalName Services as backendRefs) and
+  the standard emitter reports.
 * ``ssl-passthrough: "true"`` (any Ingress of the host turns it on): a TLS listener in
   Passthrough mode and a TLSRoute to the host's backends; nginx forwarded TLS untouched, so HTTP
-  routing does not apply to HTTPS traffic of that host.
+  routing does not apply to HTTPS traffic of that host. Plain HTTP keeps its routes, redirected
+  to HTTPS when the host has a certificate (a ``spec.tls`` entry), as nginx redirects it.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from ingress2gateway.ingress import IngressModel
 from ingress2gateway.ir import (
     BackendTLSOptions,
     BackendTLSPolicy,
+    ExternalNameService,
     GRPCMethodMatch,
     GRPCRoute,
     HTTPRoute,
@@ -380,10 +387,12 @@ def _passthrough(run: Run) -> None:
             ann.converted(
                 "ssl-passthrough",
                 [tls_route.ref, gateway.ref],
-                "TLS is passed through by SNI; the HTTP routes keep serving port 80",
+                "TLS is passed through by SNI; port 80 keeps the HTTP routes (redirecting to "
+                "HTTPS when the host has a certificate)",
             )
             # nginx hands every TLS connection of the host to the backend: no HTTPS listener serves it.
             for other in https_of[id(gateway)].pop(host, []):
+                run.passed_through.setdefault(host, []).extend(other.provenance)
                 gateway.listeners.remove(other)
                 names.discard(other.name)
                 for r in routes_of_section.get(other.name, ()):
@@ -392,3 +401,59 @@ def _passthrough(run: Run) -> None:
                         for p in r.parent_refs
                         if p.section_name != other.name or not on_gateway(gateway, r, p)
                     ]
+
+
+def apply_external_names(run: Run) -> None:
+    """Rules whose backendRef names an ExternalName Service of the input get the external-name
+    extension (one per Service and port), with the backend fields as provenance."""
+    services = {
+        (obj.namespace or "default", obj.name): obj.spec
+        for obj in run.ctx.objects
+        if obj.kind == "Service"
+        and obj.api_version == "v1"
+        and obj.name
+        and obj.spec.get("type") == "ExternalName"
+        and isinstance(obj.spec.get("externalName"), str)
+    }
+    if not services:
+        return
+    made: dict[tuple[str, str, int | None], ExternalNameService] = {}
+    for route in run.ctx.ir.routes:
+        if not isinstance(route, (HTTPRoute, GRPCRoute)):
+            continue
+        for rule in route.rules:
+            for ref in rule.backend_refs:
+                namespace = ref.namespace or route.namespace or "default"
+                spec = services.get((namespace, ref.name))
+                if ref.kind != "Service" or ref.group or spec is None:
+                    continue
+                key = (namespace, ref.name, ref.port)
+                if key not in made:
+                    made[key] = ExternalNameService(
+                        service=ref.name,
+                        namespace=ref.namespace,
+                        service_port=ref.port,
+                        hostname=str(spec["externalName"]).strip().lower().rstrip("."),
+                        port=_external_port(spec, ref.port),
+                        provenance=list(ref.provenance),
+                    )
+                ext = made[key]
+                ext.provenance = list(dict.fromkeys([*ext.provenance, *ref.provenance]))
+                if ext not in rule.extensions:
+                    rule.extensions.append(ext)
+
+
+def _external_port(spec: dict[str, object], port: int | None) -> int:
+    """The port the controller connects to on an ExternalName Service (``externalNamePorts``,
+    ``getEndpointsFromSlices``): the ``targetPort`` of the Service port the backend names (its
+    ``port`` when the target is a name or none), else the port the backend names."""
+    for entry in spec.get("ports") or []:  # type: ignore[attr-defined]
+        if not isinstance(entry, dict) or entry.get("port") != port:
+            continue
+        target = entry.get("targetPort")
+        if isinstance(target, int) and not isinstance(target, bool) and target > 0:
+            return target
+        if isinstance(target, str) and target.isdigit() and int(target) > 0:
+            return int(target)
+        return port if isinstance(port, int) else 0
+    return port if isinstance(port, int) else 0

@@ -192,6 +192,10 @@ def _apply_one(
             level, code, message, status, source=model.source, field=path.field, provider=PROVIDER
         )
 
+    if model.default_backend is not None and model.default_backend_field:
+        matched_any = _catch_all(
+            run, ann, model, upstreams, claimed, ports, (header, cookie, weight, total)
+        )
     for path in model.paths:
         located = _located(locations.get(_path_key(path)), model.namespace)
         primary = _primary_upstream(run, located) if located is not None else None
@@ -242,7 +246,7 @@ def _apply_one(
         matched_any = True
         joined: list[HTTPRoute] = []
         for route, rule in upstreams.get(primary, []):
-            _join(run, ann, route, rule, canary, model, path, header, cookie, weight, total)
+            _join(run, ann, route, rule, canary, model, path.field, header, cookie, weight, total)
             joined.append(route)
         report.record(
             model.source,
@@ -251,23 +255,7 @@ def _apply_one(
             targets=[r.ref for r in dict.fromkeys(joined)],
             provider=PROVIDER,
         )
-        targets = list(dict.fromkeys(joined))
-        if header is not None:
-            ann.converted("canary-by-header", targets)
-            if ann.has("canary-by-header-value"):
-                ann.converted("canary-by-header-value", targets)
-            elif not ann.report.has_entry(model.source, ann.field("canary-by-header-pattern")):
-                ann.converted("canary-by-header-pattern", targets)
-        for name in ("canary", "canary-weight", "canary-weight-total"):
-            if name != "canary-weight-total" or weight:
-                ann.converted(name, targets)
-        if header is None and cookie is None and not weight:
-            report.warning(
-                "nginx-canary-no-primary",
-                "this canary has no header, cookie or positive weight, so it receives no traffic",
-                source=model.source,
-                provider=PROVIDER,
-            )
+        _credit(ann, list(dict.fromkeys(joined)), header, cookie, weight)
     if not matched_any:
         for name in _CANARY_KEYS:
             ann.ignored([name], "the canary matches no primary path")
@@ -276,6 +264,111 @@ def _apply_one(
     for name in ("canary-by-header-value", "canary-by-header-pattern"):
         ann.ignored([name], "has no effect without canary-by-header")
     _ignore_rest(ann, model)
+
+
+def _credit(
+    ann: Ann, targets: list[HTTPRoute], header: str | None, cookie: str | None, weight: int | None
+) -> None:
+    """The canary's annotations went into ``targets`` (a path or its default backend joined)."""
+    if header is not None:
+        ann.converted("canary-by-header", targets)
+        if ann.has("canary-by-header-value"):
+            ann.converted("canary-by-header-value", targets)
+        elif not ann.report.has_entry(ann.model.source, ann.field("canary-by-header-pattern")):
+            ann.converted("canary-by-header-pattern", targets)
+    for name in ("canary", "canary-weight", "canary-weight-total"):
+        if name != "canary-weight-total" or weight:
+            ann.converted(name, targets)
+    if header is None and cookie is None and not weight:
+        ann.report.warning(
+            "nginx-canary-no-primary",
+            "this canary has no header, cookie or positive weight, so it receives no traffic",
+            source=ann.model.source,
+            provider=PROVIDER,
+        )
+
+
+_Traffic = tuple[str | None, str | None, int | None, int]
+"""A canary's header, cookie, weight and weight total."""
+
+
+def _catch_all(
+    run: Run,
+    ann: Ann,
+    model: IngressModel,
+    upstreams: dict[_Upstream, list[tuple[HTTPRoute, Rule]]],
+    claimed: dict[_Upstream, IngressModel],
+    ports: dict[tuple[str | None, str], dict[str, int]],
+    traffic: _Traffic,
+) -> bool:
+    """A canary's ``defaultBackend`` joins the upstream of every location of the catch-all
+    server, in the order the controller made them, until one whose upstream is the canary's
+    own (``mergeAlternativeBackends``: "merge catch-all alternative backends";
+    ``canMergeBackend``). Whether it joined any."""
+    field = model.default_backend_field or "spec.defaultBackend"
+    report = run.ctx.report
+    canary = _canary_backend(ann, model.default_backend, field, ports)
+    if canary is None:
+        report.flag(
+            Level.ERROR,
+            "backend-port-unresolved",
+            "the canary's default backend port cannot be resolved",
+            Status.UNSUPPORTED,
+            source=model.source,
+            field=field,
+            provider=PROVIDER,
+        )
+        return False
+    mine = (model.namespace, canary.name, canary.port)
+    joined: list[HTTPRoute] = []
+    for primary in _catch_all_upstreams(run):
+        if primary == mine:
+            break  # altEqualsPri: the canary's Service is a primary of the catch-all server
+        if claimed.setdefault(primary, model) is not model:
+            continue  # only an upstream's first alternative backend counts
+        for route, rule in upstreams.get(primary, []):
+            header, cookie, weight, total = traffic
+            _join(run, ann, route, rule, canary, model, field, header, cookie, weight, total)
+            joined.append(route)
+    if not joined:
+        report.flag(
+            Level.WARNING,
+            "nginx-canary-no-primary",
+            "the canary's default backend finds no location of the catch-all server to join; "
+            "ingress-nginx ignores it, and so does the conversion",
+            Status.IGNORED,
+            source=model.source,
+            field=field,
+            provider=PROVIDER,
+        )
+        return False
+    targets = list(dict.fromkeys(joined))
+    report.record(
+        model.source, field, Status.CONVERTED, targets=[r.ref for r in targets], provider=PROVIDER
+    )
+    _credit(ann, targets, traffic[0], traffic[1], traffic[2])
+    return True
+
+
+def _catch_all_upstreams(run: Run) -> list[_Upstream]:
+    """The upstreams of the catch-all server's locations in the controller's order: the root
+    location of the oldest Ingress with a defaultBackend and no rules (``createServers``),
+    then the paths of rules without a host, oldest Ingress first."""
+    found: list[_Upstream] = []
+    for model in run.models:
+        if model.default_backend is not None and not model.rule_hosts:
+            field = model.default_backend_field or "spec.defaultBackend"
+            upstream = _upstream_of(run, model, field)
+            if upstream is not None:
+                found.append(upstream)
+            break
+    for model in run.models:
+        for path in model.paths:
+            if path.host is None:
+                upstream = _upstream_of(run, model, path.field)
+                if upstream is not None and upstream not in found:
+                    found.append(upstream)
+    return found
 
 
 def _reaches(run: Run, located: tuple[IngressModel, IngressPath], canary: _Upstream) -> bool:
@@ -300,10 +393,15 @@ def _reaches(run: Run, located: tuple[IngressModel, IngressPath], canary: _Upstr
 def _primary_upstream(run: Run, located: tuple[IngressModel, IngressPath]) -> _Upstream | None:
     """The upstream of the location a primary path made (None: the path was not converted)."""
     model, path = located
+    return _upstream_of(run, model, path.field)
+
+
+def _upstream_of(run: Run, model: IngressModel, field: str) -> _Upstream | None:
+    """The upstream of the rule made from ``field`` of ``model`` (a path, a defaultBackend)."""
     for route, rule in run.lowered.rules_of(model.source):
         if len(rule.backend_refs) != 1:
             continue
-        if any(p.source == model.source and p.field == path.field for p in rule.provenance):
+        if any(p.source == model.source and p.field == field for p in rule.provenance):
             return _upstream(route, rule.backend_refs[0])
     return None
 
@@ -315,7 +413,7 @@ def _join(
     rule: Rule,
     canary: BackendRef,
     model: IngressModel,
-    path: IngressPath,
+    field: str,
     header: str | None,
     cookie: str | None,
     weight: int | None,
@@ -325,7 +423,7 @@ def _join(
     on it."""
     mine = dataclasses.replace(canary, provenance=list(canary.provenance))
     if model.namespace != route.namespace:
-        _across_namespaces(run, route, mine, Provenance(model.source, path.field))
+        _across_namespaces(run, route, mine, Provenance(model.source, field))
     extra = _extra_rules(run, ann, rule, mine, header, cookie)
     position = route.rules.index(rule)
     route.rules[position:position] = extra
@@ -380,6 +478,19 @@ def _extra_rules(
                 Status.IGNORED,
                 "canary-by-header-value takes precedence",
             )
+        elif pattern is not None and not _pcre_compiles(pattern):
+            # balancer.lua: ngx.re.match fails ("error when matching
+            # canary-by-header-pattern") and route_to_alternative_balancer returns false: a
+            # request carrying the header goes to the mainline, before the cookie is looked at.
+            rules.append(_rule(primary, HeaderMatch(header, ".*", "RegularExpression"), main, prov))
+            ann.notify(
+                "warning",
+                "nginx-annotation-invalid",
+                "canary-by-header-pattern",
+                f"{ann.key('canary-by-header-pattern')}: {pattern!r} is not a regular expression "
+                "nginx can compile, so every request carrying the header goes to the mainline "
+                "(as the controller's balancer does), whatever its cookie",
+            )
         elif pattern is not None:
             # balancer.lua: ngx.re.match(header, pattern) finds the pattern anywhere in the
             # value; a Gateway API (Envoy) regular expression must match the whole value.
@@ -412,6 +523,16 @@ def _extra_rules(
             "matched as a regular expression on the Cookie header (approximates nginx's cookie parsing)",
         )
     return rules
+
+
+def _pcre_compiles(pattern: str) -> bool:
+    """Whether nginx's PCRE compiles ``pattern`` (approximated by Python's ``re``: both are
+    backtracking engines with Perl syntax)."""
+    try:
+        re.compile(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return False
+    return True
 
 
 def _ignore_rest(ann: Ann, model: IngressModel) -> None:

@@ -16,7 +16,20 @@ that change what a route does are applied to every Ingress that does not overrid
   decides where an Ingress's own body limit may be enforced by buffering;
   ``whitelist-source-range`` / ``denylist-source-range``:
   IP access for every route; ``global-auth-url``: external auth for every Ingress without
-  ``enable-global-auth: "false"``;
+  ``enable-global-auth: "false"`` or an ``auth-url`` of its own, except on the paths under
+  ``no-auth-locations`` (``/.well-known/acme-challenge`` by default), which get no auth at all
+  (no global, ``auth-url`` or basic auth: nginx.tmpl, ``isLocationInLocationList``);
+* ``block-cidrs``: an IP deny list on every route whose Ingress has no allow or deny list of
+  its own (nginx puts ``deny`` lines in its ``http`` block, which a location with ``allow`` /
+  ``deny`` lines of its own does not inherit); ``block-user-agents``, ``block-referers``: an
+  access control (``request-header-deny``) no emitter carries yet (nginx's ``map`` compares
+  strings ignoring case and takes ``~`` regular expressions), so every route is closed, with a
+  security error; a ``block-cidrs`` value nginx could not load closes every route too;
+* ``add-headers`` (``namespace/name`` of a ConfigMap in the input): its entries as response
+  headers on every rule that proxies (a rule's own ``custom-headers`` win); an entry that is not
+  a header, or holds an nginx variable, is reported and none is converted;
+* ``annotation-value-word-blocklist``: an Ingress one of whose annotation values holds a listed
+  word is not converted, as the controller does not serve it (an error says so);
 * ``allow-snippet-annotations``: when not ``"true"`` the controller dropped every snippet, so
   snippets are reported as ignored rather than lost;
 * ``client-header-timeout``, ``client-body-timeout``, ``keep-alive`` (seconds): the
@@ -35,9 +48,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from ingress2gateway import grammar
 from ingress2gateway.ir import (
     BackendRef,
     BodySize,
@@ -46,17 +60,23 @@ from ingress2gateway.ir import (
     ClientTLSSettings,
     Extension,
     ExternalAuth,
+    GRPCRoute,
+    HTTPRoute,
     IPAccess,
     Listener,
     ParentRef,
     Provenance,
+    RefusedControl,
+    RequestHeaderDeny,
+    RequestRedirect,
     TCPRoute,
     UDPRoute,
 )
-from ingress2gateway.objects import KubeObject
-from ingress2gateway.report import Status
+from ingress2gateway.objects import KubeObject, SourceRef
+from ingress2gateway.plugin import ProviderContext
+from ingress2gateway.report import Report, Status
 
-from ._base import PROVIDER, Run, header_modifier, is_https
+from ._base import PROVIDER, Run, header_modifier, is_https, under_no_auth
 
 CONTROLLER_NAMES = ("ingress-nginx-controller", "nginx-configuration", "nginx-ingress-controller")
 _SIZE = re.compile(r"^\s*(\d{1,18})\s*([kKmMgG]?)\s*\Z")
@@ -110,7 +130,18 @@ class ControllerConfig:
     request_buffering: bool = True
     """``proxy-request-buffering`` (the controller's default is on)."""
     access: IPAccess | None = None
+    block: IPAccess | None = None
+    """``block-cidrs``: ``deny`` lines in nginx's ``http`` block, which only the locations
+    without ``allow`` / ``deny`` lines of their own inherit (nginx's access module)."""
+    header_blocks: list[Extension] = field(default_factory=list)
+    """``block-user-agents`` / ``block-referers``: a 403 in every server."""
+    refused: RefusedControl | None = None
+    """A ``block-*`` key whose value nginx could not load: every route is closed."""
     global_auth: ExternalAuth | None = None
+    no_auth_locations: tuple[str, ...] = ("/.well-known/acme-challenge",)
+    """Locations whose path starts with one of these get no auth (``no-auth-locations``)."""
+    add_headers: dict[str, str] | None = None
+    """``add-headers``: response headers nginx sets on every answer (the named ConfigMap's)."""
     client_timeouts: ClientTimeouts | None = None
     client_ip: ClientIPDetection | None = None
     client_tls: ClientTLSSettings | None = None
@@ -128,7 +159,15 @@ def _data(obj: KubeObject) -> dict[str, str]:
 
 
 def _find(run: Run, wanted: str | None, names: tuple[str, ...]) -> KubeObject | None:
-    for obj in run.ctx.objects:
+    return find_configmap(run.ctx.objects, wanted, names)
+
+
+def find_configmap(
+    objects: Iterable[KubeObject], wanted: str | None, names: tuple[str, ...] = CONTROLLER_NAMES
+) -> KubeObject | None:
+    """The ConfigMap ``wanted`` (``namespace/name`` or a name), else the first named one of
+    ``names``."""
+    for obj in objects:
         if obj.kind != "ConfigMap" or obj.group != "":
             continue
         if wanted is not None:
@@ -137,6 +176,56 @@ def _find(run: Run, wanted: str | None, names: tuple[str, ...]) -> KubeObject | 
         elif obj.name in names:
             return obj
     return None
+
+
+def drop_blocklisted(ctx: ProviderContext, prefix: str, ingresses: Iterable[KubeObject]) -> None:
+    """``annotation-value-word-blocklist``: ingress-nginx skips an Ingress one of whose
+    annotations of its prefix holds a listed word (``store.go``, ``syncIngress``,
+    ``checkBadAnnotationValue``: the list trimmed as a whole and split on commas, each word as
+    it is, so that an empty one is in every value). Such an Ingress is claimed here, with an
+    error on the annotation, and not converted."""
+    obj = find_configmap(ctx.objects, ctx.options.for_provider(PROVIDER).get("configmap"))
+    value = _data(obj).get("annotation-value-word-blocklist", "") if obj is not None else ""
+    if not value:
+        return
+    words = value.strip().split(",")
+    for ingress in ingresses:
+        found = next(
+            (
+                (key, word)
+                for key, text in sorted(ingress.annotations.items())
+                if key.startswith(prefix) and isinstance(text, str)
+                for word in words
+                if word in text
+            ),
+            None,
+        )
+        if found is None:
+            continue
+        key, word = found
+        ctx.claim(ingress)
+        source = ingress.source()
+        message = (
+            f"{key} holds {word!r}, a word of the ConfigMap's annotation-value-word-blocklist: "
+            "ingress-nginx does not serve this Ingress, so it is not converted"
+        )
+        ctx.report.error(
+            "nginx-ingress-dropped",
+            message,
+            source=source,
+            field=f"metadata.annotations[{key}]",
+            provider=PROVIDER,
+            security=True,
+        )
+        ctx.report.record(source, "spec", Status.IGNORED, note=message, provider=PROVIDER)
+        for other in sorted(ingress.annotations):
+            ctx.report.record(
+                source,
+                f"metadata.annotations[{other}]",
+                Status.IGNORED,
+                note=message,
+                provider=PROVIDER,
+            )
 
 
 def read(run: Run) -> ControllerConfig:
@@ -201,6 +290,49 @@ def read(run: Run) -> ControllerConfig:
             config.access = access
         elif key == "global-auth-url" and re.fullmatch(r"https?://[A-Za-z0-9.:/_-]+", value):
             config.global_auth = ExternalAuth(url=value, provenance=prov(key))
+        elif key == "no-auth-locations":
+            # isLocationInLocationList: each entry trimmed, empty ones skipped.
+            config.no_auth_locations = tuple(
+                item.strip() for item in value.split(",") if item.strip()
+            )
+            note(
+                key,
+                Status.CONVERTED,
+                "auth (global, auth-url, basic) is left off the rules of the paths under it",
+            )
+            continue
+        elif key == "add-headers":
+            config.add_headers = _add_headers(run, value, note)
+            if config.add_headers is None:
+                continue
+        elif key == "block-cidrs":
+            networks = _networks(value)
+            if networks is None:
+                _refuse(config, report, source, key, f"{value!r} is not a list of addresses")
+                continue
+            if networks:
+                config.block = IPAccess(deny=networks, provenance=prov(key))
+            else:
+                note(key, Status.CONVERTED, "empty: nothing is blocked")
+                continue
+        elif key in _HEADER_BLOCKS:
+            entries = [item.strip() for item in value.split(",") if item.strip()]
+            if not entries:
+                note(key, Status.CONVERTED, "empty: nothing is blocked")
+                continue
+            header = _HEADER_BLOCKS[key]
+            config.header_blocks.append(
+                RequestHeaderDeny(
+                    header=header,
+                    entries=entries,
+                    what=f"the ConfigMap's {key} (a 403 for requests whose {header} header "
+                    "matches one of its entries)",
+                    provenance=prov(key),
+                )
+            )
+        elif key == "annotation-value-word-blocklist":
+            note(key, Status.CONVERTED, "Ingresses with a listed word are not converted")
+            continue
         elif key in _CLIENT_TIMEOUTS:
             seconds = _SECONDS.match(lowered)
             if seconds is None:
@@ -255,6 +387,78 @@ def read(run: Run) -> ControllerConfig:
         if key in data and not report.has_entry(source, f"data[{key}]"):
             note(key, Status.CONVERTED, "applied as the default of every Ingress")
     return config
+
+
+_HEADER_BLOCKS = {"block-user-agents": "User-Agent", "block-referers": "Referer"}
+
+
+def _refuse(
+    config: ControllerConfig, report: Report, source: SourceRef, key: str, why: str
+) -> None:
+    """A ``block-*`` value nginx cannot load (its configuration test fails, so the controller
+    keeps no configuration with it): nothing can be said of what it blocked, so every route
+    is closed."""
+    message = (
+        f"{key}: {why}; nginx cannot load it, so what it blocked is not known and every route "
+        "of the controller is closed"
+    )
+    where = f"data[{key}]"
+    report.error(
+        "nginx-annotation-invalid",
+        message,
+        source=source,
+        field=where,
+        provider=PROVIDER,
+        security=True,
+    )
+    report.record(source, where, Status.UNSUPPORTED, note=message, provider=PROVIDER)
+    config.refused = RefusedControl(
+        what=f"the refused {key}", provenance=[Provenance(source, where)]
+    )
+
+
+def _add_headers(
+    run: Run, value: str, note: Callable[[str, Status, str], None]
+) -> dict[str, str] | None:
+    """The ConfigMap ``add-headers`` names (``namespace/name``), as headers nginx sets on every
+    response (``nginx.go``: its data, unchecked, into ``more_set_headers``): None, noted, when
+    it is not in the input or an entry cannot be a header."""
+    namespace, _, name = value.partition("/")
+    if not name:
+        namespace, name = "", value
+    found = next(
+        (
+            obj
+            for obj in run.ctx.objects
+            if obj.kind == "ConfigMap"
+            and obj.group == ""
+            and obj.name == name
+            and (not namespace or (obj.namespace or "") == namespace)
+        ),
+        None,
+    )
+    if found is None:
+        note(
+            "add-headers",
+            Status.UNSUPPORTED,
+            f"ConfigMap {value} is not in the input; add it to convert its response headers",
+        )
+        return None
+    headers: dict[str, str] = {}
+    for key, text in sorted(_data(found).items()):
+        problem = grammar.header_name_problem(key) or grammar.header_value_problem(text)
+        if problem is None and "$" in text:
+            problem = "holds an nginx variable, which nginx expands per request"
+        if problem is not None:
+            note(
+                "add-headers",
+                Status.UNSUPPORTED,
+                f"ConfigMap {value}: entry {key!r} {problem}; the headers are not converted",
+            )
+            return None
+        headers[key] = text
+    run.ctx.claim(found)
+    return headers
 
 
 def _client_ip(
@@ -318,26 +522,61 @@ def apply_defaults(run: Run) -> None:
         for setting in (config.client_timeouts, config.client_ip, config.client_tls):
             if setting is not None and setting not in gateway.extensions:
                 gateway.extensions.append(setting)
+    defaults: dict[SourceRef, tuple[list[Extension], ExternalAuth | None]] = {}
     for model in run.models:
         ann = run.ann(model)
-        pairs = run.lowered.rules_of(model.source)
         extensions: list[Extension] = []
         if config.body_size is not None and not ann.has("proxy-body-size"):
             extensions.append(config.body_size)
+        own_ip_rules = any(
+            ann.text(name)
+            for name in (
+                "allowlist-source-range",
+                "whitelist-source-range",
+                "denylist-source-range",
+            )
+        )
         if config.access is not None and not (
             ann.has("whitelist-source-range") or ann.has("allowlist-source-range")
         ):
             extensions.append(config.access)
-        if config.global_auth is not None and ann.flag("enable-global-auth", True):
-            extensions.append(config.global_auth)
+            own_ip_rules = True
+        if config.block is not None and not own_ip_rules:
+            # nginx's access module: a location with allow/deny lines of its own does not
+            # inherit the http block's (block-cidrs).
+            extensions.append(config.block)
+        extensions += config.header_blocks
+        if config.refused is not None:
+            extensions.append(config.refused)
+        global_auth = None
+        # shouldApplyGlobalAuth: not where the location has its own auth-url.
+        if (
+            config.global_auth is not None
+            and ann.flag("enable-global-auth", True)
+            and not ann.text("auth-url")
+        ):
+            global_auth = config.global_auth
         if ann.has("enable-global-auth"):
             ann.record(
                 "enable-global-auth",
                 Status.CONVERTED,
                 "applies or skips the ConfigMap global-auth-url",
             )
-        for _, rule in pairs:
-            rule.extensions.extend(extensions)
+        defaults[model.source] = (extensions, global_auth)
+    # Every rule an Ingress's location became, those made after lowering too (canary header
+    # rules, gRPC rules): the rules say which Ingresses they belong to.
+    for route in run.ctx.ir.routes:
+        for rule in getattr(route, "rules", ()):
+            for owner in dict.fromkeys(rule.sources):
+                found = defaults.get(owner)
+                if found is None:
+                    continue
+                extensions, global_auth = found
+                if global_auth is not None and not under_no_auth(run, rule):
+                    extensions = [*extensions, global_auth]
+                rule.extensions.extend(e for e in extensions if e not in rule.extensions)
+    if config.add_headers:
+        _apply_add_headers(run, config.add_headers, config.prov("add-headers"))
     if config.hsts is not None:
         prov = config.prov("hsts", "hsts-max-age", "hsts-include-subdomains", "hsts-preload") or [
             Provenance(source, "data")
@@ -354,6 +593,30 @@ def apply_defaults(run: Run) -> None:
             report.record(
                 item.source, item.field, Status.CONVERTED, targets=targets, provider=PROVIDER
             )
+
+
+def _apply_add_headers(run: Run, headers: dict[str, str], prov: list[Provenance]) -> None:
+    """``add-headers``: ``more_set_headers`` in nginx's ``http`` block, on every response; a
+    location's own ``custom-headers`` of the same name win (headers-more runs the inner
+    level's after the outer's)."""
+    targets = []
+    for route in run.ctx.ir.routes:
+        if not isinstance(route, (HTTPRoute, GRPCRoute)):
+            continue
+        changed = False
+        for rule in route.rules:
+            if any(isinstance(item, RequestRedirect) for item in rule.filters):
+                continue  # a redirect's headers are not the backend's answer (Gateway API)
+            modifier = header_modifier(rule, True, prov)
+            for name, value in headers.items():
+                modifier.set.setdefault(name, value)
+            changed = True
+        if changed:
+            targets.append(route.ref)
+    for item in prov:
+        run.ctx.report.record(
+            item.source, item.field, Status.CONVERTED, targets=targets, provider=PROVIDER
+        )
 
 
 def apply_streams(run: Run) -> None:

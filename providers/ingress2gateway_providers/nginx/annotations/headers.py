@@ -19,7 +19,7 @@ import re
 
 from ingress2gateway.ingress import IngressModel
 
-from ._base import Ann, Run, header_modifier, looks_injected, routes_of, rules_of
+from ._base import DENIED, Ann, Run, header_modifier, looks_injected, routes_of, rules_of
 
 # customheaders/main.go headerRegexp and valueRegexp: what the controller accepts.
 _CUSTOM_NAME = re.compile(r"[a-zA-Z\d\-_]+")
@@ -78,7 +78,12 @@ def _custom_headers(run: Run, ann: Ann, pairs: list) -> None:  # type: ignore[ty
             _CUSTOM_NAME.fullmatch(str(key)) and _CUSTOM_VALUE.fullmatch(value)
         ):
             # The controller denies the location (503) rather than send a bad header.
-            ann.invalid("custom-headers", f"entry {key!r} is not a plain header", security=True)
+            ann.invalid(
+                "custom-headers",
+                f"entry {key!r} is not a plain header",
+                security=True,
+                status=DENIED,
+            )
             return
         if allowed is not None and key not in allowed:
             ann.invalid(
@@ -86,6 +91,7 @@ def _custom_headers(run: Run, ann: Ann, pairs: list) -> None:  # type: ignore[ty
                 f"header {key!r} is not in the controller ConfigMap's "
                 "global-allowed-response-headers, so the controller denied the location (503)",
                 security=True,
+                status=DENIED,
             )
             return
         headers[str(key)] = value

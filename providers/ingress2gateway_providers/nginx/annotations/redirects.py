@@ -110,16 +110,24 @@ def parse_redirect_url(ann: Ann, name: str) -> RequestRedirect | None:
     except ValueError:
         ann.invalid(name, f"{value!r} is not a URL")
         return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if name == "permanent-redirect" and value.startswith("/") and not value.startswith("//"):
+        # redirect.go checks no URL of permanent-redirect; nginx's ``return 301 /path`` makes
+        # the Location absolute with the request's scheme, host and port (absolute_redirect
+        # on; with relative-redirects the client resolves it to the same URL).
+        redirect = RequestRedirect(
+            path=PathModifier("ReplaceFullPath", parts.path or "/"), provenance=ann.prov(name)
+        )
+    elif parts.scheme not in ("http", "https") or not parts.hostname:
         ann.invalid(name, f"{value!r} is not an absolute http(s) URL")
         return None
-    redirect = RequestRedirect(
-        scheme=parts.scheme,
-        hostname=parts.hostname,
-        port=port,
-        path=PathModifier("ReplaceFullPath", parts.path or "/"),
-        provenance=ann.prov(name),
-    )
+    else:
+        redirect = RequestRedirect(
+            scheme=parts.scheme,
+            hostname=parts.hostname,
+            port=port,
+            path=PathModifier("ReplaceFullPath", parts.path or "/"),
+            provenance=ann.prov(name),
+        )
     if parts.query or parts.fragment:
         ann.notify(
             "warning",
@@ -520,7 +528,11 @@ def split_https(run: Run) -> None:
         https = [(p, lst) for p, lst in listeners if lst is not None and lst.protocol == "HTTPS"]
         http = [p for p, lst in listeners if lst is not None and lst.protocol == "HTTP"]
         if not https:
-            _force_without_tls(run, route)
+            passed = [run.passed_through.get(h) for h in route.hostnames]
+            if route.hostnames and all(passed) and http:
+                _redirect_passed_through(run, route, [p for ps in passed if ps for p in ps])
+            else:
+                _force_without_tls(run, route)
             continue
         route.parent_refs = [p for p, _ in https]
         # The redirect's code is a property of the TLS setup: its ledger entry is the TLS field.
@@ -715,6 +727,33 @@ def _served_behind_proxy(rule: Rule) -> Rule:
         dataclasses.replace(m, headers=(*m.headers, proto)) for m in (rule.matches or [Match()])
     ]
     return copy
+
+
+def _redirect_passed_through(run: Run, route: HTTPRoute, tls: list[Provenance]) -> None:
+    """The HTTP route of a host whose TLS ``ssl-passthrough`` hands to the backend: the host
+    has a certificate, so nginx redirects plain HTTP to HTTPS as on any TLS host (the
+    exemptions by path and ``ssl-redirect: "false"`` apply; the rules whose own redirect runs
+    first keep it)."""
+    behind_proxy = _forwarded_https(run)
+    for index, rule in reversed(list(enumerate(route.rules))):
+        exempt = _exempt_by_path(run, rule) or (
+            id(rule) in run.ssl_exempt and id(rule) not in run.forced
+        )
+        if exempt or id(rule) in run.redirects_first:
+            continue
+        route.rules[index] = redirect_rule(rule, _code(run, rule), run.forced.get(id(rule), tls))
+        if behind_proxy:
+            route.rules.insert(index + 1, _served_behind_proxy(rule))
+    sources = [s for r in route.rules for s in r.sources]
+    if sources:
+        run.ctx.report.info(
+            "nginx-ssl-redirect",
+            f"host {route.hostnames[0]} passes TLS through to its backend and has a "
+            "certificate: HTTP requests are redirected to HTTPS by its HTTP route, as the "
+            "controller does",
+            source=min(sources, key=lambda s: s.sort_key()),
+            provider="nginx",
+        )
 
 
 def _force_without_tls(run: Run, route: HTTPRoute) -> None:

@@ -44,8 +44,8 @@ with the place it follows:
   ``canary-weight-total`` (``balancer.lua``, ``route_to_alternative_balancer``).
 * **from-to-www-redirect** adds a server for the twin host that redirects to the host with the
   original URI without its trailing slash, code ``http-redirect-code`` (``ngx_srv_redirect.lua``).
-* **ssl-passthrough** passes TLS connections whose SNI is the host to the root location's
-  backend (``getConfiguration``).
+* **ssl-passthrough** passes TLS connections (https requests included) whose SNI is exactly
+  the host to the root location's backend (``getConfiguration``; ``pkg/tcpproxy``).
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingress2gateway.objects import KubeObject
+from ingress2gateway.verification.gateway import external
 from ingress2gateway.verification.matching import host_matches, pcre_search
 from ingress2gateway.verification.model import (
     Backend,
@@ -75,11 +76,18 @@ from ingress2gateway.verification.probes import (
 )
 
 from .locations import EXACT, PREFIX, REGEX_NOCASE, Location, find_location
-from .selection import ControllerConfig, IngressInfo, service_ports
+from .selection import (
+    ControllerConfig,
+    IngressInfo,
+    external_name_services,
+    service_ports,
+    string_to_url,
+)
 from .snippets import Block
 from .snippets import parse as parse_snippet
 
 DEFAULT_SERVER = "_"
+_AUTH_GUARDS = frozenset({"basic-auth", "digest-auth", "external-auth"})
 ACME = "/.well-known/acme-challenge"
 
 
@@ -90,6 +98,7 @@ _ALPHA = r"\-\.\_\~a-zA-Z0-9\/:"
 _URL_CHARS = re.escape(",:?&=")
 _REGEX_PATH_WITH_CAPTURE = re.compile(r"/?[" + _ALPHA + r"\/\$]*")
 _URL_IS_VALID = re.compile("[" + _ALPHA + _URL_CHARS + "]*")
+_URL_WITH_VARIABLES = re.compile("[" + _ALPHA + ", " + _URL_CHARS + "$]*")
 _BASIC_CHARS = re.compile("[/" + _ALPHA + "]*")
 _IS_VALID_REGEX = re.compile("[/" + _ALPHA + re.escape(r"^$[](){}*+?|&=\\") + "]*")
 _MALICIOUS = re.compile(r"\r|\n")
@@ -150,6 +159,9 @@ class Settings:
     upstream_vhost: str = ""
     guards: list[str] = field(default_factory=list)
     client_certificate: bool = False
+    match_cn: str = ""
+    """``auth-tls-match-cn`` (with ``auth-tls-secret``): the regular expression the client
+    certificate's subject must match."""
     denied: str = ""
     passthrough: bool = False
     canary: Canary | None = None
@@ -157,13 +169,23 @@ class Settings:
     """``configuration-snippet``: what it says about answering or denying."""
     server_snippet: Block | None = None
     server_snippet_field: str = ""
+    own_ip_rules: bool = False
+    """The locations have ``allow`` / ``deny`` lines of their own (an allow or deny list, from
+    the annotation or the ConfigMap's default): nginx's access module then does not inherit
+    the ``http`` block's ``deny`` lines of ``block-cidrs``."""
+    own_auth_url: bool = False
+    """``auth-url`` is set (``shouldApplyGlobalAuth``: the global auth is only for locations
+    without their own)."""
+    enable_global_auth: bool = True
     consulted: list[str] = field(default_factory=list)
+    """Annotation fields that shape what the Ingress's locations do (for causes)."""
     config_causes: list[Cause] = field(default_factory=list)
     """ConfigMap keys whose defaults this Ingress takes (for causes)."""
-    """Annotation fields that shape what the Ingress's locations do (for causes)."""
 
 
-def read_settings(info: IngressInfo, config: ControllerConfig) -> Settings:
+def read_settings(
+    info: IngressInfo, config: ControllerConfig, objects: Sequence[KubeObject] = ()
+) -> Settings:
     """The annotations of ``info`` as the controller's parsers read them (their defaults and
     validators: ``internal/ingress/annotations/*/main.go``)."""
     s = Settings(ssl_redirect=config.ssl_redirect, force_ssl_redirect=config.force_ssl_redirect)
@@ -193,7 +215,14 @@ def read_settings(info: IngressInfo, config: ControllerConfig) -> Settings:
     s.from_to_www = _bool(consult("from-to-www-redirect")) or False
     temporal = consult("temporal-redirect")
     permanent = consult("permanent-redirect")
-    if temporal and _valid(_URL_IS_VALID, temporal):
+    # redirect.go: temporal-redirect must parse as a URL whose scheme starts with "http"
+    # (isValidURL; else the annotation is ignored); permanent-redirect is not checked.
+    if (
+        temporal
+        and _valid(_URL_IS_VALID, temporal)
+        and temporal.split(":", 1)[0].lower().startswith("http")
+        and ":" in temporal
+    ):
         code = _int(get("temporal-redirect-code")) or 302
         s.redirect_url, s.redirect_code = temporal, code if 300 <= code <= 307 else 302
     elif permanent and _valid(_URL_IS_VALID, permanent):
@@ -217,6 +246,7 @@ def read_settings(info: IngressInfo, config: ControllerConfig) -> Settings:
             s.server_snippet = parse_snippet(server_snippet)
             s.server_snippet_field = info.field("server-snippet")
     _read_access(info, s, consult, config)
+    _read_custom_headers(info, s, consult, config, objects)
     if _bool(get("canary")):
         s.canary = _read_canary(info, consult)
     return s
@@ -234,31 +264,113 @@ def _read_access(info: IngressInfo, s: Settings, consult: Any, config: Controlle
             s.denied = "invalid authentication type"
     url = consult("auth-url")
     if url is not None:
-        cleaned = url.strip()
-        if (
-            cleaned.lower().startswith(("http://", "https://"))
-            and _MALICIOUS.search(cleaned) is None
+        # authreq/main.go: the value is the URL (normalizeString: each line trimmed), which
+        # parser.StringToURL must accept, else the location is denied.
+        # A value its validator refuses (URLWithNginxVariableRegex) drops the whole Ingress (a
+        # validation error); it is modelled as a denied location, which answers no request
+        # either. An empty one is ignored (parseString's error is not a denial).
+        cleaned = "\n".join(line.strip() for line in url.split("\n"))
+        s.own_auth_url = bool(cleaned)
+        if cleaned and (
+            not _valid(_URL_WITH_VARIABLES, url, remove_space=True)
+            or string_to_url(cleaned) is None
         ):
-            s.guards.append("external-auth")
-        else:
             s.denied = "invalid auth-url"
-    for name, guard in (
-        ("whitelist-source-range", "ip-allow"),
-        ("denylist-source-range", "ip-deny"),
+        elif cleaned:
+            s.guards.append("external-auth")
+    global_auth = _bool(consult("enable-global-auth"))
+    s.enable_global_auth = True if global_auth is None else global_auth
+    for names, guard, config_key in (
+        (
+            ("allowlist-source-range", "whitelist-source-range"),
+            "ip-allow",
+            "whitelist-source-range",
+        ),
+        (("denylist-source-range",), "ip-deny", "denylist-source-range"),
     ):
+        # parser.checkAnnotation: an empty or absent annotation falls back to its aliases.
+        name = next((n for n in names if info.annotation(n)), names[0])
         value = consult(name)
         if value is None:
             # The ConfigMap's list is the default of the annotation (ipallowlist/main.go).
-            s.guards.extend(g for g in config.default_guards if g.startswith(guard))
-            s.config_causes.extend(c for c in config.causes if name in c.field)
+            defaults = [g for g in config.default_guards if g.startswith(guard)]
+            s.guards.extend(defaults)
+            s.own_ip_rules = s.own_ip_rules or bool(defaults)
+            s.config_causes.extend(c for c in config.causes if config_key in c.field)
             continue
         cidrs = _cidrs(value)
-        if cidrs is None:
+        if not value.strip() or cidrs is None:
+            # parseString refuses an empty value; ParseIPNets one without an address: denied.
             s.denied = f"invalid {name}"
         elif cidrs:
             s.guards.append(f"{guard} {','.join(sorted(set(cidrs)))}")
+            s.own_ip_rules = True
     if consult("auth-tls-secret"):
         s.client_certificate = True
+        match_cn = consult("auth-tls-match-cn")
+        # CommonNameAnnotationValidator: "CN=" and a regular expression (Go's, approximated
+        # by Python's; a value it refuses drops the Ingress, modelled as a denial).
+        if match_cn is not None and match_cn.strip():
+            if match_cn.startswith("CN=") and _compiles(match_cn[3:]):
+                s.match_cn = match_cn
+            else:
+                s.denied = "invalid auth-tls-match-cn"
+
+
+# customheaders/main.go: what the controller accepts of a custom-headers ConfigMap.
+_CUSTOM_HEADER_NAME = re.compile(r"[a-zA-Z\d\-_]+")
+_CUSTOM_HEADER_VALUE = re.compile(r"[a-zA-Z\d_ :;.,\\/\"'?!(){}\[\]@<>=\-+*#$&`|~^%]+")
+
+
+def _read_custom_headers(
+    info: IngressInfo,
+    s: Settings,
+    consult: Any,
+    config: ControllerConfig,
+    objects: Sequence[KubeObject],
+) -> None:
+    """``custom-headers`` names a ConfigMap of response headers; the controller denies the
+    location (503) when the ConfigMap is missing, or one of its entries has a name or value
+    its grammar refuses or a name ``global-allowed-response-headers`` does not list
+    (``customheaders/main.go``, ``Parse``). A ConfigMap the input lacks is assumed to have
+    worked (the model cannot see it)."""
+    ref = consult("custom-headers")
+    if ref is None or not ref.strip():
+        return
+    namespace, _, name = ref.strip().rpartition("/")
+    namespace = namespace or info.namespace
+    found = next(
+        (
+            o
+            for o in objects
+            if o.kind == "ConfigMap"
+            and o.api_version == "v1"
+            and o.name == name
+            and (o.namespace or "default") == namespace
+        ),
+        None,
+    )
+    if found is None:
+        return
+    data = found.data.get("data")
+    for key, value in data.items() if isinstance(data, dict) else ():
+        if not _CUSTOM_HEADER_NAME.fullmatch(str(key)) or not (
+            isinstance(value, str) and _CUSTOM_HEADER_VALUE.fullmatch(value)
+        ):
+            s.denied = "invalid custom header"
+            return
+        allowed = config.allowed_response_headers
+        if allowed is not None and str(key) not in allowed:
+            s.denied = f"header {key} is not in global-allowed-response-headers"
+            return
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return False
+    return True
 
 
 def _cidrs(value: str) -> list[str] | None:
@@ -338,6 +450,11 @@ class Server:
     served with a certificate a client accepts."""
     passthrough: bool = False
     client_certificate: bool = False
+    match_cn: str = ""
+    """The subject pattern of ``auth-tls-match-cn``: ``if ($ssl_client_s_dn !~ <pattern>)
+    { return 403; }`` in the server, before any location (a plain-HTTP request has no
+    certificate, so an empty subject, and gets the 403 too)."""
+    match_cn_cause: Cause | None = None
     certificate_cause: Cause | None = None
     """The ``spec.tls`` entry that gave the server its certificate (and its HTTPS redirect)."""
     snippet: Block | None = None
@@ -355,8 +472,9 @@ class IngressNginxModel:
     ) -> None:
         self.config = config
         self.ports = service_ports(objects)
+        self.external_names = external_name_services(objects)
         self.upstreams: dict[tuple[str, str, Any], Upstream] = {}
-        self.settings = {id(i): read_settings(i, config) for i in ingresses}
+        self.settings = {id(i): read_settings(i, config, objects) for i in ingresses}
         self.ingresses = [i for i in ingresses if not self._dropped(i)]
         self.servers: dict[str, Server] = {}
         self.www_redirects: dict[str, tuple[str, Server]] = {}
@@ -365,7 +483,16 @@ class IngressNginxModel:
     # --- building ----------------------------------------------------------------------------
 
     def _dropped(self, info: IngressInfo) -> bool:
-        return self.config.risk_level < info.highest_risk
+        if self.config.risk_level < info.highest_risk:
+            return True
+        # store.go syncIngress: "skipping ingress" when a value of the controller's prefix
+        # holds a word of annotation-value-word-blocklist (checkBadAnnotationValue).
+        return any(
+            word in value
+            for key, value in info.obj.annotations.items()
+            if key.startswith(info.prefix) and isinstance(value, str)
+            for word in self.config.word_blocklist
+        )
 
     def _backend(self, info: IngressInfo, raw: Any) -> Backend | None:
         if not isinstance(raw, dict):
@@ -389,6 +516,26 @@ class IngressNginxModel:
         if isinstance(port_name, str) and not isinstance(number, int):
             resolved = self.ports.get((info.namespace, name), {}).get(port_name, port_name)
         return Backend(info.namespace, name, resolved)
+
+    def _reached(self, backend: Backend) -> Backend:
+        """What a Service backend reaches: itself, or for an ExternalName Service its external
+        name and port (``serviceEndpoints``: ``externalNamePorts``, then the endpoint is
+        ``externalName``:``targetPort``, the port itself when the target is a name)."""
+        spec = self.external_names.get((backend.namespace, backend.name))
+        if spec is None:
+            return backend
+        port = backend.port
+        for entry in spec.get("ports") or []:
+            if not isinstance(entry, dict):
+                continue
+            if entry.get("port") == port or (isinstance(port, str) and entry.get("name") == port):
+                target = entry.get("targetPort")
+                number = entry.get("port")
+                if isinstance(target, str) and target.isdigit():
+                    target = int(target)
+                port = target if isinstance(target, int) and target > 0 else number
+                break
+        return external(str(spec.get("externalName", "")), port if isinstance(port, int) else None)
 
     def _upstream(self, backend: Backend) -> Upstream:
         key = (backend.namespace, backend.name, backend.port)
@@ -415,7 +562,15 @@ class IngressNginxModel:
                     root.upstream, root.ingress, root.default = upstream, info, False
                     root.field = info.default_backend_field
                     # app-root, redirects and rewrites are not applied to the catch-all.
-                    root.settings = Settings(guards=list(settings.guards), denied=settings.denied)
+                    root.settings = Settings(
+                        guards=list(settings.guards),
+                        denied=settings.denied,
+                        own_ip_rules=settings.own_ip_rules,
+                        own_auth_url=settings.own_auth_url,
+                        enable_global_auth=settings.enable_global_auth,
+                        consulted=list(settings.consulted),
+                        config_causes=list(settings.config_causes),
+                    )
             for index, rule in enumerate(info.rules):
                 host = rule.host or DEFAULT_SERVER
                 if host in self.servers:
@@ -475,6 +630,11 @@ class IngressNginxModel:
                 server = self.servers.get(rule.host or DEFAULT_SERVER) or default_server
                 if settings.client_certificate and not server.client_certificate:
                     server.client_certificate = True
+                    if settings.match_cn:
+                        server.match_cn = settings.match_cn
+                        server.match_cn_cause = Cause(
+                            "Ingress", info.namespace, info.name, info.field("auth-tls-match-cn")
+                        )
                 if rule.paths is None:
                     continue
                 for path_index, raw in enumerate(rule.paths):
@@ -616,6 +776,13 @@ class IngressNginxModel:
     def route(self, request: Request) -> Routed:
         if request.protocol == "TLS":
             return self._passthrough(request)
+        if request.scheme == "https" and request.effective_port == 443:
+            passing = self.servers.get(request.host)
+            if passing is not None and passing.passthrough:
+                # With ssl-passthrough the controller's TCP proxy owns port 443 and hands a
+                # connection whose SNI is a passthrough server's name to its backend before
+                # nginx sees it (pkg/tcpproxy/tcp.go Get: the exact host name).
+                return self._passthrough(request)
         if request.protocol != "HTTP" or request.effective_port not in (80, 443):
             return Routed(NoRoute(0, "ingress-nginx listens on 80 and 443"))
         chosen = self.server_for(request.host)
@@ -667,8 +834,8 @@ class IngressNginxModel:
     def _passthrough(self, request: Request) -> Routed:
         if request.effective_port != 443:
             return Routed(NoRoute(0, "no TLS passthrough on this port"))
-        chosen = self.server_for(request.host)
-        if isinstance(chosen, tuple) or not chosen.passthrough:
+        chosen = self.servers.get(request.host)  # tcpproxy matches the exact server name
+        if chosen is None or not chosen.passthrough:
             return Routed(NoRoute(0, "no ssl-passthrough server for this SNI"))
         root = next((x for x in chosen.locations if x.path == "/"), None)
         if root is None or root.upstream is None:
@@ -676,11 +843,19 @@ class IngressNginxModel:
                 NoRoute(0, "ssl-passthrough without a root backend"), _causes(chosen.cause)
             )
         return Routed(
-            forward([(root.upstream.backend, 1)], request.path, request.host), _causes(chosen.cause)
+            forward([(self._reached(root.upstream.backend), 1)], request.path, request.host),
+            _causes(chosen.cause),
         )
 
     def _in_server(self, server: Server, request: Request) -> Routed:
         query = f"?{request.query}" if request.query else ""
+        if server.match_cn and request.scheme == "http":
+            # The server's ``if ($ssl_client_s_dn !~ ...)`` runs before any location: without
+            # TLS the subject is empty, and matches no "CN=..." pattern.
+            return Routed(
+                Respond(403, "client certificate unauthorized"),
+                (*_causes(server.cause), *_causes(server.match_cn_cause)),
+            )
         found = find_location(server.rendered, request.path)
         if found is None:
             return Routed(NoRoute(404, "no location"), _causes(server.cause))
@@ -705,7 +880,9 @@ class IngressNginxModel:
             if block is not None and block.returns is not None:
                 return _snippet_answer(block, causes, returns_only=True) or Routed(NoRoute(404))
         if settings.redirect_url:
-            return Routed(Redirect(settings.redirect_code, (settings.redirect_url)), causes)
+            return Routed(
+                Redirect(settings.redirect_code, _absolute(settings.redirect_url, request)), causes
+            )
         uri = request.path
         target = settings.rewrite_target
         if target and target != loc.path:
@@ -728,16 +905,45 @@ class IngressNginxModel:
                 return Routed(Respond(403, "a snippet denies every client"), causes)
         if loc.upstream is None:
             return Routed(NoRoute(404, "the controller's default backend"), causes)
-        guards = list(settings.guards)
+        guards, extra = self._location_guards(loc)
+        causes = (*causes, *extra)
         for block in (server.snippet, settings.snippet):
             if block is not None:
                 guards += block.guards()
         if server.client_certificate and request.scheme == "https":
             guards.append("client-certificate")
+            if server.match_cn:
+                guards.append(f"client-certificate-subject {server.match_cn}")
+                causes = (*causes, *_causes(server.match_cn_cause))
         host = _vhost(settings.upstream_vhost, request, loc) or request.host
         seen = uri + (query if "?" not in uri else "")
-        shares = _canary_shares(loc.upstream, request)
+        shares = [(self._reached(b), w) for b, w in _canary_shares(loc.upstream, request)]
         return Routed(forward(shares, seen, host, guards), causes)
+
+    def _location_guards(self, loc: Loc) -> tuple[list[str], tuple[Cause, ...]]:
+        """The access controls of a proxying location, with the ConfigMap keys behind those
+        that come from it (nginx.tmpl, the location block)."""
+        config, settings = self.config, loc.settings
+        guards = list(settings.guards)
+        causes: list[Cause] = []
+        if config.global_auth and settings.enable_global_auth and not settings.own_auth_url:
+            guards.append("external-auth")  # shouldApplyGlobalAuth
+            causes += _causes(config.global_auth_cause)
+        if any(loc.path.startswith(item) for item in config.no_auth_locations):
+            # isLocationInLocationList: no auth_request, no auth_basic / auth_digest.
+            kept = [g for g in guards if g not in _AUTH_GUARDS]
+            if len(kept) != len(guards):
+                causes += _causes(config.no_auth_cause)
+            guards = kept
+        for guard, cause in zip(config.block_guards, config.block_causes, strict=True):
+            # The http block's ``deny`` lines reach a location without allow/deny lines of its
+            # own (the access module inherits them only then); the User-Agent and Referer
+            # checks are in every server.
+            if guard.startswith("ip-deny ") and settings.own_ip_rules:
+                continue
+            guards.append(guard)
+            causes.append(cause)
+        return guards, tuple(causes)
 
     def _access_scheme(self, request: Request) -> str:
         """``$pass_access_scheme``: the request's scheme, or with ``use-forwarded-headers`` its
@@ -822,6 +1028,16 @@ def _one_label(wildcard: str, host: str) -> bool:
     return re.fullmatch(r"[\w-]+", label) is not None
 
 
+def _absolute(url: str, request: Request) -> str:
+    """The Location of ``return <code> <url>``: a path is made absolute with the request's
+    scheme, host and port (``absolute_redirect`` is on; with ``relative-redirects`` nginx
+    sends the path, which the client resolves against the request URL to the same URL)."""
+    if not url.startswith("/") or url.startswith("//"):
+        return url
+    port = "" if request.port is None else f":{request.port}"
+    return f"{request.scheme}://{request.host}{port}{url}"
+
+
 def _strip_slash(uri: str) -> str:
     path, mark, query = uri.partition("?")
     if path.endswith("/"):
@@ -873,6 +1089,10 @@ def _canary_shares(upstream: Upstream, request: Request) -> list[tuple[Backend, 
                 if sent == canary.value:
                     return [(backend, 1)]
             elif canary.pattern:
+                if not _compiles(canary.pattern):
+                    # ngx.re.match fails: "error when matching canary-by-header-pattern",
+                    # and route_to_alternative_balancer returns false before the cookie.
+                    return [(primary, 1)]
                 if pcre_search(canary.pattern, sent):
                     return [(backend, 1)]
             elif sent == "always":

@@ -151,6 +151,29 @@ class ControllerConfig:
     allow_snippets: bool = True
     """``allow-snippet-annotations`` (false by default since v1.9; without the ConfigMap in the
     input, assumed true: the input's snippets must have worked)."""
+    block_guards: tuple[str, ...] = ()
+    """``block-cidrs`` (``deny`` in the ``http`` block: only locations without ``allow`` /
+    ``deny`` of their own inherit it), ``block-user-agents`` and ``block-referers`` (a 403 in
+    every server for a listed ``User-Agent`` / ``Referer``), as guards (nginx.tmpl, "Global
+    filters")."""
+    block_causes: tuple[Cause, ...] = ()
+    global_auth: bool = False
+    """``global-auth-url`` that ``parser.StringToURL`` accepts (``configmap.go``): external
+    auth in front of every location without its own ``auth-url`` whose Ingress does not set
+    ``enable-global-auth: "false"`` (nginx.tmpl, ``shouldApplyGlobalAuth``)."""
+    global_auth_cause: Cause | None = None
+    no_auth_locations: tuple[str, ...] = ("/.well-known/acme-challenge",)
+    """``no-auth-locations``: locations whose path starts with one of them get no external or
+    basic auth (nginx.tmpl, ``isLocationInLocationList``)."""
+    no_auth_cause: Cause | None = None
+    allowed_response_headers: frozenset[str] | None = None
+    """``global-allowed-response-headers`` (None: the ConfigMap is not in the input, so the
+    controller that served the input's ``custom-headers`` must have allowed them)."""
+    word_blocklist: tuple[str, ...] = ()
+    """``annotation-value-word-blocklist``: an Ingress with an annotation of the controller's
+    prefix whose value contains one of these is not served (``store.go``, ``syncIngress``,
+    ``checkBadAnnotationValue``; the admission webhook refuses it too: ``CheckIngress``)."""
+    word_blocklist_cause: Cause | None = None
 
 
 def read_config(objects: Sequence[KubeObject], options: ConvertOptions) -> ControllerConfig:
@@ -185,6 +208,38 @@ def read_config(objects: Sequence[KubeObject], options: ConvertOptions) -> Contr
         if key in text:
             causes.append(Cause("ConfigMap", found.namespace, found.name or "", f"data[{key}]"))
     config.default_guards, config.causes = tuple(guards), tuple(causes)
+
+    def cause(key: str) -> Cause:
+        return Cause("ConfigMap", found.namespace, found.name or "", f"data[{key}]")
+
+    config.allowed_response_headers = frozenset(
+        item.strip()
+        for item in text.get("global-allowed-response-headers", "").split(",")
+        if item.strip()
+    )
+    blocked = sorted(
+        {str(_network(c)) for c in text.get("block-cidrs", "").split(",") if _network(c)}
+    )
+    block_guards = [f"ip-deny {','.join(blocked)}"] if blocked else []
+    block_causes = [cause("block-cidrs")] if blocked else []
+    for key, header in (("block-user-agents", "user-agent"), ("block-referers", "referer")):
+        entries = [e.strip() for e in text.get(key, "").split(",") if e.strip()]
+        if entries:
+            block_guards.append(f"{header}-deny {','.join(entries)}")
+            block_causes.append(cause(key))
+    config.block_guards, config.block_causes = tuple(block_guards), tuple(block_causes)
+    if "global-auth-url" in text and string_to_url(text["global-auth-url"]) is not None:
+        config.global_auth, config.global_auth_cause = True, cause("global-auth-url")
+    if "no-auth-locations" in text:
+        config.no_auth_locations = tuple(
+            item.strip() for item in text["no-auth-locations"].split(",") if item.strip()
+        )
+        config.no_auth_cause = cause("no-auth-locations")
+    # store.go checkBadAnnotationValue: the list trimmed as a whole, then split on commas; each
+    # word as it is (an empty one, from ",," or a trailing comma, is in every value).
+    if text.get("annotation-value-word-blocklist"):
+        config.word_blocklist = tuple(text["annotation-value-word-blocklist"].split(","))
+        config.word_blocklist_cause = cause("annotation-value-word-blocklist")
     if "ssl-redirect" in text:
         config.ssl_redirect = text["ssl-redirect"].lower() == "true"
     if "force-ssl-redirect" in text:
@@ -198,6 +253,24 @@ def read_config(objects: Sequence[KubeObject], options: ConvertOptions) -> Contr
             item.strip() for item in text["no-tls-redirect-locations"].split(",") if item.strip()
         )
     return config
+
+
+def string_to_url(value: str) -> tuple[str, str] | None:
+    """``parser.StringToURL``: Go's ``url.Parse``, then a scheme, a host, and no ``..`` in the
+    host; the scheme and host, or None when the controller refuses the URL."""
+    from urllib.parse import urlsplit
+
+    if any(ord(c) < 0x20 or c == "\x7f" for c in value):
+        return None  # url.Parse: "invalid control character in URL"
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # url.Parse: "invalid port"
+    except ValueError:
+        return None
+    host = parts.netloc.rpartition("@")[2]
+    if not parts.scheme or not host or ".." in host:
+        return None
+    return parts.scheme, host
 
 
 def _network(text: str) -> object | None:
@@ -222,6 +295,19 @@ def service_ports(objects: Sequence[KubeObject]) -> dict[tuple[str, str], dict[s
                     named[entry["name"]] = port
         ports[(obj.namespace or "default", obj.name)] = named
     return ports
+
+
+def external_name_services(objects: Sequence[KubeObject]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Services of type ``ExternalName`` (with an ``externalName``), by namespace and name."""
+    return {
+        (obj.namespace or "default", obj.name): obj.spec
+        for obj in objects
+        if obj.kind == "Service"
+        and obj.api_version == "v1"
+        and obj.name
+        and obj.spec.get("type") == "ExternalName"
+        and isinstance(obj.spec.get("externalName"), str)
+    }
 
 
 def controller_of(
