@@ -947,3 +947,27 @@ def test_nginx_inc_corpus_and_go_fixtures_verify_without_unexplained_differences
         found = ingress2gateway.verify(docs, providers="nginx", emitter=emitter)
         failures += [f"{path.name}: {d.request.display()}" for d in found.unexplained]
     assert failures == []
+
+
+def test_the_ingress_nginx_configmap_does_not_apply_to_nginx_inc_ingresses() -> None:
+    """ingress-nginx's ConfigMap (global-auth-url, add-headers, hsts) is read by ingress-nginx
+    only: an Ingress of NGINX Inc's class gets no external auth, headers or HSTS from it,
+    while an ingress-nginx Ingress beside it does (each controller in its own namespace)."""
+    configmap = """
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
+data:
+  global-auth-url: http://auth.auth.svc.cluster.local/check
+  add-headers: ingress-nginx/custom-headers
+"""
+    text = INC_CLASS + ingress("cafe", "cafe.example.com", [("/tea", "Prefix", "tea")]) + configmap
+    result = convert(text, "envoy-gateway")
+    outcome = answer(result, Request("cafe.example.com", "/tea"))
+    assert backend(outcome) == "cafe/tea"
+    assert getattr(outcome, "guards", ()) == ()
+    assert not [o for o in result.resources if o["kind"] == "SecurityPolicy"]
+    community = COMMUNITY_CLASS + ingress("shop", "shop.example.com", [("/", "Prefix", "app")])
+    guarded = answer(convert(community + configmap, "envoy-gateway"), Request("shop.example.com"))
+    assert getattr(guarded, "guards", ()) == ("external-auth",)

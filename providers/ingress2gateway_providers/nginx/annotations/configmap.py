@@ -76,7 +76,7 @@ from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.report import Report, Status
 
-from ._base import PROVIDER, Run, header_modifier, is_https, under_no_auth
+from ._base import PROVIDER, Run, header_modifier, is_https, is_nginx_inc, under_no_auth
 
 CONTROLLER_NAMES = ("ingress-nginx-controller", "nginx-configuration", "nginx-ingress-controller")
 _SIZE = re.compile(r"^\s*(\d{1,18})\s*([kKmMgG]?)\s*\Z")
@@ -524,6 +524,8 @@ def apply_defaults(run: Run) -> None:
                 gateway.extensions.append(setting)
     defaults: dict[SourceRef, tuple[list[Extension], ExternalAuth | None]] = {}
     for model in run.models:
+        if is_nginx_inc(model, run):
+            continue  # ingress-nginx's ConfigMap: NGINX Inc never read it
         ann = run.ann(model)
         extensions: list[Extension] = []
         if config.body_size is not None and not ann.has("proxy-body-size"):
@@ -585,6 +587,8 @@ def apply_defaults(run: Run) -> None:
         for route in run.lowered.routes:
             if any(is_https(run, route, p) for p in route.parent_refs):
                 for rule in route.rules:
+                    if id(rule) in run.inc_rules:
+                        continue
                     header_modifier(rule, True, prov).set.setdefault(
                         "Strict-Transport-Security", config.hsts
                     )
@@ -607,6 +611,8 @@ def _apply_add_headers(run: Run, headers: dict[str, str], prov: list[Provenance]
         for rule in route.rules:
             if any(isinstance(item, RequestRedirect) for item in rule.filters):
                 continue  # a redirect's headers are not the backend's answer (Gateway API)
+            if id(rule) in run.inc_rules:
+                continue  # NGINX Inc serves it: ingress-nginx's ConfigMap does not apply
             modifier = header_modifier(rule, True, prov)
             for name, value in headers.items():
                 modifier.set.setdefault(name, value)
