@@ -245,8 +245,14 @@ def _convert_and_emit(
     report, target = emit_context.report, emit_context.target
     begun = len(report.ledger) if part else None
     ir = IR()
+    # A provider drops an Ingress's spec once it has parsed it; another provider may still
+    # read every Ingress (Kong looks for class conflicts), so only a lone provider may.
     ctx = ProviderContext(
-        objects=objects, ir=ir, report=report, options=options, release_input=release_input
+        objects=objects,
+        ir=ir,
+        report=report,
+        options=options,
+        release_input=release_input and len(providers) == 1,
     )
     del objects
     for provider in providers:

@@ -10,6 +10,7 @@ import yaml
 
 import ingress2gateway
 from ingress2gateway.errors import UsageError
+from ingress2gateway.pipeline import as_objects
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "nginx" / "shop.yaml"
@@ -57,3 +58,41 @@ def test_the_errors_of_reading_are_exported() -> None:
     assert issubclass(ingress2gateway.ManifestError, Exception)
     problem = ingress2gateway.InputProblem("a.yaml", 3, "invalid YAML")
     assert str(problem) == "a.yaml:3: invalid YAML"
+
+
+def test_handing_the_input_over_to_several_providers_converts_as_keeping_it() -> None:
+    """With several providers, one may read an Ingress another has parsed (Kong looks for
+    class conflicts across every Ingress): ``release_input`` must not drop a spec another
+    provider still reads (``print --providers nginx,kong`` failed with an internal error)."""
+
+    def ingress(name: str, klass: str) -> dict[str, object]:
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": name, "namespace": "web"},
+            "spec": {
+                "ingressClassName": klass,
+                "rules": [
+                    {
+                        "host": f"{name}.example.com",
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": "/",
+                                    "pathType": "Prefix",
+                                    "backend": {"service": {"name": name, "port": {"number": 80}}},
+                                }
+                            ]
+                        },
+                    }
+                ],
+            },
+        }
+
+    def run(release: bool) -> list[object]:
+        objects = as_objects([ingress("a", "nginx"), ingress("b", "kong")])
+        return ingress2gateway.convert(
+            iter(objects), ["nginx", "kong"], release_input=release
+        ).resources
+
+    assert run(True) == run(False) != []
