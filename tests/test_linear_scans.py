@@ -42,3 +42,20 @@ def test_a_long_value_without_delimiters_is_one_statement() -> None:
     block = snippets.parse("deny " + "x" * 200_000)
     assert block.deny == []  # an unterminated statement is not a directive, as before
     assert snippets.parse("deny 10.0.0.0/8;").deny == ["10.0.0.0/8"]
+
+
+def test_kong_sni_and_host_patterns_accept_what_kics_patterns_accept() -> None:
+    """annotations.go validSNIs / validHosts, as Go reads them; the rewritten patterns repeat
+    no group that can split a run of letters, so 'a' * 40 + '!' is refused at once."""
+    from ingress2gateway_providers.kong.controller_model import translator
+
+    kic_sni = re.compile(r"([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)+(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*")
+    kic_host = re.compile(
+        r"(\*\.)?([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)+(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*?(\.\*)?"
+    )
+    for text in _strings("a1-.*", 20000):
+        text = text[:12]  # the original patterns are exponential on long runs
+        assert bool(translator._SNI.fullmatch(text)) == bool(kic_sni.fullmatch(text)), text
+        assert bool(translator._HOST.fullmatch(text)) == bool(kic_host.fullmatch(text)), text
+    assert translator._SNI.fullmatch("a" * 40_000 + "!") is None
+    assert translator._HOST.fullmatch("a" * 40_000 + "!") is None

@@ -72,10 +72,13 @@ _VALID_PROTOCOLS = (
 )
 _REDIRECT_CODES = (426, 301, 302, 307, 308)
 _METHOD = re.compile(r"[A-Z]+")
-_SNI = re.compile(r"([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)+(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*")
-_HOST = re.compile(
-    r"(\*\.)?([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)+(\.([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*))*?(\.\*)?"
-)
+# KIC's patterns (annotations.go, validSNIs / validHosts) are Go's, matched in linear time;
+# their "(label)+" repeats a group that can itself split a run of letters any way, which
+# Python's backtracking tries one by one (30 letters and a '!': minutes). A label repeated is
+# a label, so these are the same languages, with one way to match each string.
+_LABEL = r"[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*"
+_SNI = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+_HOST = re.compile(rf"(?:\*\.)?{_LABEL}(?:\.{_LABEL})*(?:\.\*)?")
 _PATH_HANDLING = re.compile(r"v\d")
 _STREAM_PROTOCOLS = ("tcp", "udp", "tls", "tls_passthrough")
 _LEGACY_PLAIN = re.compile(r"[a-zA-Z0-9.\-_~/%]*")
