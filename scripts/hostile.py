@@ -67,6 +67,12 @@ HOSTILE_STRINGS = [
     "http://evil.example.com/\r\n",
     "javascript:alert(1)",
     "/" + "a" * 100_000,
+    # Backtracking bait: a long run a pattern accepts, then one character it refuses.
+    "a" * 50_000 + "!",
+    "a-" * 25_000 + "!",
+    "{" * 50_000,
+    " " * 50_000 + "x",
+    "/a" * 25_000 + "(",
     "(a+)+$",
     "\ud800",
     "",
@@ -151,8 +157,11 @@ KONG_KEYS = [
         "regex-priority",
         "https-redirect-status-code",
         "host-aliases",
+        "snis",
         "preserve-host",
         "host-header",
+        "rewrite",
+        "connect-timeout",
     ]
 ]
 
