@@ -448,36 +448,55 @@ def read_objects(text: str) -> list[Any]:
 READ_KINDS = {"Ingress", "VirtualService", "Gateway", "KongPlugin"}
 
 
-def expected_objects(paths: list[Path]) -> set[tuple[str, str, str]]:
-    """The objects of ``paths`` a provider reads (when the file parses), by kind/ns/name."""
-    found: set[tuple[str, str, str]] = set()
+def expected_objects(paths: list[Path]) -> dict[tuple[str, str, str], tuple[str, range]]:
+    """The objects of ``paths`` a provider reads (when the file parses), by kind/ns/name (an
+    absent or empty namespace is ``None``, as the report writes it), with the file and the
+    lines of their document."""
+    found: dict[tuple[str, str, str], tuple[str, range]] = {}
     for path in paths:
         files = sorted(path.rglob("*.yaml")) if path.is_dir() else [path]
         for file in files:
             try:
                 if file.stat().st_size > 1 << 20:
                     continue  # the extreme files hold no object a provider reads
-                docs = list(yaml.load_all(file.read_text(), Loader=yaml.CSafeLoader))
+                text = file.read_text()
+                docs = list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+                nodes = list(yaml.compose_all(text, Loader=yaml.CSafeLoader))
             except (OSError, ValueError, RecursionError, yaml.YAMLError):
                 continue
-            for doc in docs:
+            for doc, node in zip(docs, nodes, strict=False):
                 meta = doc.get("metadata") if isinstance(doc, dict) else None
                 if isinstance(meta, dict) and doc.get("kind") in READ_KINDS:
-                    found.add((str(doc["kind"]), str(meta.get("namespace")), str(meta.get("name"))))
+                    lines = range(node.start_mark.line + 1, node.end_mark.line + 2)
+                    key = (
+                        str(doc["kind"]),
+                        str(meta.get("namespace") or None),
+                        str(meta.get("name")),
+                    )
+                    found[key] = (str(file), lines)
     return found
 
 
 def silent_losses(report_file: Path, paths: list[Path]) -> int:
-    """Input objects a provider reads that neither a ledger entry nor a notification names."""
+    """Input objects a provider reads that neither a ledger entry nor a notification names
+    (by the object, or by its file and a line of its document: an object refused on reading,
+    for a name the API server would refuse, is named by where it is)."""
     try:
         report = json.loads(report_file.read_text())
     except (OSError, ValueError):
         return 0
     named = set()
+    places: dict[str, set[int]] = {}
     for entry in report.get("ledger", []) + report.get("notifications", []):
         source = entry.get("source") or {}
         named.add((str(source.get("kind")), str(source.get("namespace")), str(source.get("name"))))
-    lost = expected_objects(paths) - named
+        if source.get("file") and isinstance(source.get("line"), int):
+            places.setdefault(str(source["file"]), set()).add(source["line"])
+    lost = [
+        key
+        for key, (file, lines) in expected_objects(paths).items()
+        if key not in named and not places.get(file, set()).intersection(lines)
+    ]
     for item in sorted(lost)[:3]:
         print(f"  silent loss: {item}", file=sys.stderr)
     return len(lost)
