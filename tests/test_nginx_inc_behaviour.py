@@ -971,3 +971,24 @@ data:
     community = COMMUNITY_CLASS + ingress("shop", "shop.example.com", [("/", "Prefix", "app")])
     guarded = answer(convert(community + configmap, "envoy-gateway"), Request("shop.example.com"))
     assert getattr(guarded, "guards", ()) == ("external-auth",)
+
+
+def test_each_controller_s_redirect_keys_are_credited_only_to_its_own_ingresses() -> None:
+    """An ingress-nginx Ingress carrying nginx.org/ssl-redirect: ingress-nginx never read it,
+    so the ledger says ignored, not converted (the HTTPS redirect came from its own key)."""
+    text = COMMUNITY_CLASS + ingress(
+        "shop",
+        "shop.example.com",
+        [("/", "Prefix", "app")],
+        {"nginx.org/ssl-redirect": "false", "nginx.ingress.kubernetes.io/ssl-redirect": "true"},
+        tls=True,
+    )
+    result = convert(text)
+    status = {
+        e.field: e.status.value for e in result.report.ledger.values() if "ssl-redirect" in e.field
+    }
+    assert status == {
+        "metadata.annotations[nginx.org/ssl-redirect]": "ignored",
+        "metadata.annotations[nginx.ingress.kubernetes.io/ssl-redirect]": "converted",
+    }
+    assert redirect(answer(result, Request("shop.example.com"))) is not None

@@ -631,7 +631,9 @@ def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
     host = hostnames[0] if hostnames else None
     for model in run.models_of_host(host):
         ann = run.ann(model)
-        for name in _SSL_KEYS:
+        # Each controller reads its own keys: the other's are not what redirected.
+        keys = _INC_SSL_KEYS if is_nginx_inc(model, run) else _COMMUNITY_SSL_KEYS
+        for name in keys:
             if ann.has(name):
                 ann.converted(name, routes_of_source.get(model.source, ()))
     sources = [s for r in rules for s in r.sources]
@@ -683,9 +685,8 @@ def _say_trailing_slash(run: Run, model: IngressModel, which: str, example: str,
     )
 
 
-_SSL_KEYS = (
-    "ssl-redirect",
-    "force-ssl-redirect",
+_COMMUNITY_SSL_KEYS = ("ssl-redirect", "force-ssl-redirect")
+_INC_SSL_KEYS = (
     "nginx.org/ssl-redirect",
     "ingress.kubernetes.io/ssl-redirect",
     "nginx.org/http-redirect-code",
