@@ -125,23 +125,8 @@ def _backend(
                 to_name=cert.name,
             )
         )
-    for existing in state.objects:
-        same_place = existing.ref.kind == BACKEND and existing.ref.namespace == namespace
-        if same_place and existing.body["spec"] == spec:
-            return existing, grants
-    # One allocator with the external-auth Backends of the namespace: names never collide.
-    allocator = state.backends.allocators.setdefault(namespace, NameAllocator())
     wanted = f"{ext.service}-{port}-tls"[:_DNS_LABEL_MAX]
-    name = allocator.allocate(wanted, identity)
-    body: JSONDict = {
-        "apiVersion": EG_API_VERSION,
-        "kind": BACKEND,
-        "metadata": metadata(name, namespace),
-        "spec": spec,
-    }
-    emitted = Emitted(ObjectRef(BACKEND, namespace, name), body)
-    state.objects.append(emitted)
-    return emitted, grants
+    return _shared_backend(state, namespace, spec, wanted, identity), grants
 
 
 def _verdict(
@@ -201,7 +186,9 @@ def external_name(state: State, route: Route, rule: Rule, rule_body: JSONDict) -
             else {"fqdn": {"hostname": ext.hostname, "port": ext.port}}
         )
         spec: JSONDict = {"endpoints": [endpoint]}
-        backend = _shared_backend(state, route.namespace, spec, ext.hostname, ext.port)
+        wanted = f"{naming.slug(ext.hostname)}-{ext.port}"[:_DNS_LABEL_MAX].rstrip("-")
+        identity = f"external:{ext.hostname}:{ext.port}"
+        backend = _shared_backend(state, route.namespace, spec, wanted, identity)
         for index in matching:
             replacement: JSONDict = {"group": EG_GROUP, "kind": BACKEND, "name": backend.ref.name}
             for key in ("weight", "filters"):
@@ -231,16 +218,16 @@ def _address(host: str) -> str | None:
 
 
 def _shared_backend(
-    state: State, namespace: str | None, spec: JSONDict, host: str, port: int
+    state: State, namespace: str | None, spec: JSONDict, wanted: str, identity: str
 ) -> Emitted:
-    """The namespace's Backend with ``spec``, made once."""
+    """The namespace's Backend with ``spec``, made once (named ``wanted`` if it is free)."""
     for existing in state.objects:
         same_place = existing.ref.kind == BACKEND and existing.ref.namespace == namespace
         if same_place and existing.body["spec"] == spec:
             return existing
+    # One allocator with the external-auth Backends of the namespace: names never collide.
     allocator = state.backends.allocators.setdefault(namespace, NameAllocator())
-    wanted = f"{naming.slug(host)}-{port}"[:_DNS_LABEL_MAX].rstrip("-")
-    name = allocator.allocate(wanted, f"external:{host}:{port}")
+    name = allocator.allocate(wanted, identity)
     body: JSONDict = {
         "apiVersion": EG_API_VERSION,
         "kind": BACKEND,
