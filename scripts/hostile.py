@@ -18,8 +18,8 @@ every run):
   with hostile header values;
 * *names*: hostile object names, hosts (a trailing newline, an IP address, ``..``, upper case,
   300 characters) and paths;
-* *filesystem*: a directory symlink loop, a FIFO, a device, a file that cannot be read (when
-  not running as root), stdout to ``/dev/full``.
+* *filesystem*: a directory symlink loop, a FIFO (fed by a writer, as a pipe would be), a
+  device, a file that cannot be read (when not running as root), stdout to ``/dev/full``.
 
 Then for each Python it runs ``print`` (standard and envoy-gateway emitters), ``check``,
 ``validate``, ``diff --against`` and ``verify`` on each input, with a time limit, and counts:
@@ -44,6 +44,8 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -412,12 +414,59 @@ def filesystem_inputs(folder: Path) -> list[Path]:
     return [loop, Path("/dev/zero"), unreadable, Path("/proc/self/does-not-exist"), fifo]
 
 
+FIFO_CONTENT = b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-a-fifo}\n"
+
+
+def _feed_fifos(args: list[str], stop: threading.Event) -> list[threading.Thread]:
+    """A writer for each FIFO among ``args``, as a shell's ``<(...)`` or a pipe would have:
+    reading a FIFO nobody writes blocks, in this tool as in ``cat`` or kubectl."""
+    threads = []
+    for arg in args:
+        path = Path(arg)
+        if not path.is_fifo():
+            continue
+
+        def feed(path: Path = path) -> None:
+            while not stop.is_set():
+                try:
+                    descriptor = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+                except OSError:  # ENXIO: no reader yet
+                    time.sleep(0.01)
+                    continue
+                with contextlib.suppress(OSError):
+                    os.write(descriptor, FIFO_CONTENT)
+                os.close(descriptor)
+                return  # one reader, one document: the reader then sees the end of it
+
+        thread = threading.Thread(target=feed, daemon=True)
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
 def run(
     python: Path,
     args: list[str],
     limit: float,
     stdin: bytes | None = None,
     stdout_to: str | None = None,
+) -> tuple[int | None, str, str]:
+    stop = threading.Event()
+    writers = _feed_fifos(args, stop)
+    try:
+        return _run(python, args, limit, stdin, stdout_to)
+    finally:
+        stop.set()
+        for writer in writers:
+            writer.join()
+
+
+def _run(
+    python: Path,
+    args: list[str],
+    limit: float,
+    stdin: bytes | None,
+    stdout_to: str | None,
 ) -> tuple[int | None, str, str]:
     command = [str(python), "-m", "ingress2gateway", *args]
     target = open(stdout_to, "wb") if stdout_to else contextlib.nullcontext(subprocess.PIPE)  # noqa: SIM115
