@@ -199,10 +199,13 @@ def test_every_field_of_the_policy_has_a_ledger_entry() -> None:
         for entry in result.report.ledger.values()
         if entry.source.kind == "AuthorizationPolicy"
     }
-    for name in ("spec.selector", "spec.action", "spec.rules"):
+    for name in ("spec", "spec.selector", "spec.action", "spec.rules"):
         assert name in fields, name
         assert fields[name].status is Status.UNSUPPORTED
-    assert any(ref.kind == "HTTPRoute" for ref in fields["spec.rules"].targets)
+    # The policy's entry names the route it closed.
+    assert any(ref.kind == "HTTPRoute" for ref in fields["spec"].targets)
+    # One security error per policy, not one per field.
+    assert len(security_errors(result)) == 1
 
 
 # --- actions ----------------------------------------------------------------------------------
@@ -408,6 +411,7 @@ def run(*args: str) -> tuple[int, str, str]:
 def test_print_closes_and_fallback_open_opens(tmp_path: Any) -> None:
     path = _write(tmp_path, gateway(), virtual_service(), on_gateway_pods())
     code, out, err = run("print", "--providers", "istio", "-f", path)
+    assert code == 0  # the errors are reported; --fail-on decides whether they fail the run
     (route,) = [d for d in yaml.safe_load_all(out) if d and d["kind"] == "HTTPRoute"]
     assert "backendRefs" not in route["spec"]["rules"][0]
     assert "extension-unsupported" in err and "allow-internal" in err
@@ -415,6 +419,7 @@ def test_print_closes_and_fallback_open_opens(tmp_path: Any) -> None:
     code, out, err = run(
         "print", "--providers", "istio", "-f", path, "--access-control-fallback", "open"
     )
+    assert code == 0
     (route,) = [d for d in yaml.safe_load_all(out) if d and d["kind"] == "HTTPRoute"]
     assert route["spec"]["rules"][0]["backendRefs"][0]["name"] == "app"
     assert "open to everyone" in err

@@ -119,9 +119,11 @@ from ingress2gateway.plugin import CatalogRow, ConvertOptions, ProviderContext
 from ingress2gateway.report import Level, Status
 from ingress2gateway.verification.model import SourceModel
 
+from .authorization import SECURITY_GROUP, SECURITY_VERSIONS, convert_authorization_policies
 from .catalog import ROWS
 from .common import (
     DEFAULT_CLUSTER_DOMAIN,
+    DEFAULT_ROOT_NAMESPACE,
     DEFAULT_WORKLOAD_NAMESPACE,
     ISTIO_GROUP,
     ISTIO_VERSIONS,
@@ -139,6 +141,7 @@ from .httproutes import emit_http
 from .virtualservice import convert_virtual_service, report_delegates
 
 KINDS = ("Gateway", "VirtualService", "DestinationRule", "ServiceEntry")
+SECURITY_KINDS = ("AuthorizationPolicy",)
 
 
 def _sort_key(obj: KubeObject) -> tuple[str, str, str, str, int]:
@@ -154,6 +157,7 @@ class IstioProvider:
         ResourceKind(ISTIO_GROUP, "v1", "virtualservices", "VirtualService"),
         ResourceKind(ISTIO_GROUP, "v1", "destinationrules", "DestinationRule"),
         ResourceKind(ISTIO_GROUP, "v1", "serviceentries", "ServiceEntry"),
+        ResourceKind(SECURITY_GROUP, "v1", "authorizationpolicies", "AuthorizationPolicy"),
         ResourceKind("", "v1", "services", "Service"),
     )
 
@@ -177,9 +181,14 @@ class IstioProvider:
             cluster_domain=domain.strip(".") or DEFAULT_CLUSTER_DOMAIN,
             workload_namespace=settings.get("gateway-workload-namespace")
             or DEFAULT_WORKLOAD_NAMESPACE,
+            root_namespace=settings.get("mesh-root-namespace") or DEFAULT_ROOT_NAMESPACE,
         )
         istio = sorted(
             (o for o in ctx.objects if o.group == ISTIO_GROUP and o.kind in KINDS), key=_sort_key
+        )
+        policies = sorted(
+            (o for o in ctx.objects if o.group == SECURITY_GROUP and o.kind in SECURITY_KINDS),
+            key=_sort_key,
         )
         for obj in ctx.objects:
             if obj.kind == "Service" and obj.api_version == "v1" and obj.name:
@@ -193,13 +202,14 @@ class IstioProvider:
                 )
             elif obj.kind == "Secret" and obj.api_version == "v1" and obj.name:
                 state.secrets[(ns_of(obj), obj.name)] = obj
-        for obj in istio:
+        for obj in (*istio, *policies):
             ctx.claim(obj)
             version = obj.api_version.rpartition("/")[2]
-            if version not in ISTIO_VERSIONS:
+            known = SECURITY_VERSIONS if obj.group == SECURITY_GROUP else ISTIO_VERSIONS
+            if version not in known:
                 ctx.report.warning(
                     "istio-version-unknown",
-                    f"{obj.api_version} is not a known Istio version ({', '.join(ISTIO_VERSIONS)}); "
+                    f"{obj.api_version} is not a known Istio version ({', '.join(known)}); "
                     "read as v1",
                     source=obj.source(),
                     provider=self.name,
@@ -237,6 +247,7 @@ class IstioProvider:
             convert_virtual_service(state, obj)
         emit_http(state.http_plans)
         report_delegates(state, delegates)
+        convert_authorization_policies(state, policies)
         for info in state.gateways.values():
             build_gateway(state, info)
         report_shared_addresses(state)
