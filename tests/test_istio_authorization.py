@@ -41,9 +41,10 @@ def gateway(
     namespace: str = "istio-system",
     selector: dict[str, str] | None = None,
     tcp: bool = False,
+    host: str = "*",
 ) -> dict[str, Any]:
     servers: list[dict[str, Any]] = [
-        {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*"]}
+        {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": [host]}
     ]
     if tcp:
         servers.append({"port": {"number": 5432, "name": "tcp", "protocol": "TCP"}, "hosts": ["*"]})
@@ -322,8 +323,8 @@ def test_a_gateway_the_policy_does_not_select_stays_open() -> None:
     """Two Istio Gateways on different pods: the policy closes only the routes of the one
     whose pods it may apply to."""
     docs = (
-        gateway(),
-        gateway("internal", selector={"istio": "internalgateway"}),
+        gateway(host="a.example.com"),
+        gateway("internal", selector={"istio": "internalgateway"}, host="b.example.com"),
         virtual_service(),
         virtual_service(("istio-system/internal",), host="b.example.com", name="other"),
         on_gateway_pods(),
