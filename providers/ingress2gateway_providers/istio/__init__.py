@@ -1,4 +1,5 @@
-"""Istio ``Gateway``, ``VirtualService`` and ``DestinationRule`` (``networking.istio.io``).
+"""Istio ``Gateway``, ``VirtualService`` and ``DestinationRule`` (``networking.istio.io``), and the
+``AuthorizationPolicy`` (``security.istio.io``) on the ingress gateway's pods.
 
 Reads the ``v1``, ``v1beta1`` and ``v1alpha3`` versions alike (one schema). Each Istio Gateway
 becomes a Gateway API Gateway of class ``istio`` (``--gateway-class-name``) with one listener per
@@ -37,6 +38,25 @@ Behaviour kept from Istio (its gateway code, ``pilot/pkg/networking/core``), not
 * **Namespaces.** ``ns/host`` on a server admits VirtualServices of that namespace; binding across
   namespaces is expressed with listener ``allowedRoutes``, never with ReferenceGrants (which do
   not govern attachment). Backends in other namespaces get a ReferenceGrant.
+* **Access control fails closed.** An ``AuthorizationPolicy`` (``v1``, ``v1beta1``) with action
+  ALLOW, DENY or CUSTOM controls who reaches the workloads it applies to, the ingress gateway's
+  pods among them. No emitter carries it yet, so the routes of every converted Gateway whose
+  pods it may apply to are emitted closed (their rules keep their matches and answer 500; TLS
+  and TCP routes are left out), with a security error (``extension-unsupported``) naming the
+  policy, its action and why it applies; ``--access-control-fallback open`` emits them open,
+  with the same error. A policy applies, as Istio decides (``ListAuthorizationPolicies``,
+  ``ShouldAttachPolicy``): from the gateway pods' namespace (``gateway-workload-namespace``) or
+  the root namespace (``mesh-root-namespace``, mesh-wide); without a selector to every workload
+  there; with ``selector.matchLabels`` when none of its labels contradicts the Istio Gateway's
+  ``selector`` — a label the selector does not mention may be on the pods (the default ingress
+  gateway's carry ``app: istio-ingressgateway`` too), so such a policy is taken to apply and the
+  message says it *may*; with ``targetRefs``, when they name the Istio Gateway (in its
+  namespace), or a Gateway API Gateway whose ``gateway.networking.k8s.io/gateway-name`` label
+  the Istio Gateway's selector names (otherwise its pods are assumed not to carry that label,
+  ``istio-assumed``); GatewayClass, Service and ServiceEntry targets are for waypoints. An ALLOW
+  policy without rules denies everything; AUDIT policies, DENY or CUSTOM ones without rules
+  (they never match) and those for other workloads change nothing there
+  (``istio-authorization``, ledger: ignored).
 * **Destinations.** A destination without a port uses the Service's only port when the Service
   is in the input; otherwise it is an error and no port-less backendRef (rejected by the API
   server) is written. Only a short name or ``name.namespace.svc.<domain>`` is a Service in
@@ -46,7 +66,9 @@ Provider options (``--provider-option istio.KEY=VALUE``): ``cluster-domain`` (de
 ``cluster.local``) for reading ``name.namespace.svc.<domain>`` hosts;
 ``gateway-workload-namespace`` (default ``istio-system``), where the ingress gateway's pods run:
 their namespace holds the ``credentialName`` Secrets and must receive the VirtualServices'
-``exportTo``. What depends on it is reported (``istio-assumed``).
+``exportTo``, and the AuthorizationPolicies of that namespace apply to them. What depends on it
+is reported (``istio-assumed``). ``mesh-root-namespace`` (default ``istio-system``, meshConfig
+``rootNamespace``): its AuthorizationPolicies apply in every namespace.
 
 Not carried over (reported where it matters): Istio retries failed requests twice by default
 when a route sets no ``retries``, Gateway API routes do not retry unless told;
@@ -151,7 +173,10 @@ def _sort_key(obj: KubeObject) -> tuple[str, str, str, str, int]:
 class IstioProvider:
     name = PROVIDER_NAME
     aliases: tuple[str, ...] = ()
-    description = "Istio Gateway, VirtualService and DestinationRule (networking.istio.io)"
+    description = (
+        "Istio Gateway, VirtualService and DestinationRule (networking.istio.io); "
+        "AuthorizationPolicy (security.istio.io) fails closed"
+    )
     resources: tuple[ResourceKind, ...] = (
         ResourceKind(ISTIO_GROUP, "v1", "gateways", "Gateway"),
         ResourceKind(ISTIO_GROUP, "v1", "virtualservices", "VirtualService"),
