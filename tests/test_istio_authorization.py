@@ -441,3 +441,76 @@ def test_verify_cli_reports_no_unexplained_difference(tmp_path: Any) -> None:
     for extra in ((), ("--access-control-fallback", "open")):
         code, out, _ = run("verify", "--providers", "istio", "-f", path, *extra)
         assert code == 0, out
+
+
+MIXED = """
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["a.example.com"]
+    tls: {httpsRedirect: true}
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: ["a.example.com"]
+    tls: {mode: SIMPLE, credentialName: cert}
+  - port: {number: 9443, name: tls, protocol: TLS}
+    hosts: ["c.example.com"]
+    tls: {mode: PASSTHROUGH}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: app, namespace: apps}
+spec:
+  hosts: [a.example.com]
+  gateways: [istio-system/gw]
+  http:
+  - match: [{uri: {prefix: /static}}]
+    directResponse: {status: 200, body: {string: ok}}
+  - match: [{uri: {prefix: /old}}]
+    redirect: {uri: /new}
+  - route: [{destination: {host: app, port: {number: 80}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: tls, namespace: apps}
+spec:
+  hosts: [c.example.com]
+  gateways: [istio-system/gw]
+  tls:
+  - match: [{sniHosts: [c.example.com]}]
+    route: [{destination: {host: tlsapp, port: {number: 443}}}]
+---
+apiVersion: security.istio.io/v1beta1
+kind: AuthorizationPolicy
+metadata: {name: mesh-deny, namespace: istio-system}
+spec:
+  action: DENY
+  rules:
+  - from: [{source: {notIpBlocks: ["10.0.0.0/8"]}}]
+"""
+
+
+@pytest.mark.parametrize("emitter", ["standard", "envoy-gateway"])
+@pytest.mark.parametrize("fallback", ["closed", "open"])
+def test_verify_explains_redirects_direct_responses_and_tls_routes(
+    emitter: str, fallback: str
+) -> None:
+    """A mesh-wide DENY policy (root namespace, no selector) on a gateway with an https
+    redirect, a direct response, a redirect and a TLS passthrough route: every difference
+    (closed rules, the TLSRoute left out; or, open, the guard missing) is the policy's."""
+    docs = tuple(d for d in yaml.safe_load_all(MIXED) if d)
+    options = ConvertOptions(access_control_fallback=fallback)
+    result = verify(
+        objects_of(*docs),
+        providers=["istio"],
+        emitter=emitter,
+        options=options,
+        channel="experimental",
+    )
+    assert result.differences and not result.unexplained
+    tls = Request("c.example.com", "/", scheme="https", port=9443, protocol="TLS")
+    istio, migrated = answers(docs, tls, fallback=fallback)
+    assert isinstance(istio, Forward) and istio.guards
+    assert isinstance(migrated, NoRoute if fallback == "closed" else Forward)

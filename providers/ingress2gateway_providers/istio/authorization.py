@@ -194,8 +194,8 @@ def _reach(state: State, fields: Fields, obj: KubeObject, info: GatewayInfo) -> 
             f"{root} (option istio.mesh-root-namespace)",
         )
     scope = (
-        "every workload of the mesh"
-        if namespace == root and namespace != workload
+        f"every workload of the mesh (it is in the root namespace {root})"
+        if namespace == root
         else f"every workload of namespace {namespace}"
     )
     if "selector" not in spec:
