@@ -247,6 +247,17 @@ def test_a_deny_policy_without_rules_never_matches() -> None:
     assert not security_errors(convert(*docs))
 
 
+def test_a_dry_run_policy_is_not_enforced() -> None:
+    """istio.io "Dry Run": ``istio.io/dry-run: "true"`` only logs what the policy would do."""
+    dry = on_gateway_pods()
+    dry["metadata"]["annotations"] = {"istio.io/dry-run": "true"}
+    docs = (gateway(), virtual_service(), dry)
+    assert answers(docs, get()) == (OPEN, OPEN)
+    assert not security_errors(convert(*docs))
+    dry["metadata"]["annotations"] = {"istio.io/dry-run": "maybe"}  # not a bool: enforced
+    assert answers(docs, get())[1] == CLOSED
+
+
 # --- which workloads a policy applies to ---------------------------------------------------------
 
 

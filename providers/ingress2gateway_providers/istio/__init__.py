@@ -55,7 +55,8 @@ Behaviour kept from Istio (its gateway code, ``pilot/pkg/networking/core``), not
   the Istio Gateway's selector names (otherwise its pods are assumed not to carry that label,
   ``istio-assumed``); GatewayClass, Service and ServiceEntry targets are for waypoints. An ALLOW
   policy without rules denies everything; AUDIT policies, DENY or CUSTOM ones without rules
-  (they never match) and those for other workloads change nothing there
+  (they never match), dry runs (``istio.io/dry-run: "true"``) and those for other workloads
+  change nothing there
   (``istio-authorization``, ledger: ignored).
 * **Destinations.** A destination without a port uses the Service's only port when the Service
   is in the input; otherwise it is an error and no port-less backendRef (rejected by the API

@@ -36,7 +36,8 @@ Which workloads a policy applies to, from Istio (istio/istio ``pilot/pkg/model/a
 * **action.** ALLOW, DENY and CUSTOM control access (ALLOW is the default; an ALLOW policy
   without rules denies every request); a DENY or CUSTOM policy without rules never matches
   (authorization.proto ``rules``: "If not set, the match will never occur") and AUDIT only
-  marks requests for audit logging: neither changes who gets through.
+  marks requests for audit logging: neither changes who gets through; nor does a policy
+  annotated ``istio.io/dry-run: "true"`` (Istio only logs its decisions).
 
 What a later translation could carry (Envoy Gateway ``SecurityPolicy.authorization``): ALLOW and
 DENY rules on ``ipBlocks``/``remoteIpBlocks``, ``requestPrincipals`` and JWT claims (with a JWT
@@ -62,6 +63,17 @@ GATEWAY_API_GROUP = "gateway.networking.k8s.io"
 GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name"
 """The label Istio puts on the pods it deploys for a Gateway API Gateway, by which targetRefs
 find them (``workloadGatewayName`` in ``policyattachment.go``)."""
+
+
+DRY_RUN = "istio.io/dry-run"
+_TRUE = ("1", "t", "T", "TRUE", "true", "True")
+"""What Go's ``strconv.ParseBool`` reads as true (Istio parses the annotation with it)."""
+
+
+def is_dry_run(obj: KubeObject) -> bool:
+    """A policy annotated ``istio.io/dry-run: "true"`` is not enforced (istio.io, "Dry Run")."""
+    value = as_dict(obj.metadata.get("annotations")).get(DRY_RUN)
+    return isinstance(value, str) and value.strip() in _TRUE
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,14 @@ def _policy(state: State, obj: KubeObject) -> None:
     fields.unknown_keys("spec", spec, SPEC_KEYS)
     action = str(spec.get("action") or "ALLOW").upper()
     rules = as_list(spec.get("rules"))
+    if is_dry_run(obj):
+        _ignore(
+            fields,
+            spec,
+            f"AuthorizationPolicy {name} is a dry run ({DRY_RUN}): Istio only logs what it "
+            "would allow or deny",
+        )
+        return
     if action not in CONTROLLING:
         why = (
             "an AUDIT policy only marks requests for audit logging: it allows or denies nothing"

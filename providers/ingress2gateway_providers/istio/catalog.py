@@ -205,7 +205,7 @@ ROWS: tuple[CatalogRow, ...] = (
         "security",
     ),
     CatalogRow(
-        "AuthorizationPolicy AUDIT, DENY/CUSTOM without rules, or on other workloads",
+        "AuthorizationPolicy AUDIT, DENY/CUSTOM without rules, dry-run, or on other workloads",
         "ignored",
         "allows or denies nothing at the ingress gateway's pods",
         "AuthorizationPolicy",

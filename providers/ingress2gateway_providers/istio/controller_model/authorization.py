@@ -12,7 +12,8 @@ Written from istio/istio:
   ``selector.matchLabels`` must be a subset of the workload's labels, no selector takes all);
 * istio/api ``security/v1beta1/authorization.proto`` — ``rules``: "If not set, the match will
   never occur" (an ALLOW policy without rules denies everything, a DENY or CUSTOM one does
-  nothing); AUDIT policies do not change whether a request is allowed.
+  nothing); AUDIT policies do not change whether a request is allowed;
+* istio.io "Dry Run" — a policy annotated ``istio.io/dry-run: "true"`` is not enforced.
 
 A proxy here is the pods one Gateway selector picks, known only by that selector: a policy
 label the selector does not mention may be on the pods, so a policy *may* guard the proxy
@@ -69,6 +70,9 @@ def _list(value: Any) -> list[Any]:
 def read_policy(obj: KubeObject, namespace: str) -> Policy | None:
     """The policy ``obj`` says, or None when it allows and denies nothing."""
     spec = obj.spec
+    dry_run = _dict(obj.metadata.get("annotations")).get("istio.io/dry-run")
+    if isinstance(dry_run, str) and dry_run.strip() in ("1", "t", "T", "true", "TRUE", "True"):
+        return None  # istio.io "Dry Run": only logged, not enforced (strconv.ParseBool)
     action = str(spec.get("action") or "ALLOW").upper()
     if action not in _GUARDING:
         return None
