@@ -122,7 +122,12 @@ CODES: dict[str, str] = {
     "istio-route-order-unequal": "(istio) Two routes may match the same requests in a different order "
     "than in Istio (regular expressions, conflicting conditions).",
     "istio-route-split": "(istio) A VirtualService's rules were split across several HTTPRoutes.",
-    "istio-version-unknown": "(istio) An unknown networking.istio.io version, read as v1.",
+    "istio-version-unknown": "(istio) An unknown networking.istio.io or security.istio.io "
+    "version, read as v1.",
+    "istio-authorization": "(istio) An AuthorizationPolicy allows or denies nothing at the "
+    "converted Gateways' pods (AUDIT, a DENY or CUSTOM policy without rules, a dry run, "
+    "another namespace or workload); the message says why. One that may apply closes their routes "
+    "(extension-unsupported).",
     "istio-duplicate-object": "(istio) The same Istio object appears twice; the first is used.",
     "istio-not-exported": "(istio) A VirtualService is not exported to the namespace of the "
     "gateway's pods (the provider option gateway-workload-namespace): Istio's gateway does not "

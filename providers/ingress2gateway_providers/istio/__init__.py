@@ -1,4 +1,5 @@
-"""Istio ``Gateway``, ``VirtualService`` and ``DestinationRule`` (``networking.istio.io``).
+"""Istio ``Gateway``, ``VirtualService`` and ``DestinationRule`` (``networking.istio.io``), and the
+``AuthorizationPolicy`` (``security.istio.io``) on the ingress gateway's pods.
 
 Reads the ``v1``, ``v1beta1`` and ``v1alpha3`` versions alike (one schema). Each Istio Gateway
 becomes a Gateway API Gateway of class ``istio`` (``--gateway-class-name``) with one listener per
@@ -37,6 +38,26 @@ Behaviour kept from Istio (its gateway code, ``pilot/pkg/networking/core``), not
 * **Namespaces.** ``ns/host`` on a server admits VirtualServices of that namespace; binding across
   namespaces is expressed with listener ``allowedRoutes``, never with ReferenceGrants (which do
   not govern attachment). Backends in other namespaces get a ReferenceGrant.
+* **Access control fails closed.** An ``AuthorizationPolicy`` (``v1``, ``v1beta1``) with action
+  ALLOW, DENY or CUSTOM controls who reaches the workloads it applies to, the ingress gateway's
+  pods among them. No emitter carries it yet, so the routes of every converted Gateway whose
+  pods it may apply to are emitted closed (their rules keep their matches and answer 500; TLS
+  and TCP routes are left out), with a security error (``extension-unsupported``) naming the
+  policy, its action and why it applies; ``--access-control-fallback open`` emits them open,
+  with the same error. A policy applies, as Istio decides (``ListAuthorizationPolicies``,
+  ``ShouldAttachPolicy``): from the gateway pods' namespace (``gateway-workload-namespace``) or
+  the root namespace (``mesh-root-namespace``, mesh-wide); without a selector to every workload
+  there; with ``selector.matchLabels`` when none of its labels contradicts the Istio Gateway's
+  ``selector`` — a label the selector does not mention may be on the pods (the default ingress
+  gateway's carry ``app: istio-ingressgateway`` too), so such a policy is taken to apply and the
+  message says it *may*; with ``targetRefs``, when they name the Istio Gateway (in its
+  namespace), or a Gateway API Gateway whose ``gateway.networking.k8s.io/gateway-name`` label
+  the Istio Gateway's selector names (otherwise its pods are assumed not to carry that label,
+  ``istio-assumed``); GatewayClass, Service and ServiceEntry targets are for waypoints. An ALLOW
+  policy without rules denies everything; AUDIT policies, DENY or CUSTOM ones without rules
+  (they never match), dry runs (``istio.io/dry-run: "true"``) and those for other workloads
+  change nothing there
+  (``istio-authorization``, ledger: ignored).
 * **Destinations.** A destination without a port uses the Service's only port when the Service
   is in the input; otherwise it is an error and no port-less backendRef (rejected by the API
   server) is written. Only a short name or ``name.namespace.svc.<domain>`` is a Service in
@@ -46,7 +67,9 @@ Provider options (``--provider-option istio.KEY=VALUE``): ``cluster-domain`` (de
 ``cluster.local``) for reading ``name.namespace.svc.<domain>`` hosts;
 ``gateway-workload-namespace`` (default ``istio-system``), where the ingress gateway's pods run:
 their namespace holds the ``credentialName`` Secrets and must receive the VirtualServices'
-``exportTo``. What depends on it is reported (``istio-assumed``).
+``exportTo``, and the AuthorizationPolicies of that namespace apply to them. What depends on it
+is reported (``istio-assumed``). ``mesh-root-namespace`` (default ``istio-system``, meshConfig
+``rootNamespace``): its AuthorizationPolicies apply in every namespace.
 
 Not carried over (reported where it matters): Istio retries failed requests twice by default
 when a route sets no ``retries``, Gateway API routes do not retry unless told;
@@ -119,9 +142,11 @@ from ingress2gateway.plugin import CatalogRow, ConvertOptions, ProviderContext
 from ingress2gateway.report import Level, Status
 from ingress2gateway.verification.model import SourceModel
 
+from .authorization import SECURITY_GROUP, SECURITY_VERSIONS, convert_authorization_policies
 from .catalog import ROWS
 from .common import (
     DEFAULT_CLUSTER_DOMAIN,
+    DEFAULT_ROOT_NAMESPACE,
     DEFAULT_WORKLOAD_NAMESPACE,
     ISTIO_GROUP,
     ISTIO_VERSIONS,
@@ -139,6 +164,7 @@ from .httproutes import emit_http
 from .virtualservice import convert_virtual_service, report_delegates
 
 KINDS = ("Gateway", "VirtualService", "DestinationRule", "ServiceEntry")
+SECURITY_KINDS = ("AuthorizationPolicy",)
 
 
 def _sort_key(obj: KubeObject) -> tuple[str, str, str, str, int]:
@@ -148,12 +174,16 @@ def _sort_key(obj: KubeObject) -> tuple[str, str, str, str, int]:
 class IstioProvider:
     name = PROVIDER_NAME
     aliases: tuple[str, ...] = ()
-    description = "Istio Gateway, VirtualService and DestinationRule (networking.istio.io)"
+    description = (
+        "Istio Gateway, VirtualService and DestinationRule (networking.istio.io); "
+        "AuthorizationPolicy (security.istio.io) fails closed"
+    )
     resources: tuple[ResourceKind, ...] = (
         ResourceKind(ISTIO_GROUP, "v1", "gateways", "Gateway"),
         ResourceKind(ISTIO_GROUP, "v1", "virtualservices", "VirtualService"),
         ResourceKind(ISTIO_GROUP, "v1", "destinationrules", "DestinationRule"),
         ResourceKind(ISTIO_GROUP, "v1", "serviceentries", "ServiceEntry"),
+        ResourceKind(SECURITY_GROUP, "v1", "authorizationpolicies", "AuthorizationPolicy"),
         ResourceKind("", "v1", "services", "Service"),
     )
 
@@ -177,9 +207,14 @@ class IstioProvider:
             cluster_domain=domain.strip(".") or DEFAULT_CLUSTER_DOMAIN,
             workload_namespace=settings.get("gateway-workload-namespace")
             or DEFAULT_WORKLOAD_NAMESPACE,
+            root_namespace=settings.get("mesh-root-namespace") or DEFAULT_ROOT_NAMESPACE,
         )
         istio = sorted(
             (o for o in ctx.objects if o.group == ISTIO_GROUP and o.kind in KINDS), key=_sort_key
+        )
+        policies = sorted(
+            (o for o in ctx.objects if o.group == SECURITY_GROUP and o.kind in SECURITY_KINDS),
+            key=_sort_key,
         )
         for obj in ctx.objects:
             if obj.kind == "Service" and obj.api_version == "v1" and obj.name:
@@ -193,13 +228,14 @@ class IstioProvider:
                 )
             elif obj.kind == "Secret" and obj.api_version == "v1" and obj.name:
                 state.secrets[(ns_of(obj), obj.name)] = obj
-        for obj in istio:
+        for obj in (*istio, *policies):
             ctx.claim(obj)
             version = obj.api_version.rpartition("/")[2]
-            if version not in ISTIO_VERSIONS:
+            known = SECURITY_VERSIONS if obj.group == SECURITY_GROUP else ISTIO_VERSIONS
+            if version not in known:
                 ctx.report.warning(
                     "istio-version-unknown",
-                    f"{obj.api_version} is not a known Istio version ({', '.join(ISTIO_VERSIONS)}); "
+                    f"{obj.api_version} is not a known Istio version ({', '.join(known)}); "
                     "read as v1",
                     source=obj.source(),
                     provider=self.name,
@@ -237,6 +273,7 @@ class IstioProvider:
             convert_virtual_service(state, obj)
         emit_http(state.http_plans)
         report_delegates(state, delegates)
+        convert_authorization_policies(state, policies)
         for info in state.gateways.values():
             build_gateway(state, info)
         report_shared_addresses(state)

@@ -195,4 +195,19 @@ ROWS: tuple[CatalogRow, ...] = (
     CatalogRow(
         "ServiceEntry", "ignored", "read to recognise external destination hosts", "ServiceEntry"
     ),
+    CatalogRow(
+        "AuthorizationPolicy ALLOW, DENY, CUSTOM on the gateway's pods",
+        "unsupported",
+        "fails closed: the routes of every converted Gateway whose pods it may apply to "
+        "(namespace, selector, targetRefs as Istio decides) are emitted closed, with a security "
+        "error; --access-control-fallback open leaves them open",
+        "AuthorizationPolicy",
+        "security",
+    ),
+    CatalogRow(
+        "AuthorizationPolicy AUDIT, DENY/CUSTOM without rules, dry-run, or on other workloads",
+        "ignored",
+        "allows or denies nothing at the ingress gateway's pods",
+        "AuthorizationPolicy",
+    ),
 )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingress2gateway import grammar
-from ingress2gateway.ir import IR, BackendRef, Provenance, ReferenceGrant, SecretRef
+from ingress2gateway.ir import IR, BackendRef, Extension, Provenance, ReferenceGrant, SecretRef
 from ingress2gateway.objects import JSONDict, KubeObject, SourceRef
 from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.report import Level, Report, Status
@@ -28,6 +28,10 @@ DEFAULT_WORKLOAD_NAMESPACE = "istio-system"
 """Where the ingress gateway's pods run unless ``--provider-option
 istio.gateway-workload-namespace`` says otherwise (Istio's default installation): Istio reads a
 server's ``credentialName`` Secret there, and a VirtualService must be exported there."""
+DEFAULT_ROOT_NAMESPACE = "istio-system"
+"""The mesh's root namespace (meshConfig ``rootNamespace``) unless ``--provider-option
+istio.mesh-root-namespace`` says otherwise: an AuthorizationPolicy there applies to the workloads
+of every namespace."""
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(h|m|s|ms)?\Z")
 
@@ -167,6 +171,7 @@ class State:
     ctx: ProviderContext
     cluster_domain: str = DEFAULT_CLUSTER_DOMAIN
     workload_namespace: str = DEFAULT_WORKLOAD_NAMESPACE
+    root_namespace: str = DEFAULT_ROOT_NAMESPACE
     services: dict[tuple[str, str], ServiceInfo] = field(default_factory=dict)
     secrets: dict[tuple[str, str], KubeObject] = field(default_factory=dict)
     """Secrets in the input, by (namespace, name)."""
@@ -385,3 +390,6 @@ class GatewayInfo:
     obj: KubeObject
     listeners: list[ListenerInfo] = field(default_factory=list)
     emitted: bool = False
+    controls: list[Extension] = field(default_factory=list)
+    """Access controls on the Gateway's pods (AuthorizationPolicies: :mod:`.authorization`),
+    attached to the Gateway API Gateway."""

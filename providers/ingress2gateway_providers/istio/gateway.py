@@ -427,6 +427,8 @@ def build_gateway(state: State, info: GatewayInfo) -> None:
         gateway_class=state.ctx.options.gateway_class_name or "istio",
         provenance=[fields.prov("spec")],
     )
+    # Gateway-level: they close every rule of the routes on its listeners (access.py).
+    gateway.extensions.extend(info.controls)
     for item in info.listeners:
         allowed: set[str | None] = {ns for ns in item.namespaces if ns != info.namespace}
         listener = Listener(

@@ -7,14 +7,20 @@ written from Istio's own code (istio/istio at commit 86c9f01f, istio/api at b8f8
 module names the files and functions it follows) and shares nothing with the provider's
 conversion, so that a misunderstanding of the converter shows as a difference.
 
-What it does not model: mesh (sidecar) routing; AuthorizationPolicy and RequestAuthentication
-(not read by the provider); ``bind`` addresses; server ports mapped to other target ports;
+AuthorizationPolicies (ALLOW, DENY, CUSTOM) that may apply to a gateway's pods guard the
+requests it forwards (:mod:`.authorization`): the model says a request reaches its backend once
+the policy lets it through, not which clients it lets through.
+
+What it does not model: mesh (sidecar) routing; which requests an AuthorizationPolicy's rules
+match; RequestAuthentication; ``bind`` addresses; server ports mapped to other target ports;
 AUTO_PASSTHROUGH; the part of a fault abort below 100%; retries, timeouts and mirrors (they do
 not change where a request goes).
 
 Options it reads (``--provider-option istio.KEY=VALUE``, as the provider): ``cluster-domain``;
 ``gateway-workload-namespace`` (default ``istio-system``), where the gateway's pods run: the
-namespace whose Secrets hold the certificates, to which VirtualServices must be exported.
+namespace whose Secrets hold the certificates, to which VirtualServices must be exported, whose
+AuthorizationPolicies apply to the gateway's pods; ``mesh-root-namespace`` (default
+``istio-system``), whose AuthorizationPolicies apply in every namespace.
 """
 
 from __future__ import annotations

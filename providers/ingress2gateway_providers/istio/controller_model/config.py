@@ -31,6 +31,8 @@ from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions
 from ingress2gateway.verification.model import Cause
 
+from .authorization import SECURITY_GROUP, Policy, read_policy
+
 ISTIO_GROUP = "networking.istio.io"
 MESH = "mesh"
 DEFAULT_DOMAIN = "cluster.local"
@@ -38,6 +40,8 @@ DEFAULT_WORKLOAD_NAMESPACE = "istio-system"
 """Where the ingress gateway's pods run when the options say nothing (Istio's default
 installation): the namespace whose Secrets hold the certificates and to which VirtualServices
 must be exported."""
+DEFAULT_ROOT_NAMESPACE = "istio-system"
+"""meshConfig ``rootNamespace`` by default: its AuthorizationPolicies apply in every namespace."""
 CA_SUFFIX = "-cacert"
 
 HTTP_PROTOCOLS = frozenset({"HTTP", "HTTP2", "HTTP_PROXY", "GRPC", "GRPC-WEB"})
@@ -679,8 +683,11 @@ class Config:
     """Host → the ServiceEntry that defines it."""
     secrets: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     """(namespace, name) of a Secret → its data keys."""
+    policies: list[Policy] = field(default_factory=list)
+    """The AuthorizationPolicies that allow or deny requests."""
     domain: str = DEFAULT_DOMAIN
     workload_namespace: str = DEFAULT_WORKLOAD_NAMESPACE
+    root_namespace: str = DEFAULT_ROOT_NAMESPACE
 
     def service_of(self, host: str) -> tuple[str, str] | None:
         """(namespace, name) of the Kubernetes Service an FQDN names, or None."""
@@ -705,6 +712,7 @@ def read_config(objects: Sequence[KubeObject], options: ConvertOptions) -> Confi
     config = Config(
         domain=(settings.get("cluster-domain") or DEFAULT_DOMAIN).strip(".") or DEFAULT_DOMAIN,
         workload_namespace=settings.get("gateway-workload-namespace") or DEFAULT_WORKLOAD_NAMESPACE,
+        root_namespace=settings.get("mesh-root-namespace") or DEFAULT_ROOT_NAMESPACE,
     )
     sources: list[_Source] = []
     created: dict[Ref, str] = {}
@@ -712,7 +720,7 @@ def read_config(objects: Sequence[KubeObject], options: ConvertOptions) -> Confi
     for obj in _istio_first(objects):
         namespace = obj.namespace or "default"
         key = (obj.kind, namespace, obj.name or "")
-        if obj.group == ISTIO_GROUP and key in seen:
+        if obj.group in (ISTIO_GROUP, SECURITY_GROUP) and key in seen:
             continue  # the same object twice: the first is used
         seen.add(key)
         if obj.group == ISTIO_GROUP and obj.kind == "Gateway":
@@ -726,6 +734,10 @@ def read_config(objects: Sequence[KubeObject], options: ConvertOptions) -> Confi
             for host in as_list(obj.spec.get("hosts")):
                 if isinstance(host, str):
                     config.service_entries.setdefault(host.lower(), ref)
+        elif obj.group == SECURITY_GROUP and obj.kind == "AuthorizationPolicy":
+            policy = read_policy(obj, namespace)
+            if policy is not None:
+                config.policies.append(policy)
         elif obj.kind == "Service" and obj.api_version == "v1" and obj.name:
             config.service_ports[(namespace, obj.name)] = [
                 p["port"]

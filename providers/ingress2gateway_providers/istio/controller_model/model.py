@@ -7,6 +7,11 @@ server's virtual hosts, or the TCP destinations of a terminated or passed-throug
 port has one destination. Pods selected by different selectors are different addresses: a host
 that several of them serve with different answers has no single answer (as the Gateway API
 model says of several Gateways).
+
+AuthorizationPolicies that may apply to a proxy's pods (:mod:`.authorization`) guard every
+request it forwards (HTTP, TLS and TCP: Envoy's RBAC filters run before the router and the TCP
+proxy); they are also causes of its other answers (a redirect, a direct response), which only
+the clients they let through get.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 from ingress2gateway.verification.model import (
     Backend,
     Cause,
+    Forward,
     NoRoute,
     Redirect,
     Request,
@@ -22,6 +28,7 @@ from ingress2gateway.verification.model import (
 )
 
 from .actions import act, acting_fields, backend_of
+from .authorization import Policy, guards
 from .config import Config, Ref
 from .matching import authority_of, request_matches
 from .probing import requests_for
@@ -38,6 +45,16 @@ class IstioModel:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.proxies = build_proxies(config)
+        self.policies: dict[int, list[Policy]] = {
+            id(proxy): guards(
+                config.policies,
+                proxy.labels,
+                [(g.ref.namespace, g.ref.name, g.selector) for g in proxy.gateways],
+                config.workload_namespace,
+                config.root_namespace,
+            )
+            for proxy in self.proxies
+        }
 
     def requests(self) -> list[Request]:
         return requests_for(self.proxies)
@@ -66,6 +83,18 @@ class IstioModel:
     # --- one proxy ---------------------------------------------------------------------------
 
     def _on_proxy(self, proxy: Proxy, request: Request) -> tuple[int, Routed]:
+        strength, routed = self._on_port(proxy, request)
+        policies = self.policies.get(id(proxy), [])
+        if not policies or isinstance(routed.outcome, NoRoute):
+            return strength, routed
+        causes = (*routed.causes, *(p.cause for p in policies))
+        answer = routed.outcome
+        if isinstance(answer, Forward):
+            added = tuple(sorted({*answer.guards, *(p.guard for p in policies)}))
+            answer = Forward(answer.backends, answer.path, answer.host, added)
+        return strength, Routed(answer, causes)
+
+    def _on_port(self, proxy: Proxy, request: Request) -> tuple[int, Routed]:
         port = proxy.ports.get(request.effective_port)
         if port is None:
             return _NOTHING, Routed(NoRoute(0, "no Istio gateway server on this port"))
