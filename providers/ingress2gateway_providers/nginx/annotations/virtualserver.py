@@ -16,8 +16,8 @@ converted, with a warning or an error.
   ``action.proxy`` → the upstream, ``rewritePath`` (``ReplacePrefixMatch`` / ``ReplaceFullPath``,
   or a RegexRewrite extension with captures in a regular-expression route), request headers set,
   response headers added and hidden; ``matches[].conditions`` on ``header`` / ``argument`` → extra
-  rules with header / query matches placed first; ``cookie`` / ``variable`` conditions cannot be
-  expressed (reported).
+  rules with header / query matches placed first, a ``$request_method`` variable → the rule's
+  method; ``cookie`` / other ``variable`` conditions cannot be expressed (reported).
 * ``tls.redirect``: by scheme (default) an HTTP route that redirects everything; with
   ``basedOn: x-forwarded-proto`` requests whose header is ``http`` are redirected on both
   listeners, the others served.
@@ -688,10 +688,18 @@ def _delegated(vs: _Context, field: str, item: dict[str, Any], host: str) -> lis
         )
         return []
     route_path = str(item.get("path", ""))
+    shared: list[str] | None = None
+    if isinstance(ref, str) and route_path.startswith("~"):
+        # collectRegexNamedRoute: the ~ routes naming one VirtualServerRoute share it; it is
+        # checked against all their paths and served once (its rules come with the first).
+        first, shared = _regex_references(vs.obj.spec, namespace)[ref]
+        if first != field:
+            vs.record(field, Status.CONVERTED, f"its VirtualServerRoute is converted with {first}")
+            return []
     rules: list[Rule] = []
     for obj in found:
         sub = _Context(vs.ctx, obj)
-        problem = _vsr_problem(obj, host, route_path)
+        problem = _vsr_problem(obj, host, route_path, shared)
         if problem:
             sub.unsupported("spec", f"{problem}: NGINX Inc ignores this VirtualServerRoute")
             continue
@@ -716,17 +724,63 @@ def _delegated(vs: _Context, field: str, item: dict[str, Any], host: str) -> lis
     return rules
 
 
-def _vsr_problem(obj: KubeObject, host: str, route_path: str) -> str | None:
+def _vsr_problem(
+    obj: KubeObject, host: str, route_path: str, shared: list[str] | None
+) -> str | None:
+    """Why NGINX Inc's ``ValidateVirtualServerRouteForVirtualServer`` refuses the
+    VirtualServerRoute for the route, or None: another host; for ``~`` routes (``shared``:
+    the paths of all of them naming it) subroutes that are not exactly those paths; for
+    ``=`` more than one subroute or another path; for a prefix, a subroute not under it."""
     if str(obj.spec.get("host", "")).lower() != host.lower():
         return f"its host {obj.spec.get('host')!r} is not the VirtualServer's {host}"
-    exact = route_path.startswith(("=", "~"))
-    for raw in _list(obj.spec.get("subroutes")):
-        path = str(_dict(raw).get("path", ""))
-        if exact and path != route_path:
+    paths = [str(_dict(raw).get("path", "")) for raw in _list(obj.spec.get("subroutes"))]
+    normalized = [_normalized(path) for path in paths]
+    if shared is not None:
+        if len(set(normalized)) != len(normalized):
+            return "two of its subroutes have the same path"
+        if set(normalized) != set(shared):
+            return (
+                f"its subroute paths {sorted(set(normalized))} are not the paths of the "
+                f"VirtualServer's ~ routes naming it {sorted(shared)}"
+            )
+        return None
+    if route_path.startswith("=") and len(paths) != 1:
+        return f"it has {len(paths)} subroutes, where the exact route {route_path!r} takes one"
+    for path, norm in zip(paths, normalized, strict=True):
+        if route_path.startswith("=") and norm != _normalized(route_path):
             return f"subroute path {path!r} is not the route's {route_path!r}"
-        if not exact and not path.removeprefix("^~").startswith(route_path.removeprefix("^~")):
+        if not route_path.startswith("=") and not path.removeprefix("^~").startswith(
+            route_path.removeprefix("^~")
+        ):
             return f"subroute path {path!r} does not start with the route's {route_path!r}"
     return None
+
+
+def _normalized(path: str) -> str:
+    """A route path with the spaces after its modifier dropped (NGINX Inc's
+    ``NormalizePath``, with which it compares paths)."""
+    for modifier in ("~*", "~", "^~", "="):
+        if path.startswith(modifier):
+            return modifier + path.removeprefix(modifier).lstrip()
+    return path
+
+
+def _regex_references(spec: dict[str, Any], namespace: str) -> dict[str, tuple[str, list[str]]]:
+    """For each ``route`` that ``~`` routes of the VirtualServer name (as written): the field
+    of the first such route and their paths, normalized, each once."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    keys: dict[tuple[str, str], tuple[str, list[str]]] = {}
+    for index, item in enumerate(_list(spec.get("routes"))):
+        item = _dict(item)
+        ref, path = item.get("route"), item.get("path")
+        if not isinstance(ref, str) or not isinstance(path, str) or not path.startswith("~"):
+            continue
+        wanted_ns, _, wanted = ref.rpartition("/")
+        entry = keys.setdefault((wanted_ns or namespace, wanted), (f"spec.routes[{index}]", []))
+        if _normalized(path) not in entry[1]:
+            entry[1].append(_normalized(path))
+        found[ref] = entry
+    return found
 
 
 def _grant(vs: _Context, backend: BackendRef, namespace: str, prov: Provenance) -> None:
@@ -763,27 +817,38 @@ def _route(
     raw_path = str(item.get("path"))
     rules: list[Rule] = []
     matches = _list(item.get("matches"))
-    counts: list[int] = []
+    counts: list[tuple[bool, int, int]] = []
     for index, match in enumerate(matches):
         sub = f"{field}.matches[{index}]"
         conditions = _conditions(vs, sub, match)
         if conditions is None:
             continue
-        headers, queries = conditions
-        counts.append(len(headers) + len(queries))
+        headers, queries, method = conditions
+        # Gateway API's precedence among rules of one path: a method match first, then more
+        # header matches, then more query matches (HTTPRouteRule); NGINX Inc's order is the
+        # list's.
+        counts.append((method is not None, len(headers), len(queries)))
         if any(count < counts[-1] for count in counts[:-1]):
             vs.ctx.report.notify(
                 _level(False),
                 "nginx-inc-differs",
-                f"matches[{index}] has more conditions than an earlier match of the route: NGINX "
-                "Inc tried the matches in order, Gateway API prefers the rule with more "
-                "conditions, so a request meeting both goes to this one now",
+                f"matches[{index}] is more specific than an earlier match of the route (a "
+                "method, or more header or argument conditions): NGINX Inc tried the matches "
+                "in order, Gateway API prefers the more specific rule, so a request meeting "
+                "both goes to this one now",
                 source=vs.source,
                 field=sub,
                 provider=PROVIDER,
             )
         rule = Rule(
-            matches=[Match(path=path, headers=tuple(headers), query_params=tuple(queries))],
+            matches=[
+                Match(
+                    path=path,
+                    headers=tuple(headers),
+                    query_params=tuple(queries),
+                    method=method,
+                )
+            ],
             provenance=vs.prov(sub),
         )
         if _weighted(vs, sub, match, upstreams, rule, raw_path):
@@ -835,19 +900,31 @@ def _weighted(
 
 def _conditions(
     vs: _Context, field: str, match: Any
-) -> tuple[list[HeaderMatch], list[HeaderMatch]] | None:
-    """Header and argument conditions as matches. NGINX Inc tests them with ``map``, whose
-    strings match ignoring case (a RegularExpression ``(?i)`` here); a negated (``!``) or empty
-    value, and cookie or variable conditions, cannot be expressed (None, reported)."""
+) -> tuple[list[HeaderMatch], list[HeaderMatch], str | None] | None:
+    """Header and argument conditions as matches, and a ``$request_method`` variable as the
+    method. NGINX Inc tests them with ``map``, whose strings match ignoring case (a
+    RegularExpression ``(?i)`` here; ``get`` is GET); a negated (``!``) or empty value, a
+    method Gateway API does not name, and cookie or other variable conditions cannot be
+    expressed (None, reported)."""
     headers: list[HeaderMatch] = []
     queries: list[HeaderMatch] = []
+    method: str | None = None
     why = ""
     for condition in _list(_dict(match).get("conditions")):
         condition = _dict(condition)
         value = condition.get("value")
         name = condition.get("header") or condition.get("argument")
+        if condition.get("variable") == "$request_method" and isinstance(value, str):
+            if value.upper() not in _METHODS or method not in (None, value.upper()):
+                why = f"the $request_method condition {value!r} cannot be expressed"
+                break
+            method = value.upper()
+            continue
         if not isinstance(value, str) or not isinstance(name, str):
-            why = "only header and argument conditions can be expressed (cookie and variable conditions cannot)"
+            why = (
+                "only header, argument and $request_method conditions can be expressed "
+                "(cookie and other variable conditions cannot)"
+            )
             break
         if not value or value.startswith("!"):
             why = (
@@ -860,10 +937,16 @@ def _conditions(
             else HeaderMatch(name, value)
         )
         (headers if "header" in condition else queries).append(found)
-    if why or not (headers or queries):
+    if why or not (headers or queries or method):
         vs.unsupported(field, why or "a match needs conditions")
         return None
-    return headers, queries
+    return headers, queries, method
+
+
+# The methods an HTTPRouteMatch can name (Gateway API's HTTPMethod).
+_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+)
 
 
 def _transport_server(vs: _Context, gateway: Gateway) -> None:

@@ -324,11 +324,12 @@ class NginxIncModel:
                     namespace, str(raw.get("service", "")), raw.get("port")
                 )
         routes: list[tuple[tuple[Cause, ...], dict[str, Any], dict[str, Backend]]] = []
+        regex_refs = _regex_references(spec.get("routes") or [], namespace)
         for index, route in enumerate(spec.get("routes") or []):
             if not isinstance(route, dict) or not isinstance(route.get("path"), str):
                 continue
             route_cause = Cause("VirtualServer", namespace, vs.name or "", f"spec.routes[{index}]")
-            delegated = self._delegated(route, namespace, host)
+            delegated = self._delegated(route, namespace, host, index, regex_refs)
             if delegated is None:
                 routes.append(((route_cause,), route, upstreams))
                 continue
@@ -361,18 +362,31 @@ class NginxIncModel:
         self.servers[host] = server
 
     def _delegated(
-        self, route: dict[str, Any], namespace: str, host: str
+        self,
+        route: dict[str, Any],
+        namespace: str,
+        host: str,
+        index: int,
+        regex_refs: dict[tuple[str, str], tuple[int, list[str]]],
     ) -> list[tuple[Cause, dict[str, Any], dict[str, Backend]]] | None:
         """The subroutes of the VirtualServerRoutes a route delegates to (``route`` or
         ``routeSelector``), with their upstreams; None for a route that does not delegate.
         A VirtualServerRoute of another host, or with a subroute outside the route's path (for
-        a prefix path: not under it; for ``=``/``~`` paths: not the same path), is invalid for
-        the route (``validateVSRs``, ``ValidateVirtualServerRouteForVirtualServer``)."""
+        a prefix path: not under it; for ``=``: one subroute of the same path), is invalid for
+        the route (``validateVSRs``, ``ValidateVirtualServerRouteForVirtualServer``). The
+        ``~`` routes naming one VirtualServerRoute share it (``collectRegexNamedRoute``): its
+        subroutes must be exactly their paths, and it is served once, at the first of them."""
         ref = route.get("route")
         selector = _dict(_dict(route.get("routeSelector")).get("matchLabels"))
         if not isinstance(ref, str) and not selector:
             return None
         own_path = str(route.get("path", ""))
+        shared: list[str] | None = None
+        if isinstance(ref, str) and own_path.startswith("~"):
+            wanted_ns, _, wanted_name = ref.rpartition("/")
+            first, shared = regex_refs[(wanted_ns or namespace, wanted_name)]
+            if first != index:
+                return []
         found: list[tuple[Cause, dict[str, Any], dict[str, Backend]]] = []
         for vsr in self.route_objects:
             vsr_ns = vsr.namespace or "default"
@@ -391,7 +405,8 @@ class NginxIncModel:
                 for i, sub in enumerate(vsr.spec.get("subroutes") or [])
                 if isinstance(sub, dict) and isinstance(sub.get("path"), str)
             ]
-            if not all(_under(own_path, str(sub["path"])) for _, sub in subroutes):
+            paths = [str(sub["path"]) for _, sub in subroutes]
+            if not _subroutes_fit(own_path, paths, shared):
                 continue
             upstreams = {
                 str(u["name"]): Backend(vsr_ns, str(u.get("service", "")), u.get("port"))
@@ -613,11 +628,46 @@ def _vs_refused(spec: dict[str, Any]) -> bool:
     return False
 
 
-def _under(route_path: str, sub_path: str) -> bool:
-    """Whether a VirtualServerRoute's subroute path fits the route delegating to it."""
-    if route_path.startswith(("=", "~")):
-        return sub_path == route_path
-    return sub_path.removeprefix("^~").strip().startswith(route_path.removeprefix("^~").strip())
+def _normalized(path: str) -> str:
+    """A route path with the spaces after its modifier dropped (``NormalizePath``)."""
+    for modifier in ("~*", "~", "^~", "="):
+        if path.startswith(modifier):
+            return modifier + path.removeprefix(modifier).lstrip()
+    return path
+
+
+def _regex_references(
+    routes: list[Any], namespace: str
+) -> dict[tuple[str, str], tuple[int, list[str]]]:
+    """For each VirtualServerRoute that ``~`` routes name: the index of the first such route
+    and their paths (normalized, each once), as ``collectRegexNamedRoute`` gathers them."""
+    found: dict[tuple[str, str], tuple[int, list[str]]] = {}
+    for index, route in enumerate(routes):
+        route = _dict(route)
+        ref, path = route.get("route"), route.get("path")
+        if not isinstance(ref, str) or not isinstance(path, str) or not path.startswith("~"):
+            continue
+        wanted_ns, _, wanted_name = ref.rpartition("/")
+        _, paths = found.setdefault((wanted_ns or namespace, wanted_name), (index, []))
+        if _normalized(path) not in paths:
+            paths.append(_normalized(path))
+    return found
+
+
+def _subroutes_fit(route_path: str, sub_paths: list[str], shared: list[str] | None) -> bool:
+    """Whether a VirtualServerRoute's subroute paths fit the route delegating to it
+    (``validateVirtualServerRouteSubroutes``): for ``~`` routes, exactly the paths of the
+    routes sharing it, none twice; for ``=``, one subroute of that path; for a prefix, each
+    under it."""
+    normalized = [_normalized(p) for p in sub_paths]
+    if shared is not None:
+        return len(set(normalized)) == len(normalized) and set(normalized) == set(shared)
+    if route_path.startswith("="):
+        return normalized == [_normalized(route_path)]
+    return all(
+        p.removeprefix("^~").strip().startswith(route_path.removeprefix("^~").strip())
+        for p in sub_paths
+    )
 
 
 def _group(match: re.Match[str], index: int) -> str:

@@ -1,0 +1,469 @@
+"""NGINX Inc's own suite (``tests/suite/*.py`` of nginx/kubernetes-ingress), replayed request by
+request against the migrated output (issue 21).
+
+Each test is named after the suite test it replays and cites the suite file, test and the
+``tests/data`` input it was built from; the inputs here are written for these tests, with the
+hosts, paths and Services the suite uses. A request goes through ``verify``'s Gateway API model
+of the converted output, the answer is the one the suite expects, and the input verifies with
+no unexplained difference on both emitters. ``docs/providers/nginx-inc-suite.md`` maps every
+suite file to its replay here (or in ``tests/test_nginx_inc_behaviour.py``), or says why there
+is none. Where the suite asserts something only NGINX Inc's own model answers (a location that
+Gateway API cannot express), the test asks that model too and checks the report says so.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ingress2gateway.verification.model import NoRoute, Request
+
+from .nginx_requests import answer, backend, convert, redirect, unexplained
+from .test_nginx_inc_behaviour import EMITTERS, codes, controller
+
+
+def none_unexplained(text: str) -> None:
+    for emitter in EMITTERS:
+        assert unexplained(text, emitter) == [], emitter
+
+
+def vs(name: str, host: str, routes: str, upstreams: str = "", namespace: str = "vs") -> str:
+    """A VirtualServer; ``routes`` and ``upstreams`` are YAML flow lists."""
+    return f"""
+---
+apiVersion: k8s.nginx.org/v1
+kind: VirtualServer
+metadata: {{name: {name}, namespace: {namespace}}}
+spec:
+  host: {host}
+  upstreams: {upstreams or "[]"}
+  routes: {routes}
+"""
+
+
+def vsr(name: str, host: str, subroutes: str, upstreams: str = "", namespace: str = "vs") -> str:
+    """A VirtualServerRoute; ``subroutes`` and ``upstreams`` are YAML flow lists."""
+    return f"""
+---
+apiVersion: k8s.nginx.org/v1
+kind: VirtualServerRoute
+metadata: {{name: {name}, namespace: {namespace}}}
+spec:
+  host: {host}
+  upstreams: {upstreams or "[]"}
+  subroutes: {subroutes}
+"""
+
+
+def upstream(name: str) -> str:
+    return f"{{name: {name}, service: {name}-svc, port: 80}}"
+
+
+VSR_HOST = "virtual-server-route.example.com"
+
+
+# --- test_v_s_route_regexp_location.py -----------------------------------------------------------
+
+
+def _regexp_location(vs_path: str) -> str:
+    """The VirtualServer delegating ``vs_path`` to the VirtualServerRoute backend2 (namespace
+    backend2-namespace) whose only subroute is the same path, passing to backend2-svc."""
+    return vs(
+        "virtual-server-route",
+        VSR_HOST,
+        f'[{{path: "{vs_path}", route: backend2-namespace/backend2}}]',
+    ) + vsr(
+        "backend2",
+        VSR_HOST,
+        f'[{{path: "{vs_path}", action: {{pass: backend2}}}}]',
+        f"[{upstream('backend2')}]",
+        namespace="backend2-namespace",
+    )
+
+
+@pytest.mark.parametrize(
+    ("vs_path", "expected"),
+    [
+        pytest.param(
+            "=/exact-match$request",
+            {"/exact-match$request": True, "/exact-match$request/": False},
+            id="exact",
+        ),
+        pytest.param(
+            "~ /case-SENsitiVe/match",
+            {
+                "/case-SENsitiVe/match": True,
+                "/case-sensitive/match/": False,
+                "/case-SENsitiVe/match/": True,
+            },
+            id="case-sensitive",
+        ),
+        pytest.param(
+            "~* /case-inSENsitiVe/match",
+            {
+                "/case-inSENsitiVe/match": True,
+                "/case-insensitive/match/": True,
+                "/case-inSENsitiVe/match/": True,
+            },
+            id="case-insensitive",
+        ),
+    ],
+)
+def test_v_s_route_regexp_location_response_for_regex_location(
+    vs_path: str, expected: dict[str, bool]
+) -> None:
+    """test_v_s_route_regexp_location.py: test_response_for_regex_location (virtual-server-
+    {exact,case-sensitive,case-insensitive}.yaml with route-single-*.yaml): an exact location
+    answers its path only (with a query too), ~ searches case-sensitively, ~* ignoring case;
+    a request that matches reaches backend2, any other gets 404."""
+    text = _regexp_location(vs_path)
+    result = convert(text, "envoy-gateway")
+    for path, served in expected.items():
+        for query in ("", "var1=value"):
+            got = answer(result, Request(VSR_HOST, path, query=query))
+            want = "backend2-namespace/backend2-svc" if served else None
+            assert backend(got) == want, (path, query)
+            assert backend(controller(text, Request(VSR_HOST, path, query=query))) == want
+    none_unexplained(text)
+
+
+def _three_locations(vs_routes: str, prefix_path: str = "/backends/match") -> str:
+    """additional-case: VirtualServerRoutes backend1 (``prefix_path``), backend2 (=) and
+    backend3 (~), each with its own upstream, and a VirtualServer delegating to them."""
+    return (
+        vs("virtual-server-route", VSR_HOST, vs_routes)
+        + vsr(
+            "backend1",
+            VSR_HOST,
+            f'[{{path: "{prefix_path}", action: {{pass: backend1}}}}]',
+            f"[{upstream('backend1')}]",
+        )
+        + vsr(
+            "backend2",
+            VSR_HOST,
+            '[{path: "=/backends/match", action: {pass: backend2}}]',
+            f"[{upstream('backend2')}]",
+        )
+        + vsr(
+            "backend3",
+            VSR_HOST,
+            '[{path: "~ /backends/match", action: {pass: backend3}}]',
+            f"[{upstream('backend3')}]",
+        )
+    )
+
+
+def test_v_s_route_regexp_location_exact_match_overrides_all() -> None:
+    """test_v_s_route_regexp_location.py: test_exact_match_overrides_all
+    (additional-case/virtual-server-exact-over-all.yaml): /backends/match has a prefix, an
+    exact and a regular-expression location; the exact one (backend2) answers."""
+    text = _three_locations(
+        '[{path: "/backends/match", route: backend1}, {path: "=/backends/match", route: backend2},'
+        ' {path: "~ /backends/match", route: backend3}]'
+    )
+    result = convert(text, "envoy-gateway")
+    assert backend(answer(result, Request(VSR_HOST, "/backends/match"))) == "vs/backend2-svc"
+    none_unexplained(text)
+
+
+def test_v_s_route_regexp_location_regexp_overrides_prefix() -> None:
+    """test_v_s_route_regexp_location.py: test_regexp_overrides_prefix
+    (virtual-server-regexp-over-prefix.yaml): a regular expression matching the request wins
+    over the plain prefix location: backend3 answers /backends/match."""
+    text = _three_locations(
+        '[{path: "/backends/match", route: backend1}, {path: "~ /backends/match", route: backend3}]'
+    )
+    result = convert(text, "envoy-gateway")
+    assert backend(answer(result, Request(VSR_HOST, "/backends/match"))) == "vs/backend3-svc"
+    none_unexplained(text)
+
+
+def test_v_s_route_regexp_location_longest_prefix_overrides_regexp() -> None:
+    """test_v_s_route_regexp_location.py: test_longest_prefix_overrides_regexp
+    (virtual-server-longest-prefix-over-regexp.yaml, route-longest-prefix.yaml): with ^~ the
+    prefix location stops the regular-expression search: backend1 answers /backends/match.
+    Gateway API tries regular expressions before prefixes, so the output cannot keep ^~ over
+    a regular expression that matches the same requests; NGINX Inc's model answers backend1
+    and the report warns (nginx-inc-differs) of the requests that go elsewhere."""
+    text = _three_locations(
+        '[{path: "^~/backends/match", route: backend1}, {path: "~ /backends/match", route: backend3}]',
+        prefix_path="^~/backends/match",
+    )
+    assert backend(controller(text, Request(VSR_HOST, "/backends/match"))) == "vs/backend1-svc"
+    result = convert(text, "envoy-gateway")
+    assert "nginx-inc-differs" in codes(result)
+    none_unexplained(text)
+
+
+# --- test_v_s_route_advanced_routing.py ----------------------------------------------------------
+
+ADV_UPSTREAMS = (
+    "["
+    + ", ".join(
+        upstream(n)
+        for n in ("backend2", "backend4-stable", "backend1-future", "backend3-deprecated")
+    )
+    + "]"
+)
+
+
+def _advanced(conditions_future: str, conditions_deprecated: str) -> str:
+    """virtual-server-route-advanced-routing: /backends delegates to the VirtualServerRoute
+    backends, whose /backends/backend1 matches two condition sets before its default."""
+    subroutes = (
+        "[{path: /backends/backend1, matches: ["
+        f"{{conditions: {conditions_future}, action: {{pass: backend1-future}}}},"
+        f"{{conditions: {conditions_deprecated}, action: {{pass: backend3-deprecated}}}}],"
+        " action: {pass: backend4-stable}},"
+        " {path: /backends/backend2, action: {pass: backend2}}]"
+    )
+    return vs(
+        "virtual-server-route", VSR_HOST, "[{path: /backends, route: backends-namespace/backends}]"
+    ) + vsr("backends", VSR_HOST, subroutes, ADV_UPSTREAMS, namespace="backends-namespace")
+
+
+def _adv_backend(text: str, request: Request) -> str | None:
+    got = backend(answer(convert(text), request))
+    return got.removeprefix("backends-namespace/").removesuffix("-svc") if got else None
+
+
+def test_v_s_route_advanced_routing_flow_with_header() -> None:
+    """test_v_s_route_advanced_routing.py: test_flow_with_header
+    (virtual-server-route-header.yaml): x-version: future → backend1-future, deprecated →
+    backend3-deprecated, another header → backend4-stable."""
+    text = _advanced(
+        "[{header: x-version, value: future}]", "[{header: x-version, value: deprecated}]"
+    )
+    path = "/backends/backend1"
+    assert _adv_backend(text, Request(VSR_HOST, path, headers=(("x-version", "future"),))) == (
+        "backend1-future"
+    )
+    deprecated = Request(VSR_HOST, path, headers=(("x-version", "deprecated"),))
+    assert _adv_backend(text, deprecated) == "backend3-deprecated"
+    other = Request(VSR_HOST, path, headers=(("x-version-invalid", "deprecated"),))
+    assert _adv_backend(text, other) == "backend4-stable"
+    assert _adv_backend(text, Request(VSR_HOST, "/backends/backend2")) == "backend2"
+    none_unexplained(text)
+
+
+def test_v_s_route_advanced_routing_flow_with_argument() -> None:
+    """test_v_s_route_advanced_routing.py: test_flow_with_argument
+    (virtual-server-route-argument.yaml): ?arg1=v1 → backend1-future, ?arg1=v2 →
+    backend3-deprecated, ?argument1=v1 → backend4-stable."""
+    text = _advanced("[{argument: arg1, value: v1}]", "[{argument: arg1, value: v2}]")
+    path = "/backends/backend1"
+    assert _adv_backend(text, Request(VSR_HOST, path, query="arg1=v1")) == "backend1-future"
+    assert _adv_backend(text, Request(VSR_HOST, path, query="arg1=v2")) == "backend3-deprecated"
+    assert _adv_backend(text, Request(VSR_HOST, path, query="argument1=v1")) == "backend4-stable"
+    none_unexplained(text)
+
+
+def test_v_s_route_advanced_routing_flow_with_variable() -> None:
+    """test_v_s_route_advanced_routing.py: test_flow_with_variable
+    (virtual-server-route-variable.yaml): $request_method get → backend1-future, post →
+    backend3-deprecated, PUT → backend4-stable (the map compares ignoring case, so GET is
+    "get")."""
+    text = _advanced(
+        "[{variable: $request_method, value: get}]", "[{variable: $request_method, value: post}]"
+    )
+    path = "/backends/backend1"
+    for method, want in (
+        ("GET", "backend1-future"),
+        ("POST", "backend3-deprecated"),
+        ("PUT", "backend4-stable"),
+    ):
+        assert _adv_backend(text, Request(VSR_HOST, path, method=method)) == want, method
+        got = backend(controller(text, Request(VSR_HOST, path, method=method)))
+        assert got == f"backends-namespace/{want}-svc", method
+    none_unexplained(text)
+
+
+def test_v_s_route_advanced_routing_flow_with_cookie_is_reported() -> None:
+    """test_v_s_route_advanced_routing.py: test_flow_with_cookie and
+    test_flow_with_complex_conditions (virtual-server-route-cookie.yaml, -complex.yaml): a
+    cookie condition has no Gateway API match (a Cookie header regular expression would
+    misread quoting and order); the report warns (annotation-unsupported) and verify
+    explains the requests that now reach the default backend4-stable."""
+    text = _advanced("[{cookie: user, value: some}]", "[{cookie: user, value: bad}]")
+    result = convert(text)
+    assert "annotation-unsupported" in codes(result)
+    cookie = Request(VSR_HOST, "/backends/backend1", headers=(("cookie", "user=some"),))
+    assert backend(controller(text, cookie)) == "backends-namespace/backend1-future-svc"
+    none_unexplained(text)
+
+
+# --- test_v_s_route_redirects.py, _split_traffic.py, _focused_canary.py ----------------------------
+
+
+def _delegating(subroutes: str, upstreams: str = "") -> str:
+    """virtual-server-route's standard VirtualServer: /backends delegates to the
+    VirtualServerRoute backends-namespace/backends."""
+    return vs(
+        "virtual-server-route", VSR_HOST, "[{path: /backends, route: backends-namespace/backends}]"
+    ) + vsr("backends", VSR_HOST, subroutes, upstreams, namespace="backends-namespace")
+
+
+def test_v_s_route_redirects_custom_redirect() -> None:
+    """test_v_s_route_redirects.py: test_custom_redirect (route-multiple.yaml):
+    /backends/custom-redirect answers 307 with Location http://example.com (Gateway API's
+    redirect writes the empty path as /, the same URL). test_default_redirect's URL is built
+    from nginx variables (${scheme}://${host}${request_uri}?arg=...): not expressible, the
+    report warns (annotation-unsupported) and the route is not served."""
+    text = _delegating(
+        '[{path: /backends/custom-redirect, action: {redirect: {code: 307, url: "http://example.com"}}},'
+        " {path: /backends/default-redirect, action: {redirect:"
+        ' {url: "${scheme}://${host}${request_uri}?arg=${http_x_forwarded_proto}"}}}]'
+    )
+    result = convert(text)
+    got = answer(result, Request(VSR_HOST, "/backends/custom-redirect"))
+    assert redirect(got) == (307, "http://example.com/")
+    assert "annotation-unsupported" in codes(result)
+    assert isinstance(answer(result, Request(VSR_HOST, "/backends/default-redirect")), NoRoute)
+    none_unexplained(text)
+
+
+def test_v_s_route_split_traffic_several_requests() -> None:
+    """test_v_s_route_split_traffic.py: test_several_requests (route-multiple.yaml):
+    /backends/backend1 splits 90/10 between backend1 and backend3; /backends/backend3 reaches
+    backend3."""
+    text = _delegating(
+        "[{path: /backends/backend1, splits: [{weight: 90, action: {pass: backend1}},"
+        " {weight: 10, action: {pass: backend3}}]},"
+        " {path: /backends/backend3, action: {pass: backend3}}]",
+        f"[{upstream('backend1')}, {upstream('backend3')}]",
+    )
+    result = convert(text)
+    got = answer(result, Request(VSR_HOST, "/backends/backend1"))
+    shares = {b.name: float(w) for b, w in got.backends}  # type: ignore[union-attr]
+    assert shares == {"backend1-svc": 0.9, "backend3-svc": 0.1}
+    assert backend(answer(result, Request(VSR_HOST, "/backends/backend3"))) == (
+        "backends-namespace/backend3-svc"
+    )
+    none_unexplained(text)
+
+
+def test_v_s_route_focused_canary_flow_with_header() -> None:
+    """test_v_s_route_focused_canary.py: test_flow_with_header (virtual-server-route.yaml):
+    with x-version: canary /backends/focused-canary splits 90/10 between backend1 and
+    backend2; without the header it reaches backend1."""
+    text = _delegating(
+        "[{path: /backends/focused-canary, matches: [{conditions: [{header: x-version, value: canary}],"
+        " splits: [{weight: 90, action: {pass: backend1}}, {weight: 10, action: {pass: backend2}}]}],"
+        " action: {pass: backend1}}]",
+        f"[{upstream('backend1')}, {upstream('backend2')}]",
+    )
+    result = convert(text)
+    canary = Request(VSR_HOST, "/backends/focused-canary", headers=(("x-version", "canary"),))
+    shares = {b.name: float(w) for b, w in answer(result, canary).backends}  # type: ignore[union-attr]
+    assert shares == {"backend1-svc": 0.9, "backend2-svc": 0.1}
+    plain = Request(VSR_HOST, "/backends/focused-canary")
+    assert backend(answer(result, plain)) == "backends-namespace/backend1-svc"
+    none_unexplained(text)
+
+
+# --- test_v_s_route_multiple_regex.py ------------------------------------------------------------
+
+
+MULTI_HOST = "vsr-multi-regex.example.com"
+MULTI_VS_ROUTES = (
+    '[{path: /static, action: {pass: static}}, {path: "~/api/v1", route: route-api},'
+    ' {path: "~/api/v2", route: route-api}, {path: "~*/images/jpg", route: route-images},'
+    ' {path: "~*/images/png", route: route-images}]'
+)
+MULTI_API_SUBROUTES = (
+    '[{path: "~/api/v1", action: {pass: api-v1}}, {path: "~/api/v2", action: {pass: api-v2}}]'
+)
+
+
+def _multiple_regex(
+    vs_routes: str = MULTI_VS_ROUTES, api_subroutes: str = MULTI_API_SUBROUTES
+) -> str:
+    """virtual-server-route-multiple-regex: the VirtualServer, route-api and route-images,
+    with one upstream per subroute where the suite's answer with canned bodies."""
+    return (
+        vs("vsr-multi-regex", MULTI_HOST, vs_routes, f"[{upstream('static')}]")
+        + vsr(
+            "route-api",
+            MULTI_HOST,
+            api_subroutes,
+            f"[{upstream('api-v1')}, {upstream('api-v2')}, {upstream('api-v99')}]",
+        )
+        + vsr(
+            "route-images",
+            MULTI_HOST,
+            '[{path: "~*/images/jpg", action: {pass: images-jpg}},'
+            ' {path: "~*/images/png", action: {pass: images-png}}]',
+            f"[{upstream('images-jpg')}, {upstream('images-png')}]",
+        )
+    )
+
+
+def test_v_s_route_multiple_regex_happy_path_traffic() -> None:
+    """test_v_s_route_multiple_regex.py: test_happy_path_traffic (standard/virtual-server.yaml,
+    route-api.yaml, route-images.yaml): several regular-expression routes of the VirtualServer
+    name one VirtualServerRoute whose subroutes are exactly their paths
+    (collectRegexNamedRoute, validateSubroutesRegex); /api/v1, /api/v2, /images/jpg and
+    /images/png each reach their own subroute. The suite's routes answer with return actions
+    (canned bodies), which are not converted (test_virtual_server_canned_responses below);
+    the routing is replayed with one upstream per route instead. ~* ignores case."""
+    text = _multiple_regex()
+    result = convert(text, "envoy-gateway")
+    for path, svc in (
+        ("/static", "static"),
+        ("/api/v1", "api-v1"),
+        ("/api/v2", "api-v2"),
+        ("/images/jpg", "images-jpg"),
+        ("/images/png", "images-png"),
+        ("/IMAGES/PNG", "images-png"),
+    ):
+        assert backend(answer(result, Request(MULTI_HOST, path))) == f"vs/{svc}-svc", path
+        assert backend(controller(text, Request(MULTI_HOST, path))) == f"vs/{svc}-svc", path
+    assert backend(answer(result, Request(MULTI_HOST, "/API/V1"))) is None
+    assert "annotation-unsupported" not in codes(result)
+    none_unexplained(text)
+
+
+@pytest.mark.parametrize(
+    ("vs_routes", "api_subroutes"),
+    [
+        pytest.param(
+            MULTI_VS_ROUTES.replace("]", ', {path: "~/api/v3", route: route-api}]'),
+            MULTI_API_SUBROUTES,
+            id="vs_path_not_in_vsr",
+        ),
+        pytest.param(
+            MULTI_VS_ROUTES,
+            MULTI_API_SUBROUTES.replace("]", ', {path: "~/api/v99", action: {pass: api-v99}}]'),
+            id="vsr_path_not_in_vs",
+        ),
+        pytest.param(
+            MULTI_VS_ROUTES,
+            MULTI_API_SUBROUTES.replace("~/api/v2", "~/api/v1"),
+            id="vsr_duplicate_paths",
+        ),
+        pytest.param(
+            MULTI_VS_ROUTES,
+            MULTI_API_SUBROUTES.replace("~/api/v2", "/api/prefix"),
+            id="vsr_mixed_regex_nonregex",
+        ),
+    ],
+)
+def test_v_s_route_multiple_regex_invalid_route_is_not_served(
+    vs_routes: str, api_subroutes: str
+) -> None:
+    """test_v_s_route_multiple_regex.py: test_vs_path_not_in_vsr, test_vsr_path_not_in_vs,
+    test_vsr_duplicate_paths, test_vsr_mixed_regex_nonregex (virtual-server-missing-vsr-path,
+    route-api-orphan-subroute, -duplicate-paths, -mixed-types): the VirtualServerRoute is
+    invalid for the VirtualServer (its state Warning): none of its paths is served, the other
+    routes are; the report warns that NGINX Inc ignores it."""
+    text = _multiple_regex(vs_routes, api_subroutes)
+    result = convert(text, "envoy-gateway")
+    for path in ("/api/v1", "/api/v2"):
+        assert isinstance(answer(result, Request(MULTI_HOST, path)), NoRoute), path
+        assert isinstance(controller(text, Request(MULTI_HOST, path)), NoRoute), path
+    got = answer(result, Request(MULTI_HOST, "/images/jpg"))
+    assert backend(got) == "vs/images-jpg-svc"
+    assert any(
+        n.code == "annotation-unsupported" and "NGINX Inc ignores" in n.message
+        for n in result.report.notifications
+    )
+    none_unexplained(text)
