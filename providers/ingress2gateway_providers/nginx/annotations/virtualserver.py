@@ -11,7 +11,8 @@ converted, with a warning or an error.
   :mod:`.inc_paths`), ``=exact`` (Exact), ``~regex`` / ``~*regex`` (RegularExpression, ``(?i)``
   for ``~*``), ``^~prefix`` (a prefix; nginx then tries no regular expression, which Gateway API
   cannot say: a warning where the host has regular-expression routes).
-* ``action.pass`` → the upstream's Service and port; ``splits`` → weighted backendRefs;
+* ``action.pass`` → the upstream's Service and port (``namespace/name``: a Service of another
+  namespace, with a ReferenceGrant there); ``splits`` → weighted backendRefs;
   ``action.redirect`` → RequestRedirect (URL parsed; nginx variables are not carried);
   ``action.proxy`` → the upstream, ``rewritePath`` (``ReplacePrefixMatch`` / ``ReplaceFullPath``,
   or a RegexRewrite extension with captures in a regular-expression route), request headers set,
@@ -298,6 +299,7 @@ def _virtual_server(vs: _Context, gateway: Gateway) -> None:
         if r.matches and r.matches[0].path and r.matches[0].path.type == "PathPrefix"
     }
     proxies = {id(r) for r in rules if r.backend_refs}
+    _foreign_grants(vs, rules)
     rules.extend(keep_prefixes(rules, prefixes, _differs(vs), proxies))
     _longest_prefix_stops_regexes(vs, routes)
     if by_header:
@@ -470,6 +472,23 @@ def _upstreams(vs: _Context) -> dict[str, tuple[str, int | None]]:
     return found
 
 
+def _service(target: tuple[str, int | None], prov: list[Provenance]) -> BackendRef:
+    """An upstream's Service; ``namespace/name`` names one in another namespace
+    (``ParseServiceReference``), granted by the VirtualServer (``_foreign_grants``)."""
+    namespace, _, name = target[0].rpartition("/")
+    return BackendRef(name=name, namespace=namespace or None, port=target[1], provenance=prov)
+
+
+def _foreign_grants(vs: _Context, rules: list[Rule]) -> None:
+    """A ReferenceGrant for each Service an upstream names in another namespace than the
+    VirtualServer's, where its HTTPRoutes are."""
+    own = vs.obj.namespace or "default"
+    for rule in rules:
+        for ref in rule.backend_refs:
+            if ref.namespace not in (None, own) and ref.provenance:
+                _grant(vs, ref, ref.namespace, ref.provenance[0])
+
+
 def _path(vs: _Context, field: str, value: Any) -> PathMatch | None:
     if not isinstance(value, str) or not value:
         vs.unsupported(field, "a route needs a path")
@@ -505,9 +524,7 @@ def _action(
         if target is None:
             vs.unsupported(field, f"upstream {action['pass']!r} is not defined")
             return False
-        rule.backend_refs.append(
-            BackendRef(name=target[0], port=target[1], provenance=vs.prov(field))
-        )
+        rule.backend_refs.append(_service(target, vs.prov(field)))
         return True
     redirect = action.get("redirect")
     if isinstance(redirect, dict) and isinstance(redirect.get("url"), str):
@@ -555,8 +572,7 @@ def _proxy(
     if target is None:
         vs.unsupported(field, f"upstream {proxy['upstream']!r} is not defined")
         return False
-    prov = vs.prov(field)
-    rule.backend_refs.append(BackendRef(name=target[0], port=target[1], provenance=prov))
+    rule.backend_refs.append(_service(target, vs.prov(field)))
     rewrite = proxy.get("rewritePath")
     path = rule.matches[0].path if rule.matches else None
     if isinstance(rewrite, str) and path is not None:
@@ -714,7 +730,8 @@ def _delegated(vs: _Context, field: str, item: dict[str, Any], host: str) -> lis
                 prov = Provenance(sub.source, f"spec.subroutes[{index}]")
                 for rule in made:
                     for backend in rule.backend_refs:
-                        _grant(vs, backend, own_ns, prov)
+                        if backend.namespace is None:
+                            _grant(vs, backend, own_ns, prov)
             rules.extend(made)
         sub.record("spec.host", Status.CONVERTED)
         for key in sorted(obj.spec):

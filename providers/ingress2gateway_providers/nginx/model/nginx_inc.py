@@ -320,9 +320,7 @@ class NginxIncModel:
         upstreams: dict[str, Backend] = {}
         for raw in spec.get("upstreams") or []:
             if isinstance(raw, dict) and isinstance(raw.get("name"), str):
-                upstreams[raw["name"]] = Backend(
-                    namespace, str(raw.get("service", "")), raw.get("port")
-                )
+                upstreams[raw["name"]] = _upstream_service(raw, namespace)
         routes: list[tuple[tuple[Cause, ...], dict[str, Any], dict[str, Backend]]] = []
         regex_refs = _regex_references(spec.get("routes") or [], namespace)
         for index, route in enumerate(spec.get("routes") or []):
@@ -409,7 +407,7 @@ class NginxIncModel:
             if not _subroutes_fit(own_path, paths, shared):
                 continue
             upstreams = {
-                str(u["name"]): Backend(vsr_ns, str(u.get("service", "")), u.get("port"))
+                str(u["name"]): _upstream_service(u, vsr_ns)
                 for u in vsr.spec.get("upstreams") or []
                 if isinstance(u, dict) and isinstance(u.get("name"), str)
             }
@@ -626,6 +624,13 @@ def _vs_refused(spec: dict[str, Any]) -> bool:
             if "code" in found and found["code"] not in _REDIRECT_CODES:
                 return True
     return False
+
+
+def _upstream_service(upstream: dict[str, Any], namespace: str) -> Backend:
+    """An upstream's Service: ``namespace/name`` is one of another namespace
+    (``ParseServiceReference``), a plain name the resource's own."""
+    other, _, name = str(upstream.get("service", "")).rpartition("/")
+    return Backend(other or namespace, name, upstream.get("port"))
 
 
 def _normalized(path: str) -> str:
