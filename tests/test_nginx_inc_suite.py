@@ -18,7 +18,14 @@ import pytest
 from ingress2gateway.verification.model import NoRoute, Request
 
 from .nginx_requests import answer, backend, convert, redirect, unexplained, upstream_path
-from .test_nginx_inc_behaviour import EMITTERS, codes, controller
+from .test_nginx_inc_behaviour import (
+    COMMUNITY_CLASS,
+    EMITTERS,
+    INC_CLASS,
+    codes,
+    controller,
+    ingress,
+)
 
 
 def none_unexplained(text: str) -> None:
@@ -613,4 +620,86 @@ def test_virtual_server_foreign_upstream_responses_vsr_foreign_upstream() -> Non
         "backend2-namespace/backend2-svc"
     )
     assert _granted(result, "backend2-namespace", "backend2-svc")
+    none_unexplained(text)
+
+
+# --- test_externalname_service.py, test_virtual_server_external_name.py -------------------------
+
+EXTERNAL_NAME_SERVICE = """
+---
+apiVersion: v1
+kind: Service
+metadata: {name: externalname-service, namespace: vs}
+spec:
+  type: ExternalName
+  externalName: external-backend-svc.external-ns.svc.cluster.local
+  ports: [{port: 80, targetPort: 8080}]
+"""
+
+
+def _external(outcome: object) -> tuple[str, int | None] | None:
+    """The host and port an outcome reaches through an ExternalName Service (or the
+    in-cluster Service its cluster DNS name is)."""
+    found = backend(outcome)  # type: ignore[arg-type]
+    if found is None:
+        return None
+    ((target, _),) = outcome.backends  # type: ignore[attr-defined]
+    return found, target.port
+
+
+@pytest.mark.parametrize("kind", ["ingress", "virtualserver"])
+def test_externalname_service_resolver(kind: str) -> None:
+    """test_externalname_service.py: test_resolver (externalname-ingress.yaml,
+    externalname-svc.yaml) and test_virtual_server_external_name.py: test_response: a
+    backend Service of type ExternalName is reached at its externalName, on the port the
+    Ingress backend or the upstream names (getExternalEndpointsForIngressBackend: the port
+    number, not a targetPort; NGINX Plus only). The envoy-gateway emitter makes it a Backend
+    of that FQDN; the standard emitter reports it (extension-unsupported)."""
+    if kind == "ingress":
+        text = (
+            INC_CLASS
+            + ingress(
+                "example-ingress",
+                "externalnginx.com",
+                [("/", "Prefix", "externalname-service")],
+                namespace="vs",
+            )
+            + EXTERNAL_NAME_SERVICE
+        )
+    else:
+        text = (
+            vs(
+                "virtual-server",
+                "externalnginx.com",
+                "[{path: /, action: {pass: ext}}]",
+                "[{name: ext, service: externalname-service, port: 80}]",
+            )
+            + EXTERNAL_NAME_SERVICE
+        )
+    request = Request("externalnginx.com", "/")
+    # The externalName is a cluster DNS name: nginx reaches the Service it names, on port 80
+    # (its targetPort 8080 is not used).
+    assert _external(controller(text, request)) == ("external-ns/external-backend-svc", 80)
+    result = convert(text, "envoy-gateway")
+    assert _external(answer(result, request)) == ("external-ns/external-backend-svc", 80)
+    assert "extension-unsupported" in codes(convert(text))
+    none_unexplained(text)
+
+
+def test_externalname_of_a_cluster_service_verifies_for_ingress_nginx_too() -> None:
+    """The same Ingress of ingress-nginx's class (which connects on the targetPort, 8080):
+    its model and the envoy-gateway output's Backend now name the same Service, so verify
+    finds no difference (the models compared the FQDN with the Service it names)."""
+    text = (
+        COMMUNITY_CLASS
+        + ingress(
+            "example-ingress",
+            "externalnginx.com",
+            [("/", "Prefix", "externalname-service")],
+            namespace="vs",
+        )
+        + EXTERNAL_NAME_SERVICE
+    )
+    request = Request("externalnginx.com", "/")
+    assert _external(controller(text, request)) == ("external-ns/external-backend-svc", 8080)
     none_unexplained(text)

@@ -66,6 +66,7 @@ from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.report import Status
 
 from ._base import PROVIDER, header_modifier, looks_injected
+from .backend import attach_external_names
 from .inc_paths import (
     Differs,
     character_prefix_change,
@@ -131,7 +132,9 @@ def _level(security: bool) -> Any:
 
 def convert(ctx: ProviderContext, gateways: list[Gateway]) -> None:
     existing = list(gateways)
+    before = len(ctx.ir.routes)
     _convert_all(ctx, gateways)
+    attach_external_names(ctx, ctx.ir.routes[before:], set())
     # A Gateway made here that got no listener (nothing converted) would be invalid.
     for gateway in gateways:
         if gateway not in existing and not gateway.listeners and gateway in ctx.ir.gateways:

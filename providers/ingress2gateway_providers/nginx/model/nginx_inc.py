@@ -66,7 +66,12 @@ from .locations import (
     Location,
     find_location,
 )
-from .selection import IngressInfo, service_ports
+from .selection import (
+    IngressInfo,
+    external_name_services,
+    external_name_target,
+    service_ports,
+)
 from .snippets import Block
 from .snippets import parse as parse_snippet
 
@@ -148,6 +153,7 @@ class NginxIncModel:
         virtual_servers: Sequence[KubeObject] = (),
     ) -> None:
         self.ports = service_ports(objects)
+        self.external_names = external_name_services(objects)
         self.servers: dict[str, IncServer] = {}
         self.route_objects = [
             o for o in objects if o.kind == "VirtualServerRoute" and o.group == "k8s.nginx.org"
@@ -189,7 +195,17 @@ class NginxIncModel:
         resolved: Any = number if isinstance(number, int) else name
         if isinstance(name, str) and not isinstance(number, int):
             resolved = self.ports.get((info.namespace, service.get("name", "")), {}).get(name, name)
-        return Backend(info.namespace, str(service.get("name", "")), resolved)
+        return self._reached(Backend(info.namespace, str(service.get("name", "")), resolved))
+
+    def _reached(self, backend: Backend) -> Backend:
+        """What a Service backend reaches: itself, or for an ExternalName Service its
+        externalName on the port the backend names (getExternalEndpointsForIngressBackend;
+        NGINX Plus only: NGINX OSS has no endpoint for it)."""
+        spec = self.external_names.get((backend.namespace, backend.name))
+        if spec is None:
+            return backend
+        port = backend.port if isinstance(backend.port, int) else None
+        return external_name_target(str(spec.get("externalName", "")), port)
 
     def _ingress_server(self, host: str, owner: IngressInfo, minions: list[IngressInfo]) -> None:
         obj = owner.obj
@@ -320,7 +336,7 @@ class NginxIncModel:
         upstreams: dict[str, Backend] = {}
         for raw in spec.get("upstreams") or []:
             if isinstance(raw, dict) and isinstance(raw.get("name"), str):
-                upstreams[raw["name"]] = _upstream_service(raw, namespace)
+                upstreams[raw["name"]] = self._reached(_upstream_service(raw, namespace))
         routes: list[tuple[tuple[Cause, ...], dict[str, Any], dict[str, Backend]]] = []
         regex_refs = _regex_references(spec.get("routes") or [], namespace)
         for index, route in enumerate(spec.get("routes") or []):
@@ -407,7 +423,7 @@ class NginxIncModel:
             if not _subroutes_fit(own_path, paths, shared):
                 continue
             upstreams = {
-                str(u["name"]): _upstream_service(u, vsr_ns)
+                str(u["name"]): self._reached(_upstream_service(u, vsr_ns))
                 for u in vsr.spec.get("upstreams") or []
                 if isinstance(u, dict) and isinstance(u.get("name"), str)
             }
