@@ -703,3 +703,67 @@ def test_externalname_of_a_cluster_service_verifies_for_ingress_nginx_too() -> N
     request = Request("externalnginx.com", "/")
     assert _external(controller(text, request)) == ("external-ns/external-backend-svc", 8080)
     none_unexplained(text)
+
+
+# --- Policies: test_auth_basic_policies.py, test_ac_polices_vs.py, test_jwt_policies.py, ... -----
+
+POLICY = """
+---
+apiVersion: k8s.nginx.org/v1
+kind: Policy
+metadata: {name: auth-basic-policy, namespace: vs}
+spec:
+  basicAuth: {secret: htpasswd-secret, realm: "My Api"}
+"""
+
+
+@pytest.mark.parametrize("level", ["spec", "route", "delegating-route", "subroute"])
+def test_virtual_server_policies_keep_their_routes_closed(level: str) -> None:
+    """test_auth_basic_policies.py: test_auth_basic_policy (and the access-control, JWT,
+    API-key, external-auth, rate-limit, CORS, mTLS policy suites, at spec, route and
+    VirtualServerRoute subroute level): a Policy referenced by a VirtualServer decides whether
+    a request is served (401/403 without the credentials or address it asks for). Policies are
+    not read, so the routes they cover are closed (500: no backend), never served to anyone,
+    and the report says so (an error); the routes no policy covers stay served. A delegating
+    route's policies reach its VirtualServerRoute's subroutes (vsrPoliciesFromVs)."""
+    spec_policies = "\n  policies: [{name: auth-basic-policy}]" if level == "spec" else ""
+    route_policies = ", policies: [{name: auth-basic-policy}]" if level == "route" else ""
+    sub_policies = ", policies: [{name: auth-basic-policy}]" if level == "subroute" else ""
+    delegating = ", policies: [{name: auth-basic-policy}]" if level == "delegating-route" else ""
+    text = (
+        POLICY
+        + vs(
+            "virtual-server",
+            "virtual-server.example.com",
+            f"[{{path: /backend1, action: {{pass: backend1}}{route_policies}}},"
+            f" {{path: /backend2, route: backend2{delegating}}}]",
+            f"[{upstream('backend1')}]",
+        ).replace("\n  upstreams:", f"{spec_policies}\n  upstreams:")
+        + vsr(
+            "backend2",
+            "virtual-server.example.com",
+            f"[{{path: /backend2, action: {{pass: backend2}}{sub_policies}}},"
+            " {path: /backend2/open, action: {pass: backend2}}]",
+            f"[{upstream('backend2')}]",
+        )
+    )
+    host = "virtual-server.example.com"
+    covered = {
+        "spec": ["/backend1", "/backend2"],
+        "route": ["/backend1"],
+        "delegating-route": ["/backend2"],
+        "subroute": ["/backend2"],
+    }
+    for emitter in EMITTERS:
+        result = convert(text, emitter)
+        for path in ("/backend1", "/backend2"):
+            got = answer(result, Request(host, path))
+            if path in covered[level]:
+                assert backend(got) is None, (emitter, path)
+                guards = getattr(controller(text, Request(host, path)), "guards", ())
+                assert guards == ("authorization",), path
+            else:
+                assert backend(got) is not None, (emitter, path)
+        errors = [n for n in result.report.notifications if n.level.value == "error"]
+        assert any("policies" in (n.field or "") for n in errors)
+    none_unexplained(text)

@@ -26,8 +26,10 @@ converted, with a warning or an error.
   subroutes stay under the route's path: their subroutes become rules with their own upstreams
   (a Service in the VirtualServerRoute's namespace is named with it, and a ReferenceGrant allows
   it). A VirtualServerRoute no VirtualServer takes is reported.
-* ``action.return`` (fixed responses), ``errorPages``, ``policies``, snippets and upstream tuning
-  are reported as unsupported, field by field.
+* ``policies`` (of the spec, a route or a subroute) are not read: the rules they cover are
+  closed (a refused access control, an error), never served to everyone.
+* ``action.return`` (fixed responses), ``errorPages``, snippets and upstream tuning are
+  reported as unsupported, field by field.
 
 ``TransportServer`` with a ``TLS_PASSTHROUGH`` listener becomes a TLS Passthrough listener and a
 TLSRoute; other TransportServers (TCP/UDP listeners from a GlobalConfiguration the input does not
@@ -53,6 +55,7 @@ from ingress2gateway.ir import (
     PathModifier,
     Provenance,
     ReferenceGrant,
+    RefusedControl,
     RegexRewrite,
     RequestRedirect,
     Rule,
@@ -256,6 +259,8 @@ def _virtual_server(vs: _Context, gateway: Gateway) -> None:
         vs.record("spec.host", Status.UNSUPPORTED, "the VirtualServer is rejected")
         return
     for key in sorted(spec):
+        if key == "policies" and spec[key]:
+            continue  # closes every rule, below
         if key not in _HANDLED_SPEC:
             security = key in ("policies", "server-snippets", "http-snippets")
             vs.unsupported(
@@ -301,6 +306,8 @@ def _virtual_server(vs: _Context, gateway: Gateway) -> None:
         for r in rules
         if r.matches and r.matches[0].path and r.matches[0].path.type == "PathPrefix"
     }
+    if spec.get("policies"):
+        _close(vs, "spec.policies", rules)
     proxies = {id(r) for r in rules if r.backend_refs}
     _foreign_grants(vs, rules)
     rules.extend(keep_prefixes(rules, prefixes, _differs(vs), proxies))
@@ -830,7 +837,11 @@ def _route(
         if vs.obj.kind != "VirtualServer":
             vs.unsupported(field, "a subroute cannot delegate further")
             return []
-        return _delegated(vs, field, item, host)
+        delegated = _delegated(vs, field, item, host)
+        if item.get("policies"):
+            # NGINX Inc gives the route's policies to the subroutes (vsrPoliciesFromVs).
+            _close(vs, f"{field}.policies", delegated)
+        return delegated
     path = _path(vs, f"{field}.path", item.get("path"))
     if path is None:
         return []
@@ -878,12 +889,29 @@ def _route(
     if _weighted(vs, field, item, upstreams, rule, raw_path):
         rules.append(rule)
     for key in sorted(item):
-        if key not in ("path", "action", "splits", "matches"):
+        if key == "policies" and item[key]:
+            _close(vs, f"{field}.policies", rules)
+        elif key not in ("path", "action", "splits", "matches"):
             vs.unsupported(
                 f"{field}.{key}", f"route {key} is not converted", security=key == "policies"
             )
     vs.record(field, Status.CONVERTED if rules else Status.UNSUPPORTED)
     return rules
+
+
+def _close(vs: _Context, field: str, rules: list[Rule]) -> None:
+    """Policies (basic, JWT, API-key, external auth, access control, rate limits, mTLS,
+    WAF…) decide whether NGINX Inc serves a request, and Policy resources are not read: the
+    rules they cover are closed (a refused access control), never served to everyone."""
+    vs.unsupported(
+        field,
+        "Policy resources (auth, access control, rate limits, JWT, WAF…) are not converted; "
+        "as they may control access, the rules they cover are closed",
+        security=True,
+    )
+    control = RefusedControl(what=f"the refused {field}", provenance=vs.prov(field))
+    for rule in rules:
+        rule.extensions.append(control)
 
 
 def _weighted(

@@ -339,6 +339,7 @@ class NginxIncModel:
                 upstreams[raw["name"]] = self._reached(_upstream_service(raw, namespace))
         routes: list[tuple[tuple[Cause, ...], dict[str, Any], dict[str, Backend]]] = []
         regex_refs = _regex_references(spec.get("routes") or [], namespace)
+        inherited: set[int] = set()
         for index, route in enumerate(spec.get("routes") or []):
             if not isinstance(route, dict) or not isinstance(route.get("path"), str):
                 continue
@@ -350,6 +351,9 @@ class NginxIncModel:
             routes.extend(
                 ((sub_cause, route_cause), sub, subs) for sub_cause, sub, subs in delegated
             )
+            if route.get("policies"):
+                # vsrPoliciesFromVs: a delegating route's policies reach its subroutes.
+                inherited.update(id(sub) for _, sub, _ in delegated)
         for route_causes, route, route_upstreams in routes:
             route_cause = route_causes[0]
             path = str(route["path"])
@@ -364,6 +368,13 @@ class NginxIncModel:
             else:
                 modifier, name = PREFIX, path
             loc = IncLoc(None, route_cause, causes=route_causes, upstreams=route_upstreams)
+            if spec.get("policies") or route.get("policies") or id(route) in inherited:
+                # Policies (auth, access control, rate limits…) decide whether the request
+                # is served; which credentials pass is not in the input.
+                loc.guards = ("authorization",)
+            if spec.get("policies"):
+                policies = Cause("VirtualServer", namespace, vs.name or "", "spec.policies")
+                loc.causes = (*loc.causes, policies)
             for match in route.get("matches") or []:
                 if isinstance(match, dict):
                     conditions = [c for c in match.get("conditions") or [] if isinstance(c, dict)]
@@ -531,7 +542,9 @@ class NginxIncModel:
                     upstream = loc.upstreams.get(str(split["action"].get("pass", "")))
                     if upstream is not None:
                         shares.append((upstream, int(split.get("weight", 0))))
-            return Routed(forward(shares, request.path + query, request.host), loc.causes)
+            return Routed(
+                forward(shares, request.path + query, request.host, loc.guards), loc.causes
+            )
         if not isinstance(action, dict):
             return Routed(NoRoute(404, "a route without an action"), loc.causes)
         if "redirect" in action and isinstance(action["redirect"], dict):
@@ -557,7 +570,7 @@ class NginxIncModel:
         upstream = loc.upstreams.get(str(name))
         if upstream is None:
             return Routed(Respond(502, "unknown upstream"), loc.causes)
-        return Routed(forward([(upstream, 1)], uri + query, request.host), loc.causes)
+        return Routed(forward([(upstream, 1)], uri + query, request.host, loc.guards), loc.causes)
 
     # --- the requests that matter ------------------------------------------------------------
 
