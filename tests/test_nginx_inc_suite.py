@@ -767,3 +767,104 @@ def test_virtual_server_policies_keep_their_routes_closed(level: str) -> None:
         errors = [n for n in result.report.notifications if n.level.value == "error"]
         assert any("policies" in (n.field or "") for n in errors)
     none_unexplained(text)
+
+
+# --- test_virtual_server_wildcard.py, test_virtual_server_tls.py ---------------------------------
+
+
+def test_virtual_server_wildcard_vs_status() -> None:
+    """test_virtual_server_wildcard.py: test_vs_status (virtual-server-wildcard.yaml): a
+    VirtualServer of host *.example.com serves test.example.com's /backend1 and /backend2;
+    test.xexample.com gets 404. Beside it a VirtualServer of the exact host keeps it."""
+    text = vs(
+        "virtual-server-wildcard",
+        '"*.example.com"',
+        "[{path: /backend1, action: {pass: backend1}}, {path: /backend2, action: {pass: backend2}}]",
+        f"[{upstream('backend1')}, {upstream('backend2')}]",
+    ) + vs(
+        "virtual-server",
+        "virtual-server.example.com",
+        "[{path: /backend1, action: {pass: exact}}]",
+        f"[{upstream('exact')}]",
+    )
+    result = convert(text)
+    for path, svc in (("/backend1", "backend1"), ("/backend2", "backend2")):
+        got = answer(result, Request("test.example.com", path))
+        assert backend(got) == f"vs/{svc}-svc", path
+    assert isinstance(answer(result, Request("test.xexample.com", "/backend1")), NoRoute)
+    exact = Request("virtual-server.example.com", "/backend1")
+    assert backend(answer(result, exact)) == "vs/exact-svc"
+    assert backend(controller(text, exact)) == "vs/exact-svc"
+    none_unexplained(text)
+
+
+def test_virtual_server_tls_termination() -> None:
+    """test_virtual_server_tls.py: test_tls_termination (standard/virtual-server.yaml): with
+    tls.secret the host is served over HTTPS with its certificate (the certificate's subject
+    and the unrecognized-name error for a missing Secret are TLS handshakes, not requests);
+    without tls.redirect plain HTTP is served too."""
+    text = vs(
+        "virtual-server-tls",
+        "virtual-server-tls.example.com",
+        "[{path: /backend1, action: {pass: backend1}}]",
+        f"[{upstream('backend1')}]",
+    ).replace("\n  upstreams:", "\n  tls: {secret: tls-secret}\n  upstreams:")
+    result = convert(text)
+    host = "virtual-server-tls.example.com"
+    for scheme in ("https", "http"):
+        got = answer(result, Request(host, "/backend1", scheme=scheme))
+        assert backend(got) == "vs/backend1-svc", scheme
+    listeners = [
+        x
+        for g in result.resources
+        if g["kind"] == "Gateway"
+        for x in g["spec"]["listeners"]
+        if x["protocol"] == "HTTPS"
+    ]
+    assert [x["tls"]["certificateRefs"][0]["name"] for x in listeners] == ["tls-secret"]
+    none_unexplained(text)
+
+
+# --- Not expressible: canned responses, error pages ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("route", "field"),
+    [
+        pytest.param(
+            "{path: /canned-response, action: {return: {code: 407, type: application/json,"
+            ' body: \'{"host": "${host}"}\'}}}',
+            "spec.routes[0].action",
+            id="canned-response",
+        ),
+        pytest.param(
+            "{path: /canned-response, errorPages: [{codes: [502], redirect: {code: 307,"
+            ' url: "http://example.com"}}], action: {pass: backend1}}',
+            "spec.routes[0].errorPages",
+            id="error-pages",
+        ),
+    ],
+)
+def test_canned_responses_and_error_pages_are_reported(route: str, field: str) -> None:
+    """test_virtual_server_canned_responses.py / test_v_s_route_canned_responses.py
+    (test_custom_canned_response, test_default_canned_response) and
+    test_virtual_server_error_pages.py / test_v_s_route_error_pages.py (test_redirect_strategy,
+    test_return_strategy): a return action answers with a status, type and body built from
+    nginx variables; errorPages replace the upstream's error responses. Neither is converted:
+    the report warns on the field; a canned route is not served (404), a route with error pages
+    still reaches its upstream (whose own error then reaches the client)."""
+    text = vs(
+        "virtual-server",
+        "virtual-server.example.com",
+        f"[{route}]",
+        f"[{upstream('backend1')}]",
+    )
+    result = convert(text)
+    warned = [n for n in result.report.notifications if n.field == field]
+    assert [n.code for n in warned] == ["annotation-unsupported"]
+    got = answer(result, Request("virtual-server.example.com", "/canned-response"))
+    if "errorPages" in route:
+        assert backend(got) == "vs/backend1-svc"
+    else:
+        assert isinstance(got, NoRoute)
+    none_unexplained(text)
