@@ -868,3 +868,73 @@ def test_canned_responses_and_error_pages_are_reported(route: str, field: str) -
     else:
         assert isinstance(got, NoRoute)
     none_unexplained(text)
+
+
+# --- test_auth_basic_auth_mergeable.py, test_ac_policies_ingress.py (mergeable) -------------------
+
+
+def _mergeable(master_annotations: dict[str, str], minion1: dict[str, str]) -> str:
+    """auth-basic-auth-mergeable: a master of host auth-basic-auth-mergeable.example.com and
+    two minions, /backend1 (``minion1`` annotations) and /backend2 (none of its own)."""
+    host = "auth-basic-auth-mergeable.example.com"
+    master = ingress("master", host, [], {"nginx.org/mergeable-ingress-type": "master"})
+    master = master.replace("      paths: []\n", "").replace("    http:\n", "")
+    for key, value in master_annotations.items():
+        master = master.replace(
+            "    nginx.org/mergeable-ingress-type: master\n",
+            f"    nginx.org/mergeable-ingress-type: master\n    {key}: {value}\n",
+        )
+    minions = ""
+    for name, path, extra in (
+        ("backend1-minion", "/backend1", minion1),
+        ("backend2-minion", "/backend2", {}),
+    ):
+        minions += ingress(
+            name,
+            host,
+            [(path, "Prefix", f"{path[1:]}-svc")],
+            {"nginx.org/mergeable-ingress-type": "minion", **extra},
+            created="2024-02-01T00:00:00Z",
+        )
+    return INC_CLASS + master + minions
+
+
+def test_auth_basic_auth_mergeable_response_codes() -> None:
+    """test_auth_basic_auth_mergeable.py: test_auth_basic_auth_response_codes (step 1): the
+    master's nginx.org/basic-auth-secret is the server's auth_basic (nginx.ingress.tmpl), so
+    it guards every minion location without one of its own: /backend2 answers 401 without the
+    master's credentials, 200 with them; /backend1 has the minion's own. On envoy-gateway both
+    paths sit behind basic auth; on the standard emitter both are closed. Neither is open."""
+    text = _mergeable(
+        {"nginx.org/basic-auth-secret": "auth-basic-master-htpasswd"},
+        {"nginx.org/basic-auth-secret": "auth-basic-minion-htpasswd"},
+    )
+    host = "auth-basic-auth-mergeable.example.com"
+    for path in ("/backend1", "/backend2"):
+        assert getattr(controller(text, Request(host, path)), "guards", ()) == ("basic-auth",)
+        eg = answer(convert(text, "envoy-gateway"), Request(host, path))
+        assert backend(eg) == f"cafe{path}-svc" and eg.guards == ("basic-auth",), path  # type: ignore[union-attr]
+        assert backend(answer(convert(text), Request(host, path))) is None, path
+    secrets = {
+        r["spec"]["basicAuth"]["users"]["name"]
+        for r in convert(text, "envoy-gateway").resources
+        if r["kind"] == "SecurityPolicy" and "basicAuth" in r["spec"]
+    }
+    assert secrets == {"auth-basic-master-htpasswd", "auth-basic-minion-htpasswd"}
+    none_unexplained(text)
+
+
+def test_ac_policies_ingress_on_a_master_close_its_minions() -> None:
+    """test_ac_policies_ingress.py (mergeable: access control on the master): the master's
+    nginx.org/policies are server-level, so they cover the minions' paths; Policy resources
+    are not read, so those paths are closed, never open."""
+    text = _mergeable({"nginx.org/policies": "access-control-policy-deny"}, {})
+    host = "auth-basic-auth-mergeable.example.com"
+    for emitter in EMITTERS:
+        result = convert(text, emitter)
+        for path in ("/backend1", "/backend2"):
+            assert backend(answer(result, Request(host, path))) is None, (emitter, path)
+    for path in ("/backend1", "/backend2"):
+        guards = getattr(controller(text, Request(host, path)), "guards", ())
+        assert guards == ("authorization",), path
+    none_unexplained(text)

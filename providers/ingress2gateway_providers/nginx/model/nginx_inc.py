@@ -243,6 +243,10 @@ class NginxIncModel:
             target = "" if rewrites else _annotation(info.obj, "nginx.org/rewrite-target") or ""
             grpc = set((_annotation(info.obj, "nginx.org/grpc-services") or "").split(","))
             guards = _inc_guards(info.obj)
+            if info is not owner:
+                # The master's auth_basic, JWT and policies are the server's: a minion's
+                # location without its own of a kind inherits them.
+                guards = tuple(dict.fromkeys(guards + _inc_guards(owner.obj)))
             snippet_text = _annotation(info.obj, "nginx.org/location-snippets")
             for rule in rules:
                 index = info.rules.index(rule)
@@ -271,6 +275,13 @@ class NginxIncModel:
                             if k in info.obj.annotations
                         ),
                         Cause("Ingress", info.namespace, info.name, f"spec.rules[{index}].host"),
+                        *(
+                            Cause(
+                                "Ingress", owner.namespace, owner.name, f"metadata.annotations[{k}]"
+                            )
+                            for k in _MASTER_ACCESS
+                            if info is not owner and k in owner.obj.annotations
+                        ),
                     )
                     locations.append(
                         Location(
@@ -618,6 +629,14 @@ _CONSULTED = (
     "nginx.org/mergeable-ingress-type",
 )
 """Annotations whose fields explain what a location does (for causes)."""
+
+_MASTER_ACCESS = (
+    "nginx.org/basic-auth-secret",
+    "nginx.org/policies",
+    "nginx.com/policies",
+    "nginx.com/jwt-key",
+)
+"""A master's access controls, which its minions' locations inherit (for causes)."""
 
 
 _REDIRECT_CODES = (301, 302, 307, 308)
