@@ -938,3 +938,29 @@ def test_ac_policies_ingress_on_a_master_close_its_minions() -> None:
         guards = getattr(controller(text, Request(host, path)), "guards", ())
         assert guards == ("authorization",), path
     none_unexplained(text)
+
+
+# --- test_ts_tls_passthrough.py -----------------------------------------------------------------
+
+
+def test_ts_tls_passthrough() -> None:
+    """test_ts_tls_passthrough.py: test_tls_passthrough (standard/transport-server.yaml): TLS
+    for app.example.com is passed through, undecrypted, to secure-app:8443 (a TLSRoute on a
+    Passthrough listener); another SNI reaches nothing. The host collisions
+    (test_tls_passthrough_host_collision_ts / _vs) are about which resource keeps the host, a
+    status of the controller's; the proxy-protocol test reads nginx.conf."""
+    text = """
+apiVersion: k8s.nginx.org/v1
+kind: TransportServer
+metadata: {name: transport-server, namespace: vs}
+spec:
+  listener: {name: tls-passthrough, protocol: TLS_PASSTHROUGH}
+  host: app.example.com
+  upstreams: [{name: secure-app, service: secure-app, port: 8443}]
+  action: {pass: secure-app}
+"""
+    result = convert(text)
+    got = answer(result, Request("app.example.com", protocol="TLS", port=443))
+    assert backend(got) == "vs/secure-app"
+    assert backend(answer(result, Request("other.example.com", protocol="TLS", port=443))) is None
+    none_unexplained(text)
