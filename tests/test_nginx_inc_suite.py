@@ -964,3 +964,33 @@ spec:
     assert backend(got) == "vs/secure-app"
     assert backend(answer(result, Request("other.example.com", protocol="TLS", port=443))) is None
     none_unexplained(text)
+
+
+# --- test_virtual_server_upstream_tls.py, test_virtual_server_grpc.py ---------------------------
+
+
+def test_virtual_server_upstream_tls_is_reported() -> None:
+    """test_virtual_server_upstream_tls.py: test_responses_and_config_after_setup: with
+    ``tls: {enable: true}`` NGINX Inc speaks TLS to the upstream (proxy_pass https://, not
+    verified). Gateway API cannot say so without the name and CA a BackendTLSPolicy needs: the
+    route still reaches the Service, and a warning (nginx-backend-tls-missing) says it gets
+    plain text now. test_virtual_server_grpc.py (``type: grpc``): the upstream speaks HTTP/2
+    (grpc_pass); the rule routes the same paths and a warning says the Service's appProtocol
+    decides the protocol."""
+    text = vs(
+        "virtual-server",
+        "virtual-server.example.com",
+        "[{path: /backend1, action: {pass: backend1}}, {path: /helloworld.Greeter, action: {pass: grpc1}}]",
+        "[{name: backend1, service: backend1-svc, port: 443, tls: {enable: true}},"
+        " {name: grpc1, service: grpc1-svc, port: 50051, type: grpc}]",
+    )
+    for emitter in EMITTERS:
+        result = convert(text, emitter)
+        got = answer(result, Request("virtual-server.example.com", "/backend1"))
+        assert backend(got) == "vs/backend1-svc"
+        got = answer(result, Request("virtual-server.example.com", "/helloworld.Greeter/SayHello"))
+        assert backend(got) == "vs/grpc1-svc"
+        fields = {n.field: n.code for n in result.report.notifications}
+        assert fields["spec.upstreams[0].tls"] == "nginx-backend-tls-missing"
+        assert fields["spec.upstreams[1].type"] == "annotation-unsupported"
+    none_unexplained(text)

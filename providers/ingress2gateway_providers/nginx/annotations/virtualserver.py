@@ -474,12 +474,42 @@ def _upstreams(vs: _Context) -> dict[str, tuple[str, int | None]]:
             continue
         port = item.get("port") if isinstance(item.get("port"), int) else None
         found[item["name"]] = (item["service"], port)
+        _upstream_protocol(vs, field, item)
         extra = sorted(k for k in item if k not in ("name", "service", "port"))
         if extra:
             vs.record(field, Status.PARTIAL, f"upstream settings not converted: {', '.join(extra)}")
         else:
             vs.record(field, Status.CONVERTED)
     return found
+
+
+def _upstream_protocol(vs: _Context, field: str, item: dict[str, Any]) -> None:
+    """What an upstream's settings change in how NGINX Inc speaks to it, said out loud (the
+    rest, tuning, is a note in the ledger): ``tls.enable`` is ``proxy_pass https://`` without
+    verification, ``type: grpc`` is ``grpc_pass`` (HTTP/2)."""
+    if _dict(item.get("tls")).get("enable") is True:
+        vs.ctx.report.notify(
+            _level(False),
+            "nginx-backend-tls-missing",
+            f"upstream {item.get('name')!r}: NGINX Inc spoke TLS to {item.get('service')} "
+            "without verifying it; a BackendTLSPolicy needs the name on its certificate and "
+            "its CA, which the VirtualServer does not give, so the route sends plain text to "
+            "it — create a BackendTLSPolicy by hand",
+            source=vs.source,
+            field=f"{field}.tls",
+            provider=PROVIDER,
+        )
+    if item.get("type") == "grpc":
+        vs.ctx.report.notify(
+            _level(False),
+            "annotation-unsupported",
+            f"upstream {item.get('name')!r} speaks gRPC (HTTP/2, grpc_pass): the HTTPRoute "
+            "routes its paths, and the Service's port needs appProtocol kubernetes.io/h2c "
+            "(or TLS) for the Gateway to speak HTTP/2 to it",
+            source=vs.source,
+            field=f"{field}.type",
+            provider=PROVIDER,
+        )
 
 
 def _service(target: tuple[str, int | None], prov: list[Provenance]) -> BackendRef:
