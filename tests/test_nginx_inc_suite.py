@@ -994,3 +994,18 @@ def test_virtual_server_upstream_tls_is_reported() -> None:
         assert fields["spec.upstreams[0].tls"] == "nginx-backend-tls-missing"
         assert fields["spec.upstreams[1].type"] == "annotation-unsupported"
     none_unexplained(text)
+
+
+def test_v_s_route_multiple_regex_vs_duplicate_paths() -> None:
+    """test_v_s_route_multiple_regex.py: test_vs_duplicate_paths
+    (virtual-server-duplicate-paths.yaml): two routes of one path (compared as NormalizePath
+    writes them: "~ /api/v1" is "~/api/v1") make ValidateVirtualServer refuse the
+    VirtualServer (Invalid): it serves nothing, and the report says so (an error)."""
+    text = _multiple_regex(MULTI_VS_ROUTES.replace("]", ', {path: "~ /api/v1", route: route-api}]'))
+    result = convert(text, "envoy-gateway")
+    for path in ("/static", "/api/v1", "/images/jpg"):
+        assert isinstance(answer(result, Request(MULTI_HOST, path)), NoRoute), path
+        assert isinstance(controller(text, Request(MULTI_HOST, path)), NoRoute), path
+    rejected = [n for n in result.report.notifications if n.code == "nginx-resource-rejected"]
+    assert [n.field for n in rejected] == ["spec.routes[5].path"]
+    none_unexplained(text)

@@ -376,10 +376,10 @@ def _ingress_holding(vs: _Context, host: str) -> SourceRef | None:
 
 
 def _refusals(spec: dict[str, Any]) -> list[tuple[str, str]]:
-    """What ``ValidateVirtualServer`` refuses among the fields routing depends on: an action
-    naming no upstream of the VirtualServer, a redirect without a URL with a scheme or with a
-    code other than 301, 302, 307, 308, a TLS redirect with such a code or another basedOn
-    than scheme or x-forwarded-proto."""
+    """What ``ValidateVirtualServer`` refuses among the fields routing depends on: two routes
+    of one path, an action naming no upstream of the VirtualServer, a redirect without a URL
+    with a scheme or with a code other than 301, 302, 307, 308, a TLS redirect with such a
+    code or another basedOn than scheme or x-forwarded-proto."""
     found: list[tuple[str, str]] = []
     names = {str(_dict(u).get("name")) for u in _list(spec.get("upstreams"))}
     redirect = _dict(_dict(spec.get("tls")).get("redirect"))
@@ -394,8 +394,14 @@ def _refusals(spec: dict[str, Any]) -> list[tuple[str, str]]:
                 f"{redirect['basedOn']!r} is not scheme or x-forwarded-proto",
             )
         )
+    seen: set[str] = set()
     for index, route in enumerate(_list(spec.get("routes"))):
         route = _dict(route)
+        if isinstance(route.get("path"), str):
+            # validateVirtualServerRoutes: two routes of one path (NormalizePath).
+            if _normalized(route["path"]) in seen:
+                found.append((f"spec.routes[{index}].path", f"path {route['path']!r} repeats"))
+            seen.add(_normalized(route["path"]))
         actions = [(f"spec.routes[{index}].action", route.get("action"))]
         actions += [
             (f"spec.routes[{index}].matches[{i}].action", _dict(m).get("action"))

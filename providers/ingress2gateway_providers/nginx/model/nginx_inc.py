@@ -644,9 +644,10 @@ _REDIRECT_CODES = (301, 302, 307, 308)
 
 def _vs_refused(spec: dict[str, Any]) -> bool:
     """Whether NGINX Inc's ``ValidateVirtualServer`` refuses the VirtualServer (then it serves
-    nothing): the checks of the fields routing depends on. Actions name an upstream of the
-    VirtualServer; redirects have a URL with a scheme and a 301, 302, 307 or 308 code; the TLS
-    redirect's code is one of those, its basedOn ``scheme`` or ``x-forwarded-proto``."""
+    nothing): the checks of the fields routing depends on. No two routes have one path
+    (NormalizePath); actions name an upstream of the VirtualServer; redirects have a URL with a
+    scheme and a 301, 302, 307 or 308 code; the TLS redirect's code is one of those, its
+    basedOn ``scheme`` or ``x-forwarded-proto``."""
     names = {str(_dict(u).get("name")) for u in spec.get("upstreams") or []}
     redirect = _dict(_dict(spec.get("tls")).get("redirect"))
     if "code" in redirect and redirect["code"] not in _REDIRECT_CODES:
@@ -654,6 +655,13 @@ def _vs_refused(spec: dict[str, Any]) -> bool:
     if redirect.get("basedOn", "scheme") not in ("scheme", "x-forwarded-proto"):
         return True
     actions: list[Any] = []
+    paths = [
+        _normalized(str(_dict(r)["path"]))
+        for r in spec.get("routes") or []
+        if isinstance(_dict(r).get("path"), str)
+    ]
+    if len(set(paths)) != len(paths):
+        return True  # validateVirtualServerRoutes: a duplicate path
     for route in spec.get("routes") or []:
         route = _dict(route)
         actions.append(route.get("action"))
