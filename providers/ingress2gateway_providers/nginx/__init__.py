@@ -39,11 +39,14 @@ What the conversion reproduces of the controllers' behaviour:
   emitter reports each one (auth and allow-lists as security errors).
 * NGINX Inc ``VirtualServer`` / ``TransportServer`` resources convert partially: paths
   (``=``, ``~``, ``~*``, ``^~`` and character prefixes, as below), upstreams, splits,
-  header/argument matches, ``pass``, ``redirect`` and ``proxy`` actions (``rewritePath``, header
-  changes), ``tls.redirect`` (by scheme or by ``X-Forwarded-Proto``), VirtualServerRoute
-  delegation (``route``, ``routeSelector``; a Service in another namespace gets a
-  ReferenceGrant), TLS passthrough; a VirtualServer ``ValidateVirtualServer`` refuses is not
-  converted (an error); everything else in them is reported field by field.
+  header/argument and ``$request_method`` matches, ``pass``, ``redirect`` and ``proxy`` actions
+  (``rewritePath``, header changes), ``tls.redirect`` (by scheme or by ``X-Forwarded-Proto``),
+  VirtualServerRoute delegation (``route``, ``routeSelector``; several ``~`` routes may share
+  one VirtualServerRoute; a Service in another namespace, or an upstream naming
+  ``namespace/service``, gets a ReferenceGrant), TLS passthrough; a VirtualServer
+  ``ValidateVirtualServer`` refuses is not converted (an error); ``policies`` are not read, so
+  the routes they cover are emitted closed (an error); everything else in them is reported
+  field by field.
 * Snippets (``*-snippet``, ``nginx.org/*-snippets``) are never translated: a security warning
   quotes their first line, with a labelled hint where a line is a recognisable header directive.
   A location or server snippet that restricts access (``allow``/``deny``, ``auth_basic``,
@@ -66,7 +69,9 @@ NGINX Inc (F5 NGINX Ingress Controller), from its ``internal/k8s`` and ``interna
   names it; another Ingress serves nothing on it, and its paths there are not converted
   (``nginx-not-served``). Minions add their paths to the master of their host (the older minion
   keeps a path both have); a minion without a master serves nothing. Server-level annotations
-  are the master's; location-level ones are not inherited from it.
+  are the master's; location-level ones are not inherited from it, except the master's access
+  controls (``basic-auth-secret``, ``jwt-key``, ``policies``: the server's), which guard every
+  minion path without its own.
 * **Paths.** ``Exact`` is ``location = path``; ``Prefix`` and ``ImplementationSpecific`` are
   nginx prefix locations, which match *characters*: ``/app`` takes ``/apple``. They become
   ``PathPrefix /app`` plus ``RegularExpression /app[^/].*`` where no other rule of the host could
@@ -89,6 +94,10 @@ NGINX Inc (F5 NGINX Ingress Controller), from its ``internal/k8s`` and ``interna
   characters the location matched, so ``/coffee`` → ``/beans/`` sends ``/coffee/x`` as
   ``/beans//x``; ``ReplacePrefixMatch`` sends ``/beans/x`` (a warning says so where the slashes
   differ). ``rewrite-target`` is ignored when ``rewrites`` is set, as the controller does.
+
+NGINX Inc's own tests (``tests/suite`` of nginx/kubernetes-ingress) are replayed request by
+request against the output: [nginx-inc-suite.md](nginx-inc-suite.md) lists every test file with
+the tests that replay it, or why none can.
 
 The ingress-nginx prefix follows the controller's ``--annotations-prefix``:
 ``--nginx-annotation-prefix`` (or ``--provider-option nginx.annotation-prefix=...``). The

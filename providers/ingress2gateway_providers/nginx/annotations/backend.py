@@ -16,7 +16,9 @@
   connects to its ``externalName`` on the port's ``targetPort`` (``externalNamePorts``); the
   rules get the external-name extension, which the envoy-gateway emitter turns into a
   ``Backend`` with that FQDN (Envoy Gateway refuses ExternalName Services as backendRefs) and
-  the standard emitter reports.
+  the standard emitter reports. NGINX Inc (NGINX Plus only) connects on the port the Ingress
+  backend or the VirtualServer upstream names, not a ``targetPort``; VirtualServer upstreams
+  get the extension too.
 * ``ssl-passthrough: "true"`` (any Ingress of the host turns it on): a TLS listener in
   Passthrough mode and a TLSRoute to the host's backends; nginx forwarded TLS untouched, so HTTP
   routing does not apply to HTTPS traffic of that host. Plain HTTP keeps its routes, redirected
@@ -39,10 +41,13 @@ from ingress2gateway.ir import (
     Listener,
     Match,
     ParentRef,
+    Route,
     Rule,
     SecretRef,
     TLSRoute,
 )
+from ingress2gateway.objects import SourceRef
+from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.report import Level, Status
 
 from ._base import (
@@ -51,6 +56,7 @@ from ._base import (
     ListenerNames,
     Run,
     is_https,
+    is_nginx_inc,
     on_gateway,
     routes_of,
     rules_of,
@@ -406,9 +412,21 @@ def _passthrough(run: Run) -> None:
 def apply_external_names(run: Run) -> None:
     """Rules whose backendRef names an ExternalName Service of the input get the external-name
     extension (one per Service and port), with the backend fields as provenance."""
+    # NGINX Inc (NGINX Plus only) connects to externalName on the port the backend names
+    # (getExternalEndpointsForIngressBackend), not a targetPort.
+    inc_sources = {m.source for m in run.models if is_nginx_inc(m, run)}
+    attach_external_names(run.ctx, run.ctx.ir.routes, inc_sources)
+
+
+def attach_external_names(
+    ctx: ProviderContext, routes: list[Route], inc_sources: set[SourceRef]
+) -> None:
+    """The external-name extension on the rules of ``routes`` whose backendRef names an
+    ExternalName Service of the input; a backend from ``inc_sources`` or a VirtualServer(Route)
+    is NGINX Inc's, which connects on the port it names."""
     services = {
         (obj.namespace or "default", obj.name): obj.spec
-        for obj in run.ctx.objects
+        for obj in ctx.objects
         if obj.kind == "Service"
         and obj.api_version == "v1"
         and obj.name
@@ -417,8 +435,8 @@ def apply_external_names(run: Run) -> None:
     }
     if not services:
         return
-    made: dict[tuple[str, str, int | None], ExternalNameService] = {}
-    for route in run.ctx.ir.routes:
+    made: dict[tuple[str, str, int | None, bool], ExternalNameService] = {}
+    for route in routes:
         if not isinstance(route, (HTTPRoute, GRPCRoute)):
             continue
         for rule in route.rules:
@@ -427,20 +445,26 @@ def apply_external_names(run: Run) -> None:
                 spec = services.get((namespace, ref.name))
                 if ref.kind != "Service" or ref.group or spec is None:
                     continue
-                key = (namespace, ref.name, ref.port)
+                inc = any(
+                    p.source in inc_sources or p.source.kind in _INC_KINDS for p in ref.provenance
+                )
+                key = (namespace, ref.name, ref.port, inc)
                 if key not in made:
                     made[key] = ExternalNameService(
                         service=ref.name,
                         namespace=ref.namespace,
                         service_port=ref.port,
                         hostname=str(spec["externalName"]).strip().lower().rstrip("."),
-                        port=_external_port(spec, ref.port),
+                        port=(ref.port or 0) if inc else _external_port(spec, ref.port),
                         provenance=list(ref.provenance),
                     )
                 ext = made[key]
                 ext.provenance = list(dict.fromkeys([*ext.provenance, *ref.provenance]))
                 if ext not in rule.extensions:
                     rule.extensions.append(ext)
+
+
+_INC_KINDS = frozenset({"VirtualServer", "VirtualServerRoute"})
 
 
 def _external_port(spec: dict[str, object], port: int | None) -> int:

@@ -31,7 +31,9 @@ serves, and which of their hosts and paths, is :mod:`.inc_hosts`; how its prefix
   JWT and custom error pages → the same IR extensions as ingress-nginx's keys.
 * Mergeable Ingresses: the ``master`` owns the host, TLS and server-level keys (they apply to the
   minions' paths too); server-level keys on a ``minion`` are ignored, as the controller does.
-  Location-level keys are not inherited from the master (reported on the master).
+  Location-level keys are not inherited from the master (reported on the master), except its
+  access controls (``basic-auth-secret``, ``jwt-key``, ``policies``), which nginx.ingress.tmpl
+  writes in the server: they guard every minion path without one of its own of that kind.
 * ``nginx.org/policies`` / ``nginx.com/policies`` reference Policy resources, which are not read: a
   security warning, as access control may be lost.
 """
@@ -59,6 +61,7 @@ from ingress2gateway.ir import (
     PathModifier,
     Provenance,
     RateLimit,
+    RefusedControl,
     RegexRewrite,
     RequestRedirect,
     Rule,
@@ -785,6 +788,8 @@ def apply_hosts(run: Run) -> None:
         if not rules:
             _lone_redirect(run, owner, host, names)
             continue
+        if inc_hosts.role(owner) == "master":
+            _master_access(run, owner, rules)
         if all(id(rule) in run.grpc_rules for _, rule in rules):
             _grpc_only(run, owner, host, routes)
         if all(id(rule) in run.inc_rules for _, rule in rules):
@@ -795,6 +800,37 @@ def apply_hosts(run: Run) -> None:
                 for rule in route.rules:
                     run.redirect_codes.setdefault(id(rule), code)
         _listen_ports(run, owner, host, routes, names)
+
+
+def _master_access(run: Run, master: IngressModel, rules: list[tuple[HTTPRoute, Rule]]) -> None:
+    """A master's access controls are the server's (nginx.ingress.tmpl: ``auth_basic`` and the
+    JWT of ``$server``; ``nginx.org/policies``), so they guard every minion location that has
+    none of its own of that kind (nginx inheritance: a location's ``auth_basic`` replaces the
+    server's). Without this the minions' paths were open."""
+    ann = run.ann(master)
+    controls: list[Extension] = []
+    secret = ann.text("nginx.org/basic-auth-secret")
+    if secret is not None and re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", secret):
+        controls.append(
+            BasicAuth(
+                secret_name=secret,
+                realm=ann.text("nginx.org/basic-auth-realm"),
+                provenance=ann.prov("nginx.org/basic-auth-secret", "nginx.org/basic-auth-realm"),
+            )
+        )
+    if ann.text("nginx.com/jwt-key") is not None:
+        controls.append(JWTAuth(provenance=ann.prov("nginx.com/jwt-key")))
+    for key in ("nginx.org/policies", "nginx.com/policies"):
+        if ann.has(key):
+            controls.append(
+                RefusedControl(what=f"the refused {ann.key(key)}", provenance=ann.prov(key))
+            )
+    for _, rule in rules:
+        for control in controls:
+            if isinstance(control, RefusedControl) or not any(
+                type(e) is type(control) for e in rule.extensions
+            ):
+                rule.extensions.append(control)
 
 
 def _tls_without_hosts(run: Run, owner: IngressModel, host: str, routes: list[HTTPRoute]) -> None:

@@ -11,13 +11,14 @@ converted, with a warning or an error.
   :mod:`.inc_paths`), ``=exact`` (Exact), ``~regex`` / ``~*regex`` (RegularExpression, ``(?i)``
   for ``~*``), ``^~prefix`` (a prefix; nginx then tries no regular expression, which Gateway API
   cannot say: a warning where the host has regular-expression routes).
-* ``action.pass`` → the upstream's Service and port; ``splits`` → weighted backendRefs;
+* ``action.pass`` → the upstream's Service and port (``namespace/name``: a Service of another
+  namespace, with a ReferenceGrant there); ``splits`` → weighted backendRefs;
   ``action.redirect`` → RequestRedirect (URL parsed; nginx variables are not carried);
   ``action.proxy`` → the upstream, ``rewritePath`` (``ReplacePrefixMatch`` / ``ReplaceFullPath``,
   or a RegexRewrite extension with captures in a regular-expression route), request headers set,
   response headers added and hidden; ``matches[].conditions`` on ``header`` / ``argument`` → extra
-  rules with header / query matches placed first; ``cookie`` / ``variable`` conditions cannot be
-  expressed (reported).
+  rules with header / query matches placed first, a ``$request_method`` variable → the rule's
+  method; ``cookie`` / other ``variable`` conditions cannot be expressed (reported).
 * ``tls.redirect``: by scheme (default) an HTTP route that redirects everything; with
   ``basedOn: x-forwarded-proto`` requests whose header is ``http`` are redirected on both
   listeners, the others served.
@@ -25,8 +26,10 @@ converted, with a warning or an error.
   subroutes stay under the route's path: their subroutes become rules with their own upstreams
   (a Service in the VirtualServerRoute's namespace is named with it, and a ReferenceGrant allows
   it). A VirtualServerRoute no VirtualServer takes is reported.
-* ``action.return`` (fixed responses), ``errorPages``, ``policies``, snippets and upstream tuning
-  are reported as unsupported, field by field.
+* ``policies`` (of the spec, a route or a subroute) are not read: the rules they cover are
+  closed (a refused access control, an error), never served to everyone.
+* ``action.return`` (fixed responses), ``errorPages``, snippets and upstream tuning are
+  reported as unsupported, field by field.
 
 ``TransportServer`` with a ``TLS_PASSTHROUGH`` listener becomes a TLS Passthrough listener and a
 TLSRoute; other TransportServers (TCP/UDP listeners from a GlobalConfiguration the input does not
@@ -52,6 +55,7 @@ from ingress2gateway.ir import (
     PathModifier,
     Provenance,
     ReferenceGrant,
+    RefusedControl,
     RegexRewrite,
     RequestRedirect,
     Rule,
@@ -65,6 +69,7 @@ from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.report import Status
 
 from ._base import PROVIDER, header_modifier, looks_injected
+from .backend import attach_external_names
 from .inc_paths import (
     Differs,
     character_prefix_change,
@@ -130,7 +135,9 @@ def _level(security: bool) -> Any:
 
 def convert(ctx: ProviderContext, gateways: list[Gateway]) -> None:
     existing = list(gateways)
+    before = len(ctx.ir.routes)
     _convert_all(ctx, gateways)
+    attach_external_names(ctx, ctx.ir.routes[before:], set())
     # A Gateway made here that got no listener (nothing converted) would be invalid.
     for gateway in gateways:
         if gateway not in existing and not gateway.listeners and gateway in ctx.ir.gateways:
@@ -252,6 +259,8 @@ def _virtual_server(vs: _Context, gateway: Gateway) -> None:
         vs.record("spec.host", Status.UNSUPPORTED, "the VirtualServer is rejected")
         return
     for key in sorted(spec):
+        if key == "policies" and spec[key]:
+            continue  # closes every rule, below
         if key not in _HANDLED_SPEC:
             security = key in ("policies", "server-snippets", "http-snippets")
             vs.unsupported(
@@ -297,7 +306,10 @@ def _virtual_server(vs: _Context, gateway: Gateway) -> None:
         for r in rules
         if r.matches and r.matches[0].path and r.matches[0].path.type == "PathPrefix"
     }
+    if spec.get("policies"):
+        _close(vs, "spec.policies", rules)
     proxies = {id(r) for r in rules if r.backend_refs}
+    _foreign_grants(vs, rules)
     rules.extend(keep_prefixes(rules, prefixes, _differs(vs), proxies))
     _longest_prefix_stops_regexes(vs, routes)
     if by_header:
@@ -364,10 +376,10 @@ def _ingress_holding(vs: _Context, host: str) -> SourceRef | None:
 
 
 def _refusals(spec: dict[str, Any]) -> list[tuple[str, str]]:
-    """What ``ValidateVirtualServer`` refuses among the fields routing depends on: an action
-    naming no upstream of the VirtualServer, a redirect without a URL with a scheme or with a
-    code other than 301, 302, 307, 308, a TLS redirect with such a code or another basedOn
-    than scheme or x-forwarded-proto."""
+    """What ``ValidateVirtualServer`` refuses among the fields routing depends on: two routes
+    of one path, an action naming no upstream of the VirtualServer, a redirect without a URL
+    with a scheme or with a code other than 301, 302, 307, 308, a TLS redirect with such a
+    code or another basedOn than scheme or x-forwarded-proto."""
     found: list[tuple[str, str]] = []
     names = {str(_dict(u).get("name")) for u in _list(spec.get("upstreams"))}
     redirect = _dict(_dict(spec.get("tls")).get("redirect"))
@@ -382,8 +394,14 @@ def _refusals(spec: dict[str, Any]) -> list[tuple[str, str]]:
                 f"{redirect['basedOn']!r} is not scheme or x-forwarded-proto",
             )
         )
+    seen: set[str] = set()
     for index, route in enumerate(_list(spec.get("routes"))):
         route = _dict(route)
+        if isinstance(route.get("path"), str):
+            # validateVirtualServerRoutes: two routes of one path (NormalizePath).
+            if _normalized(route["path"]) in seen:
+                found.append((f"spec.routes[{index}].path", f"path {route['path']!r} repeats"))
+            seen.add(_normalized(route["path"]))
         actions = [(f"spec.routes[{index}].action", route.get("action"))]
         actions += [
             (f"spec.routes[{index}].matches[{i}].action", _dict(m).get("action"))
@@ -462,12 +480,59 @@ def _upstreams(vs: _Context) -> dict[str, tuple[str, int | None]]:
             continue
         port = item.get("port") if isinstance(item.get("port"), int) else None
         found[item["name"]] = (item["service"], port)
+        _upstream_protocol(vs, field, item)
         extra = sorted(k for k in item if k not in ("name", "service", "port"))
         if extra:
             vs.record(field, Status.PARTIAL, f"upstream settings not converted: {', '.join(extra)}")
         else:
             vs.record(field, Status.CONVERTED)
     return found
+
+
+def _upstream_protocol(vs: _Context, field: str, item: dict[str, Any]) -> None:
+    """What an upstream's settings change in how NGINX Inc speaks to it, said out loud (the
+    rest, tuning, is a note in the ledger): ``tls.enable`` is ``proxy_pass https://`` without
+    verification, ``type: grpc`` is ``grpc_pass`` (HTTP/2)."""
+    if _dict(item.get("tls")).get("enable") is True:
+        vs.ctx.report.notify(
+            _level(False),
+            "nginx-backend-tls-missing",
+            f"upstream {item.get('name')!r}: NGINX Inc spoke TLS to {item.get('service')} "
+            "without verifying it; a BackendTLSPolicy needs the name on its certificate and "
+            "its CA, which the VirtualServer does not give, so the route sends plain text to "
+            "it — create a BackendTLSPolicy by hand",
+            source=vs.source,
+            field=f"{field}.tls",
+            provider=PROVIDER,
+        )
+    if item.get("type") == "grpc":
+        vs.ctx.report.notify(
+            _level(False),
+            "annotation-unsupported",
+            f"upstream {item.get('name')!r} speaks gRPC (HTTP/2, grpc_pass): the HTTPRoute "
+            "routes its paths, and the Service's port needs appProtocol kubernetes.io/h2c "
+            "(or TLS) for the Gateway to speak HTTP/2 to it",
+            source=vs.source,
+            field=f"{field}.type",
+            provider=PROVIDER,
+        )
+
+
+def _service(target: tuple[str, int | None], prov: list[Provenance]) -> BackendRef:
+    """An upstream's Service; ``namespace/name`` names one in another namespace
+    (``ParseServiceReference``), granted by the VirtualServer (``_foreign_grants``)."""
+    namespace, _, name = target[0].rpartition("/")
+    return BackendRef(name=name, namespace=namespace or None, port=target[1], provenance=prov)
+
+
+def _foreign_grants(vs: _Context, rules: list[Rule]) -> None:
+    """A ReferenceGrant for each Service an upstream names in another namespace than the
+    VirtualServer's, where its HTTPRoutes are."""
+    own = vs.obj.namespace or "default"
+    for rule in rules:
+        for ref in rule.backend_refs:
+            if ref.namespace not in (None, own) and ref.provenance:
+                _grant(vs, ref, ref.namespace, ref.provenance[0])
 
 
 def _path(vs: _Context, field: str, value: Any) -> PathMatch | None:
@@ -505,9 +570,7 @@ def _action(
         if target is None:
             vs.unsupported(field, f"upstream {action['pass']!r} is not defined")
             return False
-        rule.backend_refs.append(
-            BackendRef(name=target[0], port=target[1], provenance=vs.prov(field))
-        )
+        rule.backend_refs.append(_service(target, vs.prov(field)))
         return True
     redirect = action.get("redirect")
     if isinstance(redirect, dict) and isinstance(redirect.get("url"), str):
@@ -555,8 +618,7 @@ def _proxy(
     if target is None:
         vs.unsupported(field, f"upstream {proxy['upstream']!r} is not defined")
         return False
-    prov = vs.prov(field)
-    rule.backend_refs.append(BackendRef(name=target[0], port=target[1], provenance=prov))
+    rule.backend_refs.append(_service(target, vs.prov(field)))
     rewrite = proxy.get("rewritePath")
     path = rule.matches[0].path if rule.matches else None
     if isinstance(rewrite, str) and path is not None:
@@ -688,10 +750,18 @@ def _delegated(vs: _Context, field: str, item: dict[str, Any], host: str) -> lis
         )
         return []
     route_path = str(item.get("path", ""))
+    shared: list[str] | None = None
+    if isinstance(ref, str) and route_path.startswith("~"):
+        # collectRegexNamedRoute: the ~ routes naming one VirtualServerRoute share it; it is
+        # checked against all their paths and served once (its rules come with the first).
+        first, shared = _regex_references(vs.obj.spec, namespace)[ref]
+        if first != field:
+            vs.record(field, Status.CONVERTED, f"its VirtualServerRoute is converted with {first}")
+            return []
     rules: list[Rule] = []
     for obj in found:
         sub = _Context(vs.ctx, obj)
-        problem = _vsr_problem(obj, host, route_path)
+        problem = _vsr_problem(obj, host, route_path, shared)
         if problem:
             sub.unsupported("spec", f"{problem}: NGINX Inc ignores this VirtualServerRoute")
             continue
@@ -706,7 +776,8 @@ def _delegated(vs: _Context, field: str, item: dict[str, Any], host: str) -> lis
                 prov = Provenance(sub.source, f"spec.subroutes[{index}]")
                 for rule in made:
                     for backend in rule.backend_refs:
-                        _grant(vs, backend, own_ns, prov)
+                        if backend.namespace is None:
+                            _grant(vs, backend, own_ns, prov)
             rules.extend(made)
         sub.record("spec.host", Status.CONVERTED)
         for key in sorted(obj.spec):
@@ -716,17 +787,63 @@ def _delegated(vs: _Context, field: str, item: dict[str, Any], host: str) -> lis
     return rules
 
 
-def _vsr_problem(obj: KubeObject, host: str, route_path: str) -> str | None:
+def _vsr_problem(
+    obj: KubeObject, host: str, route_path: str, shared: list[str] | None
+) -> str | None:
+    """Why NGINX Inc's ``ValidateVirtualServerRouteForVirtualServer`` refuses the
+    VirtualServerRoute for the route, or None: another host; for ``~`` routes (``shared``:
+    the paths of all of them naming it) subroutes that are not exactly those paths; for
+    ``=`` more than one subroute or another path; for a prefix, a subroute not under it."""
     if str(obj.spec.get("host", "")).lower() != host.lower():
         return f"its host {obj.spec.get('host')!r} is not the VirtualServer's {host}"
-    exact = route_path.startswith(("=", "~"))
-    for raw in _list(obj.spec.get("subroutes")):
-        path = str(_dict(raw).get("path", ""))
-        if exact and path != route_path:
+    paths = [str(_dict(raw).get("path", "")) for raw in _list(obj.spec.get("subroutes"))]
+    normalized = [_normalized(path) for path in paths]
+    if shared is not None:
+        if len(set(normalized)) != len(normalized):
+            return "two of its subroutes have the same path"
+        if set(normalized) != set(shared):
+            return (
+                f"its subroute paths {sorted(set(normalized))} are not the paths of the "
+                f"VirtualServer's ~ routes naming it {sorted(shared)}"
+            )
+        return None
+    if route_path.startswith("=") and len(paths) != 1:
+        return f"it has {len(paths)} subroutes, where the exact route {route_path!r} takes one"
+    for path, norm in zip(paths, normalized, strict=True):
+        if route_path.startswith("=") and norm != _normalized(route_path):
             return f"subroute path {path!r} is not the route's {route_path!r}"
-        if not exact and not path.removeprefix("^~").startswith(route_path.removeprefix("^~")):
+        if not route_path.startswith("=") and not path.removeprefix("^~").startswith(
+            route_path.removeprefix("^~")
+        ):
             return f"subroute path {path!r} does not start with the route's {route_path!r}"
     return None
+
+
+def _normalized(path: str) -> str:
+    """A route path with the spaces after its modifier dropped (NGINX Inc's
+    ``NormalizePath``, with which it compares paths)."""
+    for modifier in ("~*", "~", "^~", "="):
+        if path.startswith(modifier):
+            return modifier + path.removeprefix(modifier).lstrip()
+    return path
+
+
+def _regex_references(spec: dict[str, Any], namespace: str) -> dict[str, tuple[str, list[str]]]:
+    """For each ``route`` that ``~`` routes of the VirtualServer name (as written): the field
+    of the first such route and their paths, normalized, each once."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    keys: dict[tuple[str, str], tuple[str, list[str]]] = {}
+    for index, item in enumerate(_list(spec.get("routes"))):
+        item = _dict(item)
+        ref, path = item.get("route"), item.get("path")
+        if not isinstance(ref, str) or not isinstance(path, str) or not path.startswith("~"):
+            continue
+        wanted_ns, _, wanted = ref.rpartition("/")
+        entry = keys.setdefault((wanted_ns or namespace, wanted), (f"spec.routes[{index}]", []))
+        if _normalized(path) not in entry[1]:
+            entry[1].append(_normalized(path))
+        found[ref] = entry
+    return found
 
 
 def _grant(vs: _Context, backend: BackendRef, namespace: str, prov: Provenance) -> None:
@@ -756,34 +873,49 @@ def _route(
         if vs.obj.kind != "VirtualServer":
             vs.unsupported(field, "a subroute cannot delegate further")
             return []
-        return _delegated(vs, field, item, host)
+        delegated = _delegated(vs, field, item, host)
+        if item.get("policies"):
+            # NGINX Inc gives the route's policies to the subroutes (vsrPoliciesFromVs).
+            _close(vs, f"{field}.policies", delegated)
+        return delegated
     path = _path(vs, f"{field}.path", item.get("path"))
     if path is None:
         return []
     raw_path = str(item.get("path"))
     rules: list[Rule] = []
     matches = _list(item.get("matches"))
-    counts: list[int] = []
+    counts: list[tuple[bool, int, int]] = []
     for index, match in enumerate(matches):
         sub = f"{field}.matches[{index}]"
         conditions = _conditions(vs, sub, match)
         if conditions is None:
             continue
-        headers, queries = conditions
-        counts.append(len(headers) + len(queries))
+        headers, queries, method = conditions
+        # Gateway API's precedence among rules of one path: a method match first, then more
+        # header matches, then more query matches (HTTPRouteRule); NGINX Inc's order is the
+        # list's.
+        counts.append((method is not None, len(headers), len(queries)))
         if any(count < counts[-1] for count in counts[:-1]):
             vs.ctx.report.notify(
                 _level(False),
                 "nginx-inc-differs",
-                f"matches[{index}] has more conditions than an earlier match of the route: NGINX "
-                "Inc tried the matches in order, Gateway API prefers the rule with more "
-                "conditions, so a request meeting both goes to this one now",
+                f"matches[{index}] is more specific than an earlier match of the route (a "
+                "method, or more header or argument conditions): NGINX Inc tried the matches "
+                "in order, Gateway API prefers the more specific rule, so a request meeting "
+                "both goes to this one now",
                 source=vs.source,
                 field=sub,
                 provider=PROVIDER,
             )
         rule = Rule(
-            matches=[Match(path=path, headers=tuple(headers), query_params=tuple(queries))],
+            matches=[
+                Match(
+                    path=path,
+                    headers=tuple(headers),
+                    query_params=tuple(queries),
+                    method=method,
+                )
+            ],
             provenance=vs.prov(sub),
         )
         if _weighted(vs, sub, match, upstreams, rule, raw_path):
@@ -793,12 +925,29 @@ def _route(
     if _weighted(vs, field, item, upstreams, rule, raw_path):
         rules.append(rule)
     for key in sorted(item):
-        if key not in ("path", "action", "splits", "matches"):
+        if key == "policies" and item[key]:
+            _close(vs, f"{field}.policies", rules)
+        elif key not in ("path", "action", "splits", "matches"):
             vs.unsupported(
                 f"{field}.{key}", f"route {key} is not converted", security=key == "policies"
             )
     vs.record(field, Status.CONVERTED if rules else Status.UNSUPPORTED)
     return rules
+
+
+def _close(vs: _Context, field: str, rules: list[Rule]) -> None:
+    """Policies (basic, JWT, API-key, external auth, access control, rate limits, mTLS,
+    WAF…) decide whether NGINX Inc serves a request, and Policy resources are not read: the
+    rules they cover are closed (a refused access control), never served to everyone."""
+    vs.unsupported(
+        field,
+        "Policy resources (auth, access control, rate limits, JWT, WAF…) are not converted; "
+        "as they may control access, the rules they cover are closed",
+        security=True,
+    )
+    control = RefusedControl(what=f"the refused {field}", provenance=vs.prov(field))
+    for rule in rules:
+        rule.extensions.append(control)
 
 
 def _weighted(
@@ -835,19 +984,31 @@ def _weighted(
 
 def _conditions(
     vs: _Context, field: str, match: Any
-) -> tuple[list[HeaderMatch], list[HeaderMatch]] | None:
-    """Header and argument conditions as matches. NGINX Inc tests them with ``map``, whose
-    strings match ignoring case (a RegularExpression ``(?i)`` here); a negated (``!``) or empty
-    value, and cookie or variable conditions, cannot be expressed (None, reported)."""
+) -> tuple[list[HeaderMatch], list[HeaderMatch], str | None] | None:
+    """Header and argument conditions as matches, and a ``$request_method`` variable as the
+    method. NGINX Inc tests them with ``map``, whose strings match ignoring case (a
+    RegularExpression ``(?i)`` here; ``get`` is GET); a negated (``!``) or empty value, a
+    method Gateway API does not name, and cookie or other variable conditions cannot be
+    expressed (None, reported)."""
     headers: list[HeaderMatch] = []
     queries: list[HeaderMatch] = []
+    method: str | None = None
     why = ""
     for condition in _list(_dict(match).get("conditions")):
         condition = _dict(condition)
         value = condition.get("value")
         name = condition.get("header") or condition.get("argument")
+        if condition.get("variable") == "$request_method" and isinstance(value, str):
+            if value.upper() not in _METHODS or method not in (None, value.upper()):
+                why = f"the $request_method condition {value!r} cannot be expressed"
+                break
+            method = value.upper()
+            continue
         if not isinstance(value, str) or not isinstance(name, str):
-            why = "only header and argument conditions can be expressed (cookie and variable conditions cannot)"
+            why = (
+                "only header, argument and $request_method conditions can be expressed "
+                "(cookie and other variable conditions cannot)"
+            )
             break
         if not value or value.startswith("!"):
             why = (
@@ -860,10 +1021,16 @@ def _conditions(
             else HeaderMatch(name, value)
         )
         (headers if "header" in condition else queries).append(found)
-    if why or not (headers or queries):
+    if why or not (headers or queries or method):
         vs.unsupported(field, why or "a match needs conditions")
         return None
-    return headers, queries
+    return headers, queries, method
+
+
+# The methods an HTTPRouteMatch can name (Gateway API's HTTPMethod).
+_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+)
 
 
 def _transport_server(vs: _Context, gateway: Gateway) -> None:

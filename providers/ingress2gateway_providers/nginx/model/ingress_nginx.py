@@ -56,7 +56,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingress2gateway.objects import KubeObject
-from ingress2gateway.verification.gateway import external
 from ingress2gateway.verification.matching import host_matches, pcre_search
 from ingress2gateway.verification.model import (
     Backend,
@@ -80,6 +79,7 @@ from .selection import (
     ControllerConfig,
     IngressInfo,
     external_name_services,
+    external_name_target,
     service_ports,
     string_to_url,
 )
@@ -535,7 +535,9 @@ class IngressNginxModel:
                     target = int(target)
                 port = target if isinstance(target, int) and target > 0 else number
                 break
-        return external(str(spec.get("externalName", "")), port if isinstance(port, int) else None)
+        return external_name_target(
+            str(spec.get("externalName", "")), port if isinstance(port, int) else None
+        )
 
     def _upstream(self, backend: Backend) -> Upstream:
         key = (backend.namespace, backend.name, backend.port)

@@ -66,7 +66,12 @@ from .locations import (
     Location,
     find_location,
 )
-from .selection import IngressInfo, service_ports
+from .selection import (
+    IngressInfo,
+    external_name_services,
+    external_name_target,
+    service_ports,
+)
 from .snippets import Block
 from .snippets import parse as parse_snippet
 
@@ -148,6 +153,7 @@ class NginxIncModel:
         virtual_servers: Sequence[KubeObject] = (),
     ) -> None:
         self.ports = service_ports(objects)
+        self.external_names = external_name_services(objects)
         self.servers: dict[str, IncServer] = {}
         self.route_objects = [
             o for o in objects if o.kind == "VirtualServerRoute" and o.group == "k8s.nginx.org"
@@ -189,7 +195,17 @@ class NginxIncModel:
         resolved: Any = number if isinstance(number, int) else name
         if isinstance(name, str) and not isinstance(number, int):
             resolved = self.ports.get((info.namespace, service.get("name", "")), {}).get(name, name)
-        return Backend(info.namespace, str(service.get("name", "")), resolved)
+        return self._reached(Backend(info.namespace, str(service.get("name", "")), resolved))
+
+    def _reached(self, backend: Backend) -> Backend:
+        """What a Service backend reaches: itself, or for an ExternalName Service its
+        externalName on the port the backend names (getExternalEndpointsForIngressBackend;
+        NGINX Plus only: NGINX OSS has no endpoint for it)."""
+        spec = self.external_names.get((backend.namespace, backend.name))
+        if spec is None:
+            return backend
+        port = backend.port if isinstance(backend.port, int) else None
+        return external_name_target(str(spec.get("externalName", "")), port)
 
     def _ingress_server(self, host: str, owner: IngressInfo, minions: list[IngressInfo]) -> None:
         obj = owner.obj
@@ -227,6 +243,10 @@ class NginxIncModel:
             target = "" if rewrites else _annotation(info.obj, "nginx.org/rewrite-target") or ""
             grpc = set((_annotation(info.obj, "nginx.org/grpc-services") or "").split(","))
             guards = _inc_guards(info.obj)
+            if info is not owner:
+                # The master's auth_basic, JWT and policies are the server's: a minion's
+                # location without its own of a kind inherits them.
+                guards = tuple(dict.fromkeys(guards + _inc_guards(owner.obj)))
             snippet_text = _annotation(info.obj, "nginx.org/location-snippets")
             for rule in rules:
                 index = info.rules.index(rule)
@@ -255,6 +275,13 @@ class NginxIncModel:
                             if k in info.obj.annotations
                         ),
                         Cause("Ingress", info.namespace, info.name, f"spec.rules[{index}].host"),
+                        *(
+                            Cause(
+                                "Ingress", owner.namespace, owner.name, f"metadata.annotations[{k}]"
+                            )
+                            for k in _MASTER_ACCESS
+                            if info is not owner and k in owner.obj.annotations
+                        ),
                     )
                     locations.append(
                         Location(
@@ -320,21 +347,24 @@ class NginxIncModel:
         upstreams: dict[str, Backend] = {}
         for raw in spec.get("upstreams") or []:
             if isinstance(raw, dict) and isinstance(raw.get("name"), str):
-                upstreams[raw["name"]] = Backend(
-                    namespace, str(raw.get("service", "")), raw.get("port")
-                )
+                upstreams[raw["name"]] = self._reached(_upstream_service(raw, namespace))
         routes: list[tuple[tuple[Cause, ...], dict[str, Any], dict[str, Backend]]] = []
+        regex_refs = _regex_references(spec.get("routes") or [], namespace)
+        inherited: set[int] = set()
         for index, route in enumerate(spec.get("routes") or []):
             if not isinstance(route, dict) or not isinstance(route.get("path"), str):
                 continue
             route_cause = Cause("VirtualServer", namespace, vs.name or "", f"spec.routes[{index}]")
-            delegated = self._delegated(route, namespace, host)
+            delegated = self._delegated(route, namespace, host, index, regex_refs)
             if delegated is None:
                 routes.append(((route_cause,), route, upstreams))
                 continue
             routes.extend(
                 ((sub_cause, route_cause), sub, subs) for sub_cause, sub, subs in delegated
             )
+            if route.get("policies"):
+                # vsrPoliciesFromVs: a delegating route's policies reach its subroutes.
+                inherited.update(id(sub) for _, sub, _ in delegated)
         for route_causes, route, route_upstreams in routes:
             route_cause = route_causes[0]
             path = str(route["path"])
@@ -349,6 +379,13 @@ class NginxIncModel:
             else:
                 modifier, name = PREFIX, path
             loc = IncLoc(None, route_cause, causes=route_causes, upstreams=route_upstreams)
+            if spec.get("policies") or route.get("policies") or id(route) in inherited:
+                # Policies (auth, access control, rate limits…) decide whether the request
+                # is served; which credentials pass is not in the input.
+                loc.guards = ("authorization",)
+            if spec.get("policies"):
+                policies = Cause("VirtualServer", namespace, vs.name or "", "spec.policies")
+                loc.causes = (*loc.causes, policies)
             for match in route.get("matches") or []:
                 if isinstance(match, dict):
                     conditions = [c for c in match.get("conditions") or [] if isinstance(c, dict)]
@@ -361,18 +398,31 @@ class NginxIncModel:
         self.servers[host] = server
 
     def _delegated(
-        self, route: dict[str, Any], namespace: str, host: str
+        self,
+        route: dict[str, Any],
+        namespace: str,
+        host: str,
+        index: int,
+        regex_refs: dict[tuple[str, str], tuple[int, list[str]]],
     ) -> list[tuple[Cause, dict[str, Any], dict[str, Backend]]] | None:
         """The subroutes of the VirtualServerRoutes a route delegates to (``route`` or
         ``routeSelector``), with their upstreams; None for a route that does not delegate.
         A VirtualServerRoute of another host, or with a subroute outside the route's path (for
-        a prefix path: not under it; for ``=``/``~`` paths: not the same path), is invalid for
-        the route (``validateVSRs``, ``ValidateVirtualServerRouteForVirtualServer``)."""
+        a prefix path: not under it; for ``=``: one subroute of the same path), is invalid for
+        the route (``validateVSRs``, ``ValidateVirtualServerRouteForVirtualServer``). The
+        ``~`` routes naming one VirtualServerRoute share it (``collectRegexNamedRoute``): its
+        subroutes must be exactly their paths, and it is served once, at the first of them."""
         ref = route.get("route")
         selector = _dict(_dict(route.get("routeSelector")).get("matchLabels"))
         if not isinstance(ref, str) and not selector:
             return None
         own_path = str(route.get("path", ""))
+        shared: list[str] | None = None
+        if isinstance(ref, str) and own_path.startswith("~"):
+            wanted_ns, _, wanted_name = ref.rpartition("/")
+            first, shared = regex_refs[(wanted_ns or namespace, wanted_name)]
+            if first != index:
+                return []
         found: list[tuple[Cause, dict[str, Any], dict[str, Backend]]] = []
         for vsr in self.route_objects:
             vsr_ns = vsr.namespace or "default"
@@ -391,10 +441,11 @@ class NginxIncModel:
                 for i, sub in enumerate(vsr.spec.get("subroutes") or [])
                 if isinstance(sub, dict) and isinstance(sub.get("path"), str)
             ]
-            if not all(_under(own_path, str(sub["path"])) for _, sub in subroutes):
+            paths = [str(sub["path"]) for _, sub in subroutes]
+            if not _subroutes_fit(own_path, paths, shared):
                 continue
             upstreams = {
-                str(u["name"]): Backend(vsr_ns, str(u.get("service", "")), u.get("port"))
+                str(u["name"]): self._reached(_upstream_service(u, vsr_ns))
                 for u in vsr.spec.get("upstreams") or []
                 if isinstance(u, dict) and isinstance(u.get("name"), str)
             }
@@ -502,7 +553,9 @@ class NginxIncModel:
                     upstream = loc.upstreams.get(str(split["action"].get("pass", "")))
                     if upstream is not None:
                         shares.append((upstream, int(split.get("weight", 0))))
-            return Routed(forward(shares, request.path + query, request.host), loc.causes)
+            return Routed(
+                forward(shares, request.path + query, request.host, loc.guards), loc.causes
+            )
         if not isinstance(action, dict):
             return Routed(NoRoute(404, "a route without an action"), loc.causes)
         if "redirect" in action and isinstance(action["redirect"], dict):
@@ -528,7 +581,7 @@ class NginxIncModel:
         upstream = loc.upstreams.get(str(name))
         if upstream is None:
             return Routed(Respond(502, "unknown upstream"), loc.causes)
-        return Routed(forward([(upstream, 1)], uri + query, request.host), loc.causes)
+        return Routed(forward([(upstream, 1)], uri + query, request.host, loc.guards), loc.causes)
 
     # --- the requests that matter ------------------------------------------------------------
 
@@ -577,15 +630,24 @@ _CONSULTED = (
 )
 """Annotations whose fields explain what a location does (for causes)."""
 
+_MASTER_ACCESS = (
+    "nginx.org/basic-auth-secret",
+    "nginx.org/policies",
+    "nginx.com/policies",
+    "nginx.com/jwt-key",
+)
+"""A master's access controls, which its minions' locations inherit (for causes)."""
+
 
 _REDIRECT_CODES = (301, 302, 307, 308)
 
 
 def _vs_refused(spec: dict[str, Any]) -> bool:
     """Whether NGINX Inc's ``ValidateVirtualServer`` refuses the VirtualServer (then it serves
-    nothing): the checks of the fields routing depends on. Actions name an upstream of the
-    VirtualServer; redirects have a URL with a scheme and a 301, 302, 307 or 308 code; the TLS
-    redirect's code is one of those, its basedOn ``scheme`` or ``x-forwarded-proto``."""
+    nothing): the checks of the fields routing depends on. No two routes have one path
+    (NormalizePath); actions name an upstream of the VirtualServer; redirects have a URL with a
+    scheme and a 301, 302, 307 or 308 code; the TLS redirect's code is one of those, its
+    basedOn ``scheme`` or ``x-forwarded-proto``."""
     names = {str(_dict(u).get("name")) for u in spec.get("upstreams") or []}
     redirect = _dict(_dict(spec.get("tls")).get("redirect"))
     if "code" in redirect and redirect["code"] not in _REDIRECT_CODES:
@@ -593,6 +655,13 @@ def _vs_refused(spec: dict[str, Any]) -> bool:
     if redirect.get("basedOn", "scheme") not in ("scheme", "x-forwarded-proto"):
         return True
     actions: list[Any] = []
+    paths = [
+        _normalized(str(_dict(r)["path"]))
+        for r in spec.get("routes") or []
+        if isinstance(_dict(r).get("path"), str)
+    ]
+    if len(set(paths)) != len(paths):
+        return True  # validateVirtualServerRoutes: a duplicate path
     for route in spec.get("routes") or []:
         route = _dict(route)
         actions.append(route.get("action"))
@@ -613,11 +682,53 @@ def _vs_refused(spec: dict[str, Any]) -> bool:
     return False
 
 
-def _under(route_path: str, sub_path: str) -> bool:
-    """Whether a VirtualServerRoute's subroute path fits the route delegating to it."""
-    if route_path.startswith(("=", "~")):
-        return sub_path == route_path
-    return sub_path.removeprefix("^~").strip().startswith(route_path.removeprefix("^~").strip())
+def _upstream_service(upstream: dict[str, Any], namespace: str) -> Backend:
+    """An upstream's Service: ``namespace/name`` is one of another namespace
+    (``ParseServiceReference``), a plain name the resource's own."""
+    other, _, name = str(upstream.get("service", "")).rpartition("/")
+    return Backend(other or namespace, name, upstream.get("port"))
+
+
+def _normalized(path: str) -> str:
+    """A route path with the spaces after its modifier dropped (``NormalizePath``)."""
+    for modifier in ("~*", "~", "^~", "="):
+        if path.startswith(modifier):
+            return modifier + path.removeprefix(modifier).lstrip()
+    return path
+
+
+def _regex_references(
+    routes: list[Any], namespace: str
+) -> dict[tuple[str, str], tuple[int, list[str]]]:
+    """For each VirtualServerRoute that ``~`` routes name: the index of the first such route
+    and their paths (normalized, each once), as ``collectRegexNamedRoute`` gathers them."""
+    found: dict[tuple[str, str], tuple[int, list[str]]] = {}
+    for index, route in enumerate(routes):
+        route = _dict(route)
+        ref, path = route.get("route"), route.get("path")
+        if not isinstance(ref, str) or not isinstance(path, str) or not path.startswith("~"):
+            continue
+        wanted_ns, _, wanted_name = ref.rpartition("/")
+        _, paths = found.setdefault((wanted_ns or namespace, wanted_name), (index, []))
+        if _normalized(path) not in paths:
+            paths.append(_normalized(path))
+    return found
+
+
+def _subroutes_fit(route_path: str, sub_paths: list[str], shared: list[str] | None) -> bool:
+    """Whether a VirtualServerRoute's subroute paths fit the route delegating to it
+    (``validateVirtualServerRouteSubroutes``): for ``~`` routes, exactly the paths of the
+    routes sharing it, none twice; for ``=``, one subroute of that path; for a prefix, each
+    under it."""
+    normalized = [_normalized(p) for p in sub_paths]
+    if shared is not None:
+        return len(set(normalized)) == len(normalized) and set(normalized) == set(shared)
+    if route_path.startswith("="):
+        return normalized == [_normalized(route_path)]
+    return all(
+        p.removeprefix("^~").strip().startswith(route_path.removeprefix("^~").strip())
+        for p in sub_paths
+    )
 
 
 def _group(match: re.Match[str], index: int) -> str:

@@ -3,6 +3,7 @@ serves, their rules, the controller ConfigMap, and the Services' named ports."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +11,8 @@ from typing import Any
 from ingress2gateway.ingress import ingress_classes, is_ingress, resolve_class
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions
-from ingress2gateway.verification.model import Cause
+from ingress2gateway.verification.gateway import external
+from ingress2gateway.verification.model import Backend, Cause
 
 INGRESS_NGINX = "k8s.io/ingress-nginx"
 NGINX_INC = "nginx.org/ingress-controller"
@@ -308,6 +310,20 @@ def external_name_services(objects: Sequence[KubeObject]) -> dict[tuple[str, str
         and obj.spec.get("type") == "ExternalName"
         and isinstance(obj.spec.get("externalName"), str)
     }
+
+
+# A Service's cluster DNS name: <service>.<namespace>.svc[.cluster.local][.]
+_SERVICE_DNS = re.compile(r"([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?\.?")
+
+
+def external_name_target(external_name: str, port: int | None) -> Backend:
+    """What nginx reaches through an ExternalName Service whose ``externalName`` it resolves:
+    the Service whose cluster DNS name it is (its ClusterIP, on that port: the same backend as
+    an Envoy Gateway Backend of that FQDN), else the external host and port."""
+    found = _SERVICE_DNS.fullmatch(external_name.strip().lower())
+    if found is not None:
+        return Backend(found.group(2), found.group(1), port)
+    return external(external_name, port)
 
 
 def controller_of(
