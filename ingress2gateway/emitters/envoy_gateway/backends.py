@@ -27,7 +27,6 @@ import ipaddress
 import re
 
 from ingress2gateway import naming
-from ingress2gateway.emitters.gatewayapi import metadata
 from ingress2gateway.ir import (
     BackendTLSOptions,
     ExternalNameService,
@@ -40,7 +39,7 @@ from ingress2gateway.objects import JSONDict, ObjectRef
 from ingress2gateway.plugin import Emitted
 from ingress2gateway.report import Status
 
-from ._base import EG_API_VERSION, EG_GROUP, Contribution, canonical
+from ._base import EG_GROUP, Contribution, canonical
 from ._state import State
 
 BACKEND = "Backend"
@@ -227,13 +226,4 @@ def _shared_backend(
             return existing
     # One allocator with the external-auth Backends of the namespace: names never collide.
     allocator = state.backends.allocators.setdefault(namespace, NameAllocator())
-    name = allocator.allocate(wanted, identity)
-    body: JSONDict = {
-        "apiVersion": EG_API_VERSION,
-        "kind": BACKEND,
-        "metadata": metadata(name, namespace),
-        "spec": spec,
-    }
-    emitted = Emitted(ObjectRef(BACKEND, namespace, name), body)
-    state.objects.append(emitted)
-    return emitted
+    return state.add_object(BACKEND, namespace, allocator.allocate(wanted, identity), spec, [])
