@@ -12,9 +12,10 @@ every run):
   levels of JSON, a lone surrogate 450 levels deep, binary bytes, invalid UTF-8 between good
   documents, UTF-16 with and without a byte-order mark, duplicate keys (YAML and JSON), a
   ``List`` with bad items, a 5 MB line, NUL bytes, a ReDoS path, ...;
-* *values*: Ingresses whose every ingress-nginx, NGINX Inc and Kong annotation carries a hostile
-  value (CR/LF header injection, NUL, ESC, bidi overrides, nginx configuration characters,
-  100 KB), Istio VirtualServices with hostile header, rewrite and redirect values, KongPlugins
+* *values*: Ingresses whose annotation (each of 53 ingress-nginx and NGINX Inc keys and 14 Kong
+  keys, those that reach routing or the data plane) carries a hostile value (CR/LF header
+  injection, NUL, ESC, bidi overrides, nginx configuration characters, 100 KB, backtracking
+  bait), Istio VirtualServices with hostile header, rewrite and redirect values, KongPlugins
   with hostile header values;
 * *names*: hostile object names, hosts (a trailing newline, an IP address, ``..``, upper case,
   300 characters) and paths;
