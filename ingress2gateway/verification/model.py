@@ -43,20 +43,7 @@ class Request:
     def __lt__(self, other: Request) -> bool:
         """Requests sort by their fields in order, a request on its scheme's port (``port``
         None) before one that names a port (None and a number do not compare)."""
-        return self._sort_key() < other._sort_key()
-
-    def _sort_key(self) -> tuple[object, ...]:
-        return (
-            self.host,
-            self.path,
-            self.scheme,
-            self.method,
-            self.headers,
-            self.query,
-            -1 if self.port is None else self.port,
-            self.protocol,
-            self.grpc,
-        )
+        return self.sort_key() < other.sort_key()
 
     @property
     def effective_port(self) -> int:
