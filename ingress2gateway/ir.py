@@ -452,6 +452,12 @@ class Gateway:
     def ref(self) -> ObjectRef:
         return ObjectRef("Gateway", self.namespace, self.name)
 
+    def parent_ref(self, namespace: str | None, section: str | None = None) -> ParentRef:
+        """How a route in ``namespace`` names this Gateway (and its listener ``section``): with
+        the Gateway's namespace only when the route is in another one."""
+        other = self.namespace if self.namespace != namespace else None
+        return ParentRef(self.name, other, section)
+
     def listener(self, name: str) -> Listener | None:
         # Looked up per route and rule by providers; a Gateway can have thousands of listeners
         # before the 64-listener limit is reported, so keep an index, rebuilt when stale.

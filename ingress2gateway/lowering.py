@@ -39,7 +39,6 @@ from ingress2gateway.ir import (
     HTTPRoute,
     Listener,
     Match,
-    ParentRef,
     PathMatch,
     PathType,
     Provenance,
@@ -764,8 +763,7 @@ def _emit_routes(
         for listener in listeners:
             if namespace != gateway.namespace:
                 listener.allowed_namespaces.add(namespace)
-        parent_ns = gateway.namespace if gateway.namespace != namespace else None
-        parents = [ParentRef(gateway.name, parent_ns, listener.name) for listener in listeners]
+        parents = [gateway.parent_ref(namespace, listener.name) for listener in listeners]
         owner = min((e.model for e in entries), key=precedence_key)
         chunks = [
             entries[i : i + MAX_RULES_PER_ROUTE]

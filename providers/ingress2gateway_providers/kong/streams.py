@@ -23,7 +23,6 @@ from ingress2gateway.ir import (
     BackendRef,
     Gateway,
     Listener,
-    ParentRef,
     Provenance,
     Route,
     SecretRef,
@@ -245,8 +244,7 @@ def _convert_object(run: KongRun, gateway: Gateway, obj: KubeObject) -> None:
         )
         if obj.namespace != gateway.namespace:
             listener.allowed_namespaces.add(obj.namespace)
-        parent_ns = gateway.namespace if gateway.namespace != obj.namespace else None
-        route.parent_refs = [ParentRef(gateway.name, parent_ns, listener.name)]
+        route.parent_refs = [gateway.parent_ref(obj.namespace, listener.name)]
         route.provenance = [provenance]
         backend_ref = BackendRef(name=backend[0], port=backend[1], provenance=[provenance])
         assert isinstance(route, (TCPRoute, TLSRoute, UDPRoute))

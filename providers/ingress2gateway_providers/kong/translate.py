@@ -776,8 +776,7 @@ class Translator:
             )
         if model.namespace != gateway.namespace:
             found.allowed_namespaces.add(model.namespace)
-        parent_ns = gateway.namespace if gateway.namespace != route.namespace else None
-        return ParentRef(gateway.name, parent_ns, found.name)
+        return gateway.parent_ref(route.namespace, found.name)
 
     def split_parents(
         self, gateway: Gateway | None, route: HTTPRoute | GRPCRoute

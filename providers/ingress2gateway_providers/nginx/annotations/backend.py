@@ -379,13 +379,7 @@ def _passthrough(run: Run) -> None:
                 ),
                 namespace=model.namespace,
                 hostnames=[host],
-                parent_refs=[
-                    ParentRef(
-                        gateway.name,
-                        gateway.namespace if gateway.namespace != model.namespace else None,
-                        listener.name,
-                    )
-                ],
+                parent_refs=[gateway.parent_ref(model.namespace, listener.name)],
                 backend_refs=list(backends),
                 provenance=ann.prov("ssl-passthrough"),
             )

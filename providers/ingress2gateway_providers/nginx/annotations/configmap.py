@@ -64,7 +64,6 @@ from ingress2gateway.ir import (
     HTTPRoute,
     IPAccess,
     Listener,
-    ParentRef,
     Provenance,
     RefusedControl,
     RequestHeaderDeny,
@@ -672,13 +671,7 @@ def apply_streams(run: Run) -> None:
             if namespace != gateway.namespace:
                 listener.allowed_namespaces.add(namespace)
             gateway.listeners.append(listener)
-            parents = [
-                ParentRef(
-                    gateway.name,
-                    gateway.namespace if gateway.namespace != namespace else None,
-                    listener.name,
-                )
-            ]
+            parents = [gateway.parent_ref(namespace, listener.name)]
             backends = [
                 BackendRef(name=service, port=int(port), provenance=[Provenance(source, where)])
             ]

@@ -56,7 +56,6 @@ from ingress2gateway.ir import (
     Listener,
     LoadBalancer,
     Match,
-    ParentRef,
     PathMatch,
     PathModifier,
     Provenance,
@@ -1092,14 +1091,7 @@ def _lone_redirect(run: Run, owner: IngressModel, host: str, names: ListenerName
         ),
         namespace=namespace,
         hostnames=[host],
-        parent_refs=[
-            ParentRef(
-                gateway.name,
-                gateway.namespace if gateway.namespace != namespace else None,
-                listener.name,
-            )
-            for listener in http
-        ],
+        parent_refs=[gateway.parent_ref(namespace, listener.name) for listener in http],
         rules=[
             Rule(
                 filters=[

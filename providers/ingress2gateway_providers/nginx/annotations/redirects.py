@@ -404,14 +404,7 @@ def _www_route(
         ),
         namespace=namespace,
         hostnames=[twin],
-        parent_refs=[
-            ParentRef(
-                gateway.name,
-                gateway.namespace if gateway.namespace != namespace else None,
-                item.name,
-            )
-            for item in listeners
-        ],
+        parent_refs=[gateway.parent_ref(namespace, item.name) for item in listeners],
         rules=[
             Rule(
                 filters=[

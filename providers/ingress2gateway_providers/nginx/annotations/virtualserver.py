@@ -50,7 +50,6 @@ from ingress2gateway.ir import (
     HTTPRoute,
     Listener,
     Match,
-    ParentRef,
     PathMatch,
     PathModifier,
     Provenance,
@@ -214,12 +213,6 @@ def _listener(gateway: Gateway, namespace: str | None, **kwargs: Any) -> Listene
     return listener
 
 
-def _parent(gateway: Gateway, namespace: str | None, listener: Listener) -> ParentRef:
-    return ParentRef(
-        gateway.name, gateway.namespace if gateway.namespace != namespace else None, listener.name
-    )
-
-
 def _virtual_server(vs: _Context, gateway: Gateway) -> None:
     spec = vs.obj.spec
     namespace = vs.obj.namespace
@@ -277,7 +270,7 @@ def _virtual_server(vs: _Context, gateway: Gateway) -> None:
     by_header = enabled and redirect.get("basedOn") == "x-forwarded-proto"
     by_scheme = enabled and not by_header
     code = _code(redirect.get("code"), 301)
-    serving = [] if by_scheme else [_parent(gateway, namespace, http)]
+    serving = [] if by_scheme else [gateway.parent_ref(namespace, http.name)]
     if isinstance(tls.get("secret"), str) and tls["secret"]:
         https = _listener(
             gateway,
@@ -291,7 +284,7 @@ def _virtual_server(vs: _Context, gateway: Gateway) -> None:
             ],
             provenance=vs.prov("spec.tls"),
         )
-        serving.append(_parent(gateway, namespace, https))
+        serving.append(gateway.parent_ref(namespace, https.name))
     if tls:
         vs.record("spec.tls", Status.CONVERTED, targets=[gateway.ref])
     upstreams = _upstreams(vs)
@@ -341,7 +334,7 @@ def _virtual_server(vs: _Context, gateway: Gateway) -> None:
                 ),
                 namespace=namespace,
                 hostnames=[host],
-                parent_refs=[_parent(gateway, namespace, http)],
+                parent_refs=[gateway.parent_ref(namespace, http.name)],
                 rules=[
                     Rule(
                         filters=[
@@ -1069,7 +1062,7 @@ def _transport_server(vs: _Context, gateway: Gateway) -> None:
         ),
         namespace=namespace,
         hostnames=[host],
-        parent_refs=[_parent(gateway, namespace, listener)],
+        parent_refs=[gateway.parent_ref(namespace, listener.name)],
         backend_refs=[
             BackendRef(name=target[0], port=target[1], provenance=vs.prov("spec.action"))
         ],
