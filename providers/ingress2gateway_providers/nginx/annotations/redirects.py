@@ -571,13 +571,7 @@ def redirect_rule(rule: Rule, code: int, tls_provenance: list[Provenance]) -> Ru
 
 def _http_routes(run: Run, hostnames: list[str], splits: list[_Split]) -> None:
     rules = [rule for split in splits for rule in split.route.rules]
-    # The exemption by path comes first in the controller (force_no_ssl_redirect), even before
-    # force-ssl-redirect.
-    exempt = [
-        r
-        for r in rules
-        if _exempt_by_path(run, r) or (id(r) in run.ssl_exempt and id(r) not in run.forced)
-    ]
+    exempt = [r for r in rules if _exempt(run, r)]
     exempt_ids = {id(r) for r in exempt}  # a host of 200 Ingresses has ~500 rules
     kept_ids = exempt_ids | {id(r) for r in rules if id(r) in run.redirects_first}
     codes = {_code(run, r) for r in rules}
@@ -723,6 +717,28 @@ def _served_behind_proxy(rule: Rule) -> Rule:
     return copy
 
 
+def _exempt(run: Run, rule: Rule) -> bool:
+    """Whether the rule keeps serving plain HTTP on a TLS host: its path is exempt, or it has
+    ``ssl-redirect: "false"`` without ``force-ssl-redirect`` (the exemption by path comes first
+    in the controller, ``force_no_ssl_redirect``, even before force-ssl-redirect)."""
+    return _exempt_by_path(run, rule) or (id(rule) in run.ssl_exempt and id(rule) not in run.forced)
+
+
+def _redirect_in_place(
+    run: Run,
+    route: HTTPRoute,
+    index: int,
+    rule: Rule,
+    provenance: list[Provenance],
+    behind_proxy: bool,
+) -> None:
+    """Rule ``index`` of ``route`` redirects to HTTPS; behind a proxy that says the request
+    came over HTTPS (``X-Forwarded-Proto``), a copy after it serves the request."""
+    route.rules[index] = redirect_rule(rule, _code(run, rule), provenance)
+    if behind_proxy:
+        route.rules.insert(index + 1, _served_behind_proxy(rule))
+
+
 def _redirect_passed_through(run: Run, route: HTTPRoute, tls: list[Provenance]) -> None:
     """The HTTP route of a host whose TLS ``ssl-passthrough`` hands to the backend: the host
     has a certificate, so nginx redirects plain HTTP to HTTPS as on any TLS host (the
@@ -730,14 +746,9 @@ def _redirect_passed_through(run: Run, route: HTTPRoute, tls: list[Provenance]) 
     first keep it)."""
     behind_proxy = _forwarded_https(run)
     for index, rule in reversed(list(enumerate(route.rules))):
-        exempt = _exempt_by_path(run, rule) or (
-            id(rule) in run.ssl_exempt and id(rule) not in run.forced
-        )
-        if exempt or id(rule) in run.redirects_first:
-            continue
-        route.rules[index] = redirect_rule(rule, _code(run, rule), run.forced.get(id(rule), tls))
-        if behind_proxy:
-            route.rules.insert(index + 1, _served_behind_proxy(rule))
+        if not _exempt(run, rule) and id(rule) not in run.redirects_first:
+            prov = run.forced.get(id(rule), tls)
+            _redirect_in_place(run, route, index, rule, prov, behind_proxy)
     sources = [s for r in route.rules for s in r.sources]
     if sources:
         run.ctx.report.info(
@@ -757,9 +768,7 @@ def _force_without_tls(run: Run, route: HTTPRoute) -> None:
     behind_proxy = _forwarded_https(run)
     for index, rule in reversed(list(enumerate(route.rules))):
         if id(rule) in run.forced:
-            route.rules[index] = redirect_rule(rule, _code(run, rule), run.forced[id(rule)])
-            if behind_proxy:
-                route.rules.insert(index + 1, _served_behind_proxy(rule))
+            _redirect_in_place(run, route, index, rule, run.forced[id(rule)], behind_proxy)
             for item in run.forced[id(rule)]:
                 run.ctx.report.record(
                     item.source,
