@@ -82,10 +82,11 @@ def hash_key(ann: Ann, name: str) -> str | None:
 
 def apply(run: Run, model: IngressModel) -> None:
     ann = run.ann(model)
+    pairs = rules_of(run, model)
     extensions: list[SessionAffinity | LoadBalancer] = []
     mode = (ann.text("affinity") or "").lower()
     if mode == "cookie":
-        extensions.append(_session_affinity(run, ann))
+        extensions.append(_session_affinity(run, ann, pairs))
     else:
         if ann.has("affinity"):
             ann.invalid("affinity", f"{mode!r} is not cookie (the only mode)")
@@ -116,7 +117,6 @@ def apply(run: Run, model: IngressModel) -> None:
             ["upstream-hash-by-subset", "upstream-hash-by-subset-size"],
             "has no effect without upstream-hash-by",
         )
-    pairs = rules_of(run, model)
     for route, rule in pairs:
         rule.extensions.extend(_for_rule(run, ann, extensions, route, rule))
 
@@ -147,7 +147,7 @@ def _for_rule(
     ]
 
 
-def _session_affinity(run: Run, ann: Ann) -> SessionAffinity:
+def _session_affinity(run: Run, ann: Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> SessionAffinity:
     name = ann.text("session-cookie-name") or "INGRESSCOOKIE"
     problem = grammar.cookie_name_problem(name)
     name_refused = problem is not None
@@ -184,7 +184,7 @@ def _session_affinity(run: Run, ann: Ann) -> SessionAffinity:
         provenance=ann.prov("affinity", *carried),
     )
     if affinity.path is None:
-        affinity.path = _location_path(run, ann, rules_of(run, ann.model))
+        affinity.path = _location_path(run, ann, pairs)
     _uncarried(ann, affinity)
     return affinity
 
