@@ -25,7 +25,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "providers"), str(ROOT / "benchmarks")]
 import bench_convert  # noqa: E402  (the same generated inputs)
 
 import ingress2gateway  # noqa: E402
-from ingress2gateway.report import Report  # noqa: E402
+from ingress2gateway.reporting.report import Report  # noqa: E402
 
 
 def measure(provider: str, count: int) -> dict[str, float]:

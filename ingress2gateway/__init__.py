@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any
 from ingress2gateway._version import __version__
 
 if TYPE_CHECKING:
+    from ingress2gateway.converting.pipeline import Result, convert
     from ingress2gateway.errors import InputProblem, ManifestError
-    from ingress2gateway.manifests import load_manifests
-    from ingress2gateway.pipeline import Result, convert
     from ingress2gateway.plugin import ConvertOptions
-    from ingress2gateway.report import Report
-    from ingress2gateway.serialize import dump
+    from ingress2gateway.reading.manifests import load_manifests
+    from ingress2gateway.reporting.report import Report
     from ingress2gateway.verification import VerifyResult
     from ingress2gateway.verification.run import verify
+    from ingress2gateway.writing.formats import dump
 
 __all__ = [
     "ConvertOptions",
@@ -47,14 +47,14 @@ __all__ = [
 
 # Imported on first use, so that `import ingress2gateway` (and the CLI's start-up) stays cheap.
 _LAZY = {
-    "load_manifests": "ingress2gateway.manifests",
+    "load_manifests": "ingress2gateway.reading.manifests",
     "InputProblem": "ingress2gateway.errors",
     "ManifestError": "ingress2gateway.errors",
-    "convert": "ingress2gateway.pipeline",
-    "Result": "ingress2gateway.pipeline",
+    "convert": "ingress2gateway.converting.pipeline",
+    "Result": "ingress2gateway.converting.pipeline",
     "ConvertOptions": "ingress2gateway.plugin",
-    "Report": "ingress2gateway.report",
-    "dump": "ingress2gateway.serialize",
+    "Report": "ingress2gateway.reporting.report",
+    "dump": "ingress2gateway.writing.formats",
     "verify": "ingress2gateway.verification.run",
     "VerifyResult": "ingress2gateway.verification",
 }

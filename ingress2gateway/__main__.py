@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from ingress2gateway.cli import run
+from ingress2gateway.cli.commands import run
 
 run()

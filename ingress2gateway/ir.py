@@ -385,7 +385,7 @@ class ExternalNameService(Extension):
 @dataclass(eq=False, slots=True)
 class RefusedControl(Extension):
     """An access control the source had that cannot be carried in any form: one of its values
-    failed its grammar (see :mod:`~ingress2gateway.screening`), or the source controller itself
+    failed its grammar (see :mod:`~ingress2gateway.converting.screening`), or the source controller itself
     would refuse it and deny the requests (ingress-nginx answers 503 for a location whose auth
     annotation is invalid, or serves none of an Ingress whose annotation fails validation).
     No emitter carries it, so the rules it is attached to are closed instead of opened."""

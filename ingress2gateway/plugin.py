@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from ingress2gateway.converting.naming import NameAllocator
 from ingress2gateway.errors import UsageError
 from ingress2gateway.ir import IR, Extension, Provenance
-from ingress2gateway.naming import NameAllocator
 from ingress2gateway.objects import JSONDict, KubeObject, ObjectRef, ResourceKind, SourceRef
-from ingress2gateway.report import Report
+from ingress2gateway.reporting.report import Report
 
 if TYPE_CHECKING:
     from ingress2gateway.target import Target
@@ -46,7 +46,7 @@ class ConvertOptions:
     access_control_fallback: str = "closed"
     """What becomes of a rule protected by an access control (auth, an IP allow-list, client
     certificates) the emitter cannot carry (``--access-control-fallback``): ``closed`` emits it
-    so that it reaches no backend (see :mod:`ingress2gateway.access`); ``open`` emits it
+    so that it reaches no backend (see :mod:`ingress2gateway.converting.access`); ``open`` emits it
     unprotected, for users who add the control by other means. Either way it is a security
     error in the report."""
 
@@ -219,7 +219,7 @@ class CarriesAccessControls(Protocol):
 
     The pipeline asks it about every security extension (``Extension.SECURITY``) before the
     emitter runs: objects stream out one by one, so a rule whose control will not be carried
-    must be closed before its route is built (:mod:`ingress2gateway.access`)."""
+    must be closed before its route is built (:mod:`ingress2gateway.converting.access`)."""
 
     def carries(self, extension: Extension, target: Target) -> bool:
         """Whether :meth:`Emitter.emit` will express this very extension (an instance: an

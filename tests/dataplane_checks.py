@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingress2gateway import grammar
+from ingress2gateway.converting import grammar
 
 _HEADER_FILTERS = ("requestHeaderModifier", "responseHeaderModifier")
 

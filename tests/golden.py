@@ -15,9 +15,9 @@ import yaml
 
 import ingress2gateway
 from ingress2gateway._version import __version__
-from ingress2gateway.pipeline import Result
+from ingress2gateway.converting.pipeline import Result
 from ingress2gateway.plugin import ConvertOptions
-from ingress2gateway.report import Report
+from ingress2gateway.reporting.report import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTDATA = ROOT / "testdata"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ingress2gateway.ingress import is_ingress
+from ingress2gateway.converting.ingress import is_ingress
+from ingress2gateway.converting.pipeline import Result
 from ingress2gateway.objects import KubeObject
-from ingress2gateway.pipeline import Result
 
 
 def _list(value: object) -> list[object]:

@@ -21,12 +21,12 @@ import yaml
 from click.testing import CliRunner
 
 import ingress2gateway
-from ingress2gateway.cli import main
+from ingress2gateway.cli.commands import main
+from ingress2gateway.converting.pipeline import Result
 from ingress2gateway.errors import UsageError
 from ingress2gateway.objects import KubeObject, Origin
-from ingress2gateway.pipeline import Result
 from ingress2gateway.plugin import ACCESS_CONTROL_FALLBACKS, ConvertOptions
-from ingress2gateway.report import Level, Status
+from ingress2gateway.reporting.report import Level, Status
 from ingress2gateway_providers.nginx.annotations.snippets import access_statements
 
 from .ledger_checks import missing_ledger_fields
@@ -552,7 +552,7 @@ class _Boastful(_Quiet):
 
 
 def _with_emitter(monkeypatch: pytest.MonkeyPatch, emitter: object) -> None:
-    import ingress2gateway.pipeline as pipeline
+    import ingress2gateway.converting.pipeline as pipeline
 
     monkeypatch.setattr(pipeline, "load_emitter", lambda name: emitter)
 
@@ -662,7 +662,7 @@ def test_check_and_diff_take_the_flag(tmp_path: Any) -> None:
 
 
 def test_the_flag_lists_the_values_the_library_takes() -> None:
-    from ingress2gateway.cli import convert_options
+    from ingress2gateway.cli.commands import convert_options
 
     for command in ("print", "check", "diff"):
         (option,) = [

@@ -15,7 +15,7 @@ import yaml
 import ingress2gateway
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions
-from ingress2gateway.report import Report
+from ingress2gateway.reporting.report import Report
 
 from .golden import Case, cases
 from .ingresses import as_objects, ingress

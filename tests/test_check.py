@@ -11,10 +11,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from ingress2gateway.cli import main
-from ingress2gateway.findings import Finding, render
-from ingress2gateway.positions import locate, parse_field
-from ingress2gateway.report import Level
+from ingress2gateway.cli.commands import main
+from ingress2gateway.reading.positions import locate, parse_field
+from ingress2gateway.reporting.findings import Finding, render
+from ingress2gateway.reporting.report import Level
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOKS = ROOT / "tests" / "hooks"
@@ -246,7 +246,7 @@ def test_json_and_sarif_findings_are_safe_by_json_escaping(format: str) -> None:
 
 
 def test_diff_text_escapes_control_characters() -> None:
-    from ingress2gateway.diff import diff_objects, render_json, render_text
+    from ingress2gateway.cli.diff import diff_objects, render_json, render_text
 
     def route(value: str) -> dict[str, object]:
         return {

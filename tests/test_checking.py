@@ -11,13 +11,13 @@ import pytest
 from click.testing import CliRunner
 
 import ingress2gateway
-from ingress2gateway import checking
-from ingress2gateway.cli import main
+from ingress2gateway.cli.commands import main
 from ingress2gateway.objects import JSONDict, KubeObject, ObjectRef, Origin
 from ingress2gateway.plugin import Emitted
-from ingress2gateway.report import Status
-from ingress2gateway.serialize import encode
+from ingress2gateway.reporting.report import Status
+from ingress2gateway.scaling import workers as checking
 from ingress2gateway.target import Target
+from ingress2gateway.writing.formats import encode
 
 from .istio_objects import ISTIO_GATEWAY
 
@@ -240,7 +240,7 @@ def test_early_workers_that_die_lose_nothing(monkeypatch: pytest.MonkeyPatch) ->
 def test_print_starts_workers_before_reading_a_large_input(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import ingress2gateway.cli as cli
+    import ingress2gateway.cli.commands as cli
 
     def printed(jobs: str) -> tuple[int, str, str]:
         args = ["print", "--providers", "nginx", "-f", str(EXAMPLE), "-j", jobs]
@@ -345,7 +345,7 @@ def test_workers_left_by_an_error_are_stopped_not_waited_for() -> None:
 
 STOPPED_WHILE_SENDING = """
 import os, struct, sys, time
-from ingress2gateway import checking
+from ingress2gateway.scaling import workers as checking
 
 def half_sent(fd, marker):
     # What a worker stopped while it sends a large answer leaves: a header and part of a body.

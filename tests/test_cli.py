@@ -9,7 +9,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from ingress2gateway.cli import main
+from ingress2gateway.cli.commands import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "nginx" / "shop.yaml"
@@ -166,7 +166,7 @@ def test_version_and_providers() -> None:
 
 
 def test_internal_errors_do_not_print_tracebacks(monkeypatch: pytest.MonkeyPatch) -> None:
-    import ingress2gateway.pipeline as pipeline
+    import ingress2gateway.converting.pipeline as pipeline
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
@@ -237,7 +237,7 @@ def test_a_conversion_in_parts_prints_and_writes_files_as_a_whole_one(
 ) -> None:
     """With a Gateway per namespace, namespaces that share no host are converted one after
     another; stdout, --output-dir and the report are what converting them at once gives."""
-    from ingress2gateway import pipeline
+    from ingress2gateway.converting import pipeline
 
     from .ingresses import ingress
 
@@ -281,9 +281,9 @@ def test_no_room_for_the_spool_of_a_conversion_in_parts_is_one_line(
 
 def test_a_long_human_report_is_written_whole(tmp_path: Path) -> None:
     """The report goes to stderr in chunks of lines: every line, in order, once."""
-    from ingress2gateway.manifests import load_manifests
-    from ingress2gateway.pipeline import convert
-    from ingress2gateway.render import render_text
+    from ingress2gateway.converting.pipeline import convert
+    from ingress2gateway.reading.manifests import load_manifests
+    from ingress2gateway.reporting.text import render_text
 
     from .ingresses import ingress
 

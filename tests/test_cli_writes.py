@@ -16,9 +16,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from ingress2gateway import atomic
-from ingress2gateway.cli import main
+from ingress2gateway.cli.commands import main
 from ingress2gateway.errors import I2GError
+from ingress2gateway.writing import atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "nginx" / "shop.yaml"
@@ -171,7 +171,7 @@ def test_what_sits_in_an_output_dir_is_replaced_never_followed_or_waited_on(
 def test_a_report_file_on_a_full_disk_keeps_the_old_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ingress2gateway.pipeline import Result
+    from ingress2gateway.converting.pipeline import Result
 
     report = tmp_path / "report.json"
     report.write_text("the old report\n")
@@ -200,7 +200,7 @@ def test_a_report_file_on_a_full_disk_keeps_the_old_report(
 def test_an_interrupted_report_leaves_no_temporary_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ingress2gateway.pipeline import Result
+    from ingress2gateway.converting.pipeline import Result
 
     def write_report(self: Result, write: Callable[[str], object]) -> None:
         write("{\n")
@@ -803,14 +803,14 @@ def keys(*names: str) -> set[tuple[str, str, str, str]]:
 
 
 def planned(path: Path, text: str, objects: list[dict[str, Any]], differing: set[Any]) -> str:
-    from ingress2gateway.sync import plan_file
+    from ingress2gateway.writing.sync import plan_file
 
     path.write_text(text)
     return plan_file(path, objects, differing).text
 
 
 def test_sync_replaces_a_list_of_its_own_objects_by_documents(tmp_path: Path) -> None:
-    from ingress2gateway.serialize import encode
+    from ingress2gateway.writing.formats import encode
 
     listed = yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": [route("a"), route("b")]})
     text = planned(tmp_path / "f.yaml", "# mine\n" + listed, [route("a", x="on")], keys("a", "b"))

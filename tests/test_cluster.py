@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
-from ingress2gateway import cluster
-from ingress2gateway.cluster import (
+from ingress2gateway.errors import ClusterError
+from ingress2gateway.objects import ResourceKind
+from ingress2gateway.reading import cluster
+from ingress2gateway.reading.cluster import (
     ClusterRead,
     ClusterSelection,
     RequestPolicy,
@@ -22,9 +24,7 @@ from ingress2gateway.cluster import (
     parse_request_timeout,
     read_cluster,
 )
-from ingress2gateway.errors import ClusterError
-from ingress2gateway.objects import ResourceKind
-from ingress2gateway.report import Level, Report
+from ingress2gateway.reporting.report import Level, Report
 from tests.fakekube import FakeKube, RequestRecord, TLSMaterial, ingress, ingress_class, make_ca
 from tests.fakekube.fixtures import (  # noqa: F401 - fixtures are found by pytest, not called
     FAKE_CONTEXT,

@@ -22,7 +22,7 @@ from tests.fakekube.fixtures import (  # noqa: F401 - fixtures are found by pyte
 
 main: Any
 try:
-    from ingress2gateway.cli import main
+    from ingress2gateway.cli.commands import main
 except ImportError:  # pragma: no cover - only while the CLI is being written
     main = None
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingress2gateway.codes import CODES
+from ingress2gateway.reporting.codes import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 # report.error("code", ...), report.warning(...), report.info(...), report.notify(level, "code", ...)

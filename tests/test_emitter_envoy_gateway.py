@@ -58,7 +58,7 @@ from ingress2gateway.ir import (
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted
 from ingress2gateway.registry import load_emitter
-from ingress2gateway.report import Report, Status
+from ingress2gateway.reporting.report import Report, Status
 from ingress2gateway.target import Target
 from ingress2gateway.validation import validate
 

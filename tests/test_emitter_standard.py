@@ -19,7 +19,7 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.plugin import EmitContext
-from ingress2gateway.report import Report, Status
+from ingress2gateway.reporting.report import Report, Status
 from ingress2gateway.target import Target
 from ingress2gateway.validation import validate
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ingress2gateway.cli import main
+from ingress2gateway.cli.commands import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -74,8 +74,8 @@ def test_the_console_run_leaves_the_result_for_the_exit(monkeypatch: pytest.Monk
     """Run as the console command, ``print`` leaves its result (the report: millions of small
     objects at scale) to the process exit instead of freeing it object by object; run
     in-process (tests, callers of ``main``), it keeps nothing."""
-    from ingress2gateway import cli
-    from ingress2gateway.pipeline import Result
+    from ingress2gateway.cli import commands as cli
+    from ingress2gateway.converting.pipeline import Result
 
     args = ["print", "--providers", "nginx", "-f", str(EXAMPLES / "nginx" / "shop.yaml")]
     assert CliRunner().invoke(main, args).exit_code == 0

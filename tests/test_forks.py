@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from ingress2gateway import forks
-from ingress2gateway.checking import Workers
+from ingress2gateway.scaling import forks
+from ingress2gateway.scaling.workers import Workers
 
 needs_fork = pytest.mark.skipif(not forks.can_fork(), reason="workers need fork (Linux)")
 

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import ingress2gateway
-from ingress2gateway.manifests import read_inputs
 from ingress2gateway.objects import KubeObject, Origin
-from ingress2gateway.report import Level, Report
+from ingress2gateway.reading.manifests import read_inputs
+from ingress2gateway.reporting.report import Level, Report
 from ingress2gateway.validation import validate
 
 from .ledger_checks import missing_ledger_fields

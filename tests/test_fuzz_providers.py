@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 import ingress2gateway
 from ingress2gateway.objects import KubeObject, Origin
-from ingress2gateway.serialize import dump
 from ingress2gateway.validation import validate
+from ingress2gateway.writing.formats import dump
 
 from .dataplane_checks import unsafe_values
 from .istio_objects import ISTIO_GATEWAY

@@ -8,10 +8,10 @@ import random
 import pytest
 
 import ingress2gateway
+from ingress2gateway.converting.ingress import is_ingress
 from ingress2gateway.emitters.gatewayapi import sort_key
-from ingress2gateway.ingress import is_ingress
 from ingress2gateway.plugin import ConvertOptions, Emitted
-from ingress2gateway.report import Report
+from ingress2gateway.reporting.report import Report
 from ingress2gateway.validation import validate
 
 from .golden import Case, cases, compact_report, normalise_output, run_case

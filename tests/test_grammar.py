@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingress2gateway import grammar
+from ingress2gateway.converting import grammar
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,11 @@ import yaml
 from click.testing import CliRunner
 
 import ingress2gateway
-from ingress2gateway.cli import main
+from ingress2gateway.cli.commands import main
+from ingress2gateway.converting.pipeline import Result
 from ingress2gateway.objects import KubeObject, Origin
-from ingress2gateway.pipeline import Result
 from ingress2gateway.plugin import ConvertOptions
-from ingress2gateway.report import Level, Status
+from ingress2gateway.reporting.report import Level, Status
 from ingress2gateway.verification.gateway import GatewayAPIModel
 from ingress2gateway.verification.model import (
     Backend,

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 import ingress2gateway
+from ingress2gateway.converting.pipeline import as_objects
 from ingress2gateway.errors import UsageError
-from ingress2gateway.pipeline import as_objects
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "nginx" / "shop.yaml"

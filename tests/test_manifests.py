@@ -17,12 +17,12 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ingress2gateway import manifests
-from ingress2gateway.checking import Workers
 from ingress2gateway.errors import InputError
-from ingress2gateway.forks import can_fork
-from ingress2gateway.manifests import MAX_ALIAS_EXPANSION, load_manifests, read_inputs
-from ingress2gateway.report import Level, Report
+from ingress2gateway.reading import manifests
+from ingress2gateway.reading.manifests import MAX_ALIAS_EXPANSION, load_manifests, read_inputs
+from ingress2gateway.reporting.report import Level, Report
+from ingress2gateway.scaling.forks import can_fork
+from ingress2gateway.scaling.workers import Workers
 
 from .test_fuzz import FUZZ
 

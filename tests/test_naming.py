@@ -5,7 +5,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingress2gateway.naming import NameAllocator, fit, host_slug
+from ingress2gateway.converting.naming import NameAllocator, fit, host_slug
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 

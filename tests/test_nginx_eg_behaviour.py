@@ -13,12 +13,12 @@ import json
 from typing import Any
 
 import ingress2gateway
+from ingress2gateway.converting.screening import _Screen
 from ingress2gateway.emitters.envoy_gateway._base import BackendRegistry, MapEnv
 from ingress2gateway.emitters.envoy_gateway.traffic import body_size, sign_in_redirect
 from ingress2gateway.ir import BodySize, Provenance, SessionAffinity, SignInRedirect
 from ingress2gateway.objects import SourceRef
-from ingress2gateway.report import LedgerEntry, Level, Notification, Report, Status
-from ingress2gateway.screening import _Screen
+from ingress2gateway.reporting.report import LedgerEntry, Level, Notification, Report, Status
 from ingress2gateway.validation import validate
 from ingress2gateway.verification.model import Forward, Request
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 import ingress2gateway
-from ingress2gateway.pipeline import as_objects
+from ingress2gateway.converting.pipeline import as_objects
 from ingress2gateway.plugin import ConvertOptions
 from ingress2gateway.verification.model import NoRoute, Outcome, Request
 from ingress2gateway_providers.nginx import PROVIDER

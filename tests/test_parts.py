@@ -1,7 +1,7 @@
 """Converting in parts gives what converting the whole input gives.
 
 With a Gateway per namespace, the nginx and Kong providers split their input into parts of
-linked namespaces (``ingress2gateway/partition.py``) and the pipeline converts, emits and
+linked namespaces (``ingress2gateway/scaling/partition.py``) and the pipeline converts, emits and
 validates one part at a time (:class:`~ingress2gateway.plugin.Parts`). Every golden nginx and
 Kong case, with copies of its objects in other namespaces (under other host names, which makes
 new parts, and under the same host names, which joins the first part), and every vendor corpus
@@ -20,13 +20,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ingress2gateway
-from ingress2gateway import pipeline
+from ingress2gateway.converting import pipeline
+from ingress2gateway.converting.pipeline import Result
 from ingress2gateway.objects import KubeObject
-from ingress2gateway.pipeline import Result
 from ingress2gateway.plugin import ConvertOptions, Emitted, Parts
 from ingress2gateway.registry import load_provider
-from ingress2gateway.report import Report
-from ingress2gateway.spool import Spool
+from ingress2gateway.reporting.report import Report
+from ingress2gateway.scaling.spool import Spool
 
 from .golden import Case, cases, compact_report
 from .ingresses import as_objects, ingress
@@ -94,7 +94,7 @@ def both_ways(
 
 
 def _encode(body: dict[str, Any]) -> str:
-    from ingress2gateway.serialize import encode
+    from ingress2gateway.writing.formats import encode
 
     return encode(body, "yaml")
 

@@ -20,13 +20,14 @@ import pytest
 from hypothesis import given
 
 import ingress2gateway
-from ingress2gateway import forks, pipeline
+from ingress2gateway.converting import pipeline
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions, Emitted, Parts
 from ingress2gateway.registry import load_provider
-from ingress2gateway.report import Report, Status
-from ingress2gateway.serialize import encode
+from ingress2gateway.reporting.report import Report, Status
+from ingress2gateway.scaling import forks
 from ingress2gateway.validation import Violation
+from ingress2gateway.writing.formats import encode
 
 from .golden import Case
 from .ingresses import as_objects, ingress
@@ -237,7 +238,7 @@ def test_an_object_nested_too_deeply_is_refused_alone_in_workers_as_here(
 
 
 def test_parts_go_to_workers_only_when_it_pays(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ingress2gateway.checking import Workers
+    from ingress2gateway.scaling.workers import Workers
     from ingress2gateway.target import Target
 
     def parts(*sizes: int) -> Parts:
@@ -266,8 +267,8 @@ def test_print_sends_parts_to_the_workers_it_started_before_reading(
     import yaml
     from click.testing import CliRunner
 
-    import ingress2gateway.cli as cli
-    from ingress2gateway import checking
+    import ingress2gateway.cli.commands as cli
+    from ingress2gateway.scaling import workers as checking
 
     started: list[int] = []
     real = checking.Workers.__init__

@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 import ingress2gateway
+from ingress2gateway.converting.pipeline import Result
 from ingress2gateway.ir import HeaderMatch
 from ingress2gateway.objects import KubeObject
-from ingress2gateway.pipeline import Result
-from ingress2gateway.report import Report
+from ingress2gateway.reporting.report import Report
 from ingress2gateway.validation import validate
 from ingress2gateway_providers.istio.common import gateway_duration
 from ingress2gateway_providers.istio.matching import Entry, covers, overlaps, preserve_first_match

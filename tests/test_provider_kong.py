@@ -10,11 +10,11 @@ import yaml
 
 import ingress2gateway
 from ingress2gateway import registry
+from ingress2gateway.converting.pipeline import Result
 from ingress2gateway.objects import KubeObject, Origin
-from ingress2gateway.pipeline import Result
 from ingress2gateway.plugin import Provider
 from ingress2gateway.registry import load_provider
-from ingress2gateway.report import Report, Status
+from ingress2gateway.reporting.report import Report, Status
 from ingress2gateway.validation import validate
 from ingress2gateway_providers.kong import PROVIDER, KongProvider
 from ingress2gateway_providers.kong.catalog import CATALOG, lookup

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ingress2gateway
+from ingress2gateway.converting.pipeline import Result
 from ingress2gateway.objects import KubeObject, Origin
-from ingress2gateway.pipeline import Result
 from ingress2gateway.plugin import ConvertOptions
-from ingress2gateway.report import Level, Report
+from ingress2gateway.reporting.report import Level, Report
 from ingress2gateway_providers.nginx import PROVIDER
 from ingress2gateway_providers.nginx.annotations.rewrite import re2_problem, regex_match
 from ingress2gateway_providers.nginx.annotations.snippets import hints

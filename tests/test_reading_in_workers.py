@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from ingress2gateway import manifests
-from ingress2gateway.checking import Workers
-from ingress2gateway.forks import can_fork
-from ingress2gateway.report import Report
+from ingress2gateway.reading import manifests
+from ingress2gateway.reporting.report import Report
+from ingress2gateway.scaling.forks import can_fork
+from ingress2gateway.scaling.workers import Workers
 
 from .shared_data import REPO_ROOT, require_shared
 from .test_manifests import ALIAS_BOMB, SERVICE

@@ -4,8 +4,8 @@ object's notifications under it; levels and codes filtered; the summary last."""
 from __future__ import annotations
 
 from ingress2gateway.objects import SourceRef
-from ingress2gateway.render import render_text
-from ingress2gateway.report import Level, Report, Status
+from ingress2gateway.reporting.report import Level, Report, Status
+from ingress2gateway.reporting.text import render_text
 
 
 def source(name: str, line: int) -> SourceRef:
@@ -80,7 +80,7 @@ def test_names_and_messages_cannot_drive_the_terminal_or_forge_lines() -> None:
 
 
 def test_printable_escapes_only_what_drives_a_terminal() -> None:
-    from ingress2gateway.printable import printable
+    from ingress2gateway.reporting.printable import printable
 
     assert printable("plain ü 日本 \\x41 ok") == "plain ü 日本 \\x41 ok"
     assert printable("a\tb\x00c\x7fd\u2028e\u2066f") == "a\\tb\\x00c\\x7fd\\u2028e\\u2066f"

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ingress2gateway.objects import ObjectRef, SourceRef
-from ingress2gateway.report import Level, Notification, Report, Status
+from ingress2gateway.reporting.report import Level, Notification, Report, Status
 
 SOURCE = SourceRef("networking.k8s.io/v1", "Ingress", "web", "shop", "in.yaml", 1)
 FIELD = "metadata.annotations[nginx.ingress.kubernetes.io/enable-cors]"
@@ -130,7 +130,7 @@ HOSTILE = ['quote " and \\ backslash', "tab\tnewline\nnul\x00", "émoji 🚀 \u2
 def hostile_report() -> Report:
     """Notifications and entries with every kind of field: None, several targets, notes, and
     strings JSON must escape."""
-    from ingress2gateway.report import Level
+    from ingress2gateway.reporting.report import Level
 
     report = Report()
     sources = [

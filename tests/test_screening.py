@@ -4,6 +4,7 @@ request somewhere the source did not send it."""
 from __future__ import annotations
 
 import ingress2gateway
+from ingress2gateway.converting.screening import screen_values
 from ingress2gateway.ir import (
     IR,
     BackendRef,
@@ -26,8 +27,7 @@ from ingress2gateway.ir import (
     URLRewrite,
 )
 from ingress2gateway.objects import SourceRef
-from ingress2gateway.report import Level, Report, Status
-from ingress2gateway.screening import screen_values
+from ingress2gateway.reporting.report import Level, Report, Status
 
 from .dataplane_checks import unsafe_values
 

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingress2gateway.serialize import dump, to_yaml
+from ingress2gateway.writing.formats import dump, to_yaml
 
 # Strings kubectl (go-yaml, YAML 1.1) would read as something else must come out quoted.
 AMBIGUOUS = [
@@ -82,7 +82,7 @@ def test_every_format_loads_back(obj: dict[str, object]) -> None:
 def test_an_output_path_never_leaves_the_directory(namespace: str, name: str) -> None:
     """Defence in depth: names are validated before, but a library caller may pass anything."""
     from ingress2gateway.errors import I2GError
-    from ingress2gateway.serialize import output_path
+    from ingress2gateway.writing.formats import output_path
 
     obj = {"kind": "HTTPRoute", "metadata": {"name": name, "namespace": namespace}}
     with pytest.raises(I2GError, match="cannot be a file name under the output directory"):
@@ -92,7 +92,7 @@ def test_an_output_path_never_leaves_the_directory(namespace: str, name: str) ->
 def test_output_paths_of_good_names() -> None:
     from pathlib import Path
 
-    from ingress2gateway.serialize import output_path
+    from ingress2gateway.writing.formats import output_path
 
     route = {"kind": "HTTPRoute", "metadata": {"name": "a.b-c", "namespace": "web"}}
     assert output_path(route, "yaml") == Path("web/httproute-a.b-c.yaml")

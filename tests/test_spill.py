@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ingress2gateway import spill
+from ingress2gateway.converting import listener_limit as spill
+from ingress2gateway.converting.naming import NameAllocator
 from ingress2gateway.ir import IR, Gateway, HTTPRoute, Listener, ListenerSet, ParentRef
-from ingress2gateway.naming import NameAllocator
-from ingress2gateway.report import Report
+from ingress2gateway.reporting.report import Report
 from ingress2gateway.target import Target
 
 

@@ -13,7 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 import ingress2gateway
-from ingress2gateway.cli import main
+from ingress2gateway.cli.commands import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

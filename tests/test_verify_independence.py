@@ -5,7 +5,7 @@ An oracle that shares the converter's misunderstanding finds nothing: the Gatewa
 (``providers/*/<provider>/model/`` or ``controller_model.py``) may import the standard
 library, each other's framework (``ingress2gateway.verification``), the input objects
 (``ingress2gateway.objects``), the options (``ingress2gateway.plugin``), Ingress class
-selection (``ingress2gateway.ingress``: which objects, not how they route), the report and
+selection (``ingress2gateway.converting.ingress``: which objects, not how they route), the report and
 the notification codes (to explain differences) and their own package — never a provider's conversion, the lowering, the
 IR or an emitter.
 """
@@ -23,12 +23,12 @@ ALLOWED = (
     "ingress2gateway.verification",
     "ingress2gateway.objects",
     "ingress2gateway.plugin",
-    "ingress2gateway.ingress",
-    "ingress2gateway.report",
-    "ingress2gateway.codes",  # which info codes announce an intended difference (data only)
+    "ingress2gateway.converting.ingress",
+    "ingress2gateway.reporting.report",
+    "ingress2gateway.reporting.codes",  # which info codes announce an intended difference (data only)
     "ingress2gateway.errors",
     "ingress2gateway.registry",
-    "ingress2gateway.pipeline",  # run.py converts when asked to (verify without --against)
+    "ingress2gateway.converting.pipeline",  # run.py converts when asked to (verify without --against)
 )
 THIRD_PARTY = ("re2",)
 
@@ -89,4 +89,4 @@ def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
     )
     names = [m for m, _ in _imports(module)]
     assert "ingress2gateway_providers.nginx.model.locations" in names
-    assert all(not m.startswith("ingress2gateway.lowering") for m in names)
+    assert all(not m.startswith("ingress2gateway.converting.lowering") for m in names)

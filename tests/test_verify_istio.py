@@ -15,7 +15,7 @@ import pytest
 import ingress2gateway
 from ingress2gateway.objects import KubeObject, Origin
 from ingress2gateway.plugin import ConvertOptions
-from ingress2gateway.report import Report
+from ingress2gateway.reporting.report import Report
 from ingress2gateway.verification.gateway import GatewayAPIModel
 from ingress2gateway.verification.model import (
     Backend,
@@ -204,8 +204,8 @@ def test_the_model_imports_nothing_of_the_converter() -> None:
 
 def test_the_structure_check_catches_a_converter_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
-    bad.write_text("from ..virtualservice import VS\nimport ingress2gateway.lowering\n")
-    assert _imports(bad) == [("virtualservice", 2), ("ingress2gateway.lowering", 0)]
+    bad.write_text("from ..virtualservice import VS\nimport ingress2gateway.converting.lowering\n")
+    assert _imports(bad) == [("virtualservice", 2), ("ingress2gateway.converting.lowering", 0)]
 
 
 def test_the_provider_hands_out_its_model() -> None:

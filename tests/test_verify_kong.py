@@ -1350,9 +1350,11 @@ def test_the_kong_model_imports_nothing_of_the_conversion(path: Path) -> None:
 
 def test_the_import_check_sees_a_forbidden_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
-    sample.write_text("from ingress2gateway.lowering import Lowered\nfrom ..kong import paths\n")
+    sample.write_text(
+        "from ingress2gateway.converting.lowering import Lowered\nfrom ..kong import paths\n"
+    )
     modules = [m for m, _ in _imported(sample)]
-    assert modules == ["ingress2gateway.lowering", "ingress2gateway_providers.kong.kong"]
+    assert modules == ["ingress2gateway.converting.lowering", "ingress2gateway_providers.kong.kong"]
     assert not any(m.startswith(_MODEL_MAY_IMPORT) for m in modules)
 
 

@@ -13,7 +13,7 @@ import pytest
 
 import ingress2gateway
 from ingress2gateway.plugin import ConvertOptions
-from ingress2gateway.report import Report
+from ingress2gateway.reporting.report import Report
 
 from .golden import Case, cases
 from .shared_data import SHARED, require_shared

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from ingress2gateway._version import __version__
+from ingress2gateway.converting.naming import fit
 from ingress2gateway.ir import (
     IR,
     BackendRef,
@@ -37,10 +38,9 @@ from ingress2gateway.ir import (
     UDPRoute,
     URLRewrite,
 )
-from ingress2gateway.naming import fit
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted
-from ingress2gateway.report import Level, Status
+from ingress2gateway.reporting.report import Level, Status
 
 GROUP = "gateway.networking.k8s.io"
 GENERATOR_ANNOTATION = "gateway.networking.k8s.io/generator"

@@ -2,7 +2,7 @@
 
 Every IR extension (auth, rate limits, IP allow-lists, ...) is left unconsumed, so the pipeline
 reports each one as unsupported, naming the input field it came from. It carries no access
-control, so the rules one protects are emitted closed (see :mod:`ingress2gateway.access`).
+control, so the rules one protects are emitted closed (see :mod:`ingress2gateway.converting.access`).
 """
 
 from __future__ import annotations

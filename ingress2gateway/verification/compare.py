@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingress2gateway.codes import INTENDED_DIFFERENCES
-from ingress2gateway.report import Level, Notification, Report
+from ingress2gateway.reporting.codes import INTENDED_DIFFERENCES
+from ingress2gateway.reporting.report import Level, Notification, Report
 from ingress2gateway.verification.gateway import GatewayAPIModel
 from ingress2gateway.verification.model import (
     Cause,
@@ -28,7 +28,7 @@ from ingress2gateway.verification.probes import requests_for_routes
 
 EXPLAINING_LEVELS = (Level.WARNING, Level.ERROR)
 """Notifications at these levels explain a difference: an info says nothing changed, unless
-its code is one of :data:`~ingress2gateway.codes.INTENDED_DIFFERENCES`."""
+its code is one of :data:`~ingress2gateway.reporting.codes.INTENDED_DIFFERENCES`."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 from ingress2gateway.errors import UsageError
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions, ModelsItsController
-from ingress2gateway.report import Report
+from ingress2gateway.reporting.report import Report
 from ingress2gateway.verification.compare import VerifyResult, compare
 from ingress2gateway.verification.model import NoRoute, Request, Routed, SourceModel
 
@@ -77,7 +77,7 @@ def verify(
     Differences are explained by ``report`` (the conversion's; made here when the output is):
     a difference no warning or error of the report announces is *unexplained*.
     """
-    from ingress2gateway.pipeline import as_objects, convert, requested_providers
+    from ingress2gateway.converting.pipeline import as_objects, convert, requested_providers
 
     inputs = as_objects(objects)
     names = requested_providers(providers)

@@ -15,11 +15,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingress2gateway.converting.naming import NameAllocator
 from ingress2gateway.ir import Extension, Provenance, ReferenceGrant
-from ingress2gateway.naming import NameAllocator
 from ingress2gateway.objects import JSONDict
 from ingress2gateway.plugin import Emitted
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 EG_GROUP = "gateway.envoyproxy.io"
 EG_API_VERSION = f"{EG_GROUP}/v1alpha1"

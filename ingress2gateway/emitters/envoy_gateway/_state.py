@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ingress2gateway.converting.naming import NameAllocator
 from ingress2gateway.emitters.gatewayapi import GROUP, GatewayAPIBuilder, metadata
 from ingress2gateway.ir import Extension, Provenance, ReferenceGrant
-from ingress2gateway.naming import NameAllocator
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted
-from ingress2gateway.report import Status, merge_status
+from ingress2gateway.reporting.report import Status, merge_status
 
 from ._base import EG_API_VERSION, BackendRegistry, Contribution, MapEnv, Mapper
 

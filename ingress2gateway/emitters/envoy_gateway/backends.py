@@ -26,7 +26,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ingress2gateway import naming
+from ingress2gateway.converting import naming
+from ingress2gateway.converting.naming import NameAllocator
 from ingress2gateway.ir import (
     BackendTLSOptions,
     ExternalNameService,
@@ -34,10 +35,9 @@ from ingress2gateway.ir import (
     Route,
     Rule,
 )
-from ingress2gateway.naming import NameAllocator
 from ingress2gateway.objects import JSONDict, ObjectRef
 from ingress2gateway.plugin import Emitted
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from ._base import EG_GROUP, Contribution, canonical
 from ._state import State

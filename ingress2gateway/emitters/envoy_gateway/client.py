@@ -43,7 +43,7 @@ from ingress2gateway.ir import (
     Route,
 )
 from ingress2gateway.objects import JSONDict, ObjectRef
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from ._base import (
     CLIENT_TRAFFIC_POLICY,

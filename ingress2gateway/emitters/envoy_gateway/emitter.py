@@ -29,7 +29,7 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.objects import JSONDict, ObjectRef
 from ingress2gateway.plugin import EmitContext, Emitted
-from ingress2gateway.report import Status, merge_status
+from ingress2gateway.reporting.report import Status, merge_status
 
 from . import security, traffic
 from ._base import (

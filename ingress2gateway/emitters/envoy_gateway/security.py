@@ -32,6 +32,7 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
+from ingress2gateway.converting.naming import NameAllocator, slug
 from ingress2gateway.emitters.gatewayapi import metadata
 from ingress2gateway.ir import (
     APIKeyAuth,
@@ -44,10 +45,9 @@ from ingress2gateway.ir import (
     ReferenceGrant,
     SecretRef,
 )
-from ingress2gateway.naming import NameAllocator, slug
 from ingress2gateway.objects import JSONDict, ObjectRef
 from ingress2gateway.plugin import Emitted
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from ._base import (
     EG_API_VERSION,

@@ -43,7 +43,7 @@
 
 from __future__ import annotations
 
-from ingress2gateway import grammar
+from ingress2gateway.converting import grammar
 from ingress2gateway.ir import (
     BackendConnectionLimits,
     BodySize,
@@ -57,7 +57,7 @@ from ingress2gateway.ir import (
     Timeouts,
 )
 from ingress2gateway.objects import JSONDict
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from ._base import (
     BACKEND_TRAFFIC_POLICY,

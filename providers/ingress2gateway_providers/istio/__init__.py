@@ -139,7 +139,7 @@ from collections.abc import Sequence
 
 from ingress2gateway.objects import KubeObject, ResourceKind
 from ingress2gateway.plugin import CatalogRow, ConvertOptions, ProviderContext
-from ingress2gateway.report import Level, Status
+from ingress2gateway.reporting.report import Level, Status
 from ingress2gateway.verification.model import SourceModel
 
 from .authorization import SECURITY_GROUP, SECURITY_VERSIONS, convert_authorization_policies

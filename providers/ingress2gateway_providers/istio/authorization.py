@@ -5,7 +5,7 @@ An AuthorizationPolicy controls access to the workloads it applies to, the ingre
 pods among them. Nothing in Gateway API (or in an emitter here) carries one yet, so a policy
 that may apply to the pods of a converted Istio Gateway becomes a
 :class:`~ingress2gateway.ir.RefusedControl` on the Gateway API Gateway made from it: every rule
-of the routes on its listeners is emitted closed (``ingress2gateway/access.py``), with a
+of the routes on its listeners is emitted closed (``ingress2gateway/converting/access.py``), with a
 security error naming the policy, its action and why it applies; ``--access-control-fallback
 open`` leaves them open. A policy that applies to no converted Gateway is ignored, with why.
 
@@ -51,7 +51,7 @@ from dataclasses import dataclass
 
 from ingress2gateway.ir import RefusedControl
 from ingress2gateway.objects import KubeObject
-from ingress2gateway.report import Level, Status
+from ingress2gateway.reporting.report import Level, Status
 
 from .common import ISTIO_GROUP, Fields, GatewayInfo, State, as_dict, as_list, ns_of
 

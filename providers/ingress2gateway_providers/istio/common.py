@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingress2gateway import grammar
+from ingress2gateway.converting import grammar
 from ingress2gateway.ir import IR, BackendRef, Extension, Provenance, ReferenceGrant, SecretRef
 from ingress2gateway.objects import JSONDict, KubeObject, SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.report import Level, Report, Status
+from ingress2gateway.reporting.report import Level, Report, Status
 
 PROVIDER_NAME = "istio"
 ISTIO_GROUP = "networking.istio.io"

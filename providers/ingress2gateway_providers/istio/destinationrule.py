@@ -26,7 +26,7 @@ from ingress2gateway.ir import (
     Unrepresentable,
 )
 from ingress2gateway.objects import JSONDict, KubeObject
-from ingress2gateway.report import Level, Status
+from ingress2gateway.reporting.report import Level, Status
 
 from .common import Fields, State, as_dict, as_list, gateway_duration, ns_of, seconds
 

@@ -19,6 +19,7 @@ that bind it (reported as information), never more.
 
 from __future__ import annotations
 
+from ingress2gateway.converting.naming import NameAllocator, host_slug
 from ingress2gateway.ir import (
     ClientCertAuth,
     Gateway,
@@ -30,9 +31,8 @@ from ingress2gateway.ir import (
     Rule,
     SecretRef,
 )
-from ingress2gateway.naming import NameAllocator, host_slug
 from ingress2gateway.objects import JSONDict, KubeObject
-from ingress2gateway.report import Level, Status
+from ingress2gateway.reporting.report import Level, Status
 
 from .common import (
     GATEWAY_GROUP,

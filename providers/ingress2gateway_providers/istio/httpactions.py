@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ingress2gateway import grammar
+from ingress2gateway.converting import grammar
+from ingress2gateway.converting.naming import slug
 from ingress2gateway.ir import (
     BackendRef,
     Cors,
@@ -33,9 +34,8 @@ from ingress2gateway.ir import (
     Retry,
     Unrepresentable,
 )
-from ingress2gateway.naming import slug
 from ingress2gateway.objects import JSONDict
-from ingress2gateway.report import Level, Status
+from ingress2gateway.reporting.report import Level, Status
 
 from .common import (
     VS,

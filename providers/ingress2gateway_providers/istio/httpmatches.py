@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingress2gateway.objects import JSONDict
-from ingress2gateway.report import Level, Report, Status
+from ingress2gateway.reporting.report import Level, Report, Status
 
 from .common import VS, Fields, as_dict, as_list, host_overlap, ns_of
 from .conditions import Condition, Scope, Sm, string_match, valid_header_name

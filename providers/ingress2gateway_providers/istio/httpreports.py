@@ -5,7 +5,7 @@ about the gateway's pods, and why a route has no rule.
 
 from __future__ import annotations
 
-from ingress2gateway.report import Level
+from ingress2gateway.reporting.report import Level
 
 from .conditions import Probe
 from .httpmatches import Unit

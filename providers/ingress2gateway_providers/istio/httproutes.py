@@ -27,9 +27,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ingress2gateway.converting.naming import host_slug, slug
 from ingress2gateway.ir import HTTPRoute, ParentRef, Rule
-from ingress2gateway.naming import host_slug, slug
-from ingress2gateway.report import Level, Status
+from ingress2gateway.reporting.report import Level, Status
 
 from .common import VS, as_list, host_overlap
 from .httpactions import HTTP_KEYS, template

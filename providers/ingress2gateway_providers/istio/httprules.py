@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from ingress2gateway.converting.naming import NameAllocator
 from ingress2gateway.ir import Match, PathModifier, RegexRewrite, RequestRedirect, Rule, URLRewrite
-from ingress2gateway.naming import NameAllocator
-from ingress2gateway.report import Level
+from ingress2gateway.reporting.report import Level
 
 from .httpactions import Template
 from .httpmatches import Unit

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ingress2gateway.ir import ParentRef
-from ingress2gateway.report import Level
+from ingress2gateway.reporting.report import Level
 
 from .common import Fields, GatewayInfo, ListenerInfo, State, host_overlap
 from .scopes import Binding

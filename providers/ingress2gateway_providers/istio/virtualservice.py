@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ingress2gateway.ir import TCPRoute, TLSRoute
 from ingress2gateway.objects import JSONDict, KubeObject
-from ingress2gateway.report import Level, Status
+from ingress2gateway.reporting.report import Level, Status
 
 from .common import VS, Fields, State, as_dict, as_list, ns_of, valid_hostname
 from .delegates import is_delegate

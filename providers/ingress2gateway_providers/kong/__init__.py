@@ -61,13 +61,22 @@ from collections.abc import Hashable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
-from ingress2gateway.ingress import IngressModel, IngressPath, ingress_classes, is_ingress_class
-from ingress2gateway.ingress_provider import INGRESS_RESOURCES, AnnotationSpec, IngressProvider
-from ingress2gateway.lowering import IngressPolicy, Lowered
+from ingress2gateway.converting.ingress import (
+    IngressModel,
+    IngressPath,
+    ingress_classes,
+    is_ingress_class,
+)
+from ingress2gateway.converting.ingress_provider import (
+    INGRESS_RESOURCES,
+    AnnotationSpec,
+    IngressProvider,
+)
+from ingress2gateway.converting.lowering import IngressPolicy, Lowered
 from ingress2gateway.objects import KubeObject, ResourceKind, SourceRef
-from ingress2gateway.partition import by_linked_namespaces
 from ingress2gateway.plugin import CatalogRow, ConvertOptions, Parts, ProviderContext
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
+from ingress2gateway.scaling.partition import by_linked_namespaces
 
 from . import (
     kongingress,
@@ -183,7 +192,7 @@ class KongProvider(IngressProvider):
 
     def partition(self, objects: Sequence[KubeObject], options: ConvertOptions) -> Parts | None:
         """With a Gateway per namespace, parts of linked namespaces (see
-        :mod:`ingress2gateway.partition`): every namespaced object goes with its namespace,
+        :mod:`ingress2gateway.scaling.partition`): every namespaced object goes with its namespace,
         where everything that can name it lives (a Service, KongPlugin or KongIngress is named
         from its own namespace). A cluster-wide object (a KongClusterPlugin) can be named from
         any part, and what is reported about it depends on every part: the input is then

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingress2gateway.ingress_provider import AnnotationSpec
+from ingress2gateway.converting.ingress_provider import AnnotationSpec
 from ingress2gateway.plugin import CatalogRow
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 PREFIX = "konghq.com/"
 HEADERS_FAMILY = "konghq.com/headers."

@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 from ingress2gateway.ir import Provenance
 from ingress2gateway.objects import KubeObject, ObjectRef, SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.report import Level, Report, Status
+from ingress2gateway.reporting.report import Level, Report, Status
 
 T = TypeVar("T")
 

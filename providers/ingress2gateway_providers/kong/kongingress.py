@@ -23,10 +23,10 @@ from __future__ import annotations
 from collections.abc import Set as AbstractSet
 from typing import Any
 
-from ingress2gateway.ingress import IngressModel
+from ingress2gateway.converting.ingress import IngressModel
 from ingress2gateway.ir import Provenance
 from ingress2gateway.objects import KubeObject, SourceRef
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from .common import KongRun, Setting, account_object_annotations, parse_int, str_list
 from .routing import RouteSettings, valid_methods, valid_protocols, valid_redirect

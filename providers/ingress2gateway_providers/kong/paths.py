@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from ingress2gateway.ingress import IngressModel, IngressPath
+from ingress2gateway.converting.ingress import IngressModel, IngressPath
 from ingress2gateway.ir import PathMatch
 
 REGEX_PREFIX_KEY = "konghq.com/regex-prefix"
@@ -65,7 +65,7 @@ def legacy_regex(model: IngressModel, path: IngressPath, legacy: bool) -> bool:
 
 
 def match_for(model: IngressModel, path: IngressPath, legacy: bool = False) -> PathMatch:
-    """The :class:`~ingress2gateway.lowering.IngressPolicy` path hook for Kong."""
+    """The :class:`~ingress2gateway.converting.lowering.IngressPolicy` path hook for Kong."""
     if path.path_type == "Exact":
         return PathMatch("Exact", path.path)
     if path.path_type == "Prefix":

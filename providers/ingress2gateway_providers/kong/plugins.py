@@ -34,7 +34,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ingress2gateway import grammar
+from ingress2gateway.converting import grammar
 from ingress2gateway.ir import (
     APIKeyAuth,
     BasicAuth,
@@ -52,7 +52,7 @@ from ingress2gateway.ir import (
     Unrepresentable,
 )
 from ingress2gateway.objects import KubeObject, SourceRef
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from .common import KongRun, account_object_annotations, parse_bool, str_list
 

@@ -49,11 +49,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingress2gateway import grammar
-from ingress2gateway.ingress import IngressModel
+from ingress2gateway.converting import grammar
+from ingress2gateway.converting.ingress import IngressModel
 from ingress2gateway.ir import Buffering, HeaderMatch, Match, Provenance, Rule
 from ingress2gateway.objects import SourceRef
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from .catalog import HEADERS_FAMILY
 from .common import (

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingress2gateway import grammar
+from ingress2gateway.converting import grammar
 from ingress2gateway.ir import (
     BackendTLSOptions,
     BackendTLSPolicy,
@@ -41,7 +41,7 @@ from ingress2gateway.ir import (
     Unrepresentable,
 )
 from ingress2gateway.objects import KubeObject, SourceRef
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from .catalog import PREFIX, lookup
 from .common import (

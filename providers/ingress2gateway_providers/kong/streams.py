@@ -18,7 +18,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingress2gateway import naming
+from ingress2gateway.converting import naming
+from ingress2gateway.converting.lowering import (
+    DEFAULT_SHARED_NAMESPACE,
+    hostname_problem,
+    tls_covers,
+)
 from ingress2gateway.ir import (
     BackendRef,
     Gateway,
@@ -30,9 +35,8 @@ from ingress2gateway.ir import (
     TLSRoute,
     UDPRoute,
 )
-from ingress2gateway.lowering import DEFAULT_SHARED_NAMESPACE, hostname_problem, tls_covers
 from ingress2gateway.objects import KubeObject
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from .common import CLASS_ANNOTATION, KONG_GROUP, KongRun, annotation_field, parse_int, split_list
 

@@ -13,8 +13,9 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from ingress2gateway import naming
-from ingress2gateway.ingress import IngressModel, precedence_key
+from ingress2gateway.converting import naming
+from ingress2gateway.converting.ingress import IngressModel, precedence_key
+from ingress2gateway.converting.lowering import Lowered, tls_covers
 from ingress2gateway.ir import (
     BackendRef,
     Extension,
@@ -35,9 +36,8 @@ from ingress2gateway.ir import (
     SecretRef,
     URLRewrite,
 )
-from ingress2gateway.lowering import Lowered, tls_covers
 from ingress2gateway.objects import KubeObject, SourceRef
-from ingress2gateway.report import Level, Status
+from ingress2gateway.reporting.report import Level, Status
 
 from . import kongingress, ordering, paths, plugins, routing, services, upstream_policy
 from .common import FACADE_GROUP, KongRun, Setting, annotation_field, split_list

@@ -20,7 +20,7 @@ from typing import Any
 
 from ingress2gateway.ir import Extension, LoadBalancer, Provenance, SessionAffinity
 from ingress2gateway.objects import KubeObject, SourceRef
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from .common import KongRun, Setting
 

@@ -138,7 +138,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from ingress2gateway.ingress import (
+from ingress2gateway.converting.ingress import (
     IngressModel,
     IngressPath,
     ingress_classes,
@@ -146,12 +146,16 @@ from ingress2gateway.ingress import (
     precedence_key,
     resolve_class,
 )
-from ingress2gateway.ingress_provider import INGRESS_RESOURCES, AnnotationSpec, IngressProvider
+from ingress2gateway.converting.ingress_provider import (
+    INGRESS_RESOURCES,
+    AnnotationSpec,
+    IngressProvider,
+)
+from ingress2gateway.converting.lowering import IngressPolicy, Lowered
 from ingress2gateway.ir import PathMatch
-from ingress2gateway.lowering import IngressPolicy, Lowered
 from ingress2gateway.objects import KubeObject, ResourceKind
 from ingress2gateway.plugin import CatalogRow, ConvertOptions, Parts, ProviderContext
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from . import catalog, parts
 from .annotations import (

@@ -16,9 +16,9 @@ import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from ingress2gateway.ingress_provider import AnnotationSpec
+from ingress2gateway.converting.ingress_provider import AnnotationSpec
 from ingress2gateway.plugin import CatalogRow
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from .keys import INGRESS_NGINX_KEYS, INGRESS_NGINX_REMOVED, NGINX_INC_KEYS
 

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ingress2gateway.ingress import IngressModel, ingress_classes
+from ingress2gateway.converting.ingress import IngressModel, ingress_classes
+from ingress2gateway.converting.lowering import IngressPolicy, Lowered
 from ingress2gateway.ir import (
     Gateway,
     HeaderModifier,
@@ -27,10 +28,9 @@ from ingress2gateway.ir import (
     Rule,
     URLRewrite,
 )
-from ingress2gateway.lowering import IngressPolicy, Lowered
 from ingress2gateway.objects import KubeObject, ObjectRef, SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.report import Level, Status
+from ingress2gateway.reporting.report import Level, Status
 
 if TYPE_CHECKING:
     from .configmap import ControllerConfig

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ingress2gateway.ingress import IngressModel
+from ingress2gateway.converting.ingress import IngressModel
 from ingress2gateway.ir import IPAccess
 
 from ._base import DENIED, Ann, Run, rules_of

@@ -35,10 +35,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Literal
 
-from ingress2gateway import grammar
-from ingress2gateway.ingress import IngressModel
+from ingress2gateway.converting import grammar
+from ingress2gateway.converting.ingress import IngressModel
 from ingress2gateway.ir import HTTPRoute, LoadBalancer, Rule, SessionAffinity
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from ._base import Ann, Run, rules_of
 
@@ -197,7 +197,7 @@ def _cookie_value(ann: Ann, name: str, problem_of: Callable[[str], str | None]) 
     problem = problem_of(value)
     if problem is None:
         return value
-    # As the screen refuses any value outside its grammar (ingress2gateway.screening): an
+    # As the screen refuses any value outside its grammar (ingress2gateway.converting.screening): an
     # error with security, since such a value could forge cookie attributes or headers.
     message = f"{ann.key(name)}: {value!r} {problem} (RFC 6265); it is refused, never written into a cookie"
     ann.notify("error", "value-refused", name, message, security=True)

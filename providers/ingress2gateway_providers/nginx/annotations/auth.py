@@ -34,8 +34,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ingress2gateway import grammar
-from ingress2gateway.ingress import IngressModel
+from ingress2gateway.converting import grammar
+from ingress2gateway.converting.ingress import IngressModel
 from ingress2gateway.ir import (
     BasicAuth,
     ClientCertAuth,
@@ -45,7 +45,7 @@ from ingress2gateway.ir import (
     HTTPRoute,
     SignInRedirect,
 )
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from . import rewrite
 from ._base import DENIED, Ann, Run, looks_injected, rules_of, under_no_auth

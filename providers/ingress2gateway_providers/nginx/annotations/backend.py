@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import re
 
-from ingress2gateway import naming
-from ingress2gateway.ingress import IngressModel
+from ingress2gateway.converting import naming
+from ingress2gateway.converting.ingress import IngressModel
 from ingress2gateway.ir import (
     BackendTLSOptions,
     BackendTLSPolicy,
@@ -48,7 +48,7 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.report import Level, Status
+from ingress2gateway.reporting.report import Level, Status
 
 from ._base import (
     PROVIDER,

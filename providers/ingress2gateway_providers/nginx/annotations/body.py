@@ -24,7 +24,7 @@ is not enforced that way and the report says so:
 
 from __future__ import annotations
 
-from ingress2gateway.ingress import IngressModel
+from ingress2gateway.converting.ingress import IngressModel
 from ingress2gateway.ir import BodySize, Buffering
 
 from ._base import Ann, Run, rules_of

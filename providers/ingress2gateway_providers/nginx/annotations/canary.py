@@ -24,7 +24,13 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from ingress2gateway.ingress import IngressModel, IngressPath, ServiceBackend, service_ports
+from ingress2gateway.converting.ingress import (
+    IngressModel,
+    IngressPath,
+    ServiceBackend,
+    service_ports,
+)
+from ingress2gateway.converting.lowering import GATEWAY_GROUP
 from ingress2gateway.ir import (
     BackendRef,
     HeaderMatch,
@@ -33,8 +39,7 @@ from ingress2gateway.ir import (
     ReferenceGrant,
     Rule,
 )
-from ingress2gateway.lowering import GATEWAY_GROUP
-from ingress2gateway.report import Level, Status
+from ingress2gateway.reporting.report import Level, Status
 
 from ._base import PROVIDER, Ann, Run
 from .rewrite import re2_problem

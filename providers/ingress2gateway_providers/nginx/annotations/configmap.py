@@ -51,7 +51,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from ingress2gateway import grammar
+from ingress2gateway.converting import grammar
 from ingress2gateway.ir import (
     BackendRef,
     BodySize,
@@ -73,7 +73,7 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.report import Report, Status
+from ingress2gateway.reporting.report import Report, Status
 
 from ._base import PROVIDER, Run, header_modifier, is_https, is_nginx_inc, under_no_auth
 

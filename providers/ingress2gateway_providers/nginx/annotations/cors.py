@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import re
 
-from ingress2gateway.ingress import IngressModel
+from ingress2gateway.converting.ingress import IngressModel
 from ingress2gateway.ir import Cors, CorsFilter
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from ._base import Ann, Run, routes_of, rules_of
 

@@ -8,7 +8,7 @@ endpoints — has no equivalent and is reported.
 
 from __future__ import annotations
 
-from ingress2gateway.ingress import IngressModel
+from ingress2gateway.converting.ingress import IngressModel
 from ingress2gateway.ir import CustomErrors
 
 from ._base import Run, rules_of

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from ingress2gateway.ingress import IngressModel
+from ingress2gateway.converting.ingress import IngressModel
 
 from ._base import DENIED, Ann, Run, header_modifier, looks_injected, routes_of, rules_of
 

@@ -11,10 +11,10 @@ is split, keeping rule order.
 
 from __future__ import annotations
 
-from ingress2gateway import naming
+from ingress2gateway.converting import naming
+from ingress2gateway.converting.lowering import MAX_RULES_PER_ROUTE, hostname_problem
 from ingress2gateway.ir import HTTPRoute, Listener, ParentRef
-from ingress2gateway.lowering import MAX_RULES_PER_ROUTE, hostname_problem
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from ._base import ListenerNames, Run, is_nginx_inc, looks_injected, on_gateway
 

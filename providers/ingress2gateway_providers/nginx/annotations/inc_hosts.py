@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ingress2gateway.ingress import IngressModel, ServiceBackend
+from ingress2gateway.converting.ingress import IngressModel, ServiceBackend
 from ingress2gateway.objects import KubeObject
 
 from ._base import NGINX_INC_CONTROLLER, class_controllers, controller_of

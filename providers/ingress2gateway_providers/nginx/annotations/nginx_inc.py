@@ -44,7 +44,8 @@ import re
 from dataclasses import replace
 from typing import Literal
 
-from ingress2gateway.ingress import IngressModel, IngressPath
+from ingress2gateway.converting.ingress import IngressModel, IngressPath
+from ingress2gateway.converting.naming import free_name, host_slug
 from ingress2gateway.ir import (
     BasicAuth,
     Buffering,
@@ -66,10 +67,9 @@ from ingress2gateway.ir import (
     Rule,
     SessionAffinity,
 )
-from ingress2gateway.naming import free_name, host_slug
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.report import Level, Status
+from ingress2gateway.reporting.report import Level, Status
 
 from ..catalog import NGINX_INC_CATALOG
 from . import body, inc_hosts, timeouts

@@ -7,7 +7,7 @@ are reported with what the user has to configure instead (the catalog note). Not
 
 from __future__ import annotations
 
-from ingress2gateway.ingress import IngressModel
+from ingress2gateway.converting.ingress import IngressModel
 
 from ._base import Run
 

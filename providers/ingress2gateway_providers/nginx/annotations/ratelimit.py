@@ -9,7 +9,7 @@ exemption list and the connection/bandwidth limits have no Gateway API form and 
 
 from __future__ import annotations
 
-from ingress2gateway.ingress import IngressModel
+from ingress2gateway.converting.ingress import IngressModel
 from ingress2gateway.ir import RateLimit
 
 from ._base import Run, rules_of

@@ -39,8 +39,9 @@ import re
 from collections import defaultdict
 from urllib.parse import urlsplit
 
-from ingress2gateway import naming
-from ingress2gateway.ingress import IngressModel
+from ingress2gateway.converting import naming
+from ingress2gateway.converting.ingress import IngressModel
+from ingress2gateway.converting.lowering import tls_covers
 from ingress2gateway.ir import (
     Gateway,
     HeaderMatch,
@@ -55,9 +56,8 @@ from ingress2gateway.ir import (
     Rule,
     URLRewrite,
 )
-from ingress2gateway.lowering import tls_covers
 from ingress2gateway.objects import SourceRef
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from ._base import (
     Ann,

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 import re2
 
-from ingress2gateway.ingress import IngressModel, IngressPath
+from ingress2gateway.converting.ingress import IngressModel, IngressPath
 from ingress2gateway.ir import (
     HTTPRoute,
     Match,
@@ -46,7 +46,7 @@ from ingress2gateway.ir import (
     RequestRedirect,
     Rule,
 )
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from ._base import Ann, Run, looks_injected, rules_of, url_rewrite
 

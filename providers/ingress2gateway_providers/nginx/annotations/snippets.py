@@ -11,7 +11,7 @@ adds a hint of the equivalent header filter, labelled as a guess.
 A snippet that restricts access — ``allow`` / ``deny`` lines, ``auth_basic``, ``auth_request``,
 ``auth_jwt``, or ``return 401|403|444`` anywhere in it, nested blocks included — is also an
 access control no emitter can carry (its text is never translated): the rules it guarded are
-emitted closed (see ``ingress2gateway.access``), a security error says so, and
+emitted closed (see ``ingress2gateway.converting.access``), a security error says so, and
 ``--access-control-fallback open`` leaves them open. A ``configuration-snippet`` or
 ``nginx.org/location-snippets`` guards the Ingress's own rules; a ``server-snippet`` or
 ``nginx.org/server-snippets`` every rule of the Ingress's hosts, whichever Ingress defines it
@@ -34,9 +34,9 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ingress2gateway.ingress import IngressModel
+from ingress2gateway.converting.ingress import IngressModel
 from ingress2gateway.ir import Extension, HTTPRoute, Rule
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from ..catalog import INGRESS_NGINX_CATALOG, NGINX_INC_CATALOG
 from ._base import Ann, Run, rules_of

@@ -16,9 +16,9 @@ reported as unsupported there.
 
 from __future__ import annotations
 
-from ingress2gateway.ingress import IngressModel
+from ingress2gateway.converting.ingress import IngressModel
 from ingress2gateway.ir import Retry
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from ._base import Ann, Run, routes_of, rules_of
 

@@ -27,10 +27,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingress2gateway.grammar import control_character, hostname_problem
-from ingress2gateway.ingress import IngressModel, ServiceBackend
+from ingress2gateway.converting.grammar import control_character, hostname_problem
+from ingress2gateway.converting.ingress import IngressModel, ServiceBackend
 from ingress2gateway.ir import HTTPRoute, RequestRedirect, Rule
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from ._base import Ann, Run, routes_of, rules_of, url_rewrite
 

@@ -42,7 +42,8 @@ import re
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from ingress2gateway import naming
+from ingress2gateway.converting import naming
+from ingress2gateway.converting.lowering import GATEWAY_GROUP, hostname_problem
 from ingress2gateway.ir import (
     BackendRef,
     Gateway,
@@ -62,10 +63,9 @@ from ingress2gateway.ir import (
     TLSRoute,
     URLRewrite,
 )
-from ingress2gateway.lowering import GATEWAY_GROUP, hostname_problem
 from ingress2gateway.objects import KubeObject, ResourceKind, SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.report import Status
+from ingress2gateway.reporting.report import Status
 
 from ._base import PROVIDER, header_modifier, looks_injected
 from .backend import attach_external_names
@@ -127,7 +127,7 @@ def _code(value: Any, default: int) -> int:
 
 
 def _level(security: bool) -> Any:
-    from ingress2gateway.report import Level
+    from ingress2gateway.reporting.report import Level
 
     return Level.ERROR if security else Level.WARNING
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingress2gateway.ingress import ingress_classes, is_ingress, resolve_class
+from ingress2gateway.converting.ingress import ingress_classes, is_ingress, resolve_class
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions
 from ingress2gateway.verification.gateway import external

@@ -21,7 +21,7 @@ List`` (as ``print -o json`` writes); anything else in it is refused.
 
 Before anything is written, each new text is read back the way ``diff`` reads it and compared
 with what it must hold (the generated objects, the other objects unchanged), so a second ``diff``
-finds nothing. Each file is written atomically (:mod:`ingress2gateway.atomic`).
+finds nothing. Each file is written atomically (:mod:`ingress2gateway.writing.atomic`).
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingress2gateway.check import VALIDATED_GROUPS as GATEWAY_API_GROUPS
-from ingress2gateway.diff import Key, object_key
+from ingress2gateway.cli.check import VALIDATED_GROUPS as GATEWAY_API_GROUPS
+from ingress2gateway.cli.diff import Key, object_key
 from ingress2gateway.emitters.gatewayapi import GENERATOR_ANNOTATION
 from ingress2gateway.errors import I2GError
-from ingress2gateway.manifests import MAX_FILE_BYTES, parse_document
 from ingress2gateway.objects import JSONDict
-from ingress2gateway.serialize import dump, encode
+from ingress2gateway.reading.manifests import MAX_FILE_BYTES, parse_document
+from ingress2gateway.writing.formats import dump, encode
 
 GENERATOR_PREFIX = "ingress2gateway-"
 """How the generator annotation's value starts (``ingress2gateway-<version>``)."""
@@ -71,7 +71,7 @@ class Inputs:
 
     @classmethod
     def of(cls, paths: Iterable[str]) -> Inputs:
-        from ingress2gateway.manifests import STDIN, expand_paths
+        from ingress2gateway.reading.manifests import STDIN, expand_paths
 
         given = [p for p in paths if p != STDIN]
         files = set()
@@ -441,7 +441,7 @@ def _fresh(value: Any) -> Any:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
-    from ingress2gateway.yamlout import scalar_text
+    from ingress2gateway.writing.yaml_writer import scalar_text
 
     if isinstance(value, dict):
         return CommentedMap((_fresh(key), _fresh(value[key])) for key in sorted(value))
@@ -458,6 +458,6 @@ def _fresh(value: Any) -> Any:
 
 
 def _plain_is_safe(text: str) -> bool:
-    from ingress2gateway.yamlout import scalar_text
+    from ingress2gateway.writing.yaml_writer import scalar_text
 
     return scalar_text(text) == text

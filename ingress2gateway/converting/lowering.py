@@ -23,8 +23,8 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
-from ingress2gateway import grammar, naming
-from ingress2gateway.ingress import (
+from ingress2gateway.converting import grammar, naming
+from ingress2gateway.converting.ingress import (
     Backend,
     IngressModel,
     IngressPath,
@@ -48,7 +48,7 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.report import Level, Status
+from ingress2gateway.reporting.report import Level, Status
 
 MAX_RULES_PER_ROUTE = 16
 GATEWAY_GROUP = "gateway.networking.k8s.io"
@@ -726,7 +726,7 @@ def _emit(build: _GatewayBuild, lowered: Lowered) -> None:
                 owner.source, tls_field, Status.CONVERTED, targets=targets, provider=provider
             )
         _emit_routes(build, state, http, https, lowered)
-    # More than 64 listeners is handled for every provider at once (ingress2gateway/spill.py).
+    # More than 64 listeners is handled for every provider at once (ingress2gateway/converting/listener_limit.py).
     if not gateway.listeners:
         # Nothing of this class can be routed (every rule invalid, or no rules at all): a
         # Gateway without listeners would be rejected, so there is none.

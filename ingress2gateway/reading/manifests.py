@@ -34,9 +34,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 import yaml
 
-from ingress2gateway._gc import gc_paused
 from ingress2gateway.errors import InputProblem, ManifestError
-from ingress2gateway.forks import in_order
 from ingress2gateway.objects import (
     MAX_NESTING,
     KubeObject,
@@ -46,7 +44,9 @@ from ingress2gateway.objects import (
     too_deep,
     why_impossible,
 )
-from ingress2gateway.report import Report
+from ingress2gateway.reporting.report import Report
+from ingress2gateway.scaling.forks import in_order
+from ingress2gateway.scaling.gc_pause import gc_paused
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor

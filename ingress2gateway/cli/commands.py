@@ -19,18 +19,18 @@ import click
 
 from ingress2gateway._version import __version__
 from ingress2gateway.errors import I2GError, UsageError
-from ingress2gateway.printable import printable
-from ingress2gateway.report import Notification, Report
+from ingress2gateway.reporting.printable import printable
+from ingress2gateway.reporting.report import Notification, Report
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from ingress2gateway.checking import Workers
-    from ingress2gateway.diff import ObjectDiff
+    from ingress2gateway.cli.diff import ObjectDiff
+    from ingress2gateway.converting.pipeline import Result
     from ingress2gateway.objects import JSONDict, KubeObject, ResourceKind
-    from ingress2gateway.pipeline import Result
     from ingress2gateway.plugin import ConvertOptions, Emitted
-    from ingress2gateway.sync import FilePlan
+    from ingress2gateway.scaling.workers import Workers
+    from ingress2gateway.writing.sync import FilePlan
 
 FAIL_ON = ("error", "warning", "never")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,11 +40,11 @@ KNOWN_TARGET_HELP = "v1.2 … v1.6 (default: newest vendored)"
 class _Group(click.Group):
     """Turns every error into one line on stderr and the documented exit code. Messages name
     files and objects from the input: control characters in them are escaped
-    (:func:`~ingress2gateway.printable.printable`), so that an error stays one line."""
+    (:func:`~ingress2gateway.reporting.printable.printable`), so that an error stays one line."""
 
     def invoke(self, ctx: click.Context) -> Any:
         # A CLI run is short and builds mostly acyclic data: collecting cycles only costs time
-        # (see ingress2gateway/_gc.py); reference counting frees what we drop.
+        # (see ingress2gateway/scaling/gc_pause.py); reference counting frees what we drop.
         gc.disable()
         try:
             return super().invoke(ctx)
@@ -366,7 +366,7 @@ _conversion_options = _options(
 
 def _request_timeout(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
     """``--request-timeout`` in seconds, parsed as kubectl does (None: not given)."""
-    from ingress2gateway.cluster import parse_request_timeout
+    from ingress2gateway.reading.cluster import parse_request_timeout
 
     if value is None:
         return None
@@ -466,7 +466,7 @@ def _load(
 ) -> tuple[list[KubeObject], str | None, int]:
     """Objects from --input-file (with ``workers``: parsed by them), or from the cluster; the
     namespace filter; input errors."""
-    from ingress2gateway.manifests import read_inputs
+    from ingress2gateway.reading.manifests import read_inputs
 
     if kw["inputs"]:
         pool = workers.pool if workers is not None else None
@@ -545,9 +545,9 @@ def _write_input_errors(report: Report) -> None:
 )
 def print_command(**kw: Any) -> None:
     """Convert and print Gateway API resources."""
-    from ingress2gateway.pipeline import convert
-    from ingress2gateway.render import render_lines
-    from ingress2gateway.report import Level
+    from ingress2gateway.converting.pipeline import convert
+    from ingress2gateway.reporting.report import Level
+    from ingress2gateway.reporting.text import render_lines
 
     providers = _split_csv(kw["providers"])
     if not providers:
@@ -656,7 +656,7 @@ def _verify_printed(
 
 EARLY_WORKERS_BYTES = 512 * 1024
 """Input files at least this large (about 350 Ingresses) have their workers started before
-they are read (see :class:`~ingress2gateway.checking.Workers`)."""
+they are read (see :class:`~ingress2gateway.scaling.workers.Workers`)."""
 
 
 def _early_workers(
@@ -666,8 +666,8 @@ def _early_workers(
     cluster, one job: the pipeline decides as it goes). They compile the validator and parse
     the YAML documents while the input is read, then convert its parts or check the output
     objects."""
-    from ingress2gateway.checking import Workers
-    from ingress2gateway.manifests import STDIN, expand_paths
+    from ingress2gateway.reading.manifests import STDIN, expand_paths
+    from ingress2gateway.scaling.workers import Workers
     from ingress2gateway.target import Target
 
     inputs = expand_paths(kw["inputs"]) if kw["inputs"] else []
@@ -683,7 +683,7 @@ class _Printer:
     to stdout as one stream, or as one file each under ``directory``."""
 
     def __init__(self, format: str, directory: str | None) -> None:
-        from ingress2gateway.serialize import DocumentStream
+        from ingress2gateway.writing.formats import DocumentStream
 
         self.format = format
         self.directory = directory
@@ -691,13 +691,13 @@ class _Printer:
         self.stream = DocumentStream(format, _write_stdout)
 
     def encode(self, body: JSONDict) -> str:
-        from ingress2gateway.serialize import encode
+        from ingress2gateway.writing.formats import encode
 
         return encode(body, self.format)
 
     def add(self, item: Emitted) -> None:
         """Write ``item``'s text (encoded by :meth:`encode`, perhaps in a worker process)."""
-        from ingress2gateway.serialize import output_path, write_document
+        from ingress2gateway.writing.formats import output_path, write_document
 
         text = item.text if item.text is not None else self.encode(item.body)
         if self.directory is None:
@@ -747,9 +747,9 @@ def check_command(files: tuple[str, ...], **kw: Any) -> None:
 
     Files without Ingress or vendor routing objects pass silently.
     """
-    from ingress2gateway.check import run_check
-    from ingress2gateway.findings import render
-    from ingress2gateway.report import Level
+    from ingress2gateway.cli.check import run_check
+    from ingress2gateway.reporting.findings import render
+    from ingress2gateway.reporting.report import Level
 
     if not files:
         raise UsageError("check needs at least one file")
@@ -775,8 +775,8 @@ def validate_command(files: tuple[str, ...], **kw: Any) -> None:
 
     Other objects are ignored, so this can run on every YAML file of a repository.
     """
-    from ingress2gateway.check import run_validate
-    from ingress2gateway.findings import render
+    from ingress2gateway.cli.check import run_validate
+    from ingress2gateway.reporting.findings import render
 
     if not files:
         raise UsageError("validate needs at least one file")
@@ -820,8 +820,8 @@ def validate_command(files: tuple[str, ...], **kw: Any) -> None:
 @_cluster_options
 def diff_command(**kw: Any) -> None:
     """Show how generated resources differ from committed or live ones (exit 1 if they do)."""
-    from ingress2gateway.diff import diff_objects, render_json, render_text
-    from ingress2gateway.pipeline import convert
+    from ingress2gateway.cli.diff import diff_objects, render_json, render_text
+    from ingress2gateway.converting.pipeline import convert
 
     providers = _split_csv(kw["providers"])
     report = Report()
@@ -852,10 +852,10 @@ def diff_command(**kw: Any) -> None:
 
 def _existing_objects(kw: dict[str, Any], target: Any) -> list[tuple[JSONDict, str | None]]:
     """The committed (or live) Gateway API objects, each with the file it is in."""
-    from ingress2gateway.check import VALIDATED_GROUPS
+    from ingress2gateway.cli.check import VALIDATED_GROUPS
 
     if kw["against"] == "cluster":
-        from ingress2gateway.cluster import ClusterSelection, read_cluster
+        from ingress2gateway.reading.cluster import ClusterSelection, read_cluster
 
         kinds = gateway_api_resources(target)
         selection = ClusterSelection(
@@ -869,7 +869,7 @@ def _existing_objects(kw: dict[str, Any], target: Any) -> list[tuple[JSONDict, s
         return [(o.data, None) for o in read.objects]
     from pathlib import Path
 
-    from ingress2gateway.manifests import read_inputs
+    from ingress2gateway.reading.manifests import read_inputs
 
     path = Path(kw["against"])
     if not path.exists():
@@ -909,12 +909,12 @@ def _plan_write(
     kw: dict[str, Any], resources: Sequence[JSONDict], diffs: Sequence[ObjectDiff]
 ) -> list[FilePlan]:
     """The files ``diff --write`` changes and their new text, all decided (or refused, see
-    :mod:`ingress2gateway.sync`) before anything is written."""
+    :mod:`ingress2gateway.writing.sync`) before anything is written."""
     from pathlib import Path
 
-    from ingress2gateway.diff import object_key
-    from ingress2gateway.serialize import output_path
-    from ingress2gateway.sync import Inputs, plan_file
+    from ingress2gateway.cli.diff import object_key
+    from ingress2gateway.writing.formats import output_path
+    from ingress2gateway.writing.sync import Inputs, plan_file
 
     against = kw["against"]
     if against == "cluster":
@@ -957,10 +957,10 @@ def _write_against(
     """Write the planned files; name (and return) the objects left as they were: those no longer
     generated whose files --write does not delete. A single file the user named is followed
     through a symbolic link and synced to the disk; a directory's files are neither (they are
-    the tool's, and many: see :mod:`ingress2gateway.atomic`)."""
+    the tool's, and many: see :mod:`ingress2gateway.writing.atomic`)."""
 
-    from ingress2gateway.atomic import write_text
-    from ingress2gateway.diff import object_key
+    from ingress2gateway.cli.diff import object_key
+    from ingress2gateway.writing.atomic import write_text
 
     one_file = not _is_directory(against)
     written = 0
@@ -1024,7 +1024,7 @@ def parse_provider_options(values: Sequence[str]) -> dict[str, dict[str, str]]:
 def _read_cluster(
     kw: dict[str, Any], providers: list[str], report: Report, stderr: TextIO
 ) -> tuple[list[Any], str | None]:
-    from ingress2gateway.cluster import ClusterSelection, read_cluster
+    from ingress2gateway.reading.cluster import ClusterSelection, read_cluster
     from ingress2gateway.registry import canonical_provider, load_provider
 
     resources = []
@@ -1061,7 +1061,7 @@ def _read_cluster(
 
 def _write_report(path: str, result: Result) -> None:
     """The JSON report, whole or not at all (an old report stays if this one fails)."""
-    from ingress2gateway.atomic import write_file
+    from ingress2gateway.writing.atomic import write_file
 
     write_file(
         path,
@@ -1111,7 +1111,7 @@ def verify_command(**kw: Any) -> None:
     A model of the source controller and a model of Gateway API answer the same requests;
     every difference is shown, with the notifications of the report that explain it.
     """
-    from ingress2gateway.pipeline import convert
+    from ingress2gateway.converting.pipeline import convert
     from ingress2gateway.verification.compare import compare
     from ingress2gateway.verification.render import render_text
     from ingress2gateway.verification.run import source_model
@@ -1152,8 +1152,8 @@ def _against_objects(path_text: str) -> list[JSONDict]:
     """The Gateway API objects (and Envoy Gateway's) in ``path_text``, for ``verify``."""
     from pathlib import Path
 
-    from ingress2gateway.check import VALIDATED_GROUPS
-    from ingress2gateway.manifests import read_inputs
+    from ingress2gateway.cli.check import VALIDATED_GROUPS
+    from ingress2gateway.reading.manifests import read_inputs
 
     path = Path(path_text)
     if not path.exists():

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingress2gateway.objects import JSONDict
-from ingress2gateway.printable import printable
+from ingress2gateway.reporting.printable import printable
 
 _SERVER_METADATA = (
     "uid",

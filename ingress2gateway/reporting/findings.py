@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingress2gateway._version import __version__
-from ingress2gateway.codes import CODES
 from ingress2gateway.objects import KubeObject, Origin, SourceRef
-from ingress2gateway.positions import locate
-from ingress2gateway.printable import printable
-from ingress2gateway.report import Level, Notification
+from ingress2gateway.reading.positions import locate
+from ingress2gateway.reporting.codes import CODES
+from ingress2gateway.reporting.printable import printable
+from ingress2gateway.reporting.report import Level, Notification
 
 FORMATS = ("text", "json", "sarif", "github")
 SARIF_SCHEMA = (
@@ -82,7 +82,7 @@ def place(
 
 def render(findings: Sequence[Finding], format: str) -> str:
     """``findings`` in ``format``. Text and github lines go through
-    :func:`~ingress2gateway.printable.printable` (file names and messages come from the input);
+    :func:`~ingress2gateway.reporting.printable.printable` (file names and messages come from the input);
     JSON and SARIF are safe as they are: ``json.dumps`` escapes control characters."""
     if format == "text":
         return "".join(

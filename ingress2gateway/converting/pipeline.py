@@ -17,14 +17,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ingress2gateway._gc import gc_paused
 from ingress2gateway._version import __version__
-from ingress2gateway.access import Closing, close_uncarried
-from ingress2gateway.checking import Workers, checked, worker_encoder
+from ingress2gateway.converting.access import Closing, close_uncarried
+from ingress2gateway.converting.ingress import ingress_classes, is_ingress, resolve_class
+from ingress2gateway.converting.listener_limit import spill_listeners
+from ingress2gateway.converting.screening import screen_values
 from ingress2gateway.emitters.gatewayapi import sort_key
 from ingress2gateway.errors import UsageError
-from ingress2gateway.forks import can_fork, in_order
-from ingress2gateway.ingress import ingress_classes, is_ingress, resolve_class
 from ingress2gateway.ir import IR, Extension, Provenance
 from ingress2gateway.objects import (
     JSONDict,
@@ -44,10 +43,11 @@ from ingress2gateway.plugin import (
     ProviderContext,
 )
 from ingress2gateway.registry import canonical_provider, load_emitter, load_provider
-from ingress2gateway.report import Level, PortableReport, Report, Status, fails
-from ingress2gateway.screening import screen_values
-from ingress2gateway.spill import spill_listeners
-from ingress2gateway.spool import Spool, for_writer
+from ingress2gateway.reporting.report import Level, PortableReport, Report, Status, fails
+from ingress2gateway.scaling.forks import can_fork, in_order
+from ingress2gateway.scaling.gc_pause import gc_paused
+from ingress2gateway.scaling.spool import Spool, for_writer
+from ingress2gateway.scaling.workers import Workers, checked, worker_encoder
 from ingress2gateway.target import Target
 
 if TYPE_CHECKING:
@@ -132,10 +132,10 @@ def convert(
     printed carries its text in ``Emitted.text``. ``jobs`` > 1 forks that many worker
     processes on Linux: with ``on_object`` and an input in parts, they convert the parts (see
     :class:`_PartConverter`); otherwise they validate and encode objects while this process
-    converts (see :mod:`ingress2gateway.checking`). The output and report are the same as with
+    converts (see :mod:`ingress2gateway.scaling.workers`). The output and report are the same as with
     one. Forking is for single-threaded callers (the CLI): from a program that runs other
     threads, or runs conversions in several threads, keep ``jobs=1``.
-    ``workers`` (a :class:`~ingress2gateway.checking.Workers` started, for the same target and
+    ``workers`` (a :class:`~ingress2gateway.scaling.workers.Workers` started, for the same target and
     ``encode``, before the input was read) replaces ``jobs``: its workers take every object.
     """
     with gc_paused():

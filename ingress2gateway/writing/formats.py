@@ -14,17 +14,17 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ingress2gateway import yamlout
-from ingress2gateway._gc import gc_paused
 from ingress2gateway.errors import I2GError
 from ingress2gateway.objects import JSONDict, is_label
+from ingress2gateway.scaling.gc_pause import gc_paused
+from ingress2gateway.writing import yaml_writer as yamlout
 
 FORMATS = ("yaml", "json", "kyaml")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def to_yaml(obj: Any) -> str:
-    """One object as kubectl-style YAML (see :mod:`ingress2gateway.yamlout`)."""
+    """One object as kubectl-style YAML (see :mod:`ingress2gateway.writing.yaml_writer`)."""
     return yamlout.to_yaml(obj)
 
 
@@ -43,7 +43,7 @@ def encode(obj: JSONDict, format: str) -> str:
             text = json.dumps(obj, indent=4, sort_keys=True)
         return text + "\n"
     if format == "kyaml":
-        from ingress2gateway.kyaml import to_kyaml
+        from ingress2gateway.writing.kyaml import to_kyaml
 
         return to_kyaml(obj)
     raise _unknown(format)
@@ -153,8 +153,8 @@ def write_documents(
 
 
 def write_document(directory: str | os.PathLike[str], relative: Path, text: str) -> Path:
-    """Write one file under ``directory``, whole or not at all (see :mod:`ingress2gateway.atomic`;
+    """Write one file under ``directory``, whole or not at all (see :mod:`ingress2gateway.writing.atomic`;
     not synced to the disk one by one, which would cost more than the conversion)."""
-    from ingress2gateway.atomic import write_text
+    from ingress2gateway.writing.atomic import write_text
 
     return write_text(Path(directory) / relative, text, what="output", make_parents=True)

@@ -1,7 +1,7 @@
 """Screening: no value reaches the data plane unless it is of its grammar.
 
 Runs over the IR after the providers and before any emitter, so it holds for every provider
-and every target (see :mod:`ingress2gateway.grammar` for the grammars and why). A value that
+and every target (see :mod:`ingress2gateway.converting.grammar` for the grammars and why). A value that
 fails is refused with an error notification (``security: true``) and is never emitted; what
 happens to the rest follows one rule, that a refusal never routes a request somewhere the
 source did not:
@@ -26,7 +26,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterable
 
-from ingress2gateway import grammar
+from ingress2gateway.converting import grammar
 from ingress2gateway.ir import (
     IR,
     APIKeyAuth,
@@ -64,7 +64,7 @@ from ingress2gateway.ir import (
     URLRewrite,
 )
 from ingress2gateway.objects import is_label, is_subdomain
-from ingress2gateway.report import Level, Report, Status
+from ingress2gateway.reporting.report import Level, Report, Status
 
 CODE = "value-refused"
 

@@ -35,7 +35,7 @@ from typing import Any, TextIO
 from ingress2gateway._version import __version__
 from ingress2gateway.errors import ClusterError
 from ingress2gateway.objects import JSONDict, KubeObject, Origin, ResourceKind
-from ingress2gateway.report import Report
+from ingress2gateway.reporting.report import Report
 
 IN_CLUSTER_CONTEXT = "in-cluster"
 """Context name reported when the service account of the Pod we run in is used."""

@@ -19,7 +19,7 @@ import math
 import re
 from typing import Any
 
-from ingress2gateway.serialize_rules import needs_double_quotes
+from ingress2gateway.writing.plain_scalars import needs_double_quotes
 
 # Plain scalars: a conservative subset of what YAML allows unquoted. No indicator at the start,
 # no ": " or " #" inside, no trailing ":" or space, printable ASCII and common Unicode only.

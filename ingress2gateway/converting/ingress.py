@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingress2gateway.objects import KubeObject, SourceRef, is_subdomain
-from ingress2gateway.report import Level, Report, Status
+from ingress2gateway.reporting.report import Level, Report, Status
 
 _SERVICE_NAME = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
 

@@ -34,7 +34,7 @@ def _documents(file: str) -> tuple[tuple[int, Any], ...]:
     """(first line, ruamel document) for each ``---`` document of ``file``."""
     from ruamel.yaml import YAML
 
-    from ingress2gateway.manifests import split_documents
+    from ingress2gateway.reading.manifests import split_documents
 
     with open(file, encoding="utf-8") as handle:
         text = handle.read()

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from ingress2gateway.serialize_rules import reads_as_string
+from ingress2gateway.writing.plain_scalars import reads_as_string
 
 _BARE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:[-./][A-Za-z0-9_]+)*\Z")
 _AMBIGUOUS_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}

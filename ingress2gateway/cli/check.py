@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingress2gateway.findings import Finding, place
-from ingress2gateway.manifests import read_inputs
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions
-from ingress2gateway.report import Level, Report
+from ingress2gateway.reading.manifests import read_inputs
+from ingress2gateway.reporting.findings import Finding, place
+from ingress2gateway.reporting.report import Level, Report
 
 # Kinds every Ingress provider reads but that say nothing about which controller is used.
 _SUPPORTING_KINDS = frozenset({("", "Service"), ("networking.k8s.io", "IngressClass")})
@@ -67,7 +67,7 @@ def run_check(
     channel: str = "standard",
     min_level: Level = Level.WARNING,
 ) -> CheckResult:
-    from ingress2gateway.pipeline import convert
+    from ingress2gateway.converting.pipeline import convert
 
     report = Report()
     objects = read_inputs(files, report=report).objects

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ingress2gateway.converting.naming import NameAllocator
 from ingress2gateway.ir import IR, Gateway, Listener, ListenerSet, ParentRef, ReferenceGrant, Route
-from ingress2gateway.naming import NameAllocator
-from ingress2gateway.report import Report
+from ingress2gateway.reporting.report import Report
 from ingress2gateway.target import Target
 
 MAX_LISTENERS = 64

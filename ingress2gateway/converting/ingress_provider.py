@@ -1,7 +1,7 @@
 """A base for providers that read Ingress objects (ingress-nginx, NGINX Inc, Kong, ...).
 
 It does what every Ingress controller shares: find the Ingresses whose class the controller
-owns, parse them, lower them through :mod:`ingress2gateway.lowering`, and account in the ledger
+owns, parse them, lower them through :mod:`ingress2gateway.converting.lowering`, and account in the ledger
 for every annotation (known vendor keys through the provider's catalog, unknown vendor keys as
 unsupported warnings, other keys as ignored). Subclasses add their annotation handlers.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ingress2gateway.ingress import (
+from ingress2gateway.converting.ingress import (
     CLASS_ANNOTATION,
     IngressClassInfo,
     IngressModel,
@@ -20,10 +20,10 @@ from ingress2gateway.ingress import (
     parse_ingress,
     resolve_class,
 )
-from ingress2gateway.lowering import IngressPolicy, Lowered, lower_ingresses
+from ingress2gateway.converting.lowering import IngressPolicy, Lowered, lower_ingresses
 from ingress2gateway.objects import ResourceKind, SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.report import Level, Status
+from ingress2gateway.reporting.report import Level, Status
 
 INGRESS_RESOURCES = (
     ResourceKind("networking.k8s.io", "v1", "ingresses", "Ingress"),

@@ -2,7 +2,7 @@
 
 Colour only when asked for (the CLI decides: a TTY, and neither ``NO_COLOR`` nor
 ``--no-color``). stdout never carries any of this. Names, fields and messages come from the
-input: each line is passed through :func:`~ingress2gateway.printable.printable` before it is
+input: each line is passed through :func:`~ingress2gateway.reporting.printable.printable` before it is
 painted, so that only the report's own colours reach the terminal.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 
 from ingress2gateway.objects import SourceRef
-from ingress2gateway.printable import printable
-from ingress2gateway.report import Level, Report
+from ingress2gateway.reporting.printable import printable
+from ingress2gateway.reporting.report import Level, Report
 
 _COLOURS = {Level.ERROR: "\033[31m", Level.WARNING: "\033[33m", Level.INFO: "\033[36m"}
 _BOLD = "\033[1m"

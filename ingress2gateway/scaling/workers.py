@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
 from typing import TYPE_CHECKING
 
-from ingress2gateway.forks import can_fork
 from ingress2gateway.objects import JSONDict
 from ingress2gateway.plugin import Emitted
+from ingress2gateway.scaling.forks import can_fork
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor

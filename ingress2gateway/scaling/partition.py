@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from ingress2gateway.ingress import is_ingress
+from ingress2gateway.converting.ingress import is_ingress
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions, Parts
 

@@ -48,6 +48,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 
+from ingress2gateway.converting.naming import NameAllocator
 from ingress2gateway.ir import (
     IR,
     ClientCertAuth,
@@ -63,10 +64,9 @@ from ingress2gateway.ir import (
     Route,
     Rule,
 )
-from ingress2gateway.naming import NameAllocator
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import Emitted, Emitter, carried
-from ingress2gateway.report import Report, Status
+from ingress2gateway.reporting.report import Report, Status
 from ingress2gateway.target import Target
 
 OPEN = "open"
