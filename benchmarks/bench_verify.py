@@ -25,12 +25,12 @@ sys.path[:0] = [str(ROOT), str(ROOT / "providers"), str(ROOT / "benchmarks")]
 import bench_convert  # noqa: E402  (the same generated inputs)
 
 import ingress2gateway  # noqa: E402
-from ingress2gateway.reporting.report import Report  # noqa: E402
+from ingress2gateway.reporting.report import Recorder  # noqa: E402
 
 
 def measure(provider: str, count: int) -> dict[str, float]:
     objects = bench_convert.generate(count, [provider])
-    report = Report()
+    report = Recorder()
     converted = ingress2gateway.convert(objects, provider, report=report, validate=False)
     start = time.perf_counter()
     found = ingress2gateway.verify(objects, converted.resources, providers=provider, report=report)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Protocol
 
 from ingress2gateway.objects import ObjectRef, SourceRef
 
@@ -27,6 +27,22 @@ class Provenance:
 
     source: SourceRef
     field: str
+
+
+class MadeOf(Protocol):
+    """An IR element: it knows the input fields it was made from."""
+
+    @property
+    def provenance(self) -> list[Provenance]: ...
+
+
+def made_from(element: MadeOf, *fields: Provenance) -> None:
+    """``element`` was (also) made from ``fields``: the output object it becomes names them
+    in the ledger, once it is printed."""
+    known = element.provenance
+    for item in fields:
+        if item not in known:
+            known.append(item)
 
 
 # --- extensions: what standard Gateway API cannot say ---------------------------------------

@@ -16,7 +16,7 @@ from ingress2gateway.converting.naming import NameAllocator
 from ingress2gateway.errors import UsageError
 from ingress2gateway.ir import IR, Extension, Provenance
 from ingress2gateway.objects import JSONDict, KubeObject, ObjectRef, ResourceKind, SourceRef
-from ingress2gateway.reporting.report import Report
+from ingress2gateway.reporting.report import Recorder
 
 if TYPE_CHECKING:
     from ingress2gateway.target import Target
@@ -81,7 +81,7 @@ class ProviderContext:
 
     objects: Sequence[KubeObject]
     ir: IR
-    report: Report
+    report: Recorder
     options: ConvertOptions
     names: dict[tuple[str, str | None], NameAllocator] = field(default_factory=dict)
     claimed: set[int] = field(default_factory=set)
@@ -171,19 +171,23 @@ class Parts:
 
 @dataclass
 class EmitContext:
-    report: Report
+    report: Recorder
     target: Target
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class Emitted:
-    """One output object and the IR it came from (for ledger targets)."""
+    """One output object and the input it came from."""
 
     ref: ObjectRef
     body: JSONDict
     sources: list[SourceRef] = field(default_factory=list)
     """Input objects it was made from (notifications about it are filed under them)."""
+    provenance: list[Provenance] = field(default_factory=list)
+    """The input fields it was made from: once it is printed, the ledger names it as their
+    target (the only way a ledger entry gains one). Whoever changes the object before it is
+    printed (closing a rule, say) adds the fields that change came from."""
     text: str | None = None
     """The object encoded for output, when :func:`ingress2gateway.convert` was asked to."""
     rules: list[list[Provenance]] = field(default_factory=list)

@@ -17,7 +17,7 @@ import ingress2gateway
 from ingress2gateway._version import __version__
 from ingress2gateway.converting.pipeline import Result
 from ingress2gateway.plugin import ConvertOptions
-from ingress2gateway.reporting.report import Report
+from ingress2gateway.reporting.report import Recorder
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTDATA = ROOT / "testdata"
@@ -56,7 +56,7 @@ def run_case(case: Case, objects: list[Any] | None = None) -> Result:
     CLI reports it)."""
     args = case.args
     options = ConvertOptions(**args.pop("options", {}))
-    report = Report()
+    report = Recorder()
     if objects is None:
         objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=report)
     return ingress2gateway.convert(objects, options=options, report=report, **args)

@@ -15,7 +15,7 @@ import yaml
 import ingress2gateway
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions
-from ingress2gateway.reporting.report import Report
+from ingress2gateway.reporting.report import Recorder
 
 from .golden import Case, cases
 from .ingresses import as_objects, ingress
@@ -91,7 +91,7 @@ def test_vendor_corpus_routes_name_listeners_that_exist(provider: str, per_names
     for folder in CORPORA[provider]:
         root = require_shared("corpus", folder)
         for path in sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml")):
-            objects = ingress2gateway.load_manifests([path], report=Report())
+            objects = ingress2gateway.load_manifests([path], report=Recorder())
             result = ingress2gateway.convert(objects, providers=[provider], options=options)
             assert dangling(result.resources) == [], path
             converted += len(result.resources)
@@ -135,5 +135,5 @@ def test_with_a_gateway_per_namespace_another_namespace_changes_nothing(case: Ca
             if not (obj["metadata"].get("namespace") or "").endswith("-twin")
         ]
 
-    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Report())
+    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Recorder())
     assert printed(objects + twins(objects)) == printed(objects)

@@ -24,7 +24,7 @@ from ingress2gateway.reading.cluster import (
     parse_request_timeout,
     read_cluster,
 )
-from ingress2gateway.reporting.report import Level, Report
+from ingress2gateway.reporting.report import Level, Recorder
 from tests.fakekube import FakeKube, RequestRecord, TLSMaterial, ingress, ingress_class, make_ca
 from tests.fakekube.fixtures import (  # noqa: F401 - fixtures are found by pytest, not called
     FAKE_CONTEXT,
@@ -51,7 +51,7 @@ def ns_path(
 def read(
     kubeconfig: Path,
     resources: list[ResourceKind] | None = None,
-    report: Report | None = None,
+    report: Recorder | None = None,
     *,
     context: str | None = None,
     namespace: str | None = None,
@@ -61,7 +61,7 @@ def read(
     return read_cluster(
         selection,
         resources if resources is not None else [INGRESS],
-        report if report is not None else Report(),
+        report if report is not None else Recorder(),
     )
 
 
@@ -88,7 +88,7 @@ def test_pages_through_many_ingresses_with_a_small_page_size(
     fake_kube.add(*(ingress(f"app-{i:02d}", FAKE_CONTEXT_NAMESPACE) for i in range(23)))
 
     result = read_cluster(
-        ClusterSelection(kubeconfig=str(kubeconfig_path)), [INGRESS], Report(), page_size=5
+        ClusterSelection(kubeconfig=str(kubeconfig_path)), [INGRESS], Recorder(), page_size=5
     )
 
     assert [o.name for o in result.objects] == [f"app-{i:02d}" for i in range(23)]
@@ -113,7 +113,7 @@ def test_later_pages_come_from_the_first_pages_snapshot(
 
     fake_kube.hooks.append(write_between_pages)
     result = read_cluster(
-        ClusterSelection(kubeconfig=str(kubeconfig_path)), [INGRESS], Report(), page_size=2
+        ClusterSelection(kubeconfig=str(kubeconfig_path)), [INGRESS], Recorder(), page_size=2
     )
 
     assert written
@@ -133,7 +133,7 @@ def test_expired_continue_token_restarts_the_list_once(
             fake_kube.compact()
 
     fake_kube.hooks.append(compact_before_first_continue)
-    report = Report()
+    report = Recorder()
     result = read_cluster(
         ClusterSelection(kubeconfig=str(kubeconfig_path)), [INGRESS], report, page_size=2
     )
@@ -154,7 +154,7 @@ def test_a_second_expiry_is_an_error(fake_kube: FakeKube, kubeconfig_path: Path)
 
     with pytest.raises(ClusterError) as excinfo:
         read_cluster(
-            ClusterSelection(kubeconfig=str(kubeconfig_path)), [INGRESS], Report(), page_size=2
+            ClusterSelection(kubeconfig=str(kubeconfig_path)), [INGRESS], Recorder(), page_size=2
         )
     assert "410" in error_message(excinfo)
     assert "ingresses.networking.k8s.io" in str(excinfo.value)
@@ -267,7 +267,7 @@ def test_raw_json_field_names_and_kind_are_kept(fake_kube: FakeKube, kubeconfig_
 
 def test_missing_crd_is_an_info_not_an_error(fake_kube: FakeKube, kubeconfig_path: Path) -> None:
     fake_kube.add(ingress("web", FAKE_CONTEXT_NAMESPACE))
-    report = Report()
+    report = Recorder()
 
     result = read(kubeconfig_path, [INGRESS, KONG_PLUGIN], report)
 
@@ -288,7 +288,7 @@ def test_resource_missing_from_a_served_group_is_an_info(
     fake_kube: FakeKube, kubeconfig_path: Path
 ) -> None:
     fake_kube.install_crd("configuration.konghq.com", "v1", "kongconsumers", "KongConsumer")
-    report = Report()
+    report = Recorder()
 
     result = read(kubeconfig_path, [KONG_PLUGIN], report)
 
@@ -315,7 +315,7 @@ def test_installed_crd_objects_are_read(fake_kube: FakeKube, kubeconfig_path: Pa
             "plugin": "cors",
         },
     )
-    report = Report()
+    report = Recorder()
 
     result = read(kubeconfig_path, [KONG_PLUGIN], report)
 
@@ -347,7 +347,7 @@ def test_progress_is_drawn_and_cleared(fake_kube: FakeKube, kubeconfig_path: Pat
     read_cluster(
         ClusterSelection(kubeconfig=str(kubeconfig_path)),
         [INGRESS],
-        Report(),
+        Recorder(),
         progress=progress,
         page_size=2,
     )
@@ -453,7 +453,7 @@ def test_a_server_certificate_from_another_ca_is_refused(
 
 def test_insecure_skip_tls_verify_is_reported(fake_kube: FakeKube, tmp_path: Path) -> None:
     kubeconfig = fake_kube.write_kubeconfig(tmp_path / "kc", insecure=True)
-    report = Report()
+    report = Recorder()
 
     read(kubeconfig, report=report)  # and no InsecureRequestWarning (warnings are errors)
 
@@ -504,7 +504,7 @@ def test_kubeconfig_env_is_used_when_no_flag(
 ) -> None:
     monkeypatch.setenv("KUBECONFIG", f"{kubeconfig_path.parent / 'absent'}:{kubeconfig_path}")
 
-    result = read_cluster(ClusterSelection(), [INGRESS], Report())
+    result = read_cluster(ClusterSelection(), [INGRESS], Recorder())
 
     assert (result.context, names(result)) == (FAKE_CONTEXT, [("Ingress", "team-a", "a")])
     assert current_context_name(None, None) == FAKE_CONTEXT
@@ -516,7 +516,7 @@ def test_no_kubeconfig_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("HOME", str(tmp_path))
 
     with pytest.raises(ClusterError) as excinfo:
-        read_cluster(ClusterSelection(), [INGRESS], Report())
+        read_cluster(ClusterSelection(), [INGRESS], Recorder())
 
     assert str(tmp_path / ".kube" / "config") in error_message(excinfo)
 
@@ -542,7 +542,7 @@ def test_in_cluster_service_account_is_used_inside_a_pod(
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))
     fake_kube.add(ingress("a", "team-a"), ingress("b", "team-b"))
 
-    result = read_cluster(ClusterSelection(), [INGRESS], Report())
+    result = read_cluster(ClusterSelection(), [INGRESS], Recorder())
 
     assert (result.context, result.namespace) == ("in-cluster", "team-b")
     assert names(result) == [("Ingress", "team-b", "b")]
@@ -565,7 +565,7 @@ def read_with(
     resources: list[ResourceKind] | None = None,
 ) -> ClusterRead:
     selection = ClusterSelection(str(kubeconfig), request_timeout=request_timeout)
-    return read_cluster(selection, resources or [INGRESS], Report(), policy=policy)
+    return read_cluster(selection, resources or [INGRESS], Recorder(), policy=policy)
 
 
 TEAM_A = ns_path(FAKE_CONTEXT_NAMESPACE)

@@ -58,7 +58,7 @@ from ingress2gateway.ir import (
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted
 from ingress2gateway.registry import load_emitter
-from ingress2gateway.reporting.report import Report, Status
+from ingress2gateway.reporting.report import Recorder, Status
 from ingress2gateway.target import Target
 from ingress2gateway.validation import validate
 
@@ -115,7 +115,7 @@ def make_ir(
 
 
 class Run:
-    def __init__(self, emitted: list[Emitted], report: Report, target: Target) -> None:
+    def __init__(self, emitted: list[Emitted], report: Recorder, target: Target) -> None:
         self.emitted = emitted
         self.report = report
         self.target = target
@@ -145,12 +145,14 @@ class Run:
         return self.report.ledger[(SOURCE, f"metadata.annotations[{field}]")].status
 
     def targets(self, field: str) -> set[ObjectRef]:
-        return set(self.report.ledger[(SOURCE, f"metadata.annotations[{field}]")].targets)
+        """The objects made from ``field`` (which the ledger names once they are printed)."""
+        made = (SOURCE, f"metadata.annotations[{field}]")
+        return {e.ref for e in self.emitted if made in {(p.source, p.field) for p in e.provenance}}
 
 
 def emit(ir: IR, version: str | None = None, channel: str = "standard", **options: str) -> Run:
     target = Target.parse(version, channel)
-    report = Report()
+    report = Recorder()
     emitted = EMITTER.emit(ir, EmitContext(report=report, target=target, options=options))
     for item in emitted:
         assert validate(item.body, target) == [], (item.ref, item.body)

@@ -19,7 +19,7 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.plugin import EmitContext
-from ingress2gateway.reporting.report import Report, Status
+from ingress2gateway.reporting.report import Recorder, Status
 from ingress2gateway.target import Target
 from ingress2gateway.validation import validate
 
@@ -39,8 +39,8 @@ def _route(*filters: object) -> IR:
 
 def _emit(
     ir: IR, version: str, channel: str = "standard"
-) -> tuple[list[dict[str, object]], Report]:
-    report = Report()
+) -> tuple[list[dict[str, object]], Recorder]:
+    report = Recorder()
     target = Target.parse(version, channel)
     out = [e.body for e in EMITTER.emit(ir, EmitContext(report=report, target=target))]
     for body in out:

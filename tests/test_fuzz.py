@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import ingress2gateway
 from ingress2gateway.objects import KubeObject, Origin
 from ingress2gateway.reading.manifests import read_inputs
-from ingress2gateway.reporting.report import Level, Report
+from ingress2gateway.reporting.report import Level, Recorder
 from ingress2gateway.validation import validate
 
 from .ledger_checks import missing_ledger_fields
@@ -168,7 +168,7 @@ def _mangled_ingress() -> st.SearchStrategy[dict[str, Any]]:
 def test_random_bytes_never_crash_the_reader(tmp_path_factory: Any, data: bytes) -> None:
     path = Path(tmp_path_factory.mktemp("fuzz")) / "input.yaml"
     path.write_bytes(data)
-    report = Report()
+    report = Recorder()
     result = read_inputs([path], report=report)
     assert result.errors == sum(1 for n in report.notifications if n.code == "input-invalid")
 
@@ -178,7 +178,7 @@ def test_random_bytes_never_crash_the_reader(tmp_path_factory: Any, data: bytes)
 def test_yaml_punctuation_soup_never_crashes_the_reader(tmp_path_factory: Any, text: str) -> None:
     path = Path(tmp_path_factory.mktemp("fuzz")) / "input.yaml"
     path.write_text(text)
-    read_inputs([path], report=Report())
+    read_inputs([path], report=Recorder())
 
 
 @FUZZ
@@ -226,7 +226,7 @@ def test_mangled_manifests_round_trip_through_files(
 ) -> None:
     path = Path(tmp_path_factory.mktemp("fuzz")) / "input.yaml"
     path.write_text(yaml.safe_dump_all(items))
-    report = Report()
+    report = Recorder()
     objects = read_inputs([path], report=report).objects
     ingress2gateway.convert(objects, providers=["nginx"], report=report)
 

@@ -11,7 +11,7 @@ import ingress2gateway
 from ingress2gateway.converting.ingress import is_ingress
 from ingress2gateway.emitters.gatewayapi import sort_key
 from ingress2gateway.plugin import ConvertOptions, Emitted
-from ingress2gateway.reporting.report import Report
+from ingress2gateway.reporting.report import Recorder
 from ingress2gateway.validation import validate
 
 from .golden import Case, cases, compact_report, normalise_output, run_case
@@ -53,14 +53,14 @@ def test_golden_output_is_valid_for_its_target(case: Case) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_golden_ledger_is_complete(case: Case) -> None:
-    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Report())
+    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Recorder())
     result = run_case(case, objects)
     assert missing_ledger_fields(objects, result) == []
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_golden_output_does_not_depend_on_input_order(case: Case) -> None:
-    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Report())
+    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Recorder())
     expected = ingress2gateway.dump(run_case(case, objects).resources)
     shuffled = list(objects)
     random.Random(7).shuffle(shuffled)
@@ -74,7 +74,7 @@ def test_streaming_with_the_input_handed_over_gives_the_same_objects_in_order(ca
     streamed: list[Emitted] = []
     args = case.args
     options = ConvertOptions(**args.pop("options", {}))
-    report = Report()
+    report = Recorder()
     objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=report)
     result = ingress2gateway.convert(
         iter(objects),

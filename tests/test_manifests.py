@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from ingress2gateway.errors import InputError
 from ingress2gateway.reading import manifests
 from ingress2gateway.reading.manifests import MAX_ALIAS_EXPANSION, load_manifests, read_inputs
-from ingress2gateway.reporting.report import Level, Report
+from ingress2gateway.reporting.report import Level, Recorder
 from ingress2gateway.scaling.forks import can_fork
 from ingress2gateway.scaling.workers import Workers
 
@@ -44,15 +44,15 @@ def parsed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> I
         yield
 
 
-def read(tmp_path: Path, name: str, content: str | bytes) -> tuple[list[str], Report, int]:
+def read(tmp_path: Path, name: str, content: str | bytes) -> tuple[list[str], Recorder, int]:
     path = tmp_path / name
     path.write_bytes(content.encode() if isinstance(content, str) else content)
-    report = Report()
+    report = Recorder()
     result = read_inputs([path], report=report)
     return [o.name or "" for o in result.objects], report, result.errors
 
 
-def errors(report: Report) -> list[str]:
+def errors(report: Recorder) -> list[str]:
     return [n.message for n in report.notifications if n.level is Level.ERROR]
 
 
@@ -160,7 +160,7 @@ def test_equal_strings_of_nearby_documents_are_one_object(tmp_path: Path) -> Non
     worker: 100k Ingresses read from YAML cost 0.4 GB less."""
     path = tmp_path / "two.yaml"
     path.write_text(SERVICE.format(name="a") + "---\n" + SERVICE.format(name="b"))
-    first, second = read_inputs([path], report=Report()).objects
+    first, second = read_inputs([path], report=Recorder()).objects
     assert (first.name, second.name) == ("a", "b")
     keys = [next(key for key in obj.data if key == "metadata") for obj in (first, second)]
     assert keys[0] is keys[1] and first.data["kind"] is second.data["kind"]
@@ -207,7 +207,7 @@ def test_objects_that_cannot_exist_under_their_name_are_errors(
         "kind: Ingress\napiVersion: networking.k8s.io/v1\nmetadata: {namespace: ok, name: fine}\n"
         f"---\nkind: Ingress\napiVersion: networking.k8s.io/v1\nmetadata: {metadata}\n"
     )
-    report = Report()
+    report = Recorder()
     result = read_inputs([path], report=report)
     assert [o.name for o in result.objects] == ["fine"] and result.errors == 1
     [note] = [n for n in report.notifications if n.code == "input-invalid"]
@@ -342,7 +342,7 @@ def test_a_small_deep_file_with_a_lone_surrogate_is_one_error(tmp_path: Path) ->
     (tmp_path / "a.yaml").write_text(SERVICE.format(name="a"))
     (tmp_path / "b.json").write_text(nested(450, core='"\\ud800"'))
     (tmp_path / "c.yaml").write_text(SERVICE.format(name="c"))
-    report = Report()
+    report = Recorder()
     result = read_inputs([tmp_path], report=report)
     assert [o.name for o in result.objects] == ["a", "c"] and result.errors == 1
 
@@ -354,7 +354,7 @@ def test_lone_surrogates_are_mended_in_keys_and_values(tmp_path: Path) -> None:
     )
     path = tmp_path / "s.json"
     path.write_text(text)
-    [obj] = read_inputs([path], report=Report()).objects
+    [obj] = read_inputs([path], report=Recorder()).objects
     assert obj.name == "a\ufffd"
     assert obj.data["spec"]["selector"] == {"k\ufffd": "v\ufffd", "list": ["\ufffd"]}
 
@@ -373,7 +373,7 @@ def test_a_missing_or_unreadable_file_is_one_error_and_the_others_are_read(
         return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
 
     monkeypatch.setattr(manifests, "open", deny, raising=False)
-    report = Report()
+    report = Recorder()
     result = read_inputs([tmp_path, tmp_path / "gone.yaml"], report=report)
     assert [o.name for o in result.objects] == ["a", "z"] and result.errors == 2
     by_file = {
@@ -388,7 +388,7 @@ def test_a_file_deleted_while_the_input_is_read_is_one_error(tmp_path: Path) -> 
     for name in "abc":
         paths.append(tmp_path / f"{name}.yaml")
         paths[-1].write_text(SERVICE.format(name=name))
-    report = Report()
+    report = Recorder()
     objects = []
     reads = manifests._pieces(manifests._iter_sources([str(p) for p in paths], None))
     for piece in reads:  # b vanishes once a was read
@@ -412,7 +412,7 @@ def test_fifos_and_devices_in_folders_are_left_alone(tmp_path: Path) -> None:
 
 
 def test_a_device_named_directly_is_refused(tmp_path: Path) -> None:
-    report = Report()
+    report = Recorder()
     result = read_inputs(["/dev/zero"], report=report)  # would read 1 GiB of zeros
     assert result.errors == 1 and "not a regular file or a pipe" in errors(report)[0]
 
@@ -542,7 +542,7 @@ def test_an_item_nested_too_deeply_fails_alone(tmp_path: Path, form: str) -> Non
     text = json.dumps(value) if form == "json" else "# read as YAML\n" + json.dumps(value)
     path = tmp_path / ("list." + form)
     path.write_text(text)
-    report = Report()
+    report = Recorder()
     result = read_inputs([path], report=report)
     assert [o.name for o in result.objects] == ["a", "c"] and result.errors == 1
     assert errors(report)[0].startswith("items[1]: Service nested more than 128 levels")
@@ -574,6 +574,6 @@ def test_load_manifests_without_a_report_raises_what_it_could_not_read(tmp_path:
     [problem] = raised.value.problems
     assert (problem.file, problem.line) == (str(path), 7) and "invalid YAML" in problem.message
     assert str(raised.value).startswith(f"{path}:7: invalid YAML")
-    report = Report()
+    report = Recorder()
     assert [o.name for o in load_manifests([path], report=report)] == ["ok"]
     assert errors(report)

@@ -18,7 +18,7 @@ from ingress2gateway.emitters.envoy_gateway._base import BackendRegistry, MapEnv
 from ingress2gateway.emitters.envoy_gateway.traffic import body_size, sign_in_redirect
 from ingress2gateway.ir import BodySize, Provenance, SessionAffinity, SignInRedirect
 from ingress2gateway.objects import SourceRef
-from ingress2gateway.reporting.report import LedgerEntry, Level, Notification, Report, Status
+from ingress2gateway.reporting.report import LedgerEntry, Level, Notification, Recorder, Status
 from ingress2gateway.validation import validate
 from ingress2gateway.verification.model import Forward, Request
 
@@ -340,7 +340,7 @@ def test_the_screen_refuses_cookie_attributes_of_any_provider() -> None:
         same_site="Sometimes",  # type: ignore[arg-type]
         provenance=[Provenance(source, "spec.cookie")],
     )
-    report = Report()
+    report = Recorder()
     assert _Screen(report).session_affinity(affinity) is affinity
     assert affinity.domain is None and affinity.same_site is None
     assert len([n for n in report.notifications if n.code == "value-refused"]) == 2

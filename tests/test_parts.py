@@ -25,7 +25,7 @@ from ingress2gateway.converting.pipeline import Result
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions, Emitted, Parts
 from ingress2gateway.registry import load_provider
-from ingress2gateway.reporting.report import Report
+from ingress2gateway.reporting.report import Recorder
 from ingress2gateway.scaling.spool import Spool
 
 from .golden import Case, cases, compact_report
@@ -113,7 +113,7 @@ KONG_CASES = [c for c in cases("kong") if c.args.get("providers") == ["kong"]]
 def test_golden_case_in_parts_is_the_whole(case: Case) -> None:
     args = case.args
     options = ConvertOptions(**{**args.pop("options", {}), "gateway_per_namespace": True})
-    loaded = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Report())
+    loaded = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Recorder())
 
     def objects() -> list[KubeObject]:
         return [
@@ -135,7 +135,7 @@ def test_most_golden_cases_do_split(name: str) -> None:
     for case in chosen:
         args = case.args
         options = ConvertOptions(**{**args.pop("options", {}), "gateway_per_namespace": True})
-        loaded = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Report())
+        loaded = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Recorder())
         parts = provider.partition(  # type: ignore[attr-defined]
             [*loaded, *copies(loaded, "renamed", True)], options
         )
@@ -160,7 +160,7 @@ each_corpus_file = pytest.mark.parametrize(
 @each_corpus_file
 def test_corpus_file_in_parts_is_the_whole(path: Path, provider: str) -> None:
     require_shared("corpus")
-    loaded = ingress2gateway.load_manifests([path], report=Report())
+    loaded = ingress2gateway.load_manifests([path], report=Recorder())
 
     def objects() -> list[KubeObject]:
         return [*loaded, *copies(loaded, "renamed", rename_hosts=True)]

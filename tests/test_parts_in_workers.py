@@ -24,7 +24,7 @@ from ingress2gateway.converting import pipeline
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions, Emitted, Parts
 from ingress2gateway.registry import load_provider
-from ingress2gateway.reporting.report import Report, Status
+from ingress2gateway.reporting.report import Recorder, Status
 from ingress2gateway.scaling import forks
 from ingress2gateway.validation import Violation
 from ingress2gateway.writing.formats import encode
@@ -106,7 +106,7 @@ def test_golden_case_in_workers_is_the_same(case: Case, forked_parts: list[int])
     options = ConvertOptions(**{**args.pop("options", {}), "gateway_per_namespace": True})
 
     def objects() -> list[KubeObject]:
-        loaded = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Report())
+        loaded = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Recorder())
         return [*loaded, *copies(loaded, "renamed", rename_hosts=True)]
 
     in_workers, here = both(objects, options, **args)
@@ -126,7 +126,7 @@ def test_most_golden_cases_fork(forked_parts: list[int]) -> None:
     for case in NGINX_CASES:
         args = case.args
         options = ConvertOptions(**{**args.pop("options", {}), "gateway_per_namespace": True})
-        loaded = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Report())
+        loaded = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Recorder())
         run([*loaded, *copies(loaded, "renamed", rename_hosts=True)], options, 2, **args)
     assert len(forked_parts) >= len(NGINX_CASES) // 2
 
@@ -138,7 +138,7 @@ def test_corpus_file_in_workers_is_the_same(
     require_shared("corpus")
 
     def objects() -> list[KubeObject]:
-        loaded = ingress2gateway.load_manifests([path], report=Report())
+        loaded = ingress2gateway.load_manifests([path], report=Recorder())
         return [*loaded, *copies(loaded, "renamed", rename_hosts=True)]
 
     in_workers, here = both(objects, PER_NAMESPACE, providers=[provider])
@@ -306,36 +306,50 @@ def test_random_inputs_convert_the_same_in_workers(docs: list[dict[str, Any]]) -
 def test_a_portable_report_absorbed_is_the_report() -> None:
     """What one report said, absorbed by another that said things of its own, is what one
     report saying everything would hold."""
+    from ingress2gateway.ir import Provenance
     from ingress2gateway.objects import ObjectRef, SourceRef
 
     shared = SourceRef("v1", "Service", "a", "app")
     mine = SourceRef("networking.k8s.io/v1", "Ingress", "a", "shop", "in.yaml", 3)
     many = [ObjectRef("HTTPRoute", "a", f"r{i}") for i in range(12)]
 
-    def first(report: Report) -> None:
+    rules = [Provenance(mine, "spec.rules")]
+
+    def first(report: Recorder) -> None:
         report.warning("w", "said twice", source=shared)
         report.record(shared, "spec", Status.CONVERTED, note="one")
-        report.record(mine, "spec.rules", Status.CONVERTED, targets=many[:3])
+        report.record(mine, "spec.rules", Status.CONVERTED)
+        for ref in many[:3]:
+            report.printed(ref, rules)
 
-    def second(report: Report) -> None:
+    def second(report: Recorder) -> None:
         report.warning("w", "said twice", source=shared)
         report.error("e", "only here", source=mine, field="spec.tls", security=True)
         report.record(shared, "spec", Status.UNSUPPORTED, note="two", provider="nginx")
-        report.record(mine, "spec.rules", Status.CONVERTED, targets=many)
+        report.record(mine, "spec.rules", Status.CONVERTED)
+        for ref in many:
+            report.printed(ref, rules)
         report.record(mine, "spec.tls", Status.PARTIAL, note="three")
+        report.record(mine, "spec.tls.hosts", Status.CONVERTED)
+        # Applied once every part is in: pending facts travel with the part's report.
+        report.not_printed(ObjectRef("Gateway", "a", "g"), [Provenance(mine, "spec.tls")], "gone")
+        report.left_out(mine, "spec.tls", "left out")
 
-    one = Report()
+    one = Recorder()
     first(one)
     second(one)
-    absorbing, other = Report(), Report()
+    absorbing, other = Recorder(), Recorder()
     first(absorbing)
     second(other)
     absorbing.absorb(other.portable())
     tool: dict[str, Any] = {}
-    assert absorbing.to_json(tool=tool, target=tool) == one.to_json(tool=tool, target=tool)
-    assert len(absorbing.notifications) == 2
-    [entry] = [e for e in absorbing.sorted_ledger() if e.field == "spec" and e.source == shared]
+    merged, whole = absorbing.finish(), one.finish()
+    assert merged.to_json(tool=tool, target=tool) == whole.to_json(tool=tool, target=tool)
+    assert len(merged.notifications) == 2
+    [entry] = [e for e in merged.sorted_ledger() if e.field == "spec" and e.source == shared]
     assert entry.status is Status.PARTIAL and entry.notes == ("one", "two")
+    [tls] = [e for e in merged.sorted_ledger() if e.field == "spec.tls.hosts"]
+    assert tls.status is Status.PARTIAL and tls.notes == ("left out",)
 
 
 def test_an_input_object_sent_to_a_worker_arrives_the_same() -> None:

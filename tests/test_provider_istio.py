@@ -12,7 +12,7 @@ import ingress2gateway
 from ingress2gateway.converting.pipeline import Result
 from ingress2gateway.ir import HeaderMatch
 from ingress2gateway.objects import KubeObject
-from ingress2gateway.reporting.report import Report
+from ingress2gateway.reporting.report import Recorder
 from ingress2gateway.validation import validate
 from ingress2gateway_providers.istio.common import gateway_duration
 from ingress2gateway_providers.istio.matching import Entry, covers, overlaps, preserve_first_match
@@ -75,7 +75,7 @@ def test_corpus_converts_with_complete_ledger(path: Path | None) -> None:
     folder = require_shared("corpus", "istio")
     if path is None:
         pytest.fail(f"no YAML files under {folder}")
-    objects = ingress2gateway.load_manifests([path], report=Report())
+    objects = ingress2gateway.load_manifests([path], report=Recorder())
     result = ingress2gateway.convert(objects, providers=["istio"])
     assert missing_istio_fields(objects, result) == []
     assert not [n for n in result.report.notifications if n.code == "output-invalid"]
@@ -86,7 +86,7 @@ def test_corpus_converts_with_complete_ledger(path: Path | None) -> None:
 def test_peer_fixtures_convert_to_valid_output() -> None:
     folder = require_shared("peer", "ingress2gateway", "istio", "input")
     for path in sorted(folder.glob("*.yaml")):
-        objects = ingress2gateway.load_manifests([path], report=Report())
+        objects = ingress2gateway.load_manifests([path], report=Recorder())
         result = ingress2gateway.convert(objects, providers=["istio"])
         assert missing_istio_fields(objects, result) == [], path.name
         for obj in result.resources:
@@ -272,7 +272,7 @@ def test_output_does_not_depend_on_input_order() -> None:
 
     root = Path(__file__).resolve().parent.parent / "testdata" / "istio"
     for case in ("first-match-narrowing", "allowed-routes-namespaces", "weights-and-grants"):
-        objects = ingress2gateway.load_manifests([root / case / "input.yaml"], report=Report())
+        objects = ingress2gateway.load_manifests([root / case / "input.yaml"], report=Recorder())
         expected = ingress2gateway.dump(
             ingress2gateway.convert(objects, providers=["istio"]).resources
         )

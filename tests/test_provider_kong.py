@@ -14,7 +14,7 @@ from ingress2gateway.converting.pipeline import Result
 from ingress2gateway.objects import KubeObject, Origin
 from ingress2gateway.plugin import Provider
 from ingress2gateway.registry import load_provider
-from ingress2gateway.reporting.report import Report, Status
+from ingress2gateway.reporting.report import Recorder, Status
 from ingress2gateway.validation import validate
 from ingress2gateway_providers.kong import PROVIDER, KongProvider
 from ingress2gateway_providers.kong.catalog import CATALOG, lookup
@@ -277,7 +277,7 @@ def test_corpus_converts_with_a_complete_ledger(path: Path | None) -> None:
     folder = require_shared("corpus", "kong")
     if path is None:
         pytest.fail(f"no corpus files under {folder}")
-    objects = ingress2gateway.load_manifests([path], report=Report())
+    objects = ingress2gateway.load_manifests([path], report=Recorder())
     result = ingress2gateway.convert(objects, providers=["kong"])
     assert missing_ledger_fields(objects, result) == []
     assert missing_kong_fields(objects, result) == []
@@ -342,7 +342,7 @@ def test_golden_kong_objects_have_complete_ledgers(case: Case, emitter: str) -> 
     # With an emitter that expresses extensions, the fields they carry still get entries.
     if emitter not in registry.emitter_names():
         pytest.skip(f"emitter {emitter} is not installed")
-    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Report())
+    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Recorder())
     args = case.args
     args["emitter"] = emitter
     result = ingress2gateway.convert(objects, **{k: v for k, v in args.items() if k != "options"})

@@ -16,7 +16,7 @@ import ingress2gateway
 from ingress2gateway.converting.pipeline import Result
 from ingress2gateway.objects import KubeObject, Origin
 from ingress2gateway.plugin import ConvertOptions
-from ingress2gateway.reporting.report import Level, Report
+from ingress2gateway.reporting.report import Level, Recorder
 from ingress2gateway_providers.nginx import PROVIDER
 from ingress2gateway_providers.nginx.annotations.rewrite import re2_problem, regex_match
 from ingress2gateway_providers.nginx.annotations.snippets import hints
@@ -266,7 +266,7 @@ def _yaml_files(*parts: str) -> list[Path]:
 
 
 def _check_converts(path: Path) -> None:
-    objects = ingress2gateway.load_manifests([path], report=Report())
+    objects = ingress2gateway.load_manifests([path], report=Recorder())
     result = _convert(objects)
     assert missing_ledger_fields(objects, result) == [], path
     assert _invalid_outputs(result) == [], path

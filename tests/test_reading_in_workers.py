@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ingress2gateway.reading import manifests
-from ingress2gateway.reporting.report import Report
+from ingress2gateway.reporting.report import Recorder
 from ingress2gateway.scaling.forks import can_fork
 from ingress2gateway.scaling.workers import Workers
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(not can_fork(), reason="workers need fork (Linux
 
 def everything_read(paths: list[Path], pool: Any = None) -> tuple[list[Any], list[Any], int]:
     """Each object (where it was read, and what), each notification, and the error count."""
-    report = Report()
+    report = Recorder()
     result = manifests.read_inputs(paths, report=report, pool=pool)
     objects = [(o.origin, json.dumps(o.data, sort_keys=True)) for o in result.objects]
     return objects, [n.to_json() for n in report.notifications], result.errors

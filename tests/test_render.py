@@ -4,7 +4,7 @@ object's notifications under it; levels and codes filtered; the summary last."""
 from __future__ import annotations
 
 from ingress2gateway.objects import SourceRef
-from ingress2gateway.reporting.report import Level, Report, Status
+from ingress2gateway.reporting.report import Level, Recorder, Status
 from ingress2gateway.reporting.text import render_text
 
 
@@ -12,8 +12,8 @@ def source(name: str, line: int) -> SourceRef:
     return SourceRef("networking.k8s.io/v1", "Ingress", "web", name, "in.yaml", line)
 
 
-def report() -> Report:
-    made = Report()
+def report() -> Recorder:
+    made = Recorder()
     made.warning("w-b", "about b", source=source("b", 9), field="spec.tls")
     made.info("i-none", "about nothing in particular")
     made.error("e-a", "about a", source=source("a", 1), field="spec.rules")
@@ -25,7 +25,7 @@ def report() -> Report:
 
 
 def test_each_source_has_one_heading_in_source_order() -> None:
-    assert render_text(report()).splitlines() == [
+    assert render_text(report().finish()).splitlines() == [
         "general",
         "  info    i-none: about nothing in particular",
         "Ingress web/a (in.yaml:1)",
@@ -40,7 +40,9 @@ def test_each_source_has_one_heading_in_source_order() -> None:
 
 
 def test_levels_and_codes_are_filtered_and_emptied_headings_dropped() -> None:
-    lines = render_text(report(), min_level=Level.WARNING, exclude_codes={"w-b"}).splitlines()
+    lines = render_text(
+        report().finish(), min_level=Level.WARNING, exclude_codes={"w-b"}
+    ).splitlines()
     assert lines[:-1] == [
         "Ingress web/a (in.yaml:1)",
         "  warning w-a: metadata: more about a",
@@ -49,10 +51,10 @@ def test_levels_and_codes_are_filtered_and_emptied_headings_dropped() -> None:
 
 
 def test_a_source_with_empty_fields_is_not_filed_under_general() -> None:
-    made = Report()
+    made = Recorder()
     made.error("e-empty", "an object with no name", source=SourceRef("", "", None, None))
     made.info("i-none", "about nothing in particular")
-    lines = render_text(made).splitlines()
+    lines = render_text(made.finish()).splitlines()
     assert lines[:2] == ["general", "  info    i-none: about nothing in particular"]
     assert lines[3] == "  error   e-empty: an object with no name" and lines[2] != "general"
 
@@ -61,10 +63,10 @@ HOSTILE = "x\x1b[2J\x1b]0;owned\x07\r\n  error   forged: this line is not the to
 
 
 def test_names_and_messages_cannot_drive_the_terminal_or_forge_lines() -> None:
-    made = Report()
+    made = Recorder()
     hostile = SourceRef("networking.k8s.io/v1", "Ingress", "web", HOSTILE, "in\n.yaml", 3)
     made.warning("w", f"value {HOSTILE!s} is odd", source=hostile, field=f"metadata.name{HOSTILE}")
-    text = render_text(made, colour=True)
+    text = render_text(made.finish(), colour=True)
     lines = text.splitlines()
     assert len(lines) == 3  # heading, the warning, the summary
     assert not any(line.lstrip().startswith("error") for line in lines)

@@ -1,14 +1,17 @@
-"""The ledger's bookkeeping: targets, and changes applied when the report settles."""
+"""The ledger's bookkeeping: facts recorded, targets derived from what was printed."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ingress2gateway.ir import Provenance
 from ingress2gateway.objects import ObjectRef, SourceRef
-from ingress2gateway.reporting.report import Level, Notification, Report, Status
+from ingress2gateway.reporting.report import Level, Notification, Recorder, Report, Status
 
 SOURCE = SourceRef("networking.k8s.io/v1", "Ingress", "web", "shop", "in.yaml", 1)
 FIELD = "metadata.annotations[nginx.ingress.kubernetes.io/enable-cors]"
@@ -18,64 +21,67 @@ def route(i: int) -> ObjectRef:
     return ObjectRef("HTTPRoute", "web", f"route-{i}")
 
 
-def test_targets_are_kept_once_in_order_however_many() -> None:
-    report = Report()
-    entry = report.record(SOURCE, FIELD, Status.CONVERTED, targets=[route(0), route(1)])
-    report.add_targets(SOURCE, FIELD, [route(1), route(2)])
-    assert list(entry.targets) == [route(0), route(1), route(2)]
-    report.add_targets(SOURCE, FIELD, [route(i) for i in range(100)])
+def made(*fields: str) -> list[Provenance]:
+    return [Provenance(SOURCE, field) for field in fields]
+
+
+def test_targets_come_from_what_was_printed_once_in_order_however_many() -> None:
+    report = Recorder()
+    entry = report.record(SOURCE, FIELD, Status.CONVERTED)
+    assert list(entry.targets) == []  # recording a fact names no output object
+    report.printed(route(0), made(FIELD))
+    report.printed(route(1), made(FIELD, FIELD))
+    report.printed(route(1), made(FIELD))
+    assert list(entry.targets) == [route(0), route(1)]
+    for i in range(100):
+        report.printed(route(i), made(FIELD))
     assert set(entry.targets) == {route(i) for i in range(100)} and len(entry.targets) == 100
 
 
+def test_a_printed_object_names_only_fields_something_was_said_of() -> None:
+    """Provenance alone makes no ledger entry: an entry is a fact a stage recorded."""
+    report = Recorder()
+    report.printed(route(0), made(FIELD))
+    assert report.finish().ledger == {}
+
+
 def test_every_mention_of_an_object_is_one_instance() -> None:
-    report = Report()
-    report.record(SOURCE, FIELD, Status.CONVERTED, targets=[route(0)])
-    report.record(SOURCE, "spec.rules[0].http.paths[0]", Status.CONVERTED, targets=[route(0)])
+    report = Recorder()
+    report.record(SOURCE, FIELD, Status.CONVERTED)
+    report.record(SOURCE, "spec.rules[0].http.paths[0]", Status.CONVERTED)
+    report.printed(route(0), made(FIELD))
+    report.printed(ObjectRef("HTTPRoute", "web", "route-0"), made("spec.rules[0].http.paths[0]"))
     first, second = (next(iter(e.targets)) for e in report.ledger.values())
     assert first is second
 
 
-def test_settle_discards_replaces_and_withdraws() -> None:
-    report = Report()
-    a = report.record(SOURCE, FIELD, Status.CONVERTED, targets=[route(0), route(1)])
-    b = report.record(SOURCE, "spec.tls[0]", Status.CONVERTED, targets=[route(2)])
-    c = report.record(SOURCE, "spec.rules[0].http.paths[0]", Status.CONVERTED, targets=[route(3)])
-    report.discard_target(route(0))
-    grpc = ObjectRef("GRPCRoute", "web", "route-2")
-    report.replace_target(route(2), grpc)
-    report.withdraw_target(route(3), "its output HTTPRoute web/route-3 was invalid")
-    assert list(a.targets) == [route(0), route(1)]  # nothing happens before settling
-    report.settle()
-    assert list(a.targets) == [route(1)] and a.status is Status.CONVERTED
-    assert list(b.targets) == [grpc] and b.status is Status.CONVERTED
-    assert list(c.targets) == [] and c.status is Status.UNSUPPORTED
-    assert c.notes == ("its output HTTPRoute web/route-3 was invalid",)
+def test_an_object_not_printed_takes_its_fields_with_it_once_every_object_is_printed() -> None:
+    report = Recorder()
+    a = report.record(SOURCE, FIELD, Status.CONVERTED)
+    b = report.record(SOURCE, "spec.rules[0].http.paths[0]", Status.CONVERTED)
+    report.not_printed(
+        route(0), made(FIELD, b.field), "its output HTTPRoute web/route-0 was invalid"
+    )
+    assert a.status is Status.CONVERTED  # a later object may still carry the field
+    report.printed(route(1), made(FIELD))
+    finished = report.finish()
+    a, b = finished.ledger[SOURCE, FIELD], finished.ledger[SOURCE, b.field]
+    assert list(a.targets) == [route(1)] and a.status is Status.PARTIAL
+    assert list(b.targets) == [] and b.status is Status.UNSUPPORTED
+    assert b.notes == ("its output HTTPRoute web/route-0 was invalid",)
 
 
-def test_settling_a_part_retargets_only_its_entries_and_leaves_withdrawals_pending() -> None:
-    """A part of the input settles the entries made since it began (its own discards and
-    replacements); validation's withdrawals wait for the full settle at the end."""
-    report = Report()
-    earlier = report.record(SOURCE, FIELD, Status.CONVERTED, targets=[route(0), route(9)])
-    begun = len(report.ledger)
-    other = SourceRef("networking.k8s.io/v1", "Ingress", "team", "api", "in.yaml", 5)
-    own = report.record(other, FIELD, Status.CONVERTED, targets=[route(0), route(1)])
-    report.discard_target(route(0))
-    report.withdraw_target(route(9), "its output HTTPRoute web/route-9 was invalid")
-    report.settle(since=begun)
-    assert list(own.targets) == [route(1)]
-    assert list(earlier.targets) == [route(0), route(9)]  # before the part: not its business
-    report.settle()
-    assert list(earlier.targets) == [route(0)] and earlier.status is Status.PARTIAL
-    assert earlier.notes == ("its output HTTPRoute web/route-9 was invalid",)
-
-
-def test_a_withdrawn_object_among_others_makes_the_field_partial() -> None:
-    report = Report()
-    entry = report.record(SOURCE, FIELD, Status.CONVERTED, targets=[route(0), route(1)])
-    report.withdraw_target(route(0), "invalid")
-    report.settle()
-    assert entry.status is Status.PARTIAL and list(entry.targets) == [route(1)]
+def test_the_finished_report_is_read_only() -> None:
+    report = Recorder()
+    report.record(SOURCE, FIELD, Status.CONVERTED)
+    report.warning("some-code", "a warning", source=SOURCE, field=FIELD)
+    finished = report.finish()
+    assert not hasattr(finished, "record") and not hasattr(finished, "notify")
+    with pytest.raises(TypeError):
+        finished.ledger[SOURCE, "other"] = finished.ledger[SOURCE, FIELD]  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        finished.notifications = ()  # type: ignore[misc]
+    assert repr(finished) == "<Report: 0 errors, 1 warnings, 0 infos, 1 ledger entries>"
 
 
 def test_the_written_report_is_the_json_report_one_entry_per_line() -> None:
@@ -84,7 +90,7 @@ def test_the_written_report_is_the_json_report_one_entry_per_line() -> None:
     import ingress2gateway
 
     example = Path(__file__).resolve().parent.parent / "examples" / "nginx" / "shop.yaml"
-    result = ingress2gateway.convert(ingress2gateway.load_manifests([example], report=Report()))
+    result = ingress2gateway.convert(ingress2gateway.load_manifests([example], report=Recorder()))
     parts: list[str] = []
     result.write_report(parts.append)
     text = "".join(parts)
@@ -107,14 +113,13 @@ def test_an_empty_report_is_valid_json() -> None:
 
 
 def test_a_left_out_part_marks_its_field_and_the_fields_below_it_only() -> None:
-    report = Report()
+    report = Recorder()
     for field in ("spec.http[1]", "spec.http[1].match[0]", "spec.http[10]", "spec.http[1]x"):
-        report.record(SOURCE, field, Status.CONVERTED, targets=[route(0)])
+        report.record(SOURCE, field, Status.CONVERTED)
     other = SourceRef("networking.istio.io/v1", "VirtualService", "web", "other", "in.yaml", 9)
-    report.record(other, "spec.http[1]", Status.CONVERTED, targets=[route(1)])
+    report.record(other, "spec.http[1]", Status.CONVERTED)
     report.left_out(SOURCE, "spec.http[1]", "rule 1 left out")
-    report.settle()
-    statuses = {(e.source.name, e.field): e.status for e in report.ledger.values()}
+    statuses = {(e.source.name, e.field): e.status for e in report.finish().ledger.values()}
     assert statuses == {
         ("shop", "spec.http[1]"): Status.PARTIAL,
         ("shop", "spec.http[1].match[0]"): Status.PARTIAL,
@@ -132,7 +137,7 @@ def hostile_report() -> Report:
     strings JSON must escape."""
     from ingress2gateway.reporting.report import Level
 
-    report = Report()
+    report = Recorder()
     sources = [
         SourceRef("v1", "Ingress", None, "no-namespace", None, None),
         SourceRef("networking.k8s.io/v1", "Ingress", "web", HOSTILE[0], HOSTILE[2], 7),
@@ -142,12 +147,14 @@ def hostile_report() -> Report:
         for i, text in enumerate(HOSTILE):
             field = f"metadata.annotations[{text}]"
             targets = [route(k) for k in range(i)] + [ObjectRef("Gateway", None, text)]
-            report.record(source, field, Status.PARTIAL, targets=targets, provider=None)
+            report.record(source, field, Status.PARTIAL, provider=None)
             report.record(source, field, Status.CONVERTED, note=text, provider="nginx")
+            for target in targets:
+                report.printed(target, [Provenance(source, field)])
             report.record(source, f"spec.rules[{i}]", Status.IGNORED)
             report.notify(Level.WARNING, "code", text, source=source, field=field, security=n == 1)
     report.notify(Level.ERROR, "general", HOSTILE[1])
-    return report
+    return report.finish()
 
 
 def test_each_written_line_is_exactly_the_entry_as_json() -> None:
@@ -198,8 +205,9 @@ _SOURCES = [
 def test_notifications_are_sorted_by_source_field_level_code_and_message(
     notes: list[tuple[Level, str, str, SourceRef | None, str | None, bool]],
 ) -> None:
-    report = Report()
+    recorder = Recorder()
     for level, code, message, source, field, security in notes:
-        report.notify(level, code, message, source=source, field=field, security=security)
+        recorder.notify(level, code, message, source=source, field=field, security=security)
+    report = recorder.finish()
     # Grouping by source first must give the plain sort's order, ties included.
     assert report.sorted_notifications() == sorted(report.notifications, key=Notification.sort_key)

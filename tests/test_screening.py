@@ -27,7 +27,7 @@ from ingress2gateway.ir import (
     URLRewrite,
 )
 from ingress2gateway.objects import SourceRef
-from ingress2gateway.reporting.report import Level, Report, Status
+from ingress2gateway.reporting.report import Level, Recorder, Status
 
 from .dataplane_checks import unsafe_values
 
@@ -51,14 +51,14 @@ def route(*rules: Rule, hostnames: tuple[str, ...] = ("shop.example.com",)) -> H
     )
 
 
-def screened(*routes: HTTPRoute, gateways: tuple[Gateway, ...] = ()) -> tuple[IR, Report]:
+def screened(*routes: HTTPRoute, gateways: tuple[Gateway, ...] = ()) -> tuple[IR, Recorder]:
     ir = IR(gateways=list(gateways), routes=list(routes))
-    report = Report()
+    report = Recorder()
     screen_values(ir, report)
     return ir, report
 
 
-def refusals(report: Report) -> list[str]:
+def refusals(report: Recorder) -> list[str]:
     notes = [n for n in report.notifications if n.code == "value-refused"]
     assert all(n.security and n.level is Level.ERROR for n in notes)
     return [n.message for n in notes]

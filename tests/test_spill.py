@@ -7,7 +7,7 @@ import pytest
 from ingress2gateway.converting import listener_limit as spill
 from ingress2gateway.converting.naming import NameAllocator
 from ingress2gateway.ir import IR, Gateway, HTTPRoute, Listener, ListenerSet, ParentRef
-from ingress2gateway.reporting.report import Report
+from ingress2gateway.reporting.report import Recorder
 from ingress2gateway.target import Target
 
 
@@ -32,7 +32,7 @@ def _allocator() -> spill.Allocate:
 def test_surplus_listeners_move_and_routes_follow(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(spill, "MAX_LISTENERS", 2)
     ir = _ir(5)
-    report = Report()
+    report = Recorder()
     spill.spill_listeners(ir, Target.parse("v1.6"), report, _allocator())
     assert [len(g.listeners) for g in ir.gateways] == [2]
     assert [len(s.listeners) for s in ir.listener_sets] == [2, 1]
@@ -54,7 +54,7 @@ def test_surplus_listeners_move_and_routes_follow(monkeypatch: pytest.MonkeyPatc
 def test_without_listenerset_the_hosts_go_to_more_gateways(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(spill, "MAX_LISTENERS", 2)
     ir = _ir(3)
-    report = Report()
+    report = Recorder()
     spill.spill_listeners(ir, Target.parse("v1.4"), report, _allocator())
     assert [g.name for g in ir.gateways] == ["gw", "gw-2"] and not ir.listener_sets
     assert {r.name: r for r in ir.routes}["r2"].parent_refs == [ParentRef("gw-2", None, "h2-http")]
@@ -65,7 +65,7 @@ def test_parent_refs_beyond_the_limit_are_reported(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(spill, "MAX_LISTENERS", 1)
     monkeypatch.setattr(spill, "MAX_PARENT_REFS", 2)
     ir = _ir(4)
-    report = Report()
+    report = Recorder()
     spill.spill_listeners(ir, Target.parse("v1.6"), report, _allocator())
     everywhere = {r.name: r for r in ir.routes}["everywhere"]
     assert len(everywhere.parent_refs) == 2

@@ -15,7 +15,7 @@ import pytest
 import ingress2gateway
 from ingress2gateway.objects import KubeObject, Origin
 from ingress2gateway.plugin import ConvertOptions
-from ingress2gateway.reporting.report import Report
+from ingress2gateway.reporting.report import Recorder
 from ingress2gateway.verification.gateway import GatewayAPIModel
 from ingress2gateway.verification.model import (
     Backend,
@@ -1104,7 +1104,7 @@ def test_golden_cases_route_as_istio_or_the_report_says_so(case: Case, emitter: 
     args = case.args
     options = ConvertOptions(**args.pop("options", {}))
     args["emitter"] = emitter
-    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Report())
+    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Recorder())
     result = verify(objects, options=options, **args)
     assert _unexplained(result) == []
 
@@ -1126,7 +1126,7 @@ def test_corpus_and_peer_fixtures_route_as_istio_or_the_report_says_so(
     require_shared("corpus", "istio")
     require_shared("peer", "ingress2gateway", "istio", "input")
     assert paths, "no Istio corpus or peer fixtures"
-    objects = ingress2gateway.load_manifests(paths, report=Report())
+    objects = ingress2gateway.load_manifests(paths, report=Recorder())
     result = verify(objects, providers=["istio"], emitter=emitter)
     assert _unexplained(result) == []
 
@@ -1140,7 +1140,7 @@ def test_verify_finds_what_the_converter_does_not_say() -> None:
     for obj in output:
         if obj["kind"] == "HTTPRoute":
             obj["spec"]["rules"][0]["backendRefs"][0]["name"] = "elsewhere"
-    result = verify(objects, output=output, providers=["istio"], report=Report())
+    result = verify(objects, output=output, providers=["istio"], report=Recorder())
     assert result.unexplained and all(d.source.causes for d in result.unexplained)
 
 
@@ -1312,7 +1312,7 @@ def test_a_difference_is_explained_only_by_a_field_that_decided_it() -> None:
     nothing of where requests go: it must not explain a routing difference of that route."""
     docs = (HTTP, vs("a", http(prefix("/api"), to="api", retries={"attempts": 3}), http(to="web")))
     objects = objects_of(*docs)
-    report = Report()
+    report = Recorder()
     output = ingress2gateway.convert(objects, providers=["istio"], report=report).resources
     assert any(n.field == "spec.http[0].retries" for n in report.notifications)
     for obj in output:

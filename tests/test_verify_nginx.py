@@ -13,7 +13,7 @@ import pytest
 
 import ingress2gateway
 from ingress2gateway.plugin import ConvertOptions
-from ingress2gateway.reporting.report import Report
+from ingress2gateway.reporting.report import Recorder
 
 from .golden import Case, cases
 from .shared_data import SHARED, require_shared
@@ -40,7 +40,7 @@ def test_every_golden_case_verifies_without_unexplained_differences(
     case: Case, emitter: str
 ) -> None:
     args = case.args
-    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Report())
+    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Recorder())
     found = ingress2gateway.verify(
         objects,
         providers=args.get("providers", "nginx"),
@@ -68,7 +68,7 @@ def test_the_corpus_and_the_go_fixtures_verify_without_unexplained_differences(
     failures: list[str] = []
     verified = 0
     for path in _shared_inputs():
-        objects = ingress2gateway.load_manifests([path], report=Report())
+        objects = ingress2gateway.load_manifests([path], report=Recorder())
         found = ingress2gateway.verify(objects, providers="nginx", emitter=emitter)
         verified += found.requests
         failures += [f"{path.relative_to(SHARED)}: {line}" for line in _listed(found)]

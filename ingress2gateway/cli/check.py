@@ -15,7 +15,7 @@ from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions
 from ingress2gateway.reading.manifests import read_inputs
 from ingress2gateway.reporting.findings import Finding, place
-from ingress2gateway.reporting.report import Level, Report
+from ingress2gateway.reporting.report import Level, Recorder
 
 # Kinds every Ingress provider reads but that say nothing about which controller is used.
 _SUPPORTING_KINDS = frozenset({("", "Service"), ("networking.k8s.io", "IngressClass")})
@@ -29,7 +29,7 @@ VALIDATED_GROUPS = (
 @dataclass
 class CheckResult:
     findings: list[Finding]
-    report: Report
+    report: Recorder
 
     def fails(self, fail_on: str) -> bool:
         if fail_on == "never":
@@ -38,7 +38,7 @@ class CheckResult:
         return any(f.level.rank >= threshold for f in self.findings)
 
 
-def recognising_providers(objects: Sequence[KubeObject], report: Report) -> list[str]:
+def recognising_providers(objects: Sequence[KubeObject], report: Recorder) -> list[str]:
     """Installed providers that read some kind present in ``objects`` (for ``check`` without
     ``--providers``, as pre-commit calls it). One that fails to load is reported, not fatal."""
     from ingress2gateway.errors import UsageError
@@ -69,7 +69,7 @@ def run_check(
 ) -> CheckResult:
     from ingress2gateway.converting.pipeline import convert
 
-    report = Report()
+    report = Recorder()
     objects = read_inputs(files, report=report).objects
     chosen = list(providers) or recognising_providers(objects, report)
     if chosen:
@@ -92,7 +92,7 @@ def run_validate(
     from ingress2gateway.validation import validate
 
     target = Target.parse(gateway_api_version, channel)
-    report = Report()
+    report = Recorder()
     objects = read_inputs(files, report=report).objects
     for obj in objects:
         if obj.group not in VALIDATED_GROUPS:

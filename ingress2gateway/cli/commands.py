@@ -20,7 +20,7 @@ import click
 from ingress2gateway._version import __version__
 from ingress2gateway.errors import I2GError, UsageError
 from ingress2gateway.reporting.printable import printable
-from ingress2gateway.reporting.report import Notification, Report
+from ingress2gateway.reporting.report import Notification, Recorder
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -462,7 +462,7 @@ def convert_options(kw: dict[str, Any], namespace: str | None) -> ConvertOptions
 
 
 def _load(
-    kw: dict[str, Any], providers: list[str], report: Report, workers: Workers | None = None
+    kw: dict[str, Any], providers: list[str], report: Recorder, workers: Workers | None = None
 ) -> tuple[list[KubeObject], str | None, int]:
     """Objects from --input-file (with ``workers``: parsed by them), or from the cluster; the
     namespace filter; input errors."""
@@ -478,7 +478,7 @@ def _load(
     return objects, namespace, 0
 
 
-def _write_input_errors(report: Report) -> None:
+def _write_input_errors(report: Recorder) -> None:
     errors = [n for n in report.notifications if n.code == "input-invalid" and n.source]
     for note in sorted(errors, key=Notification.sort_key):
         assert note.source is not None
@@ -552,7 +552,7 @@ def print_command(**kw: Any) -> None:
     providers = _split_csv(kw["providers"])
     if not providers:
         raise UsageError("--providers needs at least one name")
-    report = Report()
+    report = Recorder()
     output = _Printer(kw["output_format"], kw["output_dir"])
     jobs = kw["jobs"] or min(os.cpu_count() or 1, 8)
     with _early_workers(kw, jobs, output.encode) as workers:
@@ -591,6 +591,7 @@ def print_command(**kw: Any) -> None:
     output.close()
     if kw["run_verify"]:
         _verify_printed(kept_input, printed, providers, options, report)
+        result.report = report.finish()  # with what verify found
     if kw["output_dir"]:
         click.echo(f"wrote {output.count} file(s) under {printable(kw['output_dir'])}", err=True)
     if kw["report_file"]:
@@ -599,7 +600,7 @@ def print_command(**kw: Any) -> None:
     colour = use_colour(sys.stderr, "never" if kw["no_color"] else kw["color"])
     min_level = Level.ERROR if kw["quiet"] else Level.INFO
     lines = render_lines(
-        report, colour=colour, min_level=min_level, exclude_codes={"input-invalid"}
+        result.report, colour=colour, min_level=min_level, exclude_codes={"input-invalid"}
     )
     # stderr flushes at every newline written: written a line at a time, a large report took
     # a system call per line (600k at 100k Ingresses, 1 s).
@@ -617,7 +618,7 @@ def _verify_printed(
     printed: list[Emitted],
     providers: list[str],
     options: ConvertOptions,
-    report: Report,
+    report: Recorder,
 ) -> None:
     """``print --verify``: what verify finds about the printed objects, as notifications."""
     import yaml
@@ -824,7 +825,7 @@ def diff_command(**kw: Any) -> None:
     from ingress2gateway.converting.pipeline import convert
 
     providers = _split_csv(kw["providers"])
-    report = Report()
+    report = Recorder()
     objects, namespace, input_errors = _load(kw, providers, report)
     _write_input_errors(report)
     if input_errors:
@@ -865,7 +866,7 @@ def _existing_objects(kw: dict[str, Any], target: Any) -> list[tuple[JSONDict, s
             kw["all_namespaces"],
             kw["request_timeout"],
         )
-        read = read_cluster(selection, kinds, Report())
+        read = read_cluster(selection, kinds, Recorder())
         return [(o.data, None) for o in read.objects]
     from pathlib import Path
 
@@ -874,7 +875,7 @@ def _existing_objects(kw: dict[str, Any], target: Any) -> list[tuple[JSONDict, s
     path = Path(kw["against"])
     if not path.exists():
         return []  # nothing committed yet: everything would be created
-    report = Report()
+    report = Recorder()
     loaded = read_inputs([path], report=report)
     if loaded.errors:
         _write_input_errors(report)
@@ -1022,7 +1023,7 @@ def parse_provider_options(values: Sequence[str]) -> dict[str, dict[str, str]]:
 
 
 def _read_cluster(
-    kw: dict[str, Any], providers: list[str], report: Report, stderr: TextIO
+    kw: dict[str, Any], providers: list[str], report: Recorder, stderr: TextIO
 ) -> tuple[list[Any], str | None]:
     from ingress2gateway.reading.cluster import ClusterSelection, read_cluster
     from ingress2gateway.registry import canonical_provider, load_provider
@@ -1119,7 +1120,7 @@ def verify_command(**kw: Any) -> None:
     providers = _split_csv(kw["providers"])
     if not providers:
         raise UsageError("--providers needs at least one name")
-    report = Report()
+    report = Recorder()
     objects, namespace, input_errors = _load(kw, providers, report)
     _write_input_errors(report)
     if input_errors:
@@ -1158,7 +1159,7 @@ def _against_objects(path_text: str) -> list[JSONDict]:
     path = Path(path_text)
     if not path.exists():
         raise UsageError(f"--against {path_text}: no such file or directory")
-    report = Report()
+    report = Recorder()
     loaded = read_inputs([path], report=report)
     if loaded.errors:
         _write_input_errors(report)

@@ -66,7 +66,7 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import Emitted, Emitter, carried
-from ingress2gateway.reporting.report import Report, Status
+from ingress2gateway.reporting.report import Recorder, Status
 from ingress2gateway.target import Target
 
 OPEN = "open"
@@ -153,7 +153,7 @@ class Closing:
             reopen += f", or --emitter {others[0]} carries it"
         return ": " + " and ".join(parts) + "; " + reopen
 
-    def after_emission(self, ir: IR, emitted: list[Emitted], report: Report) -> list[Emitted]:
+    def after_emission(self, ir: IR, emitted: list[Emitted], report: Recorder) -> list[Emitted]:
         """``emitted`` (every object of ``ir``, none handed on yet) with the rules closed that a
         control protects which the emitter said it carries and then left unconsumed (see the
         module docstring); routes without rules that such a control protects are left out."""
@@ -188,8 +188,10 @@ class Closing:
                 if index is None or not _close_body(item.body, index):
                     continue
                 fields = item.rules[index] if index < len(item.rules) else []
-                _record_closed(report, fields, note, route.ref)
-                _record_control(report, ext, route.ref)
+                _record_closed(report, fields, note)
+                _record_control(report, ext)
+                # The control's fields went into the route (it is closed because of them).
+                item.provenance = list(dict.fromkeys([*item.provenance, *ext.provenance]))
                 _add_ref(routes, route.ref)
             self.closed.setdefault(id(ext), [])
         return [item for item in emitted if item.ref not in gone]
@@ -211,7 +213,7 @@ def close_uncarried(
     ir: IR,
     emitter: Emitter,
     target: Target,
-    report: Report,
+    report: Recorder,
     fallback: str,
     allocator: Allocate | None = None,
 ) -> Closing:
@@ -484,31 +486,25 @@ def _index(route: Route, rule: Rule) -> int | None:
     return None
 
 
-def _record_closed(
-    report: Report, fields: Iterable[Provenance], note: str, ref: ObjectRef | None = None
-) -> None:
+def _record_closed(report: Recorder, fields: Iterable[Provenance], note: str) -> None:
     """The fields of a closed rule: partly carried (the route is there and takes their
-    requests, which reach no backend). Their target is added as the route is emitted, or
-    ``ref`` when it was emitted already."""
-    targets = [ref] if ref is not None else []
+    requests, which reach no backend)."""
     for item in fields:
-        report.record(item.source, item.field, Status.PARTIAL, targets=targets, note=note)
+        report.record(item.source, item.field, Status.PARTIAL, note=note)
 
 
-def _record_control(report: Report, ext: Extension, ref: ObjectRef | None = None) -> None:
-    """The control's own fields: not carried (their entries exist before the route is
-    emitted, so that it names them as their target: the route they closed)."""
-    targets = [ref] if ref is not None else []
+def _record_control(report: Recorder, ext: Extension) -> None:
+    """The control's own fields: not carried (the route they closed is their target: they
+    are in its provenance)."""
     for item in ext.provenance:
-        report.record(item.source, item.field, Status.UNSUPPORTED, targets=targets)
+        report.record(item.source, item.field, Status.UNSUPPORTED)
 
 
-def _leave_out(report: Report, routes: list[tuple[Route, str]]) -> None:
+def _leave_out(report: Recorder, routes: list[tuple[Route, str]]) -> None:
     """Routes without rules that are not emitted (with why): the fields they were made from,
     and those below them, did not make it (unsupported, whatever was said of them before)."""
     made: dict[SourceRef, dict[str, str]] = {}
     for route, note in routes:
-        report.discard_target(route.ref)
         message = (
             f"{route.KIND} {route.name} is not emitted: {note.removeprefix('emitted closed: ')}"
         )
@@ -519,14 +515,7 @@ def _leave_out(report: Report, routes: list[tuple[Route, str]]) -> None:
             made.setdefault(item.source, {})[item.field] = message
             report.record(item.source, item.field, Status.UNSUPPORTED)
     # Rare (TCP or TLS routes behind client certificates): one pass over the ledger.
-    for entry in list(report.ledger.values()):
-        parents = made.get(entry.source)
-        if not parents:
-            continue
-        for parent, message in parents.items():
-            if _within(entry.field, parent):
-                entry.status = Status.UNSUPPORTED
-                entry.add_note(message)
+    report.not_made(made)
 
 
 def _add_ref(refs: list[ObjectRef], ref: ObjectRef) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingress2gateway.objects import KubeObject, SourceRef, is_subdomain
-from ingress2gateway.reporting.report import Level, Report, Status
+from ingress2gateway.reporting.report import Level, Recorder, Status
 
 _SERVICE_NAME = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
 
@@ -198,7 +198,7 @@ def resolve_class(
 
 
 class _Parser:
-    def __init__(self, obj: KubeObject, report: Report, provider: str) -> None:
+    def __init__(self, obj: KubeObject, report: Recorder, provider: str) -> None:
         self.obj = obj
         self.source = obj.source()
         self.report = report
@@ -418,7 +418,11 @@ class _Parser:
 
 
 def parse_ingress(
-    obj: KubeObject, report: Report, provider: str, class_name: str | None, class_field: str | None
+    obj: KubeObject,
+    report: Recorder,
+    provider: str,
+    class_name: str | None,
+    class_field: str | None,
 ) -> IngressModel:
     return _Parser(obj, report, provider).parse(class_name, class_field)
 

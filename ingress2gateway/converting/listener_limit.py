@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 from ingress2gateway.converting.naming import NameAllocator
 from ingress2gateway.ir import IR, Gateway, Listener, ListenerSet, ParentRef, ReferenceGrant, Route
-from ingress2gateway.reporting.report import Report
+from ingress2gateway.reporting.report import Recorder
 from ingress2gateway.target import Target
 
 MAX_LISTENERS = 64
@@ -28,7 +28,7 @@ GROUP = "gateway.networking.k8s.io"
 Allocate = Callable[[str, str | None], NameAllocator]
 
 
-def spill_listeners(ir: IR, target: Target, report: Report, allocator: Allocate) -> None:
+def spill_listeners(ir: IR, target: Target, report: Recorder, allocator: Allocate) -> None:
     for gateway in list(ir.gateways):
         if len(gateway.listeners) <= MAX_LISTENERS:
             continue
@@ -131,7 +131,7 @@ def _repoint(
     gateway: Gateway,
     moved: dict[str, ListenerSet | Gateway],
     homes: Sequence[ListenerSet | Gateway],
-    report: Report,
+    report: Recorder,
 ) -> None:
     refs: list[ParentRef] = []
     for parent in route.parent_refs:

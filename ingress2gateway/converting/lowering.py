@@ -318,13 +318,8 @@ def _collect(
     provider = build.policy.provider
     lowered.gateway_of[model.source] = build.gateway
     if model.class_field:
-        report.record(
-            model.source,
-            model.class_field,
-            Status.CONVERTED,
-            targets=[build.gateway.ref],
-            provider=provider,
-        )
+        report.record(model.source, model.class_field, Status.CONVERTED, provider=provider)
+        build.gateway.provenance.append(Provenance(model.source, model.class_field))
     valid_hosts: set[str | None] = set()
     for index, host in model.rule_hosts:
         host_field = f"spec.rules[{index}].host"
@@ -344,22 +339,17 @@ def _collect(
         state = _host_state(build, model, host)
         state.namespaces.add(model.namespace)
         if host is not None:
-            report.record(
-                model.source,
-                host_field,
-                Status.CONVERTED,
-                targets=[build.gateway.ref],
-                provider=provider,
-            )
+            report.record(model.source, host_field, Status.CONVERTED, provider=provider)
+            build.gateway.provenance.append(Provenance(model.source, host_field))
         if index in model.hostless_rules:
             report.record(
                 model.source,
                 f"spec.rules[{index}]",
                 Status.CONVERTED,
-                targets=[build.gateway.ref],
                 note="a host without paths still gets its own listener, so it answers 404 as before",
                 provider=provider,
             )
+            build.gateway.provenance.append(Provenance(model.source, f"spec.rules[{index}]"))
     # Said once per Ingress, and only where the provider's own matcher did not decide otherwise
     # (a Kong "/~" path is a regular expression, not a prefix).
     read_as_default = False
@@ -608,10 +598,10 @@ def _collect_tls(
                         model.source,
                         tls.field,
                         Status.CONVERTED,
-                        targets=[build.gateway.ref],
                         note=f"the same certificate as {owner} {state.certificate[2]}",
                         provider=provider,
                     )
+                    build.gateway.provenance.append(Provenance(model.source, tls.field))
             elif state.certificate[0] != secret:
                 message = (
                     f"host {state.host} already has certificate {state.certificate[0].name} from the "
@@ -628,13 +618,8 @@ def _collect_tls(
                 )
         if matched and not report.has_entry(model.source, tls.field):
             # The host's certificate (this one, or the same Secret named again) is in use.
-            report.record(
-                model.source,
-                tls.field,
-                Status.CONVERTED,
-                targets=[build.gateway.ref],
-                provider=provider,
-            )
+            report.record(model.source, tls.field, Status.CONVERTED, provider=provider)
+            build.gateway.provenance.append(Provenance(model.source, tls.field))
         if not matched:
             message = f"no converted rule routes its hosts ({', '.join(covered_hosts) or 'none'})"
             report.info(
@@ -706,7 +691,6 @@ def _emit(build: _GatewayBuild, lowered: Lowered) -> None:
                 provenance=[Provenance(owner.source, tls_field)],
             )
             gateway.listeners.append(https)
-            targets = [gateway.ref]
             if (
                 ref.namespace is not None
                 and secret.namespace is not None
@@ -722,9 +706,7 @@ def _emit(build: _GatewayBuild, lowered: Lowered) -> None:
                     to_name=secret.name,
                 )
                 ctx.ir.add_grant(grant, Provenance(owner.source, tls_field))
-            report.record(
-                owner.source, tls_field, Status.CONVERTED, targets=targets, provider=provider
-            )
+            report.record(owner.source, tls_field, Status.CONVERTED, provider=provider)
         _emit_routes(build, state, http, https, lowered)
     # More than 64 listeners is handled for every provider at once (ingress2gateway/converting/listener_limit.py).
     if not gateway.listeners:
@@ -736,7 +718,6 @@ def _emit(build: _GatewayBuild, lowered: Lowered) -> None:
             f"{gateway.name} is generated",
             provider=provider,
         )
-        report.discard_target(gateway.ref)
         return
     lowered.gateways.append(gateway)
 
@@ -793,10 +774,12 @@ def _emit_routes(
                     entry.model.source,
                     entry.field,
                     Status.CONVERTED,
-                    targets=[route.ref],
                     provider=build.policy.provider,
                 )
                 if entry.path is not None:
+                    # The host is the route's too (the Gateway has it from _collect).
                     host_field = f"spec.rules[{entry.path.rule_index}].host"
-                    ctx.report.add_targets(entry.model.source, host_field, [route.ref, gateway.ref])
+                    host = Provenance(entry.model.source, host_field)
+                    if host not in route.provenance:
+                        route.provenance.append(host)
             lowered.routes.append(route)

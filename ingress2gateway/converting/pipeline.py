@@ -43,7 +43,14 @@ from ingress2gateway.plugin import (
     ProviderContext,
 )
 from ingress2gateway.registry import canonical_provider, load_emitter, load_provider
-from ingress2gateway.reporting.report import Level, PortableReport, Report, Status, fails
+from ingress2gateway.reporting.report import (
+    Level,
+    PortableReport,
+    Recorder,
+    Report,
+    Status,
+    fails,
+)
 from ingress2gateway.scaling.forks import can_fork, in_order
 from ingress2gateway.scaling.gc_pause import gc_paused
 from ingress2gateway.scaling.spool import Spool, for_writer
@@ -101,7 +108,7 @@ def convert(
     channel: str = "standard",
     emit_invalid: bool = False,
     validate: bool = True,
-    report: Report | None = None,
+    report: Recorder | None = None,
     emitter_options: Mapping[str, str] | None = None,
     on_object: Callable[[Emitted], None] | None = None,
     encode: Callable[[JSONDict], str] | None = None,
@@ -168,7 +175,7 @@ def _convert(
     channel: str,
     emit_invalid: bool,
     validate: bool,
-    report: Report | None,
+    report: Recorder | None,
     emitter_options: Mapping[str, str] | None,
     on_object: Callable[[Emitted], None] | None,
     encode: Callable[[JSONDict], str] | None,
@@ -178,7 +185,7 @@ def _convert(
 ) -> Result:
     target = Target.parse(gateway_api_version, channel)
     options = options or ConvertOptions()
-    report = report if report is not None else Report()
+    report = report if report is not None else Recorder()
     names = _unique([canonical_provider(p) for p in requested_providers(providers)])
     loaded: list[Provider] = [load_provider(name) for name in names]
     emitter_impl = load_emitter(emitter)
@@ -218,11 +225,10 @@ def _convert(
         with spool:
             for item in spool:
                 on_object(item)
-    report.settle()
     kept.sort(key=sort_key)
     return Result(
         resources=[item.body for item in kept],
-        report=report,
+        report=report.finish(),
         target=target,
         providers=names,
         emitter=emitter_impl.name,
@@ -243,7 +249,6 @@ def _convert_and_emit(
     """Every provider over ``objects``, then the emitter over their IR. ``part``: the objects
     are one part of the input (see :func:`_in_parts`)."""
     report, target = emit_context.report, emit_context.target
-    begun = len(report.ledger) if part else None
     ir = IR()
     # A provider drops an Ingress's spec once it has parsed it; another provider may still
     # read every Ingress (Kong looks for class conflicts), so only a lone provider may.
@@ -268,11 +273,6 @@ def _convert_and_emit(
         ir, emitter, target, report, options.access_control_fallback, ctx.allocator
     )
     spill_listeners(ir, target, report, ctx.allocator)
-    # Discards come from providers and lowering; the ledger must be settled before validation
-    # withdraws the targets of invalid objects. A part settles only the entries made since it
-    # began; validation's withdrawals and left-out rules, which lag behind the parts, are
-    # applied once at the end.
-    report.settle(since=begun)
     emitted: Iterable[Emitted] = emitter.emit(ir, emit_context)
     if not getattr(emitter, "ordered", False):
         # Every object is made and none handed on: close what the emitter said it would
@@ -368,7 +368,7 @@ class _Checking:
     def kept(
         self,
         emitted: Iterable[Emitted],
-        report: Report,
+        report: Recorder,
         jobs: int = 1,
         workers: Workers | None = None,
     ) -> Iterator[Emitted]:
@@ -395,7 +395,7 @@ class _Recipe:
     def convert(
         self,
         objects: list[KubeObject],
-        report: Report,
+        report: Recorder,
         encode: Callable[[JSONDict], str] | None,
         release_input: bool,
     ) -> Iterator[Emitted]:
@@ -429,7 +429,7 @@ PartAnswer = tuple[PortableReport, list[tuple[ObjectRef, JSONDict, str | None]]]
 def _convert_sent_part(recipe: _Recipe, objects: list[KubeObject]) -> PartAnswer:
     """In a worker: a part (its objects and the shared ones, pickled), converted; what a writer
     needs of each object to print (see :func:`~.spool.for_writer`), and the part's report."""
-    report = Report()
+    report = Recorder()
     # The objects are this worker's own copy: releasing them frees memory and nothing else.
     converted = recipe.convert(objects, report, worker_encoder(), True)
     items = [for_writer(item) for item in converted]
@@ -439,7 +439,7 @@ def _convert_sent_part(recipe: _Recipe, objects: list[KubeObject]) -> PartAnswer
 class _PartConverter:
     """Each part sent to a worker, pickled (workers started before the input was read hold
     none of it), which converts, validates and encodes it, and sends back what a writer needs
-    of each object to print and its part's report (see :meth:`~.report.Report.portable`). This
+    of each object to print and its part's report (see :meth:`~.report.Recorder.portable`). This
     process merges them, in part order, so output and report are those of :func:`_in_parts`.
 
     The other way (this process converts one part after another while workers check the
@@ -454,7 +454,7 @@ class _PartConverter:
     def in_workers(
         self,
         keep: Callable[[Emitted], None],
-        report: Report,
+        report: Recorder,
         jobs: int,
         workers: Workers | None,
         release_input: bool,
@@ -472,7 +472,7 @@ class _PartConverter:
         self,
         pool: ProcessPoolExecutor,
         keep: Callable[[Emitted], None],
-        report: Report,
+        report: Recorder,
         release_input: bool,
     ) -> None:
         calls = ((self.recipe, self._objects(index)) for index in range(len(self.parts)))
@@ -535,7 +535,7 @@ def _select_namespace(objects: list[KubeObject], namespace: str | None) -> list[
     return [o for o in objects if o.namespace == namespace or o.kind in CLUSTER_SCOPED_KINDS]
 
 
-def _well_formed(objects: list[KubeObject], report: Report) -> list[KubeObject]:
+def _well_formed(objects: list[KubeObject], report: Recorder) -> list[KubeObject]:
     """Objects that could exist under their name (the reader already skips the others; a
     caller may construct objects itself), each once: when the input defines the same object
     twice, the later definition is used, as ``kubectl apply`` would leave it."""
@@ -591,7 +591,7 @@ def _report_unclaimed(ctx: ProviderContext, providers: Sequence[Provider]) -> No
 
 
 def _report_unconsumed_extensions(
-    ir: IR, report: Report, emitter: str, closing: Closing | None = None
+    ir: IR, report: Recorder, emitter: str, closing: Closing | None = None
 ) -> None:
     # Controls a provider made of the same fields (one per host, say) are reported together:
     # one message naming every route they closed.
@@ -605,7 +605,7 @@ def _report_unconsumed_extensions(
 
 
 def _report_extension(
-    same: list[Extension], report: Report, emitter: str, closing: Closing | None = None
+    same: list[Extension], report: Recorder, emitter: str, closing: Closing | None = None
 ) -> None:
     """One error (security) or warning per input field of the extensions ``same`` (made of
     the same fields) that the emitter did not express, and their ledger entries."""
@@ -636,11 +636,12 @@ def _report_extension(
 
 
 def _judge(
-    item: Emitted, violations: list[Violation], report: Report, target: Target, emit_invalid: bool
+    item: Emitted, violations: list[Violation], report: Recorder, target: Target, emit_invalid: bool
 ) -> bool:
     """Report what the API server would reject in ``item``. True: print it (perhaps without the
     rules the API server would refuse)."""
     if violations and not emit_invalid and _without_bad_rules(item, violations, report, target):
+        report.printed(item.ref, item.provenance)
         return True
     source = item.sources[0] if item.sources else None
     for violation in violations:
@@ -656,8 +657,10 @@ def _judge(
             source=source,
         )
     if violations and not emit_invalid:
-        _withdraw(report, item)
+        note = f"its output {item.ref.display()} was invalid and not printed"
+        report.not_printed(item.ref, item.provenance, note)
         return False
+    report.printed(item.ref, item.provenance)
     return True
 
 
@@ -665,7 +668,7 @@ _RULE_PATH = re.compile(r"spec\.rules\[(\d+)\]")
 
 
 def _without_bad_rules(
-    item: Emitted, violations: list[Violation], report: Report, target: Target
+    item: Emitted, violations: list[Violation], report: Recorder, target: Target
 ) -> bool:
     """Leave out the rules of a route that the violations are in, if that makes it valid: one
     bad value must not take the route's other paths down. Rules with a name stay (policies
@@ -711,8 +714,3 @@ def _without_bad_rules(
             report.error("output-invalid", message, source=prov.source, field=prov.field)
             report.left_out(prov.source, prov.field, message)
     return True
-
-
-def _withdraw(report: Report, item: Emitted) -> None:
-    """An object that is not printed no longer carries the fields that went into it."""
-    report.withdraw_target(item.ref, f"its output {item.ref.display()} was invalid and not printed")

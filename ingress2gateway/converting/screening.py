@@ -64,12 +64,12 @@ from ingress2gateway.ir import (
     URLRewrite,
 )
 from ingress2gateway.objects import is_label, is_subdomain
-from ingress2gateway.reporting.report import Level, Report, Status
+from ingress2gateway.reporting.report import Level, Recorder, Status
 
 CODE = "value-refused"
 
 
-def screen_values(ir: IR, report: Report) -> None:
+def screen_values(ir: IR, report: Recorder) -> None:
     """Refuse, in place, every value of ``ir`` that is not of its grammar (see the module)."""
     screen = _Screen(report)
     for gateway in ir.gateways:
@@ -80,20 +80,16 @@ def screen_values(ir: IR, report: Report) -> None:
     for route in ir.routes:
         if screen.route(route):
             kept.append(route)
-        else:
-            report.discard_target(route.ref)
     ir.routes[:] = kept
     policies = []
     for policy in ir.backend_tls_policies:
         if screen.backend_tls_policy(policy):
             policies.append(policy)
-        else:
-            report.discard_target(policy.ref)
     ir.backend_tls_policies[:] = policies
 
 
 class _Screen:
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Recorder) -> None:
         self.report = report
         self.replaced: dict[int, Extension] = {}
         """Extensions already screened, by identity (one is often attached to many rules)."""

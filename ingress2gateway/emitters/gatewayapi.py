@@ -78,7 +78,7 @@ class GatewayAPIBuilder:
         self.ctx = ctx
         self.target = ctx.target
         self.report = ctx.report
-        self.sources: dict[ObjectRef, set[SourceRef]] = {}
+        self.provenance: dict[ObjectRef, list[Provenance]] = {}
 
     # --- support questions -------------------------------------------------------------------
 
@@ -114,9 +114,8 @@ class GatewayAPIBuilder:
                 self.report.record(item.source, item.field, Status.UNSUPPORTED, note=message)
 
     def credit(self, provenance: list[Provenance], ref: ObjectRef) -> None:
-        """Record that ``provenance`` went into ``ref`` (ledger targets, notification grouping)."""
-        self.report.credit(provenance, ref)
-        self.sources.setdefault(ref, set()).update([item.source for item in provenance])
+        """``provenance`` went into ``ref`` (which becomes :attr:`Emitted.provenance`)."""
+        self.provenance.setdefault(ref, []).extend(provenance)
 
     # --- objects ------------------------------------------------------------------------------
 
@@ -130,8 +129,14 @@ class GatewayAPIBuilder:
             if item is None:
                 continue
             # Everything credited to an object is credited while it is being made.
-            item.sources = sorted(self.sources.pop(item.ref, ()), key=SourceRef.sort_key)
+            self.provenance_of(item)
             yield item
+
+    def provenance_of(self, item: Emitted) -> None:
+        """Hand ``item`` what was credited to it: its provenance and source objects."""
+        provenance = list(dict.fromkeys(self.provenance.pop(item.ref, ())))
+        item.provenance = provenance
+        item.sources = sorted({p.source for p in provenance}, key=SourceRef.sort_key)
 
     def _bodies(self, ir: IR) -> Iterator[Emitted | None]:
         # In output order (see sort_key), so that a caller can write each object as it comes.
@@ -317,7 +322,8 @@ class GatewayAPIBuilder:
             f"{', '.join(lost)} cannot be expressed by the standard retry field" if lost else None
         )
         for item in first.provenance:
-            self.report.record(item.source, item.field, status, targets=[route.ref], note=note)
+            self.report.record(item.source, item.field, status, note=note)
+        self.credit(first.provenance, route.ref)
         first.consumed = True
         return body
 

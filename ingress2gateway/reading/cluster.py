@@ -35,7 +35,7 @@ from typing import Any, TextIO
 from ingress2gateway._version import __version__
 from ingress2gateway.errors import ClusterError
 from ingress2gateway.objects import JSONDict, KubeObject, Origin, ResourceKind
-from ingress2gateway.reporting.report import Report
+from ingress2gateway.reporting.report import Recorder
 
 IN_CLUSTER_CONTEXT = "in-cluster"
 """Context name reported when the service account of the Pod we run in is used."""
@@ -464,7 +464,7 @@ def _in_cluster_namespace() -> str | None:
 def read_cluster(
     selection: ClusterSelection,
     resources: Sequence[ResourceKind],
-    report: Report,
+    report: Recorder,
     *,
     progress: TextIO | None = None,
     page_size: int = 500,
@@ -548,7 +548,7 @@ def _namespace_and_name(item: JSONDict) -> tuple[str, str]:
     )
 
 
-def _report_missing(report: Report, kind: ResourceKind) -> None:
+def _report_missing(report: Recorder, kind: ResourceKind) -> None:
     report.info(
         "cluster-resource-missing",
         f"no {kind.kind} ({kind.api_version}) served by the cluster: is the CRD installed?",
@@ -599,7 +599,7 @@ def _list_all(
     kind: ResourceKind,
     namespace: str | None,
     page_size: int,
-    report: Report,
+    report: Recorder,
     bar: _Progress,
 ) -> list[JSONDict]:
     """Every item of one kind, page by page; restarts once if the continue token expires."""

@@ -44,7 +44,7 @@ from ingress2gateway.objects import (
     too_deep,
     why_impossible,
 )
-from ingress2gateway.reporting.report import Report
+from ingress2gateway.reporting.report import Recorder
 from ingress2gateway.scaling.forks import in_order
 from ingress2gateway.scaling.gc_pause import gc_paused
 
@@ -137,7 +137,7 @@ class LoadResult:
 def load_manifests(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
-    report: Report | None = None,
+    report: Recorder | None = None,
     stdin: BinaryIO | None = None,
 ) -> list[KubeObject]:
     """Every object in ``paths``: a file, a directory (read recursively), ``-`` for stdin, or
@@ -148,7 +148,7 @@ def load_manifests(
     such problems raise :class:`~ingress2gateway.errors.ManifestError` once everything was
     read: its ``problems`` say what and where, its ``objects`` hold what could be read.
     """
-    given = Report() if report is None else report
+    given = Recorder() if report is None else report
     loaded = read_inputs(paths, report=given, stdin=stdin)
     if report is None and loaded.errors:
         problems = [
@@ -163,7 +163,7 @@ def load_manifests(
 def read_inputs(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
-    report: Report,
+    report: Recorder,
     stdin: BinaryIO | None = None,
     pool: ProcessPoolExecutor | None = None,
 ) -> LoadResult:
@@ -757,7 +757,7 @@ def _shape(value: object) -> tuple[int, int]:
     return max(0, expanded[id(value)] - present), heights[id(value)]
 
 
-def _accept(read: _Read, origin: Origin, report: Report, result: LoadResult) -> None:
+def _accept(read: _Read, origin: Origin, report: Recorder, result: LoadResult) -> None:
     """The objects of a document read: the document itself, or the items of a List (each on
     its own: a bad item is an error that names it, and the others are read)."""
     value = read.value
@@ -774,7 +774,7 @@ def _accept_object(
     value: object,
     origin: Origin,
     nesting_checked: bool,
-    report: Report,
+    report: Recorder,
     result: LoadResult,
     lines: _ItemLines | None,
 ) -> None:

@@ -4,6 +4,12 @@ A :class:`Notification` says something happened (an error, a warning, a fact wor
 The ledger has one :class:`LedgerEntry` per consumed input field and says what became of it:
 ``converted``, ``partial``, ``unsupported`` or ``ignored``, and which output objects it went into.
 Nothing from the input may be missing from the ledger.
+
+The stages of a conversion write to a :class:`Recorder`: notifications, and facts about input
+fields (status and notes), never output objects. Which objects a field went into is derived
+from what was printed: each printed object's provenance (see
+:attr:`~ingress2gateway.plugin.Emitted.provenance`). :meth:`Recorder.finish` makes the
+read-only :class:`Report`.
 """
 
 from __future__ import annotations
@@ -11,11 +17,11 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from itertools import islice
 from json.encoder import encode_basestring
 from operator import attrgetter
+from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
 
 from ingress2gateway.objects import ObjectRef, SourceRef
@@ -118,11 +124,11 @@ class LedgerEntry:
     set costs four times a tuple of two. Change it through the methods below."""
     notes: tuple[str, ...] = ()
 
-    def add_targets(self, refs: Iterable[ObjectRef]) -> None:
+    def _add_targets(self, refs: Iterable[ObjectRef]) -> None:
         for ref in refs:
-            self.add_target(ref)
+            self._add_target(ref)
 
-    def add_target(self, ref: ObjectRef) -> None:
+    def _add_target(self, ref: ObjectRef) -> None:
         targets = self.targets
         if ref in targets:
             return
@@ -133,13 +139,13 @@ class LedgerEntry:
         else:
             self.targets = {*targets, ref}
 
-    def remove_targets(self, refs: Collection[ObjectRef]) -> None:
+    def _remove_targets(self, refs: Collection[ObjectRef]) -> None:
         if isinstance(self.targets, set):
             self.targets.difference_update(refs)
         else:
             self.targets = tuple(ref for ref in self.targets if ref not in refs)
 
-    def add_note(self, note: str) -> None:
+    def _add_note(self, note: str) -> None:
         if note not in self.notes:
             self.notes = (*self.notes, note)
 
@@ -152,6 +158,12 @@ class LedgerEntry:
             "targets": [t.to_json() for t in sorted(self.targets, key=_ref_key)],
             "note": "; ".join(self.notes) if self.notes else None,
         }
+
+
+def _at_or_below(field: str, parent: str) -> bool:
+    """Whether ``field`` is ``parent`` or inside it (``spec.http[1].match[0]`` in
+    ``spec.http[1]``)."""
+    return field == parent or field.startswith((parent + ".", parent + "["))
 
 
 def _field_of(entry: LedgerEntry) -> str:
@@ -196,22 +208,34 @@ def _ref_key(ref: ObjectRef) -> tuple[str, str, str]:
 PortableReport = tuple[
     list[tuple[Level, str, str, "SourceRef | None", "str | None", "str | None", bool]],
     list[tuple[SourceRef, str, Status, "str | None", tuple[ObjectRef, ...], tuple[str, ...]]],
+    list[
+        tuple[
+            list[tuple[ObjectRef, tuple[tuple[SourceRef, str], ...], str]],
+            list[tuple[SourceRef, str, str]],
+        ]
+    ],
 ]
 """What :meth:`Report.portable` gives: notifications and ledger entries as tuples."""
 
 
-@dataclass
-class Report:
-    """Collects notifications and ledger entries through every stage of a conversion."""
+class Recorder:
+    """What the stages of a conversion say, as they say it: notifications, and facts about
+    input fields (their status and notes). :meth:`finish` makes the :class:`Report`.
 
-    notifications: list[Notification] = dataclasses.field(default_factory=list)
-    ledger: dict[tuple[SourceRef, str], LedgerEntry] = dataclasses.field(default_factory=dict)
-    _seen: set[Notification] = dataclasses.field(default_factory=set, repr=False)
-    _discarded: set[ObjectRef] = dataclasses.field(default_factory=set, repr=False)
-    _replaced: dict[ObjectRef, ObjectRef] = dataclasses.field(default_factory=dict, repr=False)
-    _withdrawn: dict[ObjectRef, str] = dataclasses.field(default_factory=dict, repr=False)
-    _left_out: dict[SourceRef, dict[str, str]] = dataclasses.field(default_factory=dict, repr=False)
-    _refs: dict[ObjectRef, ObjectRef] = dataclasses.field(default_factory=dict, repr=False)
+    Nothing here predicts output objects. A field's targets are derived from what was printed:
+    the pipeline hands each output object over once it is judged (:meth:`printed`, or
+    :meth:`not_printed` for one the API server would refuse) with its provenance, the input
+    fields it was made from, and that is the only way a ledger entry gains a target.
+    """
+
+    def __init__(self) -> None:
+        self.notifications: list[Notification] = []
+        self.ledger: dict[tuple[SourceRef, str], LedgerEntry] = {}
+        """Entries as recorded so far (read them; change them through the methods)."""
+        self._seen: set[Notification] = set()
+        self._refs: dict[ObjectRef, ObjectRef] = {}
+        self._unprinted: list[tuple[ObjectRef, tuple[tuple[SourceRef, str], ...], str]] = []
+        self._left_out: dict[SourceRef, dict[str, str]] = {}
 
     def notify(
         self,
@@ -267,11 +291,11 @@ class Report:
         field: str,
         status: Status,
         *,
-        targets: Iterable[ObjectRef] = (),
         note: str | None = None,
         provider: str | None = None,
     ) -> LedgerEntry:
-        """Say what became of one input field; repeated calls merge (see :func:`merge_status`)."""
+        """Say what became of one input field; repeated calls merge (see :func:`merge_status`).
+        Where it went is not said here: see :meth:`printed`."""
         key = (source, field)
         entry = self.ledger.get(key)
         if entry is None:
@@ -280,110 +304,63 @@ class Report:
         else:
             entry.status = merge_status(entry.status, status)
             entry.provider = entry.provider or provider
-        if targets:
-            interned = self._refs
-            for ref in targets:
-                entry.add_target(interned.setdefault(ref, ref))
         if note:
-            entry.add_note(note)
+            entry._add_note(note)
         return entry
 
-    def _shared(self, refs: Iterable[ObjectRef]) -> list[ObjectRef]:
-        # Every mention of an output object in the ledger is the same ObjectRef instance (an
-        # emitter makes a new one per rule; at scale the copies add up).
-        interned = self._refs
-        return [interned.setdefault(ref, ref) for ref in refs]
+    def overrule(
+        self, source: SourceRef, field: str, status: Status, note: str, provider: str | None = None
+    ) -> None:
+        """Replace what was said of a field (a later stage knows better: the field was not
+        used after all), or say it for the first time."""
+        entry = self.record(source, field, status, note=note, provider=provider)
+        entry.status = status
+
+    def not_made(self, fields: Mapping[SourceRef, Mapping[str, str]]) -> None:
+        """Nothing was made of these fields (``{source: {field: why}}``) and those below them
+        (``spec.rules[0].http`` below ``spec.rules[0]``): unsupported, whatever was said of
+        them before, with why. One pass over the ledger."""
+        for entry in self.ledger.values():
+            parents = fields.get(entry.source)
+            if not parents:
+                continue
+            for parent, note in parents.items():
+                if _at_or_below(entry.field, parent):
+                    entry.status = Status.UNSUPPORTED
+                    entry._add_note(note)
 
     def has_entry(self, source: SourceRef, field: str) -> bool:
         return (source, field) in self.ledger
 
-    def add_targets(self, source: SourceRef, field: str, targets: Iterable[ObjectRef]) -> None:
-        entry = self.ledger.get((source, field))
-        if entry is not None:
-            entry.add_targets(self._shared(targets))
+    # --- what was printed: the only source of ledger targets ----------------------------
 
-    def credit(self, fields: Iterable[InputField], target: ObjectRef) -> None:
-        """:meth:`add_targets` with ``target`` for each of ``fields`` (an emitter credits
-        every field of every rule it writes, ~25 per Ingress; most entries name ``target``
-        already)."""
+    def printed(self, ref: ObjectRef, provenance: Iterable[InputField]) -> None:
+        """``ref`` is printed, made from ``provenance``: each of those fields went into it."""
         ledger = self.ledger
-        for item in fields:
+        shared = self._refs.setdefault(ref, ref)
+        for item in provenance:
             entry = ledger.get((item.source, item.field))
-            if entry is not None and target not in entry.targets:
-                entry.add_target(self._refs.setdefault(target, target))
+            if entry is not None and shared not in entry.targets:
+                entry._add_target(shared)
 
-    def discard_target(self, ref: ObjectRef) -> None:
-        """An output object that will not exist after all: no entry may point at it.
-
-        Applied to the whole ledger once, by :meth:`settle` (a provider may drop hundreds of
-        routes; scanning the ledger for each was quadratic); so are the two methods below.
-        """
-        self._discarded.add(ref)
-
-    def replace_target(self, old: ObjectRef, new: ObjectRef) -> None:
-        """Entries that name ``old`` name ``new`` instead (an object became another)."""
-        self._replaced[old] = new
-
-    def withdraw_target(self, ref: ObjectRef, note: str) -> None:
-        """``ref`` was made but will not be printed: its fields did not make it (see
-        :meth:`settle`), and ``note`` says why."""
-        self._withdrawn[ref] = note
+    def not_printed(self, ref: ObjectRef, provenance: Iterable[InputField], note: str) -> None:
+        """``ref`` was made from ``provenance`` but is not printed (the API server would refuse
+        it): those fields did not make it there (applied by :meth:`finish`, once every object
+        is printed, since a field may go into several objects)."""
+        fields = tuple(dict.fromkeys((item.source, item.field) for item in provenance))
+        self._unprinted.append((ref, fields, note))
 
     def left_out(self, source: SourceRef, field: str, note: str) -> None:
         """A part of the output made from ``field`` (and the fields below it, such as
         ``spec.http[1].match[0]`` below ``spec.http[1]``) was left out: they are unsupported
-        where they were converted (applied by :meth:`settle`, in one ledger pass)."""
+        where they were converted (applied by :meth:`finish`, in one ledger pass)."""
         self._left_out.setdefault(source, {})[field] = note
 
-    def settle(self, since: int | None = None) -> None:
-        """Apply pending target changes (done before the ledger is read).
-
-        With ``since`` (the number of entries the ledger held when a part of the input began
-        converting), only the entries made since then are retargeted, and only for discards
-        and replacements, which a provider makes while converting the part; withdrawn targets
-        and left-out fields, which come later from validation, wait for a full settle. A part
-        converts objects no other part touches, so its targets are only in its own entries
-        (the ledger entries of objects every part reads carry no targets): settling a part
-        costs that part, not the whole ledger."""
-        if since is None and self._left_out:
-            self._apply_left_out()
-        replaced, discarded = self._replaced, self._discarded
-        withdrawn: dict[ObjectRef, str] = self._withdrawn if since is None else {}
-        if not (discarded or replaced or withdrawn):
-            return
-        changed = discarded | replaced.keys() | withdrawn.keys()
-        entries = self.ledger.values()
-        for entry in entries if since is None else islice(entries, since, None):
-            if not entry.targets or changed.isdisjoint(entry.targets):
-                continue
-            hit = [ref for ref in entry.targets if ref in changed]
-            entry.remove_targets(hit)
-            entry.add_targets(replaced[ref] for ref in hit if ref in replaced)
-            notes = [withdrawn[ref] for ref in hit if ref in withdrawn]
-            if notes:
-                entry.status = Status.PARTIAL if entry.targets else Status.UNSUPPORTED
-                for note in notes:
-                    entry.add_note(note)
-        discarded.clear()
-        replaced.clear()
-        if since is None:
-            withdrawn.clear()
-
-    def _apply_left_out(self) -> None:
-        for entry in self.ledger.values():
-            fields = self._left_out.get(entry.source)
-            if not fields:
-                continue
-            for field, note in fields.items():
-                if entry.field == field or entry.field.startswith((field + ".", field + "[")):
-                    entry.status = merge_status(entry.status, Status.UNSUPPORTED)
-                    entry.add_note(note)
-        self._left_out.clear()
+    # --- parts converted elsewhere ----------------------------------------------------
 
     def portable(self) -> PortableReport:
-        """The notifications and settled ledger entries as plain tuples, for :meth:`absorb` in
-        another process (pickling the tuples costs a quarter of pickling the objects)."""
-        self.settle()
+        """What was said, as plain tuples, for :meth:`absorb` in another process (pickling
+        the tuples costs a quarter of pickling the objects)."""
         notes = [
             (n.level, n.code, n.message, n.source, n.field, n.provider, n.security)
             for n in self.notifications
@@ -392,30 +369,90 @@ class Report:
             (e.source, e.field, e.status, e.provider, tuple(e.targets), e.notes)
             for e in self.ledger.values()
         ]
-        return notes, entries
+        pending = [
+            (
+                self._unprinted,
+                [(s, f, n) for s, fs in self._left_out.items() for f, n in fs.items()],
+            )
+        ]
+        return notes, entries, pending
 
     def absorb(self, other: PortableReport) -> None:
-        """Add what another report said (see :meth:`portable`), as if it had been said here:
+        """Add what another recorder said (see :meth:`portable`), after what this one said:
         the same notification once, and repeated ledger entries merged as :meth:`record`
         merges them."""
-        notes, entries = other
+        notes, entries, pending = other
         seen, notifications = self._seen, self.notifications
         for fields in notes:
-            note = Notification(*fields)
-            if note not in seen:
-                seen.add(note)
-                notifications.append(note)
+            said = Notification(*fields)
+            if said not in seen:
+                seen.add(said)
+                notifications.append(said)
         ledger = self.ledger
         for source, field, status, provider, targets, texts in entries:
             if (source, field) not in ledger:  # almost always: parts share few objects
                 kept = targets if len(targets) <= _FEW_TARGETS else set(targets)
                 ledger[source, field] = LedgerEntry(source, field, status, provider, kept, texts)
                 continue
-            merged = self.record(source, field, status, targets=targets, provider=provider)
+            merged = self.record(source, field, status, provider=provider)
+            merged._add_targets(self._refs.setdefault(ref, ref) for ref in targets)
             for text in texts:
-                merged.add_note(text)
+                merged._add_note(text)
+        for unprinted, left_out in pending:
+            self._unprinted.extend(unprinted)
+            for source, field, note in left_out:
+                self.left_out(source, field, note)
 
-    # --- reading -------------------------------------------------------------------------
+    # --- the end ------------------------------------------------------------------------
+
+    def finish(self) -> Report:
+        """The report: what was left out and not printed applied to the ledger, once."""
+        if self._left_out:
+            self._apply_left_out()
+        if self._unprinted:
+            self._apply_unprinted()
+        return Report(tuple(self.notifications), MappingProxyType(self.ledger))
+
+    def _apply_left_out(self) -> None:
+        for entry in self.ledger.values():
+            fields = self._left_out.get(entry.source)
+            if not fields:
+                continue
+            for field, note in fields.items():
+                if _at_or_below(entry.field, field):
+                    entry.status = merge_status(entry.status, Status.UNSUPPORTED)
+                    entry._add_note(note)
+        self._left_out.clear()
+
+    def _apply_unprinted(self) -> None:
+        ledger = self.ledger
+        for ref, fields, note in self._unprinted:
+            for key in fields:
+                entry = ledger.get(key)
+                if entry is None:
+                    continue
+                entry._remove_targets((ref,))
+                entry.status = Status.PARTIAL if entry.targets else Status.UNSUPPORTED
+                entry._add_note(note)
+        self._unprinted.clear()
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a conversion said: its notifications, and the ledger (one entry per input field it
+    consumed, saying what became of it and which printed objects it went into). Read-only:
+    :class:`Recorder` is what the stages write to."""
+
+    notifications: tuple[Notification, ...] = ()
+    ledger: Mapping[tuple[SourceRef, str], LedgerEntry] = dataclasses.field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+    def __repr__(self) -> str:
+        return (
+            f"<Report: {self.count(Level.ERROR)} errors, {self.count(Level.WARNING)} warnings, "
+            f"{self.count(Level.INFO)} infos, {len(self.ledger)} ledger entries>"
+        )
 
     def sorted_notifications(self) -> list[Notification]:
         """In :meth:`Notification.sort_key` order (a large report has hundreds of thousands,
@@ -425,7 +462,6 @@ class Report:
     def sorted_ledger(self) -> list[LedgerEntry]:
         """Entries by source object, then field (a large ledger has hundreds of thousands of
         entries, a few per object: sorted per object, see :func:`_per_source`)."""
-        self.settle()
         return _per_source(self.ledger.values(), _field_of)
 
     def count(self, level: Level) -> int:
@@ -439,7 +475,6 @@ class Report:
         return None
 
     def summary(self) -> dict[str, Any]:
-        self.settle()
         # Counted in C (list.count compares by identity first): at 100k Ingresses the ledger
         # has 1.6M entries, and a Python loop reading each status took 0.2 s of 0.3.
         entries = self.ledger.values()
@@ -548,7 +583,7 @@ def _string(value: str | None) -> str:
     return "null" if value is None else encode_basestring(value)
 
 
-def fails(report: Report, fail_on: str) -> bool:
+def fails(report: Report | Recorder, fail_on: str) -> bool:
     """Whether notifications reach the ``--fail-on`` threshold (``error``, ``warning``, ``never``)."""
     if fail_on == "never":
         return False

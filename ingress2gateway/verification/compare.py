@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingress2gateway.reporting.codes import INTENDED_DIFFERENCES
-from ingress2gateway.reporting.report import Level, Notification, Report
+from ingress2gateway.reporting.report import Level, Notification, Recorder, Report
 from ingress2gateway.verification.gateway import GatewayAPIModel
 from ingress2gateway.verification.model import (
     Cause,
@@ -107,7 +107,7 @@ def compare(
     source: RequestModel,
     requests: Iterable[Request],
     output: Sequence[dict[str, Any]],
-    report: Report | None = None,
+    report: Report | Recorder | None = None,
 ) -> VerifyResult:
     """Route ``requests`` (and those the output's routes call for) through ``source`` and
     through the Gateway API model of ``output``; differences explained by ``report``."""
@@ -137,7 +137,7 @@ def _same(a: Outcome, b: Outcome) -> bool:
 _ObjectKey = tuple[str, str | None, str | None]
 
 
-def _notes_by_object(report: Report | None) -> dict[_ObjectKey, list[Notification]]:
+def _notes_by_object(report: Report | Recorder | None) -> dict[_ObjectKey, list[Notification]]:
     found: dict[_ObjectKey, list[Notification]] = {}
     if report is None:
         return found

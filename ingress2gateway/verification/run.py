@@ -8,7 +8,7 @@ from typing import Any
 from ingress2gateway.errors import UsageError
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions, ModelsItsController
-from ingress2gateway.reporting.report import Report
+from ingress2gateway.reporting.report import Recorder
 from ingress2gateway.verification.compare import VerifyResult, compare
 from ingress2gateway.verification.model import NoRoute, Request, Routed, SourceModel
 
@@ -66,7 +66,7 @@ def verify(
     emitter: str = "standard",
     *,
     options: ConvertOptions | None = None,
-    report: Report | None = None,
+    report: Recorder | None = None,
     gateway_api_version: str | None = None,
     channel: str = "standard",
     emitter_options: Mapping[str, str] | None = None,
@@ -83,7 +83,7 @@ def verify(
     names = requested_providers(providers)
     options = options or ConvertOptions()
     if output is None:
-        report = report if report is not None else Report()
+        report = report if report is not None else Recorder()
         result = convert(
             inputs,
             names,

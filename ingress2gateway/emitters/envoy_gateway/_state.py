@@ -40,6 +40,9 @@ class State:
         self.grants: dict[ReferenceGrant, list[Provenance]] = {}
         self.backends = BackendRegistry()
         self.verdicts: dict[int, Verdict] = {}
+        self.credits: dict[ObjectRef, list[Provenance]] = {}
+        """Input fields that went into objects (the builder's routes among them), beyond what
+        the builder credited: the extensions each expresses."""
         self.direct_responses: dict[tuple[str | None, int], Emitted] = {}
         """HTTPRouteFilters answering a status, one per namespace and status."""
         self._contributions: dict[
@@ -116,13 +119,16 @@ class State:
 
     # --- the end --------------------------------------------------------------------------
 
-    def finish(self) -> list[Emitted]:
-        """Mark what was expressed consumed, write the ledger, add grants; return the objects."""
+    def finish(self, built: list[Emitted]) -> list[Emitted]:
+        """Mark what was expressed consumed, say so in the ledger, add grants; return
+        ``built`` (the builder's objects) and this emission's own, each with the extensions
+        it expresses in its provenance."""
         for verdict in self.verdicts.values():
             self._settle(verdict)
         for grant in sorted(self.grants, key=_grant_key):
             emitted = self.builder.reference_grant(grant, self.grants[grant])
             if emitted is not None:
+                self.builder.provenance_of(emitted)
                 emitted.sources = sorted(
                     {p.source for p in self.grants[grant]}, key=SourceRef.sort_key
                 )
@@ -138,7 +144,12 @@ class State:
                     },
                     key=SourceRef.sort_key,
                 )
-        return self.objects
+        every = built + self.objects
+        for obj in every:
+            credited = self.credits.pop(obj.ref, None)
+            if credited:
+                obj.provenance = list(dict.fromkeys([*obj.provenance, *credited]))
+        return every
 
     def _settle(self, verdict: Verdict) -> None:
         ext = verdict.extension
@@ -159,7 +170,9 @@ class State:
         for code, message in verdict.warnings:
             self.report.warning(code, message, **where)
         for item in ext.provenance:
-            self.report.record(item.source, item.field, status, targets=verdict.targets, note=note)
+            self.report.record(item.source, item.field, status, note=note)
+        for ref in verdict.targets:
+            self.credits.setdefault(ref, []).extend(ext.provenance)
 
 
 def target_ref(kind: str, name: str, section: str | None = None) -> JSONDict:

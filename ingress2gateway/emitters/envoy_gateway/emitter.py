@@ -81,7 +81,7 @@ class EnvoyGatewayEmitter:
                 RoutePlan(state, route, body, gateway_kinds, route_schemes(route, protocols)).emit()
         settings = gateway_client_policies(ir, state, set(bodies))
         client_cert_policies(ir, state, settings)
-        return out + state.finish()
+        return state.finish(out)
 
     def carries(self, extension: Extension, target: Target) -> bool:
         """Client-certificate auth (a ClientTrafficPolicy on the listeners), and what a

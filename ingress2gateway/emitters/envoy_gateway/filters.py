@@ -95,5 +95,4 @@ def direct_response(state: State, route: Route, rule: Rule, rule_body: JSONDict)
             "extensionRef": {"group": EG_GROUP, "kind": HTTP_ROUTE_FILTER, "name": found.ref.name},
         }
     ]
-    for item in rule.provenance:
-        state.report.add_targets(item.source, item.field, [found.ref])
+    found.provenance = list(dict.fromkeys([*found.provenance, *rule.provenance]))

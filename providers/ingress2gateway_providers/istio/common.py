@@ -16,7 +16,7 @@ from ingress2gateway.converting import grammar
 from ingress2gateway.ir import IR, BackendRef, Extension, Provenance, ReferenceGrant, SecretRef
 from ingress2gateway.objects import JSONDict, KubeObject, SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.reporting.report import Level, Report, Status
+from ingress2gateway.reporting.report import Level, Recorder, Status
 
 PROVIDER_NAME = "istio"
 ISTIO_GROUP = "networking.istio.io"
@@ -88,7 +88,7 @@ def seconds(value: Any) -> int | None:
 class Fields:
     """Ledger and notifications for one Istio object."""
 
-    report: Report
+    report: Recorder
     source: SourceRef
 
     def prov(self, path: str) -> Provenance:
@@ -190,7 +190,7 @@ class State:
         return self.ctx.ir
 
     @property
-    def report(self) -> Report:
+    def report(self) -> Recorder:
         return self.ctx.report
 
     def fields(self, obj: KubeObject) -> Fields:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingress2gateway.objects import JSONDict
-from ingress2gateway.reporting.report import Level, Report, Status
+from ingress2gateway.reporting.report import Level, Recorder, Status
 
 from .common import VS, Fields, as_dict, as_list, host_overlap, ns_of
 from .conditions import Condition, Scope, Sm, string_match, valid_header_name
@@ -125,7 +125,7 @@ def delegated(vs: VS, index: int, item: JSONDict, first: int) -> list[tuple[Unit
             "drops the route (conflict); not converted",
         )
         ctx.fields.record(f"spec.http[{k}]", Status.IGNORED, "conflicts with the root's match")
-    quiet = Fields(Report(), vs.fields.source)
+    quiet = Fields(Recorder(), vs.fields.source)
     for r, raw in enumerate(as_list(item.get("match"))):
         if isinstance(raw, dict):
             parse_match(vs.fields, f"{path}.match[{r}]", raw, 0, vs.namespace)

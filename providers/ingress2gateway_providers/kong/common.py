@@ -7,15 +7,14 @@ each helper calls the report with a literal notification code so the codes table
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from ingress2gateway.ir import Provenance
-from ingress2gateway.objects import KubeObject, ObjectRef, SourceRef
+from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.reporting.report import Level, Report, Status
+from ingress2gateway.reporting.report import Level, Recorder, Status
 
 T = TypeVar("T")
 
@@ -133,7 +132,7 @@ class KongRun:
         return run
 
     @property
-    def report(self) -> Report:
+    def report(self) -> Recorder:
         return self.ctx.report
 
     def use(self, obj: KubeObject) -> None:
@@ -148,11 +147,8 @@ class KongRun:
         field_path: str,
         status: Status,
         note: str | None = None,
-        targets: Iterable[ObjectRef] = (),
     ) -> None:
-        self.ctx.report.record(
-            source, field_path, status, note=note, targets=targets, provider=self.provider
-        )
+        self.ctx.report.record(source, field_path, status, note=note, provider=self.provider)
 
     def invalid(self, source: SourceRef, field_path: str, message: str) -> None:
         """A value Kong itself would reject: reported, the field is not converted."""

@@ -34,6 +34,7 @@ from ingress2gateway.ir import (
     TCPRoute,
     TLSRoute,
     UDPRoute,
+    made_from,
 )
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.reporting.report import Status
@@ -123,7 +124,6 @@ def _convert_group(run: KongRun, objects: list[KubeObject], class_name: str) -> 
     if created and not gateway.listeners:
         # Every rule was unusable: a Gateway without listeners would be rejected.
         run.ctx.ir.gateways.remove(gateway)
-        run.report.discard_target(gateway.ref)
 
 
 def _listener(
@@ -254,18 +254,21 @@ def _convert_object(run: KongRun, gateway: Gateway, obj: KubeObject) -> None:
         assert isinstance(route, (TCPRoute, TLSRoute, UDPRoute))
         route.backend_refs = [backend_ref]
         run.ctx.ir.routes.append(route)
-        run.record(source, field_path, Status.CONVERTED, targets=[gateway.ref])
+        run.record(source, field_path, Status.CONVERTED)
+        made_from(gateway, provenance)
     tls = obj.spec.get("tls")
     for index in range(len(tls) if isinstance(tls, list) else 0):
         field_path = f"spec.tls[{index}]"
         if field_path in used_tls:
-            run.record(source, field_path, Status.CONVERTED, targets=[gateway.ref])
+            run.record(source, field_path, Status.CONVERTED)
+            made_from(gateway, Provenance(source, field_path))
         else:
             run.record(source, field_path, Status.IGNORED, "no terminating rule uses it")
     for key in sorted(obj.annotations):
         field_path = annotation_field(key)
         if key == CLASS_ANNOTATION:
-            run.record(source, field_path, Status.CONVERTED, targets=[gateway.ref])
+            run.record(source, field_path, Status.CONVERTED)
+            made_from(gateway, Provenance(source, field_path))
         elif key == "konghq.com/protocols":
             status = Status.CONVERTED if passthrough or not protocols else Status.IGNORED
             run.record(source, field_path, status, "tls_passthrough selects Passthrough listeners")

@@ -35,6 +35,7 @@ from ingress2gateway.ir import (
     Rule,
     SecretRef,
     URLRewrite,
+    made_from,
 )
 from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.reporting.report import Level, Status
@@ -518,21 +519,17 @@ class Translator:
             route.rules.remove(rule)
             target.rules.append(rule)
             for prov in rule.provenance:
-                entry = self.run.report.ledger.get((prov.source, prov.field))
-                if entry is not None:
-                    entry.remove_targets((route.ref,))
                 # The rule's host now also lives in the target route.
                 path_of_rule = _PATH_FIELD.match(prov.field)
                 if path_of_rule is not None:
-                    self.run.report.add_targets(
-                        prov.source, f"{path_of_rule.group(1)}.host", [target.ref]
-                    )
+                    host = Provenance(prov.source, f"{path_of_rule.group(1)}.host")
+                    if self.run.report.has_entry(host.source, host.field):
+                        made_from(target, host)
         if not route.rules:
             self.drop_route(route)
 
     def drop_route(self, route: HTTPRoute | GRPCRoute) -> None:
         self.dropped.add(id(route))
-        self.run.report.discard_target(route.ref)
 
     def _without_dropped(self) -> None:
         if not self.dropped:
@@ -594,10 +591,12 @@ class Translator:
             result.append((target, rule))
             if grpc_service and upstream is not None and upstream.settings.protocol is not None:
                 prov = upstream.settings.protocol.provenance
-                run.record(prov.source, prov.field, Status.CONVERTED, targets=[target.ref])
+                run.record(prov.source, prov.field, Status.CONVERTED)
+                made_from(target, prov)
             if grpc_ingress and settings.protocols is not None:
                 prov = settings.protocols.provenance
-                run.record(prov.source, prov.field, Status.CONVERTED, targets=[target.ref])
+                run.record(prov.source, prov.field, Status.CONVERTED)
+                made_from(target, prov)
                 if not refused_plain:
                     refused_plain = True
                     run.differs(
@@ -680,7 +679,8 @@ class Translator:
             self.move(model, route, rules, secure)
             result.extend((secure, rule) for rule in rules)
             for prov in provs:
-                run.record(prov.source, prov.field, Status.CONVERTED, targets=[secure.ref])
+                run.record(prov.source, prov.field, Status.CONVERTED)
+                made_from(secure, prov)
             if isinstance(route, GRPCRoute):
                 # gRPC clients do not follow redirects: HTTPS only, whatever the status code.
                 run.differs(
@@ -850,9 +850,9 @@ class Translator:
                 if not copy_route.rules:
                     self.drop_route(copy_route)
                     continue
-                run.record(
-                    prov.source, prov.field, Status.CONVERTED, targets=[copy_route.ref, gateway.ref]
-                )
+                run.record(prov.source, prov.field, Status.CONVERTED)
+                made_from(copy_route, prov)
+                made_from(gateway, prov)
 
     def matches_of_host(self, host: str) -> dict[Match, Rule]:
         """The matches the routes of ``host`` already hold (this provider's)."""
@@ -1009,10 +1009,6 @@ class Translator:
         copy_route.rules = rules
         self.run.ctx.ir.routes.append(copy_route)
         self.new_routes.append(copy_route)
-        for rule in rules:
-            for prov in rule.provenance:
-                if self.run.report.has_entry(prov.source, prov.field):
-                    self.run.report.add_targets(prov.source, prov.field, [copy_route.ref])
 
     def split_route(self, route: HTTPRoute | GRPCRoute) -> list[HTTPRoute | GRPCRoute]:
         """Cut ``route`` to its first rules; the parts that hold the rest."""
@@ -1034,11 +1030,6 @@ class Translator:
             part.rules = chunk
             parts.append(part)
             number += 1
-            for rule in chunk:
-                for prov in rule.provenance:
-                    entry = self.run.report.ledger.get((prov.source, prov.field))
-                    if entry is not None:
-                        entry.remove_targets((route.ref,))
         return parts
 
 

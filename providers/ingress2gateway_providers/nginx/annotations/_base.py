@@ -20,6 +20,7 @@ from ingress2gateway.ir import (
     HeaderModifier,
     HTTPRoute,
     Listener,
+    MadeOf,
     ParentRef,
     Provenance,
     RefusedControl,
@@ -27,8 +28,9 @@ from ingress2gateway.ir import (
     Route,
     Rule,
     URLRewrite,
+    made_from,
 )
-from ingress2gateway.objects import KubeObject, ObjectRef, SourceRef
+from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.reporting.report import Level, Status
 
@@ -226,23 +228,24 @@ class Ann:
         name: str,
         status: Status,
         note: str | None = None,
-        targets: Iterable[ObjectRef] = (),
     ) -> None:
         if self.has(name):
             self.report.record(
-                self.model.source,
-                self.field(name),
-                status,
-                targets=targets,
-                note=note,
-                provider=PROVIDER,
+                self.model.source, self.field(name), status, note=note, provider=PROVIDER
             )
 
-    def converted(
-        self, name: str, routes: Iterable[HTTPRoute | ObjectRef], note: str | None = None
-    ) -> None:
-        refs = [r if isinstance(r, ObjectRef) else r.ref for r in routes]
-        self.record(name, Status.CONVERTED, note, refs)
+    def converted(self, name: str, into: Iterable[MadeOf], note: str | None = None) -> None:
+        """The annotation is converted, into the IR elements ``into``."""
+        self.record(name, Status.CONVERTED, note)
+        self.made_into(name, into)
+
+    def made_into(self, name: str, elements: Iterable[MadeOf]) -> None:
+        """The annotation went into ``elements`` (the objects they become name it in the
+        ledger)."""
+        if self.has(name):
+            made = Provenance(self.model.source, self.field(name))
+            for element in elements:
+                made_from(element, made)
 
     def notify(
         self, level: str, code: str, name: str, message: str, security: bool = False

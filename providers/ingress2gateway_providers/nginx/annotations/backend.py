@@ -244,6 +244,7 @@ def apply_grpc(run: Run) -> None:
             namespace=route.namespace,
             hostnames=list(route.hostnames),
             parent_refs=secure or parents,
+            provenance=list(route.provenance),  # its hosts
         )
         for rule in moved:
             converted = _grpc_rule(run, rule)
@@ -257,8 +258,6 @@ def apply_grpc(run: Run) -> None:
         if not route.rules:
             run.lowered.routes.remove(route)
             run.ctx.ir.routes.remove(route)
-            # The ledger named the HTTPRoute while it existed; it is not emitted any more.
-            run.ctx.report.replace_target(route.ref, grpc.ref)
 
 
 def _redirect_plain_grpc(
@@ -386,7 +385,7 @@ def _passthrough(run: Run) -> None:
             run.ctx.ir.routes.append(tls_route)
             ann.converted(
                 "ssl-passthrough",
-                [tls_route.ref, gateway.ref],
+                [tls_route, gateway],
                 "TLS is passed through by SNI; port 80 keeps the HTTP routes (redirecting to "
                 "HTTPS when the host has a certificate)",
             )

@@ -38,6 +38,7 @@ from ingress2gateway.ir import (
     Provenance,
     ReferenceGrant,
     Rule,
+    made_from,
 )
 from ingress2gateway.reporting.report import Level, Status
 
@@ -253,13 +254,9 @@ def _apply_one(
         for route, rule in upstreams.get(primary, []):
             _join(run, ann, route, rule, canary, model, path.field, header, cookie, weight, total)
             joined.append(route)
-        report.record(
-            model.source,
-            path.field,
-            Status.CONVERTED,
-            targets=[r.ref for r in dict.fromkeys(joined)],
-            provider=PROVIDER,
-        )
+        report.record(model.source, path.field, Status.CONVERTED, provider=PROVIDER)
+        for route in joined:
+            made_from(route, Provenance(model.source, path.field))
         _credit(ann, list(dict.fromkeys(joined)), header, cookie, weight)
     if not matched_any:
         for name in _CANARY_KEYS:
@@ -348,9 +345,9 @@ def _catch_all(
         )
         return False
     targets = list(dict.fromkeys(joined))
-    report.record(
-        model.source, field, Status.CONVERTED, targets=[r.ref for r in targets], provider=PROVIDER
-    )
+    report.record(model.source, field, Status.CONVERTED, provider=PROVIDER)
+    for route in targets:
+        made_from(route, Provenance(model.source, field))
     _credit(ann, targets, traffic[0], traffic[1], traffic[2])
     return True
 

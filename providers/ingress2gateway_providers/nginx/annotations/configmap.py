@@ -70,10 +70,11 @@ from ingress2gateway.ir import (
     RequestRedirect,
     TCPRoute,
     UDPRoute,
+    made_from,
 )
 from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.reporting.report import Report, Status
+from ingress2gateway.reporting.report import Recorder, Status
 
 from ._base import PROVIDER, Run, header_modifier, is_https, is_nginx_inc, under_no_auth
 
@@ -392,7 +393,7 @@ _HEADER_BLOCKS = {"block-user-agents": "User-Agent", "block-referers": "Referer"
 
 
 def _refuse(
-    config: ControllerConfig, report: Report, source: SourceRef, key: str, why: str
+    config: ControllerConfig, report: Recorder, source: SourceRef, key: str, why: str
 ) -> None:
     """A ``block-*`` value nginx cannot load (its configuration test fails, so the controller
     keeps no configuration with it): nothing can be said of what it blocked, so every route
@@ -582,7 +583,6 @@ def apply_defaults(run: Run) -> None:
         prov = config.prov("hsts", "hsts-max-age", "hsts-include-subdomains", "hsts-preload") or [
             Provenance(source, "data")
         ]
-        targets = []
         for route in run.lowered.routes:
             if any(is_https(run, route, p) for p in route.parent_refs):
                 for rule in route.rules:
@@ -591,18 +591,15 @@ def apply_defaults(run: Run) -> None:
                     header_modifier(rule, True, prov).set.setdefault(
                         "Strict-Transport-Security", config.hsts
                     )
-                targets.append(route.ref)
+                made_from(route, *prov)
         for item in prov:
-            report.record(
-                item.source, item.field, Status.CONVERTED, targets=targets, provider=PROVIDER
-            )
+            report.record(item.source, item.field, Status.CONVERTED, provider=PROVIDER)
 
 
 def _apply_add_headers(run: Run, headers: dict[str, str], prov: list[Provenance]) -> None:
     """``add-headers``: ``more_set_headers`` in nginx's ``http`` block, on every response; a
     location's own ``custom-headers`` of the same name win (headers-more runs the inner
     level's after the outer's)."""
-    targets = []
     for route in run.ctx.ir.routes:
         if not isinstance(route, (HTTPRoute, GRPCRoute)):
             continue
@@ -617,11 +614,9 @@ def _apply_add_headers(run: Run, headers: dict[str, str], prov: list[Provenance]
                 modifier.set.setdefault(name, value)
             changed = True
         if changed:
-            targets.append(route.ref)
+            made_from(route, *prov)
     for item in prov:
-        run.ctx.report.record(
-            item.source, item.field, Status.CONVERTED, targets=targets, provider=PROVIDER
-        )
+        run.ctx.report.record(item.source, item.field, Status.CONVERTED, provider=PROVIDER)
 
 
 def apply_streams(run: Run) -> None:
@@ -686,9 +681,8 @@ def apply_streams(run: Run) -> None:
                 provenance=[Provenance(source, where)],
             )
             run.ctx.ir.routes.append(route)
-            report.record(
-                source, where, Status.CONVERTED, targets=[route.ref, gateway.ref], provider=PROVIDER
-            )
+            report.record(source, where, Status.CONVERTED, provider=PROVIDER)
+            made_from(gateway, Provenance(source, where))
             if proxy:
                 report.warning(
                     "annotation-unsupported",

@@ -133,7 +133,7 @@ def apply(run: Run) -> None:
         if touched:
             ann.converted(
                 "server-alias",
-                [*routes, gateway.ref],
+                [*routes, gateway],
                 "aliases are served over HTTP; add certificates for HTTPS",
             )
 
@@ -155,6 +155,7 @@ def split_overfull(run: Run) -> None:
                 hostnames=list(route.hostnames),
                 parent_refs=list(route.parent_refs),
                 rules=chunk,
+                provenance=list(route.provenance),  # its hosts
             )
             number += 1
             run.lowered.routes.append(new)
@@ -165,5 +166,3 @@ def split_overfull(run: Run) -> None:
                     run.lowered.rules_by_source[source] = [
                         (new if r is rule else rt, r) for rt, r in pairs
                     ]
-                    for item in rule.provenance:
-                        run.ctx.report.add_targets(item.source, item.field, [new.ref])

@@ -66,6 +66,7 @@ from ingress2gateway.ir import (
     RequestRedirect,
     Rule,
     SessionAffinity,
+    made_from,
 )
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.plugin import ProviderContext
@@ -452,8 +453,8 @@ def _rewrites(ann: Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
                 "nginx.org/rewrite-target",
                 Status.PARTIAL,
                 "capture groups need a RegexRewrite extension",
-                [route.ref],
             )
+            ann.made_into("nginx.org/rewrite-target", [route])
         elif _CAPTURE.search(target):
             ann.invalid("nginx.org/rewrite-target", "captures need nginx.org/path-regex")
         else:
@@ -560,8 +561,8 @@ def _headers(
                 key,
                 Status.PARTIAL,
                 f"values of {', '.join(dropped)} use nginx variables and are not carried",
-                [r.ref for r in routes_of(own)],
             )
+            ann.made_into(key, routes_of(own))
         elif headers:
             ann.converted(
                 key,
@@ -877,15 +878,11 @@ def _tls_without_hosts(run: Run, owner: IngressModel, host: str, routes: list[HT
             field=tls.field,
             provider=PROVIDER,
         )
-        entry = report.ledger.get((owner.source, tls.field))
-        if entry is not None:
-            # The lowering took the entry to cover the Ingress's hosts, as ingress-nginx does;
-            # NGINX Inc did not use it.
-            entry.status = Status.IGNORED
-            entry.targets = ()
-            entry.add_note(message)
-        else:
-            report.record(owner.source, tls.field, Status.IGNORED, note=message, provider=PROVIDER)
+        # The lowering took the entry to cover the Ingress's hosts, as ingress-nginx does;
+        # NGINX Inc did not use it, and nothing is made of it.
+        report.overrule(owner.source, tls.field, Status.IGNORED, message, provider=PROVIDER)
+        unused = Provenance(owner.source, tls.field)
+        gateway.provenance = [p for p in gateway.provenance if p != unused]
 
 
 def _grpc_only(run: Run, owner: IngressModel, host: str, routes: list[HTTPRoute]) -> None:
@@ -1023,7 +1020,7 @@ def _listen_ports(
         ports = _ports(ann, key)
         if not ports or ports == [default]:
             if ports:
-                ann.converted(key, [gateway.ref])
+                ann.converted(key, [gateway])
             continue
         taken = names.of(gateway)
         for listener in list(gateway.listeners):
@@ -1062,7 +1059,7 @@ def _listen_ports(
                     else:
                         parents.append(parent)
                 route.parent_refs = parents
-            ann.converted(key, [gateway.ref, *routes])
+            ann.converted(key, [gateway, *routes])
 
 
 def _lone_redirect(run: Run, owner: IngressModel, host: str, names: ListenerNames) -> None:
@@ -1112,9 +1109,8 @@ def _lone_redirect(run: Run, owner: IngressModel, host: str, names: ListenerName
         if namespace != gateway.namespace:
             listener.allowed_namespaces.add(namespace)
     run.ctx.ir.routes.append(route)
-    run.ctx.report.record(
-        owner.source, tls[0].field, Status.CONVERTED, targets=[route.ref], provider=PROVIDER
-    )
+    run.ctx.report.record(owner.source, tls[0].field, Status.CONVERTED, provider=PROVIDER)
+    made_from(route, Provenance(owner.source, tls[0].field))
 
 
 def after_https(run: Run) -> None:

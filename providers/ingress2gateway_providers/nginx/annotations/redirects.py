@@ -55,6 +55,7 @@ from ingress2gateway.ir import (
     RequestRedirect,
     Rule,
     URLRewrite,
+    made_from,
 )
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.reporting.report import Status
@@ -359,7 +360,7 @@ def _www_redirects(run: Run) -> None:
                 continue
             done.add(twin)
             route = _www_route(run, ann, gateway, listener_names.of(gateway), twin, host)
-            ann.converted("from-to-www-redirect", [route, gateway.ref])
+            ann.converted("from-to-www-redirect", [route, gateway])
             _say_trailing_slash(
                 run, model, "www", f"http://{twin}/docs/ went to http://{host}/docs", ""
             )
@@ -774,7 +775,7 @@ def _force_without_tls(run: Run, route: HTTPRoute) -> None:
                     item.source,
                     item.field,
                     Status.CONVERTED,
-                    targets=[route.ref],
                     note="no TLS on the host: the redirect is on the HTTP listener",
                     provider="nginx",
                 )
+                made_from(route, item)

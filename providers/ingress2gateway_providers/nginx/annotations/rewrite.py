@@ -247,8 +247,8 @@ def apply(run: Run, model: IngressModel) -> None:
             Status.PARTIAL,
             f"capture groups ({target}) need a regex rewrite, which standard Gateway API lacks: "
             "carried as a RegexRewrite extension",
-            [route.ref],
         )
+        ann.made_into("rewrite-target", [route])
 
 
 def _is_strip_idiom(run: Run, model: IngressModel, path: IngressPath) -> bool:

@@ -90,7 +90,8 @@ def apply_timeouts(
     )
     for name in names:
         if ann.has(name) and not ann.report.has_entry(ann.model.source, ann.field(name)):
-            ann.record(name, Status.PARTIAL, note, [r.ref for r in routes_of(pairs)])
+            ann.record(name, Status.PARTIAL, note)
+            ann.made_into(name, routes_of(pairs))
 
 
 def apply(run: Run, model: IngressModel) -> None:

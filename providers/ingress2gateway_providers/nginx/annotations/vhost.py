@@ -135,7 +135,8 @@ def _record(
             ann.unsupported(NAME, message)
             return
     status = Status.PARTIAL if notes else Status.CONVERTED
-    ann.record(NAME, status, "; ".join(notes) or None, [route.ref for route in carried])
+    ann.record(NAME, status, "; ".join(notes) or None)
+    ann.made_into(NAME, carried)
 
 
 _LOCATION_VARS = frozenset(

@@ -62,6 +62,7 @@ from ingress2gateway.ir import (
     SecretRef,
     TLSRoute,
     URLRewrite,
+    made_from,
 )
 from ingress2gateway.objects import KubeObject, ResourceKind, SourceRef
 from ingress2gateway.plugin import ProviderContext
@@ -91,12 +92,8 @@ class _Context:
         self.obj = obj
         self.source: SourceRef = obj.source()
 
-    def record(
-        self, field: str, status: Status, note: str | None = None, targets: list[Any] | None = None
-    ) -> None:
-        self.ctx.report.record(
-            self.source, field, status, targets=targets or [], note=note, provider=PROVIDER
-        )
+    def record(self, field: str, status: Status, note: str | None = None) -> None:
+        self.ctx.report.record(self.source, field, status, note=note, provider=PROVIDER)
 
     def unsupported(self, field: str, why: str, security: bool = False) -> None:
         self.ctx.report.notify(
@@ -286,7 +283,8 @@ def _virtual_server(vs: _Context, gateway: Gateway) -> None:
         )
         serving.append(gateway.parent_ref(namespace, https.name))
     if tls:
-        vs.record("spec.tls", Status.CONVERTED, targets=[gateway.ref])
+        vs.record("spec.tls", Status.CONVERTED)
+        made_from(gateway, *vs.prov("spec.tls"))
     upstreams = _upstreams(vs)
     rules: list[Rule] = []
     routes = _list(spec.get("routes"))
@@ -325,7 +323,8 @@ def _virtual_server(vs: _Context, gateway: Gateway) -> None:
         )
     if serving:
         vs.ctx.ir.routes.extend(made)
-    vs.record("spec.host", Status.CONVERTED, targets=[*(r.ref for r in made), gateway.ref])
+    vs.record("spec.host", Status.CONVERTED)
+    made_from(gateway, *vs.prov("spec.host"))
     if by_scheme:
         vs.ctx.ir.routes.append(
             HTTPRoute(
@@ -1070,4 +1069,6 @@ def _transport_server(vs: _Context, gateway: Gateway) -> None:
     )
     vs.ctx.ir.routes.append(route)
     for field in ("spec.listener", "spec.host", "spec.action"):
-        vs.record(field, Status.CONVERTED, targets=[route.ref, gateway.ref])
+        vs.record(field, Status.CONVERTED)
+        made_from(route, *vs.prov(field))
+        made_from(gateway, *vs.prov(field))
