@@ -181,8 +181,8 @@ from .annotations import (
     vhost,
     virtualserver,
 )
-from .annotations._base import Run, is_nginx_inc
-from .annotations.inc_hosts import IncView
+from .annotations._base import Run
+from .annotations.inc_hosts import IncView, is_nginx_inc
 
 if TYPE_CHECKING:
     from ingress2gateway.verification.model import SourceModel

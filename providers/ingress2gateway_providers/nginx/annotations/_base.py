@@ -34,8 +34,9 @@ from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.reporting.report import Level, Status
 
+from .controller_config import ControllerConfig
+
 if TYPE_CHECKING:
-    from .configmap import ControllerConfig
     from .inc_hosts import IncView
 
 PROVIDER = "nginx"
@@ -93,8 +94,8 @@ class Run:
     host's HTTPS redirect is server-wide, with no exemption for ACME challenges."""
     inc_view: IncView | None = field(default=None, repr=False)
     """Which Ingresses NGINX Inc serves, and for which hosts (made once, by
-    :func:`inc_view`)."""
-    config: ControllerConfig = field(default_factory=lambda: _empty_config())
+    :func:`.inc_hosts.inc_view`)."""
+    config: ControllerConfig = field(default_factory=ControllerConfig)
     _by_host: dict[str | None, list[IngressModel]] | None = field(default=None, repr=False)
     _routes_by_host: dict[str, list[int]] | None = field(default=None, repr=False)
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
@@ -169,12 +170,6 @@ class Run:
             self._routes_by_host = index
         found = {position for host in hosts for position in self._routes_by_host.get(host, ())}
         return [self.lowered.routes[position] for position in sorted(found)]
-
-
-def _empty_config() -> ControllerConfig:
-    from .configmap import ControllerConfig
-
-    return ControllerConfig()
 
 
 def _name(key: str, prefix: str) -> str:
@@ -433,25 +428,6 @@ def controller_of(
 
 def class_controllers(objects: Iterable[KubeObject]) -> dict[str, str | None]:
     return {name: info.controller for name, info in ingress_classes(objects).items()}
-
-
-def inc_view(run: Run) -> IncView:
-    """NGINX Inc's view of the run's Ingresses (see :mod:`.inc_hosts`), made on first use."""
-    if run.inc_view is None:
-        from .inc_hosts import IncView
-
-        run.inc_view = IncView.of(
-            run.ctx.objects, run.models, run.prefix, run.ctx.options.gateway_per_namespace
-        )
-    return run.inc_view
-
-
-def is_nginx_inc(model: IngressModel, run: Run | None = None) -> bool:
-    """Whether NGINX Inc (F5) serves ``model`` (see :func:`controller_of`). Without ``run`` the
-    IngressClasses of the input are not known: annotations alone decide."""
-    if run is None:
-        return controller_of(model, {}, INGRESS_NGINX_PREFIX) == NGINX_INC_CONTROLLER
-    return inc_view(run).is_inc(model)
 
 
 def under_no_auth(run: Run, rule: Rule) -> bool:

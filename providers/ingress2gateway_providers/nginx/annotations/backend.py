@@ -50,17 +50,8 @@ from ingress2gateway.objects import SourceRef
 from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.reporting.report import Level, Status
 
-from ._base import (
-    PROVIDER,
-    Ann,
-    ListenerNames,
-    Run,
-    is_https,
-    is_nginx_inc,
-    on_gateway,
-    routes_of,
-    rules_of,
-)
+from ._base import PROVIDER, Ann, ListenerNames, Run, is_https, on_gateway, routes_of, rules_of
+from .inc_hosts import is_nginx_inc
 from .redirects import note_trailing_slash, redirect_rule
 
 _PROTOCOLS = ("HTTP", "HTTPS", "AUTO_HTTP", "GRPC", "GRPCS", "FCGI")

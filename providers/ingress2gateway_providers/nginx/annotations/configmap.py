@@ -49,7 +49,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 from ingress2gateway.converting import grammar
 from ingress2gateway.ir import (
@@ -76,7 +75,9 @@ from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.reporting.report import Recorder, Status
 
-from ._base import PROVIDER, Run, header_modifier, is_https, is_nginx_inc, under_no_auth
+from ._base import PROVIDER, Run, header_modifier, is_https, under_no_auth
+from .controller_config import ControllerConfig
+from .inc_hosts import is_nginx_inc
 
 CONTROLLER_NAMES = ("ingress-nginx-controller", "nginx-configuration", "nginx-ingress-controller")
 _SIZE = re.compile(r"^\s*(\d{1,18})\s*([kKmMgG]?)\s*\Z")
@@ -112,43 +113,6 @@ _CLIENT_IP_KEYS = (
 _TLS_VERSIONS = {"TLSv1": "1.0", "TLSv1.1": "1.1", "TLSv1.2": "1.2", "TLSv1.3": "1.3"}
 _SECONDS = re.compile(r"^(\d{1,18})s?\Z")
 _STREAM = re.compile(r"^([a-z0-9-]+)/([a-z0-9-]+):(\d{1,18})(:PROXY)?(:PROXY)?\Z")
-
-
-@dataclass
-class ControllerConfig:
-    """Cluster-wide defaults read from the controller ConfigMap (None: not in the input)."""
-
-    obj: KubeObject | None = None
-    ssl_redirect: bool = True
-    force_ssl_redirect: bool = False
-    redirect_code: int = 308
-    no_tls_redirect_locations: tuple[str, ...] = ("/.well-known/acme-challenge",)
-    """Paths whose locations are never redirected to HTTPS (``no-tls-redirect-locations``)."""
-    hsts: str | None = None
-    allow_snippets: bool | None = None
-    body_size: BodySize | None = None
-    request_buffering: bool = True
-    """``proxy-request-buffering`` (the controller's default is on)."""
-    access: IPAccess | None = None
-    block: IPAccess | None = None
-    """``block-cidrs``: ``deny`` lines in nginx's ``http`` block, which only the locations
-    without ``allow`` / ``deny`` lines of their own inherit (nginx's access module)."""
-    header_blocks: list[Extension] = field(default_factory=list)
-    """``block-user-agents`` / ``block-referers``: a 403 in every server."""
-    refused: RefusedControl | None = None
-    """A ``block-*`` key whose value nginx could not load: every route is closed."""
-    global_auth: ExternalAuth | None = None
-    no_auth_locations: tuple[str, ...] = ("/.well-known/acme-challenge",)
-    """Locations whose path starts with one of these get no auth (``no-auth-locations``)."""
-    add_headers: dict[str, str] | None = None
-    """``add-headers``: response headers nginx sets on every answer (the named ConfigMap's)."""
-    client_timeouts: ClientTimeouts | None = None
-    client_ip: ClientIPDetection | None = None
-    client_tls: ClientTLSSettings | None = None
-    provenance: dict[str, list[Provenance]] = field(default_factory=dict)
-
-    def prov(self, *keys: str) -> list[Provenance]:
-        return [p for key in keys for p in self.provenance.get(key, [])]
 
 
 def _data(obj: KubeObject) -> dict[str, str]:

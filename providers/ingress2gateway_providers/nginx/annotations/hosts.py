@@ -16,7 +16,8 @@ from ingress2gateway.converting.lowering import MAX_RULES_PER_ROUTE, hostname_pr
 from ingress2gateway.ir import HTTPRoute, Listener, ParentRef
 from ingress2gateway.reporting.report import Status
 
-from ._base import ListenerNames, Run, is_nginx_inc, looks_injected, on_gateway
+from ._base import ListenerNames, Run, looks_injected, on_gateway
+from .inc_hosts import is_nginx_inc
 
 
 def warn_wildcards(run: Run) -> None:

@@ -30,7 +30,13 @@ from dataclasses import dataclass, field
 from ingress2gateway.converting.ingress import IngressModel, ServiceBackend
 from ingress2gateway.objects import KubeObject
 
-from ._base import NGINX_INC_CONTROLLER, class_controllers, controller_of
+from ._base import (
+    INGRESS_NGINX_PREFIX,
+    NGINX_INC_CONTROLLER,
+    Run,
+    class_controllers,
+    controller_of,
+)
 
 MERGEABLE = "nginx.org/mergeable-ingress-type"
 _GO_BOOLS = frozenset(
@@ -431,3 +437,20 @@ def refusals_of(model: IngressModel) -> list[Refusal]:
         elif not model.paths:
             found.append(Refusal("spec.rules[0].http.paths", "a minion has at least one path"))
     return found
+
+
+def inc_view(run: Run) -> IncView:
+    """NGINX Inc's view of the run's Ingresses (see :mod:`.inc_hosts`), made on first use."""
+    if run.inc_view is None:
+        run.inc_view = IncView.of(
+            run.ctx.objects, run.models, run.prefix, run.ctx.options.gateway_per_namespace
+        )
+    return run.inc_view
+
+
+def is_nginx_inc(model: IngressModel, run: Run | None = None) -> bool:
+    """Whether NGINX Inc (F5) serves ``model`` (see :func:`controller_of`). Without ``run`` the
+    IngressClasses of the input are not known: annotations alone decide."""
+    if run is None:
+        return controller_of(model, {}, INGRESS_NGINX_PREFIX) == NGINX_INC_CONTROLLER
+    return inc_view(run).is_inc(model)

@@ -80,9 +80,7 @@ from ._base import (
     ListenerNames,
     Run,
     header_modifier,
-    inc_view,
     is_https,
-    is_nginx_inc,
     looks_injected,
     on_gateway,
     routes_of,
@@ -90,7 +88,7 @@ from ._base import (
     url_rewrite,
 )
 from .affinity import Algorithm
-from .inc_hosts import IncView
+from .inc_hosts import IncView, inc_view, is_nginx_inc
 from .inc_paths import character_prefix_change, keep_prefixes, slash_differs
 from .rewrite import re2_problem
 

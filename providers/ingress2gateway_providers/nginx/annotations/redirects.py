@@ -60,15 +60,8 @@ from ingress2gateway.ir import (
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.reporting.report import Status
 
-from ._base import (
-    Ann,
-    ListenerNames,
-    Run,
-    is_nginx_inc,
-    listener_of,
-    looks_injected,
-    rules_of,
-)
+from ._base import Ann, ListenerNames, Run, listener_of, looks_injected, rules_of
+from .inc_hosts import is_nginx_inc
 
 ACME = "/.well-known/acme-challenge"
 SSL_REDIRECT_CODE = 308
