@@ -382,3 +382,51 @@ def test_only_the_plugins_a_command_line_names_are_loaded_for_flags(
     code, _, err = cli("print", "--providers", "nginx", "-f", ingress, "--acme-strict")
     assert code == 0, err
     assert "acme" in loaded and not {"kong", "istio", "gateway"} & set(loaded)
+
+
+def test_an_emitter_option_given_twice_is_refused(ingress: str) -> None:
+    args = ["print", "--providers", "acme", "-f", ingress, "--emitter", "acme-labels"]
+    flags = ["--acme-labels-team", "red", "--emitter-option", "team=blue"]
+    assert usage_error(*args, *flags) == (
+        "emitter option acme-labels team is given twice: 'blue' and 'red'"
+    )
+
+
+def test_verify_with_a_provider_without_a_controller_model(ingress: str) -> None:
+    message = usage_error("verify", "--providers", "acme", "-f", ingress)
+    assert message == "provider acme has no model of its controller to verify with"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ("Prefix", str, None, "x"),
+            "option name 'Prefix': expected lowercase words joined by '-'",
+        ),
+        (("a", float, None, "x"), "option a: type must be str, bool, int or a choice tuple"),
+        (("a", (), None, "x"), "option a: a choice needs at least one string value"),
+    ],
+)
+def test_a_malformed_option_is_refused_where_it_is_declared(
+    arguments: tuple[Any, ...], message: str
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        OptionSpec(*arguments)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("spec", "text", "normal"),
+    [
+        (OptionSpec("a", bool, False, "x"), "Yes", "true"),
+        (OptionSpec("a", bool, False, "x"), "off", "false"),
+        (OptionSpec("a", int, 1, "x"), " 042 ", "42"),
+        (OptionSpec("a", ("x", "y"), "x", "x"), "y", "y"),
+        (OptionSpec("a", str, None, "x"), " kept as given ", " kept as given "),
+    ],
+)
+def test_values_reach_the_plugin_in_their_normal_form(
+    spec: OptionSpec, text: str, normal: str
+) -> None:
+    assert spec.normal(text) == normal
