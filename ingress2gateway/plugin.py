@@ -1,16 +1,20 @@
-"""The contracts between core, providers and emitters.
+"""The contracts between core, providers and emitters (docs/plugins.md).
 
 A *provider* reads input objects it owns and adds to the IR; an *emitter* turns the IR into
-output objects for a target. Both are plain objects satisfying a :class:`typing.Protocol`,
-registered by name (see :mod:`ingress2gateway.registry`), so a third-party package can add one
-through an entry point without touching core.
+output objects for a target. Both are plain objects satisfying a :class:`typing.Protocol` that
+declares every hook the core calls (the core never probes for one), registered by name through
+an entry point (see :mod:`ingress2gateway.registry`), so a third-party package can add one
+without touching core. :class:`ProviderBase` and :class:`EmitterBase` give the optional hooks
+their defaults; each declares its settings as :class:`OptionSpec` and its notification codes.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 from ingress2gateway.converting.naming import NameAllocator
 from ingress2gateway.errors import UsageError
@@ -25,6 +29,86 @@ if TYPE_CHECKING:
 
 ACCESS_CONTROL_FALLBACKS = ("closed", "open")
 """The values of :attr:`ConvertOptions.access_control_fallback`; the first is the default."""
+
+
+OptionType: TypeAlias = type[str] | type[bool] | type[int] | tuple[str, ...]
+"""``str``, ``bool``, ``int``, or a tuple of the values a choice takes."""
+
+_OPTION_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off")
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One setting of a provider or emitter: ``--provider-option NAME.KEY=VALUE``, the flag
+    ``--NAME-KEY VALUE``, or ``--emitter-option KEY=VALUE``. Values reach the plug-in as
+    strings in their normal form (:meth:`normal`: ``true``/``false``, decimal integers);
+    :meth:`ProviderBase.option` reads them typed, with the default."""
+
+    name: str
+    """Lowercase words joined by ``-`` (``annotation-prefix``)."""
+    type: OptionType
+    default: str | bool | int | None
+    """What the plug-in does without the option (None: nothing, or a behaviour ``help`` says)."""
+    help: str
+    """One line for ``providers NAME`` and ``--help``."""
+
+    def __post_init__(self) -> None:
+        if not _OPTION_NAME.fullmatch(self.name):
+            raise ValueError(f"option name {self.name!r}: expected lowercase words joined by '-'")
+        if isinstance(self.type, tuple):
+            if not self.type or not all(isinstance(choice, str) for choice in self.type):
+                raise ValueError(f"option {self.name}: a choice needs at least one string value")
+        elif self.type not in (str, bool, int):
+            raise ValueError(f"option {self.name}: type must be str, bool, int or a choice tuple")
+
+    @property
+    def expected(self) -> str:
+        """What a value must be, for messages and listings."""
+        if isinstance(self.type, tuple):
+            return "one of " + ", ".join(self.type)
+        return {bool: "true or false", int: "an integer"}.get(self.type, "a string")
+
+    @property
+    def metavar(self) -> str:
+        if isinstance(self.type, tuple):
+            return "|".join(self.type)
+        return {bool: "BOOL", int: "INT"}.get(self.type, "VALUE")
+
+    def parse(self, text: str) -> str | bool | int:
+        """``text`` as the option's type; ValueError (saying what is expected) if it is not."""
+        if self.type is bool:
+            folded = text.strip().lower()
+            if folded in _TRUE or folded in _FALSE:
+                return folded in _TRUE
+        elif self.type is int:
+            try:
+                return int(text.strip(), 10)
+            except ValueError:
+                pass
+        elif isinstance(self.type, tuple):
+            if text in self.type:
+                return text
+        else:
+            return text
+        raise ValueError(f"{text!r} is not {self.expected}")
+
+    def normal(self, text: str) -> str:
+        """``text`` checked (:meth:`parse`) and written the one way plug-ins read it."""
+        value = self.parse(text)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
+    @property
+    def shown_default(self) -> str:
+        """The default as a user would write it ("" when there is none)."""
+        if self.default is None:
+            return ""
+        if isinstance(self.default, bool):
+            return "true" if self.default else "false"
+        return str(self.default) if self.default != "" else '""'
 
 
 @dataclass(frozen=True)
@@ -72,6 +156,7 @@ class ConvertOptions:
             )
 
     def for_provider(self, name: str) -> Mapping[str, str]:
+        """The settings given for provider ``name`` (strings; see :class:`OptionSpec`)."""
         return self.provider_options.get(name, {})
 
 
@@ -105,8 +190,8 @@ class ProviderContext:
 class CatalogRow:
     """One thing a provider recognises (an annotation, a CRD field), for users to read.
 
-    Providers that have a catalog expose ``catalog_rows()``; ``ingress2gateway providers NAME``
-    prints it and ``docs/providers/<name>.md`` is generated from it.
+    A provider lists them in ``catalog_rows()``; ``ingress2gateway providers NAME`` prints them
+    and ``docs/providers/<name>.md`` is generated from them.
     """
 
     key: str
@@ -119,38 +204,47 @@ class CatalogRow:
 
 @runtime_checkable
 class Provider(Protocol):
+    """A reader of input objects it owns (see docs/plugins.md). Subclass :class:`ProviderBase`
+    for the optional hooks' defaults; the registry refuses an object that lacks a member."""
+
     name: str
+    """The name users select it by (``--providers NAME``); the entry point's name."""
     aliases: tuple[str, ...]
+    """Other names users know it by (the Go tool's provider names among them)."""
     description: str
     resources: tuple[ResourceKind, ...]
     """Kinds read from a cluster (and consumed from files)."""
+    options: tuple[OptionSpec, ...]
+    """The settings it reads from ``ConvertOptions.for_provider(name)``: the CLI validates
+    ``--provider-option NAME.KEY=VALUE`` against them and makes ``--NAME-KEY`` flags of them."""
+    codes: Mapping[str, str]
+    """Its own notification codes (``NAME-…``), each with a one-line meaning for the docs."""
 
     def convert(self, ctx: ProviderContext) -> None:
         """Claim the objects this provider owns, add them to ``ctx.ir``, report the rest."""
 
-    # Optional: ``cluster_reads(options) -> Sequence[tuple[ResourceKind, str | None]]`` names
-    # extra kinds to read from a cluster in a fixed namespace (None: the user's selection),
-    # such as a controller's ConfigMap in the controller's own namespace.
-    #
-    # Optional: ``partition(objects, options) -> Parts | None`` splits the input into parts
-    # that convert to the same output and report, part by part, as the whole input does (see
-    # :class:`Parts`); None when it cannot be sure of that. The pipeline then converts and
-    # emits one part at a time, when this provider is the only one selected and the emitter
-    # takes parts.
+    def cluster_reads(self, options: ConvertOptions) -> Sequence[tuple[ResourceKind, str | None]]:
+        """Extra kinds to read from a cluster in a fixed namespace (None: the user's selection),
+        such as a controller's ConfigMap in the controller's own namespace."""
 
-
-@runtime_checkable
-class ModelsItsController(Protocol):
-    """The optional part of the :class:`Provider` protocol ``verify`` depends on: a model of
-    how the provider's controller routes requests over the input (see
-    :mod:`ingress2gateway.verification`). It must be written from the controller's code, and share
-    nothing with the provider's conversion: an oracle that shares the converter's
-    misunderstanding finds nothing."""
+    def partition(self, objects: Sequence[KubeObject], options: ConvertOptions) -> Parts | None:
+        """The input in parts that convert to the same output and report, part by part, as the
+        whole input does (see :class:`Parts`); None when it cannot be sure of that. The pipeline
+        converts and emits one part at a time when this provider is the only one selected and
+        the emitter takes parts (:attr:`Emitter.in_parts`)."""
 
     def controller_model(
         self, objects: Sequence[KubeObject], options: ConvertOptions
     ) -> SourceModel | None:
-        """The model of the objects this provider's controller would serve (None: none)."""
+        """A model of how the provider's controller routes requests over ``objects``, for
+        ``verify`` (see :mod:`ingress2gateway.verification`); None when the input holds nothing
+        of this controller. It must be written from the controller's code and share nothing
+        with the conversion: an oracle that shares the converter's misunderstanding finds
+        nothing. A provider without a model raises :class:`~ingress2gateway.errors.UsageError`
+        (:class:`ProviderBase` does)."""
+
+    def catalog_rows(self) -> Sequence[CatalogRow]:
+        """What it recognises (annotations, CRD fields), for ``providers NAME`` and the docs."""
 
 
 @dataclass
@@ -197,42 +291,102 @@ class Emitted:
 
 @runtime_checkable
 class Emitter(Protocol):
+    """A writer of output objects for a target (see docs/plugins.md). Subclass
+    :class:`EmitterBase` for the optional hooks' defaults."""
+
     name: str
     description: str
+    options: tuple[OptionSpec, ...]
+    """The settings it reads from ``EmitContext.options`` (``--emitter-option KEY=VALUE``)."""
+    codes: Mapping[str, str]
+    """Its own notification codes, each with a one-line meaning for the docs."""
+    ordered: bool
+    """Its objects come in output order (:func:`.emitters.gatewayapi.sort_key`), so that they
+    can be printed as they come; the pipeline sorts the objects of any other emitter first."""
+    in_parts: bool
+    """An ordered emitter whose output for one IR depends on nothing else (no state across
+    calls): the pipeline may call it once per part of the input (see :class:`Parts`)."""
+    answers_closed_status: bool
+    """It answers a closed rule with the rule's ``closed_status``, where Gateway API's rule
+    without backends answers 500 (see :mod:`ingress2gateway.converting.access`)."""
 
     def emit(self, ir: IR, ctx: EmitContext) -> Iterable[Emitted]:
         """Turn the IR into objects; mark extensions it expresses as consumed.
 
         May return a generator: the pipeline validates and hands on each object as it comes,
-        and reads which extensions were consumed only once the iterable is exhausted. An
-        emitter whose objects come in output order (:func:`.emitters.gatewayapi.sort_key`)
-        says so with a class attribute ``ordered = True``, so that they can be printed as they
-        come; the pipeline sorts the objects of any other emitter first. An ordered emitter
-        whose output for one IR depends on nothing else (no state across calls) may say
-        ``in_parts = True``: the pipeline may then call it once per part of the input (see
-        :class:`Parts`).
-
-        Optional: ``carries(extension, target) -> bool`` (see :class:`CarriesAccessControls`)
-        says, before emission, which access controls it expresses; one without it is taken
-        to carry none, and the rules those controls protect are emitted closed."""
-
-
-@runtime_checkable
-class CarriesAccessControls(Protocol):
-    """The optional part of the :class:`Emitter` protocol that access controls depend on.
-
-    The pipeline asks it about every security extension (``Extension.SECURITY``) before the
-    emitter runs: objects stream out one by one, so a rule whose control will not be carried
-    must be closed before its route is built (:mod:`ingress2gateway.converting.access`)."""
+        and reads which extensions were consumed only once the iterable is exhausted."""
 
     def carries(self, extension: Extension, target: Target) -> bool:
-        """Whether :meth:`Emitter.emit` will express this very extension (an instance: an
+        """Whether :meth:`emit` will express this very security extension (an instance: an
         emitter may take basic auth naming a Secret and refuse one that names none) on
-        ``target``, and mark it consumed."""
+        ``target``, and mark it consumed. Asked before the emitter runs: objects stream out one
+        by one, so a rule whose control will not be carried must be closed before its route is
+        built (:mod:`ingress2gateway.converting.access`). False is the safe answer: the rules
+        the control protects are emitted closed."""
 
 
 def carried(emitter: Emitter, extension: Extension, target: Target) -> bool:
-    """``emitter.carries(extension, target)``; False for an emitter without that method: an
-    emitter that does not say it carries an access control is taken to drop it, so the
-    rules it protects are closed (the safe answer)."""
-    return isinstance(emitter, CarriesAccessControls) and emitter.carries(extension, target)
+    """``emitter.carries(extension, target)`` (kept for the callers in converting/access)."""
+    return emitter.carries(extension, target)
+
+
+_NO_CODES: Mapping[str, str] = MappingProxyType({})
+
+
+class ProviderBase:
+    """The optional hooks of :class:`Provider` with their defaults; a provider subclasses it
+    and sets ``name``, ``description`` and ``resources`` and defines ``convert``."""
+
+    name: str
+    description: str
+    resources: tuple[ResourceKind, ...]
+    aliases: tuple[str, ...] = ()
+    options: tuple[OptionSpec, ...] = ()
+    codes: Mapping[str, str] = _NO_CODES
+
+    def cluster_reads(self, options: ConvertOptions) -> Sequence[tuple[ResourceKind, str | None]]:
+        return ()
+
+    def partition(self, objects: Sequence[KubeObject], options: ConvertOptions) -> Parts | None:
+        return None
+
+    def controller_model(
+        self, objects: Sequence[KubeObject], options: ConvertOptions
+    ) -> SourceModel | None:
+        raise UsageError(f"provider {self.name} has no model of its controller to verify with")
+
+    def catalog_rows(self) -> Sequence[CatalogRow]:
+        return ()
+
+    def option(self, options: ConvertOptions, key: str) -> str | bool | int | None:
+        """The value of this provider's option ``key``, typed, or its default. Reading an
+        option the provider does not declare is a bug: KeyError."""
+        for spec in self.options:
+            if spec.name == key:
+                given = options.for_provider(self.name).get(key)
+                return spec.default if given is None else spec.parse(given)
+        raise KeyError(f"{type(self).__name__} reads option {key!r} it does not declare")
+
+
+class EmitterBase:
+    """The optional hooks of :class:`Emitter` with their defaults; an emitter subclasses it and
+    sets ``name`` and ``description`` and defines ``emit``."""
+
+    name: str
+    description: str
+    options: tuple[OptionSpec, ...] = ()
+    codes: Mapping[str, str] = _NO_CODES
+    ordered: bool = False
+    in_parts: bool = False
+    answers_closed_status: bool = False
+
+    def carries(self, extension: Extension, target: Target) -> bool:
+        return False
+
+
+def protocol_members(protocol: type) -> tuple[str, ...]:
+    """Every member :class:`Provider` or :class:`Emitter` declares (attributes and hooks), in
+    declaration order: what the registry checks a plug-in for."""
+    names = list(getattr(protocol, "__annotations__", {}))
+    names += [name for name, value in vars(protocol).items() if callable(value) and name[0] != "_"]
+    return tuple(names)

@@ -1,41 +1,30 @@
 """Finding providers and emitters by name.
 
-Built-ins are listed here (so running from a source tree works without installed metadata);
-third-party packages add theirs through the entry-point groups ``ingress2gateway.providers``
-and ``ingress2gateway.emitters``. Nothing is imported until it is asked for, so ``--help`` and
-shell completion stay fast, and a plug-in that fails to load is reported by name instead of
-breaking the whole tool.
+Every provider and emitter, the built-in ones included, comes from the entry-point groups
+``ingress2gateway.providers`` and ``ingress2gateway.emitters`` (this package declares its own in
+pyproject.toml, so running from a source tree needs ``pip install -e .``). The core names no
+provider: aliases come from the providers themselves. Nothing is imported until it is asked for,
+so ``--help`` stays fast, and a plug-in that fails to load, or lacks a member of its protocol, is
+reported by name in one line instead of breaking the whole tool.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any
 
 from ingress2gateway.errors import UsageError
-from ingress2gateway.plugin import Emitter, Provider
+from ingress2gateway.plugin import Emitter, OptionSpec, Provider, protocol_members
+from ingress2gateway.reporting.codes import CODES as CORE_CODES
 
 PROVIDER_GROUP = "ingress2gateway.providers"
 EMITTER_GROUP = "ingress2gateway.emitters"
-
-BUILTIN_PROVIDERS: dict[str, str] = {
-    "nginx": "ingress2gateway_providers.nginx:PROVIDER",
-    "kong": "ingress2gateway_providers.kong:PROVIDER",
-    "istio": "ingress2gateway_providers.istio:PROVIDER",
-}
-BUILTIN_EMITTERS: dict[str, str] = {
-    "standard": "ingress2gateway.emitters.standard:EMITTER",
-    "envoy-gateway": "ingress2gateway.emitters.envoy_gateway:EMITTER",
-}
-# Other names users know a provider by (the Go tool's provider names among them).
-PROVIDER_ALIASES: dict[str, str] = {
-    "ingress-nginx": "nginx",
-    "nginx-inc": "nginx",
-    "kong-ingress-controller": "kong",
-}
+OWN_DISTRIBUTION = "ingress2gateway"
+"""The distribution whose entry points are the built-ins (their docs are generated)."""
 
 
 @dataclass(frozen=True)
@@ -44,30 +33,55 @@ class PluginSpec:
     target: str
     """``module:attribute``"""
     distribution: str | None
-    """None for built-ins."""
+    """The installed distribution that declares it (None: unknown)."""
+
+    @property
+    def builtin(self) -> bool:
+        return self.distribution == OWN_DISTRIBUTION
+
+    @property
+    def origin(self) -> str:
+        return "built-in" if self.builtin else f"package {self.distribution or 'unknown'}"
 
 
 @functools.cache
-def _discover(group: str, builtins: tuple[tuple[str, str], ...]) -> dict[str, list[PluginSpec]]:
-    found: dict[str, list[PluginSpec]] = {
-        name: [PluginSpec(name, target, None)] for name, target in builtins
-    }
+def _discover(group: str) -> dict[str, list[PluginSpec]]:
+    found: dict[str, list[PluginSpec]] = {}
     for ep in entry_points(group=group):
         dist = ep.dist.name if ep.dist is not None else None
         specs = found.setdefault(ep.name, [])
-        # Our own distribution declares the built-ins too; that is not a clash.
+        # The same distribution seen twice (an editable install beside a built one, two
+        # entries of sys.path) is not a clash.
         if any(spec.target == ep.value for spec in specs):
             continue
         specs.append(PluginSpec(ep.name, ep.value, dist))
     return found
 
 
+_generation = 0
+
+
+def rediscover() -> None:
+    """Forget what was discovered and loaded: the next call reads the entry points again
+    (after a plug-in was installed in this process, and in tests)."""
+    global _generation
+    _generation += 1
+    _discover.cache_clear()
+    _aliases.cache_clear()
+
+
+def generation() -> int:
+    """How many times :func:`rediscover` ran: what is built from the plug-ins (the CLI's flags)
+    is stale once this changes."""
+    return _generation
+
+
 def provider_specs() -> dict[str, list[PluginSpec]]:
-    return _discover(PROVIDER_GROUP, tuple(sorted(BUILTIN_PROVIDERS.items())))
+    return _discover(PROVIDER_GROUP)
 
 
 def emitter_specs() -> dict[str, list[PluginSpec]]:
-    return _discover(EMITTER_GROUP, tuple(sorted(BUILTIN_EMITTERS.items())))
+    return _discover(EMITTER_GROUP)
 
 
 def provider_names() -> list[str]:
@@ -78,16 +92,39 @@ def emitter_names() -> list[str]:
     return sorted(emitter_specs())
 
 
+@functools.cache
+def _aliases() -> dict[str, list[str]]:
+    """Alias → the providers that claim it. Loads every provider; one that fails to load
+    claims nothing (it is reported when it is asked for by name)."""
+    claimed: dict[str, list[str]] = {}
+    for name in provider_names():
+        try:
+            provider = load_provider(name)
+        except UsageError:
+            continue
+        for alias in provider.aliases:
+            claimed.setdefault(alias, []).append(name)
+    return claimed
+
+
 def canonical_provider(name: str) -> str:
-    return PROVIDER_ALIASES.get(name, name)
+    """The provider's own name for ``name`` (a name, or an alias a provider declares); an
+    unknown name is returned as it is, for :func:`load_provider` to refuse."""
+    if name in provider_specs():
+        return name  # a name beats an alias, and needs no provider loaded
+    owners = _aliases().get(name, [])
+    if len(owners) > 1:
+        raise UsageError(f"provider alias {name!r} is claimed by {', '.join(owners)}; use a name")
+    return owners[0] if owners else name
 
 
-def _load(kind: str, name: str, specs: dict[str, list[PluginSpec]]) -> Any:
+def _load(kind: str, name: str, specs: dict[str, list[PluginSpec]], protocol: type) -> Any:
     candidates = specs.get(name)
     if not candidates:
-        raise UsageError(f"unknown {kind} {name!r}; known {kind}s: {', '.join(sorted(specs))}")
+        known = ", ".join(sorted(specs)) or "none (is ingress2gateway installed? pip install -e .)"
+        raise UsageError(f"unknown {kind} {name!r}; known {kind}s: {known}")
     if len(candidates) > 1:
-        owners = ", ".join(spec.distribution or "built-in" for spec in candidates)
+        owners = ", ".join(spec.distribution or "unknown" for spec in candidates)
         raise UsageError(
             f"{kind} {name!r} is provided by several packages ({owners}); uninstall one"
         )
@@ -95,23 +132,104 @@ def _load(kind: str, name: str, specs: dict[str, list[PluginSpec]]) -> Any:
     module_name, _, attribute = spec.target.partition(":")
     try:
         module = importlib.import_module(module_name)
-        return getattr(module, attribute) if attribute else module
+        plugin = getattr(module, attribute) if attribute else module
     except Exception as exc:  # a broken plug-in must not take the tool down with it
-        origin = f"package {spec.distribution}" if spec.distribution else "built-in"
         raise UsageError(
-            f"{kind} {name!r} ({origin}) failed to load: {type(exc).__name__}: {exc}"
+            f"{kind} {name!r} ({spec.origin}) failed to load: {type(exc).__name__}: {exc}"
         ) from None
+    _check(kind, spec, plugin, protocol)
+    return plugin
+
+
+def _check(kind: str, spec: PluginSpec, plugin: Any, protocol: type) -> None:
+    """The members of the protocol, and the shape of those the core reads as data."""
+    where = f"{kind} {spec.name!r} ({spec.origin}, {spec.target})"
+    base = f"ingress2gateway.plugin.{kind.capitalize()}Base"
+    missing = [member for member in protocol_members(protocol) if not hasattr(plugin, member)]
+    if missing:
+        raise UsageError(
+            f"{where} lacks {', '.join(missing)} of the {kind} interface (subclass {base} for "
+            "the optional hooks' defaults)"
+        )
+    if plugin.name != spec.name:
+        raise UsageError(f"{where} is named {plugin.name!r}; its entry point must be too")
+    options = plugin.options
+    if not isinstance(options, tuple) or not all(isinstance(o, OptionSpec) for o in options):
+        raise UsageError(f"{where}: options must be a tuple of ingress2gateway.plugin.OptionSpec")
+    if len({o.name for o in options}) != len(options):
+        raise UsageError(f"{where}: an option is declared twice")
+    codes = plugin.codes
+    if not isinstance(codes, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in codes.items()
+    ):
+        raise UsageError(f"{where}: codes must map each code to a one-line meaning")
+    taken = sorted(set(codes) & set(CORE_CODES))
+    if taken:
+        raise UsageError(f"{where} redefines the core's notification code(s) {', '.join(taken)}")
 
 
 def load_provider(name: str) -> Provider:
-    provider = _load("provider", canonical_provider(name), provider_specs())
-    if not isinstance(provider, Provider):
-        raise UsageError(f"provider {name!r} does not implement the provider interface")
+    """The provider ``name`` (or an alias of it). UsageError: unknown, ambiguous, failing to
+    load, or not a provider."""
+    provider: Provider = _load("provider", canonical_provider(name), provider_specs(), Provider)
     return provider
 
 
 def load_emitter(name: str) -> Emitter:
-    emitter = _load("emitter", name, emitter_specs())
-    if not isinstance(emitter, Emitter):
-        raise UsageError(f"emitter {name!r} does not implement the emitter interface")
+    emitter: Emitter = _load("emitter", name, emitter_specs(), Emitter)
     return emitter
+
+
+def option_spec(kind: str, plugin: Provider | Emitter, key: str) -> OptionSpec:
+    """The option ``key`` of ``plugin``; UsageError naming the plug-in and its options."""
+    for spec in plugin.options:
+        if spec.name == key:
+            return spec
+    return _unknown_option(kind, plugin, key)
+
+
+def _unknown_option(kind: str, plugin: Provider | Emitter, key: str) -> OptionSpec:
+    known = ", ".join(o.name for o in plugin.options) or "none"
+    raise UsageError(f"{kind} {plugin.name} has no option {key!r}; its options: {known}")
+
+
+def provider_options(given: Iterable[tuple[str, str, str]]) -> dict[str, dict[str, str]]:
+    """``(provider or alias, key, value)`` settings checked against the providers' options
+    schemas: ``{provider name: {key: value}}``, values in their normal form
+    (:meth:`OptionSpec.normal`). UsageError names the provider and what it accepts, or the
+    setting given twice with different values."""
+    checked: dict[str, dict[str, str]] = {}
+    for name, key, value in given:
+        provider = load_provider(name)
+        own = checked.setdefault(provider.name, {})
+        _set(
+            own,
+            f"provider option {provider.name}.{key}",
+            option_spec("provider", provider, key),
+            value,
+        )
+    return checked
+
+
+def emitter_options(emitter: Emitter, given: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """``(key, value)`` settings checked against ``emitter``'s options schema, values in their
+    normal form."""
+    checked: dict[str, str] = {}
+    for key, value in given:
+        _set(
+            checked,
+            f"emitter option {emitter.name} {key}",
+            option_spec("emitter", emitter, key),
+            value,
+        )
+    return checked
+
+
+def _set(settings: dict[str, str], what: str, spec: OptionSpec, value: str) -> None:
+    try:
+        normal = spec.normal(value)
+    except ValueError as exc:
+        raise UsageError(f"{what}: {exc} ({spec.help})") from None
+    if settings.get(spec.name, normal) != normal:
+        raise UsageError(f"{what} is given twice: {settings[spec.name]!r} and {normal!r}")
+    settings[spec.name] = normal

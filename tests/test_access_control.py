@@ -13,6 +13,7 @@ The tests ask, for a request, which rule of the emitted HTTPRoutes answers it (s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -25,7 +26,7 @@ from ingress2gateway.cli.commands import main
 from ingress2gateway.converting.pipeline import Result
 from ingress2gateway.errors import UsageError
 from ingress2gateway.objects import KubeObject, Origin
-from ingress2gateway.plugin import ACCESS_CONTROL_FALLBACKS, ConvertOptions
+from ingress2gateway.plugin import ACCESS_CONTROL_FALLBACKS, ConvertOptions, EmitterBase
 from ingress2gateway.reporting.report import Level, Status
 from ingress2gateway_providers.nginx.annotations.snippets import access_statements
 
@@ -529,8 +530,9 @@ def test_which_snippet_statements_restrict_access(snippet: str, restricts: bool)
 # --- plug-ins, parts and the command line ----------------------------------------------------
 
 
-class _Quiet:
-    """An emitter of plain Gateway API that says nothing about access controls."""
+class _Quiet(EmitterBase):
+    """An emitter of plain Gateway API that says nothing about access controls (the base
+    class's ``carries``: none)."""
 
     name = "quiet"
     description = "test"
@@ -551,25 +553,47 @@ class _Boastful(_Quiet):
         return True
 
 
-def _with_emitter(monkeypatch: pytest.MonkeyPatch, emitter: object) -> None:
-    import ingress2gateway.converting.pipeline as pipeline
+@pytest.fixture
+def with_emitter(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[object], None]]:
+    """Installs an emitter as a package would (an entry point), until the test ends."""
+    from ingress2gateway import registry
 
-    monkeypatch.setattr(pipeline, "load_emitter", lambda name: emitter)
+    yield lambda emitter: _with_emitter(monkeypatch, emitter)
+    monkeypatch.undo()  # first: the registry must forget the fake entry points
+    registry.rediscover()
+
+
+def _with_emitter(monkeypatch: pytest.MonkeyPatch, emitter: object) -> None:
+    import sys
+    import types
+
+    from ingress2gateway import registry
+    from tests.test_registry import fake_entry_points
+
+    module = types.ModuleType("i2gw_test_emitter")
+    module.EMITTER = emitter  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    name = emitter.name  # type: ignore[attr-defined]
+    fake_entry_points(
+        monkeypatch,
+        {registry.EMITTER_GROUP: [(name, f"{module.__name__}:EMITTER", "test")]},
+        keep_installed=True,
+    )
 
 
 def test_an_emitter_that_does_not_say_is_taken_to_carry_nothing(
-    monkeypatch: pytest.MonkeyPatch,
+    with_emitter: Callable[[object], None],
 ) -> None:
-    _with_emitter(monkeypatch, _Quiet())
+    with_emitter(_Quiet())
     result = _convert(_admin_and_site(), emitter="quiet")
     assert answer(_routes(result), "shop.example.com", "/admin") == CLOSED
 
 
 def test_a_streaming_emitter_that_claims_and_fails_is_reported_open(
-    monkeypatch: pytest.MonkeyPatch,
+    with_emitter: Callable[[object], None],
 ) -> None:
     """Its routes are gone by the time it is found out: the error says the route is open."""
-    _with_emitter(monkeypatch, _Boastful())
+    with_emitter(_Boastful())
     result = _convert(_admin_and_site(), emitter="boastful")
     assert answer(_routes(result), "shop.example.com", "/admin") == "admin:80"
     (note, *_) = [n for n in result.report.notifications if n.code == "extension-unsupported"]
@@ -577,11 +601,11 @@ def test_a_streaming_emitter_that_claims_and_fails_is_reported_open(
 
 
 def test_an_emitter_that_hands_over_all_at_once_is_checked_after_emission(
-    monkeypatch: pytest.MonkeyPatch,
+    with_emitter: Callable[[object], None],
 ) -> None:
     boastful = _Boastful()
     boastful.ordered = False
-    _with_emitter(monkeypatch, boastful)
+    with_emitter(boastful)
     result = _convert(_admin_and_site(), emitter="boastful")
     assert answer(_routes(result), "shop.example.com", "/admin") == CLOSED
 

@@ -162,7 +162,7 @@ def test_version_and_providers() -> None:
     code, out, _ = run("version")
     assert code == 0 and out.startswith("ingress2gateway ") and "nginx" in out and "standard" in out
     code, out, _ = run("providers")
-    assert code == 0 and "nginx (aliases: ingress-nginx)" in out
+    assert code == 0 and "nginx (aliases: ingress-nginx, nginx-inc)" in out
 
 
 def test_internal_errors_do_not_print_tracebacks(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 import click
 
 from ingress2gateway._version import __version__
+from ingress2gateway.cli.plugin_options import PluginCommand, parse_provider_options
 from ingress2gateway.errors import I2GError, UsageError
 from ingress2gateway.reporting.printable import printable
 from ingress2gateway.reporting.report import Notification, Recorder
@@ -40,7 +41,10 @@ KNOWN_TARGET_HELP = "v1.2 … v1.6 (default: newest vendored)"
 class _Group(click.Group):
     """Turns every error into one line on stderr and the documented exit code. Messages name
     files and objects from the input: control characters in them are escaped
-    (:func:`~ingress2gateway.reporting.printable.printable`), so that an error stays one line."""
+    (:func:`~ingress2gateway.reporting.printable.printable`), so that an error stays one line.
+    Its commands take the flags of the installed plug-ins' options (:class:`PluginCommand`)."""
+
+    command_class = PluginCommand
 
     def invoke(self, ctx: click.Context) -> Any:
         # A CLI run is short and builds mostly acyclic data: collecting cycles only costs time
@@ -331,17 +335,12 @@ _conversion_options = _options(
         help="One Gateway per namespace and class (the Go tool's layout).",
     ),
     click.option(
-        "--nginx-annotation-prefix",
-        default=None,
-        metavar="PREFIX",
-        help="ingress-nginx --annotations-prefix, if the controller ran with a custom one.",
-    ),
-    click.option(
         "--provider-option",
         "provider_option",
         multiple=True,
         metavar="PROVIDER.KEY=VALUE",
-        help="A provider-specific setting (see `ingress2gateway providers NAME`). Repeatable.",
+        help="A provider's setting (`ingress2gateway providers NAME` lists them; each is also "
+        "a flag --PROVIDER-KEY below). Repeatable.",
     ),
     click.option(
         "--default-certificate",
@@ -388,7 +387,7 @@ _emitter_options = _options(
         "emitter_option",
         multiple=True,
         metavar="KEY=VALUE",
-        help="An emitter-specific setting (see the emitter's documentation). Repeatable.",
+        help="A setting of the emitter (each is also a flag --EMITTER-KEY below). Repeatable.",
     ),
 )
 
@@ -443,10 +442,6 @@ def convert_options(kw: dict[str, Any], namespace: str | None) -> ConvertOptions
     from ingress2gateway.plugin import ConvertOptions
 
     provider_options = parse_provider_options(kw.get("provider_option", ()))
-    if kw.get("nginx_annotation_prefix"):
-        provider_options.setdefault("nginx", {})["annotation-prefix"] = kw[
-            "nginx_annotation_prefix"
-        ]
     return ConvertOptions(
         ingress_classes=tuple(kw.get("ingress_classes", ())),
         default_ingress_class=kw.get("default_ingress_class"),
@@ -1008,20 +1003,6 @@ def _key_values(values: Sequence[str], flag: str) -> dict[str, str]:
     return pairs
 
 
-def parse_provider_options(values: Sequence[str]) -> dict[str, dict[str, str]]:
-    """``nginx.annotation-prefix=custom.io`` → ``{"nginx": {"annotation-prefix": "custom.io"}}``."""
-    from ingress2gateway.registry import canonical_provider
-
-    options: dict[str, dict[str, str]] = {}
-    for value in values:
-        key, sep, setting = value.partition("=")
-        provider, dot, name = key.partition(".")
-        if not sep or not dot or not provider or not name:
-            raise UsageError(f"--provider-option {value!r}: expected PROVIDER.KEY=VALUE")
-        options.setdefault(canonical_provider(provider), {})[name] = setting
-    return options
-
-
 def _read_cluster(
     kw: dict[str, Any], providers: list[str], report: Recorder, stderr: TextIO
 ) -> tuple[list[Any], str | None]:
@@ -1046,8 +1027,7 @@ def _read_cluster(
     options = convert_options(kw, None)
     for name in providers:
         provider = load_provider(canonical_provider(name))
-        extra = provider.cluster_reads(options) if hasattr(provider, "cluster_reads") else []
-        for resource, namespace in extra:
+        for resource, namespace in provider.cluster_reads(options):
             fixed = ClusterSelection(
                 kw["kubeconfig"],
                 kw["kube_context"],
@@ -1170,21 +1150,53 @@ def _against_objects(path_text: str) -> list[JSONDict]:
 @main.command("providers")
 @click.argument("names", nargs=-1)
 def providers_command(names: tuple[str, ...]) -> None:
-    """List providers (or describe the named ones)."""
+    """List providers and their options (or describe the named ones: also their catalog and
+    notification codes). A provider that fails to load is named on stderr (exit 1)."""
     from ingress2gateway.registry import load_provider, provider_names, provider_specs
 
     specs = provider_specs()
+    failed = False
     for name in names or tuple(provider_names()):
-        provider = load_provider(name)
-        origin = specs.get(provider.name, [None])[0]
-        where = f" [{origin.distribution}]" if origin and origin.distribution else ""
+        try:
+            provider = load_provider(name)
+        except UsageError as exc:
+            if names:
+                raise
+            click.echo(f"error: {printable(str(exc))}", err=True)
+            failed = True
+            continue
+        origin = specs[provider.name][0]
+        where = "" if origin.builtin else f" [{origin.distribution}]"
         aliases = f" (aliases: {', '.join(provider.aliases)})" if provider.aliases else ""
         click.echo(f"{provider.name}{aliases}{where}: {provider.description}")
         kinds = ", ".join(sorted({r.kind for r in provider.resources}))
         click.echo(f"  reads: {kinds}")
-        rows = provider.catalog_rows() if hasattr(provider, "catalog_rows") else []
-        if names and rows:
+        if provider.options:
+            click.echo(
+                f"  options (--provider-option {provider.name}.KEY=VALUE, or the flag "
+                f"--{provider.name}-KEY):"
+            )
+            click.echo(format_options(provider.options))
+        if names and provider.codes:
+            click.echo("  notification codes:")
+            width = max(len(code) for code in provider.codes)
+            for code, meaning in sorted(provider.codes.items()):
+                click.echo(f"    {code.ljust(width)}  {meaning}")
+        rows = provider.catalog_rows() if names else ()
+        if rows:
             click.echo(format_catalog(rows))
+    if failed:
+        sys.exit(1)
+
+
+def format_options(options: Sequence[Any]) -> str:
+    """The lines of an options listing: ``KEY=TYPE  help (default: …)``."""
+    width = max(len(f"{o.name}={o.metavar}") for o in options)
+    lines = []
+    for spec in options:
+        default = f" (default: {spec.shown_default})" if spec.default is not None else ""
+        lines.append(f"    {f'{spec.name}={spec.metavar}'.ljust(width)}  {spec.help}{default}")
+    return "\n".join(lines)
 
 
 def format_catalog(rows: Sequence[Any]) -> str:
@@ -1209,7 +1221,9 @@ def version_command() -> None:
     for label, specs in (("providers", provider_specs()), ("emitters", emitter_specs())):
         parts = []
         for name in sorted(specs):
-            owners = ", ".join(s.distribution or "built-in" for s in specs[name])
+            owners = ", ".join(
+                "built-in" if s.builtin else s.distribution or "unknown" for s in specs[name]
+            )
             parts.append(f"{name} ({owners})")
         click.echo(f"{label}: {'; '.join(parts)}")
 

@@ -278,9 +278,10 @@ def close_uncarried(
 
 
 def answers_closed_status(emitter: Emitter) -> bool:
-    """Whether ``emitter`` answers a closed rule with its ``closed_status`` (a class attribute
-    ``answers_closed_status = True``), where Gateway API's rule without backends answers 500."""
-    return getattr(emitter, "answers_closed_status", False) is True
+    """Whether ``emitter`` answers a closed rule with its ``closed_status``
+    (:attr:`~ingress2gateway.plugin.Emitter.answers_closed_status`), where Gateway API's rule
+    without backends answers 500."""
+    return emitter.answers_closed_status is True
 
 
 # --- where a control applies ----------------------------------------------------------------

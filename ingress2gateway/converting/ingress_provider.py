@@ -22,7 +22,7 @@ from ingress2gateway.converting.ingress import (
 )
 from ingress2gateway.converting.lowering import IngressPolicy, Lowered, lower_ingresses
 from ingress2gateway.objects import ResourceKind, SourceRef
-from ingress2gateway.plugin import ProviderContext
+from ingress2gateway.plugin import ProviderBase, ProviderContext
 from ingress2gateway.reporting.report import Level, Status
 
 INGRESS_RESOURCES = (
@@ -45,7 +45,7 @@ class AnnotationSpec:
     security: bool = False
 
 
-class IngressProvider:
+class IngressProvider(ProviderBase):
     """Subclass and set the class attributes; override :meth:`apply` to handle annotations."""
 
     name: str = ""

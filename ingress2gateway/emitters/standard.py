@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 from ingress2gateway.emitters.gatewayapi import GatewayAPIBuilder
 from ingress2gateway.ir import IR, Extension
-from ingress2gateway.plugin import EmitContext, Emitted
+from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase
 
 if TYPE_CHECKING:
     from ingress2gateway.target import Target
 
 
-class StandardEmitter:
+class StandardEmitter(EmitterBase):
     name = "standard"
     description = "plain Gateway API resources; features it lacks are reported"
     ordered = True

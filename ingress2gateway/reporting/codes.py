@@ -1,10 +1,14 @@
-"""Notification codes: stable identifiers users can filter on, each documented here.
+"""Notification codes: stable identifiers users can filter on, each documented.
 
-A code never changes meaning once released; ``docs/notifications.md`` is generated from this
-table (``scripts/gen_docs.py``) and a test checks that every code the source uses is listed.
+:data:`CODES` holds the core's; each provider and emitter documents its own in its ``codes``
+(see :mod:`ingress2gateway.plugin`). A code never changes meaning once released;
+``docs/notifications.md`` is generated from both (``scripts/gen_docs.py``), and a test checks
+that every code the source uses is listed by the core or by the plug-in that uses it.
 """
 
 from __future__ import annotations
+
+import functools
 
 CODES: dict[str, str] = {
     # plug-ins
@@ -82,121 +86,40 @@ CODES: dict[str, str] = {
     "answered differently.",
     "manifest-invalid": "(validate) A Gateway API or Envoy Gateway manifest would be rejected by the "
     "API server of the target version and channel.",
-    # kong provider
-    "kong-value-invalid": "(kong) A konghq.com annotation or Kong CRD field has a value Kong would "
-    "reject; that field is not converted.",
-    "kong-reference-missing": "(kong) A KongPlugin, KongClusterPlugin, KongIngress or "
-    "KongUpstreamPolicy named by an annotation is not in the input.",
-    "kong-feature-unsupported": "(kong) A Kong feature (plugin, CRD field, annotation) that neither "
-    "Gateway API nor any extension carries; not converted.",
-    "kong-behaviour-differs": "(kong) Converted, but the result behaves differently from Kong in a "
-    "way the message explains (426 redirects, certificate verification, header semantics).",
-    "kong-conversion-note": "(kong) How a Kong setting was read (character prefixes, consumers, "
-    "gRPC routes); no action needed unless the message says so.",
-    "kong-kind-deprecated": "(kong) KongIngress, TCPIngress and UDPIngress are deprecated since KIC "
-    "3.5 and removed in Kong Operator 2.0; converted anyway.",
-    "kong-annotation-misplaced": "(kong) An Ingress-only konghq.com annotation on a Service, where "
-    "Kong does not read it.",
-    # istio provider
-    "istio-field-unsupported": "(istio) A field with no Gateway API equivalent, or an unknown field; "
-    "not converted.",
-    "istio-field-partial": "(istio) A field converted only in part; the message says what is lost.",
-    "istio-field-ignored": "(istio) A field without effect on ingress routing (selector, exportTo, "
-    "names); nothing to convert.",
-    "istio-server-skipped": "(istio) A Gateway server could not become a listener (no credentialName, "
-    "ISTIO_MUTUAL, unknown protocol, bad port).",
-    "istio-allowed-routes": "(istio) A server host admits every namespace in Istio; the listener "
-    "admits the namespaces of the converted VirtualServices.",
-    "istio-gateway-not-found": "(istio) A VirtualService names a gateway that is not in the input, or "
-    "none of whose listeners it can bind.",
-    "istio-mesh-only": "(istio) A VirtualService (or its mesh gateway) routes sidecar traffic; "
-    "not converted.",
-    "istio-destination-unresolved": "(istio) A destination is not a Kubernetes Service or has no "
-    "resolvable port; no backendRef was written for it.",
-    "istio-subset": "(istio) A DestinationRule subset needs one Service per subset; the route "
-    "targets the whole Service.",
-    "istio-prefix-semantics": "(istio) Istio's character prefix became a segment PathPrefix "
-    "(/foo no longer matches /foobar).",
-    "istio-route-order": "(istio) Matches were dropped or narrowed so Gateway API precedence routes "
-    "like Istio's first-match order.",
-    "istio-route-order-unequal": "(istio) Two routes may match the same requests in a different order "
-    "than in Istio (regular expressions, conflicting conditions).",
-    "istio-route-split": "(istio) A VirtualService's rules were split across several HTTPRoutes.",
-    "istio-version-unknown": "(istio) An unknown networking.istio.io or security.istio.io "
-    "version, read as v1.",
-    "istio-authorization": "(istio) An AuthorizationPolicy allows or denies nothing at the "
-    "converted Gateways' pods (AUDIT, a DENY or CUSTOM policy without rules, a dry run, "
-    "another namespace or workload); the message says why. One that may apply closes their routes "
-    "(extension-unsupported).",
-    "istio-duplicate-object": "(istio) The same Istio object appears twice; the first is used.",
-    "istio-not-exported": "(istio) A VirtualService is not exported to the namespace of the "
-    "gateway's pods (the provider option gateway-workload-namespace): Istio's gateway does not "
-    "see it; not converted.",
-    "istio-assumed": "(istio) A conversion depends on what the input does not say about the "
-    "gateway's pods (their namespace, their labels); the message says what was assumed.",
-    "istio-delegate": "(istio) A delegate VirtualService is missing, not exported to its root, "
-    "unused, or has routes that conflict with the root's match (Istio drops them).",
-    "istio-shared-address": "(istio) Istio Gateways that select the same pods share one address; "
-    "as Gateway API Gateways they get one each, and both take a host: DNS decides.",
-    "istio-rewrite-differs": "(istio) rewrite.uri replaces Istio's matched prefix character for "
-    "character; Gateway API's ReplacePrefixMatch gives these paths another form.",
-    # nginx provider (ingress-nginx and NGINX Inc)
-    "nginx-annotation-invalid": "(nginx) An annotation value does not parse (bool, int, size, URL, "
-    "CIDR...); that annotation is not converted, the rest of the Ingress is.",
-    "nginx-case-insensitive": "(nginx) ingress-nginx matched a path case-insensitively (regex "
-    "mode) that the migration matches case-sensitively: requests in another letter case no "
-    "longer reach its backend.",
-    "nginx-regex-mode": "(nginx) Another Ingress's use-regex/rewrite-target puts the host in regex "
-    "mode, so this Ingress's paths become case-insensitive regex prefixes, as in ingress-nginx.",
-    "nginx-redirect-trailing-slash": "(nginx) ingress-nginx's HTTPS and www redirects dropped a "
-    "trailing slash from the URL they redirected to (unless preserve-trailing-slash); the "
-    "migrated redirects keep the path as it is. Said once per Ingress; verify counts it as "
-    "explaining those redirects.",
-    "nginx-wildcard-depth": "(nginx) ingress-nginx's wildcard host *.example.com took one label "
-    "only; Gateway API's takes any depth, so deeper names now reach the Ingress's backends.",
-    "nginx-ssl-redirect": "(nginx) A TLS host redirects plain HTTP to HTTPS through a route on the "
-    "HTTP listener, as the controller did.",
-    "nginx-canary-no-primary": "(nginx) A canary Ingress path has no primary to join (or cannot "
-    "join it); it receives no traffic, as in ingress-nginx.",
-    "nginx-backend-tls-missing": "(nginx) The controller spoke TLS to a backend without verifying "
-    "it; Gateway API cannot, so the converted route sends plain text to it.",
-    "nginx-snippet": "(nginx) A snippet (raw nginx configuration) was not translated; security "
-    "relevant, review it by hand.",
-    "nginx-cors-wildcard-origin": "(nginx) A CORS origin `scheme://*.domain` matched one DNS "
-    "label in ingress-nginx; Gateway API's wildcard matches any number, so origins with more "
-    "labels gain CORS access.",
-    "nginx-not-served": "(nginx) NGINX Inc served nothing of this Ingress, or not this host or "
-    "path: another resource owns the host (the oldest Ingress, master or VirtualServer wins), an "
-    "older minion has the path, a minion has no master, or the location never matches; it is "
-    "not converted.",
-    "nginx-resource-rejected": "(nginx) NGINX Inc rejects the whole Ingress or VirtualServer (a "
-    "field fails its validation): it served nothing of it, so nothing of it is converted.",
-    "nginx-inc-differs": "(nginx) Converted, but NGINX Inc answered some requests of this path "
-    "differently, as the message says (a character prefix Gateway API's order cannot keep, a "
-    "rewrite that doubled or dropped a slash, requests to a gRPC path that are not gRPC calls).",
-    "nginx-no-auth-location": "(nginx) ingress-nginx checks no credentials on the locations "
-    "under the ConfigMap's no-auth-locations (/.well-known/acme-challenge by default): the "
-    "Ingress's auth is left off those rules, as in the controller.",
-    "nginx-ingress-dropped": "(nginx) The controller did not serve this Ingress (an annotation "
-    "value holds a word of the ConfigMap's annotation-value-word-blocklist): it is not "
-    "converted, and its hosts and paths answer as if it did not exist.",
-    "nginx-injection-suspect": "(nginx) A High/Critical-risk annotation value contains newlines, "
-    "';', '{', '}' or '$': possible configuration injection.",
-    # envoy-gateway emitter
-    "eg-basic-auth-sha-only": "(envoy-gateway) Envoy Gateway basic auth reads the Secret key "
-    "'.htpasswd' and accepts only SHA hashes; recreate the Secret with `htpasswd -s`.",
-    "eg-body-limit-not-enforced": "(envoy-gateway) A request body limit of the source is not "
-    "set, because Envoy Gateway enforces one only by buffering each request, which would hang "
-    "the WebSocket or streamed requests the source carried there: larger requests now reach "
-    "the backend.",
-    "eg-sign-in-redirect-partial": "(envoy-gateway) A sign-in redirect on 401 is carried "
-    "without the parts the source added per request (the original URL): users land on the "
-    "sign-in service's default page after signing in.",
-    "eg-policy-conflict": "(envoy-gateway) A feature could not be attached everywhere it applies "
-    "(another value already set there, or rules that need rule names the target lacks).",
 }
 
 INTENDED_DIFFERENCES: frozenset[str] = frozenset({"nginx-redirect-trailing-slash"})
 """Info codes that announce requests the migration answers differently on purpose (a quirk not
 worth carrying, said once per object): ``verify`` counts them as explaining a difference, as it
 does warnings and errors."""
+
+
+def plugin_codes(builtin_only: bool = False) -> dict[str, str]:
+    """The codes of installed providers and emitters (only this package's with
+    ``builtin_only``), each meaning prefixed with ``(NAME)``. One that fails to load has none."""
+    from ingress2gateway.errors import UsageError
+    from ingress2gateway.registry import emitter_specs, load_emitter, load_provider, provider_specs
+
+    found: dict[str, str] = {}
+    for specs, load in ((provider_specs(), load_provider), (emitter_specs(), load_emitter)):
+        for name, candidates in sorted(specs.items()):
+            if builtin_only and not all(spec.builtin for spec in candidates):
+                continue
+            try:
+                plugin = load(name)
+            except UsageError:
+                continue
+            for code, meaning in plugin.codes.items():
+                found.setdefault(code, f"({plugin.name}) {meaning}")
+    return found
+
+
+@functools.cache
+def _installed() -> dict[str, str]:
+    return plugin_codes()
+
+
+def describe(code: str) -> str:
+    """The one-line meaning of ``code`` (the core's, or an installed plug-in's); the code itself
+    when nothing documents it. Loads the plug-ins only for a code the core does not have."""
+    return CODES.get(code) or _installed().get(code, code)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ingress2gateway.errors import UsageError
 from ingress2gateway.objects import KubeObject
-from ingress2gateway.plugin import ConvertOptions, ModelsItsController
+from ingress2gateway.plugin import ConvertOptions
 from ingress2gateway.reporting.report import Recorder
 from ingress2gateway.verification.compare import VerifyResult, compare
 from ingress2gateway.verification.model import NoRoute, Request, Routed, SourceModel
@@ -48,12 +47,8 @@ def source_model(
 
     models = []
     for name in providers:
-        provider = load_provider(canonical_provider(name))
-        if not isinstance(provider, ModelsItsController):
-            raise UsageError(
-                f"provider {provider.name} has no model of its controller to verify with"
-            )
-        model = provider.controller_model(objects, options)
+        # A provider without a model says so (UsageError) from its controller_model.
+        model = load_provider(canonical_provider(name)).controller_model(objects, options)
         if model is not None:
             models.append(model)
     return models[0] if len(models) == 1 else _Together(models)

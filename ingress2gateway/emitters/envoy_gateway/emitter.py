@@ -28,10 +28,10 @@ from ingress2gateway.ir import (
     SessionAffinity,
 )
 from ingress2gateway.objects import JSONDict, ObjectRef
-from ingress2gateway.plugin import EmitContext, Emitted
+from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase, OptionSpec
 from ingress2gateway.reporting.report import Status, merge_status
 
-from . import security, traffic
+from . import codes, security, traffic
 from ._base import (
     POLICY_TARGET_KINDS,
     ROUTE_POLICIES,
@@ -56,8 +56,18 @@ MAPPERS: dict[type, Mapper] = {**security.MAPPERS, **traffic.MAPPERS}
 Item = tuple[Extension, Contribution]
 
 
-class EnvoyGatewayEmitter:
+class EnvoyGatewayEmitter(EmitterBase):
     name = "envoy-gateway"
+    options = (
+        OptionSpec(
+            traffic.RATE_LIMIT_SERVICE_OPTION,
+            bool,
+            False,
+            "Envoy Gateway runs its global rate limit service (Redis): rate limits become "
+            "Global, shared by every Envoy replica, instead of Local",
+        ),
+    )
+    codes = codes.CODES
     answers_closed_status = True
     """A rule closed with a ``closed_status`` answers it (see :func:`.filters.direct_response`)."""
     description = (

@@ -138,10 +138,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ingress2gateway.objects import KubeObject, ResourceKind
-from ingress2gateway.plugin import CatalogRow, ConvertOptions, ProviderContext
+from ingress2gateway.plugin import (
+    CatalogRow,
+    ConvertOptions,
+    OptionSpec,
+    ProviderBase,
+    ProviderContext,
+)
 from ingress2gateway.reporting.report import Level, Status
 from ingress2gateway.verification.model import SourceModel
 
+from . import codes
 from .authorization import SECURITY_GROUP, SECURITY_VERSIONS, convert_authorization_policies
 from .catalog import ROWS
 from .common import (
@@ -171,9 +178,32 @@ def _sort_key(obj: KubeObject) -> tuple[str, str, str, str, int]:
     return (obj.kind, ns_of(obj), obj.name or "", obj.origin.file, obj.origin.document)
 
 
-class IstioProvider:
+class IstioProvider(ProviderBase):
     name = PROVIDER_NAME
     aliases: tuple[str, ...] = ()
+    options = (
+        OptionSpec(
+            "cluster-domain",
+            str,
+            DEFAULT_CLUSTER_DOMAIN,
+            "the cluster's DNS domain, for destination hosts such as svc.ns.svc.DOMAIN",
+        ),
+        OptionSpec(
+            "gateway-workload-namespace",
+            str,
+            DEFAULT_WORKLOAD_NAMESPACE,
+            "namespace of the ingress gateway's pods: Istio reads a server's credentialName "
+            "Secret there, and a VirtualService must be exported there",
+        ),
+        OptionSpec(
+            "mesh-root-namespace",
+            str,
+            DEFAULT_ROOT_NAMESPACE,
+            "the mesh's root namespace (meshConfig rootNamespace): an AuthorizationPolicy "
+            "there applies to the workloads of every namespace",
+        ),
+    )
+    codes = codes.CODES
     description = (
         "Istio Gateway, VirtualService and DestinationRule (networking.istio.io); "
         "AuthorizationPolicy (security.istio.io) fails closed"

@@ -74,11 +74,12 @@ from ingress2gateway.converting.ingress_provider import (
 )
 from ingress2gateway.converting.lowering import IngressPolicy, Lowered
 from ingress2gateway.objects import KubeObject, ResourceKind, SourceRef
-from ingress2gateway.plugin import CatalogRow, ConvertOptions, Parts, ProviderContext
+from ingress2gateway.plugin import CatalogRow, ConvertOptions, OptionSpec, Parts, ProviderContext
 from ingress2gateway.reporting.report import Status
 from ingress2gateway.scaling.partition import by_linked_namespaces
 
 from . import (
+    codes,
     kongingress,
     paths,
     plugins,
@@ -169,6 +170,15 @@ class KongProvider(IngressProvider):
         "Kong Ingress Controller: konghq.com annotations, KongPlugin, KongIngress, TCP/UDPIngress"
     )
     resources = INGRESS_RESOURCES + KONG_RESOURCES
+    options = (
+        OptionSpec(
+            routing.REWRITE_OPTION,
+            bool,
+            False,
+            "the controller ran with its RewriteURIs feature gate, so konghq.com/rewrite applies",
+        ),
+    )
+    codes = codes.CODES
     ingress_class_names = ("kong",)
     controllers = ("ingress-controllers.konghq.com/kong",)
     annotation_prefixes = (PREFIX,)

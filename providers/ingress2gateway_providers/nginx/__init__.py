@@ -154,10 +154,10 @@ from ingress2gateway.converting.ingress_provider import (
 from ingress2gateway.converting.lowering import IngressPolicy, Lowered
 from ingress2gateway.ir import PathMatch
 from ingress2gateway.objects import KubeObject, ResourceKind
-from ingress2gateway.plugin import CatalogRow, ConvertOptions, Parts, ProviderContext
+from ingress2gateway.plugin import CatalogRow, ConvertOptions, OptionSpec, Parts, ProviderContext
 from ingress2gateway.reporting.report import Status
 
-from . import catalog, parts
+from . import catalog, codes, parts
 from .annotations import (
     access,
     affinity,
@@ -211,8 +211,40 @@ _PER_INGRESS = (
 
 class NginxProvider(IngressProvider):
     name = "nginx"
-    aliases = ("ingress-nginx",)
+    aliases = ("ingress-nginx", "nginx-inc")
     description = "ingress-nginx and NGINX Inc Ingress controllers (class nginx)"
+    options = (
+        OptionSpec(
+            "annotation-prefix",
+            str,
+            INGRESS_NGINX_PREFIX.rstrip("/"),
+            "ingress-nginx --annotations-prefix, if the controller ran with a custom one",
+        ),
+        OptionSpec(
+            "configmap",
+            str,
+            None,
+            "NAMESPACE/NAME (or NAME) of the ingress-nginx controller's ConfigMap (its "
+            "--configmap); read from the input, or from the cluster in that namespace; "
+            "default: the first of ingress-nginx-controller, nginx-configuration, "
+            "nginx-ingress-controller in the input",
+        ),
+        OptionSpec(
+            "tcp-services",
+            str,
+            None,
+            "NAMESPACE/NAME (or NAME) of the controller's --tcp-services-configmap in the "
+            "input; default: a ConfigMap named tcp-services",
+        ),
+        OptionSpec(
+            "udp-services",
+            str,
+            None,
+            "NAMESPACE/NAME (or NAME) of the controller's --udp-services-configmap in the "
+            "input; default: a ConfigMap named udp-services",
+        ),
+    )
+    codes = codes.CODES
     ingress_class_names = ("nginx",)
     controllers = ("k8s.io/ingress-nginx", "nginx.org/ingress-controller")
     implementation_specific = "PathPrefix"
