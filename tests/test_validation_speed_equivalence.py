@@ -446,7 +446,7 @@ def reference_validate(obj: dict[str, Any], target: Target) -> list[Violation]:
         return findings.violations
     apply_defaults(body, root)
     validate_meta(body.get("metadata"), crd.namespaced, findings)
-    validate_schema(body, root, "", findings)
+    validate_schema(body, crd_version.schema, findings)
     check_list_types(body, root, "", findings)
     if findings.blocking:
         if root.rules_below:
