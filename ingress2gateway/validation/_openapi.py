@@ -52,7 +52,21 @@ def show(value: Any) -> str:
     return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
 
 
+_EXACT_TYPES: dict[type, str] = {
+    str: "string",
+    dict: "object",
+    list: "array",
+    bool: "boolean",
+    int: "integer",
+    type(None): "null",
+}
+"""The JSON type of values of exactly these Python types (the common case, one lookup)."""
+
+
 def json_type(value: Any) -> str:
+    found = _EXACT_TYPES.get(type(value))
+    if found is not None:
+        return found
     if value is None:
         return "null"
     if isinstance(value, bool):
