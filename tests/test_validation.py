@@ -10,7 +10,14 @@ from celpy import celtypes
 from celpy.evaluation import CELEvalError
 
 from ingress2gateway.target import Target
-from ingress2gateway.validation import CEL_NOT_CHECKED, Violation, _cel, _celfuncs, validate
+from ingress2gateway.validation import (
+    CEL_NOT_CHECKED,
+    Violation,
+    _cel,
+    _celfuncs,
+    _celnames,
+    validate,
+)
 from tests.shared_data import require_shared, yaml_documents
 
 STANDARD = Target.parse()
@@ -368,7 +375,7 @@ def test_envoy_gateway_cel_rules_use_kubernetes_string_functions() -> None:
     ],
 )
 def test_property_escaping(name: str, escaped: str | None) -> None:
-    assert _cel.escape_property(name) == escaped
+    assert _celnames.escape_property(name) == escaped
 
 
 def test_kubernetes_string_functions() -> None:

@@ -11,8 +11,12 @@
   ``_celcompile``); either way the verdict and the message are the ones the cel-python path
   gives.
 * ``validate()`` returns the same violations, in the same order, as a reference pipeline
-  (deep copy + ``apply_defaults`` + every rule through cel-python) on the corpora and on
-  perturbed documents.
+  (deep copy + ``apply_defaults`` + the exact schema checks + every rule through cel-python) on
+  the corpora and on perturbed documents.
+
+The default run checks a deterministic sample (every Nth corpus value or document, fewer
+generated and perturbed values); the ``exhaustive`` versions check them all (``.ci/run`` runs
+them: ``pytest -m exhaustive``).
 """
 
 from __future__ import annotations
@@ -252,15 +256,24 @@ def corpus_values() -> tuple[tuple[Node, Any], ...]:
     return tuple(pairs.values())
 
 
+def sampled(every: int) -> list[Any]:
+    """Default runs check every Nth item (a deterministic sample); exhaustive ones all."""
+    return [
+        pytest.param(every, id=f"every-{every}th"),
+        pytest.param(1, id="all", marks=pytest.mark.exhaustive),
+    ]
+
+
 @pytest.mark.slow
-def test_compiled_rules_agree_with_cel_python_on_the_corpora() -> None:
+@pytest.mark.parametrize("every", sampled(10))
+def test_compiled_rules_agree_with_cel_python_on_the_corpora(every: int) -> None:
     comparison = Comparison()
     pairs = corpus_values()
     assert len(pairs) > 300
-    for node, value in pairs:
+    for node, value in pairs[::every]:
         comparison.check(node, value)
     assert comparison.problems == []
-    assert comparison.evaluations > 1000
+    assert comparison.evaluations > 1000 // every
 
 
 # --- perturbations (hypothesis) ----------------------------------------------------------------
@@ -348,21 +361,39 @@ def perturbed(
     return node, value
 
 
+def examples(count: int) -> settings:
+    """Hypothesis settings of the equivalence tests: *count* examples, reproducible."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
 _PERTURBED = Comparison()
 
 
-@settings(
-    max_examples=400,
-    deadline=None,
-    database=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(st.data())
-def test_compiled_rules_agree_with_cel_python_on_perturbed_values(data: st.DataObject) -> None:
+def _check_perturbed_value(data: st.DataObject) -> None:
     node, value = data.draw(perturbed(corpus_values()))
     _PERTURBED.check(node, value)
     assert _PERTURBED.problems == []
+
+
+@examples(100)
+@given(st.data())
+def test_compiled_rules_agree_with_cel_python_on_perturbed_values(data: st.DataObject) -> None:
+    _check_perturbed_value(data)
+
+
+@pytest.mark.exhaustive
+@examples(400)
+@given(st.data())
+def test_compiled_rules_agree_with_cel_python_on_more_perturbed_values(
+    data: st.DataObject,
+) -> None:
+    _check_perturbed_value(data)
 
 
 # --- values generated from the schema (every rule node, Envoy Gateway included) -----------------
@@ -405,14 +436,18 @@ def generate(node: Node, rng: random.Random, pool: list[str], depth: int = 0) ->
 
 
 @pytest.mark.slow
-def test_compiled_rules_agree_with_cel_python_on_generated_values() -> None:
+@pytest.mark.parametrize(
+    "per_node",
+    [pytest.param(4, id="4-per-node"), pytest.param(25, id="25", marks=pytest.mark.exhaustive)],
+)
+def test_compiled_rules_agree_with_cel_python_on_generated_values(per_node: int) -> None:
     comparison = Comparison()
     rng = random.Random(20240601)
     nodes = rule_nodes()
     assert len(nodes) > 150
     for node in nodes:
         pool = STRINGS + rule_literals(node)
-        for _ in range(25):
+        for _ in range(per_node):
             value = generate(node, rng, pool)
             # What validate() would hand to CEL: the defaulted value.
             comparison.check(node, defaulted_copy(value, node))
@@ -446,7 +481,7 @@ def reference_validate(obj: dict[str, Any], target: Target) -> list[Violation]:
         return findings.violations
     apply_defaults(body, root)
     validate_meta(body.get("metadata"), crd.namespaced, findings)
-    validate_schema(body, root, "", findings)
+    validate_schema(body, crd_version.schema, findings)
     check_list_types(body, root, "", findings)
     if findings.blocking:
         if root.rules_below:
@@ -493,25 +528,18 @@ def served_documents(target: Target) -> tuple[dict[str, Any], ...]:
     return tuple(doc for doc in corpus_documents() if _served(doc, target))
 
 
+@pytest.mark.parametrize("every", sampled(4))
 @pytest.mark.parametrize("target", TARGETS, ids=str)
-def test_validate_matches_the_reference_pipeline_on_the_corpora(target: Target) -> None:
+def test_validate_matches_the_reference_pipeline_on_the_corpora(target: Target, every: int) -> None:
     docs = served_documents(target)
     assert len(docs) > 50
-    for doc in docs:
+    # Each target's sample starts elsewhere, so that the four samples cover different documents.
+    start = TARGETS.index(target) % every
+    for doc in docs[start::every]:
         assert validate(doc, target) == reference_validate(doc, target), doc.get("metadata")
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    database=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(st.data())
-def test_validate_matches_the_reference_pipeline_on_perturbed_documents(
-    data: st.DataObject,
-) -> None:
+def _check_perturbed_document(data: st.DataObject) -> None:
     target = data.draw(st.sampled_from(TARGETS))
     doc = copy.deepcopy(data.draw(st.sampled_from(served_documents(target))))
     spec = doc.get("spec")
@@ -521,3 +549,20 @@ def test_validate_matches_the_reference_pipeline_on_perturbed_documents(
     before = copy.deepcopy(doc)
     assert validate(doc, target) == reference_validate(doc, target)
     assert doc == before
+
+
+@examples(40)
+@given(st.data())
+def test_validate_matches_the_reference_pipeline_on_perturbed_documents(
+    data: st.DataObject,
+) -> None:
+    _check_perturbed_document(data)
+
+
+@pytest.mark.exhaustive
+@examples(150)
+@given(st.data())
+def test_validate_matches_the_reference_pipeline_on_more_perturbed_documents(
+    data: st.DataObject,
+) -> None:
+    _check_perturbed_document(data)

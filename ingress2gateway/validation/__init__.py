@@ -7,7 +7,7 @@ Order (as in the apiserver, see ``docs/validation.md``):
    before anything else runs, so when there are any, only they are reported;
 3. defaulting from ``default:`` (on a copy — the caller's object is never mutated);
 4. **metadata** — name is a DNS-1123 subdomain, namespace a DNS-1123 label, labels/annotations;
-5. **schema** — OpenAPI v3 with RE2 ``pattern`` semantics;
+5. **schema** — OpenAPI v3 (jsonschema, with the apiserver's semantics: RE2 ``pattern`` …);
 6. **list-type** — ``x-kubernetes-list-type`` set/map uniqueness;
 7. **cel** — ``x-kubernetes-validations``, skipped (with the apiserver's generic message) when a
    blocking error (type, enum, required, too long, too many) was found.
@@ -98,7 +98,7 @@ def validate(obj: Mapping[str, Any], target: Target) -> list[Violation]:
     body = defaulted_copy(given, root)
     validate_meta(body.get("metadata"), crd.namespaced, findings)
     if not schema_ok(root)(body):
-        validate_schema(body, root, "", findings)
+        validate_schema(body, crd_version.schema, findings)
     lists_ok = list_types_ok(root)
     if lists_ok is not None and not lists_ok(body):
         check_list_types(body, root, "", findings)

@@ -23,7 +23,7 @@ import importlib
 import json
 import sys
 from collections.abc import Callable
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 import celpy
@@ -35,35 +35,11 @@ from celpy.evaluation import CELEvalError
 from ._celcache import cached_checker
 from ._celcompile import HAND_OVER, Compiled, Unsupported, compile_node, compile_rule
 from ._celfuncs import FORMAT_LIBRARY, FUNCTIONS
+from ._celnames import escape_property
 from ._schema import Node, Rule
 from ._violation import Findings, child_path, item_path
 
 RULE = "cel"
-
-_RESERVED = frozenset(
-    {
-        "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for",
-        "function", "if", "import", "let", "loop", "package", "namespace", "return", "var",
-        "void", "while",
-    }
-)  # fmt: skip
-
-
-@lru_cache(maxsize=4096)
-def escape_property(name: str) -> str | None:
-    """The CEL name of schema property *name*, or None when CEL cannot reach it."""
-    if name in _RESERVED:
-        return f"__{name}__"
-    if not name or not (name[0].isascii() and (name[0].isalpha() or name[0] in "_.-/")):
-        return None
-    if not all(c.isascii() and (c.isalnum() or c in "_.-/") for c in name):
-        return None
-    return (
-        name.replace("__", "__underscores__")
-        .replace(".", "__dot__")
-        .replace("-", "__dash__")
-        .replace("/", "__slash__")
-    )
 
 
 class Program:

@@ -23,10 +23,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ._celcompile import function_from
 from ._schema import Node
 
 CACHE_FILE = Path(__file__).with_name("cel-compiled.json.gz")
-_COMPILER_MODULES = ("_celcompile.py", "_celfuncs.py")
+_COMPILER_MODULES = ("_celcompile.py", "_celfuncs.py", "_celnames.py")
 
 
 def fingerprint(schema: Mapping[str, Any]) -> str:
@@ -67,8 +68,6 @@ def cached_checker(node: Node) -> Callable[[Any], Any] | None:
     entry = _entries().get(fingerprint(node.schema))
     if entry is None:
         return None
-    from ._celcompile import function_from
-
     return function_from(entry["source"], [tuple(recipe) for recipe in entry["constants"]])
 
 

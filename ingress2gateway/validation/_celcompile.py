@@ -43,6 +43,8 @@ from celpy import celtypes
 
 from ingress2gateway.objects import is_label
 
+from ._celfuncs import split
+from ._celnames import escape_property
 from ._schema import Node, re2_tester
 
 INT64_MIN = -(2**63)
@@ -115,8 +117,6 @@ def plain_object(node: Node | None) -> bool:
     property names CEL reads unescaped and that admit no other keys (after the unknown-field
     check); False when CEL would see escaped or dropped keys.
     """
-    from ._cel import escape_property
-
     if node is None:
         return False
     if not node.properties:
@@ -281,8 +281,6 @@ _UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ
 
 
 def _split(text: Any, separator: Any, limit: Any = None) -> list[str]:
-    from ._celfuncs import split
-
     if type(text) is not str or type(separator) is not str:
         raise Slow
     if limit is not None and type(limit) is not int:
@@ -602,8 +600,6 @@ class _Compiler:
     # member access
     def _field(self, target: T, name: str) -> tuple[str | None, T]:
         """The JSON key CEL's field *name* reads on a value of type *target*, and its type."""
-        from ._cel import escape_property
-
         node = target.node
         if node is not None and node.properties:
             for prop, sub in node.properties.items():

@@ -1,8 +1,8 @@
 """Fast "is there anything to report?" checks, compiled once per schema node.
 
-The exact checks (:func:`._openapi.unknown_fields`, :func:`._openapi.validate_schema`,
-:func:`._listtype.check_list_types`) walk the value with the generic :class:`Node` interpreter
-and build a field path for every value they visit. Almost every object ingress2gateway emits
+The exact checks (:func:`._openapi.unknown_fields`, :func:`._openapi.validate_schema` — the
+jsonschema validator —, :func:`._listtype.check_list_types`) walk the value generically and
+build a field path and a message for every error they find. Almost every object ingress2gateway emits
 is valid, so :func:`validate` first asks the closures built here, which visit the value without
 paths or messages and only say *ok* or *maybe not*:
 
@@ -21,9 +21,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ._openapi import _EMBEDDED_FIELDS, _check_combinators, format_ok, same_value
+from ._openapi import _EMBEDDED_FIELDS, format_ok, same_value, schema_valid
 from ._schema import Node
-from ._violation import Findings
 
 Check = Callable[[Any], bool]
 
@@ -102,6 +101,8 @@ def schema_ok(node: Node) -> Check:
     return found
 
 
+_COMBINATORS = ("oneOf", "anyOf", "allOf", "not")
+
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     # Python types whose values certainly have this JSON type (floats are left to the exact
     # check: 1.0 counts as an integer there).
@@ -130,6 +131,8 @@ def _build_schema(node: Node) -> Check:
     array_ok = _array_check(node)
     object_ok = _object_check(node)
     combined = bool(node.one_of or node.any_of or node.all_of or node.not_ is not None)
+    # The combinators alone, for the exact validator (the closures below check the rest).
+    combinators = {k: v for k, v in (node.schema or {}).items() if k in _COMBINATORS}
     null_ok = node.nullable or not (node.type or node.int_or_string)
 
     if not combined and not null_ok and allowed is not None and len(allowed) == 1:
@@ -158,11 +161,7 @@ def _build_schema(node: Node) -> Check:
                 return False
         elif kind is not bool:
             return False  # subclasses and other types: let the exact check judge
-        if combined:
-            probe = Findings()
-            _check_combinators(value, node, "", probe)
-            return not probe.violations
-        return True
+        return not combined or schema_valid(value, combinators)
 
     return check
 

@@ -1,10 +1,26 @@
-"""OpenAPI v3 schema checks, with the apiserver's semantics rather than JSON Schema's.
+"""OpenAPI v3 schema checks: jsonschema's Draft 4 validator with the apiserver's semantics.
 
-Differences from a JSON Schema library that matter here: ``pattern`` is RE2 (Go regexp: ``$``
-does not match before a trailing newline), ``x-kubernetes-int-or-string`` and ``nullable`` are
-honoured, ``true`` is not an integer, lengths count characters, and each error is classified like
-the apiserver's field error types so the caller knows whether CEL would still run (type, enum,
-required, maxLength, maxItems/maxProperties errors block CEL; pattern, minimum … do not).
+A CRD's ``openAPIV3Schema`` uses JSON Schema draft 4's keywords (boolean ``exclusiveMinimum`` …),
+so :data:`OpenAPIValidator` is ``jsonschema``'s ``Draft4Validator`` extended where the apiserver
+(k8s.io/apiextensions-apiserver, kube-openapi's validate package) differs from JSON Schema:
+
+* ``pattern`` is RE2 (Go regexp: ``$`` does not match before a trailing newline), searched
+  unanchored as Go's ``MatchString`` does;
+* ``nullable`` and ``x-kubernetes-int-or-string`` are honoured; ``true`` is not an integer and
+  ``1.0`` is (the apiserver decodes JSON numbers as float64);
+* a value of the wrong type (or a null) gets one type error and nothing else is checked of it;
+* ``format`` failures (ipv4, ipv6, date-time, byte; other formats pass) are type errors;
+* ``oneOf``/``anyOf``/``allOf``/``not`` give one composite error, ``uniqueItems`` one error per
+  repeated item, ``required`` one per missing field at the field's path;
+* a node's errors come in the apiserver's order, an object's properties in the value's order,
+  and messages are the apiserver's field errors. Each error is classified like the apiserver's
+  field error types, so the caller knows whether CEL would still run (type, enum, required,
+  maxLength, maxItems/maxProperties errors block CEL; pattern, minimum … do not).
+
+jsonschema walks the schema and the value and evaluates the keywords whose semantics are JSON
+Schema's (lengths, bounds, item counts, ``enum`` equality, ``oneOf``/``anyOf``/``not``); the
+keyword functions below are only the differences. The fast path (``_fastcheck.py``) answers
+for valid values without running this, and is tested to agree with it.
 
 Unknown fields are a separate pass (:func:`unknown_fields`): under kubectl's default strict field
 validation the apiserver refuses them while decoding, before any of this runs.
@@ -17,11 +33,14 @@ import binascii
 import ipaddress
 import json
 import math
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import re2
+from jsonschema import Draft4Validator, FormatChecker, TypeChecker, ValidationError, validators
 
-from ._schema import Node
+from ._schema import Node, pattern_test
 from ._violation import Findings, child_path, item_path
 
 RULE = "schema"
@@ -33,7 +52,21 @@ def show(value: Any) -> str:
     return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
 
 
+_EXACT_TYPES: dict[type, str] = {
+    str: "string",
+    dict: "object",
+    list: "array",
+    bool: "boolean",
+    int: "integer",
+    type(None): "null",
+}
+"""The JSON type of values of exactly these Python types (the common case, one lookup)."""
+
+
 def json_type(value: Any) -> str:
+    found = _EXACT_TYPES.get(type(value))
+    if found is not None:
+        return found
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -68,153 +101,294 @@ def same_value(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def validate_schema(value: Any, node: Node, path: str, out: Findings) -> None:
-    """Append every schema violation of *value* (already defaulted) against *node*."""
-    if value is None:
-        if not node.nullable and (node.type or node.int_or_string):
-            wanted = "integer or string" if node.int_or_string else node.type
-            out.add(path, f"Invalid value: null: must be of type {wanted}", RULE, blocking=True)
+# --- the validator ------------------------------------------------------------------------------
+
+_JSON_TYPES = ("null", "boolean", "integer", "number", "string", "array", "object")
+
+# JSON types as the apiserver sees them; jsonschema's own keywords (minLength, minimum …) ask it.
+_TYPES = TypeChecker(
+    {name: (lambda _, value, name=name: _type_ok(value, name)) for name in _JSON_TYPES}
+)
+
+_FORMATS = FormatChecker(formats=())
+for _name in ("ipv4", "ipv6", "date-time", "byte"):
+    # Formats only constrain strings (a number with ``format: int32`` is checked by its type).
+    _FORMATS.checks(_name)(
+        lambda value, fmt=_name: not isinstance(value, str) or format_ok(fmt, value)
+    )
+del _name
+
+
+def _typed(instance: Any, schema: Mapping[str, Any]) -> bool:
+    """The value has the node's type: only then does the apiserver check anything else of it."""
+    if instance is None:
+        return False
+    if schema.get("x-kubernetes-int-or-string"):
+        return json_type(instance) in ("integer", "string")
+    wanted = schema.get("type")
+    return not wanted or _type_ok(instance, wanted)
+
+
+Keyword = Callable[[Any, Any, Any, Mapping[str, Any]], Iterator[ValidationError]]
+
+
+def _when_typed(keyword: Keyword) -> Keyword:
+    """jsonschema's *keyword*, skipped for a value of the wrong type (or null)."""
+
+    def check(validator: Any, value: Any, instance: Any, schema: Mapping[str, Any]) -> Any:
+        if _typed(instance, schema):
+            yield from keyword(validator, value, instance, schema) or ()
+
+    return check
+
+
+def _type(validator: Any, wanted: str, instance: Any, schema: Mapping[str, Any]) -> Any:
+    if instance is None:
+        if not schema.get("nullable"):
+            yield ValidationError(f"Invalid value: null: must be of type {wanted}")
+    elif not _type_ok(instance, wanted):
+        yield ValidationError(
+            f"Invalid value: {show(instance)}: must be of type {wanted}, not {json_type(instance)}"
+        )
+
+
+def _int_or_string(validator: Any, _: Any, instance: Any, schema: Mapping[str, Any]) -> Any:
+    if instance is None:
+        if not schema.get("nullable"):
+            yield ValidationError("Invalid value: null: must be of type integer or string")
+    elif json_type(instance) not in ("integer", "string"):
+        yield ValidationError(f"Invalid value: {show(instance)}: must be of type integer or string")
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Mapping[str, Any]) -> Any:
+    if isinstance(instance, str) and not pattern_test(pattern)(instance):
+        yield ValidationError(f"Invalid value: {show(instance)}: should match '{pattern}'")
+
+
+def _multiple_of(validator: Any, factor: float, instance: Any, schema: Mapping[str, Any]) -> Any:
+    # With a tolerance: a float quotient is rarely exact. kube-openapi allows a relative error
+    # (swag.IsFloat64AJSONInteger); this absolute one on the fractional part is the previous
+    # implementation's, kept as it was (no vendored CRD uses multipleOf).
+    if validator.is_type(instance, "number") and not math.isclose(
+        instance / factor % 1, 0.0, abs_tol=1e-9
+    ):
+        yield ValidationError(
+            f"Invalid value: {show(instance)}: should be a multiple of {show(factor)}"
+        )
+
+
+def _unique_items(validator: Any, _: Any, instance: Any, schema: Mapping[str, Any]) -> Any:
+    if isinstance(instance, list):
+        for index, item in enumerate(instance):
+            if any(same_value(item, earlier) for earlier in instance[:index]):
+                yield ValidationError(f"Duplicate value: {show(item)}", path=(index,))
+
+
+def _required(validator: Any, names: list[str], instance: Any, schema: Mapping[str, Any]) -> Any:
+    if isinstance(instance, dict):
+        for name in names:
+            if name not in instance:
+                yield ValidationError("Required value", path=(name,))
+
+
+@dataclass(frozen=True)
+class _MapKey:
+    """A path step into a map (``additionalProperties``): printed ``[key]``, not ``.key``."""
+
+    key: str
+
+
+def _properties(
+    validator: Any,
+    declared: tuple[Mapping[str, Any], Mapping[str, Any] | None],
+    instance: Any,
+    schema: Mapping[str, Any],
+) -> Any:
+    # One keyword for properties and additionalProperties: the value's order, not the schema's.
+    if not isinstance(instance, dict):
         return
-    if node.int_or_string:
-        if json_type(value) not in ("integer", "string"):
-            out.add(
-                path,
-                f"Invalid value: {show(value)}: must be of type integer or string",
-                RULE,
-                blocking=True,
-            )
+    properties, additional = declared
+    for name, item in instance.items():
+        sub = properties.get(name)
+        if sub is not None:
+            yield from validator.descend(item, sub, path=name, schema_path=name)
+        elif additional is not None:
+            yield from validator.descend(item, additional, path=_MapKey(name))
+
+
+def _all_of(validator: Any, schemas: list[Any], instance: Any, schema: Mapping[str, Any]) -> Any:
+    for sub in schemas:
+        if not validator.evolve(schema=sub).is_valid(instance):
+            yield ValidationError("Invalid value: must validate all the schemas (allOf)")
             return
-    elif node.type and not _type_ok(value, node.type):
+
+
+_DRAFT4 = Draft4Validator.VALIDATORS
+_KEYWORDS: dict[str, Keyword] = {
+    "type": _type,
+    "x-kubernetes-int-or-string": _int_or_string,
+    "enum": _DRAFT4["enum"],
+    "maxLength": _DRAFT4["maxLength"],
+    "minLength": _DRAFT4["minLength"],
+    "pattern": _pattern,
+    "format": _DRAFT4["format"],
+    "minimum": _DRAFT4["minimum"],
+    "maximum": _DRAFT4["maximum"],
+    "multipleOf": _multiple_of,
+    "maxItems": _DRAFT4["maxItems"],
+    "minItems": _DRAFT4["minItems"],
+    "uniqueItems": _unique_items,
+    "items": _DRAFT4["items"],
+    "maxProperties": _DRAFT4["maxProperties"],
+    "minProperties": _DRAFT4["minProperties"],
+    "required": _required,
+    "properties": _properties,
+    "oneOf": _DRAFT4["oneOf"],
+    "anyOf": _DRAFT4["anyOf"],
+    "allOf": _all_of,
+    "not": _DRAFT4["not"],
+}
+"""Every keyword checked, in the order a node's errors are reported."""
+
+_TYPE_KEYWORDS = ("type", "x-kubernetes-int-or-string")
+_BOUNDS = frozenset(
+    {"minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"}
+    | {"minimum", "maximum"}
+)
+
+_applicable: dict[int, tuple[Mapping[str, Any], list[tuple[str, Any]]]] = {}
+
+
+def _applicable_keywords(schema: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The keywords of *schema* to check, in :data:`_KEYWORDS`'s order (others are ignored:
+    a structural schema has no ``$ref``, ``patternProperties``, ``additionalItems`` …)."""
+    hit = _applicable.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    found: list[tuple[str, Any]] = []
+    if schema.get("x-kubernetes-int-or-string"):
+        found.append(("x-kubernetes-int-or-string", True))
+    elif schema.get("type"):
+        found.append(("type", schema["type"]))
+    for name in _KEYWORDS:
+        if name in _TYPE_KEYWORDS:
+            continue
+        if name == "properties":
+            additional = schema.get("additionalProperties")
+            properties = schema.get("properties") or {}
+            if properties or isinstance(additional, Mapping):
+                value = (properties, additional if isinstance(additional, Mapping) else None)
+                found.append((name, value))
+        elif name == "items":
+            if isinstance(schema.get("items"), Mapping):
+                found.append((name, schema["items"]))
+        elif name in ("enum", "pattern", "not"):
+            if name in schema:
+                found.append((name, schema[name]))
+        elif name in _BOUNDS:
+            if schema.get(name) is not None:
+                found.append((name, schema[name]))
+        elif schema.get(name):  # format, multipleOf, uniqueItems, required, oneOf, anyOf, allOf
+            found.append((name, schema[name]))
+    # Keep the schema alive with its entry so that id() cannot be reused by another object.
+    _applicable[id(schema)] = (schema, found)
+    return found
+
+
+OpenAPIValidator = validators.create(
+    meta_schema=Draft4Validator.META_SCHEMA,
+    validators={
+        name: keyword if name in _TYPE_KEYWORDS else _when_typed(keyword)
+        for name, keyword in _KEYWORDS.items()
+    },
+    type_checker=_TYPES,
+    format_checker=_FORMATS,
+    id_of=Draft4Validator.ID_OF,
+    applicable_validators=_applicable_keywords,
+)
+"""jsonschema's Draft 4 validator with the apiserver's semantics (see the module's docstring)."""
+
+
+def _bound(error: ValidationError, exclusive: str, strict: str, loose: str) -> str:
+    op = strict if error.schema.get(exclusive) else loose
+    return f"Invalid value: {show(error.instance)}: should be {op} {show(error.validator_value)}"
+
+
+# The apiserver's messages for the errors of jsonschema's own keywords (the keyword functions
+# above write theirs).
+_MESSAGES: dict[str, Callable[[ValidationError], str]] = {
+    "enum": lambda e: (
+        f"Unsupported value: {show(e.instance)}: supported values: "
+        + ", ".join(show(each) for each in e.validator_value)
+    ),
+    "maxLength": lambda e: f"Too long: may not be more than {e.validator_value} bytes",
+    "minLength": lambda e: (
+        f"Invalid value: {show(e.instance)}: should be at least {e.validator_value} chars long"
+    ),
+    "format": lambda e: f"Invalid value: {show(e.instance)}: must be of type {e.validator_value}",
+    "minimum": lambda e: _bound(e, "exclusiveMinimum", "greater than", "greater than or equal to"),
+    "maximum": lambda e: _bound(e, "exclusiveMaximum", "less than", "less than or equal to"),
+    "maxItems": lambda e: (
+        f"Too many: {len(e.instance)}: must have at most {e.validator_value} items"
+    ),
+    "minItems": lambda e: f"Invalid value: should have at least {e.validator_value} items",
+    "maxProperties": lambda e: (
+        f"Too many: {len(e.instance)}: must have at most {e.validator_value} items"
+    ),
+    "minProperties": lambda e: (
+        f"Invalid value: should have at least {e.validator_value} properties"
+    ),
+    "oneOf": lambda e: "Invalid value: must validate one and only one schema (oneOf)",
+    "anyOf": lambda e: "Invalid value: must validate at least one schema (anyOf)",
+    "not": lambda e: "Invalid value: must not validate the schema (not)",
+}
+
+_BLOCKING = frozenset(
+    {*_TYPE_KEYWORDS, "enum", "format", "maxLength", "maxItems", "maxProperties", "required"}
+)
+"""The keywords whose errors stop the apiserver from evaluating CEL rules (type, enum, required,
+too long, too many). Errors inside combinator branches are not reported, so never block."""
+
+
+def _path(error: ValidationError) -> str:
+    path = ""
+    for step in error.path:
+        if isinstance(step, int):
+            path = item_path(path, step)
+        elif isinstance(step, _MapKey):
+            path = item_path(path, step.key)
+        else:
+            path = child_path(path, step)
+    return path
+
+
+_validators: dict[int, tuple[Mapping[str, Any], Any]] = {}
+
+
+def _validator(schema: Mapping[str, Any]) -> Any:
+    hit = _validators.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    validator = OpenAPIValidator(schema, format_checker=_FORMATS)
+    _validators[id(schema)] = (schema, validator)
+    return validator
+
+
+def validate_schema(value: Any, schema: Mapping[str, Any], out: Findings) -> None:
+    """Append every schema violation of *value* (already defaulted) against *schema*."""
+    for error in _validator(schema).iter_errors(value):
+        message = _MESSAGES.get(error.validator)
         out.add(
-            path,
-            f"Invalid value: {show(value)}: must be of type {node.type}, not {json_type(value)}",
+            _path(error),
+            message(error) if message is not None else error.message,
             RULE,
-            blocking=True,
-        )
-        return
-    if node.enum is not None and not any(same_value(value, e) for e in node.enum):
-        supported = ", ".join(show(e) for e in node.enum)
-        out.add(
-            path,
-            f"Unsupported value: {show(value)}: supported values: {supported}",
-            RULE,
-            blocking=True,
-        )
-    if isinstance(value, str):
-        _check_string(value, node, path, out)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        _check_number(value, node, path, out)
-    elif isinstance(value, list):
-        _check_array(value, node, path, out)
-    elif isinstance(value, dict):
-        _check_object(value, node, path, out)
-    _check_combinators(value, node, path, out)
-
-
-def _check_string(value: str, node: Node, path: str, out: Findings) -> None:
-    if node.max_length is not None and len(value) > node.max_length:
-        out.add(
-            path,
-            f"Too long: may not be more than {node.max_length} bytes",
-            RULE,
-            blocking=True,
-        )
-    if node.min_length is not None and len(value) < node.min_length:
-        out.add(
-            path,
-            f"Invalid value: {show(value)}: should be at least {node.min_length} chars long",
-            RULE,
-        )
-    if node.test is not None and not node.test(value):
-        out.add(path, f"Invalid value: {show(value)}: should match '{node.pattern}'", RULE)
-    if node.format and not format_ok(node.format, value):
-        # The apiserver reports a format failure as a type error ("must be of type ipv4").
-        out.add(
-            path,
-            f"Invalid value: {show(value)}: must be of type {node.format}",
-            RULE,
-            blocking=True,
+            blocking=error.validator in _BLOCKING,
         )
 
 
-def _check_number(value: float, node: Node, path: str, out: Findings) -> None:
-    if node.minimum is not None:
-        low = node.minimum
-        if value < low or (node.exclusive_minimum and value == low):
-            op = "greater than" if node.exclusive_minimum else "greater than or equal to"
-            out.add(path, f"Invalid value: {show(value)}: should be {op} {show(low)}", RULE)
-    if node.maximum is not None:
-        high = node.maximum
-        if value > high or (node.exclusive_maximum and value == high):
-            op = "less than" if node.exclusive_maximum else "less than or equal to"
-            out.add(path, f"Invalid value: {show(value)}: should be {op} {show(high)}", RULE)
-    if node.multiple_of and not math.isclose(value / node.multiple_of % 1, 0.0, abs_tol=1e-9):
-        out.add(
-            path,
-            f"Invalid value: {show(value)}: should be a multiple of {show(node.multiple_of)}",
-            RULE,
-        )
-
-
-def _check_array(value: list[Any], node: Node, path: str, out: Findings) -> None:
-    if node.max_items is not None and len(value) > node.max_items:
-        out.add(
-            path,
-            f"Too many: {len(value)}: must have at most {node.max_items} items",
-            RULE,
-            blocking=True,
-        )
-    if node.min_items is not None and len(value) < node.min_items:
-        out.add(path, f"Invalid value: should have at least {node.min_items} items", RULE)
-    if node.unique_items:
-        for index, item in enumerate(value):
-            if any(same_value(item, earlier) for earlier in value[:index]):
-                out.add(item_path(path, index), f"Duplicate value: {show(item)}", RULE)
-    if node.items is not None:
-        for index, item in enumerate(value):
-            validate_schema(item, node.items, item_path(path, index), out)
-
-
-def _check_object(value: dict[str, Any], node: Node, path: str, out: Findings) -> None:
-    if node.max_properties is not None and len(value) > node.max_properties:
-        out.add(
-            path,
-            f"Too many: {len(value)}: must have at most {node.max_properties} items",
-            RULE,
-            blocking=True,
-        )
-    if node.min_properties is not None and len(value) < node.min_properties:
-        out.add(path, f"Invalid value: should have at least {node.min_properties} properties", RULE)
-    for name in node.required:
-        if name not in value:
-            out.add(child_path(path, name), "Required value", RULE, blocking=True)
-    for name, item in value.items():
-        prop = node.properties.get(name)
-        if prop is not None:
-            validate_schema(item, prop, child_path(path, name), out)
-        elif node.additional is not None:
-            validate_schema(item, node.additional, item_path(path, name), out)
-
-
-def _passes(value: Any, node: Node, path: str) -> bool:
-    probe = Findings()
-    validate_schema(value, node, path, probe)
-    return not probe.violations
-
-
-def _check_combinators(value: Any, node: Node, path: str, out: Findings) -> None:
-    # Errors inside oneOf/anyOf/allOf/not branches are reported as one composite error and
-    # never block CEL, as in the apiserver.
-    if node.one_of and sum(_passes(value, sub, path) for sub in node.one_of) != 1:
-        out.add(path, "Invalid value: must validate one and only one schema (oneOf)", RULE)
-    if node.any_of and not any(_passes(value, sub, path) for sub in node.any_of):
-        out.add(path, "Invalid value: must validate at least one schema (anyOf)", RULE)
-    for sub in node.all_of:
-        if not _passes(value, sub, path):
-            out.add(path, "Invalid value: must validate all the schemas (allOf)", RULE)
-            break
-    if node.not_ is not None and _passes(value, node.not_, path):
-        out.add(path, "Invalid value: must not validate the schema (not)", RULE)
+def schema_valid(value: Any, schema: Mapping[str, Any]) -> bool:
+    """:func:`validate_schema` would report nothing."""
+    return bool(_validator(schema).is_valid(value))
 
 
 _RFC3339 = re2.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")

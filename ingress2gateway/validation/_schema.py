@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import re2
@@ -49,6 +50,14 @@ def re2_tester(regex: Any, cache_size: int = 4096) -> Callable[[str], bool]:
     return test
 
 
+@cache
+def pattern_test(pattern: str) -> Callable[[str], bool]:
+    """The RE2 search of *pattern* (:func:`re2_tester`), compiled once per pattern and shared by
+    the schema trees and the exact validator. RE2, as the apiserver (Go regexp): ``$`` does not
+    match before a trailing newline."""
+    return re2_tester(re2.compile(pattern))
+
+
 @dataclass(frozen=True)
 class Rule:
     """One ``x-kubernetes-validations`` entry."""
@@ -75,9 +84,8 @@ class Node:
     required: tuple[str, ...] = ()
     enum: tuple[Any, ...] | None = None
     pattern: str | None = None
-    regex: Any = None
     test: Callable[[str], bool] | None = None
-    """``regex.search(text) is not None``, fast (see :func:`re2_tester`)."""
+    """``re2.search(pattern, text) is not None``, fast (see :func:`pattern_test`)."""
     format: str | None = None
     min_length: int | None = None
     max_length: int | None = None
@@ -180,9 +188,7 @@ def _compile(s: Mapping[str, Any]) -> Node:
         node.enum = tuple(s["enum"])
     if "pattern" in s:
         node.pattern = s["pattern"]
-        # RE2, as the apiserver (Go regexp): `$` does not match before a trailing newline.
-        node.regex = re2.compile(s["pattern"])
-        node.test = re2_tester(node.regex)
+        node.test = pattern_test(s["pattern"])
     if "items" in s and isinstance(s["items"], Mapping):
         node.items = _compile(s["items"])
     additional = s.get("additionalProperties")
