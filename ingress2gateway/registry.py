@@ -68,6 +68,7 @@ def rediscover() -> None:
     _generation += 1
     _discover.cache_clear()
     _aliases.cache_clear()
+    _installed.cache_clear()
 
 
 def generation() -> int:
@@ -233,3 +234,34 @@ def _set(settings: dict[str, str], what: str, spec: OptionSpec, value: str) -> N
     if settings.get(spec.name, normal) != normal:
         raise UsageError(f"{what} is given twice: {settings[spec.name]!r} and {normal!r}")
     settings[spec.name] = normal
+
+
+# --- notification codes: the core's and the plug-ins' ---------------------------------
+
+
+def plugin_codes(builtin_only: bool = False) -> dict[str, str]:
+    """The codes of installed providers and emitters (only this package's with
+    ``builtin_only``), each meaning prefixed with ``(NAME)``. One that fails to load has none."""
+    found: dict[str, str] = {}
+    for specs, load in ((provider_specs(), load_provider), (emitter_specs(), load_emitter)):
+        for name, candidates in sorted(specs.items()):
+            if builtin_only and not all(spec.builtin for spec in candidates):
+                continue
+            try:
+                plugin = load(name)
+            except UsageError:
+                continue
+            for code, meaning in plugin.codes.items():
+                found.setdefault(code, f"({plugin.name}) {meaning}")
+    return found
+
+
+@functools.cache
+def _installed() -> dict[str, str]:
+    return plugin_codes()
+
+
+def describe(code: str) -> str:
+    """The one-line meaning of ``code`` (the core's, or an installed plug-in's); the code itself
+    when nothing documents it. Loads the plug-ins only for a code the core does not have."""
+    return CORE_CODES.get(code) or _installed().get(code, code)

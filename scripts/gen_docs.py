@@ -10,7 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "providers")]
 
-from ingress2gateway.reporting.codes import CODES, plugin_codes  # noqa: E402
+from ingress2gateway.registry import plugin_codes  # noqa: E402
+from ingress2gateway.reporting.codes import CODES  # noqa: E402
 
 
 def notifications_doc() -> str:

@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 from ingress2gateway import registry
-from ingress2gateway.reporting.codes import CODES, describe, plugin_codes
+from ingress2gateway.registry import describe, plugin_codes
+from ingress2gateway.reporting.codes import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDERS = ROOT / "providers" / "ingress2gateway_providers"

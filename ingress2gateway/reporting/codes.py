@@ -8,8 +8,6 @@ that every code the source uses is listed by the core or by the plug-in that use
 
 from __future__ import annotations
 
-import functools
-
 CODES: dict[str, str] = {
     # plug-ins
     "provider-unavailable": "An installed provider failed to load (check without --providers).",
@@ -92,34 +90,3 @@ INTENDED_DIFFERENCES: frozenset[str] = frozenset({"nginx-redirect-trailing-slash
 """Info codes that announce requests the migration answers differently on purpose (a quirk not
 worth carrying, said once per object): ``verify`` counts them as explaining a difference, as it
 does warnings and errors."""
-
-
-def plugin_codes(builtin_only: bool = False) -> dict[str, str]:
-    """The codes of installed providers and emitters (only this package's with
-    ``builtin_only``), each meaning prefixed with ``(NAME)``. One that fails to load has none."""
-    from ingress2gateway.errors import UsageError
-    from ingress2gateway.registry import emitter_specs, load_emitter, load_provider, provider_specs
-
-    found: dict[str, str] = {}
-    for specs, load in ((provider_specs(), load_provider), (emitter_specs(), load_emitter)):
-        for name, candidates in sorted(specs.items()):
-            if builtin_only and not all(spec.builtin for spec in candidates):
-                continue
-            try:
-                plugin = load(name)
-            except UsageError:
-                continue
-            for code, meaning in plugin.codes.items():
-                found.setdefault(code, f"({plugin.name}) {meaning}")
-    return found
-
-
-@functools.cache
-def _installed() -> dict[str, str]:
-    return plugin_codes()
-
-
-def describe(code: str) -> str:
-    """The one-line meaning of ``code`` (the core's, or an installed plug-in's); the code itself
-    when nothing documents it. Loads the plug-ins only for a code the core does not have."""
-    return CODES.get(code) or _installed().get(code, code)

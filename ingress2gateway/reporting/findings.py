@@ -15,7 +15,7 @@ from typing import Any
 from ingress2gateway._version import __version__
 from ingress2gateway.objects import KubeObject, Origin, SourceRef
 from ingress2gateway.reading.positions import locate
-from ingress2gateway.reporting.codes import describe
+from ingress2gateway.registry import describe
 from ingress2gateway.reporting.printable import printable
 from ingress2gateway.reporting.report import Level, Notification
 
