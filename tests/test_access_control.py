@@ -27,6 +27,7 @@ from ingress2gateway.errors import UsageError
 from ingress2gateway.objects import KubeObject, Origin
 from ingress2gateway.plugin import ACCESS_CONTROL_FALLBACKS, ConvertOptions
 from ingress2gateway.reporting.report import Level, Status
+from ingress2gateway.scaling import convert_streaming
 from ingress2gateway_providers.nginx.annotations.snippets import access_statements
 
 from .ledger_checks import missing_ledger_fields
@@ -595,7 +596,7 @@ def test_parts_close_their_rules_as_the_whole_input_does() -> None:
         docs.append(_ingress("site", "/", "site", host=host, namespace=namespace))
     streamed: list[dict[str, Any]] = []
     options = ConvertOptions(gateway_per_namespace=True)
-    result = ingress2gateway.convert(
+    result = convert_streaming(
         iter(_objects(*docs)),
         ["nginx"],
         options=options,

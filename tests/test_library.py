@@ -11,6 +11,7 @@ import yaml
 import ingress2gateway
 from ingress2gateway.converting.pipeline import as_objects
 from ingress2gateway.errors import UsageError
+from ingress2gateway.scaling import convert_streaming
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "nginx" / "shop.yaml"
@@ -91,8 +92,13 @@ def test_handing_the_input_over_to_several_providers_converts_as_keeping_it() ->
 
     def run(release: bool) -> list[object]:
         objects = as_objects([ingress("a", "nginx"), ingress("b", "kong")])
-        return ingress2gateway.convert(
-            iter(objects), ["nginx", "kong"], release_input=release
-        ).resources
+        printed: list[object] = []
+        convert_streaming(
+            iter(objects),
+            ["nginx", "kong"],
+            on_object=lambda item: printed.append(item.body),
+            release_input=release,
+        )
+        return printed
 
     assert run(True) == run(False) != []

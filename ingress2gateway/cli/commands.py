@@ -469,8 +469,12 @@ def _load(
     from ingress2gateway.reading.manifests import read_inputs
 
     if kw["inputs"]:
-        pool = workers.pool if workers is not None else None
-        loaded = read_inputs(kw["inputs"], report=report, pool=pool)
+        parse = None
+        if workers is not None and workers.pool is not None:
+            from ingress2gateway.scaling.reading import parsed_in
+
+            parse = parsed_in(workers.pool)
+        loaded = read_inputs(kw["inputs"], report=report, parse=parse)
         # As in kubectl, -A wins over -n.
         namespace = None if kw["all_namespaces"] else kw["namespace"]
         return loaded.objects, namespace, loaded.errors
@@ -545,9 +549,9 @@ def _write_input_errors(report: Report) -> None:
 )
 def print_command(**kw: Any) -> None:
     """Convert and print Gateway API resources."""
-    from ingress2gateway.converting.pipeline import convert
     from ingress2gateway.reporting.report import Level
     from ingress2gateway.reporting.text import render_lines
+    from ingress2gateway.scaling import convert_streaming
 
     providers = _split_csv(kw["providers"])
     if not providers:
@@ -572,7 +576,7 @@ def print_command(**kw: Any) -> None:
         stream = iter(objects)
         del objects
         options = convert_options(kw, namespace)
-        result = convert(
+        result = convert_streaming(
             stream,
             providers,
             kw["emitter"],

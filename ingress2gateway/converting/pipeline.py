@@ -1,12 +1,16 @@
-"""The conversion pipeline: select → providers → IR → emitter → gate → validate.
+"""The conversion, top to bottom: select → providers → IR → emitter → gate.
 
-When the one selected provider splits its input into parts (:class:`~.plugin.Parts`: with a
-Gateway per namespace, ingress-nginx namespaces that share no host), everything from the
-providers to validation runs once per part, and the output is merged back into one order.
+:func:`convert` is the library entry point: it converts in this process, and returns every
+output object and the report about them. :func:`convert_part` is the conversion itself, of the
+whole input or of one of its parts (see :class:`~ingress2gateway.plugin.Parts`): the providers
+fill the IR, the emitter makes objects of it, and the gate screens, closes and judges them. It
+knows nothing of processes, encoding or spooling; :mod:`ingress2gateway.scaling` runs it over
+the parts of a large input in worker processes, and streams the output
+(:func:`ingress2gateway.scaling.convert_streaming`).
 
-:func:`convert` is the library entry point; the CLI is a thin layer over it. The report
-(notifications and ledger) is threaded through every stage, and nothing a provider understood
-can disappear without a trace: unconsumed IR extensions and skipped objects are reported here.
+The report (notifications and ledger) is threaded through every stage, and nothing a provider
+understood can disappear without a trace: unconsumed IR extensions and skipped objects are
+reported here.
 """
 
 from __future__ import annotations
@@ -28,7 +32,6 @@ from ingress2gateway.ir import IR, Extension, Provenance
 from ingress2gateway.objects import (
     JSONDict,
     KubeObject,
-    ObjectRef,
     Origin,
     nesting_problem,
     why_impossible,
@@ -43,21 +46,17 @@ from ingress2gateway.plugin import (
     ProviderContext,
 )
 from ingress2gateway.registry import canonical_provider, load_emitter, load_provider
-from ingress2gateway.reporting.report import Level, PortableReport, Report, Status, fails
-from ingress2gateway.scaling.forks import can_fork, in_order
+from ingress2gateway.reporting.report import Level, Report, Status, fails
 from ingress2gateway.scaling.gc_pause import gc_paused
-from ingress2gateway.scaling.spool import Spool, for_writer
-from ingress2gateway.scaling.workers import Workers, checked, worker_encoder
 from ingress2gateway.target import Target
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
-
     from ingress2gateway.validation import Violation
 
 CLUSTER_SCOPED_KINDS = frozenset(
     {"IngressClass", "GatewayClass", "Namespace", "CustomResourceDefinition"}
 )
+DEFAULT_PROVIDERS = ("nginx",)
 
 
 @dataclass
@@ -71,12 +70,22 @@ class Result:
     emitter: str = "standard"
     emitted: list[Emitted] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        # Counts only: the objects and the ledger of a large input are hundreds of megabytes.
+        report = self.report
+        return (
+            f"<Result {len(self.emitted or self.resources)} object(s), "
+            f"{report.count(Level.ERROR)} error(s), {report.count(Level.WARNING)} warning(s), "
+            f"{len(report.ledger)} ledger entries; {', '.join(self.providers)} → "
+            f"{self.emitter} emitter, {self.target}>"
+        )
+
     def report_json(self) -> dict[str, Any]:
-        """The JSON report, as ``--report-file`` writes it."""
+        """The JSON report, as the CLI's report file holds it."""
         return self.report.to_json(tool=self._tool(), target=self.target.to_json())
 
     def write_report(self, write: Callable[[str], object]) -> None:
-        """The JSON report as text, written piece by piece (what ``--report-file`` does)."""
+        """The JSON report as text, written piece by piece."""
         self.report.write_json(write, tool=self._tool(), target=self.target.to_json())
 
     def _tool(self) -> dict[str, Any]:
@@ -88,161 +97,258 @@ class Result:
         }
 
     def fails(self, fail_on: str) -> bool:
+        """Whether a notification reaches ``fail_on`` (``error``, ``warning`` or ``never``)."""
         return fails(self.report, fail_on)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How to convert: the providers and emitter, what they are told, and what the gate does
+    with the objects made (validate them on ``target``; print invalid ones or not)."""
+
+    providers: tuple[Provider, ...]
+    emitter: Emitter
+    target: Target
+    options: ConvertOptions = field(default_factory=ConvertOptions)
+    emitter_options: Mapping[str, str] = field(default_factory=dict)
+    validate: bool = True
+    emit_invalid: bool = False
+
+    @property
+    def provider_names(self) -> list[str]:
+        return [provider.name for provider in self.providers]
+
+
+ProvidersArg = str | Provider | Sequence[str | Provider] | None
+EmitterArg = str | Emitter | None
+TargetArg = Target | str | None
+
+
+def make_plan(
+    providers: ProvidersArg = None,
+    emitter: EmitterArg = None,
+    *,
+    target: TargetArg = None,
+    options: ConvertOptions | None = None,
+    emitter_options: Mapping[str, str] | None = None,
+    validate: bool = True,
+    emit_invalid: bool = False,
+    gateway_api_version: str | None = None,
+    channel: str | None = None,
+) -> Plan:
+    """A :class:`Plan` from what a caller gives: providers and an emitter by name or as
+    objects, a target as a :class:`~ingress2gateway.target.Target` or a version (``"v1.5"``;
+    ``gateway_api_version`` and ``channel`` are the older spelling). Raises
+    :class:`~ingress2gateway.errors.UsageError` for what is unknown."""
+    if isinstance(target, Target):
+        if gateway_api_version is not None or channel is not None:
+            raise UsageError("give the target either as a Target or as a version, not both")
+        chosen = target
+    else:
+        if target is not None and gateway_api_version is not None:
+            raise UsageError("give the Gateway API version once (target or gateway_api_version)")
+        chosen = Target.parse(target or gateway_api_version, channel or "standard")
+    return Plan(
+        providers=tuple(resolve_providers(providers)),
+        emitter=resolve_emitter(emitter),
+        target=chosen,
+        options=options if options is not None else ConvertOptions(),
+        emitter_options=dict(emitter_options or {}),
+        validate=validate,
+        emit_invalid=emit_invalid,
+    )
+
+
+def resolve_providers(providers: ProvidersArg) -> list[Provider]:
+    """Providers by name (``"nginx"``, ``"nginx,istio"``, an alias) or given as objects, each
+    once, in the order given; the default is ingress-nginx."""
+    if providers is None:
+        providers = DEFAULT_PROVIDERS
+    given = [providers] if isinstance(providers, str | Provider) else list(providers)
+    found: dict[str, Provider] = {}
+    for item in given:
+        if isinstance(item, str):
+            for name in requested_providers(item):
+                found.setdefault(canonical_provider(name), load_provider(name))
+        elif isinstance(item, Provider):
+            found.setdefault(item.name, item)
+        else:
+            raise UsageError(
+                f"a provider is a name or a Provider object, not {type(item).__name__}"
+            )
+    if not found:
+        raise UsageError("no provider given: name at least one (say 'nginx')")
+    return list(found.values())
+
+
+def resolve_emitter(emitter: EmitterArg) -> Emitter:
+    if emitter is None:
+        return load_emitter("standard")
+    if isinstance(emitter, str):
+        return load_emitter(emitter)
+    if isinstance(emitter, Emitter):
+        return emitter
+    raise UsageError(f"an emitter is a name or an Emitter object, not {type(emitter).__name__}")
 
 
 def convert(
     objects: Iterable[KubeObject | Mapping[str, Any]],
-    providers: str | Sequence[str] = ("nginx",),
-    emitter: str = "standard",
+    providers: ProvidersArg = None,
+    emitter: EmitterArg = None,
     *,
     options: ConvertOptions | None = None,
-    gateway_api_version: str | None = None,
-    channel: str = "standard",
-    emit_invalid: bool = False,
-    validate: bool = True,
-    report: Report | None = None,
+    target: TargetArg = None,
     emitter_options: Mapping[str, str] | None = None,
-    on_object: Callable[[Emitted], None] | None = None,
-    encode: Callable[[JSONDict], str] | None = None,
-    jobs: int = 1,
-    release_input: bool = False,
-    workers: Workers | None = None,
+    validate: bool = True,
+    emit_invalid: bool = False,
+    report: Report | None = None,
+    gateway_api_version: str | None = None,
+    channel: str | None = None,
 ) -> Result:
     """Convert ``objects`` (from :func:`ingress2gateway.load_manifests`, or plain mappings as
-    a YAML or JSON library loads them) to Gateway API with ``providers`` (names, or one name).
+    a YAML or JSON library loads them) to Gateway API, in this process.
+
+    ``providers``: names (``["nginx", "istio"]``, or ``"nginx,istio"``) or Provider objects
+    (a script may pass its own); default ``nginx``. ``emitter``: a name (``"standard"``, the
+    default, or ``"envoy-gateway"``) or an Emitter object. ``target``: a
+    :class:`~ingress2gateway.target.Target`, or a Gateway API version (``"v1.5"``; default the
+    newest vendored, standard channel). ``validate=False`` skips validating the output;
+    ``emit_invalid=True`` keeps objects the API server would reject (they are reported either
+    way). ``report``: a :class:`~ingress2gateway.reporting.report.Report` to add to.
 
     Raises :class:`~ingress2gateway.errors.UsageError` for unknown providers, emitters or
-    targets; everything about the input itself goes into ``result.report``.
-
-    With ``on_object``, each object to print is handed to it, in output order, as soon as it
-    is made and validated, and ``result.resources`` stays empty: a caller that writes and
-    forgets each one (the CLI) never holds every output object at once. When the provider
-    converts the input in parts (with a Gateway per namespace, see
-    :class:`~ingress2gateway.plugin.Parts`), the objects are spooled to a temporary file as
-    each part is done and handed over, in output order, after the last part; an object that
-    was encoded (``encode``) then carries its text, and of its body only ``apiVersion``,
-    ``kind`` and ``metadata``.
-    Pass ``iter(objects)`` and keep no other reference to let the input be freed once the
-    providers are done with it; with ``release_input=True`` the objects are handed over, and
-    each Ingress's spec is dropped as soon as it is parsed (the objects cannot be converted
-    again).
-
-    With ``encode`` (say ``functools.partial(serialize.encode, format="yaml")``), each object
-    printed carries its text in ``Emitted.text``. ``jobs`` > 1 forks that many worker
-    processes on Linux: with ``on_object`` and an input in parts, they convert the parts (see
-    :class:`_PartConverter`); otherwise they validate and encode objects while this process
-    converts (see :mod:`ingress2gateway.scaling.workers`). The output and report are the same as with
-    one. Forking is for single-threaded callers (the CLI): from a program that runs other
-    threads, or runs conversions in several threads, keep ``jobs=1``.
-    ``workers`` (a :class:`~ingress2gateway.scaling.workers.Workers` started, for the same target and
-    ``encode``, before the input was read) replaces ``jobs``: its workers take every object.
+    targets; everything about the input itself goes into ``result.report``. For inputs too
+    large to hold twice in memory, or to convert on several cores, see
+    :func:`ingress2gateway.scaling.convert_streaming`.
     """
-    with gc_paused():
-        return _convert(
-            objects,
-            providers,
-            emitter,
-            options=options,
-            gateway_api_version=gateway_api_version,
-            channel=channel,
-            emit_invalid=emit_invalid,
-            validate=validate,
-            report=report,
-            emitter_options=emitter_options,
-            on_object=on_object,
-            encode=encode,
-            jobs=jobs,
-            release_input=release_input,
-            workers=workers,
-        )
-
-
-def _convert(
-    objects: Iterable[KubeObject | Mapping[str, Any]],
-    providers: str | Sequence[str],
-    emitter: str,
-    *,
-    options: ConvertOptions | None,
-    gateway_api_version: str | None,
-    channel: str,
-    emit_invalid: bool,
-    validate: bool,
-    report: Report | None,
-    emitter_options: Mapping[str, str] | None,
-    on_object: Callable[[Emitted], None] | None,
-    encode: Callable[[JSONDict], str] | None,
-    jobs: int,
-    release_input: bool,
-    workers: Workers | None,
-) -> Result:
-    target = Target.parse(gateway_api_version, channel)
-    options = options or ConvertOptions()
+    plan = make_plan(
+        providers,
+        emitter,
+        target=target,
+        options=options,
+        emitter_options=emitter_options,
+        validate=validate,
+        emit_invalid=emit_invalid,
+        gateway_api_version=gateway_api_version,
+        channel=channel,
+    )
     report = report if report is not None else Report()
-    names = _unique([canonical_provider(p) for p in requested_providers(providers)])
-    loaded: list[Provider] = [load_provider(name) for name in names]
-    emitter_impl = load_emitter(emitter)
-
-    selected = _well_formed(_select_namespace(as_objects(objects), options.namespace), report)
-    # An exhausted iterator holds nothing: a caller that passes iter(objects) and keeps no other
-    # reference lets the input be freed below, before the output exists (the CLI does this).
-    del objects
-    emit_context = EmitContext(report=report, target=target, options=dict(emitter_options or {}))
-    parts = _partition(loaded, emitter_impl, selected, options)
     kept: list[Emitted] = []
-    keep = on_object if on_object is not None else kept.append
-    spool: Spool | None = None
-    if parts is not None and on_object is not None:
-        # Parts come one after another; the output is in one order (kinds first).
-        spool = Spool(sort_key)
-        keep = spool.add
-    checking = _Checking(target, validate, encode, emit_invalid)
-    if parts is not None and spool is not None and _fork_parts(parts, jobs, workers, checking):
-        recipe = _Recipe(
-            tuple(names), emitter, options, emit_context.options, target, validate, emit_invalid
-        )
-        converter = _PartConverter(parts, recipe, checking)
-        del selected, parts
-        converter.in_workers(keep, report, jobs, workers, release_input)
-    else:
+    with gc_paused():  # see ingress2gateway.scaling.gc_pause
+        selected = select(objects, plan.options, report)
+        parts = partition(selected, plan)
         if parts is None:
-            emitted = _convert_and_emit(
-                selected, loaded, emitter_impl, emit_context, options, release_input
-            )
+            kept.extend(convert_part(selected, plan, report))
         else:
-            emitted = _in_parts(parts, loaded, emitter_impl, emit_context, options, release_input)
-        del selected, parts  # the generator holds the input now, and frees it as it goes
-        for item in checking.kept(emitted, report, jobs, workers):
-            keep(item)
-    if spool is not None and on_object is not None:
-        with spool:
-            for item in spool:
-                on_object(item)
-    report.settle()
+            kept.extend(convert_in_parts(parts, plan, report))
+        report.settle()
     kept.sort(key=sort_key)
+    return result_of(plan, report, kept)
+
+
+def result_of(plan: Plan, report: Report, kept: list[Emitted]) -> Result:
     return Result(
         resources=[item.body for item in kept],
         report=report,
-        target=target,
-        providers=names,
-        emitter=emitter_impl.name,
+        target=plan.target,
+        providers=plan.provider_names,
+        emitter=plan.emitter.name,
         emitted=kept,
     )
 
 
-def _convert_and_emit(
+def select(
+    objects: Iterable[KubeObject | Mapping[str, Any]], options: ConvertOptions, report: Report
+) -> list[KubeObject]:
+    """The objects to convert: those of the namespace asked for (and cluster-scoped ones),
+    each once, and only those that could exist (see :func:`_well_formed`)."""
+    return _well_formed(_select_namespace(as_objects(objects), options.namespace), report)
+
+
+def partition(objects: list[KubeObject], plan: Plan) -> Parts | None:
+    """The input in parts that convert independently (see :class:`~.plugin.Parts`), or None:
+    it takes one provider that can split its input, an emitter that takes parts, and two parts
+    at least. Converting the parts one after another gives the output and report of
+    converting the whole."""
+    if len(plan.providers) != 1 or not getattr(plan.emitter, "in_parts", False):
+        return None
+    split = getattr(plan.providers[0], "partition", None)
+    if split is None:
+        return None
+    parts: Parts | None = split(objects, plan.options)
+    if parts is None or len(parts.parts) < 2:
+        return None
+    return parts
+
+
+Checked = tuple[Emitted, "list[Violation]", "str | None"]
+"""An object, what the API server would reject in it, and its text (when it was encoded)."""
+Check = Callable[[Iterable[Emitted]], Iterable[Checked]]
+"""Validates (and perhaps encodes) objects, in order: see :func:`validated`."""
+
+
+def convert_part(
     objects: list[KubeObject],
-    providers: Sequence[Provider],
-    emitter: Emitter,
-    emit_context: EmitContext,
-    options: ConvertOptions,
-    release_input: bool,
+    plan: Plan,
+    report: Report,
     *,
+    check: Check | None = None,
+    release_input: bool = False,
     part: bool = False,
 ) -> Iterator[Emitted]:
-    """Every provider over ``objects``, then the emitter over their IR. ``part``: the objects
-    are one part of the input (see :func:`_in_parts`)."""
-    report, target = emit_context.report, emit_context.target
+    """The objects to print, made of ``objects`` (the selected input, or one part of it with
+    ``part=True``), in output order; what the stages found goes into ``report``.
+
+    A generator: each object comes as soon as it is made and judged. ``check`` validates them
+    (default: :func:`validated`, here; the scaling package passes one that validates and
+    encodes in worker processes). ``release_input``: a provider drops each Ingress's spec once
+    it is parsed (the objects cannot be converted again)."""
+    emitted = _emitted(objects, plan, report, release_input=release_input, part=part)
+    del objects
+    checked = check(emitted) if check is not None else validated(emitted, plan)
+    return _gate(checked, plan, report)
+
+
+def convert_in_parts(
+    parts: Parts,
+    plan: Plan,
+    report: Report,
+    *,
+    check: Check | None = None,
+    release_input: bool = False,
+) -> Iterator[Emitted]:
+    """:func:`convert_part` over one part after another (each with the objects every part
+    reads): each part's objects come in output order, and sorting them all gives the output
+    of converting the whole. Only one part's IR is alive at a time."""
+    emitted = _emitted_in_parts(parts, plan, report, release_input=release_input)
+    del parts
+    checked = check(emitted) if check is not None else validated(emitted, plan)
+    return _gate(checked, plan, report)
+
+
+def _emitted_in_parts(
+    parts: Parts, plan: Plan, report: Report, *, release_input: bool
+) -> Iterator[Emitted]:
+    queue = deque(parts.parts)
+    shared = parts.shared
+    del parts
+    while queue:
+        # No name holds the part's objects here: they are freed as the providers release them.
+        yield from _emitted(
+            [*queue.popleft(), *shared], plan, report, release_input=release_input, part=True
+        )
+
+
+def _emitted(
+    objects: list[KubeObject],
+    plan: Plan,
+    report: Report,
+    *,
+    release_input: bool,
+    part: bool,
+) -> Iterator[Emitted]:
+    """Every provider over ``objects``, then the emitter over their IR."""
+    providers, emitter, target = plan.providers, plan.emitter, plan.target
     begun = len(report.ledger) if part else None
     ir = IR()
     # A provider drops an Ingress's spec once it has parsed it; another provider may still
@@ -251,7 +357,7 @@ def _convert_and_emit(
         objects=objects,
         ir=ir,
         report=report,
-        options=options,
+        options=plan.options,
         release_input=release_input and len(providers) == 1,
     )
     del objects
@@ -265,7 +371,7 @@ def _convert_and_emit(
     screen_values(ir, report)
     # Before the emitter: it may hand each route on as soon as it is made.
     closing = close_uncarried(
-        ir, emitter, target, report, options.access_control_fallback, ctx.allocator
+        ir, emitter, target, report, plan.options.access_control_fallback, ctx.allocator
     )
     spill_listeners(ir, target, report, ctx.allocator)
     # Discards come from providers and lowering; the ledger must be settled before validation
@@ -273,6 +379,7 @@ def _convert_and_emit(
     # began; validation's withdrawals and left-out rules, which lag behind the parts, are
     # applied once at the end.
     report.settle(since=begun)
+    emit_context = EmitContext(report=report, target=target, options=dict(plan.emitter_options))
     emitted: Iterable[Emitted] = emitter.emit(ir, emit_context)
     if not getattr(emitter, "ordered", False):
         # Every object is made and none handed on: close what the emitter said it would
@@ -284,213 +391,27 @@ def _convert_and_emit(
     _report_unconsumed_extensions(ir, report, emitter.name, closing)
 
 
-def _partition(
-    providers: Sequence[Provider],
-    emitter: Emitter,
-    objects: list[KubeObject],
-    options: ConvertOptions,
-) -> Parts | None:
-    """The input in parts that convert independently (see :class:`~.plugin.Parts`), or None:
-    it takes one provider that can split its input, an emitter that takes parts, and two parts
-    at least."""
-    if len(providers) != 1 or not getattr(emitter, "in_parts", False):
-        return None
-    partition = getattr(providers[0], "partition", None)
-    if partition is None:
-        return None
-    parts: Parts | None = partition(objects, options)
-    if parts is None or len(parts.parts) < 2:
-        return None
-    return parts
+def validated(items: Iterable[Emitted], plan: Plan) -> Iterator[Checked]:
+    """Each object with what the API server would reject in it (nothing when the plan does
+    not validate), in this process."""
+    if not plan.validate:
+        for item in items:
+            yield item, [], None
+        return
+    from ingress2gateway.validation import validate
+
+    target = plan.target
+    for item in items:
+        yield item, validate(item.body, target), None
 
 
-def _in_parts(
-    parts: Parts,
-    providers: Sequence[Provider],
-    emitter: Emitter,
-    emit_context: EmitContext,
-    options: ConvertOptions,
-    release_input: bool,
-) -> Iterator[Emitted]:
-    """The provider (the only one, see :func:`_partition`) and the emitter over one part after
-    another. This is a generator: the next part is converted while workers (if any) check the
-    objects of the one before, and only one part's IR is alive at a time."""
-    queue = deque(parts.parts)
-    shared = parts.shared
-    del parts
-    while queue:
-        # No name holds the part's objects here: they are freed as the providers release them.
-        yield from _convert_and_emit(
-            [*queue.popleft(), *shared],
-            providers,
-            emitter,
-            emit_context,
-            options,
-            release_input,
-            part=True,
-        )
-
-
-PARTS_IN_WORKERS_MIN = 256
-"""Objects in the parts of an input below which its parts are converted here: forking costs
-more than it saves on a small input."""
-
-
-def _fork_parts(parts: Parts, jobs: int, workers: Workers | None, checking: _Checking) -> bool:
-    """Whether to convert the parts in workers (see :class:`_PartConverter`) rather than here
-    while workers check the output: with workers (``workers``, if given, must check what
-    ``checking`` checks), for enough objects, in parts of which none holds half (a worker
-    converting it would take longer than this process converting everything)."""
-    if workers is not None:
-        if workers.pool_for(checking.on, checking.encode) is None:
-            return False
-        jobs = workers.jobs
-    sizes = [len(part) for part in parts.parts]
-    total = sum(sizes)
-    return jobs >= 2 and total >= PARTS_IN_WORKERS_MIN and 2 * max(sizes) <= total and can_fork()
-
-
-@dataclass(frozen=True)
-class _Checking:
-    """What happens to emitted objects: validated on ``target`` (or not), encoded with
-    ``encode`` (None: not encoded), and judged (see :func:`_judge`)."""
-
-    target: Target
-    validate: bool
-    encode: Callable[[JSONDict], str] | None
-    emit_invalid: bool
-
-    @property
-    def on(self) -> Target | None:
-        """The target objects are validated on (None: not validated)."""
-        return self.target if self.validate else None
-
-    def kept(
-        self,
-        emitted: Iterable[Emitted],
-        report: Report,
-        jobs: int = 1,
-        workers: Workers | None = None,
-    ) -> Iterator[Emitted]:
-        """The objects of ``emitted`` to print, with their text, in order; what is wrong
-        with them goes into ``report``."""
-        for item, violations, text in checked(emitted, self.on, self.encode, jobs, workers):
-            item.text = text
-            if _judge(item, violations, report, self.target, self.emit_invalid):
-                yield item
-
-
-@dataclass(frozen=True)
-class _Recipe:
-    """How to convert a part, by names and values (pickled to the workers with each part)."""
-
-    providers: tuple[str, ...]
-    emitter: str
-    options: ConvertOptions
-    emitter_options: Mapping[str, Any]
-    target: Target
-    validate: bool
-    emit_invalid: bool
-
-    def convert(
-        self,
-        objects: list[KubeObject],
-        report: Report,
-        encode: Callable[[JSONDict], str] | None,
-        release_input: bool,
-    ) -> Iterator[Emitted]:
-        """One part's ``objects`` converted, checked and judged (what is said about them in
-        ``report``): the objects to print."""
-        providers, emitter = _loaded(self.providers, self.emitter)
-        context = EmitContext(report, self.target, self.emitter_options)
-        emitted = _convert_and_emit(
-            objects, providers, emitter, context, self.options, release_input, part=True
-        )
-        checking = _Checking(self.target, self.validate, encode, self.emit_invalid)
-        return checking.kept(emitted, report)
-
-
-_LOADED: dict[tuple[tuple[str, ...], str], tuple[list[Provider], Emitter]] = {}
-
-
-def _loaded(providers: tuple[str, ...], emitter: str) -> tuple[list[Provider], Emitter]:
-    """The providers and emitter of these names, loaded once per process (a worker converts
-    many parts with them, as this process does when it converts them all)."""
-    key = (providers, emitter)
-    found = _LOADED.get(key)
-    if found is None:
-        found = _LOADED[key] = ([load_provider(name) for name in providers], load_emitter(emitter))
-    return found
-
-
-PartAnswer = tuple[PortableReport, list[tuple[ObjectRef, JSONDict, str | None]]]
-
-
-def _convert_sent_part(recipe: _Recipe, objects: list[KubeObject]) -> PartAnswer:
-    """In a worker: a part (its objects and the shared ones, pickled), converted; what a writer
-    needs of each object to print (see :func:`~.spool.for_writer`), and the part's report."""
-    report = Report()
-    # The objects are this worker's own copy: releasing them frees memory and nothing else.
-    converted = recipe.convert(objects, report, worker_encoder(), True)
-    items = [for_writer(item) for item in converted]
-    return report.portable(), items
-
-
-class _PartConverter:
-    """Each part sent to a worker, pickled (workers started before the input was read hold
-    none of it), which converts, validates and encodes it, and sends back what a writer needs
-    of each object to print and its part's report (see :meth:`~.report.Report.portable`). This
-    process merges them, in part order, so output and report are those of :func:`_in_parts`.
-
-    The other way (this process converts one part after another while workers check the
-    objects) leaves the conversion, the larger half of the work, on one core; here every core
-    converts. A part that fails in its worker (it died, or the part holds nesting too deep to
-    pickle) is converted here."""
-
-    def __init__(self, parts: Parts, recipe: _Recipe, checking: _Checking) -> None:
-        self.parts, self.shared = parts.parts, parts.shared
-        self.recipe, self.checking = recipe, checking
-
-    def in_workers(
-        self,
-        keep: Callable[[Emitted], None],
-        report: Report,
-        jobs: int,
-        workers: Workers | None,
-        release_input: bool,
-    ) -> None:
-        if workers is not None:
-            pool = workers.pool_for(self.checking.on, self.checking.encode)
-            assert pool is not None, "_fork_parts checked that they suit"
-            self._merge(pool, keep, report, release_input)
-            return
-        with Workers(jobs, self.checking.on, self.checking.encode) as started:
-            assert started.pool is not None, "_fork_parts checked that this platform forks"
-            self._merge(started.pool, keep, report, release_input)
-
-    def _merge(
-        self,
-        pool: ProcessPoolExecutor,
-        keep: Callable[[Emitted], None],
-        report: Report,
-        release_input: bool,
-    ) -> None:
-        calls = ((self.recipe, self._objects(index)) for index in range(len(self.parts)))
-        for index, answer in enumerate(in_order(pool, _convert_sent_part, calls)):
-            if answer is None:  # it failed in its worker
-                objects, encode = self._objects(index), self.checking.encode
-                for item in self.recipe.convert(objects, report, encode, release_input):
-                    keep(item)
-            else:
-                portable, items = answer
-                report.absorb(portable)
-                for ref, body, text in items:
-                    keep(Emitted(ref, body, text=text))
-            self.parts[index] = []  # kept until answered, for a part that fails there
-
-    def _objects(self, index: int) -> list[KubeObject]:
-        """What part ``index`` converts: its objects and the ones every part reads."""
-        return [*self.parts[index], *self.shared]
+def _gate(checked: Iterable[Checked], plan: Plan, report: Report) -> Iterator[Emitted]:
+    """The objects to print, with their text: what is wrong with them goes into ``report``,
+    and what the API server would reject is left out (see :func:`_judge`)."""
+    for item, violations, text in checked:
+        item.text = text
+        if _judge(item, violations, report, plan.target, plan.emit_invalid):
+            yield item
 
 
 def requested_providers(providers: str | Sequence[str]) -> list[str]:
@@ -523,10 +444,6 @@ def as_objects(objects: Iterable[KubeObject | Mapping[str, Any]]) -> list[KubeOb
 
 LIBRARY_INPUT = "<input>"
 """The file named for objects a library caller handed over as mappings."""
-
-
-def _unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))
 
 
 def _select_namespace(objects: list[KubeObject], namespace: str | None) -> list[KubeObject]:
