@@ -7,7 +7,6 @@ Exit codes: 0 done; 1 input or conversion errors (unreadable input, or notificat
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -21,6 +20,7 @@ from ingress2gateway._version import __version__
 from ingress2gateway.errors import I2GError, UsageError
 from ingress2gateway.reporting.printable import printable
 from ingress2gateway.reporting.report import Notification, Report
+from ingress2gateway.scaling.gc_pause import pause_for_good
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -45,7 +45,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         # A CLI run is short and builds mostly acyclic data: collecting cycles only costs time
         # (see ingress2gateway/scaling/gc_pause.py); reference counting frees what we drop.
-        gc.disable()
+        pause_for_good()
         try:
             return super().invoke(ctx)
         except UsageError as exc:
