@@ -552,17 +552,10 @@ class _Boastful(_Quiet):
         return True
 
 
-def _with_emitter(monkeypatch: pytest.MonkeyPatch, emitter: object) -> None:
-    import ingress2gateway.converting.pipeline as pipeline
-
-    monkeypatch.setattr(pipeline, "load_emitter", lambda name: emitter)
-
-
 def test_an_emitter_that_does_not_say_is_taken_to_carry_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _with_emitter(monkeypatch, _Quiet())
-    result = _convert(_admin_and_site(), emitter="quiet")
+    result = _convert(_admin_and_site(), emitter=_Quiet())
     assert answer(_routes(result), "shop.example.com", "/admin") == CLOSED
 
 
@@ -570,8 +563,7 @@ def test_a_streaming_emitter_that_claims_and_fails_is_reported_open(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Its routes are gone by the time it is found out: the error says the route is open."""
-    _with_emitter(monkeypatch, _Boastful())
-    result = _convert(_admin_and_site(), emitter="boastful")
+    result = _convert(_admin_and_site(), emitter=_Boastful())
     assert answer(_routes(result), "shop.example.com", "/admin") == "admin:80"
     (note, *_) = [n for n in result.report.notifications if n.code == "extension-unsupported"]
     assert note.level is Level.ERROR and "open to everyone" in note.message
@@ -582,8 +574,7 @@ def test_an_emitter_that_hands_over_all_at_once_is_checked_after_emission(
 ) -> None:
     boastful = _Boastful()
     boastful.ordered = False
-    _with_emitter(monkeypatch, boastful)
-    result = _convert(_admin_and_site(), emitter="boastful")
+    result = _convert(_admin_and_site(), emitter=boastful)
     assert answer(_routes(result), "shop.example.com", "/admin") == CLOSED
 
 
