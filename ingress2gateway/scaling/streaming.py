@@ -7,6 +7,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from ingress2gateway.converting.pipeline import (
+    Checked,
     EmitterArg,
     ProvidersArg,
     Result,
@@ -94,7 +95,7 @@ def convert_streaming(
     if workers is not None:
         jobs = workers.jobs
 
-    def check(items: Iterable[Emitted]) -> Iterable[Any]:
+    def check(items: Iterable[Emitted]) -> Iterable[Checked]:
         return checked(items, on, encode, jobs, workers)
 
     with gc_paused():
@@ -104,9 +105,9 @@ def convert_streaming(
         del objects
         parts = partition(selected, plan)
         if parts is None:
-            for item in convert_part(
-                selected, plan, report, check=check, release_input=release_input
-            ):
+            emitted = convert_part(selected, plan, report, check=check, release_input=release_input)
+            del selected  # the generator holds the input now, and frees it as it goes
+            for item in emitted:
                 on_object(item)
         else:
             del selected

@@ -1,4 +1,5 @@
-"""Validating and encoding in worker processes gives exactly what one process gives."""
+"""Validating and encoding output objects in worker processes (``scaling.workers``) gives
+exactly what one process gives."""
 
 from __future__ import annotations
 
