@@ -195,3 +195,4 @@ def test_streaming_gives_what_convert_gives() -> None:
     )
     assert [item.body for item in printed] == whole.resources  # type: ignore[attr-defined]
     assert streamed.resources == [] and streamed.report_json() == whole.report_json()
+    assert repr(streamed) == repr(whole) and f"{len(printed)} object(s)" in repr(streamed)

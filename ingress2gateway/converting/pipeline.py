@@ -75,12 +75,15 @@ class Result:
     providers: list[str] = field(default_factory=list)
     emitter: str = "standard"
     emitted: list[Emitted] = field(default_factory=list)
+    streamed: int = 0
+    """Objects handed over as they were made (see :func:`~ingress2gateway.scaling.convert_streaming`),
+    not kept in ``resources``."""
 
     def __repr__(self) -> str:
         # Counts only: the objects and the ledger of a large input are hundreds of megabytes.
         report = self.report
         return (
-            f"<Result {len(self.emitted or self.resources)} object(s), "
+            f"<Result {len(self.emitted or self.resources) + self.streamed} object(s), "
             f"{report.count(Level.ERROR)} error(s), {report.count(Level.WARNING)} warning(s), "
             f"{len(report.ledger)} ledger entries; {', '.join(self.providers)} → "
             f"{self.emitter} emitter, {self.target}>"
@@ -162,7 +165,7 @@ def convert(
     return result_of(plan, report, kept)
 
 
-def result_of(plan: Plan, report: Report, kept: list[Emitted]) -> Result:
+def result_of(plan: Plan, report: Report, kept: list[Emitted], streamed: int = 0) -> Result:
     return Result(
         resources=[item.body for item in kept],
         report=report,
@@ -170,6 +173,7 @@ def result_of(plan: Plan, report: Report, kept: list[Emitted]) -> Result:
         providers=plan.provider_names,
         emitter=plan.emitter.name,
         emitted=kept,
+        streamed=streamed,
     )
 
 

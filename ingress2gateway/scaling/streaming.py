@@ -98,6 +98,13 @@ def convert_streaming(
     def check(items: Iterable[Emitted]) -> Iterable[Checked]:
         return checked(items, on, encode, jobs, workers)
 
+    handed = 0
+
+    def hand_over(item: Emitted) -> None:
+        nonlocal handed
+        handed += 1
+        on_object(item)
+
     with gc_paused():
         selected = select(objects, plan.options, report)
         # An exhausted iterator holds nothing: a caller that passes iter(objects) and keeps no
@@ -108,7 +115,7 @@ def convert_streaming(
             emitted = convert_part(selected, plan, report, check=check, release_input=release_input)
             del selected  # the generator holds the input now, and frees it as it goes
             for item in emitted:
-                on_object(item)
+                hand_over(item)
         else:
             del selected
             # Parts come one after another; the output is in one order (kinds first).
@@ -132,6 +139,6 @@ def convert_streaming(
                         spool.add(item)
                 stack.close()  # the workers are done
                 for item in spool:
-                    on_object(item)
+                    hand_over(item)
         report.settle()
-    return result_of(plan, report, [])
+    return result_of(plan, report, [], streamed=handed)
