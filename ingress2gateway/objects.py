@@ -307,7 +307,7 @@ class KubeObject:
 
     def release_spec(self) -> None:
         """Forget the spec (the bulk of an Ingress) once a provider has parsed it, when the
-        caller handed the input over (see ``convert(release_input=True)``); reading it again
+        caller handed the input over (see ``convert_streaming(release_input=True)``); reading it again
         is an error rather than an empty spec."""
         self.data = {key: value for key, value in self.data.items() if key != "spec"}
         self._spec_released = True

@@ -18,8 +18,10 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from ingress2gateway.errors import UsageError
+from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import Emitter, OptionSpec, Provider, protocol_members
 from ingress2gateway.reporting.codes import CODES as CORE_CODES
+from ingress2gateway.reporting.report import Recorder
 
 PROVIDER_GROUP = "ingress2gateway.providers"
 EMITTER_GROUP = "ingress2gateway.emitters"
@@ -142,9 +144,23 @@ def _load(kind: str, name: str, specs: dict[str, list[PluginSpec]], protocol: ty
     return plugin
 
 
+def check_plugin(kind: str, plugin: object) -> None:
+    """UsageError unless ``plugin`` (a ``provider`` or an ``emitter`` a script made itself)
+    has every member of its protocol, well formed."""
+    protocol = Provider if kind == "provider" else Emitter
+    name = getattr(plugin, "name", type(plugin).__name__)
+    _check_members(kind, f"{kind} object {name!r} ({type(plugin).__name__})", plugin, protocol)
+
+
 def _check(kind: str, spec: PluginSpec, plugin: Any, protocol: type) -> None:
-    """The members of the protocol, and the shape of those the core reads as data."""
     where = f"{kind} {spec.name!r} ({spec.origin}, {spec.target})"
+    _check_members(kind, where, plugin, protocol)
+    if plugin.name != spec.name:
+        raise UsageError(f"{where} is named {plugin.name!r}; its entry point must be too")
+
+
+def _check_members(kind: str, where: str, plugin: Any, protocol: type) -> None:
+    """The members of the protocol, and the shape of those the core reads as data."""
     base = f"ingress2gateway.plugin.{kind.capitalize()}Base"
     missing = [member for member in protocol_members(protocol) if not hasattr(plugin, member)]
     if missing:
@@ -152,8 +168,6 @@ def _check(kind: str, spec: PluginSpec, plugin: Any, protocol: type) -> None:
             f"{where} lacks {', '.join(missing)} of the {kind} interface (subclass {base} for "
             "the optional hooks' defaults)"
         )
-    if plugin.name != spec.name:
-        raise UsageError(f"{where} is named {plugin.name!r}; its entry point must be too")
     options = plugin.options
     if not isinstance(options, tuple) or not all(isinstance(o, OptionSpec) for o in options):
         raise UsageError(f"{where}: options must be a tuple of ingress2gateway.plugin.OptionSpec")
@@ -265,3 +279,28 @@ def describe(code: str) -> str:
     """The one-line meaning of ``code`` (the core's, or an installed plug-in's); the code itself
     when nothing documents it. Loads the plug-ins only for a code the core does not have."""
     return CORE_CODES.get(code) or _installed().get(code, code)
+
+
+# --- which providers an input needs ----------------------------------------------------------
+
+SUPPORTING_KINDS = frozenset({("", "Service"), ("networking.k8s.io", "IngressClass")})
+"""Kinds providers read beside their own (a Service, an IngressClass): they do not say which
+provider an input is for."""
+
+
+def providers_reading(objects: Iterable[KubeObject], report: Recorder) -> list[Provider]:
+    """The installed providers that read some kind present in ``objects`` (when no provider is
+    named: ``check`` as pre-commit calls it, and ``convert`` without ``providers``). One that
+    fails to load is a warning in ``report``, not fatal."""
+    kinds = {(o.group, o.kind) for o in objects}
+    chosen = []
+    for name in provider_names():
+        try:
+            provider = load_provider(name)
+        except UsageError as exc:
+            report.warning("provider-unavailable", str(exc))
+            continue
+        reads = {(r.group, r.kind) for r in provider.resources} - SUPPORTING_KINDS
+        if reads & kinds:
+            chosen.append(provider)
+    return chosen

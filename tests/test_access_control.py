@@ -13,7 +13,6 @@ The tests ask, for a request, which rule of the emitted HTTPRoutes answers it (s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -28,6 +27,7 @@ from ingress2gateway.errors import UsageError
 from ingress2gateway.objects import KubeObject, Origin
 from ingress2gateway.plugin import ACCESS_CONTROL_FALLBACKS, ConvertOptions, EmitterBase
 from ingress2gateway.reporting.report import Level, Status
+from ingress2gateway.scaling import convert_streaming
 from ingress2gateway_providers.nginx.annotations.snippets import access_statements
 
 from .ledger_checks import missing_ledger_fields
@@ -553,60 +553,23 @@ class _Boastful(_Quiet):
         return True
 
 
-@pytest.fixture
-def with_emitter(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[object], None]]:
-    """Installs an emitter as a package would (an entry point), until the test ends."""
-    from ingress2gateway import registry
-
-    yield lambda emitter: _with_emitter(monkeypatch, emitter)
-    monkeypatch.undo()  # first: the registry must forget the fake entry points
-    registry.rediscover()
-
-
-def _with_emitter(monkeypatch: pytest.MonkeyPatch, emitter: object) -> None:
-    import sys
-    import types
-
-    from ingress2gateway import registry
-    from tests.test_registry import fake_entry_points
-
-    module = types.ModuleType("i2gw_test_emitter")
-    module.EMITTER = emitter  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, module.__name__, module)
-    name = emitter.name  # type: ignore[attr-defined]
-    fake_entry_points(
-        monkeypatch,
-        {registry.EMITTER_GROUP: [(name, f"{module.__name__}:EMITTER", "test")]},
-        keep_installed=True,
-    )
-
-
-def test_an_emitter_that_does_not_say_is_taken_to_carry_nothing(
-    with_emitter: Callable[[object], None],
-) -> None:
-    with_emitter(_Quiet())
-    result = _convert(_admin_and_site(), emitter="quiet")
+def test_an_emitter_that_does_not_say_is_taken_to_carry_nothing() -> None:
+    result = _convert(_admin_and_site(), emitter=_Quiet())
     assert answer(_routes(result), "shop.example.com", "/admin") == CLOSED
 
 
-def test_a_streaming_emitter_that_claims_and_fails_is_reported_open(
-    with_emitter: Callable[[object], None],
-) -> None:
+def test_a_streaming_emitter_that_claims_and_fails_is_reported_open() -> None:
     """Its routes are gone by the time it is found out: the error says the route is open."""
-    with_emitter(_Boastful())
-    result = _convert(_admin_and_site(), emitter="boastful")
+    result = _convert(_admin_and_site(), emitter=_Boastful())
     assert answer(_routes(result), "shop.example.com", "/admin") == "admin:80"
     (note, *_) = [n for n in result.report.notifications if n.code == "extension-unsupported"]
     assert note.level is Level.ERROR and "open to everyone" in note.message
 
 
-def test_an_emitter_that_hands_over_all_at_once_is_checked_after_emission(
-    with_emitter: Callable[[object], None],
-) -> None:
+def test_an_emitter_that_hands_over_all_at_once_is_checked_after_emission() -> None:
     boastful = _Boastful()
     boastful.ordered = False
-    with_emitter(boastful)
-    result = _convert(_admin_and_site(), emitter="boastful")
+    result = _convert(_admin_and_site(), emitter=boastful)
     assert answer(_routes(result), "shop.example.com", "/admin") == CLOSED
 
 
@@ -619,7 +582,7 @@ def test_parts_close_their_rules_as_the_whole_input_does() -> None:
         docs.append(_ingress("site", "/", "site", host=host, namespace=namespace))
     streamed: list[dict[str, Any]] = []
     options = ConvertOptions(gateway_per_namespace=True)
-    result = ingress2gateway.convert(
+    result = convert_streaming(
         iter(_objects(*docs)),
         ["nginx"],
         options=options,

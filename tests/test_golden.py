@@ -12,6 +12,7 @@ from ingress2gateway.converting.ingress import is_ingress
 from ingress2gateway.emitters.gatewayapi import sort_key
 from ingress2gateway.plugin import ConvertOptions, Emitted
 from ingress2gateway.reporting.report import Recorder
+from ingress2gateway.scaling import convert_streaming
 from ingress2gateway.validation import validate
 
 from .golden import Case, cases, compact_report, normalise_output, run_case
@@ -76,7 +77,7 @@ def test_streaming_with_the_input_handed_over_gives_the_same_objects_in_order(ca
     options = ConvertOptions(**args.pop("options", {}))
     report = Recorder()
     objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=report)
-    result = ingress2gateway.convert(
+    result = convert_streaming(
         iter(objects),
         options=options,
         on_object=streamed.append,

@@ -11,6 +11,8 @@ import yaml
 import ingress2gateway
 from ingress2gateway.converting.pipeline import as_objects
 from ingress2gateway.errors import UsageError
+from ingress2gateway.plugin import ProviderBase, ProviderContext
+from ingress2gateway.scaling import convert_streaming
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "nginx" / "shop.yaml"
@@ -91,8 +93,156 @@ def test_handing_the_input_over_to_several_providers_converts_as_keeping_it() ->
 
     def run(release: bool) -> list[object]:
         objects = as_objects([ingress("a", "nginx"), ingress("b", "kong")])
-        return ingress2gateway.convert(
-            iter(objects), ["nginx", "kong"], release_input=release
-        ).resources
+        printed: list[object] = []
+        convert_streaming(
+            iter(objects),
+            ["nginx", "kong"],
+            on_object=lambda item: printed.append(item.body),
+            release_input=release,
+        )
+        return printed
 
     assert run(True) == run(False) != []
+
+
+def test_a_script_passes_its_own_provider_and_emitter_objects() -> None:
+    """Providers and the emitter by name or as objects (a script may wrap a built-in or bring
+    its own); the target as a Target or a version string."""
+    from ingress2gateway.registry import load_emitter, load_provider
+
+    loaded = ingress2gateway.load_manifests(EXAMPLE)
+    by_name = ingress2gateway.convert(loaded, ["nginx"], "standard", target="v1.5")
+    seen: list[int] = []
+
+    class Counting(ProviderBase):
+        """The nginx provider, counting the objects it is given."""
+
+        def __init__(self) -> None:
+            self._nginx = load_provider("nginx")
+            self.name = self._nginx.name
+            self.aliases = self._nginx.aliases
+            self.description = self._nginx.description
+            self.resources = self._nginx.resources
+
+        def convert(self, ctx: ProviderContext) -> None:
+            seen.append(len(ctx.objects))
+            self._nginx.convert(ctx)
+
+    by_object = ingress2gateway.convert(
+        loaded,
+        [Counting()],
+        load_emitter("standard"),
+        target=ingress2gateway.Target.parse("v1.5"),
+    )
+    assert seen == [len(loaded)]
+    assert by_object.resources == by_name.resources and by_name.resources
+    assert by_object.providers == ["nginx"] and by_object.target.version.startswith("v1.5")
+    assert by_object.report_json() == by_name.report_json()
+
+
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        (lambda: ingress2gateway.convert([], []), "no provider given"),
+        (lambda: ingress2gateway.convert([], ["nope"]), "unknown provider 'nope'"),
+        (lambda: ingress2gateway.convert([], [42]), "a provider is a name or a Provider"),
+        (lambda: ingress2gateway.convert([], "nginx", "nope"), "unknown emitter 'nope'"),
+        (lambda: ingress2gateway.convert([], "nginx", target="v0.1"), "unknown Gateway API"),
+        (
+            lambda: ingress2gateway.convert([], "nginx", target="v1.5", gateway_api_version="v1.4"),
+            "version once",
+        ),
+    ],
+)
+def test_library_errors_speak_of_arguments_not_flags(call: object, says: str) -> None:
+    with pytest.raises(UsageError, match=says) as raised:
+        call()  # type: ignore[operator]
+    assert "--" not in str(raised.value) and " -n" not in str(raised.value)
+
+
+def test_a_result_prints_as_counts_not_as_its_content() -> None:
+    loaded = ingress2gateway.load_manifests(ROOT / "examples")
+    result = ingress2gateway.convert(loaded, "nginx")
+    text = repr(result)
+    assert len(text) < 300 and "\n" not in text
+    assert f"{len(result.resources)} object(s)" in text
+    errors = result.report.count(ingress2gateway.Level.ERROR)
+    assert f"{errors} error(s)" in text and f"{len(result.report.ledger)} ledger entries" in text
+
+
+def test_the_types_a_script_handles_are_exported() -> None:
+    from ingress2gateway import reporting
+
+    result = ingress2gateway.convert(ingress2gateway.load_manifests(EXAMPLE), "nginx")
+    assert isinstance(result, ingress2gateway.Result)
+    assert isinstance(result.report, ingress2gateway.Report)
+    assert all(isinstance(n, ingress2gateway.Notification) for n in result.report.notifications)
+    assert all(isinstance(e, ingress2gateway.LedgerEntry) for e in result.report.ledger.values())
+    assert {e.status for e in result.report.ledger.values()} <= set(ingress2gateway.Status)
+    assert ingress2gateway.Level.ERROR is reporting.report.Level.ERROR
+    assert isinstance(ingress2gateway.load_manifests(EXAMPLE)[0], ingress2gateway.KubeObject)
+    assert ingress2gateway.ConvertOptions().gateway_per_namespace is False
+    assert set(ingress2gateway.__all__) <= set(dir(ingress2gateway)) | {
+        name for name in ingress2gateway.__all__ if getattr(ingress2gateway, name, None)
+    }
+
+
+def test_streaming_gives_what_convert_gives() -> None:
+    loaded = ingress2gateway.load_manifests(ROOT / "examples")
+    whole = ingress2gateway.convert(loaded, "nginx")
+    printed: list[object] = []
+    streamed = convert_streaming(
+        ingress2gateway.load_manifests(ROOT / "examples"), "nginx", on_object=printed.append
+    )
+    assert [item.body for item in printed] == whole.resources  # type: ignore[attr-defined]
+    assert streamed.resources == [] and streamed.report_json() == whole.report_json()
+    assert repr(streamed) == repr(whole) and f"{len(printed)} object(s)" in repr(streamed)
+
+
+def test_a_provider_object_missing_a_hook_is_named_in_one_line() -> None:
+    class Bare:
+        name = "bare"
+        description = "converts nothing"
+        resources = ()
+
+        def convert(self, ctx: ProviderContext) -> None:
+            pass
+
+    with pytest.raises(UsageError) as caught:
+        ingress2gateway.convert([], [Bare()])  # type: ignore[list-item]
+    message = str(caught.value)
+    assert "provider object 'bare' (Bare) lacks" in message and "ProviderBase" in message
+    assert "\n" not in message and "--" not in message
+
+
+def test_without_providers_every_installed_one_that_reads_the_input_converts_it() -> None:
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "shop", "namespace": "web"},
+        "spec": {
+            "ingressClassName": "nginx",
+            "rules": [
+                {
+                    "host": "shop.example.com",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": "shop", "port": {"number": 80}}},
+                            }
+                        ]
+                    },
+                }
+            ],
+        },
+    }
+    result = ingress2gateway.convert([ingress])
+    # nginx and kong both read Ingresses; the class decides which converts it.
+    assert "nginx" in result.providers and "kong" in result.providers
+    assert [r["kind"] for r in result.resources] == ["Gateway", "HTTPRoute"]
+    with pytest.raises(UsageError, match="no installed provider reads any object"):
+        ingress2gateway.convert(
+            [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}]
+        )

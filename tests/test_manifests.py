@@ -21,8 +21,8 @@ from ingress2gateway.errors import InputError
 from ingress2gateway.reading import manifests
 from ingress2gateway.reading.manifests import MAX_ALIAS_EXPANSION, load_manifests, read_inputs
 from ingress2gateway.reporting.report import Level, Recorder
-from ingress2gateway.scaling.forks import can_fork
-from ingress2gateway.scaling.workers import Workers
+from ingress2gateway.scaling.pool import Pool, can_fork
+from ingress2gateway.scaling.reading import parsed_in
 
 from .test_fuzz import FUZZ
 
@@ -38,9 +38,11 @@ def parsed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> I
     if not can_fork():
         pytest.skip("workers need fork (Linux)")
     monkeypatch.setattr(manifests, "PARSE_BATCH_CHARS", 100)
-    with Workers(2, None, None) as workers:
+    with Pool(2) as pool:
         here = sys.modules[__name__]
-        monkeypatch.setattr(here, "read_inputs", partial(manifests.read_inputs, pool=workers.pool))
+        monkeypatch.setattr(
+            here, "read_inputs", partial(manifests.read_inputs, parse=parsed_in(pool))
+        )
         yield
 
 
@@ -392,10 +394,10 @@ def test_a_file_deleted_while_the_input_is_read_is_one_error(tmp_path: Path) -> 
     objects = []
     reads = manifests._pieces(manifests._iter_sources([str(p) for p in paths], None))
     for piece in reads:  # b vanishes once a was read
-        if isinstance(piece, manifests._Unparsed) and piece.file.endswith("a.yaml"):
+        if isinstance(piece, manifests.Unparsed) and piece.file.endswith("a.yaml"):
             paths[1].unlink()
         objects.append(piece)
-    problems = [p for p in objects if isinstance(p, manifests._Read) and p.problem]
+    problems = [p for p in objects if isinstance(p, manifests.DocumentRead) and p.problem]
     assert len(problems) == 1 and problems[0].file.endswith("b.yaml")
     assert "no such file" in (problems[0].problem or "")
     assert report.notifications == []

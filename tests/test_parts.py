@@ -20,12 +20,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ingress2gateway
-from ingress2gateway.converting import pipeline
 from ingress2gateway.converting.pipeline import Result
 from ingress2gateway.objects import KubeObject
-from ingress2gateway.plugin import ConvertOptions, Emitted, Parts
+from ingress2gateway.plugin import ConvertOptions, Emitted, Parts, Provider
 from ingress2gateway.registry import load_provider
 from ingress2gateway.reporting.report import Recorder
+from ingress2gateway.scaling import convert_streaming
 from ingress2gateway.scaling.spool import Spool
 
 from .golden import Case, cases, compact_report
@@ -68,29 +68,29 @@ def both_ways(
 ) -> tuple[tuple[Result, list[str]], tuple[Result, list[str]], Parts | None]:
     """(result, printed texts) in parts and whole, and the parts the provider made (the
     first of ``args["providers"]``, nginx by default)."""
-    provider = load_provider(args.get("providers", ["nginx"])[0])
+    provider = load_provider(args.pop("providers", ["nginx"])[0])
 
-    def run() -> tuple[Result, list[str]]:
+    def run(provider: Provider) -> tuple[Result, list[str]]:
         printed: list[str] = []
 
         def on_object(item: Emitted) -> None:
             assert item.text is not None
             printed.append(item.text)
 
-        result = ingress2gateway.convert(
-            objects(), options=options, on_object=on_object, encode=_encode, **args
+        result = convert_streaming(
+            objects(), [provider], options=options, on_object=on_object, encode=_encode, **args
         )
         return result, printed
 
     parts = provider.partition(objects(), options)  # type: ignore[attr-defined]
-    in_parts = run()
-    original = pipeline._partition
-    pipeline._partition = lambda *a: None  # type: ignore[assignment]
-    try:
-        whole = run()
-    finally:
-        pipeline._partition = original
-    return in_parts, whole, parts
+    return run(provider), run(whole(provider)), parts
+
+
+def whole(provider: Provider) -> Provider:
+    """``provider`` as a script may pass it, splitting no input into parts."""
+    same = copy.copy(provider)
+    same.partition = lambda objects, options: None  # type: ignore[attr-defined]
+    return same
 
 
 def _encode(body: dict[str, Any]) -> str:
@@ -226,8 +226,9 @@ def test_parts_output_order_is_kinds_first() -> None:
     """Each part's Gateway comes before any part's routes, as in one conversion."""
     docs = [ingress(ns, host=f"{ns}.example.com") for ns in ("a", "b", "c")]
     printed: list[str] = []
-    ingress2gateway.convert(
+    convert_streaming(
         as_objects(docs),
+        ["nginx"],
         options=PER_NAMESPACE,
         on_object=lambda item: printed.append(f"{item.body['kind']} {item.ref.namespace}"),
     )

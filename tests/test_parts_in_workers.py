@@ -2,7 +2,7 @@
 
 With ``jobs`` > 1 and an input in parts, each part is converted, validated and encoded in a
 worker, which sends back the objects to print and its part's report
-(``pipeline._PartConverter``). The output, the human report and the JSON report (every
+(``ingress2gateway.scaling.parts``). The output, the human report and the JSON report (every
 notification and ledger entry, with targets and notes) must be those of the same parts
 converted one after another in this process, including when a worker dies.
 """
@@ -12,7 +12,8 @@ from __future__ import annotations
 import copy
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +21,19 @@ import pytest
 from hypothesis import given
 
 import ingress2gateway
-from ingress2gateway.converting import pipeline
 from ingress2gateway.objects import KubeObject
-from ingress2gateway.plugin import ConvertOptions, Emitted, Parts
+from ingress2gateway.plugin import ConvertOptions, Emitted, Parts, ProviderContext
 from ingress2gateway.registry import load_provider
 from ingress2gateway.reporting.report import Recorder, Status
-from ingress2gateway.scaling import forks
+from ingress2gateway.scaling import convert_streaming
+from ingress2gateway.scaling import parts as scaling_parts
+from ingress2gateway.scaling.parts import convert_sent_part
+from ingress2gateway.scaling.pool import can_fork
+from ingress2gateway.scaling.workers import Workers
+from ingress2gateway.target import Target
 from ingress2gateway.validation import Violation
 from ingress2gateway.writing.formats import encode
+from ingress2gateway_providers.nginx import NginxProvider
 
 from .golden import Case
 from .ingresses import as_objects, ingress
@@ -42,53 +48,63 @@ from .test_parts import (
     linked_inputs,
 )
 
-pytestmark = pytest.mark.skipif(not forks.can_fork(), reason="workers need fork (Linux)")
+pytestmark = pytest.mark.skipif(not can_fork(), reason="workers need fork (Linux)")
 
 Run = tuple[list[str], str]
 """The printed texts and the JSON report."""
 
 
+_COUNTS: list[list[int]] = []
+
+
 @pytest.fixture
-def forked_parts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def forked_parts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """Parts of any size go to workers; the list has, for each conversion that sent parts to
-    workers, how many it sent."""
-    return send_every_part(monkeypatch)
+    workers, how many they converted."""
+    with send_every_part(monkeypatch) as sent:
+        yield sent
 
 
-def send_every_part(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+@contextmanager
+def send_every_part(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """:func:`forked_parts`, for tests that cannot take a fixture (hypothesis)."""
+    monkeypatch.setattr(scaling_parts, "worth_workers", lambda parts, jobs: jobs > 1)
     sent: list[int] = []
-    real = forks.in_order
+    _COUNTS.append(sent)
+    try:
+        yield sent
+    finally:
+        _COUNTS.remove(sent)
 
-    def counted(pool: Any, function: Any, calls: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
-        listed = list(calls)
-        sent.append(len(listed))
-        return real(pool, function, listed)
 
-    def fork_parts(parts: Parts, jobs: int, workers: Any, checking: Any) -> bool:
-        return (workers.jobs if workers is not None else jobs) > 1
-
-    monkeypatch.setattr(pipeline, "in_order", counted)
-    monkeypatch.setattr(pipeline, "_fork_parts", fork_parts)
-    return sent
+def yaml_text(body: dict[str, Any]) -> str:
+    return encode(body, "yaml")
 
 
 def run(objects: list[KubeObject], options: ConvertOptions, jobs: int, **args: Any) -> Run:
+    """Converted as the CLI does, with ``jobs`` workers started before (as for a large
+    input)."""
     printed: list[str] = []
 
     def on_object(item: Emitted) -> None:
         # A route that lost a rule comes without text, to be encoded by its printer.
         printed.append(item.text if item.text is not None else encode(item.body, "yaml"))
 
-    result = ingress2gateway.convert(
-        objects,
-        options=options,
-        on_object=on_object,
-        encode=lambda body: encode(body, "yaml"),
-        jobs=jobs,
-        release_input=True,
-        **args,
-    )
+    target = Target.parse(args.get("gateway_api_version"), args.get("channel") or "standard")
+    with Workers(jobs, target, yaml_text) as workers:
+        result = convert_streaming(
+            objects,
+            args.pop("providers", ["nginx"]),
+            options=options,
+            on_object=on_object,
+            encode=yaml_text,
+            workers=workers,
+            release_input=True,
+            **args,
+        )
+        converted = workers.pool.answered[convert_sent_part] if workers.pool else 0
+    if converted and _COUNTS:
+        _COUNTS[-1].append(converted)
     return printed, json.dumps(result.report_json(), indent=1, sort_keys=True)
 
 
@@ -191,28 +207,33 @@ def test_what_validation_refuses_is_reported_the_same(forked_parts: list[int]) -
     assert ("b", Status.PARTIAL.value) in statuses and ("c", Status.UNSUPPORTED.value) in statuses
 
 
-def _dies_in_workers_on(*namespaces: str) -> Callable[..., Any]:
-    """``_Recipe.convert``, except that a worker converting a part of these namespaces dies
-    (forked workers inherit the patched class)."""
-    real, parent = pipeline._Recipe.convert, os.getpid()
+class DyingNginx(NginxProvider):
+    """The nginx provider, as a script may pass its own, except that a worker converting a
+    part of ``namespaces`` dies (sent to the workers with each part, by value)."""
 
-    def convert(self: Any, objects: list[KubeObject], *args: Any) -> Any:
-        if os.getpid() != parent and objects[0].namespace in namespaces:
+    namespaces: tuple[str, ...] = ()
+    parent = 0
+
+    def convert(self, ctx: ProviderContext) -> None:
+        first = next(iter(ctx.objects))
+        if os.getpid() != self.parent and first.namespace in self.namespaces:
             os._exit(3)  # as if killed: no answer, no exception
-        return real(self, objects, *args)
-
-    return convert
+        super().convert(ctx)
 
 
 @pytest.mark.usefixtures("refusing")
 @pytest.mark.parametrize("dying", [("b",), ("a", "d")], ids=["one", "first-and-last"])
 def test_a_part_whose_worker_dies_is_converted_here(
-    monkeypatch: pytest.MonkeyPatch, forked_parts: list[int], dying: tuple[str, ...]
+    forked_parts: list[int], dying: tuple[str, ...]
 ) -> None:
     here = run(as_objects(refused()), PER_NAMESPACE, 1)
-    monkeypatch.setattr(pipeline._Recipe, "convert", _dies_in_workers_on(*dying))
-    assert run(as_objects(refused()), PER_NAMESPACE, 2) == here
-    assert forked_parts == [4]
+    provider = copy.copy(load_provider("nginx"))
+    provider.__class__ = DyingNginx
+    provider.namespaces, provider.parent = dying, os.getpid()  # type: ignore[attr-defined]
+    in_workers = run(as_objects(refused()), PER_NAMESPACE, 2, providers=[provider])
+    assert in_workers == here
+    # Each of the two workers died on its first dying part; the others converted the rest.
+    assert forked_parts == [4 - len(dying)]
 
 
 def test_an_object_nested_too_deeply_is_refused_alone_in_workers_as_here(
@@ -237,32 +258,38 @@ def test_an_object_nested_too_deeply_is_refused_alone_in_workers_as_here(
     assert "nested more than 128 levels" in in_workers[1]
 
 
-def test_parts_go_to_workers_only_when_it_pays(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ingress2gateway.scaling.workers import Workers
-    from ingress2gateway.target import Target
-
+def test_parts_go_to_workers_only_when_it_pays() -> None:
     def parts(*sizes: int) -> Parts:
         return Parts([[None] * size for size in sizes])  # type: ignore[list-item]
 
-    target = Target.parse("v1.4.1", "standard")
-    checking = pipeline._Checking(target, True, None, False)
-    monkeypatch.setattr(pipeline, "can_fork", lambda: True)
-    assert pipeline._fork_parts(parts(200, 100, 100), 2, None, checking)
-    assert not pipeline._fork_parts(parts(200, 100, 100), 1, None, checking)  # one job: here
-    assert not pipeline._fork_parts(parts(100, 100), 2, None, checking)  # too few to fork for
+    assert scaling_parts.worth_workers(parts(200, 100, 100), 2)
+    assert not scaling_parts.worth_workers(parts(200, 100, 100), 1)  # one job: here
+    assert not scaling_parts.worth_workers(parts(100, 100), 2)  # too few to fork for
     # A worker converting the largest part would take longer than converting everything here.
-    assert not pipeline._fork_parts(parts(300, 100, 100), 2, None, checking)
-    with Workers(2, target, None) as early:
-        assert pipeline._fork_parts(parts(200, 100, 100), 1, early, checking)
-    with Workers(2, Target.parse("v1.3.0", "standard"), None) as other:
-        # Workers that check something else are left to check objects, as before.
-        assert not pipeline._fork_parts(parts(200, 100, 100), 2, other, checking)
-    monkeypatch.setattr(pipeline, "can_fork", lambda: False)
-    assert not pipeline._fork_parts(parts(200, 100, 100), 2, None, checking)
+    assert not scaling_parts.worth_workers(parts(300, 100, 100), 2)
+
+
+def test_workers_for_another_target_do_not_convert_parts(forked_parts: list[int]) -> None:
+    here = run(as_objects(refused()), PER_NAMESPACE, 1)
+    elsewhere = run(as_objects(refused()), PER_NAMESPACE, 2, gateway_api_version="v1.3")
+    with Workers(2, Target.parse("v1.3"), yaml_text) as other:
+        printed: list[Emitted] = []
+        convert_streaming(
+            as_objects(refused()),
+            ["nginx"],
+            options=PER_NAMESPACE,
+            on_object=printed.append,
+            encode=yaml_text,
+            workers=other,
+        )
+        assert other.pool is not None and not other.pool.answered[convert_sent_part]
+    assert [item.text for item in printed] == here[0]
+    assert forked_parts == [4]  # elsewhere's own run, on v1.3
+    assert elsewhere[0] != here[0]
 
 
 def test_print_sends_parts_to_the_workers_it_started_before_reading(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, forked_parts: list[int]
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     import yaml
     from click.testing import CliRunner
@@ -270,17 +297,18 @@ def test_print_sends_parts_to_the_workers_it_started_before_reading(
     import ingress2gateway.cli.commands as cli
     from ingress2gateway.scaling import workers as checking
 
-    started: list[int] = []
-    real = checking.Workers.__init__
+    started: list[checking.Workers] = []
 
-    def counted(self: checking.Workers, jobs: int, *args: Any) -> None:
-        started.append(jobs)
-        real(self, jobs, *args)
+    class Counted(checking.Workers):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            started.append(self)
 
     source = tmp_path / "in.yaml"
     source.write_text(yaml.safe_dump_all(refused()))
     monkeypatch.setattr(cli, "EARLY_WORKERS_BYTES", 1)
-    monkeypatch.setattr(checking.Workers, "__init__", counted)
+    monkeypatch.setattr(checking, "Workers", Counted)
+    monkeypatch.setattr(scaling_parts, "worth_workers", lambda parts, jobs: jobs > 1)
     printed = []
     for jobs in ("1", "2"):
         args = ["print", "--providers", "nginx", "--gateway-per-namespace", "-f", str(source)]
@@ -289,14 +317,15 @@ def test_print_sends_parts_to_the_workers_it_started_before_reading(
     assert printed[0] == printed[1]
     assert printed[0][1].count("kind: HTTPRoute") == 5  # one per namespace, one redirect
     # One pool, started before the input was read, converted the four parts.
-    assert started == [2] and forked_parts == [4]
+    [workers] = started
+    assert workers.jobs == 2 and workers.pool is not None
+    assert workers.pool.answered[convert_sent_part] == 4
 
 
 @FUZZ
 @given(linked_inputs())
 def test_random_inputs_convert_the_same_in_workers(docs: list[dict[str, Any]]) -> None:
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        sent = send_every_part(monkeypatch)
+    with pytest.MonkeyPatch.context() as monkeypatch, send_every_part(monkeypatch) as sent:
         in_workers, here = both(lambda: as_objects(copy.deepcopy(docs)), PER_NAMESPACE)
     assert in_workers == here
     count = _part_count(as_objects(copy.deepcopy(docs)), PER_NAMESPACE, {})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,8 @@ import pytest
 
 from ingress2gateway.reading import manifests
 from ingress2gateway.reporting.report import Recorder
-from ingress2gateway.scaling.forks import can_fork
-from ingress2gateway.scaling.workers import Workers
+from ingress2gateway.scaling.pool import Pool, can_fork
+from ingress2gateway.scaling.reading import parsed_in
 
 from .shared_data import REPO_ROOT, require_shared
 from .test_manifests import ALIAS_BOMB, SERVICE
@@ -22,10 +23,13 @@ from .test_manifests import ALIAS_BOMB, SERVICE
 pytestmark = pytest.mark.skipif(not can_fork(), reason="workers need fork (Linux)")
 
 
-def everything_read(paths: list[Path], pool: Any = None) -> tuple[list[Any], list[Any], int]:
+def everything_read(
+    paths: list[Path], pool: Pool | None = None
+) -> tuple[list[Any], list[Any], int]:
     """Each object (where it was read, and what), each notification, and the error count."""
     report = Recorder()
-    result = manifests.read_inputs(paths, report=report, pool=pool)
+    parse = parsed_in(pool) if pool is not None else None
+    result = manifests.read_inputs(paths, report=report, parse=parse)
     objects = [(o.origin, json.dumps(o.data, sort_keys=True)) for o in result.objects]
     return objects, [n.to_json() for n in report.notifications], result.errors
 
@@ -59,8 +63,8 @@ def test_documents_parsed_in_workers_are_read_as_here(
     assert len(here[0]) == 6 and here[2] == 7  # the test reads what it means to
     for batch in (1, 100, 1 << 20):
         monkeypatch.setattr(manifests, "PARSE_BATCH_CHARS", batch)
-        with Workers(2, None, None) as workers:
-            assert everything_read([tmp_path], workers.pool) == here
+        with Pool(2) as pool:
+            assert everything_read([tmp_path], pool) == here
 
 
 def test_every_golden_and_corpus_input_parsed_in_workers_is_read_as_here(
@@ -70,17 +74,11 @@ def test_every_golden_and_corpus_input_parsed_in_workers_is_read_as_here(
     here = everything_read(paths)
     assert len(here[0]) > 1000
     monkeypatch.setattr(manifests, "PARSE_BATCH_CHARS", 4096)
-    with Workers(2, None, None) as workers:
-        assert everything_read(paths, workers.pool) == here
+    with Pool(2) as pool:
+        assert everything_read(paths, pool) == here
 
 
-def _dies_after_the_first_batch(batch: list[tuple[int, str]]) -> Any:
-    if any(first_line == 1 for first_line, _ in batch):
-        return manifests._parse_sent(batch)
-    os._exit(1)  # killed, say
-
-
-def test_documents_whose_worker_dies_are_parsed_here(
+def test_documents_whose_workers_died_are_parsed_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "many.yaml").write_text(
@@ -88,6 +86,11 @@ def test_documents_whose_worker_dies_are_parsed_here(
     )
     here = everything_read([tmp_path])
     monkeypatch.setattr(manifests, "PARSE_BATCH_CHARS", 100)
-    monkeypatch.setattr(manifests, "_parse_sent", _dies_after_the_first_batch)
-    with Workers(2, None, None) as workers:
-        assert everything_read([tmp_path], workers.pool) == here
+    with Pool(2) as pool:
+        first, second = pool.pids
+        os.kill(first, signal.SIGKILL)  # killed, say (out of memory)
+        assert everything_read([tmp_path], pool) == here
+        assert pool.pids == [second]
+        os.kill(second, signal.SIGKILL)
+        assert everything_read([tmp_path], pool) == here
+        assert pool.pids == []

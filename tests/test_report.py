@@ -106,7 +106,7 @@ def test_an_empty_report_is_valid_json() -> None:
 
     import ingress2gateway
 
-    result = ingress2gateway.convert([])
+    result = ingress2gateway.convert([], ["nginx"])
     parts: list[str] = []
     result.write_report(parts.append)
     assert json.loads("".join(parts)) == result.report_json()

@@ -18,7 +18,6 @@ from ingress2gateway.reporting.findings import Finding, place
 from ingress2gateway.reporting.report import Level, Recorder
 
 # Kinds every Ingress provider reads but that say nothing about which controller is used.
-_SUPPORTING_KINDS = frozenset({("", "Service"), ("networking.k8s.io", "IngressClass")})
 VALIDATED_GROUPS = (
     "gateway.networking.k8s.io",
     "gateway.networking.x-k8s.io",
@@ -39,23 +38,10 @@ class CheckResult:
 
 
 def recognising_providers(objects: Sequence[KubeObject], report: Recorder) -> list[str]:
-    """Installed providers that read some kind present in ``objects`` (for ``check`` without
-    ``--providers``, as pre-commit calls it). One that fails to load is reported, not fatal."""
-    from ingress2gateway.errors import UsageError
-    from ingress2gateway.registry import load_provider, provider_names
+    """The names of :func:`~ingress2gateway.registry.providers_reading`."""
+    from ingress2gateway.registry import providers_reading
 
-    kinds = {(o.group, o.kind) for o in objects}
-    chosen = []
-    for name in provider_names():
-        try:
-            provider = load_provider(name)
-        except UsageError as exc:
-            report.warning("provider-unavailable", str(exc))
-            continue
-        reads = {(r.group, r.kind) for r in provider.resources} - _SUPPORTING_KINDS
-        if reads & kinds:
-            chosen.append(provider.name)
-    return chosen
+    return [provider.name for provider in providers_reading(objects, report)]
 
 
 def run_check(

@@ -7,7 +7,6 @@ Exit codes: 0 done; 1 input or conversion errors (unreadable input, or notificat
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -22,6 +21,7 @@ from ingress2gateway.cli.plugin_options import PluginCommand, parse_provider_opt
 from ingress2gateway.errors import I2GError, UsageError
 from ingress2gateway.reporting.printable import printable
 from ingress2gateway.reporting.report import Notification, Recorder
+from ingress2gateway.scaling.gc_pause import pause_for_good
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -49,7 +49,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         # A CLI run is short and builds mostly acyclic data: collecting cycles only costs time
         # (see ingress2gateway/scaling/gc_pause.py); reference counting frees what we drop.
-        gc.disable()
+        pause_for_good()
         try:
             return super().invoke(ctx)
         except UsageError as exc:
@@ -464,8 +464,12 @@ def _load(
     from ingress2gateway.reading.manifests import read_inputs
 
     if kw["inputs"]:
-        pool = workers.pool if workers is not None else None
-        loaded = read_inputs(kw["inputs"], report=report, pool=pool)
+        parse = None
+        if workers is not None and workers.pool is not None:
+            from ingress2gateway.scaling.reading import parsed_in
+
+            parse = parsed_in(workers.pool)
+        loaded = read_inputs(kw["inputs"], report=report, parse=parse)
         # As in kubectl, -A wins over -n.
         namespace = None if kw["all_namespaces"] else kw["namespace"]
         return loaded.objects, namespace, loaded.errors
@@ -540,9 +544,9 @@ def _write_input_errors(report: Recorder) -> None:
 )
 def print_command(**kw: Any) -> None:
     """Convert and print Gateway API resources."""
-    from ingress2gateway.converting.pipeline import convert
     from ingress2gateway.reporting.report import Level
     from ingress2gateway.reporting.text import render_lines
+    from ingress2gateway.scaling import convert_streaming
 
     providers = _split_csv(kw["providers"])
     if not providers:
@@ -567,7 +571,7 @@ def print_command(**kw: Any) -> None:
         stream = iter(objects)
         del objects
         options = convert_options(kw, namespace)
-        result = convert(
+        result = convert_streaming(
             stream,
             providers,
             kw["emitter"],

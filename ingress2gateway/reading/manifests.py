@@ -12,9 +12,9 @@ Files are UTF-8, or UTF-16 with a byte-order mark (as kubectl reads them); a doc
 bytes that are not UTF-8 is refused alone, the other documents of its file are read.
 
 YAML parsing is the slow part (PyYAML's C loader: ~3.5 s for 10k Ingresses, against 0.3 s for
-the same as JSON). Given a pool of forked workers (the CLI's, for a large input), this process
-reads and splits the files and the workers parse the documents, in batches; the results are
-taken in input order, so what is read is the same.
+the same as JSON). :func:`read_inputs` takes the way the documents are parsed (``parse``), so
+that :mod:`ingress2gateway.scaling.reading` can have worker processes parse them while this
+process reads on; what is read is the same.
 """
 
 from __future__ import annotations
@@ -26,11 +26,10 @@ import os
 import re
 import stat
 import sys
-from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 import yaml
 
@@ -45,11 +44,7 @@ from ingress2gateway.objects import (
     why_impossible,
 )
 from ingress2gateway.reporting.report import Recorder
-from ingress2gateway.scaling.forks import in_order
 from ingress2gateway.scaling.gc_pause import gc_paused
-
-if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
 
 # Kubernetes manifests never need aliases to expand much; a document whose aliases add more
 # than this many nodes is refused (a 432-byte "billion laughs" expands to 387 M nodes).
@@ -165,14 +160,14 @@ def read_inputs(
     *,
     report: Recorder,
     stdin: BinaryIO | None = None,
-    pool: ProcessPoolExecutor | None = None,
+    parse: Parse | None = None,
 ) -> LoadResult:
-    """Every object from ``paths``, in order. With ``pool`` (forked workers), the YAML
-    documents are parsed by its workers, in batches, while this process reads on."""
+    """Every object from ``paths``, in order. ``parse`` parses the YAML documents (default:
+    :func:`parsed_here`; see :data:`Parse`)."""
     result = LoadResult()
     with gc_paused():
         pieces = _pieces(_iter_sources(_path_list(paths), stdin))
-        reads = _parsed_in(pool, pieces) if pool is not None else _parsed_here(pieces)
+        reads = (parse or parsed_here)(pieces)
         for read in reads:
             if read.problem is not None:
                 result.errors += 1
@@ -287,7 +282,7 @@ def _file_bytes(name: str) -> bytes:
         return handle.read(MAX_FILE_BYTES + 1)
 
 
-class _Read(NamedTuple):
+class DocumentRead(NamedTuple):
     """A document read (``value``), or what is wrong with it or its file (``problem``)."""
 
     file: str
@@ -305,7 +300,7 @@ class _Read(NamedTuple):
     """YAML: the line ``text`` starts on; JSON: where in ``text`` the value starts."""
 
 
-class _Unparsed(NamedTuple):
+class Unparsed(NamedTuple):
     """A YAML document split from its file, not yet parsed."""
 
     file: str
@@ -314,16 +309,21 @@ class _Unparsed(NamedTuple):
     text: str
 
 
-def _pieces(sources: Iterable[_Source]) -> Iterator[_Read | _Unparsed]:
+Parse = Callable[[Iterator[DocumentRead | Unparsed]], Iterator[DocumentRead]]
+"""Parses the YAML documents among what was read, and gives back everything in the same
+order (as :func:`parsed_here` does: with :func:`parse_document` and :func:`with_parse`)."""
+
+
+def _pieces(sources: Iterable[_Source]) -> Iterator[DocumentRead | Unparsed]:
     """The documents of each source in order: JSON parsed, YAML split but not yet parsed."""
     for name, data, problem in sources:
         if data is None:
-            yield _Read(name, 0, 0, None, problem)
+            yield DocumentRead(name, 0, 0, None, problem)
             continue
         text, (line, problem) = _text_of(data)
         del data  # the text is what is read now (a file may hold 1 GiB)
         if text is None:
-            yield _Read(name, line, 0, None, problem)
+            yield DocumentRead(name, line, 0, None, problem)
         elif text.lstrip().startswith(("{", "[")):
             yield from _read_json(name, text)
         else:
@@ -332,9 +332,9 @@ def _pieces(sources: Iterable[_Source]) -> Iterator[_Read | _Unparsed]:
                 bad = _UNDECODED.search(doc) if undecoded else None
                 if bad is not None:
                     at = first_line + doc.count("\n", 0, bad.start())
-                    yield _Read(name, at, index, None, _not_utf8(bad.group()))
+                    yield DocumentRead(name, at, index, None, _not_utf8(bad.group()))
                 else:
-                    yield _Unparsed(name, index, first_line, doc)
+                    yield Unparsed(name, index, first_line, doc)
 
 
 # Bytes that are not UTF-8 decode to these (the "surrogateescape" error handler), which no
@@ -434,7 +434,7 @@ _JSON_LENIENT = json.JSONDecoder(parse_int=str)
 """Only to find where a value refused (a duplicate key, a huge number) ends, to read on."""
 
 
-def _read_json(name: str, text: str) -> Iterator[_Read]:
+def _read_json(name: str, text: str) -> Iterator[DocumentRead]:
     pos = 0
     index = 0
     length = len(text)
@@ -451,26 +451,30 @@ def _read_json(name: str, text: str) -> Iterator[_Read]:
         try:
             value, end = _JSON.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            yield _Read(name, exc.lineno, index, None, f"invalid JSON: {exc.msg}")
+            yield DocumentRead(name, exc.lineno, index, None, f"invalid JSON: {exc.msg}")
             return
         except RecursionError:
-            yield _Read(name, line, index, None, too_deep())
+            yield DocumentRead(name, line, index, None, too_deep())
             return
         except _DuplicateKey as exc:
-            yield _Read(name, line, index, None, f"invalid JSON: {duplicate_key_message(exc.key)}")
+            yield DocumentRead(
+                name, line, index, None, f"invalid JSON: {duplicate_key_message(exc.key)}"
+            )
             _, end = _JSON_LENIENT.raw_decode(text, pos)  # read on after this value
         except _TooManyDigits as exc:
-            yield _Read(name, line, index, None, f"invalid JSON: {too_many_digits(exc.digits)}")
+            yield DocumentRead(
+                name, line, index, None, f"invalid JSON: {too_many_digits(exc.digits)}"
+            )
             _, end = _JSON_LENIENT.raw_decode(text, pos)
         else:
             bad = _UNDECODED.search(text, pos, end) if undecoded else None
             if bad is not None:
                 at = line + text.count("\n", pos, bad.start())
-                yield _Read(name, at, index, None, _not_utf8(bad.group()))
+                yield DocumentRead(name, at, index, None, _not_utf8(bad.group()))
             else:
                 if escapes:
                     value = without_lone_surrogates(value)
-                yield _Read(name, line, index, value, text=text, start=pos)
+                yield DocumentRead(name, line, index, value, text=text, start=pos)
         index += 1
         pos = end
 
@@ -579,25 +583,25 @@ def _is_list(value: object) -> bool:
     return isinstance(kind, str) and kind.endswith("List") and isinstance(value.get("items"), list)
 
 
-def _parsed_here(pieces: Iterable[_Read | _Unparsed]) -> Iterator[_Read]:
+def parsed_here(pieces: Iterable[DocumentRead | Unparsed]) -> Iterator[DocumentRead]:
     """``pieces`` in order, their YAML documents parsed in this process, with equal strings
     shared by every :data:`PARSE_BATCH_CHARS` of text, as in a worker's batch."""
     strings: dict[str, str] = {}
     size = 0
     for piece in pieces:
-        if isinstance(piece, _Read):
+        if isinstance(piece, DocumentRead):
             yield piece
             continue
         if size >= PARSE_BATCH_CHARS:
             strings, size = {}, 0  # the strings of a batch only: a memo of all of them would
             # hold every unique name and host of a large input
         size += len(piece.text)
-        yield _with_parse(piece, parse_document(piece.first_line, piece.text, strings))
+        yield with_parse(piece, parse_document(piece.first_line, piece.text, strings))
 
 
-def _with_parse(doc: _Unparsed, parsed: Parsed) -> _Read:
+def with_parse(doc: Unparsed, parsed: Parsed) -> DocumentRead:
     line, value, problem, checked = parsed
-    return _Read(
+    return DocumentRead(
         doc.file,
         line,
         doc.document,
@@ -611,55 +615,8 @@ def _with_parse(doc: _Unparsed, parsed: Parsed) -> _Read:
 
 
 PARSE_BATCH_CHARS = 64 * 1024
-"""YAML text per batch of documents sent to a worker (about 40 Ingresses): enough that sending
-costs little, little enough that the workers share even one file's documents evenly."""
-BATCHES_AHEAD = 16
-"""Batches sent and not yet answered, at most: the text read ahead of the objects (1 MB)."""
-
-
-def _parsed_in(pool: ProcessPoolExecutor, pieces: Iterator[_Read | _Unparsed]) -> Iterator[_Read]:
-    """``pieces`` in order, their YAML documents parsed by the workers of ``pool`` in batches
-    (a batch that fails in its worker is parsed here: see :func:`~.forks.in_order`)."""
-    # Everything taken from pieces, in input order: a document read, or a batch sent.
-    waiting: deque[_Read | list[_Unparsed]] = deque()
-
-    def batches() -> Iterator[tuple[list[tuple[int, str]]]]:
-        batch: list[_Unparsed] = []
-        size = 0
-        for piece in pieces:
-            if isinstance(piece, _Unparsed):
-                if not batch:
-                    waiting.append(batch)
-                batch.append(piece)
-                size += len(piece.text)
-            if batch and (size >= PARSE_BATCH_CHARS or isinstance(piece, _Read)):
-                # Sent as it is: what comes after it in the input comes after it in waiting.
-                yield ([(doc.first_line, doc.text) for doc in batch],)
-                batch, size = [], 0
-            if isinstance(piece, _Read):
-                waiting.append(piece)
-        if batch:
-            yield ([(doc.first_line, doc.text) for doc in batch],)
-
-    for answer in in_order(pool, _parse_sent, batches(), ahead=BATCHES_AHEAD):
-        # Answers come in the order the batches were sent: what was read before this one first.
-        sent = waiting.popleft()
-        while isinstance(sent, _Read):
-            yield sent
-            sent = waiting.popleft()
-        if answer is None:
-            yield from _parsed_here(sent)
-        else:
-            yield from map(_with_parse, sent, answer)
-    for piece in waiting:
-        assert isinstance(piece, _Read), "every batch was answered"
-        yield piece
-
-
-def _parse_sent(batch: list[tuple[int, str]]) -> list[Parsed]:
-    """In a worker: the documents of ``batch``, parsed."""
-    strings: dict[str, str] = {}
-    return [parse_document(first_line, doc, strings) for first_line, doc in batch]
+"""YAML text per batch of documents whose equal strings are shared (and per batch sent to a
+worker, see :mod:`ingress2gateway.scaling.reading`: about 40 Ingresses)."""
 
 
 # An escaped UTF-16 surrogate (\ud800, \U0000DC00): the only way a string can come out of
@@ -757,7 +714,7 @@ def _shape(value: object) -> tuple[int, int]:
     return max(0, expanded[id(value)] - present), heights[id(value)]
 
 
-def _accept(read: _Read, origin: Origin, report: Recorder, result: LoadResult) -> None:
+def _accept(read: DocumentRead, origin: Origin, report: Recorder, result: LoadResult) -> None:
     """The objects of a document read: the document itself, or the items of a List (each on
     its own: a bad item is an error that names it, and the others are read)."""
     value = read.value
@@ -815,7 +772,7 @@ class _ItemLines:
     """The line each item of a List document starts on, found only when an item needs one
     (an error or a notice about it): the fast decoders keep no positions."""
 
-    def __init__(self, read: _Read) -> None:
+    def __init__(self, read: DocumentRead) -> None:
         self.read = read
         self.lines: list[int] | None = None
 

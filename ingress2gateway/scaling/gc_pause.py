@@ -22,3 +22,9 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def pause_for_good() -> None:
+    """Pause the collector for the rest of the process (the CLI: a run is short and builds
+    mostly acyclic data; reference counting frees what is dropped)."""
+    gc.disable()

@@ -10,31 +10,30 @@ read (:class:`Workers`: they compile the validator on the core the providers lea
 
 Results come back in emission order whatever the number of workers, so notifications and
 output are the same as with one process. Workers need ``fork``: elsewhere (macOS, Windows),
-or when a worker dies, the work is done in this process. (An input the pipeline converts in
-parts is instead sent to the workers part by part, each converting and checking its own
-objects: see ``pipeline._PartConverter``.)
+or when a worker dies, the work is done in this process. (An input converted in parts is
+instead sent to the workers part by part, each converting and checking its own objects: see
+:mod:`ingress2gateway.scaling.parts`.)
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import chain, islice
 from typing import TYPE_CHECKING
 
 from ingress2gateway.objects import JSONDict
 from ingress2gateway.plugin import Emitted
-from ingress2gateway.scaling.forks import can_fork
+from ingress2gateway.scaling.pool import Pool, can_fork
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
-
+    from ingress2gateway.converting.pipeline import Checked
     from ingress2gateway.target import Target
     from ingress2gateway.validation import Violation
 
 Encoder = Callable[[JSONDict], str]
 Answer = tuple["list[Violation]", "str | None"]
-Checked = tuple[Emitted, "list[Violation]", "str | None"]
 
 SERIAL_HEAD = 256
 """Objects checked here before any worker starts: small conversions never fork, and the
@@ -42,11 +41,11 @@ workers inherit a validator that has already compiled the rules the first object
 CHUNK = 16
 """Objects per message to a worker (fewer, larger messages cost less than many small)."""
 IN_FLIGHT_PER_WORKER = 32
-"""Chunks queued per worker: enough to keep it busy while this process converts the next part
-of the input (at 100k Ingresses a part makes ~1,000 objects; 4 chunks per worker left the
+"""Chunks taken ahead per worker: enough to keep it busy while this process converts the next
+part of the input (at 100k Ingresses a part makes ~1,000 objects; 4 chunks per worker left the
 workers idle for most of each part: 67 s against 62 s), few enough to bound memory (+30 MB)."""
 
-# What a forked worker checks against: set in the parent just before the fork.
+# In a worker: what it checks against (set as it starts, see _start).
 _job: tuple[Target | None, Encoder | None] | None = None
 
 
@@ -60,6 +59,13 @@ def check_one(body: JSONDict, target: Target | None, encode: Encoder | None) -> 
     return violations, (encode(body) if encode is not None else None)
 
 
+def checked_here(
+    items: Iterable[Emitted], target: Target | None, encode: Encoder | None
+) -> Iterator[Checked]:
+    for item in items:
+        yield (item, *check_one(item.body, target, encode))
+
+
 def checked(
     items: Iterable[Emitted],
     target: Target | None,
@@ -68,79 +74,63 @@ def checked(
     workers: Workers | None = None,
 ) -> Iterator[Checked]:
     """Each item with its violations and text, in order; ``jobs`` > 1 forks that many workers
-    once more than :data:`SERIAL_HEAD` objects have come. ``workers`` started earlier for the
-    same target and encoder take every item from the first."""
+    once more than :data:`SERIAL_HEAD` objects have come. ``workers`` started earlier take
+    every item from the first if they check against the same target with the same encoder
+    (otherwise every item is checked here)."""
     items = iter(items)
-    if workers is not None and workers.pool is not None:
-        pool = workers.pool_for(target, encode)
-        if pool is not None:
-            yield from _through(pool, items, target, encode, workers.jobs)
-        # else: checked here; no second pool is forked while this one's threads run.
+    if workers is not None:
+        if workers.pool is not None and workers.suit(target, encode):
+            yield from _through(workers.pool, items, target, encode)
     elif jobs > 1 and can_fork():
-        for item in islice(items, SERIAL_HEAD):
-            yield (item, *check_one(item.body, target, encode))
+        yield from checked_here(islice(items, SERIAL_HEAD), target, encode)
         yield from _in_workers(items, target, encode, jobs)
-    for item in items:
-        yield (item, *check_one(item.body, target, encode))
+    yield from checked_here(items, target, encode)
 
 
 class Workers:
     """Workers forked ahead of the work, for a caller that knows the input is large before
     reading it (the CLI). Forked before the input is read, they hold none of it; they compile
     the validator (:func:`~ingress2gateway.validation.prepare`) and parse the YAML documents
-    this process reads (``manifests.read_inputs(pool=...)``), then convert the parts of an
-    input in parts (sent to them: see ``pipeline._PartConverter``) or take output objects from
-    the first one. Use as a context manager; on a platform without
-    ``fork`` it starts nothing and :func:`checked` works as without it."""
+    this process reads (:func:`~ingress2gateway.scaling.reading.parsed_in`), then convert the
+    parts of an input in parts or check output objects from the first one. Use as a context
+    manager; on a platform without ``fork`` it starts nothing (``pool`` is None) and everything
+    is done in this process."""
 
     def __init__(self, jobs: int, target: Target | None, encode: Encoder | None) -> None:
         self.jobs, self.target, self.encode = jobs, target, encode
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: Pool | None = None
         if jobs >= 2 and can_fork():
-            self.pool = _forked(jobs, target, encode, initializer=_prepare)
+            self.pool = Pool(jobs, initializer=partial(_start, target, encode, prepare=True))
 
-    def pool_for(self, target: Target | None, encode: Encoder | None) -> ProcessPoolExecutor | None:
-        """The pool, if its workers check against ``target`` and encode with ``encode``."""
-        return self.pool if (target, encode) == (self.target, self.encode) else None
+    def suit(self, target: Target | None, encode: Encoder | None) -> bool:
+        """Whether the workers check against ``target`` and encode with ``encode``."""
+        return (target, encode) == (self.target, self.encode)
 
     def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, error: type[BaseException] | None, *rest: object) -> None:
-        if self.pool is None:
-            return
-        if error is not None:
-            # The work is abandoned (Ctrl-C, say): the workers are stopped rather than waited
-            # for, as they would finish what they hold first (up to three parts of a large
-            # input: seconds). The pool has no public way to do this before Python 3.14.
-            processes = list((getattr(self.pool, "_processes", None) or {}).values())
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                process.join()
-            # A worker stopped while it sent an answer leaves part of one in the pipe, and the
-            # pool's thread waits for the rest; this process holds the pipe's last open writing
-            # end: closing it ends the wait (the pool then sees its workers are gone).
-            answers = getattr(self.pool, "_result_queue", None)
-            if answers is not None:
-                answers._writer.close()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.pool is not None:
+            self.pool.__exit__(error, *rest)
 
 
-def worker_encoder() -> Encoder | None:
-    """In a worker: the encoder its pool was forked with (see :class:`Workers`)."""
-    assert _job is not None, "workers are forked after the job is set"
-    return _job[1]
+def worker_job() -> tuple[Target | None, Encoder | None]:
+    """In a worker: the target it validates on and the encoder it encodes with."""
+    assert _job is not None, "set as the worker starts"
+    return _job
 
 
-def _prepare() -> None:
-    """In a worker, as it starts: compile what checking the first objects needs."""
-    assert _job is not None, "workers are forked after the job is set"
-    target, encode = _job
+def _start(target: Target | None, encode: Encoder | None, *, prepare: bool) -> None:
+    """In a worker, as it starts: its job; ``prepare``: compile what checking the first
+    objects needs (a worker forked late inherits it compiled)."""
+    global _job
+    _job = (target, encode)
+    if not prepare:
+        return
     if target is not None:
-        from ingress2gateway.validation import prepare
+        from ingress2gateway.validation import prepare as prepare_validator
 
-        prepare(target)
+        prepare_validator(target)
     if encode is not None:
         encode({"kind": "Warm-up"})
 
@@ -152,86 +142,32 @@ def _in_workers(
     first = list(islice(items, CHUNK))
     if not first:
         return
-    with _forked(jobs, target, encode) as pool:
-        yield from _through(pool, chain(first, items), target, encode, jobs)
-
-
-def _forked(
-    jobs: int,
-    target: Target | None,
-    encode: Encoder | None,
-    initializer: Callable[[], None] | None = None,
-) -> ProcessPoolExecutor:
-    """A pool of ``jobs`` workers forked now, each with ``(target, encode)`` as its job."""
-    # Imported here: most conversions never start a worker (and `check` starts faster).
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _job
-    _job = (target, encode)
-    try:
-        pool = ProcessPoolExecutor(
-            jobs, mp_context=multiprocessing.get_context("fork"), initializer=initializer
-        )
-        pool.submit(int)  # a fork pool forks all its workers on the first submit
-    finally:
-        _job = None  # the workers have their copy; this process has no use for it
-    return pool
+    with Pool(jobs, initializer=partial(_start, target, encode, prepare=False)) as pool:
+        yield from _through(pool, chain(first, items), target, encode)
 
 
 def _through(
-    pool: ProcessPoolExecutor,
-    items: Iterator[Emitted],
-    target: Target | None,
-    encode: Encoder | None,
-    jobs: int,
+    pool: Pool, items: Iterator[Emitted], target: Target | None, encode: Encoder | None
 ) -> Iterator[Checked]:
-    """Check chunks of ``items`` in ``pool`` until ``items`` is exhausted; on a broken pool,
-    the chunks not yet answered are checked here (the caller checks the rest)."""
-    from concurrent.futures.process import BrokenProcessPool
+    """Check chunks of ``items`` in ``pool`` until ``items`` is exhausted; a chunk that fails
+    in its worker is checked here."""
+    sent: deque[list[Emitted]] = deque()
 
-    window: deque[tuple[list[Emitted], Future[list[Answer]]]] = deque()
-    unsent: list[Emitted] = []  # taken from items, not yet in the window
-    try:
-        while unsent := list(islice(items, CHUNK)):
-            window.append((unsent, pool.submit(_work, [item.body for item in unsent])))
-            unsent = []
-            while len(window) >= jobs * IN_FLIGHT_PER_WORKER:
-                yield from _oldest(window, target, encode)
-        while window:
-            yield from _oldest(window, target, encode)
-    except BrokenProcessPool:
-        # A worker died (killed, out of memory): what was not answered is checked here,
-        # including a chunk whose submit found the pool broken.
-        for chunk in chain((sent for sent, _ in window), [unsent]):
-            for item in chunk:
-                yield (item, *check_one(item.body, target, encode))
+    def calls() -> Iterator[tuple[list[JSONDict]]]:
+        while chunk := list(islice(items, CHUNK)):
+            sent.append(chunk)
+            yield ([item.body for item in chunk],)
 
-
-def _oldest(
-    window: deque[tuple[list[Emitted], Future[list[Answer]]]],
-    target: Target | None,
-    encode: Encoder | None,
-) -> Iterator[Checked]:
-    """The answers for the oldest chunk (it leaves the window only once they are in)."""
-    from concurrent.futures.process import BrokenProcessPool
-
-    chunk, future = window[0]
-    try:
-        answers = future.result()
-    except BrokenProcessPool:
-        raise  # the pool is gone: _through checks everything not yet answered here
-    except Exception:
-        # Not sent or not sent back (nesting too deep to pickle, say): checked here, where a
-        # bug in checking fails again, with its traceback.
-        answers = [check_one(item.body, target, encode) for item in chunk]
-    window.popleft()
-    for item, (violations, text) in zip(chunk, answers, strict=True):
-        yield item, violations, text
+    ahead = pool.jobs * IN_FLIGHT_PER_WORKER
+    for answers in pool.ordered(_work, calls(), ahead=ahead):
+        chunk = sent.popleft()
+        if answers is None:
+            answers = [check_one(item.body, target, encode) for item in chunk]
+        for item, (violations, text) in zip(chunk, answers, strict=True):
+            yield item, violations, text
 
 
 def _work(bodies: list[JSONDict]) -> list[Answer]:
-    """In a worker: check each body against what the parent set before forking."""
-    assert _job is not None, "workers are forked after the job is set"
-    target, encode = _job
+    """In a worker: check each body as its job says."""
+    target, encode = worker_job()
     return [check_one(body, target, encode) for body in bodies]

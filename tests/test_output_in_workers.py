@@ -1,9 +1,12 @@
-"""Validating and encoding in worker processes gives exactly what one process gives."""
+"""Validating and encoding output objects in worker processes (``scaling.workers``) gives
+exactly what one process gives."""
 
 from __future__ import annotations
 
 import copy
+import multiprocessing
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -83,16 +86,24 @@ def test_workers_answer_in_order_with_the_same_violations_and_text() -> None:
     assert answers(3) == serial
 
 
-def _die(bodies: list[JSONDict]) -> list[checking.Answer]:
-    os._exit(3)
+def early_answers(workers: checking.Workers) -> list[tuple[str, list[str], str | None]]:
+    target = Target.parse("v1.4.1", "standard")
+    return [
+        (item.ref.name, [f"{v.path}: {v.message}" for v in violations], text)
+        for item, violations, text in checking.checked(items(), target, yaml_text, 1, workers)
+    ]
 
 
 @needs_fork
 @pytest.mark.usefixtures("small_batches")
-def test_a_dead_worker_loses_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("killed", [1, 2])
+def test_dead_workers_lose_nothing(killed: int) -> None:
     serial = answers(1)
-    monkeypatch.setattr(checking, "_work", _die)
-    assert answers(2) == serial
+    with checking.Workers(2, Target.parse("v1.4.1", "standard"), yaml_text) as workers:
+        assert workers.pool is not None
+        for pid in workers.pool.pids[:killed]:
+            os.kill(pid, signal.SIGKILL)  # killed, say (out of memory)
+        assert early_answers(workers) == serial
 
 
 def test_without_validation_or_encoding_nothing_is_checked() -> None:
@@ -181,59 +192,30 @@ def test_a_route_whose_only_rule_is_refused_is_dropped_and_accounted_for() -> No
         assert all(ref.kind != "HTTPRoute" for ref in entry.targets)
 
 
-def _marked(bodies: list[JSONDict]) -> list[checking.Answer]:
-    return [([], "from a worker") for _ in bodies]
+@needs_fork
+@pytest.mark.usefixtures("small_batches")
+def test_workers_started_early_take_every_object_from_the_first() -> None:
+    serial = answers(1)
+    with checking.Workers(2, Target.parse("v1.4.1", "standard"), yaml_text) as workers:
+        assert early_answers(workers) == serial
+        assert workers.pool is not None
+        # Every chunk (3 objects) went to a worker, the first one included.
+        assert sum(workers.pool.answered.values()) == -(-len(items()) // 3)
 
 
 @needs_fork
-def test_workers_started_early_take_every_object_from_the_first(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    target = Target.parse("v1.4.1", "standard")
+def test_early_workers_for_another_target_are_not_used_and_nothing_else_forks() -> None:
     serial = answers(1)
-    with checking.Workers(2, target, yaml_text) as workers:
-        early = [
-            (item.ref.name, [f"{v.path}: {v.message}" for v in violations], text)
-            for item, violations, text in checking.checked(items(), target, yaml_text, 1, workers)
-        ]
-    assert early == serial
-    # Workers forked with a marking _work answer every object, the first one included.
-    monkeypatch.setattr(checking, "_work", _marked)
-    with checking.Workers(2, target, yaml_text) as workers:
-        texts = [text for _, _, text in checking.checked(items(), target, yaml_text, 1, workers)]
-    assert texts == ["from a worker"] * len(items())
-
-
-@needs_fork
-def test_early_workers_for_another_target_are_not_used_and_nothing_else_forks(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    serial = answers(1)
-
-    def no_second_pool(*args: object) -> None:
-        raise AssertionError("a second pool was forked")
-
-    monkeypatch.setattr(checking, "_in_workers", no_second_pool)
     with checking.Workers(2, Target.parse("v1.3.0", "standard"), yaml_text) as workers:
+        assert workers.pool is not None
+        ours = set(workers.pool.pids)
         target = Target.parse("v1.4.1", "standard")
-        here = [
-            (item.ref.name, [f"{v.path}: {v.message}" for v in violations], text)
-            for item, violations, text in checking.checked(items(), target, yaml_text, 2, workers)
-        ]
+        here = []
+        for item, violations, text in checking.checked(items(), target, yaml_text, 2, workers):
+            assert {p.pid for p in multiprocessing.active_children()} <= ours
+            here.append((item.ref.name, [f"{v.path}: {v.message}" for v in violations], text))
+        assert not workers.pool.answered
     assert here == serial
-
-
-@needs_fork
-def test_early_workers_that_die_lose_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    serial = answers(1)
-    monkeypatch.setattr(checking, "_work", _die)
-    target = Target.parse("v1.4.1", "standard")
-    with checking.Workers(2, target, yaml_text) as workers:
-        early = [
-            (item.ref.name, [f"{v.path}: {v.message}" for v in violations], text)
-            for item, violations, text in checking.checked(items(), target, yaml_text, 1, workers)
-        ]
-    assert early == serial
 
 
 @needs_fork
@@ -242,20 +224,26 @@ def test_print_starts_workers_before_reading_a_large_input(
 ) -> None:
     import ingress2gateway.cli.commands as cli
 
+    started: list[checking.Workers] = []
+
+    class Counted(checking.Workers):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            started.append(self)
+
     def printed(jobs: str) -> tuple[int, str, str]:
         args = ["print", "--providers", "nginx", "-f", str(EXAMPLE), "-j", jobs]
         result = CliRunner().invoke(main, args, catch_exceptions=False)
         return result.exit_code, result.stdout, result.stderr
 
     monkeypatch.setattr(cli, "EARLY_WORKERS_BYTES", 1)
+    monkeypatch.setattr(checking, "Workers", Counted)
     one = printed("1")
+    assert not started
     assert printed("2") == one
-    objects = one[1].count("\napiVersion:") + one[1].startswith("apiVersion:")
-    # Forked with a marking _work, the workers wrote every object: none was checked here.
-    monkeypatch.setattr(checking, "_work", _marked)
-    code, out, _ = printed("2")
-    assert code == 0 and "apiVersion:" not in out
-    assert out.count("from a worker") == objects >= 3
+    # One pool, started before the input was read, parsed it and checked every object.
+    [workers] = started
+    assert workers.pool is not None and len(workers.pool.answered) == 2
 
 
 def test_prepare_compiles_what_checking_emitted_objects_needs() -> None:
@@ -290,99 +278,6 @@ print(compiled, len(_cel._NODES))
     )
     before, after = map(int, done.stdout.split())
     assert before > 0 and after == before
-
-
-class _BreaksOnSubmit:
-    """A pool that answers ``good`` chunks, then finds itself broken when the next comes."""
-
-    def __init__(self, good: int) -> None:
-        self.good = good
-
-    def submit(self, work: object, bodies: list[JSONDict]) -> object:
-        from concurrent.futures import Future
-        from concurrent.futures.process import BrokenProcessPool
-
-        if self.good == 0:
-            raise BrokenProcessPool("a worker died")
-        self.good -= 1
-        future: Future[list[checking.Answer]] = Future()
-        future.set_result([([], "from a worker") for _ in bodies])
-        return future
-
-
-@pytest.mark.usefixtures("small_batches")
-@pytest.mark.parametrize("good", [0, 1, 4])
-def test_a_pool_found_broken_on_submit_loses_no_chunk(good: int) -> None:
-    target = Target.parse("v1.4.1", "standard")
-    sent = items()
-    pool: Any = _BreaksOnSubmit(good)
-    got = list(checking._through(pool, iter(sent), target, yaml_text, 1))
-    # _through checks here what it took (the caller checks what it did not take): nothing
-    # taken is dropped, the chunk whose submit failed included.
-    taken = [item for item, _, _ in got]
-    assert taken == sent[: len(taken)] and len(taken) == (good + 1) * checking.CHUNK
-
-
-@needs_fork
-def test_workers_left_by_an_error_are_stopped_not_waited_for() -> None:
-    """Ctrl-C during a large conversion: the workers may hold several parts (seconds of work
-    each); they are stopped, not waited for, and none is left behind."""
-    import time
-    from concurrent.futures.process import BrokenProcessPool
-
-    with pytest.raises(KeyboardInterrupt), checking.Workers(2, None, None) as workers:
-        assert workers.pool is not None
-        held = [workers.pool.submit(time.sleep, 30) for _ in range(2)]
-        processes = list(workers.pool._processes.values())  # type: ignore[attr-defined]
-        raise KeyboardInterrupt
-    assert processes and not any(process.is_alive() for process in processes)
-    # Stopped, not finished: a sleep that had run to its end would have answered None. (A
-    # call no worker had taken yet is cancelled instead.)
-    assert all(
-        future.cancelled() or isinstance(future.exception(), BrokenProcessPool) for future in held
-    )
-
-
-STOPPED_WHILE_SENDING = """
-import os, struct, sys, time
-from ingress2gateway.scaling import workers as checking
-
-def half_sent(fd, marker):
-    # What a worker stopped while it sends a large answer leaves: a header and part of a body.
-    os.write(fd, struct.pack("!i", 1 << 20) + b"x" * 1000)
-    open(marker, "w").close()
-    time.sleep(60)
-
-marker = sys.argv[1]
-try:
-    with checking.Workers(2, None, None) as workers:
-        writer = workers.pool._result_queue._writer.fileno()
-        workers.pool.submit(half_sent, writer, marker)
-        for _ in range(600):  # until the half answer is in the pipe
-            if os.path.exists(marker):
-                break
-            time.sleep(0.05)
-        raise KeyboardInterrupt
-except KeyboardInterrupt:
-    print("stopped" if os.path.exists(marker) else "not sent")
-"""
-
-
-@needs_fork
-def test_workers_stopped_while_one_sends_an_answer_end(tmp_path: Path) -> None:
-    """The pool's thread, left reading half an answer from a stopped worker, would wait for
-    the rest forever (and the command with it): it is a subprocess here, so that a hang fails
-    the test instead of the test run."""
-    import subprocess
-    import sys
-
-    done = subprocess.run(
-        [sys.executable, "-c", STOPPED_WHILE_SENDING, str(tmp_path / "sent")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert (done.returncode, done.stdout) == (0, "stopped\n"), done.stderr
 
 
 @needs_fork

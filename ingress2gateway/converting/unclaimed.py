@@ -1,0 +1,86 @@
+"""What no stage took: input objects no selected provider claimed, and IR extensions the
+emitter did not express. Each is reported, with its ledger entries: nothing a provider
+understood disappears without a trace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ingress2gateway.converting.access import Closing
+from ingress2gateway.converting.ingress import ingress_classes, is_ingress, resolve_class
+from ingress2gateway.ir import IR, Extension, Provenance
+from ingress2gateway.plugin import Provider, ProviderContext
+from ingress2gateway.reporting.report import Level, Recorder, Status
+
+
+def report_unclaimed(ctx: ProviderContext, providers: Sequence[Provider]) -> None:
+    consumed_kinds = {(r.group, r.kind) for p in providers for r in p.resources}
+    classes = ingress_classes(ctx.objects)
+    names = ", ".join(p.name for p in providers)
+    for obj in ctx.objects:
+        if id(obj) in ctx.claimed:
+            continue
+        source = obj.source()
+        if is_ingress(obj):
+            class_name, _ = resolve_class(obj, classes, ctx.options.default_ingress_class)
+            if class_name is None:
+                message = (
+                    "skipped: no spec.ingressClassName, no kubernetes.io/ingress.class annotation and "
+                    "no default IngressClass in the input; pass --default-ingress-class NAME to convert it"
+                )
+                ctx.report.warning("ingress-class-missing", message, source=source)
+            else:
+                message = f"skipped: ingress class {class_name!r} is not owned by the selected providers ({names})"
+                ctx.report.info("ingress-class-not-selected", message, source=source)
+            ctx.report.record(source, "spec", Status.IGNORED, note=message)
+        elif (obj.group, obj.kind) not in consumed_kinds:
+            ctx.report.info(
+                "object-not-consumed",
+                f"skipped: no selected provider ({names}) reads {obj.kind} ({obj.api_version})",
+                source=source,
+            )
+
+
+def report_unconsumed_extensions(
+    ir: IR, report: Recorder, emitter: str, closing: Closing | None = None
+) -> None:
+    # Controls a provider made of the same fields (one per host, say) are reported together:
+    # one message naming every route they closed.
+    groups: dict[tuple[str, tuple[Provenance, ...]], list[Extension]] = {}
+    for extension in ir.distinct_extensions():
+        if not extension.consumed:
+            key = (extension.describe(), tuple(extension.provenance))
+            groups.setdefault(key, []).append(extension)
+    for same in groups.values():
+        _report_extension(same, report, emitter, closing)
+
+
+def _report_extension(
+    same: list[Extension], report: Recorder, emitter: str, closing: Closing | None = None
+) -> None:
+    """One error (security) or warning per input field of the extensions ``same`` (made of
+    the same fields) that the emitter did not express, and their ledger entries."""
+    extension = same[0]
+    security = extension.SECURITY
+    what = extension.describe()
+    consequence = ""
+    if security:
+        consequence = (
+            closing.consequence(*same)
+            if closing is not None
+            else " — the migrated route would be open to everyone"
+        )
+    message = f"{what} cannot be expressed by the {emitter} emitter{consequence}"
+    level = Level.ERROR if security else Level.WARNING
+    for item in extension.provenance or []:
+        report.notify(
+            level,
+            "extension-unsupported",
+            message,
+            source=item.source,
+            field=item.field,
+            security=security,
+        )
+        report.record(item.source, item.field, Status.UNSUPPORTED, note=message)
+    if not extension.provenance:
+        report.notify(level, "extension-unsupported", message, security=security)
