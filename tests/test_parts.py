@@ -1,7 +1,7 @@
 """Converting in parts gives what converting the whole input gives.
 
 With a Gateway per namespace, the nginx and Kong providers split their input into parts of
-linked namespaces (``ingress2gateway/scaling/partition.py``) and the pipeline converts, emits and
+linked namespaces (``ingress2gateway/converting/partition.py``) and the pipeline converts, emits and
 validates one part at a time (:class:`~ingress2gateway.plugin.Parts`). Every golden nginx and
 Kong case, with copies of its objects in other namespaces (under other host names, which makes
 new parts, and under the same host names, which joins the first part), and every vendor corpus

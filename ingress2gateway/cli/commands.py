@@ -547,13 +547,14 @@ def print_command(**kw: Any) -> None:
     from ingress2gateway.reporting.report import Level
     from ingress2gateway.reporting.text import render_lines
     from ingress2gateway.scaling import convert_streaming
+    from ingress2gateway.scaling.pool import default_jobs
 
     providers = _split_csv(kw["providers"])
     if not providers:
         raise UsageError("--providers needs at least one name")
     report = Recorder()
     output = _Printer(kw["output_format"], kw["output_dir"])
-    jobs = kw["jobs"] or min(os.cpu_count() or 1, 8)
+    jobs = kw["jobs"] or default_jobs()
     with _early_workers(kw, jobs, output.encode) as workers:
         objects, namespace, input_errors = _load(kw, providers, report, workers)
         # Hand the input over without keeping a reference, so that it is freed once the

@@ -10,7 +10,6 @@ thousands of objects, on several cores, with the output handed over as it is mad
 - :mod:`~.parts`: converting the parts of an input in workers;
 - :mod:`~.reading`: parsing YAML documents in workers;
 - :mod:`~.spool`: output of parts kept on disk until the last part is done;
-- :mod:`~.partition`: how a provider splits an Ingress input into parts;
 - :mod:`~.gc_pause`: the cyclic garbage collector paused around bulk work.
 """
 
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Workers", "convert_streaming"]
 
-# Imported on first use: reading and converting import gc_pause and partition from here.
+# Imported on first use: reading, converting and writing import gc_pause from here.
 _LAZY = {
     "convert_streaming": "ingress2gateway.scaling.streaming",
     "Workers": "ingress2gateway.scaling.workers",

@@ -17,6 +17,7 @@ only safe where it is the platform's default: :func:`can_fork`.
 from __future__ import annotations
 
 import contextlib
+import os
 import pickle
 import signal
 import sys
@@ -31,6 +32,17 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 _END = object()
+
+
+MAX_DEFAULT_JOBS = 8
+"""Past this many processes the conversion process, which merges their answers, is the
+bottleneck (see benchmarks/README.md)."""
+
+
+def default_jobs() -> int:
+    """The processes a command uses unless told (``--jobs``): one per core, at most
+    :data:`MAX_DEFAULT_JOBS`."""
+    return min(os.cpu_count() or 1, MAX_DEFAULT_JOBS)
 
 
 def can_fork() -> bool:

@@ -73,10 +73,10 @@ from ingress2gateway.converting.ingress_provider import (
     IngressProvider,
 )
 from ingress2gateway.converting.lowering import IngressPolicy, Lowered
+from ingress2gateway.converting.partition import by_linked_namespaces
 from ingress2gateway.objects import KubeObject, ResourceKind, SourceRef
 from ingress2gateway.plugin import CatalogRow, ConvertOptions, OptionSpec, Parts, ProviderContext
 from ingress2gateway.reporting.report import Status
-from ingress2gateway.scaling.partition import by_linked_namespaces
 
 from . import (
     codes,
@@ -202,7 +202,7 @@ class KongProvider(IngressProvider):
 
     def partition(self, objects: Sequence[KubeObject], options: ConvertOptions) -> Parts | None:
         """With a Gateway per namespace, parts of linked namespaces (see
-        :mod:`ingress2gateway.scaling.partition`): every namespaced object goes with its namespace,
+        :mod:`ingress2gateway.converting.partition`): every namespaced object goes with its namespace,
         where everything that can name it lives (a Service, KongPlugin or KongIngress is named
         from its own namespace). A cluster-wide object (a KongClusterPlugin) can be named from
         any part, and what is reported about it depends on every part: the input is then

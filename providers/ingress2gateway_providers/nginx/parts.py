@@ -1,7 +1,7 @@
 """Which parts of an ingress-nginx input convert independently.
 
 With a Gateway per namespace, the input is split into parts of linked namespaces (shared host
-names, ``namespace/name`` references; see :mod:`ingress2gateway.scaling.partition`); each part then
+names, ``namespace/name`` references; see :mod:`ingress2gateway.converting.partition`); each part then
 converts, with the IngressClasses and Services every part reads, to exactly what the whole
 input gives for it. Anything else in the input (a controller ConfigMap, NGINX Inc
 VirtualServers, other kinds) may reach across parts in ways not modelled there, and the input
@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ingress2gateway.converting.ingress import is_ingress_class
+from ingress2gateway.converting.partition import by_linked_namespaces
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ConvertOptions, Parts
-from ingress2gateway.scaling.partition import by_linked_namespaces
 
 
 def partition(objects: Sequence[KubeObject], options: ConvertOptions) -> Parts | None:
