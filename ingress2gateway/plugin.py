@@ -219,6 +219,10 @@ class Provider(Protocol):
     ``--provider-option NAME.KEY=VALUE`` against them and makes ``--NAME-KEY`` flags of them."""
     codes: Mapping[str, str]
     """Its own notification codes (``NAME-…``), each with a one-line meaning for the docs."""
+    intended_differences: frozenset[str]
+    """Those of its info codes that announce requests the migration answers differently on
+    purpose (a quirk of the controller not worth carrying): ``verify`` counts them as
+    explaining a difference, as it does warnings and errors."""
 
     def convert(self, ctx: ProviderContext) -> None:
         """Claim the objects this provider owns, add them to ``ctx.ir``, report the rest."""
@@ -343,6 +347,7 @@ class ProviderBase:
     aliases: tuple[str, ...] = ()
     options: tuple[OptionSpec, ...] = ()
     codes: Mapping[str, str] = _NO_CODES
+    intended_differences: frozenset[str] = frozenset()
 
     def cluster_reads(self, options: ConvertOptions) -> Sequence[tuple[ResourceKind, str | None]]:
         return ()

@@ -85,6 +85,7 @@ def test_the_contract_declares_every_hook() -> None:
         "resources",
         "options",
         "codes",
+        "intended_differences",
         "convert",
         "cluster_reads",
         "partition",
@@ -238,8 +239,8 @@ def test_an_object_without_the_protocol_is_refused(monkeypatch: pytest.MonkeyPat
         registry.load_provider("bad")
     assert str(caught.value) == (
         "provider 'bad' (package bad, thirdparty_bad:PROVIDER) lacks name, aliases, description, "
-        "resources, options, codes, convert, cluster_reads, partition, controller_model, "
-        "catalog_rows of the provider interface (subclass ingress2gateway.plugin.ProviderBase "
+        "resources, options, codes, intended_differences, convert, cluster_reads, partition, "
+        "controller_model, catalog_rows of the provider interface (subclass ingress2gateway.plugin.ProviderBase "
         "for the optional hooks' defaults)"
     )
 

@@ -624,7 +624,7 @@ def _verify_printed(
     import yaml
 
     from ingress2gateway.verification.compare import compare
-    from ingress2gateway.verification.run import source_model
+    from ingress2gateway.verification.run import intended_differences, source_model
 
     output = []
     for item in printed:
@@ -632,7 +632,8 @@ def _verify_printed(
         body = item.body if "spec" in item.body or item.text is None else yaml.safe_load(item.text)
         output.append(body)
     model = source_model(objects, providers, options)
-    found = compare(model, model.requests(), output, report)
+    intended = intended_differences(providers)
+    found = compare(model, model.requests(), output, report, intended)
     sources = {(o.kind, o.namespace or "default", o.name): o.source() for o in objects}
     for difference in found.unexplained:
         subject = difference.subject
@@ -1100,7 +1101,7 @@ def verify_command(**kw: Any) -> None:
     from ingress2gateway.converting.pipeline import convert
     from ingress2gateway.verification.compare import compare
     from ingress2gateway.verification.render import render_text
-    from ingress2gateway.verification.run import source_model
+    from ingress2gateway.verification.run import intended_differences, source_model
 
     providers = _split_csv(kw["providers"])
     if not providers:
@@ -1123,7 +1124,8 @@ def verify_command(**kw: Any) -> None:
     )
     output = result.resources if kw["against"] is None else _against_objects(kw["against"])
     model = source_model(objects, providers, options)
-    found = compare(model, model.requests(), output, report)
+    intended = intended_differences(providers)
+    found = compare(model, model.requests(), output, report, intended)
     if kw["output_format"] == "json":
         import json
 

@@ -97,7 +97,7 @@ def resolve_providers(providers: ProvidersArg) -> list[Provider]:
     """Providers by name (``"nginx"``, ``"nginx,istio"``, an alias) or given as objects, each
     once, in the order given."""
     if providers is None:
-        raise UsageError("no provider given: name at least one (say 'nginx')")
+        raise UsageError("no provider given: name at least one installed provider")
     given: list[object] = (
         list(providers)
         if isinstance(providers, Sequence) and not isinstance(providers, str)
@@ -115,7 +115,7 @@ def resolve_providers(providers: ProvidersArg) -> list[Provider]:
             provider: Provider = item  # type: ignore[assignment]  # checked just above
             found.setdefault(provider.name, provider)
     if not found:
-        raise UsageError("no provider given: name at least one (say 'nginx')")
+        raise UsageError("no provider given: name at least one installed provider")
     return list(found.values())
 
 

@@ -85,8 +85,3 @@ CODES: dict[str, str] = {
     "manifest-invalid": "(validate) A Gateway API or Envoy Gateway manifest would be rejected by the "
     "API server of the target version and channel.",
 }
-
-INTENDED_DIFFERENCES: frozenset[str] = frozenset({"nginx-redirect-trailing-slash"})
-"""Info codes that announce requests the migration answers differently on purpose (a quirk not
-worth carrying, said once per object): ``verify`` counts them as explaining a difference, as it
-does warnings and errors."""

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingress2gateway.reporting.codes import INTENDED_DIFFERENCES
 from ingress2gateway.reporting.report import Level, Notification, Recorder, Report
 from ingress2gateway.verification.gateway import GatewayAPIModel
 from ingress2gateway.verification.model import (
@@ -28,7 +27,7 @@ from ingress2gateway.verification.probes import requests_for_routes
 
 EXPLAINING_LEVELS = (Level.WARNING, Level.ERROR)
 """Notifications at these levels explain a difference: an info says nothing changed, unless
-its code is one of :data:`~ingress2gateway.reporting.codes.INTENDED_DIFFERENCES`."""
+its code is one of the providers' ``intended_differences``."""
 
 
 @dataclass(frozen=True)
@@ -108,12 +107,15 @@ def compare(
     requests: Iterable[Request],
     output: Sequence[dict[str, Any]],
     report: Report | Recorder | None = None,
+    intended: frozenset[str] = frozenset(),
 ) -> VerifyResult:
     """Route ``requests`` (and those the output's routes call for) through ``source`` and
-    through the Gateway API model of ``output``; differences explained by ``report``."""
+    through the Gateway API model of ``output``; differences explained by ``report`` (its
+    warnings and errors, and its infos whose codes are ``intended``: the providers'
+    ``intended_differences``)."""
     target = GatewayAPIModel(output)
     every = sorted({*requests, *requests_for_routes(output)}, key=Request.sort_key)
-    notes = _notes_by_object(report)
+    notes = _notes_by_object(report, intended)
     result = VerifyResult(len(every))
     for request in every:
         expected = source.route(request)
@@ -137,14 +139,16 @@ def _same(a: Outcome, b: Outcome) -> bool:
 _ObjectKey = tuple[str, str | None, str | None]
 
 
-def _notes_by_object(report: Report | Recorder | None) -> dict[_ObjectKey, list[Notification]]:
+def _notes_by_object(
+    report: Report | Recorder | None, intended: frozenset[str]
+) -> dict[_ObjectKey, list[Notification]]:
     found: dict[_ObjectKey, list[Notification]] = {}
     if report is None:
         return found
     for note in report.notifications:
         if note.source is None:
             continue
-        if note.level not in EXPLAINING_LEVELS and note.code not in INTENDED_DIFFERENCES:
+        if note.level not in EXPLAINING_LEVELS and note.code not in intended:
             continue
         key = (note.source.kind, note.source.namespace or "default", note.source.name)
         found.setdefault(key, []).append(note)

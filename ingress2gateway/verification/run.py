@@ -39,6 +39,14 @@ class _Together:
         )
 
 
+def intended_differences(providers: Sequence[str]) -> frozenset[str]:
+    """The codes by which ``providers`` announce differences on purpose (see
+    :attr:`~ingress2gateway.plugin.Provider.intended_differences`)."""
+    from ingress2gateway.registry import load_provider
+
+    return frozenset().union(*(load_provider(name).intended_differences for name in providers))
+
+
 def source_model(
     objects: Sequence[KubeObject], providers: Sequence[str], options: ConvertOptions
 ) -> SourceModel:
@@ -57,7 +65,7 @@ def source_model(
 def verify(
     objects: Iterable[KubeObject | Mapping[str, Any]],
     output: Sequence[Mapping[str, Any]] | None = None,
-    providers: str | Sequence[str] = ("nginx",),
+    providers: str | Sequence[str] | None = None,
     emitter: str = "standard",
     *,
     options: ConvertOptions | None = None,
@@ -67,15 +75,25 @@ def verify(
     emitter_options: Mapping[str, str] | None = None,
 ) -> VerifyResult:
     """Whether ``output`` (the migration of ``objects``; None: converted here) routes every
-    request that matters as the source controllers did.
+    request that matters as the source controllers did. ``providers``: names; by default,
+    every installed provider that reads a kind of the input.
 
     Differences are explained by ``report`` (the conversion's; made here when the output is):
     a difference no warning or error of the report announces is *unexplained*.
     """
-    from ingress2gateway.converting.pipeline import as_objects, convert, requested_providers
+    from ingress2gateway.converting.pipeline import (
+        as_objects,
+        convert,
+        providers_for,
+        requested_providers,
+    )
 
     inputs = as_objects(objects)
-    names = requested_providers(providers)
+    if providers is None:
+        report = report if report is not None else Recorder()
+        names = [provider.name for provider in providers_for(inputs, report)]
+    else:
+        names = requested_providers(providers)
     options = options or ConvertOptions()
     if output is None:
         report = report if report is not None else Recorder()
@@ -91,4 +109,5 @@ def verify(
         )
         output = result.resources
     model = source_model(inputs, names, options)
-    return compare(model, model.requests(), [dict(o) for o in output], report)
+    intended = intended_differences(names)
+    return compare(model, model.requests(), [dict(o) for o in output], report, intended)

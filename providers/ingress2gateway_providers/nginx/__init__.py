@@ -245,6 +245,7 @@ class NginxProvider(IngressProvider):
         ),
     )
     codes = codes.CODES
+    intended_differences = frozenset({"nginx-redirect-trailing-slash"})
     ingress_class_names = ("nginx",)
     controllers = ("k8s.io/ingress-nginx", "nginx.org/ingress-controller")
     implementation_specific = "PathPrefix"
