@@ -31,7 +31,14 @@ if TYPE_CHECKING:
     from ingress2gateway.objects import KubeObject
     from ingress2gateway.plugin import ConvertOptions
     from ingress2gateway.reading.manifests import load_manifests
-    from ingress2gateway.reporting.report import LedgerEntry, Level, Notification, Report, Status
+    from ingress2gateway.reporting.report import (
+        LedgerEntry,
+        Level,
+        Notification,
+        Recorder,
+        Report,
+        Status,
+    )
     from ingress2gateway.target import Target
     from ingress2gateway.verification import VerifyResult
     from ingress2gateway.verification.run import verify
@@ -45,6 +52,7 @@ __all__ = [
     "Level",
     "ManifestError",
     "Notification",
+    "Recorder",
     "Report",
     "Result",
     "Status",
@@ -74,6 +82,7 @@ _LAZY = {
     "Result": "ingress2gateway.converting.pipeline",
     "ConvertOptions": "ingress2gateway.plugin",
     "Report": "ingress2gateway.reporting.report",
+    "Recorder": "ingress2gateway.reporting.report",
     "dump": "ingress2gateway.writing.formats",
     "verify": "ingress2gateway.verification.run",
     "VerifyResult": "ingress2gateway.verification",
