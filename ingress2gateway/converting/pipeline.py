@@ -59,6 +59,7 @@ __all__ = [
     "convert_part",
     "make_plan",
     "partition",
+    "planned",
     "providers_for",
     "requested_providers",
     "result_of",
@@ -146,10 +147,9 @@ def convert(
     :func:`ingress2gateway.scaling.convert_streaming`.
     """
     report = report if report is not None else Recorder()
-    if providers is None:
-        objects = as_objects(objects)
-        providers = providers_for(objects, report)
-    plan = make_plan(
+    objects, plan = planned(
+        objects,
+        report,
         providers,
         emitter,
         target=target,
@@ -170,6 +170,22 @@ def convert(
             kept.extend(convert_in_parts(parts, plan, report))
     kept.sort(key=sort_key)
     return result_of(plan, report, kept)
+
+
+def planned(
+    objects: Iterable[KubeObject | Mapping[str, Any]],
+    report: Recorder,
+    providers: ProvidersArg,
+    emitter: EmitterArg,
+    **settings: Any,
+) -> tuple[Iterable[KubeObject | Mapping[str, Any]], Plan]:
+    """The plan for converting ``objects`` (see :func:`make_plan` for ``settings``). Without
+    ``providers``, the installed ones that read a kind of the input: the objects are then
+    read here, and the list of them is what to convert."""
+    if providers is None:
+        objects = as_objects(objects)
+        providers = providers_for(objects, report)
+    return objects, make_plan(providers, emitter, **settings)
 
 
 def result_of(plan: Plan, report: Recorder, kept: list[Emitted], streamed: int = 0) -> Result:

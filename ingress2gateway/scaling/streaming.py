@@ -12,12 +12,10 @@ from ingress2gateway.converting.pipeline import (
     ProvidersArg,
     Result,
     TargetArg,
-    as_objects,
     convert_in_parts,
     convert_part,
-    make_plan,
     partition,
-    providers_for,
+    planned,
     result_of,
     select,
 )
@@ -82,10 +80,9 @@ def convert_streaming(
     The other arguments are :func:`~ingress2gateway.convert`'s.
     """
     report = report if report is not None else Recorder()
-    if providers is None:
-        objects = as_objects(objects)
-        providers = providers_for(objects, report)
-    plan = make_plan(
+    objects, plan = planned(
+        objects,
+        report,
         providers,
         emitter,
         target=target,
