@@ -38,11 +38,10 @@ class MadeOf(Protocol):
 
 def made_from(element: MadeOf, *fields: Provenance) -> None:
     """``element`` was (also) made from ``fields``: the output object it becomes names them
-    in the ledger, once it is printed."""
-    known = element.provenance
-    for item in fields:
-        if item not in known:
-            known.append(item)
+    in the ledger, once it is printed. Appended without looking for them first: a Gateway
+    holds a field of every Ingress it serves, and scanning it for each would be quadratic;
+    the emitter makes each object's provenance unique."""
+    element.provenance.extend(fields)
 
 
 # --- extensions: what standard Gateway API cannot say ---------------------------------------

@@ -45,6 +45,7 @@ from ingress2gateway.ir import (
     ReferenceGrant,
     Rule,
     SecretRef,
+    made_from,
 )
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.plugin import ProviderContext
@@ -779,7 +780,5 @@ def _emit_routes(
                 if entry.path is not None:
                     # The host is the route's too (the Gateway has it from _collect).
                     host_field = f"spec.rules[{entry.path.rule_index}].host"
-                    host = Provenance(entry.model.source, host_field)
-                    if host not in route.provenance:
-                        route.provenance.append(host)
+                    made_from(route, Provenance(entry.model.source, host_field))
             lowered.routes.append(route)
