@@ -126,6 +126,12 @@ _LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
+def field_within(field: str, parent: str) -> bool:
+    """Whether the input field ``field`` is ``parent`` or inside it (``spec.http[1].match[0]``
+    in ``spec.http[1]``; not ``spec.http[10]``)."""
+    return field == parent or field.startswith((parent + ".", parent + "["))
+
+
 def is_subdomain(name: str) -> bool:
     """A DNS-1123 subdomain: what most object names (Secrets, ConfigMaps, ...) must be."""
     return len(name) <= 253 and _SUBDOMAIN.fullmatch(name) is not None

@@ -64,7 +64,7 @@ from ingress2gateway.ir import (
     Route,
     Rule,
 )
-from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
+from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef, field_within
 from ingress2gateway.plugin import Emitted, Emitter, carried
 from ingress2gateway.reporting.report import Recorder, Status
 from ingress2gateway.target import Target
@@ -385,7 +385,7 @@ def _listeners_of(gateway: Gateway, ext: Extension) -> list[Listener]:
         listener
         for listener in gateway.listeners
         if any(
-            made.source == came.source and _within(came.field, made.field)
+            made.source == came.source and field_within(came.field, made.field)
             for made in listener.provenance
             for came in ext.provenance
         )
@@ -395,10 +395,6 @@ def _listeners_of(gateway: Gateway, ext: Extension) -> list[Listener]:
     if isinstance(ext, ClientCertAuth):
         return [item for item in gateway.listeners if item.tls_mode == "Terminate"]
     return list(gateway.listeners)
-
-
-def _within(field: str, parent: str) -> bool:
-    return field == parent or field.startswith((parent + ".", parent + "["))
 
 
 def _attached(route: Route, gateway: Gateway, listeners: list[Listener]) -> bool:

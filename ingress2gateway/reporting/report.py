@@ -24,7 +24,7 @@ from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
 
-from ingress2gateway.objects import ObjectRef, SourceRef
+from ingress2gateway.objects import ObjectRef, SourceRef, field_within
 
 REPORT_VERSION = 1
 
@@ -139,12 +139,6 @@ class LedgerEntry:
         else:
             self.targets = {*targets, ref}
 
-    def _remove_targets(self, refs: Collection[ObjectRef]) -> None:
-        if isinstance(self.targets, set):
-            self.targets.difference_update(refs)
-        else:
-            self.targets = tuple(ref for ref in self.targets if ref not in refs)
-
     def _add_note(self, note: str) -> None:
         if note not in self.notes:
             self.notes = (*self.notes, note)
@@ -158,12 +152,6 @@ class LedgerEntry:
             "targets": [t.to_json() for t in sorted(self.targets, key=_ref_key)],
             "note": "; ".join(self.notes) if self.notes else None,
         }
-
-
-def _at_or_below(field: str, parent: str) -> bool:
-    """Whether ``field`` is ``parent`` or inside it (``spec.http[1].match[0]`` in
-    ``spec.http[1]``)."""
-    return field == parent or field.startswith((parent + ".", parent + "["))
 
 
 def _field_of(entry: LedgerEntry) -> str:
@@ -325,7 +313,7 @@ class Recorder:
             if not parents:
                 continue
             for parent, note in parents.items():
-                if _at_or_below(entry.field, parent):
+                if field_within(entry.field, parent):
                     entry.status = Status.UNSUPPORTED
                     entry._add_note(note)
 
@@ -419,19 +407,20 @@ class Recorder:
             if not fields:
                 continue
             for field, note in fields.items():
-                if _at_or_below(entry.field, field):
+                if field_within(entry.field, field):
                     entry.status = merge_status(entry.status, Status.UNSUPPORTED)
                     entry._add_note(note)
         self._left_out.clear()
 
     def _apply_unprinted(self) -> None:
         ledger = self.ledger
-        for ref, fields, note in self._unprinted:
+        # An object not printed was never made a target (see printed): its fields keep the
+        # targets other objects gave them.
+        for _ref, fields, note in self._unprinted:
             for key in fields:
                 entry = ledger.get(key)
                 if entry is None:
                     continue
-                entry._remove_targets((ref,))
                 entry.status = Status.PARTIAL if entry.targets else Status.UNSUPPORTED
                 entry._add_note(note)
         self._unprinted.clear()

@@ -42,7 +42,7 @@ from ingress2gateway.ir import (
     ReferenceGrant,
     Route,
 )
-from ingress2gateway.objects import JSONDict, ObjectRef
+from ingress2gateway.objects import JSONDict, ObjectRef, field_within
 from ingress2gateway.reporting.report import Status
 
 from ._base import (
@@ -218,10 +218,6 @@ def _https(gateway: Gateway) -> list[Listener]:
     return [item for item in gateway.listeners if item.protocol == "HTTPS"]
 
 
-def _within(field: str, parent: str) -> bool:
-    return field == parent or field.startswith((parent + ".", parent + "["))
-
-
 def gateway_listeners(gateway: Gateway, ext: ClientCertAuth) -> list[Listener]:
     """The HTTPS listeners a Gateway-wide setting belongs to.
 
@@ -235,7 +231,7 @@ def gateway_listeners(gateway: Gateway, ext: ClientCertAuth) -> list[Listener]:
         item
         for item in gateway.listeners
         if any(
-            lp.source == ep.source and _within(ep.field, lp.field)
+            lp.source == ep.source and field_within(ep.field, lp.field)
             for lp in item.provenance
             for ep in ext.provenance
         )
