@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -64,29 +64,39 @@ def imports() -> tuple[Import, ...]:
     found: list[Import] = []
     for module, path in known.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        skipped = _annotation_only(tree)
-        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-        for node in ast.walk(tree):
-            if id(node) in skipped:
-                continue
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                if node.level:
-                    base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
-                    origin = ".".join(base + ([node.module] if node.module else []))
-                else:
-                    origin = node.module or ""
-                submodules = [f"{origin}.{alias.name}" for alias in node.names]
-                # ``from package import module`` imports the modules, not the package's names.
-                names = submodules if all(n in known for n in submodules) else [origin]
-            else:
-                continue
-            for name in names:
-                target = name if name in known else name.split(".")[0]
-                if target != module:
-                    found.append(Import(module, target, node.lineno))
+        found.extend(_imports_in(tree, module, path.name == "__init__.py", known))
     return tuple(found)
+
+
+def _imports_in(
+    tree: ast.Module, module: str, is_package: bool, known: Collection[str]
+) -> list[Import]:
+    """What ``module`` (its source parsed as ``tree``) imports: modules of ``known``, or the
+    top name of another distribution's."""
+    skipped = _annotation_only(tree)
+    package = module if is_package else module.rpartition(".")[0]
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                origin = ".".join(base + ([node.module] if node.module else []))
+            else:
+                origin = node.module or ""
+            submodules = [f"{origin}.{alias.name}" for alias in node.names]
+            # ``from package import module`` imports the modules, not the package's names.
+            names = submodules if all(n in known for n in submodules) else [origin]
+        else:
+            continue
+        for name in names:
+            target = name if name in known else name.split(".")[0]
+            if target != module:
+                found.append(Import(module, target, node.lineno))
+    return found
 
 
 def _where(item: Import) -> str:
@@ -99,11 +109,15 @@ def _in(module: str, *packages: str) -> bool:
 
 
 def _cycles() -> list[list[str]]:
-    """Strongly connected groups of more than one module (Tarjan's algorithm)."""
     graph: dict[str, set[str]] = {}
     for item in imports():
         if item.target in modules():
             graph.setdefault(item.module, set()).add(item.target)
+    return _cycles_in(graph)
+
+
+def _cycles_in(graph: Mapping[str, Collection[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan's algorithm)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -131,7 +145,7 @@ def _cycles() -> list[list[str]]:
             if len(group) > 1:
                 found.append(sorted(group))
 
-    for node in sorted(modules()):
+    for node in sorted(graph):
         if node not in index:
             visit(node)
     return found
@@ -147,12 +161,25 @@ def test_nothing_imports_in_a_circle() -> None:
     assert _cycles() == []
 
 
-def test_the_cycle_check_sees_function_level_imports(tmp_path: Path) -> None:
-    tree = ast.parse("def late():\n    from . import other\n")
-    assert any(isinstance(node, ast.ImportFrom) for node in ast.walk(tree))
-    assert not _annotation_only(tree)
-    guarded = ast.parse("if TYPE_CHECKING:\n    from . import other\n")
-    assert len(_annotation_only(guarded)) > 1
+def _graph_of(sources: dict[str, str]) -> dict[str, set[str]]:
+    """The import graph of made-up modules (``{"p.a": "source", ...}``)."""
+    graph: dict[str, set[str]] = {}
+    for module, source in sources.items():
+        for item in _imports_in(ast.parse(source), module, False, sources):
+            graph.setdefault(module, set()).add(item.target)
+    return graph
+
+
+def test_a_cycle_hidden_in_a_function_is_found() -> None:
+    late = {"p.a": "from p import b\n", "p.b": "def later():\n    from . import a\n"}
+    assert _cycles_in(_graph_of(late)) == [["p.a", "p.b"]]
+    guarded = {
+        "p.a": "from p import b\n",
+        "p.b": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import a\n",
+    }
+    assert _cycles_in(_graph_of(guarded)) == []
+    assert _cycles_in({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles_in({"a": {"b", "c"}, "b": {"c"}}) == []
 
 
 # Which parts of the core each part may import (besides the shared model at the top level:
