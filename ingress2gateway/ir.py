@@ -11,11 +11,11 @@ reported by the pipeline, so an extension can never be dropped silently.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal, Protocol
 
-from ingress2gateway.objects import ObjectRef, SourceRef
+from ingress2gateway.objects import ObjectRef, SourceRef, field_within
 
 PathType = Literal["Exact", "PathPrefix", "RegularExpression"]
 MatchType = Literal["Exact", "RegularExpression"]
@@ -761,3 +761,18 @@ class IR:
                 for ext in rule.extensions:
                     add(id(ext), ext)
         return list(seen.values())
+
+
+def listeners_made_from(gateway: Gateway, fields: Iterable[Provenance]) -> list[Listener]:
+    """The listeners of ``gateway`` made from one of ``fields``, or from a field inside one
+    (an Istio server's ``tls.mode`` inside the server that made the listener)."""
+    wanted = list(fields)
+    return [
+        listener
+        for listener in gateway.listeners
+        if any(
+            made.source == came.source and field_within(came.field, made.field)
+            for made in listener.provenance
+            for came in wanted
+        )
+    ]

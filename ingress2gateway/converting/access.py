@@ -63,8 +63,9 @@ from ingress2gateway.ir import (
     RequestRedirect,
     Route,
     Rule,
+    listeners_made_from,
 )
-from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef, field_within
+from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import Emitted, Emitter, carried
 from ingress2gateway.reporting.report import Recorder, Status
 from ingress2gateway.target import Target
@@ -381,15 +382,7 @@ def _listeners_of(gateway: Gateway, ext: Extension) -> list[Listener]:
     """The listeners a Gateway-level control belongs to: those made from the input field it
     came from (an Istio server and its ``tls.mode``), else for client certificates every
     listener that terminates TLS, else every listener."""
-    related = [
-        listener
-        for listener in gateway.listeners
-        if any(
-            made.source == came.source and field_within(came.field, made.field)
-            for made in listener.provenance
-            for came in ext.provenance
-        )
-    ]
+    related = listeners_made_from(gateway, ext.provenance)
     if related:
         return related
     if isinstance(ext, ClientCertAuth):

@@ -41,8 +41,9 @@ from ingress2gateway.ir import (
     Listener,
     ReferenceGrant,
     Route,
+    listeners_made_from,
 )
-from ingress2gateway.objects import JSONDict, ObjectRef, field_within
+from ingress2gateway.objects import JSONDict, ObjectRef
 from ingress2gateway.reporting.report import Status
 
 from ._base import (
@@ -227,15 +228,7 @@ def gateway_listeners(gateway: Gateway, ext: ClientCertAuth) -> list[Listener]:
     unrelated listeners, and the setting stays unconsumed (the pipeline closes the routes it
     protects).
     """
-    related = [
-        item
-        for item in gateway.listeners
-        if any(
-            lp.source == ep.source and field_within(ep.field, lp.field)
-            for lp in item.provenance
-            for ep in ext.provenance
-        )
-    ]
+    related = listeners_made_from(gateway, ext.provenance)
     if related:
         return [item for item in related if item.protocol == "HTTPS"]
     return _https(gateway)
