@@ -322,6 +322,33 @@ def test_random_inputs_convert_the_same_in_parts(docs: list[dict[str, Any]]) -> 
     assert_same(in_parts, whole)
 
 
+def test_a_wildcard_host_links_the_namespaces_of_the_hosts_it_covers() -> None:
+    """ingress-nginx serves a host with the certificate of any Ingress's TLS entry that covers
+    it: ``*.example.com`` in one namespace covers the ``shop.example.com`` a www redirect adds in
+    another, whose HTTPS listener then exists. Converted apart, it did not (found by the random
+    test below on Python 3.10)."""
+    redirect = {
+        "nginx.ingress.kubernetes.io/canary-by-header": "X-Canary",
+        "nginx.ingress.kubernetes.io/from-to-www-redirect": "true",
+    }
+    docs = [
+        ingress("b", name="ing-0", host="*.example.com", tls_secret="tls"),
+        ingress(
+            "a", name="ing-1", host="www.shop.example.com", annotations=redirect, tls_secret="tls"
+        ),
+    ]
+    nginx = load_provider("nginx")
+    parts = nginx.partition(as_objects(copy.deepcopy(docs)), PER_NAMESPACE)
+    assert parts is None or len(parts.parts) == 1
+    in_parts, whole, _ = both_ways(lambda: as_objects(copy.deepcopy(docs)), PER_NAMESPACE)
+    assert_same(in_parts, whole)
+    assert any("shop-example-com-https" in text for text in whole[1])
+    # Hosts no wildcard covers stay apart.
+    apart = [ingress("a", host="a.example.com"), ingress("b", host="b.example.com")]
+    parts = nginx.partition(as_objects(apart), PER_NAMESPACE)
+    assert parts is not None and len(parts.parts) == 2
+
+
 def test_kong_keeps_namespaced_objects_with_their_namespace_and_cluster_plugins_whole() -> None:
     kong = load_provider("kong")
     docs = [ingress(ns, host=f"{ns}.example.com") for ns in ("a", "b")]

@@ -13,7 +13,7 @@ is converted whole.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ingress2gateway.converting.ingress import is_ingress
 from ingress2gateway.objects import KubeObject
@@ -51,17 +51,25 @@ def by_linked_namespaces(
             return None
     links = _Links()
     named: dict[str, tuple[list[str], str | None]] = {}  # values repeat: each is read once
+    # A wildcard host (a rule's, or a TLS entry's certificate) serves the names one label
+    # below it in any namespace: a host it covers links to it.
+    wildcards = {host[2:] for obj in ingresses for host in _hosts(obj) if host.startswith("*.")}
     for obj in ingresses:
         namespace = _namespace(obj.namespace)
         links.add(namespace)
-        for host in _hosts(obj):
+        hosts = list(_hosts(obj))
+        for host in hosts:
             links.join(namespace, "host", host)
         for value in obj.annotations.values():
-            hosts, reference = named.get(value) or named.setdefault(value, _names_in(value))
-            for host in hosts:
+            found, reference = named.get(value) or named.setdefault(value, _names_in(value))
+            for host in found:
                 links.join(namespace, "host", host)
             if reference is not None:
                 links.join(namespace, "namespace", reference)
+            hosts.extend(found)
+        for host in hosts:
+            for covering in _covered_by(host, wildcards):
+                links.join(namespace, "host", covering)
     by_part: dict[str, list[KubeObject]] = {}
     for obj in [*ingresses, *others]:
         namespace = _namespace(obj.namespace)
@@ -91,6 +99,17 @@ def _hosts(obj: KubeObject) -> Iterable[str]:
         for host in hosts if isinstance(hosts, list) else ():
             if isinstance(host, str):
                 yield _plain(host)
+
+
+def _covered_by(host: str, wildcards: set[str]) -> Iterator[str]:
+    """The wildcard hosts of the input that serve ``host`` (a plain name, see :func:`_plain`:
+    ``*.example.com`` serves ``shop.example.com``, and ``*.shop.example.com`` serves the
+    ``www.shop.example.com`` a www redirect adds)."""
+    if not wildcards or not host or host.startswith("*."):
+        return
+    for suffix in (host, host.partition(".")[2]):
+        if suffix in wildcards:
+            yield "*." + suffix
 
 
 def _names_in(value: str) -> tuple[list[str], str | None]:
