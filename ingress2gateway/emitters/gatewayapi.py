@@ -8,7 +8,7 @@ reports what it had to leave out (with the version or channel that would have it
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from ingress2gateway._version import __version__
 from ingress2gateway.converting.naming import fit
@@ -61,11 +61,17 @@ KIND_ORDER = (
 )
 
 
-def metadata(name: str, namespace: str | None) -> JSONDict:
+def metadata(
+    name: str, namespace: str | None, annotations: Mapping[str, str] | None = None
+) -> JSONDict:
+    """``annotations``: carried from the input for other tools (see
+    :mod:`ingress2gateway.converting.companions`); the generator annotation comes first."""
     meta: JSONDict = {
         "name": name,
         "annotations": {GENERATOR_ANNOTATION: f"ingress2gateway-{__version__}"},
     }
+    if annotations:
+        meta["annotations"].update(sorted(annotations.items()))
     if namespace:
         meta["namespace"] = namespace
     return meta
@@ -158,7 +164,7 @@ class GatewayAPIBuilder:
         body: JSONDict = {
             "apiVersion": self.api_version("Gateway") or f"{GROUP}/v1",
             "kind": "Gateway",
-            "metadata": metadata(gateway.name, gateway.namespace),
+            "metadata": metadata(gateway.name, gateway.namespace, gateway.annotations),
             "spec": {
                 "gatewayClassName": gateway.gateway_class,
                 "listeners": [self.listener(gateway, listener) for listener in gateway.listeners],
@@ -179,7 +185,9 @@ class GatewayAPIBuilder:
         body: JSONDict = {
             "apiVersion": self.api_version("ListenerSet") or f"{GROUP}/v1",
             "kind": "ListenerSet",
-            "metadata": metadata(listener_set.name, listener_set.namespace),
+            "metadata": metadata(
+                listener_set.name, listener_set.namespace, listener_set.gateway.annotations
+            ),
             "spec": {
                 "parentRef": parent,
                 "listeners": [
@@ -263,7 +271,7 @@ class GatewayAPIBuilder:
         body: JSONDict = {
             "apiVersion": api_version,
             "kind": route.KIND,
-            "metadata": metadata(route.name, route.namespace),
+            "metadata": metadata(route.name, route.namespace, route.annotations),
             "spec": spec,
         }
         rules = [_everything_in(rule) for rule in getattr(route, "rules", [])]

@@ -74,6 +74,16 @@ CODES: dict[str, str] = {
     "value is empty or over 4096 characters: Gateway API refuses it, so it is left out of the filter.",
     "target-lacks-feature": "The target Gateway API version/channel lacks a field or kind; it was not "
     "emitted (the message names the version or channel that has it).",
+    # tools beside the controller
+    "companion-annotation-conflict": "Ingresses sharing a Gateway (or a route) disagree on a "
+    "cert-manager or external-dns annotation, or only some set it: the generated object carries "
+    "the oldest Ingress's value, which applies to every host it serves.",
+    "companion-annotation-invalid": "A cert-manager or external-dns annotation whose key is not "
+    "a valid name or whose value holds control or bidirectional characters: not carried.",
+    "companion-annotation-unsupported": "A cert-manager annotation that works on Ingresses only "
+    "(kubernetes.io/tls-acme): the Gateway's certificates would no longer be renewed.",
+    "cert-manager-listener-skipped": "cert-manager will not issue a certificate for an HTTPS "
+    "listener (its Secret is in another namespace than the Gateway, or it has no hostname).",
     # output
     "output-invalid": "An output object would be rejected by the API server; it is not printed "
     "unless --emit-invalid.",
