@@ -240,6 +240,15 @@ def _layout(
             namespace=namespace,
             gateway_class=options.gateway_class_name or class_name or "ingress",
         )
+        if not options.gateway_class_name:
+            # Said once per class (the same notification twice is one).
+            ctx.report.info(
+                "gateway-class-assumed",
+                f"the generated Gateways of ingress class {class_name!r} name GatewayClass "
+                f"{gateway.gateway_class!r}, as no --gateway-class-name was given: set it to "
+                "the GatewayClass of your implementation (Envoy Gateway's is usually eg)",
+                provider=policy.provider,
+            )
         build = _GatewayBuild(ctx, policy, gateway)
         build.models = list(members)
         builds.append(build)

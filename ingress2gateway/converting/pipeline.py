@@ -309,4 +309,4 @@ def _emitted(
     # Which extensions the emitter expressed is known once it has made the last object: they
     # are reported then, while workers (if any) still check the last objects.
     yield from emitted
-    report_unconsumed_extensions(ir, report, emitter.name, closing)
+    report_unconsumed_extensions(ir, report, emitter, closing, target)

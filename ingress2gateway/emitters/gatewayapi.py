@@ -331,6 +331,11 @@ class GatewayAPIBuilder:
         )
         for item in first.provenance:
             self.report.record(item.source, item.field, status, note=note)
+            if note is not None:
+                message = f"{first.describe()} is carried in part: {note}"
+                self.report.warning(
+                    "feature-partial", message, source=item.source, field=item.field
+                )
         self.credit(first.provenance, route.ref)
         first.consumed = True
         return body

@@ -54,6 +54,9 @@ CODES: dict[str, str] = {
     "tls-unused": "A spec.tls entry names hosts no converted rule routes.",
     "gateway-namespace-chosen": "Ingresses of one class span namespaces; the shared Gateway's namespace "
     "was chosen (override with --gateway-namespace).",
+    "gateway-class-assumed": "No --gateway-class-name was given: the generated Gateways name "
+    "a GatewayClass after the ingress class, which your Gateway API implementation probably "
+    "does not have (Envoy Gateway's is usually eg).",
     "gateway-not-needed": "No rule of an ingress class could be routed, so no Gateway is generated "
     "for it.",
     "gateway-listeners-spilled": "A Gateway needs more than 64 listeners: the surplus is in "
@@ -70,6 +73,9 @@ CODES: dict[str, str] = {
     "chosen emitter; security-relevant ones (auth, allow-lists, client certificates, a snippet's "
     "deny lines) are errors, and the rules they protect are emitted closed (no backend; "
     "--access-control-fallback open leaves them open).",
+    "feature-partial": "The chosen emitter carries a feature only in part (the message says "
+    "what is lost: consistent hashing instead of stickiness, a rate limit counted per replica, "
+    "the headers an auth service receives …): the behaviour differs there.",
     "header-invalid": "A header operation (set, add, remove) whose name is not an HTTP token or whose "
     "value is empty or over 4096 characters: Gateway API refuses it, so it is left out of the filter.",
     "target-lacks-feature": "The target Gateway API version/channel lacks a field or kind; it was not "

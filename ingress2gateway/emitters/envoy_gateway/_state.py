@@ -14,6 +14,7 @@ from ingress2gateway.reporting.report import Status, merge_status
 from ._base import EG_API_VERSION, BackendRegistry, Contribution, MapEnv, Mapper
 
 CONFLICT_CODE = "eg-policy-conflict"
+PARTIAL_CODE = "feature-partial"
 
 
 @dataclass
@@ -169,6 +170,14 @@ class State:
         note = "; ".join(notes) or None
         for code, message in verdict.warnings:
             self.report.warning(code, message, **where)
+        if status is Status.PARTIAL and verdict.notes and not verdict.warnings:
+            # What is carried only in part changes behaviour: a warning, not only a ledger note
+            # (the specific warnings above already say it where there are some).
+            self.report.warning(
+                PARTIAL_CODE,
+                f"{ext.describe()} is carried in part: {'; '.join(verdict.notes)}",
+                **where,
+            )
         for item in ext.provenance:
             self.report.record(item.source, item.field, status, note=note)
         for ref in verdict.targets:
