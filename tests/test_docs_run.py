@@ -119,16 +119,21 @@ class Command:
         return ""
 
 
-def documented_commands() -> Iterator[Command]:
+def documented_blocks() -> Iterator[list[Command]]:
+    """The commands of each shell block, in order: a block is a sequence (a walk-through's
+    later steps read what the earlier ones wrote)."""
     for doc in DOCS:
         text = doc.read_text(encoding="utf-8")
         for block in SHELL_BLOCK.finditer(text):
             first_line = text[: block.start(2)].count("\n") + 1
+            commands = []
             for offset, raw in enumerate(block.group(2).splitlines()):
                 line = raw.strip().removeprefix("$ ")
                 if not line or line.startswith("#"):
                     continue
-                yield Command(doc, first_line + offset, line)
+                commands.append(Command(doc, first_line + offset, line))
+            if commands:
+                yield commands
 
 
 def runnable(command: Command) -> str | None:
@@ -141,7 +146,8 @@ def runnable(command: Command) -> str | None:
     return text
 
 
-COMMANDS = list(documented_commands())
+BLOCKS = list(documented_blocks())
+COMMANDS = [command for block in BLOCKS for command in block]
 
 
 def test_the_docs_show_commands_and_each_is_known() -> None:
@@ -239,22 +245,30 @@ def _reads_a_cluster(command: Command) -> bool:
     )
 
 
-# A command that reads the (fake) cluster takes seconds (the kubernetes client's start and a
-# TLS handshake per request to a server in Python): those run with the exhaustive tests, which
-# CI runs too.
+# A block that reads the (fake) cluster takes seconds a command (the kubernetes client's start
+# and a TLS handshake per request to a server in Python): those run with the exhaustive tests,
+# which CI runs too.
 _PARAMS = [
-    pytest.param(c, id=f"{c.doc.name}:{c.line}", marks=[pytest.mark.exhaustive])
-    if _reads_a_cluster(c)
-    else pytest.param(c, id=f"{c.doc.name}:{c.line}", marks=[pytest.mark.slow])
-    for c in COMMANDS
+    pytest.param(
+        block,
+        id=f"{block[0].doc.name}:{block[0].line}",
+        marks=[pytest.mark.exhaustive if any(map(_reads_a_cluster, block)) else pytest.mark.slow],
+    )
+    for block in BLOCKS
+    if any(runnable(command) is not None for command in block)
 ]
 
 
-@pytest.mark.parametrize("command", _PARAMS)
-def test_the_documented_command_runs_as_written(command: Command, scratch: Path) -> None:
+@pytest.mark.parametrize("block", _PARAMS)
+def test_the_documented_commands_run_as_written(block: list[Command], scratch: Path) -> None:
+    for command in block:
+        _run(command, scratch)
+
+
+def _run(command: Command, scratch: Path) -> None:
     text = runnable(command)
     if text is None:
-        pytest.skip("a development command: .ci/run runs it")
+        return  # a development command: .ci/run runs it
     cwd = ROOT if "examples/" in text else scratch
     env = {
         **os.environ,
@@ -273,7 +287,10 @@ def test_the_documented_command_runs_as_written(command: Command, scratch: Path)
         text=True,
         timeout=120,
     )
-    said = f"{command}\nexit {done.returncode}\nstdout: {done.stdout[-2000:]}\nstderr: {done.stderr[-2000:]}"
+    said = (
+        f"{command}\nexit {done.returncode}\nstdout: {done.stdout[-2000:]}\n"
+        f"stderr: {done.stderr[-2000:]}"
+    )
     assert "Traceback" not in done.stderr, said
     assert done.returncode in EXITS[command.command], said
 

@@ -77,6 +77,21 @@ def metadata(
     return meta
 
 
+def _how_to_target(hint: str) -> str:
+    """What to pass when the cluster runs a release that has it (``hint``: see
+    :meth:`~ingress2gateway.target.Target.where_available`)."""
+    found = re.fullmatch(r"(v\d+\.\d+)\+ (standard|experimental) channel", hint)
+    if found is None:
+        return (
+            " (--channel experimental, if your cluster runs it)" if "experimental" in hint else ""
+        )
+    version, channel = found.groups()
+    flags = f"--gateway-api-version {version}" + (
+        " --channel experimental" if channel == "experimental" else ""
+    )
+    return f" (pass {flags} if your cluster runs it)"
+
+
 class GatewayAPIBuilder:
     """Builds the standard objects; records ledger targets for the provenance it writes."""
 
@@ -106,7 +121,9 @@ class GatewayAPIBuilder:
         """Report a feature the target cannot carry."""
         hint = self.target.where_available(kind, path, enum_value)
         target = f"Gateway API {self.target.version} ({self.target.channel} channel)"
-        message = f"{what} is not available in {target}" + (f"; it needs {hint}" if hint else "")
+        message = f"{what} is not available in {target}" + (
+            f"; it needs {hint}{_how_to_target(hint)}" if hint else ""
+        )
         for item in provenance or [None]:  # type: ignore[list-item]
             self.report.notify(
                 _level(security),
