@@ -1,5 +1,6 @@
 """The tools beside the controller: cert-manager and external-dns read annotations on an
-Ingress, and read them on Gateway API objects too, but not on the same objects. This stage
+Ingress (external-dns also on Istio's Gateways and VirtualServices), and read them on Gateway
+API objects too, but not on the same objects. This stage
 moves their annotations to where each tool reads them for Gateway API, and says what the
 cluster needs for it.
 
@@ -92,7 +93,8 @@ _DNS_NOT_READ = {
     "internal-hostname": "external-dns reads it on Services only, not on Gateway API objects",
     "access": "external-dns reads it on NodePort Services only",
     "endpoints-type": "external-dns reads it on headless Services only",
-    "ingress": "external-dns reads it on Services only",
+    "ingress": "external-dns reads it on Istio Gateways only (the Ingress whose address to "
+    "publish); a Gateway API Gateway publishes its own addresses, or its target",
 }
 
 # A qualified name (metadata.annotations keys): an optional DNS-subdomain prefix and a name.
@@ -133,14 +135,23 @@ def carry_companions(ctx: ProviderContext) -> None:
 
 
 def _companion_annotations(ctx: ProviderContext) -> dict[SourceRef, dict[str, str]]:
+    """Per converted input object, the annotations to carry: an Ingress's cert-manager and
+    external-dns ones; another kind's external-dns ones only (external-dns reads them on
+    Istio's Gateways and VirtualServices too; cert-manager reads none there, so carrying its
+    annotations would start something that never ran)."""
     found: dict[SourceRef, dict[str, str]] = {}
     for obj in ctx.objects:
-        if not is_ingress(obj) or id(obj) not in ctx.claimed:
+        if id(obj) not in ctx.claimed:
             continue
         annotations = obj.annotations
         if not annotations:
             continue
-        mine = {key: value for key, value in annotations.items() if is_companion(key)}
+        ingress = is_ingress(obj)
+        mine = {
+            key: value
+            for key, value in annotations.items()
+            if (is_companion(key) if ingress else _dns_name(key) is not None)
+        }
         if mine:
             found[obj.source()] = mine
     return found
@@ -394,9 +405,10 @@ def _require_dns_source(kind: str, source: SourceRef, report: Recorder) -> None:
         Need.DNS,
         f"external-dns --source={flag}",
         f"external-dns reads the DNS names of {kind}s (and the target of their Gateway) only "
-        f"with --source={flag}: add it next to --source=ingress. While both the Ingress and "
-        "the route exist, both addresses are published for the host; remove --source=ingress "
-        "(or the Ingress) to finish the cut-over",
+        f"with --source={flag}: add it next to the source it reads now (ingress, "
+        "istio-gateway, istio-virtualservice …). While both the old object and the route "
+        "exist, both addresses are published for the host; remove the old source (or the "
+        "old objects) to finish the cut-over",
         source=source,
     )
 
@@ -419,7 +431,7 @@ def _account_the_rest(
         for key in sorted(keys):
             if (source, key) in carried:
                 continue
-            status, note, level = _not_carried(key)
+            status, note, level = _not_carried(key, source.kind or "object")
             report.record(source, _field(key), status, note=note)
             if level is not None:
                 report.notify(
@@ -440,7 +452,7 @@ def _account_the_rest(
                 )
 
 
-def _not_carried(key: str) -> tuple[Status, str, Level | None]:
+def _not_carried(key: str, kind: str) -> tuple[Status, str, Level | None]:
     if key == TLS_ACME:
         return (
             Status.UNSUPPORTED,
@@ -460,11 +472,25 @@ def _not_carried(key: str) -> tuple[Status, str, Level | None]:
     name = _dns_name(key)
     if name is not None and name in _DNS_NOT_READ:
         return Status.IGNORED, _DNS_NOT_READ[name], None
-    if key in ISSUERS or key in _CERTIFICATE_KEYS or name is not None:
+    if name in _DNS_GATEWAY_KEYS:
         return (
             Status.IGNORED,
-            "no Gateway or route was made from this Ingress (or, for a certificate setting, it "
-            "names no issuer), so there is nothing to carry it to",
+            f"external-dns reads {name} on Gateways (and ListenerSets) only, and no Gateway was "
+            f"made from this {kind}: set it on the Gateway that serves its hosts",
+            None,
+        )
+    if name is not None:
+        return (
+            Status.IGNORED,
+            f"external-dns reads {name} on routes, and no route was made from this {kind}: "
+            "set it on the routes of its hosts",
+            None,
+        )
+    if key in ISSUERS or key in _CERTIFICATE_KEYS:
+        return (
+            Status.IGNORED,
+            "no Gateway was made from this Ingress (or, for a certificate setting, it names no "
+            "issuer), so there is nothing to carry it to",
             None,
         )
     return Status.IGNORED, "not read by cert-manager's or external-dns's Gateway API support", None
