@@ -34,8 +34,12 @@ def prerequisites(
     merged: dict[tuple[Need, str], tuple[str, dict[SourceRef, None], str]] = {}
     for said in report.prerequisites:
         merged[said.need, said.subject] = (said.action, dict.fromkeys(said.sources), "report")
-    for need, subject, action, refs in _from_output(resources, defined):
+    for need, subject, action, refs, namespace in _from_output(resources, defined):
         sources = {s: None for ref in refs for s in sources_of.get(ref, ())}
+        local = {s: None for s in sources if namespace and s.namespace == namespace}
+        # A Secret or ConfigMap is read in its namespace: the objects of that namespace
+        # need it (a shared Gateway is made of every namespace's Ingresses).
+        sources = local or sources
         found = merged.get((need, subject))
         if found is None:
             merged[need, subject] = (action, sources, "output")
@@ -53,7 +57,9 @@ def prerequisites(
 
 def _from_output(
     resources: Sequence[JSONDict], defined: set[tuple[str, str | None, str]] | None
-) -> Iterator[tuple[Need, str, str, list[ObjectRef]]]:
+) -> Iterator[tuple[Need, str, str, list[ObjectRef], str | None]]:
+    """(need, subject, action, the output objects that need it, the namespace it is in when
+    it is a referenced object)."""
     classes: dict[str, list[ObjectRef]] = {}
     referenced: dict[tuple[str, str | None, str], dict[ObjectRef, None]] = {}
     for body in resources:
@@ -69,6 +75,7 @@ def _from_output(
                 f"ReferenceGrant {ref.namespace}/{ref.name}",
                 _grant_action(ref, spec),
                 [ref],
+                None,
             )
             continue
         for kind, namespace, name in _references(spec, ref.namespace):
@@ -80,6 +87,7 @@ def _from_output(
             "create it (or check it exists) with the controllerName of your Gateway API "
             "implementation: the Gateways name it",
             classes[name],
+            None,
         )
     for (kind, namespace, name), users in sorted(referenced.items(), key=lambda i: str(i[0])):
         if defined is not None and (kind, namespace, name) in defined:
@@ -91,6 +99,7 @@ def _from_output(
             f"check it exists before applying (the input does not define it): {who} "
             "reference(s) it",
             list(users),
+            namespace,
         )
 
 
