@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 import ingress2gateway
-from ingress2gateway.planning import make_plan
+from ingress2gateway.planning import make_plan, render
 from ingress2gateway.planning.attachment import route_policies
 from ingress2gateway.planning.checklist import CODE_ACTIONS
 from ingress2gateway.planning.model import Readiness, StepKind
@@ -226,7 +226,11 @@ def test_verify_counts_and_unexplained_differences(tmp_path: Path) -> None:
         if body["metadata"]["name"] == "docs-docs-example-com":
             body["spec"]["rules"][0]["backendRefs"][0]["name"] = "elsewhere"
     found = ingress2gateway.verify(objects, tampered, ["nginx"], report=result.report)
-    plan = make_plan(result, found).to_json()["verify"]
+    whole = make_plan(result, found)
+    plan = whole.to_json()["verify"]
+    markdown, page = render(whole, "markdown"), render(whole, "html")
+    assert "| Request | Source controller | Migration | Decided by |" in markdown
+    assert page.count('class="difference"') == len(plan["unexplained"])
     assert plan["unexplained"] and all("elsewhere" in d["migration"] for d in plan["unexplained"])
     assert plan["differences"] == plan["explained"] + len(plan["unexplained"])
 
@@ -371,8 +375,6 @@ def test_attachment_is_generic_over_policy_kinds() -> None:
 
 @pytest.mark.parametrize("emitter", ["standard", "envoy-gateway"])
 def test_the_same_input_gives_the_same_plan(tmp_path: Path, emitter: str) -> None:
-    from ingress2gateway.planning import render
-
     plans = []
     for _ in range(2):  # two conversions of the same file, from scratch
         objects, result = converted(tmp_path, emitter)

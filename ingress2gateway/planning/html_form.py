@@ -37,6 +37,7 @@ th,td{border:1px solid #d0d7de;padding:.35rem .55rem;text-align:left;vertical-al
 th{background:#f6f8fa}
 code,pre{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 code{background:#eff1f3;padding:.05rem .3rem;border-radius:4px;word-break:break-all}
+h3 code{font-size:1em}
 pre{background:#f6f8fa;padding:.6rem .8rem;border-radius:6px;overflow-x:auto;white-space:pre-wrap}
 .status{display:inline-block;padding:.05rem .5rem;border-radius:1rem;font-weight:600;
 white-space:nowrap}
