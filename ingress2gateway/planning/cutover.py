@@ -142,7 +142,7 @@ def _steps(
         rollback = (
             f"point {host} back at its previous address (note it first: "
             f"`dig +short {shlex.quote(example)}`); keep {old} in place, served by the old "
-            "controller, until the new route has held: delete them only then"
+            "controller, until the new route has held, and only then delete the old objects"
         )
     return CutOver(
         host, tuple(listeners), tuple(routes), tuple(sources), address, dns, check, rollback
