@@ -51,7 +51,7 @@ def test_standard_emitter_blocks_the_objects_whose_access_control_it_cannot_carr
     assert found["team-b/tools"] == ("needs-action", 1)  # the snippet, a warning
     assert found["team-c/docs"] == ("ready", 0)
     assert [team["namespace"] for team in plan["namespaces"]] == ["team-a", "team-b", "team-c"]
-    assert plan["summary"] | {} == plan["summary"] and plan["summary"]["blocked"] == 2
+    assert plan["summary"]["blocked"] == 2 and plan["summary"]["ready"] == 1
 
 
 def test_envoy_gateway_carries_them_and_leaves_manual_steps(tmp_path: Path) -> None:
