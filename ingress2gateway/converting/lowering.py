@@ -49,7 +49,7 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.reporting.report import Level, Status
+from ingress2gateway.reporting.report import Level, Need, Status
 
 MAX_RULES_PER_ROUTE = 16
 GATEWAY_GROUP = "gateway.networking.k8s.io"
@@ -580,6 +580,14 @@ def _default_certificate(build: _GatewayBuild, model: IngressModel, tls: Ingress
         source=model.source,
         field=tls.field,
         provider=build.policy.provider,
+    )
+    build.ctx.report.require(
+        Need.SECRET,
+        f"Secret {where}/{DEFAULT_CERTIFICATE}",
+        "create it with the certificate the controller served by default (`kubectl create "
+        f"secret tls {DEFAULT_CERTIFICATE} -n {where} --cert=FILE --key=FILE`), or convert "
+        "again with --default-certificate NAMESPACE/NAME",
+        source=model.source,
     )
     return SecretRef(DEFAULT_CERTIFICATE, build.gateway.namespace)
 

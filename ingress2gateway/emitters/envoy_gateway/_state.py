@@ -9,7 +9,7 @@ from ingress2gateway.emitters.gatewayapi import GROUP, GatewayAPIBuilder, metada
 from ingress2gateway.ir import Extension, Provenance, ReferenceGrant
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted
-from ingress2gateway.reporting.report import Status, merge_status
+from ingress2gateway.reporting.report import Need, Status, merge_status
 
 from ._base import EG_API_VERSION, BackendRegistry, Contribution, MapEnv, Mapper
 
@@ -27,6 +27,7 @@ class Verdict:
     targets: set[ObjectRef] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    needs: list[tuple[Need, str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     """Places where it could not be applied (a conflicting value, no rule names …)."""
 
@@ -86,6 +87,9 @@ class State:
         for warning in contribution.warnings:
             if warning not in verdict.warnings:
                 verdict.warnings.append(warning)
+        for need in contribution.needs:
+            if need not in verdict.needs:
+                verdict.needs.append(need)
         for obj in contribution.objects:
             if all(existing.ref != obj.ref for existing in self.objects):
                 self.objects.append(obj)
@@ -180,6 +184,9 @@ class State:
             )
         for item in ext.provenance:
             self.report.record(item.source, item.field, status, note=note)
+        for need, subject, action in verdict.needs:
+            for source in dict.fromkeys(item.source for item in ext.provenance) or (None,):
+                self.report.require(need, subject, action, source=source)
         for ref in verdict.targets:
             self.credits.setdefault(ref, []).extend(ext.provenance)
 
