@@ -177,7 +177,8 @@ def test_the_exit_codes_are_documented() -> None:
     assert code == 0
     assert "0 in sync" in text and "1 they differ" in text and "2 an error" in text
     readme = " ".join((ROOT / "README.md").read_text().split())
-    assert "`diff` exits as `kubectl diff` does: `0` in sync, `1` they differ" in readme
+    assert "`diff` exits as `kubectl diff` does: `0` in sync" in readme
+    assert "`1` they differ, `2` an error" in readme
 
 
 # --- output -------------------------------------------------------------------------------------
