@@ -19,6 +19,12 @@ from ingress2gateway.cli.diff import (
 )
 from ingress2gateway.target import Target
 from ingress2gateway.writing.formats import to_yaml
+from tests.fakekube import FakeKube
+from tests.fakekube.fixtures import (  # noqa: F401 - fixtures are found by pytest, not called
+    fake_kube_fixture,
+    kubeconfig_path_fixture,
+    tls_material_fixture,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "nginx" / "shop.yaml"
@@ -424,3 +430,33 @@ def test_prune_leaves_links_and_input_files_alone(tmp_path: Path) -> None:
     assert (out / "link.yaml").is_symlink() and target.read_text() == stale
     assert source.exists()
     assert removals(err) == []
+
+
+# --- against a cluster --------------------------------------------------------------------------
+
+
+def test_against_a_cluster_the_emitters_kinds_are_read_too(
+    fake_kube: FakeKube, kubeconfig_path: Path
+) -> None:
+    """An Envoy Gateway migration applied to a cluster is in sync: its HTTPRouteFilter is read
+    back (as a kind of the generated objects), not shown as one to create."""
+    generated = [d for d in yaml.safe_load_all(printed(REGEX_REWRITE, *EG)) if d]
+    for obj in generated:
+        group, _, version = obj["apiVersion"].rpartition("/")
+        plural = obj["kind"].lower() + ("es" if obj["kind"].endswith("s") else "s")
+        fake_kube.install_crd(group, version, plural, obj["kind"])
+    fake_kube.add(*generated)
+    flags = ("--kubeconfig", str(kubeconfig_path), "-A")
+    assert diff(REGEX_REWRITE, "cluster", *EG, *flags) == (0, "", "")
+    fake_kube.delete(
+        generated[-1]["apiVersion"],
+        generated[-1]["kind"],
+        "captures-api-example-com-rule-0-rewrite",
+        "web",
+    )
+    code, out, _ = diff(REGEX_REWRITE, "cluster", *EG, *flags)
+    assert code == 1
+    assert out.splitlines()[:2] == [
+        "--- /dev/null",
+        "+++ HTTPRouteFilter web/captures-api-example-com-rule-0-rewrite (generated)",
+    ]
