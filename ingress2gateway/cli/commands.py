@@ -940,10 +940,11 @@ def _existing_objects(
     from ingress2gateway.cli.check import VALIDATED_GROUPS
 
     if kw["against"] == "cluster":
+        from ingress2gateway.cli.diff import other_resources
         from ingress2gateway.reading.cluster import ClusterSelection, read_cluster
 
         kinds = gateway_api_resources(target)
-        kinds += _other_resources(generated, kinds)
+        kinds += other_resources(generated, kinds)
         selection = ClusterSelection(
             kw["kubeconfig"],
             kw["kube_context"],
@@ -966,27 +967,6 @@ def _existing_objects(
         _write_input_errors(report)
         raise I2GError(f"{path}: cannot read the committed manifests")
     return [(o.data, o.origin.file) for o in loaded.objects if o.group in VALIDATED_GROUPS]
-
-
-def _other_resources(
-    generated: Sequence[JSONDict], known: Sequence[ResourceKind]
-) -> list[ResourceKind]:
-    """The kinds of ``generated`` not in ``known``, as cluster resources (the plural as the
-    API server makes it for these CRDs: lowercase, ``-y`` → ``-ies``, else ``-s``)."""
-    from ingress2gateway.objects import ResourceKind
-
-    seen = {(k.group, k.kind) for k in known}
-    found = []
-    for obj in generated:
-        group, _, version = str(obj.get("apiVersion", "")).rpartition("/")
-        kind = str(obj.get("kind", ""))
-        if not group or (group, kind) in seen:
-            continue
-        seen.add((group, kind))
-        lower = kind.lower()
-        plural = lower[:-1] + "ies" if lower.endswith("y") else lower + "s"
-        found.append(ResourceKind(group, version, plural, kind))
-    return found
 
 
 def gateway_api_resources(target: Any) -> list[ResourceKind]:
@@ -1045,7 +1025,7 @@ def _plan_write(
             file = path / output_path(obj, "json")  # written by print -o json --output-dir
         by_file.setdefault(file, []).append(obj)
     gone = {d.key for d in diffs if d.change == "removed"}
-    pruned = {committed_in[key] for key in gone if key in committed_in}
+    pruned = {Path(file) for data, file in existing if file and object_key(data) in gone}
     plans = []
     for file, objects in by_file.items():
         if file in pruned or any(object_key(obj) in differing for obj in objects):

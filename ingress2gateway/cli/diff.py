@@ -27,7 +27,7 @@ from typing import Any, Literal
 import click
 
 from ingress2gateway.errors import I2GError
-from ingress2gateway.objects import JSONDict
+from ingress2gateway.objects import JSONDict, ResourceKind
 from ingress2gateway.reporting.printable import printable
 
 _SERVER_METADATA = (
@@ -295,6 +295,31 @@ def summary(diffs: Sequence[ObjectDiff]) -> str:
 
 
 _WORDS = {"changed": "changed", "added": "to create", "removed": "no longer generated"}
+
+
+def other_resources(
+    generated: Sequence[JSONDict], known: Sequence[ResourceKind]
+) -> list[ResourceKind]:
+    """For ``--against cluster``: the kinds of the ``generated`` objects that are not among the
+    ``known`` Gateway API kinds (an emitter's policies and filters), as cluster resources. The
+    plural is the one these CRDs declare: the kind in lowercase, ``-y`` → ``-ies``, else ``-s``
+    (``BackendTrafficPolicy`` → ``backendtrafficpolicies``, ``HTTPRouteFilter`` →
+    ``httproutefilters``). A kind none of the objects has is not read: an emitter's objects
+    left over from an earlier migration, of a kind it no longer generates, are not shown."""
+    from ingress2gateway.objects import ResourceKind
+
+    seen = {(k.group, k.kind) for k in known}
+    found = []
+    for obj in generated:
+        group, _, version = str(obj.get("apiVersion", "")).rpartition("/")
+        kind = str(obj.get("kind", ""))
+        if not group or (group, kind) in seen:
+            continue
+        seen.add((group, kind))
+        lower = kind.lower()
+        plural = lower[:-1] + "ies" if lower.endswith("y") else lower + "s"
+        found.append(ResourceKind(group, version, plural, kind))
+    return found
 
 
 class DiffError(I2GError):
