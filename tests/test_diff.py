@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -460,3 +461,23 @@ def test_against_a_cluster_the_emitters_kinds_are_read_too(
         "--- /dev/null",
         "+++ HTTPRouteFilter web/captures-api-example-com-rule-0-rewrite (generated)",
     ]
+
+
+def test_prune_removes_nothing_after_objects_failed_validation(tmp_path: Path) -> None:
+    """An object left out as invalid is missing this time, not gone: its file stays."""
+    from types import SimpleNamespace
+
+    from ingress2gateway.cli.commands import _Printer
+
+    out = tmp_path / "out"
+    (out / "web").mkdir(parents=True)
+    stale = out / "web" / "httproute-old.yaml"
+    stale.write_text(STALE.format(name="old", namespace="web"))
+    printer = _Printer("yaml", str(out))
+    invalid = SimpleNamespace(code="output-invalid")
+    result: Any = SimpleNamespace(report=SimpleNamespace(notifications=[invalid]))
+    assert printer.prune([], 0, result) is False
+    assert stale.exists()
+    result.report.notifications = []
+    assert printer.prune([], 0, result) is True
+    assert not stale.exists() and not (out / "web").exists()
