@@ -16,7 +16,7 @@ from ingress2gateway.converting.ingress import INGRESS_GROUPS
 from ingress2gateway.errors import UsageError
 from ingress2gateway.objects import KubeObject, ResourceKind
 from ingress2gateway.plugin import ConvertOptions
-from ingress2gateway.reading.context import without
+from ingress2gateway.reading.context import may_hold_objects, without
 from ingress2gateway.reading.manifests import expand_paths, read_inputs
 from ingress2gateway.reporting.findings import Finding, place
 from ingress2gateway.reporting.report import Level, Recorder
@@ -111,7 +111,11 @@ def run_check(
     else:
         needed = bool(recognising_providers(objects, Recorder()))
     if needed:
-        others = without(context, [*files, *expand_paths(files)])
+        others = [
+            path
+            for path in without(context, [*files, *expand_paths(files)])
+            if may_hold_objects(path)
+        ]
         if others:
             # Errors in context files are not findings: their recorder is dropped.
             objects = in_file_order([*objects, *read_inputs(others, report=Recorder()).objects])
@@ -129,10 +133,15 @@ def run_check(
         )
     elif not providers:
         recognising_providers(objects, report)  # a plug-in that fails to load is still said
-    notes = [n for n in report.notifications if n.level.rank >= min_level.rank]
-    found = place(notes, objects, general=files[0] if files else None)
     shown = {*files, *expand_paths(files)}
-    return CheckResult([f for f in found if f.file in shown], report)
+    # Only FILES' findings are placed: placing one reads its file again for positions.
+    notes = [
+        n
+        for n in report.notifications
+        if n.level.rank >= min_level.rank
+        and (n.source is None or not n.source.file or n.source.file in shown)
+    ]
+    return CheckResult(place(notes, objects, general=files[0] if files else None), report)
 
 
 def _reads_any(providers: Sequence[str], objects: Sequence[KubeObject]) -> bool:

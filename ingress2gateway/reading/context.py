@@ -17,7 +17,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable, Sequence
 
-from ingress2gateway.reading.manifests import INPUT_SUFFIXES, STDIN, expand_paths
+from ingress2gateway.reading.manifests import INPUT_SUFFIXES, MAX_FILE_BYTES, STDIN, expand_paths
 
 GIT_TIMEOUT_SECONDS = 30
 """Listing a work tree takes milliseconds; a git that hangs (a lock, a network file system)
@@ -111,3 +111,21 @@ def without(context: Sequence[str], files: Iterable[str]) -> list[str]:
 
 def _identity(path: str) -> str:
     return os.path.normcase(os.path.realpath(path))
+
+
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def may_hold_objects(path: str) -> bool:
+    """Whether context file ``path`` may hold a Kubernetes object, judged from its bytes
+    without parsing them: every object has a ``kind`` key, so a file without those four
+    letters (a workflow, a Helm values file, a package.json) holds none and costs no parse.
+    UTF-16 files (which the reader accepts, with their byte-order mark) are kept; so is a file
+    that cannot be read here (the reader says why, and a context file's problems are no
+    finding)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return True
+    return b"kind" in data or data.startswith(_UTF16_MARKS)
