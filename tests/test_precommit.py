@@ -66,6 +66,7 @@ def _selected(hook: dict[str, Any], files: list[Path]) -> list[Path]:
 def _run_entry(hook: dict[str, Any], examples: list[Path], tmp_path: Path) -> tuple[int, str]:
     """Run *hook*'s entry as pre-commit does: ``entry args... file...`` from the repository root
     (here a copy of the examples), with the project installed (the console script)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     for path in examples:
         shutil.copy(path, tmp_path / path.name)
     files = [path.name for path in _selected(hook, [tmp_path / p.name for p in examples])]
@@ -97,6 +98,43 @@ def test_hook_entry_fails_negative_examples(hook: dict[str, Any], tmp_path: Path
     assert status != 0, output  # pre-commit reports a hook that exits non-zero as Failed
     for example in examples:
         assert f"{example.name}:" in output  # every negative file is named in a finding
+
+
+# What the README's pre-commit example passes: the hooks take print's conversion flags.
+SHARED_ARGS = ["--emitter", "envoy-gateway", "--gateway-api-version", "v1.3"]
+
+
+def _with_args(hook: dict[str, Any], args: list[str]) -> dict[str, Any]:
+    """``hook`` as a user's ``args:`` makes it (pre-commit appends them to ``entry``)."""
+    return {**hook, "args": args}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hook", hooks(), ids=lambda hook: hook["id"])
+def test_hook_entry_takes_the_conversion_flags_as_args(
+    hook: dict[str, Any], tmp_path: Path
+) -> None:
+    positive = sorted((HOOKS / "positive" / hook["id"]).glob("*"))
+    status, output = _run_entry(_with_args(hook, SHARED_ARGS), positive, tmp_path / "positive")
+    assert status == 0, output
+    negative = sorted((HOOKS / "negative" / hook["id"]).glob("*"))
+    status, output = _run_entry(_with_args(hook, SHARED_ARGS), negative, tmp_path / "negative")
+    assert status == 1, output
+    assert all(f"{example.name}:" in output for example in negative)
+
+
+@pytest.mark.slow
+def test_check_hook_judges_an_envoy_gateway_migration_by_that_emitter(tmp_path: Path) -> None:
+    """Basic auth: an error for the standard emitter (the rule is emitted closed), carried by
+    Envoy Gateway (a SecurityPolicy; what is left is a warning about the Secret's hashes)."""
+    (hook,) = [h for h in hooks() if h["id"] == "ingress2gateway-check"]
+    example = [HOOKS / "envoy-gateway" / "basic-auth.yaml"]
+    status, output = _run_entry(_with_args(hook, ["--fail-on", "error"]), example, tmp_path / "s")
+    assert status == 1 and "error extension-unsupported" in output
+    args = [*SHARED_ARGS, "--fail-on", "error"]
+    status, output = _run_entry(_with_args(hook, args), example, tmp_path / "eg")
+    assert status == 0, output
+    assert "warning eg-basic-auth-sha-only" in output
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,8 @@ from ingress2gateway.scaling.gc_pause import pause_for_good
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from click.shell_completion import CompletionItem
+
     from ingress2gateway.cli.diff import ObjectDiff
     from ingress2gateway.converting.pipeline import Result
     from ingress2gateway.objects import JSONDict, KubeObject, ResourceKind
@@ -201,6 +203,31 @@ def _options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     return apply
 
 
+def _complete_providers(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion of ``--providers``: the installed providers' names (aliases are left
+    out: one name each), after those already given in a comma-separated list."""
+    from click.shell_completion import CompletionItem
+
+    from ingress2gateway.registry import provider_names
+
+    done, _, last = incomplete.rpartition(",")
+    prefix = done + "," if done else ""
+    return [CompletionItem(prefix + name) for name in provider_names() if name.startswith(last)]
+
+
+def _complete_emitters(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion of ``--emitter``: the installed emitters."""
+    from click.shell_completion import CompletionItem
+
+    from ingress2gateway.registry import emitter_names
+
+    return [CompletionItem(name) for name in emitter_names() if name.startswith(incomplete)]
+
+
 def _providers_option(required: bool) -> Callable[[F], F]:
     return click.option(
         "--providers",
@@ -208,6 +235,7 @@ def _providers_option(required: bool) -> Callable[[F], F]:
         multiple=True,
         required=required,
         metavar="NAME[,NAME]",
+        shell_complete=_complete_providers,
         help="Providers to read with (`ingress2gateway providers` lists them)"
         + ("." if required else "; default: every installed provider that recognises the input."),
     )
@@ -380,6 +408,7 @@ _emitter_options = _options(
         "--emitter",
         default="standard",
         show_default=True,
+        shell_complete=_complete_emitters,
         help="standard, or an implementation emitter.",
     ),
     click.option(
