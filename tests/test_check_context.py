@@ -274,3 +274,82 @@ def test_files_without_kind_are_not_parsed(tmp_path: Path) -> None:
     utf16.write_bytes(CLASS.encode("utf-16"))  # with its byte-order mark, as Windows writes
     assert may_hold_objects(str(utf16)) and may_hold_objects(str(tmp_path / "gone.yaml"))
     assert may_hold_objects(str(write(tmp_path, {"class.yaml": CLASS}) / "class.yaml"))
+
+
+KONG_INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: api, namespace: web}
+spec:
+  ingressClassName: kong
+  rules:
+  - host: api.example.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend: {service: {name: api, port: {number: 80}}}
+"""
+KONG_SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+  namespace: web
+  annotations:
+    konghq.com/strip-path: "true"
+spec:
+  ports:
+  - port: 80
+"""
+NGINX_CONFIGMAP = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
+data:
+  proxy-body-size: 8m
+"""
+NGINX_INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: shop, namespace: web}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend: {service: {name: shop, port: {number: 80}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("files", "changed", "code"),
+    [
+        # A Service's misplaced Kong annotation: a finding of the Service's file.
+        (
+            {"api.yaml": KONG_INGRESS, "svc/api.yaml": KONG_SERVICE},
+            "svc/api.yaml",
+            "kong-annotation-misplaced",
+        ),
+        # The controller ConfigMap's setting the standard emitter cannot carry.
+        (
+            {"shop.yaml": NGINX_INGRESS, "cm.yaml": NGINX_CONFIGMAP},
+            "cm.yaml",
+            "extension-unsupported",
+        ),
+    ],
+    ids=["service", "configmap"],
+)
+def test_a_changed_service_or_configmap_alone_gives_its_all_files_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str], changed: str, code: str
+) -> None:
+    top = write(tmp_path / "repo", files)
+    git(top, "init", "-q")
+    git(top, "add", ".")
+    monkeypatch.chdir(top)
+    alone = findings(changed)
+    assert [c for _, _, c, _ in alone] == [code]
+    assert alone == of(changed, findings(*sorted(files)))

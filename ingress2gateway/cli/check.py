@@ -105,12 +105,7 @@ def run_check(
 
     report = Recorder()
     objects = read_inputs(files, report=report).objects
-    if providers:
-        chosen = list(providers)
-        needed = _reads_any(chosen, objects)
-    else:
-        needed = bool(recognising_providers(objects, Recorder()))
-    if needed:
+    if _read_by_a_provider(objects, providers, options or ConvertOptions()):
         others = [
             path
             for path in without(context, [*files, *expand_paths(files)])
@@ -144,18 +139,36 @@ def run_check(
     return CheckResult(place(notes, objects, general=files[0] if files else None), report)
 
 
-def _reads_any(providers: Sequence[str], objects: Sequence[KubeObject]) -> bool:
-    """Whether one of the named providers reads, as its own, a kind among ``objects``. An
+READ_UNDECLARED = frozenset({("", "ConfigMap"), ("", "Secret")})
+"""Kinds the built-in providers read from the input without declaring them (ingress-nginx's
+controller ConfigMap by its default names, Istio's and Kong's Secrets): a FILE holding one is
+converted, with the context, in case the conversion says something about it."""
+
+
+def _read_by_a_provider(
+    objects: Sequence[KubeObject], providers: Sequence[str], options: ConvertOptions
+) -> bool:
+    """Whether one of ``providers`` (default: the installed ones) reads a kind among
+    ``objects``: its own, the Services and IngressClasses, what it reads beside them (its
+    ``cluster_reads``), or a ConfigMap or Secret (:data:`READ_UNDECLARED`). Only then can a conversion say something
+    about them, so only then is the context read: a file changed alone gives the findings it
+    gives among all files (a Service's misplaced annotation, a ConfigMap's bad value). An
     unknown name is left to the conversion, which says so."""
-    from ingress2gateway.registry import canonical_provider, load_provider
+    from ingress2gateway.registry import canonical_provider, load_provider, provider_names
 
     kinds = _kinds(objects)
-    for name in providers:
+    if kinds & READ_UNDECLARED:
+        return True
+    for name in providers or provider_names():
         try:
             provider = load_provider(canonical_provider(name))
         except UsageError:
-            return True
-        if _own_kinds(provider.resources) & kinds:
+            if providers:
+                return True
+            continue  # said by recognising_providers
+        read = {(r.group, r.kind) for r in provider.resources}
+        read.update((r.group, r.kind) for r, _ in provider.cluster_reads(options))
+        if read & kinds:
             return True
     return False
 
