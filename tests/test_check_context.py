@@ -353,3 +353,9 @@ def test_a_changed_service_or_configmap_alone_gives_its_all_files_findings(
     alone = findings(changed)
     assert [c for _, _, c, _ in alone] == [code]
     assert alone == of(changed, findings(*sorted(files)))
+
+
+def test_the_order_of_files_does_not_matter(repo: Path) -> None:
+    """pre-commit may pass the files in any order, in several batches."""
+    assert findings(*every_file()) == findings(*reversed(every_file()))
+    assert findings("blocked.yaml", "ingress.yaml") == findings("ingress.yaml", "blocked.yaml")

@@ -111,9 +111,10 @@ def run_check(
             for path in without(context, [*files, *expand_paths(files)])
             if may_hold_objects(path)
         ]
-        if others:
-            # Errors in context files are not findings: their recorder is dropped.
-            objects = in_file_order([*objects, *read_inputs(others, report=Recorder()).objects])
+        # Errors in context files are not findings: their recorder is dropped. The order is
+        # the files' whatever the order of FILES (pre-commit's, or the user's).
+        context_objects = read_inputs(others, report=Recorder()).objects if others else []
+        objects = in_file_order([*objects, *context_objects])
         chosen = list(providers) or recognising_providers(objects, report)
         convert(
             objects,
