@@ -165,7 +165,10 @@ def _repo_with(tmp_path: Path, files: list[Path], env: dict[str, str]) -> Path:
     return repo
 
 
-def _try_repo(repo: Path, hook: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _try_repo(
+    repo: Path, hook: str, env: dict[str, str], files: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    chosen = ["--all-files"] if files is None else ["--files", *files]
     return subprocess.run(
         [
             sys.executable,
@@ -174,7 +177,7 @@ def _try_repo(repo: Path, hook: str, env: dict[str, str]) -> subprocess.Complete
             "try-repo",
             str(ROOT),
             hook,
-            "--all-files",
+            *chosen,
             "--color",
             "never",
         ],
@@ -210,3 +213,30 @@ def test_hook_fails_negative_examples(
     assert "Failed" in result.stdout
     for example in examples:
         assert f"{example.name}:" in result.stdout  # every negative file is named in a finding
+
+
+@pytest.mark.exhaustive
+def test_check_hook_gives_a_file_the_same_findings_alone_and_with_all_files(
+    tmp_path: Path, pre_commit_env: dict[str, str]
+) -> None:
+    """The real pre-commit, once with one changed file and once with --all-files: the check
+    hook reads the rest of the repository as context (tests/test_check_context.py)."""
+    from .test_check_context import REPOSITORY
+
+    repo = tmp_path / "repo"
+    for name, text in REPOSITORY.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True, env=pre_commit_env)
+    subprocess.run(["git", "add", "."], cwd=repo, check=True, env=pre_commit_env)
+
+    def lines_of(result: subprocess.CompletedProcess[str], file: str) -> list[str]:
+        return [line for line in result.stdout.splitlines() if line.startswith(f"{file}:")]
+
+    alone = _try_repo(repo, "ingress2gateway-check", pre_commit_env, ["blocked.yaml"])
+    every = _try_repo(repo, "ingress2gateway-check", pre_commit_env)
+    assert alone.returncode == every.returncode == 1, alone.stdout + every.stdout
+    found = lines_of(alone, "blocked.yaml")
+    assert found and "nginx-ingress-dropped" in found[0]  # the ConfigMap, from context
+    assert found == lines_of(every, "blocked.yaml")
+    assert [line for line in alone.stdout.splitlines() if ".yaml:" in line] == found

@@ -1,8 +1,10 @@
 """``check`` and ``validate``: findings for CI and pre-commit.
 
-``check`` converts the given files and reports what could not be carried over, placed at the
-line of the annotation or field itself. ``validate`` checks Gateway API (and Envoy Gateway)
-manifests the way the API server would. Files without objects the command cares about pass
+``check`` converts the given files as ``print`` would with the same flags, together with the
+rest of the repository as context (:mod:`ingress2gateway.reading.context`), and reports what
+could not be carried over in those files only, placed at the line of the annotation or field
+itself. ``validate`` checks Gateway API (and Envoy Gateway) manifests the way the API server
+would, and counts what it checked. Files without objects the command cares about pass
 silently, so both can run on every YAML file of a repository.
 """
 
@@ -105,6 +107,8 @@ def run_check(
 
     report = Recorder()
     objects = read_inputs(files, report=report).objects
+    chosen: list[str] = []
+    asked = False  # whether the installed providers were asked which of them read the input
     if _read_by_a_provider(objects, providers, options or ConvertOptions()):
         others = [
             path
@@ -116,6 +120,8 @@ def run_check(
         context_objects = read_inputs(others, report=Recorder()).objects if others else []
         objects = in_file_order([*objects, *context_objects])
         chosen = list(providers) or recognising_providers(objects, report)
+        asked = not providers
+    if chosen:
         convert(
             objects,
             chosen,
@@ -127,8 +133,11 @@ def run_check(
             emit_invalid=emit_invalid,
             report=report,
         )
-    elif not providers:
-        recognising_providers(objects, report)  # a plug-in that fails to load is still said
+    elif not providers and not asked:
+        # Nothing any provider reads: nothing to convert. A plug-in that fails to load is
+        # still said. (Only Services or ConfigMaps and no provider's own kind anywhere:
+        # nothing to convert either.)
+        recognising_providers(objects, report)
     shown = {*files, *expand_paths(files)}
     # Only FILES' findings are placed: placing one reads its file again for positions.
     notes = [
@@ -151,10 +160,10 @@ def _read_by_a_provider(
 ) -> bool:
     """Whether one of ``providers`` (default: the installed ones) reads a kind among
     ``objects``: its own, the Services and IngressClasses, what it reads beside them (its
-    ``cluster_reads``), or a ConfigMap or Secret (:data:`READ_UNDECLARED`). Only then can a conversion say something
-    about them, so only then is the context read: a file changed alone gives the findings it
-    gives among all files (a Service's misplaced annotation, a ConfigMap's bad value). An
-    unknown name is left to the conversion, which says so."""
+    ``cluster_reads``), or a ConfigMap or Secret (:data:`READ_UNDECLARED`). Only then can a
+    conversion say something about them, so only then is the context read: a file changed
+    alone gives the findings it gives among all files (a Service's misplaced annotation, a
+    ConfigMap's bad value). An unknown name is left to the conversion, which says so."""
     from ingress2gateway.registry import canonical_provider, load_provider, provider_names
 
     kinds = _kinds(objects)
