@@ -214,7 +214,9 @@ def test_context_dir_replaces_the_work_tree(repo: Path) -> None:
     only_platform = findings("--context", "platform", "ingress.yaml")
     assert [c for _, _, c, _ in only_platform] == ["nginx-canary-no-primary"]
     done = CliRunner().invoke(main, ["check", "--context", "nowhere", "ingress.yaml"])
-    assert done.exit_code == 2 and "nowhere" in done.output
+    assert done.exit_code == 2
+    assert "nowhere: no such file or directory" in done.output  # not a kubeconfig context
+    assert "check never reads a cluster" in done.output
     both = CliRunner().invoke(main, ["check", "--context", "platform", "--no-context", "x.yaml"])
     assert both.exit_code == 2
 

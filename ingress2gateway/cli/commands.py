@@ -770,6 +770,20 @@ _findings_options = _options(
 )
 
 
+def _context_paths(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """``check --context`` names files or directories; print's ``--context`` (a kubeconfig
+    context) is another thing, which the message says."""
+    for path in value:
+        if not os.path.exists(path):
+            raise click.BadParameter(
+                f"{printable(path)}: no such file or directory (check's --context names "
+                "manifests to read beside FILES; check never reads a cluster)",
+                ctx,
+                param,
+            )
+    return value
+
+
 def _known_emitter(name: str) -> None:
     """An unknown --emitter is a usage error even where nothing is converted."""
     from ingress2gateway.registry import load_emitter
@@ -793,7 +807,7 @@ _emit_invalid_option = click.option(
     "context",
     multiple=True,
     metavar="PATH",
-    type=click.Path(exists=True),
+    callback=_context_paths,
     help="Read the manifests of PATH (file or directory) with FILES, to resolve Services, "
     "IngressClasses, ConfigMaps and canaries' primary Ingresses; report only FILES. "
     "Repeatable. Default: the *.yaml|*.yml|*.json files of the git work tree FILES are in "
