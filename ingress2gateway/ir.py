@@ -461,6 +461,9 @@ class Gateway:
     provenance: list[Provenance] = field(default_factory=list)
     allowed_listener_sets: str | None = None
     """``Same`` when ListenerSets of the Gateway's namespace may attach (see :class:`ListenerSet`)."""
+    annotations: dict[str, str] = field(default_factory=dict)
+    """For the tools beside the controller (cert-manager, external-dns): see
+    :mod:`ingress2gateway.converting.companions`."""
     _index: dict[str, Listener] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -627,6 +630,9 @@ class Route:
     parent_refs: list[ParentRef] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
     provenance: list[Provenance] = field(default_factory=list)
+    annotations: dict[str, str] = field(default_factory=dict)
+    """For the tools beside the controller (external-dns): see
+    :mod:`ingress2gateway.converting.companions`."""
     _ref: ObjectRef | None = field(default=None, init=False, repr=False, compare=False)
 
     @property

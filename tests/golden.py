@@ -92,4 +92,9 @@ def compact_report(result: Result, base: Path) -> str:
         )
         arrow = f" -> {targets}" if targets else ""
         lines.append(f"{entry.status.value} {where(entry.source)} {entry.field}{arrow}")
+    if result.report.prerequisites:
+        lines.append("# prerequisites")
+    for need in result.report.prerequisites:
+        needed_by = ", ".join(where(source) for source in need.sources)
+        lines.append(f"{need.need.value} {need.subject}: {need.action} <- {needed_by or '-'}")
     return "\n".join(lines) + "\n"

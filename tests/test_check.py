@@ -140,78 +140,77 @@ def test_positions_of_fields_in_lists_and_list_items(tmp_path: Path) -> None:
     assert locate(str(path), 3, "spec", 9) == (9, 1)
 
 
+def diff(against: Path, *args: str) -> tuple[int, str, str]:
+    return run("diff", "--providers", "nginx", "-f", str(EXAMPLE), "--against", str(against), *args)
+
+
 def test_diff_reports_changes_and_write_syncs(tmp_path: Path) -> None:
     committed = tmp_path / "gateway-api.yaml"
-    code, out, _ = run(
-        "diff", "--providers", "nginx", "-f", str(EXAMPLE), "--against", str(committed)
-    )
-    assert code == 1 and out.count(" would be created") == 5
-    assert (
-        run(
-            "diff",
-            "--providers",
-            "nginx",
-            "-f",
-            str(EXAMPLE),
-            "--against",
-            str(committed),
-            "--write",
-        )[0]
-        == 0
-    )
-    assert run("diff", "--providers", "nginx", "-f", str(EXAMPLE), "--against", str(committed)) == (
-        0,
-        "",
-        "",
-    )
-    # Edit the committed route: a different backend port is reported; listener order is not.
+    code, out, err = diff(committed)
+    assert code == 1 and out.count("--- /dev/null\n") == 5
+    assert err == "5 object(s) differ: 5 to create\n"
+    assert diff(committed, "--write")[0] == 0
+    assert diff(committed) == (0, "", "")
+    # Equal up to what the server fills in, defaults and the order of set-like lists: in sync.
     docs = list(yaml.safe_load_all(committed.read_text()))
     docs[0]["spec"]["listeners"].reverse()
-    docs[0]["metadata"]["uid"] = "1234"  # server-populated: ignored
+    docs[0]["metadata"]["uid"] = "1234"
     docs[0]["status"] = {"conditions": []}
     route = next(d for d in docs if d["metadata"]["name"] == "payments-shop-example-com")
+    route["spec"]["rules"][0]["backendRefs"][0].update(weight=1, kind="Service")  # defaults
+    committed.write_text(yaml.safe_dump_all(docs))
+    assert diff(committed) == (0, "", "")
+    # A different backend port is one changed line, in a hunk with its context.
     route["spec"]["rules"][0]["backendRefs"][0]["port"] = 9999
     committed.write_text(yaml.safe_dump_all(docs))
-    code, out, _ = run(
-        "diff", "--providers", "nginx", "-f", str(EXAMPLE), "--against", str(committed)
-    )
+    code, out, _ = diff(committed)
     assert code == 1
     assert out.splitlines() == [
-        "~ HTTPRoute payments/payments-shop-example-com differs",
-        "    spec.rules[0].backendRefs[0].port: 9999 -> 9000",
+        f"--- HTTPRoute payments/payments-shop-example-com (committed, {committed})",
+        "+++ HTTPRoute payments/payments-shop-example-com (generated)",
+        "@@ -17,7 +17,7 @@",
+        '     - group: ""',
+        "       kind: Service",
+        "       name: payments",
+        "-      port: 9999",
+        "+      port: 9000",
+        "       weight: 1",
+        "     matches:",
+        "     - path:",
     ]
-    code, out, _ = run(
-        "diff",
-        "--providers",
-        "nginx",
-        "-f",
-        str(EXAMPLE),
-        "--against",
-        str(committed),
-        "--format",
-        "json",
-    )
-    assert json.loads(out)["differences"][0]["change"] == "changed"
+    code, json_out, _ = diff(committed, "--format", "json")
+    assert code == 1
+    assert json.loads(json_out) == {
+        "differences": [
+            {
+                "group": "gateway.networking.k8s.io",
+                "kind": "HTTPRoute",
+                "namespace": "payments",
+                "name": "payments-shop-example-com",
+                "change": "changed",
+                "file": str(committed),
+                "diff": out,
+            }
+        ]
+    }
 
 
 def test_diff_against_a_directory(tmp_path: Path) -> None:
     out_dir = tmp_path / "gateway"
     out_dir.mkdir()
-    assert (
-        run(
-            "diff", "--providers", "nginx", "-f", str(EXAMPLE), "--against", str(out_dir), "--write"
-        )[0]
-        == 0
-    )
+    assert diff(out_dir, "--write")[0] == 0
     assert len(list(out_dir.rglob("*.yaml"))) == 5
-    assert (
-        run("diff", "--providers", "nginx", "-f", str(EXAMPLE), "--against", str(out_dir))[0] == 0
-    )
+    assert diff(out_dir) == (0, "", "")
     shutil.rmtree(out_dir / "payments")
-    code, out, _ = run(
-        "diff", "--providers", "nginx", "-f", str(EXAMPLE), "--against", str(out_dir)
-    )
-    assert code == 1 and out == "+ HTTPRoute payments/payments-shop-example-com would be created\n"
+    code, out, _ = diff(out_dir)
+    lines = out.splitlines()
+    assert code == 1
+    assert lines[:3] == [
+        "--- /dev/null",
+        "+++ HTTPRoute payments/payments-shop-example-com (generated)",
+        f"@@ -0,0 +1,{len(lines) - 3} @@",
+    ]
+    assert all(line.startswith("+") for line in lines[3:])
 
 
 HOSTILE = "x\x1b[2J\r\n::error file=forged.yaml::forged\u202e\x9b"
@@ -263,8 +262,12 @@ def test_diff_text_escapes_control_characters() -> None:
 
     diffs = diff_objects([route("new")], [route("old")])
     text = render_text(diffs)
-    assert len(text.splitlines()) == 2 and "\x1b" not in text and "\r" not in text
-    assert text.startswith("~ HTTPRoute web/x\\x1b[2J\\r\\n::error")
+    assert "\x1b" not in text and "\r" not in text and "\u202e" not in text
+    assert text.startswith("--- HTTPRoute web/x\\x1b[2J\\r\\n::error")
+    assert len(text.splitlines()) == 10  # two headers, @@, five context lines, - and +
+    assert json.loads(render_json(diffs))["differences"][0]["diff"].startswith(
+        "--- HTTPRoute web/x\\x1b[2J\\r\\n::error"
+    )
     assert json.loads(render_json(diffs))["differences"][0]["name"] == HOSTILE
 
 

@@ -76,7 +76,15 @@ def test_report_file_has_every_part(tmp_path: Path) -> None:
     )
     report = json.loads(report_path.read_text())
     assert code == 0
-    assert set(report) == {"reportVersion", "tool", "target", "summary", "notifications", "ledger"}
+    assert set(report) == {
+        "reportVersion",
+        "tool",
+        "target",
+        "summary",
+        "notifications",
+        "ledger",
+        "prerequisites",
+    }
     assert report["reportVersion"] == 1 and report["tool"]["providers"] == ["nginx"]
     snippet = [n for n in report["notifications"] if "configuration-snippet" in (n["field"] or "")]
     assert snippet and snippet[0]["security"] is True and snippet[0]["source"]["line"] == 45

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -74,26 +75,84 @@ def test_commands_and_plugin_flags_complete() -> None:
     assert "--nginx-annotation-prefix" in complete("ingress2gateway check --nginx-")
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-def test_bash_completes_with_the_sourced_script() -> None:
-    """The documented setup, in a real bash: source the script, complete `--emitter `."""
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def documented_setup() -> dict[str, str]:
+    """The README's completion set-up lines, by shell (tests/test_docs_run.py leaves them to
+    this file: each must run in its own shell)."""
+    text = README.read_text(encoding="utf-8")
+    found = re.search(r"### Shell completion\n.*?```sh\n(.*?)```", text, re.S)
+    assert found, "the README has no shell completion block"
+    lines = [line.split("#")[0].strip() for line in found.group(1).splitlines() if line.strip()]
+    by_shell = {}
+    for line in lines:
+        shell = re.search(r"_INGRESS2GATEWAY_COMPLETE=(\w+)_source", line)
+        assert shell, line
+        by_shell[shell.group(1)] = line
+    return by_shell
+
+
+def test_the_readme_shows_the_setup_of_each_shell() -> None:
+    assert sorted(documented_setup()) == ["bash", "fish", "zsh"]
+
+
+def _shell_env() -> dict[str, str]:
     script = Path(sys.executable).with_name("ingress2gateway")
     assert script.exists()
+    return {**os.environ, "PATH": f"{script.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_bash_completes_with_the_documented_setup() -> None:
+    """The README's line, in a real bash; then `check --emitter <TAB>`."""
     program = (
-        f'eval "$({VARIABLE}=bash_source ingress2gateway)"\n'
+        documented_setup()["bash"] + "\n"
         "COMP_WORDS=(ingress2gateway check --emitter '')\n"
         "COMP_CWORD=3\n"
         "_ingress2gateway_completion ingress2gateway\n"
         'printf "%s\\n" "${COMPREPLY[@]}"\n'
     )
-    env = {**os.environ, "PATH": f"{script.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     done = subprocess.run(
         ["bash", "--norc", "--noprofile", "-c", program],
         capture_output=True,
         text=True,
         check=False,
-        env=env,
+        env=_shell_env(),
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == emitter_names()
+
+
+@pytest.mark.parametrize(
+    ("shell", "command", "check"),
+    [
+        (
+            "zsh",
+            ["zsh", "-f", "-c"],
+            "autoload -Uz compinit && compinit -u\n{setup}\n"
+            "(( $+functions[_ingress2gateway_completion] )) && print defined",
+        ),
+        (
+            "fish",
+            ["fish", "--no-config", "-c"],
+            "{setup}\nfunctions -q _ingress2gateway_completion; and echo defined",
+        ),
+    ],
+)
+def test_the_documented_setup_defines_the_completion_in_its_shell(
+    shell: str, command: list[str], check: str
+) -> None:
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed (the script itself is tested above)")
+    program = check.format(setup=documented_setup()[shell])
+    done = subprocess.run(
+        [*command, program],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=_shell_env(),
+        timeout=60,
+    )
+    assert done.stdout.strip() == "defined", done.stderr

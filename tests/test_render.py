@@ -1,5 +1,6 @@
 """The human report: one heading per source object, in source order (no source first), each
-object's notifications under it; levels and codes filtered; the summary last."""
+object's notifications under it, the worst first; infos said identically of several objects
+once; levels and codes filtered; the summary last."""
 
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ def test_each_source_has_one_heading_in_source_order() -> None:
         "general",
         "  info    i-none: about nothing in particular",
         "Ingress web/a (in.yaml:1)",
-        "  warning w-a: metadata: more about a",
         "  error   e-a: spec.rules: about a",
+        "  warning w-a: metadata: more about a",
         "  info    i-a: spec.rules: a fact about a",
         "Ingress web/b (in.yaml:9)",
         "  warning w-b: spec.tls: about b",
@@ -45,8 +46,26 @@ def test_levels_and_codes_are_filtered_and_emptied_headings_dropped() -> None:
     ).splitlines()
     assert lines[:-1] == [
         "Ingress web/a (in.yaml:1)",
-        "  warning w-a: metadata: more about a",
         "  error   e-a: spec.rules: about a",
+        "  warning w-a: metadata: more about a",
+    ]
+
+
+def test_an_info_said_of_several_objects_is_one_line_with_the_count() -> None:
+    made = Recorder()
+    for index in range(5):
+        made.info("same", "the same fact", source=source(f"s{index}", index + 1))
+    made.info("same", "another fact", source=source("s0", 1))
+    made.warning("same", "the same fact", source=source("s1", 2))  # warnings are never merged
+    lines = render_text(made.finish()).splitlines()
+    assert lines[:-1] == [
+        "Ingress web/s0 (in.yaml:1)",
+        "  info    same: another fact",
+        "Ingress web/s1 (in.yaml:2)",
+        "  warning same: the same fact",
+        "Said of several objects",
+        "  info    same (5 objects: Ingress web/s0, Ingress web/s1, Ingress web/s2 and 2 more): "
+        "the same fact",
     ]
 
 

@@ -98,7 +98,8 @@ def test_the_written_report_is_the_json_report_one_entry_per_line() -> None:
     assert json.loads(text) == body and body["notifications"] and body["ledger"]
     lines = text.splitlines()
     assert len(lines) > len(body["notifications"]) + len(body["ledger"])
-    assert json.loads(lines[-3].rstrip(",")) == body["ledger"][-1]
+    end_of_ledger = lines.index('  "prerequisites": []') - 2
+    assert json.loads(lines[end_of_ledger].rstrip(",")) == body["ledger"][-1]
 
 
 def test_an_empty_report_is_valid_json() -> None:
@@ -211,3 +212,33 @@ def test_notifications_are_sorted_by_source_field_level_code_and_message(
     report = recorder.finish()
     # Grouping by source first must give the plain sort's order, ties included.
     assert report.sorted_notifications() == sorted(report.notifications, key=Notification.sort_key)
+
+
+def test_a_prerequisite_is_listed_once_with_every_input_that_needs_it() -> None:
+    import json
+
+    from ingress2gateway.objects import SourceRef
+    from ingress2gateway.reporting.report import Need
+
+    first = SourceRef("networking.k8s.io/v1", "Ingress", "b", "web", "b.yaml", 1)
+    second = SourceRef("networking.k8s.io/v1", "Ingress", "a", "api", "a.yaml", 1)
+    part = Recorder()
+    part.require(Need.DNS, "external-dns source", "run it", source=first)
+    part.require(Need.DNS, "external-dns source", "said again, ignored", source=first)
+    part.require(Need.GATEWAY_CLASS, "GatewayClass eg", "install Envoy Gateway")
+    whole = Recorder()
+    whole.require(Need.DNS, "external-dns source", "run it", source=second)
+    whole.absorb(part.portable())  # as parts converted in workers are merged
+    report = whole.finish()
+    assert [(p.need, p.subject, p.action, p.sources) for p in report.prerequisites] == [
+        (Need.GATEWAY_CLASS, "GatewayClass eg", "install Envoy Gateway", ()),
+        (Need.DNS, "external-dns source", "run it", (second, first)),
+    ]
+    parts: list[str] = []
+    report.write_json(parts.append, tool={}, target={})
+    written = json.loads("".join(parts))
+    assert written == report.to_json(tool={}, target={})
+    assert [p["subject"] for p in written["prerequisites"]] == [
+        "GatewayClass eg",
+        "external-dns source",
+    ]

@@ -202,6 +202,7 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
     ),
     "verification": ("reporting", "converting", "validation", "emitters.gatewayapi"),
     "scaling": ("reporting", "converting", "reading", "validation", "writing", "emitters"),
+    "planning": ("reporting", "converting", "verification"),
     "cli": (
         "reading",
         "reporting",
@@ -211,8 +212,11 @@ MAY_IMPORT: dict[str, tuple[str, ...]] = {
         "scaling",
         "validation",
         "emitters",
+        "planning",
     ),
 }
+ONLY_IMPORTED_BY = {"planning": ("cli",)}
+"""Parts that only the parts named may import (the migration plan is the command line's)."""
 
 
 def _part(module: str) -> str | None:
@@ -241,6 +245,18 @@ def _core_violations() -> Iterator[str]:
 
 def test_each_part_of_the_core_imports_only_what_it_may() -> None:
     assert list(_core_violations()) == []
+
+
+def test_parts_only_their_users_may_import() -> None:
+    found = []
+    for item in imports():
+        if not _in(item.module, CORE) or not _in(item.target, CORE):
+            continue
+        part, target_part = _part(item.module), _part(item.target)
+        users = ONLY_IMPORTED_BY.get(target_part or "")
+        if users is not None and part != target_part and part not in users:
+            found.append(_where(item))
+    assert found == []
 
 
 def test_the_shared_model_imports_no_part_but_reporting_and_validation() -> None:

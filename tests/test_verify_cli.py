@@ -164,9 +164,7 @@ def test_print_verify_adds_its_findings_to_the_report(site: Path, tmp_path: Path
         "print", "--providers", "nginx", "-f", str(site), "--verify", "--report-file", str(report)
     )
     assert code == 0
-    codes = [
-        json.loads(line)["code"] for line in report.read_text().splitlines() if '"code"' in line
-    ]
+    codes = [note["code"] for note in json.loads(report.read_text())["notifications"]]
     assert "verify-summary" in codes and "verify-difference" not in codes
 
 

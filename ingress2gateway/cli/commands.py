@@ -535,6 +535,15 @@ def _write_input_errors(report: Recorder) -> None:
     default=None,
     help="Write one file per object (<namespace>/<kind>-<name>.yaml) instead of stdout.",
 )
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="With --output-dir: remove the files under DIR that ingress2gateway wrote earlier "
+    "(the generator annotation on every document) and no longer generates, and directories "
+    "this empties; from a file holding other documents too, only the tool's are removed. "
+    "Files it did not write are never touched; nothing is pruned after input errors or "
+    "objects that failed validation.",
+)
 @_emitter_options
 @click.option(
     "--report-file",
@@ -585,6 +594,8 @@ def print_command(**kw: Any) -> None:
     providers = _split_csv(kw["providers"])
     if not providers:
         raise UsageError("--providers needs at least one name")
+    if kw["prune"] and not kw["output_dir"]:
+        raise UsageError("--prune needs --output-dir DIR (it removes the files written there)")
     report = Recorder()
     output = _Printer(kw["output_format"], kw["output_dir"])
     jobs = kw["jobs"] or default_jobs()
@@ -627,6 +638,8 @@ def print_command(**kw: Any) -> None:
         result.report = report.finish()  # with what verify found
     if kw["output_dir"]:
         click.echo(f"wrote {output.count} file(s) under {printable(kw['output_dir'])}", err=True)
+        if kw["prune"] and not output.prune(kw["inputs"], input_errors, result):
+            input_errors += 1  # what was asked was not done: exit 1
     if kw["report_file"]:
         _write_report(kw["report_file"], result)
     _write_input_errors(report)
@@ -749,6 +762,33 @@ class _Printer:
         if self.directory is None:
             self.stream.close()  # an empty JSON List; nothing for an empty YAML stream
         _flush_stdout()
+
+    def prune(self, inputs: Sequence[str], input_errors: int, result: Result) -> bool:
+        """``--prune``: remove what the tool wrote under the directory earlier and did not
+        write now (:mod:`ingress2gateway.writing.prune`). Not after input errors or objects
+        left out as invalid: what is no longer generated is then unknown, and pruning would
+        delete the files of objects that are only missing this time. Whether it pruned."""
+        from pathlib import Path
+
+        from ingress2gateway.writing.prune import apply_removals, stale_files, write_edited
+        from ingress2gateway.writing.sync import Inputs
+
+        assert self.directory is not None
+        left_out = sum(1 for n in result.report.notifications if n.code == "output-invalid")
+        if input_errors or left_out:
+            why = "input errors" if input_errors else f"{left_out} output-invalid error(s)"
+            click.echo(
+                f"error: --prune removed nothing: {why} leave what is no longer generated "
+                "unknown; fix them (or pass --emit-invalid) and run again",
+                err=True,
+            )
+            return False
+        plans = stale_files(self.directory, self.written, Inputs.of(inputs))
+        write_edited(plans)
+        apply_removals(
+            plans, Path(self.directory), lambda line: click.echo(printable(line), err=True)
+        )
+        return True
 
 
 _findings_options = _options(
@@ -905,61 +945,106 @@ def validate_command(files: tuple[str, ...], **kw: Any) -> None:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
+    help="text: a unified diff per object, as kubectl diff; json: the same per object, "
+    "with its group, kind, namespace, name, change and file.",
 )
 @click.option(
     "--write",
     is_flag=True,
     help="Update --against PATH to the generated resources, each file atomically. In a file, "
     "the documents ingress2gateway generated (generator annotation) are updated, removed or "
-    "added; comments and other objects are kept. A directory gets one file per object, as "
-    "--output-dir lays them out. Refused (exit 1, nothing written): an input file or a path "
-    "in an input directory; a file holding non-Kubernetes documents, Gateway API objects "
-    "not generated now, or nothing of ingress2gateway's. Files of objects no longer "
-    "generated are kept and named (exit 1).",
+    "added; comments and other objects are kept. A directory gets one file per new object, "
+    "as --output-dir lays them out; a file whose every document is the tool's and no longer "
+    "generated is removed (and a directory this empties). Refused (exit 2, nothing "
+    "written): an input file or a path in an input directory; a file holding non-Kubernetes "
+    "documents, Gateway API objects not generated now, or nothing of ingress2gateway's.",
 )
+@_emitter_options
 @_target_options
+@click.option(
+    "--emit-invalid",
+    is_flag=True,
+    help="Compare with what print --emit-invalid prints (objects that fail validation too).",
+)
 @_conversion_options
 @_cluster_options
 def diff_command(**kw: Any) -> None:
-    """Show how generated resources differ from committed or live ones (exit 1 if they do)."""
-    from ingress2gateway.cli.diff import diff_objects, render_json, render_text
+    """Show how generated resources differ from committed or live ones: a unified diff of
+    each object that differs, as kubectl diff shows it (both sides normalised: server fields
+    dropped, defaults applied, set-like lists in one order). The conversion flags are those
+    of print: the comparison is with what print prints with the same flags.
+
+    Exit codes, as kubectl diff: 0 in sync (or --write brought them in sync), 1 they differ,
+    2 an error (input or committed manifests that cannot be read, a cluster error, a refused
+    --write, a usage error).
+    """
+    from ingress2gateway.cli.diff import (
+        EXIT_DIFFERS,
+        EXIT_ERROR,
+        diff_objects,
+        errors_exit_2,
+        object_key,
+        render_json,
+        render_text,
+        summary,
+    )
     from ingress2gateway.converting.pipeline import convert
 
-    providers = _split_csv(kw["providers"])
-    report = Recorder()
-    objects, namespace, input_errors = _load(kw, providers, report)
-    _write_input_errors(report)
-    if input_errors:
-        sys.exit(1)
-    result = convert(
-        objects,
-        providers,
-        options=convert_options(kw, namespace),
-        gateway_api_version=kw["gateway_api_version"],
-        channel=channel_of(kw),
-        report=report,
-    )
-    existing = _existing_objects(kw, result.target)
-    diffs = diff_objects(result.resources, [data for data, _ in existing], result.target)
-    plans = _plan_write(kw, result.resources, diffs) if kw["write"] else None
-    _echo_stdout(render_json(diffs) if kw["output_format"] == "json" else render_text(diffs))
-    if plans is None:
+    with errors_exit_2():
+        providers = _split_csv(kw["providers"])
+        if not providers:
+            raise UsageError("--providers needs at least one name")
+        if kw["write"] and kw["against"] == "cluster":
+            raise UsageError("--write needs --against PATH (it never changes a cluster)")
+        report = Recorder()
+        objects, namespace, input_errors = _load(kw, providers, report)
+        _write_input_errors(report)
+        if input_errors:
+            sys.exit(EXIT_ERROR)
+        result = convert(
+            objects,
+            providers,
+            kw["emitter"],
+            options=convert_options(kw, namespace),
+            gateway_api_version=kw["gateway_api_version"],
+            channel=channel_of(kw),
+            emit_invalid=kw["emit_invalid"],
+            report=report,
+            emitter_options=_key_values(kw["emitter_option"], "--emitter-option"),
+        )
+        existing = _existing_objects(kw, result.target, result.resources)
+        diffs = diff_objects(
+            result.resources,
+            [data for data, _ in existing],
+            result.target,
+            files={object_key(data): file for data, file in existing},
+            committed="live" if kw["against"] == "cluster" else "committed",
+        )
+        plans = _plan_write(kw, result.resources, diffs, existing) if kw["write"] else None
+        _echo_stdout(render_json(diffs) if kw["output_format"] == "json" else render_text(diffs))
         if diffs:
-            sys.exit(1)
-        return
-    left = _write_against(kw["against"], plans, diffs, existing)
-    if left:
-        sys.exit(1)
+            click.echo(summary(diffs), err=True)
+        if plans is None:
+            if diffs:
+                sys.exit(EXIT_DIFFERS)
+            return
+        _write_against(kw["against"], plans, diffs)
 
 
-def _existing_objects(kw: dict[str, Any], target: Any) -> list[tuple[JSONDict, str | None]]:
-    """The committed (or live) Gateway API objects, each with the file it is in."""
+def _existing_objects(
+    kw: dict[str, Any], target: Any, generated: Sequence[JSONDict] = ()
+) -> list[tuple[JSONDict, str | None]]:
+    """The committed (or live) Gateway API objects (and Envoy Gateway's), each with the file
+    it is in. From a cluster: the Gateway API kinds of ``target`` and the other kinds among
+    the ``generated`` objects (an emitter's policies)."""
     from ingress2gateway.cli.check import VALIDATED_GROUPS
 
     if kw["against"] == "cluster":
+        from ingress2gateway.cli.diff import other_resources
         from ingress2gateway.reading.cluster import ClusterSelection, read_cluster
 
         kinds = gateway_api_resources(target)
+        kinds += other_resources(generated, kinds)
         selection = ClusterSelection(
             kw["kubeconfig"],
             kw["kube_context"],
@@ -1008,38 +1093,52 @@ def gateway_api_resources(target: Any) -> list[ResourceKind]:
 
 
 def _plan_write(
-    kw: dict[str, Any], resources: Sequence[JSONDict], diffs: Sequence[ObjectDiff]
+    kw: dict[str, Any],
+    resources: Sequence[JSONDict],
+    diffs: Sequence[ObjectDiff],
+    existing: Sequence[tuple[JSONDict, str | None]],
 ) -> list[FilePlan]:
-    """The files ``diff --write`` changes and their new text, all decided (or refused, see
-    :mod:`ingress2gateway.writing.sync`) before anything is written."""
+    """The files ``diff --write`` changes and their new text, and those it removes, all
+    decided (or refused, see :mod:`ingress2gateway.writing.sync`) before anything is
+    written."""
     from pathlib import Path
 
     from ingress2gateway.cli.diff import object_key
     from ingress2gateway.writing.formats import output_path
-    from ingress2gateway.writing.sync import Inputs, plan_file
+    from ingress2gateway.writing.sync import Inputs, plan_file, plan_prune
 
     against = kw["against"]
-    if against == "cluster":
-        raise UsageError("--write needs --against PATH (it never changes a cluster)")
     inputs = Inputs.of(kw["inputs"])
     differing = {d.key for d in diffs if d.change != "removed"}
     path = Path(against)
     if not _is_directory(against):
         inputs.refuse_if_read(path)
         return [plan_file(path, resources, differing)] if diffs else []
-    # A directory: each object in its own file, as --output-dir lays them out; only the files
-    # of objects that differ are planned.
+    # A directory: an object committed there is updated in the file that holds it; a new one
+    # gets its own file, as --output-dir lays them out. Only the files of objects that differ
+    # are planned.
+    committed_in = {object_key(data): Path(file) for data, file in existing if file}
     by_file: dict[Path, list[JSONDict]] = {}
     for obj in resources:
-        file = path / output_path(obj, "yaml")
+        file = committed_in.get(object_key(obj)) or path / output_path(obj, "yaml")
         if not file.exists() and (path / output_path(obj, "json")).exists():
             file = path / output_path(obj, "json")  # written by print -o json --output-dir
         by_file.setdefault(file, []).append(obj)
+    gone = {d.key for d in diffs if d.change == "removed"}
+    pruned = {Path(file) for data, file in existing if file and object_key(data) in gone}
     plans = []
     for file, objects in by_file.items():
-        if any(object_key(obj) in differing for obj in objects):
+        if file in pruned or any(object_key(obj) in differing for obj in objects):
             inputs.refuse_if_read(file)
             plans.append(plan_file(file, objects, differing))
+    # Files holding only objects no longer generated: removed if every document is the
+    # tool's, else rid of the tool's documents; refused if one is a Gateway API object the
+    # tool did not generate (it would stay in every diff; deleting it would lose it).
+    for file in sorted(pruned - set(by_file)):
+        inputs.refuse_if_read(file)
+        plan = plan_prune(file)
+        if plan is not None:
+            plans.append(plan)
     return plans
 
 
@@ -1050,26 +1149,21 @@ def _is_directory(against: str) -> bool:
     return Path(against).is_dir() or against.endswith(("/", "\\"))
 
 
-def _write_against(
-    against: str,
-    plans: Sequence[FilePlan],
-    diffs: Sequence[ObjectDiff],
-    existing: Sequence[tuple[JSONDict, str | None]],
-) -> list[str]:
-    """Write the planned files; name (and return) the objects left as they were: those no longer
-    generated whose files --write does not delete. A single file the user named is followed
-    through a symbolic link and synced to the disk; a directory's files are neither (they are
-    the tool's, and many: see :mod:`ingress2gateway.writing.atomic`)."""
+def _write_against(against: str, plans: Sequence[FilePlan], diffs: Sequence[ObjectDiff]) -> None:
+    """Write the planned files, then remove those that go (and the directories this empties),
+    naming on stderr what was removed. A single file the user named is followed through a
+    symbolic link and synced to the disk; a directory's files are neither (they are the
+    tool's, and many: see :mod:`ingress2gateway.writing.atomic`)."""
+    from pathlib import Path
 
-    from ingress2gateway.cli.diff import object_key
+    from ingress2gateway.cli.diff import DiffError
     from ingress2gateway.writing.atomic import write_text
+    from ingress2gateway.writing.prune import apply_removals
 
     one_file = not _is_directory(against)
     written = 0
-    removed = set()
     for plan in plans:
-        removed.update(plan.removed)
-        if plan.changed:
+        if plan.changed and not plan.delete:
             write_text(
                 plan.path,
                 plan.text,
@@ -1082,21 +1176,18 @@ def _write_against(
     if written:
         what = against if one_file else f"{written} file(s) under {against}"
         click.echo(f"wrote {printable(what)}", err=True)
-    files = {object_key(data): file for data, file in existing}
-    left = []
-    for item in diffs:
-        if item.change == "removed" and item.key not in removed:
-            _, kind, namespace, name = item.key
-            where = (
-                f"{files.get(item.key) or against}: {kind} {namespace + '/' if namespace else ''}"
-            )
-            left.append(
-                f"{where}{name} is not generated; --write does not delete files: delete it to be "
-                "in sync"
-            )
-    for line in left:
-        click.echo(f"error: {printable(line)}", err=True)
-    return left
+    apply_removals(
+        plans,
+        None if one_file else Path(against),
+        lambda line: click.echo(printable(line), err=True),
+    )
+    removed = {key for plan in plans for key in plan.removed}
+    left = [d for d in diffs if d.change == "removed" and d.key not in removed]
+    if left:  # every planned file was read back: this would be a bug
+        raise DiffError(
+            f"{left[0].file or against}: {left[0].key[1]} {left[0].key[3]} is no longer "
+            "generated and was not removed (please report this bug)"
+        )
 
 
 def _key_values(values: Sequence[str], flag: str) -> dict[str, str]:

@@ -4,18 +4,30 @@ Objects are matched by group, kind, namespace and name. Before comparing, both s
 normalised: fields the server fills in (``status``, ``uid``, ``resourceVersion``, timestamps,
 ``managedFields``, kubectl's last-applied annotation, our generator annotation) are dropped,
 defaults the API server would apply are applied, and lists that Gateway API treats as sets
-(listeners, hostnames, parentRefs, header matches, ...) are sorted. What remains is compared
-with deepdiff.
+(listeners, hostnames, parentRefs, header matches, ...) are put in one order: items with a
+``name`` by their name, so that the same listener sits at the same place on both sides, the
+others by their content. Two objects that normalise to the same value are in sync.
+
+An object that differs is shown as ``kubectl diff`` shows it: a unified diff of the two
+normalised objects in YAML (``---``/``+++`` naming the object, ``@@`` hunks with three lines of
+context). Deleting one Ingress of many then shows the lines of its listeners and routes, not
+every listener after it moving up one place.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Any, Literal
 
-from ingress2gateway.objects import JSONDict
+import click
+
+from ingress2gateway.errors import I2GError
+from ingress2gateway.objects import JSONDict, ResourceKind
 from ingress2gateway.reporting.printable import printable
 
 _SERVER_METADATA = (
@@ -50,6 +62,11 @@ _SET_LISTS = frozenset(
         "backendRefs",
     }
 )
+CONTEXT_LINES = 3
+"""Unchanged lines shown around each change, as ``diff -u`` (and so ``kubectl diff``)."""
+
+EXIT_IN_SYNC, EXIT_DIFFERS, EXIT_ERROR = 0, 1, 2
+"""``diff``'s exit codes, those of ``kubectl diff``: anything from 2 up is an error."""
 
 Key = tuple[str, str, str, str]
 
@@ -66,7 +83,8 @@ def object_key(obj: JSONDict) -> Key:
     )
 
 
-def _display(key: Key) -> str:
+def display(key: Key) -> str:
+    """``HTTPRoute web/app`` (``GatewayClass eg`` without a namespace)."""
     _, kind, namespace, name = key
     where = f"{namespace}/{name}" if namespace else name
     return f"{kind} {where}"
@@ -99,9 +117,16 @@ def _sort_sets(value: Any, key: str | None = None) -> Any:
     if isinstance(value, list):
         items = [_sort_sets(v) for v in value]
         if key in _SET_LISTS:
-            items.sort(key=lambda v: json.dumps(v, sort_keys=True))
+            items.sort(key=_set_order)
         return items
     return value
+
+
+def _set_order(item: Any) -> tuple[str, str]:
+    """Where an item of a set-like list goes: a named item (a listener) by its name first, so
+    that the same item sits at the same place on both sides whatever else changed in it."""
+    name = item.get("name") if isinstance(item, dict) else None
+    return (name if isinstance(name, str) else "", json.dumps(item, sort_keys=True))
 
 
 @dataclass
@@ -109,7 +134,10 @@ class ObjectDiff:
     key: Key
     change: str
     """added (generated, not committed), removed (committed, not generated) or changed"""
-    details: list[str] = field(default_factory=list)
+    diff: str
+    """The unified diff of the normalised objects in YAML (what the text output shows)."""
+    file: str | None = None
+    """The file that holds the committed object (None: live, or not committed)."""
 
     def to_json(self) -> JSONDict:
         group, kind, namespace, name = self.key
@@ -119,69 +147,211 @@ class ObjectDiff:
             "namespace": namespace or None,
             "name": name,
             "change": self.change,
-            "details": self.details,
+            "file": self.file,
+            "diff": self.diff,
         }
 
 
 def diff_objects(
-    generated: Sequence[JSONDict], existing: Sequence[JSONDict], target: Any | None = None
+    generated: Sequence[JSONDict],
+    existing: Sequence[JSONDict],
+    target: Any | None = None,
+    *,
+    files: dict[Key, str | None] | None = None,
+    committed: str = "committed",
 ) -> list[ObjectDiff]:
-    from deepdiff import DeepDiff
-
+    """The objects that differ, by key. ``files`` says where each existing object is (shown in
+    the diff's header); ``committed`` names the existing side (``live`` for a cluster)."""
     new = {object_key(o): normalise(o, target) for o in generated}
     old = {object_key(o): normalise(o, target) for o in existing}
+    files = files or {}
     diffs: list[ObjectDiff] = []
     for key in sorted(set(new) | set(old)):
-        if key not in old:
-            diffs.append(ObjectDiff(key, "added"))
-        elif key not in new:
-            diffs.append(ObjectDiff(key, "removed"))
-        else:
-            delta = DeepDiff(old[key], new[key], verbose_level=2)
-            if delta:
-                diffs.append(ObjectDiff(key, "changed", _describe(delta)))
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        change = "added" if before is None else "removed" if after is None else "changed"
+        file = files.get(key) if before is not None else None
+        where = f"{committed}, {file}" if file else committed
+        # Names and files come from the input: escaped, so that a header stays one line.
+        old_label = "/dev/null" if before is None else printable(f"{display(key)} ({where})")
+        new_label = "/dev/null" if after is None else printable(f"{display(key)} (generated)")
+        text = unified_diff(_lines(before), _lines(after), old_label, new_label)
+        diffs.append(ObjectDiff(key, change, text, file))
     return diffs
 
 
-def _describe(delta: Any) -> list[str]:
-    lines: list[str] = []
-    for kind, entries in sorted(delta.to_dict().items()):
-        if isinstance(entries, dict):
-            for path, change in sorted(entries.items()):
-                lines.append(f"{_path(path)}: {_change(kind, change)}")
-        else:
-            lines.extend(f"{_path(str(path))}: {kind}" for path in sorted(entries))
-    return lines
+def _lines(obj: JSONDict | None) -> list[str]:
+    from ingress2gateway.writing.formats import to_yaml
+
+    # Split on "\n" alone: YAML output breaks lines only there (str.splitlines would also
+    # split at a U+2028 inside a string).
+    return [] if obj is None else to_yaml(obj).removesuffix("\n").split("\n")
 
 
-def _path(deepdiff_path: str) -> str:
-    # root['spec']['rules'][0] -> spec.rules[0]
-    text = deepdiff_path.removeprefix("root")
-    text = text.replace("']['", ".").replace("['", ".").replace("']", "")
-    return text.lstrip(".")
+def unified_diff(
+    old: Sequence[str],
+    new: Sequence[str],
+    old_label: str,
+    new_label: str,
+    context: int = CONTEXT_LINES,
+) -> str:
+    """``old`` and ``new`` (lines without breaks) as ``diff -u`` shows them.
+
+    Not :func:`difflib.unified_diff`: its matcher treats lines that recur in more than 1% of a
+    long text as noise (``autojunk``), and a Gateway's ``port: 443`` and ``protocol: HTTPS``
+    recur in every listener: the hunks then misalign. Here every line counts, and a block
+    added or removed whole is shown from the start of a YAML item (:class:`_Matcher`)."""
+    matcher = _Matcher(old, new)
+    out = [f"--- {old_label}", f"+++ {new_label}"]
+    for group in matcher.get_grouped_opcodes(context):
+        first, last = group[0], group[-1]
+        out.append(
+            f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@",
+        )
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out.extend(" " + line for line in old[i1:i2])
+                continue
+            out.extend("-" + line for line in old[i1:i2])
+            out.extend("+" + line for line in new[j1:j2])
+    return "".join(line + "\n" for line in out)
 
 
-def _change(kind: str, change: Any) -> str:
-    if kind == "values_changed" and isinstance(change, dict):
-        return f"{json.dumps(change.get('old_value'))} -> {json.dumps(change.get('new_value'))}"
-    if kind == "type_changes" and isinstance(change, dict):
-        return f"{json.dumps(change.get('old_value'), default=str)} -> {json.dumps(change.get('new_value'), default=str)}"
-    if kind.endswith("_added"):
-        return f"added {json.dumps(change, default=str)}"
-    if kind.endswith("_removed"):
-        return f"removed {json.dumps(change, default=str)}"
-    return f"{kind} {json.dumps(change, default=str)}"
+class _Matcher(SequenceMatcher[str]):
+    """A line matcher whose blocks added or removed whole start where a YAML item does.
+
+    Removing one listener of several alike can be shown at several places: the lines
+    ``mode: Terminate`` of the listener before, then the removed listener but its last line,
+    is as short a diff as the removed listener itself. Like ``git diff``'s slider heuristic, a
+    block that can slide (the line before it equals its last line, or the line after it its
+    first) is put where its first line is the least indented: a whole ``- name: …`` item."""
+
+    def __init__(self, old: Sequence[str], new: Sequence[str]) -> None:
+        super().__init__(None, old, new, autojunk=False)
+        self.old, self.new = old, new
+
+    def get_opcodes(
+        self,
+    ) -> list[tuple[Literal["replace", "delete", "insert", "equal"], int, int, int, int]]:
+        found = super().get_opcodes()
+        tags = [op[0] for op in found]
+        spans = [list(op[1:]) for op in found]  # [old start, old stop, new start, new stop]
+        for index in range(1, len(found) - 1):
+            whole = tags[index] in ("delete", "insert")
+            if not (whole and tags[index - 1] == tags[index + 1] == "equal"):
+                continue
+            before, block, after = spans[index - 1], spans[index], spans[index + 1]
+            lines, start, stop = (
+                (self.old, block[0], block[1])
+                if tags[index] == "delete"
+                else (self.new, block[2], block[3])
+            )
+            up = 0
+            while up < before[1] - before[0] and lines[start - up - 1] == lines[stop - up - 1]:
+                up += 1
+            down = 0
+            while down < after[1] - after[0] and lines[start + down] == lines[stop + down]:
+                down += 1
+            shift = min(range(-up, down + 1), key=lambda d: (_indent(lines[start + d]), abs(d)))
+            before[1] += shift
+            before[3] += shift
+            block[:] = [end + shift for end in block]
+            after[0] += shift
+            after[2] += shift
+        return [
+            (tag, span[0], span[1], span[2], span[3])
+            for tag, span in zip(tags, spans, strict=True)
+            if tag != "equal" or span[1] > span[0]
+        ]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _range(start: int, stop: int) -> str:
+    """A hunk's range as ``diff -u`` writes it: 1-based ``start,length``; an empty range is
+    the line before it (``0,0`` in an empty file)."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start + 1 if length else start},{length}"
 
 
 def render_text(diffs: Sequence[ObjectDiff]) -> str:
-    lines = []
-    marks = {"added": "+", "removed": "-", "changed": "~"}
-    words = {"added": "would be created", "removed": "is no longer generated", "changed": "differs"}
-    for item in diffs:
-        lines.append(f"{marks[item.change]} {_display(item.key)} {words[item.change]}")
-        lines.extend(f"    {detail}" for detail in item.details)
-    return "".join(printable(line) + "\n" for line in lines)
+    return "".join(printable(line) + "\n" for item in diffs for line in item.diff[:-1].split("\n"))
 
 
 def render_json(diffs: Sequence[ObjectDiff]) -> str:
     return json.dumps({"differences": [d.to_json() for d in diffs]}, indent=2) + "\n"
+
+
+def summary(diffs: Sequence[ObjectDiff]) -> str:
+    """One line for stderr: how many objects differ, and how."""
+    counts = {change: sum(1 for d in diffs if d.change == change) for change in _WORDS}
+    parts = [f"{counts[change]} {word}" for change, word in _WORDS.items() if counts[change]]
+    return f"{len(diffs)} object(s) differ: {', '.join(parts)}"
+
+
+_WORDS = {"changed": "changed", "added": "to create", "removed": "no longer generated"}
+
+
+def other_resources(
+    generated: Sequence[JSONDict], known: Sequence[ResourceKind]
+) -> list[ResourceKind]:
+    """For ``--against cluster``: the kinds of the ``generated`` objects that are not among the
+    ``known`` Gateway API kinds (an emitter's policies and filters), as cluster resources. The
+    plural is the one these CRDs declare: the kind in lowercase, ``-y`` → ``-ies``, else ``-s``
+    (``BackendTrafficPolicy`` → ``backendtrafficpolicies``, ``HTTPRouteFilter`` →
+    ``httproutefilters``). A kind none of the objects has is not read: an emitter's objects
+    left over from an earlier migration, of a kind it no longer generates, are not shown."""
+    from ingress2gateway.objects import ResourceKind
+
+    seen = {(k.group, k.kind) for k in known}
+    found = []
+    for obj in generated:
+        group, _, version = str(obj.get("apiVersion", "")).rpartition("/")
+        kind = str(obj.get("kind", ""))
+        if not group or (group, kind) in seen:
+            continue
+        seen.add((group, kind))
+        lower = kind.lower()
+        plural = lower[:-1] + "ies" if lower.endswith("y") else lower + "s"
+        found.append(ResourceKind(group, version, plural, kind))
+    return found
+
+
+class DiffError(I2GError):
+    """Anything that stops ``diff`` from answering: exit 2 or more, never 1 ("differs")."""
+
+    exit_code = EXIT_ERROR
+
+
+@contextmanager
+def errors_exit_2() -> Iterator[None]:
+    """Make every error of ``diff`` exit 2, as ``kubectl diff`` does: its 1 means "differs",
+    so an unreadable input, a cluster error or a refused ``--write`` must not say 1. (An
+    unexpected error still prints one line, as elsewhere; ``I2G_DEBUG=1`` shows its
+    traceback.) Interrupts (130) and a closed stdout (141) keep their codes."""
+    try:
+        yield
+    except I2GError as exc:
+        if exc.exit_code >= EXIT_ERROR:
+            raise
+        raise DiffError(str(exc)) from exc
+    except (
+        KeyboardInterrupt,
+        BrokenPipeError,
+        click.exceptions.Exit,
+        click.ClickException,
+        click.Abort,
+    ):
+        raise
+    except Exception as exc:
+        if os.environ.get("I2G_DEBUG"):
+            raise
+        raise DiffError(
+            f"internal error: {type(exc).__name__}: {exc} (please report this bug; set "
+            "I2G_DEBUG=1 for details)"
+        ) from exc

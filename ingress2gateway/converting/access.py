@@ -231,7 +231,7 @@ def close_uncarried(
     ]
     if not uncarried:
         return closing
-    other = _alternative(emitter)
+    other = alternative_emitter(emitter)
     if other is not None:
         # Asked once per distinct value: an allow-list is often repeated on thousands of
         # Ingresses, and parsing its addresses again for each costs.
@@ -533,7 +533,7 @@ def _value(ext: Extension) -> str:
 _WHERE = ("provenance", "consumed")
 
 
-def _alternative(emitter: Emitter) -> Emitter | None:
+def alternative_emitter(emitter: Emitter) -> Emitter | None:
     """The built-in emitter to name in the message, unless it is the one chosen (or fails to
     load)."""
     from ingress2gateway.errors import UsageError

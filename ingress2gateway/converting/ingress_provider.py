@@ -3,7 +3,8 @@
 It does what every Ingress controller shares: find the Ingresses whose class the controller
 owns, parse them, lower them through :mod:`ingress2gateway.converting.lowering`, and account in the ledger
 for every annotation (known vendor keys through the provider's catalog, unknown vendor keys as
-unsupported warnings, other keys as ignored). Subclasses add their annotation handlers.
+unsupported warnings, cert-manager's and external-dns's through
+:mod:`~ingress2gateway.converting.companions`, other keys as ignored). Subclasses add their annotation handlers.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ingress2gateway.converting.companions import is_companion
 from ingress2gateway.converting.ingress import (
     CLASS_ANNOTATION,
     IngressClassInfo,
@@ -147,6 +149,8 @@ class IngressProvider(ProviderBase):
         for key in sorted(model.obj.annotations):
             field = f"metadata.annotations[{key}]"
             if report.has_entry(model.source, field) or (model.source, field) in carried:
+                continue
+            if is_companion(key):  # cert-manager's and external-dns's: see carry_companions
                 continue
             spec = catalog.get(key)
             if spec is not None:

@@ -49,7 +49,7 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.objects import SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.reporting.report import Level, Status
+from ingress2gateway.reporting.report import Level, Need, Status
 
 MAX_RULES_PER_ROUTE = 16
 GATEWAY_GROUP = "gateway.networking.k8s.io"
@@ -240,6 +240,15 @@ def _layout(
             namespace=namespace,
             gateway_class=options.gateway_class_name or class_name or "ingress",
         )
+        if not options.gateway_class_name:
+            # Said once per class (the same notification twice is one).
+            ctx.report.info(
+                "gateway-class-assumed",
+                f"the generated Gateways of ingress class {class_name!r} name GatewayClass "
+                f"{gateway.gateway_class!r}, as no --gateway-class-name was given: set it to "
+                "the GatewayClass of your implementation (Envoy Gateway's is usually eg)",
+                provider=policy.provider,
+            )
         build = _GatewayBuild(ctx, policy, gateway)
         build.models = list(members)
         builds.append(build)
@@ -571,6 +580,14 @@ def _default_certificate(build: _GatewayBuild, model: IngressModel, tls: Ingress
         source=model.source,
         field=tls.field,
         provider=build.policy.provider,
+    )
+    build.ctx.report.require(
+        Need.SECRET,
+        f"Secret {where}/{DEFAULT_CERTIFICATE}",
+        "create it with the certificate the controller served by default (`kubectl create "
+        f"secret tls {DEFAULT_CERTIFICATE} -n {where} --cert=FILE --key=FILE`), or convert "
+        "again with --default-certificate NAMESPACE/NAME",
+        source=model.source,
     )
     return SecretRef(DEFAULT_CERTIFICATE, build.gateway.namespace)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from ingress2gateway._version import __version__
 from ingress2gateway.converting.access import close_uncarried
+from ingress2gateway.converting.companions import carry_companions
 from ingress2gateway.converting.gate import Check, Checked, gate, validated
 from ingress2gateway.converting.listener_limit import spill_listeners
 from ingress2gateway.converting.plan import (
@@ -287,6 +288,8 @@ def _emitted(
     for provider in providers:
         provider.convert(ctx)
     report_unclaimed(ctx, providers)
+    # cert-manager's and external-dns's annotations go where they read them on Gateway API.
+    carry_companions(ctx)
     # Everything providers took from the input is in the IR and the report now.
     ctx.objects = ()
     # No value reaches an emitter unless it is of its grammar (header values, host names...);
@@ -306,4 +309,4 @@ def _emitted(
     # Which extensions the emitter expressed is known once it has made the last object: they
     # are reported then, while workers (if any) still check the last objects.
     yield from emitted
-    report_unconsumed_extensions(ir, report, emitter.name, closing)
+    report_unconsumed_extensions(ir, report, emitter, closing, target)

@@ -8,7 +8,7 @@ reports what it had to leave out (with the version or channel that would have it
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from ingress2gateway._version import __version__
 from ingress2gateway.converting.naming import fit
@@ -61,14 +61,35 @@ KIND_ORDER = (
 )
 
 
-def metadata(name: str, namespace: str | None) -> JSONDict:
+def metadata(
+    name: str, namespace: str | None, annotations: Mapping[str, str] | None = None
+) -> JSONDict:
+    """``annotations``: carried from the input for other tools (see
+    :mod:`ingress2gateway.converting.companions`); the generator annotation comes first."""
     meta: JSONDict = {
         "name": name,
         "annotations": {GENERATOR_ANNOTATION: f"ingress2gateway-{__version__}"},
     }
+    if annotations:
+        meta["annotations"].update(sorted(annotations.items()))
     if namespace:
         meta["namespace"] = namespace
     return meta
+
+
+def _how_to_target(hint: str) -> str:
+    """What to pass when the cluster runs a release that has it (``hint``: see
+    :meth:`~ingress2gateway.target.Target.where_available`)."""
+    found = re.fullmatch(r"(v\d+\.\d+)\+ (standard|experimental) channel", hint)
+    if found is None:
+        return (
+            " (--channel experimental, if your cluster runs it)" if "experimental" in hint else ""
+        )
+    version, channel = found.groups()
+    flags = f"--gateway-api-version {version}" + (
+        " --channel experimental" if channel == "experimental" else ""
+    )
+    return f" (pass {flags} if your cluster runs it)"
 
 
 class GatewayAPIBuilder:
@@ -100,7 +121,9 @@ class GatewayAPIBuilder:
         """Report a feature the target cannot carry."""
         hint = self.target.where_available(kind, path, enum_value)
         target = f"Gateway API {self.target.version} ({self.target.channel} channel)"
-        message = f"{what} is not available in {target}" + (f"; it needs {hint}" if hint else "")
+        message = f"{what} is not available in {target}" + (
+            f"; it needs {hint}{_how_to_target(hint)}" if hint else ""
+        )
         for item in provenance or [None]:  # type: ignore[list-item]
             self.report.notify(
                 _level(security),
@@ -158,7 +181,7 @@ class GatewayAPIBuilder:
         body: JSONDict = {
             "apiVersion": self.api_version("Gateway") or f"{GROUP}/v1",
             "kind": "Gateway",
-            "metadata": metadata(gateway.name, gateway.namespace),
+            "metadata": metadata(gateway.name, gateway.namespace, gateway.annotations),
             "spec": {
                 "gatewayClassName": gateway.gateway_class,
                 "listeners": [self.listener(gateway, listener) for listener in gateway.listeners],
@@ -179,7 +202,9 @@ class GatewayAPIBuilder:
         body: JSONDict = {
             "apiVersion": self.api_version("ListenerSet") or f"{GROUP}/v1",
             "kind": "ListenerSet",
-            "metadata": metadata(listener_set.name, listener_set.namespace),
+            "metadata": metadata(
+                listener_set.name, listener_set.namespace, listener_set.gateway.annotations
+            ),
             "spec": {
                 "parentRef": parent,
                 "listeners": [
@@ -263,7 +288,7 @@ class GatewayAPIBuilder:
         body: JSONDict = {
             "apiVersion": api_version,
             "kind": route.KIND,
-            "metadata": metadata(route.name, route.namespace),
+            "metadata": metadata(route.name, route.namespace, route.annotations),
             "spec": spec,
         }
         rules = [_everything_in(rule) for rule in getattr(route, "rules", [])]
@@ -323,6 +348,11 @@ class GatewayAPIBuilder:
         )
         for item in first.provenance:
             self.report.record(item.source, item.field, status, note=note)
+            if note is not None:
+                message = f"{first.describe()} is carried in part: {note}"
+                self.report.warning(
+                    "feature-partial", message, source=item.source, field=item.field
+                )
         self.credit(first.provenance, route.ref)
         first.consumed = True
         return body

@@ -54,6 +54,9 @@ CODES: dict[str, str] = {
     "tls-unused": "A spec.tls entry names hosts no converted rule routes.",
     "gateway-namespace-chosen": "Ingresses of one class span namespaces; the shared Gateway's namespace "
     "was chosen (override with --gateway-namespace).",
+    "gateway-class-assumed": "No --gateway-class-name was given: the generated Gateways name "
+    "a GatewayClass after the ingress class, which your Gateway API implementation probably "
+    "does not have (Envoy Gateway's is usually eg).",
     "gateway-not-needed": "No rule of an ingress class could be routed, so no Gateway is generated "
     "for it.",
     "gateway-listeners-spilled": "A Gateway needs more than 64 listeners: the surplus is in "
@@ -70,10 +73,23 @@ CODES: dict[str, str] = {
     "chosen emitter; security-relevant ones (auth, allow-lists, client certificates, a snippet's "
     "deny lines) are errors, and the rules they protect are emitted closed (no backend; "
     "--access-control-fallback open leaves them open).",
+    "feature-partial": "The chosen emitter carries a feature only in part (the message says "
+    "what is lost: consistent hashing instead of stickiness, a rate limit counted per replica, "
+    "the headers an auth service receives …): the behaviour differs there.",
     "header-invalid": "A header operation (set, add, remove) whose name is not an HTTP token or whose "
     "value is empty or over 4096 characters: Gateway API refuses it, so it is left out of the filter.",
     "target-lacks-feature": "The target Gateway API version/channel lacks a field or kind; it was not "
     "emitted (the message names the version or channel that has it).",
+    # tools beside the controller
+    "companion-annotation-conflict": "Ingresses sharing a Gateway (or a route) disagree on a "
+    "cert-manager or external-dns annotation, or only some set it: the generated object carries "
+    "the oldest Ingress's value, which applies to every host it serves.",
+    "companion-annotation-invalid": "A cert-manager or external-dns annotation whose key is not "
+    "a valid name or whose value holds control or bidirectional characters: not carried.",
+    "companion-annotation-unsupported": "A cert-manager annotation that works on Ingresses only "
+    "(kubernetes.io/tls-acme): the Gateway's certificates would no longer be renewed.",
+    "cert-manager-listener-skipped": "cert-manager will not issue a certificate for an HTTPS "
+    "listener (its Secret is in another namespace than the Gateway, or it has no hostname).",
     # output
     "output-invalid": "An output object would be rejected by the API server; it is not printed "
     "unless --emit-invalid.",

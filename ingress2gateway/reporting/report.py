@@ -1,6 +1,9 @@
 """Notifications and the ledger: what users read to decide whether to trust the output.
 
 A :class:`Notification` says something happened (an error, a warning, a fact worth knowing).
+A :class:`Prerequisite` says what the cluster needs before the output works there (a
+GatewayClass, an implementation feature to enable, a Secret to create): the migration plan
+lists each once.
 The ledger has one :class:`LedgerEntry` per consumed input field and says what became of it:
 ``converted``, ``partial``, ``unsupported`` or ``ignored``, and which output objects it went into.
 Nothing from the input may be missing from the ledger.
@@ -64,6 +67,43 @@ def merge_status(old: Status, new: Status) -> Status:
         # Once part of a field was carried over, more unsupported parts keep it partial.
         return Status.PARTIAL
     return old if _STATUS_RANK[old] >= _STATUS_RANK[new] else new
+
+
+class Need(str, enum.Enum):
+    """The kinds of :class:`Prerequisite`, in the order a migration plan lists them."""
+
+    GATEWAY_CLASS = "gateway-class"
+    IMPLEMENTATION_FEATURE = "implementation-feature"
+    SECRET = "secret"
+    REFERENCE_GRANT = "reference-grant"
+    CERTIFICATE_ISSUER = "certificate-issuer"
+    DNS = "dns"
+    OTHER = "other"
+
+    @property
+    def rank(self) -> int:
+        return list(Need).index(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Prerequisite:
+    """Something the cluster must have before the output works there, said once however
+    many input objects need it (``sources`` names them)."""
+
+    need: Need
+    subject: str
+    """What is needed, as a name a person can look for: ``ClusterIssuer letsencrypt``."""
+    action: str
+    """What to do about it, one sentence."""
+    sources: tuple[SourceRef, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "need": self.need.value,
+            "subject": self.subject,
+            "action": self.action,
+            "sources": [source.to_json() for source in self.sources],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +240,7 @@ PortableReport = tuple[
         tuple[
             list[tuple[ObjectRef, tuple[tuple[SourceRef, str], ...], str]],
             list[tuple[SourceRef, str, str]],
+            list[tuple[Need, str, str, tuple[SourceRef, ...]]],
         ]
     ],
 ]
@@ -224,6 +265,7 @@ class Recorder:
         self._refs: dict[ObjectRef, ObjectRef] = {}
         self._unprinted: list[tuple[ObjectRef, tuple[tuple[SourceRef, str], ...], str]] = []
         self._left_out: dict[SourceRef, dict[str, str]] = {}
+        self._needs: dict[tuple[Need, str], tuple[str, list[SourceRef]]] = {}
 
     def notify(
         self,
@@ -254,6 +296,17 @@ class Recorder:
 
     def info(self, code: str, message: str, **kw: Any) -> Notification:
         return self.notify(Level.INFO, code, message, **kw)
+
+    def require(
+        self, need: Need, subject: str, action: str, *, source: SourceRef | None = None
+    ) -> None:
+        """The cluster must have ``subject`` for the output to work (see :class:`Prerequisite`).
+        Said again for the same subject, only the source is added: the first action stays."""
+        said = self._needs.get((need, subject))
+        if said is None:
+            said = self._needs[need, subject] = (action, [])
+        if source is not None and source not in said[1]:
+            said[1].append(source)
 
     def flag(
         self,
@@ -361,6 +414,10 @@ class Recorder:
             (
                 self._unprinted,
                 [(s, f, n) for s, fs in self._left_out.items() for f, n in fs.items()],
+                [
+                    (need, subject, action, tuple(sources))
+                    for (need, subject), (action, sources) in self._needs.items()
+                ],
             )
         ]
         return notes, entries, pending
@@ -386,10 +443,14 @@ class Recorder:
             merged._add_targets(self._refs.setdefault(ref, ref) for ref in targets)
             for text in texts:
                 merged._add_note(text)
-        for unprinted, left_out in pending:
+        for unprinted, left_out, needs in pending:
             self._unprinted.extend(unprinted)
             for source, field, note in left_out:
                 self.left_out(source, field, note)
+            for need, subject, action, sources in needs:
+                self.require(need, subject, action)
+                for source in sources:
+                    self.require(need, subject, action, source=source)
 
     # --- the end ------------------------------------------------------------------------
 
@@ -399,7 +460,12 @@ class Recorder:
             self._apply_left_out()
         if self._unprinted:
             self._apply_unprinted()
-        return Report(tuple(self.notifications), MappingProxyType(self.ledger))
+        needs = [
+            Prerequisite(need, subject, action, tuple(sorted(sources, key=SourceRef.sort_key)))
+            for (need, subject), (action, sources) in self._needs.items()
+        ]
+        needs.sort(key=lambda p: (p.need.rank, p.subject))
+        return Report(tuple(self.notifications), MappingProxyType(self.ledger), tuple(needs))
 
     def _apply_left_out(self) -> None:
         for entry in self.ledger.values():
@@ -436,6 +502,8 @@ class Report:
     ledger: Mapping[tuple[SourceRef, str], LedgerEntry] = dataclasses.field(
         default_factory=lambda: MappingProxyType({})
     )
+    prerequisites: tuple[Prerequisite, ...] = ()
+    """What the cluster needs before the output works there, each once, in plan order."""
 
     def __repr__(self) -> str:
         return (
@@ -486,6 +554,7 @@ class Report:
             "summary": self.summary(),
             "notifications": [n.to_json() for n in self.sorted_notifications()],
             "ledger": [e.to_json() for e in self.sorted_ledger()],
+            "prerequisites": [p.to_json() for p in self.prerequisites],
         }
 
     def write_json(
@@ -508,6 +577,7 @@ class Report:
         sections = (
             ("notifications", map(lines.notification, self.sorted_notifications())),
             ("ledger", map(lines.entry, self.sorted_ledger())),
+            ("prerequisites", (_compact(p.to_json()) for p in self.prerequisites)),
         )
         for index, (key, items) in enumerate(sections):
             write(f'  "{key}": [')
@@ -516,7 +586,7 @@ class Report:
                 write(separator + item)
                 separator = ",\n    "
             write("\n  ]" if separator != "\n    " else "]")
-            write(",\n" if index == 0 else "\n")
+            write(",\n" if index < len(sections) - 1 else "\n")
         write("}\n")
 
 
@@ -578,3 +648,7 @@ def fails(report: Report | Recorder, fail_on: str) -> bool:
         return False
     threshold = Level(fail_on).rank
     return any(n.level.rank >= threshold for n in report.notifications)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))

@@ -147,3 +147,26 @@ def _sync_directory(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def remove_file(path: str | os.PathLike[str], *, what: str) -> None:
+    """Remove ``path`` (a symbolic link itself, never what it points to); already gone is
+    fine. Errors are :class:`WriteError`: ``<path>: cannot remove <what>: <reason>``."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise WriteError(
+            f"{os.fspath(path)}: cannot remove {what}: {exc.strerror or exc}"
+        ) from None
+
+
+def remove_if_empty(directory: str | os.PathLike[str]) -> bool:
+    """Remove ``directory`` if it is empty (``rmdir``, which refuses anything else: nothing in
+    it is ever lost); whether it went."""
+    try:
+        os.rmdir(directory)
+    except OSError:
+        return False  # not empty, gone already, or not ours to remove: it stays
+    return True

@@ -48,7 +48,10 @@ GENERATOR_PREFIX = "ingress2gateway-"
 
 
 class Refused(I2GError):
-    """``--write`` would destroy something; nothing was written."""
+    """``--write`` would destroy something; nothing was written. Exit 2: ``diff``'s 1 means
+    "differs"."""
+
+    exit_code = 2
 
 
 @dataclass
@@ -59,6 +62,8 @@ class FilePlan:
     text: str
     removed: list[Key] = field(default_factory=list)
     changed: bool = True
+    delete: bool = False
+    """Every document in it is the tool's and none is generated now: the file goes."""
 
 
 @dataclass
@@ -114,6 +119,48 @@ def plan_file(path: Path, objects: Sequence[JSONDict], differing: Iterable[Key])
     return _YamlFile(path, old).plan(objects, set(differing))
 
 
+def plan_prune(path: Path, keep_foreign: bool = False) -> FilePlan | None:
+    """How ``path`` loses the tool's documents (none of which is generated now): deleted when
+    every document in it is the tool's (the generator annotation on each), rewritten without
+    them when it holds something else as well, None when it holds none of the tool's.
+
+    ``keep_foreign``: a Gateway API object the tool did not generate stays where it is
+    (``print --prune``); without it, the file is refused (``diff --write``: the object would
+    show in every ``diff``, and deleting it would lose it). Anything else that stops an edit
+    (not UTF-8, a document that is not a Kubernetes object, a List mixing the tool's objects
+    with others) is :class:`Refused`."""
+    old = _read(path)
+    if old.lstrip().startswith(("{", "[")):
+        return _prune_json(path, old, keep_foreign)
+    document = _YamlFile(path, old)
+    roles, foreign = document.roles(_Classifier(path, (), keep_foreign))
+    removed = [key for keys in roles if keys for key in keys]
+    if not removed:
+        return None
+    if not foreign:
+        return FilePlan(path, "", removed, delete=True)
+    return document.plan((), set(), keep_foreign)
+
+
+def _prune_json(path: Path, old: str, keep_foreign: bool) -> FilePlan | None:
+    try:
+        value = json.loads(old)
+    except (ValueError, RecursionError):
+        raise Refused(f"{path}: is not valid JSON; --write does not edit it") from None
+    classify = _Classifier(path, (), keep_foreign)
+    listed = _items(value) if _is_object(value) else None
+    members = listed if listed is not None else [value]
+    ours = [item for item in members if classify.is_ours(item, 1)]
+    if not ours:
+        return None
+    if len(ours) != len(members):
+        raise Refused(
+            f"{path}: a JSON file is rewritten whole, and this one holds objects ingress2gateway "
+            "did not generate besides its own: remove them yourself"
+        )
+    return FilePlan(path, "", [object_key(item) for item in ours], delete=True)
+
+
 def _read(path: Path) -> str:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -152,9 +199,12 @@ class _Classifier:
     """Says whose each object of a file is: the tool's (``True``), someone else's that may stay
     (``False``), or refuses the file."""
 
-    def __init__(self, path: Path, generated: Iterable[Key]) -> None:
+    def __init__(self, path: Path, generated: Iterable[Key], keep_foreign: bool = False) -> None:
         self.path = path
         self.generated = set(generated)
+        self.keep_foreign = keep_foreign
+        """A Gateway API object the tool does not generate stays (pruning), instead of
+        refusing the file (``--write``, which must leave nothing ``diff`` would show)."""
 
     def is_ours(self, value: Any, line: int) -> bool:
         where = f"{self.path}:{line}"
@@ -166,7 +216,7 @@ class _Classifier:
         if is_generated(value) or object_key(value) in self.generated:
             return True
         key = object_key(value)
-        if key[0] in GATEWAY_API_GROUPS:
+        if key[0] in GATEWAY_API_GROUPS and not self.keep_foreign:
             _, kind, namespace, name = key
             raise Refused(
                 f"{where}: {kind} {f'{namespace}/' if namespace else ''}{name} was not generated "
@@ -241,10 +291,10 @@ class _YamlFile:
             separator, start = marker.group(), marker.end()
         yield _Chunk(separator, self.text[start:], line)
 
-    def plan(self, objects: Sequence[JSONDict], differing: set[Key]) -> FilePlan:
-        new = {object_key(o): o for o in objects}
-        classify = _Classifier(self.path, new)
-        roles: list[list[Key] | None] = []  # the tool's keys in each chunk; None: not the tool's
+    def roles(self, classify: _Classifier) -> tuple[list[list[Key] | None], list[Any]]:
+        """The tool's keys in each chunk (None: empty, or not the tool's), and the values of
+        the chunks that are not the tool's."""
+        roles: list[list[Key] | None] = []
         foreign: list[Any] = []
         for chunk in self.chunks:
             parsed = parse_document(chunk.line, chunk.body)
@@ -267,6 +317,13 @@ class _YamlFile:
             else:
                 roles.append(None)
                 foreign.append(chunk.value)
+        return roles, foreign
+
+    def plan(
+        self, objects: Sequence[JSONDict], differing: set[Key], keep_foreign: bool = False
+    ) -> FilePlan:
+        new = {object_key(o): o for o in objects}
+        roles, foreign = self.roles(_Classifier(self.path, new, keep_foreign))
         if foreign and not any(roles):
             raise _refuse_foreign_only(self.path)
         pieces: list[str] = []
@@ -322,20 +379,18 @@ class _YamlFile:
     def _check(self, text: str, objects: Sequence[JSONDict], foreign: list[Any]) -> None:
         """Read ``text`` back as ``diff`` will: the tool's objects, and the others unchanged."""
         ours: list[Any] = []
-        others: list[Any] = []
+        others = list(foreign)  # each met once, byte for byte as it was
         for chunk in _YamlFile(self.path, text).chunks:
             parsed = parse_document(chunk.line, chunk.body)
             value, problem = parsed.value, parsed.problem
             if problem is not None:
                 ours.append(problem)
+            elif value in others:
+                others.remove(value)
             elif value is not None:
                 listed = _items(value) if _is_object(value) else None
-                members = listed if listed is not None else [value]
-                if all(_is_object(m) and object_key(m)[0] in GATEWAY_API_GROUPS for m in members):
-                    ours.extend(members)
-                else:
-                    others.append(value)
-        if others != foreign or sorted(ours, key=_sort_key) != sorted(objects, key=_sort_key):
+                ours.extend(listed if listed is not None else [value])
+        if others or sorted(ours, key=_sort_key) != sorted(objects, key=_sort_key):
             raise Refused(
                 f"{self.path}: cannot be updated without changing what else it holds (please "
                 "report this bug); nothing was written"

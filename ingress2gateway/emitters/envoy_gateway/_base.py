@@ -19,7 +19,7 @@ from ingress2gateway.converting.naming import NameAllocator
 from ingress2gateway.ir import Extension, Provenance, ReferenceGrant
 from ingress2gateway.objects import JSONDict
 from ingress2gateway.plugin import Emitted
-from ingress2gateway.reporting.report import Status
+from ingress2gateway.reporting.report import Need, Status
 
 EG_GROUP = "gateway.envoyproxy.io"
 EG_API_VERSION = f"{EG_GROUP}/v1alpha1"
@@ -56,6 +56,10 @@ class Contribution:
     """ReferenceGrants the policy needs for references into other namespaces."""
     warnings: list[tuple[str, str]] = field(default_factory=list)
     """(code, message) notifications filed under each input field of the extension."""
+    needs: list[tuple[Need, str, str]] = field(default_factory=list)
+    """(need, subject, action): what the cluster must have for the policy to work (see
+    :meth:`~ingress2gateway.reporting.report.Recorder.require`), required for each input
+    object of the extension once it is applied."""
 
 
 @dataclass
@@ -164,6 +168,16 @@ def quantity(size: int) -> str:
         if size >= factor and size % factor == 0:
             return f"{size // factor}{suffix}"
     return str(size)
+
+
+BACKEND_API = (
+    Need.IMPLEMENTATION_FEATURE,
+    "Envoy Gateway Backend API",
+    "enable it in the EnvoyGateway configuration (extensionApis.enableBackend: true; the "
+    "Backend API is disabled by default), or the routes and policies that reference a "
+    "Backend are refused",
+)
+"""The prerequisite of every ``Backend`` this emitter makes."""
 
 
 def provenance_of(extensions: list[Extension]) -> list[Provenance]:

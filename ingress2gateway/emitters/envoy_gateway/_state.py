@@ -9,11 +9,12 @@ from ingress2gateway.emitters.gatewayapi import GROUP, GatewayAPIBuilder, metada
 from ingress2gateway.ir import Extension, Provenance, ReferenceGrant
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted
-from ingress2gateway.reporting.report import Status, merge_status
+from ingress2gateway.reporting.report import Need, Status, merge_status
 
 from ._base import EG_API_VERSION, BackendRegistry, Contribution, MapEnv, Mapper
 
 CONFLICT_CODE = "eg-policy-conflict"
+PARTIAL_CODE = "feature-partial"
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Verdict:
     targets: set[ObjectRef] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    needs: list[tuple[Need, str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     """Places where it could not be applied (a conflicting value, no rule names …)."""
 
@@ -85,6 +87,9 @@ class State:
         for warning in contribution.warnings:
             if warning not in verdict.warnings:
                 verdict.warnings.append(warning)
+        for need in contribution.needs:
+            if need not in verdict.needs:
+                verdict.needs.append(need)
         for obj in contribution.objects:
             if all(existing.ref != obj.ref for existing in self.objects):
                 self.objects.append(obj)
@@ -169,8 +174,19 @@ class State:
         note = "; ".join(notes) or None
         for code, message in verdict.warnings:
             self.report.warning(code, message, **where)
+        if status is Status.PARTIAL and verdict.notes and not verdict.warnings:
+            # What is carried only in part changes behaviour: a warning, not only a ledger note
+            # (the specific warnings above already say it where there are some).
+            self.report.warning(
+                PARTIAL_CODE,
+                f"{ext.describe()} is carried in part: {'; '.join(verdict.notes)}",
+                **where,
+            )
         for item in ext.provenance:
             self.report.record(item.source, item.field, status, note=note)
+        for need, subject, action in verdict.needs:
+            for source in dict.fromkeys(item.source for item in ext.provenance) or (None,):
+                self.report.require(need, subject, action, source=source)
         for ref in verdict.targets:
             self.credits.setdefault(ref, []).extend(ext.provenance)
 

@@ -37,9 +37,9 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.objects import JSONDict, ObjectRef
 from ingress2gateway.plugin import Emitted
-from ingress2gateway.reporting.report import Status
+from ingress2gateway.reporting.report import Need, Status
 
-from ._base import EG_GROUP, Contribution, canonical
+from ._base import BACKEND_API, EG_GROUP, Contribution, canonical
 from ._state import State
 
 BACKEND = "Backend"
@@ -134,6 +134,7 @@ def _verdict(
     service_ns: str,
     grants: list[ReferenceGrant],
 ) -> Contribution:
+    needs = [BACKEND_API]
     notes = [
         f"the route reaches Service {service_ns}/{ext.service} through a Backend on its cluster "
         "DNS name: Envoy balances over the Service's cluster IP, not its pods (enable the "
@@ -146,13 +147,31 @@ def _verdict(
             f"Secret {ext.client_certificate.name} must be a kubernetes.io/tls Secret "
             "(tls.crt, tls.key)"
         )
+        cert_ns = ext.client_certificate.namespace or namespace
+        needs.append(
+            (
+                Need.SECRET,
+                f"Secret {cert_ns + '/' if cert_ns else ''}{ext.client_certificate.name}",
+                "the client certificate Envoy presents to the backend: a kubernetes.io/tls "
+                "Secret (tls.crt, tls.key)",
+            )
+        )
     if ext.ca_config_maps and not ext.insecure_skip_verify:
         notes.append(f"ConfigMap(s) {', '.join(ext.ca_config_maps)} must hold ca.crt")
+        needs.extend(
+            (
+                Need.OTHER,
+                f"ConfigMap {namespace + '/' if namespace else ''}{name}",
+                "it must hold the backend's CA certificates under key ca.crt (the Backend "
+                "reads it in its own namespace)",
+            )
+            for name in ext.ca_config_maps
+        )
     if service_ns != (namespace or "default") and (
         ext.ca_config_maps or ext.client_certificate is not None
     ):
         notes.append(f"the Backend is in namespace {namespace}: its CA ConfigMaps are read there")
-    return Contribution(BACKEND, {}, Status.PARTIAL, "; ".join(notes), grants=grants)
+    return Contribution(BACKEND, {}, Status.PARTIAL, "; ".join(notes), grants=grants, needs=needs)
 
 
 def external_name(state: State, route: Route, rule: Rule, rule_body: JSONDict) -> None:
@@ -205,7 +224,9 @@ def external_name(state: State, route: Route, rule: Rule, rule_body: JSONDict) -
                 "path (Envoy Gateway's namespace), where nginx used the controller pod's"
             )
         state.accept(
-            ext, Contribution(BACKEND, {}, Status.CONVERTED, note), [route.ref, backend.ref]
+            ext,
+            Contribution(BACKEND, {}, Status.CONVERTED, note, needs=[BACKEND_API]),
+            [route.ref, backend.ref],
         )
 
 

@@ -44,7 +44,7 @@ from ingress2gateway.ir import (
     listeners_made_from,
 )
 from ingress2gateway.objects import JSONDict, ObjectRef
-from ingress2gateway.reporting.report import Status
+from ingress2gateway.reporting.report import Need, Status
 
 from ._base import (
     CLIENT_TRAFFIC_POLICY,
@@ -115,7 +115,17 @@ def client_ip_detection(ext: ClientIPDetection, env: MapEnv) -> Contribution | N
             )
     if not spec:
         return None
-    return Contribution(CLIENT_TRAFFIC_POLICY, spec, status, "; ".join(notes) or None)
+    needs = []
+    if ext.proxy_protocol:
+        needs.append(
+            (
+                Need.OTHER,
+                "PROXY protocol from the load balancer",
+                "make the load balancer in front of the Gateway send a PROXY protocol header "
+                "on every connection: Envoy now refuses connections without one",
+            )
+        )
+    return Contribution(CLIENT_TRAFFIC_POLICY, spec, status, "; ".join(notes) or None, needs=needs)
 
 
 _TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")

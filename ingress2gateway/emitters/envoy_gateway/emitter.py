@@ -27,9 +27,9 @@ from ingress2gateway.ir import (
     Rule,
     SessionAffinity,
 )
-from ingress2gateway.objects import JSONDict, ObjectRef
+from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase, OptionSpec
-from ingress2gateway.reporting.report import Status, merge_status
+from ingress2gateway.reporting.report import Need, Status, merge_status
 
 from . import codes, security, traffic
 from ._base import (
@@ -91,6 +91,7 @@ class EnvoyGatewayEmitter(EmitterBase):
                 RoutePlan(state, route, body, gateway_kinds, route_schemes(route, protocols)).emit()
         settings = gateway_client_policies(ir, state, set(bodies))
         client_cert_policies(ir, state, settings)
+        require_gateway_classes(out, ctx)
         return state.finish(out)
 
     def carries(self, extension: Extension, target: Target) -> bool:
@@ -108,6 +109,30 @@ class EnvoyGatewayEmitter(EmitterBase):
         # The answer depends on the extension alone: a scratch environment, nothing kept.
         scratch = MapEnv(namespace=None, options={}, backends=BackendRegistry())
         return mapper(extension, scratch) is not None
+
+
+CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
+"""The ``controllerName`` of Envoy Gateway's GatewayClasses (its quickstart's)."""
+
+
+def require_gateway_classes(out: list[Emitted], ctx: EmitContext) -> None:
+    """Each GatewayClass the Gateways name must exist and be Envoy Gateway's: the policies
+    this emitter writes mean nothing to another implementation."""
+    for item in out:
+        if item.ref.kind != "Gateway":
+            continue
+        name = item.body.get("spec", {}).get("gatewayClassName")
+        if not isinstance(name, str):
+            continue
+        sources: list[SourceRef | None] = [*item.sources] or [None]
+        for source in sources:
+            ctx.report.require(
+                Need.GATEWAY_CLASS,
+                f"GatewayClass {name}",
+                f"install Envoy Gateway and create the GatewayClass with controllerName: "
+                f"{CONTROLLER_NAME} (the Envoy Gateway policies in the output need it)",
+                source=source,
+            )
 
 
 Parents = dict[tuple[str, str | None, str], dict[str, str]]

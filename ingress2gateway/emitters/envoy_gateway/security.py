@@ -47,9 +47,10 @@ from ingress2gateway.ir import (
 )
 from ingress2gateway.objects import JSONDict, ObjectRef
 from ingress2gateway.plugin import Emitted
-from ingress2gateway.reporting.report import Status
+from ingress2gateway.reporting.report import Need, Status
 
 from ._base import (
+    BACKEND_API,
     EG_API_VERSION,
     EG_GROUP,
     SECURITY_POLICY,
@@ -114,6 +115,16 @@ def basic_auth(ext: BasicAuth, env: MapEnv) -> Contribution | None:
         note,
         grants=_secret_grant(env, ext.secret_name, ext.secret_namespace),
         warnings=[(SHA_ONLY_CODE, SHA_ONLY_MESSAGE)],
+        needs=[
+            (
+                Need.SECRET,
+                f"Secret {_where(ext.secret_namespace or env.namespace)}{ext.secret_name}",
+                "re-hash it for Envoy Gateway: key '.htpasswd' with SHA ('{SHA}') entries only "
+                "(`htpasswd -c -s FILE USER`, then `kubectl create secret generic "
+                f"{ext.secret_name}{_flag(ext.secret_namespace or env.namespace)} "
+                "--from-file=.htpasswd=FILE`); bcrypt, MD5 and crypt entries never match",
+            )
+        ],
     )
 
 
@@ -180,7 +191,13 @@ def external_auth(ext: ExternalAuth, env: MapEnv) -> Contribution | None:
         )
     spec: JSONDict = {"extAuth": {"http": http, "headersToExtAuth": ["cookie"]}}
     return Contribution(
-        SECURITY_POLICY, spec, Status.PARTIAL, "; ".join(notes), objects=objects, grants=grants
+        SECURITY_POLICY,
+        spec,
+        Status.PARTIAL,
+        "; ".join(notes),
+        objects=objects,
+        grants=grants,
+        needs=[BACKEND_API] if objects else [],
     )
 
 
@@ -320,6 +337,15 @@ def api_key_auth(ext: APIKeyAuth, env: MapEnv) -> Contribution | None:
         Status.PARTIAL,
         "the Secrets must hold one entry per client: the client id as key, the API key as value",
         grants=grants,
+        needs=[
+            (
+                Need.SECRET,
+                f"Secret {_where(s.namespace or env.namespace)}{s.name}",
+                "one entry per client, the client id as key and the API key as value (Envoy "
+                "Gateway's apiKeyAuth format); re-create it from the source's credentials",
+            )
+            for s in ext.credential_secrets
+        ],
     )
 
 
@@ -341,7 +367,25 @@ def oidc_auth(ext: OIDCAuth, env: MapEnv) -> Contribution | None:
         Status.PARTIAL,
         f"Secret {ext.client_secret.name} must hold the client secret under key 'client-secret'",
         grants=_secret_grant(env, ext.client_secret.name, ext.client_secret.namespace),
+        needs=[
+            (
+                Need.SECRET,
+                f"Secret {_where(ext.client_secret.namespace or env.namespace)}"
+                f"{ext.client_secret.name}",
+                "it must hold the OIDC client secret under key 'client-secret'",
+            )
+        ],
     )
+
+
+def _where(namespace: str | None) -> str:
+    """``namespace/`` before a name, or nothing when the namespace is not known."""
+    return f"{namespace}/" if namespace else ""
+
+
+def _flag(namespace: str | None) -> str:
+    """kubectl's `` -n namespace``, or nothing when the namespace is not known."""
+    return f" -n {namespace}" if namespace else ""
 
 
 MAPPERS: dict[type, Mapper] = {

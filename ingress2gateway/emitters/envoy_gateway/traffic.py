@@ -57,7 +57,7 @@ from ingress2gateway.ir import (
     Timeouts,
 )
 from ingress2gateway.objects import JSONDict
-from ingress2gateway.reporting.report import Status
+from ingress2gateway.reporting.report import Need, Status
 
 from ._base import (
     BACKEND_TRAFFIC_POLICY,
@@ -103,11 +103,23 @@ def rate_limit(ext: RateLimit, env: MapEnv) -> Contribution | None:
         )
     if ext.burst is not None:
         notes.append(f"the burst allowance ({ext.burst}) has no equivalent")
+    needs = []
+    if kind == "Global":
+        needs.append(
+            (
+                Need.IMPLEMENTATION_FEATURE,
+                "Envoy Gateway global rate limit service",
+                "deploy Redis and set rateLimit.backend (type Redis, redis.url) in the "
+                "EnvoyGateway configuration: Envoy Gateway then runs the rate limit service "
+                "that Global rate limits need",
+            )
+        )
     return Contribution(
         BACKEND_TRAFFIC_POLICY,
         {"rateLimit": {"type": kind, kind.lower(): {"rules": rules}}},
         Status.PARTIAL if notes else Status.CONVERTED,
         "; ".join(notes) or None,
+        needs=needs,
     )
 
 
