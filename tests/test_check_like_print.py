@@ -20,7 +20,8 @@ from .golden import Case, cases
 EMITTERS = ("standard", "envoy-gateway")
 
 # print's parameters that are not about what the conversion makes of its input: where the
-# input comes from (a cluster; check takes FILES), where and how the output and the report go,
+# input comes from (a cluster; check takes FILES), where and how the output and the report go
+# (--prune: files of --output-dir no longer generated),
 # how many processes do the work, and verify (its own command, which runs the controllers'
 # models: check stays a static check).
 NOT_CONVERSION = {
@@ -37,6 +38,7 @@ NOT_CONVERSION = {
     "quiet",
     "jobs",
     "run_verify",
+    "prune",
 }
 
 

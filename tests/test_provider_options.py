@@ -31,6 +31,7 @@ def invoke(command: str, *args: str, tmp_path: Path) -> Result:
     needs = {
         "print": ["--providers", "nginx", "-f", str(EXAMPLE)],
         "verify": ["--providers", "nginx", "-f", str(EXAMPLE)],
+        "plan": ["--providers", "nginx", "-f", str(EXAMPLE), "--no-verify"],
         "diff": ["--providers", "nginx", "-f", str(EXAMPLE), "--against", str(tmp_path / "a.yaml")],
         "check": ["--no-context", str(EXAMPLE)],
     }
