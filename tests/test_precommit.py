@@ -66,6 +66,7 @@ def _selected(hook: dict[str, Any], files: list[Path]) -> list[Path]:
 def _run_entry(hook: dict[str, Any], examples: list[Path], tmp_path: Path) -> tuple[int, str]:
     """Run *hook*'s entry as pre-commit does: ``entry args... file...`` from the repository root
     (here a copy of the examples), with the project installed (the console script)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     for path in examples:
         shutil.copy(path, tmp_path / path.name)
     files = [path.name for path in _selected(hook, [tmp_path / p.name for p in examples])]
@@ -99,6 +100,43 @@ def test_hook_entry_fails_negative_examples(hook: dict[str, Any], tmp_path: Path
         assert f"{example.name}:" in output  # every negative file is named in a finding
 
 
+# What the README's pre-commit example passes: the hooks take print's conversion flags.
+SHARED_ARGS = ["--emitter", "envoy-gateway", "--gateway-api-version", "v1.3"]
+
+
+def _with_args(hook: dict[str, Any], args: list[str]) -> dict[str, Any]:
+    """``hook`` as a user's ``args:`` makes it (pre-commit appends them to ``entry``)."""
+    return {**hook, "args": args}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hook", hooks(), ids=lambda hook: hook["id"])
+def test_hook_entry_takes_the_conversion_flags_as_args(
+    hook: dict[str, Any], tmp_path: Path
+) -> None:
+    positive = sorted((HOOKS / "positive" / hook["id"]).glob("*"))
+    status, output = _run_entry(_with_args(hook, SHARED_ARGS), positive, tmp_path / "positive")
+    assert status == 0, output
+    negative = sorted((HOOKS / "negative" / hook["id"]).glob("*"))
+    status, output = _run_entry(_with_args(hook, SHARED_ARGS), negative, tmp_path / "negative")
+    assert status == 1, output
+    assert all(f"{example.name}:" in output for example in negative)
+
+
+@pytest.mark.slow
+def test_check_hook_judges_an_envoy_gateway_migration_by_that_emitter(tmp_path: Path) -> None:
+    """Basic auth: an error for the standard emitter (the rule is emitted closed), carried by
+    Envoy Gateway (a SecurityPolicy; what is left is a warning about the Secret's hashes)."""
+    (hook,) = [h for h in hooks() if h["id"] == "ingress2gateway-check"]
+    example = [HOOKS / "envoy-gateway" / "basic-auth.yaml"]
+    status, output = _run_entry(_with_args(hook, ["--fail-on", "error"]), example, tmp_path / "s")
+    assert status == 1 and "error extension-unsupported" in output
+    args = [*SHARED_ARGS, "--fail-on", "error"]
+    status, output = _run_entry(_with_args(hook, args), example, tmp_path / "eg")
+    assert status == 0, output
+    assert "warning eg-basic-auth-sha-only" in output
+
+
 @pytest.fixture(scope="module")
 def pre_commit_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     pytest.importorskip("pre_commit")
@@ -127,7 +165,10 @@ def _repo_with(tmp_path: Path, files: list[Path], env: dict[str, str]) -> Path:
     return repo
 
 
-def _try_repo(repo: Path, hook: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _try_repo(
+    repo: Path, hook: str, env: dict[str, str], files: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    chosen = ["--all-files"] if files is None else ["--files", *files]
     return subprocess.run(
         [
             sys.executable,
@@ -136,7 +177,7 @@ def _try_repo(repo: Path, hook: str, env: dict[str, str]) -> subprocess.Complete
             "try-repo",
             str(ROOT),
             hook,
-            "--all-files",
+            *chosen,
             "--color",
             "never",
         ],
@@ -172,3 +213,30 @@ def test_hook_fails_negative_examples(
     assert "Failed" in result.stdout
     for example in examples:
         assert f"{example.name}:" in result.stdout  # every negative file is named in a finding
+
+
+@pytest.mark.exhaustive
+def test_check_hook_gives_a_file_the_same_findings_alone_and_with_all_files(
+    tmp_path: Path, pre_commit_env: dict[str, str]
+) -> None:
+    """The real pre-commit, once with one changed file and once with --all-files: the check
+    hook reads the rest of the repository as context (tests/test_check_context.py)."""
+    from .test_check_context import REPOSITORY
+
+    repo = tmp_path / "repo"
+    for name, text in REPOSITORY.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True, env=pre_commit_env)
+    subprocess.run(["git", "add", "."], cwd=repo, check=True, env=pre_commit_env)
+
+    def lines_of(result: subprocess.CompletedProcess[str], file: str) -> list[str]:
+        return [line for line in result.stdout.splitlines() if line.startswith(f"{file}:")]
+
+    alone = _try_repo(repo, "ingress2gateway-check", pre_commit_env, ["blocked.yaml"])
+    every = _try_repo(repo, "ingress2gateway-check", pre_commit_env)
+    assert alone.returncode == every.returncode == 1, alone.stdout + every.stdout
+    found = lines_of(alone, "blocked.yaml")
+    assert found and "nginx-ingress-dropped" in found[0]  # the ConfigMap, from context
+    assert found == lines_of(every, "blocked.yaml")
+    assert [line for line in alone.stdout.splitlines() if ".yaml:" in line] == found

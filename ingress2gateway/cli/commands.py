@@ -26,6 +26,8 @@ from ingress2gateway.scaling.gc_pause import pause_for_good
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from click.shell_completion import CompletionItem
+
     from ingress2gateway.cli.diff import ObjectDiff
     from ingress2gateway.converting.pipeline import Result
     from ingress2gateway.objects import JSONDict, KubeObject, ResourceKind
@@ -201,6 +203,31 @@ def _options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
     return apply
 
 
+def _complete_providers(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion of ``--providers``: the installed providers' names (aliases are left
+    out: one name each), after those already given in a comma-separated list."""
+    from click.shell_completion import CompletionItem
+
+    from ingress2gateway.registry import provider_names
+
+    done, _, last = incomplete.rpartition(",")
+    prefix = done + "," if done else ""
+    return [CompletionItem(prefix + name) for name in provider_names() if name.startswith(last)]
+
+
+def _complete_emitters(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion of ``--emitter``: the installed emitters."""
+    from click.shell_completion import CompletionItem
+
+    from ingress2gateway.registry import emitter_names
+
+    return [CompletionItem(name) for name in emitter_names() if name.startswith(incomplete)]
+
+
 def _providers_option(required: bool) -> Callable[[F], F]:
     return click.option(
         "--providers",
@@ -208,6 +235,7 @@ def _providers_option(required: bool) -> Callable[[F], F]:
         multiple=True,
         required=required,
         metavar="NAME[,NAME]",
+        shell_complete=_complete_providers,
         help="Providers to read with (`ingress2gateway providers` lists them)"
         + ("." if required else "; default: every installed provider that recognises the input."),
     )
@@ -380,6 +408,7 @@ _emitter_options = _options(
         "--emitter",
         default="standard",
         show_default=True,
+        shell_complete=_complete_emitters,
         help="standard, or an implementation emitter.",
     ),
     click.option(
@@ -391,7 +420,7 @@ _emitter_options = _options(
     ),
 )
 
-_cluster_options = _options(
+_namespace_options = _options(
     click.option(
         "-n",
         "--namespace",
@@ -400,6 +429,10 @@ _cluster_options = _options(
         help="Only this namespace (cluster: default is the context's).",
     ),
     click.option("-A", "--all-namespaces", is_flag=True, help="All namespaces (cluster reads)."),
+)
+
+_cluster_options = _options(
+    _namespace_options,
     click.option(
         "--kubeconfig",
         default=None,
@@ -777,31 +810,90 @@ _findings_options = _options(
 )
 
 
+def _context_paths(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """``check --context`` names files or directories; print's ``--context`` (a kubeconfig
+    context) is another thing, which the message says."""
+    for path in value:
+        if not os.path.exists(path):
+            raise click.BadParameter(
+                f"{printable(path)}: no such file or directory (check's --context names "
+                "manifests to read beside FILES; check never reads a cluster)",
+                ctx,
+                param,
+            )
+    return value
+
+
+def _known_emitter(name: str) -> None:
+    """An unknown --emitter is a usage error even where nothing is converted."""
+    from ingress2gateway.registry import load_emitter
+
+    load_emitter(name)
+
+
+_emit_invalid_option = click.option(
+    "--emit-invalid",
+    is_flag=True,
+    help="As print --emit-invalid (its findings say the objects would be printed).",
+)
+
+
 @main.command("check")
 @_providers_option(required=False)
 @_findings_options
 @click.option("--show-info", is_flag=True, help="Also report info-level findings.")
+@click.option(
+    "--context",
+    "context",
+    multiple=True,
+    metavar="PATH",
+    callback=_context_paths,
+    help="Read the manifests of PATH (file or directory) with FILES, to resolve Services, "
+    "IngressClasses, ConfigMaps and canaries' primary Ingresses; report only FILES. "
+    "Repeatable. Default: the *.yaml|*.yml|*.json files of the git work tree FILES are in "
+    "(tracked, or untracked and not ignored); none outside git.",
+)
+@click.option("--no-context", is_flag=True, help="Read FILES alone.")
+@_emitter_options
+@_emit_invalid_option
 @_target_options
 @_conversion_options
+@_namespace_options
 @click.argument("files", nargs=-1, type=click.Path())
 def check_command(files: tuple[str, ...], **kw: Any) -> None:
     """Report what in FILES cannot be carried over to Gateway API (for CI and pre-commit).
 
-    Files without Ingress or vendor routing objects pass silently.
+    It takes print's conversion flags and reports what print would with them. Files without
+    Ingress or vendor routing objects pass silently.
     """
     from ingress2gateway.cli.check import run_check
+    from ingress2gateway.reading.context import files_under, git_work_tree_files
     from ingress2gateway.reporting.findings import render
     from ingress2gateway.reporting.report import Level
 
     if not files:
         raise UsageError("check needs at least one file")
+    _known_emitter(kw["emitter"])
+    if kw["no_context"] and kw["context"]:
+        raise UsageError("--context and --no-context cannot be used together")
+    if kw["no_context"]:
+        context: list[str] = []
+    elif kw["context"]:
+        context = files_under(kw["context"])
+    else:
+        context = git_work_tree_files(files)
     result = run_check(
         files,
         _split_csv(kw["providers"]),
-        options=convert_options(kw, None),
+        # As in kubectl (and print), -A wins over -n.
+        options=convert_options(kw, None if kw["all_namespaces"] else kw["namespace"]),
+        emitter=kw["emitter"],
+        emitter_options=_key_values(kw["emitter_option"], "--emitter-option"),
         gateway_api_version=kw["gateway_api_version"],
         channel=channel_of(kw),
+        emit_invalid=kw["emit_invalid"],
         min_level=Level.INFO if kw["show_info"] else Level.WARNING,
+        context=context,
     )
     _echo_stdout(render(result.findings, kw["output_format"]))
     if result.fails(kw["fail_on"]):
@@ -810,22 +902,30 @@ def check_command(files: tuple[str, ...], **kw: Any) -> None:
 
 @main.command("validate")
 @_findings_options
+@_emitter_options
 @_target_options
 @click.argument("files", nargs=-1, type=click.Path())
 def validate_command(files: tuple[str, ...], **kw: Any) -> None:
     """Validate Gateway API (and Envoy Gateway) manifests in FILES as the API server would.
 
-    Other objects are ignored, so this can run on every YAML file of a repository.
+    FILES may be directories (read recursively, as print --output-dir writes them). Other
+    objects are ignored, so this can run on every YAML file of a repository. --emitter is
+    accepted (and checked) so that both hooks can share their args; every object the tool
+    has a schema for is validated, whichever emitter made it. In text format, a count ends
+    the output on stderr.
     """
     from ingress2gateway.cli.check import run_validate
     from ingress2gateway.reporting.findings import render
 
     if not files:
         raise UsageError("validate needs at least one file")
+    _known_emitter(kw["emitter"])
     result = run_validate(
         files, gateway_api_version=kw["gateway_api_version"], channel=channel_of(kw)
     )
-    _echo_stdout(render(result.findings, kw["output_format"]))
+    _echo_stdout(render(result.findings, kw["output_format"], summary=result.summary))
+    if kw["output_format"] == "text" and result.summary is not None:
+        click.echo(result.summary.line(), err=True)
     if result.fails(kw["fail_on"]):
         sys.exit(1)
 

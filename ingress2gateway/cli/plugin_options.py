@@ -124,7 +124,9 @@ class PluginCommand(click.Command):
         return [kind for kind in ("provider", "emitter") if f"{kind}_option" in names]
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not any(arg in ("-h", "--help") for arg in args):
+        # Shell completion parses resiliently, without the word being completed: it needs them
+        # all (``--nginx-<TAB>``).
+        if not ctx.resilient_parsing and not any(arg in ("-h", "--help") for arg in args):
             bodies = [
                 arg[2:].split("=", 1)[0].removeprefix("no-") for arg in args if arg[:2] == "--"
             ]

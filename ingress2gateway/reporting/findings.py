@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ingress2gateway._version import __version__
 from ingress2gateway.objects import KubeObject, Origin, SourceRef
@@ -27,6 +27,10 @@ _SARIF_LEVEL = {Level.ERROR: "error", Level.WARNING: "warning", Level.INFO: "not
 _GITHUB_LEVEL = {Level.ERROR: "error", Level.WARNING: "warning", Level.INFO: "notice"}
 
 
+class HasJSON(Protocol):
+    def to_json(self) -> dict[str, int]: ...
+
+
 @dataclass(frozen=True, order=True)
 class Finding:
     file: str
@@ -37,6 +41,9 @@ class Finding:
     message: str
     security: bool = False
     object: str | None = None
+    field: str | None = None
+    """The input field the finding is about (``metadata.annotations[...]``), as the JSON
+    report's notifications name it; None for a whole object or file."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -48,6 +55,7 @@ class Finding:
             "message": self.message,
             "security": self.security,
             "object": self.object,
+            "field": self.field,
         }
 
 
@@ -64,7 +72,16 @@ def place(
         if source is None or not source.file:
             if general is not None:
                 found.add(
-                    Finding(general, 1, 1, note.level, note.code, note.message, note.security)
+                    Finding(
+                        general,
+                        1,
+                        1,
+                        note.level,
+                        note.code,
+                        note.message,
+                        note.security,
+                        field=note.field,
+                    )
                 )
             continue
         origin = origins.get(source)
@@ -74,14 +91,23 @@ def place(
         who = source.display() if source.kind else None
         found.add(
             Finding(
-                source.file, line, column, note.level, note.code, note.message, note.security, who
+                source.file,
+                line,
+                column,
+                note.level,
+                note.code,
+                note.message,
+                note.security,
+                who,
+                note.field,
             )
         )
     return sorted(found, key=lambda f: (f.file, f.line, f.column, -f.level.rank, f.code, f.message))
 
 
-def render(findings: Sequence[Finding], format: str) -> str:
-    """``findings`` in ``format``. Text and github lines go through
+def render(findings: Sequence[Finding], format: str, summary: HasJSON | None = None) -> str:
+    """``findings`` in ``format``; ``summary`` (counts, ``validate``'s) goes into JSON's
+    ``summary``. Text and github lines go through
     :func:`~ingress2gateway.reporting.printable.printable` (file names and messages come from the input);
     JSON and SARIF are safe as they are: ``json.dumps`` escapes control characters."""
     if format == "text":
@@ -93,7 +119,10 @@ def render(findings: Sequence[Finding], format: str) -> str:
             for f in findings
         )
     if format == "json":
-        return json.dumps({"findings": [f.to_json() for f in findings]}, indent=2) + "\n"
+        body: dict[str, Any] = {"findings": [f.to_json() for f in findings]}
+        if summary is not None:
+            body["summary"] = summary.to_json()
+        return json.dumps(body, indent=2) + "\n"
     if format == "github":
         return "".join(
             f"::{_GITHUB_LEVEL[f.level]} file={_gh(f.file)},line={f.line},col={f.column},"
