@@ -298,7 +298,7 @@ def run_to_dev_full(*args: str) -> subprocess.CompletedProcess[str]:
     [
         ("print", "--providers", "nginx", "-f", str(EXAMPLE)),
         ("print", "--providers", "nginx", "-f", str(EXAMPLE), "-o", "json"),
-        ("check", "--format", "json", str(EXAMPLE)),
+        ("check", "--no-context", "--format", "json", str(EXAMPLE)),
         ("validate", "--format", "sarif", str(EXAMPLE)),
     ],
     ids=["print", "print-json", "check", "validate"],
@@ -323,7 +323,7 @@ def test_stdout_errors_in_process_are_one_line(monkeypatch: pytest.MonkeyPatch) 
     with runner.isolation() as (_out, err, _):
         monkeypatch.setattr(sys, "stdout", Full())
         with pytest.raises(SystemExit) as caught:
-            main(["check", "--format", "json", str(EXAMPLE)])
+            main(["check", "--no-context", "--format", "json", str(EXAMPLE)])
         stderr = err.getvalue().decode()
     assert caught.value.code == 1
     assert stderr == "error: stdout: cannot write the output: Input/output error\n"
