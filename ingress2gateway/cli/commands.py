@@ -489,6 +489,31 @@ def convert_options(kw: dict[str, Any], namespace: str | None) -> ConvertOptions
     )
 
 
+def convert_as_asked(
+    objects: list[KubeObject],
+    providers: list[str],
+    kw: dict[str, Any],
+    options: ConvertOptions,
+    report: Recorder,
+) -> Result:
+    """:func:`~ingress2gateway.converting.pipeline.convert` with the command line's emitter,
+    its options, the target and ``--emit-invalid``: what ``print`` makes of ``objects``
+    (``diff``, ``verify`` and ``plan`` compare with it or read it)."""
+    from ingress2gateway.converting.pipeline import convert
+
+    return convert(
+        objects,
+        providers,
+        kw["emitter"],
+        options=options,
+        gateway_api_version=kw["gateway_api_version"],
+        channel=channel_of(kw),
+        emit_invalid=bool(kw.get("emit_invalid")),
+        report=report,
+        emitter_options=_key_values(kw["emitter_option"], "--emitter-option"),
+    )
+
+
 def _load(
     kw: dict[str, Any], providers: list[str], report: Recorder, workers: Workers | None = None
 ) -> tuple[list[KubeObject], str | None, int]:
@@ -988,7 +1013,6 @@ def diff_command(**kw: Any) -> None:
         render_text,
         summary,
     )
-    from ingress2gateway.converting.pipeline import convert
 
     with errors_exit_2():
         providers = _split_csv(kw["providers"])
@@ -1001,17 +1025,7 @@ def diff_command(**kw: Any) -> None:
         _write_input_errors(report)
         if input_errors:
             sys.exit(EXIT_ERROR)
-        result = convert(
-            objects,
-            providers,
-            kw["emitter"],
-            options=convert_options(kw, namespace),
-            gateway_api_version=kw["gateway_api_version"],
-            channel=channel_of(kw),
-            emit_invalid=kw["emit_invalid"],
-            report=report,
-            emitter_options=_key_values(kw["emitter_option"], "--emitter-option"),
-        )
+        result = convert_as_asked(objects, providers, kw, convert_options(kw, namespace), report)
         existing = _existing_objects(kw, result.target, result.resources)
         diffs = diff_objects(
             result.resources,
@@ -1289,7 +1303,6 @@ def verify_command(**kw: Any) -> None:
     A model of the source controller and a model of Gateway API answer the same requests;
     every difference is shown, with the notifications of the report that explain it.
     """
-    from ingress2gateway.converting.pipeline import convert
     from ingress2gateway.verification.compare import compare
     from ingress2gateway.verification.render import render_text
     from ingress2gateway.verification.run import intended_differences, source_model
@@ -1303,16 +1316,7 @@ def verify_command(**kw: Any) -> None:
     if input_errors:
         sys.exit(1)
     options = convert_options(kw, namespace)
-    result = convert(
-        objects,
-        providers,
-        kw["emitter"],
-        options=options,
-        gateway_api_version=kw["gateway_api_version"],
-        channel=channel_of(kw),
-        report=report,
-        emitter_options=_key_values(kw["emitter_option"], "--emitter-option"),
-    )
+    result = convert_as_asked(objects, providers, kw, options, report)
     output = result.resources if kw["against"] is None else _against_objects(kw["against"])
     model = source_model(objects, providers, options)
     intended = intended_differences(providers)

@@ -19,13 +19,12 @@ from ingress2gateway.cli.commands import (
     _echo_stdout,
     _emitter_options,
     _input_option,
-    _key_values,
     _load,
     _providers_option,
     _split_csv,
     _target_options,
     _write_input_errors,
-    channel_of,
+    convert_as_asked,
     convert_options,
     main,
 )
@@ -74,7 +73,6 @@ def plan_command(**kw: Any) -> None:
     """Write a migration plan: a status per source object by namespace, one prioritised
     checklist, the cluster prerequisites, other tools' annotations to review, the cut-over
     steps per host, what verify found, and the policies that attach to each route."""
-    from ingress2gateway.converting.pipeline import convert
     from ingress2gateway.planning import make_plan, render
 
     providers = _split_csv(kw["providers"])
@@ -83,16 +81,7 @@ def plan_command(**kw: Any) -> None:
     report = Recorder()
     objects, namespace, input_errors = _load(kw, providers, report)
     options = convert_options(kw, namespace)
-    result = convert(
-        objects,
-        providers,
-        kw["emitter"],
-        options=options,
-        gateway_api_version=kw["gateway_api_version"],
-        channel=channel_of(kw),
-        report=report,
-        emitter_options=_key_values(kw["emitter_option"], "--emitter-option"),
-    )
+    result = convert_as_asked(objects, providers, kw, options, report)
     verified: VerifyResult | None = None
     why_not: str | None = "--no-verify was given"
     if kw["run_verify"]:
