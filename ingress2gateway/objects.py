@@ -7,7 +7,7 @@ client model, whose field names differ from the manifest) plus its :class:`Origi
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -226,6 +226,21 @@ def why_impossible(data: JSONDict) -> str | None:
                 f"{ANNOTATIONS_LIMIT}"
             )
     return None
+
+
+INGRESS_GROUPS = ("networking.k8s.io", "extensions")
+"""The API groups an Ingress is read from (``extensions/v1beta1`` is the legacy one)."""
+
+
+def kinds_as_read(objects: Iterable[KubeObject]) -> set[tuple[str, str]]:
+    """``(group, kind)`` of ``objects`` as providers read them: every provider reads the legacy
+    Ingress groups as networking.k8s.io's Ingress, though it declares only the latter."""
+    return {
+        ("networking.k8s.io", o.kind)
+        if o.kind == "Ingress" and o.group in INGRESS_GROUPS
+        else (o.group, o.kind)
+        for o in objects
+    }
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from ingress2gateway.errors import UsageError
-from ingress2gateway.objects import KubeObject
+from ingress2gateway.objects import KubeObject, kinds_as_read
 from ingress2gateway.plugin import Emitter, OptionSpec, Provider, protocol_members
 from ingress2gateway.reporting.codes import CODES as CORE_CODES
 from ingress2gateway.reporting.report import Recorder
@@ -292,7 +292,7 @@ def providers_reading(objects: Iterable[KubeObject], report: Recorder) -> list[P
     """The installed providers that read some kind present in ``objects`` (when no provider is
     named: ``check`` as pre-commit calls it, and ``convert`` without ``providers``). One that
     fails to load is a warning in ``report``, not fatal."""
-    kinds = {(o.group, o.kind) for o in objects}
+    kinds = kinds_as_read(objects)
     chosen = []
     for name in provider_names():
         try:

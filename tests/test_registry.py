@@ -323,3 +323,37 @@ def test_the_base_classes_give_the_optional_hooks_their_defaults() -> None:
     assert isinstance(emitter, Emitter)
     assert not (emitter.ordered or emitter.in_parts or emitter.answers_closed_status)
     assert emitter.carries(None, None) is False  # type: ignore[arg-type]
+
+
+def test_a_legacy_ingress_is_read_by_the_providers_of_ingresses() -> None:
+    """convert() without providers asks which read the input: an extensions/v1beta1 Ingress is
+    an Ingress to every provider (they read both groups), so it is converted, not skipped."""
+    import ingress2gateway
+    from ingress2gateway.objects import KubeObject, Origin
+    from ingress2gateway.reporting.report import Recorder
+
+    legacy = KubeObject(
+        {
+            "apiVersion": "extensions/v1beta1",
+            "kind": "Ingress",
+            "metadata": {"name": "old", "namespace": "web"},
+            "spec": {
+                "ingressClassName": "nginx",
+                "rules": [
+                    {
+                        "host": "old.example.com",
+                        "http": {
+                            "paths": [
+                                {"path": "/", "backend": {"serviceName": "app", "servicePort": 80}}
+                            ]
+                        },
+                    }
+                ],
+            },
+        },
+        Origin("legacy.yaml", None, 0),
+    )
+    assert "nginx" in [p.name for p in registry.providers_reading([legacy], Recorder())]
+    result = ingress2gateway.convert([legacy])
+    routes = [body for body in result.resources if body["kind"] == "HTTPRoute"]
+    assert [route["spec"]["hostnames"] for route in routes] == [["old.example.com"]]

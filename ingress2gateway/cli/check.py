@@ -14,9 +14,8 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ingress2gateway.converting.ingress import INGRESS_GROUPS
 from ingress2gateway.errors import UsageError
-from ingress2gateway.objects import KubeObject, ResourceKind
+from ingress2gateway.objects import KubeObject, ResourceKind, kinds_as_read
 from ingress2gateway.plugin import ConvertOptions
 from ingress2gateway.reading.context import may_hold_objects, without
 from ingress2gateway.reading.manifests import expand_paths, read_inputs
@@ -51,7 +50,7 @@ def recognising_providers(objects: Sequence[KubeObject], report: Recorder) -> li
     ``report``."""
     from ingress2gateway.registry import load_provider, provider_names
 
-    kinds = _kinds(objects)
+    kinds = kinds_as_read(objects)
     chosen = []
     for name in provider_names():
         try:
@@ -62,17 +61,6 @@ def recognising_providers(objects: Sequence[KubeObject], report: Recorder) -> li
         if _own_kinds(provider.resources) & kinds:
             chosen.append(provider.name)
     return chosen
-
-
-def _kinds(objects: Iterable[KubeObject]) -> set[tuple[str, str]]:
-    # Every provider reads the legacy Ingress groups as networking.k8s.io's Ingress
-    # (converting/ingress.py), though it declares only the latter.
-    return {
-        ("networking.k8s.io", o.kind)
-        if o.kind == "Ingress" and o.group in INGRESS_GROUPS
-        else (o.group, o.kind)
-        for o in objects
-    }
 
 
 def _own_kinds(resources: Iterable[ResourceKind]) -> set[tuple[str, str]]:
@@ -166,7 +154,7 @@ def _read_by_a_provider(
     ConfigMap's bad value). An unknown name is left to the conversion, which says so."""
     from ingress2gateway.registry import canonical_provider, load_provider, provider_names
 
-    kinds = _kinds(objects)
+    kinds = kinds_as_read(objects)
     if kinds & READ_UNDECLARED:
         return True
     for name in providers or provider_names():

@@ -14,12 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingress2gateway.objects import KubeObject, SourceRef, is_subdomain
+from ingress2gateway.objects import INGRESS_GROUPS, KubeObject, SourceRef, is_subdomain
 from ingress2gateway.reporting.report import Level, Recorder, Status
 
 _SERVICE_NAME = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
 
-INGRESS_GROUPS = ("networking.k8s.io", "extensions")
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
