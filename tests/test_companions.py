@@ -239,3 +239,33 @@ def test_an_ingress_without_them_changes_nothing() -> None:
     result = _convert([ingress("shop", tls_secret="t")])
     assert all(_annotations(body) == {} for body in result.resources)
     assert result.report.prerequisites == ()
+
+
+def test_one_gateway_never_gets_both_kinds_of_issuer() -> None:
+    # cert-manager refuses an object with both issuer annotations (issuerForIngressLike):
+    # it would issue nothing for the whole Gateway.
+    result = _convert(
+        [
+            ingress(
+                "shop",
+                name="old",
+                annotations={ISSUER: "le"},
+                tls_secret="a",
+                created="2023-01-01T00:00:00Z",
+            ),
+            ingress(
+                "shop",
+                name="new",
+                host="b.example.com",
+                tls_secret="b",
+                annotations={"cert-manager.io/issuer": "ca"},
+                created="2024-01-01T00:00:00Z",
+            ),
+        ]
+    )
+    (gateway,) = _objects(result, "Gateway")
+    carried = _annotations(gateway)
+    assert carried[ISSUER] == "le" and "cert-manager.io/issuer" not in carried
+    (conflict,) = _codes(result, "companion-annotation-conflict")
+    assert conflict.source.name == "new" and conflict.level is Level.WARNING
+    assert _entry(result, "new", "cert-manager.io/issuer").status is Status.UNSUPPORTED

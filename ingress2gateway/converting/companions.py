@@ -194,12 +194,18 @@ def _carry_to_gateway(
         return
     placed = _Placed()
     managed = [s for s in sources if any(k in wanted[s] for k in ISSUERS)]
+    # cert-manager refuses an object with both issuer annotations: the Gateway takes the kind
+    # of issuer of the first Ingress that names one.
+    issuer_key = _issuer_key(wanted[managed[0]]) if managed else None
     for source in sources:
         for key, value in sorted(wanted[source].items()):
             if not _gateway_key(key):
                 continue
             if key in _CERTIFICATE_KEYS and source not in managed:
                 continue  # a Certificate setting without an issuer: cert-manager ignores it
+            if key in ISSUERS and key != issuer_key:
+                _refuse_other_issuer(gateway, key, value, source, issuer_key, report, carried)
+                continue
             _place(placed, gateway.ref.display(), key, value, source, report, carried)
             made_from(gateway, Provenance(source, _field(key)))
             if _dns_name(key) is not None:
@@ -208,6 +214,30 @@ def _carry_to_gateway(
     if managed and any(k in placed.values for k in ISSUERS):
         _scope_cert_manager(gateway, managed, placed, report)
     gateway.annotations.update(placed.values)
+
+
+def _issuer_key(annotations: Mapping[str, str]) -> str:
+    return ISSUERS[0] if ISSUERS[0] in annotations else ISSUERS[1]
+
+
+def _refuse_other_issuer(
+    gateway: Gateway,
+    key: str,
+    value: str,
+    source: SourceRef,
+    issuer_key: str | None,
+    report: Recorder,
+    carried: set[tuple[SourceRef, str]],
+) -> None:
+    carried.add((source, key))
+    message = (
+        f"{gateway.ref.display()} takes its issuer from {issuer_key}, and cert-manager refuses "
+        f"an object with both {ISSUERS[0]} and {ISSUERS[1]}: {key}: {value!r} is not carried, "
+        "so this Ingress's certificates come from the other issuer (--gateway-per-namespace "
+        "gives each namespace its own Gateway)"
+    )
+    report.warning("companion-annotation-conflict", message, source=source, field=_field(key))
+    report.record(source, _field(key), Status.UNSUPPORTED, note=message)
 
 
 def _gateway_provenance(gateway: Gateway) -> Iterable[Provenance]:
