@@ -142,6 +142,12 @@ NGINX_KEYS = [
     "nginx.org/rewrites",
     "nginx.org/ssl-redirect",
     "nginx.org/server-snippets",
+    # carried to the Gateway and routes for cert-manager and external-dns (converting/companions)
+    "cert-manager.io/cluster-issuer",
+    "cert-manager.io/common-name",
+    "external-dns.alpha.kubernetes.io/hostname",
+    "external-dns.alpha.kubernetes.io/target",
+    "external-dns.kubernetes.io/aws-weight",
 ]
 KONG_KEYS = [
     "konghq.com/strip-path",
