@@ -112,6 +112,11 @@ class ObjectRef:
     def to_json(self) -> JSONDict:
         return {"kind": self.kind, "namespace": self.namespace, "name": self.name}
 
+    def sort_key(self) -> tuple[str, str, str]:
+        """Kind, namespace, name: an object without a namespace sorts first (plain ``<``
+        cannot compare one with ``None`` to one with a namespace)."""
+        return (self.kind, self.namespace or "", self.name)
+
     def display(self) -> str:
         return (
             f"{self.kind} {self.namespace}/{self.name}"

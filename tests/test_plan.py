@@ -402,3 +402,41 @@ def test_statuses_and_kinds_are_the_documented_ones() -> None:
     docs = (Path(__file__).resolve().parent.parent / "docs" / "plan.md").read_text()
     for value in [*(r.value for r in Readiness), *(k.value for k in StepKind)]:
         assert f"`{value}`" in docs
+
+
+def test_routes_with_and_without_a_namespace_make_one_plan() -> None:
+    """An object without metadata.namespace (as some vendors' examples are written) makes a
+    route without one: ordering it beside namespaced routes of the same host once crashed."""
+    from ingress2gateway.objects import KubeObject, Origin
+
+    def ingress(namespace: str | None, path: str) -> dict[str, Any]:
+        metadata: dict[str, Any] = {"name": f"app{path.replace('/', '-')}"}
+        if namespace is not None:
+            metadata["namespace"] = namespace
+        backend = {"service": {"name": "app", "port": {"number": 80}}}
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": metadata,
+            "spec": {
+                "ingressClassName": "nginx",
+                "rules": [
+                    {
+                        "host": "app.example.com",
+                        "http": {
+                            "paths": [{"path": path, "pathType": "Prefix", "backend": backend}]
+                        },
+                    }
+                ],
+            },
+        }
+
+    objects = [
+        KubeObject(doc, Origin("in.yaml", None, index))
+        for index, doc in enumerate([ingress(None, "/a"), ingress("web", "/b")])
+    ]
+    result = ingress2gateway.convert(objects, ["nginx"])
+    plan = make_plan(result, inputs=objects)
+    (step,) = [c for c in plan.to_json()["cutover"] if c["host"] == "app.example.com"]
+    assert len(step["routes"]) == 2
+    assert render(plan, "markdown") == render(make_plan(result, inputs=objects), "markdown")

@@ -173,7 +173,7 @@ def object_statuses(
                 sum(1 for s in mine if s.kind.blocking),
                 sum(1 for s in mine if s.kind in (StepKind.WARNING, StepKind.SECURITY_WARNING)),
                 not_carried.get(source, 0),
-                tuple(sorted(set(routes_of.get(source, ())))),
+                tuple(sorted(set(routes_of.get(source, ())), key=ObjectRef.sort_key)),
             )
         )
     return [Team(namespace, tuple(rows[namespace])) for namespace in rows]

@@ -45,7 +45,7 @@ def cutover(
             _steps(
                 host,
                 sorted(listeners),
-                sorted(routes),
+                sorted(routes, key=ObjectRef.sort_key),
                 sorted(sources, key=SourceRef.sort_key),
             )
         )
