@@ -365,3 +365,29 @@ def test_the_order_of_files_does_not_matter(repo: Path) -> None:
     """pre-commit may pass the files in any order, in several batches."""
     assert findings(*every_file()) == findings(*reversed(every_file()))
     assert findings("blocked.yaml", "ingress.yaml") == findings("ingress.yaml", "blocked.yaml")
+
+
+def test_the_checked_file_wins_over_another_environments_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """prod/ and staging/ hold the same Ingress; staging's sorts later. Checking prod's file
+    judges prod's definition (a change to it must not pass unseen behind staging's copy)."""
+    copy = PRIMARY.replace('more_set_headers "X-Shop: 1";', "")
+    changed = PRIMARY.replace(
+        "nginx.ingress.kubernetes.io/configuration-snippet",
+        "nginx.ingress.kubernetes.io/no-such-annotation",
+    )
+    top = write(
+        tmp_path / "envs",
+        {
+            "prod/ingress.yaml": changed,
+            "staging/ingress.yaml": copy,
+            "platform/class.yaml": CLASS,
+        },
+    )
+    git(top, "init", "-q")
+    git(top, "add", ".")
+    monkeypatch.chdir(top)
+    found = findings("prod/ingress.yaml")
+    assert [code for _, _, code, _ in found] == ["annotation-unknown"]
+    assert not [f for f in found if f[2] == "input-duplicate"]

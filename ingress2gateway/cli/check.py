@@ -106,7 +106,7 @@ def run_check(
         # Errors in context files are not findings: their recorder is dropped. The order is
         # the files' whatever the order of FILES (pre-commit's, or the user's).
         context_objects = read_inputs(others, report=Recorder()).objects if others else []
-        objects = in_file_order([*objects, *context_objects])
+        objects = in_file_order([*objects, *not_redefined(context_objects, objects)])
         chosen = list(providers) or recognising_providers(objects, report)
         asked = not providers
     if chosen:
@@ -169,6 +169,19 @@ def _read_by_a_provider(
         if read & kinds:
             return True
     return False
+
+
+def not_redefined(context: Sequence[KubeObject], files: Sequence[KubeObject]) -> list[KubeObject]:
+    """The context objects that FILES do not define too. The same object in another file is
+    most often another environment's copy (an overlay, a second cluster's manifests): the
+    file being checked is the one to judge, so its definition wins, whichever file sorts
+    later (otherwise a change to it could pass unseen behind the copy)."""
+    defined = {_identity(obj) for obj in files}
+    return [obj for obj in context if _identity(obj) not in defined]
+
+
+def _identity(obj: KubeObject) -> tuple[str, str, str | None, str | None]:
+    return (obj.group, obj.kind, obj.namespace, obj.name)
 
 
 def in_file_order(objects: Sequence[KubeObject]) -> list[KubeObject]:
