@@ -10,10 +10,18 @@ route that named one of them (``parentRef`` + ``sectionName``) at its new home.
   hosts keep the Gateway's address.
 * Older targets: the surplus goes into further Gateways of the same class — each gets an address
   of its own, which the report says, since DNS for those hosts must follow.
+
+Which home a host gets depends on the host alone, not on the other hosts: a digest of its name
+picks one of ``B`` homes (home 0 is the Gateway itself, with the catch-all), ``B`` a power of
+two with room to spare, doubled only when a home would overflow. Adding or removing an Ingress
+then moves no other host (its listeners, its routes' parentRefs, its address on older targets)
+until ``B`` changes, which happens at each doubling of the hosts only: a re-run's ``diff`` shows
+what changed, and no DNS has to follow hosts that were not touched.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 
 from ingress2gateway.converting.naming import NameAllocator
@@ -23,6 +31,9 @@ from ingress2gateway.target import Target
 
 MAX_LISTENERS = 64
 MAX_PARENT_REFS = 32
+FILL = 0.75
+"""The share of a home's listeners the first choice of the number of homes plans for: room for
+hosts to come before the homes must be reshuffled."""
 GROUP = "gateway.networking.k8s.io"
 
 Allocate = Callable[[str, str | None], NameAllocator]
@@ -32,23 +43,24 @@ def spill_listeners(ir: IR, target: Target, report: Recorder, allocator: Allocat
     for gateway in list(ir.gateways):
         if len(gateway.listeners) <= MAX_LISTENERS:
             continue
-        kept, surplus = _partition(gateway.listeners)
+        kept, buckets = _homes_of(gateway.listeners)
         gateway.listeners = kept
-        chunks = [surplus[i : i + MAX_LISTENERS] for i in range(0, len(surplus), MAX_LISTENERS)]
-        total = len(kept) + len(surplus)
+        surplus = sum(len(bucket) for bucket in buckets.values())
+        total = len(kept) + surplus
         homes: Sequence[ListenerSet | Gateway]
         if target.api_version_for("ListenerSet") is not None:
-            listener_sets = _listener_sets(ir, gateway, chunks, allocator)
+            listener_sets = _listener_sets(ir, gateway, buckets, allocator)
             _grant_listener_sets(ir, gateway, listener_sets)
             homes = listener_sets
             report.info(
                 "gateway-listeners-spilled",
                 f"Gateway {gateway.name} needs {total} listeners, more than the {MAX_LISTENERS} one "
-                f"object may hold: {len(surplus)} of them are in {len(homes)} ListenerSet(s) "
-                "attached to it, so every host keeps the Gateway's address",
+                f"object may hold: {surplus} of them are in {len(homes)} ListenerSet(s) "
+                "attached to it, so every host keeps the Gateway's address (each host's home "
+                "depends on its name alone, so adding or removing an Ingress moves no other host)",
             )
         else:
-            homes = _more_gateways(ir, gateway, chunks, allocator)
+            homes = _more_gateways(ir, gateway, buckets, allocator)
             hint = target.where_available("ListenerSet")
             report.warning(
                 "gateway-split",
@@ -58,42 +70,59 @@ def spill_listeners(ir: IR, target: Target, report: Recorder, allocator: Allocat
                 "DNS at its Gateway)" + (f"; ListenerSet needs {hint}" if hint else ""),
             )
         moved: dict[str, ListenerSet | Gateway] = {}
-        destinations: list[ListenerSet | Gateway] = list(homes)
-        for home, chunk in zip(destinations, chunks, strict=True):
-            for listener in chunk:
+        for home in homes:
+            for listener in home.listeners:
                 moved[listener.name] = home
         for route in ir.routes:
             _repoint(route, gateway, moved, homes, report)
 
 
-def _partition(listeners: Sequence[Listener]) -> tuple[list[Listener], list[Listener]]:
-    """Keep the first listeners (hosts sorted, catch-all last) and always the catch-all, and
-    never separate a host's HTTP and HTTPS listeners."""
+def _homes_of(listeners: Sequence[Listener]) -> tuple[list[Listener], dict[int, list[Listener]]]:
+    """The listeners the Gateway keeps (the catch-all and the hosts of home 0), and those of
+    each further home by number (only the homes that get some). A host's HTTP and HTTPS
+    listeners stay together."""
     by_host: dict[str | None, list[Listener]] = {}
     for listener in listeners:
         by_host.setdefault(listener.hostname, []).append(listener)
-    groups = list(by_host.values())
-    catch_all = by_host.get(None)
-    if catch_all is not None:
-        groups.remove(catch_all)
-        groups.insert(0, catch_all)
-    kept: list[Listener] = []
-    surplus: list[Listener] = []
-    for group in groups:
-        if not surplus and len(kept) + len(group) <= MAX_LISTENERS:
-            kept.extend(group)
-        else:
-            surplus.extend(group)
-    return kept, surplus
+    catch_all = by_host.pop(None, [])
+    hosts = sorted(host for host in by_host if host is not None)
+    total = len(listeners)
+    count = 2
+    while count * MAX_LISTENERS * FILL < total:
+        count *= 2
+    while True:
+        homes: dict[int, list[Listener]] = {0: list(catch_all)}
+        for host in hosts:
+            homes.setdefault(_home(host, count), []).extend(by_host[host])
+        if all(len(found) <= MAX_LISTENERS for found in homes.values()):
+            break
+        count *= 2
+    kept = homes.pop(0)
+    if not kept:
+        # A Gateway needs a listener: the first host of the first home that has one stays.
+        first = min(homes)
+        host = min(h for h in hosts if _home(h, count) == first)
+        kept = list(by_host[host])
+        homes[first] = [item for item in homes[first] if item.hostname != host]
+        if not homes[first]:
+            del homes[first]
+    return kept, dict(sorted(homes.items()))
+
+
+def _home(host: str, count: int) -> int:
+    """One of ``count`` homes for ``host``, the same on every run and whatever the other hosts
+    (a digest, not :func:`hash`, which changes from one process to the next)."""
+    digest = hashlib.sha256(host.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % count
 
 
 def _listener_sets(
-    ir: IR, gateway: Gateway, chunks: list[list[Listener]], allocator: Allocate
+    ir: IR, gateway: Gateway, buckets: dict[int, list[Listener]], allocator: Allocate
 ) -> list[ListenerSet]:
     gateway.allowed_listener_sets = "Same"
     names = allocator("ListenerSet", gateway.namespace)
     homes = []
-    for number, chunk in enumerate(chunks, start=1):
+    for number, chunk in buckets.items():
         name = names.allocate(
             f"{gateway.name}-listeners-{number}", f"listenerset/{gateway.name}/{number}"
         )
@@ -103,12 +132,14 @@ def _listener_sets(
 
 
 def _more_gateways(
-    ir: IR, gateway: Gateway, chunks: list[list[Listener]], allocator: Allocate
+    ir: IR, gateway: Gateway, buckets: dict[int, list[Listener]], allocator: Allocate
 ) -> list[Gateway]:
     names = allocator("Gateway", gateway.namespace)
     homes = []
-    for number, chunk in enumerate(chunks, start=2):
-        name = names.allocate(f"{gateway.name}-{number}", f"gateway-split/{gateway.name}/{number}")
+    for number, chunk in buckets.items():
+        name = names.allocate(
+            f"{gateway.name}-{number + 1}", f"gateway-split/{gateway.name}/{number + 1}"
+        )
         homes.append(Gateway(name, gateway.namespace, gateway.gateway_class, list(chunk)))
     position = ir.gateways.index(gateway) + 1
     ir.gateways[position:position] = homes
