@@ -19,6 +19,14 @@ class I2GError(Exception):
     exit_code = 1
 
 
+def internal_error(exc: BaseException) -> str:
+    """The one line an unexpected exception becomes (``I2G_DEBUG=1`` shows its traceback)."""
+    return (
+        f"internal error: {type(exc).__name__}: {exc} (please report this bug; set "
+        "I2G_DEBUG=1 for details)"
+    )
+
+
 class InputError(I2GError):
     """Unreadable input: the message names the file and line and says what to do."""
 

@@ -313,6 +313,12 @@ class KubeObject:
         return self._namespace
 
     @property
+    def identity(self) -> tuple[str, str, str | None, str | None]:
+        """Group, kind, namespace and name: the same object however often the input defines
+        it (as ``kubectl apply`` tells one object from another)."""
+        return (self.group, self.kind, self._namespace, self._name)
+
+    @property
     def annotations(self) -> dict[str, str]:
         """Annotation values as the API has them (strings); computed once, treat as read-only."""
         if self._annotations is None:

@@ -11,11 +11,11 @@ silently, so both can run on every YAML file of a repository.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ingress2gateway.errors import UsageError
-from ingress2gateway.objects import KubeObject, ResourceKind, kinds_as_read
+from ingress2gateway.objects import KubeObject, kinds_as_read
 from ingress2gateway.plugin import ConvertOptions
 from ingress2gateway.reading.context import may_hold_objects, without
 from ingress2gateway.reading.manifests import expand_paths, read_inputs
@@ -44,31 +44,11 @@ class CheckResult:
 
 
 def recognising_providers(objects: Sequence[KubeObject], report: Recorder) -> list[str]:
-    """The installed providers that read, as their own, a kind among ``objects`` (as
-    :func:`~ingress2gateway.registry.providers_reading`, with ``extensions/v1beta1``
-    Ingresses counted as the Ingresses they are). One that fails to load is a warning in
-    ``report``."""
-    from ingress2gateway.registry import load_provider, provider_names
+    """The names of :func:`~ingress2gateway.registry.providers_reading` (extensions/v1beta1
+    Ingresses counted as the Ingresses they are; one that fails to load is a warning)."""
+    from ingress2gateway.registry import providers_reading
 
-    kinds = kinds_as_read(objects)
-    chosen = []
-    for name in provider_names():
-        try:
-            provider = load_provider(name)
-        except UsageError as exc:
-            report.warning("provider-unavailable", str(exc))
-            continue
-        if _own_kinds(provider.resources) & kinds:
-            chosen.append(provider.name)
-    return chosen
-
-
-def _own_kinds(resources: Iterable[ResourceKind]) -> set[tuple[str, str]]:
-    """The kinds a provider reads that say the input is for it: not the Services and
-    IngressClasses every provider reads."""
-    from ingress2gateway.registry import SUPPORTING_KINDS
-
-    return {(r.group, r.kind) for r in resources} - SUPPORTING_KINDS
+    return [provider.name for provider in providers_reading(objects, report)]
 
 
 def run_check(
@@ -97,12 +77,9 @@ def run_check(
     objects = read_inputs(files, report=report).objects
     chosen: list[str] = []
     asked = False  # whether the installed providers were asked which of them read the input
+    given = [*files, *expand_paths(files)]
     if _read_by_a_provider(objects, providers, options or ConvertOptions()):
-        others = [
-            path
-            for path in without(context, [*files, *expand_paths(files)])
-            if may_hold_objects(path)
-        ]
+        others = [path for path in without(context, given) if may_hold_objects(path)]
         # Errors in context files are not findings: their recorder is dropped. The order is
         # the files' whatever the order of FILES (pre-commit's, or the user's).
         context_objects = read_inputs(others, report=Recorder()).objects if others else []
@@ -126,7 +103,7 @@ def run_check(
         # still said. (Only Services or ConfigMaps and no provider's own kind anywhere:
         # nothing to convert either.)
         recognising_providers(objects, report)
-    shown = {*files, *expand_paths(files)}
+    shown = set(given)
     # Only FILES' findings are placed: placing one reads its file again for positions.
     notes = [
         n
@@ -176,12 +153,8 @@ def not_redefined(context: Sequence[KubeObject], files: Sequence[KubeObject]) ->
     most often another environment's copy (an overlay, a second cluster's manifests): the
     file being checked is the one to judge, so its definition wins, whichever file sorts
     later (otherwise a change to it could pass unseen behind the copy)."""
-    defined = {_identity(obj) for obj in files}
-    return [obj for obj in context if _identity(obj) not in defined]
-
-
-def _identity(obj: KubeObject) -> tuple[str, str, str | None, str | None]:
-    return (obj.group, obj.kind, obj.namespace, obj.name)
+    defined = {obj.identity for obj in files}
+    return [obj for obj in context if obj.identity not in defined]
 
 
 def in_file_order(objects: Sequence[KubeObject]) -> list[KubeObject]:

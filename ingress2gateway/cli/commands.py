@@ -18,7 +18,7 @@ import click
 
 from ingress2gateway._version import __version__
 from ingress2gateway.cli.plugin_options import PluginCommand, parse_provider_options
-from ingress2gateway.errors import I2GError, UsageError
+from ingress2gateway.errors import I2GError, UsageError, internal_error
 from ingress2gateway.reporting.printable import printable
 from ingress2gateway.reporting.report import Notification, Recorder
 from ingress2gateway.scaling.gc_pause import pause_for_good
@@ -73,11 +73,7 @@ class _Group(click.Group):
         except Exception as exc:
             if os.environ.get("I2G_DEBUG"):
                 raise
-            click.echo(
-                f"error: internal error: {type(exc).__name__}: {printable(str(exc))} (please "
-                "report this bug; set I2G_DEBUG=1 for details)",
-                err=True,
-            )
+            click.echo(f"error: {printable(internal_error(exc))}", err=True)
             ctx.exit(1)
 
 

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 import click
 
-from ingress2gateway.errors import I2GError
+from ingress2gateway.errors import I2GError, internal_error
 from ingress2gateway.objects import JSONDict, ResourceKind
 from ingress2gateway.reporting.printable import printable
 
@@ -351,7 +351,4 @@ def errors_exit_2() -> Iterator[None]:
     except Exception as exc:
         if os.environ.get("I2G_DEBUG"):
             raise
-        raise DiffError(
-            f"internal error: {type(exc).__name__}: {exc} (please report this bug; set "
-            "I2G_DEBUG=1 for details)"
-        ) from exc
+        raise DiffError(internal_error(exc)) from exc

@@ -65,7 +65,7 @@ def _well_formed(objects: list[KubeObject], report: Recorder) -> list[KubeObject
             report.error("input-invalid", message, source=obj.source())
             report.record(obj.source(), "spec", Status.UNSUPPORTED, note=message)
             continue
-        key = (obj.group, obj.kind, obj.namespace, obj.name)
+        key = obj.identity
         earlier = latest.get(key)
         if earlier is not None:
             message = (
