@@ -23,7 +23,7 @@ from ingress2gateway.converting.ingress import (
     resolve_class,
 )
 from ingress2gateway.converting.lowering import IngressPolicy, Lowered, lower_ingresses
-from ingress2gateway.objects import ResourceKind, SourceRef
+from ingress2gateway.objects import KubeObject, ResourceKind, SourceRef
 from ingress2gateway.plugin import ProviderBase, ProviderContext
 from ingress2gateway.reporting.report import Level, Status
 
@@ -83,6 +83,18 @@ class IngressProvider(ProviderBase):
     def apply(self, ctx: ProviderContext, models: list[IngressModel], lowered: Lowered) -> None:
         """Apply annotations to the lowered IR (rules of each Ingress: ``lowered.rules_of``)."""
 
+    def ingress_class(
+        self, ctx: ProviderContext, obj: KubeObject, classes: Mapping[str, IngressClassInfo]
+    ) -> tuple[str | None, str | None]:
+        """The class this controller sees on ``obj`` and the field it came from (``None`` when it
+        sees none: the Ingress is not this provider's).
+
+        Controllers disagree: most read ``spec.ingressClassName`` first, some read the
+        annotation first or serve Ingresses without any class. Override to read as the
+        controller does; the default is :func:`~ingress2gateway.converting.ingress.resolve_class`.
+        """
+        return resolve_class(obj, dict(classes), ctx.options.default_ingress_class)
+
     # --- the shared part ---------------------------------------------------------------------
 
     def owned_classes(
@@ -106,7 +118,7 @@ class IngressProvider(ProviderBase):
         for obj in ctx.objects:
             if not is_ingress(obj) or id(obj) in ctx.claimed:
                 continue
-            class_name, class_field = resolve_class(obj, classes, ctx.options.default_ingress_class)
+            class_name, class_field = self.ingress_class(ctx, obj, classes)
             if class_name is None or class_name not in owned:
                 continue
             ctx.claim(obj)
