@@ -95,6 +95,12 @@ class IngressProvider(ProviderBase):
         """
         return resolve_class(obj, dict(classes), ctx.options.default_ingress_class)
 
+    def unserved_reason(self, ctx: ProviderContext, obj: KubeObject) -> str | None:
+        """Why the controller did not serve ``obj`` although it names one of its classes (say,
+        GKE reading only the annotation), or None. The skipped-Ingress message gives it in place
+        of the suggestion to pass ``--ingress-class``, which would be wrong advice then."""
+        return None
+
     # --- the shared part ---------------------------------------------------------------------
 
     def owned_classes(

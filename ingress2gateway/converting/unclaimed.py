@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from ingress2gateway.converting.access import Closing, alternative_emitter
 from ingress2gateway.converting.ingress import ingress_classes, is_ingress, resolve_class
 from ingress2gateway.ir import IR, Extension, Provenance
+from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import Emitter, Provider, ProviderContext, carried
 from ingress2gateway.reporting.report import Level, Recorder, Status
 from ingress2gateway.target import Target
@@ -32,6 +33,9 @@ def report_unclaimed(ctx: ProviderContext, providers: Sequence[Provider]) -> Non
                     "no default IngressClass in the input; pass --default-ingress-class NAME to convert it"
                 )
                 ctx.report.warning("ingress-class-missing", message, source=source)
+            elif reason := _unserved_reason(ctx, providers, obj):
+                message = f"skipped: {reason}"
+                ctx.report.info("ingress-class-not-selected", message, source=source)
             else:
                 message = (
                     f"skipped: ingress class {class_name!r} is not owned by the selected providers "
@@ -48,6 +52,20 @@ def report_unclaimed(ctx: ProviderContext, providers: Sequence[Provider]) -> Non
                 f"skipped: no selected provider ({names}) reads {obj.kind} ({obj.api_version}){hint}",
                 source=source,
             )
+
+
+def _unserved_reason(
+    ctx: ProviderContext, providers: Sequence[Provider], obj: KubeObject
+) -> str | None:
+    """The first selected provider's reason for not serving an Ingress of its class (the
+    optional ``unserved_reason`` hook of
+    :class:`~ingress2gateway.converting.ingress_provider.IngressProvider`)."""
+    for provider in providers:
+        hook = getattr(provider, "unserved_reason", None)
+        reason = hook(ctx, obj) if callable(hook) else None
+        if isinstance(reason, str) and reason:
+            return reason
+    return None
 
 
 def _readers(
