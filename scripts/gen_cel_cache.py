@@ -4,7 +4,8 @@
 Every schema node with ``x-kubernetes-validations`` in every vendored catalog (each Gateway
 API tag and channel, Envoy Gateway) is compiled the way ``validation._cel.node_rules`` would
 compile it at run time, and its generated source and constant recipes are stored under the
-node's fingerprint (see ``ingress2gateway/validation/_celcache.py``). Nodes whose rules the
+node's fingerprint, with the rules cel-python cannot parse (CEL's optional syntax), which
+are left unchecked (see ``ingress2gateway/validation/_celcache.py``). Nodes whose rules the
 compiler cannot all translate are left out (they are compiled at run time, as before).
 
 Output is deterministic (sorted keys, gzip mtime 0). ``--check`` exits 1 when the committed file
@@ -23,7 +24,7 @@ import sys
 from typing import Any
 
 from ingress2gateway.validation import _catalog
-from ingress2gateway.validation._cel import compile_node_rules
+from ingress2gateway.validation._cel import compile_node_rules, unchecked_in
 from ingress2gateway.validation._celcache import (
     CACHE_FILE,
     document,
@@ -33,8 +34,10 @@ from ingress2gateway.validation._celcache import (
 from ingress2gateway.validation._schema import compile_schema
 
 
-def compiled_nodes() -> dict[str, tuple[str, list[Any]]]:
+def compiled_nodes() -> tuple[dict[str, tuple[str, list[Any]]], dict[str, dict[str, str]]]:
+    """Fingerprint → generated source and constants, and fingerprint → unparseable rules."""
     found: dict[str, tuple[str, list[Any]]] = {}
+    unchecked: dict[str, dict[str, str]] = {}
     seen: set[int] = set()
     for ref in _catalog.index():
         catalog = _catalog.load(ref)
@@ -46,14 +49,16 @@ def compiled_nodes() -> dict[str, tuple[str, list[Any]]]:
                     if complete:
                         recipes = [list(recipe) for recipe in compiled.recipes]
                         found[fingerprint(node.schema)] = (compiled.source, recipes)
-    return found
+                        if skipped := unchecked_in(node):
+                            unchecked[fingerprint(node.schema)] = skipped
+    return found, unchecked
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if the committed file differs")
     args = parser.parse_args()
-    content = document(compiled_nodes())
+    content = document(*compiled_nodes())
     text = json.dumps(content, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     if args.check:
         try:

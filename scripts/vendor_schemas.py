@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Generate the compact CRD schemas that ``ingress2gateway.validation`` and ``target`` read.
 
-Reads the upstream CRD YAML (Gateway API per tag and channel, Envoy Gateway v1.9.0) from the shared
-reference folder and writes, under ``ingress2gateway/validation/schemas/``:
+Reads the upstream CRD YAML (Gateway API per tag and channel, Envoy Gateway v1.9.0, and the
+implementations the emitters target: kgateway, agentgateway, GKE Gateway, NGINX Gateway Fabric,
+Istio, Kuadrant, Traefik) from the shared reference folder and writes, under ``ingress2gateway/validation/schemas/``:
 
 * ``<project>-<tag>[-<channel>].json.gz`` — one catalog per CRD set: every CRD's group, kind, scope,
   versions (served / storage / deprecated) and ``openAPIV3Schema`` with descriptions stripped.
@@ -45,6 +46,31 @@ ENVOY_GATEWAY_REPO = "envoyproxy/gateway"
 GATEWAY_API_UPSTREAM_DIR = "config/crd/{channel}"
 ENVOY_GATEWAY_UPSTREAM_DIR = "charts/gateway-crds-helm/templates/generated"
 
+
+@dataclass(frozen=True)
+class Implementation:
+    """A Gateway API implementation whose own CRDs are vendored: ``implementations/<project>/``
+    in the shared folder, whose ``SOURCES.txt`` names each file's upstream path and commit.
+    ``tags`` oldest first: the runtime validates against the last one."""
+
+    project: str
+    repo: str
+    tags: tuple[str, ...]
+    license: str
+
+
+IMPLEMENTATIONS = (
+    Implementation("kgateway", "kgateway-dev/kgateway", ("v2.4.x-5b968c3abb",), "Apache-2.0"),
+    Implementation("agentgateway", "agentgateway/agentgateway", ("v1.4.1",), "Apache-2.0"),
+    Implementation(
+        "gke", "GoogleCloudPlatform/gke-gateway-api", ("v1.4.0", "main-fc40d60"), "Apache-2.0"
+    ),
+    Implementation("nginx-gateway-fabric", "nginx/nginx-gateway-fabric", ("v2.6.7",), "Apache-2.0"),
+    Implementation("istio", "istio/istio", ("1.30.3",), "Apache-2.0"),
+    Implementation("kuadrant", "Kuadrant/kuadrant-operator", ("v1.5.2",), "Apache-2.0"),
+    Implementation("traefik", "traefik/traefik", ("v3.7.9",), "MIT"),
+)
+
 # Annotations only: the apiserver never evaluates them, so they only cost bytes.
 STRIPPED_KEYS = frozenset({"description"})
 
@@ -52,7 +78,8 @@ STRIPPED_KEYS = frozenset({"description"})
 SKIPPED_SUFFIXES = ("kustomization.yaml", "_vap_safeupgrades.yaml")
 
 GENERATED_SUFFIXES = (".json.gz", ".json")
-STATIC_FILES = frozenset({"LICENSE", "__init__.py"})
+LICENSE_FILES = ("LICENSE", "LICENSE-traefik")
+STATIC_FILES = frozenset({*LICENSE_FILES, "__init__.py"})
 
 JSON = Any
 
@@ -67,6 +94,10 @@ class CrdSet:
     channel: str | None
     source_dir: Path
     upstream_dir: str
+    license: str = "Apache-2.0"
+    recursive: bool = False
+    upstream_paths: tuple[tuple[str, str], ...] = ()
+    """File name → upstream path, where SOURCES.txt gives them (else ``upstream_dir/name``)."""
 
     @property
     def output_name(self) -> str:
@@ -98,15 +129,55 @@ def crd_sets(shared: Path) -> list[CrdSet]:
         )
         for tag in ENVOY_GATEWAY_TAGS
     ]
+    for implementation in IMPLEMENTATIONS:
+        folder = shared / "implementations" / implementation.project
+        upstream = _upstream_paths(folder / "SOURCES.txt")
+        for tag in implementation.tags:
+            prefix = f"crds/{tag}/"
+            sets.append(
+                CrdSet(
+                    project=implementation.project,
+                    repo=implementation.repo,
+                    tag=tag,
+                    channel=None,
+                    source_dir=folder / "crds" / tag,
+                    upstream_dir="",
+                    license=implementation.license,
+                    recursive=True,
+                    upstream_paths=tuple(
+                        sorted(
+                            (local.removeprefix(prefix), path)
+                            for local, path in upstream.items()
+                            if local.startswith(prefix)
+                        )
+                    ),
+                )
+            )
     return sets
+
+
+def _upstream_paths(sources: Path) -> dict[str, str]:
+    """``local_file`` → ``upstream_path`` from a shared ``SOURCES.txt`` (tab-separated)."""
+    if not sources.is_file():
+        raise SystemExit(f"error: missing {sources}")
+    found = {}
+    for line in sources.read_text(encoding="utf-8").splitlines():
+        columns = line.split("\t")
+        if line.startswith("#") or len(columns) < 5:
+            continue
+        found[columns[0]] = columns[4]
+    return found
 
 
 def source_files(crd_set: CrdSet) -> list[Path]:
     if not crd_set.source_dir.is_dir():
         raise SystemExit(f"error: missing CRD folder {crd_set.source_dir}")
-    return sorted(
-        p for p in crd_set.source_dir.glob("*.yaml") if not p.name.endswith(SKIPPED_SUFFIXES)
+    found = (
+        crd_set.source_dir.rglob("*.yaml")
+        if crd_set.recursive
+        else crd_set.source_dir.glob("*.yaml")
     )
+    return sorted(p for p in found if not p.name.endswith(SKIPPED_SUFFIXES))
 
 
 def strip_annotations(node: JSON) -> JSON:
@@ -183,13 +254,17 @@ def build_catalog(crd_set: CrdSet, files: list[Path]) -> dict[str, JSON]:
 
 
 def provenance_entries(crd_set: CrdSet, files: list[Path]) -> list[dict[str, JSON]]:
+    upstream = dict(crd_set.upstream_paths)
     return [
         {
             "repository": crd_set.repo,
-            "license": "Apache-2.0",
+            "license": crd_set.license,
             "tag": crd_set.tag,
             "channel": crd_set.channel,
-            "upstream_path": f"{crd_set.upstream_dir}/{path.name}",
+            "upstream_path": upstream.get(
+                path.relative_to(crd_set.source_dir).as_posix(),
+                f"{crd_set.upstream_dir}/{path.name}",
+            ),
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
             "output": crd_set.output_name,
         }
@@ -219,7 +294,8 @@ def render(shared: Path) -> dict[str, bytes]:
         {
             "generator": "scripts/vendor_schemas.py",
             "note": "Descriptions and status schemas removed; otherwise the upstream "
-            "openAPIV3Schema unchanged. See LICENSE (Apache-2.0) in this folder.",
+            "openAPIV3Schema unchanged. Licenses: LICENSE (Apache-2.0) in this folder; "
+            "LICENSE-traefik (MIT) for the Traefik schemas.",
             "sources": provenance,
         }
     )
@@ -257,8 +333,9 @@ def check(outputs: dict[str, bytes], out_dir: Path) -> list[str]:
     problems += [
         f"stale {name}" for name in sorted(generated_files_on_disk(out_dir) - set(outputs))
     ]
-    if not (out_dir / "LICENSE").is_file():
-        problems.append("missing LICENSE")
+    for license_file in LICENSE_FILES:
+        if not (out_dir / license_file).is_file():
+            problems.append(f"missing {license_file}")
     return problems
 
 

@@ -100,18 +100,37 @@ def rule_nodes() -> tuple[Node, ...]:
     return tuple(unique.values())
 
 
+# Rules of the implementations' CRDs the compiler leaves to cel-python (slower, equally exact):
+# CEL's type(), double() and the URL and quantity libraries are not compiled. Gateway API's and
+# Envoy Gateway's rules, which every conversion meets, must all be compiled.
+IMPLEMENTATION_FALLBACKS = {
+    "function type/1",
+    "function double/1",
+    "function isURL/1",
+    "function url/1",
+    "function quantity/1",
+}
+
+
 def test_every_vendored_rule_is_compiled() -> None:
     texts: set[str] = set()
     seen: set[int] = set()
     count = 0
-    for _, root in _all_roots():
+    fallbacks: dict[str, set[str]] = {}
+    for catalog, root in _all_roots():
         for node in nodes_with_rules(root, seen):
             for rule, function in _cel.compiled_rules(node):
                 count += 1
                 texts.add(rule.rule)
-                assert function is not None, rule.rule
+                if function is None:
+                    fallbacks.setdefault(catalog.ref.project, set()).add(rule.rule)
     assert len(texts) > 200 and count > 1000
-    assert _cel.fallback_rules() == {}
+    assert set(fallbacks) <= set(_catalog.PROJECT_NAMES), fallbacks.keys()
+    assert "gateway-api" not in fallbacks and "envoy-gateway" not in fallbacks
+    reasons = _cel.fallback_rules()
+    left = set().union(*fallbacks.values())
+    assert {reasons[text] for text in left} == IMPLEMENTATION_FALLBACKS
+    assert len(left) == 7
 
 
 # --- comparing one rule evaluation -------------------------------------------------------------
@@ -150,7 +169,8 @@ class Comparison:
             return
         self.done.add(key)
         for rule, function in _cel.compiled_rules(node):
-            assert function is not None
+            if function is None:
+                continue  # left to cel-python (IMPLEMENTATION_FALLBACKS): nothing to compare
             self.evaluations += 1
             program = _cel.program(rule.rule)
             interpreted = program.interpret(_cel.to_cel(value, node, {}))

@@ -71,15 +71,35 @@ def test_drift_check_fails_on_a_changed_or_stale_file(tmp_path: Path) -> None:
 
 
 def test_provenance_hashes_match_the_source_yaml() -> None:
+    """Each recorded hash is the hash of a shared file of that catalog's own folder."""
     shared = require_shared()
+    by_output: dict[str, set[str]] = {}
     for source in provenance()["sources"]:
-        project = "gateway-api" if source["repository"] == "kubernetes-sigs/gateway-api" else None
-        if project:
-            folder = shared / project / "crds" / source["tag"] / source["channel"]
-        else:
-            folder = shared / "envoy-gateway" / "crds" / source["tag"]
-        path = folder / Path(source["upstream_path"]).name
-        assert hashlib.sha256(path.read_bytes()).hexdigest() == source["sha256"], path
+        by_output.setdefault(source["output"], set()).add(source["sha256"])
+    for output, hashes in by_output.items():
+        folder = _source_folder(shared, output)
+        on_disk = {
+            hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in folder.rglob("*.yaml")
+            if not path.name.endswith(("kustomization.yaml", "_vap_safeupgrades.yaml"))
+        }
+        assert hashes == on_disk, folder
+
+
+def _source_folder(shared: Path, output: str) -> Path:
+    """The shared folder a catalog is generated from, found from its file name alone."""
+    name = output.removesuffix(".json.gz")
+    for channel in ("standard", "experimental"):
+        if name.startswith("gateway-api-") and name.endswith(f"-{channel}"):
+            tag = name.removeprefix("gateway-api-").removesuffix(f"-{channel}")
+            return shared / "gateway-api" / "crds" / tag / channel
+    if name.startswith("envoy-gateway-"):
+        return shared / "envoy-gateway" / "crds" / name.removeprefix("envoy-gateway-")
+    for project in _catalog.PROJECT_NAMES:
+        if name.startswith(f"{project}-"):
+            tag = name.removeprefix(f"{project}-")
+            return shared / "implementations" / project / "crds" / tag
+    raise AssertionError(f"no shared folder known for {output}")
 
 
 def test_provenance_covers_every_catalog() -> None:
@@ -87,8 +107,17 @@ def test_provenance_covers_every_catalog() -> None:
     assert {s["repository"] for s in sources} == {
         "kubernetes-sigs/gateway-api",
         "envoyproxy/gateway",
+        "kgateway-dev/kgateway",
+        "agentgateway/agentgateway",
+        "GoogleCloudPlatform/gke-gateway-api",
+        "nginx/nginx-gateway-fabric",
+        "istio/istio",
+        "Kuadrant/kuadrant-operator",
+        "traefik/traefik",
     }
-    assert {s["license"] for s in sources} == {"Apache-2.0"}
+    # Traefik's CRDs are MIT-licensed (LICENSE-traefik); everything else is Apache 2.0.
+    assert {s["license"] for s in sources if s["repository"] != "traefik/traefik"} == {"Apache-2.0"}
+    assert {s["license"] for s in sources if s["repository"] == "traefik/traefik"} == {"MIT"}
     assert all(len(s["sha256"]) == 64 for s in sources)
     assert {s["output"] for s in sources} == {ref.file for ref in _catalog.index()}
     assert not any(
@@ -103,9 +132,12 @@ def test_license_is_apache_2() -> None:
 
 
 def test_generated_files_are_small() -> None:
-    # Guards the wheel size: all vendored schema data stays below 250 kB.
+    # Guards the wheel size: all vendored schema data stays below 400 kB. It was 250 kB while
+    # only Gateway API and Envoy Gateway were vendored; the seven implementations the emitters
+    # target (kgateway, agentgateway, GKE, NGINX Gateway Fabric, Istio, Kuadrant, Traefik)
+    # brought it to about 251 kB, so the guard keeps its margin for the next ones.
     total = sum(p.stat().st_size for p in SCHEMAS.iterdir() if p.is_file())
-    assert total < 250_000, total
+    assert total < 400_000, total
 
 
 def test_descriptions_are_stripped_but_description_properties_survive() -> None:
@@ -174,5 +206,8 @@ def test_every_vendored_cel_rule_compiles_and_is_transpiled() -> None:
             for version in crd.versions.values():
                 collect(compile_schema(version.schema))
     assert len(rules) > 200
-    interpreted = [text for text in sorted(rules) if not _cel.program(text).transpiled]
+    # Rules in CEL's optional syntax (.?field, orValue) cannot be parsed by cel-python: they
+    # are left unchecked, listed (tests/test_implementation_schemas.py pins how many).
+    parseable = sorted(text for text in rules if _cel.parseable(text))
+    interpreted = [text for text in parseable if not _cel.program(text).transpiled]
     assert interpreted == []

@@ -13,8 +13,9 @@ Order (as in the apiserver, see ``docs/validation.md``):
    blocking error (type, enum, required, too long, too many) was found.
 
 Objects of kinds without a vendored CRD (core ``v1`` Secret, Service …) are not validated.
-Envoy Gateway kinds (``gateway.envoyproxy.io``) are validated against the vendored Envoy Gateway
-CRDs whatever the Gateway API target.
+Kinds of the implementations whose CRDs are vendored (Envoy Gateway's ``gateway.envoyproxy.io``,
+kgateway, agentgateway, GKE Gateway, NGINX Gateway Fabric, Istio, Kuadrant, Traefik) are validated
+against that implementation's newest vendored CRDs whatever the Gateway API target.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ CEL_NOT_CHECKED = (
 )
 
 
+_IMPLICIT_ROOT_FIELDS = frozenset({"apiVersion", "kind", "metadata"})
+
+
 @cache
 def _gateway_api_groups() -> frozenset[str]:
     groups: set[str] = set()
@@ -56,8 +60,7 @@ def _gateway_api_groups() -> frozenset[str]:
 def _catalog_for(group: str, target: Target) -> _catalog.Catalog | None:
     if group in _gateway_api_groups():
         return _catalog.gateway_api(target.version, target.channel)
-    envoy = _catalog.envoy_gateway()
-    return envoy if group in envoy.groups else None
+    return _catalog.implementation_groups().get(group)
 
 
 def validate(obj: Mapping[str, Any], target: Target) -> list[Violation]:
@@ -73,9 +76,7 @@ def validate(obj: Mapping[str, Any], target: Target) -> list[Violation]:
     crd_version = crd.versions.get(version) if crd is not None else None
     if crd is None or crd_version is None or not crd_version.served:
         where = (
-            target
-            if catalog.ref.project == _catalog.GATEWAY_API
-            else f"Envoy Gateway {catalog.ref.tag}"
+            target if catalog.ref.project == _catalog.GATEWAY_API else _catalog.display(catalog.ref)
         )
         return [Violation("", f"{kind} {api_version} is not served by {where}", "served")]
 
@@ -86,7 +87,9 @@ def validate(obj: Mapping[str, Any], target: Target) -> list[Violation]:
     findings = Findings()
 
     unknown_meta_fields(given.get("metadata"), findings)
-    without_meta = {k: v for k, v in given.items() if k != "metadata"}
+    # The apiserver knows apiVersion, kind and metadata at the root whatever the schema declares
+    # (Istio's CRDs declare only spec and status).
+    without_meta = {k: v for k, v in given.items() if k not in _IMPLICIT_ROOT_FIELDS}
     # Each fast check below is True only when its exact check would report nothing; on False
     # the exact check runs and reports (see _fastcheck.py).
     if not no_unknown_fields(root)(without_meta):

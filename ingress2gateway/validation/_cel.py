@@ -5,7 +5,9 @@
   gives exactly cel-python's answer or hands the rule over.
 * **cel-python** decides whatever is handed over (an evaluation error — the message then carries
   cel-python's error text — or a case the compiled code does not reproduce) and any rule the
-  compiler cannot translate (:func:`fallback_rules`; none of the vendored rules):
+  compiler cannot translate (:func:`fallback_rules`: none of Gateway API's or Envoy Gateway's
+  rules; seven of the other implementations', which use ``type()``, ``double()`` or the URL
+  and quantity libraries):
   :meth:`Program.evaluate`, i.e. cel-python's transpiled code with its interpreter as fallback,
   as before the fast path existed. Its results are cached by (node, rule, value digest).
 * ``self`` is the node's value *after defaulting*, converted schema-aware: declared properties whose
@@ -30,9 +32,10 @@ import celpy
 import celpy.evaluation
 import re2
 from celpy import celtypes
+from celpy.celparser import CELParseError
 from celpy.evaluation import CELEvalError
 
-from ._celcache import cached_checker
+from ._celcache import cached_checker, cached_unchecked
 from ._celcompile import HAND_OVER, Compiled, Unsupported, compile_node, compile_rule
 from ._celfuncs import FORMAT_LIBRARY, FUNCTIONS
 from ._celnames import escape_property
@@ -235,6 +238,8 @@ def compiled_rules(node: Node) -> tuple[tuple[Rule, Callable[[Any], Any] | None]
             if rule.is_transition:
                 continue
             function: Callable[[Any], Any] | None = None
+            if not parseable(rule.rule):
+                continue  # not checked: see unchecked_rules()
             try:
                 function = compile_rule(_parse(rule.rule), node).function
             except Unsupported as error:
@@ -251,9 +256,21 @@ def node_rules(node: Node) -> tuple[tuple[Rule, ...], Callable[[Any], Any]]:
     """
     found = _NODES.get(node)
     if found is None:
-        # The vendored CRDs' rules come compiled (see _celcache.py); others are compiled now.
-        checker = cached_checker(node) or compile_node_rules(node)[0].function
-        rules = tuple(rule for rule in node.rules if not rule.is_transition)
+        # The vendored CRDs' rules come compiled (see _celcache.py), with the rules left out
+        # as unparseable; others are compiled now.
+        cached = cached_checker(node)
+        unchecked = cached_unchecked(node) if cached is not None else None
+        if cached is not None and unchecked is not None:
+            checker = cached
+            _UNPARSEABLE.update(unchecked)
+            rules = tuple(
+                rule for rule in node.rules if not rule.is_transition and rule.rule not in unchecked
+            )
+        else:
+            checker = compile_node_rules(node)[0].function
+            rules = tuple(
+                rule for rule in node.rules if not rule.is_transition and parseable(rule.rule)
+            )
         _NODES[node] = found = (rules, checker)
     return found
 
@@ -264,6 +281,37 @@ def compile_node_rules(node: Node) -> tuple[Compiled, bool]:
     entries = compiled_rules(node)
     trees = [_parse(rule.rule) if function else None for rule, function in entries]
     return compile_node(trees, node), all(function for _, function in entries)
+
+
+_UNPARSEABLE: dict[str, str] = {}
+
+
+def parseable(text: str) -> bool:
+    """Whether cel-python's grammar reads the rule. CEL's optional syntax (``self.?field``,
+    ``.orValue()``), which the Kubernetes apiserver accepts since 1.29, is not in it: such a rule
+    is left unchecked (listed by :func:`unchecked_rules`) rather than failing every object."""
+    if text in _UNPARSEABLE:
+        return False
+    try:
+        _parse(text)
+    except CELParseError as error:
+        _UNPARSEABLE[text] = str(error).splitlines()[0]
+        return False
+    return True
+
+
+def unchecked_in(node: Node) -> dict[str, str]:
+    """The rules of ``node`` left unchecked because cel-python cannot parse them."""
+    return {
+        rule.rule: _UNPARSEABLE[rule.rule]
+        for rule in node.rules
+        if not rule.is_transition and not parseable(rule.rule)
+    }
+
+
+def unchecked_rules() -> dict[str, str]:
+    """Rules met so far that are not checked at all (text → the parse error)."""
+    return dict(_UNPARSEABLE)
 
 
 def fallback_rules() -> dict[str, str]:

@@ -71,6 +71,20 @@ def cached_checker(node: Node) -> Callable[[Any], Any] | None:
     return function_from(entry["source"], [tuple(recipe) for recipe in entry["constants"]])
 
 
+def cached_unchecked(node: Node) -> Mapping[str, str] | None:
+    """The rules of ``node`` the cached checker leaves out because cel-python cannot parse
+    them (rule text → the parse error), or None when the cache does not have the node.
+
+    Stored with the node so that preparing the validator never builds the CEL parser."""
+    if node.schema is None:
+        return None
+    entry = _entries().get(fingerprint(node.schema))
+    if entry is None:
+        return None
+    unchecked: Mapping[str, str] = entry.get("unchecked", {})
+    return unchecked
+
+
 def nodes_with_rules(node: Node, seen: set[int] | None = None) -> Iterator[Node]:
     """Every node with rules at or below ``node``, each once (``seen``: ids already given)."""
     seen = set() if seen is None else seen
@@ -84,8 +98,13 @@ def nodes_with_rules(node: Node, seen: set[int] | None = None) -> Iterator[Node]
             yield from nodes_with_rules(child, seen)
 
 
-def document(nodes: Mapping[str, tuple[str, list[Any]]]) -> dict[str, Any]:
-    """The cache file's content for ``nodes`` (fingerprint → source and constant recipes)."""
+def document(
+    nodes: Mapping[str, tuple[str, list[Any]]],
+    unchecked: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The cache file's content for ``nodes`` (fingerprint → source and constant recipes, and
+    the node's unparseable rules where it has any: see :func:`cached_unchecked`)."""
+    unchecked = unchecked or {}
     return {
         "generator": "scripts/gen_cel_cache.py",
         "note": (
@@ -95,6 +114,7 @@ def document(nodes: Mapping[str, tuple[str, list[Any]]]) -> dict[str, Any]:
         "compiler": compiler_stamp(),
         "nodes": {
             key: {"source": source, "constants": constants}
+            | ({"unchecked": dict(sorted(unchecked[key].items()))} if unchecked.get(key) else {})
             for key, (source, constants) in sorted(nodes.items())
         },
     }

@@ -31,6 +31,7 @@ and is always evaluated by cel-python (none of the vendored rules does; a test k
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -295,6 +296,37 @@ def _substring(text: Any, start: Any, end: Any = None) -> str:
     if type(stop) is not int or not 0 <= start <= stop <= len(text):
         raise Slow
     return text[start:stop]
+
+
+_DECIMAL_INT = re.compile(r"[+-]?[0-9]+")
+
+
+def _to_int(value: Any) -> int:
+    # CEL int(): an int stays, a decimal string is parsed as Go's strconv.ParseInt parses it
+    # (sign, digits, int64 range); anything else is left to cel-python.
+    if type(value) is int:
+        return value
+    if type(value) is str and _DECIMAL_INT.fullmatch(value):
+        number = int(value)
+        if INT64_MIN <= number <= INT64_MAX:
+            return number
+    raise Slow
+
+
+def _to_string(value: Any) -> str:
+    if type(value) is str:
+        return value
+    if type(value) is int:
+        return str(value)
+    raise Slow
+
+
+def _index_of(text: Any, part: Any) -> int:
+    return _str(text).find(_str(part))
+
+
+def _last_index_of(text: Any, part: Any) -> int:
+    return _str(text).rfind(_str(part))
 
 
 def _is_ip(text: Any) -> bool:
@@ -657,7 +689,25 @@ class _Compiler:
                 return _Code(f"_duration({arg.text})", T("dur"))
             if name == "isIP":
                 return _Code(f"_is_ip({arg.text})", BOOL)
+            if name == "int":
+                return _Code(f"_to_int({arg.text})", INT)
+            if name == "string":
+                return _Code(f"_to_string({arg.text})", STR)
+        if name == "matches" and len(args) == 2:  # matches(s, re), the global form of s.matches(re)
+            return self._matches(*args)
         raise Unsupported(f"function {name}/{len(args)}")
+
+    def _matches(self, target: _Code, pattern_arg: _Code) -> _Code:
+        pattern = pattern_arg.type.const
+        if pattern_arg.type.kind == "str" and pattern is not None:
+            try:
+                compiled = re2.compile(pattern)
+            except re2.error:
+                raise Unsupported("invalid pattern") from None
+            tester = self.const(re2_tester(compiled), ("re", pattern))
+            text = target.text if target.type.kind == "str" else f"_str({target.text})"
+            return _Code(f"{tester}({text})", BOOL)
+        return _Code(f"_matches({target.text}, {pattern_arg.text})", BOOL)
 
     def _has(self, args_tree: Any) -> _Code:
         if args_tree is None or len(self.children(args_tree)) != 1:
@@ -712,15 +762,11 @@ class _Compiler:
         if token == "endsWith" and len(args) == 1:
             return _Code(f"{s}.endswith({string_arg(0)})", BOOL)
         if token == "matches" and len(args) == 1:
-            pattern = args[0].type.const
-            if args[0].type.kind == "str" and pattern is not None:
-                try:
-                    compiled = re2.compile(pattern)
-                except re2.error:
-                    raise Unsupported("invalid pattern") from None
-                tester = self.const(re2_tester(compiled), ("re", pattern))
-                return _Code(f"{tester}({s})", BOOL)
-            return _Code(f"_matches({text}, {args[0].text})", BOOL)
+            return self._matches(target, args[0])
+        if token == "indexOf" and len(args) == 1:
+            return _Code(f"_index_of({text}, {args[0].text})", INT)
+        if token == "lastIndexOf" and len(args) == 1:
+            return _Code(f"_last_index_of({text}, {args[0].text})", INT)
         if token == "lowerAscii" and not args:
             return _Code(f"{s}.translate(_LOWER)", STR)
         if token == "upperAscii" and not args:
