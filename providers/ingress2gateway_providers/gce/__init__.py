@@ -53,13 +53,14 @@ from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import CatalogRow, ProviderContext
 from ingress2gateway.reporting.report import Level, Status
 
-from . import backends, codes, frontend, paths
+from . import backends, codes, frontend, paths, tls
 from .catalog import ALLOW_HTTP, STATUS_PREFIXES, catalog_rows, ingress_catalog
 from .common import GCE_RESOURCES, OWN_KINDS, GceRun, annotation_field
 from .common import PROVIDER as NAME
 
 _FAMILIES = (
     ("Paths", paths),
+    ("HTTPS", tls),
     ("The load balancer: addresses, certificates, HTTP, FrontendConfig", frontend),
     ("Services and BackendConfig", backends),
 )
@@ -143,10 +144,13 @@ class GceProvider(IngressProvider):
             if frontend.serves_nothing(model):
                 _no_load_balancer(run, model)
                 continue
-            lowered = lower_ingresses(_own_gateway(ctx, model), [model], policy)
+            # HTTPS is GKE's own (see .tls): lowering lays out plain HTTP only.
+            bare = dataclasses.replace(model, tls=[])
+            lowered = lower_ingresses(_own_gateway(ctx, model), [bare], policy)
             routes = [r for r in lowered.routes if isinstance(r, HTTPRoute)]
             gateway = lowered.gateway_of.get(model.source)
             if gateway is not None:
+                tls.add_https(run, model, gateway, routes)
                 frontend.apply(run, model, gateway, routes)
                 if not gateway.listeners:
                     _drop_gateway(run, model, gateway, routes)
