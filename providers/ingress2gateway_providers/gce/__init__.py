@@ -103,6 +103,11 @@ class GceProvider(IngressProvider):
         return None, None
 
     def unserved_reason(self, ctx: ProviderContext, obj: KubeObject) -> str | None:
+        if obj.annotations.get(CLASS_ANNOTATION) == "gce-multi-cluster":
+            return (
+                "class gce-multi-cluster belongs to the MultiClusterIngress controller, not to "
+                "ingress-gce"
+            )
         if obj.annotations.get(CLASS_ANNOTATION) or obj.spec.get("ingressClassName") is None:
             return None
         return (
@@ -117,10 +122,13 @@ class GceProvider(IngressProvider):
         return set(ctx.options.ingress_classes or self.ingress_class_names)
 
     def policy(self, ctx: ProviderContext, models: list[IngressModel]) -> IngressPolicy:
+        return self._policy(ctx, {})
+
+    def _policy(self, ctx: ProviderContext, globs: paths.Globs) -> IngressPolicy:
         return IngressPolicy(
             self.name,
             implementation_specific="Exact",
-            path_matcher=lambda model, path: paths.match_for(ctx.report, model, path),
+            path_matcher=lambda model, path: paths.match_for(ctx.report, globs, model, path),
         )
 
     # --- conversion --------------------------------------------------------------------------
@@ -137,7 +145,8 @@ class GceProvider(IngressProvider):
                 continue
             ctx.claim(obj)
             models.append(parse_ingress(obj, ctx.report, self.name, class_name, class_field))
-        policy = self.policy(ctx, models)
+        globs: paths.Globs = {}
+        policy = self._policy(ctx, globs)
         served = backends.Backends(run)
         for model in sorted(models, key=precedence_key):
             self._class_field(ctx, model)
@@ -146,9 +155,10 @@ class GceProvider(IngressProvider):
                 continue
             # HTTPS is GKE's own (see .tls): lowering lays out plain HTTP only.
             bare = dataclasses.replace(model, tls=[])
-            lowered = lower_ingresses(_own_gateway(ctx, model), [bare], policy)
+            lowered = lower_ingresses(_own_gateway(ctx, model), _with_catch_all(bare), policy)
             routes = [r for r in lowered.routes if isinstance(r, HTTPRoute)]
             gateway = lowered.gateway_of.get(model.source)
+            paths.keep_directory_exact(ctx.report, globs, model, routes)
             if gateway is not None:
                 tls.add_https(run, model, gateway, routes)
                 frontend.apply(run, model, gateway, routes)
@@ -195,6 +205,16 @@ class GceProvider(IngressProvider):
                 note="GKE reads only the kubernetes.io/ingress.class annotation",
                 provider=self.name,
             )
+
+
+def _with_catch_all(model: IngressModel) -> list[IngressModel]:
+    """GKE's URL map sends requests for hosts no rule names to the default backend (the
+    Ingress's, else GKE's 404): lowering makes that catch-all for an Ingress without rules, so
+    an Ingress with host rules only is given a rule-less twin carrying its default backend."""
+    hostless = bool(model.hostless_rules) or any(path.host is None for path in model.paths)
+    if model.default_backend is None or hostless or not model.paths:
+        return [model]
+    return [model, dataclasses.replace(model, paths=[], hostless_rules=[], rule_hosts=[])]
 
 
 def _own_gateway(ctx: ProviderContext, model: IngressModel) -> ProviderContext:

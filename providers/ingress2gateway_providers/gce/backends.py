@@ -83,6 +83,8 @@ class Effects:
     response_headers: dict[str, str] = field(default_factory=dict)
     affinity: SessionAffinity | None = None
     controls: list[Extension] = field(default_factory=list)
+    header_fields: dict[bool, list[str]] = field(default_factory=dict)
+    """The header entries copied, by ``response``: the filters are made of them."""
 
     def prov(self, path: str) -> Provenance:
         return Provenance(self.config.source(), path)
@@ -129,8 +131,13 @@ class Backends:
             if candidate is not None and candidate in ports:
                 name = ports[candidate]
                 break
-        self.run.record(service.source(), annotation_field(annotation), Status.CONVERTED)
         if name is None:
+            self.run.record(
+                service.source(),
+                annotation_field(annotation),
+                Status.CONVERTED,
+                "no BackendConfig for this port",
+            )
             return None
         found = self.run.backend_configs.get((service.namespace, name))
         if found is None:
@@ -145,6 +152,7 @@ class Backends:
             )
             return None
         self.run.used.add(id(found))
+        self.run.record(service.source(), annotation_field(annotation), Status.CONVERTED)
         return found
 
     # --- applying it -------------------------------------------------------------------------
@@ -185,15 +193,14 @@ class Backends:
         if item.timeout is not None:
             rule.backend_request_timeout = item.timeout
             rule.provenance.append(item.prov("spec.timeoutSec"))
-        for response, headers, path in (
+        for response, headers, _field in (
             (False, item.request_headers, "spec.customRequestHeaders"),
             (True, item.response_headers, "spec.customResponseHeaders"),
         ):
             if headers:
+                made = [item.prov(f) for f in item.header_fields.get(response, [])]
                 rule.filters.append(
-                    HeaderModifier(
-                        response=response, add=dict(headers), provenance=[item.prov(path)]
-                    )
+                    HeaderModifier(response=response, add=dict(headers), provenance=made)
                 )
         if item.affinity is not None and item.affinity not in rule.extensions:
             rule.extensions.append(item.affinity)
@@ -227,7 +234,8 @@ class Backends:
             ("customResponseHeaders", effects.response_headers),
         ):
             if key in spec:
-                self._headers(config, key, target)
+                copied = self._headers(config, key, target)
+                effects.header_fields[key == "customResponseHeaders"] = copied
         if "sessionAffinity" in spec:
             effects.affinity = self._affinity(config)
         self._controls(config, effects)
@@ -239,7 +247,7 @@ class Backends:
                      Status.UNSUPPORTED, source, f"spec.{key}")  # fmt: skip
         return effects
 
-    def _headers(self, config: KubeObject, key: str, target: dict[str, str]) -> None:
+    def _headers(self, config: KubeObject, key: str, target: dict[str, str]) -> list[str]:
         run = self.run
         source = config.source()
         block = config.spec.get(key)
@@ -247,7 +255,8 @@ class Backends:
         if not isinstance(headers, list):
             run.flag(Level.WARNING, "gce-value-invalid", f"{key} has no list of headers; not converted",
                      Status.UNSUPPORTED, source, f"spec.{key}")  # fmt: skip
-            return
+            return []
+        copied: list[str] = []
         for index, item in enumerate(headers):
             path = f"spec.{key}.headers[{index}]"
             problem = None
@@ -274,7 +283,9 @@ class Backends:
                          Status.UNSUPPORTED, source, path)  # fmt: skip
                 continue
             target[name] = value
+            copied.append(path)
             run.record(source, path, Status.CONVERTED)
+        return copied
 
     def _affinity(self, config: KubeObject) -> SessionAffinity | None:
         run = self.run

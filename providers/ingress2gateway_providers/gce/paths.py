@@ -18,20 +18,28 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from ingress2gateway.converting.ingress import IngressModel, IngressPath
-from ingress2gateway.ir import PathMatch
+from ingress2gateway.ir import HTTPRoute, Match, PathMatch, Rule
+from ingress2gateway.objects import SourceRef
 from ingress2gateway.reporting.report import Level, Recorder, Status
 
 from .common import PROVIDER
 
+Globs = dict[tuple[SourceRef, str], str]
+"""``(Ingress, path field)`` of each ``/dir/*`` path read as ``PathPrefix /dir`` -> ``/dir``."""
 
-def match_for(report: Recorder, model: IngressModel, path: IngressPath) -> PathMatch | None:
+
+def match_for(
+    report: Recorder, globs: Globs, model: IngressModel, path: IngressPath
+) -> PathMatch | None:
     """The match for one path; None (after reporting why) for a path GKE refused."""
     value = path.path or ""
     kind = path.path_type or "ImplementationSpecific"
     if kind in ("Exact", "Prefix"):
         if "*" in value:
-            _refused(report, model, path, f"GKE refuses a {kind} path with '*' in it")
+            _refused(report, model, path, f"GKE refuses {kind} paths with '*' in them")
             return None
         return PathMatch("Exact" if kind == "Exact" else "PathPrefix", value or "/")
     if not value:
@@ -50,15 +58,72 @@ def match_for(report: Recorder, model: IngressModel, path: IngressPath) -> PathM
         return PathMatch("Exact", value)
     prefix = value[:-2] or "/"
     if prefix != "/":
+        globs[(model.source, path.field)] = prefix
+    return PathMatch("PathPrefix", prefix)
+
+
+def _covers(prefix: str, path: str) -> bool:
+    return prefix == "/" or path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+
+def keep_directory_exact(
+    report: Recorder, globs: Globs, model: IngressModel, routes: list[HTTPRoute]
+) -> None:
+    """For each ``/dir/*`` rule, ``/dir`` itself goes where GKE sent it (see the module)."""
+    for route in routes:
+        for rule in list(route.rules):
+            for item in rule.provenance:
+                prefix = globs.get((item.source, item.field))
+                if prefix is not None:
+                    _exact_twin(report, model, item.field, prefix, route, rule, routes)
+
+
+def _exact_twin(
+    report: Recorder,
+    model: IngressModel,
+    field: str,
+    prefix: str,
+    route: HTTPRoute,
+    glob: Rule,
+    routes: list[HTTPRoute],
+) -> None:
+    host = [
+        r for r in routes if r.hostnames == route.hostnames and r.parent_refs == route.parent_refs
+    ]
+    best: tuple[int, Rule] | None = None
+    for other in host:
+        for rule in other.rules:
+            for match in rule.matches:
+                if match.path is None or rule is glob:
+                    continue
+                if match.path.type == "Exact" and match.path.value == prefix:
+                    return  # an exact rule takes it, on GKE as in Gateway API
+                longer = best is None or len(match.path.value) > best[0]
+                if match.path.type == "PathPrefix" and longer and _covers(match.path.value, prefix):
+                    best = (len(match.path.value), rule)
+    if best is None or len(route.rules) >= 16:
         report.warning(
             "gce-behaviour-differs",
-            f"ImplementationSpecific {value!r} matched only {prefix + '/'!r} and below on GKE; "
-            f"PathPrefix {prefix!r} also answers {prefix!r} itself",
+            f"{prefix + '/*'!r} matched only {prefix + '/'!r} and below on GKE, which answered "
+            f"{prefix!r} itself with its default backend's 404; PathPrefix {prefix!r} answers "
+            "it too",
             source=model.source,
-            field=path.field,
+            field=field,
             provider=PROVIDER,
         )
-    return PathMatch("PathPrefix", prefix)
+        return
+    taker = best[1]
+    route.rules.append(
+        Rule(
+            matches=[Match(path=PathMatch("Exact", prefix))],
+            backend_refs=[
+                dataclasses.replace(ref, provenance=list(ref.provenance))
+                for ref in taker.backend_refs
+            ],
+            provenance=[*taker.provenance],
+            sources=list(taker.sources),
+        )
+    )
 
 
 def _refused(report: Recorder, model: IngressModel, path: IngressPath, why: str) -> None:
