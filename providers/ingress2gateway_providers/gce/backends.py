@@ -37,6 +37,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ingress2gateway.converting import grammar
 from ingress2gateway.ir import (
     BackendRef,
     Extension,
@@ -59,9 +60,7 @@ from .catalog import (
 )
 from .common import GceRun, annotation_field
 
-_TOKEN = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,256}")
 _VARIABLE = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _HANDLED = ("timeoutSec", "customRequestHeaders", "customResponseHeaders", "sessionAffinity",
             "iap", "securityPolicy")  # fmt: skip
 _REPORTED = {
@@ -266,10 +265,12 @@ class Backends:
             else:
                 name, _, value = item.partition(":")
                 name, value = name.strip(), value.strip()
-                if not _TOKEN.fullmatch(name):
-                    problem = "has a header name that is not an HTTP token"
-                elif _CONTROL.search(value) or len(value) > 4096:
-                    problem = "has a value with control characters or longer than 4096"
+                name_problem = grammar.header_name_problem(name)
+                value_problem = grammar.header_value_problem(value)
+                if name_problem is not None:
+                    problem = f"has a header name that {name_problem}"
+                elif value_problem is not None:
+                    problem = f"has a value that {value_problem}"
                 elif _VARIABLE.search(value):
                     problem = (
                         "uses a load-balancer variable, which Gateway API header modifiers "
