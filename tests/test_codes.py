@@ -24,6 +24,7 @@ _OWNERS = {
     PROVIDERS / "nginx": registry.load_provider("nginx"),
     PROVIDERS / "kong": registry.load_provider("kong"),
     PROVIDERS / "istio": registry.load_provider("istio"),
+    PROVIDERS / "traefik": registry.load_provider("traefik"),
     ROOT / "ingress2gateway" / "emitters" / "envoy_gateway": registry.load_emitter("envoy-gateway"),
 }
 

@@ -29,6 +29,7 @@ CORPORA = {
     "istio": "istio",
     "kong": "kong",
     "gce": "gce",
+    "traefik": "traefik",
 }
 """Corpus folder → the provider that reads it."""
 

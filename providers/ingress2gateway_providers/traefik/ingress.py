@@ -1,0 +1,280 @@
+"""Ingresses with ``traefik.ingress.kubernetes.io/router.*`` annotations.
+
+**Class.** Traefik serves an Ingress whose ``spec.ingressClassName`` names an IngressClass of
+controller ``traefik.io/ingress-controller``, or whose ``kubernetes.io/ingress.class``
+annotation is ``traefik``, **or that has no class at all** (``shouldProcessIngress`` with the
+default empty ``ingressClass`` option).
+
+**Paths.** ``Exact`` → Exact. ``Prefix`` → PathPrefix, but Traefik's ``PathPrefix`` is a
+character prefix (``/v1`` also matched ``/v12``): the narrowing is reported per Ingress.
+``ImplementationSpecific`` (and an empty type) use ``router.pathmatcher`` (default PathPrefix):
+``Path`` → Exact, ``PathRegexp`` → RegularExpression (wrapped for unanchored search); another
+value makes Traefik reject the path (not converted, reported).
+
+**TLS.** ``spec.tls`` only loads certificates in Traefik; routers serve TLS only with
+``router.tls: "true"`` (or a TLS entry point). The conversion keeps the HTTPS listeners of
+``spec.tls`` hosts (reported); ``router.tls`` and ``router.entrypoints: websecure`` take the
+Ingress's routes off the HTTP listeners, ``router.entrypoints: web`` off the HTTPS ones.
+
+**Middlewares.** ``router.middlewares`` (``<namespace>-<name>@kubernetescrd``) apply the
+Middlewares to every rule of the Ingress; one that is missing closes the rules (Traefik refuses
+the router); ``@file`` middlewares are unknown here and close the rules too (they may be
+access controls).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ingress2gateway.converting.ingress import (
+    CLASS_ANNOTATION as _CLASS,
+)
+from ingress2gateway.converting.ingress import (
+    IngressClassInfo,
+    IngressModel,
+    IngressPath,
+)
+from ingress2gateway.converting.lowering import Lowered
+from ingress2gateway.ir import HTTPRoute, PathMatch, Provenance, RefusedControl, Rule
+from ingress2gateway.objects import KubeObject
+from ingress2gateway.reporting.report import Status
+
+from . import middlewares
+from .common import (
+    CONTROLLER,
+    PREFIX,
+    TraefikRun,
+    annotation_field,
+    parse_bool,
+    parse_int,
+    split_list,
+)
+from .ingressroute import tls_option
+from .matching import unanchored
+from .priority import Router
+from .regex import re2_problem
+
+PATH_MATCHER = PREFIX + "router.pathmatcher"
+
+
+def ingress_class(
+    obj: KubeObject, classes: Mapping[str, IngressClassInfo], wanted: set[str]
+) -> tuple[str | None, str | None]:
+    name = obj.spec.get("ingressClassName")
+    if isinstance(name, str) and name:
+        info = classes.get(name)
+        if info is not None and info.controller == CONTROLLER:
+            return "traefik", "spec.ingressClassName"
+        if name in wanted:
+            return "traefik", "spec.ingressClassName"
+        return name, "spec.ingressClassName"
+    annotated = obj.annotations.get(_CLASS)
+    if annotated:
+        return ("traefik" if annotated in wanted else annotated), f"metadata.annotations[{_CLASS}]"
+    return "traefik", None
+
+
+def path_match(run: TraefikRun, model: IngressModel, path: IngressPath) -> PathMatch | None:
+    if path.path_type == "Exact":
+        match = PathMatch("Exact", path.path)
+        matcher = "Path"
+    elif path.path_type == "Prefix":
+        match, matcher = PathMatch("PathPrefix", path.path), "PathPrefix"
+    else:
+        matcher = model.obj.annotations.get(PATH_MATCHER, "PathPrefix").strip() or "PathPrefix"
+        if matcher == "Path":
+            match = PathMatch("Exact", path.path)
+        elif matcher == "PathPrefix":
+            match = PathMatch("PathPrefix", path.path)
+        elif matcher == "PathRegexp":
+            problem = re2_problem(path.path)
+            if problem is not None:
+                run.invalid(model.source, path.field, f"path {path.path!r} {problem}")
+                return None
+            match = PathMatch("RegularExpression", unanchored(path.path))
+        else:
+            run.invalid(
+                model.source,
+                path.field,
+                f"router.pathmatcher {matcher!r} is not Path, PathPrefix or PathRegexp: Traefik "
+                "rejects the path",
+            )
+            return None
+    if match.type == "PathPrefix" and not path.path.endswith("/"):
+        run.differs(
+            model.source,
+            path.field,
+            f"Traefik's PathPrefix({path.path}) is a character prefix (it also matched "
+            f"{path.path}-more, {path.path}.x); Gateway API's PathPrefix matches whole segments",
+        )
+    host = f"Host(`{path.host}`) && " if path.host else ""
+    rule = f"{host}{matcher}(`{path.path}`)" if path.path else host.removesuffix(" && ")
+    priority = parse_int(model.obj.annotations.get(PREFIX + "router.priority", "")) or len(rule)
+    run.routers.append(
+        Router(
+            model.source,
+            path.field,
+            rule,
+            priority,
+            [([path.host] if path.host else None, _as_match(match))],
+            _tls_only(model.obj),
+        )
+    )
+    return match
+
+
+def _as_match(path: PathMatch):  # type: ignore[no-untyped-def]
+    from ingress2gateway.ir import Match
+
+    return Match(path=path)
+
+
+def _tls_only(obj: KubeObject) -> bool:
+    return parse_bool(obj.annotations.get(PREFIX + "router.tls", "")) is True
+
+
+def apply(run: TraefikRun, models: list[IngressModel], lowered: Lowered) -> None:
+    for model in models:
+        _apply_model(run, model, lowered)
+
+
+def _apply_model(run: TraefikRun, model: IngressModel, lowered: Lowered) -> None:
+    annotations = model.obj.annotations
+    source = model.source
+    rules = lowered.rules_of(source)
+    # Middlewares, in order.
+    key = PREFIX + "router.middlewares"
+    if key in annotations:
+        origin = Provenance(source, annotation_field(key))
+        chain: list[KubeObject] | None = []
+        for item in split_list(annotations[key]):
+            if "@" in item and not item.endswith("@kubernetescrd"):
+                run.unsupported(
+                    source,
+                    origin.field,
+                    f"middleware {item} comes from another Traefik provider and is unknown here; "
+                    "the Ingress's rules are closed (it may be an access control)",
+                    security=True,
+                )
+                for _, rule in rules:
+                    rule.extensions.append(
+                        RefusedControl(what=f"the middleware {item}", provenance=[origin])
+                    )
+                chain = None
+                break
+            found = middlewares.resolve_ingress_reference(run, model.namespace, item, origin)
+            expanded = middlewares.expand(run, found, origin) if found is not None else None
+            if expanded is None:
+                for _, rule in rules:
+                    rule.extensions.append(
+                        RefusedControl(what=f"the missing middleware {item}", provenance=[origin])
+                    )
+                chain = None
+                break
+            assert chain is not None
+            chain.extend(expanded)
+        if chain is not None:
+            for _, rule in rules:
+                match = rule.matches[0] if rule.matches else None
+                for mw in chain:
+                    effects = middlewares.effects(run, mw, match)
+                    rule.filters.extend(effects.filters)
+                    rule.extensions.extend(effects.extensions)
+            run.record(source, origin.field, Status.CONVERTED)
+    key = PREFIX + "router.tls.options"
+    if key in annotations:
+        ref = annotations[key].strip()
+        name, _, provider = ref.partition("@")
+        found = None
+        if provider in ("", "kubernetescrd"):
+            for (kind, ns, obj_name), obj in sorted(
+                run.objects.items(), key=lambda kv: (kv[0][1] or "", kv[0][2])
+            ):
+                if kind == "TLSOption" and (
+                    f"{ns}-{obj_name}" == name or (obj_name == name and ns == model.namespace)
+                ):
+                    found = obj
+                    break
+        origin = Provenance(source, annotation_field(key))
+        if found is None:
+            run.missing(
+                source, origin.field, f"TLSOption {ref} is not in the input; the rules are closed"
+            )
+            for _, rule in rules:
+                rule.extensions.append(
+                    RefusedControl(what=f"the TLSOption {ref}", provenance=[origin])
+                )
+        else:
+            extensions = tls_option(run, found, origin)
+            for _, rule in rules:
+                rule.extensions.extend(extensions)
+            if not extensions:
+                run.record(source, origin.field, Status.CONVERTED, "nothing to carry")
+    _entry_points(run, model, rules)
+    if model.tls and not _tls_only(model.obj):
+        run.fyi(
+            source,
+            "spec.tls",
+            "in Traefik spec.tls only loads certificates: these routers served plain HTTP unless "
+            "their entry point terminated TLS; the HTTPS listeners made for the hosts serve them "
+            "over HTTPS too",
+        )
+
+
+def _entry_points(
+    run: TraefikRun, model: IngressModel, rules: list[tuple[HTTPRoute, Rule]]
+) -> None:
+    annotations = model.obj.annotations
+    source = model.source
+    names = split_list(annotations.get(PREFIX + "router.entrypoints", ""))
+    tls_only = _tls_only(model.obj)
+    ports = {run.entry_points.get(name) for name in names}
+    unknown = [name for name in names if name not in run.entry_points]
+    if unknown:
+        run.invalid(
+            source,
+            annotation_field(PREFIX + "router.entrypoints"),
+            f"entry points {', '.join(unknown)} have no port in the entry-points option; the "
+            "routes stay on the listeners of ports 80 and 443",
+        )
+    keep_http = not tls_only and (not names or any(p != 443 for p in ports if p))
+    keep_https = not names or 443 in ports or tls_only
+    if keep_http and keep_https:
+        return
+    routes = {id(route): route for route, _ in rules}
+    for route in routes.values():
+        if any(model.source not in rule.sources for rule in route.rules):
+            run.differs(
+                source,
+                annotation_field(PREFIX + ("router.tls" if tls_only else "router.entrypoints")),
+                f"HTTPRoute {route.name} also holds other Ingresses' rules: it stays on both "
+                "HTTP and HTTPS listeners",
+            )
+            continue
+        gateway = lowered_gateway(run, route)
+        kept = []
+        for parent in route.parent_refs:
+            found = gateway.listener(parent.section_name or "") if gateway is not None else None
+            protocol = found.protocol if found is not None else None
+            if (protocol == "HTTP" and keep_http) or (protocol == "HTTPS" and keep_https):
+                kept.append(parent)
+        if not kept:
+            run.differs(
+                source,
+                annotation_field(PREFIX + "router.tls"),
+                f"a TLS-only router for a host without certificate in the input: Traefik served "
+                f"it with its default certificate; HTTPRoute {route.name} stays on HTTP",
+            )
+            continue
+        route.parent_refs = kept
+
+
+def lowered_gateway(run: TraefikRun, route: HTTPRoute):  # type: ignore[no-untyped-def]
+    for gateway in run.ctx.ir.gateways:
+        for parent in route.parent_refs:
+            if (
+                parent.name == gateway.name
+                and (parent.namespace or route.namespace) == gateway.namespace
+            ):
+                return gateway
+    return None
