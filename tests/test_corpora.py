@@ -30,6 +30,7 @@ CORPORA = {
     "kong": "kong",
     "gce": "gce",
     "traefik": "traefik",
+    "apisix": "apisix",
 }
 """Corpus folder → the provider that reads it."""
 

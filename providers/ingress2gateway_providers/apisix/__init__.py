@@ -1,0 +1,139 @@
+"""Apache APISIX Ingress Controller (class ``apisix``, controller
+``apisix.apache.org/apisix-ingress-controller``; 2.x and the 1.x line).
+
+Reads Ingresses of the ``apisix`` class with their ``k8s.apisix.apache.org/*`` annotations and
+the ``apisix.apache.org/v2`` kinds: ApisixRoute (HTTP and stream rules), ApisixUpstream,
+ApisixTls, ApisixPluginConfig, ApisixConsumer, ApisixGlobalRule, ApisixClusterConfig. Unlike
+the Go tool, which converts only ``http-to-https`` (into a route that the API server refuses:
+a redirect beside backendRefs) and fails on any ImplementationSpecific path, every annotation
+below has a ledger entry, unknown ``k8s.apisix.apache.org/`` keys are reported (the 1.8.4
+docs' typo ``upstream-read-timeout.`` among them), and the CRDs are converted.
+
+**Class.** The controller reads ``spec.ingressClassName``, else the ``kubernetes.io/ingress.class``
+annotation (``GetEffectiveIngressClassName``), as the core does. APISIX kinds name their class
+in ``spec.ingressClassName``; without one they belong to the default IngressClass's controller.
+
+**Scope.** One APISIX route per Ingress path: an annotation applies to the rules of its own
+Ingress only. Boolean annotations are true only for the exact string ``"true"``.
+
+**Access control** (``allowlist-source-range``, ``blocklist-source-range``, ``auth-type``,
+``auth-uri``, ApisixRoute ``authentication`` and auth plugins, ApisixTls ``client``) travels as
+security extensions: where the emitter cannot carry one, the rules it protects are emitted
+closed. A migration never widens access.
+
+The sections below are the docstrings of the family modules.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping, Sequence
+
+from ingress2gateway.converting.ingress import IngressModel, ingress_classes
+from ingress2gateway.converting.ingress_provider import (
+    INGRESS_RESOURCES,
+    AnnotationSpec,
+    IngressProvider,
+)
+from ingress2gateway.converting.lowering import IngressPolicy, Lowered
+from ingress2gateway.objects import ResourceKind
+from ingress2gateway.plugin import CatalogRow, ProviderContext
+
+from . import codes, ingress_annotations, objects, paths, plugins, routes
+from .catalog import annotation_specs, catalog_rows
+from .common import APISIX_GROUP, CONTROLLER, DEFAULT_CLASS, PREFIX, ApisixRun
+
+_FAMILIES = (
+    ("Paths", paths),
+    ("Ingress annotations", ingress_annotations),
+    ("ApisixRoute and ApisixTls", routes),
+    ("Plugins", plugins),
+    ("Other APISIX kinds", objects),
+)
+__doc__ = "\n\n".join(
+    [inspect.cleandoc(__doc__ or "")]
+    + [f"## {title}\n\n{inspect.cleandoc(module.__doc__ or '')}" for title, module in _FAMILIES]
+)
+
+APISIX_RESOURCES = (
+    ResourceKind(APISIX_GROUP, "v2", "apisixroutes", "ApisixRoute"),
+    ResourceKind(APISIX_GROUP, "v2", "apisixupstreams", "ApisixUpstream"),
+    ResourceKind(APISIX_GROUP, "v2", "apisixtlses", "ApisixTls"),
+    ResourceKind(APISIX_GROUP, "v2", "apisixpluginconfigs", "ApisixPluginConfig"),
+    ResourceKind(APISIX_GROUP, "v2", "apisixconsumers", "ApisixConsumer"),
+    ResourceKind(APISIX_GROUP, "v2", "apisixglobalrules", "ApisixGlobalRule"),
+    ResourceKind(
+        APISIX_GROUP, "v2", "apisixclusterconfigs", "ApisixClusterConfig", namespaced=False
+    ),
+    ResourceKind(APISIX_GROUP, "v1alpha1", "pluginconfigs", "PluginConfig"),
+)
+
+
+class ApisixProvider(IngressProvider):
+    name = "apisix"
+    aliases = ("apisix-ingress-controller",)
+    description = "Apache APISIX Ingress Controller: k8s.apisix.apache.org annotations, ApisixRoute, ApisixTls, ApisixUpstream"
+    resources = INGRESS_RESOURCES + APISIX_RESOURCES
+    codes = codes.CODES
+    ingress_class_names = (DEFAULT_CLASS,)
+    controllers = (CONTROLLER, "apisix.apache.org/ingress-controller")
+    annotation_prefixes = (PREFIX,)
+    implementation_specific = "Exact"
+
+    def __init__(self) -> None:
+        self._runs: dict[int, ApisixRun] = {}
+
+    def catalog_rows(self) -> Sequence[CatalogRow]:
+        return catalog_rows()
+
+    def catalog(self, ctx: ProviderContext) -> Mapping[str, AnnotationSpec]:
+        return annotation_specs()
+
+    def policy(self, ctx: ProviderContext, models: list[IngressModel]) -> IngressPolicy:
+        return IngressPolicy(
+            self.name,
+            implementation_specific="Exact",
+            path_matcher=paths.match_for,
+            duplicate_rule=(
+                "APISIX kept both routes and picked one by its internal order; the older "
+                "Ingress's is kept here: check that it is the backend that should answer"
+            ),
+        )
+
+    def lowering_models(
+        self, ctx: ProviderContext, models: list[IngressModel]
+    ) -> list[IngressModel]:
+        run = self._runs[id(ctx)]
+        for model in models:
+            for path in model.paths:
+                note = paths.path_note(model, path)
+                if note is None:
+                    continue
+                if paths.match_for(model, path) is None:
+                    run.invalid(model.source, path.field, note)
+                else:
+                    run.differs(model.source, path.field, note)
+        return models
+
+    def convert(self, ctx: ProviderContext) -> None:
+        run = ApisixRun.index(ctx, self.name)
+        self._runs[id(ctx)] = run
+        try:
+            classes = ingress_classes(ctx.objects)
+            owned = self.owned_classes(ctx, classes)
+            run.served_classes = set(owned)
+            run.default_class = any(
+                info.is_default for name, info in classes.items() if name in owned
+            ) or bool(ctx.options.default_ingress_class and not ctx.options.ingress_classes)
+            super().convert(ctx)
+            class_name = DEFAULT_CLASS if DEFAULT_CLASS in owned or not owned else sorted(owned)[0]
+            routes.convert(run, owned, class_name)
+            objects.account(run, set())
+        finally:
+            del self._runs[id(ctx)]
+
+    def apply(self, ctx: ProviderContext, models: list[IngressModel], lowered: Lowered) -> None:
+        ingress_annotations.apply(self._runs[id(ctx)], models, lowered)
+
+
+PROVIDER = ApisixProvider()
