@@ -110,6 +110,8 @@ class HAProxyProvider(IngressProvider):
     def __init__(self) -> None:
         self._keys: dict[int, Keys] = {}
         self._controllers: dict[SourceRef, str] = {}
+        self._doubts: dict[SourceRef, str] = {}
+        self._spec_classes: dict[SourceRef, str | None] = {}
         self._catalog = _CatalogView()
 
     # --- selection -----------------------------------------------------------------------------
@@ -140,20 +142,17 @@ class HAProxyProvider(IngressProvider):
     def convert(self, ctx: ProviderContext) -> None:
         self._keys = {}
         self._controllers = {}
+        self._doubts = {}
+        self._spec_classes = {}
         classes = ingress_classes(ctx.objects)
         option = self._option(ctx)
         for obj in ctx.objects:
             if obj.kind == "Ingress":
                 controller, doubt = selection.decide(obj, classes, option)
                 self._controllers[obj.source()] = controller
+                self._spec_classes[obj.source()] = selection.class_names(obj)[0]
                 if doubt is not None and _depends_on_controller(obj):
-                    ctx.report.warning(
-                        "haproxy-controller-ambiguous",
-                        f"{doubt}: converted as HAProxy Technologies' kubernetes-ingress "
-                        "(choose with --haproxy-controller)",
-                        source=obj.source(),
-                        provider=self.name,
-                    )
+                    self._doubts[obj.source()] = doubt
         super().convert(ctx)
         resources.convert(ctx)
 
@@ -169,7 +168,7 @@ class HAProxyProvider(IngressProvider):
     def policy(self, ctx: ProviderContext, models: list[IngressModel]) -> IngressPolicy:
         keys = self._keys_of(ctx, models)
         plan = paths.PathPlan(ctx, models, self._controller, keys)
-        policy = IngressPolicy(self.name, implementation_specific="PathPrefix")
+        policy = IngressPolicy(self.name, implementation_specific="RegularExpression")
         policy.path_matcher = plan.match
         policy.match_extras = lambda model, path: _header_extras(keys.get(id(model)))
         return policy
@@ -184,6 +183,16 @@ class HAProxyProvider(IngressProvider):
         keys = self._keys_of(ctx, models)
         for model in models:
             k = keys[id(model)]
+            doubt = self._doubts.get(model.source)
+            if doubt is not None:
+                ctx.report.warning(
+                    "haproxy-controller-ambiguous",
+                    f"{doubt}: converted as HAProxy Technologies' kubernetes-ingress "
+                    "(choose with --haproxy-controller)",
+                    source=model.source,
+                    provider=self.name,
+                )
+            selection.note_class(ctx, model, self._spec_classes.get(model.source))
             if passthrough.only_passthrough(k):
                 continue
             family = families.Family(k, lowered)

@@ -29,6 +29,8 @@ CODES: dict[str, str] = {
     "serves HTTP too cannot add it only to HTTPS.",
     "haproxy-resource-unsupported": "An HAProxy Technologies custom resource (Global, Defaults, "
     "Backend, Frontend) configures HAProxy sections, not routing; not converted.",
+    "haproxy-rate-limit-status": "HAProxy Technologies answers rate-limited requests with 403 "
+    "by default (rate-limit-status-code); Gateway implementations answer 429.",
     "haproxy-passthrough": "ssl-passthrough: the host's TLS goes to the backend through a "
     "TLSRoute; the HTTP annotations of the Ingress do not apply to it.",
 }

@@ -363,11 +363,15 @@ def basic_auth(family: Family) -> None:
         kind = (keys.text("auth-type") or "").lower()
         if kind != "basic-auth":
             family.close(
-                "auth-type", f"{kind!r} is not an auth type the controller knows (basic-auth)"
+                "auth-type",
+                f"{kind!r} is not an auth type the controller knows (basic-auth)",
+                status=None,
             )
+            _not_read(keys, "the auth-type is refused")
             return
         if not keys.has("auth-secret"):
-            family.close("auth-type", "basic-auth without auth-secret")
+            family.close("auth-type", "basic-auth without auth-secret", status=None)
+            _not_read(keys, "no auth-secret")
             return
     elif not keys.has("auth-secret"):
         return
@@ -397,6 +401,11 @@ def basic_auth(family: Family) -> None:
         f"the basic-auth Secret {secret} holds {hashes} in the controller's format; the "
         "implementation may expect another (Envoy Gateway: .htpasswd with SHA hashes): check it",
     )
+
+
+def _not_read(keys: Keys, why: str) -> None:
+    for name in ("auth-secret", "auth-realm"):
+        keys.record(name, Status.IGNORED, f"{keys.key(name)}: {why}; the Ingress is closed instead")
 
 
 def external_auth(family: Family) -> None:
@@ -463,7 +472,9 @@ def oauth(family: Family) -> None:
     keys = family.keys
     if not family.tech and keys.has("oauth"):
         family.close(
-            "oauth", "the oauth2_proxy integration (auth-request to the proxy) has no equivalent"
+            "oauth",
+            "the oauth2_proxy integration (auth-request to the proxy) has no equivalent",
+            status=None,
         )
 
 
@@ -575,6 +586,20 @@ def rate_limit(family: Family) -> None:
         if requests is None:
             return
         unit, names = "Second", ["limit-rps"]
+    if family.tech:
+        code = keys.integer("rate-limit-status-code", 100, 599)
+        if code == 429:
+            keys.record(
+                "rate-limit-status-code", Status.CONVERTED, "429, as implementations answer"
+            )
+        elif not keys.has("rate-limit-status-code"):
+            keys.notify(
+                Level.INFO,
+                "haproxy-rate-limit-status",
+                "rate-limit-requests",
+                "the controller answers limited requests with 403 by default; Gateway "
+                "implementations answer 429",
+            )
     ext = RateLimit(requests=requests, unit=unit, per_client_ip=True, provenance=keys.prov(*names))  # type: ignore[arg-type]
     for rule in family.rules:
         rule.extensions.append(ext)

@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from ingress2gateway.converting.ingress import IngressModel
 from ingress2gateway.converting.lowering import Lowered
 from ingress2gateway.ir import (
+    Filter,
+    HeaderModifier,
     HTTPRoute,
     Listener,
     ParentRef,
@@ -50,11 +52,24 @@ def _listener(lowered: Lowered, route: HTTPRoute, parent: ParentRef) -> Listener
     return None
 
 
+def _filter_copy(item: Filter) -> Filter:
+    # Header modifiers are changed later (HSTS on the HTTPS side only): never share one.
+    if isinstance(item, HeaderModifier):
+        return HeaderModifier(
+            response=item.response,
+            set=dict(item.set),
+            add=dict(item.add),
+            remove=list(item.remove),
+            provenance=list(item.provenance),
+        )
+    return item
+
+
 def _copy(rule: Rule) -> Rule:
     return Rule(
         matches=list(rule.matches),
         backend_refs=list(rule.backend_refs),
-        filters=list(rule.filters),
+        filters=[_filter_copy(item) for item in rule.filters],
         request_timeout=rule.request_timeout,
         backend_request_timeout=rule.backend_request_timeout,
         extensions=list(rule.extensions),

@@ -150,6 +150,7 @@ class PathPlan:
             f"would take the requests of the longer path(s) {shown} of the host: it becomes "
             f"PathPrefix {read.value.rstrip('/') or '/'}, and requests such as "
             f"{read.value}x are no longer routed by it"
+            + (" (and it matches case-sensitively)" if read.insensitive else "")
         )
         self.ctx.report.flag(
             Level.WARNING,

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ingress2gateway.converting.ingress import CLASS_ANNOTATION, IngressClassInfo
+from ingress2gateway.converting.ingress import CLASS_ANNOTATION, IngressClassInfo, IngressModel
 from ingress2gateway.objects import KubeObject
+from ingress2gateway.plugin import ProviderContext
+from ingress2gateway.reporting.report import Status
 
 from .catalog import HAPROXY_INGRESS, HAPROXYTECH, SHARED_PREFIX
 
@@ -126,13 +128,31 @@ def ingress_class(
     if any(info.is_default for info in classes.values()):
         defaults = sorted(i.name for i in classes.values() if i.is_default)
         return defaults[0], None
+    if any(
+        (info.controller or "").startswith(HAPROXYTECH_CONTROLLER + "/")
+        for info in classes.values()
+    ):
+        # The controller runs with --ingress.class: it serves only its own class.
+        return None, None
     tech, _ = evidence(obj)
     bare_class = obj.annotations.get("ingress.class")
     if option == HAPROXYTECH or tech or (isinstance(bare_class, str) and bare_class in owned):
-        # Served as an Ingress without class; the Gateway is the controller's first class.
-        return (sorted(owned)[0] if owned else "haproxy"), None
-    if annotated in owned:
-        # Not read by this controller, but it is what the user meant: the Ingress is unclassed
-        # to the controller, which serves it when the cluster has no default class.
-        return annotated, f"metadata.annotations[{CLASS_ANNOTATION}]"
+        # Served as an Ingress without class, on the Gateway of the controller's class.
+        named = sorted(
+            info.name for info in classes.values() if info.controller == HAPROXYTECH_CONTROLLER
+        )
+        return (named[0] if named else "haproxy"), None
     return None, None
+
+
+def note_class(ctx: ProviderContext, model: IngressModel, spec_class: str | None) -> None:
+    """Give the class field the controller did not read its ledger entry (HAProxy Ingress reads
+    the annotation first)."""
+    if spec_class and model.class_field != "spec.ingressClassName":
+        ctx.report.record(
+            model.source,
+            "spec.ingressClassName",
+            Status.IGNORED,
+            note=f"HAProxy Ingress reads the {CLASS_ANNOTATION} annotation first",
+            provider="haproxy",
+        )
