@@ -31,6 +31,7 @@ CORPORA = {
     "gce": "gce",
     "traefik": "traefik",
     "apisix": "apisix",
+    "haproxy": "haproxy",
 }
 """Corpus folder → the provider that reads it."""
 

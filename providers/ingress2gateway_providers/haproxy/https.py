@@ -1,0 +1,248 @@
+"""HTTP→HTTPS redirects and HSTS.
+
+HAProxy Technologies: an Ingress with ``spec.tls`` redirects plain HTTP to HTTPS
+(``pkg/annotations/ingress/httpsRedirect.go``), ``ssl-redirect: "false"`` turns it off, and
+``"true"`` asks for it without TLS too. The code is ``ssl-redirect-code`` (default 302); the
+Location carries ``ssl-redirect-port``, whose code default is 8443, the controller's own HTTPS
+port: a Gateway's HTTPS listener is on 443, so the redirect names no port unless the annotation
+gives one (``haproxy-redirect-port`` says so).
+
+HAProxy Ingress: ``ssl-redirect`` (Path scope) is on by default for hosts with TLS, with 302 (the
+code is a Global key); ``/.well-known/acme-challenge`` paths are exempt
+(``no-tls-redirect-locations``). ``hsts`` (default on) adds ``Strict-Transport-Security``
+(``max-age=15768000``) to HTTPS responses.
+
+A route of a host with TLS whose rules redirect is bound to the HTTPS listener only; a second
+route on the HTTP listener holds, rule for rule, the redirect (or, for a rule that does not
+redirect, a copy of the rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ingress2gateway.converting.ingress import IngressModel
+from ingress2gateway.converting.lowering import Lowered
+from ingress2gateway.ir import (
+    Filter,
+    HeaderModifier,
+    HTTPRoute,
+    Listener,
+    ParentRef,
+    Provenance,
+    RequestRedirect,
+    Rule,
+)
+from ingress2gateway.plugin import ProviderContext
+from ingress2gateway.reporting.report import Level, Status
+
+from .families import header_modifier
+from .keys import PROVIDER, Keys
+
+ACME = "/.well-known/acme-challenge"
+HSTS_MAX_AGE = 15768000
+
+
+def _listener(lowered: Lowered, route: HTTPRoute, parent: ParentRef) -> Listener | None:
+    for gateway in lowered.gateways:
+        if gateway.name == parent.name and gateway.namespace == (
+            parent.namespace or route.namespace
+        ):
+            return gateway.listener(parent.section_name) if parent.section_name else None
+    return None
+
+
+def _filter_copy(item: Filter) -> Filter:
+    # Header modifiers are changed later (HSTS on the HTTPS side only): never share one.
+    if isinstance(item, HeaderModifier):
+        return HeaderModifier(
+            response=item.response,
+            set=dict(item.set),
+            add=dict(item.add),
+            remove=list(item.remove),
+            provenance=list(item.provenance),
+        )
+    return item
+
+
+def _copy(rule: Rule) -> Rule:
+    return Rule(
+        matches=list(rule.matches),
+        backend_refs=list(rule.backend_refs),
+        filters=[_filter_copy(item) for item in rule.filters],
+        request_timeout=rule.request_timeout,
+        backend_request_timeout=rule.backend_request_timeout,
+        extensions=list(rule.extensions),
+        provenance=list(rule.provenance),
+        sources=list(rule.sources),
+        closed_status=rule.closed_status,
+    )
+
+
+def _acme(rule: Rule) -> bool:
+    for match in rule.matches:
+        if match.path is not None and match.path.value.removeprefix("(?i)").startswith(ACME):
+            return True
+    return False
+
+
+class _Wants:
+    """Whether (and how) each Ingress redirects."""
+
+    def __init__(self, keys: Mapping[int, Keys], models: list[IngressModel]) -> None:
+        self.keys = keys
+        self.by_source = {m.source: m for m in models}
+
+    def of(self, rule: Rule) -> tuple[Keys, bool, int, int | None] | None:
+        model = next((self.by_source[s] for s in rule.sources if s in self.by_source), None)
+        if model is None:
+            return None
+        keys = self.keys[id(model)]
+        if keys.controller == "haproxytech":
+            wanted = keys.flag("ssl-redirect", bool(model.tls)) or False
+            code = keys.integer("ssl-redirect-code", 300, 399) or 302
+            if code not in (301, 302, 303, 307, 308):
+                code = 302
+            port = keys.integer("ssl-redirect-port", 1, 65535)
+            return keys, wanted, code, port
+        wanted = bool(keys.flag("ssl-redirect", True)) and not _acme(rule)
+        return keys, wanted, 302, None
+
+
+def apply(
+    ctx: ProviderContext, keys: Mapping[int, Keys], models: list[IngressModel], lowered: Lowered
+) -> None:
+    wants = _Wants(keys, models)
+    for route in list(lowered.routes):
+        parents = [(p, _listener(lowered, route, p)) for p in route.parent_refs]
+        https = [p for p, lst in parents if lst is not None and lst.protocol == "HTTPS"]
+        http = [p for p, lst in parents if lst is not None and lst.protocol == "HTTP"]
+        decisions = [wants.of(rule) for rule in route.rules]
+        if not https:
+            for decision in decisions:
+                if decision is None:
+                    continue
+                k = decision[0]
+                if decision[1] and k.controller == "haproxytech" and k.has("ssl-redirect"):
+                    k.notify(
+                        Level.WARNING,
+                        "haproxy-redirect-without-tls",
+                        "ssl-redirect",
+                        f"{k.key('ssl-redirect')} asks for HTTPS, but the output has no "
+                        f"certificate for host {route.hostnames[0] if route.hostnames else '*'} "
+                        "(the controller answered HTTPS with its default certificate): the "
+                        "host keeps being served over HTTP",
+                    )
+                    k.record(
+                        "ssl-redirect",
+                        Status.UNSUPPORTED,
+                        "no certificate for the host in the output",
+                    )
+            continue
+        if not any(d is not None and d[1] for d in decisions):
+            _hsts(ctx, route, decisions, https_only=False)
+            for d in decisions:
+                if d is not None and d[0].has("ssl-redirect"):
+                    d[0].record("ssl-redirect", Status.CONVERTED, "no redirect: HTTP keeps serving")
+            continue
+        route.parent_refs = https
+        tls_prov = [
+            item
+            for p, lst in parents
+            if lst is not None and lst.protocol == "HTTPS"
+            for item in lst.provenance
+        ]
+        rules: list[Rule] = []
+        for rule, decision in zip(route.rules, decisions, strict=True):
+            if decision is None or not decision[1]:
+                rules.append(_copy(rule))
+                continue
+            k, _, code, port = decision
+            prov = list(tls_prov) + k.prov("ssl-redirect", "ssl-redirect-code", "ssl-redirect-port")
+            rules.append(
+                Rule(
+                    matches=list(rule.matches),
+                    filters=[
+                        RequestRedirect(
+                            scheme="https", port=port, status_code=code, provenance=prov
+                        )
+                    ],
+                    provenance=list(rule.provenance),
+                    sources=list(rule.sources),
+                )
+            )
+            if k.controller == "haproxytech" and port is None:
+                k.notify(
+                    Level.INFO,
+                    "haproxy-redirect-port",
+                    None,
+                    "the controller's HTTPS redirect names its own HTTPS port (ssl-redirect-port, "
+                    "default 8443); the converted redirect goes to the Gateway's HTTPS listener "
+                    "(443)",
+                )
+        identity = f"haproxy-redirect/{route.namespace}/{route.name}"
+        redirect_route = HTTPRoute(
+            name=ctx.allocator("HTTPRoute", route.namespace).allocate(
+                f"{route.name}-http", identity
+            ),
+            namespace=route.namespace,
+            hostnames=list(route.hostnames),
+            parent_refs=http,
+            rules=rules,
+            provenance=list(route.provenance),
+        )
+        lowered.routes.append(redirect_route)
+        ctx.ir.routes.append(redirect_route)
+        for d in decisions:
+            if d is None:
+                continue
+            for name in ("ssl-redirect", "ssl-redirect-code", "ssl-redirect-port"):
+                if d[0].has(name) and not ctx.report.has_entry(d[0].model.source, d[0].field(name)):
+                    d[0].converted(name, [redirect_route])
+        _hsts(ctx, route, decisions, https_only=True)
+        ctx.report.info(
+            "haproxy-ssl-redirect",
+            f"host {route.hostnames[0] if route.hostnames else '*'} has TLS: HTTP requests are "
+            "redirected to HTTPS by a route on the HTTP listener, as the controller does",
+            source=min((s for r in route.rules for s in r.sources), key=lambda s: s.sort_key()),
+            provider=PROVIDER,
+        )
+
+
+def _hsts(
+    ctx: ProviderContext,
+    route: HTTPRoute,
+    decisions: list[tuple[Keys, bool, int, int | None] | None],
+    https_only: bool,
+) -> None:
+    for rule, decision in zip(route.rules, decisions, strict=True):
+        if decision is None or decision[0].controller == "haproxytech":
+            continue
+        keys = decision[0]
+        if not keys.flag("hsts", True):
+            keys.record("hsts", Status.CONVERTED, "off: no Strict-Transport-Security")
+            continue
+        if not https_only:
+            keys.notify(
+                Level.WARNING,
+                "haproxy-hsts-not-carried",
+                "hsts" if keys.has("hsts") else None,
+                "the controller adds Strict-Transport-Security to HTTPS responses; the route "
+                "also serves HTTP (ssl-redirect is off), where the header must not be sent: it "
+                "is not added",
+            )
+            continue
+        max_age = keys.integer("hsts-max-age", 0, 10**10)
+        value = f"max-age={HSTS_MAX_AGE if max_age is None else max_age}"
+        if keys.flag("hsts-include-subdomains", False):
+            value += "; includeSubDomains"
+        if keys.flag("hsts-preload", False):
+            value += "; preload"
+        names = ("hsts", "hsts-max-age", "hsts-include-subdomains", "hsts-preload")
+        prov = keys.prov(*names) or [
+            Provenance(keys.model.source, f"spec.tls[{t.index}]") for t in keys.model.tls[:1]
+        ]
+        header_modifier(rule, True, prov).set["Strict-Transport-Security"] = value
+        for name in names:
+            if keys.has(name):
+                keys.converted(name, [route])
