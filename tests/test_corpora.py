@@ -28,6 +28,7 @@ CORPORA = {
     "nginx-inc": "nginx",
     "istio": "istio",
     "kong": "kong",
+    "openapi3": "openapi3",
 }
 """Corpus folder → the provider that reads it."""
 
