@@ -233,6 +233,16 @@ def why_impossible(data: JSONDict) -> str | None:
     return None
 
 
+DOCUMENTS_GROUP = "documents.ingress2gateway.io"
+"""The API group of input that is not a Kubernetes object but a document a provider reads (an
+OpenAPI description): the reader gives it an ``apiVersion``, a ``kind`` and a name so that
+it travels through the pipeline as any object does. No API server serves this group."""
+
+OPENAPI_DOCUMENT_KIND = "OpenAPIDocument"
+"""The kind of an OpenAPI 3 (or Swagger 2) document read from a file (see
+:func:`ingress2gateway.reading.manifests.read_inputs`): its own top-level fields (``openapi``,
+``info``, ``paths``...) are kept where they are, so that a field's line can be found."""
+
 INGRESS_GROUPS = ("networking.k8s.io", "extensions")
 """The API groups an Ingress is read from (``extensions/v1beta1`` is the legacy one)."""
 

@@ -68,7 +68,7 @@ def test_no_two_plugins_claim_a_code() -> None:
 
 def test_codes_are_kebab_case() -> None:
     codes = {**CODES, **plugin_codes()}
-    assert all(re.fullmatch(r"[a-z]+(-[a-z0-9]+)*", code) for code in codes)
+    assert all(re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", code) for code in codes)
 
 
 def test_a_plugin_code_is_described_with_its_plugin() -> None:

@@ -32,6 +32,7 @@ CORPORA = {
     "traefik": "traefik",
     "apisix": "apisix",
     "haproxy": "haproxy",
+    "openapi3": "openapi3",
 }
 """Corpus folder → the provider that reads it."""
 

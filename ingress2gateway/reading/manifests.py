@@ -35,7 +35,9 @@ import yaml
 
 from ingress2gateway.errors import InputProblem, ManifestError
 from ingress2gateway.objects import (
+    DOCUMENTS_GROUP,
     MAX_NESTING,
+    OPENAPI_DOCUMENT_KIND,
     KubeObject,
     Origin,
     SourceRef,
@@ -127,6 +129,8 @@ class LoadResult:
     objects: list[KubeObject] = field(default_factory=list)
     errors: int = 0
     """Documents or files that could not be read (each also an error notification)."""
+    document_names: set[str] = field(default_factory=set)
+    """The names given to API description documents so far (each is given a new one)."""
 
 
 def load_manifests(
@@ -752,6 +756,13 @@ def _accept_object(
     if not isinstance(value, dict):
         report.info("input-not-kubernetes", f"skipped {what}: not a mapping", source=where())
         return
+    if item is None and _is_api_description(value):
+        if problem is not None:
+            result.errors += 1
+            report.error("input-invalid", f"an OpenAPI document {problem}", source=where())
+            return
+        _accept_api_description(value, origin, report, result)
+        return
     kind = value.get("kind")
     api_version = value.get("apiVersion")
     if not isinstance(kind, str) or not isinstance(api_version, str) or not kind:
@@ -766,6 +777,68 @@ def _accept_object(
         report.error("input-invalid", f"{prefix}{kind} {problem}; it is skipped", source=where())
         return
     result.objects.append(KubeObject(value, origin, well_formed=True))
+
+
+# --- API descriptions: documents that are not Kubernetes objects ------------------------------
+
+OPENAPI_API_VERSION = f"{DOCUMENTS_GROUP}/v1"
+_NAME_LIMIT = 63
+_NOT_NAME = re.compile(r"[^a-z0-9]+")
+
+
+def _is_api_description(value: dict[Any, Any]) -> bool:
+    """An OpenAPI 3 document (top-level ``openapi``) or a Swagger 2 one (``swagger``), which
+    has neither ``apiVersion`` nor ``kind`` (a Kubernetes object with an ``openapi`` key is
+    still a Kubernetes object)."""
+    if "apiVersion" in value or "kind" in value:
+        return False
+    return "openapi" in value or "swagger" in value
+
+
+def _accept_api_description(
+    value: dict[Any, Any], origin: Origin, report: Recorder, result: LoadResult
+) -> None:
+    """The document as an ``OpenAPIDocument`` of the documents group: its own fields stay at
+    the top (so ``paths[/pets].get`` is found on its line), with a name from ``info.title``
+    (else the file's name), unique among the documents read."""
+    where = file_location(origin.file, origin.line)
+    if "metadata" in value:
+        # Not an OpenAPI field (the OAS allows only x- extensions besides its own), and the
+        # name must go there: refused as the Go tool's loader refuses unknown fields.
+        result.errors += 1
+        message = "an OpenAPI document has no top-level 'metadata' field; it is skipped"
+        report.error("input-invalid", message, source=where)
+        return
+    name = _unique(_document_name(value, origin.file), result.document_names)
+    data: dict[Any, Any] = {
+        "apiVersion": OPENAPI_API_VERSION,
+        "kind": OPENAPI_DOCUMENT_KIND,
+        "metadata": {"name": name},
+    }
+    data.update(value)
+    result.objects.append(KubeObject(data, origin, well_formed=True))
+
+
+def _document_name(value: dict[Any, Any], file: str) -> str:
+    info = value.get("info")
+    title = info.get("title") if isinstance(info, dict) else None
+    for text in (title, os.path.splitext(os.path.basename(file))[0] if file != STDIN else ""):
+        if isinstance(text, str):
+            name = _NOT_NAME.sub("-", text.lower()).strip("-")[:_NAME_LIMIT].rstrip("-")
+            if name:
+                return name
+    return "openapi"
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """``name``, or ``name-2``, ``name-3``... when a document read before has it."""
+    chosen, counter = name, 1
+    while chosen in taken:
+        counter += 1
+        suffix = f"-{counter}"
+        chosen = name[: _NAME_LIMIT - len(suffix)].rstrip("-") + suffix
+    taken.add(chosen)
+    return chosen
 
 
 class _ItemLines:

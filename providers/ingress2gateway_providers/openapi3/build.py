@@ -1,0 +1,310 @@
+"""The operations of one document → a Gateway and its HTTPRoutes.
+
+One Gateway per document (``<title>-gateway``, or ``--gateway-name``), with a listener per
+distinct scheme, host and port its servers name. Each listener gets the matches of the
+operations served there; listeners with the same matches share routes (one ``parentRef`` per
+listener, by ``sectionName``). A rule holds at most :data:`MATCHES_PER_RULE` matches of
+operations with the same security, a route at most :data:`RULES_PER_ROUTE` rules (Gateway
+API allows 16 rules and fewer than 128 matches per route); every rule goes to the one backend
+of ``--openapi3-backend``. Routes and Gateways go to ``--gateway-namespace`` (else no
+namespace: the one they are applied to); a backend or TLS Secret in another namespace gets its
+ReferenceGrant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ingress2gateway.converting.naming import NameAllocator, host_slug
+from ingress2gateway.ir import (
+    BackendRef,
+    Gateway,
+    HTTPRoute,
+    Listener,
+    Match,
+    PathMatch,
+    ReferenceGrant,
+    Rule,
+    SecretRef,
+)
+from ingress2gateway.objects import KubeObject
+from ingress2gateway.plugin import ProviderContext
+from ingress2gateway.reporting.report import Level, Status
+
+from .common import Fields
+from .document import Operation, read_document
+from .paths import path_match
+from .security import Controls, Guard
+from .servers import Endpoint
+
+MATCHES_PER_RULE = 8
+RULES_PER_ROUTE = 15
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+DEFAULT_NAMESPACE = "default"
+
+ListenerKey = tuple[str, str | None, int]
+"""(scheme, host or None, port)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The provider's options, read and checked once per conversion."""
+
+    backend: BackendRef | None
+    gateway_class: str
+    tls_secret: SecretRef | None
+    namespace: str | None
+    gateway_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """One operation served at one listener."""
+
+    path: PathMatch
+    method: str
+    guard: Guard | None
+    field: str
+
+
+def convert_document(ctx: ProviderContext, obj: KubeObject, settings: Settings) -> None:
+    fields = Fields(obj, ctx.report)
+    ctx.claim(obj)
+    document = read_document(fields)
+    if document is None:
+        return
+    served = _served(fields, document.operations)
+    if not served:
+        fields.notify(
+            Level.INFO,
+            "openapi3-value-invalid",
+            None,
+            "the document has no operation that can be routed: no Gateway is written",
+        )
+        return
+    controls = Controls(fields, document.schemes)
+    gateway = _gateway(ctx, fields, obj, settings, served)
+    _routes(ctx, fields, obj, settings, gateway, served, controls)
+
+
+def _served(fields: Fields, operations: Iterable[Operation]) -> dict[ListenerKey, list[Routed]]:
+    """The operations each listener serves, with conflicts and bad paths reported."""
+    served: dict[ListenerKey, list[Routed]] = {}
+    shapes: dict[tuple[ListenerKey, str, str], str] = {}
+    schemes_by_port: dict[int, tuple[str, str]] = {}
+    for op in operations:
+        routed_once = False
+        for endpoint in op.endpoints:
+            key = (endpoint.scheme, endpoint.host, endpoint.port)
+            if not _port_free(fields, schemes_by_port, endpoint):
+                continue
+            match = path_match(endpoint.base, op.template)
+            if isinstance(match, str):
+                fields.notify(
+                    Level.WARNING,
+                    "openapi3-value-invalid",
+                    op.field,
+                    f"{match}: the operation is not routed",
+                    Status.UNSUPPORTED,
+                )
+                continue
+            shape = (key, endpoint.base + op.template.shape, op.method)
+            first = shapes.setdefault(shape, op.field)
+            if first != op.field:
+                fields.notify(
+                    Level.WARNING,
+                    "openapi3-path-conflict",
+                    op.field,
+                    f"{op.method} {endpoint.base}{op.path} is the same path as {first} (template "
+                    "names aside); the first is routed",
+                    Status.UNSUPPORTED,
+                )
+                continue
+            if match.type == "RegularExpression":
+                fields.notify(
+                    Level.INFO,
+                    "openapi3-path-template",
+                    op.field,
+                    f"{op.path}: each template matches one non-empty path segment "
+                    f"(RegularExpression {match.value})",
+                )
+            routed = Routed(match, op.method, op.guard, op.field)
+            bucket = served.setdefault(key, [])
+            if routed not in bucket:
+                bucket.append(routed)
+            routed_once = True
+        if routed_once:
+            fields.record(op.field, Status.CONVERTED)
+    return served
+
+
+def _port_free(
+    fields: Fields, schemes_by_port: dict[int, tuple[str, str]], endpoint: Endpoint
+) -> bool:
+    """HTTP and HTTPS cannot share a port on one Gateway: the first scheme keeps it."""
+    taken = schemes_by_port.setdefault(endpoint.port, (endpoint.scheme, endpoint.field))
+    if taken[0] == endpoint.scheme:
+        return True
+    fields.notify(
+        Level.WARNING,
+        "openapi3-server-skipped",
+        endpoint.field,
+        f"port {endpoint.port} serves {taken[0]} ({taken[1]}); one listener port cannot "
+        f"serve {endpoint.scheme} too: the operations it serves are not routed there",
+        Status.UNSUPPORTED,
+    )
+    return False
+
+
+def _gateway(
+    ctx: ProviderContext,
+    fields: Fields,
+    obj: KubeObject,
+    settings: Settings,
+    served: dict[ListenerKey, list[Routed]],
+) -> Gateway:
+    name = ctx.allocator("Gateway", settings.namespace).allocate(
+        settings.gateway_name or f"{obj.name}-gateway", f"openapi3:{obj.name}"
+    )
+    gateway = Gateway(
+        name=name,
+        namespace=settings.namespace,
+        gateway_class=settings.gateway_class,
+        provenance=[fields.prov("openapi")],
+    )
+    names = NameAllocator()
+    for key in sorted(served, key=_key_order):
+        scheme, host, port = key
+        listener = Listener(
+            name=names.allocate(f"{scheme}-{port}-{host_slug(host)}", repr(key)),
+            port=port,
+            protocol="HTTPS" if scheme == "https" else "HTTP",
+            hostname=host,
+        )
+        if scheme == "https":
+            listener.tls_mode = "Terminate"
+            listener.certificate_refs = [_certificate(fields, settings, name)]
+        gateway.listeners.append(listener)
+    ctx.ir.gateways.append(gateway)
+    secret = settings.tls_secret
+    if (
+        secret is not None
+        and secret.namespace
+        and secret.namespace != (settings.namespace or DEFAULT_NAMESPACE)
+        and any(listener.protocol == "HTTPS" for listener in gateway.listeners)
+    ):
+        grant = ReferenceGrant(
+            namespace=secret.namespace,
+            from_group=GATEWAY_GROUP,
+            from_kind="Gateway",
+            from_namespace=settings.namespace or DEFAULT_NAMESPACE,
+            to_group="",
+            to_kind="Secret",
+            to_name=secret.name,
+        )
+        ctx.ir.add_grant(grant, fields.prov("servers"))
+    return gateway
+
+
+def _key_order(key: ListenerKey) -> tuple[str, str, int]:
+    return (key[0], key[1] or "", key[2])
+
+
+def _certificate(fields: Fields, settings: Settings, gateway_name: str) -> SecretRef:
+    if settings.tls_secret is not None:
+        return settings.tls_secret
+    secret = f"{gateway_name}-tls"
+    fields.notify(
+        Level.WARNING,
+        "openapi3-tls-secret-missing",
+        None,
+        f"an https server needs a certificate and --openapi3-gateway-tls-secret was not "
+        f"given: the HTTPS listeners name Secret {secret}, which must be created",
+    )
+    return SecretRef(secret)
+
+
+def _routes(
+    ctx: ProviderContext,
+    fields: Fields,
+    obj: KubeObject,
+    settings: Settings,
+    gateway: Gateway,
+    served: dict[ListenerKey, list[Routed]],
+    controls: Controls,
+) -> None:
+    listeners = {key: gateway.listeners[i] for i, key in enumerate(sorted(served, key=_key_order))}
+    groups: dict[frozenset[Routed], list[ListenerKey]] = {}
+    for key in sorted(served, key=_key_order):
+        groups.setdefault(frozenset(served[key]), []).append(key)
+    chunks = [
+        (keys, rules)
+        for matches, keys in groups.items()
+        for rules in _route_chunks(_rules(fields, settings, matches, controls, obj))
+    ]
+    allocator = ctx.allocator("HTTPRoute", settings.namespace)
+    for index, (keys, rules) in enumerate(chunks, start=1):
+        wanted = f"{obj.name}-route" if len(chunks) == 1 else f"{obj.name}-route-{index}"
+        route = HTTPRoute(
+            name=allocator.allocate(wanted, f"openapi3:{obj.name}:{index}"),
+            namespace=settings.namespace,
+            parent_refs=[
+                gateway.parent_ref(settings.namespace, listeners[key].name) for key in keys
+            ],
+            rules=rules,
+            provenance=[fields.prov("paths")],
+        )
+        ctx.ir.routes.append(route)
+    backend = settings.backend
+    route_namespace = settings.namespace or DEFAULT_NAMESPACE
+    if backend is not None and backend.namespace and backend.namespace != route_namespace:
+        grant = ReferenceGrant(
+            namespace=backend.namespace,
+            from_group=GATEWAY_GROUP,
+            from_kind="HTTPRoute",
+            from_namespace=route_namespace,
+            to_group="",
+            to_kind="Service",
+            to_name=backend.name,
+        )
+        ctx.ir.add_grant(grant, fields.prov("paths"))
+
+
+def _rules(
+    fields: Fields,
+    settings: Settings,
+    matches: frozenset[Routed],
+    controls: Controls,
+    obj: KubeObject,
+) -> list[Rule]:
+    by_guard: dict[Guard | None, list[Routed]] = {}
+    for item in sorted(matches, key=_match_order):
+        by_guard.setdefault(item.guard, []).append(item)
+    rules: list[Rule] = []
+    for guard in sorted(by_guard, key=lambda g: ("", "") if g is None else (g.field, g.describe())):
+        items = by_guard[guard]
+        for start in range(0, len(items), MATCHES_PER_RULE):
+            chunk = items[start : start + MATCHES_PER_RULE]
+            rule = Rule(
+                matches=[Match(path=item.path, method=item.method) for item in chunk],
+                provenance=[fields.prov(f) for f in dict.fromkeys(i.field for i in chunk)],
+                sources=[obj.source()],
+            )
+            if settings.backend is not None:
+                b = settings.backend
+                rule.backend_refs.append(
+                    BackendRef(b.name, b.namespace, b.port, provenance=list(rule.provenance))
+                )
+            if guard is not None:
+                rule.extensions.extend(controls.extensions(guard))
+            rules.append(rule)
+    return rules
+
+
+def _match_order(item: Routed) -> tuple[str, str, str, str]:
+    return (item.path.value, item.path.type, item.method, item.field)
+
+
+def _route_chunks(rules: list[Rule]) -> list[list[Rule]]:
+    return [rules[i : i + RULES_PER_ROUTE] for i in range(0, len(rules), RULES_PER_ROUTE)]
