@@ -18,12 +18,21 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ingress2gateway.emitters.gatewayapi import GROUP, GatewayAPIBuilder
-from ingress2gateway.ir import IR, CorsFilter, Extension, Gateway, HTTPRoute, Route, Rule
+from ingress2gateway.ir import (
+    IR,
+    ClientCertAuth,
+    CorsFilter,
+    Extension,
+    Gateway,
+    HTTPRoute,
+    Route,
+    Rule,
+)
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase, OptionSpec
 from ingress2gateway.reporting.report import Status, merge_status
 
-from . import codes, security, service, traffic
+from . import codes, listener, security, service, traffic
 from ._base import (
     CONTROLLER_NAME,
     DEFAULT_GATEWAY_CLASS,
@@ -82,6 +91,8 @@ class KgatewayEmitter(EmitterBase):
             if body is not None:
                 RoutePlan(state, route, body, route_schemes(route, protocols)).emit()
         service.service_policies(state, list(ir.routes), set(bodies))
+        settings = listener.gateway_listener_policies(ir, state, set(bodies))
+        listener.client_cert_policies(ir, state, settings)
         require_gateway_classes(out, ctx)
         return state.finish(out)
 
@@ -89,9 +100,12 @@ class KgatewayEmitter(EmitterBase):
         """What a TrafficPolicy mapper takes — asked of this instance, as the mapper answers it
         (it refuses basic auth without a Secret, an auth URL that is not http(s), IP lists with
         an entry kgateway cannot match, OIDC without an https issuer, client id and Secret …).
-        Client-certificate auth is not carried. Where a carried control then cannot be attached
+        Client-certificate auth is carried when verified (``on`` or ``optional``), on the
+        listeners by a ListenerPolicy. Where a carried control then cannot be attached
         (another value already set there), it stays unconsumed and the pipeline closes its
         rules after emission."""
+        if isinstance(extension, ClientCertAuth):
+            return extension.verify in listener.MODES
         mapper = MAPPERS.get(type(extension))
         if mapper is None:
             return False
