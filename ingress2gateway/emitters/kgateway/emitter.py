@@ -93,6 +93,7 @@ class KgatewayEmitter(EmitterBase):
         service.service_policies(state, list(ir.routes), set(bodies))
         settings = listener.gateway_listener_policies(ir, state, set(bodies))
         listener.client_cert_policies(ir, state, settings)
+        out = service.drop_replaced_tls_policies(state, out)
         require_gateway_classes(out, ctx)
         return state.finish(out)
 

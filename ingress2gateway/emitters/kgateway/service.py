@@ -16,10 +16,16 @@ Service; a second, different setting for one field is reported (``kgateway-polic
 * **Backend connection limits** (Istio ``connectionPool``) → ``circuitBreakers``
   (``maxConnections``, ``maxPendingRequests``, ``maxRequests``, ``maxRetries``),
   ``commonHttpProtocolOptions.maxRequestsPerConnection`` / ``idleTimeout``, ``connectTimeout``.
-* **Backend TLS** → ``tls``: ``insecureSkipVerify`` where the source did not verify, else
+* **Backend TLS** that BackendTLSPolicy cannot state (no verification, a client certificate)
+  → ``tls``: ``insecureSkipVerify`` where the source did not verify, else
   ``wellKnownCACertificates: System``; a client certificate → ``secretRef`` (a Secret of the
-  Service's namespace with ``tls.crt``, ``tls.key`` and, to verify, ``ca.crt``); ``sni``. CA
-  bundles in ConfigMaps have no field (the extension stays unconverted).
+  Service's namespace with ``tls.crt``, ``tls.key`` and, to verify, ``ca.crt``); ``sni`` and,
+  when verifying, ``verifySubjectAltNames``. CA bundles in ConfigMaps have no field (without a
+  client certificate the extension stays unconverted). kgateway ignores a BackendConfigPolicy's
+  ``tls`` when a BackendTLSPolicy targets the same Service (BackendTLSPolicy wins,
+  kgateway-dev/kgateway#14043), so the standard emitter's BackendTLSPolicy for that Service is
+  left out and its input fields are credited to the BackendConfigPolicy
+  (:func:`drop_replaced_tls_policies`).
 """
 
 from __future__ import annotations
@@ -37,7 +43,8 @@ from ingress2gateway.ir import (
     SessionAffinity,
     Timeouts,
 )
-from ingress2gateway.objects import JSONDict, ObjectRef
+from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
+from ingress2gateway.plugin import Emitted
 from ingress2gateway.reporting.report import Need, Status
 
 from ._base import (
@@ -174,6 +181,8 @@ def backend_tls(ext: BackendTLSOptions, env: MapEnv) -> Contribution | None:
             notes.append(f"Secret {cert.name} must hold no ca.crt, or the backend is verified")
         else:
             action += ", and the backend's CA certificates under ca.crt"
+            if ext.ca_config_maps:
+                action += f" (copy them from ConfigMap {', '.join(ext.ca_config_maps)})"
             notes.append(f"Secret {cert.name} must hold the backend's CA under ca.crt")
         needs.append((Need.SECRET, f"Secret {_where(env.namespace)}{cert.name}", action))
     elif ext.insecure_skip_verify:
@@ -185,6 +194,9 @@ def backend_tls(ext: BackendTLSOptions, env: MapEnv) -> Contribution | None:
         tls["wellKnownCACertificates"] = "System"
     if ext.sni and DNS_NAME.match(ext.sni):
         tls["sni"] = ext.sni
+        if not ext.insecure_skip_verify:
+            # The name BackendTLSPolicy would have verified (validation.hostname).
+            tls["verifySubjectAltNames"] = [ext.sni]
     return Contribution(
         BACKEND_CONFIG_POLICY,
         {"tls": tls},
@@ -313,3 +325,40 @@ def registry_names(state: State, namespace: str) -> NameAllocator:
     """The namespace's BackendConfigPolicy names, shared with the TLS policies of Backends."""
     env = MapEnv(namespace, state.ctx.options, state.backends)
     return registry(env).names.setdefault((BACKEND_CONFIG_POLICY, namespace), NameAllocator())
+
+
+def drop_replaced_tls_policies(state: State, built: list[Emitted]) -> list[Emitted]:
+    """``built`` without the BackendTLSPolicies of Services whose BackendConfigPolicy now states
+    their TLS (kgateway would let the BackendTLSPolicy win and skip the BackendConfigPolicy's);
+    their provenance and sources move to the BackendConfigPolicy."""
+    owners: dict[tuple[str | None, str], Emitted] = {}
+    for obj in state.objects:
+        spec = obj.body.get("spec", {})
+        if obj.ref.kind != BACKEND_CONFIG_POLICY or "tls" not in spec:
+            continue
+        for target in spec.get("targetRefs", []):
+            if target.get("kind") == "Service" and not target.get("group"):
+                owners[(obj.ref.namespace, target["name"])] = obj
+    kept: list[Emitted] = []
+    for obj in built:
+        if obj.ref.kind != "BackendTLSPolicy":
+            kept.append(obj)
+            continue
+        targets = obj.body.get("spec", {}).get("targetRefs", [])
+        replaced = [
+            t
+            for t in targets
+            if t.get("kind") == "Service" and (obj.ref.namespace, t.get("name")) in owners
+        ]
+        if not replaced:
+            kept.append(obj)
+            continue
+        for target in replaced:
+            owner = owners[(obj.ref.namespace, target["name"])]
+            owner.provenance = list(dict.fromkeys([*owner.provenance, *obj.provenance]))
+            owner.sources = sorted({*owner.sources, *obj.sources}, key=SourceRef.sort_key)
+        rest = [t for t in targets if t not in replaced]
+        if rest:
+            obj.body["spec"]["targetRefs"] = rest
+            kept.append(obj)
+    return kept
