@@ -1,0 +1,25 @@
+"""The notification codes of the kgateway emitter, each with its one-line meaning.
+
+``docs/notifications.md`` lists them with the core's (``scripts/gen_docs.py``); a code never
+changes meaning once released.
+"""
+
+from __future__ import annotations
+
+from ingress2gateway.reporting.report import Need
+
+CODES: dict[str, str] = {
+    "kgateway-basic-auth-sha-only": "kgateway basic auth accepts only SHA-1 hashes "
+    "('{SHA}…'); recreate the Secret (key '.htpasswd') with `htpasswd -s`.",
+    "kgateway-body-limit-not-enforced": "A request body limit of the source is not set, "
+    "because kgateway enforces one only by buffering each request, which would hang the "
+    "WebSocket or streamed requests the source carried there: larger requests now reach the "
+    "backend.",
+    "kgateway-auth-path-appended": "kgateway calls an HTTP auth service at the auth URL's path "
+    "followed by the request's own path (pathPrefix), where the source called the URL as "
+    "written.",
+    "kgateway-policy-conflict": "A feature could not be attached everywhere it applies "
+    "(another value already set there, or rules that need rule names the target lacks).",
+}
+
+__all__ = ["CODES", "Need"]
