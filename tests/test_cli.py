@@ -129,7 +129,9 @@ def test_unknown_provider_is_a_usage_error() -> None:
 
 def test_unknown_emitter_is_a_usage_error() -> None:
     code, _, err = run("print", "--providers", "nginx", "--emitter", "nope", "-f", str(EXAMPLE))
-    assert code == 2 and "unknown emitter 'nope'; known emitters: envoy-gateway, standard" in err
+    assert (
+        code == 2 and "unknown emitter 'nope'; known emitters: envoy-gateway, gke, standard" in err
+    )
 
 
 def test_bad_input_is_one_line_exit_1_and_the_rest_converts(tmp_path: Path) -> None:

@@ -75,13 +75,20 @@ def session_affinity(ext: SessionAffinity, env: MapEnv) -> list[Fragment]:
         ttl = MAX_COOKIE_TTL
     for name in ("path", "domain", "same_site", "secure"):
         if getattr(ext, name):
-            lost.append(f"the cookie {name.replace('_', '-')}")
+            lost.append(_COOKIE_ATTRIBUTES[name])
     spec = {"sessionAffinity": {"type": "GENERATED_COOKIE", "cookieTtlSec": ttl}}
     if not lost:
         return [Fragment(BACKEND, spec)]
     note = "GKE's generated cookie cannot carry " + ", ".join(lost)
     return [Fragment(BACKEND, spec, Status.PARTIAL, note)]
 
+
+_COOKIE_ATTRIBUTES = {
+    "path": "the cookie's Path",
+    "domain": "its Domain",
+    "same_site": "its SameSite attribute",
+    "secure": "its Secure attribute",
+}
 
 ALGORITHMS = {"RoundRobin": "ROUND_ROBIN", "LeastRequest": "LEAST_REQUEST", "Random": "RANDOM"}
 
@@ -108,7 +115,7 @@ def rate_limit(ext: RateLimit, env: MapEnv) -> list[Fragment]:
     per = "per client IP address" if ext.per_client_ip else "in all"
     limit = f"{ext.requests} requests per {ext.unit.lower()} {per}"
     warning = (
-        "gke-service-wide",
+        "gke-cloud-armor-rule",
         f"{ext.describe()} ({limit}) is carried as the Cloud Armor security policy {name!r}: "
         f"it must have a rate-based rule (throttle or rate_based_ban) for {limit}, "
         "enforced by every Google Front End together, not per proxy",
@@ -116,8 +123,9 @@ def rate_limit(ext: RateLimit, env: MapEnv) -> list[Fragment]:
     need = (
         Need.OTHER,
         f"Cloud Armor security policy {name}",
-        f"create it in the cluster's project with a rate-based rule for {limit} "
-        "(gcloud compute security-policies rules create --action=throttle ...)",
+        "create it in the cluster's project (gcloud compute security-policies create) with a "
+        "rate-based rule (--action=throttle) for each limit the gke-cloud-armor-rule "
+        "warnings name",
     )
     note = f"enforced by the Cloud Armor policy {name!r}, which the user creates"
     return [Fragment(BACKEND, {"securityPolicy": name}, Status.PARTIAL, note, [warning], [need])]

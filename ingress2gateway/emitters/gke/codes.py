@@ -18,6 +18,10 @@ CODES: dict[str, str] = {
     "URLRewrite path is emitted, and may differ from the source on edge cases.",
     "gke-service-wide": "A setting the source applied to some routes is attached to a Service "
     "(GKE's policies target Services), so it also applies to every other route to that Service.",
+    "gke-cloud-armor-rule": "A rate limit is carried by the Cloud Armor policy named with "
+    "security-policy: the message names the rate-based rule that policy must have.",
+    "gke-invalid-option": "An emitter option that names a GCP resource is not a GCP resource "
+    "name; it is not used.",
     "gke-policy-conflict": "Two settings give one Service's policy different values; the first "
     "is kept, the other is not carried there.",
     "gke-default-health-check": "GKE health-checks every backend Service of a Gateway (HTTP GET / "

@@ -75,7 +75,9 @@ def gke_view(ir: IR, report: Recorder) -> View:
     routes: list[Route] = []
     for route in ir.routes:
         if isinstance(route, (HTTPRoute, GRPCRoute)):
-            routes.append(_route(route, view, report))
+            kept = _route(route, view, report)
+            if kept is not None:
+                routes.append(kept)
         else:
             _unsupported(
                 report,
@@ -110,15 +112,25 @@ def _gateway(gateway: Gateway, report: Recorder) -> Gateway:
     return copy
 
 
-def _route(route: HTTPRoute | GRPCRoute, view: View, report: Recorder) -> Route:
-    rules = []
+def _route(route: HTTPRoute | GRPCRoute, view: View, report: Recorder) -> Route | None:
+    """``route`` as GKE can take it; None when no rule of it is left."""
+    rules: list[Rule] = []
     changed = False
-    for index, rule in enumerate(route.rules):
-        new = _rule(route, index, rule, view, report)
+    for rule in route.rules:
+        matches = _matches(route, rule, report)
+        if matches is not rule.matches and not matches:
+            changed = True  # every match needed a method: the rule is left out
+            continue
+        new = _rule(route, len(rules), rule, view, report)
+        if matches is not rule.matches:
+            new = replace(new, matches=matches)
+            view.originals[id(new)] = rule
         changed |= new is not rule
         rules.append(new)
     if not changed:
         return route
+    if route.rules and not rules:
+        return None
     return replace(route, rules=rules)
 
 
@@ -149,9 +161,6 @@ def _rule(
     filters = _filters(route, rule.filters, report)
     if filters is not rule.filters:
         changes["filters"] = filters
-    matches = _matches(route, rule, report)
-    if matches is not rule.matches:
-        changes["matches"] = matches
     if not changes:
         return rule
     copy = replace(rule, **changes)  # type: ignore[arg-type]
@@ -198,17 +207,28 @@ def _filters(route: Route, filters: list[Filter], report: Recorder) -> list[Filt
 
 
 def _matches(route: Route, rule: Rule, report: Recorder) -> list[Match]:
+    """The rule's matches without those that need a method: GKE implements no method match,
+    and dropping only the method would send requests of every method to this rule's backends
+    (wider than the source). Without them, those requests go where requests of other methods
+    went. A rule whose every match needs a method is left out (an empty answer)."""
     if not any(match.method for match in rule.matches):
         return rule.matches
+    kept = [match for match in rule.matches if not match.method]
     methods = sorted({match.method for match in rule.matches if match.method})
+    fate = (
+        "these matches are left out"
+        if kept
+        else "the rule is left out, and those requests go where other methods' go"
+    )
+    provenance = rule.provenance if not kept else rule.provenance[:1]
     _unsupported(
         report,
-        rule.provenance[:1],
+        provenance,
         f"a rule of {route.KIND} {route.name} matches the method {', '.join(methods)}; GKE "
-        "does not implement method matches, so the rule matches every method",
-        status=Status.PARTIAL,
+        f"does not implement method matches, so {fate}",
+        status=Status.PARTIAL if kept else Status.UNSUPPORTED,
     )
-    return [replace(match, method=None) for match in rule.matches]
+    return kept
 
 
 def _unsupported(

@@ -68,12 +68,14 @@ def tls_settings(ext: ClientTLSSettings, name: str) -> Fragment:
     wanted = []
     if ext.min_version:
         wanted.append(f"minimum TLS {ext.min_version}")
-    if ext.max_version:
-        wanted.append(f"maximum TLS {ext.max_version} (GCP SSL policies cannot cap it)")
-    if ext.ciphers:
-        wanted.append(f"the ciphers {', '.join(ext.ciphers[:20])} (a CUSTOM profile)")
+    if ext.max_version and ext.max_version != "1.3":
+        wanted.append(f"maximum TLS {ext.max_version} (not carried: SSL policies set no maximum)")
+    # OpenSSL exclusions (!aNULL) name no suite: a CUSTOM profile lists the suites it allows.
+    suites = [c for c in ext.ciphers if c and c[0] not in "!-+@"]
+    if suites:
+        wanted.append(f"a CUSTOM profile allowing {', '.join(suites[:20])}")
     if ext.http2 is False:
-        wanted.append("HTTP/1.1 only (GKE always offers HTTP/2: not carried)")
+        wanted.append("HTTP/1.1 only (not carried: an SSL policy does not restrict ALPN)")
     said = "; ".join(wanted) or "the source's TLS settings"
     note = f"carried by the SSL policy {name!r}, which must have {said}"
     need = (
