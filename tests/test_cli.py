@@ -122,16 +122,17 @@ def test_output_dir_writes_one_file_per_object(tmp_path: Path) -> None:
 
 
 def test_unknown_provider_is_a_usage_error() -> None:
-    code, out, err = run("print", "--providers", "haproxy", "-f", str(EXAMPLE))
+    code, out, err = run("print", "--providers", "nosuch", "-f", str(EXAMPLE))
     assert code == 2 and out == ""
-    assert "unknown provider 'haproxy'; known providers: " in err and "nginx" in err
+    assert "unknown provider 'nosuch'; known providers: " in err and "nginx" in err
 
 
 def test_unknown_emitter_is_a_usage_error() -> None:
     code, _, err = run("print", "--providers", "nginx", "--emitter", "nope", "-f", str(EXAMPLE))
     assert (
         code == 2
-        and "unknown emitter 'nope'; known emitters: envoy-gateway, kgateway, standard" in err
+        and "unknown emitter 'nope'; known emitters: " in err
+        and all(name in err for name in ("envoy-gateway", "standard"))
     )
 
 

@@ -1,0 +1,144 @@
+"""Extensions that become settings of the backend Services: ``GCPBackendPolicy`` (the GCP
+backend service: timeout, session affinity, Cloud Armor policy) and
+``GCPTrafficDistributionPolicy`` (the load-balancing algorithm).
+
+| IR extension | becomes |
+|---|---|
+| Timeouts (read) | ``GCPBackendPolicy`` ``spec.default.timeoutSec``; partial: GCP's timeout bounds the whole response (and a WebSocket's lifetime) where the source's read timeout bounded each wait between two reads; connect and send timeouts have no GKE field |
+| rule ``timeouts.request`` / ``backendRequest`` | ``timeoutSec`` (GKE implements no HTTPRoute timeouts) |
+| SessionAffinity | ``sessionAffinity: {type: GENERATED_COOKIE, cookieTtlSec}`` (0: a session cookie); the load balancer names the cookie (``GCLB``) and sets its attributes: name, path, domain, SameSite and Secure of the source are not carried |
+| LoadBalancer RoundRobin / LeastRequest / Random | ``GCPTrafficDistributionPolicy`` ``spec.default.localityLbAlgorithm`` ``ROUND_ROBIN`` / ``LEAST_REQUEST`` / ``RANDOM`` |
+| LoadBalancer ConsistentHash on the client IP | ``sessionAffinity: {type: CLIENT_IP}`` plus ``localityLbAlgorithm: RING_HASH`` |
+| RateLimit, with ``security-policy=NAME`` | ``securityPolicy: NAME``: the Cloud Armor policy the user creates with a rate-based rule (the limit is in the warning); without the option, not carried (``maxRatePerEndpoint`` is load-balancing capacity, not a limit) |
+
+``HEADER_FIELD`` and ``HTTP_COOKIE`` affinity are never written: GCP hashes on a header or
+cookie name given in the backend service's ``consistentHash``, which GKE's CRD cannot set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ingress2gateway.ir import Extension, LoadBalancer, RateLimit, SessionAffinity, Timeouts
+from ingress2gateway.reporting.report import Need, Status
+
+from .gate import timeout_seconds
+from .policies import Fragment
+
+BACKEND = "GCPBackendPolicy"
+TRAFFIC = "GCPTrafficDistributionPolicy"
+
+MAX_COOKIE_TTL = 1_209_600
+"""``cookieTtlSec`` maximum in the CRD (14 days)."""
+
+SECURITY_POLICY_OPTION = "security-policy"
+
+
+@dataclass
+class MapEnv:
+    security_policy: str = ""
+    """The Cloud Armor policy named with ``security-policy`` (checked), or ""."""
+
+
+Mapper = Callable[[Any, MapEnv], list[Fragment]]
+
+
+def timeouts(ext: Timeouts, env: MapEnv) -> list[Fragment]:
+    if ext.read is None:
+        return []  # connect / send alone: GKE has no field for either
+    seconds = timeout_seconds(ext.read)
+    if seconds is None:
+        return []
+    lost = [f"the {name} timeout" for name in ("connect", "send") if getattr(ext, name)]
+    note = (
+        "GKE's timeoutSec bounds the whole response (and a WebSocket connection's lifetime), "
+        "where the source's read timeout bounded each wait between two reads"
+    )
+    if lost:
+        note += f"; {' and '.join(lost)} have no GKE field"
+    return [Fragment(BACKEND, {"timeoutSec": seconds}, Status.PARTIAL, note)]
+
+
+def route_timeout(seconds: int) -> Fragment:
+    return Fragment(BACKEND, {"timeoutSec": seconds})
+
+
+def session_affinity(ext: SessionAffinity, env: MapEnv) -> list[Fragment]:
+    ttl = ext.ttl_seconds or 0
+    lost = []
+    if ext.cookie_name:
+        lost.append(f"the cookie name {ext.cookie_name!r} (the load balancer names it GCLB)")
+    if ttl > MAX_COOKIE_TTL:
+        lost.append(f"a lifetime of {ttl} s (GKE's maximum, 14 days, is set)")
+        ttl = MAX_COOKIE_TTL
+    for name in ("path", "domain", "same_site", "secure"):
+        if getattr(ext, name):
+            lost.append(_COOKIE_ATTRIBUTES[name])
+    spec = {"sessionAffinity": {"type": "GENERATED_COOKIE", "cookieTtlSec": ttl}}
+    if not lost:
+        return [Fragment(BACKEND, spec)]
+    note = "GKE's generated cookie cannot carry " + ", ".join(lost)
+    return [Fragment(BACKEND, spec, Status.PARTIAL, note)]
+
+
+_COOKIE_ATTRIBUTES = {
+    "path": "the cookie's Path",
+    "domain": "its Domain",
+    "same_site": "its SameSite attribute",
+    "secure": "its Secure attribute",
+}
+
+ALGORITHMS = {"RoundRobin": "ROUND_ROBIN", "LeastRequest": "LEAST_REQUEST", "Random": "RANDOM"}
+
+
+def load_balancer(ext: LoadBalancer, env: MapEnv) -> list[Fragment]:
+    if ext.algorithm in ALGORITHMS:
+        return [Fragment(TRAFFIC, {"localityLbAlgorithm": ALGORITHMS[ext.algorithm]})]
+    if ext.algorithm == "ConsistentHash" and ext.hash_on == "source-ip":
+        note = (
+            "GCP hashes the client IP address on a ring of the endpoints: a client keeps its "
+            "endpoint while the endpoints do not change, as with the source's consistent hash"
+        )
+        return [
+            Fragment(BACKEND, {"sessionAffinity": {"type": "CLIENT_IP"}}, Status.PARTIAL, note),
+            Fragment(TRAFFIC, {"localityLbAlgorithm": "RING_HASH"}, Status.PARTIAL, note),
+        ]
+    return []  # a hash on a header, cookie or URI: GKE's CRDs cannot name the key
+
+
+def rate_limit(ext: RateLimit, env: MapEnv) -> list[Fragment]:
+    name = env.security_policy
+    if not name:
+        return []
+    per = "per client IP address" if ext.per_client_ip else "in all"
+    limit = f"{ext.requests} requests per {ext.unit.lower()} {per}"
+    warning = (
+        "gke-cloud-armor-rule",
+        f"{ext.describe()} ({limit}) is carried as the Cloud Armor security policy {name!r}: "
+        f"it must have a rate-based rule (throttle or rate_based_ban) for {limit}, "
+        "enforced by every Google Front End together, not per proxy",
+    )
+    need = (
+        Need.OTHER,
+        f"Cloud Armor security policy {name}",
+        "create it in the cluster's project (gcloud compute security-policies create) with a "
+        "rate-based rule (--action=throttle) for each limit the gke-cloud-armor-rule "
+        "warnings name",
+    )
+    note = f"enforced by the Cloud Armor policy {name!r}, which the user creates"
+    return [Fragment(BACKEND, {"securityPolicy": name}, Status.PARTIAL, note, [warning], [need])]
+
+
+MAPPERS: dict[type, Mapper] = {
+    Timeouts: timeouts,
+    SessionAffinity: session_affinity,
+    LoadBalancer: load_balancer,
+    RateLimit: rate_limit,
+}
+
+
+def fragments(ext: Extension, env: MapEnv) -> list[Fragment]:
+    mapper = MAPPERS.get(type(ext))
+    return mapper(ext, env) if mapper is not None else []
