@@ -67,9 +67,9 @@ def _fresh_registry() -> Iterator[None]:
     registry.rediscover()
 
 
-class Haproxy(ProviderBase):
-    name = "haproxy"
-    description = "HAProxy ingress"
+class Skipper(ProviderBase):
+    name = "skipper"
+    description = "Skipper ingress"
     resources = ()
 
     def convert(self, ctx: Any) -> None:
@@ -133,11 +133,11 @@ def test_aliases_come_from_the_providers() -> None:
 
 
 def test_an_alias_two_providers_claim_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    class First(Haproxy):
+    class First(Skipper):
         name = "first"
         aliases = ("lb",)
 
-    class Second(Haproxy):
+    class Second(Skipper):
         name = "second"
         aliases = ("lb",)
 
@@ -157,15 +157,15 @@ def test_an_alias_two_providers_claim_is_refused(monkeypatch: pytest.MonkeyPatch
 
 
 def test_third_party_provider_is_discovered(monkeypatch: pytest.MonkeyPatch) -> None:
-    plugin_module(monkeypatch, "thirdparty_haproxy", PROVIDER=Haproxy())
+    plugin_module(monkeypatch, "thirdparty_skipper", PROVIDER=Skipper())
     fake_entry_points(
         monkeypatch,
-        {registry.PROVIDER_GROUP: [("haproxy", "thirdparty_haproxy:PROVIDER", "i2gw-haproxy")]},
+        {registry.PROVIDER_GROUP: [("skipper", "thirdparty_skipper:PROVIDER", "i2gw-skipper")]},
         keep_installed=True,
     )
-    assert "haproxy" in registry.provider_names() and "nginx" in registry.provider_names()
-    assert registry.load_provider("haproxy").name == "haproxy"
-    assert not registry.provider_specs()["haproxy"][0].builtin
+    assert "skipper" in registry.provider_names() and "nginx" in registry.provider_names()
+    assert registry.load_provider("skipper").name == "skipper"
+    assert not registry.provider_specs()["skipper"][0].builtin
     assert registry.provider_specs()["nginx"][0].builtin
 
 
@@ -277,25 +277,25 @@ def test_a_missing_hook_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
             {"options": (OptionSpec("x", str, None, "x"), OptionSpec("x", int, 1, "x"))},
             "an option is declared twice",
         ),
-        ({"codes": {"haproxy-x": 1}}, "codes must map each code to a one-line meaning"),
+        ({"codes": {"skipper-x": 1}}, "codes must map each code to a one-line meaning"),
         ({"codes": {"input-invalid": "mine"}}, "redefines the core's notification code(s) "),
     ],
 )
 def test_a_malformed_plugin_is_refused(
     monkeypatch: pytest.MonkeyPatch, attributes: dict[str, Any], message: str
 ) -> None:
-    provider = Haproxy()
+    provider = Skipper()
     for key, value in attributes.items():
         setattr(provider, key, value)
-    plugin_module(monkeypatch, "thirdparty_haproxy", PROVIDER=provider)
+    plugin_module(monkeypatch, "thirdparty_skipper", PROVIDER=provider)
     fake_entry_points(
         monkeypatch,
-        {registry.PROVIDER_GROUP: [("haproxy", "thirdparty_haproxy:PROVIDER", "i2gw-haproxy")]},
+        {registry.PROVIDER_GROUP: [("skipper", "thirdparty_skipper:PROVIDER", "i2gw-skipper")]},
     )
     with pytest.raises(UsageError) as caught:
-        registry.load_provider("haproxy")
+        registry.load_provider("skipper")
     assert str(caught.value).startswith(
-        "provider 'haproxy' (package i2gw-haproxy, thirdparty_haproxy:PROVIDER)"
+        "provider 'skipper' (package i2gw-skipper, thirdparty_skipper:PROVIDER)"
     )
     assert message in str(caught.value)
 
@@ -303,13 +303,13 @@ def test_a_malformed_plugin_is_refused(
 def test_the_base_classes_give_the_optional_hooks_their_defaults() -> None:
     from ingress2gateway.plugin import ConvertOptions
 
-    provider = Haproxy()
+    provider = Skipper()
     options = ConvertOptions()
     assert provider.aliases == () and provider.options == () and dict(provider.codes) == {}
     assert list(provider.cluster_reads(options)) == []
     assert provider.partition([], options) is None
     assert list(provider.catalog_rows()) == []
-    with pytest.raises(UsageError, match=r"^provider haproxy has no model of its controller"):
+    with pytest.raises(UsageError, match=r"^provider skipper has no model of its controller"):
         provider.controller_model([], options)
 
     class Plain(EmitterBase):
