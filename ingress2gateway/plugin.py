@@ -313,6 +313,9 @@ class Emitter(Protocol):
     answers_closed_status: bool
     """It answers a closed rule with the rule's ``closed_status``, where Gateway API's rule
     without backends answers 500 (see :mod:`ingress2gateway.converting.access`)."""
+    gateway_class: str | None
+    """The GatewayClass its implementation installs (``kgateway``), given to the Gateways when
+    no ``--gateway-class-name`` is; None: each provider's own default (the ingress class)."""
 
     def emit(self, ir: IR, ctx: EmitContext) -> Iterable[Emitted]:
         """Turn the IR into objects; mark extensions it expresses as consumed.
@@ -384,6 +387,7 @@ class EmitterBase:
     ordered: bool = False
     in_parts: bool = False
     answers_closed_status: bool = False
+    gateway_class: str | None = None
 
     def carries(self, extension: Extension, target: Target) -> bool:
         return False

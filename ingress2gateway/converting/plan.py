@@ -4,7 +4,7 @@ the target and what the gate does), made from what a caller gives, by name or as
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ingress2gateway.errors import UsageError
 from ingress2gateway.objects import KubeObject
@@ -71,15 +71,25 @@ def make_plan(
         if target is not None and gateway_api_version is not None:
             raise UsageError("give the Gateway API version once (target or gateway_api_version)")
         chosen = Target.parse(target or gateway_api_version, channel or "standard")
+    chosen_emitter = resolve_emitter(emitter)
     return Plan(
         providers=tuple(resolve_providers(providers)),
-        emitter=resolve_emitter(emitter),
+        emitter=chosen_emitter,
         target=chosen,
-        options=options if options is not None else ConvertOptions(),
+        options=with_emitter_class(options or ConvertOptions(), chosen_emitter),
         emitter_options=dict(emitter_options or {}),
         validate=validate,
         emit_invalid=emit_invalid,
     )
+
+
+def with_emitter_class(options: ConvertOptions, emitter: Emitter) -> ConvertOptions:
+    """``options`` with the emitter's GatewayClass where the caller chose none: an emitter for
+    one implementation knows the class that implementation installs, where a provider can only
+    guess from the ingress class."""
+    if options.gateway_class_name or not emitter.gateway_class:
+        return options
+    return replace(options, gateway_class_name=emitter.gateway_class)
 
 
 def providers_for(objects: list[KubeObject], report: Recorder) -> list[Provider]:

@@ -7,7 +7,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ingress2gateway.errors import UsageError
-from ingress2gateway.objects import KubeObject, Origin, nesting_problem, why_impossible
+from ingress2gateway.objects import (
+    DOCUMENTS_GROUP,
+    KubeObject,
+    Origin,
+    nesting_problem,
+    why_impossible,
+)
 from ingress2gateway.plugin import ConvertOptions
 from ingress2gateway.reporting.report import Recorder, Status
 
@@ -50,7 +56,13 @@ LIBRARY_INPUT = "<input>"
 def _select_namespace(objects: list[KubeObject], namespace: str | None) -> list[KubeObject]:
     if namespace is None:
         return objects
-    return [o for o in objects if o.namespace == namespace or o.kind in CLUSTER_SCOPED_KINDS]
+    # A document (an OpenAPI description) lives in no namespace: like a cluster-scoped
+    # object, it is read whatever -n names.
+    return [
+        o
+        for o in objects
+        if o.namespace == namespace or o.kind in CLUSTER_SCOPED_KINDS or o.group == DOCUMENTS_GROUP
+    ]
 
 
 def _well_formed(objects: list[KubeObject], report: Recorder) -> list[KubeObject]:
