@@ -154,7 +154,7 @@ class GceProvider(IngressProvider):
                 _no_load_balancer(run, model)
                 continue
             # HTTPS is GKE's own (see .tls): lowering lays out plain HTTP only.
-            bare = dataclasses.replace(model, tls=[])
+            bare = dataclasses.replace(model, tls=[], paths=paths.served_paths(ctx.report, model))
             lowered = lower_ingresses(_own_gateway(ctx, model), _with_catch_all(bare), policy)
             routes = [r for r in lowered.routes if isinstance(r, HTTPRoute)]
             gateway = lowered.gateway_of.get(model.source)
