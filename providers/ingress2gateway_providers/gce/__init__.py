@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from ingress2gateway.converting.ingress import (
     CLASS_ANNOTATION,
@@ -50,13 +51,16 @@ from ingress2gateway.converting.ingress_provider import (
 from ingress2gateway.converting.lowering import IngressPolicy, Lowered, lower_ingresses
 from ingress2gateway.ir import HTTPRoute
 from ingress2gateway.objects import KubeObject, SourceRef
-from ingress2gateway.plugin import CatalogRow, ProviderContext
+from ingress2gateway.plugin import CatalogRow, ConvertOptions, ProviderContext
 from ingress2gateway.reporting.report import Level, Status
 
 from . import backends, codes, frontend, paths, tls
 from .catalog import ALLOW_HTTP, STATUS_PREFIXES, catalog_rows, ingress_catalog
 from .common import GCE_RESOURCES, OWN_KINDS, GceRun, annotation_field
 from .common import PROVIDER as NAME
+
+if TYPE_CHECKING:
+    from ingress2gateway.verification.model import SourceModel
 
 _FAMILIES = (
     ("Paths", paths),
@@ -88,6 +92,15 @@ class GceProvider(IngressProvider):
 
     def catalog(self, ctx: ProviderContext) -> Mapping[str, AnnotationSpec]:
         return ingress_catalog()
+
+    def controller_model(
+        self, objects: Sequence[KubeObject], options: ConvertOptions
+    ) -> SourceModel | None:
+        """How GKE routes requests over ``objects``, for ``verify`` (see
+        :mod:`.controller_model`: written from ingress-gce's code, not from this provider's)."""
+        from .controller_model import controller_model
+
+        return controller_model(objects, options)
 
     # --- classes -----------------------------------------------------------------------------
 
@@ -253,10 +266,13 @@ def _drop_gateway(
     ids = {id(r) for r in routes}
     ir.routes[:] = [r for r in ir.routes if id(r) not in ids]
     routes.clear()
-    message = (
-        "allow-http is false and the Ingress's certificates are not Secrets the Gateway can "
-        "use: no listener is left, so nothing of it is converted"
-    )
+    if frontend.allows_http(model):
+        message = "no listener is left (see the hosts reported), so nothing of it is converted"
+    else:
+        message = (
+            "allow-http is false and the Ingress's certificates are not Secrets the Gateway "
+            "can use: no listener is left, so nothing of it is converted"
+        )
     run.flag(
         Level.ERROR, "gce-behaviour-differs", message, Status.UNSUPPORTED, model.source, "spec"
     )
