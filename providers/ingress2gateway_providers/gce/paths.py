@@ -9,9 +9,12 @@
   is. A Google path rule is exact unless it ends in ``/*``, which matches everything below the
   directory, and ``*`` is allowed nowhere else. So ``/`` and ``/foo`` are **exact** (unlike
   most controllers, where they are prefixes), ``/*`` is ``PathPrefix /``, and ``/foo/*`` is
-  ``PathPrefix /foo`` — which also takes ``/foo`` itself, where GKE matched only ``/foo/`` and
-  below: that difference is reported. A ``*`` anywhere else makes the Compute API refuse the
-  URL map: reported, not converted.
+  ``PathPrefix /foo``, which would also take ``/foo`` itself, where GKE matched only
+  ``/foo/`` and below. GKE sent ``/foo`` to the longest other rule of the host that matches it
+  (or the default backend): the conversion adds an ``Exact /foo`` rule with that rule's
+  backends, and reports the difference only where GKE answered ``/foo`` with its 404 (no rule
+  and no default backend took it). A ``*`` anywhere else makes the Compute API refuse the URL
+  map: reported, not converted.
 * An ImplementationSpecific path that is empty is GKE's ``DefaultPath``, ``/*``: everything.
 * The URL map picks the longest matching path rule whatever the order (Compute API
   ``PathMatcher``), which is the precedence Gateway API gives Exact and PathPrefix matches.
