@@ -166,6 +166,7 @@ class GceProvider(IngressProvider):
         globs: paths.Globs = {}
         policy = self._policy(ctx, globs)
         served = backends.Backends(run)
+        done: list[tuple[IngressModel, Lowered]] = []
         for model in sorted(models, key=precedence_key):
             self._class_field(ctx, model)
             if frontend.serves_nothing(model):
@@ -173,7 +174,8 @@ class GceProvider(IngressProvider):
                 continue
             # HTTPS is GKE's own (see .tls): lowering lays out plain HTTP only.
             bare = dataclasses.replace(model, tls=[], paths=paths.served_paths(ctx.report, model))
-            lowered = lower_ingresses(_own_gateway(ctx, model), _with_catch_all(bare), policy)
+            own = _own_gateway(ctx, model, run.services_by_namespace.get(model.namespace, []))
+            lowered = lower_ingresses(own, _with_catch_all(bare), policy)
             routes = [r for r in lowered.routes if isinstance(r, HTTPRoute)]
             gateway = lowered.gateway_of.get(model.source)
             paths.keep_directory_exact(ctx.report, globs, model, routes)
@@ -183,7 +185,11 @@ class GceProvider(IngressProvider):
                 if not gateway.listeners:
                     _drop_gateway(run, model, gateway, routes)
             served.apply(routes)
-            self.account_annotations(ctx, model, lowered, ctx.ir.extension_fields())
+            done.append((model, lowered))
+        run.drop_dropped()
+        carried = ctx.ir.extension_fields()
+        for model, lowered in done:
+            self.account_annotations(ctx, model, lowered, carried)
         if len(models) > 1:
             ctx.report.info(
                 "gce-load-balancer-per-ingress",
@@ -235,14 +241,17 @@ def _with_catch_all(model: IngressModel) -> list[IngressModel]:
     return [model, dataclasses.replace(model, paths=[], hostless_rules=[], rule_hosts=[])]
 
 
-def _own_gateway(ctx: ProviderContext, model: IngressModel) -> ProviderContext:
-    """The context lowering sees for one Ingress: its own Gateway, named after it."""
+def _own_gateway(
+    ctx: ProviderContext, model: IngressModel, services: list[KubeObject]
+) -> ProviderContext:
+    """The context lowering sees for one Ingress: its own Gateway, named after it, and the
+    Services of its namespace (all lowering reads of the input: their named ports)."""
     options = ctx.options
     name = model.name if not options.gateway_name else f"{options.gateway_name}-{model.name}"
     if options.gateway_namespace and options.gateway_namespace != model.namespace:
         name = f"{model.namespace}-{name}"
     own = dataclasses.replace(options, gateway_name=name, gateway_per_namespace=False)
-    return dataclasses.replace(ctx, options=own)
+    return dataclasses.replace(ctx, options=own, objects=services)
 
 
 def _no_load_balancer(run: GceRun, model: IngressModel) -> None:
@@ -266,10 +275,8 @@ def _drop_gateway(
     run: GceRun, model: IngressModel, gateway: object, routes: list[HTTPRoute]
 ) -> None:
     """No listener is left (plain HTTP refused, certificates that are not Secrets)."""
-    ir = run.ctx.ir
-    ir.gateways[:] = [g for g in ir.gateways if g is not gateway]
-    ids = {id(r) for r in routes}
-    ir.routes[:] = [r for r in ir.routes if id(r) not in ids]
+    run.dropped.add(id(gateway))
+    run.dropped.update(id(r) for r in routes)
     routes.clear()
     if frontend.allows_http(model):
         message = "no listener is left (see the hosts reported), so nothing of it is converted"
