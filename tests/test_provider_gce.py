@@ -423,3 +423,19 @@ def test_golden_ledgers_are_complete() -> None:
         objects = load((TESTDATA / case / "input.yaml").read_text())
         result = ingress2gateway.convert(objects, providers=["gce"])
         assert missing_ledger_fields(objects, result) == [], case
+
+
+# --- URL-map quirks ---------------------------------------------------------------------------
+
+QUIRK_REQUESTS = {
+    ("same.example.com", "/replaced"): None,  # the later rule of the host replaced it
+    ("same.example.com", "/kept/x"): "new:80",
+    ("same.example.com", "/dup"): "second:80",  # equal URL-map paths: the later one
+    ("empty.example.com", "/"): "everything:80",  # an empty path is /*
+    ("empty.example.com", "/any/thing"): "everything:80",
+}
+
+
+@pytest.mark.parametrize(("where", "expected"), sorted(QUIRK_REQUESTS.items()))
+def test_url_map_quirks(where: tuple[str, str], expected: str | None) -> None:
+    assert backend(golden("url-map-quirks"), Request(*where)) == expected

@@ -22,8 +22,13 @@ unless ``--gateway-class-name`` is given (GKE Gateway's counterparts are
 **Default backend.** Requests no rule takes go to the Ingress's ``spec.defaultBackend``, else to
 GKE's system default backend, which answers 404 — as a Gateway answers them.
 
-**TLS.** Every ``spec.tls`` Secret is served by the Ingress's HTTPS proxy; the HTTPS listeners
-are made per ``tls[].hosts`` entry.
+**TLS.** Every ``spec.tls`` Secret is served by the Ingress's one HTTPS proxy, for every host
+of the Ingress (see "HTTPS").
+
+**Verified.** ``ingress2gateway verify --providers gce`` routes the requests that matter through
+a model of GKE's load balancers and URL maps written from ingress-gce's code
+(``controller_model``); over the goldens and the corpus, on both emitters, every difference it
+finds is one the report announces (closed access controls, certificates that are not Secrets).
 
 The sections below are the docstrings of the family modules.
 """
@@ -32,7 +37,8 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from ingress2gateway.converting.ingress import (
     CLASS_ANNOTATION,
@@ -50,13 +56,16 @@ from ingress2gateway.converting.ingress_provider import (
 from ingress2gateway.converting.lowering import IngressPolicy, Lowered, lower_ingresses
 from ingress2gateway.ir import HTTPRoute
 from ingress2gateway.objects import KubeObject, SourceRef
-from ingress2gateway.plugin import CatalogRow, ProviderContext
+from ingress2gateway.plugin import CatalogRow, ConvertOptions, ProviderContext
 from ingress2gateway.reporting.report import Level, Status
 
 from . import backends, codes, frontend, paths, tls
 from .catalog import ALLOW_HTTP, STATUS_PREFIXES, catalog_rows, ingress_catalog
 from .common import GCE_RESOURCES, OWN_KINDS, GceRun, annotation_field
 from .common import PROVIDER as NAME
+
+if TYPE_CHECKING:
+    from ingress2gateway.verification.model import SourceModel
 
 _FAMILIES = (
     ("Paths", paths),
@@ -88,6 +97,15 @@ class GceProvider(IngressProvider):
 
     def catalog(self, ctx: ProviderContext) -> Mapping[str, AnnotationSpec]:
         return ingress_catalog()
+
+    def controller_model(
+        self, objects: Sequence[KubeObject], options: ConvertOptions
+    ) -> SourceModel | None:
+        """How GKE routes requests over ``objects``, for ``verify`` (see
+        :mod:`.controller_model`: written from ingress-gce's code, not from this provider's)."""
+        from .controller_model import controller_model
+
+        return controller_model(objects, options)
 
     # --- classes -----------------------------------------------------------------------------
 
@@ -148,14 +166,16 @@ class GceProvider(IngressProvider):
         globs: paths.Globs = {}
         policy = self._policy(ctx, globs)
         served = backends.Backends(run)
+        done: list[tuple[IngressModel, Lowered]] = []
         for model in sorted(models, key=precedence_key):
             self._class_field(ctx, model)
             if frontend.serves_nothing(model):
                 _no_load_balancer(run, model)
                 continue
             # HTTPS is GKE's own (see .tls): lowering lays out plain HTTP only.
-            bare = dataclasses.replace(model, tls=[])
-            lowered = lower_ingresses(_own_gateway(ctx, model), _with_catch_all(bare), policy)
+            bare = dataclasses.replace(model, tls=[], paths=paths.served_paths(ctx.report, model))
+            own = _own_gateway(ctx, model, run.services_by_namespace.get(model.namespace, []))
+            lowered = lower_ingresses(own, _with_catch_all(bare), policy)
             routes = [r for r in lowered.routes if isinstance(r, HTTPRoute)]
             gateway = lowered.gateway_of.get(model.source)
             paths.keep_directory_exact(ctx.report, globs, model, routes)
@@ -165,7 +185,11 @@ class GceProvider(IngressProvider):
                 if not gateway.listeners:
                     _drop_gateway(run, model, gateway, routes)
             served.apply(routes)
-            self.account_annotations(ctx, model, lowered, ctx.ir.extension_fields())
+            done.append((model, lowered))
+        run.drop_dropped()
+        carried = ctx.ir.extension_fields()
+        for model, lowered in done:
+            self.account_annotations(ctx, model, lowered, carried)
         if len(models) > 1:
             ctx.report.info(
                 "gce-load-balancer-per-ingress",
@@ -217,14 +241,17 @@ def _with_catch_all(model: IngressModel) -> list[IngressModel]:
     return [model, dataclasses.replace(model, paths=[], hostless_rules=[], rule_hosts=[])]
 
 
-def _own_gateway(ctx: ProviderContext, model: IngressModel) -> ProviderContext:
-    """The context lowering sees for one Ingress: its own Gateway, named after it."""
+def _own_gateway(
+    ctx: ProviderContext, model: IngressModel, services: list[KubeObject]
+) -> ProviderContext:
+    """The context lowering sees for one Ingress: its own Gateway, named after it, and the
+    Services of its namespace (all lowering reads of the input: their named ports)."""
     options = ctx.options
     name = model.name if not options.gateway_name else f"{options.gateway_name}-{model.name}"
     if options.gateway_namespace and options.gateway_namespace != model.namespace:
         name = f"{model.namespace}-{name}"
     own = dataclasses.replace(options, gateway_name=name, gateway_per_namespace=False)
-    return dataclasses.replace(ctx, options=own)
+    return dataclasses.replace(ctx, options=own, objects=services)
 
 
 def _no_load_balancer(run: GceRun, model: IngressModel) -> None:
@@ -248,15 +275,16 @@ def _drop_gateway(
     run: GceRun, model: IngressModel, gateway: object, routes: list[HTTPRoute]
 ) -> None:
     """No listener is left (plain HTTP refused, certificates that are not Secrets)."""
-    ir = run.ctx.ir
-    ir.gateways[:] = [g for g in ir.gateways if g is not gateway]
-    ids = {id(r) for r in routes}
-    ir.routes[:] = [r for r in ir.routes if id(r) not in ids]
+    run.dropped.add(id(gateway))
+    run.dropped.update(id(r) for r in routes)
     routes.clear()
-    message = (
-        "allow-http is false and the Ingress's certificates are not Secrets the Gateway can "
-        "use: no listener is left, so nothing of it is converted"
-    )
+    if frontend.allows_http(model):
+        message = "no listener is left (see the hosts reported), so nothing of it is converted"
+    else:
+        message = (
+            "allow-http is false and the Ingress's certificates are not Secrets the Gateway "
+            "can use: no listener is left, so nothing of it is converted"
+        )
     run.flag(
         Level.ERROR, "gce-behaviour-differs", message, Status.UNSUPPORTED, model.source, "spec"
     )

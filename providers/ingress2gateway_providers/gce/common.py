@@ -46,6 +46,10 @@ class GceRun:
     services: dict[tuple[str | None, str], KubeObject] = field(default_factory=dict)
     used: set[int] = field(default_factory=set)
     """``id()`` of the GKE objects a converted Ingress used."""
+    dropped: set[int] = field(default_factory=set)
+    """``id()`` of the Gateways and routes made and then dropped (taken out of the IR once, at
+    the end: one pass, whatever the number of Ingresses)."""
+    services_by_namespace: dict[str | None, list[KubeObject]] = field(default_factory=dict)
 
     @classmethod
     def index(cls, ctx: ProviderContext) -> GceRun:
@@ -62,7 +66,15 @@ class GceRun:
                 run.managed_certs.setdefault(key, obj)
             elif obj.kind == "Service" and obj.group == "":
                 run.services.setdefault(key, obj)
+                run.services_by_namespace.setdefault(obj.namespace, []).append(obj)
         return run
+
+    def drop_dropped(self) -> None:
+        if not self.dropped:
+            return
+        ir = self.ctx.ir
+        ir.gateways[:] = [g for g in ir.gateways if id(g) not in self.dropped]
+        ir.routes[:] = [r for r in ir.routes if id(r) not in self.dropped]
 
     @property
     def report(self) -> Recorder:

@@ -198,7 +198,7 @@ def _detach(run: GceRun, gateway: Gateway, names: list[str], routes: list[HTTPRo
             gone.append(route)
     if gone:
         ids = {id(route) for route in gone}
-        run.ctx.ir.routes[:] = [r for r in run.ctx.ir.routes if id(r) not in ids]
+        run.dropped |= ids
         routes[:] = [r for r in routes if id(r) not in ids]
 
 
