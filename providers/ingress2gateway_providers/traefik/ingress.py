@@ -177,7 +177,7 @@ def _apply_model(run: TraefikRun, model: IngressModel, lowered: Lowered) -> None
             for _, rule in rules:
                 match = rule.matches[0] if rule.matches else None
                 for mw in chain:
-                    effects = middlewares.effects(run, mw, match)
+                    effects = middlewares.effects(run, mw, match, rule.filters)
                     rule.filters.extend(effects.filters)
                     rule.extensions.extend(effects.extensions)
             run.record(source, origin.field, Status.CONVERTED)

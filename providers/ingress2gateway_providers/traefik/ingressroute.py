@@ -88,14 +88,15 @@ def _entry_ports(run: TraefikRun, obj: KubeObject, tls: bool) -> list[int]:
         for name in names:
             port = run.entry_points.get(name)
             if port is None:
-                run.invalid(
+                port = 443 if tls else 80
+                run.differs(
                     source,
                     "spec.entryPoints",
                     f"entry point {name!r} has no port in the entry-points option "
                     f"({', '.join(f'{k}={v}' for k, v in sorted(run.entry_points.items()))}); "
-                    "routers on it are not converted",
+                    f"its routers are put on port {port} (give its port with "
+                    "--provider-option traefik.entry-points=NAME=PORT,...)",
                 )
-                continue
             ports.append(port)
         if ports:
             run.record(source, "spec.entryPoints", Status.CONVERTED)
@@ -482,7 +483,7 @@ def _emit(
             if tls is not None:
                 rule.extensions.extend(tls.extensions)
             for mw in piece.filters_from:
-                effects = middlewares.effects(run, mw, piece.match)
+                effects = middlewares.effects(run, mw, piece.match, rule.filters)
                 rule.filters.extend(effects.filters)
                 rule.extensions.extend(effects.extensions)
             _fix_redirects(rule)
