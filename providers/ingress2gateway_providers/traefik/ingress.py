@@ -210,8 +210,8 @@ def _apply_model(run: TraefikRun, model: IngressModel, lowered: Lowered) -> None
                 rule.extensions.extend(extensions)
             if not extensions:
                 run.record(source, origin.field, Status.CONVERTED, "nothing to carry")
-    _entry_points(run, model, rules)
-    if model.tls and not _tls_only(model.obj):
+    https_kept = _entry_points(run, model, rules)
+    if model.tls and not _tls_only(model.obj) and https_kept:
         run.fyi(
             source,
             "spec.tls",
@@ -223,7 +223,9 @@ def _apply_model(run: TraefikRun, model: IngressModel, lowered: Lowered) -> None
 
 def _entry_points(
     run: TraefikRun, model: IngressModel, rules: list[tuple[HTTPRoute, Rule]]
-) -> None:
+) -> bool:
+    """Take the Ingress's routes off the listeners its entry points did not serve; whether
+    HTTPS listeners still serve them."""
     annotations = model.obj.annotations
     source = model.source
     names = split_list(annotations.get(PREFIX + "router.entrypoints", ""))
@@ -240,7 +242,7 @@ def _entry_points(
     keep_http = not tls_only and (not names or any(p != 443 for p in ports if p))
     keep_https = not names or 443 in ports or tls_only
     if keep_http and keep_https:
-        return
+        return True
     routes = {id(route): route for route, _ in rules}
     for route in routes.values():
         if any(model.source not in rule.sources for rule in route.rules):
@@ -267,6 +269,7 @@ def _entry_points(
             )
             continue
         route.parent_refs = kept
+    return keep_https
 
 
 def lowered_gateway(run: TraefikRun, route: HTTPRoute):  # type: ignore[no-untyped-def]
