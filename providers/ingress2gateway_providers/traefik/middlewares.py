@@ -178,7 +178,9 @@ def resolve(
             "whose middleware is missing, so its rules are not converted",
         )
         return None
-    if found.namespace != origin.source.namespace and not run.allow_cross_namespace:
+    if (found.namespace or "default") != (
+        origin.source.namespace or "default"
+    ) and not run.allow_cross_namespace:
         run.invalid(
             origin.source,
             origin.field,
