@@ -26,7 +26,8 @@ The sections below are the docstrings of the family modules.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from ingress2gateway.converting.ingress import (
     IngressClassInfo,
@@ -42,7 +43,7 @@ from ingress2gateway.converting.ingress_provider import (
 from ingress2gateway.converting.lowering import IngressPolicy, Lowered
 from ingress2gateway.ir import PathMatch
 from ingress2gateway.objects import KubeObject, ResourceKind
-from ingress2gateway.plugin import CatalogRow, OptionSpec, ProviderContext
+from ingress2gateway.plugin import CatalogRow, ConvertOptions, OptionSpec, ProviderContext
 from ingress2gateway.reporting.report import Status
 
 from . import (
@@ -67,6 +68,9 @@ from .common import (
     entry_point_ports,
 )
 from .gateway import drop_empty
+
+if TYPE_CHECKING:
+    from ingress2gateway.verification.model import SourceModel
 
 _FAMILIES = (
     ("Ingress", ingress),
@@ -152,6 +156,15 @@ class TraefikProvider(IngressProvider):
 
     def catalog_rows(self) -> list[CatalogRow]:
         return catalog_rows()
+
+    def controller_model(
+        self, objects: Sequence[KubeObject], options: ConvertOptions
+    ) -> SourceModel | None:
+        """How Traefik routes requests over ``objects``, for ``verify`` (see
+        :mod:`.controller_model`: written from Traefik's code, not from this provider's)."""
+        from .controller_model import controller_model
+
+        return controller_model(objects, options)
 
     def catalog(self, ctx: ProviderContext) -> Mapping[str, AnnotationSpec]:
         return _CatalogView()

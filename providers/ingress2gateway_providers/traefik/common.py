@@ -85,7 +85,7 @@ class TraefikRun:
     ctx: ProviderContext
     provider: str
     services: dict[tuple[str | None, str], KubeObject] = field(default_factory=dict)
-    objects: dict[tuple[str, str | None, str], KubeObject] = field(default_factory=dict)
+    objects: dict[tuple[str, str, str], KubeObject] = field(default_factory=dict)
     """Traefik CRD objects by (kind, namespace, name); traefik.io wins over the legacy group."""
     used: set[int] = field(default_factory=set)
     service_users: set[tuple[str | None, str]] = field(default_factory=set)
@@ -102,14 +102,15 @@ class TraefikRun:
             if obj.kind == "Service" and obj.api_version == "v1":
                 run.services.setdefault((obj.namespace, obj.name or ""), obj)
             elif obj.group in GROUPS:
-                key = (obj.kind, obj.namespace, obj.name or "")
+                # kubectl puts an object without namespace into the context's, "default" here.
+                key = (obj.kind, obj.namespace or "default", obj.name or "")
                 found = run.objects.get(key)
                 if found is None or (found.group == LEGACY_GROUP and obj.group == GROUP):
                     run.objects[key] = obj
         return run
 
     def find(self, kind: str, namespace: str | None, name: str) -> KubeObject | None:
-        return self.objects.get((kind, namespace, name))
+        return self.objects.get((kind, namespace or "default", name))
 
     def of_kind(self, *kinds: str) -> list[KubeObject]:
         found = [

@@ -8,7 +8,7 @@ from ingress2gateway.objects import KubeObject, SourceRef, field_within
 from ingress2gateway.reporting.report import Status
 
 from .catalog import spec_for
-from .common import CLASS_ANNOTATION, GROUPS, PREFIX, TraefikRun, annotation_field
+from .common import CLASS_ANNOTATION, GROUPS, PREFIX, TraefikRun, annotation_field, parse_bool
 
 _NOT_ROUTING = "not routing configuration"
 
@@ -84,7 +84,12 @@ def _account_service(run: TraefikRun, obj: KubeObject, fields: set[str]) -> None
         if field in fields:
             continue
         spec = spec_for(key)
-        if not key.startswith(PREFIX + "service."):
+        value = obj.annotations[key].strip()
+        if key == PREFIX + "service.passhostheader" and parse_bool(value) is True:
+            run.record(source, field, Status.CONVERTED, "Host is passed on, as in Gateway API")
+        elif key == PREFIX + "service.serversscheme" and value in ("http", "h2c"):
+            run.record(source, field, Status.CONVERTED, "plain HTTP towards the pods")
+        elif not key.startswith(PREFIX + "service."):
             run.record(source, field, Status.IGNORED, "router annotations are read on Ingresses")
         elif spec is None:
             run.unsupported(source, field, f"{key} is not an annotation Traefik knows")

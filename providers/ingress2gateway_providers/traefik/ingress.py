@@ -100,6 +100,13 @@ def path_match(run: TraefikRun, model: IngressModel, path: IngressPath) -> PathM
                 "rejects the path",
             )
             return None
+    if match.type == "PathPrefix" and path.path.endswith("/") and path.path != "/":
+        run.differs(
+            model.source,
+            path.field,
+            f"Traefik's PathPrefix({path.path}) does not match {path.path.rstrip('/')}; Gateway "
+            "API's PathPrefix ignores the trailing slash and does",
+        )
     if match.type == "PathPrefix" and not path.path.endswith("/"):
         run.differs(
             model.source,
@@ -129,8 +136,20 @@ def _as_match(path: PathMatch):  # type: ignore[no-untyped-def]
     return Match(path=path)
 
 
+def _tls_key(obj: KubeObject) -> str:
+    """The annotation that made the router TLS-only (see :func:`_tls_only`)."""
+    if PREFIX + "router.tls" in obj.annotations:
+        return PREFIX + "router.tls"
+    return next((k for k in sorted(obj.annotations) if k.startswith(PREFIX + "router.tls.")), "")
+
+
 def _tls_only(obj: KubeObject) -> bool:
-    return parse_bool(obj.annotations.get(PREFIX + "router.tls", "")) is True
+    """``router.tls: true``, or any ``router.tls.*`` key: Traefik's label parser makes the
+    router's TLS section for either, and a router with one serves TLS only."""
+    annotations = obj.annotations
+    if parse_bool(annotations.get(PREFIX + "router.tls", "")) is True:
+        return True
+    return any(key.startswith(PREFIX + "router.tls.") for key in annotations)
 
 
 def apply(run: TraefikRun, models: list[IngressModel], lowered: Lowered) -> None:
@@ -177,7 +196,7 @@ def _apply_model(run: TraefikRun, model: IngressModel, lowered: Lowered) -> None
             for _, rule in rules:
                 match = rule.matches[0] if rule.matches else None
                 for mw in chain:
-                    effects = middlewares.effects(run, mw, match)
+                    effects = middlewares.effects(run, mw, match, rule.filters)
                     rule.filters.extend(effects.filters)
                     rule.extensions.extend(effects.extensions)
             run.record(source, origin.field, Status.CONVERTED)
@@ -210,8 +229,8 @@ def _apply_model(run: TraefikRun, model: IngressModel, lowered: Lowered) -> None
                 rule.extensions.extend(extensions)
             if not extensions:
                 run.record(source, origin.field, Status.CONVERTED, "nothing to carry")
-    _entry_points(run, model, rules)
-    if model.tls and not _tls_only(model.obj):
+    https_kept = _entry_points(run, model, rules)
+    if model.tls and not _tls_only(model.obj) and https_kept:
         run.fyi(
             source,
             "spec.tls",
@@ -223,7 +242,9 @@ def _apply_model(run: TraefikRun, model: IngressModel, lowered: Lowered) -> None
 
 def _entry_points(
     run: TraefikRun, model: IngressModel, rules: list[tuple[HTTPRoute, Rule]]
-) -> None:
+) -> bool:
+    """Take the Ingress's routes off the listeners its entry points did not serve; whether
+    HTTPS listeners still serve them."""
     annotations = model.obj.annotations
     source = model.source
     names = split_list(annotations.get(PREFIX + "router.entrypoints", ""))
@@ -240,13 +261,15 @@ def _entry_points(
     keep_http = not tls_only and (not names or any(p != 443 for p in ports if p))
     keep_https = not names or 443 in ports or tls_only
     if keep_http and keep_https:
-        return
+        return True
     routes = {id(route): route for route, _ in rules}
     for route in routes.values():
         if any(model.source not in rule.sources for rule in route.rules):
             run.differs(
                 source,
-                annotation_field(PREFIX + ("router.tls" if tls_only else "router.entrypoints")),
+                annotation_field(
+                    _tls_key(model.obj) if tls_only else PREFIX + "router.entrypoints"
+                ),
                 f"HTTPRoute {route.name} also holds other Ingresses' rules: it stays on both "
                 "HTTP and HTTPS listeners",
             )
@@ -261,12 +284,15 @@ def _entry_points(
         if not kept:
             run.differs(
                 source,
-                annotation_field(PREFIX + "router.tls"),
+                annotation_field(
+                    _tls_key(model.obj) if tls_only else PREFIX + "router.entrypoints"
+                ),
                 f"a TLS-only router for a host without certificate in the input: Traefik served "
                 f"it with its default certificate; HTTPRoute {route.name} stays on HTTP",
             )
             continue
         route.parent_refs = kept
+    return keep_https
 
 
 def lowered_gateway(run: TraefikRun, route: HTTPRoute):  # type: ignore[no-untyped-def]

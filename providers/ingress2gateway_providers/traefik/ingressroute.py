@@ -88,29 +88,30 @@ def _entry_ports(run: TraefikRun, obj: KubeObject, tls: bool) -> list[int]:
         for name in names:
             port = run.entry_points.get(name)
             if port is None:
-                run.invalid(
+                port = 443 if tls else 80
+                run.differs(
                     source,
                     "spec.entryPoints",
                     f"entry point {name!r} has no port in the entry-points option "
                     f"({', '.join(f'{k}={v}' for k, v in sorted(run.entry_points.items()))}); "
-                    "routers on it are not converted",
+                    f"its routers are put on port {port} (give its port with "
+                    "--provider-option traefik.entry-points=NAME=PORT,...)",
                 )
-                continue
             ports.append(port)
         if ports:
             run.record(source, "spec.entryPoints", Status.CONVERTED)
-    if tls:
-        return sorted({p for p in ports if p == 443} or ({443} if ports else set()))
-    plain = sorted(p for p in ports if p != 443)
-    if ports and not plain:
+    if tls and ports and 443 not in ports:
         run.differs(
             source,
             "spec.entryPoints",
-            "a router without tls only on the websecure entry point: Traefik served it there "
-            "(TLS from the entry point's configuration); it is converted on the HTTP listener",
+            f"a TLS router on entry points of ports {', '.join(map(str, sorted(set(ports))))}: "
+            "Traefik served TLS there; it is converted on an HTTPS listener of port 443",
         )
-        return [80]
-    return plain
+    if tls:
+        return [443] if ports else []
+    # A router without tls on the websecure entry point (443) is served with the entry
+    # point's TLS (the Helm chart's default): see _listeners.
+    return sorted(ports)
 
 
 def _tls(run: TraefikRun, obj: KubeObject, hosts: list[str]) -> _Tls:
@@ -417,6 +418,11 @@ def _listeners(
     made: list[Listener] = []
     for host in hosts or (None,):
         for port in ports:
+            if tls is None and port == 443:
+                secured = _entry_point_tls(run, gateway, obj, host)
+                if secured is not None:
+                    made.append(secured)
+                continue
             if tls is None:
                 made.append(
                     listener(gateway, "HTTP", port, host, Provenance(source, "spec.routes"))
@@ -440,6 +446,35 @@ def _listeners(
         if obj.namespace != gateway.namespace:
             item.allowed_namespaces.add(obj.namespace)
     return made
+
+
+def _entry_point_tls(
+    run: TraefikRun, gateway: Gateway, obj: KubeObject, host: str | None
+) -> Listener | None:
+    """A router without tls on the websecure entry point: Traefik served it over TLS with the
+    certificate its store picked for the host (the entry point's TLS, the Helm chart's
+    default). The HTTPS listener of the host (made for another router), or one with the
+    default TLSStore's certificate; without either, reported."""
+    for found in gateway.listeners:
+        if found.protocol == "HTTPS" and found.port == 443 and found.hostname == host:
+            return found
+    store = run.find("TLSStore", obj.namespace, "default")
+    name = as_dict(store.spec.get("defaultCertificate")).get("secretName") if store else None
+    source = obj.source()
+    if store is not None and isinstance(name, str) and name:
+        run.use(store)
+        cert = SecretRef(name, store.namespace)
+        grant_secret(run, gateway, cert, Provenance(store.source(), "spec.defaultCertificate"))
+        return listener(gateway, "HTTPS", 443, host, Provenance(source, "spec.entryPoints"), cert)
+    say = run.differs if "entryPoints" in obj.spec else run.fyi
+    say(
+        source,
+        "spec.entryPoints",
+        f"on the websecure entry point Traefik served {host or 'any host'} over TLS with its "
+        "default certificate; no certificate for it is in the input, so there is no HTTPS "
+        "listener for it",
+    )
+    return None
 
 
 def _emit(
@@ -482,7 +517,7 @@ def _emit(
             if tls is not None:
                 rule.extensions.extend(tls.extensions)
             for mw in piece.filters_from:
-                effects = middlewares.effects(run, mw, piece.match)
+                effects = middlewares.effects(run, mw, piece.match, rule.filters)
                 rule.filters.extend(effects.filters)
                 rule.extensions.extend(effects.extensions)
             _fix_redirects(rule)

@@ -145,6 +145,11 @@ def convert(literals: tuple[Literal, ...]) -> Alternative:
                 alt.problem = f"path {value!r} {problem or 'does not start with /'}"
                 break
             kind: PathType = "Exact" if name == "Path" else "PathPrefix"
+            if kind == "PathPrefix" and value.endswith("/") and value != "/":
+                alt.notes.append(
+                    f"PathPrefix(`{value}`) does not match {value.rstrip('/')} in Traefik; "
+                    "Gateway API's PathPrefix ignores the trailing slash and does"
+                )
             if kind == "PathPrefix" and not value.endswith("/"):
                 alt.notes.append(
                     f"PathPrefix(`{value}`) is a character prefix in Traefik (it also matched "

@@ -117,6 +117,42 @@ _CORS_FIELDS = (
 class Effects:
     filters: list[Filter] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
+    prior: list[Filter] = field(default_factory=list)
+    """The filters earlier middlewares put on the rule: a path rewrite composes with theirs
+    (Gateway API allows one URLRewrite per rule)."""
+
+
+def _prior_rewrite(out: Effects) -> URLRewrite | None:
+    for item in out.prior:
+        if isinstance(item, URLRewrite) and item.path is not None:
+            return item
+    return None
+
+
+def _compose(
+    run: TraefikRun, out: Effects, prov: list[Provenance], strip: str | None, add: str | None
+) -> bool:
+    """Apply a strip/add to the rewrite an earlier middleware made; False when there is none."""
+    prior = _prior_rewrite(out)
+    if prior is None or prior.path is None:
+        return False
+    current = prior.path.value
+    if add is not None:
+        joined = add.rstrip("/") + current if current != "/" else add
+        prior.path = PathModifier(prior.path.type, joined or "/")
+    elif strip is not None:
+        if not current.startswith(strip.rstrip("/")):
+            run.unsupported(
+                prov[0].source,
+                prov[0].field,
+                f"stripPrefix {strip!r} after a rewrite to {current!r}: it strips nothing there",
+            )
+            return True
+        rest = current[len(strip.rstrip("/")) :]
+        prior.path = PathModifier(prior.path.type, rest if rest.startswith("/") else "/" + rest)
+    prior.provenance.extend(prov)
+    run.record(prov[0].source, prov[0].field, Status.CONVERTED)
+    return True
 
 
 def kind_of(obj: KubeObject) -> str | None:
@@ -142,7 +178,9 @@ def resolve(
             "whose middleware is missing, so its rules are not converted",
         )
         return None
-    if found.namespace != origin.source.namespace and not run.allow_cross_namespace:
+    if (found.namespace or "default") != (
+        origin.source.namespace or "default"
+    ) and not run.allow_cross_namespace:
         run.invalid(
             origin.source,
             origin.field,
@@ -214,12 +252,15 @@ def expand(
     return result
 
 
-def effects(run: TraefikRun, obj: KubeObject, match: Match | None) -> Effects:
-    """Filters and extensions for one rule (whose match is ``match``) the middleware runs on."""
+def effects(
+    run: TraefikRun, obj: KubeObject, match: Match | None, prior: list[Filter] | None = None
+) -> Effects:
+    """Filters and extensions for one rule (whose match is ``match``, whose filters so far are
+    ``prior``) the middleware runs on."""
     run.use(obj)
     kind = kind_of(obj)
     source = obj.source()
-    out = Effects()
+    out = Effects(prior=list(prior or []))
     if kind is None:
         run.invalid(source, "spec", "a Middleware needs exactly one known type; Traefik refuses it")
         out.extensions.append(
@@ -256,6 +297,8 @@ def _rewrite_prefix(
     """stripPrefix / addPrefix as URLRewrite where the rule's path match allows it."""
     path = match.path if match is not None else None
     source, field_path = prov[0].source, prov[0].field
+    if _compose(run, out, prov, strip, add):
+        return
     if add is not None:
         if grammar.url_path_problem(add) is not None or not add.startswith("/"):
             run.invalid(source, field_path, f"prefix {add!r} is not an absolute path")
@@ -394,9 +437,14 @@ def _replace_path(
             prov[0].source, prov[0].field, f"replacePath path {path!r} is not an absolute path"
         )
         return
-    out.filters.append(
-        URLRewrite(path=PathModifier("ReplaceFullPath", path), provenance=list(prov))
-    )
+    prior = _prior_rewrite(out)
+    if prior is not None:
+        prior.path = PathModifier("ReplaceFullPath", path)
+        prior.provenance.extend(prov)
+    else:
+        out.filters.append(
+            URLRewrite(path=PathModifier("ReplaceFullPath", path), provenance=list(prov))
+        )
     run.record(prov[0].source, prov[0].field, Status.CONVERTED)
 
 
@@ -796,9 +844,19 @@ def _errors(
             continue
         codes.extend(range(start, end + 1))
     service = as_dict(spec.get("service")).get("name")
+    codes = sorted(set(codes))
+    if len(codes) > 50:
+        # Envoy Gateway (and Gateway API policies generally) take at most 50 codes.
+        run.unsupported(
+            prov[0].source,
+            prov[0].field,
+            f"errors: {len(codes)} status codes; only the first 50 ({codes[0]}-{codes[49]}) "
+            "are carried",
+        )
+        codes = codes[:50]
     out.extensions.append(
         CustomErrors(
-            codes=sorted(set(codes)),
+            codes=codes,
             backend=service if isinstance(service, str) else None,
             provenance=list(prov),
         )

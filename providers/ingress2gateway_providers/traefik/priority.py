@@ -71,12 +71,16 @@ def _host_matches(hosts: list[str] | None, host: str) -> int:
     return 0
 
 
-def _matches(match: Match, probe: _Probe) -> bool:
+def _matches(match: Match, probe: _Probe, *, traefik: bool) -> bool:
+    """Whether ``match`` takes the probe: with Traefik's character prefixes, or Gateway
+    API's segment prefixes."""
     path = match.path
     if path is not None:
         if path.type == "Exact" and path.value != probe.path:
             return False
-        if path.type == "PathPrefix":
+        if path.type == "PathPrefix" and traefik and not probe.path.startswith(path.value):
+            return False
+        if path.type == "PathPrefix" and not traefik:
             prefix = path.value.rstrip("/")
             if not (probe.path == prefix or probe.path.startswith(prefix + "/") or not prefix):
                 return False
@@ -116,25 +120,32 @@ def compare(run: TraefikRun) -> None:
             probe = _probe(hosts, match)
             if probe is None:
                 continue
-            candidates = []
+            in_traefik = []
+            in_gateway = []
             for index, router in enumerate(routers):
                 if router.tls != owner.tls:
                     continue
                 best = None
+                taken = False
                 for other_hosts, other in router.alternatives:
                     rank = _host_matches(other_hosts, probe.host)
-                    if rank and _matches(other, probe):
+                    if not rank:
+                        continue
+                    taken = taken or _matches(other, probe, traefik=True)
+                    if _matches(other, probe, traefik=False):
                         spec = _specificity(rank, other)
                         best = spec if best is None or spec > best else best
+                if taken:
+                    in_traefik.append((index, router))
                 if best is not None:
-                    candidates.append((index, router, best))
-            if len(candidates) < 2:
+                    in_gateway.append((index, router, best))
+            if not in_traefik or not in_gateway or len(in_traefik) + len(in_gateway) < 3:
                 continue
-            traefik = max(candidates, key=lambda c: (c[1].priority, -c[0]))
-            gateway = max(candidates, key=lambda c: (c[2], -c[0]))
+            traefik = max(in_traefik, key=lambda c: (c[1].priority, -c[0]))
+            gateway = max(in_gateway, key=lambda c: (c[2], -c[0]))
             if traefik[0] == gateway[0]:
                 continue
-            if sum(1 for c in candidates if c[2] == gateway[2]) > 1:
+            if sum(1 for c in in_gateway if c[2] == gateway[2]) > 1:
                 continue  # Gateway API's own tie-break (route age) is not modelled
             pair = (traefik[0], gateway[0])
             if pair in seen or reported >= MAX_REPORTS:

@@ -69,6 +69,7 @@ def backends(
     services: list[Any],
     where: Provenance,
     depth: int = 0,
+    single: bool = False,
 ) -> Backends | None:
     """The backendRefs of a route's ``services``; None (reported) when one cannot be
     resolved, as Traefik refuses such a router."""
@@ -76,7 +77,7 @@ def backends(
     source = where.source
     for index, item in enumerate(services):
         spec = as_dict(item)
-        field_path = f"{where.field}[{index}]"
+        field_path = where.field if single else f"{where.field}[{index}]"
         name = spec.get("name")
         if not isinstance(name, str) or not name:
             run.invalid(source, field_path, "a service needs a name; Traefik refuses the router")
@@ -203,8 +204,16 @@ def _traefik_service(
         return out
     if "mirroring" in obj.spec:
         mirroring = as_dict(obj.spec["mirroring"])
+        main_spec = {
+            k: v for k, v in mirroring.items() if k in ("name", "namespace", "port", "kind")
+        }
         main = backends(
-            run, obj.namespace, [mirroring], Provenance(source, "spec.mirroring"), depth + 1
+            run,
+            obj.namespace,
+            [main_spec],
+            Provenance(source, "spec.mirroring"),
+            depth + 1,
+            single=True,
         )
         if main is None:
             return None
@@ -227,6 +236,14 @@ def _traefik_service(
                 )
             )
             run.record(source, field_path, Status.CONVERTED)
+        for key in ("maxBodySize", "mirrorBody"):
+            if key in mirroring:
+                run.record(
+                    source,
+                    f"spec.mirroring.{key}",
+                    Status.IGNORED,
+                    "Gateway API mirrors the whole request",
+                )
         return main
     if "failover" in obj.spec:
         failover = as_dict(obj.spec["failover"])

@@ -1,0 +1,186 @@
+"""verify with the Traefik model: every golden case and every corpus file, both emitters,
+with no difference the report does not explain; deliberately broken migrations are caught;
+the model answers as Traefik does (priority by rule length, character prefixes, TLS-only
+routers, middlewares, refused routers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import ingress2gateway
+from ingress2gateway.objects import KubeObject, Origin
+from ingress2gateway.plugin import ConvertOptions
+from ingress2gateway.reporting.report import Recorder
+from ingress2gateway.verification.model import Forward, NoRoute, Redirect, Request
+from ingress2gateway_providers.traefik.controller_model import TraefikModel, controller_model
+
+from .golden import Case, cases
+from .shared_data import SHARED, require_shared
+
+CORPUS = sorted(
+    p for p in (SHARED / "corpus" / "traefik").rglob("*") if p.suffix in (".yaml", ".yml")
+)
+
+
+def objects_of(text: str) -> list[KubeObject]:
+    return [
+        KubeObject(doc, Origin("test.yaml", None, i))
+        for i, doc in enumerate(yaml.safe_load_all(text))
+        if isinstance(doc, dict)
+    ]
+
+
+def traefik(text: str, **provider_options: str) -> TraefikModel:
+    model = controller_model(
+        objects_of(text), ConvertOptions(provider_options={"traefik": provider_options})
+    )
+    assert model is not None
+    return model
+
+
+def backend(model: TraefikModel, request: Request) -> str | None:
+    outcome = model.route(request).outcome
+    if isinstance(outcome, Forward) and len(outcome.backends) == 1:
+        found = outcome.backends[0][0]
+        return f"{found.namespace}/{found.name}"
+    return None
+
+
+def unexplained(objects: list[KubeObject], emitter: str, **kw: Any) -> list[str]:
+    found = ingress2gateway.verify(objects, providers="traefik", emitter=emitter, **kw)
+    return [
+        f"{d.request.display()}: {d.source.outcome.display()} / {d.target.outcome.display()}"
+        for d in found.unexplained
+    ]
+
+
+@pytest.mark.parametrize("emitter", ["standard", "envoy-gateway"])
+@pytest.mark.parametrize("case", cases("traefik"), ids=lambda c: c.id)
+def test_golden_cases_verify(case: Case, emitter: str) -> None:
+    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"], report=Recorder())
+    args = case.args
+    options = ConvertOptions(**args.get("options", {}))
+    channel = args.get("channel", "standard")
+    assert unexplained(objects, emitter, options=options, channel=channel) == []
+
+
+@pytest.mark.parametrize("emitter", ["standard", "envoy-gateway"])
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: str(p.name))
+def test_corpus_verifies(path: Path, emitter: str) -> None:
+    require_shared("corpus")
+    objects = ingress2gateway.load_manifests([path], report=Recorder())
+    assert unexplained(objects, emitter) == []
+
+
+ROUTES = """
+apiVersion: traefik.io/v1alpha1
+kind: IngressRoute
+metadata: {name: exact, namespace: default}
+spec:
+  entryPoints: [web]
+  routes:
+  - match: Host(`a`) && Path(`/foo`)
+    services: [{name: exact, port: 80}]
+---
+apiVersion: traefik.io/v1alpha1
+kind: IngressRoute
+metadata: {name: prefix, namespace: default}
+spec:
+  entryPoints: [web]
+  routes:
+  - match: Host(`a`) && PathPrefix(`/fo`)
+    services: [{name: prefix, port: 80}]
+"""
+
+
+def test_longer_rule_wins_in_traefik() -> None:
+    model = traefik(ROUTES)
+    assert backend(model, Request("a", "/foo")) == "default/prefix"
+    assert backend(model, Request("a", "/fox")) == "default/prefix"
+
+
+def test_the_priority_difference_is_reported_and_explained() -> None:
+    objects = objects_of(ROUTES)
+    found = ingress2gateway.verify(objects, providers="traefik")
+    assert found.differences
+    assert not found.unexplained
+
+
+def test_tls_router_takes_https_only() -> None:
+    model = traefik(
+        ROUTES.replace("[web]", "[websecure]", 1).replace(
+            "  routes:\n  - match: Host(`a`) && Path(`/foo`)",
+            "  tls: {secretName: cert}\n  routes:\n  - match: Host(`a`) && Path(`/foo`)",
+            1,
+        )
+    )
+    assert backend(model, Request("a", "/foo", scheme="https")) == "default/exact"
+    assert backend(model, Request("a", "/foo")) == "default/prefix"
+
+
+def test_refused_router_answers_nothing() -> None:
+    model = traefik(
+        ROUTES.replace(
+            "    services: [{name: exact, port: 80}]",
+            "    middlewares: [{name: missing}]\n    services: [{name: exact, port: 80}]",
+        )
+    )
+    assert backend(model, Request("a", "/foo")) == "default/prefix"
+
+
+def test_redirect_scheme_status_depends_on_method() -> None:
+    text = (
+        ROUTES.replace(
+            "    services: [{name: prefix, port: 80}]",
+            "    middlewares: [{name: to-https}]\n    services: [{name: prefix, port: 80}]",
+        )
+        + """
+---
+apiVersion: traefik.io/v1alpha1
+kind: Middleware
+metadata: {name: to-https, namespace: default}
+spec: {redirectScheme: {scheme: https, permanent: true}}
+"""
+    )
+    model = traefik(text)
+    get = model.route(Request("a", "/foo")).outcome
+    post = model.route(Request("a", "/foo", method="POST")).outcome
+    assert isinstance(get, Redirect) and get.status == 301
+    assert isinstance(post, Redirect) and post.status == 308
+
+
+def test_unclassed_ingress_is_served_and_other_classes_are_not() -> None:
+    ingress = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: i, namespace: default, annotations: {kubernetes.io/ingress.class: %s}}
+spec:
+  rules:
+  - host: h
+    http:
+      paths:
+      - {path: /p, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}
+"""
+    assert backend(traefik(ingress % "traefik"), Request("h", "/pq")) == "default/s"
+    assert controller_model(objects_of(ingress % "nginx"), ConvertOptions()) is None
+
+
+def test_broken_migration_is_caught() -> None:
+    objects = objects_of(ROUTES)
+    result = ingress2gateway.convert(objects, providers=["traefik"])
+    output = [dict(o) for o in result.resources]
+    for obj in output:
+        if obj["kind"] == "HTTPRoute":
+            for rule in obj["spec"]["rules"]:
+                for ref in rule.get("backendRefs", []):
+                    ref["name"] = "swapped"
+    found = ingress2gateway.verify(objects, output, providers="traefik")
+    assert found.unexplained
+
+
+def test_no_route_for_unknown_host() -> None:
+    assert isinstance(traefik(ROUTES).route(Request("b", "/foo")).outcome, NoRoute)
