@@ -505,3 +505,20 @@ def test_unknown_keys_are_reported() -> None:
         )
     )
     assert "annotation-unknown" in codes(result)
+
+
+def test_rules_without_host_still_serve_hosts_after_their_own_rules() -> None:
+    text = (
+        ingress(
+            "any", path("/", "Prefix", "default") + path("/api/docs", "Exact", "docs"), host=""
+        ).replace("  - host: \n", "  - ")
+        + "---"
+        + ingress("a", path("/api", "Prefix", "api"))
+    )
+    result = convert(text)
+    # APISIX tries a.example.com's own routes, then the routes without host.
+    assert backend_of(answer(result, "a.example.com", "/api/x")) == "api"
+    assert backend_of(answer(result, "a.example.com", "/other")) == "default"
+    # /api/docs: a.example.com's /api took it first.
+    assert backend_of(answer(result, "a.example.com", "/api/docs")) == "api"
+    assert backend_of(answer(result, "b.example.com", "/api/docs")) == "docs"
