@@ -509,9 +509,9 @@ def test_unknown_keys_are_reported() -> None:
 
 def test_rules_without_host_still_serve_hosts_after_their_own_rules() -> None:
     text = (
-        ingress(
-            "any", path("/", "Prefix", "default") + path("/api/docs", "Exact", "docs"), host=""
-        ).replace("  - host: \n", "  - ")
+        ingress("any", path("/", "Prefix", "default") + path("/api/docs", "Exact", "docs")).replace(
+            "  - host: a.example.com\n    http:", "  - http:"
+        )
         + "---"
         + ingress("a", path("/api", "Prefix", "api"))
     )
