@@ -36,10 +36,11 @@ from ingress2gateway.converting.ingress_provider import (
     IngressProvider,
 )
 from ingress2gateway.converting.lowering import IngressPolicy, Lowered
+from ingress2gateway.ir import HTTPRoute
 from ingress2gateway.objects import ResourceKind
 from ingress2gateway.plugin import CatalogRow, ProviderContext
 
-from . import codes, ingress_annotations, objects, paths, plugins, routes
+from . import codes, fallback, ingress_annotations, objects, paths, plugins, routes
 from .catalog import annotation_specs, catalog_rows
 from .common import APISIX_GROUP, CONTROLLER, DEFAULT_CLASS, PREFIX, ApisixRun
 
@@ -48,6 +49,7 @@ _FAMILIES = (
     ("Ingress annotations", ingress_annotations),
     ("ApisixRoute and ApisixTls", routes),
     ("Plugins", plugins),
+    ("Routes without host", fallback),
     ("Other APISIX kinds", objects),
 )
 __doc__ = "\n\n".join(
@@ -125,9 +127,14 @@ class ApisixProvider(IngressProvider):
             run.default_class = any(
                 info.is_default for name, info in classes.items() if name in owned
             ) or bool(ctx.options.default_ingress_class and not ctx.options.ingress_classes)
+            before = {id(route) for route in ctx.ir.routes}
             super().convert(ctx)
             class_name = DEFAULT_CLASS if DEFAULT_CLASS in owned or not owned else sorted(owned)[0]
             routes.convert(run, owned, class_name)
+            fallback.spread_hostless(
+                run,
+                [r for r in ctx.ir.routes if isinstance(r, HTTPRoute) and id(r) not in before],
+            )
             objects.account(run, set())
         finally:
             del self._runs[id(ctx)]

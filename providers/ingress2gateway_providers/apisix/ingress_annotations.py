@@ -68,6 +68,7 @@ from .common import (
     parse_int,
     split_list,
 )
+from .order import report_regex_order
 from .paths import re2_problem
 
 P = PREFIX
@@ -125,6 +126,7 @@ def apply(run: ApisixRun, models: list[IngressModel], lowered: Lowered) -> None:
             ann.record("enable-websocket", Status.IGNORED, 'only "true" enables it')
     if redirects:
         https_redirects(run, lowered.routes, redirects)
+    report_regex_order(run, lowered.routes)
 
 
 def _each(rules: list[Rule], add: Callable[[Rule], None]) -> None:

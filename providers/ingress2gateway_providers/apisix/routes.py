@@ -72,6 +72,7 @@ from . import objects as apisix_objects
 from . import plugins
 from .common import APISIX_GROUP, ApisixRun, duration_ms, gateway_duration, parse_int
 from .ingress_annotations import apply_effects, https_redirects
+from .order import report_regex_order
 from .paths import re2_problem, unanchored, uris_matches
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
@@ -96,6 +97,7 @@ class _Built:
     priority: int
     rule: Rule
     conditions: int
+    route: HTTPRoute
 
 
 @dataclass
@@ -199,6 +201,7 @@ def convert(run: ApisixRun, owned: set[str], class_name: str) -> None:
                 run.use(obj)
                 _convert_route(state, obj)
         _precedence(state)
+        report_regex_order(run, state.routes)
         _account_tls(state, [o for o in members if o.kind == "ApisixTls"])
         if state.redirects:
             https_redirects(run, state.routes, state.redirects)
@@ -368,7 +371,7 @@ def _convert_route(state: _State, obj: KubeObject) -> None:
             by_hosts[hosts] = route
         for rule in rules:
             route.rules.append(rule)
-            state.built.append(_Built(obj, base, hosts, priority, rule, conditions))
+            state.built.append(_Built(obj, base, hosts, priority, rule, conditions, route))
         made_from(route, Provenance(source, f"{base}.match"))
     if http is not None and not isinstance(http, list):
         run.invalid(source, "spec.http", "not a list")
@@ -708,36 +711,68 @@ def _convert_rule(
 
 
 def _precedence(state: _State) -> None:
-    """APISIX takes, for one uri, the route of higher ``priority`` first; Gateway API the rule
-    with more conditions (method, headers, query). Report where they pick differently."""
+    """APISIX takes, among the routes of one uri, the one of higher ``priority`` first; Gateway
+    API the rule with more conditions (method, headers, query). A lower-priority rule whose
+    uri a condition-free higher-priority rule also has is never reached in APISIX: that match
+    is left out. Where the higher one has conditions too, the difference is reported."""
     by_key: dict[tuple[tuple[str, ...], PathMatch], list[_Built]] = {}
     for built in state.built:
         for match in built.rule.matches:
             if match.path is not None:
-                by_key.setdefault((built.hosts, match.path), []).append(built)
+                found = by_key.setdefault((built.hosts, match.path), [])
+                if built not in found:
+                    found.append(built)
+    run = state.run
     reported: set[tuple[int, int]] = set()
+    shadowed: dict[int, set[PathMatch]] = {}
     for (_, path), items in sorted(by_key.items(), key=lambda kv: (kv[0][0], kv[0][1].value)):
         for first, second in itertools.combinations(items, 2):
-            if first is second or (id(first), id(second)) in reported:
+            if first.priority == second.priority:
+                if path.type == "RegularExpression" and (id(first), id(second)) not in reported:
+                    reported.add((id(first), id(second)))
+                    run.differs(
+                        second.obj.source(),
+                        f"{second.field}.match.paths",
+                        f"two rules share path {path.value} with the same priority: APISIX "
+                        "picks one by its internal order, the Gateway by its own",
+                    )
                 continue
-            high, low = (first, second) if first.priority >= second.priority else (second, first)
-            if high.priority != low.priority and low.conditions > high.conditions:
-                reported.add((id(first), id(second)))
-                state.run.differs(
+            high, low = (first, second) if first.priority > second.priority else (second, first)
+            if high.conditions == 0:
+                shadowed.setdefault(id(low), set()).add(path)
+                run.fyi(
+                    low.obj.source(),
+                    f"{low.field}.priority",
+                    f"APISIX always takes {high.obj.name}'s {high.field} (priority "
+                    f"{high.priority}, no conditions) before this rule for path {path.value}: "
+                    "this rule never answered those requests, so that match is left out",
+                )
+            elif low.conditions > high.conditions and (id(high), id(low)) not in reported:
+                reported.add((id(high), id(low)))
+                run.differs(
                     low.obj.source(),
                     f"{low.field}.priority",
                     f"APISIX tries {high.obj.name}'s {high.field} (priority {high.priority}) "
                     f"before this rule (priority {low.priority}) for path {path.value}; Gateway "
                     "API tries the rule with more conditions first, this one",
                 )
-            elif path.type == "RegularExpression" and high.priority == low.priority:
-                reported.add((id(first), id(second)))
-                state.run.differs(
-                    low.obj.source(),
-                    f"{low.field}.match.paths",
-                    f"two rules share path {path.value} with the same priority: APISIX picks "
-                    "one by its internal order, the Gateway by its own",
-                )
+    for built in state.built:
+        paths = shadowed.get(id(built))
+        if not paths:
+            continue
+        built.rule.matches = [m for m in built.rule.matches if m.path not in paths]
+        if not built.rule.matches and built.rule in built.route.rules:
+            built.route.rules.remove(built.rule)
+            run.report.overrule(
+                built.obj.source(),
+                f"{built.field}.match",
+                Status.IGNORED,
+                "a higher-priority rule without conditions takes all its requests in APISIX",
+                provider=run.provider,
+            )
+    for route in state.routes:
+        if not route.rules and route in run.ctx.ir.routes:
+            run.ctx.ir.routes.remove(route)
 
 
 # --- stream rules ----------------------------------------------------------------------------
