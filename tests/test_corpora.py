@@ -28,6 +28,7 @@ CORPORA = {
     "nginx-inc": "nginx",
     "istio": "istio",
     "kong": "kong",
+    "cilium": "cilium",
 }
 """Corpus folder → the provider that reads it."""
 
