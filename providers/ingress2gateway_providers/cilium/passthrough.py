@@ -44,6 +44,9 @@ def convert(
         )
         assert key is not None
         _ignore_rest(run, model)
+        if model.class_field:
+            report.record(model.source, model.class_field, Status.CONVERTED, provider=NAME)
+            gateway.provenance.append(Provenance(model.source, model.class_field))
         made = 0
         done: dict[str, str] = {}
         for index, host in model.rule_hosts:
@@ -158,6 +161,15 @@ def _ignore_rest(run: CiliumRun, model: IngressModel) -> None:
                 "a rule without host: Cilium skips it on a passthrough Ingress (SNI needs a "
                 "host); not converted",
                 Status.IGNORED,
+            )
+    for path in model.paths:
+        if path.host is None:
+            run.ctx.report.record(
+                model.source,
+                path.field,
+                Status.IGNORED,
+                note="skipped with its rule, which has no host",
+                provider=NAME,
             )
     for index in model.hostless_rules:
         run.flag(
