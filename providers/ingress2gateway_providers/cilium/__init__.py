@@ -41,7 +41,7 @@ from ingress2gateway.converting.ingress_provider import (
 )
 from ingress2gateway.converting.lowering import IngressPolicy, Lowered
 from ingress2gateway.ir import Gateway
-from ingress2gateway.objects import KubeObject
+from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import CatalogRow, ConvertOptions, OptionSpec, ProviderContext
 from ingress2gateway.reporting.report import Level
 
@@ -203,8 +203,14 @@ class CiliumProvider(IngressProvider):
                 layout.lower_dedicated(run, model, policy, lowered)
         passing = [m for m in models if run.passthrough[m.source]]
         if passing:
-            gateways = {m.source.display(): _tls_gateway(run, m, lowered) for m in passing}
-            passthrough.convert(run, passing, lowered, gateways)
+            made: dict[SourceRef, Gateway] = {}
+
+            def gateway_for(model: IngressModel) -> Gateway:
+                if model.source not in made:
+                    made[model.source] = _tls_gateway(run, model, lowered)
+                return made[model.source]
+
+            passthrough.convert(run, passing, lowered, gateway_for)
         routes.merge_duplicates(run, http_models, lowered)
         settings.apply_timeouts(run, http_models, lowered)
         routes.report_order(run, http_models, lowered)

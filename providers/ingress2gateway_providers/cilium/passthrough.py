@@ -10,7 +10,7 @@ left with no route serves nothing. Here each host becomes a ``TLS`` listener on 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ingress2gateway.converting import naming
 from ingress2gateway.converting.ingress import (
@@ -31,22 +31,18 @@ def convert(
     run: CiliumRun,
     models: Sequence[IngressModel],
     lowered: Lowered,
-    gateway_for: dict[str, Gateway],
+    gateway_for: Callable[[IngressModel], Gateway],
 ) -> None:
-    """TLS listeners and TLSRoutes for the passthrough ``models`` (each with its Gateway in
-    ``gateway_for``, by the model's source display)."""
+    """TLS listeners and TLSRoutes for the passthrough ``models``; ``gateway_for`` gives (and
+    makes, the first time) the Gateway of a model, asked only once it has a listener to hold."""
     ports = service_ports(run.ctx.objects)
     report = run.ctx.report
     for model in models:
-        gateway = gateway_for[model.source.display()]
         key = values.first_key(
             model.obj.annotations, catalog.TLS_PASSTHROUGH, catalog.TLS_PASSTHROUGH_ALIAS
         )
         assert key is not None
         _ignore_rest(run, model)
-        if model.class_field:
-            report.record(model.source, model.class_field, Status.CONVERTED, provider=NAME)
-            gateway.provenance.append(Provenance(model.source, model.class_field))
         made = 0
         done: dict[str, str] = {}
         for index, host in model.rule_hosts:
@@ -64,7 +60,16 @@ def convert(
                     Status.UNSUPPORTED,
                 )
         for path in model.paths:
-            if path.host is None or hostname_problem(path.host) is not None:
+            if path.host is None:
+                continue
+            if hostname_problem(path.host) is not None:
+                report.record(
+                    model.source,
+                    path.field,
+                    Status.UNSUPPORTED,
+                    note="its rule's host is invalid",
+                    provider=NAME,
+                )
                 continue
             if path.path != "/":
                 run.flag(
@@ -91,6 +96,7 @@ def convert(
             backend = _backend(run, model, path.backend, path.field, ports)
             if backend is None:
                 continue
+            gateway = gateway_for(model)
             listener = _listener(gateway, path.host, model, path.field)
             if listener is None:
                 run.flag(
@@ -127,6 +133,9 @@ def convert(
             report.record(
                 model.source, f"spec.rules[{path.rule_index}].host", Status.CONVERTED, provider=NAME
             )
+        if made and model.class_field:
+            report.record(model.source, model.class_field, Status.CONVERTED, provider=NAME)
+            gateway_for(model).provenance.append(Provenance(model.source, model.class_field))
         if made:
             run.record(model, key, Status.CONVERTED, "TLS passthrough listeners and TLSRoutes")
         else:
