@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from ingress2gateway.converting.ingress import (
     CLASS_ANNOTATION,
@@ -44,6 +45,9 @@ from ingress2gateway.ir import Gateway
 from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import CatalogRow, ConvertOptions, OptionSpec, ProviderContext
 from ingress2gateway.reporting.report import Level
+
+if TYPE_CHECKING:
+    from ingress2gateway.verification.model import SourceModel
 
 from . import https, layout, passthrough, paths, routes, settings, values
 from .catalog import ALIAS_PREFIX, PREFIX, CatalogView, catalog_rows
@@ -115,6 +119,15 @@ class CiliumProvider(IngressProvider):
 
     def catalog(self, ctx: ProviderContext) -> Mapping[str, AnnotationSpec]:
         return CatalogView()
+
+    def controller_model(
+        self, objects: Sequence[KubeObject], options: ConvertOptions
+    ) -> SourceModel | None:
+        """How Cilium routes requests over ``objects``, for ``verify`` (see
+        :mod:`.controller_model`: written from the operator's code, not this provider's)."""
+        from .controller_model import controller_model
+
+        return controller_model(objects, options)
 
     # --- class -------------------------------------------------------------------------------
 

@@ -21,13 +21,14 @@ from ingress2gateway.reporting.report import Level, Status
 
 from . import catalog
 from .common import CiliumRun, annotation_field
+from .layout import has_catch_all
 
 REDIRECT_CODE = 301
 """Envoy's ``RedirectAction`` without ``response_code``: MOVED_PERMANENTLY."""
 
 
 def apply(run: CiliumRun, models: Sequence[IngressModel], lowered: Lowered) -> None:
-    decisions = {model.source: run.forced_https(model) for model in models}
+    decisions = {model.source: _decision(run, model) for model in models}
     by_source = {model.source: model for model in models}
     gateways = {(g.namespace, g.name): g for g in lowered.gateways}
     redirected: set[SourceRef] = set()
@@ -79,6 +80,15 @@ def apply(run: CiliumRun, models: Sequence[IngressModel], lowered: Lowered) -> N
     _account(run, models, decisions, redirected)
 
 
+def _decision(run: CiliumRun, model: IngressModel) -> tuple[bool, str | None]:
+    forced, key = run.forced_https(model)
+    if has_catch_all(model):
+        # Every secure listener of such an Ingress is a copy of its catch-all one, which
+        # never has ForceHTTPtoHTTPSRedirect set (layout.py; reported there).
+        return False, key
+    return forced, key
+
+
 def _account(
     run: CiliumRun,
     models: Sequence[IngressModel],
@@ -103,6 +113,13 @@ def _account(
             )
         elif model.source in redirected:
             run.record(model, catalog.FORCE_HTTPS, Status.CONVERTED, "HTTP redirects to HTTPS")
+        elif has_catch_all(model) and model.tls:
+            run.record(
+                model,
+                catalog.FORCE_HTTPS,
+                Status.IGNORED,
+                "Cilium does not redirect the TLS hosts of an Ingress with a catch-all",
+            )
         elif forced:
             run.record(
                 model,

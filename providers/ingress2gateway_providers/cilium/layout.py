@@ -12,7 +12,10 @@ answers only hosts that have no virtual host of their own (a catch-all ``/`` on 
 hostless listener, not ``/`` on the Ingress's hosts). A rule without ``http`` makes nothing.
 A ``spec.tls`` entry covers exactly the hosts it names that a rule of the same Ingress routes;
 an entry without hosts covers nothing; a named host without a rule gets the Ingress's
-catch-all routes over HTTPS (not carried: reported).
+catch-all routes over HTTPS (not carried: reported). When the Ingress has a catch-all (a
+default backend or a rule without host), Cilium copies that catch-all listener for every TLS
+host: HTTPS serves the catch-all's routes in place of the host's, and HTTP is not redirected;
+the output keeps the host's rules on both listeners and no redirect (reported).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ def prepare(run: CiliumRun, model: IngressModel) -> list[IngressModel]:
             Status.IGNORED,
         )
     routed = {host for _, host in with_http if host is not None}
-    catch_all = model.default_backend is not None or any(p.host is None for p in model.paths)
+    catch_all = has_catch_all(model)
     tls = [entry for entry in (_tls(run, model, t, routed, catch_all) for t in model.tls) if entry]
     base = dataclasses.replace(model, rule_hosts=with_http, hostless_rules=[], tls=tls)
     if model.default_backend is None or not with_http:
@@ -67,6 +70,17 @@ def _tls(
     kept = [host for host in tls.hosts if host in routed]
     for host in tls.hosts:
         if host in routed:
+            if catch_all:
+                run.note(
+                    Level.WARNING,
+                    "cilium-tls-not-carried",
+                    model,
+                    tls.field,
+                    f"this Ingress also has a default backend or rules without host: Cilium "
+                    f"served those on HTTPS for {host} in place of the host's own rules, and did "
+                    "not redirect its HTTP requests (ingestion/ingress.go copies the catch-all "
+                    "listener for every TLS host); the output serves the host's rules on both",
+                )
             continue
         if catch_all:
             run.note(
@@ -127,3 +141,9 @@ def dedicated_name(run: CiliumRun, model: IngressModel) -> str:
     if options.gateway_namespace and options.gateway_namespace != model.namespace:
         return f"{base}-{model.namespace or 'default'}-{model.name}"
     return f"{base}-{model.name}"
+
+
+def has_catch_all(model: IngressModel) -> bool:
+    """Whether Cilium makes the ``*`` listener for ``model`` (a default backend, or a rule
+    without host that has ``http``)."""
+    return model.default_backend is not None or any(p.host is None for p in model.paths)
