@@ -167,10 +167,18 @@ def test_implementation_specific_is_a_whole_path_regular_expression() -> None:
     assert isinstance(answer(text, Request("app.example.com", "/v12/items/3")), NoRoute)
 
 
-def test_a_literal_implementation_specific_path_is_exact() -> None:
-    text = ingress([("/impl", "ImplementationSpecific", "impl")])
-    assert backend(answer(text, Request("app.example.com", "/impl"))) == "default/impl"
-    assert isinstance(answer(text, Request("app.example.com", "/impl/x")), NoRoute)
+def test_a_literal_implementation_specific_path_stays_a_regular_expression() -> None:
+    # Cilium ranks it among the regular expressions by length: /impl.* (longer) wins /impl,
+    # as the path-types documentation shows; an Exact match would take /impl first.
+    text = ingress(
+        [("/impl", "ImplementationSpecific", "impl"), ("/impl.*", "ImplementationSpecific", "star")]
+    )
+    route = next(o for o in convert(text).resources if o["kind"] == "HTTPRoute")
+    assert {r["matches"][0]["path"]["type"] for r in route["spec"]["rules"]} == {
+        "RegularExpression"
+    }
+    assert backend(answer(text, Request("app.example.com", "/impl"))) == "default/star"
+    assert isinstance(answer(text, Request("app.example.com", "/im")), NoRoute)
 
 
 def test_an_invalid_regular_expression_is_an_error_and_not_converted() -> None:
@@ -183,25 +191,36 @@ def test_an_invalid_regular_expression_is_an_error_and_not_converted() -> None:
     assert "/a(b" not in values
 
 
-def test_a_prefix_before_a_shorter_regex_in_cilium_is_reported() -> None:
-    # Cilium: "(/.*)?$" (7 characters) sorts before "/a.*" (4): "/" shadowed the regex.
-    text = ingress([("/", "Prefix", "root"), ("/a.*", "ImplementationSpecific", "a")])
+def test_regular_expressions_come_before_longer_prefixes_as_in_cilium() -> None:
+    text = ingress([("/api/v1", "Prefix", "prefix"), ("/a.*", "ImplementationSpecific", "a")])
     result = convert(text)
-    order = [n for n in result.report.notifications if n.code == "cilium-order-differs"]
-    assert len(order) == 1 and order[0].field == "spec.rules[0].http.paths[0]"
-    # Gateway API (Envoy Gateway's order) tries the regular expression first.
-    assert backend(answer(text, Request("app.example.com", "/abc"))) == "default/a"
+    assert "cilium-order-differs" not in codes(result)
+    assert backend(answer(text, Request("app.example.com", "/api/v1/x"))) == "default/a"
 
 
-def test_a_longer_regex_than_the_prefix_is_not_reported() -> None:
-    text = ingress([("/", "Prefix", "root"), ("/items/[0-9]+", "ImplementationSpecific", "n")])
-    assert "cilium-order-differs" not in codes(convert(text))
+def test_equal_regular_expressions_in_another_order_are_reported() -> None:
+    # Cilium keeps the input order of equals (sort.Stable): /b.* first; Gateway API orders
+    # the rules of one route by value.
+    text = ingress(
+        [("/b.*", "ImplementationSpecific", "b"), ("/.*z", "ImplementationSpecific", "z")]
+    )
+    order = [n for n in convert(text).report.notifications if n.code == "cilium-order-differs"]
+    assert [n.field for n in order] == ["spec.rules[0].http.paths[0]"]
 
 
-def test_an_unescaped_prefix_is_reported_as_an_intended_difference() -> None:
-    result = convert(ingress([("/v1.0", "Prefix", "v1")]))
-    assert "cilium-prefix-unescaped" in codes(result)
-    assert "cilium-prefix-unescaped" in PROVIDER.intended_differences
+def test_a_default_backend_shadows_a_hostless_slash_prefix() -> None:
+    text = ingress([("/", "Prefix", "root")], host=None).replace(
+        "spec:\n", "spec:\n  defaultBackend: {service: {name: fallback, port: {number: 80}}}\n", 1
+    )
+    result = convert(text)
+    assert "cilium-order-differs" in codes(result)
+    assert backend(answer(text, Request("any.example.com", "/x"))) == "default/fallback"
+
+
+def test_a_prefix_with_a_dot_is_literal() -> None:
+    text = ingress([("/v1.0", "Prefix", "v1")])
+    assert backend(answer(text, Request("app.example.com", "/v1.0/x"))) == "default/v1"
+    assert isinstance(answer(text, Request("app.example.com", "/v1x0")), NoRoute)
 
 
 def test_the_same_path_twice_shares_the_requests_equally() -> None:

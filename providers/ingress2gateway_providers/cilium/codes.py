@@ -12,11 +12,9 @@ CODES: dict[str, str] = {
     "cilium-regex-invalid": "An ImplementationSpecific path is not an RE2 regular expression: "
     "Envoy refused Cilium's configuration for it; not converted.",
     "cilium-regex-path": "An ImplementationSpecific path, which Cilium matches as a whole-path "
-    "regular expression, became a RegularExpression match (or Exact for a literal).",
-    "cilium-prefix-unescaped": "Cilium matched a Prefix path as an unescaped regular "
-    "expression (/v1.0 also took /v1x0); the output matches the literal prefix.",
-    "cilium-order-differs": "Cilium tried a Prefix path before a regular expression of the same "
-    "host (by regex length); Gateway API tries the regular expression first.",
+    "regular expression, became a RegularExpression match.",
+    "cilium-order-differs": "Cilium's order of a host's routes (input order among equals) picks "
+    "another rule than Gateway API's precedence for some requests.",
     "cilium-https-redirect": "HTTP requests to a TLS host are redirected to HTTPS (301), as "
     "Cilium's force-https / enforce-ingress-https did.",
     "cilium-duplicate-path": "The same path is routed twice; Cilium shared the requests "
@@ -33,5 +31,5 @@ CODES: dict[str, str] = {
     "Gateways.",
 }
 
-INTENDED_DIFFERENCES = frozenset({"cilium-prefix-unescaped"})
+INTENDED_DIFFERENCES: frozenset[str] = frozenset()
 """Info codes that announce a request answered differently on purpose (see ``verify``)."""

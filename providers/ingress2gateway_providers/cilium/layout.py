@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ingress2gateway.converting.ingress import IngressModel, IngressTLS
+from ingress2gateway.converting.ingress import IngressModel, IngressPath, IngressTLS
 from ingress2gateway.converting.lowering import IngressPolicy, Lowered, lower_ingresses
 from ingress2gateway.reporting.report import Level, Status
 
@@ -44,7 +44,8 @@ def prepare(run: CiliumRun, model: IngressModel) -> list[IngressModel]:
     routed = {host for _, host in with_http if host is not None}
     catch_all = has_catch_all(model)
     tls = [entry for entry in (_tls(run, model, t, routed, catch_all) for t in model.tls) if entry]
-    base = dataclasses.replace(model, rule_hosts=with_http, hostless_rules=[], tls=tls)
+    paths = [p for p in model.paths if not _shadowed(run, model, p)]
+    base = dataclasses.replace(model, paths=paths, rule_hosts=with_http, hostless_rules=[], tls=tls)
     if model.default_backend is None or not with_http:
         return [base]
     # The default backend is the catch-all virtual host's, whatever the rules' hosts.
@@ -147,3 +148,24 @@ def has_catch_all(model: IngressModel) -> bool:
     """Whether Cilium makes the ``*`` listener for ``model`` (a default backend, or a rule
     without host that has ``http``)."""
     return model.default_backend is not None or any(p.host is None for p in model.paths)
+
+
+def _shadowed(run: CiliumRun, model: IngressModel, path: IngressPath) -> bool:
+    """A ``Prefix /`` rule without host next to the Ingress's default backend: both are a
+    plain ``/`` prefix and the default backend's route comes first (``sort.Stable`` keeps
+    ingestion order), so the rule never answered."""
+    if path.host is not None or path.path != "/" or path.path_type != "Prefix":
+        return False
+    if model.default_backend is None:
+        return False
+    run.flag(
+        Level.WARNING,
+        "cilium-order-differs",
+        model,
+        path.field,
+        f"Prefix / without host: the default backend of this Ingress "
+        f"({model.default_backend_field}) is a / prefix too and comes first in Cilium's order, "
+        "so it took every request this rule matches; not converted",
+        Status.IGNORED,
+    )
+    return True

@@ -1,26 +1,30 @@
 """**Paths.** Cilium turns each Ingress path into an Envoy route match
-(``operator/pkg/model/ingestion/ingress.go``, ``translation/envoy_virtual_host.go``):
+(``operator/pkg/model/ingestion/ingress.go``, ``translation/envoy_virtual_host.go``
+``getRouteMatch``, current releases):
 
 * ``Exact`` is Envoy's exact ``path``: an ``Exact`` match.
-* ``Prefix /p`` is the regular expression ``/p(/.*)?$`` (one trailing ``/`` removed), so it is
-  element-wise like Gateway API's ``PathPrefix``; but the path is not escaped, so ``/v1.0``
-  also matched ``/v1x0/...``. The output is the literal ``PathPrefix`` (reported as
-  ``cilium-prefix-unescaped`` where the path holds a regular-expression character).
+* ``Prefix /p`` is Envoy's ``path_separated_prefix`` ``/p`` (a trailing ``/`` removed;
+  ``Prefix /`` a plain ``/`` prefix): element-wise, as Gateway API's ``PathPrefix``.
 * ``ImplementationSpecific`` is a regular expression over the whole path (Envoy's
   ``safe_regex``, RE2, full match; ``ingress.rst``: "we define ImplementationSpecific to be
-  Regex"): a ``RegularExpression`` match, or ``Exact`` when the path holds no
-  regular-expression character (the same requests, and portable). A path RE2 refuses is
-  reported and not converted (Envoy refused Cilium's configuration for it).
+  Regex"): a ``RegularExpression`` match, literal paths included (``/impl`` is then the
+  regular expression ``/impl``, which keeps its place in the order below). A path RE2 refuses
+  is reported and not converted (Envoy refused Cilium's configuration for it).
+
+Older Cilium releases matched ``Prefix /p`` with the unescaped regular expression
+``/p(/.*)?$`` (``/v1.0`` also took ``/v1x0``) and ranked it among the regular expressions by
+length; the conversion follows current releases.
 
 **Order.** Envoy takes the first route that matches, and Cilium sorts a host's routes
-(``SortableRoute.Less``): exact paths first (longer first), then every regex-backed route —
-``Prefix`` and ``ImplementationSpecific`` alike — by the length of its regular expression,
-longer first; the default backend (a plain ``/`` prefix) last. Gateway API implementations
-(Envoy Gateway among them) try every ``RegularExpression`` before any ``PathPrefix``. Where
-Cilium tried a prefix before a regular expression that can match the same request (say
-``Prefix /`` before ``/a.*``, whose 4 characters are fewer than the 7 of ``(/.*)?$``),
-the migration answers those requests differently: reported per path as
-``cilium-order-differs``.
+(``SortableRoute.Less``, then ``sort.Stable``): exact paths (longer first), then regular
+expressions (longer first), then prefixes (longer first); the default backend is a plain
+``/`` prefix, like ``Prefix /``. Envoy Gateway orders Gateway API matches the same way. They
+part where Cilium keeps the input order among equals: two regular expressions of the same
+length that can match the same path (Gateway API orders them by route and value), and a
+default backend next to a ``Prefix /`` rule without host (Cilium's default backend comes first
+and takes every request: the rule is reported and not converted). Such pairs are reported as
+``cilium-order-differs``. Other implementations may rank ``RegularExpression`` matches
+otherwise (Gateway API leaves it to them).
 
 **Duplicates.** Cilium routes the same path (same type) defined twice in one Ingress, or in
 two shared Ingresses of one namespace, to both backends in equal shares: the output keeps one
@@ -65,11 +69,6 @@ def is_literal(path: str) -> bool:
     return not any(char in _METACHARACTERS for char in path)
 
 
-def prefix_regex(path: str) -> str:
-    """Cilium's regular expression for ``Prefix path`` (``getMatchingPrefixRegex``)."""
-    return f"{path.removesuffix('/')}(/.*)?$"
-
-
 class PathMatcher:
     """The match of each Ingress path, as Cilium reads it (reporting what it changes)."""
 
@@ -81,39 +80,11 @@ class PathMatcher:
         if path.path_type == "Exact":
             return PathMatch("Exact", path.path)
         if path.path_type == "Prefix":
-            self._prefix_note(model, path)
             return PathMatch("PathPrefix", path.path)
         return self._regex(model, path)
 
-    def _prefix_note(self, model: IngressModel, path: IngressPath) -> None:
-        if is_literal(path.path):
-            return
-        regex = prefix_regex(path.path)
-        if re2_problem(regex) is not None:
-            self.report.warning(
-                "cilium-regex-invalid",
-                f"Cilium made the regular expression {regex!r} of Prefix {path.path!r}, which "
-                "Envoy refused (the path was not escaped), so this path did not work under "
-                "Cilium; it is converted as the literal prefix",
-                source=model.source,
-                field=path.field,
-                provider=self.provider,
-            )
-            return
-        self.report.info(
-            "cilium-prefix-unescaped",
-            f"Cilium matched Prefix {path.path!r} as the unescaped regular expression "
-            f"{regex!r}, so it also took paths where its regular-expression characters match "
-            "something else (a '.' any character); the output matches the literal prefix",
-            source=model.source,
-            field=path.field,
-            provider=self.provider,
-        )
-
     def _regex(self, model: IngressModel, path: IngressPath) -> PathMatch | None:
         value = path.path
-        if is_literal(value):
-            return PathMatch("Exact", value)
         problem = re2_problem(value)
         if problem is None and len(value) > _MAX_REGEX:
             problem = f"is longer than the {_MAX_REGEX} characters Gateway API allows"

@@ -13,7 +13,6 @@ from ingress2gateway.objects import SourceRef
 from ingress2gateway.reporting.report import Level
 
 from .common import CiliumRun
-from .paths import prefix_regex, regex_full_match_or_none
 
 
 @dataclass(frozen=True)
@@ -98,29 +97,6 @@ def merge_duplicates(run: CiliumRun, models: Sequence[IngressModel], lowered: Lo
         run.ctx.ir.routes[:] = [r for r in run.ctx.ir.routes if id(r) not in emptied]
 
 
-def _proto_length(text: str) -> int:
-    """The length Cilium compares: the regular expression as protobuf text prints it (a
-    backslash or quote takes two characters; the rest their UTF-8 bytes)."""
-    return len(text.encode("utf-8", "surrogatepass")) + text.count("\\") + text.count('"')
-
-
-def _cilium_rank(placed: _Placed, order: int) -> tuple[int, int, int]:
-    path = placed.path
-    if path.path_type == "Exact":
-        return (0, -len(path.path.encode("utf-8", "surrogatepass")), order)
-    regex = prefix_regex(path.path) if path.path_type == "Prefix" else path.path
-    return (1, -_proto_length(regex), order)
-
-
-_GATEWAY_TYPES = {"Exact": 0, "RegularExpression": 1, "PathPrefix": 2}
-
-
-def _gateway_rank(placed: _Placed) -> tuple[int, int]:
-    match = placed.match
-    length = 0 if match.type == "PathPrefix" and match.value == "/" else len(match.value)
-    return (_GATEWAY_TYPES[match.type], -length)
-
-
 def _literal_head(regex: str) -> str:
     """The characters every match of ``regex`` starts with (a safe under-estimate)."""
     head: list[str] = []
@@ -133,56 +109,52 @@ def _literal_head(regex: str) -> str:
     return "".join(head)
 
 
-def _may_overlap(a: _Placed, b: _Placed) -> bool:
-    """Whether some request path can match both (as the output matches them)."""
-    for one, other in ((a, b), (b, a)):
-        if one.match.type == "Exact":
-            return _matches(other.match, one.match.value)
-    prefix = next((p for p in (a, b) if p.match.type == "PathPrefix"), None)
-    regex = next((p for p in (a, b) if p.match.type == "RegularExpression"), None)
-    if prefix is None or regex is None:
-        return False
-    stem = prefix.match.value.rstrip("/")
-    head = _literal_head(regex.match.value)
-    return head.startswith(stem) or stem.startswith(head)
-
-
-def _matches(match: PathMatch, path: str) -> bool:
-    if match.type == "Exact":
-        return match.value == path
-    if match.type == "RegularExpression":
-        return regex_full_match_or_none(match.value, path) is True
-    stem = match.value.rstrip("/")
-    return not stem or path == stem or path.startswith(stem + "/")
+def _may_overlap(a: str, b: str) -> bool:
+    """Whether two regular expressions may match the same path (their literal heads agree)."""
+    head_a, head_b = _literal_head(a), _literal_head(b)
+    return head_a.startswith(head_b) or head_b.startswith(head_a)
 
 
 def report_order(run: CiliumRun, models: Sequence[IngressModel], lowered: Lowered) -> None:
-    """Warn where Cilium's order of a host's routes (``SortableRoute``) and Gateway API's
-    precedence pick different rules for the same request."""
+    """Warn where Cilium's stable order of equals (``SortableRoute`` + ``sort.Stable``) and
+    Gateway API's tie-break (route, then rule order) pick different rules: regular
+    expressions of the same length that may match the same path."""
     groups: dict[tuple[object, ...], list[_Placed]] = {}
     for placed in _placed(models, lowered):
-        groups.setdefault(_group(placed.route)[:2], []).append(placed)
+        if placed.match.type == "RegularExpression":
+            groups.setdefault(_group(placed.route)[:2], []).append(placed)
     for placed_list in groups.values():
-        ordered = sorted(
+        cilium = sorted(
             placed_list,
-            key=lambda p: (p.model.precedence, p.path.rule_index, p.path.path_index),
+            key=lambda p: (
+                -len(p.path.path),
+                p.model.namespace or "",
+                p.model.name,
+                p.path.rule_index,
+                p.path.path_index,
+            ),
         )
-        ranks = {id(p): _cilium_rank(p, n) for n, p in enumerate(ordered)}
-        for i, first in enumerate(ordered):
-            for second in ordered[i + 1 :]:
-                a, b = (first, second) if ranks[id(first)] < ranks[id(second)] else (second, first)
-                # a is Cilium's choice; Gateway API's is a too unless it ranks b strictly first.
-                if not _gateway_rank(b) < _gateway_rank(a) or not _may_overlap(a, b):
+        gateway = {
+            id(p): (p.route.namespace or "", p.route.name, p.route.rules.index(p.rule))
+            for p in placed_list
+        }
+        for i, first in enumerate(cilium):
+            for second in cilium[i + 1 :]:
+                if len(first.path.path) != len(second.path.path):
+                    break
+                if gateway[id(second)] > gateway[id(first)]:
+                    continue
+                if not _may_overlap(first.path.path, second.path.path):
                     continue
                 run.note(
                     Level.WARNING,
                     "cilium-order-differs",
-                    a.model,
-                    a.path.field,
-                    f"Cilium tried {a.path.path_type} {a.path.path} before "
-                    f"{b.path.path_type} {b.path.path} ({b.model.source.display()} "
-                    f"{b.path.field}); Gateway API tries {b.match.type} {b.match.value} first, "
-                    "so requests that match both now go to its backend",
+                    first.model,
+                    first.path.field,
+                    f"Cilium tried {first.path.path} before {second.path.path} "
+                    f"({second.model.source.display()} {second.path.field}), regular "
+                    "expressions of the same length, in input order; Gateway API tries "
+                    f"{second.path.path} first, so paths that match both now go to its backend",
                 )
 
 

@@ -1,22 +1,25 @@
 """The Envoy configuration Cilium translates the ingested listeners into, and how Envoy answers.
 
-Written from cilium/cilium ``operator/pkg/model/translation/envoy_virtual_host.go``:
+Written from cilium/cilium ``operator/pkg/model/translation/envoy_virtual_host.go`` (current
+releases: the version whose ``SortableRoute`` compares exact, regex and prefix lengths):
 
 * routes of one virtual host with the same match key are one route whose backends share the
   requests equally (``envoyHTTPRoutes``); a host whose secure listener forces HTTPS answers
   every route of its plain-text virtual host with Envoy's ``https_redirect`` (301,
   ``envoyHTTPSRoutes``);
-* ``Exact`` is Envoy's ``path``; ``Prefix p`` the ``safe_regex`` ``p(/.*)?$`` (one trailing
-  ``/`` removed, not escaped: ``getMatchingPrefixRegex``); ``ImplementationSpecific`` the
-  path itself as a ``safe_regex``; the default backend a plain ``/`` prefix;
-* ``SortableRoute``: exact paths first, longer first; then by the length of the regular
-  expression as protobuf text prints it, longer first; ties keep their order (``sort.Stable``);
+* ``getRouteMatch``: ``Exact`` is Envoy's ``path``; ``Prefix /`` a plain ``/`` prefix, any
+  other ``Prefix p`` a ``path_separated_prefix`` (``p`` without its trailing ``/``);
+  ``ImplementationSpecific`` the path as a ``safe_regex``; the default backend a plain ``/``;
+* ``SortableRoute.Less``: the longer exact path first (routes without one count 0), then the
+  longer regular expression, then the longer prefix; ``sort.Stable`` keeps the input order of
+  equals;
 * a wildcard host ``*.foo.com`` adds an ``:authority`` regular expression that takes exactly
   one label (``getMatchingHeaderRegex``).
 
 Envoy picks the virtual host by domain (exact, then the longest wildcard suffix, then ``*``)
-and takes the first route that matches; ``safe_regex`` is an RE2 full match. A dedicated
-Ingress is an address of its own; shared Ingresses are one address.
+and takes the first route that matches; ``safe_regex`` is an RE2 full match;
+``path_separated_prefix`` matches the prefix itself or the prefix followed by ``/``. A
+dedicated Ingress is an address of its own; shared Ingresses are one address.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from .ingestion import HTTPRoute, Ingested, PathMatch
 @dataclass(frozen=True)
 class EnvoyRoute:
     kind: str
-    """``path`` (exact), ``regex`` or ``prefix`` (the plain ``/`` of a default backend)."""
+    """``path`` (exact), ``regex``, ``separated`` (``path_separated_prefix``) or ``prefix``
+    (the plain ``/``)."""
     value: str
     backends: tuple[Backend, ...]
     causes: tuple[Cause, ...]
@@ -57,39 +61,24 @@ class Address:
     passthrough: dict[str, list[tuple[Backend, Cause]]] = field(default_factory=dict)
 
 
-def prefix_regex(path: str) -> str:
-    return f"{path.removesuffix('/')}(/.*)?$"
-
-
 def _envoy_match(match: PathMatch) -> tuple[str, str]:
     if match.exact:
         return "path", match.exact
+    if match.prefix == "/":
+        return "prefix", "/"
     if match.prefix:
-        return "regex", prefix_regex(match.prefix)
+        return "separated", match.prefix.removesuffix("/")
     if match.regex:
         return "regex", match.regex
     return "prefix", "/"
 
 
-def _text_length(regex: str) -> int:
-    """``len(RegexMatcher.String())`` up to a constant: the regex as a quoted protobuf string."""
-    length = 0
-    for char in regex:
-        if char in '"\\\n\r\t':
-            length += 2
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            length += 4
-        else:
-            length += len(char.encode("utf-8", "surrogatepass"))
-    return length
-
-
-def _sort_key(route: EnvoyRoute) -> tuple[int, int]:
-    if route.kind == "path":
-        return (0, -len(route.value.encode("utf-8", "surrogatepass")))
-    if route.kind == "regex":
-        return (1, -_text_length(route.value))
-    return (1, 0)  # no safe_regex: String() of a nil message is empty
+def _sort_key(route: EnvoyRoute) -> tuple[int, int, int]:
+    """``SortableRoute.Less`` as a key: longer exact, then regex, then prefix first."""
+    exact = len(route.value.encode("utf-8", "surrogatepass")) if route.kind == "path" else 0
+    regex = len(route.value.encode("utf-8", "surrogatepass")) if route.kind == "regex" else 0
+    prefix = len(route.value) if route.kind in ("prefix", "separated") else 0
+    return (-exact, -regex, -prefix)
 
 
 def _virtual_host(domain: str, routes: Sequence[HTTPRoute], redirect: bool) -> VirtualHost:
@@ -171,6 +160,8 @@ def route_matches(route: EnvoyRoute, domain: str, host: str, path: str) -> bool:
         return path == route.value
     if route.kind == "regex":
         return regex_full_match(route.value, path)
+    if route.kind == "separated":
+        return path == route.value or path.startswith(route.value + "/")
     return path.startswith(route.value)
 
 

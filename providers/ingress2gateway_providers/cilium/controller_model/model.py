@@ -122,22 +122,13 @@ def _paths(route: EnvoyRoute) -> list[str]:
         return [value, value + "/", value + "x"]
     if route.kind == "prefix":
         return ["/", "/x"]
+    if route.kind == "separated":
+        return [value, value + "/", value + "/x", value + "x"]
     head = _literal_head(value)
-    stem = head.rstrip("/") or ""
-    candidates = [
-        head,
-        stem,
-        stem + "/",
-        stem + "/x",
-        stem + "x",
-        stem + "1",
-        stem + "/1",
-        head + "a",
-    ]
-    if value.endswith("(/.*)?$"):
-        base = value[: -len("(/.*)?$")]
-        candidates += [base, base + "/", base + "/x", base + "x"]
-    return sorted({c if c.startswith("/") else "/" + c for c in candidates if c is not None})
+    stem = head.rstrip("/")
+    candidates = [head, stem, stem + "/", stem + "/x", stem + "x", stem + "1", stem + "/1"]
+    candidates.append(head + "a")
+    return sorted({c if c.startswith("/") else "/" + c for c in candidates})
 
 
 def _literal_head(regex: str) -> str:
