@@ -33,6 +33,7 @@ CORPORA = {
     "apisix": "apisix",
     "haproxy": "haproxy",
     "openapi3": "openapi3",
+    "cilium": "cilium",
 }
 """Corpus folder → the provider that reads it."""
 
