@@ -142,6 +142,10 @@ def ingress_class(
             info.name for info in classes.values() if info.controller == HAPROXYTECH_CONTROLLER
         )
         return (named[0] if named else "haproxy"), None
+    if annotated in owned:
+        # The controller does not read the annotation, but serves the Ingress as one without
+        # class; the annotation says which Gateway the user meant.
+        return annotated, f"metadata.annotations[{CLASS_ANNOTATION}]"
     return None, None
 
 
