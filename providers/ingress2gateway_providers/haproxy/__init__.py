@@ -36,7 +36,7 @@ from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import CatalogRow, ConvertOptions, OptionSpec, ProviderContext
 from ingress2gateway.reporting.report import Status
 
-from . import codes, families, https, passthrough, paths, resources, selection
+from . import codes, families, https, passthrough, paths, resources, selection, services
 from .catalog import (
     HAPROXY_INGRESS,
     HAPROXYTECH,
@@ -54,6 +54,7 @@ _FAMILIES = (
     ("Selection", selection),
     ("Paths", paths),
     ("Annotations", families),
+    ("Service annotations", services),
     ("HTTPS", https),
     ("TLS passthrough", passthrough),
     ("Custom resources", resources),
@@ -222,6 +223,7 @@ class HAProxyProvider(IngressProvider):
                     note="the same key under another prefix is read first",
                     provider=self.name,
                 )
+        services.apply(ctx, keys, models, lowered)
         https.apply(ctx, keys, models, lowered)
         passthrough.apply(ctx, keys, models, lowered)
 
