@@ -67,6 +67,8 @@ class Entry:
     ssl_redirect: bool | None = None
     """HAProxy Ingress: this path's ssl-redirect (None: the default, on for TLS hosts)."""
     order: int = 0
+    extra_causes: tuple[Cause, ...] = ()
+    """Service annotations that decided the answer."""
     keys: dict[str, str] = field(default_factory=dict)
     """The annotations the entry read, name → full key (for causes)."""
 
@@ -89,6 +91,9 @@ class Config:
     passthrough: dict[str, tuple[Backend, Cause]] = field(default_factory=dict)
     tcp: dict[int, tuple[Backend, Cause]] = field(default_factory=dict)
     skipped: list[Cause] = field(default_factory=list)
+    service_refusals: dict[tuple[str, str, str], tuple[tuple[str, ...], tuple[Cause, ...]]] = field(
+        default_factory=dict
+    )
 
 
 def _keys(obj: KubeObject, controller: str) -> dict[str, str]:
@@ -171,6 +176,7 @@ def read(objects: Sequence[KubeObject], options: ConvertOptions) -> Config | Non
             owned.discard(name)
     ports = _service_ports(objects)
     config = Config()
+    config.service_refusals = _service_refusals(objects)
     ingresses = sorted(
         (o for o in objects if o.kind == "Ingress" and o.api_version == "networking.k8s.io/v1"),
         key=_time_order,
@@ -190,6 +196,38 @@ def read(objects: Sequence[KubeObject], options: ConvertOptions) -> Config | Non
             found = True
             _read_tcp(config, obj)
     return config if found else None
+
+
+def _service_refusals(
+    objects: Sequence[KubeObject],
+) -> dict[tuple[str, str, str], tuple[tuple[str, ...], tuple[Cause, ...]]]:
+    """Per (namespace, Service, controller): the raw backend configuration that denies
+    requests (the model cannot evaluate it), and the fields that hold it."""
+    found: dict[tuple[str, str, str], tuple[tuple[str, ...], tuple[Cause, ...]]] = {}
+    for obj in objects:
+        if obj.kind != "Service" or not obj.name:
+            continue
+        namespace = obj.namespace or "default"
+        for controller, names in (
+            (TECH, ("backend-config-snippet",)),
+            (COMMUNITY, ("config-backend", "config-backend-early", "config-backend-late")),
+        ):
+            keys = _keys(obj, controller)
+            refused: list[str] = []
+            causes: list[Cause] = []
+            for name in names:
+                text = obj.annotations.get(keys.get(name, ""), "")
+                if isinstance(text, str) and _DENY.search(text):
+                    refused.append(name)
+                    causes.append(
+                        Cause("Service", namespace, obj.name, f"metadata.annotations[{keys[name]}]")
+                    )
+            if refused:
+                found[(namespace, obj.name, controller)] = (tuple(refused), tuple(causes))
+    return found
+
+
+_DENY = re.compile(r"http-request\s+(deny|auth|return|tarpit)")
 
 
 def _service_ports(objects: Sequence[KubeObject]) -> dict[tuple[str, str], dict[str, int]]:
@@ -312,6 +350,16 @@ def _read_ingress(
                 continue
             text = path.get("path") if isinstance(path.get("path"), str) else "/"
             kind, insensitive = _kind(controller, str(path.get("pathType")), value("path-type"))
+            refusal = (
+                config.service_refusals.get((namespace, backend.name, controller))
+                if backend is not None
+                else None
+            )
+            settings = dict(common)
+            extra: tuple[Cause, ...] = ()
+            if refusal is not None:
+                settings["refused"] = (*settings["refused"], *refusal[0])
+                extra = refusal[1]
             config.entries.setdefault(host, []).append(
                 Entry(
                     kind,
@@ -322,7 +370,8 @@ def _read_ingress(
                     insensitive=insensitive,
                     order=len(config.entries.get(host, [])),
                     keys=keys,
-                    **common,
+                    extra_causes=extra,
+                    **settings,
                 )
             )
     if controller == TECH:

@@ -123,7 +123,7 @@ def _best(entries: list[Entry], request: Request) -> Entry | None:
 
 
 def _decided_by(entry: Entry) -> tuple[Cause, ...]:
-    causes = [entry.cause]
+    causes = [entry.cause, *entry.extra_causes]
     for name in _DECIDING:
         key = entry.keys.get(name)
         if key:
