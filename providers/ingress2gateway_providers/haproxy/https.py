@@ -2,7 +2,10 @@
 
 HAProxy Technologies: an Ingress with ``spec.tls`` redirects plain HTTP to HTTPS
 (``pkg/annotations/ingress/httpsRedirect.go``), ``ssl-redirect: "false"`` turns it off, and
-``"true"`` asks for it without TLS too. The code is ``ssl-redirect-code`` (default 302); the
+``"true"`` asks for it without TLS too. The redirect is a rule of the HTTP frontend for the
+Ingress's *hosts*: every path of such a host is redirected, whichever Ingress defined it (the
+oldest redirecting Ingress gives the code). A host the output has no certificate for keeps
+plain HTTP, with a warning. The code is ``ssl-redirect-code`` (default 302); the
 Location carries ``ssl-redirect-port``, whose code default is 8443, the controller's own HTTPS
 port: a Gateway's HTTPS listener is on 443, so the redirect names no port unless the annotation
 gives one (``haproxy-redirect-port`` says so).
