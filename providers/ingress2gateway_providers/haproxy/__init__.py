@@ -18,7 +18,8 @@ The sections below are the docstrings of the family modules.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from ingress2gateway.converting.ingress import (
     IngressClassInfo,
@@ -32,10 +33,10 @@ from ingress2gateway.converting.ingress_provider import (
 )
 from ingress2gateway.converting.lowering import IngressPolicy, Lowered
 from ingress2gateway.objects import KubeObject, SourceRef
-from ingress2gateway.plugin import CatalogRow, OptionSpec, ProviderContext
+from ingress2gateway.plugin import CatalogRow, ConvertOptions, OptionSpec, ProviderContext
 from ingress2gateway.reporting.report import Status
 
-from . import codes, families, https, passthrough, paths, resources, selection
+from . import codes, families, https, passthrough, paths, resources, selection, services
 from .catalog import (
     HAPROXY_INGRESS,
     HAPROXYTECH,
@@ -46,10 +47,14 @@ from .catalog import (
 from .keys import PROVIDER as NAME
 from .keys import Keys, key_name
 
+if TYPE_CHECKING:
+    from ingress2gateway.verification.model import SourceModel
+
 _FAMILIES = (
     ("Selection", selection),
     ("Paths", paths),
     ("Annotations", families),
+    ("Service annotations", services),
     ("HTTPS", https),
     ("TLS passthrough", passthrough),
     ("Custom resources", resources),
@@ -99,6 +104,9 @@ class HAProxyProvider(IngressProvider):
         ),
     )
     codes = codes.CODES
+    intended_differences = frozenset(
+        {"haproxy-redirect-port", "haproxy-acme-exempt", "haproxy-redirect-query"}
+    )
     ingress_class_names = ("haproxy",)
     controllers = (selection.HAPROXYTECH_CONTROLLER, selection.HAPROXY_INGRESS_CONTROLLER)
     annotation_prefixes = ("haproxy.org/", "haproxy.com/", "haproxy-ingress.github.io/")
@@ -106,6 +114,15 @@ class HAProxyProvider(IngressProvider):
 
     def catalog_rows(self) -> list[CatalogRow]:
         return [*catalog_rows(), *resources.catalog_rows()]
+
+    def controller_model(
+        self, objects: Sequence[KubeObject], options: ConvertOptions
+    ) -> SourceModel | None:
+        """How the HAProxy controllers route requests over ``objects``, for ``verify`` (see
+        :mod:`.controller_model`: written from the controllers' code, not from this provider)."""
+        from .controller_model import controller_model
+
+        return controller_model(objects, options)
 
     def __init__(self) -> None:
         self._keys: dict[int, Keys] = {}
@@ -206,6 +223,7 @@ class HAProxyProvider(IngressProvider):
                     note="the same key under another prefix is read first",
                     provider=self.name,
                 )
+        services.apply(ctx, keys, models, lowered)
         https.apply(ctx, keys, models, lowered)
         passthrough.apply(ctx, keys, models, lowered)
 

@@ -31,6 +31,12 @@ CODES: dict[str, str] = {
     "Backend, Frontend) configures HAProxy sections, not routing; not converted.",
     "haproxy-rate-limit-status": "HAProxy Technologies answers rate-limited requests with 403 "
     "by default (rate-limit-status-code); Gateway implementations answer 429.",
+    "haproxy-acme-exempt": "HAProxy Ingress keeps ACME challenges on plain HTTP; the migration "
+    "exempts the challenge path and what is below it, the controller every path starting with "
+    "its characters.",
+    "haproxy-redirect-query": "redirect-to: the controller's Location is the URL as written; a "
+    "Gateway API redirect keeps the request's query string.",
     "haproxy-passthrough": "ssl-passthrough: the host's TLS goes to the backend through a "
-    "TLSRoute; the HTTP annotations of the Ingress do not apply to it.",
+    "TLSRoute; the HTTP annotations of the Ingress do not apply to it, and its plain HTTP is "
+    "not routed.",
 }

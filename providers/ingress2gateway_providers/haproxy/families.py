@@ -819,6 +819,13 @@ def redirect_to(family: Family) -> None:
         ]
     keys.converted("redirect-to", family.routes)
     keys.converted("redirect-to-code", family.routes)
+    keys.notify(
+        Level.INFO,
+        "haproxy-redirect-query",
+        "redirect-to",
+        "the controller's Location is the URL as written; a Gateway API redirect keeps the "
+        "request's query string",
+    )
 
 
 def _request_redirect(family: Family) -> None:

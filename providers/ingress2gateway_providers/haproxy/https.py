@@ -2,7 +2,10 @@
 
 HAProxy Technologies: an Ingress with ``spec.tls`` redirects plain HTTP to HTTPS
 (``pkg/annotations/ingress/httpsRedirect.go``), ``ssl-redirect: "false"`` turns it off, and
-``"true"`` asks for it without TLS too. The code is ``ssl-redirect-code`` (default 302); the
+``"true"`` asks for it without TLS too. The redirect is a rule of the HTTP frontend for the
+Ingress's *hosts*: every path of such a host is redirected, whichever Ingress defined it (the
+oldest redirecting Ingress gives the code). A host the output has no certificate for keeps
+plain HTTP, with a warning. The code is ``ssl-redirect-code`` (default 302); the
 Location carries ``ssl-redirect-port``, whose code default is 8443, the controller's own HTTPS
 port: a Gateway's HTTPS listener is on 443, so the redirect names no port unless the annotation
 gives one (``haproxy-redirect-port`` says so).
@@ -19,16 +22,19 @@ redirect, a copy of the rule).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
-from ingress2gateway.converting.ingress import IngressModel
+from ingress2gateway.converting.ingress import IngressModel, precedence_key
 from ingress2gateway.converting.lowering import Lowered
 from ingress2gateway.ir import (
     Filter,
     HeaderModifier,
     HTTPRoute,
     Listener,
+    Match,
     ParentRef,
+    PathMatch,
     Provenance,
     RequestRedirect,
     Rule,
@@ -87,26 +93,58 @@ def _acme(rule: Rule) -> bool:
 
 
 class _Wants:
-    """Whether (and how) each Ingress redirects."""
+    """Whether (and how) each rule redirects. HAProxy Technologies redirects a *host*: the
+    rule an Ingress with TLS (or ``ssl-redirect: "true"``) adds covers every path of its hosts,
+    whichever Ingress defined them; HAProxy Ingress decides per path."""
 
     def __init__(self, keys: Mapping[int, Keys], models: list[IngressModel]) -> None:
         self.keys = keys
         self.by_source = {m.source: m for m in models}
+        self.tech_hosts: dict[str | None, tuple[Keys, int, int | None]] = {}
+        for model in sorted(models, key=precedence_key):
+            k = keys[id(model)]
+            if k.controller != "haproxytech" or not k.flag("ssl-redirect", bool(model.tls)):
+                continue
+            code = k.integer("ssl-redirect-code", 300, 399) or 302
+            if code not in (301, 302, 303, 307, 308):
+                code = 302
+            port = k.integer("ssl-redirect-port", 1, 65535)
+            for host in model.hosts():
+                self.tech_hosts.setdefault(host, (k, code, port))
 
-    def of(self, rule: Rule) -> tuple[Keys, bool, int, int | None] | None:
+    def of(self, rule: Rule, host: str | None) -> tuple[Keys, bool, int, int | None] | None:
         model = next((self.by_source[s] for s in rule.sources if s in self.by_source), None)
         if model is None:
             return None
         keys = self.keys[id(model)]
         if keys.controller == "haproxytech":
-            wanted = keys.flag("ssl-redirect", bool(model.tls)) or False
-            code = keys.integer("ssl-redirect-code", 300, 399) or 302
-            if code not in (301, 302, 303, 307, 308):
-                code = 302
-            port = keys.integer("ssl-redirect-port", 1, 65535)
-            return keys, wanted, code, port
+            owner = self.tech_hosts.get(host)
+            if owner is None:
+                return keys, False, 302, None
+            return owner[0], True, owner[1], owner[2]
         wanted = bool(keys.flag("ssl-redirect", True)) and not _acme(rule)
         return keys, wanted, 302, None
+
+
+def _no_certificate(route: HTTPRoute, keys: Keys) -> None:
+    host = route.hostnames[0] if route.hostnames else "*"
+    name = "ssl-redirect" if keys.has("ssl-redirect") else None
+    field = keys.field(name) if name else f"spec.tls[{keys.model.tls[0].index}]"
+    message = (
+        f"the controller redirects plain HTTP of host {host} to HTTPS (answered with its "
+        "default certificate), but the output has no certificate for the host: it keeps being "
+        "served over HTTP"
+    )
+    keys.report.notify(
+        Level.WARNING,
+        "haproxy-redirect-without-tls",
+        message,
+        source=keys.model.source,
+        field=field,
+        provider=PROVIDER,
+    )
+    if name:
+        keys.record(name, Status.UNSUPPORTED, "no certificate for the host in the output")
 
 
 def apply(
@@ -117,27 +155,12 @@ def apply(
         parents = [(p, _listener(lowered, route, p)) for p in route.parent_refs]
         https = [p for p, lst in parents if lst is not None and lst.protocol == "HTTPS"]
         http = [p for p, lst in parents if lst is not None and lst.protocol == "HTTP"]
-        decisions = [wants.of(rule) for rule in route.rules]
+        host = route.hostnames[0] if route.hostnames else None
+        decisions = [wants.of(rule, host) for rule in route.rules]
         if not https:
             for decision in decisions:
-                if decision is None:
-                    continue
-                k = decision[0]
-                if decision[1] and k.controller == "haproxytech" and k.has("ssl-redirect"):
-                    k.notify(
-                        Level.WARNING,
-                        "haproxy-redirect-without-tls",
-                        "ssl-redirect",
-                        f"{k.key('ssl-redirect')} asks for HTTPS, but the output has no "
-                        f"certificate for host {route.hostnames[0] if route.hostnames else '*'} "
-                        "(the controller answered HTTPS with its default certificate): the "
-                        "host keeps being served over HTTP",
-                    )
-                    k.record(
-                        "ssl-redirect",
-                        Status.UNSUPPORTED,
-                        "no certificate for the host in the output",
-                    )
+                if decision is not None and decision[1] and decision[0].controller == "haproxytech":
+                    _no_certificate(route, decision[0])
             continue
         if not any(d is not None and d[1] for d in decisions):
             _hsts(ctx, route, decisions, https_only=False)
@@ -180,6 +203,9 @@ def apply(
                     "default 8443); the converted redirect goes to the Gateway's HTTPS listener "
                     "(443)",
                 )
+        exempt = _acme_rule(route, decisions)
+        if exempt is not None:
+            rules.insert(0, exempt)
         identity = f"haproxy-redirect/{route.namespace}/{route.name}"
         redirect_route = HTTPRoute(
             name=ctx.allocator("HTTPRoute", route.namespace).allocate(
@@ -200,6 +226,18 @@ def apply(
                 if d[0].has(name) and not ctx.report.has_entry(d[0].model.source, d[0].field(name)):
                     d[0].converted(name, [redirect_route])
         _hsts(ctx, route, decisions, https_only=True)
+        if exempt is not None or any(_acme(r) for r in route.rules):
+            for d in decisions:
+                if d is not None and d[0].controller != "haproxytech":
+                    d[0].notify(
+                        Level.INFO,
+                        "haproxy-acme-exempt",
+                        None,
+                        f"{ACME} stays on plain HTTP as the controller keeps it "
+                        "(no-tls-redirect-locations); the controller exempts every path that "
+                        "starts with those characters, the migration the path and what is "
+                        "below it",
+                    )
         ctx.report.info(
             "haproxy-ssl-redirect",
             f"host {route.hostnames[0] if route.hostnames else '*'} has TLS: HTTP requests are "
@@ -207,6 +245,50 @@ def apply(
             source=min((s for r in route.rules for s in r.sources), key=lambda s: s.sort_key()),
             provider=PROVIDER,
         )
+
+
+def _acme_rule(
+    route: HTTPRoute, decisions: list[tuple[Keys, bool, int, int | None] | None]
+) -> Rule | None:
+    """HAProxy Ingress does not redirect ACME challenges (``no-tls-redirect-locations``): over
+    HTTP they go wherever HTTPS would send them. A rule for them on the HTTP side, a copy of the
+    rule that serves them, unless a path of the route is under the challenge path already."""
+    community = [
+        (rule, d)
+        for rule, d in zip(route.rules, decisions, strict=True)
+        if d is not None and d[0].controller != "haproxytech" and d[1]
+    ]
+    if not community or any(_acme(rule) for rule in route.rules):
+        return None
+    probe = ACME + "/token"
+    best: tuple[tuple[int, int], Rule] | None = None
+    for rule, _ in community:
+        for match in rule.matches:
+            if match.path is None or match.headers or match.query_params or match.method:
+                continue
+            rank = _serves(match.path.type, match.path.value, probe)
+            if rank is not None and (best is None or rank > best[0]):
+                best = (rank, rule)
+    if best is None:
+        return None
+    found = _copy(best[1])
+    found.matches = [Match(path=PathMatch("PathPrefix", ACME))]
+    return found
+
+
+def _serves(kind: str, value: str, path: str) -> tuple[int, int] | None:
+    """How Envoy Gateway ranks a match that takes ``path`` (higher first), or None."""
+    if kind == "Exact":
+        return (3, len(value)) if value == path else None
+    if kind == "RegularExpression":
+        try:
+            return (2, len(value)) if re.fullmatch(value, path) else None
+        except re.error:
+            return None
+    bare = value.rstrip("/")
+    if not bare or path == bare or path.startswith(bare + "/"):
+        return (1, len(bare))
+    return None
 
 
 def _hsts(

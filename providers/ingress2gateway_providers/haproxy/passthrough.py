@@ -166,7 +166,7 @@ def apply(
             )
         k.converted("ssl-passthrough", routes)
         k.notify(
-            Level.INFO,
+            Level.WARNING,
             "haproxy-passthrough",
             "ssl-passthrough",
             "TLS connections of the Ingress's hosts go to the backend through TLSRoutes on "

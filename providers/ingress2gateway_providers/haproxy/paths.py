@@ -76,8 +76,8 @@ def regex_problem(pattern: str) -> str | None:
     """Why ``pattern`` cannot be carried as an RE2 expression, or None."""
     if _RE2_UNSUPPORTED.search(pattern):
         return "uses back-references or look-around, which RE2 lacks"
-    if len(pattern) > 1024:
-        return "is longer than 1024 characters"
+    if len(pattern) > 1000:
+        return "is longer than 1000 characters"
     if any(ord(ch) < 0x20 for ch in pattern):
         return "contains control characters"
     try:
@@ -139,15 +139,20 @@ class PathPlan:
         if problem is not None:
             return self._refuse(model, path, f"the path {problem}")
         longer = self._longer(path.host, read.value, read.insensitive)
-        if not longer:
-            flags = "(?i)" if read.insensitive else ""
-            return PathMatch("RegularExpression", f"{flags}{escape(read.value)}.*")
-        shown = ", ".join(longer[:3])
+        flags = "(?i)" if read.insensitive else ""
+        expression = f"{flags}{escape(read.value)}.*"
+        if not longer and len(expression) <= 1024:
+            return PathMatch("RegularExpression", expression)
+        reason = (
+            f"a regular expression would take the requests of the longer path(s) "
+            f"{', '.join(longer[:3])} of the host"
+            if longer
+            else "its regular expression would be over Gateway API's 1024 characters"
+        )
         what = "case-insensitive character prefix" if read.insensitive else "character prefix"
         message = (
             f"path {read.value!r} is a {what} in the controller (it takes "
-            f"{read.value}x as well as {read.value.rstrip('/')}/x), but a regular expression "
-            f"would take the requests of the longer path(s) {shown} of the host: it becomes "
+            f"{read.value}x as well as {read.value.rstrip('/')}/x), but {reason}: it becomes "
             f"PathPrefix {read.value.rstrip('/') or '/'}, and requests such as "
             f"{read.value}x are no longer routed by it"
             + (" (and it matches case-sensitively)" if read.insensitive else "")

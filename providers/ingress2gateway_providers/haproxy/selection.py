@@ -13,8 +13,11 @@
 Class: HAProxy Technologies' controller reads ``spec.ingressClassName`` only and, run without
 ``--ingress.class`` (the default), also serves Ingresses without any class when the cluster has
 no default IngressClass (``pkg/store/store.go IsIngressClassSupported``); such an Ingress is
-converted when it names no class, no IngressClass in the input is marked default, and the
-Ingress is HAProxy Technologies' (by the option, or by its ``haproxy.org/`` keys). HAProxy
+converted when it names no class, no IngressClass in the input is marked default or names a
+``haproxy.org/ingress-controller/<name>`` controller (the controller's ``--ingress.class``),
+and the Ingress is HAProxy Technologies' (by the option, its ``haproxy.org/`` keys, or a
+``kubernetes.io/ingress.class`` annotation naming a class of this provider, which the
+controller does not read but which says what the user meant). HAProxy
 Ingress lets the ``kubernetes.io/ingress.class`` annotation win over ``spec.ingressClassName``
 and ignores unclassed Ingresses (since v0.12).
 """
@@ -142,6 +145,10 @@ def ingress_class(
             info.name for info in classes.values() if info.controller == HAPROXYTECH_CONTROLLER
         )
         return (named[0] if named else "haproxy"), None
+    if annotated in owned:
+        # The controller does not read the annotation, but serves the Ingress as one without
+        # class; the annotation says which Gateway the user meant.
+        return annotated, f"metadata.annotations[{CLASS_ANNOTATION}]"
     return None, None
 
 
