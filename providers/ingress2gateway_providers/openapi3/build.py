@@ -74,7 +74,8 @@ def convert_document(ctx: ProviderContext, obj: KubeObject, settings: Settings) 
     document = read_document(fields)
     if document is None:
         return
-    served = _served(fields, document.operations)
+    where: dict[ListenerKey, str] = {}
+    served = _served(fields, document.operations, where)
     if not served:
         fields.notify(
             Level.INFO,
@@ -84,12 +85,15 @@ def convert_document(ctx: ProviderContext, obj: KubeObject, settings: Settings) 
         )
         return
     controls = Controls(fields, document.schemes)
-    gateway = _gateway(ctx, fields, obj, settings, served)
+    gateway = _gateway(ctx, fields, obj, settings, served, where)
     _routes(ctx, fields, obj, settings, gateway, served, controls)
 
 
-def _served(fields: Fields, operations: Iterable[Operation]) -> dict[ListenerKey, list[Routed]]:
-    """The operations each listener serves, with conflicts and bad paths reported."""
+def _served(
+    fields: Fields, operations: Iterable[Operation], where: dict[ListenerKey, str]
+) -> dict[ListenerKey, list[Routed]]:
+    """The operations each listener serves, with conflicts and bad paths reported; ``where``
+    gets the first server field of each listener."""
     served: dict[ListenerKey, list[Routed]] = {}
     shapes: dict[tuple[ListenerKey, str, str], str] = {}
     schemes_by_port: dict[int, tuple[str, str]] = {}
@@ -129,6 +133,7 @@ def _served(fields: Fields, operations: Iterable[Operation]) -> dict[ListenerKey
                     f"{op.path}: each template matches one non-empty path segment "
                     f"(RegularExpression {match.value})",
                 )
+            where.setdefault(key, endpoint.field)
             routed = Routed(match, op.method, op.guard, op.field)
             bucket = served.setdefault(key, [])
             if routed not in bucket:
@@ -163,6 +168,7 @@ def _gateway(
     obj: KubeObject,
     settings: Settings,
     served: dict[ListenerKey, list[Routed]],
+    where: dict[ListenerKey, str],
 ) -> Gateway:
     name = ctx.allocator("Gateway", settings.namespace).allocate(
         settings.gateway_name or f"{obj.name}-gateway", f"openapi3:{obj.name}"
@@ -184,7 +190,7 @@ def _gateway(
         )
         if scheme == "https":
             listener.tls_mode = "Terminate"
-            listener.certificate_refs = [_certificate(fields, settings, name)]
+            listener.certificate_refs = [_certificate(fields, settings, name, where[key])]
         gateway.listeners.append(listener)
     ctx.ir.gateways.append(gateway)
     secret = settings.tls_secret
@@ -211,14 +217,14 @@ def _key_order(key: ListenerKey) -> tuple[str, str, int]:
     return (key[0], key[1] or "", key[2])
 
 
-def _certificate(fields: Fields, settings: Settings, gateway_name: str) -> SecretRef:
+def _certificate(fields: Fields, settings: Settings, gateway_name: str, server: str) -> SecretRef:
     if settings.tls_secret is not None:
         return settings.tls_secret
     secret = f"{gateway_name}-tls"
     fields.notify(
         Level.WARNING,
         "openapi3-tls-secret-missing",
-        None,
+        server,
         f"an https server needs a certificate and --openapi3-gateway-tls-secret was not "
         f"given: the HTTPS listeners name Secret {secret}, which must be created",
     )
