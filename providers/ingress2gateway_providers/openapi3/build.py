@@ -187,6 +187,7 @@ def _gateway(
             port=port,
             protocol="HTTPS" if scheme == "https" else "HTTP",
             hostname=host,
+            provenance=[fields.prov(where[key])],
         )
         if scheme == "https":
             listener.tls_mode = "Terminate"

@@ -215,7 +215,7 @@ def _path_item(
         if key in body:
             fields.record(dot(item_field, key), Status.IGNORED, "documentation")
     if "parameters" in body:
-        fields.record(dot(item_field, "parameters"), Status.IGNORED, _PARAMETERS_NOTE)
+        _parameters(fields, body["parameters"], dot(item_field, "parameters"))
     servers = doc_servers
     if as_list(body.get("servers")):
         servers = endpoints(fields, body["servers"], dot(item_field, "servers"))
@@ -266,7 +266,7 @@ def _operation(
         if key in value:
             fields.record(dot(op_field, key), Status.IGNORED, note)
     if "parameters" in value:
-        fields.record(dot(op_field, "parameters"), Status.IGNORED, _PARAMETERS_NOTE)
+        _parameters(fields, value["parameters"], dot(op_field, "parameters"))
     if as_list(value.get("servers")):
         servers = endpoints(fields, value["servers"], dot(op_field, "servers"))
     guard = doc_guard
@@ -278,3 +278,23 @@ def _operation(
         fields.record(op_field, Status.UNSUPPORTED, "no server it is served on could be converted")
         return []
     return [Operation(method.upper(), path, template, tuple(servers), guard, op_field)]
+
+
+def _parameters(fields: Fields, value: object, field: str) -> None:
+    """Parameters are ledgered; required header and query ones (which the Go tool made into
+    matches without values) are said to be left to the backend."""
+    required = [
+        str(p.get("name"))
+        for p in as_list(value)
+        if isinstance(p, dict) and p.get("required") is True and p.get("in") in ("header", "query")
+    ]
+    if not required:
+        fields.record(field, Status.IGNORED, _PARAMETERS_NOTE)
+        return
+    fields.notify(
+        Level.INFO,
+        "openapi3-parameters-not-matched",
+        field,
+        f"required parameters {', '.join(required)} are not route matches: " + _PARAMETERS_NOTE,
+        Status.IGNORED,
+    )
