@@ -111,9 +111,12 @@ def read_document(fields: Fields) -> Document | None:
         )
     document = Document(schemes=schemes)
     doc_servers = endpoints(fields, top.get("servers"), "servers")
+    _servers_field(fields, top, "servers", "/")
     doc_guard = guard_of(fields, top.get("security"), "security") if "security" in top else None
     if "security" in top and doc_guard is None:
         fields.record("security", Status.CONVERTED, "no authentication is required")
+    elif doc_guard is not None:
+        fields.record("security", Status.PARTIAL, "see openapi3-security where it applies")
     paths = top.get("paths")
     if "paths" in top and not isinstance(paths, dict):
         fields.notify(
@@ -217,6 +220,7 @@ def _path_item(
     if "parameters" in body:
         _parameters(fields, body["parameters"], dot(item_field, "parameters"))
     servers = doc_servers
+    _servers_field(fields, body, dot(item_field, "servers"), "the document's")
     if as_list(body.get("servers")):
         servers = endpoints(fields, body["servers"], dot(item_field, "servers"))
     found: list[Operation] = []
@@ -267,6 +271,7 @@ def _operation(
             fields.record(dot(op_field, key), Status.IGNORED, note)
     if "parameters" in value:
         _parameters(fields, value["parameters"], dot(op_field, "parameters"))
+    _servers_field(fields, value, dot(op_field, "servers"), "the path's")
     if as_list(value.get("servers")):
         servers = endpoints(fields, value["servers"], dot(op_field, "servers"))
     guard = doc_guard
@@ -298,3 +303,19 @@ def _parameters(fields: Fields, value: object, field: str) -> None:
         f"required parameters {', '.join(required)} are not route matches: " + _PARAMETERS_NOTE,
         Status.IGNORED,
     )
+
+
+def _servers_field(fields: Fields, body: dict[Any, Any], field: str, instead: str) -> None:
+    """A ``servers`` that names none (absent servers need no entry)."""
+    if "servers" not in body or as_list(body["servers"]):
+        return
+    if isinstance(body["servers"], list):
+        fields.record(field, Status.CONVERTED, f"no servers: {instead} servers apply")
+    else:
+        fields.notify(
+            Level.WARNING,
+            "openapi3-value-invalid",
+            field,
+            f"servers must be a list; {instead} servers apply",
+            Status.IGNORED,
+        )
