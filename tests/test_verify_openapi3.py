@@ -85,3 +85,16 @@ def test_the_model_answers_what_the_description_says(tmp_path: Path) -> None:
     assert model.route(Request("x", "/local/pets/7")).causes[0].field == "paths[/pets/{petId}].get"
     assert isinstance(model.route(Request("x", "/local/pets", method="PUT")).outcome, NoRoute)
     assert isinstance(model.route(Request("api.example.com", "/v1/pets")).outcome, NoRoute)
+
+
+def test_overlapping_paths_and_address_servers_are_explained(tmp_path: Path) -> None:
+    path = tmp_path / "api.yaml"
+    path.write_text(
+        (
+            Path(__file__).parent.parent / "testdata/openapi3/overlapping-paths/input.yaml"
+        ).read_text()
+    )
+    result = ingress2gateway.verify(_documents(path), providers=["openapi3"], options=OPTIONS)
+    assert result.unexplained == []
+    codes = {code for d in result.differences for code in d.explained_by}
+    assert codes == {"openapi3-path-shadowed", "openapi3-server-ip"}

@@ -50,7 +50,7 @@ from ingress2gateway.plugin import (
 )
 from ingress2gateway.reporting.report import Level
 
-from . import build, document, paths, security, servers
+from . import build, document, overlaps, paths, security, servers
 from .catalog import catalog_rows
 from .codes import CODES
 from .common import NAME
@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 _FAMILIES = (
     ("Servers", servers),
     ("Paths", paths),
+    ("Overlapping paths", overlaps),
     ("Operations", document),
     ("Security", security),
     ("Output", build),

@@ -34,6 +34,7 @@ from ingress2gateway.reporting.report import Level, Status
 
 from .common import Fields
 from .document import Operation, read_document
+from .overlaps import report_overlaps
 from .paths import path_match
 from .security import Controls, Guard
 from .servers import Endpoint
@@ -74,6 +75,7 @@ def convert_document(ctx: ProviderContext, obj: KubeObject, settings: Settings) 
     document = read_document(fields)
     if document is None:
         return
+    report_overlaps(fields, document.operations)
     where: dict[ListenerKey, str] = {}
     served = _served(fields, document.operations, where)
     if not served:
@@ -130,8 +132,8 @@ def _served(
                     Level.INFO,
                     "openapi3-path-template",
                     op.field,
-                    f"{op.path}: each template matches one non-empty path segment "
-                    f"(RegularExpression {match.value})",
+                    f"{op.path}: each template matches one non-empty path segment (a "
+                    "RegularExpression match)",
                 )
             where.setdefault(key, endpoint.field)
             routed = Routed(match, op.method, op.guard, op.field)
