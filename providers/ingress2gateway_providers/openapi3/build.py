@@ -143,7 +143,22 @@ def _served(
             routed_once = True
         if routed_once:
             fields.record(op.field, Status.CONVERTED)
+    _share_every_host(served)
     return served
+
+
+def _share_every_host(served: dict[ListenerKey, list[Routed]]) -> None:
+    """What a listener without hostname serves, on the listeners of the same scheme and port
+    with one too: a request goes to the most specific listener only (Gateway API), and the
+    description serves it on every host (a relative server)."""
+    for (scheme, host, port), items in list(served.items()):
+        if host is not None:
+            continue
+        for key, bucket in served.items():
+            if key[1] is None or (key[0], key[2]) != (scheme, port):
+                continue
+            taken = {(item.path, item.method) for item in bucket}
+            bucket.extend(item for item in items if (item.path, item.method) not in taken)
 
 
 def _port_free(

@@ -127,9 +127,23 @@ class OpenAPIModel:
     def requests(self) -> Iterator[Request]:
         for entry in self.entries:
             methods = sorted({m for e in self.entries if e.doc == entry.doc for m in e.operations})
+            hosts = sorted(
+                {
+                    s.host
+                    for e in self.entries
+                    if e.doc == entry.doc
+                    for servers, _ in e.operations.values()
+                    for s in servers
+                    if s.host is not None
+                }
+            )
             for method, (servers, _) in entry.operations.items():
                 for server in servers:
                     yield from _requests(entry, method, server, methods)
+                    if server.host is None:
+                        sample = server.base + _VAR.sub("x1", entry.path)
+                        for host in hosts:
+                            yield Request(host, sample or "/", "http", method.upper())
 
 
 def _requests(
