@@ -10,6 +10,7 @@ specification and ordered by each implementation: reported on both.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from ingress2gateway.reporting.report import Level
@@ -29,8 +30,12 @@ def report_overlaps(fields: Fields, operations: Sequence[Operation]) -> None:
     for paths in by_depth.values():
         for i, a in enumerate(paths):
             for b in paths[i + 1 :]:
-                if overlap(a, b):
+                if _shape(a) != _shape(b) and overlap(a, b):  # one shape: a conflict
                     _report(fields, a, b, methods)
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"\{[^{}]*\}", "{}", path)
 
 
 def _report(fields: Fields, a: str, b: str, methods: dict[str, set[str]]) -> None:
