@@ -6,7 +6,9 @@ operations served there; listeners with the same matches share routes (one ``par
 listener, by ``sectionName``). A rule holds at most :data:`MATCHES_PER_RULE` matches of
 operations with the same security, a route at most :data:`RULES_PER_ROUTE` rules (Gateway
 API allows 16 rules and fewer than 128 matches per route); every rule goes to the one backend
-of ``--openapi3-backend``. Routes and Gateways go to ``--gateway-namespace`` (else no
+of ``--openapi3-backend``. What a relative server serves (every host) is routed on the
+listeners of the other servers' hosts too, on the same scheme and port: Gateway API gives a
+request to its most specific listener only. Routes and Gateways go to ``--gateway-namespace`` (else no
 namespace: the one they are applied to); a backend or TLS Secret in another namespace gets its
 ReferenceGrant.
 """
@@ -53,7 +55,10 @@ class Settings:
     """The provider's options, read and checked once per conversion."""
 
     backend: BackendRef | None
+    backend_problem: str | None
+    """Why there is no backend (reported on each document that gets routes)."""
     gateway_class: str
+    class_defaulted: bool
     tls_secret: SecretRef | None
     namespace: str | None
     gateway_name: str | None
@@ -86,9 +91,28 @@ def convert_document(ctx: ProviderContext, obj: KubeObject, settings: Settings) 
             "the document has no operation that can be routed: no Gateway is written",
         )
         return
+    _report_settings(fields, settings)
     controls = Controls(fields, document.schemes)
     gateway = _gateway(ctx, fields, obj, settings, served, where)
     _routes(ctx, fields, obj, settings, gateway, served, controls)
+
+
+def _report_settings(fields: Fields, settings: Settings) -> None:
+    if settings.backend_problem is not None:
+        fields.notify(
+            Level.ERROR,
+            "openapi3-backend-missing",
+            None,
+            f"{settings.backend_problem}: the routes have no backend and answer 500; pass "
+            "--openapi3-backend [ns/]name:port",
+        )
+    if settings.class_defaulted:
+        fields.notify(
+            Level.INFO,
+            "openapi3-gateway-class-default",
+            None,
+            f"no valid gateway class was given: the Gateway names class {settings.gateway_class}",
+        )
 
 
 def _served(
