@@ -123,6 +123,7 @@ def _served(
     served: dict[ListenerKey, list[Routed]] = {}
     shapes: dict[tuple[ListenerKey, str, str], str] = {}
     schemes_by_port: dict[int, tuple[str, str]] = {}
+    seen: dict[ListenerKey, set[Routed]] = {}
     for op in operations:
         routed_once = False
         for endpoint in op.endpoints:
@@ -161,9 +162,9 @@ def _served(
                 )
             where.setdefault(key, endpoint.field)
             routed = Routed(match, op.method, op.guard, op.field)
-            bucket = served.setdefault(key, [])
-            if routed not in bucket:
-                bucket.append(routed)
+            if routed not in seen.setdefault(key, set()):
+                seen[key].add(routed)
+                served.setdefault(key, []).append(routed)
             routed_once = True
         if routed_once:
             fields.record(op.field, Status.CONVERTED)

@@ -101,34 +101,3 @@ def _escaped(text: str) -> str:
     """``text`` as a regular expression matching itself (RE2 and PCRE): of the characters a
     path may hold, only these are special."""
     return _REGEX_SPECIAL.sub(lambda m: "\\" + m.group(), text)
-
-
-def _segment_patterns(path: str) -> list[re.Pattern[str] | str]:
-    """Each segment of ``path``: its text, or a pattern when it holds a template."""
-    found: list[re.Pattern[str] | str] = []
-    for segment in path.split("/"):
-        if "{" in segment:
-            pieces = _TEMPLATE.split(segment)
-            text = "".join(re.escape(p) if i % 2 == 0 else SEGMENT for i, p in enumerate(pieces))
-            found.append(re.compile(text))
-        else:
-            found.append(segment)
-    return found
-
-
-def overlap(a: str, b: str) -> bool:
-    """Whether one request path can match both paths (a templated segment against a literal
-    one: the literal must fit it; two templated segments are taken to overlap)."""
-    first, second = _segment_patterns(a), _segment_patterns(b)
-    if len(first) != len(second):
-        return False
-    for x, y in zip(first, second, strict=True):
-        if isinstance(x, str) and isinstance(y, str):
-            if x != y:
-                return False
-        elif isinstance(x, str):
-            if isinstance(y, re.Pattern) and y.fullmatch(x) is None:
-                return False
-        elif isinstance(y, str) and x.fullmatch(y) is None:
-            return False
-    return True
