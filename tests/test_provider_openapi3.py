@@ -187,3 +187,14 @@ def test_library_objects_without_origin_convert(tmp_path: Any) -> None:
     )
     result = ingress2gateway.convert([obj], providers=["openapi3"])
     assert [o["kind"] for o in result.resources] == ["Gateway", "HTTPRoute"]
+
+
+def test_a_relative_server_still_serves_hosts_other_servers_name(tmp_path: Any) -> None:
+    doc = PETS.replace("https://api.example.com/v1", "http://api.example.com/v1")
+    result = _convert(doc, tmp_path)
+    # api.example.com:80 has a listener of its own, which Gateway API picks for that host
+    assert (
+        _backend(_route(result, Request("api.example.com", "/local/pets"))) == "apps/petstore:8080"
+    )
+    assert _backend(_route(result, Request("api.example.com", "/v1/pets"))) == "apps/petstore:8080"
+    assert isinstance(_route(result, Request("other.example.com", "/v1/pets")), NoRoute)

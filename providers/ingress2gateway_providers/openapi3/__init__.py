@@ -4,7 +4,8 @@ Not a controller: an API description. A YAML or JSON file whose top level has ``
 neither ``apiVersion`` nor ``kind``) is read as an ``OpenAPIDocument``
 (``documents.ingress2gateway.io/v1``) named from ``info.title``; this provider turns each into a
 Gateway and HTTPRoutes that route exactly the operations the document describes (server, path,
-method) to one backend (``--openapi3-backend``). Swagger 2.0 documents are reported.
+method) to one backend (``--openapi3-backend``). Swagger 2.0 documents are reported. Documents have
+no namespace: ``-n`` (which keeps the objects of one namespace) leaves them out.
 
 Unlike the Go tool, whose own expected outputs the CRDs refuse (listener hostname ``*``, header
 matches without values, ``{id}`` inside Exact paths), the output is valid: relative servers give
@@ -48,9 +49,8 @@ from ingress2gateway.plugin import (
     ProviderBase,
     ProviderContext,
 )
-from ingress2gateway.reporting.report import Level
 
-from . import build, document, paths, security, servers
+from . import build, document, overlaps, paths, security, servers
 from .catalog import catalog_rows
 from .codes import CODES
 from .common import NAME
@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 _FAMILIES = (
     ("Servers", servers),
     ("Paths", paths),
+    ("Overlapping paths", overlaps),
     ("Operations", document),
     ("Security", security),
     ("Output", build),
@@ -153,16 +154,7 @@ class OpenAPI3Provider(ProviderBase):
             if isinstance(parsed, str):
                 problem = f"--openapi3-backend {text!r}: {parsed}"
             else:
-                backend, problem = parsed, ""
-        if backend is None:
-            for source in sources:
-                report.error(
-                    "openapi3-backend-missing",
-                    f"{problem}: the routes have no backend and answer 500; pass "
-                    "--openapi3-backend [ns/]name:port",
-                    source=source,
-                    provider=NAME,
-                )
+                backend = parsed
         secret: SecretRef | None = None
         secret_text = self.option(ctx.options, "gateway-tls-secret")
         if isinstance(secret_text, str) and secret_text:
@@ -181,19 +173,12 @@ class OpenAPI3Provider(ProviderBase):
         class_name = (
             self.option(ctx.options, "gateway-class-name") or ctx.options.gateway_class_name
         )
-        if not isinstance(class_name, str) or not is_subdomain(class_name):
-            for source in sources:
-                report.notify(
-                    Level.INFO,
-                    "openapi3-gateway-class-default",
-                    f"no valid gateway class was given: the Gateways name class {DEFAULT_CLASS}",
-                    source=source,
-                    provider=NAME,
-                )
-            class_name = DEFAULT_CLASS
+        defaulted = not isinstance(class_name, str) or not is_subdomain(class_name)
         return build.Settings(
             backend=backend,
-            gateway_class=class_name,
+            backend_problem=None if backend is not None else problem,
+            gateway_class=DEFAULT_CLASS if defaulted else str(class_name),
+            class_defaulted=defaulted,
             tls_secret=secret,
             namespace=ctx.options.gateway_namespace,
             gateway_name=ctx.options.gateway_name,

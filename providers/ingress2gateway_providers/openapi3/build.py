@@ -6,7 +6,9 @@ operations served there; listeners with the same matches share routes (one ``par
 listener, by ``sectionName``). A rule holds at most :data:`MATCHES_PER_RULE` matches of
 operations with the same security, a route at most :data:`RULES_PER_ROUTE` rules (Gateway
 API allows 16 rules and fewer than 128 matches per route); every rule goes to the one backend
-of ``--openapi3-backend``. Routes and Gateways go to ``--gateway-namespace`` (else no
+of ``--openapi3-backend``. What a relative server serves (every host) is routed on the
+listeners of the other servers' hosts too, on the same scheme and port: Gateway API gives a
+request to its most specific listener only. Routes and Gateways go to ``--gateway-namespace`` (else no
 namespace: the one they are applied to); a backend or TLS Secret in another namespace gets its
 ReferenceGrant.
 """
@@ -34,6 +36,7 @@ from ingress2gateway.reporting.report import Level, Status
 
 from .common import Fields
 from .document import Operation, read_document
+from .overlaps import report_overlaps
 from .paths import path_match
 from .security import Controls, Guard
 from .servers import Endpoint
@@ -52,7 +55,10 @@ class Settings:
     """The provider's options, read and checked once per conversion."""
 
     backend: BackendRef | None
+    backend_problem: str | None
+    """Why there is no backend (reported on each document that gets routes)."""
     gateway_class: str
+    class_defaulted: bool
     tls_secret: SecretRef | None
     namespace: str | None
     gateway_name: str | None
@@ -74,7 +80,9 @@ def convert_document(ctx: ProviderContext, obj: KubeObject, settings: Settings) 
     document = read_document(fields)
     if document is None:
         return
-    served = _served(fields, document.operations)
+    report_overlaps(fields, document.operations)
+    where: dict[ListenerKey, str] = {}
+    served = _served(fields, document.operations, where)
     if not served:
         fields.notify(
             Level.INFO,
@@ -83,16 +91,39 @@ def convert_document(ctx: ProviderContext, obj: KubeObject, settings: Settings) 
             "the document has no operation that can be routed: no Gateway is written",
         )
         return
+    _report_settings(fields, settings)
     controls = Controls(fields, document.schemes)
-    gateway = _gateway(ctx, fields, obj, settings, served)
+    gateway = _gateway(ctx, fields, obj, settings, served, where)
     _routes(ctx, fields, obj, settings, gateway, served, controls)
 
 
-def _served(fields: Fields, operations: Iterable[Operation]) -> dict[ListenerKey, list[Routed]]:
-    """The operations each listener serves, with conflicts and bad paths reported."""
+def _report_settings(fields: Fields, settings: Settings) -> None:
+    if settings.backend_problem is not None:
+        fields.notify(
+            Level.ERROR,
+            "openapi3-backend-missing",
+            None,
+            f"{settings.backend_problem}: the routes have no backend and answer 500; pass "
+            "--openapi3-backend [ns/]name:port",
+        )
+    if settings.class_defaulted:
+        fields.notify(
+            Level.INFO,
+            "openapi3-gateway-class-default",
+            None,
+            f"no valid gateway class was given: the Gateway names class {settings.gateway_class}",
+        )
+
+
+def _served(
+    fields: Fields, operations: Iterable[Operation], where: dict[ListenerKey, str]
+) -> dict[ListenerKey, list[Routed]]:
+    """The operations each listener serves, with conflicts and bad paths reported; ``where``
+    gets the first server field of each listener."""
     served: dict[ListenerKey, list[Routed]] = {}
     shapes: dict[tuple[ListenerKey, str, str], str] = {}
     schemes_by_port: dict[int, tuple[str, str]] = {}
+    seen: dict[ListenerKey, set[Routed]] = {}
     for op in operations:
         routed_once = False
         for endpoint in op.endpoints:
@@ -126,17 +157,33 @@ def _served(fields: Fields, operations: Iterable[Operation]) -> dict[ListenerKey
                     Level.INFO,
                     "openapi3-path-template",
                     op.field,
-                    f"{op.path}: each template matches one non-empty path segment "
-                    f"(RegularExpression {match.value})",
+                    f"{op.path}: each template matches one non-empty path segment (a "
+                    "RegularExpression match)",
                 )
+            where.setdefault(key, endpoint.field)
             routed = Routed(match, op.method, op.guard, op.field)
-            bucket = served.setdefault(key, [])
-            if routed not in bucket:
-                bucket.append(routed)
+            if routed not in seen.setdefault(key, set()):
+                seen[key].add(routed)
+                served.setdefault(key, []).append(routed)
             routed_once = True
         if routed_once:
             fields.record(op.field, Status.CONVERTED)
+    _share_every_host(served)
     return served
+
+
+def _share_every_host(served: dict[ListenerKey, list[Routed]]) -> None:
+    """What a listener without hostname serves, on the listeners of the same scheme and port
+    with one too: a request goes to the most specific listener only (Gateway API), and the
+    description serves it on every host (a relative server)."""
+    for (scheme, host, port), items in list(served.items()):
+        if host is not None:
+            continue
+        for key, bucket in served.items():
+            if key[1] is None or (key[0], key[2]) != (scheme, port):
+                continue
+            taken = {(item.path, item.method) for item in bucket}
+            bucket.extend(item for item in items if (item.path, item.method) not in taken)
 
 
 def _port_free(
@@ -163,6 +210,7 @@ def _gateway(
     obj: KubeObject,
     settings: Settings,
     served: dict[ListenerKey, list[Routed]],
+    where: dict[ListenerKey, str],
 ) -> Gateway:
     name = ctx.allocator("Gateway", settings.namespace).allocate(
         settings.gateway_name or f"{obj.name}-gateway", f"openapi3:{obj.name}"
@@ -181,10 +229,11 @@ def _gateway(
             port=port,
             protocol="HTTPS" if scheme == "https" else "HTTP",
             hostname=host,
+            provenance=[fields.prov(where[key])],
         )
         if scheme == "https":
             listener.tls_mode = "Terminate"
-            listener.certificate_refs = [_certificate(fields, settings, name)]
+            listener.certificate_refs = [_certificate(fields, settings, name, where[key])]
         gateway.listeners.append(listener)
     ctx.ir.gateways.append(gateway)
     secret = settings.tls_secret
@@ -211,14 +260,14 @@ def _key_order(key: ListenerKey) -> tuple[str, str, int]:
     return (key[0], key[1] or "", key[2])
 
 
-def _certificate(fields: Fields, settings: Settings, gateway_name: str) -> SecretRef:
+def _certificate(fields: Fields, settings: Settings, gateway_name: str, server: str) -> SecretRef:
     if settings.tls_secret is not None:
         return settings.tls_secret
     secret = f"{gateway_name}-tls"
     fields.notify(
         Level.WARNING,
         "openapi3-tls-secret-missing",
-        None,
+        server,
         f"an https server needs a certificate and --openapi3-gateway-tls-secret was not "
         f"given: the HTTPS listeners name Secret {secret}, which must be created",
     )

@@ -23,6 +23,10 @@ CODES: dict[str, str] = {
     "match of one non-empty segment (implementation-specific support in Gateway API).",
     "openapi3-path-conflict": "Two paths of the document are the same once their template "
     "names are ignored (the specification forbids it); the later one is left out.",
+    "openapi3-path-shadowed": "A concrete path lacks a method a templated path matching it "
+    "has: the routes send such requests to the backend, the description has no operation.",
+    "openapi3-path-ambiguous": "Two templated paths can match one request: which decides is "
+    "left to the implementation (the specification leaves it open).",
     "openapi3-security": "An operation requires authentication (security requirements) that "
     "is not carried: its rules are emitted closed unless the emitter carries it.",
     "openapi3-backend-missing": "No backend (--openapi3-backend or openapi3.backend "

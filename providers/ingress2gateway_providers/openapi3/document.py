@@ -111,9 +111,12 @@ def read_document(fields: Fields) -> Document | None:
         )
     document = Document(schemes=schemes)
     doc_servers = endpoints(fields, top.get("servers"), "servers")
+    _servers_field(fields, top, "servers", "/")
     doc_guard = guard_of(fields, top.get("security"), "security") if "security" in top else None
     if "security" in top and doc_guard is None:
         fields.record("security", Status.CONVERTED, "no authentication is required")
+    elif doc_guard is not None:
+        fields.record("security", Status.PARTIAL, "see openapi3-security where it applies")
     paths = top.get("paths")
     if "paths" in top and not isinstance(paths, dict):
         fields.notify(
@@ -215,8 +218,9 @@ def _path_item(
         if key in body:
             fields.record(dot(item_field, key), Status.IGNORED, "documentation")
     if "parameters" in body:
-        fields.record(dot(item_field, "parameters"), Status.IGNORED, _PARAMETERS_NOTE)
+        _parameters(fields, body["parameters"], dot(item_field, "parameters"))
     servers = doc_servers
+    _servers_field(fields, body, dot(item_field, "servers"), "the document's")
     if as_list(body.get("servers")):
         servers = endpoints(fields, body["servers"], dot(item_field, "servers"))
     found: list[Operation] = []
@@ -266,7 +270,8 @@ def _operation(
         if key in value:
             fields.record(dot(op_field, key), Status.IGNORED, note)
     if "parameters" in value:
-        fields.record(dot(op_field, "parameters"), Status.IGNORED, _PARAMETERS_NOTE)
+        _parameters(fields, value["parameters"], dot(op_field, "parameters"))
+    _servers_field(fields, value, dot(op_field, "servers"), "the path's")
     if as_list(value.get("servers")):
         servers = endpoints(fields, value["servers"], dot(op_field, "servers"))
     guard = doc_guard
@@ -278,3 +283,39 @@ def _operation(
         fields.record(op_field, Status.UNSUPPORTED, "no server it is served on could be converted")
         return []
     return [Operation(method.upper(), path, template, tuple(servers), guard, op_field)]
+
+
+def _parameters(fields: Fields, value: object, field: str) -> None:
+    """Parameters are ledgered; required header and query ones (which the Go tool made into
+    matches without values) are said to be left to the backend."""
+    required = [
+        str(p.get("name"))
+        for p in as_list(value)
+        if isinstance(p, dict) and p.get("required") is True and p.get("in") in ("header", "query")
+    ]
+    if not required:
+        fields.record(field, Status.IGNORED, _PARAMETERS_NOTE)
+        return
+    fields.notify(
+        Level.INFO,
+        "openapi3-parameters-not-matched",
+        field,
+        f"required parameters {', '.join(required)} are not route matches: " + _PARAMETERS_NOTE,
+        Status.IGNORED,
+    )
+
+
+def _servers_field(fields: Fields, body: dict[Any, Any], field: str, instead: str) -> None:
+    """A ``servers`` that names none (absent servers need no entry)."""
+    if "servers" not in body or as_list(body["servers"]):
+        return
+    if isinstance(body["servers"], list):
+        fields.record(field, Status.CONVERTED, f"no servers: {instead} servers apply")
+    else:
+        fields.notify(
+            Level.WARNING,
+            "openapi3-value-invalid",
+            field,
+            f"servers must be a list; {instead} servers apply",
+            Status.IGNORED,
+        )

@@ -56,6 +56,8 @@ class Server:
     host: str | None
     port: int
     base: str
+    field: str = ""
+    """The Server Object (``servers[1]``)."""
 
 
 @dataclass
@@ -90,7 +92,7 @@ class OpenAPIModel:
                     ):
                         found.append((entry, server))
         if not found:
-            return Routed(NoRoute(404, "no path of the description"))
+            return Routed(NoRoute(404, "no path of the description"), self._near(request, port))
         # Concrete paths first, then the templated path with most literal text.
         entry = min(found, key=lambda p: (p[0].pattern is not None, -len(p[0].literal)))[0]
         causes = [Cause(_KIND[1], None, entry.doc, f"paths[{entry.path}]")]
@@ -107,14 +109,46 @@ class OpenAPIModel:
         outcome = Forward(((self.backend, _ONE),), request.path, request.host, guards)
         return Routed(outcome, tuple(causes))
 
+    def _near(self, request: Request, port: int) -> tuple[Cause, ...]:
+        """The servers named by an address that would take ``request`` if its host were
+        theirs: a gateway cannot tell such a server's host from others."""
+        causes: dict[Cause, None] = {}
+        for entry in self.entries:
+            for servers, _ in entry.operations.values():
+                for server in servers:
+                    if server.host is not None and _is_address(server.host):
+                        anywhere = Request(server.host, request.path, request.scheme, port=port)
+                        if _serves(server, anywhere, port) and _path_of(
+                            entry, server, request.path
+                        ):
+                            causes[Cause(_KIND[1], None, entry.doc, server.field)] = None
+        return tuple(causes)
+
     def requests(self) -> Iterator[Request]:
         for entry in self.entries:
+            methods = sorted({m for e in self.entries if e.doc == entry.doc for m in e.operations})
+            hosts = sorted(
+                {
+                    s.host
+                    for e in self.entries
+                    if e.doc == entry.doc
+                    for servers, _ in e.operations.values()
+                    for s in servers
+                    if s.host is not None
+                }
+            )
             for method, (servers, _) in entry.operations.items():
                 for server in servers:
-                    yield from _requests(entry, method, server)
+                    yield from _requests(entry, method, server, methods)
+                    if server.host is None:
+                        sample = server.base + _VAR.sub("x1", entry.path)
+                        for host in hosts:
+                            yield Request(host, sample or "/", "http", method.upper())
 
 
-def _requests(entry: PathEntry, method: str, server: Server) -> Iterator[Request]:
+def _requests(
+    entry: PathEntry, method: str, server: Server, methods: Sequence[str]
+) -> Iterator[Request]:
     scheme = server.scheme or "http"
     host = server.host or UNKNOWN_HOST
     default = 443 if scheme == "https" else 80
@@ -124,6 +158,8 @@ def _requests(entry: PathEntry, method: str, server: Server) -> Iterator[Request
     for path in (sample, sample + "/", sample + "/more", sample.rstrip("/") + "x"):
         for verb in (method.upper(), other):
             yield Request(host, path or "/", scheme, verb, port=port)
+    for verb in methods:
+        yield Request(host, sample or "/", scheme, verb.upper(), port=port)
     if server.host:
         yield Request(UNKNOWN_HOST, sample or "/", scheme, method.upper(), port=port)
 
@@ -166,13 +202,17 @@ def _list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _servers(value: object) -> list[Server] | None:
+def _is_address(host: str) -> bool:
+    return re.fullmatch(r"[0-9.]+|[0-9a-f:]*:[0-9a-f:.]*", host) is not None
+
+
+def _servers(value: object, where: str) -> list[Server] | None:
     """The servers a ``servers`` list describes; None when the list is absent or empty."""
     items = _list(value)
     if not items:
         return None
     found: list[Server] = []
-    for item in items:
+    for index, item in enumerate(items):
         body = _dict(item)
         url = body.get("url")
         if not isinstance(url, str):
@@ -186,13 +226,13 @@ def _servers(value: object) -> list[Server] | None:
                 values = [spec["default"]]
             urls = [u.replace("{" + name + "}", v) for u in urls for v in values][:_MAX_VALUES]
         for text in urls:
-            server = _server(text)
+            server = _server(text, f"{where}[{index}]")
             if server is not None and server not in found:
                 found.append(server)
     return found
 
 
-def _server(url: str) -> Server | None:
+def _server(url: str, field: str) -> Server | None:
     if "{" in url or "?" in url or "#" in url:
         return None
     match = _ABSOLUTE.fullmatch(url)
@@ -200,16 +240,21 @@ def _server(url: str) -> Server | None:
         if "://" in url or url.startswith("//"):
             return None
         base = url.rstrip("/")
-        return Server(None, None, 80, base if not base or base.startswith("/") else "/" + base)
+        base = base if not base or base.startswith("/") else "/" + base
+        return Server(None, None, 80, base, field)
     scheme, authority, path = match.group(1).lower(), match.group(2), match.group(3) or ""
-    host, _, port_text = authority.rpartition(":") if ":" in authority else (authority, "", "")
-    if "@" in authority or "[" in authority:
+    if "@" in authority:
         return None
+    if authority.startswith("["):
+        host, _, rest = authority[1:].partition("]")
+        port_text = rest[1:] if rest.startswith(":") else ""
+    elif ":" in authority:
+        host, _, port_text = authority.rpartition(":")
+    else:
+        host, port_text = authority, ""
     port = int(port_text) if port_text.isdigit() else (443 if scheme == "https" else 80)
     host = host.lower().rstrip(".")
-    if re.fullmatch(r"[0-9.]+", host):
-        return None  # an address cannot name a listener: left to the provider's report
-    return Server(scheme, host, port, path.rstrip("/"))
+    return Server(scheme, host, port, path.rstrip("/"), field)
 
 
 def _security_fields(requirements: object, where: str) -> tuple[str, ...]:
@@ -223,7 +268,7 @@ def _entries(obj: KubeObject) -> list[PathEntry]:
     data = obj.data
     if not (isinstance(data.get("openapi"), str) and str(data["openapi"]).startswith("3.")):
         return []
-    doc_servers = _servers(data.get("servers")) or [Server(None, None, 80, "")]
+    doc_servers = _servers(data.get("servers"), "servers") or [Server(None, None, 80, "")]
     doc_security = _security_fields(data.get("security"), "security")
     components = _dict(data.get("components"))
     entries: list[PathEntry] = []
@@ -239,12 +284,12 @@ def _entries(obj: KubeObject) -> list[PathEntry]:
                 continue
             body = {**target, **{k: v for k, v in body.items() if k != "$ref"}}
         entry = PathEntry(obj.name or "", path, "".join(_VAR.split(path)[::2]), _pattern(path))
-        item_servers = _servers(body.get("servers")) or doc_servers
+        item_servers = _servers(body.get("servers"), f"paths[{path}].servers") or doc_servers
         for method in _METHODS:
             op = body.get(method)
             if not isinstance(op, dict):
                 continue
-            servers = _servers(op.get("servers")) or item_servers
+            servers = _servers(op.get("servers"), f"paths[{path}].{method}.servers") or item_servers
             where = f"paths[{path}].{method}.security"
             security = _security_fields(op["security"], where) if "security" in op else doc_security
             entry.operations[method] = (tuple(servers), security)
