@@ -94,6 +94,7 @@ class KgatewayEmitter(EmitterBase):
         settings = listener.gateway_listener_policies(ir, state, set(bodies))
         listener.client_cert_policies(ir, state, settings)
         out = service.drop_replaced_tls_policies(state, out)
+        hint_rate_limits(ir, ctx)
         require_gateway_classes(out, ctx)
         return state.finish(out)
 
@@ -113,6 +114,20 @@ class KgatewayEmitter(EmitterBase):
         # The answer depends on the extension alone: a scratch environment, nothing kept.
         scratch = MapEnv(namespace=None, options={}, backends=Registry(), route_kind="HTTPRoute")
         return mapper(extension, scratch) is not None
+
+
+def hint_rate_limits(ir: IR, ctx: EmitContext) -> None:
+    """Say, under each per-client rate limit left unconverted, what would carry it."""
+    exts: list[Extension] = [e for g in ir.gateways for e in g.extensions]
+    for route in ir.routes:
+        exts.extend(route.extensions)
+        for rule in getattr(route, "rules", []):
+            exts.extend(rule.extensions)
+    env = MapEnv(namespace=None, options=ctx.options, backends=Registry())
+    for ext in dict.fromkeys(traffic.rate_limits_left(exts, env)):
+        first = ext.provenance[0] if ext.provenance else None
+        where = {"source": first.source, "field": first.field} if first else {}
+        ctx.report.warning(traffic.RATE_LIMIT_SERVICE_CODE, traffic.rate_limit_hint(ext), **where)
 
 
 def require_gateway_classes(out: list[Emitted], ctx: EmitContext) -> None:
