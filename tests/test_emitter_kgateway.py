@@ -28,6 +28,7 @@ from ingress2gateway.ir import (
     CustomErrors,
     Extension,
     ExternalAuth,
+    ExternalNameService,
     Gateway,
     HTTPRoute,
     IPAccess,
@@ -708,3 +709,32 @@ def test_output_is_deterministic() -> None:
 )
 def test_durations(text: str, expected: str | None) -> None:
     assert duration(text) == expected
+
+
+def test_an_external_name_service_becomes_a_static_backend() -> None:
+    ext = ExternalNameService("svc", None, 80, "api.example.net", 443, provenance=prov("ext"))
+    balancing = LoadBalancer("Random", provenance=prov("lb"))
+    run = emit(make_ir([ext, balancing]))
+    backend = run.one("Backend")
+    assert backend["spec"] == {
+        "type": "Static",
+        "static": {"hosts": [{"host": "api.example.net", "port": 443}]},
+    }
+    ref = run.route()["spec"]["rules"][0]["backendRefs"][0]
+    assert ref == {
+        "group": "gateway.kgateway.dev",
+        "kind": "Backend",
+        "name": "api-example-net-443",
+    }
+    policy = run.one("BackendConfigPolicy")
+    assert policy["spec"]["targetRefs"] == [
+        {"group": "gateway.kgateway.dev", "kind": "Backend", "name": "api-example-net-443"}
+    ]
+    assert ext.consumed and balancing.consumed
+
+
+def test_an_external_name_that_is_no_host_name_is_reported() -> None:
+    ext = ExternalNameService("svc", None, 80, "bad_name!", 443, provenance=prov("ext"))
+    run = emit(make_ir([ext]))
+    assert not ext.consumed
+    assert "kgateway-policy-conflict" in run.codes()

@@ -46,6 +46,7 @@ from ._base import (
     merged,
 )
 from ._state import State, target_ref
+from .external import external_name
 from .filters import direct_response, extension_ref
 from .objects import Registry
 
@@ -285,6 +286,7 @@ class RoutePlan:
     def emit(self) -> None:
         route, state = self.route, self.state
         for index, rule in enumerate(self.rules[: len(self.rule_bodies)]):
+            external_name(state, route, rule, self.rule_bodies[index])
             direct_response(state, route, rule, self.rule_bodies[index])
         where = (route.namespace, self.schemes, route.KIND)
         own = mapped(state, route.extensions, *where)
