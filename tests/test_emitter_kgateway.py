@@ -738,3 +738,24 @@ def test_an_external_name_that_is_no_host_name_is_reported() -> None:
     run = emit(make_ir([ext]))
     assert not ext.consumed
     assert "kgateway-policy-conflict" in run.codes()
+
+
+def test_a_route_policy_repeats_the_gateway_field_it_would_replace() -> None:
+    gateway = Cors(allow_origins=["https://a.example.com"], provenance=prov("gw-cors"))
+    route = Cors(allow_origins=["https://a.example.com"], max_age=60, provenance=prov("cors"))
+    run = emit(make_ir([route], gateway_exts=[gateway]))
+    route_policy = [p for p in run.kgw("TrafficPolicy") if p["spec"]["targetRefs"] == ROUTE_TARGET]
+    assert route_policy[0]["spec"]["cors"] == {
+        "allowOrigins": ["https://a.example.com"],
+        "maxAge": 60,
+    }
+
+
+def test_a_route_acl_that_would_undo_the_gateway_acl_stays_unconsumed() -> None:
+    gateway = IPAccess(allow=["10.0.0.0/8"], provenance=prov("gw-allow"))
+    route = IPAccess(deny=["192.168.0.0/16"], provenance=prov("deny"))
+    run = emit(make_ir([route], gateway_exts=[gateway]))
+    assert gateway.consumed and not route.consumed
+    assert "kgateway-policy-conflict" in run.codes()
+    policies = run.kgw("TrafficPolicy")
+    assert [p["spec"]["targetRefs"][0]["kind"] for p in policies] == ["Gateway"]
