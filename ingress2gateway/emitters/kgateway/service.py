@@ -85,8 +85,8 @@ def session_affinity(ext: SessionAffinity, env: MapEnv) -> Contribution | None:
         cookie["secure"] = True
     elif ext.secure == "https":
         notes.append(
-            "the source marked the cookie Secure on HTTPS responses only; one policy serves "
-            "HTTP and HTTPS, so the cookie is not marked Secure"
+            "the source marked the cookie Secure on HTTPS responses only; a BackendConfigPolicy "
+            "applies to the Service whatever the scheme, so the cookie is not marked Secure"
         )
     if ext.domain:
         notes.append(f"the cookie domain {ext.domain} is not carried (no field)")
