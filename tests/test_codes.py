@@ -26,6 +26,7 @@ _OWNERS = {
     PROVIDERS / "istio": registry.load_provider("istio"),
     PROVIDERS / "traefik": registry.load_provider("traefik"),
     ROOT / "ingress2gateway" / "emitters" / "envoy_gateway": registry.load_emitter("envoy-gateway"),
+    ROOT / "ingress2gateway" / "emitters" / "kgateway": registry.load_emitter("kgateway"),
 }
 
 

@@ -28,6 +28,7 @@ from ingress2gateway.ir import (
     CustomErrors,
     Extension,
     ExternalAuth,
+    ExternalNameService,
     Gateway,
     HTTPRoute,
     IPAccess,
@@ -708,3 +709,53 @@ def test_output_is_deterministic() -> None:
 )
 def test_durations(text: str, expected: str | None) -> None:
     assert duration(text) == expected
+
+
+def test_an_external_name_service_becomes_a_static_backend() -> None:
+    ext = ExternalNameService("svc", None, 80, "api.example.net", 443, provenance=prov("ext"))
+    balancing = LoadBalancer("Random", provenance=prov("lb"))
+    run = emit(make_ir([ext, balancing]))
+    backend = run.one("Backend")
+    assert backend["spec"] == {
+        "type": "Static",
+        "static": {"hosts": [{"host": "api.example.net", "port": 443}]},
+    }
+    ref = run.route()["spec"]["rules"][0]["backendRefs"][0]
+    assert ref == {
+        "group": "gateway.kgateway.dev",
+        "kind": "Backend",
+        "name": "api-example-net-443",
+    }
+    policy = run.one("BackendConfigPolicy")
+    assert policy["spec"]["targetRefs"] == [
+        {"group": "gateway.kgateway.dev", "kind": "Backend", "name": "api-example-net-443"}
+    ]
+    assert ext.consumed and balancing.consumed
+
+
+def test_an_external_name_that_is_no_host_name_is_reported() -> None:
+    ext = ExternalNameService("svc", None, 80, "bad_name!", 443, provenance=prov("ext"))
+    run = emit(make_ir([ext]))
+    assert not ext.consumed
+    assert "kgateway-policy-conflict" in run.codes()
+
+
+def test_a_route_policy_repeats_the_gateway_field_it_would_replace() -> None:
+    gateway = Cors(allow_origins=["https://a.example.com"], provenance=prov("gw-cors"))
+    route = Cors(allow_origins=["https://a.example.com"], max_age=60, provenance=prov("cors"))
+    run = emit(make_ir([route], gateway_exts=[gateway]))
+    route_policy = [p for p in run.kgw("TrafficPolicy") if p["spec"]["targetRefs"] == ROUTE_TARGET]
+    assert route_policy[0]["spec"]["cors"] == {
+        "allowOrigins": ["https://a.example.com"],
+        "maxAge": 60,
+    }
+
+
+def test_a_route_acl_that_would_undo_the_gateway_acl_stays_unconsumed() -> None:
+    gateway = IPAccess(allow=["10.0.0.0/8"], provenance=prov("gw-allow"))
+    route = IPAccess(deny=["192.168.0.0/16"], provenance=prov("deny"))
+    run = emit(make_ir([route], gateway_exts=[gateway]))
+    assert gateway.consumed and not route.consumed
+    assert "kgateway-policy-conflict" in run.codes()
+    policies = run.kgw("TrafficPolicy")
+    assert [p["spec"]["targetRefs"][0]["kind"] for p in policies] == ["Gateway"]

@@ -47,6 +47,9 @@ class State:
         self.credits: dict[ObjectRef, list[Provenance]] = {}
         """Input fields that went into objects (the builder's routes among them), beyond what
         the builder credited: the extensions each expresses."""
+        self.external_backends: dict[tuple[str, str], tuple[str | None, str]] = {}
+        """ExternalName Services (namespace, name) → the static Backend (namespace, name) the
+        routes reach them through."""
         self.direct_responses: dict[tuple[str | None, int], Emitted] = {}
         """DirectResponses answering a status, one per namespace and status."""
         self._contributions: dict[

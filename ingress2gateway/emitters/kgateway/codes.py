@@ -18,6 +18,9 @@ CODES: dict[str, str] = {
     "kgateway-auth-path-appended": "kgateway calls an HTTP auth service at the auth URL's path "
     "followed by the request's own path (pathPrefix), where the source called the URL as "
     "written.",
+    "kgateway-rate-limit-needs-service": "A rate limit the source counted per client address is "
+    "not converted: kgateway's local limit is shared by every client; with a rate limit service "
+    "(--emitter-option rate-limit-service=NAMESPACE/NAME:PORT) it becomes a global limit.",
     "kgateway-policy-conflict": "A feature could not be attached everywhere it applies "
     "(another value already set there, or rules that need rule names the target lacks).",
 }

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ingress2gateway.emitters.gatewayapi import GROUP, GatewayAPIBuilder
 from ingress2gateway.ir import (
@@ -46,6 +46,7 @@ from ._base import (
     merged,
 )
 from ._state import State, target_ref
+from .external import external_name
 from .filters import direct_response, extension_ref
 from .objects import Registry
 
@@ -81,19 +82,29 @@ class KgatewayEmitter(EmitterBase):
         out = builder.build(ir)
         bodies = {item.ref: item.body for item in out}
         state = State(ctx, builder)
-        gateway_policy: set[ObjectRef] = set()
+        gateway_specs: dict[ObjectRef, JSONDict] = {}
         for gateway in ir.gateways:
-            if gateway.ref in bodies and gateway_policies(state, gateway):
-                gateway_policy.add(gateway.ref)
+            if gateway.ref in bodies:
+                gateway_specs[gateway.ref] = gateway_policies(state, gateway)
         protocols = listener_protocols(ir)
         for route in ir.routes:
             body = bodies.get(route.ref)
             if body is not None:
-                RoutePlan(state, route, body, route_schemes(route, protocols)).emit()
+                inherited = [
+                    gateway_specs.get(
+                        ObjectRef("Gateway", parent.namespace or route.namespace, parent.name), {}
+                    )
+                    for parent in route.parent_refs
+                    if parent.kind == "Gateway"
+                ]
+                plan = RoutePlan(state, route, body, route_schemes(route, protocols))
+                plan.inherited = [spec for spec in inherited if spec]
+                plan.emit()
         service.service_policies(state, list(ir.routes), set(bodies))
         settings = listener.gateway_listener_policies(ir, state, set(bodies))
         listener.client_cert_policies(ir, state, settings)
         out = service.drop_replaced_tls_policies(state, out)
+        hint_rate_limits(ir, ctx)
         require_gateway_classes(out, ctx)
         return state.finish(out)
 
@@ -113,6 +124,20 @@ class KgatewayEmitter(EmitterBase):
         # The answer depends on the extension alone: a scratch environment, nothing kept.
         scratch = MapEnv(namespace=None, options={}, backends=Registry(), route_kind="HTTPRoute")
         return mapper(extension, scratch) is not None
+
+
+def hint_rate_limits(ir: IR, ctx: EmitContext) -> None:
+    """Say, under each per-client rate limit left unconverted, what would carry it."""
+    exts: list[Extension] = [e for g in ir.gateways for e in g.extensions]
+    for route in ir.routes:
+        exts.extend(route.extensions)
+        for rule in getattr(route, "rules", []):
+            exts.extend(rule.extensions)
+    env = MapEnv(namespace=None, options=ctx.options, backends=Registry())
+    for ext in dict.fromkeys(traffic.rate_limits_left(exts, env)):
+        first = ext.provenance[0] if ext.provenance else None
+        where = {"source": first.source, "field": first.field} if first else {}
+        ctx.report.warning(traffic.RATE_LIMIT_SERVICE_CODE, traffic.rate_limit_hint(ext), **where)
 
 
 def require_gateway_classes(out: list[Emitted], ctx: EmitContext) -> None:
@@ -222,17 +247,17 @@ def add_policy(
     return emitted.ref
 
 
-def gateway_policies(state: State, gateway: Gateway) -> bool:
-    """A TrafficPolicy for the Gateway-wide extensions; whether one was emitted."""
+def gateway_policies(state: State, gateway: Gateway) -> JSONDict:
+    """A TrafficPolicy for the Gateway-wide extensions; returns its spec (empty: none)."""
     items = mapped(state, gateway.extensions, gateway.namespace)
     spec, accepted, conflicting = fragment(items)
     _reject_conflicts(state, conflicting, f"Gateway {gateway.name}")
     if not accepted:
-        return False
+        return {}
     if not spec:
         for ext, contribution in accepted:
             state.accept(ext, contribution, [gateway.ref])
-        return False
+        return {}
     add_policy(
         state,
         gateway.namespace,
@@ -243,7 +268,7 @@ def gateway_policies(state: State, gateway: Gateway) -> bool:
         accepted,
         gateway.ref,
     )
-    return True
+    return spec
 
 
 def _reject_conflicts(state: State, items: list[Item], where: str) -> None:
@@ -266,10 +291,13 @@ class RoutePlan:
         self.rule_bodies: list[JSONDict] = spec.get("rules", []) if self.rules else []
         self.labels = _labels([rule.name for rule in self.rules])
         self.names = state.builder.has_field(route.KIND, "spec.rules[].name")
+        self.inherited: list[JSONDict] = []
+        """The specs of the TrafficPolicies of the Gateways the route is attached to."""
 
     def emit(self) -> None:
         route, state = self.route, self.state
         for index, rule in enumerate(self.rules[: len(self.rule_bodies)]):
+            external_name(state, route, rule, self.rule_bodies[index])
             direct_response(state, route, rule, self.rule_bodies[index])
         where = (route.namespace, self.schemes, route.KIND)
         own = mapped(state, route.extensions, *where)
@@ -290,13 +318,13 @@ class RoutePlan:
         if not self.rules:
             spec, accepted, conflicting = fragment(own)
             _reject_conflicts(self.state, conflicting, self.where())
-            self.emit_policy(None, spec, accepted)
+            self.emit_policy(None, *self.with_inherited(spec, accepted, None))
             return
         parts = []
         for index, items in enumerate(per_rule):
             spec, accepted, conflicting = fragment(own + items)
             _reject_conflicts(self.state, conflicting, self.where(index))
-            parts.append((spec, accepted))
+            parts.append(self.with_inherited(spec, accepted, index))
         with_spec = [i for i, (spec, _) in enumerate(parts) if spec]
         distinct = {canonical(parts[i][0]) for i in with_spec}
         if not with_spec:
@@ -331,6 +359,31 @@ class RoutePlan:
                 "no rule names to attach them to",
             )
 
+    def with_inherited(
+        self, spec: JSONDict, accepted: list[Item], index: int | None
+    ) -> tuple[JSONDict, list[Item]]:
+        """``spec`` with the Gateway policy's value of each field it sets too: kgateway lets a
+        route's field replace the Gateway's (an ACL or a CORS policy is not added to, it is
+        replaced), so the route's policy repeats what the Gateway's says. Where the two cannot
+        merge, the route's extensions setting that field are reported and left unconsumed (an
+        access control then closes its rules) rather than silently undoing the Gateway's."""
+        for inherited in self.inherited:
+            for key in sorted(set(spec) & set(inherited)):
+                combined = _merged_field(inherited, spec, key)
+                if combined is not None:
+                    spec = {**spec, key: combined}
+                else:
+                    dropped = [(e, c) for e, c in accepted if key in c.spec]
+                    for ext, _ in dropped:
+                        self.state.reject(
+                            ext,
+                            f"{key} of {self.where(index)} would replace the Gateway's, which "
+                            "sets it differently",
+                        )
+                    accepted = [item for item in accepted if item not in dropped]
+                    spec = {k: v for k, v in spec.items() if k != key}
+        return spec, accepted
+
     def accept_here(self, items: list[Item]) -> None:
         for ext, contribution in items:
             self.state.accept(ext, contribution, [self.route.ref])
@@ -359,6 +412,14 @@ class RoutePlan:
             for ext, _ in items:
                 # The route changed for it too (the filter).
                 self.state.verdicts[id(ext)].targets.add(route.ref)
+
+
+def _merged_field(base: JSONDict, extra: JSONDict, key: str) -> Any:
+    """``base[key]`` and ``extra[key]`` merged, or None when they set something differently."""
+    try:
+        return merged({key: base[key]}, {key: extra[key]})[key]
+    except MergeConflict:
+        return None
 
 
 def _rule_extensions(rule: Rule) -> list[Extension]:

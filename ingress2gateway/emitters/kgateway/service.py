@@ -49,6 +49,7 @@ from ingress2gateway.reporting.report import Need, Status
 
 from ._base import (
     BACKEND_CONFIG_POLICY,
+    KGW_GROUP,
     Contribution,
     MapEnv,
     Mapper,
@@ -84,8 +85,8 @@ def session_affinity(ext: SessionAffinity, env: MapEnv) -> Contribution | None:
         cookie["secure"] = True
     elif ext.secure == "https":
         notes.append(
-            "the source marked the cookie Secure on HTTPS responses only; one policy serves "
-            "HTTP and HTTPS, so the cookie is not marked Secure"
+            "the source marked the cookie Secure on HTTPS responses only; a BackendConfigPolicy "
+            "applies to the Service whatever the scheme, so the cookie is not marked Secure"
         )
     if ext.domain:
         notes.append(f"the cookie domain {ext.domain} is not carried (no field)")
@@ -295,9 +296,23 @@ def _policy(state: State, key: ServiceKey, entry: _Wanted) -> None:
         accepted.append((ext, contribution))
     if not accepted:
         return
+    target: JSONDict = {"group": "", "kind": "Service", "name": service}
+    external = state.external_backends.get(key)
+    if external is not None:
+        # The routes reach this ExternalName Service through a static Backend: the policy
+        # goes there (a policy targets objects of its own namespace only).
+        if external[0] != namespace:
+            for ext, _ in accepted:
+                state.reject(
+                    ext,
+                    f"Service {namespace}/{service} is reached through Backend "
+                    f"{external[0]}/{external[1]}, in another namespace",
+                )
+            return
+        target = {"group": KGW_GROUP, "kind": "Backend", "name": external[1]}
     allocator = registry_names(state, namespace)
     name = allocator.allocate(service, f"Service/{namespace}/{service}")
-    full: JSONDict = {"targetRefs": [{"group": "", "kind": "Service", "name": service}], **spec}
+    full: JSONDict = {"targetRefs": [target], **spec}
     emitted = state.add_object(
         BACKEND_CONFIG_POLICY, namespace, name, full, [ext for ext, _ in accepted]
     )

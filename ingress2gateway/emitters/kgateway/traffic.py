@@ -27,8 +27,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from ingress2gateway.ir import BodySize, Buffering, RateLimit, RegexRewrite, Retry, Timeouts
+from ingress2gateway.ir import (
+    BodySize,
+    Buffering,
+    Extension,
+    RateLimit,
+    RegexRewrite,
+    Retry,
+    Timeouts,
+)
 from ingress2gateway.objects import JSONDict
 from ingress2gateway.reporting.report import Need, Status
 
@@ -134,6 +143,29 @@ def _global_rate_limit(ext: RateLimit, env: MapEnv) -> Contribution | None:
                 f"descriptor key remote_address: requests_per_unit {ext.requests}, unit {unit}",
             )
         ],
+    )
+
+
+RATE_LIMIT_SERVICE_CODE = "kgateway-rate-limit-needs-service"
+
+
+def rate_limits_left(exts: Iterable[Extension], env: MapEnv) -> list[RateLimit]:
+    """The per-client rate limits left unconverted for want of a rate limit service."""
+    if rate_limit_service(env) is not None:
+        return []
+    return [
+        e
+        for e in exts
+        if isinstance(e, RateLimit) and e.per_client_ip and not e.consumed and e.requests > 0
+    ]
+
+
+def rate_limit_hint(ext: RateLimit) -> str:
+    return (
+        f"{ext.describe()} counts requests per client address; kgateway's local rate limit is "
+        "one bucket shared by every client, which would throttle them all together, so it is "
+        "not converted. Run an Envoy rate limit service and pass --emitter-option "
+        "rate-limit-service=NAMESPACE/NAME:PORT to make it a global limit checked there"
     )
 
 
