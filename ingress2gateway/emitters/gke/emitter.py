@@ -10,7 +10,7 @@ setting to some of those routes only, it is carried in part and said so (``gke-s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -56,7 +56,7 @@ class GKEEmitter(EmitterBase):
         "GCPTrafficDistributionPolicy and GCPGatewayPolicy (networking.gke.io v1.4.0 kinds) "
         "for what GKE can express"
     )
-    options = (
+    options: tuple[OptionSpec, ...] = (
         OptionSpec(
             GATEWAY_CLASS_OPTION,
             GATEWAY_CLASSES,
@@ -86,7 +86,7 @@ class GKEEmitter(EmitterBase):
             "(GCPGatewayPolicy allowGlobalAccess)",
         ),
     )
-    codes = codes.CODES
+    codes: Mapping[str, str] = codes.CODES
 
     def emit(self, ir: IR, ctx: EmitContext) -> list[Emitted]:
         settings = checked_options(ctx)
