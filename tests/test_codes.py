@@ -25,6 +25,7 @@ _OWNERS = {
     PROVIDERS / "kong": registry.load_provider("kong"),
     PROVIDERS / "istio": registry.load_provider("istio"),
     ROOT / "ingress2gateway" / "emitters" / "envoy_gateway": registry.load_emitter("envoy-gateway"),
+    ROOT / "ingress2gateway" / "emitters" / "gke": registry.load_emitter("gke"),
 }
 
 
