@@ -31,6 +31,7 @@ from ingress2gateway.ir import (
     IPAccess,
     JWTAuth,
     Listener,
+    ListenerSet,
     LoadBalancer,
     Match,
     ParentRef,
@@ -531,3 +532,21 @@ def test_same_input_same_bytes(tmp_path: Path) -> None:
     assert yaml.safe_dump_all(first.resources) == yaml.safe_dump_all(second.resources)
     kinds = sorted(r["kind"] for r in first.resources)
     assert kinds.count("GCPBackendPolicy") == 2 and kinds.count("GCPTrafficDistributionPolicy") == 2
+
+
+def test_listener_sets_are_reported_as_not_served() -> None:
+    ir = make_ir()
+    extra = Listener("more", 80, "HTTP", hostname="more.example.com", provenance=prov("more"))
+    ir.listener_sets = [ListenerSet("gw-1", "web", ir.gateways[0], listeners=[extra])]
+    run = emit(ir)
+    assert "gke-unsupported-feature" in run.codes()
+    assert run.status("more") is Status.PARTIAL
+
+
+def test_a_gateway_with_no_http_listener_left_is_left_out() -> None:
+    ir = make_ir()
+    ir.gateways[0].listeners = [Listener("db", 5432, "TCP", provenance=prov("tcp"))]
+    ir.routes = []
+    run = emit(ir)
+    assert run.kind("Gateway") == []
+    assert run.status("gateway") is Status.UNSUPPORTED
