@@ -173,6 +173,7 @@ def test_registered_under_its_name() -> None:
         "security-policy",
         "ssl-policy",
         "allow-global-access",
+        "session-affinity",
     }
     assert all(code.startswith("gke-") for code in emitter.codes)
 
@@ -257,6 +258,22 @@ def test_a_session_cookie_and_a_too_long_lifetime() -> None:
     assert ttl == 1_209_600 and run.status("b") is Status.PARTIAL
 
 
+def test_stateful_cookie_affinity_on_request() -> None:
+    ext = SessionAffinity(ttl_seconds=3600, provenance=prov("affinity"))
+    run = emit(make_ir([ext]), **{"session-affinity": "stateful-cookie"})
+    assert run.kind("GCPBackendPolicy") == []
+    assert run.one("GCPSessionAffinityPolicy")["spec"] == {
+        "statefulGeneratedCookie": {"cookieTtlSeconds": 3600},
+        "targetRef": {"group": "", "kind": "Service", "name": "svc"},
+    }
+    assert run.status("affinity") is Status.CONVERTED
+    session = SessionAffinity(provenance=prov("session"))
+    run = emit(make_ir([session]), **{"session-affinity": "stateful-cookie"})
+    policy = run.one("GCPSessionAffinityPolicy")
+    assert policy["spec"]["statefulGeneratedCookie"] == {"cookieTtlSeconds": 86400}
+    assert run.status("session") is Status.PARTIAL
+
+
 def test_read_timeout_is_timeout_sec_in_part() -> None:
     ext = Timeouts(connect="5s", read="90s", provenance=prov("timeout"))
     run = emit(make_ir([ext]))
@@ -276,8 +293,8 @@ def test_route_timeouts_leave_the_route_for_the_service_policy() -> None:
     ir.routes[0].rules[0].backend_request_timeout = "1s"  # type: ignore[attr-defined]
     run = emit(ir, channel="experimental")
     assert "timeouts" not in run.one("HTTPRoute")["spec"]["rules"][0]
-    assert run.one("GCPBackendPolicy")["spec"]["default"] == {"timeoutSec": 2}
-    assert "gke-policy-conflict" in run.codes()  # 1 s cannot join 2 s on one Service
+    assert run.one("GCPBackendPolicy")["spec"]["default"] == {"timeoutSec": 1}  # the tighter
+    assert "gke-policy-conflict" not in run.codes()
     assert "gke-service-wide" in run.codes()
 
 

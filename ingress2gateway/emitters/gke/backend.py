@@ -7,6 +7,7 @@ backend service: timeout, session affinity, Cloud Armor policy) and
 | Timeouts (read) | ``GCPBackendPolicy`` ``spec.default.timeoutSec``; partial: GCP's timeout bounds the whole response (and a WebSocket's lifetime) where the source's read timeout bounded each wait between two reads; connect and send timeouts have no GKE field |
 | rule ``timeouts.request`` / ``backendRequest`` | ``timeoutSec`` (GKE implements no HTTPRoute timeouts) |
 | SessionAffinity | ``sessionAffinity: {type: GENERATED_COOKIE, cookieTtlSec}`` (0: a session cookie); the load balancer names the cookie (``GCLB``) and sets its attributes: name, path, domain, SameSite and Secure of the source are not carried |
+| SessionAffinity, with ``session-affinity=stateful-cookie`` | ``GCPSessionAffinityPolicy`` ``spec.statefulGeneratedCookie.cookieTtlSeconds`` (1 s to 24 h): the ``GSSA`` cookie names the endpoint, as ingress-nginx's sticky cookie does; a session cookie becomes 24 h |
 | LoadBalancer RoundRobin / LeastRequest / Random | ``GCPTrafficDistributionPolicy`` ``spec.default.localityLbAlgorithm`` ``ROUND_ROBIN`` / ``LEAST_REQUEST`` / ``RANDOM`` |
 | LoadBalancer ConsistentHash on the client IP | ``sessionAffinity: {type: CLIENT_IP}`` plus ``localityLbAlgorithm: RING_HASH`` |
 | RateLimit, with ``security-policy=NAME`` | ``securityPolicy: NAME``: the Cloud Armor policy the user creates with a rate-based rule (the limit is in the warning); without the option, not carried (``maxRatePerEndpoint`` is load-balancing capacity, not a limit) |
@@ -34,12 +35,20 @@ MAX_COOKIE_TTL = 1_209_600
 """``cookieTtlSec`` maximum in the CRD (14 days)."""
 
 SECURITY_POLICY_OPTION = "security-policy"
+SESSION_AFFINITY_OPTION = "session-affinity"
+STATEFUL = "stateful-cookie"
+SESSION_AFFINITY = "GCPSessionAffinityPolicy"
+MAX_STATEFUL_TTL = 86_400
+"""``cookieTtlSeconds`` range of GCPSessionAffinityPolicy: 1 to 86400 (its CRD description)."""
 
 
 @dataclass
 class MapEnv:
     security_policy: str = ""
     """The Cloud Armor policy named with ``security-policy`` (checked), or ""."""
+    stateful_affinity: bool = False
+    """``session-affinity=stateful-cookie``: GCPSessionAffinityPolicy instead of
+    GCPBackendPolicy ``GENERATED_COOKIE``."""
 
 
 Mapper = Callable[[Any, MapEnv], list[Fragment]]
@@ -66,6 +75,8 @@ def route_timeout(seconds: int) -> Fragment:
 
 
 def session_affinity(ext: SessionAffinity, env: MapEnv) -> list[Fragment]:
+    if env.stateful_affinity:
+        return stateful_session_affinity(ext)
     ttl = ext.ttl_seconds or 0
     lost = []
     if ext.cookie_name:
@@ -89,6 +100,31 @@ _COOKIE_ATTRIBUTES = {
     "same_site": "its SameSite attribute",
     "secure": "its Secure attribute",
 }
+
+
+def stateful_session_affinity(ext: SessionAffinity) -> list[Fragment]:
+    """The load balancer's ``GSSA`` cookie names the endpoint itself: a client stays on it while
+    it is healthy, whatever the other endpoints do — as ingress-nginx's sticky cookie, which
+    names the endpoint too. Its lifetime is 1 s to 24 h: a session cookie cannot be asked for."""
+    lost = []
+    ttl = ext.ttl_seconds
+    if ttl is None or ttl < 1:
+        lost.append("a session cookie (the cookie lives 24 h)")
+        ttl = MAX_STATEFUL_TTL
+    elif ttl > MAX_STATEFUL_TTL:
+        lost.append(f"a lifetime of {ttl} s (24 h, GKE's maximum, is set)")
+        ttl = MAX_STATEFUL_TTL
+    if ext.cookie_name:
+        lost.append(f"the cookie name {ext.cookie_name!r} (the load balancer names it GSSA)")
+    for name in ("path", "domain", "same_site", "secure"):
+        if getattr(ext, name):
+            lost.append(_COOKIE_ATTRIBUTES[name])
+    spec = {"statefulGeneratedCookie": {"cookieTtlSeconds": ttl}}
+    if not lost:
+        return [Fragment(SESSION_AFFINITY, spec)]
+    note = "GKE's stateful cookie cannot carry " + ", ".join(lost)
+    return [Fragment(SESSION_AFFINITY, spec, Status.PARTIAL, note)]
+
 
 ALGORITHMS = {"RoundRobin": "ROUND_ROBIN", "LeastRequest": "LEAST_REQUEST", "Random": "RANDOM"}
 

@@ -21,7 +21,14 @@ from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase, OptionSpec
 from ingress2gateway.reporting.report import Need, Recorder
 
 from . import codes
-from .backend import SECURITY_POLICY_OPTION, MapEnv, fragments, route_timeout
+from .backend import (
+    SECURITY_POLICY_OPTION,
+    SESSION_AFFINITY_OPTION,
+    STATEFUL,
+    MapEnv,
+    fragments,
+    route_timeout,
+)
 from .gate import RouteTimeout, View, gke_view
 from .gateway import ALLOW_GLOBAL_ACCESS_OPTION, SSL_POLICY_OPTION, gateway_policies
 from .policies import Policies, Target
@@ -53,8 +60,8 @@ class GKEEmitter(EmitterBase):
     name = "gke"
     description = (
         "Gateway API for GKE's Gateway controller, plus GCPBackendPolicy, "
-        "GCPTrafficDistributionPolicy and GCPGatewayPolicy (networking.gke.io v1.4.0 kinds) "
-        "for what GKE can express"
+        "GCPSessionAffinityPolicy, GCPTrafficDistributionPolicy and GCPGatewayPolicy "
+        "(networking.gke.io v1.4.0 kinds) for what GKE can express"
     )
     options: tuple[OptionSpec, ...] = (
         OptionSpec(
@@ -70,6 +77,14 @@ class GKEEmitter(EmitterBase):
             "",
             "a Cloud Armor security policy you create with the source's rate limits: attached "
             "to the Services of rate-limited routes (GCPBackendPolicy securityPolicy)",
+        ),
+        OptionSpec(
+            SESSION_AFFINITY_OPTION,
+            ("generated-cookie", STATEFUL),
+            "generated-cookie",
+            "cookie affinity as GCPBackendPolicy GENERATED_COOKIE (a hash: some clients move "
+            "when endpoints change), or stateful-cookie: GCPSessionAffinityPolicy, a cookie "
+            "naming the endpoint, as ingress-nginx's (check your GatewayClass supports it)",
         ),
         OptionSpec(
             SSL_POLICY_OPTION,
@@ -101,7 +116,12 @@ class GKEEmitter(EmitterBase):
         gateway_policies(
             view.ir, policies, settings.ssl_policy, settings.allow_global_access, emitted_refs
         )
-        services = ServicePlan(view, policies, MapEnv(settings.security_policy), emitted_refs)
+        services = ServicePlan(
+            view,
+            policies,
+            MapEnv(settings.security_policy, settings.stateful_affinity),
+            emitted_refs,
+        )
         services.apply()
         policies.settle()
         services.report_unplaced(ctx.report)
@@ -125,6 +145,7 @@ class Settings:
     security_policy: str = ""
     ssl_policy: str = ""
     allow_global_access: bool = False
+    stateful_affinity: bool = False
 
 
 def checked_options(ctx: EmitContext) -> Settings:
@@ -149,6 +170,7 @@ def checked_options(ctx: EmitContext) -> Settings:
         security_policy=names[SECURITY_POLICY_OPTION],
         ssl_policy=names[SSL_POLICY_OPTION],
         allow_global_access=flag in {"true", "yes", "1", "on"},
+        stateful_affinity=ctx.options.get(SESSION_AFFINITY_OPTION) == STATEFUL,
     )
 
 

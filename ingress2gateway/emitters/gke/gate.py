@@ -163,6 +163,7 @@ def _rule(
     route: HTTPRoute | GRPCRoute, index: int, rule: Rule, view: View, report: Recorder
 ) -> Rule:
     changes: dict[str, object] = {}
+    carried: list[tuple[int, str]] = []
     for key, value in (
         ("request_timeout", rule.request_timeout),
         ("backend_request_timeout", rule.backend_request_timeout),
@@ -180,6 +181,10 @@ def _rule(
                 "can neither be zero nor be switched off",
             )
             continue
+        carried.append((seconds, value))
+    if carried:
+        # One backend timeout: the tighter of the two bounds the backend's answer either way.
+        seconds, value = min(carried)
         view.timeouts.append(RouteTimeout(route, index, seconds, value, rule.provenance[:1]))
     if any(isinstance(ext, Retry) for ext in rule.extensions):
         changes["extensions"] = [ext for ext in rule.extensions if not isinstance(ext, Retry)]

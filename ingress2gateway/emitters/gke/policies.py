@@ -29,8 +29,12 @@ POLICY_LABEL = {"gateway.networking.k8s.io/policy": "Direct"}
 KIND_ORDER = (
     "GCPGatewayPolicy",
     "GCPBackendPolicy",
+    "GCPSessionAffinityPolicy",
     "GCPTrafficDistributionPolicy",
 )
+
+UNWRAPPED = frozenset({"GCPSessionAffinityPolicy"})
+"""Kinds whose settings sit directly in ``spec`` (the others' in ``spec.default``)."""
 
 
 class Source(Protocol):
@@ -175,7 +179,9 @@ class Policies:
         out = []
         for key in sorted(self.policies, key=_order):
             policy = self.policies[key]
-            spec: JSONDict = {"default": policy.spec}
+            spec: JSONDict = (
+                dict(policy.spec) if policy.kind in UNWRAPPED else {"default": policy.spec}
+            )
             ref_key = "targetRefs" if policy.kind == "GCPTrafficDistributionPolicy" else "targetRef"
             spec[ref_key] = (
                 [policy.target.ref()] if ref_key == "targetRefs" else policy.target.ref()
