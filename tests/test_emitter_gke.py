@@ -19,6 +19,7 @@ from ingress2gateway.emitters.gke.gate import timeout_seconds
 from ingress2gateway.ir import (
     IR,
     BackendRef,
+    BackendTLSOptions,
     BasicAuth,
     ClientCertAuth,
     ClientTLSSettings,
@@ -567,3 +568,22 @@ def test_a_gateway_with_no_http_listener_left_is_left_out() -> None:
     run = emit(ir)
     assert run.kind("Gateway") == []
     assert run.status("gateway") is Status.UNSUPPORTED
+
+
+def test_unverified_backend_https_is_the_services_app_protocol() -> None:
+    ext = BackendTLSOptions("svc", insecure_skip_verify=True, provenance=prov("backend-protocol"))
+    run = emit(make_ir([ext]))
+    assert run.gke() == []
+    assert ext.consumed and run.status("backend-protocol") is Status.PARTIAL
+    assert "Service web/svc appProtocol HTTPS" in {p.subject for p in run.needs()}
+    assert "gke-backend-app-protocol" in run.codes()
+    route = next(e for e in run.emitted if e.ref.kind == "HTTPRoute")
+    assert prov("backend-protocol")[0] in route.provenance
+
+
+def test_a_client_certificate_to_the_backend_is_not_carried() -> None:
+    ext = BackendTLSOptions(
+        "svc", insecure_skip_verify=True, client_certificate=SecretRef("c"), provenance=prov("b")
+    )
+    emit(make_ir([ext]))
+    assert not ext.consumed

@@ -10,6 +10,7 @@ backend service: timeout, session affinity, Cloud Armor policy) and
 | SessionAffinity, with ``session-affinity=stateful-cookie`` | ``GCPSessionAffinityPolicy`` ``spec.statefulGeneratedCookie.cookieTtlSeconds`` (1 s to 24 h): the ``GSSA`` cookie names the endpoint, as ingress-nginx's sticky cookie does; a session cookie becomes 24 h |
 | LoadBalancer RoundRobin / LeastRequest / Random | ``GCPTrafficDistributionPolicy`` ``spec.default.localityLbAlgorithm`` ``ROUND_ROBIN`` / ``LEAST_REQUEST`` / ``RANDOM`` |
 | LoadBalancer ConsistentHash on the client IP | ``sessionAffinity: {type: CLIENT_IP}`` plus ``localityLbAlgorithm: RING_HASH`` |
+| BackendTLSOptions without verification nor client certificate | nothing written: a prerequisite, ``appProtocol: HTTPS`` on the Service port, with which GKE speaks HTTPS to the Pods unverified (partial; an SNI is not sent) |
 | RateLimit, with ``security-policy=NAME`` | ``securityPolicy: NAME``: the Cloud Armor policy the user creates with a rate-based rule (the limit is in the warning); without the option, not carried (``maxRatePerEndpoint`` is load-balancing capacity, not a limit) |
 
 ``HEADER_FIELD`` and ``HTTP_COOKIE`` affinity are never written: GCP hashes on a header or
@@ -22,7 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ingress2gateway.ir import Extension, LoadBalancer, RateLimit, SessionAffinity, Timeouts
+from ingress2gateway.ir import (
+    BackendTLSOptions,
+    Extension,
+    LoadBalancer,
+    RateLimit,
+    SessionAffinity,
+    Timeouts,
+)
 from ingress2gateway.reporting.report import Need, Status
 
 from .gate import timeout_seconds
@@ -165,6 +173,36 @@ def rate_limit(ext: RateLimit, env: MapEnv) -> list[Fragment]:
     )
     note = f"enforced by the Cloud Armor policy {name!r}, which the user creates"
     return [Fragment(BACKEND, {"securityPolicy": name}, Status.PARTIAL, note, [warning], [need])]
+
+
+def backend_https(ext: BackendTLSOptions, route_namespace: str | None) -> Fragment | None:
+    """HTTPS to the Pods without verifying them (ingress-nginx ``backend-protocol: HTTPS``
+    without ``proxy-ssl-verify``, Kong ``protocol: https``): GKE's load balancer does exactly
+    that for a Service port whose ``appProtocol`` is ``HTTPS``, which the Service must say —
+    a prerequisite, not an object here. A client certificate to present, or a verified
+    backend (BackendTLSPolicy's business), is not this."""
+    if not ext.insecure_skip_verify or ext.client_certificate is not None:
+        return None
+    namespace = ext.namespace or route_namespace
+    service = f"{namespace}/{ext.service}" if namespace else ext.service
+    need = (
+        Need.OTHER,
+        f"Service {service} appProtocol HTTPS",
+        "set appProtocol: HTTPS on the Service port the routes use: GKE's load balancer then "
+        "speaks HTTPS to the Pods without verifying their certificate, as the source did "
+        "(without it, it speaks plain HTTP to a TLS port)",
+    )
+    note = "by the Service port's appProtocol: HTTPS, which the user sets"
+    if ext.sni:
+        note += f"; the SNI {ext.sni!r} is not sent"
+    warning = (
+        "gke-backend-app-protocol",
+        f"HTTPS to Service {service} without verifying its certificate is what GKE's load "
+        "balancer does for a Service port with appProtocol: HTTPS: set it (see the "
+        "prerequisites), or it speaks plain HTTP to the TLS port"
+        + (f"; the SNI {ext.sni!r} is not sent" if ext.sni else ""),
+    )
+    return Fragment(BACKEND, {}, Status.PARTIAL, note, [warning], [need])
 
 
 MAPPERS: dict[type, Mapper] = {

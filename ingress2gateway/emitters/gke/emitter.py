@@ -15,7 +15,16 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ingress2gateway.emitters.gatewayapi import GatewayAPIBuilder
-from ingress2gateway.ir import IR, Extension, Gateway, GRPCRoute, HTTPRoute, Route, Rule
+from ingress2gateway.ir import (
+    IR,
+    BackendTLSOptions,
+    Extension,
+    Gateway,
+    GRPCRoute,
+    HTTPRoute,
+    Route,
+    Rule,
+)
 from ingress2gateway.objects import ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase, OptionSpec
 from ingress2gateway.reporting.report import Need, Recorder
@@ -26,6 +35,7 @@ from .backend import (
     SESSION_AFFINITY_OPTION,
     STATEFUL,
     MapEnv,
+    backend_https,
     fragments,
     route_timeout,
 )
@@ -124,6 +134,7 @@ class GKEEmitter(EmitterBase):
         )
         services.apply()
         policies.settle()
+        credit_built(out, policies)
         services.report_unplaced(ctx.report)
         require_prerequisites(out, ctx.report)
         report_health_checks(services.users, ctx.report)
@@ -214,6 +225,7 @@ class ServicePlan:
                     self.users.setdefault(key, set()).add((route.ref.display(), index))
         # (extension, Service) → the places it applies there, in first-met order.
         places: dict[tuple[int, ServiceKey], tuple[Extension, set[Place]]] = {}
+        tls: dict[int, tuple[BackendTLSOptions, list[ObjectRef]]] = {}
         for route in routes:
             inherited: list[Extension] = []
             for parent in route.parent_refs:
@@ -223,6 +235,9 @@ class ServicePlan:
             for index, rule in enumerate(rules_of(route)):
                 for ext in [*inherited, *route.extensions, *rule.extensions]:
                     if ext.consumed:
+                        continue
+                    if isinstance(ext, BackendTLSOptions):
+                        tls.setdefault(id(ext), (ext, []))[1].append(route.ref)
                         continue
                     for key in reached[id(rule)]:
                         entry = places.setdefault((id(ext), key), (ext, set()))
@@ -236,6 +251,10 @@ class ServicePlan:
                     service_target(key),
                     extra_note=self.widened(key, where),
                 )
+        for ext, refs in tls.values():
+            carried = backend_https(ext, refs[0].namespace)
+            if carried is not None:
+                self.policies.accept(ext, ext.describe(), carried, refs)
         for timeout in self.view.timeouts:
             route = timeout.route
             keys = services_of(route, timeout.rule_index)
@@ -280,6 +299,18 @@ class ServicePlan:
                     source=prov.source,
                     field=prov.field,
                 )
+
+
+def credit_built(out: list[Emitted], policies: Policies) -> None:
+    """Extensions carried by the builder's objects themselves (a route whose Service the user
+    sets up, say) are credited to them: the ledger then names those objects."""
+    built = {item.ref: item for item in out}
+    for verdict in policies.verdicts.values():
+        if not verdict.ledger:
+            continue
+        for ref in sorted(verdict.targets & built.keys(), key=lambda r: r.display()):
+            item = built[ref]
+            item.provenance = list(dict.fromkeys([*item.provenance, *verdict.source.provenance]))
 
 
 def rules_of(route: Route) -> list[Rule]:

@@ -166,6 +166,27 @@ class Policies:
                 verdict.needs.append(need)
         verdict.targets.add(self.ref(policy))
 
+    def accept(
+        self, source: Source, describe: str, fragment: Fragment, refs: list[ObjectRef]
+    ) -> None:
+        """``source`` is carried by objects already made (``refs``) plus what ``fragment``
+        requires of the cluster; no policy (its ``spec`` is ignored)."""
+        verdict = self.verdict(source, describe)
+        verdict.status = (
+            fragment.status
+            if verdict.status is None
+            else merge_status(verdict.status, fragment.status)
+        )
+        if fragment.note and fragment.note not in verdict.notes:
+            verdict.notes.append(fragment.note)
+        for item in fragment.warnings:
+            if item not in verdict.warnings:
+                verdict.warnings.append(item)
+        for need in fragment.needs:
+            if need not in verdict.needs:
+                verdict.needs.append(need)
+        verdict.targets.update(refs)
+
     def ref(self, policy: Policy) -> ObjectRef:
         return ObjectRef(policy.kind, policy.target.namespace, self.name(policy))
 
