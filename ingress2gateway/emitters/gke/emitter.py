@@ -348,9 +348,10 @@ def require_prerequisites(out: Iterable[Emitted], report: Recorder) -> None:
             report.require(
                 Need.GATEWAY_CLASS,
                 f"GatewayClass {name}",
-                "enable the Gateway API on the GKE cluster (a VPC-native cluster: gcloud "
-                "container clusters update CLUSTER --gateway-api=standard); GKE then installs "
-                f"its GatewayClasses, controllerName {CONTROLLER_NAME}",
+                "enable the Gateway API on the GKE cluster (VPC-native, with the "
+                "HttpLoadBalancing add-on: gcloud container clusters update CLUSTER "
+                "--gateway-api=standard); GKE then installs its GatewayClasses, controllerName "
+                f"{CONTROLLER_NAME}",
                 source=source,
             )
             if name in REGIONAL_CLASSES:
