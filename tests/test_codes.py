@@ -19,14 +19,20 @@ _CALL = re.compile(
     r"""|^[A-Z_]*CODE\s*=\s*["']([a-z][a-z0-9-]+)["']""",
     re.MULTILINE,
 )
-# Which package's codes a plug-in documents: (directory, provider or emitter).
+# Which package's codes a plug-in documents: (directory, provider or emitter), for every
+# built-in one: a provider package is named as the provider, an emitter package as the emitter
+# with ``_`` for ``-``.
 _OWNERS = {
-    PROVIDERS / "nginx": registry.load_provider("nginx"),
-    PROVIDERS / "kong": registry.load_provider("kong"),
-    PROVIDERS / "istio": registry.load_provider("istio"),
-    PROVIDERS / "traefik": registry.load_provider("traefik"),
-    ROOT / "ingress2gateway" / "emitters" / "envoy_gateway": registry.load_emitter("envoy-gateway"),
-    ROOT / "ingress2gateway" / "emitters" / "kgateway": registry.load_emitter("kgateway"),
+    **{
+        package: registry.load_provider(package.name)
+        for package in sorted(PROVIDERS.iterdir())
+        if (package / "__init__.py").exists()
+    },
+    **{
+        package: registry.load_emitter(package.name.replace("_", "-"))
+        for package in sorted((ROOT / "ingress2gateway" / "emitters").iterdir())
+        if (package / "__init__.py").exists()
+    },
 }
 
 

@@ -11,16 +11,17 @@ or the ``gateway-class`` option picks another), and for the IR extensions GKE ca
   timeouts, and the route timeouts GKE cannot take on the route), ``sessionAffinity``
   (``GENERATED_COOKIE`` with ``cookieTtlSec``; ``CLIENT_IP`` for a consistent hash on the client
   address), ``securityPolicy`` (a Cloud Armor policy the user names, for rate limits);
+- ``GCPSessionAffinityPolicy`` on each backend Service with ``session-affinity=stateful-cookie``:
+  ``statefulGeneratedCookie`` (a cookie naming the endpoint, as ingress-nginx's);
 - ``GCPTrafficDistributionPolicy`` on each backend Service: ``localityLbAlgorithm``;
 - ``GCPGatewayPolicy`` on each Gateway (:mod:`.gateway`): ``sslPolicy``, ``allowGlobalAccess``.
 
 Never emitted: ``HealthCheckPolicy`` (the IR has no health-check extension; GKE's default check
-is reported instead), ``GCPSessionAffinityPolicy`` (stateful cookies: no source controller's
-behaviour), and the kinds GKE added after v1.4.0 (GCPAuthzPolicy, GCPTrafficExtension,
+is reported instead), and the kinds GKE added after v1.4.0 (GCPAuthzPolicy, GCPTrafficExtension,
 GCPRoutingExtension, GCPClientTLSPolicy, GCPServerTLSPolicy), which a cluster on an older GKE
 would refuse. No access control is carried: the rules an auth, IP list or client-certificate
 check protects are emitted closed. Options (``--emitter-option KEY=VALUE``): ``gateway-class``,
-``security-policy``, ``ssl-policy``, ``allow-global-access`` (see :class:`.emitter.GKEEmitter`).
+``session-affinity``, ``security-policy``, ``ssl-policy``, ``allow-global-access`` (see :class:`.emitter.GKEEmitter`).
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@ CODES: dict[str, str] = {
     "URLRewrite path is emitted, and may differ from the source on edge cases.",
     "gke-service-wide": "A setting the source applied to some routes is attached to a Service "
     "(GKE's policies target Services), so it also applies to every other route to that Service.",
+    "gke-backend-app-protocol": "HTTPS to a backend without verification is carried by the "
+    "Service port's appProtocol: HTTPS, which the user must set (a prerequisite).",
     "gke-cloud-armor-rule": "A rate limit is carried by the Cloud Armor policy named with "
     "security-policy: the message names the rate-based rule that policy must have.",
     "gke-invalid-option": "An emitter option that names a GCP resource is not a GCP resource "

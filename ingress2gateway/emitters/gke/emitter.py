@@ -10,18 +10,35 @@ setting to some of those routes only, it is carried in part and said so (``gke-s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ingress2gateway.emitters.gatewayapi import GatewayAPIBuilder
-from ingress2gateway.ir import IR, Extension, Gateway, GRPCRoute, HTTPRoute, Route, Rule
+from ingress2gateway.ir import (
+    IR,
+    BackendTLSOptions,
+    Extension,
+    Gateway,
+    GRPCRoute,
+    HTTPRoute,
+    Route,
+    Rule,
+)
 from ingress2gateway.objects import ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase, OptionSpec
 from ingress2gateway.reporting.report import Need, Recorder
 
 from . import codes
-from .backend import SECURITY_POLICY_OPTION, MapEnv, fragments, route_timeout
+from .backend import (
+    SECURITY_POLICY_OPTION,
+    SESSION_AFFINITY_OPTION,
+    STATEFUL,
+    MapEnv,
+    backend_https,
+    fragments,
+    route_timeout,
+)
 from .gate import RouteTimeout, View, gke_view
 from .gateway import ALLOW_GLOBAL_ACCESS_OPTION, SSL_POLICY_OPTION, gateway_policies
 from .policies import Policies, Target
@@ -53,10 +70,10 @@ class GKEEmitter(EmitterBase):
     name = "gke"
     description = (
         "Gateway API for GKE's Gateway controller, plus GCPBackendPolicy, "
-        "GCPTrafficDistributionPolicy and GCPGatewayPolicy (networking.gke.io v1.4.0 kinds) "
-        "for what GKE can express"
+        "GCPSessionAffinityPolicy, GCPTrafficDistributionPolicy and GCPGatewayPolicy "
+        "(networking.gke.io v1.4.0 kinds) for what GKE can express"
     )
-    options = (
+    options: tuple[OptionSpec, ...] = (
         OptionSpec(
             GATEWAY_CLASS_OPTION,
             GATEWAY_CLASSES,
@@ -70,6 +87,14 @@ class GKEEmitter(EmitterBase):
             "",
             "a Cloud Armor security policy you create with the source's rate limits: attached "
             "to the Services of rate-limited routes (GCPBackendPolicy securityPolicy)",
+        ),
+        OptionSpec(
+            SESSION_AFFINITY_OPTION,
+            ("generated-cookie", STATEFUL),
+            "generated-cookie",
+            "cookie affinity as GCPBackendPolicy GENERATED_COOKIE (a hash: some clients move "
+            "when endpoints change), or stateful-cookie: GCPSessionAffinityPolicy, a cookie "
+            "naming the endpoint, as ingress-nginx's (check your GatewayClass supports it)",
         ),
         OptionSpec(
             SSL_POLICY_OPTION,
@@ -86,7 +111,7 @@ class GKEEmitter(EmitterBase):
             "(GCPGatewayPolicy allowGlobalAccess)",
         ),
     )
-    codes = codes.CODES
+    codes: Mapping[str, str] = codes.CODES
 
     def emit(self, ir: IR, ctx: EmitContext) -> list[Emitted]:
         settings = checked_options(ctx)
@@ -101,9 +126,15 @@ class GKEEmitter(EmitterBase):
         gateway_policies(
             view.ir, policies, settings.ssl_policy, settings.allow_global_access, emitted_refs
         )
-        services = ServicePlan(view, policies, MapEnv(settings.security_policy), emitted_refs)
+        services = ServicePlan(
+            view,
+            policies,
+            MapEnv(settings.security_policy, settings.stateful_affinity),
+            emitted_refs,
+        )
         services.apply()
         policies.settle()
+        credit_built(out, policies)
         services.report_unplaced(ctx.report)
         require_prerequisites(out, ctx.report)
         report_health_checks(services.users, ctx.report)
@@ -125,6 +156,7 @@ class Settings:
     security_policy: str = ""
     ssl_policy: str = ""
     allow_global_access: bool = False
+    stateful_affinity: bool = False
 
 
 def checked_options(ctx: EmitContext) -> Settings:
@@ -149,6 +181,7 @@ def checked_options(ctx: EmitContext) -> Settings:
         security_policy=names[SECURITY_POLICY_OPTION],
         ssl_policy=names[SSL_POLICY_OPTION],
         allow_global_access=flag in {"true", "yes", "1", "on"},
+        stateful_affinity=ctx.options.get(SESSION_AFFINITY_OPTION) == STATEFUL,
     )
 
 
@@ -192,6 +225,7 @@ class ServicePlan:
                     self.users.setdefault(key, set()).add((route.ref.display(), index))
         # (extension, Service) → the places it applies there, in first-met order.
         places: dict[tuple[int, ServiceKey], tuple[Extension, set[Place]]] = {}
+        tls: dict[int, tuple[BackendTLSOptions, list[ObjectRef]]] = {}
         for route in routes:
             inherited: list[Extension] = []
             for parent in route.parent_refs:
@@ -201,6 +235,9 @@ class ServicePlan:
             for index, rule in enumerate(rules_of(route)):
                 for ext in [*inherited, *route.extensions, *rule.extensions]:
                     if ext.consumed:
+                        continue
+                    if isinstance(ext, BackendTLSOptions):
+                        tls.setdefault(id(ext), (ext, []))[1].append(route.ref)
                         continue
                     for key in reached[id(rule)]:
                         entry = places.setdefault((id(ext), key), (ext, set()))
@@ -214,6 +251,10 @@ class ServicePlan:
                     service_target(key),
                     extra_note=self.widened(key, where),
                 )
+        for ext, refs in tls.values():
+            carried = backend_https(ext, refs[0].namespace)
+            if carried is not None:
+                self.policies.accept(ext, ext.describe(), carried, refs)
         for timeout in self.view.timeouts:
             route = timeout.route
             keys = services_of(route, timeout.rule_index)
@@ -260,6 +301,18 @@ class ServicePlan:
                 )
 
 
+def credit_built(out: list[Emitted], policies: Policies) -> None:
+    """Extensions carried by the builder's objects themselves (a route whose Service the user
+    sets up, say) are credited to them: the ledger then names those objects."""
+    built = {item.ref: item for item in out}
+    for verdict in policies.verdicts.values():
+        if not verdict.ledger:
+            continue
+        for ref in sorted(verdict.targets & built.keys(), key=lambda r: r.display()):
+            item = built[ref]
+            item.provenance = list(dict.fromkeys([*item.provenance, *verdict.source.provenance]))
+
+
 def rules_of(route: Route) -> list[Rule]:
     return list(route.rules) if isinstance(route, (HTTPRoute, GRPCRoute)) else []
 
@@ -295,9 +348,10 @@ def require_prerequisites(out: Iterable[Emitted], report: Recorder) -> None:
             report.require(
                 Need.GATEWAY_CLASS,
                 f"GatewayClass {name}",
-                "enable the Gateway API on the GKE cluster (a VPC-native cluster: gcloud "
-                "container clusters update CLUSTER --gateway-api=standard); GKE then installs "
-                f"its GatewayClasses, controllerName {CONTROLLER_NAME}",
+                "enable the Gateway API on the GKE cluster (VPC-native, with the "
+                "HttpLoadBalancing add-on: gcloud container clusters update CLUSTER "
+                "--gateway-api=standard); GKE then installs its GatewayClasses, controllerName "
+                f"{CONTROLLER_NAME}",
                 source=source,
             )
             if name in REGIONAL_CLASSES:

@@ -15,7 +15,9 @@ object GKE rejects or, worse, one it accepts and ignores. So:
 - a method match is removed, with a warning (the rule then matches every method);
 - a 308 redirect becomes 301 and 303/307 become 302, with a warning (POST bodies are not
   replayed by clients on 301/302);
-- TCP/TLS/UDP routes, and listeners other than HTTP and terminated HTTPS, are left out.
+- TCP/TLS/UDP routes, and listeners other than HTTP and terminated HTTPS, are left out;
+- ListenerSets (made when a Gateway outgrows 64 listeners) are reported: GKE does not serve
+  them, and a target without the kind gets further Gateways instead.
 """
 
 from __future__ import annotations
@@ -71,7 +73,11 @@ def gke_view(ir: IR, report: Recorder) -> View:
     # Everything the builder reads, copied by reference; only what changes is copied.
     for name, value in vars(ir).items():
         setattr(out, name, value)
-    out.gateways = [_gateway(gateway, report) for gateway in ir.gateways]
+    out.gateways = []
+    for gateway in ir.gateways:
+        kept_gateway = _gateway(gateway, report)
+        if kept_gateway is not None:
+            out.gateways.append(kept_gateway)
     routes: list[Route] = []
     for route in ir.routes:
         if isinstance(route, (HTTPRoute, GRPCRoute)):
@@ -87,10 +93,22 @@ def gke_view(ir: IR, report: Recorder) -> View:
                 "only; the route is left out",
             )
     out.routes = routes
+    for listener_set in ir.listener_sets:
+        # Made by the core when a Gateway outgrows 64 listeners on a target that has the kind;
+        # GKE would leave them unserved. Older targets get further Gateways instead.
+        _unsupported(
+            report,
+            [p for listener in listener_set.listeners for p in listener.provenance][:1],
+            f"ListenerSet {listener_set.name}: GKE does not implement ListenerSet (its "
+            "conformance report), so its listeners and the routes attached to them would not "
+            "be served; pass --gateway-api-version v1.4 to get further Gateways instead",
+            status=Status.PARTIAL,
+        )
     return view
 
 
-def _gateway(gateway: Gateway, report: Recorder) -> Gateway:
+def _gateway(gateway: Gateway, report: Recorder) -> Gateway | None:
+    """``gateway`` with the listeners GKE takes; None when none is left (a Gateway needs one)."""
     kept: list[Listener] = []
     for listener in gateway.listeners:
         if listener.protocol == "HTTP" or (
@@ -108,6 +126,13 @@ def _gateway(gateway: Gateway, report: Recorder) -> Gateway:
         )
     if len(kept) == len(gateway.listeners):
         return gateway
+    if not kept:
+        _unsupported(
+            report,
+            gateway.provenance,
+            f"Gateway {gateway.name} has no HTTP or HTTPS listener left for GKE; it is left out",
+        )
+        return None
     copy = replace(gateway, listeners=kept)
     return copy
 
@@ -138,6 +163,7 @@ def _rule(
     route: HTTPRoute | GRPCRoute, index: int, rule: Rule, view: View, report: Recorder
 ) -> Rule:
     changes: dict[str, object] = {}
+    carried: list[tuple[int, str]] = []
     for key, value in (
         ("request_timeout", rule.request_timeout),
         ("backend_request_timeout", rule.backend_request_timeout),
@@ -155,6 +181,10 @@ def _rule(
                 "can neither be zero nor be switched off",
             )
             continue
+        carried.append((seconds, value))
+    if carried:
+        # One backend timeout: the tighter of the two bounds the backend's answer either way.
+        seconds, value = min(carried)
         view.timeouts.append(RouteTimeout(route, index, seconds, value, rule.provenance[:1]))
     if any(isinstance(ext, Retry) for ext in rule.extensions):
         changes["extensions"] = [ext for ext in rule.extensions if not isinstance(ext, Retry)]

@@ -29,8 +29,12 @@ POLICY_LABEL = {"gateway.networking.k8s.io/policy": "Direct"}
 KIND_ORDER = (
     "GCPGatewayPolicy",
     "GCPBackendPolicy",
+    "GCPSessionAffinityPolicy",
     "GCPTrafficDistributionPolicy",
 )
+
+UNWRAPPED = frozenset({"GCPSessionAffinityPolicy"})
+"""Kinds whose settings sit directly in ``spec`` (the others' in ``spec.default``)."""
 
 
 class Source(Protocol):
@@ -162,6 +166,27 @@ class Policies:
                 verdict.needs.append(need)
         verdict.targets.add(self.ref(policy))
 
+    def accept(
+        self, source: Source, describe: str, fragment: Fragment, refs: list[ObjectRef]
+    ) -> None:
+        """``source`` is carried by objects already made (``refs``) plus what ``fragment``
+        requires of the cluster; no policy (its ``spec`` is ignored)."""
+        verdict = self.verdict(source, describe)
+        verdict.status = (
+            fragment.status
+            if verdict.status is None
+            else merge_status(verdict.status, fragment.status)
+        )
+        if fragment.note and fragment.note not in verdict.notes:
+            verdict.notes.append(fragment.note)
+        for item in fragment.warnings:
+            if item not in verdict.warnings:
+                verdict.warnings.append(item)
+        for need in fragment.needs:
+            if need not in verdict.needs:
+                verdict.needs.append(need)
+        verdict.targets.update(refs)
+
     def ref(self, policy: Policy) -> ObjectRef:
         return ObjectRef(policy.kind, policy.target.namespace, self.name(policy))
 
@@ -175,7 +200,9 @@ class Policies:
         out = []
         for key in sorted(self.policies, key=_order):
             policy = self.policies[key]
-            spec: JSONDict = {"default": policy.spec}
+            spec: JSONDict = (
+                dict(policy.spec) if policy.kind in UNWRAPPED else {"default": policy.spec}
+            )
             ref_key = "targetRefs" if policy.kind == "GCPTrafficDistributionPolicy" else "targetRef"
             spec[ref_key] = (
                 [policy.target.ref()] if ref_key == "targetRefs" else policy.target.ref()
