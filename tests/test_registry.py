@@ -100,6 +100,7 @@ def test_the_contract_declares_every_hook() -> None:
         "ordered",
         "in_parts",
         "answers_closed_status",
+        "gateway_class",
         "emit",
         "carries",
     )
@@ -263,7 +264,7 @@ def test_a_missing_hook_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch, {registry.EMITTER_GROUP: [("old", "thirdparty_old:EMITTER", "old-pkg")]}
     )
     with pytest.raises(
-        UsageError, match=r"^emitter 'old' .* lacks carries of the emitter interface"
+        UsageError, match=r"^emitter 'old' .* lacks gateway_class, carries of the emitter interface"
     ):
         registry.load_emitter("old")
 

@@ -52,7 +52,7 @@ MODES = {"on": "Require", "optional": "Optional"}
 # The pattern of ListenerPolicy httpSettings.xffTrustedCIDRs[] (v2.4.x CRD): a prefix length
 # is required.
 _XFF_CIDR = re.compile(
-    r"^((25[0-5]|(2[0-4]|1\d|[1-9]|)\d)\.?\b){4}\/([0-9]|[1-2][0-9]|3[0-2])$"
+    r"^((25[0-5]|(2[0-4]|1\d|[1-9]|)\d)\.?\b){4}\/([0-9]|[1-2][0-9]|3[0-2])\Z"
     r"|^((?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,7}:"
     r"|:(?::[0-9A-Fa-f]{1,4}){1,7}|(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}"
     r"|(?:[0-9A-Fa-f]{1,4}:){1,5}(?::[0-9A-Fa-f]{1,4}){1,2}"
@@ -60,7 +60,7 @@ _XFF_CIDR = re.compile(
     r"|(?:[0-9A-Fa-f]{1,4}:){1,3}(?::[0-9A-Fa-f]{1,4}){1,4}"
     r"|(?:[0-9A-Fa-f]{1,4}:){1,2}(?::[0-9A-Fa-f]{1,4}){1,5}"
     r"|[0-9A-Fa-f]{1,4}:(?:(?::[0-9A-Fa-f]{1,4}){1,6})|:(?:(?::[0-9A-Fa-f]{1,4}){1,6}))"
-    r"\/(12[0-8]|1[0-1][0-9]|[1-9][0-9]|[0-9])$"
+    r"\/(12[0-8]|1[0-1][0-9]|[1-9][0-9]|[0-9])\Z"
 )
 
 ListenerKey = tuple[str, str, str]  # gateway namespace, gateway name, listener name

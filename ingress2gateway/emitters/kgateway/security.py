@@ -66,7 +66,7 @@ AUTH_PATH_CODE = "kgateway-auth-path-appended"
 
 # The origin pattern of TrafficPolicy spec.cors.allowOrigins[] (v2.4.x CRD).
 _ORIGIN = re.compile(
-    r"(^\*$)|(^(http(s)?):\/\/(((\*\.)?([a-zA-Z0-9\-]+\.)*[a-zA-Z0-9-]+|\*)(:([0-9]{1,5}))?)$)"
+    r"(^\*\Z)|(^(http(s)?):\/\/(((\*\.)?([a-zA-Z0-9\-]+\.)*[a-zA-Z0-9-]+|\*)(:([0-9]{1,5}))?)\Z)"
 )
 _TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+\Z")
 _METHODS = frozenset(
@@ -74,7 +74,7 @@ _METHODS = frozenset(
 )
 # The pattern of TrafficPolicy spec.acl.rules[].cidrs[] (v2.4.x CRD), IPv4 then IPv6.
 _CIDR = re.compile(
-    r"^((25[0-5]|(2[0-4]|1\d|[1-9]|)\d)\.?\b){4}(\/([0-9]|[1-2][0-9]|3[0-2]))?$"
+    r"^((25[0-5]|(2[0-4]|1\d|[1-9]|)\d)\.?\b){4}(\/([0-9]|[1-2][0-9]|3[0-2]))?\Z"
     r"|^((?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,7}:"
     r"|:(?::[0-9A-Fa-f]{1,4}){1,7}|(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}"
     r"|(?:[0-9A-Fa-f]{1,4}:){1,5}(?::[0-9A-Fa-f]{1,4}){1,2}"
@@ -82,12 +82,12 @@ _CIDR = re.compile(
     r"|(?:[0-9A-Fa-f]{1,4}:){1,3}(?::[0-9A-Fa-f]{1,4}){1,4}"
     r"|(?:[0-9A-Fa-f]{1,4}:){1,2}(?::[0-9A-Fa-f]{1,4}){1,5}"
     r"|[0-9A-Fa-f]{1,4}:(?:(?::[0-9A-Fa-f]{1,4}){1,6})|:(?:(?::[0-9A-Fa-f]{1,4}){1,6}))"
-    r"(\/(12[0-8]|1[0-1][0-9]|[1-9][0-9]|[0-9]))?$"
+    r"(\/(12[0-8]|1[0-1][0-9]|[1-9][0-9]|[0-9]))?\Z"
 )
 # The issuer pattern of GatewayExtension spec.oauth2.issuerURI (v2.4.x CRD).
 _ISSUER = re.compile(
     r"^https://([a-zA-Z0-9]([a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]"
-    r"([a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?(:[0-9]{1,5})?(/[a-zA-Z0-9\-._~!$&'()*+,;=:@%]*)*/?$"
+    r"([a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?(:[0-9]{1,5})?(/[a-zA-Z0-9\-._~!$&'()*+,;=:@%]*)*/?\Z"
 )
 
 

@@ -51,7 +51,7 @@ from ingress2gateway.reporting.report import Level, Status
 from .catalog import HAPROXY_INGRESS, HAPROXYTECH
 from .keys import Keys, duration
 
-_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,256}$")
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,256}\Z")
 _DENYING_SNIPPET = re.compile(
     r"http-request\s+(deny|auth|reject|silent-drop|tarpit|return)|tcp-request\s+\S+\s+reject"
     r"|\buse_backend\b|\bredirect\b",
@@ -633,7 +633,7 @@ def load_balance(family: Family) -> None:
         rule.extensions.append(ext)
 
 
-_COOKIE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")
+_COOKIE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}\Z")
 
 
 def affinity(family: Family) -> None:
@@ -683,7 +683,7 @@ def timeouts(family: Family) -> None:
                 rule.extensions.append(ext)
 
 
-_SIZE = re.compile(r"^(\d{1,12})([kmg]?)b?$", re.IGNORECASE)
+_SIZE = re.compile(r"^(\d{1,12})([kmg]?)b?\Z", re.IGNORECASE)
 
 
 def body_size(family: Family) -> None:

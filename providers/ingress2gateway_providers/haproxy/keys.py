@@ -30,7 +30,7 @@ _TRUE = frozenset({"true", "1", "t", "yes", "on", "y", "enabled"})
 _FALSE = frozenset({"false", "0", "f", "no", "off", "n", "disabled"})
 # HAProxy time: a number with an optional unit (ms by default in HAProxy; the controllers'
 # documentation always writes a unit).
-_TIME = re.compile(r"^(\d{1,9})(us|ms|s|m|h|d)?$")
+_TIME = re.compile(r"^(\d{1,9})(us|ms|s|m|h|d)?\Z")
 _TIME_MS = {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 
 

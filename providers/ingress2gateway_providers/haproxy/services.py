@@ -38,7 +38,7 @@ from .catalog import HAPROXYTECH, annotation_spec, lookup
 from .keys import PROVIDER, Keys, duration, key_name
 
 _DENYING = re.compile(r"http-request\s+(deny|auth|reject|silent-drop|tarpit|return)", re.I)
-_COOKIE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$")
+_COOKIE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}\Z")
 _ALGORITHMS: dict[str, tuple[str, str | None]] = {
     "roundrobin": ("RoundRobin", None),
     "static-rr": ("RoundRobin", None),
