@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
+import ingress2gateway
 from ingress2gateway.emitters.kgateway import EMITTER
 from ingress2gateway.emitters.kgateway._base import duration
 from ingress2gateway.ir import (
@@ -49,7 +51,7 @@ from ingress2gateway.ir import (
     Timeouts,
 )
 from ingress2gateway.objects import JSONDict, SourceRef
-from ingress2gateway.plugin import EmitContext, Emitted
+from ingress2gateway.plugin import ConvertOptions, EmitContext, Emitted
 from ingress2gateway.registry import load_emitter
 from ingress2gateway.reporting.report import Need, Recorder, Status
 from ingress2gateway.target import Target
@@ -759,3 +761,34 @@ def test_a_route_acl_that_would_undo_the_gateway_acl_stays_unconsumed() -> None:
     assert "kgateway-policy-conflict" in run.codes()
     policies = run.kgw("TrafficPolicy")
     assert [p["spec"]["targetRefs"][0]["kind"] for p in policies] == ["Gateway"]
+
+
+INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [(None, "kgateway"), ("edge", "edge")], ids=["default", "flag"]
+)
+def test_gateways_name_kgateways_class_unless_the_user_names_one(
+    given: str | None, expected: str
+) -> None:
+    result = ingress2gateway.convert(
+        [yaml.safe_load(INGRESS)],
+        ["nginx"],
+        "kgateway",
+        options=ConvertOptions(gateway_class_name=given),
+    )
+    classes = {o["spec"]["gatewayClassName"] for o in result.resources if o["kind"] == "Gateway"}
+    assert classes == {expected}
+    assert "gateway-class-assumed" not in {n.code for n in result.report.notifications}

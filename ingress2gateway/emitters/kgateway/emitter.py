@@ -70,6 +70,7 @@ class KgatewayEmitter(EmitterBase):
         ),
     )
     codes = codes.CODES
+    gateway_class = DEFAULT_GATEWAY_CLASS
     answers_closed_status = True
     """A rule closed with a ``closed_status`` answers it (see :func:`.filters.direct_response`)."""
     description = (
