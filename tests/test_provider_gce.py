@@ -439,3 +439,23 @@ QUIRK_REQUESTS = {
 @pytest.mark.parametrize(("where", "expected"), sorted(QUIRK_REQUESTS.items()))
 def test_url_map_quirks(where: tuple[str, str], expected: str | None) -> None:
     assert backend(golden("url-map-quirks"), Request(*where)) == expected
+
+
+def test_a_resource_backend_is_skipped_as_gke_skips_it() -> None:
+    # ingress-gce BackendToServicePortID refuses anything but a Service: the path is left out.
+    spec = {
+        "defaultBackend": {"service": {"name": "fallback", "port": {"number": 80}}},
+        "rules": [rule("r.example.com", ("/app", "Prefix", "app"))],
+    }
+    spec["rules"][0]["http"]["paths"].append(
+        {
+            "path": "/bucket",
+            "pathType": "Prefix",
+            "backend": {
+                "resource": {"apiGroup": "storage.example.com", "kind": "Bucket", "name": "b"}
+            },
+        }
+    )
+    result = convert(ingress("res", {}, spec))
+    assert backend(result, Request("r.example.com", "/bucket/x")) == "fallback:80"
+    assert backend(result, Request("r.example.com", "/app")) == "app:80"

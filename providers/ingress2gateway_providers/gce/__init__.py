@@ -147,6 +147,8 @@ class GceProvider(IngressProvider):
             self.name,
             implementation_specific="Exact",
             path_matcher=lambda model, path: paths.match_for(ctx.report, globs, model, path),
+            # ``BackendToServicePortID`` refuses a resource backend: GKE skips the path.
+            resource_backends=False,
         )
 
     # --- conversion --------------------------------------------------------------------------
