@@ -443,11 +443,12 @@ def test_url_map_quirks(where: tuple[str, str], expected: str | None) -> None:
 
 def test_a_resource_backend_is_skipped_as_gke_skips_it() -> None:
     # ingress-gce BackendToServicePortID refuses anything but a Service: the path is left out.
-    spec = {
+    served = rule("r.example.com", ("/app", "Prefix", "app"))
+    spec: dict[str, Any] = {
         "defaultBackend": {"service": {"name": "fallback", "port": {"number": 80}}},
-        "rules": [rule("r.example.com", ("/app", "Prefix", "app"))],
+        "rules": [served],
     }
-    spec["rules"][0]["http"]["paths"].append(
+    served["http"]["paths"].append(
         {
             "path": "/bucket",
             "pathType": "Prefix",
