@@ -29,6 +29,9 @@ of the Ingress (see "HTTPS").
 a model of GKE's load balancers and URL maps written from ingress-gce's code
 (``controller_model``); over the goldens and the corpus, on both emitters, every difference it
 finds is one the report announces (closed access controls, certificates that are not Secrets).
+The model builds the URL maps ingress-gce's own translator tests expect
+(``pkg/controller/translator/testdata``: no host, one host, two hosts, several paths, several
+empty paths, the regional external class).
 
 The sections below are the docstrings of the family modules.
 """
