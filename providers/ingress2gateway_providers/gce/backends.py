@@ -16,7 +16,8 @@ The conversion applies it to every rule whose backend is that Service port.
   control characters, or a value using load-balancer variables (``{client_region}``...) is
   reported and not copied.
 * ``sessionAffinity``: ``GENERATED_COOKIE`` (cookie ``GCLB``, ``affinityCookieTtlSec``)
-  becomes cookie session affinity; other modes are reported.
+  becomes cookie session affinity, ``CLIENT_IP`` a consistent hash on the client's address;
+  other values are reported.
 * ``iap`` (enabled) and ``securityPolicy`` (a Cloud Armor policy name) are **access controls**:
   nothing in Gateway API or Envoy Gateway checks Google identities or evaluates Cloud Armor
   rules, so each is attached to the rules as a control no emitter carries, and those rules are
@@ -43,6 +44,7 @@ from ingress2gateway.ir import (
     Extension,
     HeaderModifier,
     HTTPRoute,
+    LoadBalancer,
     Provenance,
     RefusedControl,
     Rule,
@@ -80,7 +82,7 @@ class Effects:
     timeout: str | None = None
     request_headers: dict[str, str] = field(default_factory=dict)
     response_headers: dict[str, str] = field(default_factory=dict)
-    affinity: SessionAffinity | None = None
+    affinity: SessionAffinity | LoadBalancer | None = None
     controls: list[Extension] = field(default_factory=list)
     header_fields: dict[bool, list[str]] = field(default_factory=dict)
     """The header entries copied, by ``response``: the filters are made of them."""
@@ -288,7 +290,7 @@ class Backends:
             run.record(source, path, Status.CONVERTED)
         return copied
 
-    def _affinity(self, config: KubeObject) -> SessionAffinity | None:
+    def _affinity(self, config: KubeObject) -> SessionAffinity | LoadBalancer | None:
         run = self.run
         source = config.source()
         block = config.spec.get("sessionAffinity")
@@ -296,9 +298,16 @@ class Backends:
         if kind in (None, "NONE"):
             run.record(source, "spec.sessionAffinity", Status.CONVERTED, "no affinity")
             return None
+        if kind == "CLIENT_IP":
+            # The backend service hashes on the client's address (Compute sessionAffinity).
+            return LoadBalancer(
+                "ConsistentHash",
+                hash_on="source-ip",
+                provenance=[Provenance(source, "spec.sessionAffinity")],
+            )
         if kind != "GENERATED_COOKIE":
             run.flag(Level.WARNING, "gce-feature-unsupported",
-                     f"sessionAffinity {kind!r}: only GENERATED_COOKIE (a cookie) has a "
+                     f"sessionAffinity {kind!r}: only GENERATED_COOKIE and CLIENT_IP have a "
                      "Gateway API counterpart; not converted",
                      Status.UNSUPPORTED, source, "spec.sessionAffinity")  # fmt: skip
             return None
