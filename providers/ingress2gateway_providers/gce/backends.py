@@ -10,7 +10,8 @@ The conversion applies it to every rule whose backend is that Service port.
   beats the default). A value that is not such JSON, or names a BackendConfig not in the input,
   made GKE fail the Service's sync: reported, nothing applied.
 * ``timeoutSec``: how long the load balancer waits for the backend's response, the rule's
-  ``timeouts.backendRequest``.
+  ``timeouts.backendRequest``. Without it the Compute default (30 s) applied; the Gateway's
+  default is the implementation's and is not set.
 * ``customRequestHeaders`` / ``customResponseHeaders`` (``"Name:value"`` strings): request /
   response header modifiers that add the header. A name that is not an HTTP token, a value with
   control characters, or a value using load-balancer variables (``{client_region}``...) is
@@ -23,8 +24,8 @@ The conversion applies it to every rule whose backend is that Service port.
   rules, so each is attached to the rules as a control no emitter carries, and those rules are
   emitted closed (no request reaches the Service until you add an equivalent).
 * ``cdn``, ``healthCheck``, ``connectionDraining``, ``logging`` and any other field: reported.
-* A rule whose backends have different BackendConfigs keeps only what they agree on (access
-  controls of any of them close it).
+* A rule whose backends have different BackendConfigs (or some none) gets none of their
+  timeouts, headers or affinity, reported (the access controls of any of them close it).
 * ``cloud.google.com/app-protocols`` (and the alpha key, which GKE reads first): ``HTTPS`` or
   ``HTTP2`` to the pods, without certificate verification; Gateway API's BackendTLSPolicy always
   verifies, so it is reported. ``cloud.google.com/neg`` is ignored (implementations route to
