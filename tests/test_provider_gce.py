@@ -460,3 +460,11 @@ def test_a_resource_backend_is_skipped_as_gke_skips_it() -> None:
     result = convert(ingress("res", {}, spec))
     assert backend(result, Request("r.example.com", "/bucket/x")) == "fallback:80"
     assert backend(result, Request("r.example.com", "/app")) == "app:80"
+
+
+def test_an_annotation_of_another_class_wins_over_a_gke_class_name() -> None:
+    spec = {"ingressClassName": "gce", "rules": [rule("x.example.com", ("/", "Prefix", "app"))]}
+    result = convert(ingress("other", {"kubernetes.io/ingress.class": "nginx"}, spec))
+    assert not [o for o in result.resources if o["kind"] == "Gateway"]
+    [note] = [n for n in result.report.notifications if n.code == "ingress-class-not-selected"]
+    assert "not spec.ingressClassName" in note.message and "--ingress-class" not in note.message

@@ -124,17 +124,25 @@ class GceProvider(IngressProvider):
         return None, None
 
     def unserved_reason(self, ctx: ProviderContext, obj: KubeObject) -> str | None:
-        if obj.annotations.get(CLASS_ANNOTATION) == "gce-multi-cluster":
+        annotated = obj.annotations.get(CLASS_ANNOTATION, "")
+        field_class = obj.spec.get("ingressClassName")
+        if annotated == "gce-multi-cluster":
             return (
                 "class gce-multi-cluster belongs to the MultiClusterIngress controller, not to "
                 "ingress-gce"
             )
-        if obj.annotations.get(CLASS_ANNOTATION) or obj.spec.get("ingressClassName") is None:
-            return None
-        return (
-            "GKE reads only the kubernetes.io/ingress.class annotation, and serves an Ingress "
-            "without it only when spec.ingressClassName is unset: it never served this Ingress"
-        )
+        if not annotated and field_class is not None:
+            return (
+                "GKE reads only the kubernetes.io/ingress.class annotation, and serves an "
+                "Ingress without it only when spec.ingressClassName is unset: it never served "
+                "this Ingress"
+            )
+        if annotated and field_class in self.owned_classes(ctx, {}):
+            return (
+                f"GKE reads the kubernetes.io/ingress.class annotation ({annotated!r}), not "
+                f"spec.ingressClassName ({field_class!r}): it never served this Ingress"
+            )
+        return None
 
     def owned_classes(
         self, ctx: ProviderContext, classes: Mapping[str, IngressClassInfo]
