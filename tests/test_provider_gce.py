@@ -439,3 +439,32 @@ QUIRK_REQUESTS = {
 @pytest.mark.parametrize(("where", "expected"), sorted(QUIRK_REQUESTS.items()))
 def test_url_map_quirks(where: tuple[str, str], expected: str | None) -> None:
     assert backend(golden("url-map-quirks"), Request(*where)) == expected
+
+
+def test_a_resource_backend_is_skipped_as_gke_skips_it() -> None:
+    # ingress-gce BackendToServicePortID refuses anything but a Service: the path is left out.
+    served = rule("r.example.com", ("/app", "Prefix", "app"))
+    spec: dict[str, Any] = {
+        "defaultBackend": {"service": {"name": "fallback", "port": {"number": 80}}},
+        "rules": [served],
+    }
+    served["http"]["paths"].append(
+        {
+            "path": "/bucket",
+            "pathType": "Prefix",
+            "backend": {
+                "resource": {"apiGroup": "storage.example.com", "kind": "Bucket", "name": "b"}
+            },
+        }
+    )
+    result = convert(ingress("res", {}, spec))
+    assert backend(result, Request("r.example.com", "/bucket/x")) == "fallback:80"
+    assert backend(result, Request("r.example.com", "/app")) == "app:80"
+
+
+def test_an_annotation_of_another_class_wins_over_a_gke_class_name() -> None:
+    spec = {"ingressClassName": "gce", "rules": [rule("x.example.com", ("/", "Prefix", "app"))]}
+    result = convert(ingress("other", {"kubernetes.io/ingress.class": "nginx"}, spec))
+    assert not [o for o in result.resources if o["kind"] == "Gateway"]
+    [note] = [n for n in result.report.notifications if n.code == "ingress-class-not-selected"]
+    assert "not spec.ingressClassName" in note.message and "--ingress-class" not in note.message

@@ -29,6 +29,9 @@ of the Ingress (see "HTTPS").
 a model of GKE's load balancers and URL maps written from ingress-gce's code
 (``controller_model``); over the goldens and the corpus, on both emitters, every difference it
 finds is one the report announces (closed access controls, certificates that are not Secrets).
+The model builds the URL maps ingress-gce's own translator tests expect
+(``pkg/controller/translator/testdata``: no host, one host, two hosts, several paths, several
+empty paths, the regional external class).
 
 The sections below are the docstrings of the family modules.
 """
@@ -121,17 +124,25 @@ class GceProvider(IngressProvider):
         return None, None
 
     def unserved_reason(self, ctx: ProviderContext, obj: KubeObject) -> str | None:
-        if obj.annotations.get(CLASS_ANNOTATION) == "gce-multi-cluster":
+        annotated = obj.annotations.get(CLASS_ANNOTATION, "")
+        field_class = obj.spec.get("ingressClassName")
+        if annotated == "gce-multi-cluster":
             return (
                 "class gce-multi-cluster belongs to the MultiClusterIngress controller, not to "
                 "ingress-gce"
             )
-        if obj.annotations.get(CLASS_ANNOTATION) or obj.spec.get("ingressClassName") is None:
-            return None
-        return (
-            "GKE reads only the kubernetes.io/ingress.class annotation, and serves an Ingress "
-            "without it only when spec.ingressClassName is unset: it never served this Ingress"
-        )
+        if not annotated and field_class is not None:
+            return (
+                "GKE reads only the kubernetes.io/ingress.class annotation, and serves an "
+                "Ingress without it only when spec.ingressClassName is unset: it never served "
+                "this Ingress"
+            )
+        if annotated and field_class in self.owned_classes(ctx, {}):
+            return (
+                f"GKE reads the kubernetes.io/ingress.class annotation ({annotated!r}), not "
+                f"spec.ingressClassName ({field_class!r}): it never served this Ingress"
+            )
+        return None
 
     def owned_classes(
         self, ctx: ProviderContext, classes: Mapping[str, IngressClassInfo]
@@ -147,6 +158,8 @@ class GceProvider(IngressProvider):
             self.name,
             implementation_specific="Exact",
             path_matcher=lambda model, path: paths.match_for(ctx.report, globs, model, path),
+            # ``BackendToServicePortID`` refuses a resource backend: GKE skips the path.
+            resource_backends=False,
         )
 
     # --- conversion --------------------------------------------------------------------------

@@ -10,20 +10,22 @@ The conversion applies it to every rule whose backend is that Service port.
   beats the default). A value that is not such JSON, or names a BackendConfig not in the input,
   made GKE fail the Service's sync: reported, nothing applied.
 * ``timeoutSec``: how long the load balancer waits for the backend's response, the rule's
-  ``timeouts.backendRequest``.
+  ``timeouts.backendRequest``. Without it the Compute default (30 s) applied; the Gateway's
+  default is the implementation's and is not set.
 * ``customRequestHeaders`` / ``customResponseHeaders`` (``"Name:value"`` strings): request /
   response header modifiers that add the header. A name that is not an HTTP token, a value with
   control characters, or a value using load-balancer variables (``{client_region}``...) is
   reported and not copied.
 * ``sessionAffinity``: ``GENERATED_COOKIE`` (cookie ``GCLB``, ``affinityCookieTtlSec``)
-  becomes cookie session affinity; other modes are reported.
+  becomes cookie session affinity, ``CLIENT_IP`` a consistent hash on the client's address;
+  other values are reported.
 * ``iap`` (enabled) and ``securityPolicy`` (a Cloud Armor policy name) are **access controls**:
   nothing in Gateway API or Envoy Gateway checks Google identities or evaluates Cloud Armor
   rules, so each is attached to the rules as a control no emitter carries, and those rules are
   emitted closed (no request reaches the Service until you add an equivalent).
 * ``cdn``, ``healthCheck``, ``connectionDraining``, ``logging`` and any other field: reported.
-* A rule whose backends have different BackendConfigs keeps only what they agree on (access
-  controls of any of them close it).
+* A rule whose backends have different BackendConfigs (or some none) gets none of their
+  timeouts, headers or affinity, reported (the access controls of any of them close it).
 * ``cloud.google.com/app-protocols`` (and the alpha key, which GKE reads first): ``HTTPS`` or
   ``HTTP2`` to the pods, without certificate verification; Gateway API's BackendTLSPolicy always
   verifies, so it is reported. ``cloud.google.com/neg`` is ignored (implementations route to
@@ -43,6 +45,7 @@ from ingress2gateway.ir import (
     Extension,
     HeaderModifier,
     HTTPRoute,
+    LoadBalancer,
     Provenance,
     RefusedControl,
     Rule,
@@ -80,7 +83,7 @@ class Effects:
     timeout: str | None = None
     request_headers: dict[str, str] = field(default_factory=dict)
     response_headers: dict[str, str] = field(default_factory=dict)
-    affinity: SessionAffinity | None = None
+    affinity: SessionAffinity | LoadBalancer | None = None
     controls: list[Extension] = field(default_factory=list)
     header_fields: dict[bool, list[str]] = field(default_factory=dict)
     """The header entries copied, by ``response``: the filters are made of them."""
@@ -288,7 +291,7 @@ class Backends:
             run.record(source, path, Status.CONVERTED)
         return copied
 
-    def _affinity(self, config: KubeObject) -> SessionAffinity | None:
+    def _affinity(self, config: KubeObject) -> SessionAffinity | LoadBalancer | None:
         run = self.run
         source = config.source()
         block = config.spec.get("sessionAffinity")
@@ -296,9 +299,16 @@ class Backends:
         if kind in (None, "NONE"):
             run.record(source, "spec.sessionAffinity", Status.CONVERTED, "no affinity")
             return None
+        if kind == "CLIENT_IP":
+            # The backend service hashes on the client's address (Compute sessionAffinity).
+            return LoadBalancer(
+                "ConsistentHash",
+                hash_on="source-ip",
+                provenance=[Provenance(source, "spec.sessionAffinity")],
+            )
         if kind != "GENERATED_COOKIE":
             run.flag(Level.WARNING, "gce-feature-unsupported",
-                     f"sessionAffinity {kind!r}: only GENERATED_COOKIE (a cookie) has a "
+                     f"sessionAffinity {kind!r}: only GENERATED_COOKIE and CLIENT_IP have a "
                      "Gateway API counterpart; not converted",
                      Status.UNSUPPORTED, source, "spec.sessionAffinity")  # fmt: skip
             return None

@@ -91,8 +91,8 @@ CATALOG: tuple[KeySpec, ...] = (
     KeySpec("BackendConfig spec.customResponseHeaders", "partial", "BackendConfig", "medium",
             "ResponseHeaderModifier add; same limits as the request headers"),
     KeySpec("BackendConfig spec.sessionAffinity", "partial", "BackendConfig", "medium",
-            "GENERATED_COOKIE: cookie session affinity (extension, cookie GCLB); CLIENT_IP and "
-            "the other Compute modes are reported"),
+            "GENERATED_COOKIE: cookie session affinity (extension, cookie GCLB); CLIENT_IP: a "
+            "consistent hash on the client address (extension); other values are reported"),
     KeySpec("BackendConfig spec.iap", "needs-extension", "BackendConfig", "high",
             "Identity-Aware Proxy: access control no emitter carries, so the rules to the "
             "Service are emitted closed"),
