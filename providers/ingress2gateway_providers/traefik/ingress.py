@@ -11,8 +11,13 @@ character prefix (``/v1`` also matched ``/v12``): the narrowing is reported per 
 ``Path`` → Exact, ``PathRegexp`` → RegularExpression (wrapped for unanchored search); another
 value makes Traefik reject the path (not converted, reported).
 
+**Hosts.** A wildcard host is one label in Traefik (``HostRegexp``), any depth in Gateway
+API: reported. A ``Prefix`` path ending in ``/`` does not match the path without it in
+Traefik, as Gateway API's does: reported.
+
 **TLS.** ``spec.tls`` only loads certificates in Traefik; routers serve TLS only with
-``router.tls: "true"`` (or a TLS entry point). The conversion keeps the HTTPS listeners of
+``router.tls: "true"`` or any other ``router.tls.*`` key (Traefik's label parser then makes
+the router's TLS section), or on a TLS entry point. The conversion keeps the HTTPS listeners of
 ``spec.tls`` hosts (reported); ``router.tls`` and ``router.entrypoints: websecure`` take the
 Ingress's routes off the HTTP listeners, ``router.entrypoints: web`` off the HTTPS ones.
 
