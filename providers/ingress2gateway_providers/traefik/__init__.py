@@ -16,9 +16,18 @@ Gateway API by specificity. Where the two pick different routers for a request, 
 certificates) travels as security extensions: rules are emitted closed where the emitter cannot
 carry them. A missing or foreign middleware closes the rules too.
 
-**Provider options.** ``entry-points`` (``web=80,websecure=443``): Traefik's entry points and
-their ports (static configuration the manifests do not hold). ``allow-cross-namespace``:
-Traefik ran with ``providers.kubernetesCRD.allowCrossNamespace``.
+**Entry points.** Traefik's static configuration is not in the manifests: the ``entry-points``
+option (``web=80,websecure=443``) names their ports, and the entry point of port 443 is taken
+to terminate TLS for every router on it (the Helm chart's default), so a router without
+``tls`` there is served on the host's HTTPS listener (or with the default TLSStore's
+certificate). ``allow-cross-namespace``: Traefik ran with
+``providers.kubernetesCRD.allowCrossNamespace``.
+
+**Verified.** ``ingress2gateway verify --providers traefik`` routes the requests that matter
+through a model of Traefik written from its code (``controller_model``: routers, priority by
+rule length, character prefixes, TLS routers, middlewares, refused routers); the golden cases
+and Traefik's own fixtures and documentation examples verify with every difference explained
+by the report.
 
 The sections below are the docstrings of the family modules.
 """

@@ -91,18 +91,18 @@ ANNOTATIONS: dict[str, tuple[Status, str, str]] = {
         "Service",
     ),
     "service.sticky.cookie": (
-        Status.UNSUPPORTED,
-        "cookie stickiness from Service annotations is not carried",
+        Status.CONVERTED,
+        "cookie session affinity for the rules that route to the Service (extension)",
         "Service",
     ),
     "service.sticky.cookie.name": (
-        Status.UNSUPPORTED,
-        "cookie stickiness from Service annotations is not carried",
+        Status.CONVERTED,
+        "the affinity cookie's name",
         "Service",
     ),
     "service.sticky.cookie.secure": (
-        Status.UNSUPPORTED,
-        "cookie stickiness from Service annotations is not carried",
+        Status.CONVERTED,
+        "the affinity cookie's Secure flag",
         "Service",
     ),
     "service.sticky.cookie.httponly": (
@@ -111,18 +111,18 @@ ANNOTATIONS: dict[str, tuple[Status, str, str]] = {
         "Service",
     ),
     "service.sticky.cookie.samesite": (
-        Status.UNSUPPORTED,
-        "cookie stickiness from Service annotations is not carried",
+        Status.CONVERTED,
+        "the affinity cookie's SameSite",
         "Service",
     ),
     "service.sticky.cookie.maxage": (
-        Status.UNSUPPORTED,
-        "cookie stickiness from Service annotations is not carried",
+        Status.CONVERTED,
+        "the affinity cookie's Max-Age",
         "Service",
     ),
     "service.sticky.cookie.path": (
-        Status.UNSUPPORTED,
-        "cookie stickiness from Service annotations is not carried",
+        Status.CONVERTED,
+        "the affinity cookie's Path",
         "Service",
     ),
     "service.sticky.cookie.domain": (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingress2gateway.ir import Gateway
+from ingress2gateway.ir import Gateway, SessionAffinity
 from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.reporting.report import Level, Recorder, Status
@@ -92,6 +92,8 @@ class TraefikRun:
     entry_points: dict[str, int] = field(default_factory=dict)
     allow_cross_namespace: bool = False
     created: list[Gateway] = field(default_factory=list)
+    sticky: dict[int, SessionAffinity] = field(default_factory=dict)
+    """The session-affinity extension of each sticky Service, by ``id()``."""
     routers: list[Any] = field(default_factory=list)
     """Every converted router, for the priority comparison (see :mod:`.priority`)."""
 

@@ -76,7 +76,30 @@ def _account_object(run: TraefikRun, obj: KubeObject, fields: set[str]) -> None:
             run.record(source, field, Status.IGNORED, "no converted router uses it")
 
 
+def _https_ports(run: TraefikRun, obj: KubeObject) -> None:
+    """Traefik speaks HTTPS to a Service port 443 or one whose name starts with ``https``
+    (``getProtocol``), without verifying the certificate; Gateway API speaks HTTP there."""
+    if (obj.namespace, obj.name or "") not in run.service_users:
+        return
+    if PREFIX + "service.serversscheme" in obj.annotations:
+        return
+    ports = obj.spec.get("ports")
+    for index, port in enumerate(ports if isinstance(ports, list) else []):
+        if not isinstance(port, dict):
+            continue
+        name = port.get("name")
+        if port.get("port") == 443 or (isinstance(name, str) and name.startswith("https")):
+            run.differs(
+                obj.source(),
+                f"spec.ports[{index}]",
+                "Traefik spoke HTTPS (without verifying the certificate) to this port, as it "
+                "is 443 or named https*; Gateway API speaks HTTP unless the port's appProtocol "
+                "or a BackendTLSPolicy says otherwise",
+            )
+
+
 def _account_service(run: TraefikRun, obj: KubeObject, fields: set[str]) -> None:
+    _https_ports(run, obj)
     keys = [k for k in sorted(obj.annotations) if k.startswith(PREFIX)]
     source = obj.source()
     for key in keys:
@@ -85,7 +108,9 @@ def _account_service(run: TraefikRun, obj: KubeObject, fields: set[str]) -> None
             continue
         spec = spec_for(key)
         value = obj.annotations[key].strip()
-        if key == PREFIX + "service.passhostheader" and parse_bool(value) is True:
+        if (obj.namespace, obj.name or "") not in run.service_users:
+            run.record(source, field, Status.IGNORED, "no converted router routes to this Service")
+        elif key == PREFIX + "service.passhostheader" and parse_bool(value) is True:
             run.record(source, field, Status.CONVERTED, "Host is passed on, as in Gateway API")
         elif key == PREFIX + "service.serversscheme" and value in ("http", "h2c"):
             run.record(source, field, Status.CONVERTED, "plain HTTP towards the pods")

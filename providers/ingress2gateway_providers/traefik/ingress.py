@@ -11,8 +11,13 @@ character prefix (``/v1`` also matched ``/v12``): the narrowing is reported per 
 ``Path`` → Exact, ``PathRegexp`` → RegularExpression (wrapped for unanchored search); another
 value makes Traefik reject the path (not converted, reported).
 
+**Hosts.** A wildcard host is one label in Traefik (``HostRegexp``), any depth in Gateway
+API: reported. A ``Prefix`` path ending in ``/`` does not match the path without it in
+Traefik, as Gateway API's does: reported.
+
 **TLS.** ``spec.tls`` only loads certificates in Traefik; routers serve TLS only with
-``router.tls: "true"`` (or a TLS entry point). The conversion keeps the HTTPS listeners of
+``router.tls: "true"`` or any other ``router.tls.*`` key (Traefik's label parser then makes
+the router's TLS section), or on a TLS entry point. The conversion keeps the HTTPS listeners of
 ``spec.tls`` hosts (reported); ``router.tls`` and ``router.entrypoints: websecure`` take the
 Ingress's routes off the HTTP listeners, ``router.entrypoints: web`` off the HTTPS ones.
 
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ingress2gateway.converting import grammar
 from ingress2gateway.converting.ingress import (
     CLASS_ANNOTATION as _CLASS,
 )
@@ -35,7 +41,14 @@ from ingress2gateway.converting.ingress import (
     IngressPath,
 )
 from ingress2gateway.converting.lowering import Lowered
-from ingress2gateway.ir import HTTPRoute, PathMatch, Provenance, RefusedControl, Rule
+from ingress2gateway.ir import (
+    HTTPRoute,
+    PathMatch,
+    Provenance,
+    RefusedControl,
+    Rule,
+    SessionAffinity,
+)
 from ingress2gateway.objects import KubeObject
 from ingress2gateway.reporting.report import Status
 
@@ -114,6 +127,13 @@ def path_match(run: TraefikRun, model: IngressModel, path: IngressPath) -> PathM
             f"Traefik's PathPrefix({path.path}) is a character prefix (it also matched "
             f"{path.path}-more, {path.path}.x); Gateway API's PathPrefix matches whole segments",
         )
+    if path.host and path.host.startswith("*."):
+        run.differs(
+            model.source,
+            path.field,
+            f"Traefik matches {path.host} as one label before {path.host[2:]} "
+            "(HostRegexp); Gateway API's wildcard also matches deeper subdomains",
+        )
     host = f"Host(`{path.host}`) && " if path.host else ""
     rule = f"{host}{matcher}(`{path.path}`)" if path.path else host.removesuffix(" && ")
     priority = parse_int(model.obj.annotations.get(PREFIX + "router.priority", "")) or len(rule)
@@ -155,6 +175,53 @@ def _tls_only(obj: KubeObject) -> bool:
 def apply(run: TraefikRun, models: list[IngressModel], lowered: Lowered) -> None:
     for model in models:
         _apply_model(run, model, lowered)
+        for _, rule in lowered.rules_of(model.source):
+            for ref in rule.backend_refs:
+                run.service_users.add((ref.namespace or model.namespace, ref.name))
+                affinity = _sticky(run, ref.namespace or model.namespace, ref.name)
+                if affinity is not None:
+                    rule.extensions.append(affinity)
+
+
+_STICKY = PREFIX + "service.sticky.cookie"
+
+
+def _sticky(run: TraefikRun, namespace: str | None, name: str) -> SessionAffinity | None:
+    """``service.sticky.cookie*`` on the Service: Traefik's sticky cookie (one per Service,
+    shared by the rules that route to it)."""
+    service = run.services.get((namespace, name))
+    if service is None or parse_bool(service.annotations.get(_STICKY, "")) is not True:
+        return None
+    found = run.sticky.get(id(service))
+    if found is not None:
+        return found
+    notes = service.annotations
+    source = service.source()
+    same_site = notes.get(_STICKY + ".samesite", "").strip().lower()
+    max_age = parse_int(notes.get(_STICKY + ".maxage", ""))
+    path = notes.get(_STICKY + ".path", "").strip()
+    cookie_name = notes.get(_STICKY + ".name", "").strip()
+    affinity = SessionAffinity(
+        cookie_name=cookie_name
+        if cookie_name and not grammar.cookie_name_problem(cookie_name)
+        else None,
+        ttl_seconds=max_age if max_age and max_age > 0 else None,
+        path=path if path and not grammar.cookie_path_problem(path) else None,
+        same_site={"strict": "Strict", "lax": "Lax", "none": "None"}.get(same_site),  # type: ignore[arg-type]
+        secure="always" if parse_bool(notes.get(_STICKY + ".secure", "")) else None,
+        provenance=[
+            Provenance(source, annotation_field(key))
+            for key in sorted(notes)
+            if key == _STICKY or key in _CARRIED_STICKY
+        ],
+    )
+    run.sticky[id(service)] = affinity
+    return affinity
+
+
+_CARRIED_STICKY = {
+    _STICKY + suffix for suffix in (".name", ".secure", ".samesite", ".maxage", ".path")
+}
 
 
 def _apply_model(run: TraefikRun, model: IngressModel, lowered: Lowered) -> None:
