@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from ingress2gateway.converting.ingress import IngressModel, ingress_classes
 from ingress2gateway.converting.ingress_provider import (
@@ -37,12 +38,15 @@ from ingress2gateway.converting.ingress_provider import (
 )
 from ingress2gateway.converting.lowering import IngressPolicy, Lowered
 from ingress2gateway.ir import HTTPRoute
-from ingress2gateway.objects import ResourceKind
-from ingress2gateway.plugin import CatalogRow, ProviderContext
+from ingress2gateway.objects import KubeObject, ResourceKind
+from ingress2gateway.plugin import CatalogRow, ConvertOptions, ProviderContext
 
 from . import codes, fallback, ingress_annotations, objects, paths, plugins, routes
 from .catalog import annotation_specs, catalog_rows
 from .common import APISIX_GROUP, CONTROLLER, DEFAULT_CLASS, PREFIX, ApisixRun
+
+if TYPE_CHECKING:
+    from ingress2gateway.verification.model import SourceModel
 
 _FAMILIES = (
     ("Paths", paths),
@@ -91,6 +95,16 @@ class ApisixProvider(IngressProvider):
     def catalog(self, ctx: ProviderContext) -> Mapping[str, AnnotationSpec]:
         return annotation_specs()
 
+    def controller_model(
+        self, objects: Sequence[KubeObject], options: ConvertOptions
+    ) -> SourceModel | None:
+        """How APISIX routes requests over ``objects``, for ``verify`` (see
+        :mod:`.controller_model`: written from the controller's and APISIX's code, not from this
+        provider's)."""
+        from .controller_model import controller_model
+
+        return controller_model(objects, options)
+
     def policy(self, ctx: ProviderContext, models: list[IngressModel]) -> IngressPolicy:
         return IngressPolicy(
             self.name,
@@ -108,6 +122,15 @@ class ApisixProvider(IngressProvider):
         run = self._runs[id(ctx)]
         for model in models:
             for path in model.paths:
+                if path.path_type == "Prefix" and path.path.endswith("/") and path.path != "/":
+                    bare = path.path.rstrip("/")
+                    run.differs(
+                        model.source,
+                        path.field,
+                        f"APISIX programs Prefix {path.path} as uris {path.path} and "
+                        f"{path.path}*, which do not match {bare}; Gateway API PathPrefix "
+                        f"{path.path} does",
+                    )
                 note = paths.path_note(model, path)
                 if note is None:
                     continue

@@ -290,7 +290,13 @@ def _rewrite(ann: _Ann, rules: list[Rule]) -> None:
     regex, template = ann.get("rewrite-target-regex"), ann.get("rewrite-target-regex-template")
     if regex and template:
         problem = re2_problem(regex)
-        if problem is not None:
+        substitution = plugins.regex_template(template)
+        if substitution is None:
+            ann.invalid(
+                "rewrite-target-regex-template",
+                f"{template!r} uses APISIX variables; only $1..$9 captures are carried",
+            )
+        elif problem is not None:
             ann.invalid(
                 "rewrite-target-regex",
                 f"{regex!r} {problem}: the controller (Go "
@@ -298,10 +304,17 @@ def _rewrite(ann: _Ann, rules: list[Rule]) -> None:
             )
         else:
             provs = [ann.prov("rewrite-target-regex"), ann.prov("rewrite-target-regex-template")]
+            if not regex.startswith("^"):
+                ann.run.differs(
+                    ann.model.source,
+                    annotation_field(P + "rewrite-target-regex"),
+                    "APISIX (ngx.re.sub) rewrites the first match only; Envoy rewrites every "
+                    "match: anchor the pattern with ^ if it can match twice",
+                )
             _each(
                 rules,
                 lambda r: r.extensions.append(
-                    RegexRewrite(pattern=regex, substitution=template, provenance=list(provs))
+                    RegexRewrite(pattern=regex, substitution=substitution, provenance=list(provs))
                 ),
             )
     else:

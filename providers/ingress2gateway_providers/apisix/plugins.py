@@ -20,6 +20,7 @@ Each enabled plugin becomes what it means in Gateway API, where it has a meaning
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -49,6 +50,7 @@ from ingress2gateway.objects import SourceRef
 from ingress2gateway.reporting.report import Status
 
 from .common import ApisixRun, parse_int
+from .paths import re2_problem
 
 
 @dataclass(eq=False, slots=True)
@@ -128,6 +130,18 @@ def _headers(conf: object) -> tuple[dict[str, str], dict[str, str], list[str]]:
         else:
             set_[str(name)] = str(value)
     return add, set_, remove
+
+
+_CAPTURE = re.compile(r"\$(?:\{([0-9])\}|([0-9]))")
+
+
+def regex_template(template: str) -> str | None:
+    """An ``ngx.re.sub`` template (``$1``, ``${1}``) as an RE2 substitution (``\\1``);
+    None when it names anything else with ``$`` (APISIX variables) or holds a backslash."""
+    if "\\" in template:
+        return None
+    converted = _CAPTURE.sub(lambda m: "\\" + (m.group(1) or m.group(2)), template)
+    return None if "$" in converted else converted
 
 
 def _has_vars(text: str) -> bool:
@@ -285,12 +299,22 @@ def _proxy_rewrite(
         else:
             path = PathModifier("ReplaceFullPath", uri)
     elif isinstance(regex, list) and len(regex) >= 2 and all(isinstance(x, str) for x in regex):
+        template = regex_template(regex[1])
         if len(regex) > 2:
             problems.append("regex_uri with several pattern/template pairs")
+        elif template is None or re2_problem(regex[0]) is not None:
+            problems.append(f"regex_uri {regex[0]!r} → {regex[1]!r} (RE2 or APISIX variables)")
         else:
             out.extensions.append(
-                RegexRewrite(pattern=regex[0], substitution=regex[1], provenance=list(prov))
+                RegexRewrite(pattern=regex[0], substitution=template, provenance=list(prov))
             )
+            if not regex[0].startswith("^"):
+                run.differs(
+                    source,
+                    field_path,
+                    "APISIX (ngx.re.sub) rewrites the first match only; Envoy rewrites every "
+                    "match: anchor the pattern with ^ if it can match twice",
+                )
     hostname = None
     if isinstance(host, str) and host:
         if grammar.hostname_problem(host, wildcard=False):
