@@ -237,7 +237,7 @@ def test_the_emitter_reads_its_option(ingress: str, flags: list[str], team: str)
         ),
         (
             ["--provider-option", "nosuch.x=1"],
-            "unknown provider 'nosuch'; known providers: acme, gateway, istio, kong, nginx",
+            "unknown provider 'nosuch'; known providers: acme, cilium, gateway, istio, kong, nginx",
         ),
         (
             ["--provider-option", "acme.workers=many"],
