@@ -4,7 +4,9 @@ own; ``shared`` Ingresses share one. A dedicated Ingress gets a Gateway of its o
 ``cilium-<ingress>`` (``<--gateway-name>-<ingress>`` when given) in the Ingress's namespace
 (or ``--gateway-namespace``); the shared ones share the Gateway named after the class, laid out
 as for every Ingress provider (one per namespace with ``--gateway-per-namespace``). The
-``loadbalancer-mode`` option says which mode the operator ran with by default.
+``loadbalancer-mode`` option says which mode the operator ran with by default (an
+annotation value other than ``dedicated``/``shared`` means that default:
+``ingress_reconcile.go isEffectiveLoadbalancerModeDedicated``).
 
 **What Cilium builds per Ingress** (``ingestion/ingress.go``): one virtual host per rule host,
 and a catch-all one (``*``) for rules without host and for ``spec.defaultBackend``, which
