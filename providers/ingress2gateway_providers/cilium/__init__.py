@@ -6,7 +6,7 @@ Reads the Ingresses Cilium's operator serves and their ``ingress.cilium.io/*`` a
 path, every key below has a ledger entry, and keys the catalog does not know are reported.
 
 **Class.** Cilium serves the class ``cilium`` and reads the ``kubernetes.io/ingress.class``
-annotation before ``spec.ingressClassName`` (``operator/pkg/ingress/ingress_class.go``
+annotation before ``spec.ingressClassName`` (``operator/pkg/ingress/helpers.go``
 ``ingressClassName``); an Ingress with neither (or an empty one) is served when the
 ``cilium`` IngressClass is marked default (``ingressclass.kubernetes.io/is-default-class``,
 Helm ``ingressController.default``): in the input, or said with the ``default-class`` option.

@@ -23,6 +23,9 @@ CODES: dict[str, str] = {
     "wildcard host matches any number of labels.",
     "cilium-tls-not-carried": "A spec.tls host that Cilium handled its own way (no rule of its "
     "own, wildcard, no hosts); the message says what Cilium did.",
+    "cilium-tls-catch-all": "An Ingress with a default backend or rules without host names TLS "
+    "hosts: Cilium served its catch-all routes on HTTPS for them (carried on a dedicated "
+    "Gateway, reported on a shared one).",
     "cilium-passthrough": "A tls-passthrough Ingress: its hosts became TLS passthrough "
     "listeners and TLSRoutes; what Cilium ignored on it is listed.",
     "cilium-rule-skipped": "A part of an Ingress that Cilium skips (a rule without http, a "

@@ -27,17 +27,36 @@ REDIRECT_CODE = 301
 """Envoy's ``RedirectAction`` without ``response_code``: MOVED_PERMANENTLY."""
 
 
+def tls_hosts(model: IngressModel) -> set[str]:
+    """The hosts for which Cilium made a secure listener of this Ingress's own rules: named by
+    a ``spec.tls`` entry and routed by a rule of the Ingress (not when a catch-all listener
+    replaced them: see :mod:`.layout`)."""
+    if has_catch_all(model):
+        return set()
+    routed = {p.host for p in model.paths if p.host is not None}
+    return {h for t in model.tls for h in t.hosts if h in routed}
+
+
 def apply(run: CiliumRun, models: Sequence[IngressModel], lowered: Lowered) -> None:
     decisions = {model.source: _decision(run, model) for model in models}
     by_source = {model.source: model for model in models}
+    covered = {model.source: tls_hosts(model) for model in models}
     gateways = {(g.namespace, g.name): g for g in lowered.gateways}
-    redirected: set[SourceRef] = set()
+    redirected: dict[SourceRef, IngressModel] = {}
     for route in list(lowered.routes):
         https, http = _parents(route, gateways)
         if not https or not http:
             continue
-        forced = [rule for rule in route.rules if rule.sources and decisions[rule.sources[0]][0]]
-        if not forced:
+        host = route.hostnames[0] if route.hostnames else None
+        owners = sorted(
+            (m for m in models if host in covered[m.source]), key=lambda m: m.source.display()
+        )
+        owner_sources = {m.source for m in owners}
+        forcing = next((m for m in owners if decisions[m.source][0]), None)
+        # Cilium's secure virtual host holds the rules of the Ingresses whose TLS names the
+        # host; its plain-text one redirects every rule once one of them forces HTTPS.
+        secure = [r for r in route.rules if r.sources and r.sources[0] in owner_sources]
+        if forcing is None and len(secure) == len(route.rules):
             continue
         twin = HTTPRoute(
             name=run.ctx.allocator("HTTPRoute", route.namespace).allocate(
@@ -48,36 +67,70 @@ def apply(run: CiliumRun, models: Sequence[IngressModel], lowered: Lowered) -> N
             parent_refs=http,
             provenance=list(route.provenance),
         )
-        route.parent_refs = https
         for rule in route.rules:
             source = rule.sources[0] if rule.sources else None
-            if rule in forced and source is not None:
-                copy = _redirect(run, by_source[source], rule, decisions[source][1])
-                redirected.add(source)
+            if forcing is not None and source is not None:
+                copy = _redirect(run, forcing, rule, decisions[forcing.source][1])
+                redirected.setdefault(source, forcing)
             else:
                 copy = _copy(rule)
             twin.rules.append(copy)
             for item in copy.sources:
                 lowered.rules_by_source.setdefault(item, []).append((twin, copy))
+        route.parent_refs = https
+        route.rules[:] = secure
+        if not secure:
+            lowered.routes.remove(route)
+            run.ctx.ir.routes.remove(route)
         lowered.routes.append(twin)
         run.ctx.ir.routes.append(twin)
     for source in sorted(redirected, key=lambda s: s.display()):
         model = by_source[source]
-        key = decisions[source][1]
+        forcing = redirected[source]
+        key = decisions[forcing.source][1]
         why = (
-            f"its {catalog.FORCE_HTTPS} annotation"
+            f"the {catalog.FORCE_HTTPS} annotation"
             if key is not None
             else "the operator's enforce-ingress-https (on by default; see the enforce-https option)"
         )
+        if forcing is not model:
+            why += f" of {forcing.source.display()}, whose TLS names the same host"
         run.note(
             Level.INFO,
             "cilium-https-redirect",
             model,
-            annotation_field(key) if key is not None else None,
+            annotation_field(key) if key is not None and forcing is model else None,
             f"HTTP requests to the TLS hosts of this Ingress get a {REDIRECT_CODE} redirect to "
             f"https, as Cilium did for {why}",
         )
     _account(run, models, decisions, redirected)
+    _catch_all_on_https(run, models, lowered)
+
+
+def _catch_all_on_https(run: CiliumRun, models: Sequence[IngressModel], lowered: Lowered) -> None:
+    """A dedicated Ingress with a catch-all serves the catch-all's routes on the HTTPS
+    listener of each of its TLS hosts (see :mod:`.layout`): attach its hostless route there."""
+    for model in models:
+        gateway = lowered.gateway_of.get(model.source)
+        if gateway is None or not has_catch_all(model) or not run.dedicated.get(model.source):
+            continue
+        routed = {p.host for p in model.paths if p.host is not None}
+        hosts = {h for t in model.tls for h in t.hosts if h in routed}
+        listeners = [
+            item
+            for item in gateway.listeners
+            if item.protocol == "HTTPS" and item.hostname in hosts
+        ]
+        hostless = [
+            route
+            for route in lowered.routes
+            if not route.hostnames and any(p.name == gateway.name for p in route.parent_refs)
+        ]
+        for route in hostless:
+            for listener in sorted(listeners, key=lambda item: item.name):
+                route.parent_refs.append(gateway.parent_ref(route.namespace, listener.name))
+                if route.namespace != gateway.namespace:
+                    listener.allowed_namespaces.add(route.namespace)
 
 
 def _decision(run: CiliumRun, model: IngressModel) -> tuple[bool, str | None]:
@@ -93,7 +146,7 @@ def _account(
     run: CiliumRun,
     models: Sequence[IngressModel],
     decisions: dict[SourceRef, tuple[bool, str | None]],
-    redirected: set[SourceRef],
+    redirected: dict[SourceRef, IngressModel],
 ) -> None:
     for model in models:
         value = model.obj.annotations.get(catalog.FORCE_HTTPS)
@@ -110,6 +163,14 @@ def _account(
                 f"{value[:80]!r} is not enabled/disabled or a boolean: Cilium used the "
                 "operator's enforce-ingress-https",
                 Status.IGNORED,
+            )
+        elif model.source in redirected and redirected[model.source] is not model:
+            run.record(
+                model,
+                catalog.FORCE_HTTPS,
+                Status.IGNORED,
+                f"{redirected[model.source].source.display()} forces HTTPS on the same host, "
+                "which redirects every HTTP rule of the host",
             )
         elif model.source in redirected:
             run.record(model, catalog.FORCE_HTTPS, Status.CONVERTED, "HTTP redirects to HTTPS")

@@ -4,7 +4,9 @@ own; ``shared`` Ingresses share one. A dedicated Ingress gets a Gateway of its o
 ``cilium-<ingress>`` (``<--gateway-name>-<ingress>`` when given) in the Ingress's namespace
 (or ``--gateway-namespace``); the shared ones share the Gateway named after the class, laid out
 as for every Ingress provider (one per namespace with ``--gateway-per-namespace``). The
-``loadbalancer-mode`` option says which mode the operator ran with by default.
+``loadbalancer-mode`` option says which mode the operator ran with by default (an
+annotation value other than ``dedicated``/``shared`` means that default:
+``ingress_reconcile.go isEffectiveLoadbalancerModeDedicated``).
 
 **What Cilium builds per Ingress** (``ingestion/ingress.go``): one virtual host per rule host,
 and a catch-all one (``*``) for rules without host and for ``spec.defaultBackend``, which
@@ -15,7 +17,9 @@ an entry without hosts covers nothing; a named host without a rule gets the Ingr
 catch-all routes over HTTPS (not carried: reported). When the Ingress has a catch-all (a
 default backend or a rule without host), Cilium copies that catch-all listener for every TLS
 host: HTTPS serves the catch-all's routes in place of the host's, and HTTP is not redirected;
-the output keeps the host's rules on both listeners and no redirect (reported).
+the output does the same on a dedicated Gateway (the catch-all route is attached to the
+host's HTTPS listener too); on a shared one, whose catch-all route holds other Ingresses'
+rules, the host's rules are served on HTTP only (reported).
 """
 
 from __future__ import annotations
@@ -72,15 +76,22 @@ def _tls(
     for host in tls.hosts:
         if host in routed:
             if catch_all:
+                dedicated = run.dedicated.get(model.source, True)
                 run.note(
-                    Level.WARNING,
-                    "cilium-tls-not-carried",
+                    Level.INFO if dedicated else Level.WARNING,
+                    "cilium-tls-catch-all",
                     model,
                     tls.field,
                     f"this Ingress also has a default backend or rules without host: Cilium "
                     f"served those on HTTPS for {host} in place of the host's own rules, and did "
                     "not redirect its HTTP requests (ingestion/ingress.go copies the catch-all "
-                    "listener for every TLS host); the output serves the host's rules on both",
+                    "listener for every TLS host); "
+                    + (
+                        "so does the output"
+                        if dedicated
+                        else "on a shared Gateway the output cannot: the host's rules are "
+                        "served on HTTP only"
+                    ),
                 )
             continue
         if catch_all:

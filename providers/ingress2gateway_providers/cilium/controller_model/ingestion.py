@@ -1,6 +1,6 @@
 """Which Ingresses the Cilium operator serves, and the listeners it ingests from each.
 
-Written from cilium/cilium: ``operator/pkg/ingress/ingress_class.go``
+Written from cilium/cilium: ``operator/pkg/ingress/helpers.go``
 (``isCiliumManagedIngress``, ``ingressClassName``: the annotation before the field; the
 ``cilium`` IngressClass marked default with a ParseBool truth takes unclassed Ingresses),
 ``operator/pkg/ingress/annotations/annotations.go`` (the value readers) and
