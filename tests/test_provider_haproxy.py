@@ -381,13 +381,18 @@ def test_annotations_apply_only_to_their_own_ingress() -> None:
         ("haproxy.org/path-rewrite", "/a b"),
         ("haproxy.org/request-redirect", "bad host"),
         ("haproxy.org/cors-allow-origin", "^https://.*\\.example\\.com$"),
+        ("haproxy.org/cors-allow-origin", "https://a.example.com\r\nX-Injected: 1"),
+        ("haproxy-ingress.github.io/auth-url", "http://auth.example.com/\r\nX-Injected: 1"),
+        ("haproxy-ingress.github.io/redirect-to", "https://a.example.com/\r\nX-Injected: 1"),
     ],
 )
 def test_bad_values_are_reported_not_copied(key: str, value: str) -> None:
     annotations = {key: value}
     if "cors" in key:
         annotations["haproxy.org/cors-enable"] = "true"
-    result = convert(ingress("bad", [("/", "Prefix", "app")], annotations))
+    if key.startswith("haproxy-ingress"):
+        annotations["kubernetes.io/ingress.class"] = "haproxy"
+    result = convert(ingress("bad", [("/", "Prefix", "app")], annotations, class_name=None))
     dumped = ingress2gateway.dump(result.resources, "yaml")
     assert "Injected" not in dumped and "%[" not in dumped and "X:B" not in dumped
     assert "bad host" not in dumped and ".*\\\\.example" not in dumped
