@@ -4,6 +4,7 @@ values that must never reach the output unvalidated."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from ingress2gateway_providers.haproxy.catalog import CATALOG, HAPROXY_INGRESS, 
 
 from .golden import cases
 from .ledger_checks import missing_ledger_fields
+from .shared_data import require_shared
 
 
 def objects_of(text: str) -> list[KubeObject]:
@@ -381,13 +383,18 @@ def test_annotations_apply_only_to_their_own_ingress() -> None:
         ("haproxy.org/path-rewrite", "/a b"),
         ("haproxy.org/request-redirect", "bad host"),
         ("haproxy.org/cors-allow-origin", "^https://.*\\.example\\.com$"),
+        ("haproxy.org/cors-allow-origin", "https://a.example.com\r\nX-Injected: 1"),
+        ("haproxy-ingress.github.io/auth-url", "http://auth.example.com/\r\nX-Injected: 1"),
+        ("haproxy-ingress.github.io/redirect-to", "https://a.example.com/\r\nX-Injected: 1"),
     ],
 )
 def test_bad_values_are_reported_not_copied(key: str, value: str) -> None:
     annotations = {key: value}
     if "cors" in key:
         annotations["haproxy.org/cors-enable"] = "true"
-    result = convert(ingress("bad", [("/", "Prefix", "app")], annotations))
+    if key.startswith("haproxy-ingress"):
+        annotations["kubernetes.io/ingress.class"] = "haproxy"
+    result = convert(ingress("bad", [("/", "Prefix", "app")], annotations, class_name=None))
     dumped = ingress2gateway.dump(result.resources, "yaml")
     assert "Injected" not in dumped and "%[" not in dumped and "X:B" not in dumped
     assert "bad host" not in dumped and ".*\\\\.example" not in dumped
@@ -471,3 +478,27 @@ spec:
     assert kinds.count("TCPRoute") == 1
     outcome = answer(result, Request("", "/", protocol="TCP", port=32766))
     assert backend(outcome) == "echo"
+
+
+def _reference_keys() -> tuple[set[str], set[str]]:
+    """The keys the shared catalog (``reference/more-providers.md`` §5) lists for HAProxy
+    Technologies' controller and for HAProxy Ingress."""
+    text = require_shared("reference", "more-providers.md").read_text(encoding="utf-8")
+    start = text.index("### 5.1 HAProxy Technologies")
+    middle = text.index("### 5.2 HAProxy Ingress")
+    end = text.index("## 6. OpenAPI")
+    tech = set(re.findall(r"^\| `([a-z0-9.-]+)` \| [CIS,]+ \|", text[start:middle], re.M))
+    community_part = text[middle:end]
+    community = set(re.findall(r"`([a-z0-9<>-]+)` \([A-Za-z]+;", community_part))
+    for line in community_part.splitlines():
+        if line.startswith("| ") and "Global-only" not in line and line.count("|") == 3:
+            community.update(re.findall(r"`([a-z0-9-]+)`", line.split("|")[2]))
+    return tech, community
+
+
+def test_catalog_has_every_key_of_the_reference_catalog() -> None:
+    tech, community = _reference_keys()
+    assert len(tech) >= 80 and len(community) >= 200
+    community -= {"http-response-<code>", "key"}  # the family, and the table's header
+    assert sorted(k for k in tech if lookup(HAPROXYTECH, k) is None) == []
+    assert sorted(k for k in community if lookup(HAPROXY_INGRESS, k) is None) == []

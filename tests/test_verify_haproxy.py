@@ -176,3 +176,26 @@ def test_verify_finds_no_unexplained_difference_in_the_corpus(path: Path, emitte
         objects, providers="haproxy", emitter=emitter, channel="experimental"
     )
     assert _listed(found.unexplained) == []
+
+
+def test_a_broken_migration_is_caught() -> None:
+    """The model is an oracle that can disagree: a swapped backend and a lost redirect in the
+    output are unexplained differences."""
+    text = TECH + ingress(
+        "a",
+        [("/app", "ImplementationSpecific", "app"), ("/", "Prefix", "root")],
+        tls=True,
+    )
+    objects = objects_of(text)
+    result = ingress2gateway.convert(objects, providers=["haproxy"])
+    broken = yaml.safe_load(yaml.safe_dump(result.resources))
+    for obj in broken:
+        for rule in obj.get("spec", {}).get("rules", []) or []:
+            for ref in rule.get("backendRefs", []) or []:
+                if ref.get("name") == "app":
+                    ref["name"] = "root"
+            rule.pop("filters", None)
+    found = ingress2gateway.verify(objects, output=broken, providers="haproxy")
+    listed = _listed(found.unexplained)
+    assert any("/apple" in item and "web/app" in item for item in listed)
+    assert any(item.startswith("GET http://") and "redirect" in item for item in listed)

@@ -106,6 +106,11 @@ def url_rewrite(rule: Rule, provenance: list[Provenance]) -> URLRewrite:
     return created
 
 
+def _control(value: str) -> bool:
+    """Control characters (``urlsplit`` silently drops CR, LF and tab: check before it)."""
+    return any(ord(ch) < 0x20 or ch == "\x7f" for ch in value)
+
+
 def header_value_problem(value: str) -> str | None:
     if "%[" in value:
         return "uses HAProxy fetches (%[...]), which no filter evaluates"
@@ -421,6 +426,7 @@ def external_auth(family: Family) -> None:
         parts.scheme not in ("http", "https")
         or not parts.hostname
         or any(c in url for c in " \"'<>")
+        or _control(url)
     ):
         family.close("auth-url", f"{url!r} is not an http(s) URL")
         return
@@ -432,7 +438,9 @@ def external_auth(family: Family) -> None:
         response_headers=[
             h for h in keys.csv("auth-headers-succeed") if _HEADER_NAME.match(h) and h != "*"
         ],
-        signin_url=signin if signin and urlsplit(signin).scheme in ("http", "https") else None,
+        signin_url=signin
+        if signin and not _control(signin) and urlsplit(signin).scheme in ("http", "https")
+        else None,
         provenance=keys.prov("auth-url", "auth-method", "auth-signin", "auth-headers-succeed"),
     )
     for rule in family.rules:
@@ -481,6 +489,8 @@ def oauth(family: Family) -> None:
 def _origin_ok(origin: str) -> bool:
     if origin == "*":
         return True
+    if _control(origin):
+        return False
     parts = urlsplit(origin)
     return (
         parts.scheme in ("http", "https")
@@ -789,6 +799,9 @@ def redirect_to(family: Family) -> None:
             keys.record("redirect-to-code", Status.IGNORED, "no redirect-to")
         return
     url = keys.text("redirect-to") or ""
+    if _control(url):
+        keys.invalid("redirect-to", "the URL has control characters")
+        return
     parts = urlsplit(url)
     host = parts.hostname or ""
     code = keys.integer("redirect-to-code", 300, 399) or 302
