@@ -227,8 +227,9 @@ def _filters(route: Route, filters: list[Filter], report: Recorder) -> list[Filt
                 report.warning(
                     "gke-path-rewrite",
                     f"{route.KIND} {route.name}: GKE's conformance report declares path "
-                    "rewrites unsupported; the URLRewrite path is emitted as the source asked, "
-                    "check the paths the backend receives",
+                    "rewrites unsupported (and a ReplaceFullPath rewrite has been reported "
+                    "refused); the URLRewrite path is emitted as the source asked: check that "
+                    "the route is accepted and the paths the backend receives",
                     source=prov.source,
                     field=prov.field,
                 )
