@@ -587,3 +587,12 @@ def test_a_client_certificate_to_the_backend_is_not_carried() -> None:
     )
     emit(make_ir([ext]))
     assert not ext.consumed
+
+
+def test_the_same_setting_asked_by_every_rule_of_a_service_is_not_widened() -> None:
+    first = SessionAffinity(provenance=prov("first"))
+    second = SessionAffinity(provenance=prov("second"))
+    run = emit(make_ir([first], [second]))  # two extensions, equal values, one Service
+    assert run.status("first") is Status.CONVERTED
+    assert run.status("second") is Status.CONVERTED
+    assert len(run.kind("GCPBackendPolicy")) == 1

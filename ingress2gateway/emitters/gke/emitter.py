@@ -41,7 +41,7 @@ from .backend import (
 )
 from .gate import RouteTimeout, View, gke_view
 from .gateway import ALLOW_GLOBAL_ACCESS_OPTION, SSL_POLICY_OPTION, gateway_policies
-from .policies import Policies, Target
+from .policies import Policies, Target, canonical
 
 if TYPE_CHECKING:
     from ingress2gateway.target import Target as APITarget
@@ -242,15 +242,25 @@ class ServicePlan:
                     for key in reached[id(rule)]:
                         entry = places.setdefault((id(ext), key), (ext, set()))
                         entry[1].add((route.ref.display(), index))
-        for (_, key), (ext, where) in places.items():
-            for fragment in fragments(ext, self.env):
-                self.policies.add(
-                    ext,
-                    ext.describe(),
-                    fragment,
-                    service_target(key),
-                    extra_note=self.widened(key, where),
-                )
+        mapped = [
+            (ext, key, where, fragment)
+            for (_, key), (ext, where) in places.items()
+            for fragment in fragments(ext, self.env)
+        ]
+        # The rules that asked for the same setting on a Service: a setting is widened only
+        # to rules of that Service none of which asked for it.
+        asked: dict[tuple[ServiceKey, str, str], set[Place]] = {}
+        for _, key, where, fragment in mapped:
+            asked.setdefault((key, fragment.kind, canonical(fragment.spec)), set()).update(where)
+        for ext, key, _, fragment in mapped:
+            same = asked[(key, fragment.kind, canonical(fragment.spec))]
+            self.policies.add(
+                ext,
+                ext.describe(),
+                fragment,
+                service_target(key),
+                extra_note=self.widened(key, same),
+            )
         for ext, refs in tls.values():
             carried = backend_https(ext, refs[0].namespace)
             if carried is not None:

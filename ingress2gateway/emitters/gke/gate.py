@@ -63,8 +63,6 @@ class View:
     ir: IR
     """A copy of the IR's structure (its extensions shared) without what GKE lacks."""
     timeouts: list[RouteTimeout] = field(default_factory=list)
-    originals: dict[int, Rule] = field(default_factory=dict)
-    """``id()`` of a rule of the view → the IR's rule it was copied from."""
 
 
 def gke_view(ir: IR, report: Recorder) -> View:
@@ -149,7 +147,6 @@ def _route(route: HTTPRoute | GRPCRoute, view: View, report: Recorder) -> Route 
         new = _rule(route, len(rules), rule, view, report)
         if matches is not rule.matches:
             new = replace(new, matches=matches)
-            view.originals[id(new)] = rule
         changed |= new is not rule
         rules.append(new)
     if not changed:
@@ -194,7 +191,6 @@ def _rule(
     if not changes:
         return rule
     copy = replace(rule, **changes)  # type: ignore[arg-type]
-    view.originals[id(copy)] = rule
     return copy
 
 
@@ -227,8 +223,9 @@ def _filters(route: Route, filters: list[Filter], report: Recorder) -> list[Filt
                 report.warning(
                     "gke-path-rewrite",
                     f"{route.KIND} {route.name}: GKE's conformance report declares path "
-                    "rewrites unsupported; the URLRewrite path is emitted as the source asked, "
-                    "check the paths the backend receives",
+                    "rewrites unsupported (and a ReplaceFullPath rewrite has been reported "
+                    "refused); the URLRewrite path is emitted as the source asked: check that "
+                    "the route is accepted and the paths the backend receives",
                     source=prov.source,
                     field=prov.field,
                 )

@@ -10,6 +10,7 @@ different values conflict: the first (in output order) is kept, the other is rep
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -96,6 +97,11 @@ class Policy:
 
 class MergeConflict(Exception):
     pass
+
+
+def canonical(spec: JSONDict) -> str:
+    """A stable text form of a fragment, to compare them."""
+    return json.dumps(spec, sort_keys=True)
 
 
 def merged(base: JSONDict, extra: JSONDict) -> JSONDict:
