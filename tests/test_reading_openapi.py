@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ingress2gateway.converting.selecting import select
 from ingress2gateway.objects import DOCUMENTS_GROUP, OPENAPI_DOCUMENT_KIND
+from ingress2gateway.plugin import ConvertOptions
 from ingress2gateway.reading.manifests import read_inputs
 from ingress2gateway.reporting.report import Recorder
 
@@ -57,3 +59,19 @@ def test_a_document_with_metadata_is_one_error_line_naming_file_and_line(tmp_pat
     assert len(errors) == 1 and "\n" not in errors[0].message
     assert errors[0].source is not None
     assert errors[0].source.file.endswith("bad.yaml") and errors[0].source.line == 3
+
+
+def test_selecting_a_namespace_keeps_documents(tmp_path: Path) -> None:
+    """``-n shop`` keeps the objects of ``shop`` and those of no namespace: a document has none,
+    like a cluster-scoped object, and must not vanish without a word."""
+    ingress = (
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, namespace: %s}\n"
+    )
+    objects, _ = _read(
+        tmp_path, "all.yaml", DOC + "---\n" + ingress % "shop" + "---\n" + ingress % "other"
+    )
+    kept = select(objects, ConvertOptions(namespace="shop"), Recorder())
+    assert [(o.kind, o.namespace) for o in kept] == [
+        (OPENAPI_DOCUMENT_KIND, None),
+        ("Ingress", "shop"),
+    ]

@@ -5,7 +5,7 @@ neither ``apiVersion`` nor ``kind``) is read as an ``OpenAPIDocument``
 (``documents.ingress2gateway.io/v1``) named from ``info.title``; this provider turns each into a
 Gateway and HTTPRoutes that route exactly the operations the document describes (server, path,
 method) to one backend (``--openapi3-backend``). Swagger 2.0 documents are reported. Documents have
-no namespace: ``-n`` (which keeps the objects of one namespace) leaves them out.
+no namespace: like cluster-scoped objects, they are read whatever ``-n`` names.
 
 Unlike the Go tool, whose own expected outputs the CRDs refuse (listener hostname ``*``, header
 matches without values, ``{id}`` inside Exact paths), the output is valid: relative servers give
