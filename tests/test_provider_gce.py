@@ -468,3 +468,20 @@ def test_an_annotation_of_another_class_wins_over_a_gke_class_name() -> None:
     assert not [o for o in result.resources if o["kind"] == "Gateway"]
     [note] = [n for n in result.report.notifications if n.code == "ingress-class-not-selected"]
     assert "not spec.ingressClassName" in note.message and "--ingress-class" not in note.message
+
+
+def test_a_service_missing_from_a_namespace_the_input_holds_is_reported() -> None:
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "app", "namespace": "web"},
+    }
+    spec = {
+        "rules": [rule("m.example.com", ("/app", "Prefix", "app"), ("/gone", "Prefix", "gone"))]
+    }
+    result = convert(ingress("m", {}, spec) + "---\n" + yaml.safe_dump(service))
+    notes = [n for n in result.report.notifications if n.code == "gce-reference-missing"]
+    assert [n.field for n in notes] == ["spec.rules[0].http.paths[1]"]
+    # Without any Service of the namespace in the input nothing can be said.
+    quiet = convert(ingress("m", {}, spec))
+    assert not [n for n in quiet.report.notifications if n.code == "gce-reference-missing"]

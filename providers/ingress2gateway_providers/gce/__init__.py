@@ -47,6 +47,7 @@ from ingress2gateway.converting.ingress import (
     CLASS_ANNOTATION,
     IngressClassInfo,
     IngressModel,
+    ServiceBackend,
     is_ingress,
     parse_ingress,
     precedence_key,
@@ -187,6 +188,7 @@ class GceProvider(IngressProvider):
                 continue
             # HTTPS is GKE's own (see .tls): lowering lays out plain HTTP only.
             bare = dataclasses.replace(model, tls=[], paths=paths.served_paths(ctx.report, model))
+            _absent_services(run, model)
             own = _own_gateway(ctx, model, run.services_by_namespace.get(model.namespace, []))
             lowered = lower_ingresses(own, _with_catch_all(bare), policy)
             routes = [r for r in lowered.routes if isinstance(r, HTTPRoute)]
@@ -241,6 +243,29 @@ class GceProvider(IngressProvider):
                 Status.IGNORED,
                 note="GKE reads only the kubernetes.io/ingress.class annotation",
                 provider=self.name,
+            )
+
+
+def _absent_services(run: GceRun, model: IngressModel) -> None:
+    """GKE leaves out a path whose Service does not exist (``getServicePort`` fails): its
+    requests go to the default backend. Where the input holds Services of the namespace but not
+    this one, say so (the path is converted: the Service may simply be in another file)."""
+    if model.namespace not in run.services_by_namespace:
+        return
+    for path in model.paths:
+        backend = path.backend
+        if (
+            isinstance(backend, ServiceBackend)
+            and (model.namespace, backend.name) not in run.services
+        ):
+            run.notify(
+                Level.WARNING,
+                "gce-reference-missing",
+                f"Service {backend.name!r} is not in the input: if it does not exist, GKE left "
+                "this path out and sent its requests to the default backend, where the Gateway "
+                "answers 500",
+                model.source,
+                path.field,
             )
 
 

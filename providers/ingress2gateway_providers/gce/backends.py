@@ -26,6 +26,9 @@ The conversion applies it to every rule whose backend is that Service port.
 * ``cdn``, ``healthCheck``, ``connectionDraining``, ``logging`` and any other field: reported.
 * A rule whose backends have different BackendConfigs (or some none) gets none of their
   timeouts, headers or affinity, reported (the access controls of any of them close it).
+* A path whose Service is not in the input, where the input holds other Services of its
+  namespace, is reported: GKE left such a path out (its requests went to the default backend);
+  the conversion keeps it, as the Service may only be missing from the files given.
 * ``cloud.google.com/app-protocols`` (and the alpha key, which GKE reads first): ``HTTPS`` or
   ``HTTP2`` to the pods, without certificate verification; Gateway API's BackendTLSPolicy always
   verifies, so it is reported. ``cloud.google.com/neg`` is ignored (implementations route to
