@@ -77,6 +77,7 @@ from .common import (
     entry_point_ports,
 )
 from .gateway import drop_empty
+from .spread import spread_hostless
 
 if TYPE_CHECKING:
     from ingress2gateway.verification.model import SourceModel
@@ -203,6 +204,8 @@ class TraefikProvider(IngressProvider):
             ingressroute.convert(run)
             streams.convert(run)
             drop_empty(run)
+            class_name = ctx.options.gateway_class_name or "traefik"
+            spread_hostless(run, [g for g in ctx.ir.gateways if g.gateway_class == class_name])
             priority.compare(run)
             finish.account(run)
         finally:

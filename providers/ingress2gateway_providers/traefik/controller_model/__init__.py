@@ -136,7 +136,7 @@ class TraefikModel:
         near = [
             cause
             for router in self.routers
-            if not router.tcp and request.host in _probes(router.tree)[0]
+            if not router.tcp and (request.host in (hosts := _probes(router.tree)[0]) or not hosts)
             for cause in router.causes
         ]
         return tuple(dict.fromkeys(near))[:20]
