@@ -249,3 +249,75 @@ def test_random_routers_verify(routers: list[list[tuple[str, int | None]]]) -> N
             )
         )
     assert unexplained(objects, "standard") == []
+
+
+_ANNOTATIONS = st.dictionaries(
+    st.sampled_from(
+        [
+            "traefik.ingress.kubernetes.io/router.priority",
+            "traefik.ingress.kubernetes.io/router.pathmatcher",
+            "traefik.ingress.kubernetes.io/router.entrypoints",
+            "traefik.ingress.kubernetes.io/router.tls",
+        ]
+    ),
+    st.sampled_from(["7", "40", "Path", "PathPrefix", "web", "websecure", "web,websecure", "true"]),
+    max_size=3,
+)
+_INGRESS_PATH = st.fixed_dictionaries(
+    {
+        "path": st.sampled_from(_PATHS),
+        "pathType": st.sampled_from(["Prefix", "Exact", "ImplementationSpecific"]),
+        "backend": st.fixed_dictionaries(
+            {
+                "service": st.fixed_dictionaries(
+                    {"name": st.sampled_from(["s1", "s2", "s3"]), "port": st.just({"number": 80})}
+                )
+            }
+        ),
+    }
+)
+_INGRESS_RULE = st.fixed_dictionaries(
+    {"http": st.fixed_dictionaries({"paths": st.lists(_INGRESS_PATH, min_size=1, max_size=2)})},
+    optional={"host": st.sampled_from([*_HOSTS, "*.example.com"])},
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            _ANNOTATIONS,
+            st.lists(_INGRESS_RULE, min_size=1, max_size=2),
+            st.booleans(),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_random_ingresses_verify(
+    ingresses: list[tuple[dict[str, str], list[Any], bool, bool]],
+) -> None:
+    objects = []
+    for i, (notes, rules, tls, default) in enumerate(ingresses):
+        spec: dict[str, Any] = {"rules": rules}
+        if tls:
+            spec["tls"] = [{"hosts": ["a.example.com"], "secretName": "cert"}]
+        if default:
+            spec["defaultBackend"] = {"service": {"name": f"d{i}", "port": {"number": 80}}}
+        objects.append(
+            KubeObject(
+                {
+                    "apiVersion": "networking.k8s.io/v1",
+                    "kind": "Ingress",
+                    "metadata": {
+                        "name": f"i{i}",
+                        "namespace": "default",
+                        "annotations": notes,
+                    },
+                    "spec": spec,
+                },
+                Origin("test.yaml", None, i),
+            )
+        )
+    assert unexplained(objects, "standard") == []

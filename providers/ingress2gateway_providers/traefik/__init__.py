@@ -211,6 +211,17 @@ class TraefikProvider(IngressProvider):
         finally:
             del self._runs[id(ctx)]
 
+    def lowering_models(
+        self, ctx: ProviderContext, models: list[IngressModel]
+    ) -> list[IngressModel]:
+        """Traefik makes one catch-all router of the default backends (``default-router``:
+        ``PathPrefix(`/`)`` at the lowest priority, every host), the first Ingress's; the
+        others are refused ("the default backend already exists"). Lowering sees it as the
+        default backend of an Ingress without rules, whose route then serves every host (see
+        :mod:`.spread`)."""
+        run = self._runs[id(ctx)]
+        return ingress.default_backends(run, models)
+
     def apply(self, ctx: ProviderContext, models: list[IngressModel], lowered: Lowered) -> None:
         ingress.apply(self._runs[id(ctx)], models, lowered)
 

@@ -384,7 +384,7 @@ def _convert_object(run: TraefikRun, obj: KubeObject) -> None:
         listeners = _listeners(run, gateway, obj, hosts, ports, tls)
         if not listeners:
             continue
-        _emit(run, gateway, obj, hosts, pieces, listeners, tls)
+        _emit(run, gateway, obj, hosts, pieces, listeners, tls, ports)
     _account_tls(run, obj, converted=tls is not None)
 
 
@@ -485,6 +485,7 @@ def _emit(
     pieces: list[_Piece],
     listeners: list[Listener],
     tls: _Tls | None,
+    ports: list[int],
 ) -> None:
     source = obj.source()
     parents = [gateway.parent_ref(obj.namespace, item.name) for item in listeners]
@@ -522,6 +523,8 @@ def _emit(
                 rule.extensions.extend(effects.extensions)
             _fix_redirects(rule)
             route.rules.append(rule)
+        if not hosts and tls is None and 443 in ports:
+            run.https_hostless.add(id(route))
         run.ctx.ir.routes.append(route)
 
 

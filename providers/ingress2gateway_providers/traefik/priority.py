@@ -190,6 +190,13 @@ def _winners(routers: list[Router], probe: _Probe, tls: bool) -> tuple[int, int]
     if not in_traefik or not in_gateway:
         return None
     traefik = max(in_traefik, key=lambda i: (routers[i].priority, -i))
+    equal = [
+        i for i in in_traefik if i != traefik and routers[i].priority == routers[traefik].priority
+    ]
+    if equal:
+        # Traefik sorts its routes by priority alone (``sort.Sort``, not stable): which of
+        # routers of equal priority answers is not defined.
+        return traefik, equal[0]
     top = max(spec for spec, _ in in_gateway)
     tied = [i for spec, i in in_gateway if spec == top]
     if tied == [traefik]:
@@ -219,7 +226,11 @@ def compare(run: TraefikRun) -> None:
                             continue
                         seen.add(found)
                         reported += 1
-                        _report(run, routers[found[0]], routers[found[1]], probe)
+                        picked, other = routers[found[0]], routers[found[1]]
+                        if picked.priority == other.priority:
+                            _report_tie(run, picked, other, probe)
+                        else:
+                            _report(run, picked, other, probe)
 
 
 def _report(run: TraefikRun, picked: Router, preferred: Router, probe: _Probe) -> None:
@@ -239,3 +250,15 @@ def _report(run: TraefikRun, picked: Router, preferred: Router, probe: _Probe) -
     # Both routers decide such a request: the report names each.
     run.priority_differs(picked.source, picked.field, message)
     run.priority_differs(preferred.source, preferred.field, message)
+
+
+def _report_tie(run: TraefikRun, first: Router, second: Router, probe: _Probe) -> None:
+    message = (
+        f"{probe.method} {probe.host}{probe.path} matches {first.source.display()} "
+        f"{first.field} and {second.source.display()} {second.field}, both of priority "
+        f"{first.priority}: Traefik's choice between them is not defined (it sorts routers by "
+        "priority alone); Gateway API picks the more specific match. Give one of them a "
+        "priority if the choice matters"
+    )
+    run.priority_differs(first.source, first.field, message)
+    run.priority_differs(second.source, second.field, message)

@@ -24,8 +24,11 @@ def spread_hostless(run: TraefikRun, gateways: list[Gateway]) -> None:
             current = gateway.listener(parent.section_name)
             if current is None:
                 continue
+            wanted = {(current.protocol, current.port)}
+            if id(route) in run.https_hostless:
+                wanted.add(("HTTPS", 443))
             for other in gateway.listeners:
-                if (other.protocol, other.port) != (current.protocol, current.port):
+                if (other.protocol, other.port) not in wanted:
                     continue
                 ref = gateway.parent_ref(route.namespace, other.name)
                 if ref not in parents:
