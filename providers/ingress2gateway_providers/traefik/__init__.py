@@ -42,7 +42,6 @@ from ingress2gateway.converting.ingress import (
     IngressClassInfo,
     IngressModel,
     IngressPath,
-    ingress_classes,
 )
 from ingress2gateway.converting.ingress_provider import (
     INGRESS_RESOURCES,
@@ -77,6 +76,7 @@ from .common import (
     entry_point_ports,
 )
 from .gateway import drop_empty
+from .redirects import split_scheme_redirects
 from .spread import spread_hostless
 
 if TYPE_CHECKING:
@@ -199,13 +199,14 @@ class TraefikProvider(IngressProvider):
         run.allow_cross_namespace = bool(self.option(ctx.options, ALLOW_CROSS_NAMESPACE))
         self._runs[id(ctx)] = run
         try:
-            ingress_classes(ctx.objects)
             super().convert(ctx)
             ingressroute.convert(run)
             streams.convert(run)
             drop_empty(run)
             class_name = ctx.options.gateway_class_name or "traefik"
-            spread_hostless(run, [g for g in ctx.ir.gateways if g.gateway_class == class_name])
+            ours = [g for g in ctx.ir.gateways if g.gateway_class == class_name]
+            spread_hostless(run, ours)
+            split_scheme_redirects(run, ours)
             priority.compare(run)
             finish.account(run)
         finally:

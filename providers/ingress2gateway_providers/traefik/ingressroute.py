@@ -100,7 +100,7 @@ def _entry_ports(run: TraefikRun, obj: KubeObject, tls: bool) -> list[int]:
             ports.append(port)
         if ports:
             run.record(source, "spec.entryPoints", Status.CONVERTED)
-    if tls and ports and 443 not in ports:
+    if tls and any(p != 443 for p in ports):
         run.differs(
             source,
             "spec.entryPoints",
@@ -521,7 +521,6 @@ def _emit(
                 effects = middlewares.effects(run, mw, piece.match, rule.filters)
                 rule.filters.extend(effects.filters)
                 rule.extensions.extend(effects.extensions)
-            _fix_redirects(rule)
             route.rules.append(rule)
         if not hosts and tls is None and 443 in ports:
             run.https_hostless.add(id(route))
@@ -532,17 +531,3 @@ def _copy(ref: Any) -> Any:
     from dataclasses import replace
 
     return replace(ref, provenance=list(ref.provenance))
-
-
-def _fix_redirects(rule: Rule) -> None:
-    """A redirect answers the request itself: Gateway API refuses a rule with a redirect and
-    backends, and a redirect with a rewrite. Traefik's redirect middleware answers before
-    anything else, so the backends and later rewrites are dropped."""
-    from ingress2gateway.ir import RequestRedirect, URLRewrite
-
-    redirect = next((f for f in rule.filters if isinstance(f, RequestRedirect)), None)
-    if redirect is None:
-        return
-    rule.backend_refs = []
-    rule.filters = [f for f in rule.filters if not isinstance(f, (URLRewrite, RequestRedirect))]
-    rule.filters.insert(0, redirect)
