@@ -76,6 +76,7 @@ from .common import (
     entry_point_ports,
 )
 from .gateway import drop_empty
+from .merging import merge_filters
 from .redirects import split_scheme_redirects
 from .spread import spread_hostless
 
@@ -205,6 +206,7 @@ class TraefikProvider(IngressProvider):
             drop_empty(run)
             class_name = ctx.options.gateway_class_name or "traefik"
             ours = [g for g in ctx.ir.gateways if g.gateway_class == class_name]
+            merge_filters(run, ours)
             spread_hostless(run, ours)
             split_scheme_redirects(run, ours)
             priority.compare(run)

@@ -223,6 +223,7 @@ def default_backends(run: TraefikRun, models: list[IngressModel]) -> list[Ingres
 
 
 def apply(run: TraefikRun, models: list[IngressModel], lowered: Lowered) -> None:
+    run.routes.update(id(route) for route in lowered.routes)
     for model in models:
         _apply_model(run, model, lowered)
         for _, rule in lowered.rules_of(model.source):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingress2gateway.converting import naming
+from ingress2gateway.converting.lowering import tls_covers
 from ingress2gateway.ir import (
     ClientCertAuth,
     ClientTLSSettings,
@@ -448,6 +449,32 @@ def _listeners(
     return made
 
 
+def _ingress_certificate(run: TraefikRun, host: str | None) -> tuple[SecretRef, Provenance] | None:
+    """A certificate an Ingress's ``spec.tls`` names for ``host`` (its hosts, or its rules'
+    hosts when it names none)."""
+    if host is None:
+        return None
+    for obj in run.ctx.objects:
+        if obj.kind != "Ingress" or id(obj) not in run.ctx.claimed:
+            continue
+        rules = [as_dict(r).get("host") for r in as_list(obj.spec.get("rules"))]
+        for index, entry in enumerate(as_list(obj.spec.get("tls"))):
+            entry = as_dict(entry)
+            secret = entry.get("secretName")
+            hosts = [h for h in as_list(entry.get("hosts")) if isinstance(h, str)] or [
+                h for h in rules if isinstance(h, str)
+            ]
+            if (
+                isinstance(secret, str)
+                and secret
+                and any(tls_covers(h.lower(), host) for h in hosts)
+            ):
+                return SecretRef(secret, obj.namespace), Provenance(
+                    obj.source(), f"spec.tls[{index}]"
+                )
+    return None
+
+
 def _entry_point_tls(
     run: TraefikRun, gateway: Gateway, obj: KubeObject, host: str | None
 ) -> Listener | None:
@@ -458,9 +485,15 @@ def _entry_point_tls(
     for found in gateway.listeners:
         if found.protocol == "HTTPS" and found.port == 443 and found.hostname == host:
             return found
+    source = obj.source()
+    shared = _ingress_certificate(run, host)
+    if shared is not None:
+        # Traefik's certificate store holds the Ingresses' certificates too, picked by SNI.
+        secret, where = shared
+        grant_secret(run, gateway, secret, where)
+        return listener(gateway, "HTTPS", 443, host, where, secret)
     store = run.find("TLSStore", obj.namespace, "default")
     name = as_dict(store.spec.get("defaultCertificate")).get("secretName") if store else None
-    source = obj.source()
     if store is not None and isinstance(name, str) and name:
         run.use(store)
         cert = SecretRef(name, store.namespace)
@@ -524,6 +557,7 @@ def _emit(
             route.rules.append(rule)
         if not hosts and tls is None and 443 in ports:
             run.https_hostless.add(id(route))
+        run.routes.add(id(route))
         run.ctx.ir.routes.append(route)
 
 

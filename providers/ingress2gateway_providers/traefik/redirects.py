@@ -6,7 +6,7 @@ the next middleware and the service. A Gateway API RequestRedirect answers every
 its rule. So a route with such a redirect is split by its listeners: on the listeners of the
 target scheme the rule keeps its backends and the redirect is dropped; on the others the rule
 only redirects (Gateway API refuses a redirect beside a path rewrite, and the backends would
-never be reached).
+never be reached); a rewrite before the redirect becomes the redirect's path.
 """
 
 from __future__ import annotations
@@ -40,6 +40,16 @@ def _variant(rule: Rule, scheme: str) -> Rule:
     if passes:
         copy.filters = [f for f in copy.filters if f is not redirect]
     else:
+        # A path rewrite before the redirect changes the URL it redirects to (Traefik's
+        # rewriting middlewares update the request URI the redirect reads).
+        before = copy.filters[: copy.filters.index(redirect)]
+        rewrite = next((f for f in before if isinstance(f, URLRewrite) and f.path), None)
+        if rewrite is not None:
+            redirect = dataclasses.replace(
+                redirect,
+                path=rewrite.path,
+                provenance=[*redirect.provenance, *rewrite.provenance],
+            )
         copy.backend_refs = []
         copy.filters = [redirect] + [
             f for f in copy.filters if not isinstance(f, (URLRewrite, RequestRedirect))
@@ -55,6 +65,8 @@ def split_scheme_redirects(run: TraefikRun, gateways: list[Gateway]) -> None:
             continue
         if not any(isinstance(f, RequestRedirect) for rule in route.rules for f in rule.filters):
             continue
+        if id(route) not in run.routes:
+            continue  # another provider's
         by_scheme: dict[str, list[ParentRef]] = {}
         for parent in route.parent_refs:
             gateway = ours.get((parent.namespace or route.namespace, parent.name))

@@ -14,7 +14,7 @@ from .common import TraefikRun
 def spread_hostless(run: TraefikRun, gateways: list[Gateway]) -> None:
     ours = {(g.namespace, g.name): g for g in gateways}
     for route in run.ctx.ir.routes:
-        if not isinstance(route, HTTPRoute) or route.hostnames:
+        if not isinstance(route, HTTPRoute) or route.hostnames or id(route) not in run.routes:
             continue
         parents = list(route.parent_refs)
         for parent in route.parent_refs:
