@@ -655,3 +655,25 @@ def test_respond_type_is_a_denial() -> None:
 
 def _unused(value: Any) -> None:  # keeps helpers typed for mypy
     del value
+
+
+def test_other_providers_routes_are_left_alone() -> None:
+    nginx = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: n
+  namespace: default
+  annotations: {nginx.ingress.kubernetes.io/permanent-redirect: "https://x.example.com/"}
+spec:
+  ingressClassName: nginx
+  rules:
+  - http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}
+"""
+    alone = ingress2gateway.convert(objects_of(nginx), providers=["nginx"])
+    text = nginx + "---\n" + with_mw("redirectScheme: {scheme: https}")
+    both = ingress2gateway.convert(objects_of(text), providers=["nginx", "traefik"])
+    route = next(o for o in alone.resources if o["kind"] == "HTTPRoute")
+    assert route in both.resources

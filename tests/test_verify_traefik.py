@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import ingress2gateway
 from ingress2gateway.objects import KubeObject, Origin
@@ -184,3 +186,138 @@ def test_broken_migration_is_caught() -> None:
 
 def test_no_route_for_unknown_host() -> None:
     assert isinstance(traefik(ROUTES).route(Request("b", "/foo")).outcome, NoRoute)
+
+
+# --- random routers: the converter and the model agree, or the report says why ----------------
+
+_HOSTS = ["a.example.com", "b.example.com"]
+_PATHS = ["/", "/api", "/api/", "/apiv2", "/static/x", "/a"]
+_MATCHERS = st.one_of(
+    st.sampled_from(_HOSTS).map(lambda h: f"Host(`{h}`)"),
+    st.tuples(st.sampled_from(["Path", "PathPrefix"]), st.sampled_from(_PATHS)).map(
+        lambda t: f"{t[0]}(`{t[1]}`)"
+    ),
+    st.sampled_from(
+        [
+            "Method(`GET`)",
+            "Method(`POST`)",
+            "Header(`X-A`, `1`)",
+            "Query(`q`, `1`)",
+            "PathRegexp(`^/img/[0-9]+`)",
+        ]
+    ),
+)
+_RULES = st.recursive(
+    _MATCHERS,
+    lambda inner: st.one_of(
+        inner.map(lambda r: f"!({r})"),
+        inner.map(lambda r: f"({r})"),
+        st.tuples(inner, st.sampled_from([" && ", " || "]), inner).map("".join),
+    ),
+    max_leaves=5,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(_RULES, st.one_of(st.none(), st.integers(1, 100))), min_size=1, max_size=2
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_random_routers_verify(routers: list[list[tuple[str, int | None]]]) -> None:
+    objects = []
+    for i, routes in enumerate(routers):
+        spec_routes: list[dict[str, Any]] = []
+        for j, (match, priority) in enumerate(routes):
+            route: dict[str, Any] = {"match": match, "services": [{"name": f"s{i}{j}", "port": 80}]}
+            if priority is not None:
+                route["priority"] = priority
+            spec_routes.append(route)
+        objects.append(
+            KubeObject(
+                {
+                    "apiVersion": "traefik.io/v1alpha1",
+                    "kind": "IngressRoute",
+                    "metadata": {"name": f"r{i}", "namespace": "default"},
+                    "spec": {"entryPoints": ["web"], "routes": spec_routes},
+                },
+                Origin("test.yaml", None, i),
+            )
+        )
+    assert unexplained(objects, "standard") == []
+
+
+_ANNOTATIONS = st.dictionaries(
+    st.sampled_from(
+        [
+            "traefik.ingress.kubernetes.io/router.priority",
+            "traefik.ingress.kubernetes.io/router.pathmatcher",
+            "traefik.ingress.kubernetes.io/router.entrypoints",
+            "traefik.ingress.kubernetes.io/router.tls",
+        ]
+    ),
+    st.sampled_from(["7", "40", "Path", "PathPrefix", "web", "websecure", "web,websecure", "true"]),
+    max_size=3,
+)
+_INGRESS_PATH = st.fixed_dictionaries(
+    {
+        "path": st.sampled_from(_PATHS),
+        "pathType": st.sampled_from(["Prefix", "Exact", "ImplementationSpecific"]),
+        "backend": st.fixed_dictionaries(
+            {
+                "service": st.fixed_dictionaries(
+                    {"name": st.sampled_from(["s1", "s2", "s3"]), "port": st.just({"number": 80})}
+                )
+            }
+        ),
+    }
+)
+_INGRESS_RULE = st.fixed_dictionaries(
+    {"http": st.fixed_dictionaries({"paths": st.lists(_INGRESS_PATH, min_size=1, max_size=2)})},
+    optional={"host": st.sampled_from([*_HOSTS, "*.example.com"])},
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            _ANNOTATIONS,
+            st.lists(_INGRESS_RULE, min_size=1, max_size=2),
+            st.booleans(),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_random_ingresses_verify(
+    ingresses: list[tuple[dict[str, str], list[Any], bool, bool]],
+) -> None:
+    objects = []
+    for i, (notes, rules, tls, default) in enumerate(ingresses):
+        spec: dict[str, Any] = {"rules": rules}
+        if tls:
+            spec["tls"] = [{"hosts": ["a.example.com"], "secretName": "cert"}]
+        if default:
+            spec["defaultBackend"] = {"service": {"name": f"d{i}", "port": {"number": 80}}}
+        objects.append(
+            KubeObject(
+                {
+                    "apiVersion": "networking.k8s.io/v1",
+                    "kind": "Ingress",
+                    "metadata": {
+                        "name": f"i{i}",
+                        "namespace": "default",
+                        "annotations": notes,
+                    },
+                    "spec": spec,
+                },
+                Origin("test.yaml", None, i),
+            )
+        )
+    assert unexplained(objects, "standard") == []

@@ -42,7 +42,6 @@ from ingress2gateway.converting.ingress import (
     IngressClassInfo,
     IngressModel,
     IngressPath,
-    ingress_classes,
 )
 from ingress2gateway.converting.ingress_provider import (
     INGRESS_RESOURCES,
@@ -77,6 +76,9 @@ from .common import (
     entry_point_ports,
 )
 from .gateway import drop_empty
+from .merging import merge_filters
+from .redirects import split_scheme_redirects
+from .spread import spread_hostless
 
 if TYPE_CHECKING:
     from ingress2gateway.verification.model import SourceModel
@@ -198,15 +200,30 @@ class TraefikProvider(IngressProvider):
         run.allow_cross_namespace = bool(self.option(ctx.options, ALLOW_CROSS_NAMESPACE))
         self._runs[id(ctx)] = run
         try:
-            ingress_classes(ctx.objects)
             super().convert(ctx)
             ingressroute.convert(run)
             streams.convert(run)
             drop_empty(run)
+            class_name = ctx.options.gateway_class_name or "traefik"
+            ours = [g for g in ctx.ir.gateways if g.gateway_class == class_name]
+            merge_filters(run, ours)
+            spread_hostless(run, ours)
+            split_scheme_redirects(run, ours)
             priority.compare(run)
             finish.account(run)
         finally:
             del self._runs[id(ctx)]
+
+    def lowering_models(
+        self, ctx: ProviderContext, models: list[IngressModel]
+    ) -> list[IngressModel]:
+        """Traefik makes one catch-all router of the default backends (``default-router``:
+        ``PathPrefix(`/`)`` at the lowest priority, every host), the first Ingress's; the
+        others are refused ("the default backend already exists"). Lowering sees it as the
+        default backend of an Ingress without rules, whose route then serves every host (see
+        :mod:`.spread`)."""
+        run = self._runs[id(ctx)]
+        return ingress.default_backends(run, models)
 
     def apply(self, ctx: ProviderContext, models: list[IngressModel], lowered: Lowered) -> None:
         ingress.apply(self._runs[id(ctx)], models, lowered)

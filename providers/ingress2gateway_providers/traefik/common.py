@@ -93,6 +93,10 @@ class TraefikRun:
     allow_cross_namespace: bool = False
     created: list[Gateway] = field(default_factory=list)
     sticky: dict[int, SessionAffinity] = field(default_factory=dict)
+    https_hostless: set[int] = field(default_factory=set)
+    routes: set[int] = field(default_factory=set)
+    """``id()`` of the HTTPRoutes this provider made (the later passes touch no other)."""
+    """``id()`` of the routes without host whose routers were on the websecure entry point."""
     """The session-affinity extension of each sticky Service, by ``id()``."""
     routers: list[Any] = field(default_factory=list)
     """Every converted router, for the priority comparison (see :mod:`.priority`)."""

@@ -29,6 +29,7 @@ access controls).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from ingress2gateway.converting import grammar
@@ -43,6 +44,7 @@ from ingress2gateway.converting.ingress import (
 from ingress2gateway.converting.lowering import Lowered
 from ingress2gateway.ir import (
     HTTPRoute,
+    Match,
     PathMatch,
     Provenance,
     RefusedControl,
@@ -150,9 +152,7 @@ def path_match(run: TraefikRun, model: IngressModel, path: IngressPath) -> PathM
     return match
 
 
-def _as_match(path: PathMatch):  # type: ignore[no-untyped-def]
-    from ingress2gateway.ir import Match
-
+def _as_match(path: PathMatch) -> Match:
     return Match(path=path)
 
 
@@ -172,7 +172,58 @@ def _tls_only(obj: KubeObject) -> bool:
     return any(key.startswith(PREFIX + "router.tls.") for key in annotations)
 
 
+def default_backends(run: TraefikRun, models: list[IngressModel]) -> list[IngressModel]:
+    """The first Ingress's default backend (oldest first) as Traefik's catch-all router; the
+    others ignored, as Traefik refuses them."""
+    with_default = [m for m in models if m.default_backend is not None]
+    if not with_default:
+        return models
+    # Traefik takes the first its Ingress lister returns; taken here: the oldest, then by
+    # namespace/name (the fyi below says which one when there are several).
+    first = min(
+        with_default,
+        key=lambda m: (m.creation_timestamp or "\uffff", f"{m.namespace or ''}/{m.name}"),
+    )
+    laid_out: list[IngressModel] = []
+    for model in models:
+        if model.default_backend is None:
+            laid_out.append(model)
+            continue
+        laid_out.append(
+            dataclasses.replace(model, default_backend=None, default_backend_field=None)
+        )
+        if model is first:
+            laid_out.append(
+                dataclasses.replace(model, paths=[], hostless_rules=[], rule_hosts=[], tls=[])
+            )
+            run.routers.append(
+                Router(
+                    model.source,
+                    model.default_backend_field or "spec.defaultBackend",
+                    "PathPrefix(`/`) (the default backend)",
+                    -(2**31) + 1,
+                    [(None, Match(path=PathMatch("PathPrefix", "/")))],
+                    False,
+                )
+            )
+        elif model.default_backend_field is not None:
+            run.fyi(
+                model.source,
+                model.default_backend_field,
+                f"Traefik serves one default backend, the first its Ingress lister returns "
+                f"(taken to be {first.source.display()}, the oldest); this one was refused",
+            )
+            run.record(
+                model.source,
+                model.default_backend_field,
+                Status.IGNORED,
+                "Traefik serves the first Ingress's default backend only",
+            )
+    return laid_out
+
+
 def apply(run: TraefikRun, models: list[IngressModel], lowered: Lowered) -> None:
+    run.routes.update(id(route) for route in lowered.routes)
     for model in models:
         _apply_model(run, model, lowered)
         for _, rule in lowered.rules_of(model.source):
@@ -327,6 +378,16 @@ def _entry_points(
         )
     keep_http = not tls_only and (not names or any(p != 443 for p in ports if p))
     keep_https = not names or 443 in ports or tls_only
+    if tls_only and (not names or any(p != 443 for p in ports if p)):
+        run.differs(
+            source,
+            annotation_field(_tls_key(model.obj)),
+            "Traefik served these TLS routers on every entry point named (or all of them), "
+            "port 80 too; the conversion serves them on the HTTPS listeners of port 443",
+        )
+    if keep_https:
+        # A route without host serves every host: on websecure too (see spread.py).
+        run.https_hostless.update(id(route) for route, _ in rules if not route.hostnames)
     if keep_http and keep_https:
         return True
     routes = {id(route): route for route, _ in rules}

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingress2gateway.converting import naming
+from ingress2gateway.converting.lowering import tls_covers
 from ingress2gateway.ir import (
     ClientCertAuth,
     ClientTLSSettings,
@@ -100,7 +101,7 @@ def _entry_ports(run: TraefikRun, obj: KubeObject, tls: bool) -> list[int]:
             ports.append(port)
         if ports:
             run.record(source, "spec.entryPoints", Status.CONVERTED)
-    if tls and ports and 443 not in ports:
+    if tls and any(p != 443 for p in ports):
         run.differs(
             source,
             "spec.entryPoints",
@@ -384,7 +385,7 @@ def _convert_object(run: TraefikRun, obj: KubeObject) -> None:
         listeners = _listeners(run, gateway, obj, hosts, ports, tls)
         if not listeners:
             continue
-        _emit(run, gateway, obj, hosts, pieces, listeners, tls)
+        _emit(run, gateway, obj, hosts, pieces, listeners, tls, ports)
     _account_tls(run, obj, converted=tls is not None)
 
 
@@ -448,6 +449,32 @@ def _listeners(
     return made
 
 
+def _ingress_certificate(run: TraefikRun, host: str | None) -> tuple[SecretRef, Provenance] | None:
+    """A certificate an Ingress's ``spec.tls`` names for ``host`` (its hosts, or its rules'
+    hosts when it names none)."""
+    if host is None:
+        return None
+    for obj in run.ctx.objects:
+        if obj.kind != "Ingress" or id(obj) not in run.ctx.claimed:
+            continue
+        rules = [as_dict(r).get("host") for r in as_list(obj.spec.get("rules"))]
+        for index, entry in enumerate(as_list(obj.spec.get("tls"))):
+            entry = as_dict(entry)
+            secret = entry.get("secretName")
+            hosts = [h for h in as_list(entry.get("hosts")) if isinstance(h, str)] or [
+                h for h in rules if isinstance(h, str)
+            ]
+            if (
+                isinstance(secret, str)
+                and secret
+                and any(tls_covers(h.lower(), host) for h in hosts)
+            ):
+                return SecretRef(secret, obj.namespace), Provenance(
+                    obj.source(), f"spec.tls[{index}]"
+                )
+    return None
+
+
 def _entry_point_tls(
     run: TraefikRun, gateway: Gateway, obj: KubeObject, host: str | None
 ) -> Listener | None:
@@ -458,9 +485,15 @@ def _entry_point_tls(
     for found in gateway.listeners:
         if found.protocol == "HTTPS" and found.port == 443 and found.hostname == host:
             return found
+    source = obj.source()
+    shared = _ingress_certificate(run, host)
+    if shared is not None:
+        # Traefik's certificate store holds the Ingresses' certificates too, picked by SNI.
+        secret, where = shared
+        grant_secret(run, gateway, secret, where)
+        return listener(gateway, "HTTPS", 443, host, where, secret)
     store = run.find("TLSStore", obj.namespace, "default")
     name = as_dict(store.spec.get("defaultCertificate")).get("secretName") if store else None
-    source = obj.source()
     if store is not None and isinstance(name, str) and name:
         run.use(store)
         cert = SecretRef(name, store.namespace)
@@ -485,6 +518,7 @@ def _emit(
     pieces: list[_Piece],
     listeners: list[Listener],
     tls: _Tls | None,
+    ports: list[int],
 ) -> None:
     source = obj.source()
     parents = [gateway.parent_ref(obj.namespace, item.name) for item in listeners]
@@ -520,8 +554,10 @@ def _emit(
                 effects = middlewares.effects(run, mw, piece.match, rule.filters)
                 rule.filters.extend(effects.filters)
                 rule.extensions.extend(effects.extensions)
-            _fix_redirects(rule)
             route.rules.append(rule)
+        if not hosts and tls is None and 443 in ports:
+            run.https_hostless.add(id(route))
+        run.routes.add(id(route))
         run.ctx.ir.routes.append(route)
 
 
@@ -529,17 +565,3 @@ def _copy(ref: Any) -> Any:
     from dataclasses import replace
 
     return replace(ref, provenance=list(ref.provenance))
-
-
-def _fix_redirects(rule: Rule) -> None:
-    """A redirect answers the request itself: Gateway API refuses a rule with a redirect and
-    backends, and a redirect with a rewrite. Traefik's redirect middleware answers before
-    anything else, so the backends and later rewrites are dropped."""
-    from ingress2gateway.ir import RequestRedirect, URLRewrite
-
-    redirect = next((f for f in rule.filters if isinstance(f, RequestRedirect)), None)
-    if redirect is None:
-        return
-    rule.backend_refs = []
-    rule.filters = [f for f in rule.filters if not isinstance(f, (URLRewrite, RequestRedirect))]
-    rule.filters.insert(0, redirect)

@@ -13,14 +13,18 @@ changed.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 
 from ingress2gateway.ir import Match
 from ingress2gateway.objects import SourceRef
+from ingress2gateway.verification.probes import regex_sample
 
 from .common import TraefikRun
 
 MAX_REPORTS = 50
+MAX_PROBES = 200_000
 
 
 @dataclass
@@ -42,21 +46,62 @@ class _Probe:
     query: tuple[tuple[str, str], ...]
 
 
-def _probe(hosts: list[str] | None, match: Match) -> _Probe | None:
-    if match.path is not None and match.path.type == "RegularExpression":
-        return None
-    if any(h.type != "Exact" for h in (*match.headers, *match.query_params)):
-        return None
-    host = hosts[0] if hosts else "host.example"
-    if host.startswith("*."):
-        host = "a" + host[1:]
-    return _Probe(
-        host,
-        match.path.value if match.path is not None else "/",
-        match.method or "GET",
-        tuple((h.name.lower(), h.value) for h in match.headers),
-        tuple((q.name, q.value) for q in match.query_params),
-    )
+_WRAPPED = re.compile(r"(?:\.\*)?\(\?:(?P<inner>.*)\)(?:\.\*)?", re.DOTALL)
+
+
+def _path_samples(match: Match) -> list[str]:
+    path = match.path
+    if path is None:
+        return ["/"]
+    if path.type != "RegularExpression":
+        return [path.value, path.value.rstrip("/") + "/x"]
+    found = _WRAPPED.fullmatch(path.value)
+    inner = found.group("inner") if found else path.value
+    sample = regex_sample(inner.lstrip("^"))
+    if sample is None:
+        return []
+    return [sample if sample.startswith("/") else "/" + sample]
+
+
+def _hosts(a: list[str] | None, b: list[str] | None) -> str | None:
+    """A host both take (None: they share none)."""
+    if not a and not b:
+        return "host.example"
+    for host in (a or []) + (b or []):
+        concrete = "a" + host[1:] if host.startswith("*.") else host
+        if _host_matches(a, concrete) and _host_matches(b, concrete):
+            return concrete
+    return None
+
+
+def _joint(
+    first: tuple[list[str] | None, Match], second: tuple[list[str] | None, Match]
+) -> list[_Probe]:
+    """Requests both alternatives may take (empty when they cannot share one)."""
+    host = _hosts(first[0], second[0])
+    a, b = first[1], second[1]
+    if host is None or (a.method and b.method and a.method != b.method):
+        return []
+    headers = {h.name.lower(): h for h in (*a.headers, *b.headers)}
+    queries = {q.name: q for q in (*a.query_params, *b.query_params)}
+    if any(h.type != "Exact" for h in (*headers.values(), *queries.values())):
+        return []
+    if len(headers) < len({(h.name.lower(), h.value) for h in (*a.headers, *b.headers)}):
+        return []
+    if len(queries) < len({(q.name, q.value) for q in (*a.query_params, *b.query_params)}):
+        return []
+    probes = []
+    for path in dict.fromkeys(_path_samples(a) + _path_samples(b)):
+        probes.append(
+            _Probe(
+                host,
+                path,
+                a.method or b.method or "GET",
+                tuple(sorted((k, h.value) for k, h in headers.items())),
+                tuple(sorted((k, q.value) for k, q in queries.items())),
+            )
+        )
+    return probes
 
 
 def _host_matches(hosts: list[str] | None, host: str) -> int:
@@ -85,7 +130,9 @@ def _matches(match: Match, probe: _Probe, *, traefik: bool) -> bool:
             if not (probe.path == prefix or probe.path.startswith(prefix + "/") or not prefix):
                 return False
         if path.type == "RegularExpression":
-            return False  # not compared: implementation-specific
+            compiled = _compiled(path.value)
+            if compiled is None or compiled.fullmatch(probe.path) is None:
+                return False
     if match.method is not None and match.method != probe.method:
         return False
     headers = dict(probe.headers)
@@ -95,71 +142,123 @@ def _matches(match: Match, probe: _Probe, *, traefik: bool) -> bool:
     return all(q.type == "Exact" and query.get(q.name) == q.value for q in match.query_params)
 
 
-def _specificity(host_rank: int, match: Match) -> tuple[int, int, int, int, int, int]:
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return None
+
+
+def _specificity(host_rank: int, match: Match) -> tuple[int, int, int, int, int]:
+    """Envoy Gateway's order of matches (``internal/gatewayapi/sort.go``): Exact,
+    RegularExpression, PathPrefix; longer values first (``/`` counts 0); then the header
+    conditions, the method counted as one (``:method``); then query parameters."""
+    # Routes without hostnames are attached to the host's own listeners (see spread.py),
+    # where they take the listener's host name: the host adds no rank.
+    del host_rank
     path = match.path
-    exact = 1 if path is not None and path.type == "Exact" else 0
-    length = (
-        len(path.value.rstrip("/")) if path is not None and path.type != "RegularExpression" else 0
-    )
-    return (
-        host_rank,
-        exact,
-        length,
-        1 if match.method else 0,
-        len(match.headers),
-        len(match.query_params),
-    )
+    kind = {"Exact": 3, "RegularExpression": 2, "PathPrefix": 1}[path.type] if path else 1
+    value = path.value if path is not None else "/"
+    length = 0 if kind == 1 and value == "/" else len(value)
+    headers = len(match.headers) + (1 if match.method else 0)
+    return (kind, length, headers, headers, len(match.query_params))
+
+
+def _winners(routers: list[Router], probe: _Probe, tls: bool) -> tuple[int, int] | None:
+    """The router Traefik picks for ``probe`` and the one Gateway API picks (indexes), or
+    None when they agree (or one of them picks nothing)."""
+    in_traefik: list[int] = []
+    in_gateway: list[tuple[tuple[int, ...], int]] = []
+    for index, router in enumerate(routers):
+        if router.tls != tls:
+            continue
+        taken = False
+        best: tuple[int, ...] | None = None
+        for hosts, match in router.alternatives:
+            rank = _host_matches(hosts, probe.host)
+            if not rank:
+                continue
+            taken = taken or _matches(match, probe, traefik=True)
+            if _matches(match, probe, traefik=False):
+                spec = _specificity(rank, match)
+                best = spec if best is None or spec > best else best
+        if taken:
+            in_traefik.append(index)
+        if best is not None:
+            in_gateway.append((best, index))
+    if not in_traefik or not in_gateway:
+        return None
+    traefik = max(in_traefik, key=lambda i: (routers[i].priority, -i))
+    equal = [
+        i for i in in_traefik if i != traefik and routers[i].priority == routers[traefik].priority
+    ]
+    if equal:
+        # Traefik sorts its routes by priority alone (``sort.Sort``, not stable): which of
+        # routers of equal priority answers is not defined.
+        return traefik, equal[0]
+    top = max(spec for spec, _ in in_gateway)
+    tied = [i for spec, i in in_gateway if spec == top]
+    if tied == [traefik]:
+        return None
+    # Gateway API breaks a tie by the routes' age and names, not by Traefik's priority: a tie
+    # that includes Traefik's pick may go either way.
+    return traefik, next(i for i in tied if i != traefik)
 
 
 def compare(run: TraefikRun) -> None:
     routers = [r for r in run.routers if r.alternatives]
     reported = 0
     seen: set[tuple[int, int]] = set()
-    for owner_index, owner in enumerate(routers):
-        for hosts, match in owner.alternatives:
-            probe = _probe(hosts, match)
-            if probe is None:
+    budget = MAX_PROBES
+    for first_index, first in enumerate(routers):
+        for second in routers[first_index:]:
+            if first.tls != second.tls:
                 continue
-            in_traefik = []
-            in_gateway = []
-            for index, router in enumerate(routers):
-                if router.tls != owner.tls:
-                    continue
-                best = None
-                taken = False
-                for other_hosts, other in router.alternatives:
-                    rank = _host_matches(other_hosts, probe.host)
-                    if not rank:
-                        continue
-                    taken = taken or _matches(other, probe, traefik=True)
-                    if _matches(other, probe, traefik=False):
-                        spec = _specificity(rank, other)
-                        best = spec if best is None or spec > best else best
-                if taken:
-                    in_traefik.append((index, router))
-                if best is not None:
-                    in_gateway.append((index, router, best))
-            if not in_traefik or not in_gateway or len(in_traefik) + len(in_gateway) < 3:
-                continue
-            traefik = max(in_traefik, key=lambda c: (c[1].priority, -c[0]))
-            gateway = max(in_gateway, key=lambda c: (c[2], -c[0]))
-            if traefik[0] == gateway[0]:
-                continue
-            if sum(1 for c in in_gateway if c[2] == gateway[2]) > 1:
-                continue  # Gateway API's own tie-break (route age) is not modelled
-            pair = (traefik[0], gateway[0])
-            if pair in seen or reported >= MAX_REPORTS:
-                continue
-            seen.add(pair)
-            reported += 1
-            loser, winner = traefik[1], gateway[1]
-            run.priority_differs(
-                loser.source,
-                loser.field,
-                f"a request for {probe.host}{probe.path} went to this router in Traefik "
-                f"(priority {loser.priority}: {loser.rule[:120]}), before "
-                f"{winner.source.display()} {winner.field} (priority {winner.priority}: "
-                f"{winner.rule[:120]}); Gateway API picks the more specific match of the "
-                "latter. Give the routes distinct paths or hosts if Traefik's order matters",
-            )
-        del owner_index
+            for alt_a in first.alternatives:
+                for alt_b in second.alternatives:
+                    for probe in _joint(alt_a, alt_b):
+                        budget -= 1
+                        if budget < 0 or reported >= MAX_REPORTS:
+                            return
+                        found = _winners(routers, probe, first.tls)
+                        if found is None or found in seen:
+                            continue
+                        seen.add(found)
+                        reported += 1
+                        picked, other = routers[found[0]], routers[found[1]]
+                        if picked.priority == other.priority:
+                            _report_tie(run, picked, other, probe)
+                        else:
+                            _report(run, picked, other, probe)
+
+
+def _report(run: TraefikRun, picked: Router, preferred: Router, probe: _Probe) -> None:
+    request = f"{probe.method} {probe.host}{probe.path}"
+    if probe.query:
+        request += "?" + "&".join(f"{k}={v}" for k, v in probe.query)
+    if probe.headers:
+        request += " with " + ", ".join(f"{k}: {v}" for k, v in probe.headers)
+    message = (
+        f"{request[:300]} went to {picked.source.display()} {picked.field} in Traefik "
+        f"(priority {picked.priority}: {picked.rule[:120]}), not to "
+        f"{preferred.source.display()} {preferred.field} (priority {preferred.priority}: "
+        f"{preferred.rule[:120]}), which Gateway API's precedence prefers or may prefer (a "
+        "more specific match, or a tie Gateway API breaks by route age and name). Give the "
+        "routes distinct paths or hosts if Traefik's order matters"
+    )
+    # Both routers decide such a request: the report names each.
+    run.priority_differs(picked.source, picked.field, message)
+    run.priority_differs(preferred.source, preferred.field, message)
+
+
+def _report_tie(run: TraefikRun, first: Router, second: Router, probe: _Probe) -> None:
+    message = (
+        f"{probe.method} {probe.host}{probe.path} matches {first.source.display()} "
+        f"{first.field} and {second.source.display()} {second.field}, both of priority "
+        f"{first.priority}: Traefik's choice between them is not defined (it sorts routers by "
+        "priority alone); Gateway API picks the more specific match. Give one of them a "
+        "priority if the choice matters"
+    )
+    run.priority_differs(first.source, first.field, message)
+    run.priority_differs(second.source, second.field, message)

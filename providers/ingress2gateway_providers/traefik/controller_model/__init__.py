@@ -128,15 +128,39 @@ class TraefikModel:
         for router in candidates:
             ctx = rule_module.Context([])
             if rule_module.evaluate(router.tree, request, ctx):
-                return self._answer(router, request, ctx)
+                answer = self._answer(router, request, ctx)
+                extra = self._also_deciding(request, router, port, tls)
+                if not extra:
+                    return answer
+                return Routed(answer.outcome, tuple(dict.fromkeys(answer.causes + extra)))
         return Routed(NoRoute(404, "no router matches"), self._near(request))
+
+    def _also_deciding(
+        self, request: Request, chosen: Router, port: int, tls: bool
+    ) -> tuple[Cause, ...]:
+        """Routers that did not take the request but nearly did: a TLS-only router (or a
+        plain one, for HTTPS) of the port that matches it, and a router whose prefix is the
+        request's path with a trailing slash (``PathPrefix(`/a/`)`` for ``/a``)."""
+        found: list[Cause] = []
+        for router in self.routers:
+            if router is chosen or router.tcp or port not in router.ports:
+                continue
+            hosts, paths, *_ = _probes(router.tree)
+            if hosts and request.host not in hosts:
+                continue
+            if (
+                (router.tls or port == 443) != tls
+                and rule_module.evaluate(router.tree, request, rule_module.Context([]))
+            ) or request.path + "/" in paths:
+                found.extend(router.causes)
+        return tuple(found[:20])
 
     def _near(self, request: Request) -> tuple[Cause, ...]:
         """Nothing answered: the routers of the host decided that (by not matching)."""
         near = [
             cause
             for router in self.routers
-            if not router.tcp and request.host in _probes(router.tree)[0]
+            if not router.tcp and (request.host in (hosts := _probes(router.tree)[0]) or not hosts)
             for cause in router.causes
         ]
         return tuple(dict.fromkeys(near))[:20]
@@ -162,6 +186,9 @@ class TraefikModel:
 
     def _answer(self, router: Router, request: Request, ctx: rule_module.Context) -> Routed:
         causes = list(router.causes)
+        if router.name == "default-router":
+            # The catch-all answers when no other router matched: they decided it too.
+            causes.extend(c for c in self._near(request) if c not in causes)
         guards = [f"ip-allow {','.join(sorted(set(ctx.ip_allow)))}"] if ctx.ip_allow else []
         path = request.path
         for mw in router.middlewares:
@@ -420,7 +447,19 @@ class _Reader:
         store = self.data.crds.get(("TLSStore", "default", "default"))
         if store is not None and _d(_d(store.spec).get("defaultCertificate")).get("secretName"):
             self.data.default_cert = True
-        for obj in objects:
+        # The Ingresses in the order whose first default backend Traefik keeps (taken: the
+        # oldest, then namespace/name).
+        ordered = sorted(
+            (o for o in objects if o.kind == "Ingress" and o.group == "networking.k8s.io"),
+            key=lambda o: (
+                str(o.metadata.get("creationTimestamp") or "\uffff"),
+                f"{o.namespace or ''}/{o.name or ''}",
+            ),
+        )
+        others = [
+            o for o in objects if not (o.kind == "Ingress" and o.group == "networking.k8s.io")
+        ]
+        for obj in [*ordered, *others]:
             if obj.kind == "Ingress" and obj.group == "networking.k8s.io":
                 if self._ingress_served(obj, classes, wanted):
                     self.served = True
