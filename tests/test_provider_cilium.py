@@ -406,3 +406,9 @@ def test_everything_has_a_ledger_entry_and_validates_on_both_emitters() -> None:
         for obj in result.resources:
             assert validate(obj, result.target) == []
     assert "annotation-unknown" in codes(convert(text))
+
+
+def test_a_regular_expression_with_a_control_character_is_not_copied() -> None:
+    result = convert(ingress([("/a\nb.*", "ImplementationSpecific", "x")]))
+    assert "cilium-regex-invalid" in codes(result)
+    assert not [o for o in result.resources if o["kind"] == "HTTPRoute"]

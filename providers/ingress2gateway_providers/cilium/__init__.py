@@ -49,7 +49,7 @@ from ingress2gateway.reporting.report import Level
 if TYPE_CHECKING:
     from ingress2gateway.verification.model import SourceModel
 
-from . import https, layout, passthrough, paths, routes, settings, values
+from . import https, layout, passthrough, paths, routes, settings, values, verified
 from .catalog import ALIAS_PREFIX, PREFIX, CatalogView, catalog_rows
 from .codes import CODES, INTENDED_DIFFERENCES
 from .common import CLASS_NAME, CONTROLLER, NAME, CiliumRun, Settings
@@ -60,6 +60,7 @@ _FAMILIES = (
     ("HTTPS redirect", https),
     ("TLS passthrough", passthrough),
     ("Timeouts and the load balancer Service", settings),
+    ("Verified against Cilium's tests", verified),
 )
 __doc__ = "\n\n".join(
     [inspect.cleandoc(__doc__ or "")]

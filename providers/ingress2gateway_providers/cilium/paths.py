@@ -41,6 +41,7 @@ import functools
 
 import re2
 
+from ingress2gateway.converting import grammar
 from ingress2gateway.converting.ingress import IngressModel, IngressPath
 from ingress2gateway.ir import PathMatch
 from ingress2gateway.reporting.report import Level, Recorder, Status
@@ -86,6 +87,10 @@ class PathMatcher:
     def _regex(self, model: IngressModel, path: IngressPath) -> PathMatch | None:
         value = path.path
         problem = re2_problem(value)
+        control = grammar.control_character(value)
+        if control is not None:
+            # No request path holds one; never copy it into the output.
+            problem = f"holds {grammar.describe_char(control)}"
         if problem is None and len(value) > _MAX_REGEX:
             problem = f"is longer than the {_MAX_REGEX} characters Gateway API allows"
         if problem is not None:
