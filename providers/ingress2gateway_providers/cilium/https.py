@@ -48,8 +48,18 @@ def apply(run: CiliumRun, models: Sequence[IngressModel], lowered: Lowered) -> N
         if not https or not http:
             continue
         host = route.hostnames[0] if route.hostnames else None
+        gateway = next(
+            g
+            for g in lowered.gateways
+            if g.name == https[0].name and (g.namespace == (https[0].namespace or route.namespace))
+        )
         owners = sorted(
-            (m for m in models if host in covered[m.source]), key=lambda m: m.source.display()
+            (
+                m
+                for m in models
+                if host in covered[m.source] and lowered.gateway_of.get(m.source) is gateway
+            ),
+            key=lambda m: m.source.display(),
         )
         owner_sources = {m.source for m in owners}
         forcing = next((m for m in owners if decisions[m.source][0]), None)

@@ -81,7 +81,9 @@ class PathMatcher:
         if path.path_type == "Exact":
             return PathMatch("Exact", path.path)
         if path.path_type == "Prefix":
-            return PathMatch("PathPrefix", path.path)
+            # Cilium drops one trailing "/" (path_separated_prefix), so /api/ ranks as /api
+            # (input order between the two); a Gateway API implementation counts the "/".
+            return PathMatch("PathPrefix", path.path.removesuffix("/") or "/")
         return self._regex(model, path)
 
     def _regex(self, model: IngressModel, path: IngressPath) -> PathMatch | None:
