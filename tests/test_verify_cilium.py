@@ -225,8 +225,12 @@ def test_a_swapped_backend_is_caught() -> None:
 
 # --- generated scenarios ---------------------------------------------------------------------
 
-_HOSTS = ["a.example.com", "b.example.com", "*.example.com", None]
+_HOSTS = ["a.example.com", "b.example.com", "*.example.com", None, "x.a.example.com"]
 _PATHS = [
+    ("/b/", "Exact"),
+    ("/v1.0", "Prefix"),
+    ("/b.+", "ImplementationSpecific"),
+    ("/", "ImplementationSpecific"),
     ("/", "Prefix"),
     ("/api", "Prefix"),
     ("/api/", "Prefix"),
@@ -296,10 +300,15 @@ def test_verify_finds_no_unexplained_difference_in_generated_scenarios(emitter: 
     for seed in range(0, 240, 1 if emitter == "standard" else 3):
         rng = random.Random(seed)
         items = _scenario(rng)
-        shared = rng.random() < 0.3
-        options = ConvertOptions(
-            provider_options={"cilium": {"loadbalancer-mode": "shared"}} if shared else {}
-        )
+        choice = rng.random()
+        if choice < 0.3:
+            options = ConvertOptions(provider_options={"cilium": {"loadbalancer-mode": "shared"}})
+        elif choice < 0.45:
+            options = ConvertOptions(provider_options={"cilium": {"enforce-https": "false"}})
+        elif choice < 0.55:
+            options = ConvertOptions(gateway_namespace="gw")
+        else:
+            options = ConvertOptions()
         objects = [KubeObject(d, Origin("gen.yaml", None, i)) for i, d in enumerate(items)]
         found = ingress2gateway.verify(
             objects, providers="cilium", emitter=emitter, options=options

@@ -266,6 +266,10 @@ def _tls_gateway(run: CiliumRun, model: IngressModel, lowered: Lowered) -> Gatew
                 continue
             if options.gateway_per_namespace and gateway.namespace != per_ns:
                 continue
+            if not any(made is gateway for made in lowered.gateways):
+                # The lowering left it out for want of listeners: it has one now.
+                lowered.gateways.append(gateway)
+                ctx.ir.gateways.append(gateway)
             return gateway
         for gateway in lowered.gateways:
             if getattr(gateway, "_cilium_shared", None) == (class_name, per_ns):

@@ -30,7 +30,8 @@ class CiliumModel:
             return Routed(NoRoute(404, "no Cilium load balancer takes it"))
         first = answers[0]
         if all(a.outcome == first.outcome for a in answers[1:]):
-            return first
+            # Every load balancer that takes the host decided it alike: all of them count.
+            return Routed(first.outcome, tuple(c for a in answers for c in a.causes))
         return Routed(
             NoRoute(
                 0, f"{len(answers)} Cilium load balancers take this host and answer differently"
