@@ -44,7 +44,6 @@ from ingress2gateway.converting.lowering import IngressPolicy, Lowered
 from ingress2gateway.ir import Gateway
 from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import CatalogRow, ConvertOptions, OptionSpec, ProviderContext
-from ingress2gateway.reporting.report import Level
 
 if TYPE_CHECKING:
     from ingress2gateway.verification.model import SourceModel
@@ -304,7 +303,6 @@ def _say_layout(run: CiliumRun, models: Sequence[IngressModel]) -> None:
             + (" ..." if len(dedicated) > 5 else ""),
             provider=NAME,
         )
-    _ = Level
 
 
 PROVIDER = CiliumProvider()
