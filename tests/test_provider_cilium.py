@@ -406,3 +406,23 @@ def test_everything_has_a_ledger_entry_and_validates_on_both_emitters() -> None:
         for obj in result.resources:
             assert validate(obj, result.target) == []
     assert "annotation-unknown" in codes(convert(text))
+
+
+def test_a_regular_expression_with_a_control_character_is_not_copied() -> None:
+    result = convert(ingress([("/a\nb.*", "ImplementationSpecific", "x")]))
+    assert "cilium-regex-invalid" in codes(result)
+    assert not [o for o in result.resources if o["kind"] == "HTTPRoute"]
+
+
+def test_shared_passthrough_alone_gets_the_shared_gateway() -> None:
+    text = ingress(
+        [("/", "Prefix", "db")],
+        annotations={
+            "ingress.cilium.io/tls-passthrough": "enabled",
+            "ingress.cilium.io/loadbalancer-mode": "shared",
+        },
+    )
+    result = convert(text)
+    gateways = [o for o in result.resources if o["kind"] == "Gateway"]
+    assert [g["metadata"]["name"] for g in gateways] == ["cilium"]
+    assert [item["protocol"] for item in gateways[0]["spec"]["listeners"]] == ["TLS"]

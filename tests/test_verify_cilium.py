@@ -11,6 +11,7 @@ Cilium's own tests and documentation, and the migration against the model.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
@@ -220,3 +221,97 @@ def test_a_swapped_backend_is_caught() -> None:
     model = model_of(objects)
     found = compare(model, model.requests(), output, result.report)
     assert found.unexplained
+
+
+# --- generated scenarios ---------------------------------------------------------------------
+
+_HOSTS = ["a.example.com", "b.example.com", "*.example.com", None, "x.a.example.com"]
+_PATHS = [
+    ("/b/", "Exact"),
+    ("/v1.0", "Prefix"),
+    ("/b.+", "ImplementationSpecific"),
+    ("/", "ImplementationSpecific"),
+    ("/", "Prefix"),
+    ("/api", "Prefix"),
+    ("/api/", "Prefix"),
+    ("/api", "Exact"),
+    ("/api/v1", "Prefix"),
+    ("/a.*", "ImplementationSpecific"),
+    ("/api/[0-9]+", "ImplementationSpecific"),
+    ("/api", "ImplementationSpecific"),
+    ("/", "Exact"),
+    ("/.*", "ImplementationSpecific"),
+]
+
+
+def _scenario(rng: random.Random) -> list[dict[str, Any]]:
+    """Cilium Ingresses as users write them, from a small alphabet so that they collide: shared
+    and dedicated, forced HTTPS or not, passthrough, default backends, TLS entries naming hosts
+    with and without rules."""
+    items: list[dict[str, Any]] = []
+    for number in range(rng.randint(1, 3)):
+        annotations: dict[str, str] = {}
+        if rng.random() < 0.5:
+            annotations["ingress.cilium.io/loadbalancer-mode"] = rng.choice(["shared", "dedicated"])
+        if rng.random() < 0.3:
+            annotations["ingress.cilium.io/force-https"] = rng.choice(["enabled", "disabled"])
+        if rng.random() < 0.15:
+            annotations["ingress.cilium.io/tls-passthrough"] = "enabled"
+        rules: list[dict[str, Any]] = []
+        for _ in range(rng.randint(0, 2)):
+            host = rng.choice(_HOSTS)
+            paths = [
+                {
+                    "path": path,
+                    "pathType": kind,
+                    "backend": {
+                        "service": {"name": rng.choice(["s1", "s2", "s3"]), "port": {"number": 80}}
+                    },
+                }
+                for path, kind in rng.sample(_PATHS, rng.randint(1, 3))
+            ]
+            rules.append({"http": {"paths": paths}, **({"host": host} if host else {})})
+        spec: dict[str, Any] = {"ingressClassName": "cilium", "rules": rules}
+        if rng.random() < 0.3:
+            spec["defaultBackend"] = {"service": {"name": "s1", "port": {"number": 80}}}
+        if rng.random() < 0.5:
+            hosts = sorted({r["host"] for r in rules if "host" in r})
+            extra = rng.choice([[], ["c.example.com"]])
+            spec["tls"] = [{"hosts": hosts[: rng.randint(0, 2)] + extra, "secretName": "cert"}]
+        items.append(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "metadata": {
+                    "name": f"i{number}",
+                    "namespace": rng.choice(["web", "web", "shop"]),
+                    "annotations": annotations,
+                    "creationTimestamp": f"2024-01-0{number + 1}T00:00:00Z",
+                },
+                "spec": spec,
+            }
+        )
+    return items
+
+
+@pytest.mark.parametrize("emitter", ["standard", "envoy-gateway"])
+def test_verify_finds_no_unexplained_difference_in_generated_scenarios(emitter: str) -> None:
+    failures = []
+    for seed in range(0, 240, 1 if emitter == "standard" else 3):
+        rng = random.Random(seed)
+        items = _scenario(rng)
+        choice = rng.random()
+        if choice < 0.3:
+            options = ConvertOptions(provider_options={"cilium": {"loadbalancer-mode": "shared"}})
+        elif choice < 0.45:
+            options = ConvertOptions(provider_options={"cilium": {"enforce-https": "false"}})
+        elif choice < 0.55:
+            options = ConvertOptions(gateway_namespace="gw")
+        else:
+            options = ConvertOptions()
+        objects = [KubeObject(d, Origin("gen.yaml", None, i)) for i, d in enumerate(items)]
+        found = ingress2gateway.verify(
+            objects, providers="cilium", emitter=emitter, options=options
+        )
+        failures += [f"seed {seed}: {d.request.display()}" for d in found.unexplained]
+    assert failures == []

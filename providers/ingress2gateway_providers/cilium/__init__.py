@@ -44,12 +44,11 @@ from ingress2gateway.converting.lowering import IngressPolicy, Lowered
 from ingress2gateway.ir import Gateway
 from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import CatalogRow, ConvertOptions, OptionSpec, ProviderContext
-from ingress2gateway.reporting.report import Level
 
 if TYPE_CHECKING:
     from ingress2gateway.verification.model import SourceModel
 
-from . import https, layout, passthrough, paths, routes, settings, values
+from . import https, layout, passthrough, paths, routes, settings, values, verified
 from .catalog import ALIAS_PREFIX, PREFIX, CatalogView, catalog_rows
 from .codes import CODES, INTENDED_DIFFERENCES
 from .common import CLASS_NAME, CONTROLLER, NAME, CiliumRun, Settings
@@ -60,6 +59,7 @@ _FAMILIES = (
     ("HTTPS redirect", https),
     ("TLS passthrough", passthrough),
     ("Timeouts and the load balancer Service", settings),
+    ("Verified against Cilium's tests", verified),
 )
 __doc__ = "\n\n".join(
     [inspect.cleandoc(__doc__ or "")]
@@ -265,6 +265,10 @@ def _tls_gateway(run: CiliumRun, model: IngressModel, lowered: Lowered) -> Gatew
                 continue
             if options.gateway_per_namespace and gateway.namespace != per_ns:
                 continue
+            if not any(made is gateway for made in lowered.gateways):
+                # The lowering left it out for want of listeners: it has one now.
+                lowered.gateways.append(gateway)
+                ctx.ir.gateways.append(gateway)
             return gateway
         for gateway in lowered.gateways:
             if getattr(gateway, "_cilium_shared", None) == (class_name, per_ns):
@@ -299,7 +303,6 @@ def _say_layout(run: CiliumRun, models: Sequence[IngressModel]) -> None:
             + (" ..." if len(dedicated) > 5 else ""),
             provider=NAME,
         )
-    _ = Level
 
 
 PROVIDER = CiliumProvider()

@@ -110,6 +110,10 @@ CATALOG: tuple[KeySpec, ...] = (
             "read by older Cilium releases only"),
     KeySpec("ingress.cilium.io/tcp-keep-alive-probe-max-failures", "ignored", "Ingress",
             "low", "read by older Cilium releases only"),
+    KeySpec("ingress.cilium.io/tls-passthrough-host-port", "ignored", "Ingress", "low",
+            "read by older Cilium releases only (host-network port of passthrough listeners)"),
+    KeySpec("ingress.cilium.io/http-host-port", "ignored", "Ingress", "low",
+            "read by older Cilium releases only (host-network port of HTTP listeners)"),
     KeySpec("ingress.cilium.io/websocket", "ignored", "Ingress", "low",
             "read by older Cilium releases only; Gateway API implementations pass WebSocket "
             "upgrades by default"),

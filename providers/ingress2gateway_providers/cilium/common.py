@@ -46,9 +46,14 @@ class CiliumRun:
         )
 
     def flag(
-        self, level: Level, code: str, model: IngressModel, field_path: str, message: str,
+        self,
+        level: Level,
+        code: str,
+        model: IngressModel,
+        field_path: str,
+        message: str,
         status: Status,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.ctx.report.flag(
             level, code, message, status, source=model.source, field=field_path, provider=NAME
         )

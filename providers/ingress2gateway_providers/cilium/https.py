@@ -48,8 +48,18 @@ def apply(run: CiliumRun, models: Sequence[IngressModel], lowered: Lowered) -> N
         if not https or not http:
             continue
         host = route.hostnames[0] if route.hostnames else None
+        gateway = next(
+            g
+            for g in lowered.gateways
+            if g.name == https[0].name and (g.namespace == (https[0].namespace or route.namespace))
+        )
         owners = sorted(
-            (m for m in models if host in covered[m.source]), key=lambda m: m.source.display()
+            (
+                m
+                for m in models
+                if host in covered[m.source] and lowered.gateway_of.get(m.source) is gateway
+            ),
+            key=lambda m: m.source.display(),
         )
         owner_sources = {m.source for m in owners}
         forcing = next((m for m in owners if decisions[m.source][0]), None)
@@ -105,6 +115,28 @@ def apply(run: CiliumRun, models: Sequence[IngressModel], lowered: Lowered) -> N
         )
     _account(run, models, decisions, redirected)
     _catch_all_on_https(run, models, lowered)
+    _drop_unused_https(lowered)
+
+
+def _drop_unused_https(lowered: Lowered) -> None:
+    """An HTTPS listener no route attaches to any more (the shared lowering gave a host the
+    certificate of another Ingress's wildcard TLS entry, whose rules Cilium alone serves on
+    HTTPS) would answer its host with 404 where Cilium's wildcard virtual host answered:
+    without it, the wildcard listener takes the host, as in Cilium."""
+    used = {
+        (parent.namespace or route.namespace, parent.name, parent.section_name)
+        for route in lowered.routes
+        for parent in route.parent_refs
+    }
+    for gateway in lowered.gateways:
+        kept = [
+            listener
+            for listener in gateway.listeners
+            if listener.protocol != "HTTPS"
+            or (gateway.namespace, gateway.name, listener.name) in used
+        ]
+        if len(kept) != len(gateway.listeners) and kept:
+            gateway.listeners[:] = kept
 
 
 def _catch_all_on_https(run: CiliumRun, models: Sequence[IngressModel], lowered: Lowered) -> None:

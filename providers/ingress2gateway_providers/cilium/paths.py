@@ -41,6 +41,7 @@ import functools
 
 import re2
 
+from ingress2gateway.converting import grammar
 from ingress2gateway.converting.ingress import IngressModel, IngressPath
 from ingress2gateway.ir import PathMatch
 from ingress2gateway.reporting.report import Level, Recorder, Status
@@ -80,12 +81,18 @@ class PathMatcher:
         if path.path_type == "Exact":
             return PathMatch("Exact", path.path)
         if path.path_type == "Prefix":
-            return PathMatch("PathPrefix", path.path)
+            # Cilium drops one trailing "/" (path_separated_prefix), so /api/ ranks as /api
+            # (input order between the two); a Gateway API implementation counts the "/".
+            return PathMatch("PathPrefix", path.path.removesuffix("/") or "/")
         return self._regex(model, path)
 
     def _regex(self, model: IngressModel, path: IngressPath) -> PathMatch | None:
         value = path.path
         problem = re2_problem(value)
+        control = grammar.control_character(value)
+        if control is not None:
+            # No request path holds one; never copy it into the output.
+            problem = f"holds {grammar.describe_char(control)}"
         if problem is None and len(value) > _MAX_REGEX:
             problem = f"is longer than the {_MAX_REGEX} characters Gateway API allows"
         if problem is not None:

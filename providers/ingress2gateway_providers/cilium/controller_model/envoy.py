@@ -49,6 +49,7 @@ class VirtualHost:
     domain: str
     routes: list[EnvoyRoute] = field(default_factory=list)
     causes: tuple[Cause, ...] = ()
+    host_causes: tuple[Cause, ...] = ()
 
 
 @dataclass
@@ -105,13 +106,16 @@ def translate(ingested: Sequence[Ingested]) -> list[Address]:
         address = Address(key)
         insecure: dict[str, list[HTTPRoute]] = {}
         secure: dict[str, list[HTTPRoute]] = {}
+        named: dict[tuple[str, str], list[Cause]] = {}
         redirected: dict[str, list[Cause]] = {}
         tls_causes: dict[str, list[Cause]] = {}
         for item in members:
             for host, listener in item.insecure.items():
                 insecure.setdefault(host, []).extend(listener.routes)
+                named.setdefault(("http", host), []).extend(listener.host_causes)
             for host, listener in item.secure.items():
                 secure.setdefault(host, []).extend(listener.routes)
+                named.setdefault(("https", host), []).extend(listener.host_causes)
                 if listener.tls_cause is not None:
                     tls_causes.setdefault(host, []).append(listener.tls_cause)
                 if listener.force_https and listener.tls_cause is not None:
@@ -125,6 +129,7 @@ def translate(ingested: Sequence[Ingested]) -> list[Address]:
                     EnvoyRoute(r.kind, r.value, (), (*r.causes, *redirected[host]), True)
                     for r in vhost.routes
                 ]
+            vhost.host_causes = tuple(named.get(("http", host), ()))
             address.http[host] = vhost
         for host, routes in secure.items():
             vhost = _virtual_host(host, routes, False)
@@ -134,6 +139,7 @@ def translate(ingested: Sequence[Ingested]) -> list[Address]:
                 EnvoyRoute(r.kind, r.value, r.backends, (*r.causes, *tls)) for r in vhost.routes
             ]
             vhost.causes = (*vhost.causes, *tls)
+            vhost.host_causes = tuple(named.get(("https", host), ()))
             address.https[host] = vhost
         addresses[key] = address
     return list(addresses.values())

@@ -50,6 +50,9 @@ class Listener:
     routes: list[HTTPRoute] = field(default_factory=list)
     force_https: bool = False
     tls_cause: Cause | None = None
+    host_causes: list[Cause] = field(default_factory=list)
+    """The rule hosts that named this listener's host (what a wildcard's one-label rule
+    depends on)."""
 
 
 @dataclass
@@ -194,6 +197,8 @@ def ingest(
         if host is None or not isinstance(http, dict):
             continue  # "Invalid Ingress rule without spec.rules.HTTP defined, skipping rule"
         listener = ingested.insecure.get(host) or Listener(host)
+        if host != "*":
+            listener.host_causes.append(_cause(obj, f"spec.rules[{i}].host"))
         paths = http.get("paths")
         for j, raw in enumerate(paths if isinstance(paths, list) else []):
             if not isinstance(raw, dict):
@@ -228,12 +233,14 @@ def ingest(
             if source is None:
                 continue
             cause = _cause(obj, f"spec.tls[{t}]")
-            ingested.secure[host] = Listener(host, list(source.routes), forced, cause)
+            own = ingested.insecure.get(host)
+            named = list(own.host_causes) if own is not None else []
+            ingested.secure[host] = Listener(host, list(source.routes), forced, cause, named)
             catch_all = ingested.insecure.get("*")
             if catch_all is not None:
                 # "A default listener already exists, each Host in TLSConfig.Hosts needs to
                 # have a Listener configured that's a copy of it" (without the redirect flag).
-                ingested.secure[host] = Listener(host, list(catch_all.routes), False, cause)
+                ingested.secure[host] = Listener(host, list(catch_all.routes), False, cause, named)
     return ingested
 
 

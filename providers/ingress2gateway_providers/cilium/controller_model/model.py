@@ -10,7 +10,6 @@ through by SNI to the backends of its host's ``/`` paths.
 from __future__ import annotations
 
 from ingress2gateway.verification.model import (
-    Cause,
     NoRoute,
     Redirect,
     Request,
@@ -31,7 +30,8 @@ class CiliumModel:
             return Routed(NoRoute(404, "no Cilium load balancer takes it"))
         first = answers[0]
         if all(a.outcome == first.outcome for a in answers[1:]):
-            return first
+            # Every load balancer that takes the host decided it alike: all of them count.
+            return Routed(first.outcome, tuple(c for a in answers for c in a.causes))
         return Routed(
             NoRoute(
                 0, f"{len(answers)} Cilium load balancers take this host and answer differently"
@@ -41,14 +41,17 @@ class CiliumModel:
 
     def _on(self, address: Address, request: Request) -> Routed | None:
         passing = request.protocol == "TLS" or request.scheme == "https"
-        if passing and request.host.lower() in address.passthrough:
-            found = address.passthrough.get(request.host.lower())
-            if not found or request.effective_port != 443:
-                return None
-            return Routed(
-                forward([(b, 1) for b, _ in found[:1]], request.path, request.host),
-                tuple(c for _, c in found),
-            )
+        if passing and request.effective_port == 443:
+            # One port, filter chains by SNI: the most specific server name wins, a
+            # passthrough host or a terminating one (wildcards take any number of labels).
+            names = [*address.passthrough, *address.https]
+            best = _best_server_name(names, request.host)
+            if best is not None and best in address.passthrough:
+                found = address.passthrough[best]
+                return Routed(
+                    forward([(b, 1) for b, _ in found[:1]], request.path, request.host),
+                    tuple(c for _, c in found),
+                )
         if request.protocol != "HTTP":
             return None
         if request.scheme == "http" and request.effective_port == 80:
@@ -70,7 +73,7 @@ class CiliumModel:
         causes = vhost.causes
         if domain.startswith("*."):
             # The :authority expression of a wildcard host decided it too.
-            causes = (*causes, *_host_causes(vhost))
+            causes = (*causes, *vhost.host_causes)
         return Routed(NoRoute(404, f"no route of virtual host {domain} matches"), causes)
 
     def _act(self, route: EnvoyRoute, request: Request) -> Routed:
@@ -99,13 +102,12 @@ class CiliumModel:
         return sorted(found, key=Request.sort_key)
 
 
-def _host_causes(vhost: VirtualHost) -> tuple[Cause, ...]:
-    found: dict[Cause, None] = {}
-    for cause in vhost.causes:
-        rule, sep, _ = cause.field.partition(".http.")
-        if sep:
-            found.setdefault(Cause(cause.kind, cause.namespace, cause.name, rule + ".host"))
-    return tuple(found)
+def _best_server_name(names: list[str], host: str) -> str | None:
+    host = host.lower()
+    if host in names:
+        return host
+    wildcards = [n for n in names if n.startswith("*.") and host.endswith(n[1:])]
+    return max(wildcards, key=len) if wildcards else None
 
 
 def _hosts(domain: str) -> list[str]:
