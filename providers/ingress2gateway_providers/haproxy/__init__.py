@@ -36,7 +36,7 @@ from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import CatalogRow, ConvertOptions, OptionSpec, ProviderContext
 from ingress2gateway.reporting.report import Status
 
-from . import codes, families, https, passthrough, paths, resources, selection, services
+from . import codes, configmaps, families, https, passthrough, paths, resources, selection, services
 from .catalog import (
     HAPROXY_INGRESS,
     HAPROXYTECH,
@@ -45,7 +45,7 @@ from .catalog import (
     lookup,
 )
 from .keys import PROVIDER as NAME
-from .keys import Keys, key_name
+from .keys import Defaults, Keys, key_name
 
 if TYPE_CHECKING:
     from ingress2gateway.verification.model import SourceModel
@@ -55,6 +55,7 @@ _FAMILIES = (
     ("Paths", paths),
     ("Annotations", families),
     ("Service annotations", services),
+    ("Controller ConfigMaps", configmaps),
     ("HTTPS", https),
     ("TLS passthrough", passthrough),
     ("Custom resources", resources),
@@ -96,6 +97,20 @@ class HAProxyProvider(IngressProvider):
     resources = INGRESS_RESOURCES + resources.KINDS
     options = (
         OptionSpec(
+            configmaps.TECH_OPTION,
+            str,
+            None,
+            "NAMESPACE/NAME (or NAME) of HAProxy Technologies' controller ConfigMap in the "
+            f"input (its global defaults); default: a ConfigMap named {configmaps.TECH_DEFAULT}",
+        ),
+        OptionSpec(
+            configmaps.COMMUNITY_OPTION,
+            str,
+            None,
+            "NAMESPACE/NAME (or NAME) of HAProxy Ingress's controller ConfigMap in the input; "
+            f"default: a ConfigMap named {configmaps.COMMUNITY_DEFAULT}",
+        ),
+        OptionSpec(
             selection.CONTROLLER_OPTION,
             (selection.AUTO, HAPROXYTECH, HAPROXY_INGRESS),
             selection.AUTO,
@@ -129,6 +144,7 @@ class HAProxyProvider(IngressProvider):
         self._controllers: dict[SourceRef, str] = {}
         self._doubts: dict[SourceRef, str] = {}
         self._spec_classes: dict[SourceRef, str | None] = {}
+        self._defaults: dict[str, Defaults] = {}
         self._catalog = _CatalogView()
 
     # --- selection -----------------------------------------------------------------------------
@@ -161,6 +177,7 @@ class HAProxyProvider(IngressProvider):
         self._controllers = {}
         self._doubts = {}
         self._spec_classes = {}
+        self._defaults = configmaps.read(ctx)
         classes = ingress_classes(ctx.objects)
         option = self._option(ctx)
         for obj in ctx.objects:
@@ -172,6 +189,7 @@ class HAProxyProvider(IngressProvider):
                     self._doubts[obj.source()] = doubt
         super().convert(ctx)
         resources.convert(ctx)
+        configmaps.account(ctx, self._defaults)
 
     def _controller(self, model: IngressModel) -> str:
         return self._controllers.get(model.source, HAPROXYTECH)
@@ -179,7 +197,8 @@ class HAProxyProvider(IngressProvider):
     def _keys_of(self, ctx: ProviderContext, models: list[IngressModel]) -> dict[int, Keys]:
         for model in models:
             if id(model) not in self._keys:
-                self._keys[id(model)] = Keys(ctx, model, self._controller(model))
+                controller = self._controller(model)
+                self._keys[id(model)] = Keys(ctx, model, controller, self._defaults.get(controller))
         return self._keys
 
     def policy(self, ctx: ProviderContext, models: list[IngressModel]) -> IngressPolicy:
@@ -212,6 +231,13 @@ class HAProxyProvider(IngressProvider):
             selection.note_class(ctx, model, self._spec_classes.get(model.source))
             if passthrough.only_passthrough(k):
                 continue
+            if k.controller == HAPROXY_INGRESS and k.has("path-type"):
+                if any(p.path_type == "ImplementationSpecific" for p in model.paths):
+                    k.record(
+                        "path-type", Status.CONVERTED, "how ImplementationSpecific paths match"
+                    )
+                else:
+                    k.record("path-type", Status.IGNORED, "no ImplementationSpecific path")
             family = families.Family(k, lowered)
             for handler in families.FAMILIES:
                 handler(family)

@@ -557,7 +557,7 @@ def cors(family: Family) -> None:
         rule.filters.append(CorsFilter(cors=ext, provenance=list(ext.provenance)))
         rule.extensions.append(ext)
     for name in names:
-        if keys.has(name) and not keys.report.has_entry(keys.model.source, keys.field(name)):
+        if keys.has(name) and not keys.report.has_entry(keys.source(name), keys.field(name)):
             keys.converted(name, family.routes)
 
 
