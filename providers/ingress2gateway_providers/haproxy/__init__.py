@@ -32,7 +32,7 @@ from ingress2gateway.converting.ingress_provider import (
     IngressProvider,
 )
 from ingress2gateway.converting.lowering import IngressPolicy, Lowered
-from ingress2gateway.objects import KubeObject, SourceRef
+from ingress2gateway.objects import KubeObject, ResourceKind, SourceRef
 from ingress2gateway.plugin import CatalogRow, ConvertOptions, OptionSpec, ProviderContext
 from ingress2gateway.reporting.report import Status
 
@@ -138,6 +138,20 @@ class HAProxyProvider(IngressProvider):
         from .controller_model import controller_model
 
         return controller_model(objects, options)
+
+    def cluster_reads(self, options: ConvertOptions) -> list[tuple[ResourceKind, str | None]]:
+        """The controllers' ConfigMaps, when named with a namespace: they live in the
+        controller's namespace, not the Ingresses'."""
+        named = options.for_provider(self.name)
+        namespaces = sorted(
+            {
+                value.partition("/")[0]
+                for option in (configmaps.TECH_OPTION, configmaps.COMMUNITY_OPTION)
+                if "/" in (value := named.get(option) or "")
+            }
+        )
+        kind = ResourceKind("", "v1", "configmaps", "ConfigMap")
+        return [(kind, namespace) for namespace in namespaces if namespace]
 
     def __init__(self) -> None:
         self._keys: dict[int, Keys] = {}

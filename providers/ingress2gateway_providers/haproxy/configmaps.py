@@ -6,8 +6,9 @@ HAProxy Ingress reads every key from its ConfigMap (Global < IngressClass < Ingr
 ``keys.md`` "Strategies"), and its Global keys (``ssl-redirect-code``...) from there only. A
 ConfigMap is read when it is in the input: ``--provider-option haproxy.configmap=NS/NAME``
 (HAProxy Technologies', default name ``haproxy-kubernetes-ingress``) and
-``haproxy.haproxy-ingress-configmap=NS/NAME`` (default name ``haproxy-ingress``). Its keys apply
-to every Ingress of that controller: an allow-list there guards every route. Keys the
+``haproxy.ingress-configmap=NS/NAME`` (``--haproxy-ingress-configmap``; default name
+``haproxy-ingress``); with a namespace, they are read from the cluster too. Its keys apply to
+every Ingress of that controller: an allow-list there guards every route. Keys the
 conversion uses get their ledger entry on the ConfigMap.
 """
 
@@ -20,7 +21,7 @@ from .catalog import HAPROXY_INGRESS, HAPROXYTECH, lookup
 from .keys import Defaults
 
 TECH_OPTION = "configmap"
-COMMUNITY_OPTION = "haproxy-ingress-configmap"
+COMMUNITY_OPTION = "ingress-configmap"
 TECH_DEFAULT = "haproxy-kubernetes-ingress"
 COMMUNITY_DEFAULT = "haproxy-ingress"
 

@@ -216,7 +216,7 @@ def _configmaps(
     found: dict[str, dict[str, str]] = {}
     for controller, option, default in (
         (TECH, "configmap", "haproxy-kubernetes-ingress"),
-        (COMMUNITY, "haproxy-ingress-configmap", "haproxy-ingress"),
+        (COMMUNITY, "ingress-configmap", "haproxy-ingress"),
     ):
         namespace, _, name = (named.get(option) or default).rpartition("/")
         for obj in objects:
