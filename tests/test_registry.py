@@ -157,15 +157,17 @@ def test_an_alias_two_providers_claim_is_refused(monkeypatch: pytest.MonkeyPatch
 
 
 def test_third_party_provider_is_discovered(monkeypatch: pytest.MonkeyPatch) -> None:
-    plugin_module(monkeypatch, "thirdparty_haproxy", PROVIDER=Haproxy())
+    provider = Haproxy()
+    provider.name = "thirdparty-lb"  # not a built-in's name: installed ones are kept here
+    plugin_module(monkeypatch, "thirdparty_lb", PROVIDER=provider)
     fake_entry_points(
         monkeypatch,
-        {registry.PROVIDER_GROUP: [("haproxy", "thirdparty_haproxy:PROVIDER", "i2gw-haproxy")]},
+        {registry.PROVIDER_GROUP: [("thirdparty-lb", "thirdparty_lb:PROVIDER", "i2gw-lb")]},
         keep_installed=True,
     )
-    assert "haproxy" in registry.provider_names() and "nginx" in registry.provider_names()
-    assert registry.load_provider("haproxy").name == "haproxy"
-    assert not registry.provider_specs()["haproxy"][0].builtin
+    assert "thirdparty-lb" in registry.provider_names() and "nginx" in registry.provider_names()
+    assert registry.load_provider("thirdparty-lb").name == "thirdparty-lb"
+    assert not registry.provider_specs()["thirdparty-lb"][0].builtin
     assert registry.provider_specs()["nginx"][0].builtin
 
 
