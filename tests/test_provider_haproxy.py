@@ -523,3 +523,28 @@ def test_configmap_allow_list_guards_every_route_and_is_read_from_the_cluster() 
     assert backend(answer(convert(renamed), Request("app.example.com", "/"))) == "a"
     named = convert(renamed, provider_options={"haproxy": {"configmap": "ctl/custom"}})
     assert not isinstance(answer(named, Request("app.example.com", "/")), Forward)
+
+
+def test_keys_that_need_another_setting_are_ignored_with_why() -> None:
+    result = convert(
+        COMMUNITY_CLASS
+        + ingress(
+            "plain",
+            [("/", "Prefix", "web")],
+            {
+                "haproxy-ingress.github.io/cors-allow-origin": "https://a.example.com",
+                "haproxy-ingress.github.io/hsts-preload": "true",
+                "haproxy-ingress.github.io/auth-realm": "Staff",
+            },
+        )
+    )
+    entries = {
+        entry.field: entry
+        for entry in result.report.ledger.values()
+        if entry.source.name == "plain"
+    }
+    for key in ("cors-allow-origin", "hsts-preload", "auth-realm"):
+        entry = entries[f"metadata.annotations[haproxy-ingress.github.io/{key}]"]
+        assert entry.status.value == "ignored", key
+    dumped = ingress2gateway.dump(result.resources, "yaml")
+    assert "a.example.com" not in dumped and "Strict-Transport-Security" not in dumped

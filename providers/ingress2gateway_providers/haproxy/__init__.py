@@ -266,6 +266,9 @@ class HAProxyProvider(IngressProvider):
         services.apply(ctx, keys, models, lowered)
         https.apply(ctx, keys, models, lowered)
         passthrough.apply(ctx, keys, models, lowered)
+        carried = ctx.ir.extension_fields()
+        for model in models:
+            _unused(ctx, keys[id(model)], carried)
 
     def account_annotations(
         self,
@@ -298,6 +301,30 @@ class HAProxyProvider(IngressProvider):
 
     def catalog(self, ctx: ProviderContext) -> Mapping[str, AnnotationSpec]:
         return self._catalog
+
+
+# Keys that only mean something with another one: without it, what the controller did.
+_NEEDS = (
+    (("cors-",), "CORS is off (cors-enable is not true)"),
+    (("hsts",), "HSTS is sent on HTTPS responses only; no route of the Ingress serves HTTPS"),
+    (("auth-realm",), "no basic auth on the Ingress"),
+    (("ssl-redirect-code", "ssl-redirect-port"), "no HTTPS redirect on the Ingress's hosts"),
+)
+
+
+def _unused(ctx: ProviderContext, keys: Keys, carried: frozenset[tuple[SourceRef, str]]) -> None:
+    """Ingress annotations that depend on another setting the Ingress lacks: ignored, with
+    why, rather than the catalog's default entry."""
+    for name in keys.names():
+        source, field = keys.source(name), keys.field(name)
+        if ctx.report.has_entry(source, field) or (source, field) in carried:
+            continue
+        for prefixes, why in _NEEDS:
+            if name.startswith(prefixes) and not (
+                keys.controller == HAPROXY_INGRESS and name == "ssl-redirect-code"
+            ):
+                keys.record(name, Status.IGNORED, f"{keys.key(name)}: {why}")
+                break
 
 
 def _depends_on_controller(obj: KubeObject) -> bool:
