@@ -881,6 +881,14 @@ def app_root(family: Family) -> None:
         return
     done = []
     for route in family.routes:
+        if len(route.rules) >= 16:
+            # Gateway API's limit; the lowering fills routes up to it.
+            keys.unsupported(
+                "app-root",
+                f"HTTPRoute {route.name} already has 16 rules, the most one route may hold: "
+                "the redirect of / is not added there",
+            )
+            continue
         route.rules.insert(
             0,
             Rule(
