@@ -176,7 +176,10 @@ def apply(
             "is made",
         )
         for name in k.names():
-            if name != "ssl-passthrough" and not report.has_entry(model.source, k.field(name)):
+            if name not in (
+                "ssl-passthrough",
+                "ssl-passthrough-http-port",
+            ) and not report.has_entry(model.source, k.field(name)):
                 k.record(
                     name,
                     Status.IGNORED,
