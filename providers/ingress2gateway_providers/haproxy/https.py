@@ -42,7 +42,7 @@ from ingress2gateway.ir import (
 from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.reporting.report import Level, Status
 
-from .families import header_modifier
+from .family import header_modifier
 from .keys import PROVIDER, Keys
 
 ACME = "/.well-known/acme-challenge"
