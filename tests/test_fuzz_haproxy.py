@@ -121,18 +121,63 @@ tcp_resource = st.fixed_dictionaries(
 )
 
 
+def _bare(keys: list[str]) -> list[str]:
+    return sorted({key.rpartition("/")[2] for key in keys})
+
+
+configmap = st.fixed_dictionaries(
+    {
+        "apiVersion": st.just("v1"),
+        "kind": st.just("ConfigMap"),
+        "metadata": st.just({"name": "haproxy-kubernetes-ingress", "namespace": "ctl"}),
+        "data": st.dictionaries(
+            st.one_of(st.sampled_from(_bare(HAPROXYTECH_KEYS)), hostile), dataplane, max_size=4
+        ),
+    }
+)
+service = st.fixed_dictionaries(
+    {
+        "apiVersion": st.just("v1"),
+        "kind": st.just("Service"),
+        "metadata": st.fixed_dictionaries(
+            {
+                "name": st.sampled_from(["web", "api"]),
+                "namespace": st.sampled_from(["web", "shop"]),
+                "annotations": st.dictionaries(
+                    st.sampled_from(
+                        [
+                            "haproxy.org/cookie-persistence",
+                            "haproxy.org/load-balance",
+                            "haproxy.org/timeout-server",
+                            "haproxy.org/backend-config-snippet",
+                            "haproxy.org/server-ssl",
+                            "haproxy-ingress.github.io/affinity",
+                            "haproxy-ingress.github.io/balance-algorithm",
+                        ]
+                    ),
+                    dataplane,
+                    max_size=3,
+                ),
+            }
+        ),
+        "spec": st.just({"ports": [{"name": "http", "port": 80}]}),
+    }
+)
+
+
 @FUZZ
 @given(
     st.lists(ingress("haproxy", HAPROXYTECH_KEYS), min_size=1, max_size=3),
     st.sampled_from(["standard", "envoy-gateway"]),
     dataplane,
+    st.lists(st.one_of(configmap, service), max_size=2),
 )
 def test_haproxytech_ingresses_with_hostile_values(
-    items: list[dict[str, Any]], emitter: str, value: str
+    items: list[dict[str, Any]], emitter: str, value: str, extra: list[dict[str, Any]]
 ) -> None:
     _values_set(items[:1], ["haproxy.org/cors-enable", "haproxy.org/auth-type"], "true")
     _values_set(items[1:2], ["haproxy.org/request-set-header"], value)
-    check(_with_class("haproxy.org/ingress-controller", items), "haproxy", emitter)
+    check(_with_class("haproxy.org/ingress-controller", [*items, *extra]), "haproxy", emitter)
 
 
 @FUZZ

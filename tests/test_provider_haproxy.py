@@ -502,3 +502,49 @@ def test_catalog_has_every_key_of_the_reference_catalog() -> None:
     community -= {"http-response-<code>", "key"}  # the family, and the table's header
     assert sorted(k for k in tech if lookup(HAPROXYTECH, k) is None) == []
     assert sorted(k for k in community if lookup(HAPROXY_INGRESS, k) is None) == []
+
+
+def test_configmap_allow_list_guards_every_route_and_is_read_from_the_cluster() -> None:
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\n"
+        "metadata: {name: haproxy-kubernetes-ingress, namespace: ctl}\n"
+        "data: {allow-list: 10.0.0.0/8}\n---\n"
+        + ingress("a", [("/", "Prefix", "a")], {"haproxy.org/timeout-server": "5s"})
+    )
+    assert not isinstance(answer(convert(text), Request("app.example.com", "/")), Forward)
+    carried = answer(convert(text, "envoy-gateway"), Request("app.example.com", "/"))
+    assert isinstance(carried, Forward) and carried.guards == ("ip-allow 10.0.0.0/8",)
+    options = ConvertOptions(provider_options={"haproxy": {"configmap": "ctl/custom"}})
+    assert [(kind.kind, ns) for kind, ns in PROVIDER.cluster_reads(options)] == [
+        ("ConfigMap", "ctl")
+    ]
+    # A ConfigMap of another name is not the controller's unless the option names it.
+    renamed = text.replace("name: haproxy-kubernetes-ingress", "name: custom")
+    assert backend(answer(convert(renamed), Request("app.example.com", "/"))) == "a"
+    named = convert(renamed, provider_options={"haproxy": {"configmap": "ctl/custom"}})
+    assert not isinstance(answer(named, Request("app.example.com", "/")), Forward)
+
+
+def test_keys_that_need_another_setting_are_ignored_with_why() -> None:
+    result = convert(
+        COMMUNITY_CLASS
+        + ingress(
+            "plain",
+            [("/", "Prefix", "web")],
+            {
+                "haproxy-ingress.github.io/cors-allow-origin": "https://a.example.com",
+                "haproxy-ingress.github.io/hsts-preload": "true",
+                "haproxy-ingress.github.io/auth-realm": "Staff",
+            },
+        )
+    )
+    entries = {
+        entry.field: entry
+        for entry in result.report.ledger.values()
+        if entry.source.name == "plain"
+    }
+    for key in ("cors-allow-origin", "hsts-preload", "auth-realm"):
+        entry = entries[f"metadata.annotations[haproxy-ingress.github.io/{key}]"]
+        assert entry.status.value == "ignored", key
+    dumped = ingress2gateway.dump(result.resources, "yaml")
+    assert "a.example.com" not in dumped and "Strict-Transport-Security" not in dumped

@@ -32,11 +32,11 @@ from ingress2gateway.converting.ingress_provider import (
     IngressProvider,
 )
 from ingress2gateway.converting.lowering import IngressPolicy, Lowered
-from ingress2gateway.objects import KubeObject, SourceRef
+from ingress2gateway.objects import KubeObject, ResourceKind, SourceRef
 from ingress2gateway.plugin import CatalogRow, ConvertOptions, OptionSpec, ProviderContext
 from ingress2gateway.reporting.report import Status
 
-from . import codes, families, https, passthrough, paths, resources, selection, services
+from . import codes, configmaps, families, https, passthrough, paths, resources, selection, services
 from .catalog import (
     HAPROXY_INGRESS,
     HAPROXYTECH,
@@ -45,7 +45,7 @@ from .catalog import (
     lookup,
 )
 from .keys import PROVIDER as NAME
-from .keys import Keys, key_name
+from .keys import Defaults, Keys, key_name
 
 if TYPE_CHECKING:
     from ingress2gateway.verification.model import SourceModel
@@ -55,6 +55,7 @@ _FAMILIES = (
     ("Paths", paths),
     ("Annotations", families),
     ("Service annotations", services),
+    ("Controller ConfigMaps", configmaps),
     ("HTTPS", https),
     ("TLS passthrough", passthrough),
     ("Custom resources", resources),
@@ -96,6 +97,20 @@ class HAProxyProvider(IngressProvider):
     resources = INGRESS_RESOURCES + resources.KINDS
     options = (
         OptionSpec(
+            configmaps.TECH_OPTION,
+            str,
+            None,
+            "NAMESPACE/NAME (or NAME) of HAProxy Technologies' controller ConfigMap in the "
+            f"input (its global defaults); default: a ConfigMap named {configmaps.TECH_DEFAULT}",
+        ),
+        OptionSpec(
+            configmaps.COMMUNITY_OPTION,
+            str,
+            None,
+            "NAMESPACE/NAME (or NAME) of HAProxy Ingress's controller ConfigMap in the input; "
+            f"default: a ConfigMap named {configmaps.COMMUNITY_DEFAULT}",
+        ),
+        OptionSpec(
             selection.CONTROLLER_OPTION,
             (selection.AUTO, HAPROXYTECH, HAPROXY_INGRESS),
             selection.AUTO,
@@ -124,11 +139,26 @@ class HAProxyProvider(IngressProvider):
 
         return controller_model(objects, options)
 
+    def cluster_reads(self, options: ConvertOptions) -> list[tuple[ResourceKind, str | None]]:
+        """The controllers' ConfigMaps, when named with a namespace: they live in the
+        controller's namespace, not the Ingresses'."""
+        named = options.for_provider(self.name)
+        namespaces = sorted(
+            {
+                value.partition("/")[0]
+                for option in (configmaps.TECH_OPTION, configmaps.COMMUNITY_OPTION)
+                if "/" in (value := named.get(option) or "")
+            }
+        )
+        kind = ResourceKind("", "v1", "configmaps", "ConfigMap")
+        return [(kind, namespace) for namespace in namespaces if namespace]
+
     def __init__(self) -> None:
         self._keys: dict[int, Keys] = {}
         self._controllers: dict[SourceRef, str] = {}
         self._doubts: dict[SourceRef, str] = {}
         self._spec_classes: dict[SourceRef, str | None] = {}
+        self._defaults: dict[str, Defaults] = {}
         self._catalog = _CatalogView()
 
     # --- selection -----------------------------------------------------------------------------
@@ -161,6 +191,7 @@ class HAProxyProvider(IngressProvider):
         self._controllers = {}
         self._doubts = {}
         self._spec_classes = {}
+        self._defaults = configmaps.read(ctx)
         classes = ingress_classes(ctx.objects)
         option = self._option(ctx)
         for obj in ctx.objects:
@@ -172,6 +203,7 @@ class HAProxyProvider(IngressProvider):
                     self._doubts[obj.source()] = doubt
         super().convert(ctx)
         resources.convert(ctx)
+        configmaps.account(ctx, self._defaults)
 
     def _controller(self, model: IngressModel) -> str:
         return self._controllers.get(model.source, HAPROXYTECH)
@@ -179,7 +211,8 @@ class HAProxyProvider(IngressProvider):
     def _keys_of(self, ctx: ProviderContext, models: list[IngressModel]) -> dict[int, Keys]:
         for model in models:
             if id(model) not in self._keys:
-                self._keys[id(model)] = Keys(ctx, model, self._controller(model))
+                controller = self._controller(model)
+                self._keys[id(model)] = Keys(ctx, model, controller, self._defaults.get(controller))
         return self._keys
 
     def policy(self, ctx: ProviderContext, models: list[IngressModel]) -> IngressPolicy:
@@ -212,6 +245,13 @@ class HAProxyProvider(IngressProvider):
             selection.note_class(ctx, model, self._spec_classes.get(model.source))
             if passthrough.only_passthrough(k):
                 continue
+            if k.controller == HAPROXY_INGRESS and k.has("path-type"):
+                if any(p.path_type == "ImplementationSpecific" for p in model.paths):
+                    k.record(
+                        "path-type", Status.CONVERTED, "how ImplementationSpecific paths match"
+                    )
+                else:
+                    k.record("path-type", Status.IGNORED, "no ImplementationSpecific path")
             family = families.Family(k, lowered)
             for handler in families.FAMILIES:
                 handler(family)
@@ -226,6 +266,9 @@ class HAProxyProvider(IngressProvider):
         services.apply(ctx, keys, models, lowered)
         https.apply(ctx, keys, models, lowered)
         passthrough.apply(ctx, keys, models, lowered)
+        carried = ctx.ir.extension_fields()
+        for model in models:
+            _unused(ctx, keys[id(model)], carried)
 
     def account_annotations(
         self,
@@ -258,6 +301,30 @@ class HAProxyProvider(IngressProvider):
 
     def catalog(self, ctx: ProviderContext) -> Mapping[str, AnnotationSpec]:
         return self._catalog
+
+
+# Keys that only mean something with another one: without it, what the controller did.
+_NEEDS = (
+    (("cors-",), "CORS is off (cors-enable is not true)"),
+    (("hsts",), "HSTS is sent on HTTPS responses only; no route of the Ingress serves HTTPS"),
+    (("auth-realm",), "no basic auth on the Ingress"),
+    (("ssl-redirect-code", "ssl-redirect-port"), "no HTTPS redirect on the Ingress's hosts"),
+)
+
+
+def _unused(ctx: ProviderContext, keys: Keys, carried: frozenset[tuple[SourceRef, str]]) -> None:
+    """Ingress annotations that depend on another setting the Ingress lacks: ignored, with
+    why, rather than the catalog's default entry."""
+    for name in keys.names():
+        source, field = keys.source(name), keys.field(name)
+        if ctx.report.has_entry(source, field) or (source, field) in carried:
+            continue
+        for prefixes, why in _NEEDS:
+            if name.startswith(prefixes) and not (
+                keys.controller == HAPROXY_INGRESS and name == "ssl-redirect-code"
+            ):
+                keys.record(name, Status.IGNORED, f"{keys.key(name)}: {why}")
+                break
 
 
 def _depends_on_controller(obj: KubeObject) -> bool:

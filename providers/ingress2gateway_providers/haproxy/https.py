@@ -42,7 +42,7 @@ from ingress2gateway.ir import (
 from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.reporting.report import Level, Status
 
-from .families import header_modifier
+from .family import header_modifier
 from .keys import PROVIDER, Keys
 
 ACME = "/.well-known/acme-challenge"
@@ -123,7 +123,9 @@ class _Wants:
                 return keys, False, 302, None
             return owner[0], True, owner[1], owner[2]
         wanted = bool(keys.flag("ssl-redirect", True)) and not _acme(rule)
-        return keys, wanted, 302, None
+        configured = keys.configured("ssl-redirect-code")
+        code = int(configured) if configured and configured.isdigit() else 302
+        return keys, wanted, code if code in (301, 302, 303, 307, 308) else 302, None
 
 
 def _no_certificate(route: HTTPRoute, keys: Keys) -> None:
@@ -139,7 +141,7 @@ def _no_certificate(route: HTTPRoute, keys: Keys) -> None:
         Level.WARNING,
         "haproxy-redirect-without-tls",
         message,
-        source=keys.model.source,
+        source=keys.source(name),
         field=field,
         provider=PROVIDER,
     )
@@ -181,7 +183,12 @@ def apply(
                 rules.append(_copy(rule))
                 continue
             k, _, code, port = decision
-            prov = list(tls_prov) + k.prov("ssl-redirect", "ssl-redirect-code", "ssl-redirect-port")
+            own = (
+                ("ssl-redirect", "ssl-redirect-code", "ssl-redirect-port")
+                if k.controller == "haproxytech"
+                else ("ssl-redirect",)
+            )
+            prov = list(tls_prov) + k.prov(*own)
             rules.append(
                 Rule(
                     matches=list(rule.matches),
@@ -222,9 +229,17 @@ def apply(
         for d in decisions:
             if d is None:
                 continue
-            for name in ("ssl-redirect", "ssl-redirect-code", "ssl-redirect-port"):
-                if d[0].has(name) and not ctx.report.has_entry(d[0].model.source, d[0].field(name)):
+            tech = d[0].controller == "haproxytech"
+            names = (
+                ("ssl-redirect", "ssl-redirect-code", "ssl-redirect-port")
+                if tech
+                else ("ssl-redirect",)
+            )
+            for name in names:
+                if d[0].has(name) and not ctx.report.has_entry(d[0].source(name), d[0].field(name)):
                     d[0].converted(name, [redirect_route])
+            if not tech and d[0].configured("ssl-redirect-code"):
+                d[0].record_configured("ssl-redirect-code", Status.CONVERTED, "the redirect's code")
         _hsts(ctx, route, decisions, https_only=True)
         if exempt is not None or any(_acme(r) for r in route.rules):
             for d in decisions:

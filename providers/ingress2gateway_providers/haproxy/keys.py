@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from ingress2gateway.converting.ingress import IngressModel
 from ingress2gateway.ir import Provenance, Rule, made_from
+from ingress2gateway.objects import SourceRef
 from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.reporting.report import Level, Status
 
@@ -47,14 +49,32 @@ def key_name(key: str, controller: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Defaults:
+    """The controller's ConfigMap: values of keys no annotation sets (HAProxy Technologies:
+    keys whose scope includes the ConfigMap; HAProxy Ingress: every key, Global ones
+    included)."""
+
+    source: SourceRef
+    values: dict[str, str]
+
+
 class Keys:
     """The configuration keys of one Ingress, for one controller."""
 
-    def __init__(self, ctx: ProviderContext, model: IngressModel, controller: str) -> None:
+    def __init__(
+        self,
+        ctx: ProviderContext,
+        model: IngressModel,
+        controller: str,
+        defaults: Defaults | None = None,
+    ) -> None:
         self.ctx = ctx
         self.model = model
         self.controller = controller
         self.report = ctx.report
+        self._defaults = defaults.values if defaults is not None else {}
+        self._default_source = defaults.source if defaults is not None else None
         prefixes = HAPROXYTECH_PREFIXES if controller == HAPROXYTECH else HAPROXY_INGRESS_PREFIXES
         rank = {prefix: i for i, prefix in enumerate(prefixes)}
         found: dict[str, tuple[int, str]] = {}
@@ -78,20 +98,46 @@ class Keys:
         return sorted(self._keys)
 
     def key(self, name: str) -> str:
+        if name not in self._keys and name in self._defaults:
+            return f"the ConfigMap's {name}"
         return self._keys.get(name, name)
 
     def field(self, name: str) -> str:
+        if name not in self._keys and name in self._defaults:
+            return f"data[{name}]"
         return f"metadata.annotations[{self.key(name)}]"
 
+    def source(self, name: str | None) -> SourceRef:
+        """The object a key's value comes from: the Ingress, or the controller's ConfigMap."""
+        if name is not None and name not in self._keys and name in self._defaults:
+            assert self._default_source is not None
+            return self._default_source
+        return self.model.source
+
     def has(self, name: str) -> bool:
-        return name in self._keys
+        return name in self._keys or name in self._defaults
+
+    def record_configured(self, name: str, status: Status, note: str | None = None) -> None:
+        """The ledger entry of a Global key read from the ConfigMap."""
+        if name in self._defaults and self._default_source is not None:
+            self.report.record(
+                self._default_source, f"data[{name}]", status, note=note, provider=PROVIDER
+            )
+
+    def configured(self, name: str) -> str | None:
+        """A Global key's value: from the ConfigMap only (the controller ignores it on an
+        Ingress)."""
+        value = self._defaults.get(name)
+        return value.strip() if value is not None and value.strip() else None
 
     def prov(self, *names: str) -> list[Provenance]:
-        return [Provenance(self.model.source, self.field(n)) for n in names if self.has(n)]
+        return [Provenance(self.source(n), self.field(n)) for n in names if self.has(n)]
 
     def text(self, name: str) -> str | None:
         if not self.has(name):
             return None
+        if name not in self._keys:
+            return self._defaults[name].strip() or None
         value = self.model.obj.annotations.get(self._keys[name])
         if not isinstance(value, str) or not value.strip():
             return None
@@ -102,7 +148,7 @@ class Keys:
     def record(self, name: str, status: Status, note: str | None = None) -> None:
         if self.has(name):
             self.report.record(
-                self.model.source, self.field(name), status, note=note, provider=PROVIDER
+                self.source(name), self.field(name), status, note=note, provider=PROVIDER
             )
 
     def converted(self, name: str, into: Iterable[object], note: str | None = None) -> None:
@@ -118,7 +164,7 @@ class Keys:
             level,
             code,
             message,
-            source=self.model.source,
+            source=self.source(name),
             field=self.field(name) if name else None,
             provider=PROVIDER,
             security=security,

@@ -126,7 +126,9 @@ def apply(
             provenance = Provenance(model.source, path.field)
             gateway = _gateway(ctx, lowered, model)
             listener = _listener(
-                gateway, path.host, Provenance(model.source, k.field("ssl-passthrough"))
+                gateway,
+                path.host,
+                Provenance(k.source("ssl-passthrough"), k.field("ssl-passthrough")),
             )
             if model.namespace != gateway.namespace:
                 listener.allowed_namespaces.add(model.namespace)
@@ -174,7 +176,10 @@ def apply(
             "is made",
         )
         for name in k.names():
-            if name != "ssl-passthrough" and not report.has_entry(model.source, k.field(name)):
+            if name not in (
+                "ssl-passthrough",
+                "ssl-passthrough-http-port",
+            ) and not report.has_entry(model.source, k.field(name)):
                 k.record(
                     name,
                     Status.IGNORED,

@@ -20,6 +20,7 @@ warning names the requests that change (``haproxy-path-approximated``). ``/`` is
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -100,23 +101,39 @@ class PathPlan:
         self.ctx = ctx
         self.controller_of = controller_of
         self.keys_of = keys_of
-        self.by_host: dict[str | None, list[Reading]] = defaultdict(list)
+        by_host: dict[str | None, set[str]] = defaultdict(set)
         for model in models:
             controller = controller_of(model)
             for path in model.paths:
-                self.by_host[path.host].append(reading(controller, keys_of.get(id(model)), path))
+                read = reading(controller, keys_of.get(id(model)), path)
+                if read.kind != "exact":
+                    by_host[path.host].add(read.value)
+        # Sorted (and lower-cased) once per host: the paths that start with a prefix are one
+        # run of the sorted list, found by bisection (a host may have thousands of paths).
+        self.sorted: dict[str | None, list[str]] = {h: sorted(v) for h, v in by_host.items()}
+        self.folded: dict[str | None, list[tuple[str, str]]] = {
+            h: sorted((v.lower(), v) for v in values) for h, values in by_host.items()
+        }
 
     def _longer(self, host: str | None, value: str, insensitive: bool) -> list[str]:
         """Paths of ``host`` that a regular expression for the prefix ``value`` would take
         requests from (they start with it and are longer)."""
-        base = value.lower() if insensitive else value
-        found = []
-        for other in self.by_host.get(host, []):
-            if other.kind == "exact" or len(other.value) <= len(value):
-                continue
-            candidate = other.value.lower() if insensitive else other.value
-            if candidate.startswith(base):
-                found.append(other.value)
+        found: list[str] = []
+        if insensitive:
+            folded = self.folded.get(host, [])
+            base = value.lower()
+            index = bisect.bisect_left(folded, (base, ""))
+            while index < len(folded) and folded[index][0].startswith(base):
+                if len(folded[index][1]) > len(value):
+                    found.append(folded[index][1])
+                index += 1
+        else:
+            values = self.sorted.get(host, [])
+            index = bisect.bisect_left(values, value)
+            while index < len(values) and values[index].startswith(value):
+                if len(values[index]) > len(value):
+                    found.append(values[index])
+                index += 1
         return sorted(set(found))
 
     def match(self, model: IngressModel, path: IngressPath) -> PathMatch | None:

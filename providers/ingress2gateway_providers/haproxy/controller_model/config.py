@@ -91,6 +91,9 @@ class Config:
     passthrough: dict[str, tuple[Backend, Cause]] = field(default_factory=dict)
     tcp: dict[int, tuple[Backend, Cause]] = field(default_factory=dict)
     skipped: list[Cause] = field(default_factory=list)
+    defaults: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Per controller, the ConfigMap's keys (global defaults)."""
+    community_redirect_code: int = 302
     service_refusals: dict[tuple[str, str, str], tuple[tuple[str, ...], tuple[Cause, ...]]] = field(
         default_factory=dict
     )
@@ -177,6 +180,11 @@ def read(objects: Sequence[KubeObject], options: ConvertOptions) -> Config | Non
     ports = _service_ports(objects)
     config = Config()
     config.service_refusals = _service_refusals(objects)
+    config.defaults = _configmaps(objects, options)
+    code = config.defaults.get(COMMUNITY, {}).get("ssl-redirect-code", "302").strip()
+    config.community_redirect_code = (
+        int(code) if code in ("301", "302", "303", "307", "308") else 302
+    )
     ingresses = sorted(
         (o for o in objects if o.kind == "Ingress" and o.api_version == "networking.k8s.io/v1"),
         key=_time_order,
@@ -196,6 +204,35 @@ def read(objects: Sequence[KubeObject], options: ConvertOptions) -> Config | Non
             found = True
             _read_tcp(config, obj)
     return config if found else None
+
+
+def _configmaps(
+    objects: Sequence[KubeObject], options: ConvertOptions
+) -> dict[str, dict[str, str]]:
+    """The controllers' ConfigMaps in the input (``--configmap`` of each: HAProxy
+    Technologies' Helm chart names it ``haproxy-kubernetes-ingress``, HAProxy Ingress's
+    ``haproxy-ingress``)."""
+    named = options.for_provider("haproxy")
+    found: dict[str, dict[str, str]] = {}
+    for controller, option, default in (
+        (TECH, "configmap", "haproxy-kubernetes-ingress"),
+        (COMMUNITY, "ingress-configmap", "haproxy-ingress"),
+    ):
+        namespace, _, name = (named.get(option) or default).rpartition("/")
+        for obj in objects:
+            if (
+                obj.kind == "ConfigMap"
+                and obj.name == name
+                and (not namespace or obj.namespace == namespace)
+            ):
+                data = obj.data.get("data")
+                found[controller] = {
+                    k: v
+                    for k, v in (data.items() if isinstance(data, dict) else [])
+                    if isinstance(k, str) and isinstance(v, str)
+                }
+                break
+    return found
 
 
 def _service_refusals(
@@ -295,7 +332,7 @@ def _read_ingress(
 
     def value(name: str) -> str | None:
         key = keys.get(name)
-        text = ann.get(key) if key else None
+        text = ann.get(key) if key else config.defaults.get(controller, {}).get(name)
         return text.strip() if isinstance(text, str) and text.strip() else None
 
     tls_hosts: set[str] = set()

@@ -179,7 +179,8 @@ class HAProxyRouter:
                 and not request.path.startswith(ACME)
             ):
                 location = f"https://{host}{request.path}{_query(request)}"
-                return Routed(Redirect(302, location), _decided_by(entry))
+                code = config.community_redirect_code
+                return Routed(Redirect(code, location), _decided_by(entry))
             root = config.app_roots.get(host)
             if root is not None and request.path == "/":
                 return Routed(Redirect(302, f"{request.scheme}://{host}{root[0]}"), (root[1],))
