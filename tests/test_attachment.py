@@ -80,7 +80,12 @@ def test_a_host_alias_in_two_namespaces_attaches_each_route(per_namespace: bool)
         assert "www.shop.example.com" in route["spec"]["hostnames"]
 
 
-CORPORA = {"nginx": ["ingress-nginx", "nginx-inc"], "istio": ["istio"], "kong": ["kong"]}
+CORPORA = {
+    "nginx": ["ingress-nginx", "nginx-inc"],
+    "istio": ["istio"],
+    "kong": ["kong"],
+    **{name: [name] for name in ("gce", "traefik", "apisix", "cilium", "haproxy", "openapi3")},
+}
 
 
 @pytest.mark.parametrize("per_namespace", [False, True], ids=["shared", "per-namespace"])
@@ -90,7 +95,7 @@ def test_vendor_corpus_routes_name_listeners_that_exist(provider: str, per_names
     converted = 0
     for folder in CORPORA[provider]:
         root = require_shared("corpus", folder)
-        for path in sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml")):
+        for path in sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml", ".json")):
             objects = ingress2gateway.load_manifests([path], report=Recorder())
             result = ingress2gateway.convert(objects, providers=[provider], options=options)
             assert dangling(result.resources) == [], path

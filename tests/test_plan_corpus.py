@@ -12,7 +12,18 @@ from ingress2gateway.reporting.report import Recorder
 
 from .shared_data import require_shared
 
-CORPORA = {"ingress-nginx": "nginx", "nginx-inc": "nginx", "istio": "istio", "kong": "kong"}
+CORPORA = {
+    "ingress-nginx": "nginx",
+    "nginx-inc": "nginx",
+    "istio": "istio",
+    "kong": "kong",
+    "gce": "gce",
+    "traefik": "traefik",
+    "apisix": "apisix",
+    "cilium": "cilium",
+    "haproxy": "haproxy",
+    "openapi3": "openapi3",
+}
 
 
 @pytest.mark.slow
