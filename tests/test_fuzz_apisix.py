@@ -14,6 +14,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+import ingress2gateway
+
 from .test_fuzz_providers import (
     FUZZ,
     check,
@@ -22,6 +24,7 @@ from .test_fuzz_providers import (
     hosts,
     ingress,
     names,
+    objects,
     paths,
     ports,
 )
@@ -269,3 +272,17 @@ def test_annotation_values_never_raise(values: list[str]) -> None:
         },
     }
     check([item], "apisix", "envoy-gateway", whole=False)
+
+
+@FUZZ
+@given(
+    st.lists(ingress("apisix", APISIX_KEYS), max_size=2),
+    st.lists(apisix_route, max_size=2),
+    st.lists(st.one_of(plugin_config, apisix_tls), max_size=2),
+)
+def test_the_controller_model_answers_hostile_input(
+    ingresses: list[dict[str, Any]], routes: list[dict[str, Any]], others: list[dict[str, Any]]
+) -> None:
+    items = objects([*ingresses, *routes, *others])
+    found = ingress2gateway.verify(items, providers="apisix")
+    assert [d.request.display() for d in found.unexplained] == []

@@ -52,6 +52,8 @@ def re2_problem(pattern: str) -> str | None:
         return None
     try:
         re2.compile(pattern, options=_RE2_OPTIONS)
+    except UnicodeEncodeError:
+        return "is not UTF-8 text (a lone surrogate)"
     except re2.error as exc:
         detail = exc.args[0] if exc.args else "invalid"
         text = detail.decode() if isinstance(detail, bytes) else str(detail)

@@ -77,6 +77,23 @@ from .paths import re2_problem, unanchored, uris_matches
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
 _MAX_MATCHES = 64
+_OPERATORS = frozenset(
+    {
+        "Equal",
+        "NotEqual",
+        "GreaterThan",
+        "GreaterThanEqual",
+        "LessThan",
+        "LessThanEqual",
+        "In",
+        "NotIn",
+        "RegexMatch",
+        "RegexMatchCaseInsensitive",
+        "RegexNotMatch",
+        "RegexNotMatchCaseInsensitive",
+    }
+)
+"""``api/v2/apisixroute_types.go ToVars``: any other operator is an error."""
 DEFAULT_WEIGHT = 100
 
 
@@ -476,6 +493,14 @@ def _exprs(
                 field_path,
                 "the controller refuses this expression (scope or "
                 "name) and does not program the route",
+            )
+            return None
+        if op not in _OPERATORS:
+            run.invalid(
+                source,
+                f"{field_path}.op",
+                f"operator {op!r} is unknown: the controller refuses the expression and does "
+                "not program the route",
             )
             return None
         values: list[str]

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 
 from ingress2gateway.verification.matching import host_matches, pcre_search
 from ingress2gateway.verification.model import (
+    Backend,
     Cause,
     Forward,
     NoRoute,
@@ -170,6 +171,12 @@ class ApisixRouter:
         host = rewrite["host"] if isinstance(rewrite.get("host"), str) else request.host
         if not route.upstream:
             return Respond(503, "no upstream")
+        if len({type(b.port) for b, _ in route.upstream}) > 1:
+            # a port name the input does not resolve beside port numbers: named as text
+            upstream = [
+                (Backend(b.namespace, b.name, str(b.port), b.kind), w) for b, w in route.upstream
+            ]
+            return forward(upstream, path + query, host, guards)
         return forward(route.upstream, path + query, host, guards)
 
 

@@ -11,6 +11,7 @@ rule is one APISIX route; hosts live on the route's service.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -163,6 +164,8 @@ class Translator:
             rule = _d(rule)
             host = rule.get("host")
             hosts = [host.lower()] if isinstance(host, str) and host else None
+            if hosts and not _valid_host(hosts[0]):
+                continue  # the API server refuses such an Ingress
             for j, item in enumerate(_l(_d(rule.get("http")).get("paths"))):
                 item = _d(item)
                 raw_path = item.get("path")
@@ -178,6 +181,8 @@ class Translator:
                     port = self.ports.get((service_namespace, name), {}).get(
                         port_spec["name"], port_spec["name"]
                     )
+                if not _valid_port(port):
+                    continue  # the API server refuses such an Ingress
                 uris = [path]
                 route_vars: list[Var] = []
                 if kind == "Prefix":
@@ -299,6 +304,8 @@ class Translator:
                 port = backend.get("servicePort")
                 if isinstance(port, str):
                     port = self.ports.get((namespace, name), {}).get(port, port)
+                if not _valid_port(port):
+                    continue  # no endpoints to send to
                 weight = backend.get("weight")
                 backends.append(
                     (Backend(namespace, name, port), weight if isinstance(weight, int) else 100)
@@ -326,7 +333,10 @@ class Translator:
                         str(kind), f"auth-{kind}"
                     )
                 ] = {}
-            hosts = [h.lower() for h in _l(match.get("hosts")) if isinstance(h, str)] or None
+            given = [h.lower() for h in _l(match.get("hosts")) if isinstance(h, str)]
+            hosts = [h for h in given if _valid_host(h)] or None
+            if given and hosts is None:
+                continue  # the CRD's schema refuses such hosts
             methods = [m.upper() for m in _l(match.get("methods")) if isinstance(m, str)] or None
             raw_priority = rule.get("priority")
             priority = raw_priority if isinstance(raw_priority, int) else 0
@@ -347,15 +357,37 @@ class Translator:
             stream = _d(stream)
             backend = _d(stream.get("backend"))
             port = _d(stream.get("match")).get("ingressPort")
+            protocol = str(stream.get("protocol", "TCP")).upper()
+            if protocol not in ("TCP", "UDP") or not _valid_port(port):
+                continue  # the CRD's schema refuses it
             if isinstance(port, int) and isinstance(backend.get("serviceName"), str):
                 self.plane.streams.append(
                     StreamRoute(
-                        str(stream.get("protocol", "TCP")).upper(),
+                        protocol,
                         port,
                         Backend(namespace, backend["serviceName"], backend.get("servicePort")),
                         Cause("ApisixRoute", namespace, obj.name or "", f"spec.stream[{i}]"),
                     )
                 )
+
+
+_HOST = re.compile(r"(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def _valid_host(host: str) -> bool:
+    """The API server's rule for Ingress hosts (a DNS name, optionally ``*.``); the
+    ApisixRoute schema is close to it."""
+    return len(host) <= 253 and _HOST.fullmatch(host) is not None
+
+
+def _valid_port(port: object) -> bool:
+    """A Service port number, or a port name left unresolved (the Service is not in the
+    input)."""
+    if isinstance(port, bool):
+        return False
+    if isinstance(port, int):
+        return 0 < port < 65536
+    return isinstance(port, str) and bool(port) and not port.isdigit()
 
 
 def _plugins(value: Any) -> dict[str, dict[str, Any]]:
