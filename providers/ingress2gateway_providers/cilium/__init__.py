@@ -260,6 +260,9 @@ def _tls_gateway(run: CiliumRun, model: IngressModel, lowered: Lowered) -> Gatew
         identity = f"cilium-passthrough/{model.namespace}/{model.name}"
     else:
         per_ns = model.namespace if options.gateway_per_namespace else None
+        cached = run.shared_gateways.get((class_name, per_ns))
+        if cached is not None:
+            return cached
         for source, gateway in lowered.gateway_of.items():
             if run.dedicated.get(source, True) or run.passthrough.get(source, False):
                 continue
@@ -269,6 +272,7 @@ def _tls_gateway(run: CiliumRun, model: IngressModel, lowered: Lowered) -> Gatew
                 # The lowering left it out for want of listeners: it has one now.
                 lowered.gateways.append(gateway)
                 ctx.ir.gateways.append(gateway)
+            run.shared_gateways[(class_name, per_ns)] = gateway
             return gateway
         for gateway in lowered.gateways:
             if getattr(gateway, "_cilium_shared", None) == (class_name, per_ns):
@@ -287,6 +291,7 @@ def _tls_gateway(run: CiliumRun, model: IngressModel, lowered: Lowered) -> Gatew
     )
     if not run.dedicated[model.source]:
         lowered.gateway_of[model.source] = gateway
+        run.shared_gateways[(class_name, per_ns)] = gateway
     lowered.gateways.append(gateway)
     ctx.ir.gateways.append(gateway)
     return gateway
