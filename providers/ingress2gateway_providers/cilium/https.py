@@ -7,6 +7,13 @@ The route then serves on the HTTPS listener alone, and a twin route on the HTTP 
 redirects the same matches (requests no rule matches stay 404, as in Cilium). Hosts without
 TLS are never redirected. The Go tool redirects every rule of the route on both listeners
 (HTTPS included) and ignores the operator's default; this does neither.
+
+Shared Ingresses on one host: Cilium's secure virtual host holds only the rules of the
+Ingresses whose ``spec.tls`` names the host, and its plain-text one redirects every rule of
+the host (those of the other Ingresses too) as soon as one of those Ingresses forces HTTPS;
+the output does the same. An HTTPS listener the shared layout gave a host only through
+another Ingress's wildcard certificate is dropped, so that the wildcard listener answers, as
+Cilium's wildcard virtual host did.
 """
 
 from __future__ import annotations
