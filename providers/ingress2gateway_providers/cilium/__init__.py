@@ -152,7 +152,12 @@ class CiliumProvider(IngressProvider):
             spec_class = obj.spec.get("ingressClassName")
             if isinstance(spec_class, str) and spec_class:
                 return spec_class, "spec.ingressClassName"
-        if _cilium_is_default(ctx, self._settings(ctx.options)):
+        run = self._runs.get(id(ctx))
+        if run is None:  # asked outside a conversion (class selection of another command)
+            run = CiliumRun(ctx, self._settings(ctx.options))
+        if run.default_class is None:
+            run.default_class = _cilium_is_default(ctx, run.settings)
+        if run.default_class:
             return CLASS_NAME, None
         if ctx.options.default_ingress_class:
             return ctx.options.default_ingress_class, None

@@ -38,6 +38,8 @@ class CiliumRun:
     settings: Settings
     dedicated: dict[SourceRef, bool] = field(default_factory=dict)
     passthrough: dict[SourceRef, bool] = field(default_factory=dict)
+    default_class: bool | None = None
+    """Whether Cilium serves Ingresses without class (read once from the input)."""
     shared_gateways: dict[tuple[str, str | None], Gateway] = field(default_factory=dict)
     """The shared Gateway of each class (and namespace), once a passthrough Ingress asked."""
     _services: dict[str | None, list[KubeObject]] | None = None
