@@ -152,7 +152,12 @@ class CiliumProvider(IngressProvider):
             spec_class = obj.spec.get("ingressClassName")
             if isinstance(spec_class, str) and spec_class:
                 return spec_class, "spec.ingressClassName"
-        if _cilium_is_default(ctx, self._settings(ctx.options)):
+        run = self._runs.get(id(ctx))
+        if run is None:  # asked outside a conversion (class selection of another command)
+            run = CiliumRun(ctx, self._settings(ctx.options))
+        if run.default_class is None:
+            run.default_class = _cilium_is_default(ctx, run.settings)
+        if run.default_class:
             return CLASS_NAME, None
         if ctx.options.default_ingress_class:
             return ctx.options.default_ingress_class, None
@@ -260,6 +265,9 @@ def _tls_gateway(run: CiliumRun, model: IngressModel, lowered: Lowered) -> Gatew
         identity = f"cilium-passthrough/{model.namespace}/{model.name}"
     else:
         per_ns = model.namespace if options.gateway_per_namespace else None
+        cached = run.shared_gateways.get((class_name, per_ns))
+        if cached is not None:
+            return cached
         for source, gateway in lowered.gateway_of.items():
             if run.dedicated.get(source, True) or run.passthrough.get(source, False):
                 continue
@@ -269,6 +277,7 @@ def _tls_gateway(run: CiliumRun, model: IngressModel, lowered: Lowered) -> Gatew
                 # The lowering left it out for want of listeners: it has one now.
                 lowered.gateways.append(gateway)
                 ctx.ir.gateways.append(gateway)
+            run.shared_gateways[(class_name, per_ns)] = gateway
             return gateway
         for gateway in lowered.gateways:
             if getattr(gateway, "_cilium_shared", None) == (class_name, per_ns):
@@ -287,6 +296,7 @@ def _tls_gateway(run: CiliumRun, model: IngressModel, lowered: Lowered) -> Gatew
     )
     if not run.dedicated[model.source]:
         lowered.gateway_of[model.source] = gateway
+        run.shared_gateways[(class_name, per_ns)] = gateway
     lowered.gateways.append(gateway)
     ctx.ir.gateways.append(gateway)
     return gateway

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ingress2gateway.converting.ingress import IngressModel
-from ingress2gateway.ir import HTTPRoute, Rule
-from ingress2gateway.objects import SourceRef
+from ingress2gateway.ir import Gateway
+from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.reporting.report import Level, Status
 
@@ -38,7 +38,20 @@ class CiliumRun:
     settings: Settings
     dedicated: dict[SourceRef, bool] = field(default_factory=dict)
     passthrough: dict[SourceRef, bool] = field(default_factory=dict)
-    redirected: list[tuple[HTTPRoute, Rule]] = field(default_factory=list)
+    default_class: bool | None = None
+    """Whether Cilium serves Ingresses without class (read once from the input)."""
+    shared_gateways: dict[tuple[str, str | None], Gateway] = field(default_factory=dict)
+    """The shared Gateway of each class (and namespace), once a passthrough Ingress asked."""
+    _services: dict[str | None, list[KubeObject]] | None = None
+
+    def services_in(self, namespace: str | None) -> list[KubeObject]:
+        """The Services of ``namespace`` in the input (indexed once)."""
+        if self._services is None:
+            self._services = {}
+            for obj in self.ctx.objects:
+                if obj.kind == "Service" and obj.group == "":
+                    self._services.setdefault(obj.namespace, []).append(obj)
+        return self._services.get(namespace, [])
 
     def record(self, model: IngressModel, key: str, status: Status, note: str) -> None:
         self.ctx.report.record(

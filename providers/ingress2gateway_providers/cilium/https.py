@@ -7,6 +7,13 @@ The route then serves on the HTTPS listener alone, and a twin route on the HTTP 
 redirects the same matches (requests no rule matches stay 404, as in Cilium). Hosts without
 TLS are never redirected. The Go tool redirects every rule of the route on both listeners
 (HTTPS included) and ignores the operator's default; this does neither.
+
+Shared Ingresses on one host: Cilium's secure virtual host holds only the rules of the
+Ingresses whose ``spec.tls`` names the host, and its plain-text one redirects every rule of
+the host (those of the other Ingresses too) as soon as one of those Ingresses forces HTTPS;
+the output does the same. An HTTPS listener the shared layout gave a host only through
+another Ingress's wildcard certificate is dropped, so that the wildcard listener answers, as
+Cilium's wildcard virtual host did.
 """
 
 from __future__ import annotations
@@ -42,25 +49,20 @@ def apply(run: CiliumRun, models: Sequence[IngressModel], lowered: Lowered) -> N
     by_source = {model.source: model for model in models}
     covered = {model.source: tls_hosts(model) for model in models}
     gateways = {(g.namespace, g.name): g for g in lowered.gateways}
+    # The Ingresses whose TLS names a host, by (Gateway, host): Cilium's secure listeners.
+    owners_of: dict[tuple[int, str | None], list[IngressModel]] = {}
+    for model in sorted(models, key=lambda m: m.source.display()):
+        for tls_host in covered[model.source]:
+            slot = (id(lowered.gateway_of.get(model.source)), tls_host)
+            owners_of.setdefault(slot, []).append(model)
     redirected: dict[SourceRef, IngressModel] = {}
     for route in list(lowered.routes):
         https, http = _parents(route, gateways)
         if not https or not http:
             continue
         host = route.hostnames[0] if route.hostnames else None
-        gateway = next(
-            g
-            for g in lowered.gateways
-            if g.name == https[0].name and (g.namespace == (https[0].namespace or route.namespace))
-        )
-        owners = sorted(
-            (
-                m
-                for m in models
-                if host in covered[m.source] and lowered.gateway_of.get(m.source) is gateway
-            ),
-            key=lambda m: m.source.display(),
-        )
+        gateway = gateways.get((https[0].namespace or route.namespace, https[0].name))
+        owners = owners_of.get((id(gateway), host), [])
         owner_sources = {m.source for m in owners}
         forcing = next((m for m in owners if decisions[m.source][0]), None)
         # Cilium's secure virtual host holds the rules of the Ingresses whose TLS names the
@@ -142,6 +144,11 @@ def _drop_unused_https(lowered: Lowered) -> None:
 def _catch_all_on_https(run: CiliumRun, models: Sequence[IngressModel], lowered: Lowered) -> None:
     """A dedicated Ingress with a catch-all serves the catch-all's routes on the HTTPS
     listener of each of its TLS hosts (see :mod:`.layout`): attach its hostless route there."""
+    hostless_by_gateway: dict[str, list[HTTPRoute]] = {}
+    for route in lowered.routes:
+        if not route.hostnames:
+            for name in {p.name for p in route.parent_refs}:
+                hostless_by_gateway.setdefault(name, []).append(route)
     for model in models:
         gateway = lowered.gateway_of.get(model.source)
         if gateway is None or not has_catch_all(model) or not run.dedicated.get(model.source):
@@ -155,8 +162,11 @@ def _catch_all_on_https(run: CiliumRun, models: Sequence[IngressModel], lowered:
         ]
         hostless = [
             route
-            for route in lowered.routes
-            if not route.hostnames and any(p.name == gateway.name for p in route.parent_refs)
+            for route in hostless_by_gateway.get(gateway.name, [])
+            if any(
+                p.name == gateway.name and (p.namespace or route.namespace) == gateway.namespace
+                for p in route.parent_refs
+            )
         ]
         for route in hostless:
             for listener in sorted(listeners, key=lambda item: item.name):

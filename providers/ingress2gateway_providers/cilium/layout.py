@@ -137,7 +137,11 @@ def lower_dedicated(
         gateway_namespace=options.gateway_namespace or model.namespace,
         gateway_per_namespace=False,
     )
-    lowered = lower_ingresses(dataclasses.replace(ctx, options=own), prepare(run, model), policy)
+    # The lowering reads the input only for the Services' named ports: hand it those of the
+    # Ingress's namespace, not the whole input once per Ingress.
+    services = run.services_in(model.namespace)
+    own_ctx = dataclasses.replace(ctx, options=own, objects=services)
+    lowered = lower_ingresses(own_ctx, prepare(run, model), policy)
     into.gateways.extend(lowered.gateways)
     into.routes.extend(lowered.routes)
     for source, pairs in lowered.rules_by_source.items():

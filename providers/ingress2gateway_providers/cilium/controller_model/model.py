@@ -23,9 +23,24 @@ from .envoy import Address, EnvoyRoute, VirtualHost, pick_domain, route_matches
 class CiliumModel:
     def __init__(self, addresses: list[Address]) -> None:
         self.addresses = addresses
+        # The load balancers that may take a host: by exact name, and those with a wildcard
+        # or catch-all name (asked for every host), so that a request is not tried on
+        # thousands of dedicated load balancers.
+        self._named: dict[str, list[Address]] = {}
+        self._any: list[Address] = []
+        self._order = {id(address): n for n, address in enumerate(addresses)}
+        for address in addresses:
+            names = {*address.http, *address.https, *address.passthrough}
+            if any(n == "*" or n.startswith("*.") for n in names):
+                self._any.append(address)
+            for name in names:
+                self._named.setdefault(name, []).append(address)
 
     def route(self, request: Request) -> Routed:
-        answers = [a for a in (self._on(address, request) for address in self.addresses) if a]
+        candidates = {id(a): a for a in self._named.get(request.host.lower(), [])}
+        candidates.update((id(a), a) for a in self._any)
+        ordered = sorted(candidates.values(), key=lambda a: self._order[id(a)])
+        answers = [a for a in (self._on(address, request) for address in ordered) if a]
         if not answers:
             return Routed(NoRoute(404, "no Cilium load balancer takes it"))
         first = answers[0]
