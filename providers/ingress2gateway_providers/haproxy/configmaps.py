@@ -7,11 +7,10 @@ HAProxy Ingress reads every key from its ConfigMap (Global < IngressClass < Ingr
 ConfigMap is read when it is in the input: ``--provider-option haproxy.configmap=NS/NAME``
 (HAProxy Technologies', default name ``haproxy-kubernetes-ingress``) and
 ``haproxy.ingress-configmap=NS/NAME`` (``--haproxy-ingress-configmap``; default name
-``haproxy-ingress``); with a namespace, they are read from the cluster too. An HAProxy Ingress
+``haproxy-ingress``); with a namespace, they are read from the cluster too. Its keys apply to
+every Ingress of that controller: an allow-list there guards every route. An HAProxy Ingress
 IngressClass's ``spec.parameters`` ConfigMap (in the input) overrides the global one for the
-Ingresses of that class. Its keys apply to
-every Ingress of that controller: an allow-list there guards every route. Keys the
-conversion uses get their ledger entry on the ConfigMap.
+Ingresses of that class. Keys the conversion uses get their ledger entry on the ConfigMap.
 """
 
 from __future__ import annotations
