@@ -130,11 +130,73 @@ def _controller(obj: KubeObject, classes: dict[str, str], option: str) -> str:
     if option in (TECH, COMMUNITY):
         return option
     keys = list(obj.annotations)
-    if any(k.startswith("haproxy-ingress.github.io/") for k in keys) and not any(
-        k.startswith(("haproxy.org/", "haproxy.com/")) for k in keys
-    ):
+    if any(k.startswith("haproxy-ingress.github.io/") for k in keys) and not _tech_keys(obj):
         return COMMUNITY
     return TECH
+
+
+# HAProxy Technologies' keys (documentation/doc.yaml), which it reads without prefix too: such a
+# key on an Ingress says which controller it was written for.
+_TECH_BARE = frozenset(
+    {
+        "allow-list",
+        "auth-realm",
+        "auth-secret",
+        "auth-type",
+        "backend-config-snippet",
+        "blacklist",
+        "check",
+        "check-http",
+        "check-interval",
+        "cookie-persistence",
+        "cors-allow-credentials",
+        "cors-allow-headers",
+        "cors-allow-methods",
+        "cors-allow-origin",
+        "cors-enable",
+        "cors-max-age",
+        "deny-list",
+        "forwarded-for",
+        "ingress.class",
+        "load-balance",
+        "path-rewrite",
+        "pod-maxconn",
+        "rate-limit-period",
+        "rate-limit-requests",
+        "rate-limit-size",
+        "rate-limit-status-code",
+        "rate-limit-whitelist",
+        "request-capture",
+        "request-capture-len",
+        "request-redirect",
+        "request-redirect-code",
+        "request-set-header",
+        "response-set-header",
+        "route-acl",
+        "scale-server-slots",
+        "send-proxy-protocol",
+        "server-ca",
+        "server-crt",
+        "server-proto",
+        "server-ssl",
+        "set-host",
+        "src-ip-header",
+        "ssl-passthrough",
+        "ssl-redirect",
+        "ssl-redirect-code",
+        "ssl-redirect-port",
+        "standalone-backend",
+        "timeout-check",
+        "timeout-server",
+        "whitelist",
+    }
+)
+
+
+def _tech_keys(obj: KubeObject) -> bool:
+    return any(
+        k.startswith(("haproxy.org/", "haproxy.com/")) or k in _TECH_BARE for k in obj.annotations
+    )
 
 
 def _served_class(
@@ -149,7 +211,7 @@ def _served_class(
         return spec_class in owned
     if defaults or any(c.startswith(_TECH_CONTROLLER + "/") for c in classes.values()):
         return False
-    tech_keys = any(k.startswith(("haproxy.org/", "haproxy.com/")) for k in obj.annotations)
+    tech_keys = _tech_keys(obj)
     bare = obj.annotations.get("ingress.class")
     return tech_keys or bare in owned or annotated in owned
 
