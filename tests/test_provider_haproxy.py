@@ -548,3 +548,34 @@ def test_keys_that_need_another_setting_are_ignored_with_why() -> None:
         assert entry.status.value == "ignored", key
     dumped = ingress2gateway.dump(result.resources, "yaml")
     assert "a.example.com" not in dumped and "Strict-Transport-Security" not in dumped
+
+
+def test_rewrite_target_replaces_the_matched_prefix() -> None:
+    result = convert(
+        COMMUNITY_CLASS
+        + ingress(
+            "rw",
+            [("/web", "Prefix", "web"), ("/Begin", "ImplementationSpecific", "begin")],
+            {"haproxy-ingress.github.io/rewrite-target": "/"},
+        ),
+        "envoy-gateway",
+    )
+    prefix = answer(result, Request("app.example.com", "/web/x"))
+    assert isinstance(prefix, Forward) and prefix.path == "/x"
+    begin = answer(result, Request("app.example.com", "/beginning"))
+    assert isinstance(begin, Forward) and begin.backends[0][0].name == "begin"
+    assert begin.path == "/ning"
+
+
+def test_a_service_snippet_that_denies_closes_only_the_rules_using_the_service() -> None:
+    text = (
+        ingress("shop", [("/admin", "Prefix", "admin"), ("/", "Prefix", "web")])
+        + "---\napiVersion: v1\nkind: Service\n"
+        "metadata: {name: admin, namespace: web, annotations: "
+        "{haproxy.org/backend-config-snippet: 'http-request deny if { src 1.2.3.4 }'}}\n"
+        "spec: {ports: [{name: http, port: 80}]}\n"
+    )
+    for emitter in ("standard", "envoy-gateway"):
+        result = convert(text, emitter)
+        assert not isinstance(answer(result, Request("app.example.com", "/admin")), Forward)
+        assert backend(answer(result, Request("app.example.com", "/other"))) == "web"

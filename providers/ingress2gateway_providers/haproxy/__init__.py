@@ -45,7 +45,7 @@ from .catalog import (
     lookup,
 )
 from .keys import PROVIDER as NAME
-from .keys import Defaults, Keys, key_name
+from .keys import Keys, key_name
 
 if TYPE_CHECKING:
     from ingress2gateway.verification.model import SourceModel
@@ -158,7 +158,7 @@ class HAProxyProvider(IngressProvider):
         self._controllers: dict[SourceRef, str] = {}
         self._doubts: dict[SourceRef, str] = {}
         self._spec_classes: dict[SourceRef, str | None] = {}
-        self._defaults: dict[str, Defaults] = {}
+        self._defaults = configmaps.Found()
         self._catalog = _CatalogView()
 
     # --- selection -----------------------------------------------------------------------------
@@ -212,7 +212,8 @@ class HAProxyProvider(IngressProvider):
         for model in models:
             if id(model) not in self._keys:
                 controller = self._controller(model)
-                self._keys[id(model)] = Keys(ctx, model, controller, self._defaults.get(controller))
+                defaults = self._defaults.for_model(controller, model.class_name)
+                self._keys[id(model)] = Keys(ctx, model, controller, defaults)
         return self._keys
 
     def policy(self, ctx: ProviderContext, models: list[IngressModel]) -> IngressPolicy:

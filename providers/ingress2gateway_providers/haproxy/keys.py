@@ -55,8 +55,13 @@ class Defaults:
     keys whose scope includes the ConfigMap; HAProxy Ingress: every key, Global ones
     included)."""
 
-    source: SourceRef
-    values: dict[str, str]
+    values: dict[str, tuple[str, SourceRef]]
+    """name → (value, the ConfigMap it comes from)."""
+
+    def layered(self, over: Defaults) -> Defaults:
+        """``over``'s values where it has one (an IngressClass's parameters over the global
+        ConfigMap), these elsewhere."""
+        return Defaults({**self.values, **over.values})
 
 
 class Keys:
@@ -74,7 +79,6 @@ class Keys:
         self.controller = controller
         self.report = ctx.report
         self._defaults = defaults.values if defaults is not None else {}
-        self._default_source = defaults.source if defaults is not None else None
         prefixes = HAPROXYTECH_PREFIXES if controller == HAPROXYTECH else HAPROXY_INGRESS_PREFIXES
         rank = {prefix: i for i, prefix in enumerate(prefixes)}
         found: dict[str, tuple[int, str]] = {}
@@ -110,8 +114,7 @@ class Keys:
     def source(self, name: str | None) -> SourceRef:
         """The object a key's value comes from: the Ingress, or the controller's ConfigMap."""
         if name is not None and name not in self._keys and name in self._defaults:
-            assert self._default_source is not None
-            return self._default_source
+            return self._defaults[name][1]
         return self.model.source
 
     def has(self, name: str) -> bool:
@@ -119,16 +122,16 @@ class Keys:
 
     def record_configured(self, name: str, status: Status, note: str | None = None) -> None:
         """The ledger entry of a Global key read from the ConfigMap."""
-        if name in self._defaults and self._default_source is not None:
+        if name in self._defaults:
             self.report.record(
-                self._default_source, f"data[{name}]", status, note=note, provider=PROVIDER
+                self._defaults[name][1], f"data[{name}]", status, note=note, provider=PROVIDER
             )
 
     def configured(self, name: str) -> str | None:
         """A Global key's value: from the ConfigMap only (the controller ignores it on an
         Ingress)."""
-        value = self._defaults.get(name)
-        return value.strip() if value is not None and value.strip() else None
+        value = self._defaults[name][0].strip() if name in self._defaults else ""
+        return value or None
 
     def prov(self, *names: str) -> list[Provenance]:
         return [Provenance(self.source(n), self.field(n)) for n in names if self.has(n)]
@@ -137,7 +140,7 @@ class Keys:
         if not self.has(name):
             return None
         if name not in self._keys:
-            return self._defaults[name].strip() or None
+            return self._defaults[name][0].strip() or None
         value = self.model.obj.annotations.get(self._keys[name])
         if not isinstance(value, str) or not value.strip():
             return None

@@ -5,8 +5,8 @@
   ``haproxy-ingress.github.io/controller`` is HAProxy Ingress's.
 * Otherwise the option ``haproxy.controller`` (``haproxytech`` | ``haproxy-ingress``) decides for
   every Ingress; with ``auto`` (the default) the annotations do: ``haproxy.org/`` or
-  ``haproxy.com/`` keys are HAProxy Technologies', ``haproxy-ingress.github.io/`` keys HAProxy
-  Ingress's. An Ingress with both, or with neither (only ``ingress.kubernetes.io/`` keys, which
+  ``haproxy.com/`` keys, or its keys without prefix, are HAProxy Technologies',
+  ``haproxy-ingress.github.io/`` keys HAProxy Ingress's. An Ingress with both, or with neither (only ``ingress.kubernetes.io/`` keys, which
   both read), is ambiguous: it is converted as HAProxy Technologies' and a warning says so when
   the choice changes something (its annotations or ImplementationSpecific paths).
 
@@ -31,7 +31,7 @@ from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ProviderContext
 from ingress2gateway.reporting.report import Status
 
-from .catalog import HAPROXY_INGRESS, HAPROXYTECH, SHARED_PREFIX
+from .catalog import HAPROXY_INGRESS, HAPROXYTECH, SHARED_PREFIX, lookup
 
 HAPROXYTECH_CONTROLLER = "haproxy.org/ingress-controller"
 HAPROXY_INGRESS_CONTROLLER = "haproxy-ingress.github.io/controller"
@@ -56,8 +56,13 @@ def is_ours(info: IngressClassInfo) -> bool:
 
 
 def evidence(obj: KubeObject) -> tuple[bool, bool]:
-    """Whether ``obj`` carries HAProxy Technologies' keys, and HAProxy Ingress's."""
-    tech = any(k.startswith(("haproxy.org/", "haproxy.com/")) for k in obj.annotations)
+    """Whether ``obj`` carries HAProxy Technologies' keys (a prefix of its own, or one of its
+    keys without prefix, which only it reads), and HAProxy Ingress's."""
+    tech = any(
+        k.startswith(("haproxy.org/", "haproxy.com/"))
+        or ("/" not in k and lookup(HAPROXYTECH, k) is not None)
+        for k in obj.annotations
+    )
     community = any(k.startswith("haproxy-ingress.github.io/") for k in obj.annotations)
     return tech, community
 

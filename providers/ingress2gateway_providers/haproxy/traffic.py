@@ -106,11 +106,25 @@ def affinity(family: Family) -> None:
     keys = family.keys
     if family.tech:
         for name in ("cookie-persistence", "cookie-persistence-no-dynamic"):
-            keys.record(
-                name,
-                Status.IGNORED,
-                f"{keys.key(name)}: read from Services and the ConfigMap only, not from an Ingress",
-            )
+            if not keys.has(name):
+                continue
+            if keys.source(name) == family.model.source:
+                keys.record(
+                    name,
+                    Status.IGNORED,
+                    f"{keys.key(name)}: read from Services and the ConfigMap only, not from an "
+                    "Ingress",
+                )
+                continue
+            # From the controller's ConfigMap: every backend gets the cookie.
+            cookie = keys.text(name) or ""
+            if not _COOKIE.match(cookie):
+                keys.invalid(name, f"{cookie!r} is not a cookie name")
+                continue
+            ext = SessionAffinity(cookie_name=cookie, provenance=keys.prov(name))
+            for rule in family.rules:
+                rule.extensions.append(ext)
+            break
         return
     kind = keys.text("affinity")
     if kind is None:

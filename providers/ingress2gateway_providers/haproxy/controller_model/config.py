@@ -91,7 +91,9 @@ class Config:
     passthrough: dict[str, tuple[Backend, Cause]] = field(default_factory=dict)
     tcp: dict[int, tuple[Backend, Cause]] = field(default_factory=dict)
     skipped: list[Cause] = field(default_factory=list)
-    defaults: dict[str, dict[str, str]] = field(default_factory=dict)
+    defaults: dict[str, dict[str, tuple[str, Cause]]] = field(default_factory=dict)
+    class_params: dict[str, dict[str, tuple[str, Cause]]] = field(default_factory=dict)
+    """HAProxy Ingress: per IngressClass, its ``spec.parameters`` ConfigMap."""
     """Per controller, the ConfigMap's keys (global defaults)."""
     community_redirect_code: int = 302
     service_refusals: dict[tuple[str, str, str], tuple[tuple[str, ...], tuple[Cause, ...]]] = field(
@@ -128,11 +130,73 @@ def _controller(obj: KubeObject, classes: dict[str, str], option: str) -> str:
     if option in (TECH, COMMUNITY):
         return option
     keys = list(obj.annotations)
-    if any(k.startswith("haproxy-ingress.github.io/") for k in keys) and not any(
-        k.startswith(("haproxy.org/", "haproxy.com/")) for k in keys
-    ):
+    if any(k.startswith("haproxy-ingress.github.io/") for k in keys) and not _tech_keys(obj):
         return COMMUNITY
     return TECH
+
+
+# HAProxy Technologies' keys (documentation/doc.yaml), which it reads without prefix too: such a
+# key on an Ingress says which controller it was written for.
+_TECH_BARE = frozenset(
+    {
+        "allow-list",
+        "auth-realm",
+        "auth-secret",
+        "auth-type",
+        "backend-config-snippet",
+        "blacklist",
+        "check",
+        "check-http",
+        "check-interval",
+        "cookie-persistence",
+        "cors-allow-credentials",
+        "cors-allow-headers",
+        "cors-allow-methods",
+        "cors-allow-origin",
+        "cors-enable",
+        "cors-max-age",
+        "deny-list",
+        "forwarded-for",
+        "ingress.class",
+        "load-balance",
+        "path-rewrite",
+        "pod-maxconn",
+        "rate-limit-period",
+        "rate-limit-requests",
+        "rate-limit-size",
+        "rate-limit-status-code",
+        "rate-limit-whitelist",
+        "request-capture",
+        "request-capture-len",
+        "request-redirect",
+        "request-redirect-code",
+        "request-set-header",
+        "response-set-header",
+        "route-acl",
+        "scale-server-slots",
+        "send-proxy-protocol",
+        "server-ca",
+        "server-crt",
+        "server-proto",
+        "server-ssl",
+        "set-host",
+        "src-ip-header",
+        "ssl-passthrough",
+        "ssl-redirect",
+        "ssl-redirect-code",
+        "ssl-redirect-port",
+        "standalone-backend",
+        "timeout-check",
+        "timeout-server",
+        "whitelist",
+    }
+)
+
+
+def _tech_keys(obj: KubeObject) -> bool:
+    return any(
+        k.startswith(("haproxy.org/", "haproxy.com/")) or k in _TECH_BARE for k in obj.annotations
+    )
 
 
 def _served_class(
@@ -147,7 +211,7 @@ def _served_class(
         return spec_class in owned
     if defaults or any(c.startswith(_TECH_CONTROLLER + "/") for c in classes.values()):
         return False
-    tech_keys = any(k.startswith(("haproxy.org/", "haproxy.com/")) for k in obj.annotations)
+    tech_keys = _tech_keys(obj)
     bare = obj.annotations.get("ingress.class")
     return tech_keys or bare in owned or annotated in owned
 
@@ -181,7 +245,8 @@ def read(objects: Sequence[KubeObject], options: ConvertOptions) -> Config | Non
     config = Config()
     config.service_refusals = _service_refusals(objects)
     config.defaults = _configmaps(objects, options)
-    code = config.defaults.get(COMMUNITY, {}).get("ssl-redirect-code", "302").strip()
+    config.class_params = _class_params(objects)
+    code = config.defaults.get(COMMUNITY, {}).get("ssl-redirect-code", ("302", None))[0].strip()
     config.community_redirect_code = (
         int(code) if code in ("301", "302", "303", "307", "308") else 302
     )
@@ -206,14 +271,23 @@ def read(objects: Sequence[KubeObject], options: ConvertOptions) -> Config | Non
     return config if found else None
 
 
+def _data(obj: KubeObject) -> dict[str, tuple[str, Cause]]:
+    data = obj.data.get("data")
+    return {
+        k: (v, Cause("ConfigMap", obj.namespace or "default", obj.name or "", f"data[{k}]"))
+        for k, v in (data.items() if isinstance(data, dict) else [])
+        if isinstance(k, str) and isinstance(v, str)
+    }
+
+
 def _configmaps(
     objects: Sequence[KubeObject], options: ConvertOptions
-) -> dict[str, dict[str, str]]:
+) -> dict[str, dict[str, tuple[str, Cause]]]:
     """The controllers' ConfigMaps in the input (``--configmap`` of each: HAProxy
     Technologies' Helm chart names it ``haproxy-kubernetes-ingress``, HAProxy Ingress's
     ``haproxy-ingress``)."""
     named = options.for_provider("haproxy")
-    found: dict[str, dict[str, str]] = {}
+    found: dict[str, dict[str, tuple[str, Cause]]] = {}
     for controller, option, default in (
         (TECH, "configmap", "haproxy-kubernetes-ingress"),
         (COMMUNITY, "ingress-configmap", "haproxy-ingress"),
@@ -225,12 +299,27 @@ def _configmaps(
                 and obj.name == name
                 and (not namespace or obj.namespace == namespace)
             ):
-                data = obj.data.get("data")
-                found[controller] = {
-                    k: v
-                    for k, v in (data.items() if isinstance(data, dict) else [])
-                    if isinstance(k, str) and isinstance(v, str)
-                }
+                found[controller] = _data(obj)
+                break
+    return found
+
+
+def _class_params(objects: Sequence[KubeObject]) -> dict[str, dict[str, tuple[str, Cause]]]:
+    found: dict[str, dict[str, tuple[str, Cause]]] = {}
+    for obj in objects:
+        if obj.kind != "IngressClass" or obj.spec.get("controller") != _COMMUNITY_CONTROLLER:
+            continue
+        params = obj.spec.get("parameters")
+        if not isinstance(params, dict) or params.get("kind") != "ConfigMap" or not obj.name:
+            continue
+        namespace = params.get("namespace")
+        for cm in objects:
+            if (
+                cm.kind == "ConfigMap"
+                and cm.name == params.get("name")
+                and (not isinstance(namespace, str) or cm.namespace == namespace)
+            ):
+                found[obj.name] = _data(cm)
                 break
     return found
 
@@ -330,9 +419,23 @@ def _read_ingress(
     keys = _keys(obj, controller)
     ann = obj.annotations
 
+    class_name = ann.get(_CLASS_ANNOTATION) or obj.spec.get("ingressClassName")
+    layered = dict(config.defaults.get(controller, {}))
+    if controller == COMMUNITY and isinstance(class_name, str):
+        layered.update(config.class_params.get(class_name, {}))
+
+    used: list[Cause] = []
+
     def value(name: str) -> str | None:
         key = keys.get(name)
-        text = ann.get(key) if key else config.defaults.get(controller, {}).get(name)
+        if key:
+            text = ann.get(key)
+        elif name in layered:
+            text, cause = layered[name]
+            if cause not in used:
+                used.append(cause)
+        else:
+            text = None
         return text.strip() if isinstance(text, str) and text.strip() else None
 
     tls_hosts: set[str] = set()
@@ -393,10 +496,10 @@ def _read_ingress(
                 else None
             )
             settings = dict(common)
-            extra: tuple[Cause, ...] = ()
+            extra: tuple[Cause, ...] = tuple(used)
             if refusal is not None:
                 settings["refused"] = (*settings["refused"], *refusal[0])
-                extra = refusal[1]
+                extra = (*extra, *refusal[1])
             config.entries.setdefault(host, []).append(
                 Entry(
                     kind,
