@@ -315,7 +315,17 @@ def test_check_takes_the_flags(tmp_path: Path, ingress: str) -> None:
 # --- the built-ins declare every option they read --------------------------------------------
 
 
-BUILTIN_PROVIDERS = ("nginx", "kong", "istio")
+BUILTIN_PROVIDERS = (
+    "nginx",
+    "kong",
+    "istio",
+    "gce",
+    "traefik",
+    "apisix",
+    "cilium",
+    "haproxy",
+    "openapi3",
+)
 
 
 class _Reads(Mapping[str, str]):

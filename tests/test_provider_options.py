@@ -14,7 +14,8 @@ from click.testing import CliRunner, Result
 from ingress2gateway.cli.commands import main
 from ingress2gateway.registry import load_provider
 
-BUILTIN = ("nginx", "istio", "kong")
+BUILTIN = ("nginx", "istio", "kong", "traefik", "cilium", "haproxy", "openapi3")
+"""The built-in providers that declare options."""
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "nginx" / "shop.yaml"
 
 
