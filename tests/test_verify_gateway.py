@@ -519,3 +519,36 @@ def test_an_envoy_gateway_backend_of_an_external_host_reaches_that_host_and_port
     assert api.backends[0][0] == Backend("", "api.example.com", 443, "External")
     assert db.backends[0][0] == Backend("", "10.0.0.9", 5432, "External")
     assert api.backends[0][0].display() == "External api.example.com:443"
+
+
+def _own_gateway(index: int, hostname: str) -> list[dict[str, Any]]:
+    """A Gateway of its own (as GKE and Cilium's dedicated mode give each Ingress) with one
+    route to backend ``app<index>``."""
+    name = f"gw{index}"
+    body = route(f"r{index}", rule(prefix("/"), to=f"app{index}"))
+    body["spec"]["parentRefs"] = [{"name": name, "namespace": "web"}]
+    return [gateway(listener("http", hostname=hostname), name=name), body]
+
+
+def test_among_many_gateways_each_host_reaches_the_gateway_that_names_it() -> None:
+    objects = [
+        *_own_gateway(0, "a.example.com"),
+        *_own_gateway(1, "*.example.org"),
+        *_own_gateway(2, "*.deep.example.org"),
+        *_own_gateway(3, "other.net"),
+    ]
+    answers = routed(
+        objects,
+        get("/", host="A.Example.com"),
+        get("/", host="b.example.org"),
+        get("/", host="x.y.deep.example.org"),
+        get("/", host="example.org"),
+        get("/", host="other.net"),
+        get("/", host="nowhere.net"),
+        get("/", host="a.example.com", port=8080),
+    )
+    assert [backend_of(a) for a in answers[:5]] == ["app0", "app1", None, None, "app3"]
+    # Two Gateways take x.y.deep.example.org (*.example.org too) and answer differently.
+    assert isinstance(answers[2], NoRoute) and "2 Gateways" in answers[2].why
+    assert answers[3] == NoRoute(404) and answers[5] == NoRoute(404)
+    assert answers[6] == NoRoute(0)  # nothing listens on 8080

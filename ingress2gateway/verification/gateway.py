@@ -315,6 +315,55 @@ class _Listeners:
         return found + self.anyhost
 
 
+class _GatewaysByHost:
+    """The Gateways that may take a request, found by its host name: those with a listener
+    of that exact name, of a wildcard covering it, or of no name (a superset: the listener
+    of each is chosen as before), in the order of their keys."""
+
+    def __init__(self, gateways: dict[tuple[str, str], dict[tuple[int, str], _Listeners]]):
+        self.every = sorted(gateways)
+        self.ports = {port for by_port in gateways.values() for port in by_port}
+        self.exact: dict[str, set[tuple[str, str]]] = {}
+        self.wildcards: dict[str, set[tuple[str, str]]] = {}
+        self.anyhost: set[tuple[str, str]] = set()
+        for key, by_port in gateways.items():
+            for listeners in by_port.values():
+                if listeners.anyhost:
+                    self.anyhost.add(key)
+                for name in listeners.exact:
+                    self.exact.setdefault(name, set()).add(key)
+                for listener in listeners.wildcards:
+                    suffix = (listener.hostname or "*.")[2:].lower()
+                    self.wildcards.setdefault(suffix, set()).add(key)
+
+    def has_port(self, request: Request) -> bool:
+        """Whether any Gateway listens on the request's port with its protocol (an HTTPS
+        request also reaches a TLS listener of its port)."""
+        wanted = _wanted_protocol(request)
+        port = request.effective_port
+        return (port, wanted) in self.ports or (wanted == "HTTPS" and (port, "TLS") in self.ports)
+
+    def taking(self, request: Request) -> list[tuple[str, str]]:
+        if request.protocol in ("TCP", "UDP"):
+            return self.every  # a connection has no host name
+        host = request.host.lower()
+        found = self.anyhost | self.exact.get(host, set())
+        labels = host.split(".")
+        for start in range(1, len(labels)):
+            found = found | self.wildcards.get(".".join(labels[start:]), set())
+        return sorted(found)
+
+
+def _wanted_protocol(request: Request) -> str:
+    """The listener protocol a request looks for."""
+    return {
+        "HTTP": "HTTPS" if request.scheme == "https" else "HTTP",
+        "TLS": "TLS",
+        "TCP": "TCP",
+        "UDP": "UDP",
+    }[request.protocol]
+
+
 class _RoutesByHost:
     """The routes of a listener that take a host name: those whose best matching host name is
     the most specific (an exact name beats a wildcard, a longer one a shorter one; a route
@@ -445,6 +494,7 @@ class GatewayAPIModel:
                 self.gateways[key].extend(own)
         self.routes.sort(key=lambda r: (r.namespace, r.name))
         self._listener_index: dict[tuple[str, str], dict[tuple[int, str], _Listeners]] = {}
+        self._gateways_by_host: _GatewaysByHost | None = None
         self._route_index: dict[tuple[int, str], _RoutesByHost] = {}
         self.attached: dict[int, list[_Route]] = {}
         for route in self.routes:
@@ -483,10 +533,10 @@ class GatewayAPIModel:
 
     def route(self, request: Request) -> Routed:
         answers: list[Routed] = []
-        any_port = False
-        for key in sorted(self.gateways):
-            listener, port_seen = self._listener(key, request)
-            any_port = any_port or port_seen
+        index = self._gateway_index()
+        any_port = index.has_port(request)
+        for key in index.taking(request):
+            listener, _ = self._listener(key, request)
             if listener is not None:
                 answers.append(self._on_listener(listener, request))
         if not answers:
@@ -507,12 +557,7 @@ class GatewayAPIModel:
         )
 
     def _listener(self, key: tuple[str, str], request: Request) -> tuple[_Listener | None, bool]:
-        wanted = {
-            "HTTP": "HTTPS" if request.scheme == "https" else "HTTP",
-            "TLS": "TLS",
-            "TCP": "TCP",
-            "UDP": "UDP",
-        }[request.protocol]
+        wanted = _wanted_protocol(request)
         # A TLS connection reaches a TLS listener whether it passes the connection through
         # or terminates it (its TLSRoute's backend then gets the decrypted stream).
         by_port = self._by_port(key)
@@ -532,6 +577,16 @@ class GatewayAPIModel:
         if not matching:
             return None, True
         return max(matching, key=lambda x: _hostname_specificity(x.hostname)), True
+
+    def _gateway_index(self) -> _GatewaysByHost:
+        """Which Gateways may take a host (made once: with a Gateway per Ingress, as GKE and
+        Cilium's dedicated mode have, asking every Gateway about every request made verify
+        quadratic)."""
+        if self._gateways_by_host is None:
+            self._gateways_by_host = _GatewaysByHost(
+                {key: self._by_port(key) for key in self.gateways}
+            )
+        return self._gateways_by_host
 
     def _by_port(self, key: tuple[str, str]) -> dict[tuple[int, str], _Listeners]:
         """A Gateway's listeners by port and protocol, indexed by host name (made once: a
