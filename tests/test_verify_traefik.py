@@ -321,3 +321,89 @@ def test_random_ingresses_verify(
             )
         )
     assert unexplained(objects, "standard") == []
+
+
+_MIDDLEWARES = {
+    "strip": {"stripPrefix": {"prefixes": ["/api"]}},
+    "add": {"addPrefix": {"prefix": "/v2"}},
+    "redir": {"redirectScheme": {"scheme": "https"}},
+    "auth": {"basicAuth": {"secret": "users"}},
+    "ip": {"ipAllowList": {"sourceRange": ["10.0.0.0/8"]}},
+    "fixed": {"replacePath": {"path": "/x"}},
+    "hdr": {"headers": {"customRequestHeaders": {"X-B": "1"}}},
+}
+_CHAIN = st.lists(st.sampled_from(sorted(_MIDDLEWARES)), min_size=0, max_size=2)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(_RULES, _CHAIN, st.booleans()), min_size=1, max_size=2),
+    st.lists(st.tuples(_INGRESS_RULE, _CHAIN, st.booleans()), max_size=2),
+    st.sampled_from(["standard", "envoy-gateway"]),
+)
+def test_random_routers_with_middlewares_verify(
+    routes: list[tuple[str, list[str], bool]],
+    ingresses: list[tuple[dict[str, Any], list[str], bool]],
+    emitter: str,
+) -> None:
+    objects = [
+        KubeObject(
+            {
+                "apiVersion": "traefik.io/v1alpha1",
+                "kind": "Middleware",
+                "metadata": {"name": name, "namespace": "default"},
+                "spec": spec,
+            },
+            Origin("test.yaml", None, index),
+        )
+        for index, (name, spec) in enumerate(sorted(_MIDDLEWARES.items()))
+    ]
+    for i, (match, chain, tls) in enumerate(routes):
+        spec: dict[str, Any] = {
+            "entryPoints": ["web", "websecure"],
+            "routes": [
+                {
+                    "match": match,
+                    "middlewares": [{"name": name} for name in chain],
+                    "services": [{"name": f"r{i}", "port": 80}],
+                }
+            ],
+        }
+        if tls:
+            spec["tls"] = {"secretName": "cert"}
+        objects.append(
+            KubeObject(
+                {
+                    "apiVersion": "traefik.io/v1alpha1",
+                    "kind": "IngressRoute",
+                    "metadata": {"name": f"r{i}", "namespace": "default"},
+                    "spec": spec,
+                },
+                Origin("test.yaml", None, 20 + i),
+            )
+        )
+    for i, (rule, chain, tls) in enumerate(ingresses):
+        notes = {
+            "traefik.ingress.kubernetes.io/router.middlewares": ",".join(
+                f"default-{name}@kubernetescrd" for name in chain
+            )
+        }
+        ingress_spec: dict[str, Any] = {"rules": [rule]}
+        if tls:
+            ingress_spec["tls"] = [{"hosts": ["a.example.com", "b.example.com"], "secretName": "c"}]
+        objects.append(
+            KubeObject(
+                {
+                    "apiVersion": "networking.k8s.io/v1",
+                    "kind": "Ingress",
+                    "metadata": {
+                        "name": f"i{i}",
+                        "namespace": "default",
+                        "annotations": notes if chain else {},
+                    },
+                    "spec": ingress_spec,
+                },
+                Origin("test.yaml", None, 40 + i),
+            )
+        )
+    assert unexplained(objects, emitter) == []

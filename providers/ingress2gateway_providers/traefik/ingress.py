@@ -146,10 +146,25 @@ def path_match(run: TraefikRun, model: IngressModel, path: IngressPath) -> PathM
             rule,
             priority,
             [([path.host] if path.host else None, _as_match(match))],
-            _tls_only(model.obj),
+            _schemes(run, model.obj),
         )
     )
     return match
+
+
+def _schemes(run: TraefikRun, obj: KubeObject) -> frozenset[str]:
+    """The schemes an Ingress's routers serve: https only when TLS-only; otherwise http on
+    plain entry points and https on websecure (its TLS)."""
+    if _tls_only(obj):
+        return frozenset({"https"})
+    names = split_list(obj.annotations.get(PREFIX + "router.entrypoints", ""))
+    if not names:
+        return frozenset({"http", "https"})
+    ports = {run.entry_points.get(name, 80) for name in names}
+    return frozenset(
+        ({"http"} if any(p != 443 for p in ports) else set())
+        | ({"https"} if 443 in ports else set())
+    )
 
 
 def _as_match(path: PathMatch) -> Match:
@@ -203,7 +218,7 @@ def default_backends(run: TraefikRun, models: list[IngressModel]) -> list[Ingres
                     "PathPrefix(`/`) (the default backend)",
                     -(2**31) + 1,
                     [(None, Match(path=PathMatch("PathPrefix", "/")))],
-                    False,
+                    frozenset({"http", "https"}),
                 )
             )
         elif model.default_backend_field is not None:
@@ -278,7 +293,15 @@ _CARRIED_STICKY = {
 def _apply_model(run: TraefikRun, model: IngressModel, lowered: Lowered) -> None:
     annotations = model.obj.annotations
     source = model.source
-    rules = lowered.rules_of(source)
+    # Traefik's default router is its own (every entry point, none of the Ingress's
+    # middlewares): the Ingress's annotations apply to its other rules.
+    rules = [
+        (route, rule)
+        for route, rule in lowered.rules_of(source)
+        if not any(p.field in ("spec.defaultBackend", "spec.backend") for p in rule.provenance)
+    ]
+    default = [item for item in lowered.rules_of(source) if item not in rules]
+    run.https_hostless.update(id(route) for route, _ in default if not route.hostnames)
     # Middlewares, in order.
     key = PREFIX + "router.middlewares"
     if key in annotations:

@@ -115,6 +115,19 @@ def _entry_ports(run: TraefikRun, obj: KubeObject, tls: bool) -> list[int]:
     return sorted(ports)
 
 
+def _schemes(run: TraefikRun, obj: KubeObject, tls: bool) -> frozenset[str]:
+    """The schemes the routers serve: https only with ``tls``; otherwise http on plain entry
+    points and https on websecure (its TLS)."""
+    if tls:
+        return frozenset({"https"})
+    names = [n for n in as_list(obj.spec.get("entryPoints")) if isinstance(n, str)]
+    ports = {run.entry_points.get(n, 80) for n in names} or set(run.entry_points.values())
+    return frozenset(
+        ({"http"} if any(p != 443 for p in ports) else set())
+        | ({"https"} if 443 in ports else set())
+    )
+
+
 def _tls(run: TraefikRun, obj: KubeObject, hosts: list[str]) -> _Tls:
     spec = as_dict(obj.spec.get("tls"))
     source = obj.source()
@@ -261,6 +274,7 @@ def _convert_object(run: TraefikRun, obj: KubeObject) -> None:
             else:
                 run.record(source, "spec.ingressClassName", Status.CONVERTED)
     tls_wanted = "tls" in obj.spec
+    schemes = _schemes(run, obj, tls_wanted)
     by_hosts: dict[tuple[str, ...], list[_Piece]] = defaultdict(list)
     all_hosts: set[str] = set()
     for index, route in enumerate(routes):
@@ -352,7 +366,7 @@ def _convert_object(run: TraefikRun, obj: KubeObject) -> None:
             )
             converted.append((alt.hosts, alt.match))
         run.routers.append(
-            Router(source, f"{field_path}.match", text, priority, converted, tls_wanted)
+            Router(source, f"{field_path}.match", text, priority, converted, schemes)
         )
         for key in ("kind", "priority", "syntax", "observability"):
             if key in spec:

@@ -34,7 +34,9 @@ class Router:
     rule: str
     priority: int
     alternatives: list[tuple[list[str] | None, Match]]
-    tls: bool = False
+    schemes: frozenset[str] = frozenset({"http"})
+    """The schemes it serves: https for TLS routers and routers on the websecure entry point
+    (its TLS), http for the others on plain entry points."""
 
 
 @dataclass(frozen=True)
@@ -165,13 +167,13 @@ def _specificity(host_rank: int, match: Match) -> tuple[int, int, int, int, int]
     return (kind, length, headers, headers, len(match.query_params))
 
 
-def _winners(routers: list[Router], probe: _Probe, tls: bool) -> tuple[int, int] | None:
+def _winners(routers: list[Router], probe: _Probe, scheme: str) -> tuple[int, int] | None:
     """The router Traefik picks for ``probe`` and the one Gateway API picks (indexes), or
     None when they agree (or one of them picks nothing)."""
     in_traefik: list[int] = []
     in_gateway: list[tuple[tuple[int, ...], int]] = []
     for index, router in enumerate(routers):
-        if router.tls != tls:
+        if scheme not in router.schemes:
             continue
         taken = False
         best: tuple[int, ...] | None = None
@@ -213,24 +215,23 @@ def compare(run: TraefikRun) -> None:
     budget = MAX_PROBES
     for first_index, first in enumerate(routers):
         for second in routers[first_index:]:
-            if first.tls != second.tls:
-                continue
-            for alt_a in first.alternatives:
-                for alt_b in second.alternatives:
-                    for probe in _joint(alt_a, alt_b):
-                        budget -= 1
-                        if budget < 0 or reported >= MAX_REPORTS:
-                            return
-                        found = _winners(routers, probe, first.tls)
-                        if found is None or found in seen:
-                            continue
-                        seen.add(found)
-                        reported += 1
-                        picked, other = routers[found[0]], routers[found[1]]
-                        if picked.priority == other.priority:
-                            _report_tie(run, picked, other, probe)
-                        else:
-                            _report(run, picked, other, probe)
+            for scheme in sorted(first.schemes & second.schemes):
+                for alt_a in first.alternatives:
+                    for alt_b in second.alternatives:
+                        for probe in _joint(alt_a, alt_b):
+                            budget -= 1
+                            if budget < 0 or reported >= MAX_REPORTS:
+                                return
+                            found = _winners(routers, probe, scheme)
+                            if found is None or found in seen:
+                                continue
+                            seen.add(found)
+                            reported += 1
+                            picked, other = routers[found[0]], routers[found[1]]
+                            if picked.priority == other.priority:
+                                _report_tie(run, picked, other, probe)
+                            else:
+                                _report(run, picked, other, probe)
 
 
 def _report(run: TraefikRun, picked: Router, preferred: Router, probe: _Probe) -> None:

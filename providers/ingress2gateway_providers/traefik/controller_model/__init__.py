@@ -130,6 +130,14 @@ class TraefikModel:
             if rule_module.evaluate(router.tree, request, ctx):
                 answer = self._answer(router, request, ctx)
                 extra = self._also_deciding(request, router, port, tls)
+                if tls:
+                    # The routers whose certificate the handshake used decided it too.
+                    extra += tuple(
+                        c
+                        for r in candidates
+                        if r is not router and r.certificate and self._has_cert(r, request.host)
+                        for c in r.causes
+                    )
                 if not extra:
                     return answer
                 return Routed(answer.outcome, tuple(dict.fromkeys(answer.causes + extra)))
@@ -166,8 +174,21 @@ class TraefikModel:
         return tuple(dict.fromkeys(near))[:20]
 
     def _has_cert(self, router: Router, host: str) -> bool:
-        if router.certificate or self.objects.default_cert:
+        """Whether the input has a certificate Traefik would present for ``host`` (else its
+        generated default one, which no migration can carry)."""
+        if self.objects.default_cert:
             return True
+        if router.certificate:
+            # The certificate serves the hosts the router can take (a contradictory rule,
+            # Host(`a`) && Host(`b`), takes none).
+            _, paths, methods, headers, queries = _probes(router.tree)
+            query = "&".join(f"{k}={v}" for k, v in queries)
+            for path in ["/", *paths]:
+                probe = Request(
+                    host, path, "https", methods[0] if methods else "GET", tuple(headers), query
+                )
+                if rule_module.evaluate(router.tree, probe, rule_module.Context([])):
+                    return True
         return any(
             h == host or (h.startswith("*.") and host.endswith(h[1:]))
             for h in self.objects.ingress_tls_hosts
