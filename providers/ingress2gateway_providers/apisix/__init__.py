@@ -154,6 +154,8 @@ class ApisixProvider(IngressProvider):
             super().convert(ctx)
             class_name = DEFAULT_CLASS if DEFAULT_CLASS in owned or not owned else sorted(owned)[0]
             routes.convert(run, owned, class_name)
+            mine = [r for r in ctx.ir.routes if isinstance(r, HTTPRoute) and id(r) not in before]
+            ingress_annotations.finish_https(run, mine)
             fallback.spread_hostless(
                 run,
                 [r for r in ctx.ir.routes if isinstance(r, HTTPRoute) and id(r) not in before],
