@@ -26,6 +26,7 @@ The sections below are the docstrings of the family modules.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -40,6 +41,7 @@ from ingress2gateway.converting.lowering import IngressPolicy, Lowered
 from ingress2gateway.ir import HTTPRoute
 from ingress2gateway.objects import KubeObject, ResourceKind
 from ingress2gateway.plugin import CatalogRow, ConvertOptions, ProviderContext
+from ingress2gateway.reporting.report import Status
 
 from . import codes, fallback, ingress_annotations, objects, paths, plugins, routes
 from .catalog import annotation_specs, catalog_rows
@@ -110,6 +112,8 @@ class ApisixProvider(IngressProvider):
             self.name,
             implementation_specific="Exact",
             path_matcher=paths.match_for,
+            # buildServiceFromIngressPath returns nothing for a path without a Service backend.
+            resource_backends=False,
             duplicate_rule=(
                 "APISIX kept both routes and picked one by its internal order; the older "
                 "Ingress's is kept here: check that it is the backend that should answer"
@@ -120,7 +124,34 @@ class ApisixProvider(IngressProvider):
         self, ctx: ProviderContext, models: list[IngressModel]
     ) -> list[IngressModel]:
         run = self._runs[id(ctx)]
+        laid_out: list[IngressModel] = []
         for model in models:
+            if model.default_backend is not None and model.default_backend_field is not None:
+                # ingress.go translates spec.rules only: the default backend answered nothing.
+                ctx.report.record(
+                    model.source,
+                    model.default_backend_field,
+                    Status.IGNORED,
+                    note="the APISIX Ingress Controller does not read spec.defaultBackend",
+                    provider=self.name,
+                )
+                run.fyi(
+                    model.source,
+                    model.default_backend_field,
+                    "the APISIX Ingress Controller ignores spec.defaultBackend (requests no "
+                    "path takes get 404): it is not converted either",
+                )
+                model = dataclasses.replace(model, default_backend=None, default_backend_field=None)
+            laid_out.append(model)
+            for tls in model.tls:
+                if not tls.hosts:
+                    run.fyi(
+                        model.source,
+                        tls.field,
+                        "APISIX took the hosts of a TLS entry without hosts from its "
+                        "certificate's names; the Ingress's rule hosts are used here: check that "
+                        "the certificate covers them",
+                    )
             for path in model.paths:
                 if path.path_type == "Prefix" and path.path.endswith("/") and path.path != "/":
                     bare = path.path.rstrip("/")
@@ -138,7 +169,7 @@ class ApisixProvider(IngressProvider):
                     run.invalid(model.source, path.field, note)
                 else:
                     run.differs(model.source, path.field, note)
-        return models
+        return laid_out
 
     def convert(self, ctx: ProviderContext) -> None:
         run = ApisixRun.index(ctx, self.name)
