@@ -88,6 +88,10 @@ APISIX_RESOURCES = (
         APISIX_GROUP, "v2", "apisixclusterconfigs", "ApisixClusterConfig", namespaced=False
     ),
     ResourceKind(APISIX_GROUP, "v1alpha1", "pluginconfigs", "PluginConfig"),
+    ResourceKind(APISIX_GROUP, "v1alpha1", "consumers", "Consumer"),
+    ResourceKind(APISIX_GROUP, "v1alpha1", "backendtrafficpolicies", "BackendTrafficPolicy"),
+    ResourceKind(APISIX_GROUP, "v1alpha1", "httproutepolicies", "HTTPRoutePolicy"),
+    ResourceKind(APISIX_GROUP, "v1alpha1", "l4routepolicies", "L4RoutePolicy"),
 )
 
 
