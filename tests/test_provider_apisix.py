@@ -29,6 +29,7 @@ from ingress2gateway_providers.apisix import PROVIDER
 from ingress2gateway_providers.apisix.catalog import ANNOTATIONS
 from ingress2gateway_providers.apisix.paths import unanchored, uri_match, uris_matches
 
+from .golden import Case, cases
 from .ledger_checks import missing_ledger_fields
 
 
@@ -522,3 +523,47 @@ def test_rules_without_host_still_serve_hosts_after_their_own_rules() -> None:
     # /api/docs: a.example.com's /api took it first.
     assert backend_of(answer(result, "a.example.com", "/api/docs")) == "api"
     assert backend_of(answer(result, "b.example.com", "/api/docs")) == "docs"
+
+
+# --- every golden case: the APISIX kinds' fields are in the ledger ----------------------------
+
+
+def _apisix_fields(obj: KubeObject) -> list[str]:
+    """Top-level spec fields, and each ApisixRoute http/stream rule."""
+    spec = obj.data.get("spec")
+    if not isinstance(spec, dict):
+        return []
+    fields = [f"spec.{key}" for key in spec]
+    if obj.kind == "ApisixRoute":
+        for part in ("http", "stream"):
+            items = spec.get(part)
+            fields += [
+                f"spec.{part}[{i}]" for i in range(len(items) if isinstance(items, list) else 0)
+            ]
+    return fields
+
+
+@pytest.mark.parametrize("case", cases("apisix"), ids=lambda c: c.id)
+@pytest.mark.parametrize("emitter", ["standard", "envoy-gateway"])
+def test_golden_apisix_objects_have_complete_ledgers(case: Case, emitter: str) -> None:
+    objects = ingress2gateway.load_manifests([case.directory / "input.yaml"])
+    args = case.args
+    options = ConvertOptions(**args.pop("options", {}))
+    args.pop("emitter", None)
+    result = ingress2gateway.convert(objects, options=options, emitter=emitter, **args)
+    recorded: dict[tuple[str | None, str | None, str], set[str]] = {}
+    for entry in result.report.ledger.values():
+        key = (entry.source.namespace, entry.source.name, entry.source.kind)
+        recorded.setdefault(key, set()).add(entry.field)
+    missing = []
+    for obj in objects:
+        if obj.group != "apisix.apache.org":
+            continue
+        have = recorded.get((obj.namespace, obj.name, obj.kind), set())
+        if "spec" in have:
+            continue
+        for field in _apisix_fields(obj):
+            if not any(f == field or f.startswith((field + ".", field + "[")) for f in have):
+                missing.append(f"{obj.kind} {obj.name}: {field}")
+    assert missing == []
+    assert missing_ledger_fields(objects, result) == []

@@ -268,3 +268,40 @@ def test_verify_finds_no_unexplained_difference_in_the_corpus(path: Path, emitte
     objects = ingress2gateway.load_manifests([path])
     found = ingress2gateway.verify(objects, providers="apisix", emitter=emitter)
     assert _listed(found.unexplained) == []
+
+
+@pytest.mark.parametrize("emitter", ["standard", "envoy-gateway"])
+def test_the_whole_corpus_at_once_verifies(emitter: str) -> None:
+    # Every file in one input: hosts shared across files, an ApisixTls covering hosts only
+    # Ingresses route, duplicates where the later definition wins.
+    folder = require_shared("corpus", "apisix")
+    objects = ingress2gateway.load_manifests([folder])
+    found = ingress2gateway.verify(objects, providers="apisix", emitter=emitter)
+    assert found.requests > 100
+    assert _listed(found.unexplained) == []
+
+
+def test_an_apisix_tls_serves_the_hosts_ingresses_route() -> None:
+    text = """
+apiVersion: apisix.apache.org/v2
+kind: ApisixTls
+metadata: {name: tls, namespace: web}
+spec:
+  hosts: [a.example.com]
+  secret: {name: cert, namespace: web}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: i, namespace: web}
+spec:
+  ingressClassName: apisix
+  rules:
+  - host: a.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}
+"""
+    objects = objects_of(text)
+    assert name_of(answer(apisix(text), "a.example.com", "/x", scheme="https")) == "app"
+    found = ingress2gateway.verify(objects, providers="apisix")
+    assert found.differences == []

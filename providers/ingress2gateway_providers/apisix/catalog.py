@@ -170,6 +170,9 @@ CRD_ROWS: tuple[CatalogRow, ...] = (
                "ApisixConsumer"),
     CatalogRow("ApisixGlobalRule spec.plugins", "unsupported",
                "plugins on every request of the gateway: reported", "ApisixGlobalRule"),
+    CatalogRow("BackendTrafficPolicy / HTTPRoutePolicy / L4RoutePolicy spec", "unsupported",
+               "2.x policies (load balancing, retries, timeouts, route priority and vars): "
+               "reported", "v1alpha1 policies", "medium"),
     CatalogRow("ApisixClusterConfig spec", "ignored",
                "data-plane settings (1.x), not routing", "ApisixClusterConfig"),
 )  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import ProviderContext
@@ -94,6 +95,9 @@ class ApisixRun:
     served_classes: set[str] = field(default_factory=set)
     default_class: bool = False
     """One of them is the cluster's default class (objects without a class are APISIX's)."""
+    redirects: dict[int, Any] = field(default_factory=dict)
+    """``id()`` of the rules redirected to https on plain HTTP (the RequestRedirect): split
+    once every HTTPS listener is known."""
 
     @classmethod
     def index(cls, ctx: ProviderContext, provider: str) -> ApisixRun:

@@ -41,10 +41,12 @@ from ingress2gateway.ir import (
     Cors,
     CorsFilter,
     ExternalAuth,
+    Gateway,
     HeaderModifier,
     HTTPRoute,
     IPAccess,
     Match,
+    ParentRef,
     PathModifier,
     Provenance,
     ReferenceGrant,
@@ -124,8 +126,8 @@ def apply(run: ApisixRun, models: list[IngressModel], lowered: Lowered) -> None:
             ann.record(name, Status.CONVERTED)
         if ann.has("enable-websocket") and not is_true(ann.get("enable-websocket")):
             ann.record("enable-websocket", Status.IGNORED, 'only "true" enables it')
-    if redirects:
-        https_redirects(run, lowered.routes, redirects)
+    # Split once every HTTPS listener is known (ApisixTls adds some): see ``finish_https``.
+    run.redirects.update(redirects)
     report_regex_order(run, lowered.routes)
 
 
@@ -543,6 +545,42 @@ def _methods(ann: _Ann, pairs: list[tuple[HTTPRoute, Rule]]) -> None:
         "envoy-gateway and with 500 on the standard emitter (a rule without backends)",
     )
     ann.record(name, Status.CONVERTED)
+
+
+def finish_https(run: ApisixRun, routes: list[HTTPRoute]) -> None:
+    """APISIX serves every route of a host over HTTPS once any certificate (an Ingress TLS
+    entry or an ApisixTls) covers the host: each route on a host's HTTP listener also takes
+    the host's HTTPS listener; then the rules redirected to https are split."""
+    for route in routes:
+        http, _ = _split_parents(run, route)
+        named = {(p.name, p.namespace, p.section_name) for p in route.parent_refs}
+        for parent in http:
+            gateway = _gateway_of(run, route, parent)
+            listener = (
+                gateway.listener(parent.section_name) if gateway and parent.section_name else None
+            )
+            if gateway is None or listener is None or listener.hostname is None:
+                continue
+            for other in gateway.listeners:
+                if other.protocol != "HTTPS" or other.hostname != listener.hostname:
+                    continue
+                ref = gateway.parent_ref(route.namespace, other.name)
+                if (ref.name, ref.namespace, ref.section_name) not in named:
+                    route.parent_refs.append(ref)
+                    named.add((ref.name, ref.namespace, ref.section_name))
+                    if route.namespace != gateway.namespace:
+                        other.allowed_namespaces.add(route.namespace)
+    if run.redirects:
+        https_redirects(run, routes, run.redirects)
+        run.redirects.clear()
+
+
+def _gateway_of(run: ApisixRun, route: HTTPRoute, parent: ParentRef) -> Gateway | None:
+    namespace = parent.namespace or route.namespace
+    for gateway in run.ctx.ir.gateways:
+        if gateway.name == parent.name and gateway.namespace == namespace:
+            return gateway
+    return None
 
 
 def https_redirects(

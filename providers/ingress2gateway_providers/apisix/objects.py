@@ -13,7 +13,9 @@ ApisixGlobalRule, ApisixClusterConfig.
   Secret is in another namespace); ``client`` (mutual TLS) is a client-certificate extension: the
   listener's routes are emitted **closed** unless the emitter carries it.
 * **ApisixConsumer**: credentials; not converted (reported). **ApisixGlobalRule**: plugins on
-  every request; reported. **ApisixClusterConfig** (1.x): data-plane settings; ignored.
+  every request; reported. **ApisixClusterConfig** (1.x), **GatewayProxy** (2.x): data-plane
+  settings; ignored. The 2.x policies (**BackendTrafficPolicy**, **HTTPRoutePolicy**,
+  **L4RoutePolicy**) are reported as not converted.
 """
 
 from __future__ import annotations
@@ -160,6 +162,13 @@ _UPSTREAM_UNSUPPORTED = {
 }
 
 
+_POLICIES = {
+    "BackendTrafficPolicy": "load balancing, retries and timeouts of Services",
+    "HTTPRoutePolicy": "priority and vars of routes",
+    "L4RoutePolicy": "stream route settings",
+}
+
+
 def account(run: ApisixRun, served: set[int]) -> None:
     """Ledger entries for the APISIX objects no route recorded yet (``served``: the ids of
     objects of the served class)."""
@@ -209,6 +218,15 @@ def account(run: ApisixRun, served: set[int]) -> None:
                         f"global plugin {name} runs on every request of the gateway; not converted",
                     )
             _fields(run, source, spec, skip, Status.UNSUPPORTED, "global rules are not converted")
+        elif obj.kind in _POLICIES:
+            # 2.x policies attached to Services and routes (load balancing, retries, timeouts,
+            # route priorities and vars): not read by this provider.
+            run.unsupported(
+                source,
+                "spec",
+                f"{obj.kind} ({_POLICIES[obj.kind]}) is not converted: re-create it as the "
+                "implementation's policy",
+            )
         else:
             _fields(
                 run, source, spec, skip, Status.IGNORED, f"{obj.kind}: not routing configuration"

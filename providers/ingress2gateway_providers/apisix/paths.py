@@ -6,6 +6,7 @@ buildRouteFromIngressPath``), and APISIX's radix-tree router reads each uri one 
 
 * ``Exact /p`` → uri ``/p``: an exact match (``Exact``).
 * ``Prefix /p`` → uris ``/p`` and ``/p/*``: an element-wise prefix (``PathPrefix``).
+* A path of any type ending in ``*`` keeps its star, which the radix tree reads as a glob.
 * ``ImplementationSpecific /p`` → uri ``/p`` as written: exact, unless it ends in ``*``, which
   APISIX reads as a **character** prefix (``/blog/bar*`` matches ``/blog/barx`` too). Such a
   path becomes ``RegularExpression /blog/bar.*``; ``/p/*`` becomes ``PathPrefix /p`` (which also
@@ -122,6 +123,10 @@ def uses_regex(model: IngressModel) -> bool:
 
 def match_for(model: IngressModel, path: IngressPath) -> PathMatch | None:
     """The :class:`~ingress2gateway.converting.lowering.IngressPolicy` path hook."""
+    if path.path.endswith("*") and path.path_type in ("Exact", "Prefix"):
+        # The uri keeps the star, and the radix tree reads it as a character prefix
+        # (a Prefix's second uri, <path>/*, lies under it).
+        return uri_match(path.path)[0]
     if path.path_type == "Exact":
         return PathMatch("Exact", path.path)
     if path.path_type == "Prefix":
@@ -136,7 +141,8 @@ def match_for(model: IngressModel, path: IngressPath) -> PathMatch | None:
 def path_note(model: IngressModel, path: IngressPath) -> str | None:
     """What the output does differently for an ImplementationSpecific path, or None."""
     if path.path_type != "ImplementationSpecific":
-        return None
+        # A star at the end is the radix tree's glob whatever the pathType (carried as one).
+        return uri_match(path.path)[1] if path.path.endswith("*") else None
     if uses_regex(model):
         problem = re2_problem(path.path)
         if problem is not None:

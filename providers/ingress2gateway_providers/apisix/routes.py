@@ -71,7 +71,7 @@ from ingress2gateway.reporting.report import Status
 from . import objects as apisix_objects
 from . import plugins
 from .common import APISIX_GROUP, ApisixRun, duration_ms, gateway_duration, parse_int
-from .ingress_annotations import apply_effects, https_redirects
+from .ingress_annotations import apply_effects
 from .order import report_regex_order
 from .paths import re2_problem, unanchored, uris_matches
 
@@ -219,9 +219,9 @@ def convert(run: ApisixRun, owned: set[str], class_name: str) -> None:
                 _convert_route(state, obj)
         _precedence(state)
         report_regex_order(run, state.routes)
+        _https_for_every_route(state)
         _account_tls(state, [o for o in members if o.kind == "ApisixTls"])
-        if state.redirects:
-            https_redirects(run, state.routes, state.redirects)
+        run.redirects.update(state.redirects)
         if created and not gateway.listeners:
             run.ctx.ir.gateways.remove(gateway)
 
@@ -269,6 +269,18 @@ def _read_tls(state: _State, tls_objects: list[KubeObject]) -> None:
                     f"spec.{key}",
                     Status.CONVERTED if key == "ingressClassName" else Status.IGNORED,
                 )
+
+
+def _https_for_every_route(state: _State) -> None:
+    """An ApisixTls host that only Ingresses route still gets its HTTPS listener: APISIX's
+    certificates serve every route of the host."""
+    for listener in list(state.gateway.listeners):
+        if listener.protocol != "HTTP" or listener.hostname is None:
+            continue
+        tls = _tls_for(state, listener.hostname)
+        if tls is None:
+            continue
+        _listener(state, "HTTPS", listener.hostname, Provenance(tls.obj.source(), "spec.hosts"))
 
 
 def _account_tls(state: _State, tls_objects: list[KubeObject]) -> None:

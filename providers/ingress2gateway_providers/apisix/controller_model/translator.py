@@ -96,7 +96,11 @@ def _ports(objects: Sequence[KubeObject]) -> dict[tuple[str, str], dict[str, int
 
 class Translator:
     def __init__(self, objects: Sequence[KubeObject], options: ConvertOptions) -> None:
-        self.objects = objects
+        # One object per kind, namespace and name: the API server keeps the last one applied.
+        latest: dict[tuple[str, str, str | None, str | None], KubeObject] = {}
+        for obj in objects:
+            latest[(obj.group, obj.kind, obj.namespace, obj.name)] = obj
+        self.objects = list(latest.values())
         self.ports = _ports(objects)
         self.classes = set(options.ingress_classes or ("apisix",))
         if not options.ingress_classes:
