@@ -818,7 +818,15 @@ _HAPROXY_INGRESS: list[KeySpec] = [
         "Host",
         "medium",
         "other hostnames answered by this host's rules (or redirected to it): reported",
-        "server-alias server-alias-regex redirect-from redirect-from-regex",
+        "server-alias-regex redirect-from redirect-from-regex",
+    ),
+    KeySpec(
+        _H,
+        "server-alias",
+        "converted",
+        "Host",
+        "medium",
+        "another host name for the host's routes, with listeners mirroring the host's",
     ),
     KeySpec(
         _H,

@@ -88,6 +88,8 @@ class Config:
     redirects: dict[str, HostRedirect] = field(default_factory=dict)
     """HAProxy Technologies: hosts whose plain HTTP is redirected."""
     app_roots: dict[str, tuple[str, Cause]] = field(default_factory=dict)
+    aliases: dict[str, tuple[str, Cause]] = field(default_factory=dict)
+    """HAProxy Ingress server-alias: alias → the host whose rules answer it."""
     passthrough: dict[str, tuple[Backend, Cause]] = field(default_factory=dict)
     tcp: dict[int, tuple[Backend, Cause]] = field(default_factory=dict)
     skipped: list[Cause] = field(default_factory=list)
@@ -531,6 +533,16 @@ def _read_ingress(
                 paths = tuple(p for h, p in path_causes if h == host)
                 config.redirects.setdefault(host, HostRedirect(code, port, (cause, *paths)))
     else:
+        alias = value("server-alias")
+        if alias and keys.get("server-alias"):
+            cause = Cause(
+                "Ingress",
+                namespace,
+                obj.name or "",
+                f"metadata.annotations[{keys['server-alias']}]",
+            )
+            for host in hosts:
+                config.aliases.setdefault(alias.lower(), (host, cause))
         root = value("app-root")
         if root:
             cause = Cause(
