@@ -278,6 +278,7 @@ class HAProxyProvider(IngressProvider):
                 )
         services.apply(ctx, keys, models, lowered)
         aliases.apply(ctx, keys, models, lowered)
+        aliases.redirect_from(ctx, keys, models, lowered)
         https.apply(ctx, keys, models, lowered)
         passthrough.apply(ctx, keys, models, lowered)
         carried = ctx.ir.extension_fields()
@@ -323,6 +324,7 @@ _NEEDS = (
     (("hsts",), "HSTS is sent on HTTPS responses only; no route of the Ingress serves HTTPS"),
     (("auth-realm",), "no basic auth on the Ingress"),
     (("ssl-redirect-code", "ssl-redirect-port"), "no HTTPS redirect on the Ingress's hosts"),
+    (("redirect-from-code",), "no redirect-from"),
 )
 
 

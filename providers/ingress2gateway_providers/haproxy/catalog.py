@@ -818,7 +818,7 @@ _HAPROXY_INGRESS: list[KeySpec] = [
         "Host",
         "medium",
         "other hostnames answered by this host's rules (or redirected to it): reported",
-        "server-alias-regex redirect-from redirect-from-regex",
+        "server-alias-regex redirect-from-regex",
     ),
     KeySpec(
         _H,
@@ -830,11 +830,19 @@ _HAPROXY_INGRESS: list[KeySpec] = [
     ),
     KeySpec(
         _H,
+        "redirect-from",
+        "converted",
+        "Host",
+        "medium",
+        "requests for that host name are redirected to this host, by a route of their own",
+    ),
+    KeySpec(
+        _H,
         "redirect-from-code",
-        "unsupported",
+        "converted",
         "Frontend",
         "low",
-        "status code of redirect-from: reported",
+        "the status of redirect-from (default 302)",
     ),
     KeySpec(
         _H,

@@ -55,7 +55,7 @@ class HAProxyModel:
             for scheme in schemes:
                 found.add(Request(name, ACME + "/token", scheme))
                 found.add(Request(name, "/", scheme))
-        for alias in self.config.aliases:
+        for alias in [*self.config.aliases, *self.config.redirect_from]:
             for scheme in ("http", "https"):
                 found.add(Request(alias, "/", scheme))
                 found.add(Request(alias, "/sub", scheme))

@@ -89,6 +89,8 @@ class Config:
     """HAProxy Technologies: hosts whose plain HTTP is redirected."""
     app_roots: dict[str, tuple[str, Cause]] = field(default_factory=dict)
     aliases: dict[str, tuple[str, Cause]] = field(default_factory=dict)
+    redirect_from: dict[str, tuple[str, int, Cause]] = field(default_factory=dict)
+    """HAProxy Ingress redirect-from: other name → (this host, status, cause)."""
     """HAProxy Ingress server-alias: alias → the host whose rules answer it."""
     passthrough: dict[str, tuple[Backend, Cause]] = field(default_factory=dict)
     tcp: dict[int, tuple[Backend, Cause]] = field(default_factory=dict)
@@ -543,6 +545,18 @@ def _read_ingress(
             )
             for host in hosts:
                 config.aliases.setdefault(alias.lower(), (host, cause))
+        source_host = value("redirect-from")
+        if source_host and keys.get("redirect-from"):
+            code_text = value("redirect-from-code") or "302"
+            code = int(code_text) if code_text in ("301", "302", "303", "307", "308") else 302
+            cause = Cause(
+                "Ingress",
+                namespace,
+                obj.name or "",
+                f"metadata.annotations[{keys['redirect-from']}]",
+            )
+            for host in hosts[:1]:
+                config.redirect_from.setdefault(source_host.lower(), (host, code, cause))
         root = value("app-root")
         if root:
             cause = Cause(

@@ -155,6 +155,12 @@ class HAProxyRouter:
             return Routed(forward([(found[0], 1)], request.path, request.host), (found[1],))
         host = request.host.lower()
         alias_cause: tuple[Cause, ...] = ()
+        moved = config.redirect_from.get(host)
+        if moved is not None and host not in config.entries and request.protocol == "HTTP":
+            if request.scheme == "https" and moved[0] not in config.tls_hosts:
+                return Routed(NoRoute(0, "no certificate for this host in the input"))
+            target = f"{request.scheme}://{moved[0]}{request.path}{_query(request)}"
+            return Routed(Redirect(moved[1], target), (moved[2],))
         if host not in config.entries and host in config.aliases:
             host, cause = config.aliases[host]
             alias_cause = (cause,)
