@@ -53,6 +53,8 @@ HAPROXY_INGRESS_KEYS = [
     "haproxy-ingress.github.io/http-header-match",
     "haproxy-ingress.github.io/http-header-match-regex",
     "haproxy-ingress.github.io/app-root",
+    "haproxy-ingress.github.io/server-alias",
+    "haproxy-ingress.github.io/redirect-from",
     "haproxy-ingress.github.io/redirect-to",
     "haproxy-ingress.github.io/allowlist-source-range",
     "haproxy-ingress.github.io/auth-url",

@@ -36,7 +36,18 @@ from ingress2gateway.objects import KubeObject, ResourceKind, SourceRef
 from ingress2gateway.plugin import CatalogRow, ConvertOptions, OptionSpec, ProviderContext
 from ingress2gateway.reporting.report import Status
 
-from . import codes, configmaps, families, https, passthrough, paths, resources, selection, services
+from . import (
+    aliases,
+    codes,
+    configmaps,
+    families,
+    https,
+    passthrough,
+    paths,
+    resources,
+    selection,
+    services,
+)
 from .catalog import (
     HAPROXY_INGRESS,
     HAPROXYTECH,
@@ -56,6 +67,7 @@ _FAMILIES = (
     ("Annotations", families),
     ("Service annotations", services),
     ("Controller ConfigMaps", configmaps),
+    ("Server aliases", aliases),
     ("HTTPS", https),
     ("TLS passthrough", passthrough),
     ("Custom resources", resources),
@@ -265,6 +277,8 @@ class HAProxyProvider(IngressProvider):
                     provider=self.name,
                 )
         services.apply(ctx, keys, models, lowered)
+        aliases.apply(ctx, keys, models, lowered)
+        aliases.redirect_from(ctx, keys, models, lowered)
         https.apply(ctx, keys, models, lowered)
         passthrough.apply(ctx, keys, models, lowered)
         carried = ctx.ir.extension_fields()
@@ -310,6 +324,7 @@ _NEEDS = (
     (("hsts",), "HSTS is sent on HTTPS responses only; no route of the Ingress serves HTTPS"),
     (("auth-realm",), "no basic auth on the Ingress"),
     (("ssl-redirect-code", "ssl-redirect-port"), "no HTTPS redirect on the Ingress's hosts"),
+    (("redirect-from-code",), "no redirect-from"),
 )
 
 

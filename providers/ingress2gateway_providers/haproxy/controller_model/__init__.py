@@ -55,6 +55,10 @@ class HAProxyModel:
             for scheme in schemes:
                 found.add(Request(name, ACME + "/token", scheme))
                 found.add(Request(name, "/", scheme))
+        for alias in [*self.config.aliases, *self.config.redirect_from]:
+            for scheme in ("http", "https"):
+                found.add(Request(alias, "/", scheme))
+                found.add(Request(alias, "/sub", scheme))
         for host in self.config.passthrough:
             found.add(Request(host, protocol="TLS", port=443))
             found.add(Request("other." + host, protocol="TLS", port=443))

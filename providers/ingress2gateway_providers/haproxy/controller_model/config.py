@@ -88,6 +88,10 @@ class Config:
     redirects: dict[str, HostRedirect] = field(default_factory=dict)
     """HAProxy Technologies: hosts whose plain HTTP is redirected."""
     app_roots: dict[str, tuple[str, Cause]] = field(default_factory=dict)
+    aliases: dict[str, tuple[str, Cause]] = field(default_factory=dict)
+    redirect_from: dict[str, tuple[str, int, Cause]] = field(default_factory=dict)
+    """HAProxy Ingress redirect-from: other name → (this host, status, cause)."""
+    """HAProxy Ingress server-alias: alias → the host whose rules answer it."""
     passthrough: dict[str, tuple[Backend, Cause]] = field(default_factory=dict)
     tcp: dict[int, tuple[Backend, Cause]] = field(default_factory=dict)
     skipped: list[Cause] = field(default_factory=list)
@@ -531,6 +535,28 @@ def _read_ingress(
                 paths = tuple(p for h, p in path_causes if h == host)
                 config.redirects.setdefault(host, HostRedirect(code, port, (cause, *paths)))
     else:
+        alias = value("server-alias")
+        if alias and keys.get("server-alias"):
+            cause = Cause(
+                "Ingress",
+                namespace,
+                obj.name or "",
+                f"metadata.annotations[{keys['server-alias']}]",
+            )
+            for host in hosts:
+                config.aliases.setdefault(alias.lower(), (host, cause))
+        source_host = value("redirect-from")
+        if source_host and keys.get("redirect-from"):
+            code_text = value("redirect-from-code") or "302"
+            code = int(code_text) if code_text in ("301", "302", "303", "307", "308") else 302
+            cause = Cause(
+                "Ingress",
+                namespace,
+                obj.name or "",
+                f"metadata.annotations[{keys['redirect-from']}]",
+            )
+            for host in hosts[:1]:
+                config.redirect_from.setdefault(source_host.lower(), (host, code, cause))
         root = value("app-root")
         if root:
             cause = Cause(

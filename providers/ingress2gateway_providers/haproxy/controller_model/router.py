@@ -154,6 +154,16 @@ class HAProxyRouter:
                 return Routed(NoRoute(0, "no TCP service on this port"))
             return Routed(forward([(found[0], 1)], request.path, request.host), (found[1],))
         host = request.host.lower()
+        alias_cause: tuple[Cause, ...] = ()
+        moved = config.redirect_from.get(host)
+        if moved is not None and host not in config.entries and request.protocol == "HTTP":
+            if request.scheme == "https" and moved[0] not in config.tls_hosts:
+                return Routed(NoRoute(0, "no certificate for this host in the input"))
+            target = f"{request.scheme}://{moved[0]}{request.path}{_query(request)}"
+            return Routed(Redirect(moved[1], target), (moved[2],))
+        if host not in config.entries and host in config.aliases:
+            host, cause = config.aliases[host]
+            alias_cause = (cause,)
         if request.protocol == "TLS":
             passed = config.passthrough.get(host)
             if passed is None or request.effective_port != 443:
@@ -167,7 +177,9 @@ class HAProxyRouter:
             return Routed(NoRoute(0, "no listener on this port"))
         redirect = config.redirects.get(host)
         if request.scheme == "http" and redirect is not None:
-            location = f"https://{host}:{redirect.port}{request.path}{_query(request)}"
+            location = (
+                f"https://{request.host.lower()}:{redirect.port}{request.path}{_query(request)}"
+            )
             return Routed(Redirect(redirect.code, location), redirect.causes)
         entries = config.entries.get(host) or config.entries.get(None) or []
         entry = _best(entries, request)
@@ -178,18 +190,22 @@ class HAProxyRouter:
                 and entry.ssl_redirect is not False
                 and not request.path.startswith(ACME)
             ):
-                location = f"https://{host}{request.path}{_query(request)}"
+                location = f"https://{request.host.lower()}{request.path}{_query(request)}"
                 code = config.community_redirect_code
                 return Routed(Redirect(code, location), _decided_by(entry))
             root = config.app_roots.get(host)
             if root is not None and request.path == "/":
-                return Routed(Redirect(302, f"{request.scheme}://{host}{root[0]}"), (root[1],))
+                return Routed(
+                    Redirect(302, f"{request.scheme}://{request.host.lower()}{root[0]}"), (root[1],)
+                )
         if entry is None:
             root = config.app_roots.get(host)
             if root is not None and request.path == "/":
-                return Routed(Redirect(302, f"{request.scheme}://{host}{root[0]}"), (root[1],))
+                return Routed(
+                    Redirect(302, f"{request.scheme}://{request.host.lower()}{root[0]}"), (root[1],)
+                )
             return Routed(NoRoute(404, "no path of the host matches"))
-        return Routed(self._answer(entry, request), _decided_by(entry))
+        return Routed(self._answer(entry, request), _decided_by(entry) + alias_cause)
 
     def _answer(self, entry: Entry, request: Request) -> Outcome:
         if entry.refused:
