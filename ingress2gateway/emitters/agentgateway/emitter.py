@@ -18,12 +18,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ingress2gateway.emitters.gatewayapi import GROUP, GatewayAPIBuilder
-from ingress2gateway.ir import IR, CorsFilter, Extension, Gateway, Route, Rule
+from ingress2gateway.ir import IR, BackendTLSOptions, CorsFilter, Extension, Gateway, Route, Rule
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase, OptionSpec
 from ingress2gateway.reporting.report import Status, merge_status
 
-from . import codes, security, traffic
+from . import codes, listener, security, service, traffic
 from ._base import (
     CONTROLLER_NAME,
     DEFAULT_GATEWAY_CLASS,
@@ -42,7 +42,7 @@ from .objects import Registry
 if TYPE_CHECKING:
     from ingress2gateway.target import Target
 
-MAPPERS: dict[type, Mapper] = {**security.MAPPERS, **traffic.MAPPERS}
+MAPPERS: dict[type, Mapper] = {**security.MAPPERS, **traffic.MAPPERS, **listener.MAPPERS}
 
 Item = tuple[Extension, Contribution]
 
@@ -87,6 +87,8 @@ class AgentgatewayEmitter(EmitterBase):
                 plan = RoutePlan(state, route, body)
                 plan.inherited = [spec for spec in inherited if spec]
                 plan.emit()
+        service.service_policies(state, list(ir.routes), set(bodies))
+        out = service.drop_replaced_tls_policies(state, out)
         hint_rate_limits(ir, ctx)
         require_gateway_classes(out, ctx)
         return state.finish(out)
@@ -98,7 +100,10 @@ class AgentgatewayEmitter(EmitterBase):
         JWT without issuer and JWKS URL …). Client-certificate auth and the other access
         controls are not carried. Where a carried control then cannot be attached (another
         value already set there), it stays unconsumed and the pipeline closes its rules."""
-        mapper = MAPPERS.get(type(extension))
+        if isinstance(extension, BackendTLSOptions):
+            mapper: Mapper | None = service.backend_tls
+        else:
+            mapper = MAPPERS.get(type(extension))
         if mapper is None:
             return False
         scratch = MapEnv(namespace=None, options={}, backends=Registry(), route_kind="HTTPRoute")
