@@ -15,10 +15,12 @@ from ingress2gateway.emitters.agentgateway._base import duration
 from ingress2gateway.ir import (
     IR,
     BackendRef,
+    BackendTLSOptions,
     BasicAuth,
     BodySize,
     Buffering,
     ClientCertAuth,
+    ClientTimeouts,
     Cors,
     Extension,
     ExternalAuth,
@@ -537,3 +539,62 @@ def test_the_cli_writes_agentgateway_objects() -> None:
     text = ingress2gateway.dump([e.body for e in emit(ir).emitted], "yaml")
     kinds = [doc["kind"] for doc in yaml.safe_load_all(text)]
     assert POLICY in kinds
+
+
+# --- backend and frontend -----------------------------------------------------------------------
+
+
+def test_backend_tls_without_verification_is_a_service_policy() -> None:
+    ext = BackendTLSOptions(
+        "svc",
+        insecure_skip_verify=True,
+        client_certificate=SecretRef("client"),
+        sni="svc.internal",
+        provenance=prov("tls"),
+    )
+    run = emit(make_ir([ext]))
+    policy = run.one(POLICY)
+    assert policy["metadata"]["name"] == "svc-backend-tls"
+    assert policy["spec"] == {
+        "targetRefs": [{"group": "", "kind": "Service", "name": "svc"}],
+        "backend": {
+            "tls": {
+                "insecureSkipVerify": "All",
+                "mtlsCertificateRef": [{"name": "client"}],
+                "sni": "svc.internal",
+            }
+        },
+    }
+    assert (Need.SECRET, "Secret web/client") in run.report._needs
+    assert run.status("tls") is Status.PARTIAL
+
+
+def test_backend_tls_for_another_service_is_not_applied_here() -> None:
+    ext = BackendTLSOptions("other", insecure_skip_verify=True, provenance=prov("tls"))
+    run = emit(make_ir([ext]))
+    assert not run.agw() and not ext.consumed
+
+
+def test_backend_client_certificate_of_another_namespace_is_left() -> None:
+    ext = BackendTLSOptions(
+        "svc", client_certificate=SecretRef("client", "certs"), provenance=prov("tls")
+    )
+    run = emit(make_ir([ext]))
+    assert not run.agw() and not ext.consumed
+
+
+def test_client_idle_timeout_is_a_gateway_frontend_setting() -> None:
+    ext = ClientTimeouts(idle="75s", request_headers="60s", provenance=prov("keepalive"))
+    run = emit(make_ir([], gateway_exts=[ext]))
+    policy = run.one(POLICY)
+    assert policy["spec"] == {
+        "targetRefs": [{"group": GW, "kind": "Gateway", "name": "gw"}],
+        "frontend": {"http": {"http1IdleTimeout": "1m15s"}},
+    }
+    assert run.status("keepalive") is Status.PARTIAL
+
+
+def test_client_timeouts_on_a_route_are_left() -> None:
+    ext = ClientTimeouts(idle="75s", provenance=prov("keepalive"))
+    run = emit(make_ir([ext]))
+    assert not run.agw() and not ext.consumed
