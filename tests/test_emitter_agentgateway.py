@@ -246,7 +246,8 @@ def test_external_auth_to_a_cluster_service_calls_the_url_path() -> None:
     assert grant["spec"]["from"] == [
         {"group": "agentgateway.dev", "kind": POLICY, "namespace": "web"}
     ]
-    assert run.status("auth-url") is Status.CONVERTED
+    assert run.status("auth-url") is Status.PARTIAL
+    assert "allowedRequestHeaders" in run.note("auth-url")
 
 
 def test_external_auth_to_an_external_https_host_uses_a_backend_with_tls() -> None:

@@ -8,7 +8,8 @@
   Service for an in-cluster URL, else an ``AgentgatewayBackend``; ``http.path`` is a CEL
   expression, written as a quoted literal only for a path of plain URL characters (no quote or
   backslash can reach the expression). Without it agentgateway would call the request's own
-  path.
+  path. agentgateway sends only the ``Authorization`` request header to the auth service by
+  default (``allowedRequestHeaders``), nginx every one: noted.
 * **JWT** → ``jwtAuthentication{mode: Strict, providers[{issuer, jwks.remote{backendRef,
   jwksPath}}]}`` when the source gives an issuer and a JWKS URL.
 * **IP allow/deny lists** → ``authorization{action: Require, policy.matchExpressions}``: one
@@ -103,7 +104,11 @@ def external_auth(ext: ExternalAuth, env: MapEnv) -> Contribution | None:
         names = sorted({h for h in ext.response_headers if _TOKEN.match(h) and len(h) <= 256})
         if names:
             http["allowedResponseHeaders"] = names[:64]
-    notes = []
+    notes = [
+        "agentgateway sends the auth service only the Authorization request header where nginx "
+        "sent every one: list the others it needs (Cookie …) in extAuth.http."
+        "allowedRequestHeaders"
+    ]
     if query:
         notes.append("the auth URL's query string is not sent")
     if ext.method and ext.method.upper() != "GET":
@@ -112,12 +117,11 @@ def external_auth(ext: ExternalAuth, env: MapEnv) -> Contribution | None:
         notes.append("the redirect to the sign-in URL on 401 is not carried")
     if backend.get("kind") is None and scheme == "https":
         notes.append(f"the auth Service {backend['name']} is called over plain HTTP")
-    status = Status.PARTIAL if notes else Status.CONVERTED
     return Contribution(
         POLICY,
         {"traffic": {"extAuth": {"backendRef": backend, "http": http}}},
-        status,
-        "; ".join(notes) or None,
+        Status.PARTIAL,
+        "; ".join(notes),
         objects=objects,
         grants=service_grants(env, backend),
     )

@@ -8,8 +8,8 @@
   ``ingress2gateway``, one descriptor with entries ``limit`` (a CEL string literal naming the
   rate) and ``remote_address`` (``source.address``); the limits live in that service's
   configuration (a prerequisite says which). Without the option it stays unconverted.
-* **Body size** → ``traffic.buffer.request.maxBytes``: agentgateway holds the request body up
-  to that size, so — as for kgateway — it is set only where the source did not stream
+* **Body size** → ``traffic.buffer.request{maxBytes, failureMode: FailClosed}`` (413 above it,
+  the CRD says): agentgateway holds the request body up to that size, so — as for kgateway — it is set only where the source did not stream
   (WebSocket, gRPC); elsewhere a warning says the limit is not enforced.
 * **Buffering off**: agentgateway streams bodies unless a buffer policy is set.
 * **Timeouts**: connect → ``backend.tcp.connectTimeout``; read/send (between two reads or
@@ -166,8 +166,8 @@ def body_size(ext: BodySize, env: MapEnv) -> Contribution | None:
         POLICY,
         {"traffic": {"buffer": {"request": {"maxBytes": size, "failureMode": "FailClosed"}}}},
         Status.PARTIAL,
-        "agentgateway buffers each request body up to the limit and refuses larger ones (the "
-        "status it answers is not documented; nginx answered 413)",
+        "larger requests get 413 (failureMode FailClosed); agentgateway holds each request body "
+        "in memory up to the limit (nginx spooled large bodies to disk)",
     )
 
 
