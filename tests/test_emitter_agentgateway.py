@@ -24,6 +24,7 @@ from ingress2gateway.ir import (
     Cors,
     Extension,
     ExternalAuth,
+    ExternalNameService,
     Gateway,
     HTTPRoute,
     IPAccess,
@@ -599,3 +600,41 @@ def test_client_timeouts_on_a_route_are_left() -> None:
     ext = ClientTimeouts(idle="75s", provenance=prov("keepalive"))
     run = emit(make_ir([ext]))
     assert not run.agw() and not ext.consumed
+
+
+def test_an_external_name_service_becomes_a_static_backend() -> None:
+    ext = ExternalNameService("svc", None, 80, "api.example.net", 443, provenance=prov("ext"))
+    tls = BackendTLSOptions("svc", insecure_skip_verify=True, provenance=prov("tls"))
+    run = emit(make_ir([ext, tls]))
+    backend = run.one("AgentgatewayBackend")
+    assert backend["spec"] == {"static": {"host": "api.example.net", "port": 443}}
+    ref = run.route()["spec"]["rules"][0]["backendRefs"][0]
+    assert ref == {
+        "group": "agentgateway.dev",
+        "kind": "AgentgatewayBackend",
+        "name": "api-example-net-443",
+    }
+    policy = run.one(POLICY)
+    assert policy["spec"]["targetRefs"] == [
+        {"group": "agentgateway.dev", "kind": "AgentgatewayBackend", "name": "api-example-net-443"}
+    ]
+    assert ext.consumed and tls.consumed
+
+
+def test_an_external_name_that_is_no_host_name_is_reported() -> None:
+    ext = ExternalNameService("svc", None, 80, "bad_name!", 443, provenance=prov("ext"))
+    run = emit(make_ir([ext]))
+    assert not ext.consumed
+    assert "agentgateway-policy-conflict" in run.codes()
+
+
+def test_a_route_policy_repeats_the_gateway_field_it_would_replace() -> None:
+    gateway = Cors(allow_origins=["https://a.example.com"], provenance=prov("gw-cors"))
+    route = Cors(allow_origins=["https://a.example.com"], max_age=60, provenance=prov("cors"))
+    run = emit(make_ir([route], gateway_exts=[gateway]))
+    route_policy = [p for p in run.agw(POLICY) if p["spec"]["targetRefs"] == ROUTE_TARGET]
+    assert route_policy[0]["spec"]["traffic"]["cors"] == {
+        "allowOrigins": ["https://a.example.com"],
+        "maxAge": 60,
+    }
+    assert gateway.consumed and route.consumed

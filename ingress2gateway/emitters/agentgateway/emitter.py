@@ -37,6 +37,7 @@ from ._base import (
     merged,
 )
 from ._state import State, target_ref
+from .external import external_name
 from .objects import Registry
 
 if TYPE_CHECKING:
@@ -255,6 +256,8 @@ class RoutePlan:
 
     def emit(self) -> None:
         route, state = self.route, self.state
+        for index, rule in enumerate(self.rules[: len(self.rule_bodies)]):
+            external_name(state, route, rule, self.rule_bodies[index])
         own = mapped(state, route.extensions, route.namespace, route.KIND)
         per_rule = [
             mapped(state, _rule_extensions(rule), route.namespace, route.KIND)

@@ -22,7 +22,7 @@ from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import Emitted
 from ingress2gateway.reporting.report import Need, Status
 
-from ._base import POLICY, Contribution, MapEnv, canonical
+from ._base import AGW_GROUP, BACKEND, POLICY, Contribution, MapEnv, canonical
 from ._state import State
 from .objects import DNS_NAME
 
@@ -114,6 +114,19 @@ def _policy(state: State, key: ServiceKey, items: list[tuple[Extension, Contribu
                 ext, f"another backend TLS setting applies to Service {namespace}/{service}"
             )
     target: JSONDict = {"group": "", "kind": "Service", "name": service}
+    external = state.external_backends.get(key)
+    if external is not None:
+        # The routes reach this ExternalName Service through an AgentgatewayBackend: its TLS
+        # goes there (a policy targets objects of its own namespace only).
+        if external[0] != namespace:
+            for ext, _ in accepted:
+                state.reject(
+                    ext,
+                    f"Service {namespace}/{service} is reached through AgentgatewayBackend "
+                    f"{external[0]}/{external[1]}, in another namespace",
+                )
+            return
+        target = {"group": AGW_GROUP, "kind": BACKEND, "name": external[1]}
     name = state.name(POLICY, namespace, f"{service}-backend-tls", f"Service/{namespace}/{service}")
     spec: JSONDict = {"targetRefs": [target], **items[0][1].spec}
     policy = state.add_object(POLICY, namespace, name, spec, [ext for ext, _ in accepted])
