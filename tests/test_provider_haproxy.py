@@ -579,3 +579,23 @@ def test_a_service_snippet_that_denies_closes_only_the_rules_using_the_service()
         result = convert(text, emitter)
         assert not isinstance(answer(result, Request("app.example.com", "/admin")), Forward)
         assert backend(answer(result, Request("app.example.com", "/other"))) == "web"
+
+
+def test_an_ingress_its_controller_would_not_serve_is_skipped_with_why() -> None:
+    default_class = (
+        "apiVersion: networking.k8s.io/v1\nkind: IngressClass\n"
+        "metadata: {name: other, annotations: "
+        "{ingressclass.kubernetes.io/is-default-class: 'true'}}\n"
+        "spec: {controller: example.com/other}\n---\n"
+    )
+    text = default_class + ingress(
+        "old", [("/", "Prefix", "a")], {"kubernetes.io/ingress.class": "haproxy"}, class_name=None
+    )
+    result = convert(text)
+    skipped = [
+        n.message for n in result.report.notifications if n.code == "ingress-class-not-selected"
+    ]
+    assert skipped and "reads spec.ingressClassName only" in skipped[0]
+    assert "--haproxy-controller haproxy-ingress" in skipped[0]
+    served = convert(text, provider_options={"haproxy": {"controller": "haproxy-ingress"}})
+    assert backend(answer(served, Request("app.example.com", "/"))) == "a"

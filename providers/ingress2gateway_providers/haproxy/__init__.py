@@ -25,6 +25,7 @@ from ingress2gateway.converting.ingress import (
     IngressClassInfo,
     IngressModel,
     ingress_classes,
+    resolve_class,
 )
 from ingress2gateway.converting.ingress_provider import (
     INGRESS_RESOURCES,
@@ -195,6 +196,35 @@ class HAProxyProvider(IngressProvider):
         return selection.ingress_class(
             obj, classes, self._option(ctx), ctx.options.default_ingress_class, owned
         )
+
+    def unserved_reason(self, ctx: ProviderContext, obj: KubeObject) -> str | None:
+        """Why an Ingress that names one of this provider's classes was not served: HAProxy
+        Technologies does not read the class annotation, HAProxy Ingress ignores unclassed
+        Ingresses."""
+        classes = ingress_classes(ctx.objects)
+        class_name, _ = resolve_class(obj, dict(classes), ctx.options.default_ingress_class)
+        if class_name is None or class_name not in self.owned_classes(ctx, classes):
+            return None
+        spec_class, annotated = selection.class_names(obj)
+        controller, doubt = selection.decide(obj, classes, self._option(ctx))
+        if controller == HAPROXYTECH and annotated and not spec_class:
+            hint = (
+                "; if HAProxy Ingress served it (it reads the annotation), pass "
+                "--haproxy-controller haproxy-ingress"
+                if doubt is not None or self._option(ctx) == selection.AUTO
+                else ""
+            )
+            return (
+                "HAProxy Technologies' controller reads spec.ingressClassName only (not the "
+                "kubernetes.io/ingress.class annotation), and serves an Ingress without it only "
+                f"when it runs without --ingress.class and no IngressClass is the default{hint}"
+            )
+        if controller == HAPROXY_INGRESS and not spec_class and not annotated:
+            return (
+                "HAProxy Ingress ignores Ingresses without a class (since v0.12) unless it "
+                "runs with --watch-ingress-without-class"
+            )
+        return None
 
     # --- conversion ----------------------------------------------------------------------------
 
