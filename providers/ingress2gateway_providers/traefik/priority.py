@@ -24,7 +24,8 @@ from ingress2gateway.verification.probes import regex_sample
 from .common import TraefikRun
 
 MAX_REPORTS = 50
-MAX_PROBES = 200_000
+MAX_PROBES = 20_000
+MAX_GROUP = 400
 
 
 @dataclass
@@ -208,30 +209,67 @@ def _winners(routers: list[Router], probe: _Probe, scheme: str) -> tuple[int, in
     return traefik, next(i for i in tied if i != traefik)
 
 
+def _groups(routers: list[Router]) -> list[list[Router]]:
+    """Routers that may compete for a request: those of one host (wildcards covering it and
+    routers without host included), so that the comparison never spans unrelated hosts."""
+    by_host: dict[str | None, list[int]] = {}
+    for index, router in enumerate(routers):
+        for hosts, _ in router.alternatives:
+            keys: list[str | None] = list(hosts) if hosts else [None]
+            for key in keys:
+                members = by_host.setdefault(key, [])
+                if not members or members[-1] != index:
+                    members.append(index)
+    hostless = by_host.get(None, [])
+    wildcards = [h for h in by_host if h is not None and h.startswith("*.")]
+    groups = []
+    for name, members in sorted(by_host.items(), key=lambda kv: kv[0] or ""):
+        chosen = set(members) | set(hostless)
+        if name is not None and not name.startswith("*."):
+            for wildcard in wildcards:
+                if wildcard is not None and name.endswith(wildcard[1:]):
+                    chosen.update(by_host[wildcard])
+        groups.append([routers[i] for i in sorted(chosen)[:MAX_GROUP]])
+    return groups
+
+
+def _takes(alternative: tuple[list[str] | None, Match], probe: _Probe) -> bool:
+    hosts, match = alternative
+    return bool(_host_matches(hosts, probe.host)) and (
+        _matches(match, probe, traefik=True) or _matches(match, probe, traefik=False)
+    )
+
+
 def compare(run: TraefikRun) -> None:
-    routers = [r for r in run.routers if r.alternatives]
+    """Report the requests Traefik's order sends to another router than Gateway API's."""
     reported = 0
     seen: set[tuple[int, int]] = set()
     budget = MAX_PROBES
-    for first_index, first in enumerate(routers):
-        for second in routers[first_index:]:
-            for scheme in sorted(first.schemes & second.schemes):
-                for alt_a in first.alternatives:
-                    for alt_b in second.alternatives:
-                        for probe in _joint(alt_a, alt_b):
-                            budget -= 1
-                            if budget < 0 or reported >= MAX_REPORTS:
-                                return
-                            found = _winners(routers, probe, scheme)
-                            if found is None or found in seen:
-                                continue
-                            seen.add(found)
-                            reported += 1
-                            picked, other = routers[found[0]], routers[found[1]]
-                            if picked.priority == other.priority:
-                                _report_tie(run, picked, other, probe)
-                            else:
-                                _report(run, picked, other, probe)
+    for group in _groups([r for r in run.routers if r.alternatives]):
+        for first_index, first in enumerate(group):
+            for second in group[first_index:]:
+                for scheme in sorted(first.schemes & second.schemes):
+                    for alt_a in first.alternatives:
+                        for alt_b in second.alternatives:
+                            for probe in _joint(alt_a, alt_b):
+                                if not (_takes(alt_a, probe) and _takes(alt_b, probe)):
+                                    continue
+                                budget -= 1
+                                if budget < 0 or reported >= MAX_REPORTS:
+                                    return
+                                found = _winners(group, probe, scheme)
+                                if found is None:
+                                    continue
+                                picked, other = group[found[0]], group[found[1]]
+                                key = (id(picked), id(other))
+                                if key in seen:
+                                    continue
+                                seen.add(key)
+                                reported += 1
+                                if picked.priority == other.priority:
+                                    _report_tie(run, picked, other, probe)
+                                else:
+                                    _report(run, picked, other, probe)
 
 
 def _report(run: TraefikRun, picked: Router, preferred: Router, probe: _Probe) -> None:

@@ -151,15 +151,16 @@ class TraefikModel:
         request's path with a trailing slash (``PathPrefix(`/a/`)`` for ``/a``)."""
         found: list[Cause] = []
         for router in self.routers:
-            if router is chosen or router.tcp or port not in router.ports:
+            if router is chosen or router.tcp:
                 continue
             hosts, paths, *_ = _probes(router.tree)
             if hosts and request.host not in hosts:
                 continue
+            # On other entry points, or serving the other scheme: it would have taken it.
+            elsewhere = port not in router.ports or (router.tls or port == 443) != tls
             if (
-                (router.tls or port == 443) != tls
-                and rule_module.evaluate(router.tree, request, rule_module.Context([]))
-            ) or request.path + "/" in paths:
+                elsewhere and rule_module.evaluate(router.tree, request, rule_module.Context([]))
+            ) or (port in router.ports and request.path + "/" in paths):
                 found.extend(router.causes)
         return tuple(found[:20])
 
