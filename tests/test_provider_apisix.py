@@ -567,3 +567,23 @@ def test_golden_apisix_objects_have_complete_ledgers(case: Case, emitter: str) -
                 missing.append(f"{obj.kind} {obj.name}: {field}")
     assert missing == []
     assert missing_ledger_fields(objects, result) == []
+
+
+def test_http_to_https_with_the_certificate_from_an_apisix_tls() -> None:
+    tls = """
+apiVersion: apisix.apache.org/v2
+kind: ApisixTls
+metadata: {name: tls, namespace: web}
+spec:
+  hosts: [a.example.com]
+  secret: {name: cert, namespace: web}
+---
+"""
+    result = convert(
+        tls
+        + ingress(
+            "secure", path("/", "Prefix", "app"), '"k8s.apisix.apache.org/http-to-https": "true"'
+        )
+    )
+    assert answer(result, "a.example.com", "/x") == Redirect(301, "https://a.example.com/x")
+    assert backend_of(answer(result, "a.example.com", "/x", scheme="https")) == "app"

@@ -33,6 +33,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 
+from ingress2gateway.converting import grammar
 from ingress2gateway.converting.ingress import IngressModel
 from ingress2gateway.converting.lowering import GATEWAY_GROUP, Lowered
 from ingress2gateway.ir import (
@@ -327,7 +328,7 @@ def _rewrite(ann: _Ann, rules: list[Rule]) -> None:
                 "applies only with both rewrite-target-regex and rewrite-target-regex-template",
             )
     if target:
-        if "$" in target or not target.startswith("/"):
+        if "$" in target or not target.startswith("/") or grammar.url_path_problem(target):
             ann.invalid(
                 "rewrite-target", f"{target!r} is not a path (APISIX variables are not carried)"
             )
