@@ -155,23 +155,31 @@ def backend_tls(ext: BackendTLSOptions, gateway_ns: str | None) -> Carried | Non
     tls: JSONDict = {"mode": "SIMPLE"}
     notes: list[str] = []
     needs = []
-    if ext.client_certificate is not None:
+    cert = ext.client_certificate
+    if cert is not None:
         tls["mode"] = "MUTUAL"
-        tls["credentialName"] = ext.client_certificate.name
+        tls["credentialName"] = cert.name
         where = f"namespace {gateway_ns}" if gateway_ns else "the Gateway's namespace"
-        needs.append(
-            (
-                Need.SECRET,
-                f"Secret {ext.client_certificate.name} in {where}",
-                "Istio reads a DestinationRule's credentialName from the Gateway's namespace: "
-                "copy the client certificate Secret (tls.crt, tls.key"
-                + ("" if ext.insecure_skip_verify else ", and ca.crt to verify the backend")
-                + ") there",
+        if (cert.namespace or ext.namespace) is None or (
+            cert.namespace or ext.namespace
+        ) != gateway_ns:
+            # Istio reads credentialName in the Gateway's namespace.
+            needs.append(
+                (
+                    Need.SECRET,
+                    f"Secret {cert.name} in {where}",
+                    "Istio reads a DestinationRule's credentialName from the Gateway's "
+                    "namespace: copy the client certificate Secret (tls.crt, tls.key"
+                    + ("" if ext.insecure_skip_verify else ", and ca.crt to verify the backend")
+                    + ") there",
+                )
             )
-        )
-        notes.append(f"the client certificate Secret must be in {where}")
-        if not ext.insecure_skip_verify and ext.ca_config_maps:
-            notes.append("the CA must be the Secret's ca.crt (a ConfigMap cannot be named)")
+            notes.append(f"the client certificate Secret must be in {where}")
+        if not ext.insecure_skip_verify:
+            notes.append(
+                "the backend is verified against the Secret's ca.crt (a DestinationRule cannot "
+                "name a ConfigMap), else the system roots"
+            )
     if ext.insecure_skip_verify:
         tls["insecureSkipVerify"] = True
     if ext.sni:

@@ -159,7 +159,7 @@ def external_auth(ext: ExternalAuth, providers: Providers | None = None) -> Acce
     if upstream:
         provider["headersToUpstreamOnAllow"] = upstream
     provider["includeRequestHeadersInCheck"] = ["authorization", "cookie"]
-    listed = ", ".join(f"{k}: {v}" for k, v in provider.items())
+    listed = ", ".join(f"{k}: {_flow(v)}" for k, v in provider.items())
     action = (
         f"add to istiod's MeshConfig (meshConfig.extensionProviders): name: {name}, "
         f"envoyExtAuthzHttp: {{{listed}}} (service: the auth Service's FQDN, or a ServiceEntry "
@@ -186,6 +186,13 @@ def external_auth(ext: ExternalAuth, providers: Providers | None = None) -> Acce
         warnings=[warning],
         needs=needs,
     )
+
+
+def _flow(value: object) -> str:
+    """A value as YAML flow style (``[a, b]``), for the prerequisite's text."""
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
 
 
 Mapper = Callable[[Any, "Providers | None"], "Access | None"]
