@@ -11,9 +11,10 @@ is the rule's requests or more:
 - hosts: each exact route hostname ``h`` as ``h`` and ``h:*`` (a ``Host`` header may carry a
   port; the match ignores case). A wildcard hostname, or none, leaves hosts unrestricted;
 - paths: ``Exact`` as written; ``PathPrefix`` ``/a`` as ``/a`` and ``/a/*`` (Gateway API prefixes
-  match whole segments); ``/``, a regular expression, a path containing ``*``, or a rule
-  without a path match leaves paths unrestricted. Header, query and method matches are not
-  narrowed on (wider).
+  match whole segments); ``/``, a path containing ``*``, or a rule without a path match leaves
+  paths unrestricted. Header, query and method matches are not
+  narrowed on (wider). A regular expression is scoped by the literal prefix all its matches
+  share (``/api/orders/[^/]+`` as ``/api/orders/*``), or not at all.
 
 The widening is measured (:func:`overlaps`): other rules of the Gateway whose paths fall in a
 scope are named in an ``istio-authz-scope`` warning.
@@ -62,8 +63,10 @@ def route_hosts(route: Route) -> tuple[str, ...]:
 def match_paths(match: Match) -> tuple[str, ...] | None:
     """The Istio path patterns covering ``match``; None: every path."""
     path = match.path
-    if path is None or "*" in path.value:
+    if path is None:
         return None
+    if path.type != "RegularExpression" and "*" in path.value:
+        return None  # Istio would read the "*" as a wildcard
     if path.type == "Exact":
         return (path.value,)
     if path.type == "PathPrefix":
@@ -71,7 +74,29 @@ def match_paths(match: Match) -> tuple[str, ...] | None:
         if not prefix:
             return None
         return (prefix, f"{prefix}/*")
-    return None  # a regular expression: Istio paths cannot say it
+    literal = regex_prefix(path.value)
+    return (f"{literal}*",) if literal else None
+
+
+_META = set(".^$*+?()[]{}|\\")
+_QUANTIFIERS = set("?*{")
+
+
+def regex_prefix(pattern: str) -> str | None:
+    """The literal text every match of ``pattern`` starts with (Gateway API regular
+    expressions match the whole path), or None. An alternation anywhere, or a prefix shorter
+    than two characters, gives None; a literal a quantifier follows is not part of it."""
+    if "|" in pattern:
+        return None
+    end = 0
+    while end < len(pattern) and pattern[end] not in _META:
+        end += 1
+    prefix = pattern[:end]
+    if end < len(pattern) and pattern[end] in _QUANTIFIERS:
+        prefix = prefix[:-1]
+    if len(prefix) < 2 or not prefix.startswith("/"):
+        return None
+    return prefix
 
 
 def rule_scope(route: Route, rule: Rule) -> Scope:
