@@ -44,7 +44,7 @@ class IstioEmitter(EmitterBase):
         "Gateway API for Istio 1.30 (GatewayClass istio), plus AuthorizationPolicy, "
         "RequestAuthentication and DestinationRule for what standard Gateway API lacks"
     )
-    options = (
+    options: tuple[OptionSpec, ...] = (
         OptionSpec(
             PROVIDER_OPTION,
             str,
@@ -54,7 +54,7 @@ class IstioEmitter(EmitterBase):
         ),
     )
     codes: Mapping[str, str] = codes.CODES
-    gateway_class = DEFAULT_GATEWAY_CLASS
+    gateway_class: str | None = DEFAULT_GATEWAY_CLASS
 
     def emit(self, ir: IR, ctx: EmitContext) -> list[Emitted]:
         builder = GatewayAPIBuilder(ctx)
