@@ -65,8 +65,8 @@ def match_paths(match: Match) -> tuple[str, ...] | None:
     path = match.path
     if path is None:
         return None
-    if path.type != "RegularExpression" and "*" in path.value:
-        return None  # Istio would read the "*" as a wildcard
+    if path.type != "RegularExpression" and any(c in path.value for c in "*{}"):
+        return None  # Istio reads "*" as a wildcard and "{…}" as a path template
     if path.type == "Exact":
         return (path.value,)
     if path.type == "PathPrefix":
@@ -94,7 +94,7 @@ def regex_prefix(pattern: str) -> str | None:
     prefix = pattern[:end]
     if end < len(pattern) and pattern[end] in _QUANTIFIERS:
         prefix = prefix[:-1]
-    if len(prefix) < 2 or not prefix.startswith("/"):
+    if len(prefix) < 2 or not prefix.startswith("/") or "}" in prefix:
         return None
     return prefix
 
