@@ -460,3 +460,13 @@ def test_backend_request_timeouts_are_reported() -> None:
     run = emit(ir)
     assert "istio-backend-timeout" in run.codes()
     assert "istio-backend-timeout" not in emit(make_ir()).codes()
+
+
+def test_grpc_rules_are_scoped_by_the_call_path() -> None:
+    from ingress2gateway.emitters.istio.scope import grpc_paths
+    from ingress2gateway.ir import GRPCMethodMatch
+
+    assert grpc_paths(Match(grpc=GRPCMethodMatch("pkg.Svc", "Get"))) == ("/pkg.Svc/Get",)
+    assert grpc_paths(Match(grpc=GRPCMethodMatch("pkg.Svc"))) == ("/pkg.Svc/*",)
+    assert grpc_paths(Match(grpc=GRPCMethodMatch(None, "Get"))) is None
+    assert grpc_paths(Match(grpc=GRPCMethodMatch("pkg.*", type="RegularExpression"))) is None

@@ -14,7 +14,8 @@ is the rule's requests or more:
   match whole segments); ``/``, a path containing ``*``, or a rule without a path match leaves
   paths unrestricted. Header, query and method matches are not
   narrowed on (wider). A regular expression is scoped by the literal prefix all its matches
-  share (``/api/orders/[^/]+`` as ``/api/orders/*``), or not at all.
+  share (``/api/orders/[^/]+`` as ``/api/orders/*``), or not at all. A GRPCRoute's exact
+  service / method match is the call's path (``/pkg.Svc/Method``, ``/pkg.Svc/*``).
 
 The widening is measured (:func:`overlaps`): other rules of the Gateway whose paths fall in a
 scope are named in an ``istio-authz-scope`` warning.
@@ -62,6 +63,8 @@ def route_hosts(route: Route) -> tuple[str, ...]:
 
 def match_paths(match: Match) -> tuple[str, ...] | None:
     """The Istio path patterns covering ``match``; None: every path."""
+    if match.grpc is not None:
+        return grpc_paths(match)
     path = match.path
     if path is None:
         return None
@@ -76,6 +79,19 @@ def match_paths(match: Match) -> tuple[str, ...] | None:
         return (prefix, f"{prefix}/*")
     literal = regex_prefix(path.value)
     return (f"{literal}*",) if literal else None
+
+
+def grpc_paths(match: Match) -> tuple[str, ...] | None:
+    """A gRPC call is a POST to ``/<service>/<method>``: an exact service (and method) match
+    is that path (or ``/<service>/*``); anything else is every path."""
+    grpc = match.grpc
+    if grpc is None or grpc.type != "Exact" or not grpc.service:
+        return None
+    if any(c in grpc.service + (grpc.method or "") for c in "*{}/"):
+        return None
+    if grpc.method:
+        return (f"/{grpc.service}/{grpc.method}",)
+    return (f"/{grpc.service}/*",)
 
 
 _META = set(".^$*+?()[]{}|\\")
@@ -142,6 +158,13 @@ def covers(scope: Scope, route: Route, rule: Rule) -> bool:
     if not scope.paths:
         return True
     for match in rule.matches or [Match()]:
+        if match.grpc is not None:
+            found = grpc_paths(match)
+            if found is None or any(
+                _path_in(p, v) or _path_in(v, p) for p in scope.paths for v in found
+            ):
+                return True
+            continue
         path = match.path
         if path is None or (path.type == "PathPrefix" and not path.value.rstrip("/")):
             continue  # it serves what longer paths leave: not the scoped paths
