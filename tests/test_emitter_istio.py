@@ -470,3 +470,22 @@ def test_grpc_rules_are_scoped_by_the_call_path() -> None:
     assert grpc_paths(Match(grpc=GRPCMethodMatch("pkg.Svc"))) == ("/pkg.Svc/*",)
     assert grpc_paths(Match(grpc=GRPCMethodMatch(None, "Get"))) is None
     assert grpc_paths(Match(grpc=GRPCMethodMatch("pkg.*", type="RegularExpression"))) is None
+
+
+def test_affinity_wins_over_a_simple_algorithm_on_one_service() -> None:
+    balance = LoadBalancer("RoundRobin", provenance=prov("lb"))
+    affinity = SessionAffinity(cookie_name="route", provenance=prov("aff"))
+    run = emit(make_ir([balance], [affinity]))
+    lb = dr_spec(run, "svc")["trafficPolicy"]["loadBalancer"]
+    assert list(lb) == ["consistentHash"]  # never both: the CRD's oneOf
+    assert affinity.consumed and not balance.consumed
+
+
+def test_two_hash_keys_on_one_service_keep_the_first() -> None:
+    header = LoadBalancer("ConsistentHash", "header:x-user", provenance=prov("lb"))
+    affinity = SessionAffinity(cookie_name="route", provenance=prov("aff"))
+    run = emit(make_ir([header], [affinity]))
+    hashed = dr_spec(run, "svc")["trafficPolicy"]["loadBalancer"]["consistentHash"]
+    assert list(hashed) == ["httpHeaderName"]
+    assert header.consumed and not affinity.consumed
+    assert "istio-policy-conflict" in run.codes()

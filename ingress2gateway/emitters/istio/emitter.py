@@ -262,6 +262,7 @@ def destination_rules(ir: IR, book: Book, emitted: set[ObjectRef], report: Recor
         key=lambda r: (r.KIND, r.namespace or "", r.name),
     )
     widened: dict[ServiceKey, list[SourceRef]] = {}
+    wanted: list[tuple[Extension, ServiceKey, Carried]] = []
     for route in routes:
         gateways = parent_gateways(ir, route)
         inherited = [e for g in gateways for e in g.extensions]
@@ -277,9 +278,13 @@ def destination_rules(ir: IR, book: Book, emitted: set[ObjectRef], report: Recor
                     keys = [(ext.namespace or route.namespace, ext.service)]
                 else:
                     keys = services_of(route, rule)
-                for key in keys:
-                    add_destination_rule(book, ext, key, carried)
-                    widened.setdefault(key, []).extend(p.source for p in ext.provenance)
+                wanted.extend((ext, key, carried) for key in keys)
+    # A load balancer is a simple algorithm or a consistent hash, never both (the CRD's
+    # oneOf): affinity goes first and wins, as nginx's sticky cookie overrode its balancer.
+    wanted.sort(key=lambda item: "consistentHash" not in item[2].spec.get("loadBalancer", {}))
+    for ext, key, carried in wanted:
+        if add_destination_rule(book, ext, key, carried):
+            widened.setdefault(key, []).extend(p.source for p in ext.provenance)
     for key, sources in sorted(widened.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
         first = sorted(set(sources), key=SourceRef.sort_key)[:1]
         report.info(
@@ -292,14 +297,22 @@ def destination_rules(ir: IR, book: Book, emitted: set[ObjectRef], report: Recor
         )
 
 
-def add_destination_rule(book: Book, ext: Extension, key: ServiceKey, carried: Carried) -> None:
+def add_destination_rule(book: Book, ext: Extension, key: ServiceKey, carried: Carried) -> bool:
     namespace, service = key
     name = book.name(
         destination.DESTINATION_RULE, namespace, service, f"Service/{namespace}/{service}"
     )
+    existing = book.objects.get(ObjectRef(destination.DESTINATION_RULE, namespace, name))
+    if existing is not None:
+        have = existing.body["spec"]["trafficPolicy"].get("loadBalancer", {})
+        adds = carried.spec.get("loadBalancer", {})
+        if have and adds and have != adds:
+            # One algorithm or one hash key per Service (the CRD's oneOf): never merged.
+            book.reject(ext, f"DestinationRule {name} already has another loadBalancer")
+            return False
     spec = {"host": destination.service_host(service, namespace), "trafficPolicy": carried.spec}
     item = Carried(spec, carried.status, carried.note, carried.warnings, carried.needs)
-    book.add(
+    return book.add(
         ext,
         destination.NETWORKING_API,
         destination.DESTINATION_RULE,
