@@ -92,7 +92,7 @@ def ip_access(ext: IPAccess, providers: Providers | None = None) -> Access | Non
         froms.append({"source": {"notRemoteIpBlocks": allow}})
     note = (
         "Istio matches the client address taken from X-Forwarded-For by the Gateway's "
-        "numTrustedProxies (none by default: the connection's peer), as nginx's real-IP settings did"
+        "numTrustedProxies (none by default: the connection's peer), where the source may have trusted a forwarding header"
     )
     return Access("ip", "DENY", froms, note=note)
 
