@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ingress2gateway.converting import grammar
 from ingress2gateway.ir import Extension, LoadBalancer, Provenance, Retry, Timeouts
 from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.reporting.report import Status
@@ -149,14 +150,35 @@ def upstream_extensions(run: ApisixRun, namespace: str | None, service: str) -> 
     return out
 
 
+def upstream_host(
+    run: ApisixRun, namespace: str | None, service: str
+) -> tuple[str, list[Provenance]] | None:
+    """The Host APISIX sends to ``service`` when its ApisixUpstream says ``passHost:
+    rewrite`` with an ``upstreamHost`` (a URLRewrite hostname), or None."""
+    obj = run.upstreams.get((namespace, service))
+    if obj is None or obj.spec.get("passHost") != "rewrite":
+        return None
+    host = obj.spec.get("upstreamHost")
+    source = obj.source()
+    if not isinstance(host, str) or grammar.hostname_problem(host.lower(), wildcard=False):
+        run.invalid(source, "spec.upstreamHost", f"{host!r} is not a host name")
+        return None
+    run.use(obj)
+    provs = [Provenance(source, "spec.passHost"), Provenance(source, "spec.upstreamHost")]
+    run.record(source, "spec.passHost", Status.CONVERTED, "URLRewrite hostname")
+    run.record(source, "spec.upstreamHost", Status.CONVERTED, "URLRewrite hostname")
+    return host.lower(), provs
+
+
 _UPSTREAM_UNSUPPORTED = {
     "healthCheck": "health checks (active/passive) are not carried; configure the "
     "implementation's health checking",
     "subsets": "subsets select Pods by label: make one Service per subset",
     "externalNodes": "external nodes have no Service: create an ExternalName Service",
     "discovery": "service discovery other than Kubernetes is not carried",
-    "passHost": "the Host sent upstream is not carried (URLRewrite hostname for rewrite)",
-    "upstreamHost": "the Host sent upstream is not carried (URLRewrite hostname for rewrite)",
+    "passHost": "node (the Pod's address as Host) is not carried; rewrite is, for routes "
+    "with this one backend",
+    "upstreamHost": "carried only with passHost rewrite, for routes with this one backend",
     "portLevelSettings": "per-port settings are not carried",
     "tlsSecret": "client certificate to the backend: a BackendTLSPolicy does not carry it",
 }

@@ -63,6 +63,7 @@ from ingress2gateway.ir import (
     TCPRoute,
     Timeouts,
     UDPRoute,
+    URLRewrite,
     made_from,
 )
 from ingress2gateway.objects import KubeObject, SourceRef
@@ -713,6 +714,11 @@ def _convert_rule(
         )
     for ref in backends or []:
         extensions.extend(apisix_objects.upstream_extensions(run, obj.namespace, ref.name))
+    host_rewrite = (
+        apisix_objects.upstream_host(run, obj.namespace, backends[0].name)
+        if backends and len(backends) == 1
+        else None
+    )
     if not backends and effects.redirect is None:
         run.invalid(source, base, "no backend Gateway API can route to: the rule is not converted")
         return None
@@ -732,6 +738,8 @@ def _convert_rule(
             sources=[source],
         )
         apply_effects(rule, effects, state.redirects)
+        if host_rewrite is not None and rule.backend_refs:
+            _rewrite_host(rule, *host_rewrite)
         rules.append(rule)
     for key in ("name", "websocket", "priority"):
         if key in item and not run.report.has_entry(source, f"{base}.{key}"):
@@ -745,6 +753,19 @@ def _convert_rule(
     run.record(source, f"{base}.match", Status.CONVERTED)
     priority = parse_int(item.get("priority")) or 0
     return hosts, rules, priority, conditions
+
+
+def _rewrite_host(rule: Rule, host: str, provenance: list[Provenance]) -> None:
+    """The upstream's Host rewrite, in the rule's one URLRewrite (proxy-rewrite's own host
+    wins: it sets the Host header itself)."""
+    for index, item in enumerate(rule.filters):
+        if isinstance(item, URLRewrite):
+            if item.hostname is None:
+                rule.filters[index] = URLRewrite(
+                    hostname=host, path=item.path, provenance=[*item.provenance, *provenance]
+                )
+            return
+    rule.filters.append(URLRewrite(hostname=host, provenance=list(provenance)))
 
 
 def _precedence(state: _State) -> None:

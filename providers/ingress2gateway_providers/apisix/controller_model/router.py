@@ -86,6 +86,10 @@ class ApisixRouter:
         causes = [chosen.cause]
         for name in acted:
             causes.extend(chosen.plugin_causes.get(name, ()))
+        if "upstream-host" in acted and chosen.upstream_host is not None:
+            causes.append(chosen.upstream_host[1])
+        # A ``<path>/*`` glob that did not take ``<path>`` decided too.
+        causes.extend(c for c in self._near_misses(request) if c != chosen.cause)
         if certificate is not None and certificate.client and isinstance(outcome, Forward):
             # client mTLS (ApisixTls spec.client): only clients with a certificate get here
             outcome = Forward(
@@ -168,7 +172,12 @@ class ApisixRouter:
         elif isinstance(rewrite.get("regex_uri"), list) and len(rewrite["regex_uri"]) == 2:
             pattern, template = rewrite["regex_uri"]
             path = _regex_sub(str(pattern), str(template), path)
-        host = rewrite["host"] if isinstance(rewrite.get("host"), str) else request.host
+        host = request.host
+        if isinstance(rewrite.get("host"), str):
+            host = rewrite["host"]
+        elif route.upstream_host is not None:
+            host = route.upstream_host[0]
+            acted.append("upstream-host")
         if not route.upstream:
             return Respond(503, "no upstream")
         if len({type(b.port) for b, _ in route.upstream}) > 1:

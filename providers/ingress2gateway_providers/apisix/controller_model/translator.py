@@ -44,6 +44,8 @@ class DataRoute:
     cause: Cause
     order: int = 0
     plugin_causes: dict[str, tuple[Cause, ...]] = field(default_factory=dict)
+    upstream_host: tuple[str, Cause] | None = None
+    """The Host sent upstream (ApisixUpstream ``passHost: rewrite``), with its cause."""
     """The input field behind each plugin that did not come from the route's own field."""
 
 
@@ -173,7 +175,9 @@ class Translator:
             for j, item in enumerate(_l(_d(rule.get("http")).get("paths"))):
                 item = _d(item)
                 raw_path = item.get("path")
-                path = raw_path if isinstance(raw_path, str) else "/"
+                # The API server refuses a path that is not absolute: such input never reaches
+                # APISIX; an empty one is taken as / so that it compares as the same path.
+                path = raw_path if isinstance(raw_path, str) and raw_path else "/"
                 kind = item.get("pathType")
                 service = _d(_d(item.get("backend")).get("service"))
                 name = service.get("name")
@@ -290,6 +294,21 @@ class Translator:
 
     # --- ApisixRoute ---------------------------------------------------------------------------
 
+    def _upstream_host(self, namespace: str, service: str) -> tuple[str, Cause] | None:
+        """apisixupstream_types.go: ``passHost: rewrite`` sends ``upstreamHost`` as the Host."""
+        for obj in self.objects:
+            if (
+                obj.group == GROUP
+                and obj.kind == "ApisixUpstream"
+                and obj.name == service
+                and (obj.namespace or "default") == namespace
+                and obj.spec.get("passHost") == "rewrite"
+                and isinstance(obj.spec.get("upstreamHost"), str)
+            ):
+                cause = Cause("ApisixUpstream", namespace, service, "spec.upstreamHost")
+                return str(obj.spec["upstreamHost"]).lower(), cause
+        return None
+
     def _apisix_route(self, obj: KubeObject) -> None:
         namespace = obj.namespace or "default"
         for i, rule in enumerate(_l(obj.spec.get("http"))):
@@ -344,6 +363,9 @@ class Translator:
             methods = [m.upper() for m in _l(match.get("methods")) if isinstance(m, str)] or None
             raw_priority = rule.get("priority")
             priority = raw_priority if isinstance(raw_priority, int) else 0
+            upstream_host = (
+                self._upstream_host(namespace, backends[0][0].name) if len(backends) == 1 else None
+            )
             self.plane.routes.append(
                 DataRoute(
                     hosts,
@@ -355,6 +377,7 @@ class Translator:
                     plugins,
                     Cause("ApisixRoute", namespace, obj.name or "", f"spec.http[{i}]"),
                     plugin_causes=plugin_causes,
+                    upstream_host=upstream_host,
                 )
             )
         for i, stream in enumerate(_l(obj.spec.get("stream"))):
@@ -395,6 +418,7 @@ def _valid_port(port: object) -> bool:
 
 
 def _plugins(value: Any) -> dict[str, dict[str, Any]]:
+    """``plugins[]`` of a route or plugin config: the enabled ones by name."""
     found: dict[str, dict[str, Any]] = {}
     for item in _l(value):
         item = _d(item)
