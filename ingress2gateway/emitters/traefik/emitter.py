@@ -1,0 +1,249 @@
+"""The traefik emitter: the standard objects, then one Traefik ``Middleware`` per feature a rule
+needs, referenced by an ``ExtensionRef`` filter of that rule.
+
+Traefik's Gateway API provider attaches nothing by ``targetRefs``: its only extension point on
+a route is the ``ExtensionRef`` filter (group ``traefik.io``, kind ``Middleware``, a local
+reference: the Middleware lives in the route's namespace), so each HTTPRoute rule gets a filter
+for every Middleware its own and its route's extensions need, in :data:`._base.ORDER`, before
+the standard filters. Equal Middlewares of one namespace are written once and shared.
+Gateway-wide extensions, other route kinds and what no mapper takes are left unconsumed (the
+pipeline reports them; access controls keep their rules closed).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ingress2gateway.emitters.envoy_gateway._base import BackendRegistry
+from ingress2gateway.emitters.gatewayapi import GatewayAPIBuilder
+from ingress2gateway.ir import IR, Cors, CorsFilter, Extension, HTTPRoute, Route, Rule
+from ingress2gateway.objects import JSONDict, SourceRef
+from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase
+from ingress2gateway.reporting.report import Need
+
+from . import codes, security, traffic
+from ._base import (
+    CONTROLLER_NAME,
+    DEFAULT_GATEWAY_CLASS,
+    MIDDLEWARE,
+    ORDER,
+    TRAEFIK_GROUP,
+    Contribution,
+    MapEnv,
+    Mapper,
+    MergeConflict,
+    merged,
+)
+from ._state import State
+
+if TYPE_CHECKING:
+    from ingress2gateway.target import Target
+
+MAPPERS: dict[type, Mapper] = {**security.MAPPERS, **traffic.MAPPERS}
+SECURITY_KINDS = frozenset(security.MAPPERS) - {Cors}
+EXPERIMENTAL_ROUTES = frozenset({"TCPRoute", "TLSRoute", "UDPRoute"})
+
+Item = tuple[Extension, Contribution]
+
+
+class TraefikEmitter(EmitterBase):
+    name = "traefik"
+    codes = codes.CODES
+    gateway_class = DEFAULT_GATEWAY_CLASS
+    description = (
+        "Gateway API plus Traefik Proxy 3.7 Middlewares (ExtensionRef filters) for what "
+        "standard Gateway API lacks"
+    )
+
+    def emit(self, ir: IR, ctx: EmitContext) -> list[Emitted]:
+        builder = GatewayAPIBuilder(ctx)
+        out = builder.build(ir)
+        bodies = {item.ref: item.body for item in out}
+        state = State(ctx, builder)
+        for route in ir.routes:
+            body = bodies.get(route.ref)
+            if body is None:
+                continue
+            if isinstance(route, HTTPRoute):
+                route_middlewares(state, route, body)
+            else:
+                for ext in _all_extensions(route):
+                    if not ext.consumed and type(ext) in MAPPERS:
+                        state.reject(
+                            ext, f"Traefik takes Middlewares on HTTPRoutes, not {route.KIND}s"
+                        )
+        warn_ignored_fields(out, ctx)
+        every = state.finish(out)
+        require(every, ctx)
+        return every
+
+    def carries(self, extension: Extension, target: Target) -> bool:
+        """Whether a mapper takes this access control (asked of the extension alone: a Secret
+        in another namespace, known only at emission, then stays unconsumed and the pipeline
+        closes its rules). Client-certificate checks are never carried: Traefik's Gateway API
+        provider does not validate client certificates (its conformance report)."""
+        if type(extension) not in SECURITY_KINDS:
+            return False
+        mapper = MAPPERS[type(extension)]
+        scratch = MapEnv(
+            namespace=None, options={}, backends=BackendRegistry(), route_kind="HTTPRoute"
+        )
+        return mapper(extension, scratch) is not None
+
+
+def _all_extensions(route: Route) -> list[Extension]:
+    exts = list(route.extensions)
+    for rule in getattr(route, "rules", []):
+        exts.extend(rule.extensions)
+    return exts
+
+
+def route_middlewares(state: State, route: HTTPRoute, body: JSONDict) -> None:
+    rule_bodies: list[JSONDict] = body.get("spec", {}).get("rules", [])
+    for index, rule in enumerate(route.rules[: len(rule_bodies)]):
+        rule_middlewares(state, route, rule, rule_bodies[index], index)
+
+
+def rule_middlewares(
+    state: State, route: HTTPRoute, rule: Rule, rule_body: JSONDict, index: int
+) -> None:
+    label = rule.name or f"rule-{index}"
+    where = f"rule {label} of HTTPRoute {route.name}"
+    by_type: dict[str, tuple[JSONDict, list[Item]]] = {}
+    empty: list[Item] = []
+    for ext in [*route.extensions, *rule.extensions, *_standard_cors(rule, rule_body)]:
+        mapper = MAPPERS.get(type(ext))
+        if mapper is None or (ext.consumed and not _is_standard_cors(rule, ext)):
+            continue
+        contribution = state.contribution(ext, mapper, route.namespace, route.KIND)
+        if contribution is None:
+            continue
+        if not contribution.spec:
+            empty.append((ext, contribution))
+            continue
+        spec, items = by_type.get(contribution.policy, ({}, []))
+        try:
+            spec = merged(spec, contribution.spec)
+        except MergeConflict:
+            state.reject(ext, f"{where} already has a different {contribution.policy} Middleware")
+            continue
+        by_type[contribution.policy] = (spec, [*items, (ext, contribution)])
+    for ext, contribution in empty:
+        state.accept(ext, contribution, [route.ref])
+    filters: list[JSONDict] = []
+    for kind in sorted(by_type, key=ORDER.index):
+        spec, items = by_type[kind]
+        emitted = state.middleware(route.namespace, f"{route.name}-{_kebab(kind)}", spec)
+        emitted.sources = sorted(
+            {*emitted.sources, *(p.source for e, _ in items for p in e.provenance)},
+            key=SourceRef.sort_key,
+        )
+        filters.append(extension_ref(emitted.ref.name))
+        for ext, contribution in items:
+            state.accept(ext, contribution, [emitted.ref, route.ref])
+    if "headers" in by_type:
+        # Traefik does not implement the standard CORS filter: the Middleware replaces it.
+        rule_body["filters"] = [f for f in rule_body.get("filters", []) if f.get("type") != "CORS"]
+    elif any(f.get("type") == "CORS" for f in rule_body.get("filters", [])):
+        state.report.warning(
+            codes.CORS_KEPT_CODE,
+            f"the CORS settings of {where} cannot become a Traefik headers Middleware; the "
+            "standard CORS filter is kept, which Traefik does not implement",
+            source=rule.sources[0] if rule.sources else None,
+        )
+    if filters:
+        rule_body["filters"] = [*filters, *rule_body.get("filters", [])]
+    elif "filters" in rule_body and not rule_body["filters"]:
+        del rule_body["filters"]
+
+
+def _standard_cors(rule: Rule, rule_body: JSONDict) -> list[Extension]:
+    """The CORS settings of a standard filter: written as one by the builder (Traefik does not
+    implement it) or left for an emitter (targets before v1.5)."""
+    return [item.cors for item in rule.filters if isinstance(item, CorsFilter)]
+
+
+def _is_standard_cors(rule: Rule, ext: Extension) -> bool:
+    return any(isinstance(f, CorsFilter) and f.cors is ext for f in rule.filters)
+
+
+def extension_ref(name: str) -> JSONDict:
+    return {
+        "type": "ExtensionRef",
+        "extensionRef": {"group": TRAEFIK_GROUP, "kind": MIDDLEWARE, "name": name},
+    }
+
+
+def _kebab(kind: str) -> str:
+    return "".join(f"-{c.lower()}" if c.isupper() else c for c in kind)
+
+
+def warn_ignored_fields(out: list[Emitted], ctx: EmitContext) -> None:
+    """Traefik 3.7 accepts HTTPRoute ``timeouts`` and ``retry`` without applying them (its
+    conformance report declares HTTPRouteRequestTimeout, BackendTimeout and Retry
+    unsupported): say so under each route that has them."""
+    for item in out:
+        if item.ref.kind != "HTTPRoute":
+            continue
+        fields = sorted(
+            {
+                key
+                for rule in item.body.get("spec", {}).get("rules", [])
+                for key in ("timeouts", "retry")
+                if key in rule
+            }
+        )
+        if not fields:
+            continue
+        sources: list[SourceRef | None] = [*item.sources] or [None]
+        for source in sources:
+            ctx.report.warning(
+                codes.IGNORED_FIELDS_CODE,
+                f"HTTPRoute {item.ref.name} sets {' and '.join(fields)}, which Traefik 3.7 does "
+                "not apply (its Gateway API conformance report declares them unsupported)",
+                source=source,
+            )
+
+
+def require(out: list[Emitted], ctx: EmitContext) -> None:
+    """The GatewayClass and the Traefik providers the output needs, each said once."""
+    kinds = {item.ref.kind for item in out}
+    for item in out:
+        sources: list[SourceRef | None] = [*item.sources] or [None]
+        if item.ref.kind == "Gateway":
+            name = item.body.get("spec", {}).get("gatewayClassName")
+            if isinstance(name, str):
+                for source in sources:
+                    ctx.report.require(
+                        Need.GATEWAY_CLASS,
+                        f"GatewayClass {name}",
+                        f"create GatewayClass {name} with controllerName {CONTROLLER_NAME} "
+                        "(Traefik creates none; its Helm chart can)",
+                        source=source,
+                    )
+                    ctx.report.require(
+                        Need.IMPLEMENTATION_FEATURE,
+                        "Traefik kubernetesGateway provider",
+                        "run Traefik 3.7 with providers.kubernetesGateway enabled (and the "
+                        "Gateway API CRDs installed)",
+                        source=source,
+                    )
+        if item.ref.kind == MIDDLEWARE:
+            for source in sources:
+                ctx.report.require(
+                    Need.IMPLEMENTATION_FEATURE,
+                    "Traefik kubernetesCRD provider",
+                    "enable providers.kubernetesCRD as well and install the traefik.io CRDs: "
+                    "Traefik reads the Middlewares that ExtensionRef filters name through it",
+                    source=source,
+                )
+        if item.ref.kind in EXPERIMENTAL_ROUTES:
+            for source in sources:
+                ctx.report.require(
+                    Need.IMPLEMENTATION_FEATURE,
+                    "Traefik kubernetesGateway experimentalChannel",
+                    "set providers.kubernetesGateway.experimentalChannel: true (and install "
+                    "the experimental Gateway API CRDs): Traefik reads "
+                    f"{', '.join(sorted(kinds & EXPERIMENTAL_ROUTES))} only then",
+                    source=source,
+                )

@@ -1,0 +1,168 @@
+"""Access control and CORS → Traefik Middlewares (``traefik.io_middlewares.yaml``, v3.7.9).
+
+* **IP allow-list** → ``ipAllowList.sourceRange`` (the networks, validated and normalised).
+  Traefik has **no deny list**: an extension with any denied range is not carried, so the
+  pipeline keeps its rules closed; so is one with an entry that is not an address or network.
+  Traefik matches the connection's remote address (no ``ipStrategy``), refusing with 403.
+* **Basic auth** → ``basicAuth.secret`` (+ ``realm``). Traefik reads the Secret from the
+  Middleware's namespace (the route's), so a Secret elsewhere is not carried. It accepts the
+  usual htpasswd hashes (MD5 ``$apr1$``, SHA-1, bcrypt) but reads them under the key ``users``
+  (or a ``kubernetes.io/basic-auth`` Secret), where ingress-nginx reads ``auth``: a prerequisite
+  and a warning (``traefik-basic-auth-secret-key``) say so.
+* **External auth** → ``forwardAuth.address`` (the URL as written, when it is a plain http(s)
+  URL), ``authResponseHeaders`` (the header names that are tokens) and ``authSigninURL`` (a
+  plain URL only: nginx variables are per-request values). Traefik calls the URL with GET and
+  every request header, as nginx's ``auth_request`` does; another auth method is noted.
+* **CORS** → ``headers`` with ``accessControlAllowOriginList`` (origins that are ``*`` or
+  ``scheme://host[:port]``), ``accessControlAllowMethods``, ``accessControlAllowHeaders``,
+  ``accessControlExposeHeaders``, ``accessControlAllowCredentials``, ``accessControlMaxAge``
+  and ``addVaryHeader`` (Traefik answers the matching origin, which a cache must vary on).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ingress2gateway.ir import BasicAuth, Cors, ExternalAuth, IPAccess
+from ingress2gateway.objects import JSONDict
+from ingress2gateway.reporting.report import Need, Status
+
+from ._base import INT32, Contribution, MapEnv, Mapper, http_url
+
+BASIC_AUTH_KEY_CODE = "traefik-basic-auth-secret-key"
+_TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,256}\Z")
+_ORIGIN = re.compile(r"^(\*|https?://(\*\.)?([a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(:[0-9]{1,5})?)\Z")
+_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+)
+_REALM = re.compile(r'^[^"\\\x00-\x1f\x7f]{1,256}\Z')
+_SECRET_NAME = re.compile(r"^(?=.{1,253}\Z)[a-z0-9]([-a-z0-9.]*[a-z0-9])?\Z")
+
+
+def _where(namespace: str | None) -> str:
+    return f"{namespace}/" if namespace else ""
+
+
+def ip_access(ext: IPAccess, env: MapEnv) -> Contribution | None:
+    if ext.deny or not ext.allow:
+        return None  # Traefik cannot refuse listed clients: the rules stay closed
+    ranges: list[str] = []
+    for text in ext.allow:
+        try:
+            network = ipaddress.ip_network(text.strip(), strict=False)
+        except ValueError:
+            return None  # one entry left out would change who gets in: carry exact lists only
+        ranges.append(str(network))
+    return Contribution(
+        "ipAllowList",
+        {"ipAllowList": {"sourceRange": list(dict.fromkeys(ranges))}},
+        note="Traefik matches the connection's remote address; behind a load balancer that "
+        "hides it, set ipAllowList.ipStrategy",
+    )
+
+
+def basic_auth(ext: BasicAuth, env: MapEnv) -> Contribution | None:
+    if not ext.secret_name or not _SECRET_NAME.match(ext.secret_name):
+        return None  # credentials kept elsewhere (Kong consumers): nothing to point at
+    if ext.secret_namespace and env.namespace and ext.secret_namespace != env.namespace:
+        return None  # Traefik reads the Secret from the Middleware's (the route's) namespace
+    body: JSONDict = {"secret": ext.secret_name}
+    note = f"Secret {ext.secret_name} must hold the htpasswd lines under key 'users'"
+    if ext.realm and _REALM.match(ext.realm):
+        body["realm"] = ext.realm
+    elif ext.realm:
+        note += "; the realm is not carried"
+    namespace = ext.secret_namespace or env.namespace
+    return Contribution(
+        "basicAuth",
+        {"basicAuth": body},
+        Status.PARTIAL,
+        note,
+        warnings=[
+            (
+                BASIC_AUTH_KEY_CODE,
+                f"Traefik reads the htpasswd lines of Secret {_where(namespace)}"
+                f"{ext.secret_name} under the key 'users' (ingress-nginx: 'auth'); add that "
+                "key, the hashes (MD5 apr1, SHA-1, bcrypt) need no change",
+            )
+        ],
+        needs=[
+            (
+                Need.SECRET,
+                f"Secret {_where(namespace)}{ext.secret_name}",
+                "Traefik basicAuth reads htpasswd lines under the key 'users': "
+                f"`kubectl create secret generic {ext.secret_name}"
+                f"{' -n ' + namespace if namespace else ''} --from-file=users=FILE`",
+            )
+        ],
+    )
+
+
+def external_auth(ext: ExternalAuth, env: MapEnv) -> Contribution | None:
+    address = http_url(ext.url)
+    if address is None:
+        return None
+    body: JSONDict = {"address": address}
+    notes: list[str] = []
+    headers = [h for h in ext.response_headers if _TOKEN.match(h)]
+    if headers:
+        body["authResponseHeaders"] = list(dict.fromkeys(headers))
+    if len(headers) != len(ext.response_headers):
+        notes.append("response headers that are not header names are not copied")
+    if ext.signin_url:
+        signin = http_url(ext.signin_url)
+        if signin is not None:
+            body["authSigninURL"] = signin
+        else:
+            notes.append(
+                "the sign-in redirect is not carried (it is not a plain URL: Traefik would "
+                "send nginx variables literally)"
+            )
+    if ext.method and ext.method.upper() != "GET":
+        notes.append(f"the auth request method {ext.method} is not carried (Traefik sends GET)")
+    if notes:
+        return Contribution("forwardAuth", {"forwardAuth": body}, Status.PARTIAL, "; ".join(notes))
+    return Contribution("forwardAuth", {"forwardAuth": body})
+
+
+def cors(ext: Cors, env: MapEnv) -> Contribution | None:
+    origins = list(dict.fromkeys(o for o in ext.allow_origins if _ORIGIN.match(o)))
+    if "*" in origins:
+        origins = ["*"]  # '*' already allows the others
+    if not origins:
+        return None
+    body: JSONDict = {"accessControlAllowOriginList": origins}
+    methods = list(dict.fromkeys(m.upper() for m in ext.allow_methods if m.upper() in _METHODS))
+    if "*" in ext.allow_methods:
+        methods = ["*"]
+    if methods:
+        body["accessControlAllowMethods"] = methods
+    headers = list(dict.fromkeys(h for h in ext.allow_headers if _TOKEN.match(h)))
+    if headers:
+        body["accessControlAllowHeaders"] = headers
+    expose = list(dict.fromkeys(h for h in ext.expose_headers if _TOKEN.match(h)))
+    if expose:
+        body["accessControlExposeHeaders"] = expose
+    if ext.allow_credentials is not None:
+        body["accessControlAllowCredentials"] = ext.allow_credentials
+    if ext.max_age is not None and 0 <= ext.max_age <= INT32:
+        body["accessControlMaxAge"] = ext.max_age
+    body["addVaryHeader"] = True
+    dropped = [o for o in ext.allow_origins if not _ORIGIN.match(o)]
+    if dropped:
+        return Contribution(
+            "headers",
+            {"headers": body},
+            Status.PARTIAL,
+            f"origins that are not scheme://host[:port], left out: {', '.join(dropped)}",
+        )
+    return Contribution("headers", {"headers": body})
+
+
+MAPPERS: dict[type, Mapper] = {
+    IPAccess: ip_access,
+    BasicAuth: basic_auth,
+    ExternalAuth: external_auth,
+    Cors: cors,
+}
