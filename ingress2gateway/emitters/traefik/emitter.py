@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING
 
 from ingress2gateway.emitters.envoy_gateway._base import BackendRegistry
 from ingress2gateway.emitters.gatewayapi import GatewayAPIBuilder
-from ingress2gateway.ir import IR, Cors, CorsFilter, Extension, HTTPRoute, Route, Rule
+from ingress2gateway.ir import (
+    IR,
+    Cors,
+    CorsFilter,
+    Extension,
+    HTTPRoute,
+    Rule,
+    SignInRedirect,
+)
 from ingress2gateway.objects import JSONDict, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase
 from ingress2gateway.reporting.report import Need
@@ -40,7 +48,7 @@ if TYPE_CHECKING:
     from ingress2gateway.target import Target
 
 MAPPERS: dict[type, Mapper] = {**security.MAPPERS, **traffic.MAPPERS}
-SECURITY_KINDS = frozenset(security.MAPPERS) - {Cors}
+SECURITY_KINDS = frozenset(security.MAPPERS) - {Cors, SignInRedirect}
 EXPERIMENTAL_ROUTES = frozenset({"TCPRoute", "TLSRoute", "UDPRoute"})
 
 Item = tuple[Extension, Contribution]
@@ -65,13 +73,9 @@ class TraefikEmitter(EmitterBase):
             if body is None:
                 continue
             if isinstance(route, HTTPRoute):
+                # Other kinds: not verified that Traefik runs their ExtensionRef filters, so
+                # their extensions stay unconsumed (the pipeline reports them).
                 route_middlewares(state, route, body)
-            else:
-                for ext in _all_extensions(route):
-                    if not ext.consumed and type(ext) in MAPPERS:
-                        state.reject(
-                            ext, f"Traefik takes Middlewares on HTTPRoutes, not {route.KIND}s"
-                        )
         warn_ignored_fields(out, ctx)
         every = state.finish(out)
         require(every, ctx)
@@ -89,13 +93,6 @@ class TraefikEmitter(EmitterBase):
             namespace=None, options={}, backends=BackendRegistry(), route_kind="HTTPRoute"
         )
         return mapper(extension, scratch) is not None
-
-
-def _all_extensions(route: Route) -> list[Extension]:
-    exts = list(route.extensions)
-    for rule in getattr(route, "rules", []):
-        exts.extend(rule.extensions)
-    return exts
 
 
 def route_middlewares(state: State, route: HTTPRoute, body: JSONDict) -> None:
@@ -128,6 +125,12 @@ def rule_middlewares(
             state.reject(ext, f"{where} already has a different {contribution.policy} Middleware")
             continue
         by_type[contribution.policy] = (spec, [*items, (ext, contribution)])
+    forward = by_type.get("forwardAuth")
+    if forward is not None and "address" not in forward[0]["forwardAuth"]:
+        # A sign-in redirect without the external auth it belongs to: nothing to attach it to.
+        for ext, _ in forward[1]:
+            state.reject(ext, f"{where} has no external auth to redirect from")
+        del by_type["forwardAuth"]
     for ext, contribution in empty:
         state.accept(ext, contribution, [route.ref])
     filters: list[JSONDict] = []

@@ -13,6 +13,8 @@
   URL), ``authResponseHeaders`` (the header names that are tokens) and ``authSigninURL`` (a
   plain URL only: nginx variables are per-request values). Traefik calls the URL with GET and
   every request header, as nginx's ``auth_request`` does; another auth method is noted.
+* **Sign-in redirect** (401 from the auth service answered with a redirect) →
+  ``forwardAuth.authSigninURL`` of the same Middleware, for an absolute http(s) URL.
 * **CORS** → ``headers`` with ``accessControlAllowOriginList`` (origins that are ``*`` or
   ``scheme://host[:port]``), ``accessControlAllowMethods``, ``accessControlAllowHeaders``,
   ``accessControlExposeHeaders``, ``accessControlAllowCredentials``, ``accessControlMaxAge``
@@ -24,7 +26,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ingress2gateway.ir import BasicAuth, Cors, ExternalAuth, IPAccess
+from ingress2gateway.ir import BasicAuth, Cors, ExternalAuth, IPAccess, SignInRedirect
 from ingress2gateway.objects import JSONDict
 from ingress2gateway.reporting.report import Need, Status
 
@@ -160,7 +162,22 @@ def cors(ext: Cors, env: MapEnv) -> Contribution | None:
     return Contribution("headers", {"headers": body})
 
 
+def sign_in_redirect(ext: SignInRedirect, env: MapEnv) -> Contribution | None:
+    """401 from the auth service → a redirect: ``forwardAuth.authSigninURL`` of the rule's
+    forwardAuth Middleware (merged with the external auth's; a rule without one drops it)."""
+    location = http_url(ext.location)
+    if location is None:
+        return None  # a path or a scheme-relative URL: Traefik needs an absolute URL
+    note = "Traefik redirects with 302" if ext.status_code != 302 else None
+    if ext.not_carried:
+        left = f"left out (per-request parts): {', '.join(ext.not_carried)}"
+        note = f"{note}; {left}" if note else left
+    status = Status.PARTIAL if note else Status.CONVERTED
+    return Contribution("forwardAuth", {"forwardAuth": {"authSigninURL": location}}, status, note)
+
+
 MAPPERS: dict[type, Mapper] = {
+    SignInRedirect: sign_in_redirect,
     IPAccess: ip_access,
     BasicAuth: basic_auth,
     ExternalAuth: external_auth,
