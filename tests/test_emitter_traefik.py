@@ -409,3 +409,12 @@ def test_output_is_deterministic() -> None:
     first = [e.body for e in emit(build()).emitted]
     second = [e.body for e in emit(build()).emitted]
     assert first == second
+
+
+def test_two_allow_lists_on_a_rule_are_chained_so_both_apply() -> None:
+    first = IPAccess(allow=["10.0.0.0/8"], provenance=prov("allow"))
+    second = IPAccess(allow=["10.1.0.0/16"], provenance=prov("allow-old"))
+    run = emit(make_ir([first, second]))
+    assert len(run.middlewares()) == 2
+    assert len(run.refs()) == 2
+    assert first.consumed and second.consumed

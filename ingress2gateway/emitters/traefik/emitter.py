@@ -40,6 +40,7 @@ from ._base import (
     MapEnv,
     Mapper,
     MergeConflict,
+    canonical,
     merged,
 )
 from ._state import State
@@ -49,6 +50,9 @@ if TYPE_CHECKING:
 
 MAPPERS: dict[type, Mapper] = {**security.MAPPERS, **traffic.MAPPERS}
 SECURITY_KINDS = frozenset(security.MAPPERS) - {Cors, SignInRedirect}
+STACKED = frozenset({"ipAllowList", "basicAuth", "rateLimit"})
+"""Middleware types of which a rule may chain several: two allow-lists, two credential files or
+two limits all apply, as the source applied both (a second retry or rewrite would compound)."""
 EXPERIMENTAL_ROUTES = frozenset({"TCPRoute", "TLSRoute", "UDPRoute"})
 
 Item = tuple[Extension, Contribution]
@@ -118,13 +122,17 @@ def rule_middlewares(
         if not contribution.spec:
             empty.append((ext, contribution))
             continue
-        spec, items = by_type.get(contribution.policy, ({}, []))
+        key = contribution.policy
+        if key in STACKED:
+            # Each control its own Middleware: chained, every one must pass, as in the source.
+            key = f"{key}/{canonical(contribution.spec)}"
+        spec, items = by_type.get(key, ({}, []))
         try:
             spec = merged(spec, contribution.spec)
         except MergeConflict:
             state.reject(ext, f"{where} already has a different {contribution.policy} Middleware")
             continue
-        by_type[contribution.policy] = (spec, [*items, (ext, contribution)])
+        by_type[key] = (spec, [*items, (ext, contribution)])
     forward = by_type.get("forwardAuth")
     if forward is not None and "address" not in forward[0]["forwardAuth"]:
         # A sign-in redirect without the external auth it belongs to: nothing to attach it to.
@@ -134,8 +142,9 @@ def rule_middlewares(
     for ext, contribution in empty:
         state.accept(ext, contribution, [route.ref])
     filters: list[JSONDict] = []
-    for kind in sorted(by_type, key=ORDER.index):
-        spec, items = by_type[kind]
+    for key in sorted(by_type, key=lambda k: (ORDER.index(k.split("/")[0]), k)):
+        spec, items = by_type[key]
+        kind = key.split("/")[0]
         emitted = state.middleware(route.namespace, f"{route.name}-{_kebab(kind)}", spec)
         emitted.sources = sorted(
             {*emitted.sources, *(p.source for e, _ in items for p in e.provenance)},
