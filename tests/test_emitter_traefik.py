@@ -26,6 +26,7 @@ from ingress2gateway.ir import (
     IPAccess,
     JWTAuth,
     Listener,
+    LoadBalancer,
     Match,
     ParentRef,
     PathMatch,
@@ -34,6 +35,7 @@ from ingress2gateway.ir import (
     RegexRewrite,
     Retry,
     Rule,
+    SessionAffinity,
     SignInRedirect,
     TCPRoute,
 )
@@ -418,3 +420,35 @@ def test_two_allow_lists_on_a_rule_are_chained_so_both_apply() -> None:
     assert len(run.middlewares()) == 2
     assert len(run.refs()) == 2
     assert first.consumed and second.consumed
+
+
+def test_session_affinity_becomes_a_sticky_traefik_service() -> None:
+    ext = SessionAffinity(
+        cookie_name="route",
+        ttl_seconds=60,
+        same_site="Lax",
+        secure="always",
+        provenance=prov("affinity"),
+    )
+    run = emit(make_ir([ext]))
+    services = [e.body for e in run.emitted if e.body["kind"] == "TraefikService"]
+    assert len(services) == 1
+    cookie = {"httpOnly": True, "name": "route", "maxAge": 60, "sameSite": "lax", "secure": True}
+    assert services[0]["spec"] == {
+        "weighted": {"services": [{"name": "svc", "port": 80, "sticky": {"cookie": cookie}}]}
+    }
+    ref = run.route()["spec"]["rules"][0]["backendRefs"]
+    assert ref == [
+        {"group": "traefik.io", "kind": "TraefikService", "name": services[0]["metadata"]["name"]}
+    ]
+    assert run.status("affinity") is Status.CONVERTED
+
+
+def test_least_request_is_p2c_and_round_robin_the_default() -> None:
+    least = LoadBalancer("LeastRequest", provenance=prov("lb"))
+    rr = LoadBalancer("RoundRobin", provenance=prov("rr"))
+    hashed = LoadBalancer("ConsistentHash", hash_on="uri", provenance=prov("hash"))
+    run = emit(make_ir([least], [rr], [hashed]))
+    services = [e.body for e in run.emitted if e.body["kind"] == "TraefikService"]
+    assert [s["spec"]["weighted"]["services"][0]["strategy"] for s in services] == ["p2c"]
+    assert least.consumed and rr.consumed and not hashed.consumed

@@ -9,7 +9,9 @@ Middleware in the route's namespace, referenced from each rule it applies to:
 * CORS (:mod:`.security`): ``headers.accessControl*`` (Traefik does not implement the standard
   CORS filter: it is replaced);
 * request handling (:mod:`.traffic`): ``rateLimit``, ``buffering.maxRequestBodyBytes``,
-  ``retry``, ``replacePathRegex``.
+  ``retry``, ``replacePathRegex``;
+* backend settings (:mod:`.service`): session affinity and load balancing become a
+  ``TraefikService`` the rule's ``backendRefs`` name instead of its Services.
 
 Each extension expressed is marked consumed with a ledger entry naming the Middleware (``partial``
 with a note where Traefik behaves differently); the rest is left to the pipeline, which reports

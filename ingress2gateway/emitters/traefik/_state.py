@@ -39,7 +39,7 @@ class State:
         self.report = ctx.report
         self.builder = builder
         self.objects: list[Emitted] = []
-        self.names: dict[str | None, NameAllocator] = {}
+        self.names: dict[str, NameAllocator] = {}
         self.middlewares: dict[tuple[str | None, str], Emitted] = {}
         self.verdicts: dict[int, Verdict] = {}
         self.credits: dict[ObjectRef, list[Provenance]] = {}
@@ -78,22 +78,24 @@ class State:
         if problem not in verdict.problems:
             verdict.problems.append(problem)
 
-    def middleware(self, namespace: str | None, wanted: str, spec: JSONDict) -> Emitted:
-        """The namespace's Middleware with ``spec``, made on first use."""
+    def middleware(
+        self, namespace: str | None, wanted: str, spec: JSONDict, kind: str = MIDDLEWARE
+    ) -> Emitted:
+        """The namespace's Middleware (or ``kind``) with ``spec``, made on first use."""
         identity = canonical(spec)
-        found = self.middlewares.get((namespace, identity))
+        found = self.middlewares.get((namespace, f"{kind}/{identity}"))
         if found is not None:
             return found
-        allocator = self.names.setdefault(namespace, NameAllocator())
+        allocator = self.names.setdefault(f"{kind}/{namespace}", NameAllocator())
         name = allocator.allocate(wanted, identity)
         body: JSONDict = {
             "apiVersion": TRAEFIK_API_VERSION,
-            "kind": MIDDLEWARE,
+            "kind": kind,
             "metadata": metadata(name, namespace),
             "spec": spec,
         }
-        found = Emitted(ObjectRef(MIDDLEWARE, namespace, name), body)
-        self.middlewares[namespace, identity] = found
+        found = Emitted(ObjectRef(kind, namespace, name), body)
+        self.middlewares[namespace, f"{kind}/{identity}"] = found
         self.objects.append(found)
         return found
 

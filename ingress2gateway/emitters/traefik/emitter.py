@@ -29,7 +29,7 @@ from ingress2gateway.objects import JSONDict, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase
 from ingress2gateway.reporting.report import Need
 
-from . import codes, security, traffic
+from . import codes, security, service, traffic
 from ._base import (
     CONTROLLER_NAME,
     DEFAULT_GATEWAY_CLASS,
@@ -48,7 +48,7 @@ from ._state import State
 if TYPE_CHECKING:
     from ingress2gateway.target import Target
 
-MAPPERS: dict[type, Mapper] = {**security.MAPPERS, **traffic.MAPPERS}
+MAPPERS: dict[type, Mapper] = {**security.MAPPERS, **traffic.MAPPERS, **service.MAPPERS}
 SECURITY_KINDS = frozenset(security.MAPPERS) - {Cors, SignInRedirect}
 STACKED = frozenset({"ipAllowList", "basicAuth", "rateLimit"})
 """Middleware types of which a rule may chain several: two allow-lists, two credential files or
@@ -112,6 +112,7 @@ def rule_middlewares(
     where = f"rule {label} of HTTPRoute {route.name}"
     by_type: dict[str, tuple[JSONDict, list[Item]]] = {}
     empty: list[Item] = []
+    backend: list[Item] = []
     for ext in [*route.extensions, *rule.extensions, *_standard_cors(rule, rule_body)]:
         mapper = MAPPERS.get(type(ext))
         if mapper is None or (ext.consumed and not _is_standard_cors(rule, ext)):
@@ -121,6 +122,9 @@ def rule_middlewares(
             continue
         if not contribution.spec:
             empty.append((ext, contribution))
+            continue
+        if type(ext) in service.MAPPERS:
+            backend.append((ext, contribution))
             continue
         key = contribution.policy
         if key in STACKED:
@@ -141,6 +145,8 @@ def rule_middlewares(
         del by_type["forwardAuth"]
     for ext, contribution in empty:
         state.accept(ext, contribution, [route.ref])
+    if backend:
+        traefik_service(state, route, rule_body, backend, where)
     filters: list[JSONDict] = []
     for key in sorted(by_type, key=lambda k: (ORDER.index(k.split("/")[0]), k)):
         spec, items = by_type[key]
@@ -167,6 +173,39 @@ def rule_middlewares(
         rule_body["filters"] = [*filters, *rule_body.get("filters", [])]
     elif "filters" in rule_body and not rule_body["filters"]:
         del rule_body["filters"]
+
+
+def traefik_service(
+    state: State, route: HTTPRoute, rule_body: JSONDict, items: list[Item], where: str
+) -> None:
+    """Replace the rule's Services by one TraefikService carrying the backend settings."""
+    refs = service.plain_services(rule_body, route.namespace)
+    if refs is None:
+        for ext, _ in items:
+            state.reject(
+                ext, f"the backends of {where} are not all Services of its namespace with a port"
+            )
+        return
+    settings: JSONDict = {}
+    accepted: list[Item] = []
+    for ext, contribution in items:
+        try:
+            settings = merged(settings, contribution.spec)
+        except MergeConflict:
+            state.reject(ext, f"{where} already has a different {contribution.policy}")
+            continue
+        accepted.append((ext, contribution))
+    emitted = state.middleware(
+        route.namespace,
+        f"{route.name}-{'sticky' if 'sticky' in settings else 'balanced'}",
+        service.weighted(refs, settings),
+        service.TRAEFIK_SERVICE,
+    )
+    rule_body["backendRefs"] = [
+        {"group": TRAEFIK_GROUP, "kind": service.TRAEFIK_SERVICE, "name": emitted.ref.name}
+    ]
+    for ext, contribution in accepted:
+        state.accept(ext, contribution, [emitted.ref, route.ref])
 
 
 def _standard_cors(rule: Rule, rule_body: JSONDict) -> list[Extension]:
@@ -240,13 +279,14 @@ def require(out: list[Emitted], ctx: EmitContext) -> None:
                         "Gateway API CRDs installed)",
                         source=source,
                     )
-        if item.ref.kind == MIDDLEWARE:
+        if item.ref.kind in (MIDDLEWARE, service.TRAEFIK_SERVICE):
             for source in sources:
                 ctx.report.require(
                     Need.IMPLEMENTATION_FEATURE,
                     "Traefik kubernetesCRD provider",
                     "enable providers.kubernetesCRD as well and install the traefik.io CRDs: "
-                    "Traefik reads the Middlewares that ExtensionRef filters name through it",
+                    "Traefik reads the Middlewares that ExtensionRef filters name, and the "
+                    "TraefikServices backendRefs name, through it",
                     source=source,
                 )
         if item.ref.kind in EXPERIMENTAL_ROUTES:
