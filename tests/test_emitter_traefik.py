@@ -452,3 +452,13 @@ def test_least_request_is_p2c_and_round_robin_the_default() -> None:
     services = [e.body for e in run.emitted if e.body["kind"] == "TraefikService"]
     assert [s["spec"]["weighted"]["services"][0]["strategy"] for s in services] == ["p2c"]
     assert least.consumed and rr.consumed and not hashed.consumed
+
+
+def test_no_more_filters_than_a_rule_may_have() -> None:
+    exts: list[Extension] = [
+        IPAccess(allow=[f"10.{i}.0.0/16"], provenance=prov(f"allow-{i}")) for i in range(18)
+    ]
+    run = emit(make_ir(exts))
+    assert len(run.refs()) == 16
+    assert sum(not e.consumed for e in exts) == 2
+    assert "traefik-middleware-conflict" in run.codes()

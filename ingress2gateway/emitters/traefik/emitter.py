@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 
 MAPPERS: dict[type, Mapper] = {**security.MAPPERS, **traffic.MAPPERS, **service.MAPPERS}
 SECURITY_KINDS = frozenset(security.MAPPERS) - {Cors, SignInRedirect}
+MAX_FILTERS = 16
+"""The most filters an HTTPRoute rule may have (``maxItems`` of ``spec.rules[].filters``)."""
 STACKED = frozenset({"ipAllowList", "basicAuth", "rateLimit"})
 """Middleware types of which a rule may chain several: two allow-lists, two credential files or
 two limits all apply, as the source applied both (a second retry or rewrite would compound)."""
@@ -148,7 +150,18 @@ def rule_middlewares(
     if backend:
         traefik_service(state, route, rule_body, backend, where)
     filters: list[JSONDict] = []
-    for key in sorted(by_type, key=lambda k: (ORDER.index(k.split("/")[0]), k)):
+    ordered = sorted(by_type, key=lambda k: (ORDER.index(k.split("/")[0]), k))
+    kept = [
+        f
+        for f in rule_body.get("filters", [])
+        if "headers" not in by_type or f.get("type") != "CORS"
+    ]
+    room = max(MAX_FILTERS - len(kept), 0)
+    for key in ordered[room:]:
+        # The API server refuses a rule with more filters; the last (least important) go.
+        for ext, _ in by_type[key][1]:
+            state.reject(ext, f"{where} has no room for another filter ({MAX_FILTERS} at most)")
+    for key in ordered[:room]:
         spec, items = by_type[key]
         kind = key.split("/")[0]
         emitted = state.middleware(route.namespace, f"{route.name}-{_kebab(kind)}", spec)
