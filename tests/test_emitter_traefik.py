@@ -6,6 +6,8 @@ the vendored Gateway API and Traefik 3.7 CRDs (schema + CEL).
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
 from ingress2gateway.emitters.traefik import EMITTER
@@ -237,9 +239,9 @@ def test_ip_allow_list_becomes_source_range() -> None:
 @pytest.mark.parametrize(
     "ext",
     [
-        IPAccess(deny=["10.0.0.0/8"]),
-        IPAccess(allow=["10.0.0.0/8"], deny=["10.1.0.0/16"]),
+        IPAccess(allow=["10.0.0.0/8"], deny=["10.0.0.0/7"]),
         IPAccess(allow=["10.0.0.0/8", "not-an-ip"]),
+        IPAccess(deny=[f"10.{i}.{j}.1" for i in range(3) for j in range(100)]),
         ClientCertAuth("ca"),
         JWTAuth(issuer="https://issuer", jwks_uri="https://issuer/jwks"),
     ],
@@ -462,3 +464,21 @@ def test_no_more_filters_than_a_rule_may_have() -> None:
     assert len(run.refs()) == 16
     assert sum(not e.consumed for e in exts) == 2
     assert "traefik-middleware-conflict" in run.codes()
+
+
+def test_a_deny_list_is_subtracted_from_the_allowed_networks() -> None:
+    ext = IPAccess(
+        allow=["10.0.0.0/8", "192.168.0.0/24"], deny=["10.0.0.0/9"], provenance=prov("x")
+    )
+    run = emit(make_ir([ext]))
+    assert run.one() == {"ipAllowList": {"sourceRange": ["10.128.0.0/9", "192.168.0.0/24"]}}
+
+
+def test_a_deny_list_alone_allows_every_other_address() -> None:
+    ext = IPAccess(deny=["10.0.0.0/8", "2001:db8::/32"], provenance=prov("x"))
+    run = emit(make_ir([ext]))
+    ranges = [ipaddress.ip_network(r) for r in run.one()["ipAllowList"]["sourceRange"]]
+    for address in ("10.1.2.3", "2001:db8::1"):
+        assert not any(ipaddress.ip_address(address) in n for n in ranges)
+    for address in ("11.0.0.1", "9.255.255.255", "192.168.1.1", "2001:db9::1", "::1"):
+        assert any(ipaddress.ip_address(address) in n for n in ranges)

@@ -1,9 +1,11 @@
 """Access control and CORS → Traefik Middlewares (``traefik.io_middlewares.yaml``, v3.7.9).
 
-* **IP allow-list** → ``ipAllowList.sourceRange`` (the networks, validated and normalised).
-  Traefik has **no deny list**: an extension with any denied range is not carried, so the
-  pipeline keeps its rules closed; so is one with an entry that is not an address or network.
-  Traefik matches the connection's remote address (no ``ipStrategy``), refusing with 403.
+* **IP allow / deny lists** → ``ipAllowList.sourceRange``. Traefik has **no deny list**, so the
+  denied networks are subtracted from the allowed ones (from every address when there is no
+  allow-list) with exact CIDR arithmetic: the list admits exactly the clients the source
+  admitted. An entry that is not an address or network, nothing left to allow, or more than
+  :data:`MAX_RANGES` networks leave the extension unconverted (its rules stay closed). Traefik
+  matches the connection's remote address (no ``ipStrategy``), refusing with 403.
 * **Basic auth** → ``basicAuth.secret`` (+ ``realm``). Traefik reads the Secret from the
   Middleware's namespace (the route's), so a Secret elsewhere is not carried. It accepts the
   usual htpasswd hashes (MD5 ``$apr1$``, SHA-1, bcrypt) but reads them under the key ``users``
@@ -46,21 +48,72 @@ def _where(namespace: str | None) -> str:
     return f"{namespace}/" if namespace else ""
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+MAX_RANGES = 256
+"""The longest ``sourceRange`` written: a deny list folded in can split an allowed network into
+many; beyond this the extension is left unconverted (its rules stay closed)."""
+EVERYWHERE: tuple[Network, ...] = (
+    ipaddress.ip_network("0.0.0.0/0"),
+    ipaddress.ip_network("::/0"),
+)
+
+
+def _network(text: str) -> Network | None:
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def _parse(texts: list[str]) -> list[Network] | None:
+    networks = [_network(text) for text in texts]
+    clean = [n for n in networks if n is not None]
+    # One entry left out would change who gets in: exact lists only.
+    return clean if len(clean) == len(networks) else None
+
+
+def allowed_ranges(allow: list[Network], deny: list[Network]) -> list[Network]:
+    """The networks of ``allow`` minus those of ``deny``, collapsed, IPv4 first. Two CIDR
+    networks are disjoint or one holds the other, so each allowed piece is kept, dropped or
+    split around a denied network (``address_exclude``): the result admits exactly the
+    addresses the source admitted (denials first, as nginx, Kong and Istio apply them)."""
+    pieces = list(allow)
+    for denied in deny:
+        remaining: list[Network] = []
+        for piece in pieces:
+            if piece.version != denied.version or not piece.overlaps(denied):
+                remaining.append(piece)
+            elif not piece.subnet_of(denied):  # type: ignore[arg-type]
+                remaining.extend(piece.address_exclude(denied))  # type: ignore[arg-type]
+        pieces = remaining
+    v4 = ipaddress.collapse_addresses(p for p in pieces if isinstance(p, ipaddress.IPv4Network))
+    v6 = ipaddress.collapse_addresses(p for p in pieces if isinstance(p, ipaddress.IPv6Network))
+    return [*v4, *v6]
+
+
 def ip_access(ext: IPAccess, env: MapEnv) -> Contribution | None:
-    if ext.deny or not ext.allow:
-        return None  # Traefik cannot refuse listed clients: the rules stay closed
-    ranges: list[str] = []
-    for text in ext.allow:
-        try:
-            network = ipaddress.ip_network(text.strip(), strict=False)
-        except ValueError:
-            return None  # one entry left out would change who gets in: carry exact lists only
-        ranges.append(str(network))
+    allow = _parse(ext.allow)
+    deny = _parse(ext.deny)
+    if allow is None or deny is None or not (allow or deny):
+        return None
+    ranges = allowed_ranges(allow or list(EVERYWHERE), deny)
+    if not ranges or len(ranges) > MAX_RANGES:
+        # Nothing left to allow (Traefik reads an empty list as "no restriction"), or too
+        # long a list: the rules stay closed.
+        return None
+    notes = [
+        "Traefik matches the connection's remote address; behind a load balancer that hides "
+        "it, set ipAllowList.ipStrategy"
+    ]
+    if deny:
+        notes.append(
+            "Traefik has no deny list: sourceRange lists the allowed networks minus the denied "
+            "ones, which admits the same clients"
+        )
     return Contribution(
         "ipAllowList",
-        {"ipAllowList": {"sourceRange": list(dict.fromkeys(ranges))}},
-        note="Traefik matches the connection's remote address; behind a load balancer that "
-        "hides it, set ipAllowList.ipStrategy",
+        {"ipAllowList": {"sourceRange": [str(n) for n in ranges]}},
+        note="; ".join(notes),
     )
 
 
