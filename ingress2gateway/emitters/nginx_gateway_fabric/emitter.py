@@ -30,7 +30,7 @@ from ingress2gateway.emitters.gatewayapi import GatewayAPIBuilder
 from ingress2gateway.ir import IR, BasicAuth, Extension, HTTPRoute, RateLimit, Route, Rule
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase
-from ingress2gateway.reporting.report import Need
+from ingress2gateway.reporting.report import Need, Status
 
 from . import auth, codes, policies, upstream
 from ._base import (
@@ -65,7 +65,16 @@ class NGFBuilder(GatewayAPIBuilder):
             first = rule.provenance[0] if rule.provenance else None
             where = {"source": first.source} if first else {}
             self.report.warning(codes.ROUTE_TIMEOUT, message, **where)
+            self._overrule_timeouts({p.source for p in rule.provenance}, message)
         return body
+
+    def _overrule_timeouts(self, sources: set[SourceRef], message: str) -> None:
+        """The fields the provider said became ``timeouts`` (its note names the field) went
+        nowhere after all."""
+        ledger = getattr(self.report, "ledger", {})
+        for entry in list(ledger.values()):
+            if entry.source in sources and any("timeouts." in note for note in entry.notes):
+                self.report.overrule(entry.source, entry.field, Status.UNSUPPORTED, message)
 
     def retry(self, route: HTTPRoute, rule: Rule) -> JSONDict | None:
         return None  # NGF ignores HTTPRoute retry: the Retry extension stays for the report
