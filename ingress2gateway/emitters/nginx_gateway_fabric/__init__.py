@@ -6,11 +6,8 @@ fields, which NGF accepts and ignores), and for the IR extensions NGF can expres
 ``ClientSettingsPolicy``, ``ProxySettingsPolicy`` and ``RateLimitPolicy`` on the Gateway or the
 whole route (:mod:`.policies`), ``UpstreamSettingsPolicy`` on the Services (:mod:`.upstream`),
 ``AuthenticationFilter`` through an ``ExtensionRef`` filter of the rule (:mod:`.auth`).
-Snippets are never written. Options (``--emitter-option KEY=VALUE``):
-
-``plus=true``
-    The gateway runs NGINX Plus (reserved: JWT and OIDC AuthenticationFilters are NGINX Plus
-    only and are not written yet, see docs/emitters/nginx-gateway-fabric.md).
+Snippets are never written, and nothing that needs NGINX Plus (JWT and OIDC
+AuthenticationFilters, ``sessionPersistence``) is written: those stay in the report.
 """
 
 from __future__ import annotations
