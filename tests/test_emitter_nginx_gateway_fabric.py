@@ -31,12 +31,14 @@ from ingress2gateway.ir import (
     Listener,
     LoadBalancer,
     Match,
+    OIDCAuth,
     ParentRef,
     PathMatch,
     Provenance,
     RateLimit,
     Retry,
     Rule,
+    SecretRef,
     SessionAffinity,
     Timeouts,
 )
@@ -208,16 +210,71 @@ def test_basic_auth_with_a_secret_in_another_namespace_stays_unconsumed() -> Non
     assert "ngf-policy-conflict" in run.codes()
 
 
-def test_carries_basic_auth_only() -> None:
+def test_carries_what_an_authentication_filter_says() -> None:
     target = Target.parse(None, "standard")
     assert EMITTER.carries(BasicAuth("users"), target)
+    assert EMITTER.carries(JWTAuth(jwks_uri="https://issuer.example.com/keys"), target)
     for ext in (
         ExternalAuth("http://auth.example.com/"),
-        JWTAuth(issuer="https://issuer.example.com", jwks_uri="https://issuer.example.com/k"),
+        JWTAuth(issuer="https://issuer.example.com"),
+        JWTAuth(jwks_uri="http://issuer.example.com/keys"),
+        OIDCAuth(issuer="https://issuer.example.com", client_id="app"),
         IPAccess(allow=["10.0.0.0/8"]),
         ClientCertAuth("ca"),
     ):
         assert not EMITTER.carries(ext, target), ext
+
+
+JWKS = "https://issuer.example.com/keys"
+
+
+def test_jwt_without_plus_is_left_for_the_pipeline_to_close() -> None:
+    ext = JWTAuth(issuer="https://issuer.example.com", jwks_uri=JWKS, provenance=prov("jwt"))
+    run = emit(make_ir([ext]))
+    assert run.ngf() == []
+    assert not ext.consumed
+    assert "ngf-needs-plus" in run.codes()
+
+
+def test_jwt_with_plus_is_a_remote_jwt_filter() -> None:
+    ext = JWTAuth(issuer="https://issuer.example.com", jwks_uri=JWKS, provenance=prov("jwt"))
+    run = emit(make_ir([ext]), plus="true")
+    assert run.one("AuthenticationFilter")["spec"] == {
+        "type": "JWT",
+        "jwt": {"realm": "Authentication Required", "source": "Remote", "remote": {"uri": JWKS}},
+    }
+    assert run.route()["spec"]["rules"][0]["filters"][0]["extensionRef"]["name"] == "jwt-auth"
+    assert run.status("jwt") is Status.PARTIAL
+
+
+def test_oidc_with_plus_is_an_oidc_filter() -> None:
+    ext = OIDCAuth(
+        issuer="https://issuer.example.com",
+        client_id="app",
+        client_secret=SecretRef("app-oidc"),
+        scopes=["openid", "email"],
+        redirect_url="https://app.example.com/callback",
+        provenance=prov("oidc"),
+    )
+    run = emit(make_ir([ext]), plus="true")
+    assert run.one("AuthenticationFilter")["spec"] == {
+        "type": "OIDC",
+        "oidc": {
+            "issuer": "https://issuer.example.com",
+            "clientID": "app",
+            "clientSecretRef": {"name": "app-oidc"},
+            "redirectURI": "https://app.example.com/callback",
+        },
+    }
+    assert run.status("oidc") is Status.PARTIAL  # the email scope
+
+
+def test_a_second_control_on_one_rule_is_not_carried() -> None:
+    basic = BasicAuth("users", provenance=prov("basic"))
+    jwt = JWTAuth(jwks_uri=JWKS, provenance=prov("jwt"))
+    run = emit(make_ir([basic, jwt]), plus="true")
+    assert len(run.ngf("AuthenticationFilter")) == 1
+    assert basic.consumed and not jwt.consumed
 
 
 def test_no_snippets_ever() -> None:

@@ -27,9 +27,9 @@ from ingress2gateway.emitters.envoy_gateway._base import (
     merged,
 )
 from ingress2gateway.emitters.gatewayapi import GatewayAPIBuilder
-from ingress2gateway.ir import IR, BasicAuth, Extension, HTTPRoute, RateLimit, Route, Rule
+from ingress2gateway.ir import IR, Extension, HTTPRoute, RateLimit, Route, Rule
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
-from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase
+from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase, OptionSpec
 from ingress2gateway.reporting.report import Need, Status
 
 from . import auth, codes, policies, upstream
@@ -82,6 +82,14 @@ class NGFBuilder(GatewayAPIBuilder):
 
 class NginxGatewayFabricEmitter(EmitterBase):
     name = "nginx-gateway-fabric"
+    options = (
+        OptionSpec(
+            auth.PLUS_OPTION,
+            bool,
+            False,
+            "the gateway runs NGINX Plus: JWT and OIDC become AuthenticationFilters",
+        ),
+    )
     codes = codes.CODES
     gateway_class = DEFAULT_GATEWAY_CLASS
     description = (
@@ -106,17 +114,20 @@ class NginxGatewayFabricEmitter(EmitterBase):
                 continue
             route_policies(state, route)
             if isinstance(route, HTTPRoute):
-                auth.basic_auth_filters(state, route, body.get("spec", {}).get("rules", []))
+                rules = body.get("spec", {}).get("rules", [])
+                auth.auth_filters(state, route, rules, auth.plus(ctx.options))
         upstream.service_policies(ir, state, set(bodies))
         upstream.cookie_affinity_hints(ir.routes, state)
         require_gateway_classes(out, ctx)
         return state.finish(out)
 
     def carries(self, extension: Extension, target: Target) -> bool:
-        """Basic auth only (an AuthenticationFilter on each rule). Where it then cannot be
-        attached (a Secret in another namespace, a GRPCRoute), it stays unconsumed and the
-        pipeline closes its rules after emission."""
-        return isinstance(extension, BasicAuth) and bool(extension.secret_name)
+        """Basic auth, JWT with an https JWKS URL, OIDC with an https issuer, client id and
+        Secret (an AuthenticationFilter on each rule). JWT and OIDC need NGINX Plus, which only
+        the ``plus`` option says, and this question gets no options: without it they are left
+        unconsumed, as is what cannot be attached (a Secret in another namespace, a
+        GRPCRoute), and the pipeline closes their rules after emission."""
+        return auth.carried(extension)
 
 
 def mapped(state: State, exts: Iterable[Extension]) -> list[Item]:
