@@ -19,7 +19,9 @@ from ingress2gateway.ir import (
     BodySize,
     Buffering,
     ClientCertAuth,
+    ClientIPDetection,
     ClientTimeouts,
+    ClientTLSSettings,
     CustomErrors,
     Extension,
     ExternalAuth,
@@ -535,3 +537,54 @@ def test_output_is_deterministic() -> None:
         return [e.body for e in emit(make_ir(exts, list(exts))).emitted]
 
     assert once() == once()
+
+
+# --- NginxProxy ---------------------------------------------------------------------------------
+
+
+def test_client_ip_detection_is_an_nginx_proxy_the_gateway_references() -> None:
+    ext = ClientIPDetection(
+        header="X-Forwarded-For", trusted_cidrs=["10.0.0.0/8", "192.0.2.1"], provenance=prov("ip")
+    )
+    run = emit(make_ir([], gateway_exts=[ext]))
+    proxy = next(e.body for e in run.emitted if e.body["kind"] == "NginxProxy")
+    assert proxy["apiVersion"] == "gateway.nginx.org/v1alpha2"
+    assert proxy["spec"] == {
+        "rewriteClientIP": {
+            "mode": "XForwardedFor",
+            "setIPRecursively": True,
+            "trustedAddresses": [
+                {"type": "CIDR", "value": "10.0.0.0/8"},
+                {"type": "IPAddress", "value": "192.0.2.1"},
+            ],
+        }
+    }
+    gateway = next(e.body for e in run.emitted if e.body["kind"] == "Gateway")
+    assert gateway["spec"]["infrastructure"]["parametersRef"] == {
+        "group": "gateway.nginx.org",
+        "kind": "NginxProxy",
+        "name": "gw",
+    }
+    assert ext.consumed
+
+
+def test_proxy_protocol_wins_and_another_header_is_not_carried() -> None:
+    pp = ClientIPDetection(proxy_protocol=True, trusted_cidrs=["0.0.0.0/0"], provenance=prov("p"))
+    other = ClientIPDetection(header="X-Real-IP", trusted_cidrs=["0.0.0.0/0"], provenance=prov("o"))
+    run = emit(make_ir([], gateway_exts=[pp]))
+    proxy = next(e.body for e in run.emitted if e.body["kind"] == "NginxProxy")
+    assert proxy["spec"]["rewriteClientIP"]["mode"] == "ProxyProtocol"
+    run = emit(make_ir([], gateway_exts=[other]))
+    assert all(e.body["kind"] != "NginxProxy" for e in run.emitted)
+    assert not other.consumed
+
+
+def test_http2_off_alone_is_carried_tls_versions_are_not() -> None:
+    off = ClientTLSSettings(http2=False, provenance=prov("h2"))
+    run = emit(make_ir([], gateway_exts=[off]))
+    proxy = next(e.body for e in run.emitted if e.body["kind"] == "NginxProxy")
+    assert proxy["spec"] == {"disableHTTP2": True}
+    versions = ClientTLSSettings(http2=False, min_version="1.2", provenance=prov("tls"))
+    run = emit(make_ir([], gateway_exts=[versions]))
+    assert all(e.body["kind"] != "NginxProxy" for e in run.emitted)
+    assert not versions.consumed

@@ -42,6 +42,7 @@ from ._base import (
     State,
     target_ref,
 )
+from .gateway import nginx_proxy
 
 if TYPE_CHECKING:
     from ingress2gateway.target import Target
@@ -105,6 +106,7 @@ class NginxGatewayFabricEmitter(EmitterBase):
         state = State(ctx)
         for gateway in ir.gateways:
             if gateway.ref in bodies:
+                nginx_proxy(state, gateway, bodies[gateway.ref])
                 for kind in ROUTE_POLICIES:
                     items = [i for i in mapped(state, gateway.extensions) if i[1].policy == kind]
                     attach(state, kind, gateway.namespace, "Gateway", gateway.name, items)
