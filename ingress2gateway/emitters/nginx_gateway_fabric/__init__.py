@@ -5,9 +5,13 @@ Everything the ``standard`` emitter writes (minus the HTTPRoute ``timeouts`` and
 fields, which NGF accepts and ignores), and for the IR extensions NGF can express:
 ``ClientSettingsPolicy``, ``ProxySettingsPolicy`` and ``RateLimitPolicy`` on the Gateway or the
 whole route (:mod:`.policies`), ``UpstreamSettingsPolicy`` on the Services (:mod:`.upstream`),
-``AuthenticationFilter`` through an ``ExtensionRef`` filter of the rule (:mod:`.auth`).
-Snippets are never written, and nothing that needs NGINX Plus (JWT and OIDC
-AuthenticationFilters, ``sessionPersistence``) is written: those stay in the report.
+``AuthenticationFilter`` through an ``ExtensionRef`` filter of the rule (:mod:`.auth`),
+``NginxProxy`` through the Gateway's ``infrastructure.parametersRef`` (:mod:`.gateway`).
+Snippets are never written. Options (``--emitter-option KEY=VALUE``):
+
+``plus=true``
+    The gateway runs NGINX Plus: JWT and OIDC become AuthenticationFilters (otherwise they stay
+    unconsumed and their rules closed).
 """
 
 from __future__ import annotations
