@@ -14,6 +14,7 @@ from ingress2gateway.emitters.nginx_gateway_fabric import EMITTER
 from ingress2gateway.emitters.nginx_gateway_fabric._base import duration, size
 from ingress2gateway.ir import (
     IR,
+    BackendConnectionLimits,
     BackendRef,
     BasicAuth,
     BodySize,
@@ -588,3 +589,24 @@ def test_http2_off_alone_is_carried_tls_versions_are_not() -> None:
     run = emit(make_ir([], gateway_exts=[versions]))
     assert all(e.body["kind"] != "NginxProxy" for e in run.emitted)
     assert not versions.consumed
+
+
+def test_connection_limits_become_upstream_keep_alive_and_the_rest_is_noted() -> None:
+    ext = BackendConnectionLimits(
+        max_connections=100,
+        max_requests_per_connection=50,
+        idle_timeout="30s",
+        provenance=prov("pool"),
+    )
+    run = emit(make_ir([ext]))
+    assert spec_of(run.one("UpstreamSettingsPolicy")) == {
+        "keepAlive": {"requests": 50, "timeout": "30s"}
+    }
+    assert run.status("pool") is Status.PARTIAL
+
+
+def test_circuit_breaking_alone_is_not_carried() -> None:
+    ext = BackendConnectionLimits(max_connections=100, provenance=prov("pool"))
+    run = emit(make_ir([ext]))
+    assert run.ngf() == []
+    assert not ext.consumed

@@ -9,6 +9,10 @@ the setting get it too (the ledger says so, partial).
   (source IP), ``$request_uri`` (URI), ``$http_<header>`` or ``$cookie_<name>`` when the
   variable fits the CRD's ``^\\$[a-z_]+$``. NGF's default is ``random two least_conn``, so even
   round robin is written.
+* Backend connection limits: requests per connection → ``keepAlive.requests``
+  (``keepalive_requests``), the idle timeout → ``keepAlive.timeout`` (``keepalive_timeout``) of
+  the kept upstream connections; connection, pending, parallel and retry limits (circuit
+  breaking) and the connect timeout have no field (noted, partial).
 * Cookie session affinity (a cookie the gateway issues): not carried. NGINX open source has no
   ``sticky cookie``; hashing on a cookie nobody sets sends every new client to one backend.
 """
@@ -20,12 +24,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ingress2gateway.emitters.envoy_gateway._base import Contribution, MergeConflict, merged
-from ingress2gateway.ir import IR, Extension, LoadBalancer, Route, SessionAffinity
+from ingress2gateway.ir import (
+    IR,
+    BackendConnectionLimits,
+    Extension,
+    LoadBalancer,
+    Route,
+    SessionAffinity,
+)
 from ingress2gateway.objects import JSONDict, ObjectRef
 from ingress2gateway.reporting.report import Status
 
 from . import codes
-from ._base import UPSTREAM_SETTINGS, State, target_ref
+from ._base import UPSTREAM_SETTINGS, State, duration, target_ref
 
 _VARIABLE = re.compile(r"\$[a-z_]+")
 _METHODS = {"RoundRobin": "round_robin", "LeastRequest": "least_conn", "Random": "random"}
@@ -57,6 +68,34 @@ def load_balancer(ext: LoadBalancer) -> Contribution | None:
     )
 
 
+def connection_limits(ext: BackendConnectionLimits) -> Contribution | None:
+    keep_alive: JSONDict = {}
+    if ext.max_requests_per_connection is not None and ext.max_requests_per_connection >= 0:
+        keep_alive["requests"] = ext.max_requests_per_connection
+    idle = duration(ext.idle_timeout)
+    if idle is not None:
+        keep_alive["timeout"] = idle
+    if not keep_alive:
+        return None
+    lost = [
+        what
+        for what, value in (
+            ("max connections", ext.max_connections),
+            ("max pending requests", ext.max_pending_requests),
+            ("max parallel requests", ext.max_parallel_requests),
+            ("max parallel retries", ext.max_parallel_retries),
+            ("the connect timeout", ext.connect_timeout),
+            ("the idle timeout", ext.idle_timeout if idle is None else None),
+        )
+        if value is not None
+    ] + list(ext.not_carried)
+    contribution = Contribution(UPSTREAM_SETTINGS, {"keepAlive": keep_alive})
+    if lost:
+        contribution.status = Status.PARTIAL
+        contribution.note = f"not carried (no UpstreamSettingsPolicy field): {', '.join(lost)}"
+    return contribution
+
+
 @dataclass
 class Upstream:
     """What the rules reaching one Service ask of its upstream."""
@@ -74,7 +113,11 @@ def service_policies(ir: IR, state: State, emitted: set[ObjectRef]) -> None:
         if route.ref not in emitted:
             continue
         for rule in getattr(route, "rules", []):
-            exts = [e for e in [*route.extensions, *rule.extensions] if isinstance(e, LoadBalancer)]
+            exts = [
+                e
+                for e in [*route.extensions, *rule.extensions]
+                if isinstance(e, (LoadBalancer, BackendConnectionLimits)) and not e.consumed
+            ]
             for backend in rule.backend_refs:
                 if backend.kind != "Service" or backend.group not in ("", "core"):
                     continue
@@ -85,7 +128,11 @@ def service_policies(ir: IR, state: State, emitted: set[ObjectRef]) -> None:
                 if not exts:
                     up.bare.append(f"{route.KIND} {route.namespace}/{route.name}")
                 for ext in exts:
-                    contribution = load_balancer(ext)
+                    contribution = (
+                        load_balancer(ext)
+                        if isinstance(ext, LoadBalancer)
+                        else connection_limits(ext)
+                    )
                     if contribution is not None and all(e is not ext for e, _ in up.items):
                         up.items.append((ext, contribution))
     for key in sorted(upstreams, key=lambda k: (k[0] or "", k[1])):
@@ -104,7 +151,8 @@ def _emit(state: State, up: Upstream) -> None:
             state.refuse(
                 ext,
                 codes.CONFLICT,
-                f"Service {up.name} is already balanced differently by another rule",
+                f"another rule sets {', '.join(sorted(contribution.spec))} of Service "
+                f"{up.name} differently",
             )
             continue
         accepted.append((ext, contribution))
