@@ -610,3 +610,24 @@ def test_circuit_breaking_alone_is_not_carried() -> None:
     run = emit(make_ir([ext]))
     assert run.ngf() == []
     assert not ext.consumed
+
+
+def test_a_realm_nginx_config_must_not_get_is_replaced() -> None:
+    ext = BasicAuth("users", realm='x"; return 200; #', provenance=prov("auth-realm"))
+    run = emit(make_ir([ext]))
+    assert run.one("AuthenticationFilter")["spec"]["basic"]["realm"] == "Authentication Required"
+    assert run.status("auth-realm") is Status.PARTIAL
+
+
+def test_an_oidc_client_id_with_config_characters_is_not_carried() -> None:
+    ext = OIDCAuth(
+        issuer="https://issuer.example.com", client_id="a; b", client_secret=SecretRef("s")
+    )
+    assert not EMITTER.carries(ext, Target.parse(None, "standard"))
+
+
+def test_retry_gets_its_reason() -> None:
+    ext = Retry(3, provenance=prov("retries"))
+    run = emit(make_ir([ext]))
+    assert "ngf-retry-ignored" in run.codes()
+    assert not ext.consumed

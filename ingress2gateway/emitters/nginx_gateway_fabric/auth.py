@@ -42,6 +42,11 @@ _HTTPS_URI = re.compile(
 )
 """The CRD's pattern for ``jwt.remote.uri`` and ``oidc.issuer`` (used with fullmatch)."""
 
+_SAFE_REALM = re.compile(r"[A-Za-z0-9 _.,:/@()+=-]{1,128}")
+"""Realms written as they are. The CRD has no pattern and NGINX gets the realm inside a quoted
+directive argument: anything else (a quote, ``;``, ``$``, braces) is replaced by the default."""
+_SAFE_CLIENT_ID = re.compile(r"[A-Za-z0-9._~:@+-]{1,256}")
+
 AUTH_KINDS = (BasicAuth, JWTAuth, OIDCAuth)
 
 BASIC_NOTE = (
@@ -63,7 +68,8 @@ def carried(ext: Extension) -> bool:
         return (
             ext.issuer is not None
             and _HTTPS_URI.fullmatch(ext.issuer) is not None
-            and bool(ext.client_id)
+            and ext.client_id is not None
+            and _SAFE_CLIENT_ID.fullmatch(ext.client_id) is not None
             and ext.client_secret is not None
         )
     return False
@@ -77,12 +83,15 @@ def filter_spec(ext: Extension, namespace: str | None) -> tuple[JSONDict, Contri
                 f"the Secret {ext.secret_namespace}/{ext.secret_name} is not in the route's "
                 "namespace (an AuthenticationFilter names a Secret of its own namespace)"
             )
-        realm = ext.realm or DEFAULT_REALM
+        realm, status, note = ext.realm or DEFAULT_REALM, Status.CONVERTED, BASIC_NOTE
+        if not _SAFE_REALM.fullmatch(realm):
+            realm, status = DEFAULT_REALM, Status.PARTIAL
+            note = f"{note}; the realm is replaced by '{DEFAULT_REALM}' (characters NGINX config must not get)"
         spec: JSONDict = {
             "type": "Basic",
             "basic": {"secretRef": {"name": ext.secret_name}, "realm": realm},
         }
-        return spec, Contribution(AUTHENTICATION_FILTER, {}, Status.CONVERTED, BASIC_NOTE)
+        return spec, Contribution(AUTHENTICATION_FILTER, {}, status, note)
     if isinstance(ext, JWTAuth) and ext.jwks_uri is not None:
         spec = {
             "type": "JWT",

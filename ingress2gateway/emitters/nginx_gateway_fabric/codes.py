@@ -12,6 +12,7 @@ CONFLICT = "ngf-policy-conflict"
 COOKIE_AFFINITY = "ngf-cookie-affinity-not-carried"
 RATE_LIMIT_SHARED = "ngf-rate-limit-shared"
 NEEDS_PLUS = "ngf-needs-plus"
+RETRY_IGNORED = "ngf-retry-ignored"
 
 CODES: dict[str, str] = {
     ROUTE_TIMEOUT: "A route timeout is left out: NGINX Gateway Fabric accepts HTTPRoute "
@@ -27,6 +28,8 @@ CODES: dict[str, str] = {
     "standard sessionPersistence needs NGINX Plus.",
     RATE_LIMIT_SHARED: "A rate limit shared by all clients is not converted: this emitter "
     "writes NGINX Gateway Fabric local limits keyed on the client address only.",
+    RETRY_IGNORED: "Retries are not converted: NGINX Gateway Fabric accepts HTTPRoute retry and "
+    "ignores it, and no NGF policy sets NGINX's proxy_next_upstream.",
     NEEDS_PLUS: "A JWT or OIDC control is not converted: NGINX Gateway Fabric's JWT and OIDC "
     "AuthenticationFilters need NGINX Plus (--emitter-option plus=true when the gateway runs "
     "it); its rules are closed.",

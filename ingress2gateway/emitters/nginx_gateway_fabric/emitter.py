@@ -27,7 +27,7 @@ from ingress2gateway.emitters.envoy_gateway._base import (
     merged,
 )
 from ingress2gateway.emitters.gatewayapi import GatewayAPIBuilder
-from ingress2gateway.ir import IR, Extension, HTTPRoute, RateLimit, Route, Rule
+from ingress2gateway.ir import IR, Extension, HTTPRoute, RateLimit, Retry, Route, Rule
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase, OptionSpec
 from ingress2gateway.reporting.report import Need, Status
@@ -120,6 +120,7 @@ class NginxGatewayFabricEmitter(EmitterBase):
                 auth.auth_filters(state, route, rules, auth.plus(ctx.options))
         upstream.service_policies(ir, state, set(bodies))
         upstream.cookie_affinity_hints(ir.routes, state)
+        retry_hints(ir.routes, state)
         require_gateway_classes(out, ctx)
         return state.finish(out)
 
@@ -130,6 +131,19 @@ class NginxGatewayFabricEmitter(EmitterBase):
         unconsumed, as is what cannot be attached (a Secret in another namespace, a
         GRPCRoute), and the pipeline closes their rules after emission."""
         return auth.carried(extension)
+
+
+def retry_hints(routes: Iterable[Route], state: State) -> None:
+    """Say why each retry stays unconverted (the pipeline also reports it)."""
+    for route in routes:
+        for owner in [route, *getattr(route, "rules", [])]:
+            for ext in owner.extensions:
+                if isinstance(ext, Retry) and not ext.consumed:
+                    state.refuse(
+                        ext,
+                        codes.RETRY_IGNORED,
+                        "NGF ignores HTTPRoute retry and has no policy for proxy_next_upstream",
+                    )
 
 
 def mapped(state: State, exts: Iterable[Extension]) -> list[Item]:
