@@ -631,3 +631,13 @@ def test_retry_gets_its_reason() -> None:
     run = emit(make_ir([ext]))
     assert "ngf-retry-ignored" in run.codes()
     assert not ext.consumed
+
+
+def test_prerequisites_the_secret_key_and_nginx_plus_once() -> None:
+    basic = BasicAuth("users", provenance=prov("basic"))
+    run = emit(make_ir([basic], [BasicAuth("users", provenance=prov("basic"))]))
+    assert (Need.SECRET, "Secret web/users") in run.report._needs
+    jwt = [JWTAuth(jwks_uri=JWKS, provenance=prov("jwt")) for _ in range(2)]
+    run = emit(make_ir([jwt[0]], [jwt[1]]), plus="true")
+    plus = [n for n in run.report._needs if n[0] is Need.IMPLEMENTATION_FEATURE]
+    assert plus == [(Need.IMPLEMENTATION_FEATURE, "NGINX Plus")]

@@ -16,7 +16,7 @@ from ingress2gateway.emitters.gatewayapi import GROUP, metadata
 from ingress2gateway.ir import Extension, Provenance
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted
-from ingress2gateway.reporting.report import Status, merge_status
+from ingress2gateway.reporting.report import Need, Status, merge_status
 
 NGF_GROUP = "gateway.nginx.org"
 NGF_API_VERSION = f"{NGF_GROUP}/v1alpha1"
@@ -74,6 +74,7 @@ class Verdict:
     targets: set[ObjectRef] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    needs: list[tuple[Need, str, str]] = field(default_factory=list)
 
 
 class State:
@@ -120,6 +121,9 @@ class State:
         for warning in contribution.warnings:
             if warning not in verdict.warnings:
                 verdict.warnings.append(warning)
+        for need in contribution.needs:
+            if need not in verdict.needs:
+                verdict.needs.append(need)
 
     def refuse(self, ext: Extension, code: str, problem: str) -> None:
         """``ext`` is not applied at one place; said once per extension and problem."""
@@ -151,6 +155,9 @@ class State:
                 self.report.warning(PARTIAL_CODE, message, **_where(ext))
             for item in ext.provenance:
                 self.report.record(item.source, item.field, status, note="; ".join(notes) or None)
+            for need, subject, action in verdict.needs:
+                for source in dict.fromkeys(p.source for p in ext.provenance) or (None,):
+                    self.report.require(need, subject, action, source=source)
             for ref in verdict.targets:
                 credits.setdefault(ref, []).extend(ext.provenance)
         every = built + self.objects

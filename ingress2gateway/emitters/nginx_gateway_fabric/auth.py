@@ -26,7 +26,7 @@ from typing import Any
 from ingress2gateway.emitters.envoy_gateway._base import Contribution, canonical
 from ingress2gateway.ir import BasicAuth, Extension, HTTPRoute, JWTAuth, OIDCAuth
 from ingress2gateway.objects import JSONDict, ObjectRef
-from ingress2gateway.reporting.report import Status
+from ingress2gateway.reporting.report import Need, Status
 
 from . import codes
 from ._base import AUTHENTICATION_FILTER, NGF_GROUP, State
@@ -35,6 +35,12 @@ DEFAULT_REALM = "Authentication Required"
 """ingress-nginx's realm when ``auth-realm`` is unset; the CRD requires one."""
 
 PLUS_OPTION = "plus"
+PLUS_NEED = (
+    Need.IMPLEMENTATION_FEATURE,
+    "NGINX Plus",
+    "run NGINX Gateway Fabric with NGINX Plus (Helm nginx.plus: true and a license): JWT and "
+    "OIDC AuthenticationFilters need it",
+)
 
 _HTTPS_URI = re.compile(
     r"https://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
@@ -91,14 +97,25 @@ def filter_spec(ext: Extension, namespace: str | None) -> tuple[JSONDict, Contri
             "type": "Basic",
             "basic": {"secretRef": {"name": ext.secret_name}, "realm": realm},
         }
-        return spec, Contribution(AUTHENTICATION_FILTER, {}, status, note)
+        contribution = Contribution(AUTHENTICATION_FILTER, {}, status, note)
+        contribution.needs.append(
+            (
+                Need.SECRET,
+                f"Secret {namespace}/{ext.secret_name}",
+                "hold the htpasswd file under key 'auth' (ingress-nginx's auth-file format; an "
+                "auth-map Secret must be rewritten)",
+            )
+        )
+        return spec, contribution
     if isinstance(ext, JWTAuth) and ext.jwks_uri is not None:
         spec = {
             "type": "JWT",
             "jwt": {"realm": DEFAULT_REALM, "source": "Remote", "remote": {"uri": ext.jwks_uri}},
         }
         note = "the filter checks the signature with the JWKS only, not the issuer"
-        return spec, Contribution(AUTHENTICATION_FILTER, {}, Status.PARTIAL, note)
+        contribution = Contribution(AUTHENTICATION_FILTER, {}, Status.PARTIAL, note)
+        contribution.needs.append(PLUS_NEED)
+        return spec, contribution
     if isinstance(ext, OIDCAuth) and ext.client_secret is not None:
         if (ext.client_secret.namespace or namespace) != namespace:
             return "the client Secret is not in the route's namespace"
@@ -117,7 +134,9 @@ def filter_spec(ext: Extension, namespace: str | None) -> tuple[JSONDict, Contri
             lost.append(f"the scopes {', '.join(scopes)}")
         status = Status.PARTIAL if lost else Status.CONVERTED
         said = f"not carried: {'; '.join(lost)}" if lost else None
-        return {"type": "OIDC", "oidc": oidc}, Contribution(AUTHENTICATION_FILTER, {}, status, said)
+        contribution = Contribution(AUTHENTICATION_FILTER, {}, status, said)
+        contribution.needs.append(PLUS_NEED)
+        return {"type": "OIDC", "oidc": oidc}, contribution
     return "no AuthenticationFilter says it"
 
 
