@@ -28,7 +28,7 @@ from ingress2gateway.emitters.envoy_gateway._base import (
 )
 from ingress2gateway.emitters.gatewayapi import GatewayAPIBuilder
 from ingress2gateway.ir import IR, Extension, HTTPRoute, RateLimit, Retry, Route, Rule
-from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
+from ingress2gateway.objects import JSONDict, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase, OptionSpec
 from ingress2gateway.reporting.report import Need, Status
 
@@ -268,4 +268,4 @@ def require_gateway_classes(out: list[Emitted], ctx: EmitContext) -> None:
             ctx.report.require(Need.GATEWAY_CLASS, f"GatewayClass {name}", action, source=source)
 
 
-__all__ = ["NginxGatewayFabricEmitter", "ObjectRef"]
+__all__ = ["NginxGatewayFabricEmitter"]
