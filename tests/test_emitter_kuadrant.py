@@ -120,7 +120,7 @@ ROUTE_TARGET = {"group": GW, "kind": "HTTPRoute", "name": "app"}
 def test_registered_under_its_name() -> None:
     emitter = load_emitter("kuadrant")
     assert emitter.name == "kuadrant"
-    assert type(emitter) is type(EMITTER)
+    assert emitter is EMITTER
     assert EMITTER.gateway_class == "istio"
 
 

@@ -10,6 +10,7 @@ Gateway would vanish under a route's JWT), and ``overrides`` would do the revers
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ingress2gateway.emitters.envoy_gateway._base import MergeConflict, canonical, merged
@@ -45,7 +46,7 @@ class KuadrantEmitter(EmitterBase):
         "Gateway API on Istio or Envoy Gateway plus Kuadrant 1.5 policies (AuthPolicy for JWT "
         "and IP lists, RateLimitPolicy)"
     )
-    options = (
+    options: tuple[OptionSpec, ...] = (
         OptionSpec(
             GATEWAY_OPTION,
             DATA_PLANES,
@@ -53,8 +54,8 @@ class KuadrantEmitter(EmitterBase):
             "the gateway Kuadrant runs on: its GatewayClass (istio or eg) and prerequisites",
         ),
     )
-    codes = codes.CODES
-    gateway_class = CLASSES["istio"]
+    codes: Mapping[str, str] = codes.CODES
+    gateway_class: str | None = CLASSES["istio"]
 
     def emit(self, ir: IR, ctx: EmitContext) -> list[Emitted]:
         plane = str(ctx.options.get(GATEWAY_OPTION) or "istio")
