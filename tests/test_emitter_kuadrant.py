@@ -226,6 +226,17 @@ def test_ip_lists_become_authorization_predicates() -> None:
     assert ext.consumed
 
 
+def test_ip_list_alone_authenticates_anonymously_and_with_jwt_does_not() -> None:
+    ip = IPAccess(allow=["10.0.0.0/8"], provenance=prov("ip"))
+    alone = emit(make_ir(route_exts=[ip])).one("AuthPolicy")["spec"]["rules"]
+    assert alone["authentication"] == {"anonymous": {"anonymous": {}}}
+    ip = IPAccess(allow=["10.0.0.0/8"], provenance=prov("ip"))
+    jwt = JWTAuth(issuer="https://id.example.com", provenance=prov("j"))
+    both = emit(make_ir(route_exts=[ip, jwt])).one("AuthPolicy")["spec"]["rules"]
+    assert list(both["authentication"]) == ["jwt"]
+    assert list(both["authorization"]) == ["ip-access"]
+
+
 def test_ipv6_list_is_not_carried() -> None:
     ext = IPAccess(allow=["2001:db8::/32"], provenance=prov("ip"))
     assert not EMITTER.carries(ext, Target.parse(None, "standard"))

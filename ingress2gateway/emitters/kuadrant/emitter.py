@@ -152,22 +152,28 @@ class RoutePlan:
             target = target_ref(route.KIND, route.name)
             self.policies.add(kind, route.namespace, route.name, target, parts[0][0], items)
             return
+        problem = None
         if not self.ctx.target.has_field(route.KIND, "spec.rules[].name"):
             version = f"Gateway API {self.ctx.target.version} ({self.ctx.target.channel})"
+            problem = f"{version} has no rule names to target them by"
+        elif len(self.rule_bodies) != len(self.rules):
+            # The written rules do not follow the IR's one to one: a sectionName could name
+            # the wrong rule, so none is written.
+            problem = "the written rules cannot be told apart by their names"
+        if problem is not None:
             for index in with_spec:
                 for ext, _ in parts[index][1]:
                     self.policies.reject(
                         ext,
                         f"the rules of {route.KIND} {route.name} need different {kind}s and "
-                        f"{version} has no rule names to target them by",
+                        + problem,
                     )
             return
         labels = rule_labels([rule.name for rule in self.rules])
         for index in with_spec:
             spec, accepted = parts[index]
             label = labels[index]
-            if index < len(self.rule_bodies):
-                self.rule_bodies[index]["name"] = label
+            self.rule_bodies[index]["name"] = label
             target = target_ref(route.KIND, route.name, label)
             wanted = f"{route.name}-{label}"
             self.policies.add(kind, route.namespace, wanted, target, spec, accepted)

@@ -58,6 +58,11 @@ class Policies:
         allocator = self.names.setdefault((kind, namespace), NameAllocator())
         name = allocator.allocate(wanted, identity)
         key = BODY_KEY.get(kind)
+        if kind == AUTH_POLICY and "authentication" not in spec:
+            # An IP check alone: every client is let through authentication (anonymously) and
+            # the authorization decides; said explicitly, never merged with another identity
+            # source (Authorino accepts any one of them, which would widen a JWT check).
+            spec = {"authentication": {"anonymous": {"anonymous": {}}}, **spec}
         body_spec: JSONDict = {"targetRef": target, **({key: spec} if key else spec)}
         body: JSONDict = {
             "apiVersion": API_VERSION,
