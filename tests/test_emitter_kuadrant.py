@@ -26,6 +26,7 @@ from ingress2gateway.ir import (
     IPAccess,
     JWTAuth,
     Listener,
+    ListenerSet,
     Match,
     ParentRef,
     PathMatch,
@@ -308,6 +309,18 @@ def test_without_rule_names_an_access_control_stays_unconsumed() -> None:
 def test_gateway_extension_is_repeated_on_its_routes() -> None:
     ext = IPAccess(allow=["10.0.0.0/8"], provenance=prov("ip"))
     run = emit(make_ir([], gateway_exts=[ext]))
+    assert run.one("AuthPolicy")["spec"]["targetRef"] == ROUTE_TARGET
+    assert ext.consumed
+
+
+def test_a_route_on_a_listener_set_inherits_its_gateways_extensions() -> None:
+    ext = IPAccess(allow=["10.0.0.0/8"], provenance=prov("ip"))
+    ir = make_ir([], gateway_exts=[ext])
+    extra = Listener("more", 80, "HTTP", hostname="more.example.com")
+    ir.listener_sets = [ListenerSet("gw-more", "web", ir.gateways[0], listeners=[extra])]
+    ir.routes[0].parent_refs = [ParentRef("gw-more", kind="ListenerSet")]
+    ir.routes[0].hostnames = ["more.example.com"]
+    run = emit(ir, version="v1.5")
     assert run.one("AuthPolicy")["spec"]["targetRef"] == ROUTE_TARGET
     assert ext.consumed
 

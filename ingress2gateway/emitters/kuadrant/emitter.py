@@ -70,17 +70,21 @@ class KuadrantEmitter(EmitterBase):
             for gateway in ir.gateways
             if gateway.ref in bodies
         }
+        # A route on a ListenerSet is served by the ListenerSet's Gateway: it inherits too.
+        homes = {
+            ObjectRef("ListenerSet", ls.namespace, ls.name): ls.gateway.ref
+            for ls in ir.listener_sets
+        }
         for route in ir.routes:
             body = bodies.get(route.ref)
             if body is None:
                 continue
-            from_gateways = [
-                ext
+            parents = [
+                ObjectRef(parent.kind, parent.namespace or route.namespace, parent.name)
                 for parent in route.parent_refs
-                if parent.kind == "Gateway"
-                for ext in inherited.get(
-                    ObjectRef("Gateway", parent.namespace or route.namespace, parent.name), []
-                )
+            ]
+            from_gateways = [
+                ext for parent in parents for ext in inherited.get(homes.get(parent, parent), [])
             ]
             RoutePlan(ctx, policies, route, body, list(dict.fromkeys(from_gateways))).emit()
         policies.settle()
