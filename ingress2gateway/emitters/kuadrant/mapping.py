@@ -34,8 +34,9 @@ URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%/+-]
 """An http(s) URL with nothing a CEL or YAML string could misread (no quote, no space)."""
 
 CLIENT_COUNTER = "source.remote_address"
-"""The client address without its port (the wasm-shim's well-known attribute; ``source.address``
-is Envoy's ``IP:PORT``, a counter per connection)."""
+"""The trusted client address: Envoy's ``x-envoy-external-address`` header when it set one, else
+``source.address`` without its port (Kuadrant/wasm-shim ``src/data/property.rs``,
+``remote_address``). ``source.address`` itself is Envoy's ``IP:PORT``: a counter per connection."""
 
 WINDOWS = {"Second": "1s", "Minute": "1m", "Hour": "1h"}
 
