@@ -55,7 +55,10 @@ def output_objects() -> list[dict[str, Any]]:
 
 def broken(obj: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Copies that break CEL rules: a path that does not start with '/', a duplicate listener
-    name, a header name with a space."""
+    name, a header name with a space. Only Gateway API objects: an implementation's kinds
+    have other shapes (a Kuadrant AuthPolicy's ``rules`` is a map)."""
+    if not str(obj.get("apiVersion", "")).startswith("gateway.networking.k8s.io/"):
+        return
     spec = obj.get("spec", {})
     for rule_index, rule in enumerate(spec.get("rules", [])):
         for match_index, match in enumerate(rule.get("matches", [])):

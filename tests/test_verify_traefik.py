@@ -407,3 +407,41 @@ def test_random_routers_with_middlewares_verify(
             )
         )
     assert unexplained(objects, emitter) == []
+
+
+HOSTLESS_WITH_KNOWN_HOSTS = """\
+apiVersion: traefik.io/v1alpha1
+kind: IngressRoute
+metadata: {name: r0, namespace: default}
+spec:
+  entryPoints: [web, websecure]
+  routes:
+  - match: Host(`a.example.com`) && Host(`b.example.com`)
+    services: [{name: r0, port: 80}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: i0, namespace: default}
+spec:
+  tls: [{hosts: [a.example.com, b.example.com], secretName: c}]
+  rules:
+  - http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: s1, port: {number: 80}}}}
+"""
+
+
+@pytest.mark.parametrize("emitter", ["standard", "envoy-gateway"])
+def test_https_to_a_host_without_listener_is_reported_for_routers_without_host(
+    tmp_path: Path, emitter: str
+) -> None:
+    """Found by ``test_random_routers_with_middlewares_verify``: Traefik's TLS entry point
+    answers https://a.example.com/ with the Ingress's router without host; the output has no
+    HTTPS listener for that host, which the report must say."""
+    path = tmp_path / "input.yaml"
+    path.write_text(HOSTLESS_WITH_KNOWN_HOSTS)
+    objects = ingress2gateway.load_manifests([path], report=Recorder())
+    found = ingress2gateway.verify(objects, providers="traefik", emitter=emitter)
+    https = [d for d in found.differences if d.request.scheme == "https"]
+    assert https and all(isinstance(d.target.outcome, NoRoute) for d in https)
+    assert unexplained(objects, emitter) == []

@@ -410,7 +410,19 @@ def _entry_points(
         )
     if keep_https:
         # A route without host serves every host: on websecure too (see spread.py).
-        run.https_hostless.update(id(route) for route, _ in rules if not route.hostnames)
+        hostless = [route for route, _ in rules if not route.hostnames]
+        run.https_hostless.update(id(route) for route in hostless)
+        if hostless:
+            # A Gateway API listener needs a certificate and is picked by host name: these
+            # routes reach HTTPS only through the HTTPS listeners other hosts get.
+            run.differs(
+                source,
+                "spec.rules",
+                "Traefik's TLS entry point served the routers without host for every host name "
+                "(with the default certificate where no other matched); the conversion serves "
+                "them over HTTPS only for hosts with an HTTPS listener of their own: HTTPS "
+                "requests for any other host find no listener",
+            )
     if keep_http and keep_https:
         return True
     routes = {id(route): route for route, _ in rules}
