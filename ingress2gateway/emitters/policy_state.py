@@ -1,23 +1,23 @@
 """Book-keeping shared by the emitters that add an implementation's policies to the standard
 objects (envoy-gateway, kgateway, agentgateway): mappers turn IR extensions into fragments of
-policies (see :mod:`ingress2gateway.emitters.envoy_gateway._base`, whose contribution and
-merge machinery is not specific to Envoy Gateway), and this records what became of each
+policies (:mod:`ingress2gateway.emitters.contributions`), and this records what became of each
 extension everywhere it applies, then settles it once: consumed or not, its ledger verdict,
 its warnings and prerequisites."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 from ingress2gateway.converting.naming import NameAllocator
-from ingress2gateway.emitters.envoy_gateway._base import (
+from ingress2gateway.emitters.contributions import (
     BackendRegistry,
     Contribution,
     MapEnv,
     Mapper,
 )
 from ingress2gateway.emitters.gatewayapi import GROUP, GatewayAPIBuilder, metadata
-from ingress2gateway.ir import Extension, Provenance, ReferenceGrant
+from ingress2gateway.ir import CorsFilter, Extension, Provenance, ReferenceGrant, Rule
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted
 from ingress2gateway.reporting.report import Need, Status, merge_status
@@ -236,4 +236,53 @@ def _grant_key(grant: ReferenceGrant) -> tuple[str, ...]:
         grant.from_kind,
         grant.to_kind,
         grant.to_name or "",
+    )
+
+
+Item = tuple[Extension, Contribution]
+"""An extension and what a mapper made of it."""
+
+
+def rule_extensions(rule: Rule) -> list[Extension]:
+    """The rule's extensions, plus the CORS settings of a standard filter the target lacked."""
+    exts = list(rule.extensions)
+    for item in rule.filters:
+        if isinstance(item, CorsFilter) and all(item.cors is not e for e in exts):
+            exts.append(item.cors)
+    return exts
+
+
+def rule_labels(names: list[str | None]) -> list[str]:
+    """A name per rule: its own, else ``rule-<index>`` (never one another rule has), for a
+    policy that targets one rule by ``sectionName``."""
+    taken = {n for n in names if n}
+    labels = []
+    for index, name in enumerate(names):
+        if name:
+            labels.append(name)
+            continue
+        label, counter = f"rule-{index}", 1
+        while label in taken:
+            label, counter = f"rule-{index}-{counter}", counter + 1
+        taken.add(label)
+        labels.append(label)
+    return labels
+
+
+def unique_items(items: Iterable[Item]) -> list[Item]:
+    """``items`` with each extension once (the first)."""
+    seen: set[int] = set()
+    out = []
+    for ext, contribution in items:
+        if id(ext) not in seen:
+            seen.add(id(ext))
+            out.append((ext, contribution))
+    return out
+
+
+def with_partial_note(contribution: Contribution, note: str) -> Contribution:
+    """``contribution`` carried only in part, for the reason ``note``."""
+    combined = f"{contribution.note}; {note}" if contribution.note else note
+    return replace(
+        contribution, status=merge_status(contribution.status, Status.PARTIAL), note=combined
     )

@@ -12,31 +12,34 @@ TLS options replace the rule's Service references by TLS ``Backend`` objects (:m
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ingress2gateway.emitters.gatewayapi import GatewayAPIBuilder
+from ingress2gateway.emitters.policy_state import (
+    Item,
+    rule_extensions,
+    rule_labels,
+    unique_items,
+    with_partial_note,
+)
 from ingress2gateway.ir import (
     IR,
     ClientCertAuth,
-    CorsFilter,
     Extension,
     Gateway,
     HTTPRoute,
     Route,
-    Rule,
     SessionAffinity,
 )
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase, OptionSpec
-from ingress2gateway.reporting.report import Need, Status, merge_status
+from ingress2gateway.reporting.report import Need, Status
 
 from . import codes, security, traffic
 from ._base import (
     POLICY_TARGET_KINDS,
     ROUTE_POLICIES,
     BackendRegistry,
-    Contribution,
     MapEnv,
     Mapper,
     MergeConflict,
@@ -52,8 +55,6 @@ if TYPE_CHECKING:
     from ingress2gateway.target import Target
 
 MAPPERS: dict[type, Mapper] = {**security.MAPPERS, **traffic.MAPPERS}
-
-Item = tuple[Extension, Contribution]
 
 
 class EnvoyGatewayEmitter(EmitterBase):
@@ -275,7 +276,7 @@ class RoutePlan:
         self.rules = list(getattr(route, "rules", []))
         spec = body.get("spec", {})
         self.rule_bodies: list[JSONDict] = spec.get("rules", []) if self.rules else []
-        self.labels = _labels([rule.name for rule in self.rules])
+        self.labels = rule_labels([rule.name for rule in self.rules])
         self.names = state.builder.has_field(route.KIND, "spec.rules[].name")
         self.inherited: set[str] = set()
         for parent in route.parent_refs:
@@ -293,7 +294,7 @@ class RoutePlan:
             direct_response(state, route, rule, self.rule_bodies[index])
         where = (route.namespace, self.schemes, route.KIND)
         route_items = mapped(state, route.extensions, *where)
-        rule_items = [mapped(state, _rule_extensions(rule), *where) for rule in self.rules]
+        rule_items = [mapped(state, rule_extensions(rule), *where) for rule in self.rules]
         for kind in ROUTE_POLICIES:
             own = [i for i in route_items if i[1].policy == kind]
             per_rule = [[i for i in items if i[1].policy == kind] for items in rule_items]
@@ -328,7 +329,9 @@ class RoutePlan:
             return
         whole_route = len(with_spec) == len(parts) and len(distinct) == 1
         if whole_route:
-            self.emit_policy(kind, None, parts[0][0], _unique(a for _, acc in parts for a in acc))
+            self.emit_policy(
+                kind, None, parts[0][0], unique_items(a for _, acc in parts for a in acc)
+            )
             return
         if self.names:
             for index, (spec, accepted) in enumerate(parts):
@@ -339,14 +342,14 @@ class RoutePlan:
                     self.accept_here(accepted)
             return
         target = f"Gateway API {self.state.ctx.target.version} ({self.state.ctx.target.channel})"
-        items = _unique(a for _, acc in parts for a in acc)
+        items = unique_items(a for _, acc in parts for a in acc)
         if len(distinct) == 1:
             bare = [self.labels[i] for i, (spec, _) in enumerate(parts) if not spec]
             note = (
                 f"the {kind} targets the whole {self.where()}: {target} has no rule names, so "
                 f"rules {', '.join(bare)} get it too"
             )
-            items = [(ext, _with_note(c, note)) for ext, c in items]
+            items = [(ext, with_partial_note(c, note)) for ext, c in items]
             self.emit_policy(kind, None, parts[with_spec[0]][0], items)
             return
         for ext, _ in items:
@@ -373,45 +376,3 @@ class RoutePlan:
         identity = f"{route.KIND}/{route.namespace}/{route.name}/{section or ''}"
         target = target_ref(route.KIND, route.name, section)
         policy(self.state, kind, route.namespace, wanted, identity, target, spec, items, route.ref)
-
-
-def _rule_extensions(rule: Rule) -> list[Extension]:
-    """The rule's extensions, plus the CORS settings of a standard filter the target lacked."""
-    exts = list(rule.extensions)
-    for item in rule.filters:
-        if isinstance(item, CorsFilter) and all(item.cors is not e for e in exts):
-            exts.append(item.cors)
-    return exts
-
-
-def _labels(names: list[str | None]) -> list[str]:
-    """A name per rule: its own, else ``rule-<index>`` (never one another rule has)."""
-    taken = {n for n in names if n}
-    labels = []
-    for index, name in enumerate(names):
-        if name:
-            labels.append(name)
-            continue
-        label, counter = f"rule-{index}", 1
-        while label in taken:
-            label, counter = f"rule-{index}-{counter}", counter + 1
-        taken.add(label)
-        labels.append(label)
-    return labels
-
-
-def _unique(items: Iterable[Item]) -> list[Item]:
-    seen: set[int] = set()
-    out = []
-    for ext, contribution in items:
-        if id(ext) not in seen:
-            seen.add(id(ext))
-            out.append((ext, contribution))
-    return out
-
-
-def _with_note(contribution: Contribution, note: str) -> Contribution:
-    combined = f"{contribution.note}; {note}" if contribution.note else note
-    return replace(
-        contribution, status=merge_status(contribution.status, Status.PARTIAL), note=combined
-    )

@@ -14,23 +14,27 @@ Settings of the backend (:mod:`.service`) become one ``BackendConfigPolicy`` per
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ingress2gateway.emitters.gatewayapi import GROUP, GatewayAPIBuilder
+from ingress2gateway.emitters.policy_state import (
+    Item,
+    rule_extensions,
+    rule_labels,
+    unique_items,
+    with_partial_note,
+)
 from ingress2gateway.ir import (
     IR,
     ClientCertAuth,
-    CorsFilter,
     Extension,
     Gateway,
     HTTPRoute,
     Route,
-    Rule,
 )
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase, OptionSpec
-from ingress2gateway.reporting.report import Status, merge_status
+from ingress2gateway.reporting.report import Status
 
 from . import codes, listener, security, service, traffic
 from ._base import (
@@ -38,7 +42,6 @@ from ._base import (
     DEFAULT_GATEWAY_CLASS,
     TRAFFIC_POLICY,
     TRAFFIC_POLICY_TARGETS,
-    Contribution,
     MapEnv,
     Mapper,
     MergeConflict,
@@ -54,8 +57,6 @@ if TYPE_CHECKING:
     from ingress2gateway.target import Target
 
 MAPPERS: dict[type, Mapper] = {**security.MAPPERS, **traffic.MAPPERS}
-
-Item = tuple[Extension, Contribution]
 
 
 class KgatewayEmitter(EmitterBase):
@@ -290,7 +291,7 @@ class RoutePlan:
         self.rules = list(getattr(route, "rules", []))
         spec = body.get("spec", {})
         self.rule_bodies: list[JSONDict] = spec.get("rules", []) if self.rules else []
-        self.labels = _labels([rule.name for rule in self.rules])
+        self.labels = rule_labels([rule.name for rule in self.rules])
         self.names = state.builder.has_field(route.KIND, "spec.rules[].name")
         self.inherited: list[JSONDict] = []
         """The specs of the TrafficPolicies of the Gateways the route is attached to."""
@@ -302,7 +303,7 @@ class RoutePlan:
             direct_response(state, route, rule, self.rule_bodies[index])
         where = (route.namespace, self.schemes, route.KIND)
         own = mapped(state, route.extensions, *where)
-        per_rule = [mapped(state, _rule_extensions(rule), *where) for rule in self.rules]
+        per_rule = [mapped(state, rule_extensions(rule), *where) for rule in self.rules]
         if not own and not any(per_rule):
             return
         if route.KIND not in TRAFFIC_POLICY_TARGETS:
@@ -333,7 +334,7 @@ class RoutePlan:
                 self.accept_here(accepted)
             return
         if len(with_spec) == len(parts) and len(distinct) == 1:
-            self.emit_policy(None, parts[0][0], _unique(a for _, acc in parts for a in acc))
+            self.emit_policy(None, parts[0][0], unique_items(a for _, acc in parts for a in acc))
             return
         if isinstance(self.route, HTTPRoute) or self.names:
             for index, (spec, accepted) in enumerate(parts):
@@ -343,14 +344,14 @@ class RoutePlan:
                     self.accept_here(accepted)
             return
         target = f"Gateway API {self.state.ctx.target.version} ({self.state.ctx.target.channel})"
-        items = _unique(a for _, acc in parts for a in acc)
+        items = unique_items(a for _, acc in parts for a in acc)
         if len(distinct) == 1:
             bare = [self.labels[i] for i, (spec, _) in enumerate(parts) if not spec]
             note = (
                 f"the {TRAFFIC_POLICY} targets the whole {self.where()}: {target} has no rule "
                 f"names, so rules {', '.join(bare)} get it too"
             )
-            items = [(ext, _with_note(c, note)) for ext, c in items]
+            items = [(ext, with_partial_note(c, note)) for ext, c in items]
             self.emit_policy(None, parts[with_spec[0]][0], items)
             return
         for ext, _ in items:
@@ -421,48 +422,6 @@ def _merged_field(base: JSONDict, extra: JSONDict, key: str) -> Any:
         return merged({key: base[key]}, {key: extra[key]})[key]
     except MergeConflict:
         return None
-
-
-def _rule_extensions(rule: Rule) -> list[Extension]:
-    """The rule's extensions, plus the CORS settings of a standard filter the target lacked."""
-    exts = list(rule.extensions)
-    for item in rule.filters:
-        if isinstance(item, CorsFilter) and all(item.cors is not e for e in exts):
-            exts.append(item.cors)
-    return exts
-
-
-def _labels(names: list[str | None]) -> list[str]:
-    """A name per rule: its own, else ``rule-<index>`` (never one another rule has)."""
-    taken = {n for n in names if n}
-    labels = []
-    for index, name in enumerate(names):
-        if name:
-            labels.append(name)
-            continue
-        label, counter = f"rule-{index}", 1
-        while label in taken:
-            label, counter = f"rule-{index}-{counter}", counter + 1
-        taken.add(label)
-        labels.append(label)
-    return labels
-
-
-def _unique(items: Iterable[Item]) -> list[Item]:
-    seen: set[int] = set()
-    out = []
-    for ext, contribution in items:
-        if id(ext) not in seen:
-            seen.add(id(ext))
-            out.append((ext, contribution))
-    return out
-
-
-def _with_note(contribution: Contribution, note: str) -> Contribution:
-    combined = f"{contribution.note}; {note}" if contribution.note else note
-    return replace(
-        contribution, status=merge_status(contribution.status, Status.PARTIAL), note=combined
-    )
 
 
 __all__ = ["GROUP", "KgatewayEmitter"]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ingress2gateway.emitters.envoy_gateway._base import MergeConflict, canonical, merged
 from ingress2gateway.emitters.gatewayapi import GatewayAPIBuilder
+from ingress2gateway.emitters.policy_state import rule_labels
 from ingress2gateway.ir import IR, Extension, GRPCRoute, HTTPRoute, Route
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted, EmitterBase, OptionSpec
@@ -197,22 +198,6 @@ class RoutePlan:
                 continue
             accepted.append((ext, mapped))
         return spec, accepted
-
-
-def rule_labels(names: list[str | None]) -> list[str]:
-    """A name per rule: its own, else ``rule-<index>`` (never one another rule has)."""
-    taken = {n for n in names if n}
-    labels = []
-    for index, name in enumerate(names):
-        if name:
-            labels.append(name)
-            continue
-        label, counter = f"rule-{index}", 1
-        while label in taken:
-            label, counter = f"rule-{index}-{counter}", counter + 1
-        taken.add(label)
-        labels.append(label)
-    return labels
 
 
 def require(out: list[Emitted], made: list[Emitted], plane: str, report: Recorder) -> None:
