@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ingress2gateway.converting.naming import NameAllocator
 from ingress2gateway.emitters.contributions import (
@@ -15,9 +16,11 @@ from ingress2gateway.emitters.contributions import (
     Contribution,
     MapEnv,
     Mapper,
+    MergeConflict,
+    merged,
 )
 from ingress2gateway.emitters.gatewayapi import GROUP, GatewayAPIBuilder, metadata
-from ingress2gateway.ir import CorsFilter, Extension, Provenance, ReferenceGrant, Rule
+from ingress2gateway.ir import IR, CorsFilter, Extension, Provenance, ReferenceGrant, Route, Rule
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted
 from ingress2gateway.reporting.report import Need, Status, merge_status
@@ -286,3 +289,65 @@ def with_partial_note(contribution: Contribution, note: str) -> Contribution:
     return replace(
         contribution, status=merge_status(contribution.status, Status.PARTIAL), note=combined
     )
+
+
+Parents = dict[tuple[str, str | None, str], dict[str, str]]
+"""(kind, namespace, name) of each Gateway and ListenerSet → its listeners' protocols by name."""
+
+
+def listener_protocols(ir: IR) -> Parents:
+    """The protocol of every listener of the IR's Gateways and ListenerSets."""
+    found: Parents = {}
+    for gateway in ir.gateways:
+        found[("Gateway", gateway.namespace, gateway.name)] = {
+            listener.name: listener.protocol for listener in gateway.listeners
+        }
+    for listener_set in ir.listener_sets:
+        found[("ListenerSet", listener_set.namespace, listener_set.name)] = {
+            listener.name: listener.protocol for listener in listener_set.listeners
+        }
+    return found
+
+
+def route_schemes(route: Route, parents: Parents) -> frozenset[str]:
+    """The HTTP protocols of the listeners ``route`` attaches to (a parent without a section
+    name attaches to every listener of its Gateway)."""
+    schemes: set[str] = set()
+    for parent in route.parent_refs:
+        listeners = parents.get((parent.kind, parent.namespace or route.namespace, parent.name), {})
+        if parent.section_name is not None:
+            protocol = listeners.get(parent.section_name)
+            schemes.update([protocol] if protocol else [])
+        else:
+            schemes.update(listeners.values())
+    return frozenset(schemes & {"HTTP", "HTTPS"})
+
+
+def fragment(items: list[Item]) -> tuple[JSONDict, list[Item], list[Item]]:
+    """Merge contributions; those that conflict with an earlier one are returned apart."""
+    spec: JSONDict = {}
+    accepted: list[Item] = []
+    conflicting: list[Item] = []
+    for ext, contribution in items:
+        try:
+            spec = merged(spec, contribution.spec)
+        except MergeConflict:
+            conflicting.append((ext, contribution))
+            continue
+        accepted.append((ext, contribution))
+    return spec, accepted, conflicting
+
+
+def reject_conflicts(state: PolicyState, items: list[Item], where: str) -> None:
+    """Each of ``items`` conflicts with a setting already made at ``where``."""
+    for ext, contribution in items:
+        fields = ", ".join(sorted(contribution.spec)) or "a field"
+        state.reject(ext, f"another setting of {fields} already applies to {where}")
+
+
+def merged_field(base: JSONDict, extra: JSONDict, key: str) -> Any:
+    """``base[key]`` and ``extra[key]`` merged, or None when they set something differently."""
+    try:
+        return merged({key: base[key]}, {key: extra[key]})[key]
+    except MergeConflict:
+        return None

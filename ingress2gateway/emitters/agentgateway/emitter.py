@@ -14,11 +14,13 @@ Gateway field it sets too, so that the narrower policy never silently drops the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ingress2gateway.emitters.gatewayapi import GROUP, GatewayAPIBuilder
 from ingress2gateway.emitters.policy_state import (
     Item,
+    fragment,
+    merged_field,
     rule_extensions,
     rule_labels,
     unique_items,
@@ -37,9 +39,7 @@ from ._base import (
     TRAFFIC_TARGETS,
     MapEnv,
     Mapper,
-    MergeConflict,
     canonical,
-    merged,
 )
 from ._state import State, target_ref
 from .external import external_name
@@ -167,21 +167,6 @@ def mapped(
         if contribution is not None:
             items.append((ext, contribution))
     return items
-
-
-def fragment(items: list[Item]) -> tuple[JSONDict, list[Item], list[Item]]:
-    """Merge contributions; those that conflict with an earlier one are returned apart."""
-    spec: JSONDict = {}
-    accepted: list[Item] = []
-    conflicting: list[Item] = []
-    for ext, contribution in items:
-        try:
-            spec = merged(spec, contribution.spec)
-        except MergeConflict:
-            conflicting.append((ext, contribution))
-            continue
-        accepted.append((ext, contribution))
-    return spec, accepted, conflicting
 
 
 def add_policy(
@@ -332,7 +317,7 @@ class RoutePlan:
         unconsumed rather than silently undoing the Gateway's."""
         for inherited in self.inherited:
             for section, key in sorted(_fields(spec) & _fields(inherited)):
-                combined = _merged_field(inherited[section], spec[section], key)
+                combined = merged_field(inherited[section], spec[section], key)
                 if combined is not None:
                     spec = {**spec, section: {**spec[section], key: combined}}
                     continue
@@ -371,14 +356,6 @@ class RoutePlan:
             for ext, _ in items:
                 # The route changed for it too (the rule's name).
                 self.state.verdicts[id(ext)].targets.add(route.ref)
-
-
-def _merged_field(base: JSONDict, extra: JSONDict, key: str) -> Any:
-    """``base[key]`` and ``extra[key]`` merged, or None when they set something differently."""
-    try:
-        return merged({key: base[key]}, {key: extra[key]})[key]
-    except MergeConflict:
-        return None
 
 
 __all__ = ["GROUP", "AgentgatewayEmitter"]

@@ -17,6 +17,10 @@ from typing import TYPE_CHECKING
 from ingress2gateway.emitters.gatewayapi import GatewayAPIBuilder
 from ingress2gateway.emitters.policy_state import (
     Item,
+    fragment,
+    listener_protocols,
+    reject_conflicts,
+    route_schemes,
     rule_extensions,
     rule_labels,
     unique_items,
@@ -42,9 +46,7 @@ from ._base import (
     BackendRegistry,
     MapEnv,
     Mapper,
-    MergeConflict,
     canonical,
-    merged,
 )
 from ._state import State, target_ref
 from .backends import backend_tls, external_name
@@ -136,35 +138,7 @@ def require_gateway_classes(out: list[Emitted], ctx: EmitContext) -> None:
             )
 
 
-Parents = dict[tuple[str, str | None, str], dict[str, str]]
 """(kind, namespace, name) of a Gateway or ListenerSet → its listeners' protocols by name."""
-
-
-def listener_protocols(ir: IR) -> Parents:
-    found: Parents = {}
-    for gateway in ir.gateways:
-        found[("Gateway", gateway.namespace, gateway.name)] = {
-            listener.name: listener.protocol for listener in gateway.listeners
-        }
-    for listener_set in ir.listener_sets:
-        found[("ListenerSet", listener_set.namespace, listener_set.name)] = {
-            listener.name: listener.protocol for listener in listener_set.listeners
-        }
-    return found
-
-
-def route_schemes(route: Route, parents: Parents) -> frozenset[str]:
-    """The HTTP protocols of the listeners ``route`` attaches to (a parent without a section
-    name attaches to every listener of its Gateway)."""
-    schemes: set[str] = set()
-    for parent in route.parent_refs:
-        listeners = parents.get((parent.kind, parent.namespace or route.namespace, parent.name), {})
-        if parent.section_name is not None:
-            protocol = listeners.get(parent.section_name)
-            schemes.update([protocol] if protocol else [])
-        else:
-            schemes.update(listeners.values())
-    return frozenset(schemes & {"HTTP", "HTTPS"})
 
 
 def mapped(
@@ -184,21 +158,6 @@ def mapped(
         if contribution is not None:
             items.append((ext, contribution))
     return items
-
-
-def fragment(items: list[Item]) -> tuple[JSONDict, list[Item], list[Item]]:
-    """Merge contributions; those that conflict with an earlier one are returned apart."""
-    spec: JSONDict = {}
-    accepted: list[Item] = []
-    conflicting: list[Item] = []
-    for ext, contribution in items:
-        try:
-            spec = merged(spec, contribution.spec)
-        except MergeConflict:
-            conflicting.append((ext, contribution))
-            continue
-        accepted.append((ext, contribution))
-    return spec, accepted, conflicting
 
 
 def policy(
@@ -229,7 +188,7 @@ def gateway_policies(state: State, gateway: Gateway) -> set[str]:
     kinds: set[str] = set()
     for kind in ROUTE_POLICIES:
         spec, accepted, conflicting = fragment([i for i in items if i[1].policy == kind])
-        _reject_conflicts(state, conflicting, f"Gateway {gateway.name}")
+        reject_conflicts(state, conflicting, f"Gateway {gateway.name}")
         if not accepted:
             continue
         if not spec:
@@ -251,12 +210,6 @@ def gateway_policies(state: State, gateway: Gateway) -> set[str]:
         )
         kinds.add(kind)
     return kinds
-
-
-def _reject_conflicts(state: State, items: list[Item], where: str) -> None:
-    for ext, contribution in items:
-        fields = ", ".join(sorted(contribution.spec)) or "a field"
-        state.reject(ext, f"another setting of {fields} already applies to {where}")
 
 
 class RoutePlan:
@@ -313,13 +266,13 @@ class RoutePlan:
     def policies(self, kind: str, own: list[Item], per_rule: list[list[Item]]) -> None:
         if not self.rules:
             spec, accepted, conflicting = fragment(own)
-            _reject_conflicts(self.state, conflicting, self.where())
+            reject_conflicts(self.state, conflicting, self.where())
             self.emit_policy(kind, None, spec, accepted)
             return
         parts = []
         for index, items in enumerate(per_rule):
             spec, accepted, conflicting = fragment(own + items)
-            _reject_conflicts(self.state, conflicting, self.where(index))
+            reject_conflicts(self.state, conflicting, self.where(index))
             parts.append((spec, accepted))
         with_spec = [i for i, (spec, _) in enumerate(parts) if spec]
         distinct = {canonical(parts[i][0]) for i in with_spec}

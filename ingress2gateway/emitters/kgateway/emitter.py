@@ -14,11 +14,16 @@ Settings of the backend (:mod:`.service`) become one ``BackendConfigPolicy`` per
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ingress2gateway.emitters.gatewayapi import GROUP, GatewayAPIBuilder
 from ingress2gateway.emitters.policy_state import (
     Item,
+    fragment,
+    listener_protocols,
+    merged_field,
+    reject_conflicts,
+    route_schemes,
     rule_extensions,
     rule_labels,
     unique_items,
@@ -44,9 +49,7 @@ from ._base import (
     TRAFFIC_POLICY_TARGETS,
     MapEnv,
     Mapper,
-    MergeConflict,
     canonical,
-    merged,
 )
 from ._state import State, target_ref
 from .external import external_name
@@ -169,34 +172,6 @@ def require_gateway_classes(out: list[Emitted], ctx: EmitContext) -> None:
             )
 
 
-Parents = dict[tuple[str, str | None, str], dict[str, str]]
-
-
-def listener_protocols(ir: IR) -> Parents:
-    found: Parents = {}
-    for gateway in ir.gateways:
-        found[("Gateway", gateway.namespace, gateway.name)] = {
-            listener.name: listener.protocol for listener in gateway.listeners
-        }
-    for listener_set in ir.listener_sets:
-        found[("ListenerSet", listener_set.namespace, listener_set.name)] = {
-            listener.name: listener.protocol for listener in listener_set.listeners
-        }
-    return found
-
-
-def route_schemes(route: Route, parents: Parents) -> frozenset[str]:
-    schemes: set[str] = set()
-    for parent in route.parent_refs:
-        listeners = parents.get((parent.kind, parent.namespace or route.namespace, parent.name), {})
-        if parent.section_name is not None:
-            protocol = listeners.get(parent.section_name)
-            schemes.update([protocol] if protocol else [])
-        else:
-            schemes.update(listeners.values())
-    return frozenset(schemes & {"HTTP", "HTTPS"})
-
-
 def mapped(
     state: State,
     exts: Iterable[Extension],
@@ -213,21 +188,6 @@ def mapped(
         if contribution is not None:
             items.append((ext, contribution))
     return items
-
-
-def fragment(items: list[Item]) -> tuple[JSONDict, list[Item], list[Item]]:
-    """Merge contributions; those that conflict with an earlier one are returned apart."""
-    spec: JSONDict = {}
-    accepted: list[Item] = []
-    conflicting: list[Item] = []
-    for ext, contribution in items:
-        try:
-            spec = merged(spec, contribution.spec)
-        except MergeConflict:
-            conflicting.append((ext, contribution))
-            continue
-        accepted.append((ext, contribution))
-    return spec, accepted, conflicting
 
 
 def add_policy(
@@ -253,7 +213,7 @@ def gateway_policies(state: State, gateway: Gateway) -> JSONDict:
     """A TrafficPolicy for the Gateway-wide extensions; returns its spec (empty: none)."""
     items = mapped(state, gateway.extensions, gateway.namespace)
     spec, accepted, conflicting = fragment(items)
-    _reject_conflicts(state, conflicting, f"Gateway {gateway.name}")
+    reject_conflicts(state, conflicting, f"Gateway {gateway.name}")
     if not accepted:
         return {}
     if not spec:
@@ -271,12 +231,6 @@ def gateway_policies(state: State, gateway: Gateway) -> JSONDict:
         gateway.ref,
     )
     return spec
-
-
-def _reject_conflicts(state: State, items: list[Item], where: str) -> None:
-    for ext, contribution in items:
-        fields = ", ".join(sorted(contribution.spec)) or "a field"
-        state.reject(ext, f"another setting of {fields} already applies to {where}")
 
 
 class RoutePlan:
@@ -319,13 +273,13 @@ class RoutePlan:
     def policies(self, own: list[Item], per_rule: list[list[Item]]) -> None:
         if not self.rules:
             spec, accepted, conflicting = fragment(own)
-            _reject_conflicts(self.state, conflicting, self.where())
+            reject_conflicts(self.state, conflicting, self.where())
             self.emit_policy(None, *self.with_inherited(spec, accepted, None))
             return
         parts = []
         for index, items in enumerate(per_rule):
             spec, accepted, conflicting = fragment(own + items)
-            _reject_conflicts(self.state, conflicting, self.where(index))
+            reject_conflicts(self.state, conflicting, self.where(index))
             parts.append(self.with_inherited(spec, accepted, index))
         with_spec = [i for i, (spec, _) in enumerate(parts) if spec]
         distinct = {canonical(parts[i][0]) for i in with_spec}
@@ -371,7 +325,7 @@ class RoutePlan:
         access control then closes its rules) rather than silently undoing the Gateway's."""
         for inherited in self.inherited:
             for key in sorted(set(spec) & set(inherited)):
-                combined = _merged_field(inherited, spec, key)
+                combined = merged_field(inherited, spec, key)
                 if combined is not None:
                     spec = {**spec, key: combined}
                 else:
@@ -414,14 +368,6 @@ class RoutePlan:
             for ext, _ in items:
                 # The route changed for it too (the filter).
                 self.state.verdicts[id(ext)].targets.add(route.ref)
-
-
-def _merged_field(base: JSONDict, extra: JSONDict, key: str) -> Any:
-    """``base[key]`` and ``extra[key]`` merged, or None when they set something differently."""
-    try:
-        return merged({key: base[key]}, {key: extra[key]})[key]
-    except MergeConflict:
-        return None
 
 
 __all__ = ["GROUP", "KgatewayEmitter"]
