@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingress2gateway.objects import KubeObject, SourceRef
+from ingress2gateway.converting.provider_notes import NoteCodes, ProviderNotes
+from ingress2gateway.objects import KubeObject
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.reporting.report import Level, Recorder, Status
+from ingress2gateway.reporting.report import Recorder
 
 APISIX_GROUP = "apisix.apache.org"
 PREFIX = "k8s.apisix.apache.org/"
@@ -81,9 +82,18 @@ def gateway_duration(ms: int) -> str:
     return f"{ms}ms"
 
 
+INVALID_CODE = "apisix-value-invalid"
+MISSING_CODE = "apisix-reference-missing"
+UNSUPPORTED_CODE = "apisix-feature-unsupported"
+DIFFERS_CODE = "apisix-behaviour-differs"
+NOTE_CODE = "apisix-conversion-note"
+
+
 @dataclass
-class ApisixRun:
+class ApisixRun(ProviderNotes):
     """One conversion's view of the APISIX objects in the input."""
+
+    note_codes = NoteCodes(INVALID_CODE, MISSING_CODE, UNSUPPORTED_CODE, DIFFERS_CODE, NOTE_CODE)
 
     ctx: ProviderContext
     provider: str
@@ -121,61 +131,3 @@ class ApisixRun:
     def use(self, obj: KubeObject) -> None:
         self.used.add(id(obj))
         self.ctx.claim(obj)
-
-    def record(
-        self, source: SourceRef, field_path: str, status: Status, note: str | None = None
-    ) -> None:
-        self.ctx.report.record(source, field_path, status, note=note, provider=self.provider)
-
-    def invalid(self, source: SourceRef, field_path: str, message: str) -> None:
-        """A value the controller itself rejects or ignores: reported, not converted."""
-        self._flag(Level.WARNING, "apisix-value-invalid", source, field_path, message)
-
-    def missing(self, source: SourceRef, field_path: str, message: str) -> None:
-        self._flag(Level.WARNING, "apisix-reference-missing", source, field_path, message)
-
-    def unsupported(
-        self, source: SourceRef, field_path: str, message: str, *, security: bool = False
-    ) -> None:
-        """Understood, but nothing in Gateway API (or any extension) carries it."""
-        level = Level.ERROR if security else Level.WARNING
-        self._flag(level, "apisix-feature-unsupported", source, field_path, message, security)
-
-    def _flag(
-        self,
-        level: Level,
-        code: str,
-        source: SourceRef,
-        field_path: str,
-        message: str,
-        security: bool = False,
-    ) -> None:
-        self.ctx.report.flag(
-            level,
-            code,
-            message,
-            Status.UNSUPPORTED,
-            source=source,
-            field=field_path,
-            provider=self.provider,
-            security=security,
-        )
-
-    def differs(self, source: SourceRef, field_path: str | None, message: str) -> None:
-        """Converted, but some requests are routed differently from APISIX."""
-        self.ctx.report.warning(
-            "apisix-behaviour-differs",
-            message,
-            source=source,
-            field=field_path,
-            provider=self.provider,
-        )
-
-    def fyi(self, source: SourceRef, field_path: str | None, message: str) -> None:
-        self.ctx.report.info(
-            "apisix-conversion-note",
-            message,
-            source=source,
-            field=field_path,
-            provider=self.provider,
-        )

@@ -11,10 +11,11 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from ingress2gateway.converting.provider_notes import NoteCodes, ProviderNotes
 from ingress2gateway.ir import Provenance
 from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.reporting.report import Level, Recorder, Status
+from ingress2gateway.reporting.report import Recorder, Status
 
 T = TypeVar("T")
 
@@ -80,9 +81,18 @@ def ms_duration(ms: int) -> str:
     return f"{ms}ms"
 
 
+INVALID_CODE = "kong-value-invalid"
+MISSING_CODE = "kong-reference-missing"
+UNSUPPORTED_CODE = "kong-feature-unsupported"
+DIFFERS_CODE = "kong-behaviour-differs"
+NOTE_CODE = "kong-conversion-note"
+
+
 @dataclass
-class KongRun:
+class KongRun(ProviderNotes):
     """One conversion's view of the Kong objects in the input."""
+
+    note_codes = NoteCodes(INVALID_CODE, MISSING_CODE, UNSUPPORTED_CODE, DIFFERS_CODE, NOTE_CODE)
 
     ctx: ProviderContext
     provider: str
@@ -140,69 +150,6 @@ class KongRun:
         self.ctx.claim(obj)
 
     # --- ledger and notifications (literal codes: tests/test_codes.py scans for them) ---------
-
-    def record(
-        self,
-        source: SourceRef,
-        field_path: str,
-        status: Status,
-        note: str | None = None,
-    ) -> None:
-        self.ctx.report.record(source, field_path, status, note=note, provider=self.provider)
-
-    def invalid(self, source: SourceRef, field_path: str, message: str) -> None:
-        """A value Kong itself would reject: reported, the field is not converted."""
-        self._flag(Level.WARNING, "kong-value-invalid", source, field_path, message)
-
-    def missing(self, source: SourceRef, field_path: str, message: str) -> None:
-        """A referenced object (plugin, KongIngress, policy) is not in the input."""
-        self._flag(Level.WARNING, "kong-reference-missing", source, field_path, message)
-
-    def unsupported(
-        self, source: SourceRef, field_path: str, message: str, *, security: bool = False
-    ) -> None:
-        """Understood, but nothing in Gateway API (or any extension) carries it."""
-        level = Level.ERROR if security else Level.WARNING
-        self._flag(level, "kong-feature-unsupported", source, field_path, message, security)
-
-    def _flag(
-        self,
-        level: Level,
-        code: str,
-        source: SourceRef,
-        field_path: str,
-        message: str,
-        security: bool = False,
-    ) -> None:
-        self.ctx.report.flag(
-            level,
-            code,
-            message,
-            Status.UNSUPPORTED,
-            source=source,
-            field=field_path,
-            provider=self.provider,
-            security=security,
-        )
-
-    def differs(self, source: SourceRef, field_path: str, message: str) -> None:
-        """Converted, but the result behaves differently from Kong in a way users must know."""
-        self.ctx.report.warning(
-            "kong-behaviour-differs",
-            message,
-            source=source,
-            field=field_path,
-            provider=self.provider,
-        )
-
-    def fyi(self, source: SourceRef, field_path: str | None, message: str) -> None:
-        self.ctx.report.info(
-            "kong-conversion-note",
-            message,
-            source=source,
-            field=field_path,
-            provider=self.provider,
-        )
 
     def deprecated(self, obj: KubeObject, replacement: str) -> None:
         self.ctx.report.info(

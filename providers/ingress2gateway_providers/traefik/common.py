@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingress2gateway.converting.provider_notes import NoteCodes, ProviderNotes
 from ingress2gateway.ir import Gateway, SessionAffinity
 from ingress2gateway.objects import KubeObject, SourceRef
 from ingress2gateway.plugin import ProviderContext
-from ingress2gateway.reporting.report import Level, Recorder, Status
+from ingress2gateway.reporting.report import Recorder
 
 GROUP = "traefik.io"
 LEGACY_GROUP = "traefik.containo.us"
@@ -78,9 +79,18 @@ def entry_point_ports(text: str) -> dict[str, int]:
     return ports
 
 
+INVALID_CODE = "traefik-value-invalid"
+MISSING_CODE = "traefik-reference-missing"
+UNSUPPORTED_CODE = "traefik-feature-unsupported"
+DIFFERS_CODE = "traefik-behaviour-differs"
+NOTE_CODE = "traefik-conversion-note"
+
+
 @dataclass
-class TraefikRun:
+class TraefikRun(ProviderNotes):
     """One conversion's view of the Traefik objects in the input."""
+
+    note_codes = NoteCodes(INVALID_CODE, MISSING_CODE, UNSUPPORTED_CODE, DIFFERS_CODE, NOTE_CODE)
 
     ctx: ProviderContext
     provider: str
@@ -136,23 +146,6 @@ class TraefikRun:
 
     # --- ledger and notifications (literal codes: tests/test_codes.py scans for them) ---------
 
-    def record(
-        self, source: SourceRef, field_path: str, status: Status, note: str | None = None
-    ) -> None:
-        self.ctx.report.record(source, field_path, status, note=note, provider=self.provider)
-
-    def invalid(self, source: SourceRef, field_path: str, message: str) -> None:
-        self._flag(Level.WARNING, "traefik-value-invalid", source, field_path, message)
-
-    def missing(self, source: SourceRef, field_path: str, message: str) -> None:
-        self._flag(Level.WARNING, "traefik-reference-missing", source, field_path, message)
-
-    def unsupported(
-        self, source: SourceRef, field_path: str, message: str, *, security: bool = False
-    ) -> None:
-        level = Level.ERROR if security else Level.WARNING
-        self._flag(level, "traefik-feature-unsupported", source, field_path, message, security)
-
     def rule_unsupported(self, source: SourceRef, field_path: str, message: str) -> None:
         self.ctx.report.warning(
             "traefik-rule-unsupported",
@@ -162,47 +155,9 @@ class TraefikRun:
             provider=self.provider,
         )
 
-    def _flag(
-        self,
-        level: Level,
-        code: str,
-        source: SourceRef,
-        field_path: str,
-        message: str,
-        security: bool = False,
-    ) -> None:
-        self.ctx.report.flag(
-            level,
-            code,
-            message,
-            Status.UNSUPPORTED,
-            source=source,
-            field=field_path,
-            provider=self.provider,
-            security=security,
-        )
-
-    def differs(self, source: SourceRef, field_path: str | None, message: str) -> None:
-        self.ctx.report.warning(
-            "traefik-behaviour-differs",
-            message,
-            source=source,
-            field=field_path,
-            provider=self.provider,
-        )
-
     def priority_differs(self, source: SourceRef, field_path: str | None, message: str) -> None:
         self.ctx.report.warning(
             "traefik-priority-differs",
-            message,
-            source=source,
-            field=field_path,
-            provider=self.provider,
-        )
-
-    def fyi(self, source: SourceRef, field_path: str | None, message: str) -> None:
-        self.ctx.report.info(
-            "traefik-conversion-note",
             message,
             source=source,
             field=field_path,
