@@ -9,25 +9,11 @@ note), the ``ingress2gateway providers apisix`` listing, the generated
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ingress2gateway.converting.ingress_provider import AnnotationSpec
+from ingress2gateway.converting.key_catalog import LEDGER_STATUS, KeySpec, rows_of
 from ingress2gateway.plugin import CatalogRow
-from ingress2gateway.reporting.report import Status
 
 from .common import PREFIX
-
-
-@dataclass(frozen=True)
-class KeySpec:
-    key: str
-    status: str
-    """converted | partial | needs-extension | unsupported | ignored (as users read it)."""
-    scope: str
-    risk: str
-    note: str
-    security: bool = False
-
 
 P = PREFIX
 ANNOTATIONS: tuple[KeySpec, ...] = (
@@ -179,14 +165,6 @@ CRD_ROWS: tuple[CatalogRow, ...] = (
 
 _BY_KEY = {spec.key: spec for spec in ANNOTATIONS}
 
-_STATUS = {
-    "converted": Status.CONVERTED,
-    "partial": Status.PARTIAL,
-    "needs-extension": Status.UNSUPPORTED,
-    "unsupported": Status.UNSUPPORTED,
-    "ignored": Status.IGNORED,
-}
-
 
 def lookup(key: str) -> KeySpec | None:
     return _BY_KEY.get(key)
@@ -194,14 +172,11 @@ def lookup(key: str) -> KeySpec | None:
 
 def annotation_specs() -> dict[str, AnnotationSpec]:
     return {
-        s.key: AnnotationSpec(s.key, _STATUS[s.status], s.note, security=s.security)
+        s.key: AnnotationSpec(s.key, LEDGER_STATUS[s.status], s.note, security=s.security)
         for s in ANNOTATIONS
     }
 
 
 def catalog_rows() -> list[CatalogRow]:
-    rows = [
-        CatalogRow(key=s.key, status=s.status, note=s.note, scope=s.scope, risk=s.risk)
-        for s in ANNOTATIONS
-    ]
+    rows = rows_of(ANNOTATIONS)
     return rows + list(CRD_ROWS)

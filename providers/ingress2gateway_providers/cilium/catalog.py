@@ -10,11 +10,10 @@ recorded get the row's status and note), ``ingress2gateway providers cilium``, t
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
 from ingress2gateway.converting.ingress_provider import AnnotationSpec
+from ingress2gateway.converting.key_catalog import LEDGER_STATUS, KeySpec, rows_of
 from ingress2gateway.plugin import CatalogRow
-from ingress2gateway.reporting.report import Status
 
 PREFIX = "ingress.cilium.io/"
 ALIAS_PREFIX = "io.cilium.ingress/"
@@ -45,16 +44,6 @@ LB_ANNOTATION_PREFIXES = (
 )
 """The operator's default ``--ingress-lb-annotation-prefixes``: Ingress annotations under these
 prefixes are copied onto the Ingress's dedicated LoadBalancer Service."""
-
-
-@dataclass(frozen=True)
-class KeySpec:
-    key: str
-    status: str
-    """converted | partial | needs-extension | unsupported | ignored (as users read it)."""
-    scope: str
-    risk: str
-    note: str
 
 
 _SERVICE_NOTE = (
@@ -129,14 +118,6 @@ CATALOG: tuple[KeySpec, ...] = (
 
 _BY_KEY = {spec.key: spec for spec in CATALOG}
 
-_STATUS = {
-    "converted": Status.CONVERTED,
-    "partial": Status.PARTIAL,
-    "needs-extension": Status.UNSUPPORTED,
-    "unsupported": Status.UNSUPPORTED,
-    "ignored": Status.IGNORED,
-}
-
 
 def lb_prefix(key: str) -> str | None:
     """The load-balancer annotation prefix ``key`` falls under, if any."""
@@ -161,7 +142,7 @@ class CatalogView(Mapping[str, AnnotationSpec]):
         spec = lookup(key)
         if spec is None:
             raise KeyError(key)
-        return AnnotationSpec(key, _STATUS[spec.status], spec.note)
+        return AnnotationSpec(key, LEDGER_STATUS[spec.status], spec.note)
 
     def __iter__(self) -> Iterator[str]:
         return iter(spec.key for spec in CATALOG)
@@ -171,7 +152,4 @@ class CatalogView(Mapping[str, AnnotationSpec]):
 
 
 def catalog_rows() -> list[CatalogRow]:
-    return [
-        CatalogRow(key=s.key, status=s.status, note=s.note, scope=s.scope, risk=s.risk)
-        for s in CATALOG
-    ]
+    return rows_of(CATALOG)

@@ -9,11 +9,9 @@ gke-managed-certs README.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ingress2gateway.converting.ingress_provider import AnnotationSpec
+from ingress2gateway.converting.key_catalog import KeySpec, ledger_status, rows_of
 from ingress2gateway.plugin import CatalogRow
-from ingress2gateway.reporting.report import Status
 
 CLASS_KEY = "kubernetes.io/ingress.class"
 ALLOW_HTTP = "kubernetes.io/ingress.allow-http"
@@ -32,16 +30,6 @@ NEG = "cloud.google.com/neg"
 
 # Written by the controller (status), never by users: ignored, not reported as unknown.
 STATUS_PREFIXES = ("ingress.kubernetes.io/", "ingress.gcp.kubernetes.io/instance-groups")
-
-
-@dataclass(frozen=True)
-class KeySpec:
-    key: str
-    status: str
-    """converted | partial | needs-extension | unsupported | ignored (as users read it)."""
-    scope: str
-    risk: str
-    note: str
 
 
 CATALOG: tuple[KeySpec, ...] = (
@@ -122,21 +110,9 @@ CATALOG: tuple[KeySpec, ...] = (
 
 _BY_KEY = {spec.key: spec for spec in CATALOG}
 
-_STATUS = {
-    "converted": Status.CONVERTED,
-    "partial": Status.PARTIAL,
-    "needs-extension": Status.UNSUPPORTED,
-    "unsupported": Status.UNSUPPORTED,
-    "ignored": Status.IGNORED,
-}
-
 
 def lookup(key: str) -> KeySpec | None:
     return _BY_KEY.get(key)
-
-
-def ledger_status(spec: KeySpec) -> Status:
-    return _STATUS[spec.status]
 
 
 def ingress_catalog() -> dict[str, AnnotationSpec]:
@@ -149,7 +125,4 @@ def ingress_catalog() -> dict[str, AnnotationSpec]:
 
 
 def catalog_rows() -> list[CatalogRow]:
-    return [
-        CatalogRow(key=s.key, status=s.status, note=s.note, scope=s.scope, risk=s.risk)
-        for s in CATALOG
-    ]
+    return rows_of(CATALOG)

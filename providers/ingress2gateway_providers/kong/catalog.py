@@ -8,27 +8,13 @@ reference (developer.konghq.com ``reference/annotations``) and ``subtranslator/i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ingress2gateway.converting.ingress_provider import AnnotationSpec
+from ingress2gateway.converting.key_catalog import KeySpec, ledger_status, rows_of
 from ingress2gateway.plugin import CatalogRow
-from ingress2gateway.reporting.report import Status
 
 PREFIX = "konghq.com/"
 HEADERS_FAMILY = "konghq.com/headers."
 """``konghq.com/headers.<name>``: one key per header name."""
-
-
-@dataclass(frozen=True)
-class KeySpec:
-    key: str
-    status: str
-    """converted | partial | needs-extension | unsupported | ignored (as users read it)."""
-    scope: str
-    """Ingress, Service, Ingress+Service, Gateway, GatewayClass."""
-    risk: str
-    """low | medium | high: what goes wrong if the key is silently lost."""
-    note: str
 
 
 CATALOG: tuple[KeySpec, ...] = (
@@ -120,14 +106,6 @@ CATALOG: tuple[KeySpec, ...] = (
 
 _BY_KEY = {spec.key: spec for spec in CATALOG}
 
-_STATUS = {
-    "converted": Status.CONVERTED,
-    "partial": Status.PARTIAL,
-    "needs-extension": Status.UNSUPPORTED,
-    "unsupported": Status.UNSUPPORTED,
-    "ignored": Status.IGNORED,
-}
-
 
 def lookup(key: str) -> KeySpec | None:
     """The catalog row of a full annotation key (``headers.<name>`` keys share one row)."""
@@ -136,16 +114,9 @@ def lookup(key: str) -> KeySpec | None:
     return _BY_KEY.get(key)
 
 
-def ledger_status(spec: KeySpec) -> Status:
-    return _STATUS[spec.status]
-
-
 def annotation_spec(key: str, spec: KeySpec) -> AnnotationSpec:
     return AnnotationSpec(key, ledger_status(spec), spec.note)
 
 
 def catalog_rows() -> list[CatalogRow]:
-    return [
-        CatalogRow(key=s.key, status=s.status, note=s.note, scope=s.scope, risk=s.risk)
-        for s in CATALOG
-    ]
+    return rows_of(CATALOG)
