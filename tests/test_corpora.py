@@ -54,6 +54,19 @@ def _is_file(value: object) -> bool:
 
 CASES = [(folder, path) for folder in sorted(CORPORA) for path in _files(folder)]
 
+EMITTERS = [
+    "standard",
+    "envoy-gateway",
+    "kgateway",
+    "agentgateway",
+    "gke",
+    "nginx-gateway-fabric",
+    "istio",
+    "kuadrant",
+    "traefik",
+]
+"""Every built-in emitter: each vendor file must give valid output for each implementation."""
+
 
 def _convert(path: Path, provider: str, emitter: str) -> tuple[list[KubeObject], Result]:
     objects = ingress2gateway.load_manifests([path], report=Recorder())
@@ -86,7 +99,7 @@ def missing_vendor_fields(objects: list[KubeObject], result: Result, provider: s
     return missing
 
 
-@pytest.mark.parametrize("emitter", ["standard", "envoy-gateway"])
+@pytest.mark.parametrize("emitter", EMITTERS)
 @pytest.mark.parametrize(
     ("folder", "path"),
     CASES or [("none", Path("none"))],
