@@ -22,12 +22,16 @@ from ingress2gateway.reading.manifests import expand_paths, read_inputs
 from ingress2gateway.reporting.findings import Finding, place
 from ingress2gateway.reporting.report import Level, Recorder
 
+
 # Kinds every Ingress provider reads but that say nothing about which controller is used.
-VALIDATED_GROUPS = (
-    "gateway.networking.k8s.io",
-    "gateway.networking.x-k8s.io",
-    "gateway.envoyproxy.io",
-)
+def is_output_kind(group: str, kind: str) -> bool:
+    """Whether an object of ``group`` and ``kind`` is of a kind an emitter writes and the tool
+    validates: Gateway API's, and the kinds of the implementations whose CRDs are vendored
+    (Envoy Gateway, kgateway, agentgateway, GKE, NGINX Gateway Fabric, Istio, Kuadrant,
+    Traefik). ``validate``, ``diff --against`` and ``verify --against`` read these."""
+    from ingress2gateway.validation import has_schema
+
+    return has_schema(group, kind)
 
 
 @dataclass
@@ -175,7 +179,7 @@ class ValidateSummary:
     """What ``validate`` looked at: the end of its text output, and ``summary`` in JSON."""
 
     objects: int
-    """Objects validated (Gateway API and Envoy Gateway ones; others are not counted)."""
+    """Objects validated (of a kind :func:`is_output_kind` takes; others are not counted)."""
     files: int
     """Files read."""
     invalid: int
@@ -208,8 +212,8 @@ def _count(number: int, noun: str) -> str:
 def run_validate(
     files: Sequence[str], *, gateway_api_version: str | None = None, channel: str = "standard"
 ) -> CheckResult:
-    """Validate the Gateway API and Envoy Gateway objects of ``files`` (directories are read
-    recursively)."""
+    """Validate the objects of ``files`` of a kind the tool validates (:func:`is_output_kind`;
+    directories are read recursively)."""
     from ingress2gateway.target import Target
     from ingress2gateway.validation import validate
 
@@ -219,7 +223,7 @@ def run_validate(
     objects = loaded.objects
     validated = invalid = 0
     for obj in objects:
-        if obj.group not in VALIDATED_GROUPS:
+        if not is_output_kind(obj.group, obj.kind):
             continue
         validated += 1
         violations = validate(obj.data, target)

@@ -927,12 +927,13 @@ def check_command(files: tuple[str, ...], **kw: Any) -> None:
 @_target_options
 @click.argument("files", nargs=-1, type=click.Path())
 def validate_command(files: tuple[str, ...], **kw: Any) -> None:
-    """Validate Gateway API (and Envoy Gateway) manifests in FILES as the API server would.
+    """Validate Gateway API and implementation manifests in FILES as the API server would.
 
     FILES may be directories (read recursively, as print --output-dir writes them). Other
     objects are ignored, so this can run on every YAML file of a repository. --emitter is
     accepted (and checked) so that both hooks can share their args; every object the tool
-    has a schema for is validated, whichever emitter made it. In text format, a count ends
+    has a schema for (Gateway API, and the kinds of the implementations the emitters target)
+    is validated, whichever emitter made it. In text format, a count ends
     the output on stderr.
     """
     from ingress2gateway.cli.check import run_validate
@@ -1044,10 +1045,10 @@ def diff_command(**kw: Any) -> None:
 def _existing_objects(
     kw: dict[str, Any], target: Any, generated: Sequence[JSONDict] = ()
 ) -> list[tuple[JSONDict, str | None]]:
-    """The committed (or live) Gateway API objects (and Envoy Gateway's), each with the file
+    """The committed (or live) objects of the kinds emitters write, each with the file
     it is in. From a cluster: the Gateway API kinds of ``target`` and the other kinds among
     the ``generated`` objects (an emitter's policies)."""
-    from ingress2gateway.cli.check import VALIDATED_GROUPS
+    from ingress2gateway.cli.check import is_output_kind
 
     if kw["against"] == "cluster":
         from ingress2gateway.cli.diff import other_resources
@@ -1076,7 +1077,7 @@ def _existing_objects(
     if loaded.errors:
         _write_input_errors(report)
         raise I2GError(f"{path}: cannot read the committed manifests")
-    return [(o.data, o.origin.file) for o in loaded.objects if o.group in VALIDATED_GROUPS]
+    return [(o.data, o.origin.file) for o in loaded.objects if is_output_kind(o.group, o.kind)]
 
 
 def gateway_api_resources(target: Any) -> list[ResourceKind]:
@@ -1328,10 +1329,10 @@ def verify_command(**kw: Any) -> None:
 
 
 def _against_objects(path_text: str) -> list[JSONDict]:
-    """The Gateway API objects (and Envoy Gateway's) in ``path_text``, for ``verify``."""
+    """The objects of the kinds emitters write in ``path_text``, for ``verify``."""
     from pathlib import Path
 
-    from ingress2gateway.cli.check import VALIDATED_GROUPS
+    from ingress2gateway.cli.check import is_output_kind
     from ingress2gateway.reading.manifests import read_inputs
 
     path = Path(path_text)
@@ -1342,7 +1343,7 @@ def _against_objects(path_text: str) -> list[JSONDict]:
     if loaded.errors:
         _write_input_errors(report)
         raise I2GError(f"{path}: cannot read the manifests to verify")
-    return [o.data for o in loaded.objects if o.group in VALIDATED_GROUPS]
+    return [o.data for o in loaded.objects if is_output_kind(o.group, o.kind)]
 
 
 @main.command("providers")

@@ -37,7 +37,14 @@ from ._violation import Findings, Violation
 if TYPE_CHECKING:
     from ..target import Target
 
-__all__ = ["CEL_NOT_CHECKED", "Violation", "prepare", "validate", "with_defaults"]
+__all__ = [
+    "CEL_NOT_CHECKED",
+    "Violation",
+    "has_schema",
+    "prepare",
+    "validate",
+    "with_defaults",
+]
 
 CEL_NOT_CHECKED = (
     "some validation rules were not checked because the object was invalid; "
@@ -61,6 +68,16 @@ def _catalog_for(group: str, target: Target) -> _catalog.Catalog | None:
     if group in _gateway_api_groups():
         return _catalog.gateway_api(target.version, target.channel)
     return _catalog.implementation_groups().get(group)
+
+
+def has_schema(group: str, kind: str) -> bool:
+    """Whether objects of ``group`` and ``kind`` are validated: Gateway API's, and each kind an
+    implementation's vendored CRDs define (an Istio DestinationRule, a kgateway TrafficPolicy;
+    not an Istio VirtualService, whose CRD is not vendored: input, never output)."""
+    if group in _gateway_api_groups():
+        return True
+    catalog = _catalog.implementation_groups().get(group)
+    return catalog is not None and catalog.crd(group, kind) is not None
 
 
 def validate(obj: Mapping[str, Any], target: Target) -> list[Violation]:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingress2gateway.cli.check import VALIDATED_GROUPS as GATEWAY_API_GROUPS
+from ingress2gateway.cli.check import is_output_kind
 from ingress2gateway.cli.diff import Key, object_key
 from ingress2gateway.emitters.gatewayapi import GENERATOR_ANNOTATION
 from ingress2gateway.errors import I2GError
@@ -216,7 +216,7 @@ class _Classifier:
         if is_generated(value) or object_key(value) in self.generated:
             return True
         key = object_key(value)
-        if key[0] in GATEWAY_API_GROUPS and not self.keep_foreign:
+        if is_output_kind(key[0], key[1]) and not self.keep_foreign:
             _, kind, namespace, name = key
             raise Refused(
                 f"{where}: {kind} {f'{namespace}/' if namespace else ''}{name} was not generated "
