@@ -119,7 +119,7 @@ def rule_middlewares(
         mapper = MAPPERS.get(type(ext))
         if mapper is None or (ext.consumed and not _is_standard_cors(rule, ext)):
             continue
-        contribution = state.contribution(ext, mapper, route.namespace, route.KIND)
+        contribution = state.contribution(ext, mapper, route.namespace, route_kind=route.KIND)
         if contribution is None:
             continue
         if not contribution.spec:
