@@ -6,7 +6,7 @@ its warnings and prerequisites."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -20,7 +20,16 @@ from ingress2gateway.emitters.contributions import (
     merged,
 )
 from ingress2gateway.emitters.gatewayapi import GROUP, GatewayAPIBuilder, metadata
-from ingress2gateway.ir import IR, CorsFilter, Extension, Provenance, ReferenceGrant, Route, Rule
+from ingress2gateway.ir import (
+    IR,
+    CorsFilter,
+    Extension,
+    Gateway,
+    Provenance,
+    ReferenceGrant,
+    Route,
+    Rule,
+)
 from ingress2gateway.objects import JSONDict, ObjectRef, SourceRef
 from ingress2gateway.plugin import EmitContext, Emitted
 from ingress2gateway.reporting.report import Need, Status, merge_status
@@ -351,3 +360,27 @@ def merged_field(base: JSONDict, extra: JSONDict, key: str) -> Any:
         return merged({key: base[key]}, {key: extra[key]})[key]
     except MergeConflict:
         return None
+
+
+def gateway_settings(
+    state: PolicyState, gateway: Gateway, mappers: Mapping[type, Mapper]
+) -> tuple[JSONDict, list[Item]]:
+    """The Gateway-wide settings ``mappers`` make of ``gateway``'s unconsumed extensions,
+    merged into one policy ``spec``, and the extensions that went into it; one that conflicts
+    with an earlier one is rejected."""
+    spec: JSONDict = {}
+    accepted: list[Item] = []
+    for ext in gateway.extensions:
+        mapper = mappers.get(type(ext))
+        if mapper is None or ext.consumed:
+            continue
+        contribution = state.contribution(ext, mapper, gateway.namespace)
+        if contribution is None:
+            continue
+        try:
+            spec = merged(spec, contribution.spec)
+        except MergeConflict as conflict:
+            state.reject(ext, f"another setting of {conflict} applies to {gateway.name}")
+            continue
+        accepted.append((ext, contribution))
+    return spec, accepted

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ingress2gateway.emitters.policy_state import gateway_settings
 from ingress2gateway.ir import (
     IR,
     ClientCertAuth,
@@ -52,7 +53,6 @@ from ._base import (
     Contribution,
     MapEnv,
     Mapper,
-    MergeConflict,
     duration_ms,
     format_ms,
     merged,
@@ -175,21 +175,7 @@ def gateway_client_policies(ir: IR, state: State, emitted: set[ObjectRef]) -> Ga
     for gateway in sorted(ir.gateways, key=lambda g: (g.namespace or "", g.name)):
         if gateway.ref not in emitted:
             continue
-        spec: JSONDict = {}
-        accepted: list[tuple[Extension, Contribution]] = []
-        for ext in gateway.extensions:
-            mapper = GATEWAY_MAPPERS.get(type(ext))
-            if mapper is None or ext.consumed:
-                continue
-            contribution = state.contribution(ext, mapper, gateway.namespace)
-            if contribution is None:
-                continue
-            try:
-                spec = merged(spec, contribution.spec)
-            except MergeConflict as conflict:
-                state.reject(ext, f"another setting of {conflict} applies to {gateway.name}")
-                continue
-            accepted.append((ext, contribution))
+        spec, accepted = gateway_settings(state, gateway, GATEWAY_MAPPERS)
         if not accepted:
             continue
         settings[(gateway.namespace or "", gateway.name)] = (spec, accepted)

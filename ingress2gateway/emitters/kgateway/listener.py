@@ -23,6 +23,7 @@ import ipaddress
 import re
 
 from ingress2gateway.emitters.envoy_gateway.client import gateway_listeners, route_listeners
+from ingress2gateway.emitters.policy_state import gateway_settings
 from ingress2gateway.ir import (
     IR,
     ClientCertAuth,
@@ -42,7 +43,6 @@ from ._base import (
     Contribution,
     MapEnv,
     Mapper,
-    MergeConflict,
     duration,
     merged,
 )
@@ -140,21 +140,7 @@ def gateway_listener_policies(ir: IR, state: State, emitted: set[ObjectRef]) -> 
     for gateway in sorted(ir.gateways, key=lambda g: (g.namespace or "", g.name)):
         if gateway.ref not in emitted:
             continue
-        spec: JSONDict = {}
-        accepted: list[tuple[Extension, Contribution]] = []
-        for ext in gateway.extensions:
-            mapper = GATEWAY_MAPPERS.get(type(ext))
-            if mapper is None or ext.consumed:
-                continue
-            contribution = state.contribution(ext, mapper, gateway.namespace)
-            if contribution is None:
-                continue
-            try:
-                spec = merged(spec, contribution.spec)
-            except MergeConflict as conflict:
-                state.reject(ext, f"another setting of {conflict} applies to {gateway.name}")
-                continue
-            accepted.append((ext, contribution))
+        spec, accepted = gateway_settings(state, gateway, GATEWAY_MAPPERS)
         if not accepted:
             continue
         settings[(gateway.namespace or "", gateway.name)] = (spec, accepted)
